@@ -1,0 +1,1 @@
+"""Item pipelines, one job each, in order: validate, normalise, classify, dedupe, store."""

@@ -1,0 +1,261 @@
+"""The data model: sources, items, subscribers, issues, deliveries, crawl runs.
+
+Tables use natural-key unique constraints so that dedupe and exactly-once sending are
+enforced by the database, not by memory. Timestamps are UTC-aware (`UTCDateTime`).
+List fields (topics, regions) are JSON; `ItemTag` mirrors them into an indexed table so
+filters by region or topic stay fast (storage keeps the two in step).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from kil_feed.timeutil import UTCDateTime, utcnow
+
+
+class SourceKind(StrEnum):
+    feed = "feed"
+    page = "page"
+    jobs = "jobs"
+    notices = "notices"
+
+
+class ItemKind(StrEnum):
+    news = "news"
+    job = "job"
+    notice = "notice"
+
+
+class ItemStatus(StrEnum):
+    pending = "pending"
+    approved = "approved"
+    rejected = "rejected"
+
+
+class SubscriberStatus(StrEnum):
+    pending = "pending"
+    confirmed = "confirmed"
+    unsubscribed = "unsubscribed"
+    bounced = "bounced"
+
+
+class IssueStatus(StrEnum):
+    draft = "draft"
+    approved = "approved"
+    sending = "sending"
+    sent = "sent"
+
+
+class DeliveryStatus(StrEnum):
+    pending = "pending"
+    sending = "sending"
+    sent = "sent"
+    failed = "failed"
+
+
+class PayPeriod(StrEnum):
+    hour = "hour"
+    day = "day"
+    year = "year"
+
+
+def _ts(**kw: Any) -> Any:
+    """A UTC-aware timestamp column."""
+    return Field(sa_type=UTCDateTime, **kw)
+
+
+def _json_list() -> Any:
+    return Field(default_factory=list, sa_type=sa.JSON)
+
+
+# --- Source ---------------------------------------------------------------------------
+
+
+class SourceBase(SQLModel):
+    name: str = Field(max_length=200, sa_column_kwargs={"unique": True})
+    kind: str = Field(default=SourceKind.feed.value, max_length=20)
+    url: str
+    enabled: bool = True
+    topics: list[str] = _json_list()
+    regions: list[str] = _json_list()
+    options: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)
+    interval_minutes: int | None = None
+
+
+class Source(SourceBase, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    created_at: datetime = _ts(default_factory=utcnow)
+    updated_at: datetime = _ts(default_factory=utcnow)
+    # HTTP validators for conditional GET
+    etag: str | None = None
+    last_modified: str | None = None
+    # health
+    last_crawled_at: datetime | None = _ts(default=None)
+    last_success_at: datetime | None = _ts(default=None)
+    last_error: str | None = None
+    last_error_at: datetime | None = _ts(default=None)
+    consecutive_failures: int = 0
+
+
+# --- Item -----------------------------------------------------------------------------
+
+
+class ItemBase(SQLModel):
+    kind: str = Field(default=ItemKind.news.value, max_length=20, index=True)
+    url: str
+    guid: str | None = None
+    title: str
+    summary: str = ""
+    body_html: str = ""
+    author: str | None = None
+    image_url: str | None = None
+    published_at: datetime | None = _ts(default=None, index=True)
+    topics: list[str] = _json_list()
+    regions: list[str] = _json_list()
+    # job terms
+    employer: str | None = None
+    location: str | None = None
+    contract_type: str | None = None
+    pay_min: float | None = None
+    pay_max: float | None = None
+    pay_period: str | None = None
+    pay_currency: str | None = None
+    ir35: str | None = None
+    closes_at: datetime | None = _ts(default=None)
+
+
+class Item(ItemBase, table=True):
+    __table_args__ = (
+        sa.UniqueConstraint("source_id", "url", name="uq_item_source_url"),
+        sa.Index("ix_item_source_guid", "source_id", "guid"),
+        sa.Index("ix_item_status_kind_published", "status", "kind", "published_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    source_id: int = Field(foreign_key="source.id", index=True, ondelete="CASCADE")
+    collected_at: datetime = _ts(default_factory=utcnow, index=True)
+    updated_at: datetime = _ts(default_factory=utcnow)
+    date_estimated: bool = False  # published_at fell back to the collection time
+    content_hash: str = ""  # detects changed content on re-crawl
+    title_key: str = Field(default="", index=True)  # normalised title for clustering
+    fingerprint: str = Field(default="", index=True)  # near-duplicate text signature
+    cluster_id: int | None = Field(default=None, index=True)
+    status: str = Field(default=ItemStatus.pending.value, max_length=20, index=True)
+    featured: bool = False
+    score: float = 0.0
+    editor_notes: str | None = None
+    reject_reason: str | None = None
+    reviewed_at: datetime | None = _ts(default=None)
+    rule: str | None = None  # the curation rule that decided the status at ingest, if any
+    extra: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)
+
+
+class ItemTag(SQLModel, table=True):
+    """Index of an item's topics and regions (kind = 'topic' | 'region')."""
+
+    __tablename__ = "item_tag"
+    __table_args__ = (sa.Index("ix_item_tag_lookup", "kind", "value", "item_id"),)
+
+    item_id: int = Field(foreign_key="item.id", primary_key=True, ondelete="CASCADE")
+    kind: str = Field(primary_key=True, max_length=10)
+    value: str = Field(primary_key=True, max_length=100)
+
+
+# --- Subscriber -----------------------------------------------------------------------
+
+
+class SubscriberBase(SQLModel):
+    email: str = Field(max_length=320, sa_column_kwargs={"unique": True})  # stored lower-case
+    name: str = ""
+    status: str = Field(default=SubscriberStatus.pending.value, max_length=20, index=True)
+    regions: list[str] = _json_list()
+    topics: list[str] = _json_list()
+
+
+class Subscriber(SubscriberBase, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    created_at: datetime = _ts(default_factory=utcnow)
+    updated_at: datetime = _ts(default_factory=utcnow)
+    confirmed_at: datetime | None = _ts(default=None)
+    unsubscribed_at: datetime | None = _ts(default=None)
+    bounced_at: datetime | None = _ts(default=None)
+    origin: str = "cli"  # cli, import, web
+    token_nonce: int = 0  # bumped to invalidate single-use confirmation links
+
+
+# --- Issue (a newsletter edition) -------------------------------------------------------
+
+
+class IssueBase(SQLModel):
+    week: str = Field(max_length=10, sa_column_kwargs={"unique": True})  # ISO week YYYY-Www
+    subject: str = ""
+    intro: str = ""
+    status: str = Field(default=IssueStatus.draft.value, max_length=20, index=True)
+
+
+class Issue(IssueBase, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    created_at: datetime = _ts(default_factory=utcnow)
+    updated_at: datetime = _ts(default_factory=utcnow)
+    approved_at: datetime | None = _ts(default=None)
+    sent_at: datetime | None = _ts(default=None)
+
+
+class IssueItem(SQLModel, table=True):
+    """An item's place in an issue: its section and its order."""
+
+    __tablename__ = "issue_item"
+
+    issue_id: int = Field(foreign_key="issue.id", primary_key=True, ondelete="CASCADE")
+    item_id: int = Field(foreign_key="item.id", primary_key=True, ondelete="CASCADE")
+    section: str = Field(default="news", max_length=40)
+    position: int = 0
+    pinned: bool = False  # placed or moved by an editor: kept on rebuild
+
+
+# --- Delivery: the exactly-once ledger ---------------------------------------------------
+
+
+class Delivery(SQLModel, table=True):
+    __table_args__ = (
+        sa.UniqueConstraint("issue_id", "subscriber_id", name="uq_delivery_issue_subscriber"),
+        sa.Index("ix_delivery_issue_status", "issue_id", "status"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    issue_id: int = Field(foreign_key="issue.id", ondelete="CASCADE")
+    subscriber_id: int = Field(foreign_key="subscriber.id", ondelete="CASCADE")
+    status: str = Field(default=DeliveryStatus.pending.value, max_length=20)
+    attempts: int = 0
+    message_id: str | None = None
+    smtp_code: int | None = None
+    smtp_reply: str | None = None
+    created_at: datetime = _ts(default_factory=utcnow)
+    updated_at: datetime = _ts(default_factory=utcnow)
+    sent_at: datetime | None = _ts(default=None)
+
+
+# --- CrawlRun ---------------------------------------------------------------------------
+
+
+class CrawlRun(SQLModel, table=True):
+    __tablename__ = "crawl_run"
+
+    id: int | None = Field(default=None, primary_key=True)
+    source_id: int = Field(foreign_key="source.id", index=True, ondelete="CASCADE")
+    started_at: datetime = _ts(default_factory=utcnow, index=True)
+    finished_at: datetime | None = _ts(default=None)
+    http_status: int | None = None
+    items_new: int = 0
+    items_updated: int = 0
+    items_duplicate: int = 0
+    items_dropped: int = 0
+    error: str | None = None
+
+
+ALL_TABLES = [Source, Item, ItemTag, Subscriber, Issue, IssueItem, Delivery, CrawlRun]

@@ -1,0 +1,78 @@
+"""Queries on sources: lookup by name, create/update, health bookkeeping."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlmodel import Session, select
+
+from kil_feed.errors import NotFoundError
+from kil_feed.models import Source
+from kil_feed.timeutil import utcnow
+
+
+def get_source(name: str, *, session: Session) -> Source:
+    """The source called `name`, or NotFoundError."""
+    source = find_source(name, session=session)
+    if source is None:
+        raise NotFoundError(f"no source named {name!r}", hint="see `kil sources list`")
+    return source
+
+
+def find_source(name: str, *, session: Session) -> Source | None:
+    return session.exec(select(Source).where(Source.name == name)).first()
+
+
+def get_source_by_id(source_id: int, *, session: Session) -> Source:
+    source = session.get(Source, source_id)
+    if source is None:
+        raise NotFoundError(f"no source with id {source_id}")
+    return source
+
+
+def list_sources(*, session: Session, enabled: bool | None = None) -> Sequence[Source]:
+    query = select(Source).order_by(Source.name)
+    if enabled is not None:
+        query = query.where(Source.enabled == enabled)
+    return session.exec(query).all()
+
+
+def upsert_source(name: str, *, session: Session, **fields: Any) -> tuple[Source, bool]:
+    """Create the source or update the given fields; returns (source, created)."""
+    source = find_source(name, session=session)
+    created = source is None
+    if source is None:
+        source = Source(name=name, **fields)
+    else:
+        for key, value in fields.items():
+            setattr(source, key, value)
+        source.updated_at = utcnow()
+    session.add(source)
+    session.flush()
+    return source, created
+
+
+def record_success(
+    source: Source, *, session: Session, etag: str | None = None, last_modified: str | None = None
+) -> None:
+    """A fetch worked: reset the failure count and keep the HTTP validators."""
+    now = utcnow()
+    source.last_crawled_at = now
+    source.last_success_at = now
+    source.consecutive_failures = 0
+    if etag is not None:
+        source.etag = etag
+    if last_modified is not None:
+        source.last_modified = last_modified
+    session.add(source)
+
+
+def record_failure(source: Source, error: str, *, session: Session) -> None:
+    """A fetch failed: remember why and count consecutive failures."""
+    now = utcnow()
+    source.last_crawled_at = now
+    source.last_error = error[:2000]
+    source.last_error_at = now
+    source.consecutive_failures += 1
+    session.add(source)

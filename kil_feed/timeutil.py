@@ -1,0 +1,70 @@
+"""UTC-aware time helpers and the column type that keeps timestamps aware on every backend."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from sqlalchemy.types import TypeDecorator
+
+
+def utcnow() -> datetime:
+    """Now, in UTC, aware, to the microsecond."""
+    return datetime.now(UTC)
+
+
+def as_utc(value: datetime | None) -> datetime | None:
+    """An aware UTC datetime; naive values are taken to be UTC already."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Stores UTC (naive on SQLite, timestamptz on PostgreSQL) and always returns aware UTC."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if not isinstance(value, datetime):
+            raise TypeError(f"expected a datetime, got {type(value).__name__}")
+        value = as_utc(value)
+        if dialect.name == "sqlite":
+            return value.replace(tzinfo=None)  # type: ignore[union-attr]
+        return value
+
+    def process_result_value(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        return as_utc(value)
+
+
+def iso_week(when: datetime | date | None = None, tz: str = "Europe/London") -> str:
+    """The ISO week label `YYYY-Www` of a moment, seen in the given time zone."""
+    if when is None:
+        when = utcnow()
+    if isinstance(when, datetime):
+        when = as_utc(when).astimezone(ZoneInfo(tz)).date()  # type: ignore[union-attr]
+    year, week, _ = when.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def week_bounds(week: str, tz: str = "Europe/London") -> tuple[datetime, datetime]:
+    """UTC start (Monday 00:00 local) and end (next Monday) of an ISO week `YYYY-Www`."""
+    try:
+        year_s, week_s = week.upper().split("-W")
+        monday = date.fromisocalendar(int(year_s), int(week_s), 1)
+    except ValueError as exc:
+        raise ValueError(f"not an ISO week: {week!r} (expected YYYY-Www, e.g. 2026-W48)") from exc
+    start = datetime.combine(monday, datetime.min.time(), ZoneInfo(tz))
+    end = datetime.combine(monday + timedelta(days=7), datetime.min.time(), ZoneInfo(tz))
+    return start.astimezone(UTC), end.astimezone(UTC)
+
+
+def isoformat(value: datetime | None) -> str | None:
+    """ISO 8601 in UTC with a `Z`-free `+00:00` offset, or None."""
+    return as_utc(value).isoformat() if value is not None else None  # type: ignore[union-attr]

@@ -1,0 +1,244 @@
+"""Fixtures every test module can use: databases (SQLite and PostgreSQL), settings, the CLI,
+a real HTTP server and a real SMTP server on loopback, and the shared real-world corpus."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+from typer.testing import CliRunner
+
+from kil_feed.config import Settings, load_settings
+from kil_feed.db import make_engine
+from kil_feed.migrate import upgrade
+from tests.support.httpserver import MockServer
+from tests.support.smtpserver import SMTPServer
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA_DIR = Path(__file__).resolve().parent / "data"
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+PG_ADMIN_URL = os.environ.get(
+    "KIL_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+TEST_SECRET = "test-secret-key-0123456789"
+
+
+# --- the shared corpus -------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def corpus_dir() -> Path:
+    """`../shared/corpus` (or $KIL_CORPUS_DIR): real feeds, job pages and notices."""
+    path = Path(os.environ.get("KIL_CORPUS_DIR", ROOT.parent / "shared" / "corpus"))
+    if not path.is_dir():
+        if IN_CI:
+            pytest.fail(f"corpus not found at {path}")
+        pytest.skip(f"corpus not found at {path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def data_dir() -> Path:
+    return DATA_DIR
+
+
+# --- databases ----------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated SQLite file, copied for each test (migrating once is faster)."""
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    with engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    engine.dispose()
+    return path
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path, sqlite_template: Path) -> str:
+    db = tmp_path / "kil.db"
+    shutil.copy(sqlite_template, db)
+    return f"sqlite:///{db}"
+
+
+def _postgres_available() -> str | None:
+    """None if the server answers, else the reason it does not."""
+    try:
+        engine = sa.create_engine(PG_ADMIN_URL, connect_args={"connect_timeout": 3})
+        with engine.connect() as conn:
+            conn.exec_driver_sql("SELECT 1")
+        engine.dispose()
+        return None
+    except ModuleNotFoundError:
+        return "psycopg is not installed (pip install -e '.[postgres]')"
+    except Exception as exc:  # any connection failure
+        return f"PostgreSQL at {PG_ADMIN_URL} is not reachable: {str(exc).splitlines()[0]}"
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A fresh, migrated PostgreSQL database for this test session, dropped afterwards."""
+    reason = _postgres_available()
+    if reason:
+        if IN_CI:
+            pytest.fail(f"CI must run the PostgreSQL tests: {reason}")
+        pytest.skip(reason)
+    name = f"kil_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    url = sa.make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+    engine = make_engine(url)
+    upgrade(engine)
+    engine.dispose()
+    yield url
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    admin.dispose()
+
+
+def _truncate_postgres(url: str) -> None:
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        tables = [
+            r[0]
+            for r in conn.exec_driver_sql(
+                "SELECT tablename FROM pg_tables WHERE schemaname='public' "
+                "AND tablename <> 'alembic_version'"
+            )
+        ]
+        if tables:
+            conn.exec_driver_sql(
+                "TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"
+            )
+    engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest) -> str:
+    """Parametrised over both backends: tests using it run on SQLite and PostgreSQL."""
+    if request.param == "sqlite":
+        return request.getfixturevalue("sqlite_url")
+    url = request.getfixturevalue("postgres_url")
+    _truncate_postgres(url)
+    return url
+
+
+# --- settings, engine, CLI ------------------------------------------------------------------
+
+
+def _test_env(tmp_path: Path, database_url: str) -> dict[str, str]:
+    return {
+        "KIL_DATABASE_URL": database_url,
+        "KIL_OUTBOX_DIR": str(tmp_path / "outbox"),
+        "KIL_SECRET_KEY": TEST_SECRET,
+        "KIL_BASE_URL": "https://kil.example.org",
+        "KIL_ALLOW_PRIVATE_NETWORKS": "true",
+        "KIL_SMTP_URL": "",
+    }
+
+
+@pytest.fixture
+def kil_env(tmp_path: Path, sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """KIL_* variables of an isolated SQLite setup, set in os.environ; cwd is tmp_path."""
+    for key in [k for k in os.environ if k.startswith("KIL_")]:
+        monkeypatch.delenv(key)
+    env = _test_env(tmp_path, sqlite_url)
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.chdir(tmp_path)
+    return env
+
+
+@pytest.fixture
+def settings(kil_env: dict[str, str]) -> Settings:
+    return load_settings()
+
+
+@pytest.fixture
+def engine(settings: Settings) -> Iterator[Engine]:
+    eng = make_engine(settings)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def any_settings(tmp_path: Path, database_url: str, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    """Settings on SQLite or PostgreSQL (parametrised), with KIL_* set in os.environ."""
+    for key in [k for k in os.environ if k.startswith("KIL_")]:
+        monkeypatch.delenv(key)
+    for key, value in _test_env(tmp_path, database_url).items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.chdir(tmp_path)
+    return load_settings()
+
+
+@pytest.fixture
+def any_engine(any_settings: Settings) -> Iterator[Engine]:
+    eng = make_engine(any_settings)
+    yield eng
+    eng.dispose()
+
+
+class Cli:
+    """Runs `kil ...` in-process with Typer's runner; returns the click Result."""
+
+    def __init__(self) -> None:
+        self.runner = CliRunner()
+
+    def __call__(self, *args: str, input: str | None = None, ok: bool = True):  # type: ignore[no-untyped-def]
+        from kil_feed.cli import app
+
+        result = self.runner.invoke(app, list(args), input=input, catch_exceptions=False)
+        if ok and result.exit_code != 0:
+            raise AssertionError(
+                f"kil {' '.join(args)} exited {result.exit_code}:\n{result.output}"
+            )
+        return result
+
+
+@pytest.fixture
+def cli(kil_env: dict[str, str]) -> Cli:
+    return Cli()
+
+
+# --- servers --------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def _http_server() -> Iterator[MockServer]:
+    server = MockServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def http_server(_http_server: MockServer) -> Iterator[MockServer]:
+    """A real HTTP server on 127.0.0.1 (port chosen by the OS), emptied after each test."""
+    _http_server.reset()
+    yield _http_server
+    _http_server.reset()
+
+
+@pytest.fixture(scope="session")
+def _smtp_server() -> Iterator[SMTPServer]:
+    server = SMTPServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def smtp_server(_smtp_server: SMTPServer) -> Iterator[SMTPServer]:
+    """A real SMTP server (aiosmtpd) on loopback that records messages; reset per test."""
+    _smtp_server.reset()
+    yield _smtp_server
+    _smtp_server.reset()

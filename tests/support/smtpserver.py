@@ -1,0 +1,131 @@
+"""A real SMTP server on loopback (aiosmtpd) that records what it receives.
+
+It can be scripted to misbehave, per recipient address:
+- `server.reject(addr, "550 5.1.1 No such user")` refuses RCPT TO permanently;
+- `server.defer(addr, times=2, reply="451 4.3.0 Try later")` refuses the first N attempts;
+- `server.fail_data(times=1, reply="421 4.7.0 Go away")` refuses DATA N times;
+- `server.drop_after(n)` closes the connection after N accepted messages.
+"""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import socket
+import threading
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP, Envelope, Session
+
+
+@dataclass
+class Received:
+    mail_from: str
+    rcpt_tos: list[str]
+    data: bytes
+
+    @property
+    def message(self) -> EmailMessage:
+        return email.message_from_bytes(self.data, policy=email.policy.default)  # type: ignore[return-value]
+
+
+@dataclass
+class _Script:
+    rejected: dict[str, str] = field(default_factory=dict)
+    deferred: dict[str, list[str]] = field(default_factory=dict)
+    data_failures: list[str] = field(default_factory=list)
+    drop_after: int | None = None
+
+
+class RecordingHandler:
+    def __init__(self) -> None:
+        self.messages: list[Received] = []
+        self.script = _Script()
+        self.lock = threading.Lock()
+        self.rcpt_attempts: dict[str, int] = {}
+
+    async def handle_RCPT(
+        self, server: SMTP, session: Session, envelope: Envelope, address: str, rcpt_options: list
+    ) -> str:
+        key = address.lower()
+        with self.lock:
+            self.rcpt_attempts[key] = self.rcpt_attempts.get(key, 0) + 1
+            if key in self.script.rejected:
+                return self.script.rejected[key]
+            pending = self.script.deferred.get(key)
+            if pending:
+                return pending.pop(0)
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        with self.lock:
+            if self.script.data_failures:
+                return self.script.data_failures.pop(0)
+            self.messages.append(
+                Received(
+                    envelope.mail_from or "",
+                    list(envelope.rcpt_tos),
+                    bytes(envelope.content or b""),
+                )
+            )
+            count = len(self.messages)
+            drop = self.script.drop_after is not None and count % self.script.drop_after == 0
+        if drop and session.peer and server.transport is not None:
+            server.transport.close()  # a dropped connection right after accepting
+        return "250 2.0.0 Message accepted"
+
+
+class SMTPServer:
+    """`start()` on a free loopback port; `messages` holds what was accepted."""
+
+    def __init__(self, host: str = "127.0.0.1") -> None:
+        self.host = host
+        self.port = _free_port(host)
+        self.handler = RecordingHandler()
+        self.controller = Controller(self.handler, hostname=host, port=self.port)
+
+    def start(self) -> SMTPServer:
+        self.controller.start()
+        return self
+
+    def stop(self) -> None:
+        self.controller.stop()
+
+    @property
+    def url(self) -> str:
+        return f"smtp://{self.host}:{self.port}"
+
+    @property
+    def messages(self) -> list[Received]:
+        with self.handler.lock:
+            return list(self.handler.messages)
+
+    def reset(self) -> None:
+        with self.handler.lock:
+            self.handler.messages.clear()
+            self.handler.script = _Script()
+            self.handler.rcpt_attempts.clear()
+
+    def reject(self, address: str, reply: str = "550 5.1.1 No such user") -> None:
+        self.handler.script.rejected[address.lower()] = reply
+
+    def defer(self, address: str, times: int = 1, reply: str = "451 4.3.0 Try again later") -> None:
+        self.handler.script.deferred[address.lower()] = [reply] * times
+
+    def fail_data(self, times: int = 1, reply: str = "421 4.7.0 Too busy") -> None:
+        self.handler.script.data_failures.extend([reply] * times)
+
+    def drop_after(self, n: int | None) -> None:
+        self.handler.script.drop_after = n
+
+    def recipients(self) -> list[str]:
+        return [rcpt.lower() for m in self.messages for rcpt in m.rcpt_tos]
+
+
+def _free_port(host: str) -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((host, 0))
+        return sock.getsockname()[1]
