@@ -1,0 +1,69 @@
+"""Signed tokens for subscriber links (unsubscribe, preferences, confirm) and forms (CSRF).
+
+A token names the subscriber by id, never by address, and is signed with `KIL_SECRET_KEY`
+(itsdangerous, with a per-purpose salt so one kind of token cannot stand in for another).
+Confirmation tokens carry the subscriber's `token_nonce`: bumping it makes them single-use.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+
+from kil_feed.config import Settings
+from kil_feed.errors import NotFoundError
+
+PURPOSES = ("unsubscribe", "preferences", "confirm", "csrf")
+
+
+@dataclass(frozen=True)
+class TokenData:
+    subscriber_id: int
+    nonce: int = 0
+
+
+def _serializer(settings: Settings, purpose: str) -> URLSafeTimedSerializer:
+    if purpose not in PURPOSES:
+        raise ValueError(f"unknown token purpose {purpose!r}")
+    return URLSafeTimedSerializer(settings.require_secret_key(), salt=f"kil-feed/{purpose}")
+
+
+def make_token(settings: Settings, subscriber_id: int, purpose: str, nonce: int = 0) -> str:
+    """A URL-safe signed token for one subscriber and one purpose."""
+    payload = [subscriber_id, nonce] if nonce else [subscriber_id]
+    return _serializer(settings, purpose).dumps(payload)
+
+
+def read_token(
+    settings: Settings, token: str, purpose: str, max_age: int | None = None
+) -> TokenData:
+    """The token's subscriber; NotFoundError (404 on the web) when tampered or expired."""
+    try:
+        payload = _serializer(settings, purpose).loads(token, max_age=max_age)
+    except SignatureExpired:
+        raise NotFoundError("this link has expired", hint="ask for a new one") from None
+    except BadSignature:
+        raise NotFoundError("this link is not valid") from None
+    if (
+        not isinstance(payload, list)
+        or not payload
+        or not all(isinstance(p, int) and not isinstance(p, bool) for p in payload)
+    ):
+        raise NotFoundError("this link is not valid")
+    return TokenData(subscriber_id=payload[0], nonce=payload[1] if len(payload) > 1 else 0)
+
+
+def unsubscribe_url(settings: Settings, subscriber_id: int) -> str:
+    token = make_token(settings, subscriber_id, "unsubscribe")
+    return f"{settings.base_url.rstrip('/')}/unsubscribe/{token}"
+
+
+def preferences_url(settings: Settings, subscriber_id: int) -> str:
+    token = make_token(settings, subscriber_id, "preferences")
+    return f"{settings.base_url.rstrip('/')}/preferences/{token}"
+
+
+def confirm_url(settings: Settings, subscriber_id: int, nonce: int) -> str:
+    token = make_token(settings, subscriber_id, "confirm", nonce=nonce)
+    return f"{settings.base_url.rstrip('/')}/confirm/{token}"

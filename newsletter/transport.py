@@ -1,0 +1,240 @@
+"""Mail transports: an SMTP relay or the file outbox (a Maildir), chosen by configuration.
+
+A transport moves bytes for one recipient at a time and reports the server's answer. It
+raises `TemporaryFailure` (4xx, dropped connection: worth retrying) or `PermanentFailure`
+(5xx: do not retry); retry policy and the delivery ledger live in the sender, not here.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import os
+import smtplib
+import socket
+import ssl
+import time
+from dataclasses import dataclass
+from email.message import EmailMessage
+from pathlib import Path
+from types import TracebackType
+from typing import Protocol
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from kil_feed.config import Settings
+from kil_feed.errors import ConfigError, DeliveryError
+
+logger = logging.getLogger(__name__)
+_counter = itertools.count()
+
+
+@dataclass(frozen=True)
+class SendResult:
+    code: int
+    reply: str
+
+
+class TemporaryFailure(DeliveryError):
+    """The server said "not now" (4xx) or the connection dropped: retry later."""
+
+    def __init__(self, code: int | None, reply: str) -> None:
+        super().__init__(f"temporary failure {code or ''}: {reply}".strip())
+        self.code = code
+        self.reply = reply
+
+
+class PermanentFailure(DeliveryError):
+    """The server refused for good (5xx), e.g. 550 5.1.1 for an unknown address."""
+
+    def __init__(self, code: int, reply: str) -> None:
+        super().__init__(f"permanent failure {code}: {reply}")
+        self.code = code
+        self.reply = reply
+
+    @property
+    def is_bad_address(self) -> bool:
+        """An enhanced status 5.1.x means the address itself is bad (bounce the subscriber)."""
+        return self.reply.lstrip().startswith("5.1.") or " 5.1." in f" {self.reply}"
+
+
+class Transport(Protocol):
+    def send(self, message: bytes | EmailMessage, mail_from: str, to: str) -> SendResult: ...
+
+    def close(self) -> None: ...
+
+
+def _as_bytes(message: bytes | EmailMessage) -> bytes:
+    return message if isinstance(message, bytes) else message.as_bytes()
+
+
+@dataclass(frozen=True)
+class SMTPConfig:
+    host: str
+    port: int
+    username: str | None = None
+    password: str | None = None
+    starttls: bool = False
+    implicit_tls: bool = False
+    timeout: float = 30.0
+    verify: bool = True
+
+    @classmethod
+    def from_url(cls, url: str) -> SMTPConfig:
+        """`smtp://user:pass@host:587?starttls=true`, `smtps://host:465`, `?timeout=10`."""
+        parts = urlsplit(url)
+        if parts.scheme not in {"smtp", "smtps"} or not parts.hostname:
+            raise ConfigError(
+                f"invalid SMTP URL {url!r}",
+                hint="use smtp://[user:pass@]host[:port][?starttls=true]",
+            )
+        query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
+        implicit = parts.scheme == "smtps"
+        truthy = {"1", "true", "yes", "on"}
+        return cls(
+            host=parts.hostname,
+            port=parts.port or (465 if implicit else 25),
+            username=unquote(parts.username) if parts.username else None,
+            password=unquote(parts.password) if parts.password else None,
+            starttls=query.get("starttls", "false").lower() in truthy,
+            implicit_tls=implicit,
+            timeout=float(query.get("timeout", 30)),
+            verify=query.get("verify", "true").lower() in truthy,
+        )
+
+
+class SMTPTransport:
+    """One connection, opened lazily and reopened after a drop."""
+
+    def __init__(self, config: SMTPConfig) -> None:
+        self.config = config
+        self._smtp: smtplib.SMTP | None = None
+
+    def _context(self) -> ssl.SSLContext:
+        ctx = ssl.create_default_context()
+        if not self.config.verify:
+            ctx.check_hostname = False
+            ctx.verify_mode = ssl.CERT_NONE
+        return ctx
+
+    def connect(self) -> smtplib.SMTP:
+        if self._smtp is not None:
+            return self._smtp
+        c = self.config
+        try:
+            if c.implicit_tls:
+                smtp: smtplib.SMTP = smtplib.SMTP_SSL(
+                    c.host, c.port, timeout=c.timeout, context=self._context()
+                )
+            else:
+                smtp = smtplib.SMTP(c.host, c.port, timeout=c.timeout)
+                if c.starttls:
+                    smtp.starttls(context=self._context())
+            if c.username:
+                smtp.login(c.username, c.password or "")
+        except smtplib.SMTPAuthenticationError as exc:
+            raise DeliveryError(
+                f"SMTP login failed: {exc.smtp_code} {_text(exc.smtp_error)}"
+            ) from None
+        except (OSError, smtplib.SMTPException) as exc:
+            raise TemporaryFailure(None, f"cannot connect to {c.host}:{c.port}: {exc}") from None
+        self._smtp = smtp
+        return smtp
+
+    def send(self, message: bytes | EmailMessage, mail_from: str, to: str) -> SendResult:
+        smtp = self.connect()
+        data = _as_bytes(message)
+        try:
+            refused = smtp.sendmail(mail_from, [to], data)
+        except smtplib.SMTPRecipientsRefused as exc:
+            code, reply = exc.recipients.get(to, (550, b"recipient refused"))
+            raise _failure(code, _text(reply)) from None
+        except smtplib.SMTPResponseException as exc:
+            self._reset_after_error()
+            raise _failure(exc.smtp_code, _text(exc.smtp_error)) from None
+        except (smtplib.SMTPServerDisconnected, OSError) as exc:
+            self._drop()
+            raise TemporaryFailure(None, f"connection lost: {exc}") from None
+        if refused:
+            code, reply = refused[to]
+            raise _failure(code, _text(reply))
+        return SendResult(250, "accepted")
+
+    def _reset_after_error(self) -> None:
+        try:
+            if self._smtp is not None:
+                self._smtp.rset()
+        except (smtplib.SMTPException, OSError):
+            self._drop()
+
+    def _drop(self) -> None:
+        if self._smtp is not None:
+            try:
+                self._smtp.close()
+            finally:
+                self._smtp = None
+
+    def close(self) -> None:
+        if self._smtp is not None:
+            try:
+                self._smtp.quit()
+            except (smtplib.SMTPException, OSError):
+                pass
+            finally:
+                self._smtp = None
+
+    def __enter__(self) -> SMTPTransport:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class OutboxTransport:
+    """Writes each message as an `.eml` file into a Maildir (`new/`) for a person to read."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = Path(folder)
+        for sub in ("tmp", "new", "cur"):
+            (self.folder / sub).mkdir(parents=True, exist_ok=True)
+
+    def send(self, message: bytes | EmailMessage, mail_from: str, to: str) -> SendResult:
+        # Maildir delivery: write under tmp/, then rename into new/ (atomic on one filesystem)
+        name = f"{time.time_ns()}.{os.getpid()}_{next(_counter)}.{socket.gethostname()}.eml"
+        tmp = self.folder / "tmp" / name
+        tmp.write_bytes(_as_bytes(message))
+        tmp.rename(self.folder / "new" / name)
+        return SendResult(250, f"written to {self.folder / 'new' / name}")
+
+    def messages(self) -> list[Path]:
+        return sorted((self.folder / "new").glob("*.eml"))
+
+    def close(self) -> None:
+        pass
+
+    def __enter__(self) -> OutboxTransport:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+def make_transport(settings: Settings) -> SMTPTransport | OutboxTransport:
+    """SMTP when `KIL_SMTP_URL` is set, otherwise the file outbox in `KIL_OUTBOX_DIR`."""
+    if settings.smtp_url:
+        return SMTPTransport(SMTPConfig.from_url(settings.smtp_url))
+    return OutboxTransport(settings.outbox_dir)
+
+
+def _failure(code: int, reply: str) -> DeliveryError:
+    if 400 <= code < 500:
+        return TemporaryFailure(code, reply)
+    return PermanentFailure(code, reply)
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
