@@ -56,6 +56,9 @@ class CrawlSettings(BaseModel):
     max_redirects: int = Field(5, description="Redirects followed per request (each hop checked).")
     store_batch_size: int = Field(500, description="Items written to the database per batch.")
     log_level: str = Field("INFO", description="Log level of the crawl subprocess (its log file).")
+    processes: int = Field(
+        1, description="Crawl subprocesses per source kind (sources are split between them)."
+    )
 
 
 class RulesSettings(BaseModel):
