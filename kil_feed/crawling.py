@@ -163,7 +163,7 @@ def _launch(settings: Settings, prepared: list[dict[str, Any]], tmp: Path, limit
             name = f"{kind}-{part}"
             sources_file = tmp / f"sources-{name}.json"
             sources_file.write_text(json.dumps(share), encoding="utf-8")
-            log_path = _log_dir() / f"crawl-{share[0]['run_id']}-{name}.log"
+            log_path = log_dir() / f"crawl-{share[0]['run_id']}-{name}.log"
             cmd = [sys.executable, "-m", "scrapy", "crawl", SPIDER_FOR_KIND[kind],
                    "-a", f"sources_file={sources_file}", "--logfile", str(log_path)]  # fmt: skip
             for key, value in overrides.items():
@@ -299,7 +299,7 @@ def settings_from_environment() -> Settings:
     return load_settings()
 
 
-def _log_dir() -> Path:
+def log_dir() -> Path:
     path = Path(tempfile.gettempdir()) / "kil-feed-logs"
     path.mkdir(parents=True, exist_ok=True)
     return path

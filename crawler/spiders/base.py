@@ -122,8 +122,8 @@ def describe_failure(failure: Failure) -> str:
     """One line saying why a request failed."""
     if failure.check(HttpError):
         return f"HTTP {failure.value.response.status}"
-    if failure.check(TimeoutError, TCPTimedOutError):
-        return "timed out"
+    if failure.check(TimeoutError, TCPTimedOutError) or "Timeout" in type(failure.value).__name__:
+        return f"timed out: {failure.value}"[:500]
     if failure.check(DNSLookupError):
         return "DNS lookup failed"
     text = str(failure.value).strip() or type(failure.value).__name__
