@@ -66,7 +66,7 @@ _NOT_PAY_AFTER = re.compile(
 )
 _NOT_PAY_BEFORE = re.compile(
     r"(?:budget|worth|valued\s+at|value\s+of|funding|investment|bid|bonus|grant|turnover|raised?|"
-    r"savings?|fine|spend|cost|costs|award(?:ed)?|relocation|package\s+of)\b[^£\d]{0,25}$",
+    r"savings?|fine|spend|cost|costs|award(?:ed)?|relocation|package\s+of)\b[^£\d;.!?\n]{0,25}$",
     re.IGNORECASE,
 )
 # Plausible bounds per period: anything outside is a typo, a budget or not pay at all.
