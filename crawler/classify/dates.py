@@ -21,16 +21,22 @@ logger = logging.getLogger(__name__)
 UK = ZoneInfo("Europe/London")
 MIN_YEAR, MAX_YEAR = 1990, 2100
 
-_SETTINGS = {
+_SETTINGS: dict[str, Any] = {
     "DATE_ORDER": "DMY",
     "PREFER_DAY_OF_MONTH": "last",
     "PREFER_DATES_FROM": "future",
-    "TIMEZONE": "Europe/London",
-    "RETURN_AS_TIMEZONE_AWARE": True,
-    "TO_TIMEZONE": "UTC",
     "REQUIRE_PARTS": ["day", "month"],
-    "STRICT_PARSING": False,
+    "RETURN_AS_TIMEZONE_AWARE": False,
 }
+# Only a phrase that names its zone is parsed zone-aware by dateparser; anything else is UK
+# local time, applied with zoneinfo (pytz's tables used by dateparser stop at 2037).
+_ZONED_SETTINGS: dict[str, Any] = {
+    **_SETTINGS,
+    "RETURN_AS_TIMEZONE_AWARE": True,
+    "TIMEZONE": "Europe/London",
+    "TO_TIMEZONE": "UTC",
+}
+_ZONE_IN_TEXT = re.compile(r"\b(?:GMT|UTC|BST|CET|Z)\b|[+-]\d{2}:?\d{2}\b")
 _LABEL = re.compile(
     r"\b(?:closing\s+date(?:\s+for\s+applications)?(?:\s+is)?|closes(?:\s+on)?|apply\s+(?:before|by)|"
     r"deadline(?:\s+for\s+applications)?(?:\s+is)?|expiry\s+date|expires(?:\s+on)?|valid\s+through|"
@@ -88,10 +94,14 @@ def _from_phrase(phrase: str) -> datetime | None:
     cleaned = " ".join(cleaned.split()).strip(" ,.:")
     if not cleaned or not re.search(r"\d", cleaned):
         return None
-    parsed = dateparser.parse(cleaned, languages=["en"], settings=_SETTINGS)
+    zoned = bool(_ZONE_IN_TEXT.search(cleaned))
+    settings = _ZONED_SETTINGS if zoned else _SETTINGS
+    parsed = dateparser.parse(cleaned, languages=["en"], settings=settings)
     if parsed is None:
         logger.debug("no closing date in %r", phrase)
         return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UK)
     if not _TIME_OF_DAY.search(cleaned):
         local = parsed.astimezone(UK)
         parsed = datetime.combine(local.date(), time(23, 59, 59), UK)

@@ -66,7 +66,7 @@ _NOT_PAY_AFTER = re.compile(
 )
 _NOT_PAY_BEFORE = re.compile(
     r"(?:budget|worth|valued\s+at|value\s+of|funding|investment|bid|bonus|grant|turnover|raised?|"
-    r"savings?|fine|spend|cost|costs|award(?:ed)?|relocation|package\s+of)\b[^£\d]{0,25}$",
+    r"savings?|fine|spend|cost|costs|award(?:ed)?|relocation|package\s+of)\b[^£\d;.!?\n]{0,25}$",
     re.IGNORECASE,
 )
 # Plausible bounds per period: anything outside is a typo, a budget or not pay at all.
@@ -84,20 +84,30 @@ _UNIT_TEXT = {
 }
 
 
-def parse_pay(value: Any, *, default_period: str | None = None) -> Pay | None:
-    """Pay from a schema.org MonetaryAmount/QuantitativeValue, a number or a text."""
+def parse_pay(
+    value: Any, *, default_period: str | None = None, currency: str | None = None
+) -> Pay | None:
+    """Pay from a schema.org MonetaryAmount/QuantitativeValue, a number or a text.
+
+    `currency` is the posting's `salaryCurrency` when `baseSalary` is a bare number or text;
+    a currency inside the value itself wins.
+    """
+    cur = (currency or "GBP").upper()
     if value is None or isinstance(value, bool):
         return None
     if isinstance(value, Pay):
         return value
     if isinstance(value, int | float):
-        return _make(float(value), float(value), default_period, "GBP", inferred=True)
+        return _make(float(value), float(value), default_period, cur, inferred=True)
     if isinstance(value, str):
-        return parse_pay_text(value, default_period=default_period)
+        if (number := _float(value)) is not None:
+            return _make(number, number, default_period, cur, inferred=default_period is None)
+        return parse_pay_text(value, default_period=default_period, currency=cur)
     if isinstance(value, list | tuple):
-        return next((p for v in value if (p := parse_pay(v, default_period=default_period))), None)
+        parsed = (parse_pay(v, default_period=default_period, currency=cur) for v in value)
+        return next((p for p in parsed if p is not None), None)
     if isinstance(value, Mapping):
-        return _from_mapping(value, "GBP", default_period)
+        return _from_mapping(value, cur, default_period)
     return None
 
 

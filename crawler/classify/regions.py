@@ -41,7 +41,7 @@ _FULL_POSTCODE = re.compile(
 _OUTWARD_ONLY = re.compile(r"^\s*([A-Z]{1,2})[0-9][A-Z0-9]?\s*$")
 # In free text an outward code alone ("Wallsend, NE28") is only trusted after a comma and
 # with a two-letter area: "M1", "A1", "B7" are roads and the like far more often.
-_OUTWARD_IN_TEXT = re.compile(r",\s*([A-Z]{2})[0-9]{1,2}[A-Z]?(?=\s*(?:$|[,;)\n]|\.\s))")
+_OUTWARD_IN_TEXT = re.compile(r",\s*([A-Z]{2})[0-9]{1,2}[A-Z]?(?=\s*(?:$|[,;)\n]|\.(?:\s|$)))")
 _UK_COUNTRIES = frozenset(
     "gb gbr uk u.k. united kingdom great britain britain england scotland wales cymru "
     "northern ireland".split(" ")
