@@ -141,7 +141,9 @@ class _Crawl:
         return None
 
 
-def _launch(settings: Settings, prepared: list[dict[str, Any]], tmp: Path, limit: float) -> list[_Crawl]:
+def _launch(
+    settings: Settings, prepared: list[dict[str, Any]], tmp: Path, limit: float
+) -> list[_Crawl]:
     from crawler.polite import scrapy_overrides
 
     env = dict(os.environ)
@@ -262,9 +264,14 @@ def _summaries(
                 source_store.record_failure(src, error, session=session)
             summaries.append(
                 SourceSummary(
-                    name=source["name"], kind=source["kind"], new=run.items_new,
-                    updated=run.items_updated, duplicate=run.items_duplicate,
-                    dropped=run.items_dropped, error=run.error, http_status=run.http_status,
+                    name=source["name"],
+                    kind=source["kind"],
+                    new=run.items_new,
+                    updated=run.items_updated,
+                    duplicate=run.items_duplicate,
+                    dropped=run.items_dropped,
+                    error=run.error,
+                    http_status=run.http_status,
                     run_id=run.id,
                 )  # fmt: skip
             )

@@ -50,7 +50,11 @@ def test_sources_add_list_show_enable_disable_remove(cli, kil_env) -> None:  # t
     engine = _db(kil_env)
     src = _sources(engine)["gov"]
     assert (src.kind, src.topics, src.regions, src.options, src.interval_minutes) == (
-        "feed", ["procurement"], ["London"], {"max_articles": 5}, 60
+        "feed",
+        ["procurement"],
+        ["London"],
+        {"max_articles": 5},
+        60,
     )
     listed = json.loads(cli("sources", "list", "--json").output)
     assert [s["name"] for s in listed] == ["gov"]

@@ -41,9 +41,13 @@ class ClassifyPipeline:
         body_text = html_to_text(item.get("body_html"))
         item["_text"] = body_text
         text = " ".join(
-            t for t in (item.get("title"), item.get("summary"), body_text, item.get("location")) if t
+            t
+            for t in (item.get("title"), item.get("summary"), body_text, item.get("location"))
+            if t
         )
-        item["topics"] = _merge(classify.topics_for(text, self.topic_rules), item.get("source_topics") or [])
+        item["topics"] = _merge(
+            classify.topics_for(text, self.topic_rules), item.get("source_topics") or []
+        )
         item["regions"] = _merge(
             classify.regions_for(text, item.get("address")), item.get("source_regions") or []
         )

@@ -87,7 +87,9 @@ def test_summary_is_short() -> None:
 
 
 def test_dedupe_keys() -> None:
-    assert title_key("Council Brings Repairs In-House!") == title_key("council brings repairs in house")
+    assert title_key("Council Brings Repairs In-House!") == title_key(
+        "council brings repairs in house"
+    )
     assert title_key("Short title") == ""  # too short to identify a story
     assert title_key("Class Teacher", "job", "Leeds Council") != title_key(
         "Class Teacher", "job", "York Council"
@@ -98,8 +100,9 @@ def test_dedupe_keys() -> None:
 
 
 def test_url_guard() -> None:
-    for url in ("http://127.0.0.1/feed", "http://localhost:8000/", "http://10.1.2.3/",
-                "http://[::1]/", "http://169.254.169.254/latest", "http://192.168.0.1/"):  # fmt: skip
+    private = ("http://127.0.0.1/feed", "http://localhost:8000/", "http://10.1.2.3/",
+               "http://[::1]/", "http://169.254.169.254/latest", "http://192.168.0.1/")  # fmt: skip
+    for url in private:
         with pytest.raises(BlockedURL):
             check_url(url, allow_private=False)
         check_url(url, allow_private=True)
@@ -122,7 +125,8 @@ def test_spiders_do_not_import_storage() -> None:
     code = (
         "import sys, crawler.spiders.feeds, crawler.spiders.pages, crawler.spiders.jobs, "
         "crawler.spiders.base, crawler.extract.page, crawler.extract.jobs, crawler.extract.feed\n"
-        "bad = [m for m in sys.modules if m.startswith(('kil_feed.storage', 'sqlmodel', 'kil_feed.db'))]\n"
+        "bad = [m for m in sys.modules\n"
+        "       if m.startswith(('kil_feed.storage', 'sqlmodel', 'kil_feed.db'))]\n"
         "assert not bad, bad"
     )
     subprocess.run([sys.executable, "-c", code], check=True)

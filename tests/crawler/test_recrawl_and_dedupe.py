@@ -64,7 +64,15 @@ def test_copies_from_different_sources_join_one_cluster(http_server, crawl_setti
     )
     two = http_server.add(
         "/two.rss",
-        _feed([(title.upper() + "!", "http://two.example/copy?utm_source=rss", "Syndicated: " + STORY)]),
+        _feed(
+            [
+                (
+                    title.upper() + "!",
+                    "http://two.example/copy?utm_source=rss",
+                    "Syndicated: " + STORY,
+                )
+            ]
+        ),
         "application/rss+xml",
     )
     three = http_server.add(
