@@ -15,6 +15,9 @@ from crawler.extract.text import html_to_text
 from crawler.pipelines.base import is_status
 
 
+CLASSIFY_CHARS = 3000
+
+
 def _merge(first: list[str], second: list[str]) -> list[str]:
     seen: dict[str, None] = {}
     for value in [*first, *second]:
