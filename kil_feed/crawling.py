@@ -51,6 +51,7 @@ class SourceSummary:
     error: str | None = None
     http_status: int | None = None
     run_id: int | None = None
+    log: str | None = None  # the crawl subprocess's log file
 
     @property
     def ok(self) -> bool:
@@ -165,7 +166,8 @@ def _launch(
             name = f"{kind}-{part}"
             sources_file = tmp / f"sources-{name}.json"
             sources_file.write_text(json.dumps(share), encoding="utf-8")
-            log_path = log_dir() / f"crawl-{share[0]['run_id']}-{name}.log"
+            stamp = time.strftime("%Y%m%dT%H%M%S")
+            log_path = log_dir() / f"crawl-{stamp}-{os.getpid()}-{share[0]['run_id']}-{name}.log"
             cmd = [sys.executable, "-m", "scrapy", "crawl", SPIDER_FOR_KIND[kind],
                    "-a", f"sources_file={sources_file}", "--logfile", str(log_path)]  # fmt: skip
             for key, value in overrides.items():
@@ -176,6 +178,8 @@ def _launch(
                 stderr=subprocess.DEVNULL,
             )  # fmt: skip
             crawls.append(_Crawl(kind, process, log_path))
+            for source in share:
+                source["log"] = str(log_path)
     return crawls
 
 
@@ -272,7 +276,7 @@ def _summaries(
                     dropped=run.items_dropped,
                     error=run.error,
                     http_status=run.http_status,
-                    run_id=run.id,
+                    run_id=run.id, log=source.get("log"),
                 )  # fmt: skip
             )
     return summaries

@@ -8,7 +8,6 @@ import feedparser
 import pytest
 from sqlmodel import select
 
-from kil_feed.crawling import log_dir
 from kil_feed.db import read_session
 from kil_feed.models import CrawlRun
 from tests.support.crawl import add_source, crawl, items_of
@@ -71,7 +70,7 @@ def test_corpus_crawl(corpus_dir, http_server, crawl_settings, crawl_engine, tmp
     assert len(pages) >= len(html_files) - 1
     assert all(p.title and p.url.startswith(http_server.base_url) for p in pages)
     # no unhandled spider/pipeline error in the crawl logs
-    logs = sorted(log_dir().glob(f"crawl-{min(r.id for r in runs)}-*.log"))
+    logs = sorted({Path(s.log) for s in summaries.values() if s.log})
     assert logs
     for log in logs:
         text = log.read_text(errors="replace")
