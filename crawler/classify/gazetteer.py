@@ -117,4 +117,3 @@ def gazetteer() -> Gazetteer:
         subdivisions=dict(mapping),
         folded={name.casefold(): region for name, region in names.items()},
     )
-

@@ -78,9 +78,19 @@ _BOUNDS = {
     "year": (5000.0, 1_000_000.0),
 }
 _UNIT_TEXT = {
-    "hour": "hour", "hourly": "hour", "day": "day", "daily": "day", "week": "week",
-    "weekly": "week", "month": "month", "monthly": "month", "year": "year", "annual": "year",
-    "annum": "year", "per annum": "year", "yearly": "year",
+    "hour": "hour",
+    "hourly": "hour",
+    "day": "day",
+    "daily": "day",
+    "week": "week",
+    "weekly": "week",
+    "month": "month",
+    "monthly": "month",
+    "year": "year",
+    "annual": "year",
+    "annum": "year",
+    "per annum": "year",
+    "yearly": "year",
 }
 
 

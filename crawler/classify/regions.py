@@ -27,9 +27,11 @@ _NOT_A_PLACE_AFTER = (
 # A name after these is another country's ("New York", "New South Wales", "Prince of Wales").
 _NOT_A_PLACE_BEFORE = r"(?<!New )(?<!NEW )(?<!New South )(?<!Prince of )(?<!Princess of )(?<!Nova )"
 _LOCATIVE = frozenset(
-    "in at near around across of from to outside within covering serving based throughout "
-    "into towards toward".split()
-)
+    {
+        "in", "at", "near", "around", "across", "of", "from", "to", "outside", "within",
+        "covering", "serving", "based", "throughout", "into", "towards", "toward",
+    }
+)  # fmt: skip
 _CIVIC_AFTER = re.compile(
     r"\s+(?:Borough|City|Council|Town|area|Hospital|University|College|station|district|"
     r"region|office|offices|-based|based)\b|,\s+[A-Z]{1,2}[0-9]",
@@ -43,11 +45,17 @@ _OUTWARD_ONLY = re.compile(r"^\s*([A-Z]{1,2})[0-9][A-Z0-9]?\s*$")
 # with a two-letter area: "M1", "A1", "B7" are roads and the like far more often.
 _OUTWARD_IN_TEXT = re.compile(r",\s*([A-Z]{2})[0-9]{1,2}[A-Z]?(?=\s*(?:$|[,;)\n]|\.(?:\s|$)))")
 _UK_COUNTRIES = frozenset(
-    "gb gbr uk u.k. united kingdom great britain britain england scotland wales cymru "
-    "northern ireland".split(" ")
-) | {"united kingdom", "great britain", "northern ireland", "u.k."}
-_NATION_REGION = {"scotland": "Scotland", "wales": "Wales", "cymru": "Wales",
-                  "northern ireland": "Northern Ireland"}
+    {
+        "gb", "gbr", "uk", "u.k.", "united kingdom", "great britain", "britain", "england",
+        "scotland", "wales", "cymru", "northern ireland",
+    }
+)  # fmt: skip
+_NATION_REGION = {
+    "scotland": "Scotland",
+    "wales": "Wales",
+    "cymru": "Wales",
+    "northern ireland": "Northern Ireland",
+}
 
 
 @cache

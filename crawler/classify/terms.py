@@ -18,7 +18,8 @@ _INTERIM = re.compile(r"\b(?:interim|locum)\b", re.IGNORECASE)
 _KINDS: dict[str, str] = {
     "fixed-term": r"\bfixed[\s_-]*term\b|\bFTC\b|\bmaternity\s+(?:leave\s+)?cover\b"
     r"|\bsecondment\b|\btemporary\b|\btemp\b",
-    "contract": r"\bcontractor\b|\bfreelance\b|\bday[\s-]rate\b|\b(?:inside|outside)\s+(?:of\s+)?IR35\b"
+    "contract": r"\bcontractor\b|\bfreelance\b|\bday[\s-]rate\b"
+    r"|\b(?:inside|outside)\s+(?:of\s+)?IR35\b"
     r"|\bcontract\s+(?:role|position|basis|opportunity|assignment|job|post|vacancy|work)\b"
     r"|\b\d+[\s-]*(?:months?|mths?|weeks?)['’]?\s+(?:initial\s+|rolling\s+)?contract\b"
     r"|\b(?:initial|rolling)\s+contract\b|\bon\s+contract\b",
@@ -33,14 +34,27 @@ _LABEL = re.compile(
     re.IGNORECASE,
 )
 _VALUE = {
-    "interim": "interim", "locum": "interim", "contract": "contract", "contractor": "contract",
-    "freelance": "contract", "fixed term": "fixed-term", "fixed-term": "fixed-term",
-    "fixed_term": "fixed-term", "temporary": "fixed-term", "temp": "fixed-term",
-    "secondment": "fixed-term", "permanent": "permanent", "perm": "permanent",
+    "interim": "interim",
+    "locum": "interim",
+    "contract": "contract",
+    "contractor": "contract",
+    "freelance": "contract",
+    "fixed term": "fixed-term",
+    "fixed-term": "fixed-term",
+    "fixed_term": "fixed-term",
+    "temporary": "fixed-term",
+    "temp": "fixed-term",
+    "secondment": "fixed-term",
+    "permanent": "permanent",
+    "perm": "permanent",
 }
 _EMPLOYMENT_TYPES = {
-    "CONTRACTOR": "contract", "CONTRACT": "contract", "PER_DIEM": "contract",
-    "TEMPORARY": "fixed-term", "FIXED_TERM": "fixed-term", "INTERIM": "interim",
+    "CONTRACTOR": "contract",
+    "CONTRACT": "contract",
+    "PER_DIEM": "contract",
+    "TEMPORARY": "fixed-term",
+    "FIXED_TERM": "fixed-term",
+    "INTERIM": "interim",
     "PERMANENT": "permanent",
 }
 _IR35 = re.compile(
@@ -52,9 +66,7 @@ _IR35 = re.compile(
 _IR35_EITHER = re.compile(r"\b(?:inside|outside)\s*(?:or|/|and)\s*(?:inside|outside)\b", re.I)
 
 
-def contract_type_for(
-    text: str, employment_type: str | Iterable[str] | None = None
-) -> str | None:
+def contract_type_for(text: str, employment_type: str | Iterable[str] | None = None) -> str | None:
     """One of CONTRACT_TYPES, or None when neither text nor employmentType says."""
     text = text or ""
     for label in _LABEL.finditer(text):
@@ -70,7 +82,7 @@ def contract_type_for(
 
 
 def ir35_for(text: str) -> str | None:
-    """"inside" or "outside" when the text states one IR35 status; None if unsure."""
+    """ "inside" or "outside" when the text states one IR35 status; None if unsure."""
     if _IR35_EITHER.search(text or ""):
         return None
     found = {(m.group("a") or m.group("b")).lower() for m in _IR35.finditer(text or "")}

@@ -20,8 +20,10 @@ from crawler.classify import parse_closing_date
         ("2023-06-30", datetime(2023, 6, 30, 22, 59, 59, tzinfo=UTC)),
         ("Closing date: 12 December 2026", datetime(2026, 12, 12, 23, 59, 59, tzinfo=UTC)),
         ("Closing date: 12/01/2027", datetime(2027, 1, 12, 23, 59, 59, tzinfo=UTC)),
-        ("Deadline for applications is 5pm on 3 February 2027",
-         datetime(2027, 2, 3, 17, tzinfo=UTC)),
+        (
+            "Deadline for applications is 5pm on 3 February 2027",
+            datetime(2027, 2, 3, 17, tzinfo=UTC),
+        ),
         ("Closing date: 5 June 2024 12:00 GMT", datetime(2024, 6, 5, 12, tzinfo=UTC)),
         (date(2027, 1, 15), datetime(2027, 1, 15, 23, 59, 59, tzinfo=UTC)),
         (datetime(2027, 1, 15, 9, 0, tzinfo=UTC), datetime(2027, 1, 15, 9, 0, tzinfo=UTC)),
