@@ -15,7 +15,7 @@ from typing import Any
 
 import pycountry
 
-from crawler.classify.gazetteer import Gazetteer, gazetteer
+from crawler.classify.gazetteer import gazetteer
 from crawler.classify.triere import trie_pattern
 
 # Words after a place name that make it a street or something else ("London Road, Leicester",
@@ -143,27 +143,20 @@ def _names_in(text: str, *, address_mode: bool) -> list[str]:
     found: list[str] = []
     for match in (address_re if address_mode else text_re).finditer(text):
         spelled = match.group("name")
-        name = canonical.get(spelled) if not address_mode else spelled
-        region = gaz.region_for_name(name or spelled)
-        if region is None:
+        key = gaz.canonical(canonical.get(spelled, spelled))
+        if key is None:
             continue
-        key = name if name in gaz.names else _canonical_fold(gaz, spelled)
         if key in gaz.unless and any(marker in text for marker in gaz.unless[key]):
             continue
         if not address_mode and key in gaz.ambiguous and not _in_place_context(text, match):
             continue
-        found.append(region)
+        found.append(gaz.names[key])
     return found
-
-
-def _canonical_fold(gaz: Gazetteer, spelled: str) -> str:
-    folded = spelled.casefold()
-    return next((n for n in gaz.names if n.casefold() == folded), spelled)
 
 
 def _in_place_context(text: str, match: re.Match[str]) -> bool:
     """True when an ambiguous name is used as a place: "in Bath", "Reading Borough Council"."""
-    before = _PREV_WORD.search(text, 0, match.start())
+    before = _PREV_WORD.search(text, max(0, match.start() - 30), match.start())
     if before and before.group(1).lower() in _LOCATIVE:
         return True
     return bool(_CIVIC_AFTER.match(text, match.end()))
