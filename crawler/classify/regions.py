@@ -79,7 +79,9 @@ def _patterns() -> tuple[re.Pattern[str], re.Pattern[str], dict[str, str]]:
     return text, address, canonical
 
 
-def regions_for(text: str = "", address: Any = None) -> list[str]:
+def regions_for(
+    text: str = "", address: Mapping[str, Any] | str | list[Any] | None = None
+) -> list[str]:
     """ITL1 region names for an item, in order of evidence, without duplicates.
 
     `address` may be a schema.org PostalAddress dict, a Place (with `address`), a list of
