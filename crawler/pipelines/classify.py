@@ -14,7 +14,7 @@ from crawler import classify
 from crawler.extract.text import html_to_text
 from crawler.pipelines.base import is_status
 
-CLASSIFY_CHARS = 3000
+CLASSIFY_CHARS = 5000  # characters of the body text the classifiers read
 
 
 def _merge(first: list[str], second: list[str]) -> list[str]:
@@ -40,13 +40,18 @@ class ClassifyPipeline:
     def process_item(self, item: dict[str, Any]) -> dict[str, Any]:
         if is_status(item):
             return item
-        body_text = html_to_text(item.get("body_html"))
-        item["_text"] = body_text
-        text = " ".join(
-            t
-            for t in (item.get("title"), item.get("summary"), body_text, item.get("location"))
-            if t
+        body_text = item.get("_text")
+        if body_text is None:
+            body_text = item["_text"] = html_to_text(item.get("body_html"))
+        # the opening of a long body says what it is about; scanning all of a 20 kB article
+        # for every rule would make classification the slowest stage of a crawl
+        parts = (
+            item.get("title"),
+            item.get("location"),
+            item.get("summary"),
+            body_text[:CLASSIFY_CHARS],
         )
+        text = " ".join(t for t in parts if t)
         item["topics"] = _merge(
             classify.topics_for(text, self.topic_rules), item.get("source_topics") or []
         )

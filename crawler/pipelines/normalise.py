@@ -53,8 +53,9 @@ class NormalisePipeline:
         summary = clean_text(item.get("summary"))
         if not summary and item.get("summary_html"):
             summary = html_to_text(item["summary_html"])
+        item["_text"] = html_to_text(item["body_html"])  # reused by classify and dedupe
         if not summary:
-            summary = html_to_text(item["body_html"])
+            summary = item["_text"]
         item["summary"] = shorten(summary, SUMMARY_CHARS)
         item["author"] = clean_text(item.get("author"))[:200] or None
         image = item.get("image_url")

@@ -28,7 +28,11 @@ ARTICLE = """<html><head><meta property="og:title" content="{title}">
 
 def test_jobs_and_pages_sources(http_server, crawl_settings, crawl_engine):  # type: ignore[no-untyped-def]
     jobs = {
-        "/jobs/1001-interim-procurement-lead": ("Interim Procurement Lead", "Cardiff", "£550 per day"),
+        "/jobs/1001-interim-procurement-lead": (
+            "Interim Procurement Lead",
+            "Cardiff",
+            "£550 per day",
+        ),
         "/jobs/1002-category-manager": ("Category Manager", "Leeds", "£45 per hour"),
         "/jobs/1003-commissioning-officer": ("Commissioning Officer", "Norwich", "£600-£650/day"),
     }
@@ -73,7 +77,10 @@ def test_jobs_and_pages_sources(http_server, crawl_settings, crawl_engine):  # t
     lead = by_title["Interim Procurement Lead"]
     assert (lead.kind, lead.employer, lead.location) == ("job", "Cardiff Council", "Cardiff")
     assert (lead.pay_min, lead.pay_period, lead.contract_type, lead.ir35) == (
-        550, "day", "interim", "inside"
+        550,
+        "day",
+        "interim",
+        "inside",
     )
     assert lead.regions == ["Wales"] and lead.closes_at is not None
     assert by_title["Category Manager"].pay_period == "hour"
