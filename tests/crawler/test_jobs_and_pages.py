@@ -23,7 +23,8 @@ def _job_page(title: str, town: str, salary: str) -> str:
 ARTICLE = """<html><head><meta property="og:title" content="{title}">
 <meta property="og:description" content="Councils across Wales review commissioning.">
 <meta property="article:published_time" content="2026-11-20T10:00:00Z"></head>
-<body><nav><a href="/about">About</a></nav><article><p>Body of {title}.</p></article></body></html>"""
+<body><nav><a href="/about">About</a></nav>
+<article><p>Body of {title}.</p></article></body></html>"""
 
 
 def test_jobs_and_pages_sources(http_server, crawl_settings, crawl_engine):  # type: ignore[no-untyped-def]
