@@ -10,8 +10,10 @@ signal.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections import Counter
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,6 +25,7 @@ from crawler.pipelines.dedupe import DUPLICATE
 
 logger = logging.getLogger(__name__)
 FLUSH_SECONDS = 2.0
+MAX_PENDING_BATCHES = 2
 
 
 @dataclass
@@ -51,6 +54,9 @@ class StorePipeline:
         self.last_flush = time.monotonic()
         self.settings: Any = None
         self.engine: Any = None
+        self.writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kil-store")
+        self.pending: list[Future[None]] = []
+        self.lock = threading.Lock()  # counts are updated by the writer thread too
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StorePipeline:
@@ -76,6 +82,7 @@ class StorePipeline:
 
     def close_spider(self, spider: Spider | None = None) -> None:
         self.flush()
+        self.wait_for_writes()
         self.finish_runs()
         if self.engine is not None:
             self.engine.dispose()
@@ -102,7 +109,8 @@ class StorePipeline:
         state = self.states.get(item.get("source_id"))  # type: ignore[arg-type]
         if state is not None:
             duplicate = str(exception or "").startswith(DUPLICATE)
-            state.counts["duplicate" if duplicate else "dropped"] += 1
+            with self.lock:
+                state.counts["duplicate" if duplicate else "dropped"] += 1
 
     def _record_status(self, state: SourceState, item: dict[str, Any]) -> None:
         if item.get("fatal", True):
@@ -123,13 +131,27 @@ class StorePipeline:
     # --- writing --------------------------------------------------------------------
 
     def flush(self) -> None:
-        """Write the buffered items and any new source health in one transaction."""
+        """Hand the buffered items and new source health to the writer thread.
+
+        Writes run in one background thread, in order, so the crawl keeps parsing while the
+        database works (or waits for SQLite's write lock held by another crawl process).
+        """
+        rows, self.buffer = self.buffer, []
+        self.last_flush = time.monotonic()
+        health = self._health_snapshot()
+        if not rows and not health:
+            return
+        while len(self.pending) >= MAX_PENDING_BATCHES:  # back-pressure: bounded memory
+            self.pending.pop(0).result()
+        # drop finished batches (result() re-raises a failed write here, in the crawl thread)
+        self.pending = [f for f in self.pending if not f.done() or f.result()]
+        self.pending.append(self.writer.submit(self._write, rows, health))
+
+    def _write(self, rows: list[dict[str, Any]], health: list[tuple[Any, ...]]) -> None:
         from kil_feed.db import write_session
         from kil_feed.rules import decide
         from kil_feed.storage.items import upsert_items
 
-        rows, self.buffer = self.buffer, []
-        self.last_flush = time.monotonic()
         names = {sid: s.source["name"] for sid, s in self.states.items()}
         rules = self.settings.rules
 
@@ -138,34 +160,46 @@ class StorePipeline:
             return result.status, result.rule, result.reason
 
         with write_session(self.engine) as session:
-            if rows:
-                outcomes = upsert_items(rows, session=session, decide=decision)
-                for row, outcome in zip(rows, outcomes, strict=True):
-                    state = self.states.get(row["source_id"])
-                    if state is not None:
-                        state.counts["duplicate" if outcome == "unchanged" else outcome] += 1
-            self._write_health(session)
+            outcomes = upsert_items(rows, session=session, decide=decision) if rows else []
+            self._write_health(health, session)
+        with self.lock:
+            for row, outcome in zip(rows, outcomes, strict=True):
+                state = self.states.get(row["source_id"])
+                if state is not None:
+                    state.counts["duplicate" if outcome == "unchanged" else outcome] += 1
         if rows:
             self.crawler.stats.inc_value("kil/stored", len(rows))  # type: ignore[union-attr]
 
-    def _write_health(self, session: Any) -> None:
+    def _health_snapshot(self) -> list[tuple[Any, ...]]:
+        """(id, fatal error, etag, last_modified, problem) of sources that answered since."""
+        pending, self.health_pending = self.health_pending, set()
+        snapshot = []
+        for sid in sorted(pending):
+            state = self.states[sid]
+            if state.answered and not state.health_written:
+                snapshot.append((sid, state.fatal, state.etag, state.last_modified, state.problem))
+                state.health_written = True
+        return snapshot
+
+    def _write_health(self, health: list[tuple[Any, ...]], session: Any) -> None:
         from kil_feed.storage.sources import record_failure, record_success, sources_by_ids
 
-        pending, self.health_pending = self.health_pending, set()
-        states = {sid: self.states[sid] for sid in pending}
-        states = {sid: s for sid, s in states.items() if s.answered and not s.health_written}
-        for sid, source in sources_by_ids(sorted(states), session=session).items():
-            state = states[sid]
-            if state.fatal:
-                record_failure(source, state.fatal, session=session)
+        sources = sources_by_ids([h[0] for h in health], session=session)
+        for sid, fatal, etag, last_modified, problem in health:
+            source = sources.get(sid)
+            if source is None:
+                continue
+            if fatal:
+                record_failure(source, fatal, session=session)
             else:
-                record_success(
-                    source, session=session, etag=state.etag, last_modified=state.last_modified
-                )
-                source.last_error = (
-                    f"malformed feed: {state.problem}"[:2000] if state.problem else None
-                )
-            state.health_written = True
+                record_success(source, session=session, etag=etag, last_modified=last_modified)
+                source.last_error = f"malformed feed: {problem}"[:2000] if problem else None
+
+    def wait_for_writes(self) -> None:
+        for future in self.pending:
+            future.result()
+        self.pending = []
+        self.writer.shutdown(wait=True)
 
     def finish_runs(self) -> None:
         """Close every source's CrawlRun; a source that never answered is a failure."""
@@ -177,7 +211,7 @@ class StorePipeline:
                 state.answered, state.fatal = True, "no answer before the crawl ended"
                 self.health_pending.add(sid)
         with write_session(self.engine) as session:
-            self._write_health(session)
+            self._write_health(self._health_snapshot(), session)
             runs = {r.id: r for r in get_runs(
                 [s.source["run_id"] for s in self.states.values() if s.source.get("run_id")],
                 session=session,
