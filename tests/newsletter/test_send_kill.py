@@ -78,3 +78,26 @@ def test_killed_send_resumes_without_duplicates_or_gaps(
     with read_session(any_engine) as s:
         assert s.get(Issue, issue_id).status == "sent"  # type: ignore[union-attr]
     assert {r.status for r in ledger(any_engine, issue_id)} == {"sent"}
+
+
+@pytest.mark.slow
+def test_ctrl_c_stops_cleanly_and_records_every_accepted_message(
+    engine: Engine, settings: Settings, smtp_server: Any
+) -> None:
+    make_world(engine)
+    add_subscribers(engine, 16)
+    issue_id = approved_issue(engine, settings)
+    proc = _kil(settings, smtp_server.url, str(issue_id), "--rate", "15/s")
+    deadline = time.monotonic() + 30
+    while len(smtp_server.messages) < 5 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=20)
+    assert proc.returncode == 130 and b"interrupted" in err and b"Traceback" not in err
+    received = len(smtp_server.messages)
+    assert received < 20
+    assert sum(r.status == "sent" for r in ledger(engine, issue_id)) == received
+    resumed = _kil(settings, smtp_server.url, str(issue_id))
+    assert resumed.wait(60) == 0
+    got = Counter(smtp_server.recipients())
+    assert len(got) == 20 and set(got.values()) == {1}  # nobody twice, nobody skipped
