@@ -116,6 +116,14 @@ class ReviewSession:
         self.tally: Counter[str] = Counter()
 
     def run(self) -> None:
+        """Show items until the queue ends or the editor quits (Ctrl-C included)."""
+        try:
+            self.loop()
+        except (KeyboardInterrupt, click.Abort):
+            console.print("\n[dim]stopped; every decision so far is saved[/dim]")
+        self.summary()
+
+    def loop(self) -> None:
         total = len(self.queue)
         while self.index < total:
             with read_session(self.engine) as session:
@@ -131,7 +139,6 @@ class ReviewSession:
             )
             if not self.handle(item, names.get(item.source_id, "?")):
                 break
-        self.summary()
 
     def handle(self, item: Item, source_name: str) -> bool:
         """React to one key; False ends the session."""

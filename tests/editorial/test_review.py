@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 import pty
 import select
 import subprocess
 import sys
+import termios
 import time
 from pathlib import Path
 
@@ -119,6 +121,11 @@ class Terminal:
         os.write(self.fd, data)
 
 
+def _controlling_terminal() -> None:
+    os.setsid()
+    fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+
+
 @pytest.mark.slow
 def test_review_in_a_real_terminal(kil_env, engine: Engine, queue, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     n1, n2, n3, _ = queue
@@ -139,7 +146,7 @@ def test_review_in_a_real_terminal(kil_env, engine: Engine, queue, tmp_path: Pat
         stdout=child_tty,
         stderr=child_tty,
         env=env,
-        start_new_session=True,
+        preexec_fn=_controlling_terminal,  # Ctrl-C reaches it as in a real terminal
     )
     os.close(child_tty)
     term = Terminal(fd)
