@@ -10,7 +10,7 @@ own process, `bench/smtp_sink.py`) on loopback, then measures in the same run:
   ledger.
 
 Prints messages per second for both, the ratio, and peak memory (max RSS).
-Run: `.venv/bin/python bench/send.py [--subscribers 10000] [--connections 2]`.
+Run: `.venv/bin/python bench/send.py [--subscribers 10000] [--connections 1]`.
 """
 
 from __future__ import annotations
@@ -171,7 +171,7 @@ def raw_baseline(port: int, message: bytes, count: int) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--subscribers", type=int, default=10_000)
-    parser.add_argument("--connections", type=int, default=2)
+    parser.add_argument("--connections", type=int, default=1)
     args = parser.parse_args()
 
     sink, port = start_sink()

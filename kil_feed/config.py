@@ -113,7 +113,11 @@ class NewsletterSettings(BaseModel):
         description="Address of the mailto: List-Unsubscribe; empty: unsubscribe@ the From domain.",
     )
     smtp_connections: int = Field(
-        2, ge=1, le=32, description="SMTP connections a send uses in parallel (threads)."
+        1,
+        ge=1,
+        le=32,
+        description="SMTP connections a send uses in parallel; a kill can duplicate one per "
+        "connection.",
     )
     max_attempts: int = Field(
         5, ge=1, description="Tries per message on temporary failures (4xx, dropped connection)."

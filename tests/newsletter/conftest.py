@@ -27,5 +27,5 @@ def world(engine: Engine) -> World:
 
 @pytest.fixture
 def smtp_settings(settings: Settings, smtp_server: Any) -> Settings:
-    """SMTP to the loopback server, quick retries."""
-    return tune(settings, smtp_url=smtp_server.url, retry_backoff=0.01)
+    """SMTP to the loopback server, quick retries, three connections in parallel."""
+    return tune(settings, smtp_url=smtp_server.url, retry_backoff=0.01, smtp_connections=3)

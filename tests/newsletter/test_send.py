@@ -98,7 +98,7 @@ def test_temporary_failures_retried_and_bad_address_bounced(
     any_engine: Engine, any_settings: Settings, smtp_server: Any
 ) -> None:
     w = make_world(any_engine)
-    settings = tune(any_settings, smtp_url=smtp_server.url, retry_backoff=0.01)
+    settings = tune(any_settings, smtp_url=smtp_server.url, retry_backoff=0.01, smtp_connections=2)
     smtp_server.defer("london@example.org", times=2, reply="451 4.3.0 Try again later")
     smtp_server.fail_data(times=1, reply="421 4.7.0 Too busy")
     smtp_server.reject("national@example.org", "550 5.1.1 No such user")
@@ -173,7 +173,7 @@ def test_limit_dry_run_and_resume_send_each_once(
 ) -> None:
     make_world(any_engine)
     add_subscribers(any_engine, 6)
-    settings = tune(any_settings, smtp_url=smtp_server.url, retry_backoff=0.01)
+    settings = tune(any_settings, smtp_url=smtp_server.url, retry_backoff=0.01, smtp_connections=2)
     issue_id = approved_issue(any_engine, settings)
     dry = send_issue(any_engine, settings, issue_id, dry_run=True)
     assert dry.dry_run and dry.recipients == 10 and smtp_server.messages == []
