@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -31,6 +33,7 @@ def create_app(settings: Settings) -> FastAPI:
         docs_url="/api/docs",
         redoc_url=None,
         openapi_url="/api/openapi.json",
+        lifespan=_lifespan,
     )
     app.state.settings = settings
     app.state.engine = make_engine(settings)
@@ -46,11 +49,13 @@ def create_app(settings: Settings) -> FastAPI:
         app.include_router(module.router)
     _error_handlers(app)
 
-    @app.on_event("shutdown")
-    def _dispose() -> None:
-        app.state.engine.dispose()
-
     return app
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    yield
+    app.state.engine.dispose()
 
 
 def _wants_json(request: Request) -> bool:
