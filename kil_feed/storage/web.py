@@ -40,9 +40,7 @@ class ItemPage:
 def sent_issues(*, session: Session, limit: int | None = None) -> Sequence[Issue]:
     """Sent issues, newest first (drafts are never public)."""
     query = (
-        select(Issue)
-        .where(Issue.status == IssueStatus.sent.value)
-        .order_by(col(Issue.week).desc())
+        select(Issue).where(Issue.status == IssueStatus.sent.value).order_by(col(Issue.week).desc())
     )
     if limit is not None:
         query = query.limit(limit)
@@ -69,9 +67,7 @@ def _newest_first(dialect: str) -> list[sa.ColumnElement]:
 def _page(query: sa.Select, session: Session, limit: int, offset: int) -> ItemPage:
     total = session.exec(select(func.count()).select_from(query.subquery())).one()
     dialect = session.get_bind().dialect.name
-    items = session.exec(
-        query.order_by(*_newest_first(dialect)).limit(limit).offset(offset)
-    ).all()
+    items = session.exec(query.order_by(*_newest_first(dialect)).limit(limit).offset(offset)).all()
     return ItemPage(items=items, total=int(total))
 
 
@@ -101,9 +97,7 @@ def public_news(
     if region:
         query = query.where(tag_filter("region", [region]))
     if source:
-        query = query.where(
-            col(Item.source_id).in_(select(Source.id).where(Source.name == source))
-        )
+        query = query.where(col(Item.source_id).in_(select(Source.id).where(Source.name == source)))
     return _page(query, session, limit, offset)
 
 

@@ -8,8 +8,8 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 from sqlmodel import Session
 
-from kil_feed.storage import items as item_store
 from kil_feed.storage import issues as issue_store
+from kil_feed.storage import items as item_store
 from kil_feed.storage import web as store
 from kil_feed.timeutil import utcnow
 from kil_feed.web.deps import UK_REGIONS, Pager, clean, reader, render, settings_of
@@ -70,7 +70,9 @@ def issue(issue_id: int, request: Request, session: Session = Depends(reader)) -
     for placement, item in issue_store.issue_items(issue_id, session=session):
         key = placement.section or ("jobs" if item.kind == "job" else "news")
         sections.setdefault(key, []).append(item)
-    titled = [(SECTION_TITLES.get(k, k.replace("-", " ").capitalize()), v) for k, v in sections.items()]
+    titled = [
+        (SECTION_TITLES.get(k, k.replace("-", " ").capitalize()), v) for k, v in sections.items()
+    ]
     return render(
         request,
         "issue.html",
@@ -90,9 +92,7 @@ def news(
     size = settings_of(request).web.page_size
     number = to_page(page)
     filters = {"topic": clean(topic), "region": clean(region), "source": clean(source)}
-    result = store.public_news(
-        session=session, limit=size, offset=(number - 1) * size, **filters
-    )
+    result = store.public_news(session=session, limit=size, offset=(number - 1) * size, **filters)
     return render(
         request,
         "news.html",
