@@ -49,6 +49,11 @@ class CrawlSettings(BaseModel):
     interval_minutes: int = Field(
         120, description="Default minutes between crawls of one source (sources may override)."
     )
+    topics_file: str | None = Field(
+        None,
+        description="TOML file of topic keyword rules merged over the bundled defaults "
+        "(same layout as `crawler/classify/topics.toml`).",
+    )
 
 
 class RulesSettings(BaseModel):
