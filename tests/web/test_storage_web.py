@@ -53,9 +53,8 @@ def test_subscription_flow_on_both_backends(any_engine: Engine) -> None:
         assert store.request_subscription("reader@example.org", session=s) is None  # confirmed
         again = store.request_subscription("gone@example.org", session=s, topics=["housing"])
         assert again is not None and again.status == "pending" and again.token_nonce == 2
-    with write_session(any_engine) as s:
-        with pytest.raises(NotFoundError):
-            store.confirm_subscription(new_id, 7, session=s)  # wrong nonce
+    with write_session(any_engine) as s, pytest.raises(NotFoundError):
+        store.confirm_subscription(new_id, 7, session=s)  # wrong nonce
     with write_session(any_engine) as s:
         done = store.confirm_subscription(new_id, 1, session=s)
         assert done.status == "confirmed" and done.token_nonce == 2
