@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
+from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -82,6 +82,22 @@ class RulesSettings(BaseModel):
         description="Rules that approve matching items at ingest.",
     )
 
+    @model_validator(mode="after")
+    def _rules_are_valid(self) -> RulesSettings:
+        """Bad rules fail when the settings are read, with the rule named (see rules.py)."""
+        from pydantic_core import PydanticCustomError
+
+        from kil_feed.errors import KilError
+        from kil_feed.rules import validate_rules
+
+        try:
+            validate_rules(
+                {"block": self.block, "keep": self.keep, "auto_approve": self.auto_approve}
+            )
+        except KilError as exc:
+            raise PydanticCustomError("invalid_rule", "{detail}", {"detail": str(exc)}) from None
+        return self
+
 
 class NewsletterSettings(BaseModel):
     """What goes into a weekly issue and how it is sent."""
@@ -101,6 +117,24 @@ class NewsletterSettings(BaseModel):
     dkim_selector: str = Field("", description="DKIM selector; empty disables DKIM signing.")
     dkim_domain: str = Field("", description="DKIM signing domain (d=).")
     dkim_private_key_file: str = Field("", description="Path to the PEM private key for DKIM.")
+    max_notices: int = Field(10, description="Procurement notices in the notices section.")
+    unsubscribe_mailto: str = Field(
+        "",
+        description="Address of the mailto: List-Unsubscribe; empty: unsubscribe@ the From domain.",
+    )
+    smtp_connections: int = Field(
+        1,
+        ge=1,
+        le=32,
+        description="SMTP connections a send uses in parallel; a kill can duplicate one per "
+        "connection.",
+    )
+    max_attempts: int = Field(
+        5, ge=1, description="Tries per message on temporary failures (4xx, dropped connection)."
+    )
+    retry_backoff: float = Field(
+        2.0, ge=0, description="Seconds before the first retry of a message; doubles each try."
+    )
 
 
 class WebSettings(BaseModel):
@@ -111,6 +145,9 @@ class WebSettings(BaseModel):
     page_size: int = Field(20, description="Items per page in listings.")
     signup_rate_limit: int = Field(
         5, description="Subscribe attempts allowed per client address per hour."
+    )
+    facet_cache_seconds: float = Field(
+        60.0, description="Seconds the web keeps its filter menus (regions, topics) cached."
     )
 
 

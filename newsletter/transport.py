@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 import logging
 import os
+import re
 import smtplib
 import socket
 import ssl
@@ -65,6 +66,16 @@ class Transport(Protocol):
 
 def _as_bytes(message: bytes | EmailMessage) -> bytes:
     return message if isinstance(message, bytes) else message.as_bytes()
+
+
+_BARE_LF = re.compile(rb"(?<!\r)\n")
+
+
+def _wire_bytes(message: bytes | EmailMessage) -> bytes:
+    """The message with CRLF line ends, as SMTP requires (smtplib does not fix bytes)."""
+    if isinstance(message, EmailMessage):
+        return message.as_bytes(policy=message.policy.clone(linesep="\r\n"))
+    return _BARE_LF.sub(b"\r\n", message)
 
 
 @dataclass(frozen=True)
@@ -142,7 +153,7 @@ class SMTPTransport:
 
     def send(self, message: bytes | EmailMessage, mail_from: str, to: str) -> SendResult:
         smtp = self.connect()
-        data = _as_bytes(message)
+        data = _wire_bytes(message)
         try:
             refused = smtp.sendmail(mail_from, [to], data)
         except smtplib.SMTPRecipientsRefused as exc:

@@ -75,3 +75,15 @@ def test_outbox_writes_readable_eml_files(tmp_path: Path) -> None:
         email.message_from_bytes(f.read_bytes(), policy=email.policy.default)["To"] for f in files
     )
     assert tos == ["a@example.org", "b@example.org"]
+
+
+def test_smtp_sends_crlf_even_for_long_lf_messages(smtp_server) -> None:  # type: ignore[no-untyped-def]
+    msg = _msg("long@example.org")
+    msg.set_content("\n".join(f"line {i} " + "x" * 60 for i in range(200)))
+    raw_lf = msg.as_bytes()
+    assert b"\r\n" not in raw_lf  # the default policy writes bare LF
+    with SMTPTransport(SMTPConfig.from_url(smtp_server.url)) as t:
+        t.send(msg, "news@kil.example.org", "long@example.org")
+        t.send(raw_lf, "news@kil.example.org", "long@example.org")
+    assert len(smtp_server.messages) == 2
+    assert all("line 199" in m.message.get_content() for m in smtp_server.messages)

@@ -1,9 +1,46 @@
-"""`kil serve` commands (issue #6)."""
+"""`kil serve`: run the web archive with uvicorn (issue #6)."""
 
 from __future__ import annotations
 
+import logging
+import os
+
 import typer
+
+from kil_feed.cli.context import state
+
+logger = logging.getLogger(__name__)
+
+
+def serve(
+    host: str | None = typer.Option(None, "--host", help="Address to listen on [web.host]."),
+    port: int | None = typer.Option(None, "--port", help="Port to listen on [web.port]."),
+    workers: int = typer.Option(1, "--workers", min=1, max=64, help="Worker processes."),
+) -> None:
+    """Serve the web archive: issues, news, jobs, search, feeds, API and subscriptions."""
+    import uvicorn
+
+    from kil_feed.cli import configure_logging
+    from kil_feed.web.app import create_app
+
+    st = state()
+    settings = st.settings
+    configure_logging(st.debug, settings.log_level.upper())
+    options = {
+        "host": host or settings.web.host,
+        "port": port if port is not None else settings.web.port,
+        "log_level": settings.log_level.lower(),
+        "proxy_headers": False,
+    }
+    if workers == 1:
+        uvicorn.run(create_app(settings), **options)
+        return
+    # several processes: each builds the app from the same config file and KIL_* variables
+    create_app(settings).state.engine.dispose()  # fail here, once, on a bad configuration
+    if st.config_file:
+        os.environ["KIL_CONFIG"] = str(st.config_file)
+    uvicorn.run("kil_feed.web.asgi:app_from_environment", factory=True, workers=workers, **options)
 
 
 def register(app: typer.Typer) -> None:
-    """Add this module's commands to `app` (none yet)."""
+    app.command("serve")(serve)

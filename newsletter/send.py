@@ -1,0 +1,290 @@
+"""Deliver an approved issue exactly once per subscriber, resumably.
+
+The ledger (`Delivery`) gets one pending row per confirmed subscriber before the first
+message leaves. Worker threads (one SMTP connection each) build and send messages; after
+the server's 250 a worker records the outcome and sends its next message only once that
+record is committed (`ledgerwriter.GroupCommitter`: whoever commits takes every outcome
+queued so far, so the database sees few transactions). No row is ever marked sent before
+its 250, and a kill loses at most the one message each connection had in flight. Running
+the send again picks up exactly the rows not yet sent.
+
+Temporary failures (4xx, dropped connections) are retried with exponential backoff on a
+fresh connection; permanent ones (5xx) fail that delivery, and a 5.1.x address error marks
+the subscriber bounced. Too many failures pause the send with a message saying so.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable
+
+from sqlalchemy.engine import Engine
+
+from kil_feed.config import Settings
+from kil_feed.db import read_session, write_session
+from kil_feed.errors import ConflictError, DeliveryError
+from kil_feed.models import DeliveryStatus, IssueStatus, SubscriberStatus
+from kil_feed.storage import deliveries as ledger
+from kil_feed.storage import issues as issues_db
+from kil_feed.storage.subscribers import find_subscriber
+from kil_feed.timeutil import utcnow
+from newsletter.attempt import Job, RateLimiter, Run, deliver, prepare
+from newsletter.content import IssueContent, load_issue_content
+from newsletter.ledgerwriter import GroupCommitter, Result
+from newsletter.message import MessageFactory, Recipient
+from newsletter.render import Audience, Renderer
+from newsletter.report import SendReport, summary
+from newsletter.sendlock import issue_send_lock
+from newsletter.transport import make_transport
+
+logger = logging.getLogger(__name__)
+
+Progress = Callable[[int, int], None]
+MIN_FAILURES_TO_PAUSE = 5
+
+
+def _next_job(run: Run) -> Job | None:
+    if run.stop.is_set():
+        return None
+    try:
+        return run.jobs.get_nowait()
+    except queue.Empty:
+        return None
+
+
+def _worker(run: Run) -> None:
+    """One SMTP connection: send a message, wait for its outcome to be committed, repeat."""
+    transport = make_transport(run.settings)
+    try:
+        while (job := _next_job(run)) is not None:
+            result = deliver(run, transport, job, prepare(run, job))
+            if result is None:
+                return
+            run.committer.record(result)  # type: ignore[union-attr]
+    except BaseException as exc:  # recorded and re-raised by the sending thread
+        run.fatal = exc
+        run.stop.set()
+    finally:
+        transport.close()
+
+
+def _recipient_audience(row: ledger.PendingDelivery) -> tuple[Recipient, Audience]:
+    return Recipient(row.subscriber_id, row.email, row.name), Audience.of(
+        list(row.regions), list(row.topics)
+    )
+
+
+def send_issue(
+    engine: Engine,
+    settings: Settings,
+    issue_id: int,
+    *,
+    dry_run: bool = False,
+    limit: int | None = None,
+    rate: float | None = None,
+    to: str | None = None,
+    progress: Progress | None = None,
+) -> SendReport:
+    """Send (or resume sending) an approved issue; see the module docstring."""
+    started = time.monotonic()
+    content = load_issue_content(engine, issue_id)
+    if content.is_empty:
+        raise ConflictError(f"issue {issue_id} has no items", hint="rebuild it or add items")
+    renderer = Renderer(settings, content)
+    factory = MessageFactory(settings, issue_id)
+    run = Run(settings, renderer, factory)
+    run.limiter = RateLimiter(rate)
+    if to is not None:
+        report = _send_test_copy(engine, run, content, to)
+    elif dry_run:
+        report = _dry_run(engine, run, content, limit)
+    else:
+        report = _send(engine, run, content, limit, progress)
+    report.renders = renderer.renders
+    report.elapsed = time.monotonic() - started
+    return report
+
+
+def _send_test_copy(engine: Engine, run: Run, content: IssueContent, to: str) -> SendReport:
+    """One copy to any address, outside the ledger (for checking an issue before sending)."""
+    with read_session(engine) as session:
+        sub = find_subscriber(to, session=session)
+    recipient = Recipient(sub.id if sub and sub.id else 0, to.strip(), sub.name if sub else "")
+    audience = Audience.of(sub.regions, sub.topics) if sub else Audience()
+    transport = make_transport(run.settings)
+    job = Job(0, recipient, audience)
+    try:
+        result = deliver(run, transport, job, prepare(run, job))
+    finally:
+        transport.close()
+    report = SendReport(issue_id=content.issue_id, recipients=1, attempted=1, status=content.status)
+    if result is not None and result.status == DeliveryStatus.sent.value:
+        report.sent = 1
+        report.message = f"test copy of issue {content.issue_id} sent to {to}"
+        return report
+    reply = f"{result.code or ''} {result.reply}".strip() if result else "stopped"
+    raise DeliveryError(f"test copy to {to} was not accepted: {reply}")
+
+
+def _dry_run(engine: Engine, run: Run, content: IssueContent, limit: int | None) -> SendReport:
+    """Render and build every message that would go out; send and record nothing."""
+    report = SendReport(issue_id=content.issue_id, dry_run=True, status=content.status)
+    with read_session(engine) as session:
+        if content.status == IssueStatus.sent.value:
+            rows: list[ledger.PendingDelivery] = []
+        elif content.status == IssueStatus.sending.value:
+            rows = ledger.pending_deliveries(content.issue_id, session=session)
+        else:
+            from kil_feed.storage.subscribers import list_subscribers
+
+            subs = list_subscribers(session=session, status=SubscriberStatus.confirmed.value)
+            rows = [
+                ledger.PendingDelivery(
+                    0, s.id or 0, s.email, s.name, s.status, tuple(s.regions), tuple(s.topics), 0
+                )
+                for s in subs
+            ]
+    rows = [r for r in rows if r.status == SubscriberStatus.confirmed.value][:limit]
+    for row in rows:
+        recipient, audience = _recipient_audience(row)
+        run.message_for(Job(row.delivery_id, recipient, audience))
+    report.recipients = len(rows)
+    report.message = (
+        f"dry run: issue {content.issue_id} would go to {len(rows)} subscribers "
+        f"({run.renderer.renders} distinct renders); nothing was sent"
+    )
+    return report
+
+
+def _send(
+    engine: Engine, run: Run, content: IssueContent, limit: int | None, progress: Progress | None
+) -> SendReport:
+    issue_id = content.issue_id
+    report = SendReport(issue_id=issue_id, status=content.status)
+    if content.status == IssueStatus.draft.value:
+        raise ConflictError(
+            f"issue {issue_id} is a draft", hint=f"approve it first: kil issue approve {issue_id}"
+        )
+    with issue_send_lock(engine, issue_id):
+        with write_session(engine) as session:
+            issue = issues_db.get_issue(issue_id, session=session)
+            if issue.status == IssueStatus.approved.value:
+                ledger.create_deliveries(issue_id, session=session)
+                issue.status = IssueStatus.sending.value
+                issue.updated_at = utcnow()
+                session.add(issue)
+            counts = ledger.delivery_counts(issue_id, session=session)
+            rows = ledger.pending_deliveries(issue_id, session=session)
+            skipped = [r for r in rows if r.status != SubscriberStatus.confirmed.value]
+            ledger.record_outcomes(
+                [
+                    ledger.Outcome(
+                        r.delivery_id,
+                        DeliveryStatus.failed.value,
+                        0,
+                        None,
+                        None,
+                        f"skipped: subscriber is {r.status}",
+                        utcnow(),
+                    )
+                    for r in skipped
+                ],
+                session=session,
+            )
+        report.recipients = sum(counts.values())
+        report.already_sent = counts.get(DeliveryStatus.sent.value, 0)
+        report.skipped = len(skipped)
+        todo = [r for r in rows if r.status == SubscriberStatus.confirmed.value]
+        if limit is not None:
+            todo = todo[: max(0, limit)]
+        for row in todo:
+            recipient, audience = _recipient_audience(row)
+            run.jobs.put(Job(row.delivery_id, recipient, audience))
+            run.renderer.render(audience)  # every variant up front, before the clock matters
+        if todo:
+            _pump(engine, run, report, len(todo), progress)
+        with write_session(engine) as session:
+            report.pending = ledger.count_pending(issue_id, session=session)
+            issue = issues_db.get_issue(issue_id, session=session)
+            if report.pending == 0 and issue.status == IssueStatus.sending.value:
+                issue.status = IssueStatus.sent.value
+                issue.sent_at = issue.updated_at = utcnow()
+                session.add(issue)
+            report.status = issue.status
+    if run.fatal is not None:
+        raise run.fatal
+    report.message = summary(report)
+    logger.info("send issue=%s %s", issue_id, report.message)
+    return report
+
+
+def _pump(
+    engine: Engine, run: Run, report: SendReport, total: int, progress: Progress | None
+) -> None:
+    """Run the connections until the queue is empty or the send stops; outcomes are
+    committed by the connections themselves (`GroupCommitter`)."""
+
+    def on_commit(batch: list[Result]) -> None:
+        _count(batch, report)
+        if progress is not None:
+            progress(report.attempted, total)
+        _check_error_rate(run, report)
+
+    wanted = run.settings.newsletter.smtp_connections if run.settings.smtp_url else 1
+    run.committer = GroupCommitter(engine, on_commit)
+    threads = [
+        threading.Thread(target=_worker, args=(run,), name=f"kil-send-{n}", daemon=True)
+        for n in range(min(wanted, total))
+    ]
+    for thread in threads:
+        thread.start()
+    interrupted: BaseException | None = None
+    try:
+        for thread in threads:
+            while thread.is_alive():
+                try:
+                    thread.join(0.2)
+                except KeyboardInterrupt as exc:
+                    if interrupted is not None:
+                        raise
+                    # no new messages; those in flight finish and are recorded
+                    interrupted = exc
+                    run.stop.set()
+    finally:
+        run.stop.set()
+        for thread in threads:
+            thread.join(5)
+        run.committer.close()
+    if interrupted is not None:
+        raise interrupted
+
+
+def _count(batch: list[Result], report: SendReport) -> None:
+    for result in batch:
+        report.attempted += 1
+        if result.status == DeliveryStatus.sent.value:
+            report.sent += 1
+        elif result.status == DeliveryStatus.failed.value:
+            report.failed += 1
+            report.bounced += result.bounce
+        else:
+            report.deferred += 1
+            if result.unreachable:
+                report.paused = True
+                report.message = f"paused: cannot reach the mail server ({result.reply})"
+
+
+def _check_error_rate(run: Run, report: SendReport) -> None:
+    errors = report.failed + report.deferred
+    limit = run.settings.newsletter.max_error_rate
+    if report.paused or (errors >= MIN_FAILURES_TO_PAUSE and errors / report.attempted > limit):
+        if not report.paused:
+            report.paused = True
+            report.message = (
+                f"paused: {errors} of {report.attempted} deliveries failed "
+                f"({errors / report.attempted:.0%}, more than the {limit:.0%} allowed)"
+            )
+        run.stop.set()
