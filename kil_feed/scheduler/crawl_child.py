@@ -7,7 +7,6 @@ line `KIL-CRAWL-RESULT <json list>` on stdout. It is an edge, so it configures l
 from __future__ import annotations
 
 import dataclasses
-import importlib
 import json
 import logging
 import sys
@@ -15,13 +14,9 @@ from typing import Any
 
 from kil_feed.config import Settings
 from kil_feed.scheduler.crawljob import RESULT_MARKER
+from kil_feed.scheduler.runtime import load_reference
 
 logger = logging.getLogger(__name__)
-
-
-def load_target(reference: str) -> Any:
-    module_name, _, attr = reference.partition(":")
-    return getattr(importlib.import_module(module_name), attr)
 
 
 def as_dict(summary: Any) -> dict[str, Any]:
@@ -47,7 +42,7 @@ def main() -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
-    run_crawl = load_target(payload["target"])
+    run_crawl = load_reference(payload["target"])
     summaries = run_crawl(
         settings, sources=payload["sources"], time_limit=payload.get("time_limit")
     )

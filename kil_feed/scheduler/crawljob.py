@@ -48,7 +48,7 @@ def crawl_job(rt: Runtime) -> tuple[str, str]:
         "settings": settings_payload(settings),
         "sources": due,
         "time_limit": limit,
-        "target": rt.crawl_target,
+        "target": rt.targets["crawl"],
     }
     logger.info("crawl starting sources=%d limit=%.0fs", len(due), limit)
     result = run_limited(

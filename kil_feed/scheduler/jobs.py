@@ -62,9 +62,7 @@ def _crawl(rt: Runtime, run_id: int) -> tuple[str, str]:
 
 
 def _build(rt: Runtime, run_id: int) -> tuple[str, str]:
-    from newsletter.build import build_issue
-
-    issue = build_issue(rt.engine, rt.settings)
+    issue = rt.function("build")(rt.engine, rt.settings)
     if issue is None:
         return "skipped", "nothing for an issue this week"
     return "ok", f"issue {issue.week} (#{issue.id}) is {issue.status}"
@@ -77,9 +75,7 @@ def _send(rt: Runtime, run_id: int) -> tuple[str, str]:
     with read_session(rt.engine) as session:
         issue = issues.find_issue_for_week(week, session=session)
     if issue is None and settings.schedule.auto_send:
-        from newsletter.build import build_issue
-
-        issue = build_issue(rt.engine, settings)
+        issue = rt.function("build")(rt.engine, settings)
     if issue is None:
         return "skipped", f"no issue for {week}"
     if issue.status == IssueStatus.sent.value:
@@ -109,9 +105,7 @@ def _send(rt: Runtime, run_id: int) -> tuple[str, str]:
 
 
 def _send_issue(rt: Runtime, issue_id: int) -> object:
-    from newsletter.send import send_issue
-
-    return send_issue(rt.engine, rt.settings, issue_id)
+    return rt.function("send")(rt.engine, rt.settings, issue_id)
 
 
 def _report(report: object) -> str:

@@ -25,7 +25,7 @@ from kil_feed.db import make_engine, write_session, writer
 from kil_feed.scheduler import runtime as runtimes
 from kil_feed.scheduler.jobs import JOB_FUNC_REF
 from kil_feed.scheduler.lock import current_holder, make_leader_lock
-from kil_feed.scheduler.runtime import DEFAULT_CRAWL_TARGET, Runtime
+from kil_feed.scheduler.runtime import Runtime
 from kil_feed.scheduler.triggers import configured_jobs
 from kil_feed.storage import job_runs
 from kil_feed.timeutil import as_utc
@@ -44,12 +44,13 @@ class SchedulerService:
         engine: Engine,
         *,
         announce: Callable[[str], None] | None = None,
-        crawl_target: str = DEFAULT_CRAWL_TARGET,
+        targets: dict[str, str] | None = None,
     ) -> None:
         configured_jobs(settings)  # a bad cron expression fails now, not when leading
         self.settings = settings
         self.engine = engine
-        self.runtime = Runtime(settings=settings, engine=engine, crawl_target=crawl_target)
+        self.runtime = Runtime(settings=settings, engine=engine)
+        self.runtime.targets.update(targets or {})
         self.owner = self.runtime.owner
         self.lock = make_leader_lock(engine, self.owner, settings.schedule.lock_ttl_seconds)
         self.announce = announce or (lambda message: logger.info("%s", message))
