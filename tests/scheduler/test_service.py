@@ -26,13 +26,14 @@ from tests.scheduler.conftest import approved_issue, fast, running, runs, sends
 EVERY_SECOND = "* * * * * *"
 
 
-def _wait_for(predicate, timeout: float = 10.0) -> None:  # type: ignore[no-untyped-def]
+def _wait_for(predicate, timeout: float = 10.0, engine=None) -> None:  # type: ignore[no-untyped-def]
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if predicate():
             return
         time.sleep(0.1)
-    raise AssertionError("timed out waiting")
+    seen = [(r.job, r.status, r.detail) for r in runs(engine)] if engine is not None else ""
+    raise AssertionError(f"timed out waiting; runs: {seen}")
 
 
 def test_jobs_fire_on_their_schedule_and_every_run_is_logged(
@@ -156,9 +157,12 @@ def test_a_hung_crawl_is_killed_at_the_limit_and_the_next_crawl_runs(  # type: i
     pids = json.loads((tmp_path / "pids.json").read_text())
     assert all(not psutil.pid_exists(p) or psutil.Process(p).status() == "zombie" for p in pids)
     # with a crawl that works, the same job records its result and the source is done
-    service = SchedulerService(cfg, engine, targets=fake_targets)
+    roomy = cfg.crawl.model_copy(update={"time_limit": 60})  # a child's start-up takes a while
+    service = SchedulerService(
+        cfg.model_copy(update={"crawl": roomy}), engine, targets=fake_targets
+    )
     with running(service):
-        _wait_for(lambda: runs(engine, "crawl")[-1].status == "ok", timeout=20)
+        _wait_for(lambda: runs(engine, "crawl")[-1].status == "ok", timeout=20, engine=engine)
     assert "council-news: new=1" in runs(engine, "crawl")[-1].detail
     with read_session(engine) as session:
         assert session.exec(select(Source)).one().last_crawled_at is not None
