@@ -62,6 +62,11 @@ def _crawl(rt: Runtime, run_id: int) -> tuple[str, str]:
 
 
 def _build(rt: Runtime, run_id: int) -> tuple[str, str]:
+    week = iso_week(utcnow(), rt.settings.timezone)
+    with read_session(rt.engine) as session:
+        existing = issues.find_issue_for_week(week, session=session)
+    if existing is not None and existing.status != IssueStatus.draft.value:
+        return "skipped", f"issue {week} is {existing.status}: not rebuilt"
     issue = rt.function("build")(rt.engine, rt.settings)
     if issue is None:
         return "skipped", "nothing for an issue this week"
@@ -84,6 +89,8 @@ def _send(rt: Runtime, run_id: int) -> tuple[str, str]:
         return "skipped", (
             f"issue {week} is a draft: approve it (`kil issue approve`) or set auto_send"
         )
+    if issue.status == IssueStatus.sending.value:
+        return "skipped", f"issue {week} is part-sent: resume it with `kil issue send {issue.id}`"
     with write_session(rt.engine) as session:
         claimed = job_runs.claim_week(
             "send", week, owner=rt.owner, job_run_id=run_id, session=session
@@ -93,9 +100,16 @@ def _send(rt: Runtime, run_id: int) -> tuple[str, str]:
             claim = job_runs.get_claim("send", week, session=session)
         by = f" by {claim.owner} at {claim.claimed_at:%Y-%m-%d %H:%M}" if claim else ""
         return "skipped", f"{week} was already sent{by} (once per ISO week)"
+    if issue.status == IssueStatus.draft.value:  # auto_send: approve it as an editor would
+        try:
+            issue = rt.function("approve")(rt.engine, int(issue.id))  # type: ignore[arg-type]
+        except BaseException:  # nothing was sent: give the week back
+            with write_session(rt.engine) as session:
+                job_runs.release_claim("send", week, session=session)
+            raise
     try:
         report = _send_issue(rt, int(issue.id))  # type: ignore[arg-type]
-    except BaseException:
+    except BaseException:  # perhaps part-sent: the claim stays; `kil issue send` resumes
         with write_session(rt.engine) as session:
             job_runs.set_claim_status("send", week, "failed", session=session)
         raise
@@ -109,6 +123,9 @@ def _send_issue(rt: Runtime, issue_id: int) -> object:
 
 
 def _report(report: object) -> str:
+    message = getattr(report, "message", "")
+    if message:
+        return str(message)
     fields = ("sent", "failed", "skipped", "pending")
     parts = [f"{f}={getattr(report, f)}" for f in fields if hasattr(report, f)]
     return " ".join(parts) or str(report)

@@ -25,6 +25,7 @@ DEFAULT_TARGETS = {
     "crawl": "kil_feed.crawling:run_crawl",
     "build": "newsletter.build:build_issue",
     "send": "newsletter.send:send_issue",
+    "approve": "newsletter.edit:approve_issue",
 }
 DEFAULT_CRAWL_TARGET = DEFAULT_TARGETS["crawl"]
 

@@ -1,0 +1,72 @@
+"""The whole pipeline driven by the scheduler with the real library functions: a crawl of a
+feed on the loopback server, the weekly build, an auto-approved send to the file outbox,
+and no second send of the week."""
+
+from __future__ import annotations
+
+import email.utils
+from pathlib import Path
+
+import pytest
+from sqlmodel import select
+
+from kil_feed.config import load_settings
+from kil_feed.db import read_session, write_session
+from kil_feed.models import Delivery, Issue, Item, ItemStatus, Subscriber
+from kil_feed.scheduler.service import SchedulerService
+from kil_feed.storage import sources as source_store
+from kil_feed.timeutil import utcnow
+from tests.scheduler.conftest import fast, running, runs
+from tests.scheduler.test_service import EVERY_SECOND, _wait_for
+from tests.support.crawl import FAST_CRAWL_ENV
+
+
+def _feed() -> str:
+    now = email.utils.format_datetime(utcnow())
+    return f"""<?xml version="1.0"?><rss version="2.0"><channel><title>Council news</title>
+<link>http://example.org/</link><description>d</description>
+<item><title>Council brings its procurement team back in-house</title>
+<link>http://example.org/news/1</link><pubDate>{now}</pubDate>
+<description>Leeds City Council insources procurement and commissioning.</description></item>
+</channel></rss>"""
+
+
+@pytest.mark.slow
+def test_scheduled_crawl_build_and_send_use_the_real_functions(  # type: ignore[no-untyped-def]
+    kil_env, engine, http_server, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    for key, value in FAST_CRAWL_ENV.items():
+        monkeypatch.setenv(key, value)
+    settings = load_settings()
+    url = http_server.add("/council.rss", _feed(), "application/rss+xml")
+    with write_session(engine) as session:
+        source_store.upsert_source("council-news", session=session, url=url, kind="feed")
+        session.add(Subscriber(email="reader@example.org", status="confirmed"))
+
+    # 1. the crawl job crawls the due source through kil_feed.crawling.run_crawl
+    with running(SchedulerService(fast(settings, crawl=EVERY_SECOND), engine)):
+        _wait_for(lambda: any(r.status == "ok" for r in runs(engine, "crawl")), 60, engine)
+    with write_session(engine) as session:  # an editor approves what came in
+        items = session.exec(select(Item)).all()
+        assert [i.title for i in items] == ["Council brings its procurement team back in-house"]
+        for item in items:
+            item.status = ItemStatus.approved.value
+            session.add(item)
+
+    # 2. build and send (auto_send approves the draft) through newsletter.build / send
+    cfg = fast(settings, build=EVERY_SECOND, send=EVERY_SECOND, auto_send=True)
+    with running(SchedulerService(cfg, engine)):
+        _wait_for(lambda: any(r.status == "ok" for r in runs(engine, "send")), 30, engine)
+        _wait_for(lambda: len(runs(engine, "send")) >= 3, 10, engine)  # it keeps firing
+    send_runs = runs(engine, "send")
+    assert [r.status for r in send_runs].count("ok") == 1, [(r.status, r.detail) for r in send_runs]
+    with read_session(engine) as session:
+        issue = session.exec(select(Issue)).one()
+        deliveries = session.exec(select(Delivery)).all()
+    assert issue.status == "sent"
+    assert [(d.issue_id, d.status) for d in deliveries] == [(issue.id, "sent")]
+    outbox = list((Path(settings.outbox_dir) / "new").iterdir())
+    assert len(outbox) == 1
+    assert b"reader@example.org" in outbox[0].read_bytes()
+    # the crawl runs before: the source's own run log says what came in
+    assert "council-news" in next(r for r in runs(engine, "crawl") if r.status == "ok").detail
