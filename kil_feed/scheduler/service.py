@@ -110,18 +110,13 @@ class SchedulerService:
     # --- APScheduler ----------------------------------------------------------------
 
     def _start_scheduler(self) -> BackgroundScheduler:
-        schedule = self.settings.schedule
         store = SQLAlchemyJobStore(
             engine=writer(make_engine(self.settings)), tablename=JOBSTORE_TABLE
         )
         scheduler = BackgroundScheduler(
             jobstores={"default": store},
             executors={"default": ThreadPoolExecutor(max_workers=4)},
-            job_defaults={
-                "coalesce": True,
-                "max_instances": 1,
-                "misfire_grace_time": max(1, round(schedule.misfire_grace_minutes * 60)),
-            },
+            job_defaults=self._job_defaults(),
             timezone=ZoneInfo(self.settings.timezone),
         )
         scheduler.add_listener(self._on_missed, EVENT_JOB_MISSED)
@@ -130,10 +125,17 @@ class SchedulerService:
         scheduler.resume()
         return scheduler
 
+    def _job_defaults(self) -> dict[str, object]:
+        grace = self.settings.schedule.misfire_grace_minutes
+        return {
+            "coalesce": True,
+            "max_instances": 1,
+            "misfire_grace_time": max(1, round(grace * 60)),
+        }
+
     def _reconcile(self, scheduler: BackgroundScheduler) -> None:
         """Make the stored jobs match the configuration without losing missed run times."""
         wanted = configured_jobs(self.settings)
-        args = None
         for job in scheduler.get_jobs():
             if wanted.get(job.id) is None:
                 logger.info("removing job %s (no longer configured)", job.id)
@@ -144,7 +146,9 @@ class SchedulerService:
             args = (name, self.runtime.token)
             job = scheduler.get_job(name)
             if job is not None and repr(job.trigger) == repr(trigger):
-                scheduler.modify_job(name, args=args, func=JOB_FUNC_REF)
+                scheduler.modify_job(  # keeps the stored next run time
+                    name, args=args, func=JOB_FUNC_REF, **self._job_defaults()
+                )
                 continue
             scheduler.add_job(
                 JOB_FUNC_REF, trigger, args=args, id=name, name=name, replace_existing=True
