@@ -43,8 +43,11 @@ _LABEL = re.compile(
     r"applications?\s+(?:close|by|must\s+be\s+received\s+by))\s*[:\-–]?\s*",
     re.IGNORECASE,
 )
+# "09.03.2021" is a date, so a dotted time needs am/pm; "midnight" on a closing date means the
+# end of that day, which is also what a date without a time gets.
 _TIME_OF_DAY = re.compile(
-    r"\b\d{1,2}(?:[:.]\d{2})\s*(?:am|pm)?\b|\b\d{1,2}\s*(?:am|pm)\b|noon|midday|midnight", re.I
+    r"\b\d{1,2}:\d{2}\b|\b\d{1,2}\.\d{2}\s*(?:am|pm)\b|\b\d{1,2}\s*(?:am|pm)\b|\bnoon\b|\bmidday\b",
+    re.IGNORECASE,
 )
 _WEEKDAY = re.compile(
     r"\b(?:mon|tues?|wed(?:nes)?|thu(?:rs?)?|fri|sat(?:ur)?|sun)(?:day)?\b,?", re.IGNORECASE
@@ -90,7 +93,7 @@ def _from_phrase(phrase: str) -> datetime | None:
     cleaned = _WEEKDAY.sub(" ", phrase)
     cleaned = _ORDINAL.sub(r"\1", cleaned)
     cleaned = re.sub(r"\b(\d{1,2})\.(\d{2})\s*(am|pm)\b", r"\1:\2\3", cleaned, flags=re.I)
-    cleaned = re.sub(r"\b(?:on|the|of|at|by)\b", " ", cleaned, flags=re.I)
+    cleaned = re.sub(r"\b(?:on|the|of|at|by|midnight)\b", " ", cleaned, flags=re.I)
     cleaned = " ".join(cleaned.split()).strip(" ,.:")
     if not cleaned or not re.search(r"\d", cleaned):
         return None

@@ -17,7 +17,9 @@ from kil_feed.serialize import item_to_dict
 from kil_feed.storage import items as item_store
 from kil_feed.timeutil import utcnow
 
-items_app = typer.Typer(help="Collected news and jobs: list, show and curate.", no_args_is_help=True)
+items_app = typer.Typer(
+    help="Collected news and jobs: list, show and curate.", no_args_is_help=True
+)
 
 _RELATIVE = re.compile(r"^(\d+)\s*([mhdw])$")
 _UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}

@@ -39,6 +39,7 @@ def csj_results(jobs_dir: Path) -> list[dict[str, str]]:
     sel = Selector(text=raw.decode("iso-8859-1"))
     rows = []
     for box in sel.css("li.search-results-job-box"):
+
         def field(name: str, box: Selector = box) -> str:
             return " ".join(box.css(f".search-results-job-box-{name} ::text").getall()).strip()
 
@@ -58,7 +59,7 @@ def csj_results(jobs_dir: Path) -> list[dict[str, str]]:
 @pytest.fixture(scope="session")
 def csj_detail(jobs_dir: Path) -> str:
     """Plain text of the Civil Service Jobs advert for Head of Policy Research."""
-    raw = (jobs_dir / "civilservicejobs_job_detail_house_of_lords_head_of_policy_research.html")
+    raw = jobs_dir / "civilservicejobs_job_detail_house_of_lords_head_of_policy_research.html"
     return html_text.extract_text(raw.read_bytes().decode("iso-8859-1"))
 
 
@@ -111,7 +112,7 @@ def itrent(jobs_dir: Path) -> dict[str, Any]:
 @pytest.fixture(scope="session")
 def schemaorg_example(jobs_dir: Path) -> dict[str, Any]:
     """The JSON-LD JobPosting from schema.org example eg-0028 (a US job)."""
-    text = (jobs_dir / "schemaorg_example_eg-0028_jobposting_plain_microdata_rdfa_jsonld.txt")
+    text = jobs_dir / "schemaorg_example_eg-0028_jobposting_plain_microdata_rdfa_jsonld.txt"
     body = re.search(r'<script type="application/ld\+json">(.*?)</script>', text.read_text(), re.S)
     assert body
     return json.loads(body.group(1))

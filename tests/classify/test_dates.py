@@ -20,9 +20,23 @@ from crawler.classify import parse_closing_date
         ("2023-06-30", datetime(2023, 6, 30, 22, 59, 59, tzinfo=UTC)),
         ("Closing date: 12 December 2026", datetime(2026, 12, 12, 23, 59, 59, tzinfo=UTC)),
         ("Closing date: 12/01/2027", datetime(2027, 1, 12, 23, 59, 59, tzinfo=UTC)),
-        ("Deadline for applications is 5pm on 3 February 2027",
-         datetime(2027, 2, 3, 17, tzinfo=UTC)),
+        (
+            "Deadline for applications is 5pm on 3 February 2027",
+            datetime(2027, 2, 3, 17, tzinfo=UTC),
+        ),
         ("Closing date: 5 June 2024 12:00 GMT", datetime(2024, 6, 5, 12, tzinfo=UTC)),
+        # a dotted date is not a time; "midnight" means the end of the closing day
+        ("09.03.2021", datetime(2021, 3, 9, 23, 59, 59, tzinfo=UTC)),
+        (
+            "Closing date: Monday 3 March 2025 at midnight",
+            datetime(2025, 3, 3, 23, 59, 59, tzinfo=UTC),
+        ),
+        ("Closing date: 12 noon, 4 May 2027", datetime(2027, 5, 4, 11, tzinfo=UTC)),
+        (
+            "Closing date: 31 Jan 2027 (interviews w/c 8 Feb)",
+            datetime(2027, 1, 31, 23, 59, 59, tzinfo=UTC),
+        ),
+        ("Tue, 09 Mar 2021 17:00:00 GMT", datetime(2021, 3, 9, 17, tzinfo=UTC)),
         (date(2027, 1, 15), datetime(2027, 1, 15, 23, 59, 59, tzinfo=UTC)),
         (datetime(2027, 1, 15, 9, 0, tzinfo=UTC), datetime(2027, 1, 15, 9, 0, tzinfo=UTC)),
     ],

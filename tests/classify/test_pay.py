@@ -66,20 +66,27 @@ def test_explicit_period_beats_an_earlier_guess() -> None:
     ("value", "expected"),
     [
         (
-            {"@type": "MonetaryAmount", "currency": "GBP",
-             "value": {"@type": "QuantitativeValue", "value": 600, "unitText": "DAY"}},
+            {
+                "@type": "MonetaryAmount",
+                "currency": "GBP",
+                "value": {"@type": "QuantitativeValue", "value": 600, "unitText": "DAY"},
+            },
             Pay(600, 600, "day"),
         ),
         (
             {"currency": "EUR", "value": {"minValue": "40", "maxValue": "55", "unitText": "HOUR"}},
             Pay(40, 55, "hour", "EUR"),
         ),
-        ({"value": {"minValue": 2000, "maxValue": 2500, "unitText": "MONTH"}},
-         Pay(24000, 30000, "year")),
+        (
+            {"value": {"minValue": 2000, "maxValue": 2500, "unitText": "MONTH"}},
+            Pay(24000, 30000, "year"),
+        ),
         ({"value": {"value": 700, "unitText": "WEEK"}}, Pay(36400, 36400, "year")),
         ({"value": {"value": "£500 - £550 per day"}}, Pay(500, 550, "day")),
-        ({"value": {"minValue": 60000, "maxValue": 50000, "unitText": "YEAR"}},
-         Pay(50000, 60000, "year")),
+        (
+            {"value": {"minValue": 60000, "maxValue": 50000, "unitText": "YEAR"}},
+            Pay(50000, 60000, "year"),
+        ),
         ({"value": {"value": "negotiable", "unitText": "YEAR"}}, None),
         ({"value": {"value": 0, "unitText": "YEAR"}}, None),
         (48000, Pay(48000, 48000, "year")),

@@ -62,7 +62,12 @@ def test_regions_in_text(text: str, expected: list[str]) -> None:
 
 def test_several_regions_in_order_of_mention() -> None:
     text = "Roles in Leeds, Cardiff and Glasgow, plus Belfast"
-    assert regions_for(text) == ["Yorkshire and The Humber", "Wales", "Scotland", "Northern Ireland"]
+    assert regions_for(text) == [
+        "Yorkshire and The Humber",
+        "Wales",
+        "Scotland",
+        "Northern Ireland",
+    ]
 
 
 @pytest.mark.parametrize(
@@ -73,8 +78,10 @@ def test_several_regions_in_order_of_mention() -> None:
         ({"addressLocality": "Bath"}, ["South West"]),
         ({"addressRegion": "Scotland"}, ["Scotland"]),
         ({"addressCountry": "Wales"}, ["Wales"]),
-        ({"addressCountry": {"@type": "Country", "name": "United Kingdom"}, "postalCode": "LS1"},
-         ["Yorkshire and The Humber"]),
+        (
+            {"addressCountry": {"@type": "Country", "name": "United Kingdom"}, "postalCode": "LS1"},
+            ["Yorkshire and The Humber"],
+        ),
         # the postcode beats a contradicting name
         ({"addressLocality": "London", "postalCode": "M1 1AE"}, ["North West"]),
         ({"@type": "Place", "address": {"postalCode": "CF5 5AD"}}, ["Wales"]),

@@ -67,9 +67,20 @@ def test_topics_in_rule_order_and_empty_text() -> None:
 def test_default_rule_set_covers_the_niche() -> None:
     names = {r.name for r in load_topic_rules()}
     assert {
-        "procurement", "commissioning", "outsourcing", "social-value", "local-government",
-        "keep-it-local", "contracts", "recruitment", "public-health", "housing",
-        "adult-social-care", "childrens-services", "digital", "finance",
+        "procurement",
+        "commissioning",
+        "outsourcing",
+        "social-value",
+        "local-government",
+        "keep-it-local",
+        "contracts",
+        "recruitment",
+        "public-health",
+        "housing",
+        "adult-social-care",
+        "childrens-services",
+        "digital",
+        "finance",
     } <= names
 
 
@@ -84,7 +95,11 @@ def test_user_file_replaces_adds_and_disables(tmp_path: Path) -> None:
     rules = load_topic_rules(path)
     names = [r.name for r in rules]
     assert "waste" in names and "housing" not in names and "finance" in names
-    assert topics_for("Council buying new bins", rules) == ["procurement", "local-government", "waste"]
+    assert topics_for("Council buying new bins", rules) == [
+        "procurement",
+        "local-government",
+        "waste",
+    ]
     assert "procurement" not in topics_for("Procurement reform", rules)
     # the defaults are untouched for other callers
     assert "procurement" in topics_for("Procurement reform")
