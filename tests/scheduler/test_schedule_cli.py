@@ -117,3 +117,18 @@ def test_a_second_scheduler_stands_by_and_takes_over_after_sigterm(  # type: ign
         first.stop()
         if second is not None:
             second.stop()
+
+
+def test_status_shows_next_and_recent_scheduler_runs(cli, engine, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("KIL_SCHEDULE__SEND", "")
+    cli("schedule", "--run", "housekeeping")
+    cli("schedule", "--run", "send")
+    data = json.loads(cli("status", "--json").stdout)["schedule"]
+    assert dict((j["job"], j["next_run"]) for j in data["jobs"])["send"] is None
+    assert [(r["job"], r["status"]) for r in data["recent_runs"]] == [
+        ("send", "skipped"),
+        ("housekeeping", "ok"),
+    ]
+    assert "no issue for" in data["recent_runs"][0]["detail"]
+    out = cli("status").stdout
+    assert "Recent scheduler runs" in out and "housekeeping" in out and "skipped" in out
