@@ -63,13 +63,7 @@ def test_status_json(cli, filled, monkeypatch: pytest.MonkeyPatch) -> None:  # t
         "sections": {"top": 1},
     }
     assert data["subscribers"]["confirmed"] == 2 and data["subscribers"]["unsubscribed"] == 1
-    assert data["schedule"]["available"] is True  # the scheduler (issue #7) is installed
-    assert [j["job"] for j in data["schedule"]["jobs"]] == [
-        "crawl",
-        "build",
-        "send",
-        "housekeeping",
-    ]
+    assert data["schedule"]["available"] is False
 
 
 def test_status_for_people_with_a_scheduler(cli, filled, monkeypatch) -> None:  # type: ignore[no-untyped-def]
