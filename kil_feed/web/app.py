@@ -16,6 +16,7 @@ from kil_feed.config import Settings
 from kil_feed.db import make_engine
 from kil_feed.errors import KilError
 from kil_feed.web.deps import render
+from kil_feed.web.facets import FacetCache
 from kil_feed.web.routes import api, feeds, jobs, pages, search, subscriptions
 from kil_feed.web.security import RateLimiter, SecurityHeaders
 from kil_feed.web.templating import make_environment, templates_root
@@ -39,6 +40,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.engine = make_engine(settings)
     app.state.jinja = make_environment(settings)
     app.state.signup_limiter = RateLimiter(settings.web.signup_rate_limit, 3600.0)
+    app.state.facets = FacetCache(app.state.engine, ttl=settings.web.facet_cache_seconds)
     app.add_middleware(SecurityHeaders)
     app.mount(
         "/static",

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import email.policy
 import logging
 from email.message import EmailMessage
+from email.policy import SMTP as SMTP_POLICY
 from email.utils import formatdate, make_msgid, parseaddr
 
 from jinja2 import Environment
@@ -22,7 +22,7 @@ def confirmation_message(
 ) -> EmailMessage:
     link = confirm_url(settings, subscriber_id, nonce)
     ctx = {"name": name, "link": link, "base_url": settings.base_url.rstrip("/")}
-    msg = EmailMessage(policy=email.policy.SMTP)  # CRLF line ends: smtplib sends bytes as-is
+    msg = EmailMessage(policy=SMTP_POLICY)  # CRLF line ends: smtplib sends bytes as-is
     msg["Subject"] = "Confirm your subscription to Keep it Local feed"
     msg["From"] = settings.newsletter.from_address
     msg["To"] = email

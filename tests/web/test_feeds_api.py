@@ -39,7 +39,9 @@ def test_news_feed_has_approved_news_escaped(client: TestClient) -> None:
 
 def test_jobs_topic_and_region_feeds(client: TestClient, archive: Archive) -> None:
     jobs = parse(client, "/feeds/jobs.xml")
-    assert {e.link for e in jobs.entries} >= {f"https://kil.example.org/jobs/{archive.items['head']}"}
+    assert {e.link for e in jobs.entries} >= {
+        f"https://kil.example.org/jobs/{archive.items['head']}"
+    }
     topic = parse(client, "/feeds/topic/social-value.xml")
     assert [e.title for e in topic.entries] == ["New guidance on social value in procurement"]
     region = parse(client, "/feeds/region/north-west.xml")

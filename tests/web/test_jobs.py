@@ -78,7 +78,10 @@ def test_job_page_has_google_jobposting_properties(client: TestClient, archive: 
     for required in ("title", "description", "datePosted", "hiringOrganization", "jobLocation"):
         assert data[required], required
     assert data["title"] == "Interim Head of Procurement"
-    assert data["hiringOrganization"] == {"@type": "Organization", "name": "Manchester City Council"}
+    assert data["hiringOrganization"] == {
+        "@type": "Organization",
+        "name": "Manchester City Council",
+    }
     assert data["jobLocation"]["address"]["addressLocality"] == "Manchester"
     assert data["jobLocation"]["address"]["addressRegion"] == "North West"
     assert data["jobLocation"]["address"]["addressCountry"] == "GB"
@@ -108,9 +111,10 @@ def test_closed_job_page_says_closed(client: TestClient, archive: Archive) -> No
     page = client.get(f"/jobs/{archive.items['closed']}")
     assert page.status_code == 200
     assert "Closed." in page.text and "Apply at" not in page.text
-    assert jsonld(page.text)["validThrough"] < jsonld(
-        client.get(f"/jobs/{archive.items['head']}").text
-    )["validThrough"]
+    assert (
+        jsonld(page.text)["validThrough"]
+        < jsonld(client.get(f"/jobs/{archive.items['head']}").text)["validThrough"]
+    )
 
 
 def test_job_page_404_for_unapproved_news_or_missing(client: TestClient, archive: Archive) -> None:
@@ -119,7 +123,9 @@ def test_job_page_404_for_unapproved_news_or_missing(client: TestClient, archive
     assert client.get("/jobs/424242").status_code == 404
 
 
-def test_jsonld_cannot_break_out_of_its_script(client: TestClient, engine, archive: Archive) -> None:
+def test_jsonld_cannot_break_out_of_its_script(
+    client: TestClient, engine, archive: Archive
+) -> None:
     from kil_feed.db import write_session
     from kil_feed.models import Item
 

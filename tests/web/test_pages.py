@@ -100,8 +100,14 @@ def test_scraped_text_is_escaped_everywhere(client: TestClient, archive: Archive
 def test_new_items_appear_without_restart(client: TestClient, engine, archive: Archive) -> None:
     with write_session(engine) as s:
         save_item(
-            Item(source_id=1, kind="news", url="https://lgw.example/new", title="Fresh story",
-                 status="approved", published_at=utcnow()),  # fmt: skip
+            Item(
+                source_id=1,
+                kind="news",
+                url="https://lgw.example/new",
+                title="Fresh story",
+                status="approved",
+                published_at=utcnow(),
+            ),  # fmt: skip
             session=s,
         )
     assert "Fresh story" in client.get("/news").text

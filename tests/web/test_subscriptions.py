@@ -165,8 +165,12 @@ def test_preferences_change_regions_topics(
     token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
     saved = client.post(
         url,
-        data={"csrf_token": token, "action": "save", "regions": ["Wales", "London", "Narnia"],
-              "topics": ["social value"]},  # fmt: skip
+        data={
+            "csrf_token": token,
+            "action": "save",
+            "regions": ["Wales", "London", "Narnia"],
+            "topics": ["social value"],
+        },  # fmt: skip
     )
     assert saved.status_code == 200 and "saved" in saved.text
     sub = subscriber(engine, "reader@example.org")
@@ -178,10 +182,14 @@ def test_preferences_change_regions_topics(
     assert subscriber(engine, "reader@example.org").status == "unsubscribed"
 
 
-def test_preferences_tampered_token_404(client: TestClient, settings: Settings, archive: Archive) -> None:
+def test_preferences_tampered_token_404(
+    client: TestClient, settings: Settings, archive: Archive
+) -> None:
     url = preferences_url(settings, archive.subscribers["reader"]).removeprefix(settings.base_url)
     assert client.get(url[:-2] + "zz").status_code == 404
-    assert client.get(f"/preferences/{make_token(settings, 987654, 'preferences')}").status_code == 404
+    assert (
+        client.get(f"/preferences/{make_token(settings, 987654, 'preferences')}").status_code == 404
+    )
 
 
 def unsub_path(settings: Settings, subscriber_id: int) -> str:
