@@ -168,6 +168,10 @@ class ScheduleSettings(BaseModel):
     heartbeat_seconds: float = Field(
         15, description="How often the leader renews its lock and a stand-by retries."
     )
+    crawl_kill_margin_seconds: float = Field(
+        30,
+        description="Seconds past `[crawl] time_limit` before a crawl's processes are killed.",
+    )
 
 
 class Settings(BaseSettings):

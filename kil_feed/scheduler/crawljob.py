@@ -32,11 +32,6 @@ def settings_payload(settings: Settings) -> dict[str, Any]:
     return data
 
 
-def hard_limit(time_limit: float) -> float:
-    """The outer limit: the crawl's own limit plus a little, so it can stop itself first."""
-    return time_limit + min(30.0, max(1.0, 0.05 * time_limit))
-
-
 def crawl_job(rt: Runtime) -> tuple[str, str]:
     settings = rt.settings
     with read_session(rt.engine) as session:
@@ -54,7 +49,7 @@ def crawl_job(rt: Runtime) -> tuple[str, str]:
     result = run_limited(
         [sys.executable, "-m", "kil_feed.scheduler.crawl_child"],
         input=json.dumps(payload),
-        time_limit=hard_limit(limit),
+        time_limit=limit + settings.schedule.crawl_kill_margin_seconds,
         children=rt.children,
     )
     return _outcome(result, due, limit)
@@ -70,6 +65,8 @@ def _outcome(result: ChildResult, due: list[str], limit: float) -> tuple[str, st
     if result.returncode != 0 or summaries is None:
         tail = (result.stderr.strip().splitlines() or ["no output"])[-1]
         return "failed", f"crawl child exited {result.returncode}: {tail}"
+    if summaries and all(s.get("error") for s in summaries):
+        return "failed", _describe(summaries)
     return "ok", _describe(summaries)
 
 

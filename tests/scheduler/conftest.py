@@ -30,6 +30,7 @@ def fast(settings: Settings, **schedule: Any) -> Settings:
         "heartbeat_seconds": 0.2,
         "lock_ttl_seconds": 2.0,
         "misfire_grace_minutes": 1.0,
+        "crawl_kill_margin_seconds": 1.0,
         **schedule,
     }
     return settings.model_copy(update={"schedule": settings.schedule.model_copy(update=values)})

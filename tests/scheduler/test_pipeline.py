@@ -70,3 +70,42 @@ def test_scheduled_crawl_build_and_send_use_the_real_functions(  # type: ignore[
     assert b"reader@example.org" in outbox[0].read_bytes()
     # the crawl runs before: the source's own run log says what came in
     assert "council-news" in next(r for r in runs(engine, "crawl") if r.status == "ok").detail
+
+
+def _no_crawlers_left() -> bool:
+    import psutil
+
+    return not [
+        p for p in psutil.Process().children(recursive=True) if "scrapy" in " ".join(p.cmdline())
+    ]
+
+
+@pytest.mark.slow
+def test_a_real_crawl_of_a_server_that_never_answers_is_stopped_and_the_next_runs(  # type: ignore[no-untyped-def]
+    kil_env, engine, http_server, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for key, value in {**FAST_CRAWL_ENV, "KIL_CRAWL__DOWNLOAD_TIMEOUT": "120"}.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.setenv("KIL_CRAWL__TIME_LIMIT", "3")
+    settings = load_settings()
+    good = http_server.add("/council.rss", _feed(), "application/rss+xml")
+    with write_session(engine) as session:
+        source_store.upsert_source("stuck", session=session, url=http_server.url("/hang"))
+    cfg = fast(settings, crawl=EVERY_SECOND, crawl_kill_margin_seconds=15)
+    with running(SchedulerService(cfg, engine)):
+        _wait_for(lambda: any(r.finished_at for r in runs(engine, "crawl")), 30, engine)
+        first = runs(engine, "crawl")[0]
+        assert first.finished_at is not None
+        took = (first.finished_at - first.started_at).total_seconds()
+        assert took < 3 + 15 + 5, first.detail  # the limit, the margin, start-up
+        # stopped by the crawl's own limit (a failed source) or else killed by the job
+        assert first.status in {"failed", "timeout"} and "stuck" in first.detail
+    _wait_for(_no_crawlers_left, 5)
+    # the server is fixed and the source is due again: the next crawl runs and collects
+    with write_session(engine) as session:
+        source_store.upsert_source("stuck", session=session, url=good, last_crawled_at=None)
+    roomy = cfg.model_copy(update={"crawl": cfg.crawl.model_copy(update={"time_limit": 60})})
+    with running(SchedulerService(roomy, engine)):
+        _wait_for(lambda: "new=1" in runs(engine, "crawl")[-1].detail, 30, engine)
+    with read_session(engine) as session:
+        assert len(session.exec(select(Item)).all()) == 1
