@@ -113,8 +113,11 @@ def _send(rt: Runtime, run_id: int) -> tuple[str, str]:
         with write_session(rt.engine) as session:
             job_runs.set_claim_status("send", week, "failed", session=session)
         raise
+    paused = bool(getattr(report, "paused", False))  # too many failures: a person looks
     with write_session(rt.engine) as session:
-        job_runs.set_claim_status("send", week, "done", session=session)
+        job_runs.set_claim_status("send", week, "paused" if paused else "done", session=session)
+    if paused:
+        return "failed", f"issue {week} (#{issue.id}) paused: {_report(report)}"
     return "ok", f"issue {week} (#{issue.id}): {_report(report)}"
 
 
