@@ -51,8 +51,9 @@ def check_source(settings: Settings, source: Source, *, time_limit: float = 120)
             CLOSESPIDER_TIMEOUT=int(time_limit),
             LOG_LEVEL="WARNING",
         )
+        log = str(Path(tmp) / "log")
         cmd = [sys.executable, "-m", "scrapy", "crawl", SPIDER_FOR_KIND[source.kind],
-               "-a", f"sources_file={sources_file}", "--logfile", str(Path(tmp) / "log")]  # fmt: skip
+               "-a", f"sources_file={sources_file}", "--logfile", log]  # fmt: skip
         for key, value in overrides.items():
             cmd += ["-s", f"{key}={value}"]
         env = dict(os.environ, **{SETTINGS_ENV: settings_json(settings)})

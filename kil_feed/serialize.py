@@ -19,7 +19,9 @@ JOB_FIELDS = (
 )
 
 
-def item_to_dict(item: Item, source_name: str | None = None, *, full: bool = False) -> dict[str, Any]:
+def item_to_dict(
+    item: Item, source_name: str | None = None, *, full: bool = False
+) -> dict[str, Any]:
     """An item as JSON-ready data; job fields for jobs; `full` adds the body and bookkeeping."""
     data: dict[str, Any] = {
         "id": item.id,

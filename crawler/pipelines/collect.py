@@ -34,7 +34,9 @@ class CollectPipeline:
 
     def process_item(self, item: dict[str, Any]) -> dict[str, Any]:
         if is_status(item):
-            record = {"status": {k: item.get(k) for k in ("http_status", "error", "problem", "fatal")}}
+            record = {
+                "status": {k: item.get(k) for k in ("http_status", "error", "problem", "fatal")}
+            }
         else:
             record = {"item": {k: item.get(k) for k in KEEP}}
         assert self.out is not None

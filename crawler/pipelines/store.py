@@ -47,6 +47,7 @@ class StorePipeline:
         self.batch_size = crawler.settings.getint("KIL_STORE_BATCH_SIZE", 500)
         self.buffer: list[dict[str, Any]] = []
         self.states: dict[int, SourceState] = {}
+        self.health_pending: set[int] = set()  # sources whose answer is not written yet
         self.last_flush = time.monotonic()
         self.settings: Any = None
         self.engine: Any = None
@@ -93,7 +94,9 @@ class StorePipeline:
             self.flush()
         return item
 
-    def item_dropped(self, item: Any, response: Any = None, exception: Any = None, **kw: Any) -> None:
+    def item_dropped(
+        self, item: Any, response: Any = None, exception: Any = None, **kw: Any
+    ) -> None:
         if not isinstance(item, dict):
             return
         state = self.states.get(item.get("source_id"))  # type: ignore[arg-type]
@@ -110,11 +113,12 @@ class StorePipeline:
             if item.get("error"):
                 state.fatal = item["error"]
             state.health_written = False
+            self.health_pending.add(item["source_id"])
         elif item.get("error"):
             state.errors.append(item["error"])
 
     def _health_due(self) -> bool:
-        return any(s.answered and not s.health_written for s in self.states.values())
+        return bool(self.health_pending)
 
     # --- writing --------------------------------------------------------------------
 
@@ -147,7 +151,9 @@ class StorePipeline:
     def _write_health(self, session: Any) -> None:
         from kil_feed.storage.sources import get_source_by_id, record_failure, record_success
 
-        for sid, state in self.states.items():
+        pending, self.health_pending = self.health_pending, set()
+        for sid in sorted(pending):
+            state = self.states[sid]
             if not state.answered or state.health_written:
                 continue
             source = get_source_by_id(sid, session=session)
@@ -157,7 +163,9 @@ class StorePipeline:
                 record_success(
                     source, session=session, etag=state.etag, last_modified=state.last_modified
                 )
-                source.last_error = f"malformed feed: {state.problem}"[:2000] if state.problem else None
+                source.last_error = (
+                    f"malformed feed: {state.problem}"[:2000] if state.problem else None
+                )
             state.health_written = True
 
     def finish_runs(self) -> None:
@@ -165,9 +173,10 @@ class StorePipeline:
         from kil_feed.db import write_session
         from kil_feed.storage.crawl_runs import finish_run, get_runs
 
-        for state in self.states.values():
+        for sid, state in self.states.items():
             if not state.answered:
                 state.answered, state.fatal = True, "no answer before the crawl ended"
+                self.health_pending.add(sid)
         with write_session(self.engine) as session:
             self._write_health(session)
             runs = {r.id: r for r in get_runs(
@@ -178,7 +187,9 @@ class StorePipeline:
                 run = runs.get(state.source.get("run_id"))
                 if run is None:
                     continue
-                errors = [e for e in (state.fatal, _problem(state.problem)) if e] + state.errors[:20]
+                errors = [e for e in (state.fatal, _problem(state.problem)) if e] + state.errors[
+                    :20
+                ]
                 if len(state.errors) > 20:
                     errors.append(f"... and {len(state.errors) - 20} more page errors")
                 finish_run(
@@ -193,7 +204,8 @@ class StorePipeline:
                 )
         for state in self.states.values():
             logger.info(
-                "source done source=%s status=%s new=%d updated=%d duplicate=%d dropped=%d error=%s",
+                "source done source=%s status=%s new=%d updated=%d duplicate=%d "
+                "dropped=%d error=%s",
                 state.source["name"], state.http_status, state.counts["new"],
                 state.counts["updated"], state.counts["duplicate"], state.counts["dropped"],
                 state.fatal,

@@ -107,7 +107,9 @@ class SourceSpider(scrapy.Spider):
         source = request.meta["kil_source"]
         status = failure.value.response.status if failure.check(HttpError) else None
         message = describe_failure(failure)
-        logger.warning("source failed source=%s url=%s error=%s", source["name"], request.url, message)
+        logger.warning(
+            "source failed source=%s url=%s error=%s", source["name"], request.url, message
+        )
         yield self.status_item(source, http_status=status, error=message)
 
     def page_failed(self, failure: Failure) -> Iterable[dict[str, Any]]:

@@ -22,8 +22,13 @@ def crawl_cmd(
     )
     rows = [
         {
-            "source": s.name, "kind": s.kind, "http": s.http_status, "new": s.new,
-            "updated": s.updated, "duplicate": s.duplicate, "dropped": s.dropped,
+            "source": s.name,
+            "kind": s.kind,
+            "http": s.http_status,
+            "new": s.new,
+            "updated": s.updated,
+            "duplicate": s.duplicate,
+            "dropped": s.dropped,
             "errors": s.error or "",
         }  # fmt: skip
         for s in summaries

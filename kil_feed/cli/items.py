@@ -71,9 +71,10 @@ def list_cmd(
     if as_json:
         print_json(data)
         return
+    table = [{**d, "published": (d["published_at"] or "")[:16].replace("T", " ")} for d in data]
     print_table(
-        data,
-        ["id", "kind", "status", "published_at", "source", "title", "regions"],
+        table,
+        ["id", "kind", "status", "published", "source", "title", "regions"],
         title="Items",
         empty="no items match",
     )

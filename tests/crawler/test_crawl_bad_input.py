@@ -41,7 +41,9 @@ def bad_sources(http_server, crawl_engine, data_dir: Path, tmp_path: Path):  # t
     }
     for name, url in routes.items():
         add_source(crawl_engine, name, url)
-    article = http_server.add_file("/news/2026/hostile-article.html", data_dir / "hostile_article.html")
+    article = http_server.add_file(
+        "/news/2026/hostile-article.html", data_dir / "hostile_article.html"
+    )
     listing = http_server.add("/news/", f'<a class="s" href="{article}">story</a>')
     add_source(crawl_engine, "hostile-page", listing, kind="page", options={"link_selector": "a.s"})
     return secret
@@ -59,9 +61,17 @@ def check_every_failure_is_recorded_on_its_source(bad_crawl, crawl_engine):  # t
     assert "timed out" in bad_crawl["never-answers"].error
     assert "redirect" in bad_crawl["redirect-loop"].error.lower()
     assert "not a feed" in bad_crawl["html-not-feed"].error
-    assert "DOWNLOAD_MAXSIZE" in bad_crawl["gzip-bomb"].error or "size" in bad_crawl["gzip-bomb"].error
+    assert (
+        "DOWNLOAD_MAXSIZE" in bad_crawl["gzip-bomb"].error or "size" in bad_crawl["gzip-bomb"].error
+    )
     with read_session(crawl_engine) as session:
-        for name in ("server-error", "never-answers", "redirect-loop", "html-not-feed", "gzip-bomb"):
+        for name in (
+            "server-error",
+            "never-answers",
+            "redirect-loop",
+            "html-not-feed",
+            "gzip-bomb",
+        ):
             source = get_source(name, session=session)
             assert source.consecutive_failures == 1 and source.last_error, name
         assert get_source("good", session=session).consecutive_failures == 0

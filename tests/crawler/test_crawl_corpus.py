@@ -8,7 +8,6 @@ import feedparser
 import pytest
 from sqlmodel import select
 
-from kil_feed.crawling import log_dir
 from kil_feed.db import read_session
 from kil_feed.models import CrawlRun
 from tests.support.crawl import add_source, crawl, items_of
@@ -40,11 +39,22 @@ def test_corpus_crawl(corpus_dir, http_server, crawl_settings, crawl_engine, tmp
     for path in html_files:
         http_server.add_file(f"/html/{path.name}", path)
     listing = http_server.add("/html/index.html", f"<html><body><ul>{links}</ul></body></html>")
-    add_source(crawl_engine, "html-pages", listing, kind="page", options={"link_selector": "a.story"})
+    add_source(
+        crawl_engine, "html-pages", listing, kind="page", options={"link_selector": "a.story"}
+    )
 
     summaries = crawl(crawl_settings, time_limit=240)
     for s in summaries.values():
-        print("SUMMARY", s.name, s.http_status, s.new, s.updated, s.duplicate, s.dropped, (s.error or "")[:150])
+        print(
+            "SUMMARY",
+            s.name,
+            s.http_status,
+            s.new,
+            s.updated,
+            s.duplicate,
+            s.dropped,
+            (s.error or "")[:150],
+        )
 
     assert set(summaries) == set(names) | {"html-pages"}
     with read_session(crawl_engine) as session:
@@ -60,8 +70,10 @@ def test_corpus_crawl(corpus_dir, http_server, crawl_settings, crawl_engine, tmp
     assert len(pages) >= len(html_files) - 1
     assert all(p.title and p.url.startswith(http_server.base_url) for p in pages)
     # no unhandled spider/pipeline error in the crawl logs
-    logs = sorted(log_dir().glob(f"crawl-{min(r.id for r in runs)}-*.log"))
+    logs = sorted({Path(s.log) for s in summaries.values() if s.log})
     assert logs
     for log in logs:
         text = log.read_text(errors="replace")
-        assert "Traceback" not in text, text[text.index("Traceback") - 2000 : text.index("Traceback") + 3000]
+        assert "Traceback" not in text, text[
+            text.index("Traceback") - 2000 : text.index("Traceback") + 3000
+        ]

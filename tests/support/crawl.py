@@ -26,7 +26,9 @@ def add_source(engine: Engine, name: str, url: str, kind: str = "feed", **fields
         source_store.upsert_source(name, session=session, url=url, kind=kind, **fields)
 
 
-def crawl(settings: Settings, names: list[str] | None = None, time_limit: float = 90) -> dict[str, SourceSummary]:
+def crawl(
+    settings: Settings, names: list[str] | None = None, time_limit: float = 90
+) -> dict[str, SourceSummary]:
     return {s.name: s for s in run_crawl(settings, sources=names, time_limit=time_limit)}
 
 
