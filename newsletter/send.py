@@ -20,20 +20,21 @@ import queue
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 
 from sqlalchemy.engine import Engine
 
 from kil_feed import tokens
 from kil_feed.config import Settings
 from kil_feed.db import read_session, write_session
-from kil_feed.errors import ConflictError, DeliveryError
+from kil_feed.errors import ConflictError, DeliveryError, ValidationError
 from kil_feed.models import DeliveryStatus, IssueStatus, SubscriberStatus
 from kil_feed.storage import deliveries as ledger
 from kil_feed.storage import issues as issues_db
 from kil_feed.storage.subscribers import find_subscriber
 from kil_feed.timeutil import utcnow
 from newsletter.content import IssueContent, load_issue_content
+from newsletter.ledgerwriter import GroupCommitter, Result
 from newsletter.message import MessageFactory, Recipient
 from newsletter.render import Audience, Renderer
 from newsletter.sendlock import issue_send_lock
@@ -82,19 +83,6 @@ class _Job:
     audience: Audience
 
 
-@dataclass
-class _Result:
-    job: _Job
-    status: str
-    attempts: int
-    message_id: str | None
-    code: int | None
-    reply: str
-    bounce: bool = False
-    unreachable: bool = False
-    done: threading.Event = field(default_factory=threading.Event)
-
-
 class _RateLimiter:
     """Spaces message starts `1/rate` seconds apart across all connections."""
 
@@ -124,9 +112,8 @@ class _Run:
         self.factory = factory
         self.mail_from = factory.from_addr
         self.stop = threading.Event()
-        self.writer_gone = threading.Event()
         self.jobs: queue.SimpleQueue[_Job] = queue.SimpleQueue()
-        self.results: queue.SimpleQueue[_Result] = queue.SimpleQueue()
+        self.committer: GroupCommitter | None = None
         self.limiter = _RateLimiter(None)
         self.fatal: BaseException | None = None
         self.when = utcnow()
@@ -146,23 +133,48 @@ class _Run:
         )
 
 
-def _deliver(run: _Run, transport: object, job: _Job) -> _Result | None:
+def _result(
+    job: _Job,
+    status: str,
+    attempts: int,
+    message_id: str | None,
+    code: int | None,
+    reply: str,
+    **flags: bool,
+) -> Result:
+    sid = job.recipient.subscriber_id
+    return Result(job.delivery_id, sid, status, attempts, message_id, code, reply, **flags)
+
+
+def _prepare(run: _Run, job: _Job) -> tuple[bytes, str] | Result:
+    """The message bytes and Message-ID, or a failed outcome if it cannot be built."""
+    try:
+        return run.message_for(job)
+    except ValidationError as exc:  # e.g. an address that cannot go in a To header
+        return _result(job, DeliveryStatus.failed.value, 0, None, None, str(exc))
+
+
+def _deliver(
+    run: _Run, transport: object, job: _Job, prepared: tuple[bytes, str] | Result
+) -> Result | None:
     """Send one message with retries; None if the send stopped before trying."""
     nl = run.settings.newsletter
-    data, mid = run.message_for(job)
+    if isinstance(prepared, Result):
+        return prepared
+    data, mid = prepared
     attempts = 0
     while True:
         if not run.limiter.wait(run.stop):
             if attempts == 0:
                 return None
-            return _Result(job, DeliveryStatus.pending.value, attempts, None, None, "stopped")
+            return _result(job, DeliveryStatus.pending.value, attempts, None, None, "stopped")
         attempts += 1
         try:
             result = transport.send(data, run.mail_from, job.recipient.email)  # type: ignore[attr-defined]
         except TemporaryFailure as exc:
             logger.info("temporary failure to=%s try=%d: %s", job.recipient.email, attempts, exc)
             if attempts >= nl.max_attempts:
-                return _Result(
+                return _result(
                     job,
                     DeliveryStatus.pending.value,
                     attempts,
@@ -173,13 +185,13 @@ def _deliver(run: _Run, transport: object, job: _Job) -> _Result | None:
                 )
             delay = min(nl.retry_backoff * 2 ** (attempts - 1), MAX_BACKOFF_SECONDS)
             if run.stop.wait(delay):
-                return _Result(
+                return _result(
                     job, DeliveryStatus.pending.value, attempts, None, exc.code, exc.reply
                 )
             continue
         except PermanentFailure as exc:
             logger.warning("permanent failure to=%s: %s", job.recipient.email, exc)
-            return _Result(
+            return _result(
                 job,
                 DeliveryStatus.failed.value,
                 attempts,
@@ -188,26 +200,28 @@ def _deliver(run: _Run, transport: object, job: _Job) -> _Result | None:
                 exc.reply,
                 bounce=exc.is_bad_address,
             )
-        return _Result(job, DeliveryStatus.sent.value, attempts, mid, result.code, result.reply)
+        return _result(job, DeliveryStatus.sent.value, attempts, mid, result.code, result.reply)
+
+
+def _next_job(run: _Run) -> _Job | None:
+    if run.stop.is_set():
+        return None
+    try:
+        return run.jobs.get_nowait()
+    except queue.Empty:
+        return None
 
 
 def _worker(run: _Run) -> None:
+    """One SMTP connection: send a message, wait for its outcome to be committed, repeat."""
     transport = make_transport(run.settings)
     try:
-        while not run.stop.is_set():
-            try:
-                job = run.jobs.get_nowait()
-            except queue.Empty:
-                return
-            result = _deliver(run, transport, job)
+        while (job := _next_job(run)) is not None:
+            result = _deliver(run, transport, job, _prepare(run, job))
             if result is None:
                 return
-            run.results.put(result)
-            # the next message goes out only once this outcome is in the ledger
-            while not result.done.wait(0.5):
-                if run.writer_gone.is_set():
-                    return
-    except BaseException as exc:  # recorded and re-raised by the writer thread
+            run.committer.record(result)  # type: ignore[union-attr]
+    except BaseException as exc:  # recorded and re-raised by the sending thread
         run.fatal = exc
         run.stop.set()
     finally:
@@ -258,8 +272,9 @@ def _send_test_copy(engine: Engine, run: _Run, content: IssueContent, to: str) -
     recipient = Recipient(sub.id if sub and sub.id else 0, to.strip(), sub.name if sub else "")
     audience = Audience.of(sub.regions, sub.topics) if sub else Audience()
     transport = make_transport(run.settings)
+    job = _Job(0, recipient, audience)
     try:
-        result = _deliver(run, transport, _Job(0, recipient, audience))
+        result = _deliver(run, transport, job, _prepare(run, job))
     finally:
         transport.close()
     report = SendReport(issue_id=content.issue_id, recipients=1, attempted=1, status=content.status)
@@ -366,63 +381,46 @@ def _send(
 def _pump(
     engine: Engine, run: _Run, report: SendReport, total: int, progress: Progress | None
 ) -> None:
-    """Start the connections and write their outcomes to the ledger until all are done."""
-    connections = (
-        1 if not run.settings.smtp_url else min(run.settings.newsletter.smtp_connections, total)
-    )
+    """Run the connections until the queue is empty or the send stops; outcomes are
+    committed by the connections themselves (`GroupCommitter`)."""
+
+    def on_commit(batch: list[Result]) -> None:
+        _count(batch, report)
+        if progress is not None:
+            progress(report.attempted, total)
+        _check_error_rate(run, report)
+
+    wanted = run.settings.newsletter.smtp_connections if run.settings.smtp_url else 1
+    run.committer = GroupCommitter(engine, on_commit)
     threads = [
         threading.Thread(target=_worker, args=(run,), name=f"kil-send-{n}", daemon=True)
-        for n in range(connections)
+        for n in range(min(wanted, total))
     ]
     for thread in threads:
         thread.start()
     interrupted: BaseException | None = None
     try:
-        while True:
-            try:
-                first = run.results.get(timeout=0.05)
-            except queue.Empty:
-                if not any(t.is_alive() for t in threads) and run.results.empty():
-                    break
-                continue
-            batch = [first]
-            while True:
-                try:
-                    batch.append(run.results.get_nowait())
-                except queue.Empty:
-                    break
-            _commit(engine, batch, report)
-            if progress is not None:
-                progress(report.attempted, total)
-            _check_error_rate(run, report)
-    except BaseException as exc:  # Ctrl-C or a database error: stop, flush, then re-raise
-        interrupted = exc
-        run.stop.set()
-        run.writer_gone.set()
-    finally:
         for thread in threads:
-            thread.join()
+            while thread.is_alive():
+                try:
+                    thread.join(0.2)
+                except KeyboardInterrupt as exc:
+                    if interrupted is not None:
+                        raise
+                    # no new messages; those in flight finish and are recorded
+                    interrupted = exc
+                    run.stop.set()
+    finally:
+        run.stop.set()
+        for thread in threads:
+            thread.join(5)
+        run.committer.close()
     if interrupted is not None:
         raise interrupted
 
 
-def _commit(engine: Engine, batch: list[_Result], report: SendReport) -> None:
-    now = utcnow()
-    with write_session(engine) as session:
-        ledger.record_outcomes(
-            [
-                ledger.Outcome(
-                    r.job.delivery_id, r.status, r.attempts, r.message_id, r.code, r.reply, now
-                )
-                for r in batch
-            ],
-            session=session,
-        )
-        ledger.mark_bounced(
-            [r.job.recipient.subscriber_id for r in batch if r.bounce], session=session
-        )
+def _count(batch: list[Result], report: SendReport) -> None:
     for result in batch:
-        result.done.set()
         report.attempted += 1
         if result.status == DeliveryStatus.sent.value:
             report.sent += 1

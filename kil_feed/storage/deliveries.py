@@ -7,12 +7,14 @@ that message. Updates are issued as `executemany` so the sender can group-commit
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy import func
+from sqlalchemy.engine import Connection
 from sqlmodel import Session, col, select
 
 from kil_feed.models import Delivery, DeliveryStatus, Subscriber, SubscriberStatus
@@ -139,11 +141,10 @@ class Outcome:
     at: datetime
 
 
-def record_outcomes(outcomes: Sequence[Outcome], *, session: Session) -> None:
-    """Write a batch of outcomes (one executemany); sent rows get `sent_at`."""
-    if not outcomes:
-        return
-    stmt = (
+@functools.cache
+def _outcome_update() -> sa.Update:
+    """The UPDATE for `record_outcomes`, built once (SQLAlchemy then reuses its compilation)."""
+    return (
         sa.update(_delivery)
         .where(_delivery.c.id == sa.bindparam("b_id"))
         .values(
@@ -156,6 +157,17 @@ def record_outcomes(outcomes: Sequence[Outcome], *, session: Session) -> None:
             sent_at=sa.bindparam("b_sent_at", type_=_delivery.c.sent_at.type),
         )
     )
+
+
+def record_outcomes(outcomes: Sequence[Outcome], *, session: Session | Connection) -> None:
+    """Write a batch of outcomes (one executemany); sent rows get `sent_at`.
+
+    Takes a Core connection as well as a session: the sender keeps one connection open
+    for its group commits (a session per commit costs more than the commit).
+    """
+    if not outcomes:
+        return
+    stmt = _outcome_update()
     session.execute(
         stmt,
         [
@@ -174,7 +186,7 @@ def record_outcomes(outcomes: Sequence[Outcome], *, session: Session) -> None:
     )
 
 
-def mark_bounced(subscriber_ids: Iterable[int], *, session: Session) -> None:
+def mark_bounced(subscriber_ids: Iterable[int], *, session: Session | Connection) -> None:
     """Subscribers whose address the server refused for good (5.1.x) stop receiving mail."""
     ids = sorted(set(subscriber_ids))
     if not ids:
