@@ -39,9 +39,7 @@ def serve(
     create_app(settings).state.engine.dispose()  # fail here, once, on a bad configuration
     if st.config_file:
         os.environ["KIL_CONFIG"] = str(st.config_file)
-    uvicorn.run(
-        "kil_feed.web.asgi:app_from_environment", factory=True, workers=workers, **options
-    )
+    uvicorn.run("kil_feed.web.asgi:app_from_environment", factory=True, workers=workers, **options)
 
 
 def register(app: typer.Typer) -> None:
