@@ -132,3 +132,36 @@ def test_status_shows_next_and_recent_scheduler_runs(cli, engine, monkeypatch) -
     assert "no issue for" in data["recent_runs"][0]["detail"]
     out = cli("status").stdout
     assert "Recent scheduler runs" in out and "housekeeping" in out and "skipped" in out
+
+
+@pytest.mark.slow
+def test_a_stand_by_takes_over_from_a_leader_that_was_killed(  # type: ignore[no-untyped-def]
+    any_settings, tmp_path: Path
+) -> None:
+    """SIGKILL leaves no chance to release: PostgreSQL drops the advisory lock with the
+    connection at once, on SQLite the lock row lapses after `lock_ttl_seconds`."""
+    env = {
+        **os.environ,
+        "PYTHONUNBUFFERED": "1",
+        "KIL_SCHEDULE__CRAWL": "",
+        "KIL_SCHEDULE__BUILD": "",
+        "KIL_SCHEDULE__SEND": "",
+        "KIL_SCHEDULE__HOUSEKEEPING": "",
+        "KIL_SCHEDULE__HEARTBEAT_SECONDS": "0.3",
+        "KIL_SCHEDULE__LOCK_TTL_SECONDS": "2",
+    }
+    first = Proc(env, tmp_path, "first")
+    second = None
+    try:
+        first.wait_for("leading:")
+        second = Proc(env, tmp_path, "second")
+        second.wait_for("stand-by: another scheduler is active")
+        killed_at = time.monotonic()
+        first.proc.kill()
+        second.wait_for("leading:", timeout=15)
+        assert time.monotonic() - killed_at < 2 + 5
+        assert second.stop() == 0
+    finally:
+        first.stop()
+        if second is not None:
+            second.stop()

@@ -90,22 +90,22 @@ def test_the_send_guard_holds_for_racing_senders_and_after_a_restart(  # type: i
 
 @pytest.mark.slow
 def test_two_running_schedulers_send_a_week_once(
-    settings, engine, fake_targets, tmp_path: Path
+    any_settings, any_engine, fake_targets, tmp_path: Path
 ) -> None:  # type: ignore[no-untyped-def]
-    cfg = fast(settings, send=EVERY_SECOND)
-    approved_issue(engine, cfg)
-    a = SchedulerService(cfg, engine, targets=fake_targets)
-    b = SchedulerService(cfg, engine, targets=fake_targets)
+    cfg = fast(any_settings, send=EVERY_SECOND)
+    approved_issue(any_engine, cfg)
+    a = SchedulerService(cfg, any_engine, targets=fake_targets)
+    b = SchedulerService(cfg, any_engine, targets=fake_targets)
     with running(a), running(b, lead=False):
-        _wait_for(lambda: len(runs(engine, "send")) >= 3)
+        _wait_for(lambda: len(runs(any_engine, "send")) >= 3)
         assert a.leading.is_set() and not b.leading.is_set()
     # the old leader is gone; the stand-by leads next time, and a restart of it too
     with running(b):
-        _wait_for(lambda: len(runs(engine, "send")) >= 5)
-    with running(SchedulerService(cfg, engine, targets=fake_targets)):
-        _wait_for(lambda: len(runs(engine, "send")) >= 7)
+        _wait_for(lambda: len(runs(any_engine, "send")) >= 5)
+    with running(SchedulerService(cfg, any_engine, targets=fake_targets)):
+        _wait_for(lambda: len(runs(any_engine, "send")) >= 7)
     assert len(sends(tmp_path)) == 1
-    statuses = [r.status for r in runs(engine, "send")]
+    statuses = [r.status for r in runs(any_engine, "send")]
     assert statuses.count("ok") == 1 and set(statuses) == {"ok", "skipped"}
 
 
