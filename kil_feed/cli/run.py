@@ -32,7 +32,7 @@ def run(
     import uvicorn
 
     from kil_feed.cli import configure_logging
-    from kil_feed.scheduler.service import SchedulerService
+    from kil_feed.scheduler.service import SchedulerService, require_current_schema
     from kil_feed.scheduler.signals import stop_on_signals
 
     st = state()
@@ -44,6 +44,7 @@ def run(
         from kil_feed.web.app import create_app
     except ImportError as exc:
         raise ConfigError(f"the web app is not available: {exc}") from None
+    require_current_schema(st.engine)
     service = None if no_scheduler else SchedulerService(settings, st.engine, announce=announce)
     app = create_app(settings)
     server = uvicorn.Server(

@@ -35,9 +35,10 @@ def schedule(
     if run_now:
         run_one(run_now)
         return
-    from kil_feed.scheduler.service import SchedulerService
+    from kil_feed.scheduler.service import SchedulerService, require_current_schema
     from kil_feed.scheduler.signals import stop_on_signals
 
+    require_current_schema(st.engine)
     service = SchedulerService(st.settings, st.engine, announce=announce)
     stop = threading.Event()
     with stop_on_signals(stop):

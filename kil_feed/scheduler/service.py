@@ -22,6 +22,7 @@ from sqlalchemy.engine import Engine
 
 from kil_feed.config import Settings
 from kil_feed.db import make_engine, write_session, writer
+from kil_feed.errors import ConfigError
 from kil_feed.scheduler import runtime as runtimes
 from kil_feed.scheduler.jobs import JOB_FUNC_REF
 from kil_feed.scheduler.lock import current_holder, make_leader_lock
@@ -33,6 +34,18 @@ from kil_feed.timeutil import as_utc
 logger = logging.getLogger(__name__)
 
 JOBSTORE_TABLE = "apscheduler_jobs"
+
+
+def require_current_schema(engine: Engine) -> None:
+    """A scheduler on an old schema would fail on its first write: say so up front."""
+    from kil_feed.migrate import current_revision, head_revision
+
+    current, head = current_revision(engine), head_revision()
+    if current != head:
+        raise ConfigError(
+            f"the database is at schema revision {current or 'none'}, this kil-feed needs {head}",
+            hint="run `kil db upgrade`",
+        )
 
 
 class SchedulerService:
