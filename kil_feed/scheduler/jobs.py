@@ -51,7 +51,7 @@ def execute(rt: Runtime, name: str) -> JobRun:
         logger.exception("job failed job=%s run=%d", name, run_id)
         status, detail = "failed", f"{type(exc).__name__}: {exc}"
     with write_session(rt.engine) as session:
-        run = job_runs.finish_job_run(run_id, status, detail, session=session)
+        run = job_runs.finish_job_run(run_id, name, status, detail, session=session)
     log = logger.warning if status in {"failed", "timeout"} else logger.info
     log("job finished job=%s run=%d status=%s detail=%s", name, run_id, status, detail)
     return run

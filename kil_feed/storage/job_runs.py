@@ -26,10 +26,12 @@ def start_job_run(
     return run
 
 
-def finish_job_run(run_id: int, status: str, detail: str = "", *, session: Session) -> JobRun:
+def finish_job_run(
+    run_id: int, job: str, status: str, detail: str = "", *, session: Session
+) -> JobRun:
     run = session.get(JobRun, run_id)
-    if run is None:  # pruned while running: record it afresh rather than lose it
-        run = JobRun(id=run_id, job="?")
+    if run is None:  # pruned while it ran (keep_job_runs_days = 0): record it afresh
+        run = JobRun(id=run_id, job=job)
     run.status = status
     run.detail = detail[:4000]
     run.finished_at = utcnow()

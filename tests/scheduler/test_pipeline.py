@@ -109,3 +109,35 @@ def test_a_real_crawl_of_a_server_that_never_answers_is_stopped_and_the_next_run
         _wait_for(lambda: "new=1" in runs(engine, "crawl")[-1].detail, 30, engine)
     with read_session(engine) as session:
         assert len(session.exec(select(Item)).all()) == 1
+
+
+def test_a_send_the_newsletter_pauses_is_failed_and_never_repeated_by_the_scheduler(  # type: ignore[no-untyped-def]
+    settings, engine
+) -> None:
+    from kil_feed.scheduler.jobs import execute
+    from kil_feed.scheduler.runtime import Runtime
+    from kil_feed.storage import job_runs
+    from kil_feed.timeutil import iso_week
+    from newsletter.build import build_issue
+    from newsletter.edit import approve_issue
+    from tests.newsletter.world import make_world
+
+    make_world(engine, now=utcnow())
+    nl = settings.newsletter.model_copy(update={"max_attempts": 2, "retry_backoff": 0})
+    dead = settings.model_copy(
+        update={"smtp_url": "smtp://127.0.0.1:1?timeout=2", "newsletter": nl}
+    )
+    issue = build_issue(engine, dead)
+    assert issue is not None
+    approve_issue(engine, int(issue.id))  # type: ignore[arg-type]
+    rt = Runtime(settings=dead, engine=engine)
+    first = execute(rt, "send")
+    assert first.status == "failed" and "paused" in first.detail
+    week = iso_week(utcnow(), dead.timezone)
+    with read_session(engine) as session:
+        claim = job_runs.get_claim("send", week, session=session)
+        assert claim is not None and claim.status == "paused"
+    again = execute(Runtime(settings=settings, engine=engine), "send")  # mail works again
+    assert again.status == "skipped" and "kil issue send" in again.detail
+    with read_session(engine) as session:
+        assert {d.status for d in session.exec(select(Delivery)).all()} == {"pending"}
