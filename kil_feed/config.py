@@ -152,17 +152,32 @@ class WebSettings(BaseModel):
 
 
 class ScheduleSettings(BaseModel):
-    """Cron expressions (in `timezone`) for the scheduler's jobs."""
+    """Cron expressions (in `timezone`) for the scheduler's jobs.
+
+    Five fields are standard crontab; six put seconds first (`*/10 * * * * *`); an empty
+    expression disables the job.
+    """
 
     crawl: str = Field("0 */2 * * *", description="When to crawl due sources (cron).")
     build: str = Field("0 6 * * mon", description="When to build the weekly draft (cron).")
     send: str = Field("0 8 * * mon", description="When to send the approved issue (cron).")
     housekeeping: str = Field("30 3 * * *", description="When to expire jobs and prune (cron).")
     auto_send: bool = Field(False, description="Send the draft even if no editor approved it.")
-    misfire_grace_minutes: int = Field(
+    misfire_grace_minutes: float = Field(
         60, description="A job that missed its time runs if it is late by at most this."
     )
     keep_crawl_runs_days: int = Field(90, description="Crawl runs older than this are pruned.")
+    keep_job_runs_days: int = Field(90, description="Scheduler run log entries older are pruned.")
+    lock_ttl_seconds: float = Field(
+        60, description="SQLite: a leader silent this long is presumed dead and replaced."
+    )
+    heartbeat_seconds: float = Field(
+        15, description="How often the leader renews its lock and a stand-by retries."
+    )
+    crawl_kill_margin_seconds: float = Field(
+        30,
+        description="Seconds past `[crawl] time_limit` before a crawl's processes are killed.",
+    )
 
 
 class Settings(BaseSettings):

@@ -259,3 +259,46 @@ class CrawlRun(SQLModel, table=True):
 
 
 ALL_TABLES = [Source, Item, ItemTag, Subscriber, Issue, IssueItem, Delivery, CrawlRun]
+
+
+# --- Scheduler (issue #7): run log, once-per-week claims, the leader lock ----------------
+
+
+class JobRun(SQLModel, table=True):
+    """One run of a scheduled job (crawl, build, send, housekeeping), or a missed one."""
+
+    __tablename__ = "job_run"
+
+    id: int | None = Field(default=None, primary_key=True)
+    job: str = Field(max_length=40, index=True)
+    status: str = Field(default="running", max_length=20)  # running ok skipped failed ...
+    detail: str = ""
+    owner: str = Field(default="", max_length=200)  # host:pid of the scheduler
+    scheduled_for: datetime | None = _ts(default=None)
+    started_at: datetime = _ts(default_factory=utcnow, index=True)
+    finished_at: datetime | None = _ts(default=None)
+
+
+class JobWeekClaim(SQLModel, table=True):
+    """A job that must act at most once per ISO week claims (job, week) before acting."""
+
+    __tablename__ = "job_week_claim"
+
+    job: str = Field(max_length=40, primary_key=True)
+    week: str = Field(max_length=10, primary_key=True)
+    owner: str = Field(default="", max_length=200)
+    claimed_at: datetime = _ts(default_factory=utcnow)
+    job_run_id: int | None = None
+    status: str = Field(default="claimed", max_length=20)  # claimed done failed
+
+
+class SchedulerLock(SQLModel, table=True):
+    """Who leads: the lock itself on SQLite, a note of the holder on PostgreSQL."""
+
+    __tablename__ = "scheduler_lock"
+
+    name: str = Field(max_length=40, primary_key=True)
+    owner: str = Field(max_length=200)
+    acquired_at: datetime = _ts(default_factory=utcnow)
+    heartbeat_at: datetime = _ts(default_factory=utcnow)
+    expires_at: datetime = _ts(default_factory=utcnow)

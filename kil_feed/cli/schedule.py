@@ -1,9 +1,97 @@
-"""`kil schedule` commands (issue #7)."""
+"""`kil schedule`: run the scheduler (leader or stand-by), list its jobs, or run one now."""
 
 from __future__ import annotations
 
+import logging
+import threading
+
 import typer
+from rich.markup import escape
+
+from kil_feed.cli.context import state
+from kil_feed.cli.output import console, print_json, print_table
+from kil_feed.errors import ValidationError
+
+
+def schedule(
+    list_jobs: bool = typer.Option(
+        False, "--list", help="Print the jobs and their next run times, then exit."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="With --list: print JSON."),
+    run_now: str | None = typer.Option(
+        None, "--run", metavar="JOB", help="Run one job (crawl, build, send, housekeeping) now."
+    ),
+) -> None:
+    """Run the scheduler until SIGTERM/SIGINT; a second one waits as a stand-by."""
+    from kil_feed.cli import configure_logging
+
+    st = state()
+    if list_jobs or as_json:
+        show_jobs(as_json)
+        return
+    configure_logging(st.debug, level=st.settings.log_level.upper())
+    if not st.debug:  # our job log says the same, once
+        logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    if run_now:
+        run_one(run_now)
+        return
+    from kil_feed.scheduler.service import SchedulerService, require_current_schema
+    from kil_feed.scheduler.signals import stop_on_signals
+
+    require_current_schema(st.engine)
+    service = SchedulerService(st.settings, st.engine, announce=announce)
+    stop = threading.Event()
+    with stop_on_signals(stop):
+        service.run(stop)
+
+
+def announce(message: str) -> None:
+    console.print(escape(message))
+
+
+def show_jobs(as_json: bool) -> None:
+    from kil_feed.scheduler.status import job_infos
+
+    st = state()
+    infos = job_infos(st.engine, st.settings)
+    if as_json:
+        print_json([info.as_json() for info in infos])
+        return
+    rows = [
+        {
+            "job": i.name,
+            "cron": i.cron or "(off)",
+            "next_run": _local(i.next_run, st.settings.timezone),
+            "last_run": _local(i.last_started, st.settings.timezone),
+            "last_status": i.last_status,
+        }
+        for i in infos
+    ]
+    print_table(
+        rows,
+        ["job", "cron", "next_run", "last_run", "last_status"],
+        title=f"Scheduled jobs ({st.settings.timezone})",
+    )
+
+
+def _local(value, tz: str):  # type: ignore[no-untyped-def]
+    from zoneinfo import ZoneInfo
+
+    return value.astimezone(ZoneInfo(tz)) if value is not None else None
+
+
+def run_one(name: str) -> None:
+    from kil_feed.scheduler.jobs import JOBS, execute
+    from kil_feed.scheduler.runtime import Runtime
+
+    if name not in JOBS:
+        raise ValidationError(f"unknown job {name!r}", hint=f"one of {', '.join(JOBS)}")
+    st = state()
+    run = execute(Runtime(settings=st.settings, engine=st.engine), name)
+    console.print(f"{name}: {run.status}: {escape(run.detail)}")
+    if run.status in {"failed", "timeout", "interrupted"}:
+        raise typer.Exit(1)
 
 
 def register(app: typer.Typer) -> None:
-    """Add this module's commands to `app` (none yet)."""
+    app.command("schedule")(schedule)

@@ -24,6 +24,8 @@ from kil_feed.timeutil import iso_week, isoformat, week_bounds
 
 logger = logging.getLogger(__name__)
 
+RECENT_RUNS = 5
+
 
 def source_health(source: Source) -> str:
     if not source.enabled:
@@ -38,16 +40,28 @@ def source_health(source: Source) -> str:
 def upcoming_jobs(engine: Engine, settings: Settings) -> dict[str, Any]:
     """The scheduler's next runs, when the scheduler is installed."""
     try:
+        from kil_feed import scheduler
         from kil_feed.scheduler import upcoming  # type: ignore[attr-defined]
     except ImportError:
         return {"available": False, "jobs": [], "error": None}
+    recent_runs = getattr(scheduler, "recent_runs", lambda engine, limit: [])
+    recent = [
+        {
+            "job": run.job,
+            "status": run.status,
+            "started_at": isoformat(run.started_at),
+            "finished_at": isoformat(run.finished_at),
+            "detail": run.detail,
+        }
+        for run in recent_runs(engine, limit=RECENT_RUNS)
+    ]
     try:
         jobs = [
             {"job": name, "next_run": isoformat(when)} for name, when in upcoming(engine, settings)
         ]
     except KilError as exc:
-        return {"available": True, "jobs": [], "error": str(exc)}
-    return {"available": True, "jobs": jobs, "error": None}
+        return {"available": True, "jobs": [], "recent_runs": recent, "error": str(exc)}
+    return {"available": True, "jobs": jobs, "recent_runs": recent, "error": None}
 
 
 def collect(engine: Engine, settings: Settings) -> dict[str, Any]:
@@ -146,6 +160,12 @@ def show(data: dict[str, Any]) -> None:
             [{"job": j["job"], "next_run": _when(j["next_run"])} for j in schedule["jobs"]],
             ["job", "next_run"],
             empty="no jobs scheduled",
+        )
+    if schedule.get("recent_runs"):
+        console.print("\n[bold]Recent scheduler runs[/bold]")
+        print_table(
+            [{**r, "started_at": _when(r["started_at"])} for r in schedule["recent_runs"]],
+            ["job", "status", "started_at", "detail"],
         )
     draft = data["draft_issue"]
     console.print("\n[bold]Draft issue[/bold]: ", end="")

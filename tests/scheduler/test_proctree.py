@@ -1,0 +1,65 @@
+"""The hard time limit kills the whole tree of a hung child, and the next child still runs."""
+
+from __future__ import annotations
+
+import sys
+import threading
+import time
+
+import psutil
+
+from kil_feed.scheduler.proctree import Children, run_limited
+
+# A child that starts a grandchild, prints both pids and hangs.
+HANG = """
+import subprocess, sys, time
+g = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"])
+print(g.pid, flush=True)
+time.sleep(600)
+"""
+
+
+def _gone(pid: int) -> bool:
+    try:
+        return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return True
+
+
+def test_a_hung_child_and_its_grandchild_are_killed_at_the_limit() -> None:
+    started = time.monotonic()
+    result = run_limited([sys.executable, "-c", HANG], time_limit=1.5)
+    elapsed = time.monotonic() - started
+    assert result.timed_out and not result.interrupted
+    assert 1.5 <= elapsed < 10
+    grandchild = int(result.stdout.split()[0])
+    assert _gone(grandchild)
+    # and the next one runs normally
+    after = run_limited(
+        [sys.executable, "-c", "import sys; print(sys.stdin.read())"], input="hi", time_limit=10
+    )
+    assert (after.returncode, after.stdout.strip(), after.timed_out) == (0, "hi", False)
+
+
+def test_a_child_that_ignores_sigterm_is_killed() -> None:
+    stubborn = "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); time.sleep(600)"
+    result = run_limited([sys.executable, "-c", stubborn], time_limit=0.5)
+    assert result.timed_out and result.returncode == -9
+
+
+def test_shutdown_interrupts_running_children() -> None:
+    children = Children()
+    holder: dict[str, object] = {}
+
+    def run() -> None:
+        holder["result"] = run_limited(
+            [sys.executable, "-c", "import time; time.sleep(600)"], time_limit=60, children=children
+        )
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    time.sleep(0.5)
+    assert children.kill_all() == 1
+    thread.join(10)
+    result = holder["result"]
+    assert result.interrupted and not result.timed_out  # type: ignore[attr-defined]

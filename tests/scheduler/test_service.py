@@ -1,0 +1,170 @@
+"""The scheduler running for real (in-process, on a real database): jobs fire and are
+logged, the once-per-week send guard holds across schedulers and restarts, missed runs
+catch up once within the grace time, and a hung crawl is killed while the next one runs."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import psutil
+import pytest
+from sqlmodel import select
+
+from kil_feed.db import read_session, write_session
+from kil_feed.models import JobWeekClaim, Source
+from kil_feed.scheduler import upcoming
+from kil_feed.scheduler.jobs import execute
+from kil_feed.scheduler.runtime import Runtime
+from kil_feed.scheduler.service import SchedulerService
+from kil_feed.timeutil import iso_week, utcnow
+from tests.scheduler.conftest import approved_issue, fast, running, runs, sends
+
+EVERY_SECOND = "* * * * * *"
+
+
+def _wait_for(predicate, timeout: float = 10.0, engine=None) -> None:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.1)
+    seen = [(r.job, r.status, r.detail) for r in runs(engine)] if engine is not None else ""
+    raise AssertionError(f"timed out waiting; runs: {seen}")
+
+
+def test_jobs_fire_on_their_schedule_and_every_run_is_logged(
+    settings, engine, fake_targets
+) -> None:  # type: ignore[no-untyped-def]
+    cfg = fast(settings, housekeeping=EVERY_SECOND, build=EVERY_SECOND)
+    service = SchedulerService(cfg, engine, targets=fake_targets)
+    with running(service):
+        _wait_for(
+            lambda: len(runs(engine, "build")) >= 2 and len(runs(engine, "housekeeping")) >= 2
+        )
+        names = dict(upcoming(engine, cfg))
+    assert names["crawl"] is None and names["send"] is None
+    assert names["build"] is not None and names["build"] > utcnow() - timedelta(seconds=5)
+    build_runs = runs(engine, "build")
+    assert {r.status for r in build_runs} == {"ok"}
+    assert iso_week(utcnow(), cfg.timezone) in build_runs[0].detail  # the stand-in built it
+    assert all(r.finished_at and r.owner == service.owner for r in build_runs)
+
+
+@pytest.mark.slow
+def test_the_send_guard_holds_for_racing_senders_and_after_a_restart(  # type: ignore[no-untyped-def]
+    any_settings, any_engine, fake_targets, tmp_path: Path
+) -> None:
+    cfg = fast(any_settings)
+    approved_issue(any_engine, cfg)
+    # two schedulers' send jobs at the same moment (two runtimes, two owners)
+    first, second = (Runtime(settings=cfg, engine=any_engine) for _ in range(2))
+    for rt in (first, second):
+        rt.targets.update(fake_targets)
+    results = {}
+    threads = [
+        threading.Thread(target=lambda rt=rt: results.setdefault(rt.owner, execute(rt, "send")))
+        for rt in (first, second)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(sends(tmp_path)) == 1
+    assert sorted(r.status for r in results.values()) == ["ok", "skipped"]
+    # a restarted scheduler (new owner), the week unchanged: still no second send
+    restarted = Runtime(settings=cfg, engine=any_engine)
+    restarted.targets.update(fake_targets)
+    again = execute(restarted, "send")
+    assert again.status == "skipped" and "already sent" in again.detail
+    assert len(sends(tmp_path)) == 1
+    with read_session(any_engine) as session:
+        claims = session.exec(select(JobWeekClaim)).all()
+    assert [(c.job, c.week, c.status) for c in claims] == [
+        ("send", iso_week(utcnow(), cfg.timezone), "done")
+    ]
+
+
+@pytest.mark.slow
+def test_two_running_schedulers_send_a_week_once(
+    any_settings, any_engine, fake_targets, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    cfg = fast(any_settings, send=EVERY_SECOND)
+    approved_issue(any_engine, cfg)
+    a = SchedulerService(cfg, any_engine, targets=fake_targets)
+    b = SchedulerService(cfg, any_engine, targets=fake_targets)
+    with running(a), running(b, lead=False):
+        _wait_for(lambda: len(runs(any_engine, "send")) >= 3)
+        assert a.leading.is_set() and not b.leading.is_set()
+    # the old leader is gone; the stand-by leads next time, and a restart of it too
+    with running(b):
+        _wait_for(lambda: len(runs(any_engine, "send")) >= 5)
+    with running(SchedulerService(cfg, any_engine, targets=fake_targets)):
+        _wait_for(lambda: len(runs(any_engine, "send")) >= 7)
+    assert len(sends(tmp_path)) == 1
+    statuses = [r.status for r in runs(any_engine, "send")]
+    assert statuses.count("ok") == 1 and set(statuses) == {"ok", "skipped"}
+
+
+def _cron_at(moment) -> str:  # type: ignore[no-untyped-def]
+    """A six-field cron expression that fires once a day at `moment` (UTC settings)."""
+    return f"{moment.second} {moment.minute} {moment.hour} * * *"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("grace_minutes, expected", [(1.0, ["ok"]), (0.02, ["missed"])])
+def test_a_run_missed_while_down_catches_up_once_within_grace(  # type: ignore[no-untyped-def]
+    settings, engine, fake_targets, grace_minutes: float, expected: list[str]
+) -> None:
+    base = settings.model_copy(update={"timezone": "UTC"})
+    due = utcnow().replace(microsecond=0) + timedelta(seconds=3)
+    cfg = fast(base, housekeeping=_cron_at(due), misfire_grace_minutes=grace_minutes)
+    before = fast(base, housekeeping=_cron_at(due), misfire_grace_minutes=1.0)
+    with running(SchedulerService(before, engine, targets=fake_targets)):
+        pass  # stored the job with its next run at `due`, then went down
+    assert dict(upcoming(engine, cfg))["housekeeping"] == due
+    # (the grace of the restarted scheduler applies to the stored job)
+    time.sleep(max(0.0, (due - utcnow()).total_seconds()) + 2.0)  # down while it was due
+    assert runs(engine, "housekeeping") == []
+    with running(SchedulerService(cfg, engine, targets=fake_targets)) as back:
+        _wait_for(lambda: len(runs(engine, "housekeeping")) >= 1)
+        time.sleep(1.5)  # and it does not run again
+        assert [r.status for r in runs(engine, "housekeeping")] == expected
+        nxt = dict(upcoming(engine, cfg))["housekeeping"]
+        assert nxt is not None and nxt > utcnow() + timedelta(hours=23)
+        assert back.leading.is_set()
+    if expected == ["missed"]:
+        assert runs(engine, "housekeeping")[0].scheduled_for == due
+
+
+@pytest.mark.slow
+def test_a_hung_crawl_is_killed_at_the_limit_and_the_next_crawl_runs(  # type: ignore[no-untyped-def]
+    settings, engine, fake_targets, tmp_path: Path
+) -> None:
+    with write_session(engine) as session:
+        session.add(Source(name="council-news", url="http://127.0.0.1:9/feed"))
+    crawl = settings.crawl.model_copy(update={"time_limit": 1})
+    cfg = fast(settings.model_copy(update={"crawl": crawl}), crawl="*/2 * * * * *")
+    hanging = dict(fake_targets, crawl="tests.support.scheduler_targets:hang_crawl")
+    service = SchedulerService(cfg, engine, targets=hanging)
+    with running(service):
+        _wait_for(lambda: any(r.finished_at for r in runs(engine, "crawl")), timeout=20)
+        # the next tick runs again (the source is still due: the hung crawl recorded nothing)
+        _wait_for(lambda: len(runs(engine, "crawl")) >= 2, timeout=10)
+    first = runs(engine, "crawl")[0]
+    assert first.status == "timeout" and "killed" in first.detail
+    pids = json.loads((tmp_path / "pids.json").read_text())
+    assert all(not psutil.pid_exists(p) or psutil.Process(p).status() == "zombie" for p in pids)
+    # with a crawl that works, the same job records its result and the source is done
+    roomy = cfg.crawl.model_copy(update={"time_limit": 60})  # a child's start-up takes a while
+    service = SchedulerService(
+        cfg.model_copy(update={"crawl": roomy}), engine, targets=fake_targets
+    )
+    with running(service):
+        _wait_for(lambda: runs(engine, "crawl")[-1].status == "ok", timeout=20, engine=engine)
+    assert "council-news: new=1" in runs(engine, "crawl")[-1].detail
+    with read_session(engine) as session:
+        assert session.exec(select(Source)).one().last_crawled_at is not None
