@@ -1,9 +1,226 @@
-"""`kil demo` commands (issue #7)."""
+"""`kil demo`: the whole pipeline on a bundled demo site, on a fresh machine, in one command.
+
+Starts the demo site on loopback, then, in a demo folder with its own SQLite database and
+file outbox: migrates, imports the demo sources and subscribers, crawls, lets the curation
+rules approve, builds and approves this week's issue, sends it into the outbox, and serves
+the web archive until Ctrl-C. Running it again updates the same data and never re-sends.
+"""
 
 from __future__ import annotations
 
+import logging
+from pathlib import Path
+from typing import Any
+
 import typer
+from rich.markup import escape
+from rich.table import Table
+
+from kil_feed.cli.output import console, success
+from kil_feed.demo.workspace import Workspace
+
+logger = logging.getLogger(__name__)
+
+STEPS = 7
+
+
+def _step(number: int, text: str) -> None:
+    console.print(f"\n[bold cyan][{number}/{STEPS}][/bold cyan] [bold]{text}[/bold]")
+
+
+def _note(text: str) -> None:
+    console.print(f"    {text}")
+
+
+def demo(
+    folder: Path = typer.Option(
+        Path(".kil-demo"), "--dir", help="Demo folder (database, outbox, kil.toml)."
+    ),
+    port: int = typer.Option(8000, "--port", help="Port of the web archive on 127.0.0.1."),
+    no_serve: bool = typer.Option(
+        False, "--no-serve", help="Stop after sending; do not serve the web archive."
+    ),
+    reset: bool = typer.Option(False, "--reset", help="Delete the demo folder and start over."),
+) -> None:
+    """Run the whole pipeline on a bundled demo site: crawl, curate, send, serve."""
+    from kil_feed.db import make_engine
+    from kil_feed.demo.server import DemoSite
+    from kil_feed.demo.workspace import environment, port_is_free
+    from kil_feed.errors import ConflictError
+
+    ws = Workspace(folder)
+    if reset and ws.reset():
+        success(f"removed the previous demo in {folder}")
+    first_run = not ws.exists()
+    ws.create()
+    if not no_serve and not port_is_free(port):
+        raise ConflictError(
+            f"port {port} on 127.0.0.1 is in use", hint="choose another with --port"
+        )
+    base_url = f"http://127.0.0.1:{port}"
+
+    console.print(
+        "[bold]kil-feed demo[/bold]: the whole pipeline on a bundled demo site, "
+        f"{'first run' if first_run else 'running again (same data, updated)'} in "
+        f"[bold]{escape(str(folder))}[/bold]"
+    )
+    saved_port = ws.load_state().get("site_port")
+    site_port = saved_port if isinstance(saved_port, int) and port_is_free(saved_port) else 0
+    site = DemoSite(port=site_port).start()
+    engine = None
+    try:
+        ws.update_state(site_port=site.port)
+        ws.write_config(base_url)
+        with environment(ws.env(base_url)):
+            settings = ws.settings()
+            engine = make_engine(settings)
+            _run_pipeline(ws, settings, engine, site, moved=bool(saved_port) and not site_port)
+            _where_to_look(ws, base_url, site.base_url, serving=not no_serve)
+            if not no_serve:
+                _serve(settings, port)
+    finally:
+        site.stop()
+        if engine is not None:
+            engine.dispose()
+
+
+def _run_pipeline(ws: Workspace, settings: Any, engine: Any, site: Any, *, moved: bool) -> None:
+    from kil_feed.demo import seed, steps
+    from kil_feed.migrate import current_revision, upgrade
+
+    _step(1, "Demo site")
+    _note(f"serving the bundled demo site at [link]{site.base_url}/[/link] (news, feeds, jobs)")
+    if moved:
+        _note("[yellow]its previous port was taken: item URLs change, so items are new[/yellow]")
+
+    _step(2, "Database")
+    upgrade(engine)
+    _note(f"SQLite database {escape(str(ws.database))} at revision {current_revision(engine)}")
+
+    _step(3, "Sources and subscribers")
+    sources = seed.import_sources(engine, settings, site.base_url)
+    names = sources.created + sources.updated
+    _note(
+        f"{len(names)} demo sources ({len(sources.created)} new, {len(sources.updated)} updated): "
+        + ", ".join(names)
+    )
+    subs = seed.add_subscribers(engine)
+    _note(
+        f"{len(subs.created) + len(subs.updated)} demo subscribers "
+        f"({len(subs.created)} new, {len(subs.updated)} already there)"
+    )
+
+    _step(4, "Crawl")
+    _note("crawling the demo site (a Scrapy subprocess, robots.txt obeyed) ...")
+    summaries = steps.crawl(settings, names, time_limit=settings.crawl.time_limit)
+    _print_crawl(summaries)
+
+    _step(5, "Curation rules")
+    cur = steps.curation(engine, names)
+    _note(
+        f"approved: {cur.total('approved')}, waiting for an editor: {cur.total('pending')}, "
+        f"rejected: {cur.total('rejected')}"
+    )
+    for rule, count in sorted(cur.rules.items()):
+        _note(f"  rule [bold]{escape(rule)}[/bold] decided {count} item(s)")
+
+    _step(6, "This week's issue")
+    outcome = steps.build_and_approve(engine, settings)
+    if outcome.issue is None:
+        _note(f"[yellow]nothing approved for {outcome.week}: no issue this week[/yellow]")
+        return
+    issue = outcome.issue
+    if outcome.already_sent:
+        _note(
+            f"issue #{issue.id} for {outcome.week} was already sent: not sending it again "
+            "(use --reset to start over)"
+        )
+    else:
+        _note(f"issue #{issue.id} for {outcome.week} built and approved: {escape(issue.subject)}")
+
+    _step(7, "Send")
+    if outcome.already_sent:
+        _note("nothing to send (each subscriber gets an issue once)")
+    else:
+        report = steps.send(engine, settings, issue.id)
+        _note(f"sent to the file outbox: {escape(_describe(report))}")
+    messages = steps.outbox_messages(ws.outbox)
+    table = Table(title=f"outbox: {ws.outbox}", show_lines=False)
+    for column in ("to", "subject", "file"):
+        table.add_column(column)
+    for msg in messages:
+        table.add_row(escape(msg.to), escape(msg.subject), msg.path.name)
+    console.print(table)
+
+
+def _print_crawl(summaries: list[Any]) -> None:
+    columns = ("new", "updated", "duplicate", "dropped")
+    table = Table(show_lines=False)
+    table.add_column("source")
+    for column in columns:
+        table.add_column(column, justify="right")
+    table.add_column("problems")
+    for summary in summaries:
+        data = _as_dict(summary)
+        table.add_row(
+            escape(str(data.get("source") or data.get("name") or "")),
+            *(str(data.get(c, "")) for c in columns),
+            escape(str(data.get("error") or data.get("errors") or "")),
+        )
+    console.print(table)
+
+
+def _as_dict(value: Any) -> dict[str, Any]:
+    if isinstance(value, dict):
+        return value
+    if hasattr(value, "model_dump"):
+        return dict(value.model_dump())
+    if hasattr(value, "__dataclass_fields__"):
+        from dataclasses import asdict
+
+        return asdict(value)
+    return dict(vars(value))
+
+
+def _describe(report: Any) -> str:
+    data = _as_dict(report)
+    parts = [f"{k} {v}" for k, v in data.items() if isinstance(v, int) and not isinstance(v, bool)]
+    return ", ".join(parts) or str(report)
+
+
+def _where_to_look(ws: Workspace, base_url: str, site_url: str, *, serving: bool) -> None:
+    config = ws.config_file
+    console.print("\n[bold green]Done.[/bold green] Where to look:")
+    if serving:
+        _note(f"web archive:  [link]{base_url}/[/link]  (issues at {base_url}/issues)")
+    else:
+        _note(f"web archive:  run [bold]kil --config {config} serve[/bold]")
+    _note(f"emails:       {ws.outbox / 'new'}  (one .eml per subscriber)")
+    _note(f"demo site:    {site_url}/  (only while `kil demo` runs)")
+    _note(f"config:       {config}")
+    console.print("\nNext, try:")
+    for command in (
+        "items list",
+        "review",
+        "issue list",
+        "subscribers list",
+        "status",
+    ):
+        _note(f"kil --config {config} {command}")
+    _note(f"kil demo --dir {ws.root} --reset   (start over)")
+
+
+def _serve(settings: Any, port: int) -> None:
+    import uvicorn
+
+    from kil_feed.demo import steps
+
+    app = steps.create_web_app(settings)
+    url = f"http://127.0.0.1:{port}/"
+    console.print(f"\nServing the web archive at [link]{url}[/link] (Ctrl-C stops)")
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning")
+    console.print("stopped.")
 
 
 def register(app: typer.Typer) -> None:
-    """Add this module's commands to `app` (none yet)."""
+    app.command("demo")(demo)
