@@ -156,7 +156,7 @@ class DemoSite:
             candidate = candidate / "index.html"
         return candidate if candidate.is_file() else None
 
-    def render(self, url_path: str) -> Page | None:
+    def render(self, url_path: str, base_url: str | None = None) -> Page | None:
         """The page at `url_path` with its placeholders filled, or None (404)."""
         file = self.resolve(url_path)
         if file is None:
@@ -164,7 +164,9 @@ class DemoSite:
         ctype = CONTENT_TYPES.get(file.suffix.lower(), "application/octet-stream")
         raw = file.read_bytes()
         if ctype.startswith(("text/", "application/")) and ctype != "application/octet-stream":
-            text = fill_placeholders(raw.decode("utf-8"), base_url=self.base_url, now=self.now)
+            text = fill_placeholders(
+                raw.decode("utf-8"), base_url=base_url or self.base_url, now=self.now
+            )
             raw = text.encode("utf-8")
         etag = '"' + hashlib.sha256(raw).hexdigest()[:20] + '"'
         return Page(raw, ctype, etag, self.now)
