@@ -5,6 +5,7 @@ from __future__ import annotations
 import email.utils
 import http.client
 from datetime import UTC, datetime, timedelta
+
 import pytest
 
 from kil_feed.demo.server import DemoSite, PlaceholderError, fill_placeholders
@@ -86,9 +87,9 @@ def test_conditional_get_with_etag(site: DemoSite) -> None:
     assert status == 200
     # If-None-Match wins over If-Modified-Since (RFC 9110)
     later = email.utils.format_datetime(NOW + timedelta(days=1), usegmt=True)
-    assert _get(site, "/jobs/feed.xml", {"If-None-Match": '"x"', "If-Modified-Since": later})[
-        0
-    ] == 200
+    assert (
+        _get(site, "/jobs/feed.xml", {"If-None-Match": '"x"', "If-Modified-Since": later})[0] == 200
+    )
 
 
 def test_conditional_get_with_last_modified(site: DemoSite) -> None:

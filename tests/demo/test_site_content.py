@@ -64,9 +64,7 @@ def test_news_entries_are_recent_and_varied() -> None:
     entries = [e for path in FEEDS[:3] for e in feedparser.parse(render(path)).entries]
     assert 15 <= len(entries) <= 25
     dated = [
-        datetime(*e.published_parsed[:6], tzinfo=UTC)
-        for e in entries
-        if e.get("published_parsed")
+        datetime(*e.published_parsed[:6], tzinfo=UTC) for e in entries if e.get("published_parsed")
     ]
     ages = [(NOW - d).days for d in dated]
     assert min(ages) == 0 and all(age >= 0 for age in ages)
