@@ -1,6 +1,55 @@
-"""Scrapy settings for kil-feed (filled in by the ingestion work, issue #3)."""
+"""Scrapy settings for kil-feed: polite and bounded, every limit set explicitly.
+
+These are the defaults of `kil_feed.config.CrawlSettings`; `kil crawl` passes the configured
+values with `-s NAME=VALUE` (see `crawler.polite.scrapy_overrides`), so `scrapy crawl feeds`
+from the repo root and a scheduled crawl behave the same.
+"""
 
 BOT_NAME = "kil-feed"
 SPIDER_MODULES = ["crawler.spiders"]
 NEWSPIDER_MODULE = "crawler.spiders"
+
+# Politeness
 ROBOTSTXT_OBEY = True
+USER_AGENT = "kil-feed/0.1 (+https://github.com/kil-feed/kil-feed)"
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 2
+DOWNLOAD_DELAY = 1.0
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+
+# Bounds
+DOWNLOAD_TIMEOUT = 30
+DOWNLOAD_MAXSIZE = 15 * 1024 * 1024  # also enforced while decompressing (HttpCompression)
+DOWNLOAD_WARNSIZE = 5 * 1024 * 1024
+REDIRECT_ENABLED = True
+REDIRECT_MAX_TIMES = 5
+METAREFRESH_ENABLED = False
+RETRY_ENABLED = True
+RETRY_TIMES = 1
+COOKIES_ENABLED = False
+TELNETCONSOLE_ENABLED = False
+DNS_TIMEOUT = 20
+
+DOWNLOADER_MIDDLEWARES = {
+    # after robots.txt (100), before everything that could send the request out
+    "crawler.middlewares.PrivateNetworkMiddleware": 110,
+}
+
+ITEM_PIPELINES = {
+    "crawler.pipelines.validate.ValidatePipeline": 100,
+    "crawler.pipelines.normalise.NormalisePipeline": 200,
+    "crawler.pipelines.classify.ClassifyPipeline": 300,
+    "crawler.pipelines.dedupe.DedupePipeline": 400,
+    "crawler.pipelines.store.StorePipeline": 600,
+}
+
+# kil-feed specific
+KIL_ALLOW_PRIVATE_NETWORKS = False
+KIL_STORE_BATCH_SIZE = 500
+
+LOG_LEVEL = "INFO"
+REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
+FEED_EXPORT_ENCODING = "utf-8"

@@ -49,6 +49,16 @@ class CrawlSettings(BaseModel):
     interval_minutes: int = Field(
         120, description="Default minutes between crawls of one source (sources may override)."
     )
+    concurrent_requests: int = Field(16, description="Parallel requests in one crawl, all domains.")
+    autothrottle: bool = Field(
+        True, description="Adapt the per-domain delay to the server's latency (AutoThrottle)."
+    )
+    max_redirects: int = Field(5, description="Redirects followed per request (each hop checked).")
+    store_batch_size: int = Field(500, description="Items written to the database per batch.")
+    log_level: str = Field("INFO", description="Log level of the crawl subprocess (its log file).")
+    processes: int = Field(
+        1, description="Crawl subprocesses per source kind (sources are split between them)."
+    )
 
 
 class RulesSettings(BaseModel):

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from sqlmodel import Session, col, select
 
 from kil_feed.models import CrawlRun
+from kil_feed.timeutil import utcnow
 
 
 def start_run(source_id: int, *, session: Session) -> CrawlRun:
@@ -19,4 +20,44 @@ def start_run(source_id: int, *, session: Session) -> CrawlRun:
 def latest_runs(*, session: Session, limit: int = 50) -> Sequence[CrawlRun]:
     return session.exec(
         select(CrawlRun).order_by(col(CrawlRun.started_at).desc()).limit(limit)
+    ).all()
+
+
+def get_runs(run_ids: Sequence[int], *, session: Session) -> list[CrawlRun]:
+    if not run_ids:
+        return []
+    return list(session.exec(select(CrawlRun).where(col(CrawlRun.id).in_(list(run_ids)))).all())
+
+
+def finish_run(
+    run: CrawlRun,
+    *,
+    session: Session,
+    new: int = 0,
+    updated: int = 0,
+    duplicate: int = 0,
+    dropped: int = 0,
+    http_status: int | None = None,
+    error: str | None = None,
+) -> CrawlRun:
+    """Close a crawl run with its counts (adds to counts already written by batches)."""
+    run.items_new += new
+    run.items_updated += updated
+    run.items_duplicate += duplicate
+    run.items_dropped += dropped
+    if http_status is not None:
+        run.http_status = http_status
+    if error:
+        run.error = (error if not run.error else f"{run.error}; {error}")[:4000]
+    run.finished_at = utcnow()
+    session.add(run)
+    return run
+
+
+def runs_for_source(source_id: int, *, session: Session, limit: int = 10) -> Sequence[CrawlRun]:
+    return session.exec(
+        select(CrawlRun)
+        .where(CrawlRun.source_id == source_id)
+        .order_by(col(CrawlRun.started_at).desc(), col(CrawlRun.id).desc())
+        .limit(limit)
     ).all()

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, delete, select
 
 from kil_feed.errors import NotFoundError
 from kil_feed.models import Item, ItemTag, Source
+from kil_feed.timeutil import utcnow
 
 
 def get_item(item_id: int, *, session: Session) -> Item:
@@ -84,3 +86,193 @@ def list_items(
 def source_names(*, session: Session) -> dict[int, str]:
     """Map of source id to name (for displaying items)."""
     return {s.id: s.name for s in session.exec(select(Source)).all() if s.id is not None}
+
+
+# --- batched ingest: natural-key upsert and cross-source clustering ----------------------
+
+ITEM_FIELDS = (
+    "kind", "url", "guid", "title", "summary", "body_html", "author", "image_url",
+    "published_at", "topics", "regions", "employer", "location", "contract_type", "pay_min",
+    "pay_max", "pay_period", "pay_currency", "ir35", "closes_at", "date_estimated",
+    "content_hash", "title_key", "fingerprint",
+)  # fmt: skip
+UPDATABLE_FIELDS = tuple(f for f in ITEM_FIELDS if f not in ("kind", "url", "guid"))
+_CHUNK = 400
+
+
+def _chunks(values: list[Any], size: int = _CHUNK) -> Iterator[list[Any]]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+def upsert_items(
+    rows: Sequence[Mapping[str, Any]],
+    *,
+    session: Session,
+    decide: Callable[[Mapping[str, Any]], tuple[str, str | None, str | None]] | None = None,
+) -> list[str]:
+    """Store a batch of normalised items; returns 'new', 'updated' or 'unchanged' per row.
+
+    Each row carries `source_id` and the item fields. An existing item of the same source
+    with the same GUID, or else the same canonical URL, is updated in place (only when its
+    `content_hash` changed). New items get (status, rule, reason) from `decide` and join the
+    cluster of another source's item with the same `title_key` or `fingerprint`: a few
+    indexed IN-lookups per batch, never a comparison of all pairs.
+    """
+    outcomes = ["unchanged"] * len(rows)
+    existing = _existing_by_key(rows, session=session)
+    now = utcnow()
+    updates: list[dict[str, Any]] = []
+    new_rows: list[tuple[int, dict[str, Any]]] = []
+    batch_keys: set[tuple[int, str, str]] = set()
+    for index, row in enumerate(rows):
+        sid = row["source_id"]
+        match = (existing.get((sid, "guid", row["guid"])) if row.get("guid") else None) or (
+            existing.get((sid, "url", row["url"]))
+        )
+        if match is not None:
+            if match[1] != row.get("content_hash"):
+                values = {f: row.get(f) for f in UPDATABLE_FIELDS if f in row}
+                updates.append({"id": match[0], **values, "updated_at": now})
+                outcomes[index] = "updated"
+            continue
+        keys = {(sid, "url", row["url"])} | ({(sid, "guid", row["guid"])} if row.get("guid") else set())
+        if keys & batch_keys:
+            continue  # a second copy within the batch: the first one wins
+        batch_keys |= keys
+        values = {f: row.get(f) for f in ITEM_FIELDS}
+        values["topics"] = list(values["topics"] or [])
+        values["regions"] = list(values["regions"] or [])
+        values["date_estimated"] = bool(values["date_estimated"])
+        status, rule, reason = decide(row) if decide else ("pending", None, None)
+        values.update(
+            source_id=sid,
+            status=status,
+            rule=rule,
+            reject_reason=reason,
+            collected_at=row.get("collected_at") or now,
+            updated_at=now,
+            cluster_id=None,
+            featured=False,
+            score=0.0,
+            extra=dict(row.get("extra") or {}),
+            content_hash=row.get("content_hash") or "",
+            title_key=row.get("title_key") or "",
+            fingerprint=row.get("fingerprint") or "",
+        )
+        new_rows.append((index, values))
+        outcomes[index] = "new"
+    if updates:
+        session.execute(sa.update(Item), updates)
+        _replace_tags(updates, session=session)
+    if new_rows:
+        _insert_new([values for _, values in new_rows], session=session)
+    return outcomes
+
+
+def _existing_by_key(
+    rows: Sequence[Mapping[str, Any]], *, session: Session
+) -> dict[tuple[int, str, str], tuple[int, str]]:
+    """(source_id, 'url'|'guid', value) -> (item id, content hash) for rows already stored."""
+    found: dict[tuple[int, str, str], tuple[int, str]] = {}
+    by_source: dict[int, tuple[set[str], set[str]]] = {}
+    for row in rows:
+        urls, guids = by_source.setdefault(row["source_id"], (set(), set()))
+        urls.add(row["url"])
+        if row.get("guid"):
+            guids.add(row["guid"])
+    columns = (col(Item.id), col(Item.url), col(Item.guid), col(Item.content_hash))
+    for sid, (urls, guids) in by_source.items():
+        for column, values in ((col(Item.url), urls), (col(Item.guid), guids)):
+            for chunk in _chunks(sorted(values)):
+                query = sa.select(*columns).where(Item.source_id == sid, column.in_(chunk))
+                for item_id, url, guid, digest in session.execute(query):
+                    found.setdefault((sid, "url", url), (item_id, digest))
+                    if guid:
+                        found.setdefault((sid, "guid", guid), (item_id, digest))
+    return found
+
+
+def _insert_new(values: list[dict[str, Any]], *, session: Session) -> None:
+    """Insert new items (one multi-row statement per chunk), tag them, cluster them."""
+    ids: list[int] = []
+    for chunk in _chunks(values, 200):
+        result = session.execute(
+            sa.insert(Item).returning(col(Item.id), sort_by_parameter_order=True), chunk
+        )
+        ids.extend(result.scalars().all())
+    for item_id, row in zip(ids, values, strict=True):
+        row["id"] = item_id
+    _insert_tags(values, session=session)
+    cluster_new_items(values, session=session)
+
+
+def _tag_rows(rows: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    tags: dict[tuple[int, str, str], dict[str, Any]] = {}
+    for row in rows:
+        for kind, key in (("topic", "topics"), ("region", "regions")):
+            for value in row.get(key) or []:
+                tags[(row["id"], kind, value)] = {
+                    "item_id": row["id"],
+                    "kind": kind,
+                    "value": str(value)[:100],
+                }
+    return list(tags.values())
+
+
+def _insert_tags(rows: Iterable[Mapping[str, Any]], *, session: Session) -> None:
+    tags = _tag_rows(rows)
+    for chunk in _chunks(tags, 1000):
+        session.execute(sa.insert(ItemTag), chunk)
+
+
+def _replace_tags(rows: list[dict[str, Any]], *, session: Session) -> None:
+    """Keep `item_tag` in step with updated topics/regions."""
+    changed = [r for r in rows if "topics" in r or "regions" in r]
+    ids = [r["id"] for r in changed]
+    for chunk in _chunks(ids):
+        session.execute(sa.delete(ItemTag).where(col(ItemTag.item_id).in_(chunk)))
+    _insert_tags(changed, session=session)
+
+
+def cluster_new_items(rows: list[dict[str, Any]], *, session: Session) -> None:
+    """Join each new item to copies from other sources (same title_key or fingerprint).
+
+    A cluster's id is the id of its earliest item; items without copies keep
+    `cluster_id = NULL`. Lookups use the indexed `title_key` and `fingerprint` columns.
+    """
+    keys = sorted({r["title_key"] for r in rows if r.get("title_key")})
+    prints = sorted({r["fingerprint"] for r in rows if r.get("fingerprint")})
+    if not keys and not prints:
+        return
+    # candidates: every stored item sharing a key (the new ones included, already inserted)
+    members: dict[tuple[str, str], list[tuple[int, int, int | None]]] = {}
+    for column, name, values in (
+        (col(Item.title_key), "title_key", keys),
+        (col(Item.fingerprint), "fingerprint", prints),
+    ):
+        for chunk in _chunks(values):
+            query = sa.select(
+                col(Item.id), col(Item.source_id), column, col(Item.cluster_id)
+            ).where(column.in_(chunk))
+            for item_id, source_id, value, cluster in session.execute(query):
+                members.setdefault((name, value), []).append((item_id, source_id, cluster))
+    assign: dict[int, int] = {}
+    for row in rows:
+        group: list[tuple[int, int, int | None]] = []
+        for name in ("title_key", "fingerprint"):
+            if row.get(name):
+                group.extend(members.get((name, row[name]), []))
+        others = [m for m in group if m[1] != row["source_id"]]
+        if not others:
+            continue
+        clusters = [assign.get(m[0], m[2]) for m in group if assign.get(m[0], m[2]) is not None]
+        cluster = min(clusters) if clusters else min(m[0] for m in group)
+        for member_id, _, member_cluster in group:
+            if assign.get(member_id, member_cluster) is None:
+                assign[member_id] = cluster
+        assign[row["id"]] = cluster
+    if assign:
+        session.execute(
+            sa.update(Item), [{"id": item_id, "cluster_id": c} for item_id, c in assign.items()]
+        )

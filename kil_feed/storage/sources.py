@@ -76,3 +76,45 @@ def record_failure(source: Source, error: str, *, session: Session) -> None:
     source.last_error_at = now
     source.consecutive_failures += 1
     session.add(source)
+
+
+def remove_source(name: str, *, session: Session) -> None:
+    """Delete a source with its items and crawl runs (foreign keys cascade)."""
+    from sqlalchemy import delete
+
+    from kil_feed.models import CrawlRun, Item, ItemTag
+
+    source = get_source(name, session=session)
+    item_ids = select(Item.id).where(Item.source_id == source.id)
+    session.exec(delete(ItemTag).where(ItemTag.item_id.in_(item_ids)))  # type: ignore[attr-defined]
+    session.exec(delete(Item).where(Item.source_id == source.id))  # type: ignore[arg-type]
+    session.exec(delete(CrawlRun).where(CrawlRun.source_id == source.id))  # type: ignore[arg-type]
+    session.delete(source)
+
+
+def sources_by_names(names: Sequence[str], *, session: Session) -> list[Source]:
+    """The named sources in the given order; NotFoundError for the first unknown name."""
+    return [get_source(name, session=session) for name in names]
+
+
+def item_counts(*, session: Session) -> dict[int, int]:
+    """Number of stored items per source id."""
+    from sqlalchemy import func
+
+    from kil_feed.models import Item
+
+    rows = session.exec(select(Item.source_id, func.count()).group_by(Item.source_id)).all()
+    return {source_id: count for source_id, count in rows}
+
+
+def count_crawled_since(source_ids: Sequence[int], since: Any, *, session: Session) -> int:
+    """How many of these sources were fetched (successfully or not) since `since`."""
+    from sqlalchemy import func
+    from sqlmodel import col
+
+    if not source_ids:
+        return 0
+    query = select(func.count()).where(
+        col(Source.id).in_(list(source_ids)), col(Source.last_crawled_at) >= since
+    )
+    return int(session.exec(query).one())

@@ -1,0 +1,103 @@
+"""Closing dates: schema.org `validThrough` values and phrases such as "Closing date: 12
+December 2026" or "Closes : 11:50 pm on Sunday 2nd July 2023", as aware UTC datetimes.
+
+A date without a time of day means the end of that day in UK local time (23:59:59
+Europe/London), which is how UK public-sector adverts mean "closing date". Parsing is
+day-first (15/05/2042 is 15 May) and never guesses from a lone number.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from datetime import UTC, date, datetime, time
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import dateparser
+
+logger = logging.getLogger(__name__)
+
+UK = ZoneInfo("Europe/London")
+MIN_YEAR, MAX_YEAR = 1990, 2100
+
+_SETTINGS = {
+    "DATE_ORDER": "DMY",
+    "PREFER_DAY_OF_MONTH": "last",
+    "PREFER_DATES_FROM": "future",
+    "TIMEZONE": "Europe/London",
+    "RETURN_AS_TIMEZONE_AWARE": True,
+    "TO_TIMEZONE": "UTC",
+    "REQUIRE_PARTS": ["day", "month"],
+    "STRICT_PARSING": False,
+}
+_LABEL = re.compile(
+    r"\b(?:closing\s+date(?:\s+for\s+applications)?(?:\s+is)?|closes(?:\s+on)?|apply\s+(?:before|by)|"
+    r"deadline(?:\s+for\s+applications)?(?:\s+is)?|expiry\s+date|expires(?:\s+on)?|valid\s+through|"
+    r"applications?\s+(?:close|by|must\s+be\s+received\s+by))\s*[:\-–]?\s*",
+    re.IGNORECASE,
+)
+_TIME_OF_DAY = re.compile(
+    r"\b\d{1,2}(?:[:.]\d{2})\s*(?:am|pm)?\b|\b\d{1,2}\s*(?:am|pm)\b|noon|midday|midnight", re.I
+)
+_WEEKDAY = re.compile(
+    r"\b(?:mon|tues?|wed(?:nes)?|thu(?:rs?)?|fri|sat(?:ur)?|sun)(?:day)?\b,?", re.IGNORECASE
+)
+_ORDINAL = re.compile(r"\b(\d{1,2})\s*(?:st|nd|rd|th)\b", re.IGNORECASE)
+_PHRASE_END = re.compile(r"[;\n(]|\.\s|\s-\s|,\s*(?:or|and|previous|interviews?)\b", re.IGNORECASE)
+
+
+def parse_closing_date(value: Any) -> datetime | None:
+    """An aware UTC datetime, or None when the value holds no believable date."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        return _check(value if value.tzinfo else value.replace(tzinfo=UK))
+    if isinstance(value, date):
+        return _check(datetime.combine(value, time(23, 59, 59), UK))
+    if not isinstance(value, str):
+        return None
+    text = " ".join(value.split())
+    iso = _from_iso(text)
+    if iso is not None:
+        return iso
+    label = _LABEL.search(text)
+    phrase = text[label.end() :] if label else text
+    cut = _PHRASE_END.search(phrase)
+    phrase = phrase[: cut.start()] if cut else phrase
+    return _from_phrase(phrase[:80])
+
+
+def _from_iso(text: str) -> datetime | None:
+    if not re.match(r"^\d{4}-\d{2}-\d{2}", text):
+        return None
+    try:
+        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if len(text) == 10:
+        return _check(datetime.combine(parsed.date(), time(23, 59, 59), UK))
+    return _check(parsed if parsed.tzinfo else parsed.replace(tzinfo=UK))
+
+
+def _from_phrase(phrase: str) -> datetime | None:
+    cleaned = _WEEKDAY.sub(" ", phrase)
+    cleaned = _ORDINAL.sub(r"\1", cleaned)
+    cleaned = re.sub(r"\b(\d{1,2})\.(\d{2})\s*(am|pm)\b", r"\1:\2\3", cleaned, flags=re.I)
+    cleaned = re.sub(r"\b(?:on|the|of|at|by)\b", " ", cleaned, flags=re.I)
+    cleaned = " ".join(cleaned.split()).strip(" ,.:")
+    if not cleaned or not re.search(r"\d", cleaned):
+        return None
+    parsed = dateparser.parse(cleaned, languages=["en"], settings=_SETTINGS)
+    if parsed is None:
+        logger.debug("no closing date in %r", phrase)
+        return None
+    if not _TIME_OF_DAY.search(cleaned):
+        local = parsed.astimezone(UK)
+        parsed = datetime.combine(local.date(), time(23, 59, 59), UK)
+    return _check(parsed)
+
+
+def _check(value: datetime) -> datetime | None:
+    value = value.astimezone(UTC)
+    return value if MIN_YEAR <= value.year <= MAX_YEAR else None

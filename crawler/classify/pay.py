@@ -1,0 +1,227 @@
+"""Pay from schema.org `baseSalary` or from advert text, as `Pay(min, max, period, currency)`.
+
+Periods kept: "hour", "day", "year" (None when the text gives none and the amount does not
+make it obvious). Weekly and monthly figures are converted to a year (x52, x12): in this
+niche they are salaried or care roles, whereas interim work is quoted by the day or hour.
+Amounts that are budgets, contract values or bonuses ("£2m contract", "£3,000 Welcome
+Bonus", "awarded a bid of over £400,000") are rejected rather than guessed at.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+logger = logging.getLogger(__name__)
+
+PERIODS = ("hour", "day", "year")
+
+
+@dataclass(frozen=True)
+class Pay:
+    """A pay range; `min`/`max` may be equal, one may be None ("up to £700 a day")."""
+
+    min: float | None
+    max: float | None
+    period: str | None
+    currency: str = "GBP"
+
+
+_CURRENCY = {"£": "GBP", "GBP": "GBP", "€": "EUR", "EUR": "EUR", "$": "USD", "USD": "USD"}
+_NUM = r"\d{1,3}(?:,\d{3})+(?:\.\d{1,2})?|\d+(?:\.\d{1,2})?"
+_MULT = r"(?:\s?(?:k|K|m|M|bn|million|thousand)(?![A-Za-z]))"
+_PERIOD_WORDS = {
+    "hour": r"per\s+hour|an\s+hour|/\s*(?:hour|hr|h)\b|p\.?/?h\b\.?|ph\b|hourly|per\s+hr\b",
+    "day": r"per\s+day|a\s+day|/\s*(?:day|d)\b|p\.?/?d\b\.?|pd\b|daily|per\s+diem",
+    "week": r"per\s+week|a\s+week|/\s*(?:week|wk|w)\b|p\.?/?w\b\.?|pw\b|weekly",
+    "month": r"per\s+(?:calendar\s+)?month|a\s+month|/\s*(?:month|mth)\b|p\.?c\.?m\b\.?|monthly",
+    "year": r"per\s+(?:annum|year)|a\s+year|/\s*(?:year|yr|annum)\b|p\.?a\b\.?|annual(?:ly)?"
+    r"|yearly|per\s+yr\b",
+}
+_PERIOD = "|".join(f"(?P<{name}>{words})" for name, words in _PERIOD_WORDS.items())
+_FILLER = (
+    r"(?:\s*\([^()\d£]{0,30}\)|\s*(?:gross|basic|pro[\s-]rata|fte|wte|doe|inc\.?|"
+    r"depending\s+on\s+experience|\+\s*benefits)\b)*"
+)
+_AMOUNTS = re.compile(
+    rf"(?P<qual>\b(?:up\s+to|upto|from|circa|c\.|approx\.?|around|max(?:imum)?|min(?:imum)?)\s*)?"
+    rf"(?P<cur1>£|GBP|€|EUR|\$|USD)?\s?(?P<a1>{_NUM})(?P<k1>{_MULT})?"
+    rf"(?:\s*(?:-|–|—|to)\s*(?P<cur2>£|GBP|€|EUR|\$|USD)?\s?(?P<a2>{_NUM})(?P<k2>{_MULT})?)?"
+    rf"(?P<tail>{_FILLER}\s*(?:{_PERIOD}))?",
+    re.IGNORECASE,
+)
+_PREFIX_HINT = re.compile(
+    r"(?P<day>day\s+rate|daily\s+rate)|(?P<hour>hourly\s+rate|hourly\s+pay)|(?P<year>per\s+annum)"
+    r"[^£\d]{0,15}$",
+    re.IGNORECASE,
+)
+_NOT_PAY_AFTER = re.compile(
+    r"\s*(?:\w+\s+){0,2}?(?:contract|budget|funding|fund|investment|bonus|grant|programme|project|"
+    r"deal|turnover|relocation|allowance|golden\s+hello|sign[\s-]on|contribution|prize|fine|"
+    r"savings?|spend|worth)\b",
+    re.IGNORECASE,
+)
+_NOT_PAY_BEFORE = re.compile(
+    r"(?:budget|worth|valued\s+at|value\s+of|funding|investment|bid|bonus|grant|turnover|raised?|"
+    r"savings?|fine|spend|cost|costs|award(?:ed)?|relocation|package\s+of)\b[^£\d]{0,25}$",
+    re.IGNORECASE,
+)
+# Plausible bounds per period: anything outside is a typo, a budget or not pay at all.
+_BOUNDS = {
+    "hour": (4.0, 500.0),
+    "day": (50.0, 5000.0),
+    "week": (100.0, 20000.0),
+    "month": (400.0, 60000.0),
+    "year": (5000.0, 1_000_000.0),
+}
+_UNIT_TEXT = {
+    "hour": "hour", "hourly": "hour", "day": "day", "daily": "day", "week": "week",
+    "weekly": "week", "month": "month", "monthly": "month", "year": "year", "annual": "year",
+    "annum": "year", "per annum": "year", "yearly": "year",
+}
+
+
+def parse_pay(value: Any, *, default_period: str | None = None) -> Pay | None:
+    """Pay from a schema.org MonetaryAmount/QuantitativeValue, a number or a text."""
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, Pay):
+        return value
+    if isinstance(value, int | float):
+        return _make(float(value), float(value), default_period, "GBP", inferred=True)
+    if isinstance(value, str):
+        return parse_pay_text(value, default_period=default_period)
+    if isinstance(value, list | tuple):
+        return next((p for v in value if (p := parse_pay(v, default_period=default_period))), None)
+    if isinstance(value, Mapping):
+        return _from_mapping(value, "GBP", default_period)
+    return None
+
+
+def parse_pay_text(
+    text: str, *, default_period: str | None = None, currency: str = "GBP"
+) -> Pay | None:
+    """The pay quoted in a text; explicit periods beat amounts whose period is guessed."""
+    if not text or not isinstance(text, str):
+        return None
+    guessed: Pay | None = None
+    for match in _AMOUNTS.finditer(text):
+        pay, explicit = _from_match(text, match, default_period, currency)
+        if pay is None:
+            continue
+        if explicit:
+            return pay
+        guessed = guessed or pay
+    return guessed
+
+
+def _from_match(
+    text: str, m: re.Match[str], default_period: str | None, currency: str
+) -> tuple[Pay | None, bool]:
+    cur = m.group("cur1") or m.group("cur2")
+    period = next((p for p in _PERIOD_WORDS if m.group(p)), None)
+    explicit = period is not None
+    if period is None:
+        hint = _PREFIX_HINT.search(text, max(0, m.start() - 40), m.start())
+        period = next((p for p in ("day", "hour", "year") if hint and hint.group(p)), None)
+        explicit = period is not None
+    for k in ("k1", "k2"):
+        if m.group(k) and m.group(k).strip().lower() not in ("k", "thousand"):
+            return None, False  # millions and billions are budgets, not pay
+    a1 = _number(m.group("a1"), m.group("k1"))
+    a2 = _number(m.group("a2"), m.group("k2")) if m.group("a2") else None
+    if a2 is not None and m.group("k2") and not m.group("k1") and a1 < a2 / 100:
+        a1 *= 1000  # "£42-48k"
+    if cur is None and not (explicit and (a1 >= 1000 or m.group("k1") or m.group("k2"))):
+        return None, False  # a bare number is a band, a count or a date, not pay
+    if _NOT_PAY_AFTER.match(text, m.end()) and not explicit:
+        return None, False
+    if _NOT_PAY_BEFORE.search(text, max(0, m.start() - 40), m.start()):
+        return None, False
+    qual = (m.group("qual") or "").strip().lower()
+    low, high = (a1, a2) if a2 is not None else (a1, a1)
+    if a2 is None and qual in ("up to", "upto", "max", "maximum"):
+        low = None
+    elif a2 is None and qual in ("from", "min", "minimum"):
+        high = None
+    pay = _make(
+        low,
+        high,
+        period or default_period,
+        _CURRENCY.get((cur or "").upper(), currency),
+        inferred=period is None and default_period is None,
+    )
+    return pay, explicit
+
+
+def _number(digits: str, mult: str | None) -> float:
+    value = float(digits.replace(",", ""))
+    return value * 1000 if mult else value
+
+
+def _from_mapping(data: Mapping[str, Any], currency: str, period: str | None) -> Pay | None:
+    currency = str(data.get("currency") or data.get("salaryCurrency") or currency).upper()
+    period = _unit(data.get("unitText")) or period
+    low, high = _float(data.get("minValue")), _float(data.get("maxValue"))
+    inner = data.get("value")
+    if low is not None or high is not None:
+        return _make(low, high, period, currency, inferred=period is None)
+    if isinstance(inner, Mapping):
+        return _from_mapping(inner, currency, period)
+    if (number := _float(inner)) is not None:
+        return _make(number, number, period, currency, inferred=period is None)
+    if isinstance(inner, str):
+        return parse_pay_text(inner, default_period=period, currency=currency)
+    return None
+
+
+def _make(
+    low: float | None, high: float | None, period: str | None, currency: str, *, inferred: bool
+) -> Pay | None:
+    """Validate, convert week/month to year, or guess a missing period from the amount."""
+    if low is not None and high is not None and low > high:
+        low, high = high, low
+    ref = low if low is not None else high
+    if ref is None or ref <= 0:
+        return None
+    if period is None and inferred:
+        period = "hour" if ref < 150 else "day" if ref <= 2000 else "year" if ref >= 10000 else None
+        if period is None or (period == "year" and (high or ref) > 300_000):
+            return None
+    if period is not None:
+        lo_bound, hi_bound = _BOUNDS[period]
+        if not all(lo_bound <= v <= hi_bound for v in (low, high) if v is not None):
+            return None
+        if period in ("week", "month"):
+            factor = 52 if period == "week" else 12
+            low = low * factor if low is not None else None
+            high = high * factor if high is not None else None
+            period = "year"
+    return Pay(_round(low), _round(high), period, currency or "GBP")
+
+
+def _round(value: float | None) -> float | None:
+    return round(value, 2) if value is not None else None
+
+
+def _float(value: Any) -> float | None:
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, int | float):
+        return float(value)
+    if isinstance(value, str):
+        cleaned = value.strip().replace(",", "").lstrip("£$€")
+        try:
+            return float(cleaned)
+        except ValueError:
+            return None
+    return None
+
+
+def _unit(value: Any) -> str | None:
+    if not isinstance(value, str):
+        return None
+    return _UNIT_TEXT.get(value.strip().lower())

@@ -1,0 +1,190 @@
+"""UK ITL1 regions from a schema.org address, postcodes and place names in text.
+
+Precedence: a structured address wins over free text (it is where the job is; a description
+mentions other places). Within an address, a postcode wins over names. Free text is read
+with capitalisation intact so "reading the report" never means Reading; address fields
+("ARLESEY", "leeds") are matched without regard to case. Regexes are compiled on first use.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from functools import cache
+from typing import Any
+
+import pycountry
+
+from crawler.classify.gazetteer import Gazetteer, gazetteer
+from crawler.classify.triere import trie_pattern
+
+# Words after a place name that make it a street or something else ("London Road, Leicester",
+# "South East Asia", "Scotland Yard").
+_NOT_A_PLACE_AFTER = (
+    r"(?:Road|Rd|Street|St|Avenue|Ave|Lane|Way|Drive|Place|Square|Terrace|Close|Crescent|"
+    r"Gardens|Grove|Row|Yard|Walk|Parade|Mews|Asia|Africa|America|Pacific|Europe|Coast)"
+)
+# A name after these is another country's ("New York", "New South Wales", "Prince of Wales").
+_NOT_A_PLACE_BEFORE = r"(?<!New )(?<!NEW )(?<!New South )(?<!Prince of )(?<!Princess of )(?<!Nova )"
+_LOCATIVE = frozenset(
+    "in at near around across of from to outside within covering serving based throughout "
+    "into towards toward".split()
+)
+_CIVIC_AFTER = re.compile(
+    r"\s+(?:Borough|City|Council|Town|area|Hospital|University|College|station|district|"
+    r"region|office|offices|-based|based)\b|,\s+[A-Z]{1,2}[0-9]",
+)
+_PREV_WORD = re.compile(r"(\w+)[\s,]*$")
+_FULL_POSTCODE = re.compile(
+    r"(?<![A-Za-z0-9])([A-Z]{1,2})[0-9][A-Z0-9]? ?[0-9][A-Z]{2}(?![A-Za-z0-9])"
+)
+_OUTWARD_ONLY = re.compile(r"^\s*([A-Z]{1,2})[0-9][A-Z0-9]?\s*$")
+# In free text an outward code alone ("Wallsend, NE28") is only trusted after a comma and
+# with a two-letter area: "M1", "A1", "B7" are roads and the like far more often.
+_OUTWARD_IN_TEXT = re.compile(r",\s*([A-Z]{2})[0-9]{1,2}[A-Z]?(?=\s*(?:$|[,;)\n]|\.\s))")
+_UK_COUNTRIES = frozenset(
+    "gb gbr uk u.k. united kingdom great britain britain england scotland wales cymru "
+    "northern ireland".split(" ")
+) | {"united kingdom", "great britain", "northern ireland", "u.k."}
+_NATION_REGION = {"scotland": "Scotland", "wales": "Wales", "cymru": "Wales",
+                  "northern ireland": "Northern Ireland"}
+
+
+@cache
+def _patterns() -> tuple[re.Pattern[str], re.Pattern[str], dict[str, str]]:
+    """(free-text pattern, address pattern, spelling -> canonical name) built once."""
+    gaz = gazetteer()
+    canonical: dict[str, str] = {}
+    for name in gaz.names:
+        canonical[name] = name
+        if name not in gaz.ambiguous and len(name) >= 4:
+            canonical.setdefault(name.upper(), name)
+    body = trie_pattern(canonical)
+    text = re.compile(
+        rf"(?<![\w-]){_NOT_A_PLACE_BEFORE}(?P<name>{body})(?![\w])(?!\s+{_NOT_A_PLACE_AFTER}\b)"
+    )
+    address = re.compile(
+        rf"(?<![\w-])(?P<name>{trie_pattern(gaz.names)})(?![\w])"
+        rf"(?!\s+{_NOT_A_PLACE_AFTER}\b)",
+        re.IGNORECASE,
+    )
+    return text, address, canonical
+
+
+def regions_for(text: str = "", address: Any = None) -> list[str]:
+    """ITL1 region names for an item, in order of evidence, without duplicates.
+
+    `address` may be a schema.org PostalAddress dict, a Place (with `address`), a list of
+    them, or a plain location string ("Dstl Porton Down, Salisbury - SP4 0JQ"). When it
+    resolves, free text is not consulted; an address in another country gives [].
+    """
+    if address:
+        regions, foreign = _address_regions(address)
+        if foreign and not regions:
+            return []
+        if regions:
+            return regions
+    if not text:
+        return []
+    return _dedupe(_names_in(text, address_mode=False) + _postcodes_in(text, free_text=True))
+
+
+def region_for_postcode(postcode: str) -> str | None:
+    """Region of a full postcode or outward code ("SW1A 2AA", "M1", "ne28"), else None."""
+    value = postcode.strip().upper()
+    match = _FULL_POSTCODE.search(value) or _OUTWARD_ONLY.match(value)
+    return gazetteer().postcode_areas.get(match.group(1)) if match else None
+
+
+def _address_regions(address: Any) -> tuple[list[str], bool]:
+    """(regions, is_foreign) for one address-like value or a list of them."""
+    if isinstance(address, str):
+        found = _postcodes_in(address, free_text=False) or _names_in(address, address_mode=True)
+        return _dedupe(found), False
+    if isinstance(address, Iterable) and not isinstance(address, Mapping):
+        regions: list[str] = []
+        foreign = False
+        for part in address:
+            got, part_foreign = _address_regions(part)
+            regions += got
+            foreign = foreign or part_foreign
+        return _dedupe(regions), foreign
+    if not isinstance(address, Mapping):
+        return [], False
+    if isinstance(address.get("address"), Mapping | str | list):
+        return _address_regions(address["address"])
+    country = _text_of(address.get("addressCountry")).strip().casefold()
+    if country and country not in _UK_COUNTRIES and _is_other_country(country):
+        return [], True
+    postal = _text_of(address.get("postalCode"))
+    if postal and (region := region_for_postcode(postal)):
+        return [region], False
+    named: list[str] = []
+    for key in ("addressLocality", "addressRegion"):
+        value = _text_of(address.get(key))
+        if value:
+            named += _postcodes_in(value, free_text=False) or _names_in(value, address_mode=True)
+    if not named and country in _NATION_REGION:
+        named = [_NATION_REGION[country]]
+    return _dedupe(named), False
+
+
+def _names_in(text: str, *, address_mode: bool) -> list[str]:
+    gaz = gazetteer()
+    text_re, address_re, canonical = _patterns()
+    found: list[str] = []
+    for match in (address_re if address_mode else text_re).finditer(text):
+        spelled = match.group("name")
+        name = canonical.get(spelled) if not address_mode else spelled
+        region = gaz.region_for_name(name or spelled)
+        if region is None:
+            continue
+        key = name if name in gaz.names else _canonical_fold(gaz, spelled)
+        if key in gaz.unless and any(marker in text for marker in gaz.unless[key]):
+            continue
+        if not address_mode and key in gaz.ambiguous and not _in_place_context(text, match):
+            continue
+        found.append(region)
+    return found
+
+
+def _canonical_fold(gaz: Gazetteer, spelled: str) -> str:
+    folded = spelled.casefold()
+    return next((n for n in gaz.names if n.casefold() == folded), spelled)
+
+
+def _in_place_context(text: str, match: re.Match[str]) -> bool:
+    """True when an ambiguous name is used as a place: "in Bath", "Reading Borough Council"."""
+    before = _PREV_WORD.search(text, 0, match.start())
+    if before and before.group(1).lower() in _LOCATIVE:
+        return True
+    return bool(_CIVIC_AFTER.match(text, match.end()))
+
+
+def _postcodes_in(text: str, *, free_text: bool) -> list[str]:
+    areas = gazetteer().postcode_areas
+    value = text if free_text else text.upper()
+    found = [areas[m.group(1)] for m in _FULL_POSTCODE.finditer(value) if m.group(1) in areas]
+    if not found:
+        outward = _OUTWARD_IN_TEXT if free_text else _OUTWARD_ONLY
+        found = [areas[m.group(1)] for m in outward.finditer(value) if m.group(1) in areas]
+    return found
+
+
+def _is_other_country(country: str) -> bool:
+    try:
+        return pycountry.countries.lookup(country).alpha_2 != "GB"
+    except LookupError:
+        return False
+
+
+def _text_of(value: Any) -> str:
+    if isinstance(value, Mapping):
+        value = value.get("name") or value.get("@id") or ""
+    if isinstance(value, list):
+        return ", ".join(_text_of(v) for v in value)
+    return str(value) if value is not None else ""
+
+
+def _dedupe(regions: list[str]) -> list[str]:
+    return list(dict.fromkeys(regions))

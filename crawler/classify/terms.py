@@ -1,0 +1,104 @@
+"""Contract type (interim, contract, fixed-term, permanent) and IR35 status of a job.
+
+A labelled field ("Contract type: Fixed Term", "Contractual Status: Permanent") wins; then
+"interim"/"locum" anywhere (the niche's own word, usually in the title); then the earliest
+of the other phrasings. schema.org `employmentType` is used when the text says nothing:
+FULL_TIME and PART_TIME describe hours, not tenure, so they give None; TEMPORARY maps to
+"fixed-term" and CONTRACTOR/PER_DIEM to "contract".
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+CONTRACT_TYPES = ("interim", "contract", "fixed-term", "permanent")
+
+_INTERIM = re.compile(r"\b(?:interim|locum)\b", re.IGNORECASE)
+_KINDS: dict[str, str] = {
+    "fixed-term": r"\bfixed[\s_-]*term\b|\bFTC\b|\bmaternity\s+(?:leave\s+)?cover\b"
+    r"|\bsecondment\b|\btemporary\b|\btemp\b",
+    "contract": r"\bcontractor\b|\bfreelance\b|\bday[\s-]rate\b|\b(?:inside|outside)\s+(?:of\s+)?IR35\b"
+    r"|\bcontract\s+(?:role|position|basis|opportunity|assignment|job|post|vacancy|work)\b"
+    r"|\b\d+[\s-]*(?:months?|mths?|weeks?)['’]?\s+(?:initial\s+|rolling\s+)?contract\b"
+    r"|\b(?:initial|rolling)\s+contract\b|\bon\s+contract\b",
+    "permanent": r"\bpermanent(?!\s+secretary|\s+residen|\s+right)\b|\bperm\b",
+}
+_ANY_KIND = re.compile(
+    "|".join(f"(?P<{k.replace('-', '_')}>{v})" for k, v in _KINDS.items()), re.IGNORECASE
+)
+_LABEL = re.compile(
+    r"\b(?:contract(?:ual)?\s+(?:type|status|basis)|employment\s+type|type\s+of\s+contract|"
+    r"job\s+type|tenure|contract)\s*(?:[:\-–]|\n)\s*(?P<value>[A-Za-z][\w\s-]{0,40})",
+    re.IGNORECASE,
+)
+_VALUE = {
+    "interim": "interim", "locum": "interim", "contract": "contract", "contractor": "contract",
+    "freelance": "contract", "fixed term": "fixed-term", "fixed-term": "fixed-term",
+    "fixed_term": "fixed-term", "temporary": "fixed-term", "temp": "fixed-term",
+    "secondment": "fixed-term", "permanent": "permanent", "perm": "permanent",
+}
+_EMPLOYMENT_TYPES = {
+    "CONTRACTOR": "contract", "CONTRACT": "contract", "PER_DIEM": "contract",
+    "TEMPORARY": "fixed-term", "FIXED_TERM": "fixed-term", "INTERIM": "interim",
+    "PERMANENT": "permanent",
+}
+_IR35 = re.compile(
+    r"\b(?P<a>inside|outside)(?:\s+of)?(?:\s+the)?[\s-]+IR[\s-]?35\b"
+    r"|\bIR[\s-]?35(?:\s+(?:status|determination|position))?\s*(?:[:\-–]|is|=)?\s*"
+    r"(?:is\s+|deemed\s+|determined\s+)?(?P<b>inside|outside)\b",
+    re.IGNORECASE,
+)
+_IR35_EITHER = re.compile(r"\b(?:inside|outside)\s*(?:or|/|and)\s*(?:inside|outside)\b", re.I)
+
+
+def contract_type_for(
+    text: str, employment_type: str | Iterable[str] | None = None
+) -> str | None:
+    """One of CONTRACT_TYPES, or None when neither text nor employmentType says."""
+    text = text or ""
+    for label in _LABEL.finditer(text):
+        kind = _value_kind(label.group("value"))
+        if kind:
+            return kind
+    if _INTERIM.search(text):
+        return "interim"
+    match = _ANY_KIND.search(text)
+    if match and match.lastgroup:
+        return match.lastgroup.replace("_", "-")
+    return _from_employment_type(employment_type)
+
+
+def ir35_for(text: str) -> str | None:
+    """"inside" or "outside" when the text states one IR35 status; None if unsure."""
+    if _IR35_EITHER.search(text or ""):
+        return None
+    found = {(m.group("a") or m.group("b")).lower() for m in _IR35.finditer(text or "")}
+    return found.pop() if len(found) == 1 else None
+
+
+def _value_kind(value: str) -> str | None:
+    """Kind named at the start of a labelled value ("Fixed Term", "permanent", "Interim")."""
+    words = value.strip().lower().replace("_", " ")
+    for key in sorted(_VALUE, key=len, reverse=True):
+        if re.match(rf"{re.escape(key)}\b", words):
+            return _VALUE[key]
+    return None
+
+
+def _from_employment_type(value: str | Iterable[str] | None) -> str | None:
+    if not value:
+        return None
+    values = [value] if isinstance(value, str) else list(value)
+    kinds: list[str] = []
+    for item in values:
+        for part in re.split(r"[,;/|]", str(item)):
+            token = part.strip()
+            kind = _EMPLOYMENT_TYPES.get(token.upper().replace(" ", "_").replace("-", "_"))
+            kind = kind or _value_kind(token)
+            if kind:
+                kinds.append(kind)
+    for preferred in CONTRACT_TYPES:
+        if preferred in kinds:
+            return preferred
+    return None

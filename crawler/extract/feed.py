@@ -1,0 +1,112 @@
+"""Feed entries to plain item dicts (feedparser on the downloaded bytes).
+
+feedparser is given the body only (never a URL, so it fetches nothing itself) plus the
+response headers for encoding detection. Its DOCTYPE handling keeps only simple entities,
+so billion-laughs chains and external entities are not expanded (see tests).
+"""
+
+from __future__ import annotations
+
+import calendar
+import logging
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import feedparser
+
+logger = logging.getLogger(__name__)
+
+HTML_TYPES = {"text/html", "application/xhtml+xml"}
+
+
+@dataclass
+class ParsedFeed:
+    entries: list[dict[str, Any]] = field(default_factory=list)
+    version: str = ""
+    problem: str | None = None  # why feedparser flagged the feed (bozo), if it did
+    is_feed: bool = True
+
+
+def parse_feed(body: bytes, url: str, headers: dict[str, str] | None = None) -> ParsedFeed:
+    """Parse feed bytes; entries come back as plain item dicts (kind news)."""
+    parsed = feedparser.parse(
+        body,
+        response_headers={k.lower(): v for k, v in (headers or {}).items()},
+        resolve_relative_uris=True,
+        sanitize_html=False,  # nh3 sanitises later, with our own allow-list
+    )
+    problem = None
+    if parsed.get("bozo"):
+        exc = parsed.get("bozo_exception")
+        problem = f"{type(exc).__name__}: {exc}" if exc else "malformed feed"
+    version = parsed.get("version") or ""
+    entries = [entry_to_item(e, url) for e in parsed.get("entries", [])]
+    is_feed = bool(version) or bool(entries)
+    return ParsedFeed(
+        entries=[e for e in entries if e], version=version, problem=problem, is_feed=is_feed
+    )
+
+
+def entry_to_item(entry: Any, feed_url: str) -> dict[str, Any]:
+    """One feedparser entry as an item dict; text fields are plain text, HTML is marked."""
+    title = _text_of(entry.get("title_detail") or {}, entry.get("title", ""))
+    link = entry.get("link") or ""
+    if not link:
+        links = [lk.get("href") for lk in entry.get("links", []) if lk.get("href")]
+        link = links[0] if links else ""
+    body_html = ""
+    contents = entry.get("content") or []
+    if contents:
+        best = max(contents, key=lambda c: len(c.get("value") or ""))
+        body_html = _as_html(best)
+    summary_detail = entry.get("summary_detail") or {}
+    summary_html = _as_html(summary_detail) if summary_detail else ""
+    image = None
+    for media in (entry.get("media_thumbnail") or []) + (entry.get("media_content") or []):
+        if media.get("url"):
+            image = media["url"]
+            break
+    return {
+        "kind": "news",
+        "url": link.strip(),
+        "base_url": (entry.get("title_detail") or {}).get("base") or feed_url,
+        "guid": (entry.get("id") or "").strip() or None,
+        "title": title,
+        "summary_html": summary_html,
+        "body_html": body_html or summary_html,
+        "author": (entry.get("author") or "").strip() or None,
+        "image_url": image,
+        "published": _struct_to_dt(entry.get("published_parsed") or entry.get("updated_parsed")),
+        "published_raw": entry.get("published") or entry.get("updated"),
+        "categories": [t.get("term") for t in entry.get("tags", []) if t.get("term")],
+    }
+
+
+def _text_of(detail: dict[str, Any], value: str) -> str:
+    """Plain text of a title: HTML types are converted, plain text is kept as typed."""
+    value = detail.get("value", value) or ""
+    if detail.get("type") in HTML_TYPES:
+        from crawler.extract.text import html_to_text
+
+        return html_to_text(value)
+    return value
+
+
+def _as_html(detail: dict[str, Any]) -> str:
+    """Content as HTML: plain-text content is escaped, never trusted as markup."""
+    value = detail.get("value") or ""
+    if detail.get("type") in HTML_TYPES:
+        return value
+    from html import escape
+
+    return "<p>" + escape(value).replace("\n\n", "</p><p>") + "</p>" if value.strip() else ""
+
+
+def _struct_to_dt(value: Any) -> datetime | None:
+    if not value:
+        return None
+    try:
+        return datetime.fromtimestamp(calendar.timegm(value), tz=UTC)
+    except (OverflowError, ValueError, OSError, TypeError):
+        return None

@@ -1,0 +1,127 @@
+"""schema.org `JobPosting` (JSON-LD or microdata, via extruct) to plain job item dicts."""
+
+from __future__ import annotations
+
+import html
+import json
+import logging
+from typing import Any
+
+import extruct
+
+from crawler.extract.jsonld import iter_typed
+from crawler.extract.text import clean_text
+
+logger = logging.getLogger(__name__)
+
+JOB_TYPES = {"JobPosting"}
+
+
+def jobs_from_html(body: str, url: str) -> list[dict[str, Any]]:
+    """All JobPostings embedded in an HTML page (extruct repairs common JSON-LD faults)."""
+    try:
+        data = extruct.extract(
+            body, base_url=url, syntaxes=["json-ld", "microdata"], uniform=True, errors="ignore"
+        )
+    except (ValueError, TypeError) as exc:  # extruct/lxml give up on some documents
+        logger.info("structured data unreadable url=%s error=%s", url, exc)
+        return []
+    blocks = list(data.get("json-ld", [])) + list(data.get("microdata", []))
+    return [posting_to_item(node, url) for node in iter_typed(blocks, JOB_TYPES)]
+
+
+def jobs_from_json(body: bytes | str, url: str) -> list[dict[str, Any]]:
+    """JobPostings in a JSON document (e.g. a JSON-LD file or an API answer)."""
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return []
+    return [posting_to_item(node, url) for node in iter_typed([data], JOB_TYPES)]
+
+
+def posting_to_item(node: dict[str, Any], page_url: str) -> dict[str, Any]:
+    """One JobPosting node as an item dict (kind job); values are kept raw for the pipelines."""
+    description = _str(node.get("description"))
+    if "&lt;" in description and "<" not in description:
+        description = html.unescape(description)  # HTML escaped once too often (NHS Jobs)
+    org = node.get("hiringOrganization")
+    employer = _name(org)
+    address, location = _location(node.get("jobLocation"))
+    identifier = node.get("identifier")
+    if isinstance(identifier, dict):
+        identifier = identifier.get("value") or identifier.get("name")
+    employment = node.get("employmentType")
+    if isinstance(employment, list):
+        employment = ", ".join(str(e) for e in employment)
+    salary = node.get("baseSalary")
+    if salary is None and node.get("estimatedSalary") is not None:
+        salary = node.get("estimatedSalary")
+    if isinstance(salary, dict | str | int | float) and node.get("salaryCurrency"):
+        if isinstance(salary, dict):
+            salary = {"currency": node["salaryCurrency"], **salary}
+        else:
+            salary = {"currency": node["salaryCurrency"], "value": salary}
+    return {
+        "kind": "job",
+        "url": _str(node.get("url")) or page_url,
+        "base_url": page_url,
+        "guid": _str(identifier) or None,
+        "title": clean_text(html.unescape(_str(node.get("title")))),
+        "body_html": description,
+        "summary": "",
+        "published_raw": _str(node.get("datePosted")) or None,
+        "employer": employer,
+        "location": location,
+        "address": address,
+        "employment_type": _str(employment) or None,
+        "base_salary": salary,
+        "valid_through": _str(node.get("validThrough")) or None,
+    }
+
+
+def _name(value: Any) -> str | None:
+    if isinstance(value, list):
+        value = value[0] if value else None
+    if isinstance(value, dict):
+        value = value.get("name") or value.get("legalName")
+    return clean_text(html.unescape(value)) or None if isinstance(value, str) else None
+
+
+def _location(value: Any) -> tuple[dict[str, Any] | None, str | None]:
+    """(structured address, display location) of a jobLocation."""
+    if isinstance(value, list):
+        value = value[0] if value else None
+    if isinstance(value, dict):
+        address = value.get("address", value)
+        if isinstance(address, str):
+            return None, clean_text(address) or None
+        if isinstance(address, dict):
+            fields = {
+                k: _str(address.get(k))
+                for k in (
+                    "streetAddress",
+                    "addressLocality",
+                    "addressRegion",
+                    "postalCode",
+                    "addressCountry",
+                )
+                if _str(address.get(k))
+            }
+            country = address.get("addressCountry")
+            if isinstance(country, dict):
+                fields["addressCountry"] = _str(country.get("name"))
+            display = ", ".join(
+                v for k, v in fields.items() if k in ("addressLocality", "addressRegion")
+            )
+            return fields or None, clean_text(display) or fields.get("postalCode")
+    if isinstance(value, str):
+        return None, clean_text(value) or None
+    return None, None
+
+
+def _str(value: Any) -> str:
+    if isinstance(value, str):
+        return value.strip()
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    return ""

@@ -1,0 +1,48 @@
+"""JSON Feed (https://jsonfeed.org) 1.0/1.1 to item dicts; None when it is not one."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from urllib.parse import urljoin
+
+from crawler.extract.feed import ParsedFeed
+
+
+def parse_json_feed(body: bytes, url: str) -> ParsedFeed | None:
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return None
+    if not isinstance(data, dict) or "jsonfeed.org" not in str(data.get("version", "")):
+        return None
+    base = data.get("home_page_url") or url
+    entries = []
+    for entry in data.get("items") or []:
+        if not isinstance(entry, dict):
+            continue
+        link = entry.get("url") or entry.get("external_url") or ""
+        html = entry.get("content_html")
+        if not isinstance(html, str):
+            text = entry.get("content_text") if isinstance(entry.get("content_text"), str) else ""
+            from html import escape
+
+            html = f"<p>{escape(text)}</p>" if text else ""
+        author = entry.get("author") or (entry.get("authors") or [None])[0]
+        entries.append(_item(entry, urljoin(base, str(link)) if link else "", base, html, author))
+    return ParsedFeed(entries=entries, version="json" + str(data.get("version", "")).rsplit("/", 1)[-1])
+
+
+def _item(entry: dict[str, Any], link: str, base: str, html: str, author: Any) -> dict[str, Any]:
+    return {
+        "kind": "news",
+        "url": link,
+        "base_url": base,
+        "guid": str(entry.get("id")) if entry.get("id") is not None else None,
+        "title": str(entry.get("title") or ""),
+        "summary": str(entry.get("summary") or ""),
+        "body_html": html,
+        "author": author.get("name") if isinstance(author, dict) else None,
+        "image_url": entry.get("image") if isinstance(entry.get("image"), str) else None,
+        "published_raw": entry.get("date_published") or entry.get("date_modified"),
+    }

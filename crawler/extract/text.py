@@ -1,0 +1,36 @@
+"""Text helpers shared by extractors and pipelines: HTML to plain text, whitespace."""
+
+from __future__ import annotations
+
+import re
+
+from w3lib.html import remove_tags, remove_tags_with_content, replace_entities
+
+_WS = re.compile(r"\s+")
+
+
+def clean_text(value: str | None) -> str:
+    """Collapse whitespace and decode entities in a plain-text value."""
+    if not value:
+        return ""
+    return _WS.sub(" ", replace_entities(value)).strip()
+
+
+def html_to_text(html: str | None) -> str:
+    """Visible text of an HTML fragment (scripts and styles dropped), whitespace collapsed."""
+    if not html:
+        return ""
+    html = remove_tags_with_content(html, which_ones=("script", "style", "noscript", "template"))
+    html = re.sub(r"<(br|/p|/div|/li|/h\d)\b[^>]*>", " ", html, flags=re.I)
+    return clean_text(remove_tags(html))
+
+
+def shorten(text: str, limit: int = 300) -> str:
+    """At most `limit` characters, cut at a word boundary with an ellipsis."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    space = cut.rfind(" ")
+    if space > limit * 0.6:
+        cut = cut[:space]
+    return cut.rstrip(" ,.;:-") + "…"

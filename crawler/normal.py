@@ -1,0 +1,126 @@
+"""Normalisation functions: canonical URLs, dates to UTC, HTML sanitising (pure, testable)."""
+
+from __future__ import annotations
+
+import email.utils
+import re
+from datetime import UTC, datetime
+from functools import lru_cache
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+
+import nh3
+from w3lib.url import canonicalize_url
+
+TRACKING_PARAMS = {
+    "fbclid", "gclid", "dclid", "gclsrc", "msclkid", "mc_cid", "mc_eid", "igshid", "yclid",
+    "_ga", "_gl", "_hsenc", "_hsmi", "mkt_tok", "oly_anon_id", "oly_enc_id", "vero_id",
+    "wickedid", "ref_src", "cmpid",
+}  # fmt: skip
+TRACKING_PREFIXES = ("utm_", "pk_", "mtm_", "hsa_")
+SAFE_SCHEMES = {"http", "https", "mailto"}
+ALLOWED_TAGS = {
+    "a", "abbr", "b", "blockquote", "br", "caption", "cite", "code", "dd", "del", "div", "dl",
+    "dt", "em", "figcaption", "figure", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img",
+    "ins", "li", "ol", "p", "pre", "q", "s", "small", "span", "strong", "sub", "sup", "table",
+    "tbody", "td", "tfoot", "th", "thead", "time", "tr", "u", "ul",
+}  # fmt: skip
+ALLOWED_ATTRIBUTES = {
+    "a": {"href", "title"},
+    "img": {"src", "alt", "title", "width", "height"},
+    "td": {"colspan", "rowspan"},
+    "th": {"colspan", "rowspan", "scope"},
+    "time": {"datetime"},
+    "abbr": {"title"},
+    "blockquote": {"cite"},
+    "q": {"cite"},
+}
+URL_ATTRIBUTES = {"href", "src", "cite"}
+
+
+def canonical_url(url: str, *, strip_tracking: bool = True) -> str | None:
+    """Lower-case host, no fragment, tracking parameters removed, query sorted; None if bad."""
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        return None
+    query = parts.query
+    if strip_tracking and query:
+        pairs = [
+            (k, v)
+            for k, v in parse_qsl(query, keep_blank_values=True)
+            if k.lower() not in TRACKING_PARAMS and not k.lower().startswith(TRACKING_PREFIXES)
+        ]
+        query = urlencode(pairs)
+    cleaned = urlunsplit((parts.scheme.lower(), parts.netloc.lower(), parts.path or "/", query, ""))
+    try:
+        return canonicalize_url(cleaned, keep_fragments=False)
+    except ValueError:
+        return None
+
+
+def sanitise_html(html: str, base_url: str) -> str:
+    """Allow-listed HTML only: no scripts, handlers, javascript:/data: URLs; links absolute."""
+    if not html or not html.strip():
+        return ""
+
+    def absolute(tag: str, attribute: str, value: str) -> str | None:
+        if attribute not in URL_ATTRIBUTES:
+            return value
+        joined = urljoin(base_url, value.strip())
+        scheme = urlsplit(joined).scheme.lower()
+        return joined if scheme in SAFE_SCHEMES else None
+
+    return nh3.clean(
+        html,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes=SAFE_SCHEMES,
+        attribute_filter=absolute,
+        link_rel="noopener noreferrer nofollow",
+        strip_comments=True,
+    ).strip()
+
+
+_ISO = re.compile(r"^\d{4}-\d{2}-\d{2}")
+
+
+def parse_date(value: object) -> datetime | None:
+    """A UTC datetime from ISO 8601, RFC 822 or free text (dateparser); None if unreadable."""
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    if not isinstance(value, str) or not value.strip():
+        return None
+    text = value.strip()
+    if _ISO.match(text):
+        try:
+            parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+            return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+        except ValueError:
+            pass
+    try:
+        parsed = email.utils.parsedate_to_datetime(text)
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    except (TypeError, ValueError, IndexError):
+        pass
+    return _dateparser(text[:100])
+
+
+@lru_cache(maxsize=2048)
+def _dateparser(text: str) -> datetime | None:
+    import dateparser
+
+    try:
+        parsed = dateparser.parse(
+            text,
+            settings={
+                "TIMEZONE": "Europe/London",
+                "TO_TIMEZONE": "UTC",
+                "RETURN_AS_TIMEZONE_AWARE": True,
+                "DATE_ORDER": "DMY",
+            },
+        )
+    except (ValueError, OverflowError, TypeError):
+        return None
+    return parsed.astimezone(UTC) if parsed else None

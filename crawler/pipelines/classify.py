@@ -1,0 +1,53 @@
+"""3. classify: topics, ITL1 regions and, for jobs, contract type, pay, IR35, closing date.
+
+The rules are pure functions in `crawler.classify`; this pipeline only feeds them the
+item's text and structured fields, and adds the source's default topics and regions.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from crawler import classify
+from crawler.extract.text import html_to_text
+from crawler.pipelines.base import is_status
+
+
+def _merge(first: list[str], second: list[str]) -> list[str]:
+    seen: dict[str, None] = {}
+    for value in [*first, *second]:
+        if value:
+            seen.setdefault(value, None)
+    return list(seen)
+
+
+class ClassifyPipeline:
+    def process_item(self, item: dict[str, Any]) -> dict[str, Any]:
+        if is_status(item):
+            return item
+        body_text = html_to_text(item.get("body_html"))
+        item["_text"] = body_text
+        text = " ".join(
+            t for t in (item.get("title"), item.get("summary"), body_text, item.get("location")) if t
+        )
+        item["topics"] = _merge(classify.topics_for(text), item.get("source_topics") or [])
+        item["regions"] = _merge(
+            classify.regions_for(text, item.get("address")), item.get("source_regions") or []
+        )
+        if item.get("kind") == "job":
+            self._job_terms(item, text)
+        return item
+
+    def _job_terms(self, item: dict[str, Any], text: str) -> None:
+        item["contract_type"] = classify.contract_type_for(text, item.get("employment_type"))
+        pay = None
+        if item.get("base_salary") is not None:
+            pay = classify.parse_pay(item["base_salary"])
+        if pay is None:
+            pay = classify.parse_pay(text)
+        if pay is not None:
+            item["pay_min"], item["pay_max"] = pay.min, pay.max
+            item["pay_period"], item["pay_currency"] = pay.period, pay.currency
+        item["ir35"] = classify.ir35_for(text)
+        if item.get("valid_through"):
+            item["closes_at"] = classify.parse_closing_date(item["valid_through"])

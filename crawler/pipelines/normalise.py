@@ -1,0 +1,65 @@
+"""2. normalise: canonical URL, UTC dates, clean text, sanitised HTML, a short summary."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from html import escape
+from typing import Any
+from urllib.parse import urljoin
+
+from scrapy.crawler import Crawler
+
+from crawler.extract.text import clean_text, html_to_text, shorten
+from crawler.normal import canonical_url, parse_date, sanitise_html
+from crawler.pipelines.base import drop, is_status
+
+EARLIEST = datetime(1990, 1, 1, tzinfo=UTC)
+FUTURE_SLACK = timedelta(days=1)
+SUMMARY_CHARS = 300
+
+
+class NormalisePipeline:
+    def __init__(self, stats: Any = None) -> None:
+        self.stats = stats
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> NormalisePipeline:
+        return cls(crawler.stats)
+
+    def process_item(self, item: dict[str, Any]) -> dict[str, Any]:
+        if is_status(item):
+            return item
+        base = item.get("base_url") or item.get("url")
+        url = canonical_url(urljoin(base, str(item["url"]).strip()))
+        if url is None:
+            raise drop(self.stats, "bad url", item)
+        item["url"] = url
+        item["title"] = clean_text(item.get("title"))[:500]
+        if not item["title"]:
+            raise drop(self.stats, "no title", item)
+        if item.get("guid"):
+            item["guid"] = str(item["guid"]).strip()[:500]
+        collected = item.get("collected_at") or datetime.now(UTC)
+        item["collected_at"] = collected
+        published = item.get("published") or parse_date(item.get("published_raw"))
+        if published is None or published < EARLIEST or published > collected + FUTURE_SLACK:
+            item["published_at"], item["date_estimated"] = collected, True
+        else:
+            item["published_at"], item["date_estimated"] = published.astimezone(UTC), False
+        body = item.get("body_html") or ""
+        if not body and item.get("body_text"):
+            body = "".join(f"<p>{escape(p)}</p>" for p in str(item["body_text"]).split("\n\n"))
+        item["body_html"] = sanitise_html(body, url)
+        summary = clean_text(item.get("summary"))
+        if not summary and item.get("summary_html"):
+            summary = html_to_text(item["summary_html"])
+        if not summary:
+            summary = html_to_text(item["body_html"])
+        item["summary"] = shorten(summary, SUMMARY_CHARS)
+        item["author"] = clean_text(item.get("author"))[:200] or None
+        image = item.get("image_url")
+        item["image_url"] = canonical_url(urljoin(url, image), strip_tracking=False) if image else None
+        for key in ("employer", "location"):
+            if item.get(key):
+                item[key] = clean_text(item[key])[:300] or None
+        return item

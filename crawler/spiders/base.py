@@ -1,0 +1,156 @@
+"""The shared spider: loads the sources to crawl and turns every outcome into items.
+
+Sources come as a JSON file prepared by the launcher (`kil_feed.crawling`), with the stored
+ETag/Last-Modified for conditional GET and the id of this crawl's `CrawlRun`. Spiders never
+touch the database: besides content items they yield one *status* item per source (HTTP
+status, validators, error), which the store pipeline records.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import AsyncIterator, Iterable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import scrapy
+from scrapy.http import Response, TextResponse
+from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.internet.error import DNSLookupError, TCPTimedOutError, TimeoutError
+from twisted.python.failure import Failure
+
+logger = logging.getLogger(__name__)
+
+STATUS_KEY = "_kil_status"
+
+
+class SourceSpider(scrapy.Spider):
+    """Base spider; subclasses set `name`, `source_kind` and implement `parse`."""
+
+    source_kind = "feed"
+    conditional = False  # send If-None-Match / If-Modified-Since
+
+    def __init__(self, sources_file: str | None = None, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.sources: list[dict[str, Any]] = []
+        if sources_file:
+            data = json.loads(Path(sources_file).read_text(encoding="utf-8"))
+            self.sources = [s for s in data if s.get("kind", self.source_kind) == self.source_kind]
+
+    async def start(self) -> AsyncIterator[Any]:
+        for source in self.sources:
+            yield self.source_request(source)
+
+    def source_request(self, source: dict[str, Any]) -> scrapy.Request:
+        headers = {}
+        if self.conditional:
+            if source.get("etag"):
+                headers["If-None-Match"] = source["etag"]
+            if source.get("last_modified"):
+                headers["If-Modified-Since"] = source["last_modified"]
+        return scrapy.Request(
+            source["url"],
+            headers=headers,
+            callback=self.parse,
+            errback=self.source_failed,
+            dont_filter=True,
+            meta={"kil_source": source, "handle_httpstatus_list": [304]},
+        )
+
+    # --- items ----------------------------------------------------------------------
+
+    def content_item(self, source: dict[str, Any], fields: dict[str, Any]) -> dict[str, Any]:
+        """A content item: the extracted fields plus where and when it was collected."""
+        item = dict(fields)
+        item.update(
+            source_id=source["id"],
+            source=source["name"],
+            run_id=source.get("run_id"),
+            source_topics=list(source.get("topics") or []),
+            source_regions=list(source.get("regions") or []),
+            collected_at=datetime.now(UTC),
+        )
+        return item
+
+    def status_item(
+        self,
+        source: dict[str, Any],
+        *,
+        http_status: int | None = None,
+        error: str | None = None,
+        problem: str | None = None,
+        response: Response | None = None,
+        fatal: bool = True,
+    ) -> dict[str, Any]:
+        """The outcome of fetching a source (or one of its pages when `fatal` is False)."""
+        etag = last_modified = None
+        if response is not None and response.status == 200:
+            etag = _header(response, "ETag")
+            last_modified = _header(response, "Last-Modified")
+        return {
+            STATUS_KEY: True,
+            "source_id": source["id"],
+            "source": source["name"],
+            "run_id": source.get("run_id"),
+            "http_status": http_status,
+            "error": error,
+            "problem": problem,
+            "fatal": fatal,
+            "etag": etag,
+            "last_modified": last_modified,
+        }
+
+    def source_failed(self, failure: Failure) -> Iterable[dict[str, Any]]:
+        request = failure.request  # type: ignore[attr-defined]
+        source = request.meta["kil_source"]
+        status = failure.value.response.status if failure.check(HttpError) else None
+        message = describe_failure(failure)
+        logger.warning("source failed source=%s url=%s error=%s", source["name"], request.url, message)
+        yield self.status_item(source, http_status=status, error=message)
+
+    def page_failed(self, failure: Failure) -> Iterable[dict[str, Any]]:
+        """A linked page failed: recorded on the source, the other pages go on."""
+        request = failure.request  # type: ignore[attr-defined]
+        source = request.meta["kil_source"]
+        message = f"{request.url}: {describe_failure(failure)}"
+        yield self.status_item(source, error=message, fatal=False)
+
+
+def describe_failure(failure: Failure) -> str:
+    """One line saying why a request failed."""
+    if failure.check(HttpError):
+        return f"HTTP {failure.value.response.status}"
+    if failure.check(TimeoutError, TCPTimedOutError):
+        return "timed out"
+    if failure.check(DNSLookupError):
+        return "DNS lookup failed"
+    text = str(failure.value).strip() or type(failure.value).__name__
+    return f"{type(failure.value).__name__}: {text}"[:500]
+
+
+def body_text(response: Response) -> str:
+    """The response as text, whatever Scrapy thought its type was."""
+    if isinstance(response, TextResponse):
+        return response.text
+    return response.body.decode("utf-8", errors="replace")
+
+
+def sniff(response: Response) -> str:
+    """'json', 'sitemap', 'feed' or 'html' from the first bytes of the body."""
+    head = response.body[:1024].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if head[:1] in (b"{", b"["):
+        return "json"
+    if b"<urlset" in head or b"<sitemapindex" in head:
+        return "sitemap"
+    if b"<html" in head or b"<!doctype html" in head:
+        return "html"
+    if any(tag in head for tag in (b"<rss", b"<feed", b"<rdf", b"<channel")):
+        return "feed"
+    return "html"
+
+
+def _header(response: Response, name: str) -> str | None:
+    value = response.headers.get(name)
+    return value.decode("latin-1") if value else None

@@ -1,0 +1,44 @@
+"""RSS/Atom/JSON feeds, downloaded by Scrapy and parsed with feedparser."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from scrapy.http import Response
+
+from crawler.extract.feed import parse_feed
+from crawler.extract.jsonfeed import parse_json_feed
+from crawler.spiders.base import SourceSpider, sniff
+
+
+class FeedsSpider(SourceSpider):
+    name = "feeds"
+    source_kind = "feed"
+    conditional = True
+
+    def parse(self, response: Response, **kwargs: Any) -> Iterator[dict[str, Any]]:
+        source = response.meta["kil_source"]
+        if response.status == 304:
+            yield self.status_item(source, http_status=304)
+            return
+        headers = {
+            k.decode("latin-1"): v[0].decode("latin-1") for k, v in response.headers.items() if v
+        }
+        kind = sniff(response)
+        parsed = parse_json_feed(response.body, response.url) if kind == "json" else None
+        if parsed is None:
+            parsed = parse_feed(response.body, response.url, headers)
+        if not parsed.is_feed:
+            ctype = headers.get("Content-Type", "unknown type")
+            yield self.status_item(
+                source,
+                http_status=response.status,
+                error=f"not a feed ({ctype.split(';')[0]}): {parsed.problem or 'no entries'}",
+            )
+            return
+        for entry in parsed.entries:
+            yield self.content_item(source, entry)
+        yield self.status_item(
+            source, http_status=response.status, problem=parsed.problem, response=response
+        )

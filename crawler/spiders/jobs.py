@@ -1,0 +1,94 @@
+"""Job postings (schema.org JobPosting) from a listing page, a sitemap, a job feed or JSON."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import scrapy
+from parsel import Selector
+from scrapy.http import Response
+from scrapy.utils.sitemap import Sitemap
+
+from crawler.extract.feed import parse_feed
+from crawler.extract.jobs import jobs_from_html, jobs_from_json
+from crawler.extract.page import listing_links
+from crawler.spiders.base import SourceSpider, body_text, sniff
+
+DEFAULT_MAX_JOBS = 50
+
+
+class JobsSpider(SourceSpider):
+    name = "jobs"
+    source_kind = "jobs"
+
+    def parse(self, response: Response, **kwargs: Any) -> Iterator[Any]:
+        source = response.meta["kil_source"]
+        if response.status == 304:
+            yield self.status_item(source, http_status=304)
+            return
+        options = source.get("options") or {}
+        mode = str(options.get("mode") or sniff(response))
+        found = 0
+        if mode == "json":
+            for job in jobs_from_json(response.body, response.url):
+                found += 1
+                yield self.content_item(source, job)
+        elif mode == "sitemap":
+            for url in self._sitemap_links(response, options):
+                found += 1
+                yield self._job_request(url, source)
+        elif mode == "feed":
+            parsed = parse_feed(response.body, response.url)
+            for entry in parsed.entries:
+                found += 1
+                if options.get("follow") and entry.get("url"):
+                    yield self._job_request(entry["url"], source)
+                else:
+                    yield self.content_item(source, {**entry, "kind": "job"})
+            if not found and parsed.problem:
+                yield self.status_item(
+                    source, http_status=response.status, error=f"unreadable job feed: {parsed.problem}"
+                )
+                return
+        else:
+            text = body_text(response)
+            for job in jobs_from_html(text, response.url):
+                found += 1
+                yield self.content_item(source, job)
+            if not found:
+                sel = Selector(text=text, base_url=response.url)
+                limit = int(options.get("max_articles", DEFAULT_MAX_JOBS))
+                for url in listing_links(sel, response.url, options, limit=limit):
+                    found += 1
+                    yield self._job_request(url, source)
+        error = None if found else "no job postings or job links found"
+        yield self.status_item(source, http_status=response.status, error=error, response=response)
+
+    def parse_job(self, response: Response) -> Iterator[dict[str, Any]]:
+        source = response.meta["kil_source"]
+        if sniff(response) == "json":
+            jobs = jobs_from_json(response.body, response.url)
+        else:
+            jobs = jobs_from_html(body_text(response), response.url)
+        for job in jobs:
+            yield self.content_item(source, job)
+
+    def _job_request(self, url: str, source: dict[str, Any]) -> scrapy.Request:
+        return scrapy.Request(
+            url, callback=self.parse_job, errback=self.page_failed, meta={"kil_source": source}
+        )
+
+    def _sitemap_links(self, response: Response, options: dict[str, Any]) -> list[str]:
+        pattern = options.get("follow_pattern")
+        regex = re.compile(str(pattern)) if pattern else None
+        limit = int(options.get("max_articles", DEFAULT_MAX_JOBS))
+        links = []
+        for entry in Sitemap(response.body):
+            loc = entry.get("loc", "")
+            if loc and (regex is None or regex.search(loc)):
+                links.append(loc)
+            if len(links) >= limit:
+                break
+        return links

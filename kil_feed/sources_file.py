@@ -1,0 +1,179 @@
+"""The sources file: TOML with an array of `[[sources]]` tables.
+
+```toml
+[[sources]]
+name = "gov-uk-procurement"
+url = "https://www.gov.uk/search/news-and-communications.atom?topics[]=procurement"
+kind = "feed"              # feed | page | jobs
+topics = ["procurement"]   # optional defaults added to every item
+regions = []               # optional ITL1 names
+enabled = true             # optional
+interval = 120             # optional, minutes between crawls
+[sources.options]          # optional, spider-specific (selectors, mode ...)
+```
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from kil_feed.errors import ValidationError
+from kil_feed.netguard import BlockedURL, check_url
+
+CRAWLABLE_KINDS = ("feed", "page", "jobs")
+_KEYS = {"name", "url", "kind", "topics", "regions", "enabled", "interval", "options"}
+
+
+@dataclass
+class SourceSpec:
+    """One source as written in a sources file or on the command line."""
+
+    name: str
+    url: str
+    kind: str = "feed"
+    topics: list[str] = field(default_factory=list)
+    regions: list[str] = field(default_factory=list)
+    enabled: bool = True
+    interval_minutes: int | None = None
+    options: dict[str, Any] = field(default_factory=dict)
+
+    def fields(self) -> dict[str, Any]:
+        """Column values for `storage.sources.upsert_source` (all but the name)."""
+        return {
+            "url": self.url,
+            "kind": self.kind,
+            "topics": list(self.topics),
+            "regions": list(self.regions),
+            "enabled": self.enabled,
+            "interval_minutes": self.interval_minutes,
+            "options": dict(self.options),
+        }
+
+
+def validate_spec(spec: SourceSpec, *, allow_private: bool, resolve: bool = True) -> SourceSpec:
+    """Check name, kind, URL (scheme and address), interval; raise ValidationError."""
+    if not spec.name or not spec.name.strip():
+        raise ValidationError("a source needs a name")
+    spec.name = spec.name.strip()
+    if spec.kind not in CRAWLABLE_KINDS:
+        raise ValidationError(
+            f"source {spec.name!r}: unknown kind {spec.kind!r}",
+            hint="use one of " + ", ".join(CRAWLABLE_KINDS),
+        )
+    try:
+        check_url(spec.url, allow_private=allow_private, resolve=resolve)
+    except BlockedURL as exc:
+        raise ValidationError(f"source {spec.name!r}: {exc}") from None
+    if spec.interval_minutes is not None and spec.interval_minutes < 1:
+        raise ValidationError(f"source {spec.name!r}: interval must be at least 1 minute")
+    from crawler.classify import ITL1_REGIONS
+
+    unknown = [r for r in spec.regions if r not in ITL1_REGIONS]
+    if unknown:
+        raise ValidationError(
+            f"source {spec.name!r}: unknown region {unknown[0]!r}",
+            hint="use ITL1 names such as 'North West' or 'London'",
+        )
+    return spec
+
+
+def parse_sources(text: str, *, origin: str = "sources file") -> list[SourceSpec]:
+    """Parse TOML text into specs (structure only; call `validate_spec` on each)."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ValidationError(f"{origin} is not valid TOML: {exc}") from None
+    tables = data.get("sources")
+    if not isinstance(tables, list) or not all(isinstance(t, dict) for t in tables):
+        raise ValidationError(f"{origin} has no [[sources]] tables")
+    specs: list[SourceSpec] = []
+    seen: set[str] = set()
+    for number, table in enumerate(tables, 1):
+        where = f"{origin}, source #{number}"
+        extra = set(table) - _KEYS
+        if extra:
+            raise ValidationError(f"{where}: unknown key {sorted(extra)[0]!r}")
+        for key in ("name", "url"):
+            if not isinstance(table.get(key), str):
+                raise ValidationError(f"{where}: {key!r} must be a string")
+        spec = SourceSpec(
+            name=table["name"],
+            url=table["url"],
+            kind=str(table.get("kind", "feed")),
+            topics=_str_list(table.get("topics", []), where, "topics"),
+            regions=_str_list(table.get("regions", []), where, "regions"),
+            enabled=_bool(table.get("enabled", True), where),
+            interval_minutes=_interval(table.get("interval"), where),
+            options=_options(table.get("options", {}), where),
+        )
+        if spec.name in seen:
+            raise ValidationError(f"{where}: duplicate name {spec.name!r}")
+        seen.add(spec.name)
+        specs.append(spec)
+    return specs
+
+
+def load_sources_file(path: str | Path) -> list[SourceSpec]:
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ValidationError(f"cannot read {path}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise ValidationError(f"{path} is not UTF-8 text") from None
+    return parse_sources(text, origin=str(path))
+
+
+def default_sources_text() -> str:
+    """The bundled `sources.toml` a real deployment starts from."""
+    return resources.files("kil_feed").joinpath("data/sources.toml").read_text(encoding="utf-8")
+
+
+def parse_options(pairs: list[str]) -> dict[str, Any]:
+    """`key=value` pairs from the command line; values `true`/`false`/numbers are typed."""
+    options: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise ValidationError(f"option {pair!r} is not key=value")
+        options[key.strip()] = _typed(value.strip())
+    return options
+
+
+def _typed(value: str) -> Any:
+    if value.lower() in {"true", "false"}:
+        return value.lower() == "true"
+    try:
+        return int(value)
+    except ValueError:
+        return value
+
+
+def _str_list(value: Any, where: str, key: str) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ValidationError(f"{where}: {key!r} must be a list of strings")
+    return [v.strip() for v in value if v.strip()]
+
+
+def _bool(value: Any, where: str) -> bool:
+    if not isinstance(value, bool):
+        raise ValidationError(f"{where}: 'enabled' must be true or false")
+    return value
+
+
+def _interval(value: Any, where: str) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValidationError(f"{where}: 'interval' must be a whole number of minutes")
+    return value
+
+
+def _options(value: Any, where: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise ValidationError(f"{where}: 'options' must be a table")
+    return dict(value)
