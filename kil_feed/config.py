@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
+from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -76,6 +76,20 @@ class RulesSettings(BaseModel):
         default_factory=list,
         description="Rules that approve matching items at ingest.",
     )
+
+    @model_validator(mode="after")
+    def _rules_are_valid(self) -> RulesSettings:
+        """Bad rules fail when the settings are read, with the rule named (see rules.py)."""
+        from kil_feed.errors import KilError
+        from kil_feed.rules import validate_rules
+
+        try:
+            validate_rules(
+                {"block": self.block, "keep": self.keep, "auto_approve": self.auto_approve}
+            )
+        except KilError as exc:
+            raise ValueError(str(exc)) from None
+        return self
 
 
 class NewsletterSettings(BaseModel):

@@ -1,9 +1,333 @@
-"""`kil curation` commands (issue #4)."""
+"""`kil items approve|reject|feature|unfeature|reset|edit`: editor decisions on items.
+
+Each command takes item IDs or filters (`--source`, `--since`, `--kind`, `--status`,
+`--topic`, `--region`), never both. An item whose cluster (the same story from other
+sources) has other items offers to act on the whole cluster: a prompt, or `--cluster` /
+`--no-cluster` for scripts. Questions are asked before the write transaction begins, so a
+waiting prompt never holds the database lock.
+"""
 
 from __future__ import annotations
 
+import logging
+
 import typer
+
+from kil_feed.cli.context import state
+from kil_feed.cli.editform import Changes, apply_deltas, edit_in_editor
+from kil_feed.cli.items import items_app
+from kil_feed.cli.itemview import item_json
+from kil_feed.cli.output import console, print_json, print_table, success
+from kil_feed.cli.selection import ask_yes_no, interactive, make_filter
+from kil_feed.db import read_session, write_session
+from kil_feed.errors import ValidationError
+from kil_feed.models import Item
+from kil_feed.storage import curation
+from kil_feed.storage.items import get_item, source_names
+
+logger = logging.getLogger(__name__)
+
+PAST = {
+    "approve": "approved",
+    "reject": "rejected",
+    "feature": "featured",
+    "unfeature": "unfeatured",
+    "reset": "reset to pending",
+}
+# Without --status, a filter picks these items (approving or rejecting leaves decided
+# items alone unless asked with --status).
+DEFAULT_STATUS = {"approve": "pending", "reject": "pending"}
+
+IDS = typer.Argument(None, help="Item IDs (or use filters instead).", show_default=False)
+
+
+def _opt_source() -> typer.models.OptionInfo:
+    return typer.Option(None, "--source", help="Items from this source.")
+
+
+def _opt_since() -> typer.models.OptionInfo:
+    return typer.Option(None, "--since", help="Collected since: 7d, 12h, 2w or a date.")
+
+
+def _opt_kind() -> typer.models.OptionInfo:
+    return typer.Option(None, "--kind", help="news, job or notice.")
+
+
+def _opt_status() -> typer.models.OptionInfo:
+    return typer.Option(
+        None, "--status", help="pending, approved, rejected or any (approve/reject: pending)."
+    )
+
+
+def _opt_topic() -> typer.models.OptionInfo:
+    return typer.Option(None, "--topic", help="Items with this topic (repeatable).")
+
+
+def _opt_region() -> typer.models.OptionInfo:
+    return typer.Option(None, "--region", help="Items in this ITL1 region (repeatable).")
+
+
+def _opt_cluster() -> typer.models.OptionInfo:
+    return typer.Option(
+        None, "--cluster/--no-cluster", help="Also act on items in the same cluster (no prompt)."
+    )
+
+
+def _opt_yes() -> typer.models.OptionInfo:
+    return typer.Option(False, "--yes", "-y", help="Do not ask before a bulk change.")
+
+
+def _opt_dry_run() -> typer.models.OptionInfo:
+    return typer.Option(False, "--dry-run", help="Show what would change; change nothing.")
+
+
+def _opt_json() -> typer.models.OptionInfo:
+    return typer.Option(False, "--json", help="Print the changed items as JSON.")
+
+
+def _choose(
+    action: str,
+    ids: list[int] | None,
+    *,
+    source: str | None,
+    since: str | None,
+    kind: str | None,
+    status: str | None,
+    topic: list[str] | None,
+    region: list[str] | None,
+    cluster: bool | None,
+    yes: bool,
+) -> tuple[list[Item], dict[int, str]]:
+    """The items to act on (after any questions), and source names for display."""
+    st = state()
+    flt = make_filter(
+        kind=kind,
+        status=status,
+        source=source,
+        since=since,
+        topics=topic,
+        regions=region,
+        tz=st.settings.timezone,
+        default_status=DEFAULT_STATUS.get(action),
+    )
+    given_filters = any([source, since, kind, status, topic, region])
+    if ids and given_filters:
+        raise ValidationError("give item IDs or filters, not both")
+    if not ids and not given_filters:
+        raise ValidationError(
+            "give item IDs or a filter", hint="e.g. --source NAME --since 7d; see --help"
+        )
+    with read_session(st.engine) as session:
+        chosen = (
+            curation.items_by_ids(ids, session=session)
+            if ids
+            else curation.select_items(flt, session=session)
+        )
+        extras = curation.cluster_extras(chosen, session=session) if chosen else []
+        names = source_names(session=session)
+    if extras:
+        if cluster is None:
+            n_clusters = len({i.cluster_id for i in extras})
+            cluster = ask_yes_no(
+                f"{len(extras)} other item(s) in the same cluster{'s' if n_clusters > 1 else ''} "
+                f"({', '.join(str(i.id) for i in extras[:10])}"
+                f"{', ...' if len(extras) > 10 else ''}): {action} them too?",
+                default=False,
+            )
+        if cluster:
+            chosen = chosen + extras
+    bulk = chosen and not ids and not yes and interactive()
+    if bulk and not ask_yes_no(f"{action.capitalize()} {len(chosen)} item(s)?", default=True):
+        raise typer.Exit(1)
+    return chosen, names
+
+
+def _act(action: str, ids: list[int] | None, *, reason: str | None = None, **opts) -> None:  # type: ignore[no-untyped-def]
+    as_json = opts.pop("as_json")
+    dry_run = opts.pop("dry_run")
+    chosen, names = _choose(action, ids, **opts)
+    if dry_run:
+        rows = [
+            {
+                "id": i.id,
+                "source": names.get(i.source_id, "?"),
+                "status": i.status,
+                "title": i.title,
+            }
+            for i in chosen
+        ]
+        if as_json:
+            print_json([item_json(i, names.get(i.source_id, "?")) for i in chosen])
+            return
+        print_table(rows, ["id", "source", "status", "title"], title=f"would {action}")
+        return
+    done: list[Item] = []
+    st = state()
+    with write_session(st.engine) as session:
+        for item in curation.items_by_ids([i.id for i in chosen], session=session):
+            done.append(curation.apply_action(item, action, session=session, reason=reason))
+    logger.info("items %s ids=%s", PAST[action], [i.id for i in done])
+    if as_json:
+        print_json([item_json(i, names.get(i.source_id, "?")) for i in done])
+    elif not done:
+        console.print("[dim]no items match[/dim]")
+    else:
+        shown = ", ".join(str(i.id) for i in done[:20]) + (", ..." if len(done) > 20 else "")
+        success(f"{PAST[action]} {len(done)} item{'s' if len(done) != 1 else ''} ({shown})")
+
+
+@items_app.command("approve")
+def approve(
+    ids: list[int] | None = IDS,
+    source: str | None = _opt_source(),
+    since: str | None = _opt_since(),
+    kind: str | None = _opt_kind(),
+    status: str | None = _opt_status(),
+    topic: list[str] | None = _opt_topic(),
+    region: list[str] | None = _opt_region(),
+    cluster: bool | None = _opt_cluster(),
+    yes: bool = _opt_yes(),
+    dry_run: bool = _opt_dry_run(),
+    as_json: bool = _opt_json(),
+) -> None:
+    """Approve items for the newsletter and the web archive."""
+    _act("approve", ids, **locals_without(locals(), "ids"))
+
+
+@items_app.command("reject")
+def reject(
+    ids: list[int] | None = IDS,
+    reason: str | None = typer.Option(None, "--reason", help="Why (helps `kil rules suggest`)."),
+    source: str | None = _opt_source(),
+    since: str | None = _opt_since(),
+    kind: str | None = _opt_kind(),
+    status: str | None = _opt_status(),
+    topic: list[str] | None = _opt_topic(),
+    region: list[str] | None = _opt_region(),
+    cluster: bool | None = _opt_cluster(),
+    yes: bool = _opt_yes(),
+    dry_run: bool = _opt_dry_run(),
+    as_json: bool = _opt_json(),
+) -> None:
+    """Reject items (they leave the queue and never reach a newsletter)."""
+    _act("reject", ids, **locals_without(locals(), "ids"))
+
+
+@items_app.command("feature")
+def feature(
+    ids: list[int] | None = IDS,
+    source: str | None = _opt_source(),
+    since: str | None = _opt_since(),
+    kind: str | None = _opt_kind(),
+    status: str | None = _opt_status(),
+    topic: list[str] | None = _opt_topic(),
+    region: list[str] | None = _opt_region(),
+    cluster: bool | None = _opt_cluster(),
+    yes: bool = _opt_yes(),
+    dry_run: bool = _opt_dry_run(),
+    as_json: bool = _opt_json(),
+) -> None:
+    """Feature items (approves them too): they lead the newsletter."""
+    _act("feature", ids, **locals_without(locals(), "ids"))
+
+
+@items_app.command("unfeature")
+def unfeature(
+    ids: list[int] | None = IDS,
+    source: str | None = _opt_source(),
+    since: str | None = _opt_since(),
+    kind: str | None = _opt_kind(),
+    status: str | None = _opt_status(),
+    topic: list[str] | None = _opt_topic(),
+    region: list[str] | None = _opt_region(),
+    cluster: bool | None = _opt_cluster(),
+    yes: bool = _opt_yes(),
+    dry_run: bool = _opt_dry_run(),
+    as_json: bool = _opt_json(),
+) -> None:
+    """Stop featuring items (they stay approved)."""
+    _act("unfeature", ids, **locals_without(locals(), "ids"))
+
+
+@items_app.command("reset")
+def reset(
+    ids: list[int] | None = IDS,
+    source: str | None = _opt_source(),
+    since: str | None = _opt_since(),
+    kind: str | None = _opt_kind(),
+    status: str | None = _opt_status(),
+    topic: list[str] | None = _opt_topic(),
+    region: list[str] | None = _opt_region(),
+    cluster: bool | None = _opt_cluster(),
+    yes: bool = _opt_yes(),
+    dry_run: bool = _opt_dry_run(),
+    as_json: bool = _opt_json(),
+) -> None:
+    """Put items back in the review queue (pending, not featured, no reason)."""
+    _act("reset", ids, **locals_without(locals(), "ids"))
+
+
+def locals_without(values: dict, *names: str) -> dict:  # type: ignore[type-arg]
+    return {k: v for k, v in values.items() if k not in names}
+
+
+@items_app.command("edit")
+def edit(
+    item_id: int = typer.Argument(..., metavar="ID", help="The item to edit."),
+    title: str | None = typer.Option(None, "--title", help="New title."),
+    summary: str | None = typer.Option(None, "--summary", help="New summary."),
+    topic: list[str] | None = typer.Option(
+        None, "--topic", help="+T adds a topic, -T removes one (repeatable; use --topic=-T)."
+    ),
+    region: list[str] | None = typer.Option(
+        None, "--region", help="+R adds an ITL1 region, -R removes one (repeatable)."
+    ),
+    notes: str | None = typer.Option(None, "--notes", help="Editor's notes (not published)."),
+    as_json: bool = _opt_json(),
+) -> None:
+    """Edit an item's title, summary, topics or regions; no options opens $EDITOR on a form."""
+    st = state()
+    with read_session(st.engine) as session:
+        item = get_item(item_id, session=session)
+        source_name = source_names(session=session).get(item.source_id, "?")
+    if any(v is not None for v in (title, summary, topic, region, notes)):
+        changes = Changes(
+            title=title,
+            summary=summary,
+            topics=apply_deltas(item.topics or [], topic, regions=False) if topic else None,
+            regions=apply_deltas(item.regions or [], region, regions=True) if region else None,
+            notes=notes,
+        )
+    else:
+        changes = edit_in_editor(item, source_name)
+        if changes is None:
+            console.print(f"[dim]item {item_id} unchanged (nothing saved in the editor)[/dim]")
+            return
+    changed = save_changes(item_id, changes)
+    with read_session(st.engine) as session:
+        item = get_item(item_id, session=session)
+    if as_json:
+        print_json(item_json(item, source_name))
+    elif changed:
+        success(f"item {item_id} updated")
+    else:
+        console.print(f"[dim]item {item_id} unchanged[/dim]")
+
+
+def save_changes(item_id: int, changes: Changes) -> bool:
+    """Write an edit in its own transaction; True if anything changed."""
+    with write_session(state().engine) as session:
+        item = get_item(item_id, session=session)
+        return curation.edit_item(
+            item,
+            session=session,
+            title=changes.title,
+            summary=changes.summary,
+            topics=changes.topics,
+            regions=changes.regions,
+            notes=changes.notes,
+        )
 
 
 def register(app: typer.Typer) -> None:
-    """Add this module's commands to `app` (none yet)."""
+    """The commands are added to `kil items` (the group lives in `cli/items.py`)."""

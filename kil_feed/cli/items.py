@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import typer
 
-items_app = typer.Typer(help="Collected news and jobs: list, show and curate.", no_args_is_help=True)
+items_app = typer.Typer(
+    help="Collected news and jobs: list, show and curate.", no_args_is_help=True
+)
 
 
 def register(app: typer.Typer) -> None:

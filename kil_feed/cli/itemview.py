@@ -1,0 +1,112 @@
+"""How an item looks: its JSON for scripts and its card for the review queue.
+
+`kil_feed.serialize.item_to_dict` (ingestion, #3) is the shared item JSON; until it is
+available this module's `_item_json` gives the same fields.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.markup import escape
+from rich.panel import Panel
+from rich.text import Text
+
+from kil_feed.models import Item
+from kil_feed.timeutil import isoformat
+
+JOB_FIELDS = ("employer", "location", "contract_type", "ir35")
+
+
+def _item_json(item: Item, source_name: str) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "id": item.id,
+        "kind": item.kind,
+        "source": source_name,
+        "url": item.url,
+        "title": item.title,
+        "summary": item.summary,
+        "published_at": isoformat(item.published_at),
+        "status": item.status,
+        "featured": item.featured,
+        "topics": list(item.topics or []),
+        "regions": list(item.regions or []),
+        "cluster_id": item.cluster_id,
+        "reject_reason": item.reject_reason,
+        "rule": item.rule,
+        "reviewed_at": isoformat(item.reviewed_at),
+    }
+    if item.kind == "job":
+        data.update(
+            employer=item.employer,
+            location=item.location,
+            contract_type=item.contract_type,
+            pay_min=item.pay_min,
+            pay_max=item.pay_max,
+            pay_period=item.pay_period,
+            pay_currency=item.pay_currency,
+            ir35=item.ir35,
+            closes_at=isoformat(item.closes_at),
+        )
+    return data
+
+
+def item_json(item: Item, source_name: str) -> dict[str, Any]:
+    """The item as JSON (the shared serialiser if present, plus the editorial fields)."""
+    try:
+        from kil_feed.serialize import item_to_dict  # type: ignore[import-not-found]
+    except ImportError:
+        return _item_json(item, source_name)
+    data = dict(item_to_dict(item, source_name))
+    for key in ("reject_reason", "rule"):
+        data.setdefault(key, getattr(item, key))
+    data.setdefault("reviewed_at", isoformat(item.reviewed_at))
+    return data
+
+
+def pay_text(item: Item) -> str | None:
+    """`£550-£650 per day`, or None."""
+    if item.pay_min is None and item.pay_max is None:
+        return None
+    symbol = {"GBP": "£", "EUR": "€", "USD": "$"}.get(item.pay_currency or "GBP", "")
+    low, high = item.pay_min, item.pay_max
+
+    def money(value: float) -> str:
+        return f"{symbol}{value:,.0f}" if value >= 1000 else f"{symbol}{value:g}"
+
+    amount = (
+        money(low or high)
+        if low is None or high is None or low == high
+        else (f"{money(low)}-{money(high)}")
+    )
+    return f"{amount} per {item.pay_period}" if item.pay_period else amount
+
+
+def item_card(item: Item, source_name: str, others: int, position: str = "") -> Panel:
+    """The review queue's view of one item."""
+    when = item.published_at or item.collected_at
+    lines = Text()
+    lines.append(f"{source_name}", style="bold cyan")
+    lines.append(f"  ·  {when:%a %d %b %Y %H:%M}  ·  {item.kind}  ·  #{item.id}\n")
+    if item.summary:
+        lines.append(f"\n{item.summary}\n")
+    lines.append("\n")
+    lines.append("topics: ", style="dim")
+    lines.append(", ".join(item.topics or []) or "-")
+    lines.append("   regions: ", style="dim")
+    lines.append(", ".join(item.regions or []) or "-")
+    if item.kind == "job":
+        terms = [str(getattr(item, f)) for f in JOB_FIELDS if getattr(item, f)]
+        pay = pay_text(item)
+        if pay:
+            terms.append(pay)
+        if item.closes_at:
+            terms.append(f"closes {item.closes_at:%d %b %Y}")
+        lines.append("\njob: ", style="dim")
+        lines.append(" · ".join(terms) or "-")
+    if others:
+        plural = "source carries" if others == 1 else "sources carry"
+        lines.append(f"\n{others} other {plural} this story", style="yellow")
+    lines.append(f"\n{item.url}", style="dim underline")
+    title = f"[bold]{escape(item.title)}[/bold]"
+    return Panel(lines, title=title, title_align="left", subtitle=position or None)

@@ -1,0 +1,114 @@
+"""Choosing items from the command line: ids or filters, `--since`, and prompts that work
+both in a terminal and with piped stdin (one answer per line; end of input takes the
+default), so scripts and tests drive the same code as people."""
+
+from __future__ import annotations
+
+import re
+import sys
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import click
+
+from kil_feed.cli.output import console
+from kil_feed.errors import ValidationError
+from kil_feed.models import ItemKind, ItemStatus
+from kil_feed.rules import canonical_region
+from kil_feed.storage.curation import ItemFilter
+from kil_feed.timeutil import utcnow
+
+_AGO = re.compile(r"^\s*(\d+)\s*([mhdw])\s*$", re.IGNORECASE)
+_UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+STATUS_ANY = "any"
+
+
+def parse_since(value: str | None, tz: str = "Europe/London") -> datetime | None:
+    """`7d`, `12h`, `2w`, `30m`, or a date/time (`2026-11-01`, local time zone `tz`)."""
+    if value is None or not value.strip():
+        return None
+    match = _AGO.match(value)
+    if match:
+        amount, unit = int(match.group(1)), match.group(2).lower()
+        return utcnow() - timedelta(**{_UNITS[unit]: amount})
+    try:
+        parsed = datetime.fromisoformat(value.strip())
+    except ValueError:
+        try:
+            parsed = datetime.combine(date.fromisoformat(value.strip()), datetime.min.time())
+        except ValueError:
+            raise ValidationError(
+                f"bad --since {value!r}", hint="use e.g. 7d, 12h, 2w or a date like 2026-11-01"
+            ) from None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=ZoneInfo(tz))
+    return parsed
+
+
+def make_filter(
+    *,
+    kind: str | None,
+    status: str | None,
+    source: str | None,
+    since: str | None,
+    topics: list[str] | None,
+    regions: list[str] | None,
+    tz: str,
+    default_status: str | None = None,
+) -> ItemFilter:
+    """An ItemFilter from command-line options, each value checked."""
+    if kind is not None and kind not in {k.value for k in ItemKind}:
+        raise ValidationError(f"bad --kind {kind!r}", hint="news, job or notice")
+    if status is None:
+        status = default_status
+    elif status == STATUS_ANY:
+        status = None
+    elif status not in {s.value for s in ItemStatus}:
+        raise ValidationError(f"bad --status {status!r}", hint="pending, approved, rejected or any")
+    return ItemFilter(
+        kind=kind,
+        status=status,
+        source=source,
+        since=parse_since(since, tz),
+        topics=tuple(t.strip() for t in topics or [] if t.strip()),
+        regions=tuple(canonical_region(r) for r in regions or []),
+    )
+
+
+def interactive() -> bool:
+    """Is a person at a terminal (rather than a pipe or a test runner)?"""
+    try:
+        return sys.stdin.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def ask_line(prompt: str, default: str = "") -> str | None:
+    """One line of text; None at end of input."""
+    if interactive():
+        try:
+            return click.prompt(prompt, default=default, show_default=bool(default))
+        except click.Abort:
+            return None
+    console.print(f"{prompt}: ", end="")
+    line = sys.stdin.readline()
+    if not line:
+        console.print()
+        return None
+    return line.rstrip("\r\n") or default
+
+
+def ask_yes_no(question: str, default: bool = False) -> bool:
+    """A yes/no question; end of input (or an empty answer) takes the default."""
+    if interactive():
+        return click.confirm(question, default=default)
+    hint = "[Y/n]" if default else "[y/N]"
+    console.print(f"{question} {hint}: ", end="")
+    line = sys.stdin.readline()
+    if not line:
+        console.print()
+        return default
+    answer = line.strip().lower()
+    if not answer:
+        return default
+    return answer in ("y", "yes")
