@@ -59,6 +59,11 @@ class CrawlSettings(BaseModel):
     processes: int = Field(
         1, description="Crawl subprocesses per source kind (sources are split between them)."
     )
+    topics_file: str | None = Field(
+        None,
+        description="TOML file of topic keyword rules merged over the bundled defaults "
+        "(same layout as `crawler/classify/topics.toml`).",
+    )
 
 
 class RulesSettings(BaseModel):

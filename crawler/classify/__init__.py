@@ -1,0 +1,29 @@
+"""Classification of crawled items: pure functions, no Scrapy and no storage.
+
+The classify pipeline (and anything else) calls these; every table and regex they need is
+built on first use and cached, so calling them for each of many items is cheap.
+"""
+
+from crawler.classify.dates import parse_closing_date
+from crawler.classify.gazetteer import ITL1_REGIONS
+from crawler.classify.pay import Pay, parse_pay, parse_pay_text
+from crawler.classify.regions import region_for_postcode, regions_for
+from crawler.classify.terms import CONTRACT_TYPES, contract_type_for, ir35_for
+from crawler.classify.topics import TopicRule, TopicRulesError, load_topic_rules, topics_for
+
+__all__ = [
+    "CONTRACT_TYPES",
+    "ITL1_REGIONS",
+    "Pay",
+    "TopicRule",
+    "TopicRulesError",
+    "contract_type_for",
+    "ir35_for",
+    "load_topic_rules",
+    "parse_closing_date",
+    "parse_pay",
+    "parse_pay_text",
+    "region_for_postcode",
+    "regions_for",
+    "topics_for",
+]
