@@ -156,18 +156,27 @@ def _run_pipeline(ws: Workspace, settings: Any, engine: Any, site: Any, *, moved
 def _print_crawl(summaries: list[Any]) -> None:
     columns = ("new", "updated", "duplicate", "dropped")
     table = Table(show_lines=False)
-    table.add_column("source")
+    table.add_column("source", no_wrap=True)
     for column in columns:
         table.add_column(column, justify="right")
-    table.add_column("problems")
     for summary in summaries:
         data = _as_dict(summary)
         table.add_row(
             escape(str(data.get("source") or data.get("name") or "")),
             *(str(data.get(c, "")) for c in columns),
-            escape(str(data.get("error") or data.get("errors") or "")),
         )
     console.print(table)
+    for summary in summaries:
+        data = _as_dict(summary)
+        problem = data.get("error") or data.get("errors")
+        if problem:
+            name = data.get("source") or data.get("name")
+            _note(f"[yellow]{escape(str(name))}[/yellow]: {escape(_short(str(problem), 160))}")
+
+
+def _short(text: str, width: int = 40) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def _as_dict(value: Any) -> dict[str, Any]:

@@ -40,6 +40,7 @@ allow_private_networks = true  # the demo site is on loopback
 [crawl]
 download_delay = 0.0           # the demo site is ours: no need to wait between requests
 concurrent_per_domain = 8
+autothrottle = false
 time_limit = 120
 
 [newsletter]

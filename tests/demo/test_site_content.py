@@ -32,9 +32,12 @@ def render(path: str) -> str:
     return page.body.decode("utf-8")
 
 
-def job_pages() -> list[str]:
+def job_pages(agency: bool = False) -> list[str]:
+    folder = SITE_DIR / "jobs" / ("agency" if agency else "")
     return sorted(
-        f"/jobs/{p.name}" for p in (SITE_DIR / "jobs").glob("*.html") if p.name != "index.html"
+        "/" + p.relative_to(SITE_DIR).as_posix()
+        for p in folder.glob("*.html")
+        if p.name != "index.html"
     )
 
 
@@ -72,7 +75,7 @@ def test_news_entries_are_recent_and_varied() -> None:
     assert max(ages) > 14  # one older item shows the newsletter's age limit
 
 
-@pytest.mark.parametrize("path", job_pages())
+@pytest.mark.parametrize("path", job_pages() + job_pages(agency=True))
 def test_job_pages_carry_a_valid_jobposting(path: str) -> None:
     html = render(path)
     data = extruct.extract(html, base_url=BASE + path, syntaxes=["json-ld"], uniform=True)
@@ -111,6 +114,8 @@ def test_listing_pages_link_every_page() -> None:
     jobs = render("/jobs/")
     for path in job_pages():
         assert f'href="{path}"' in jobs
+    feed = feedparser.parse(render("/jobs/feed.xml"))
+    assert sorted(urlsplit(e.link).path for e in feed.entries) == job_pages(agency=True)
     news = render("/news/")
     for path in article_pages():
         assert f'href="{path}"' in news
