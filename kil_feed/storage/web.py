@@ -1,0 +1,287 @@
+"""Queries behind the public web archive: sent issues, approved news and jobs, facets,
+and the subscriber self-service flows (subscribe, confirm, preferences, unsubscribe)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, func, select
+
+from kil_feed.errors import NotFoundError
+from kil_feed.models import (
+    Issue,
+    IssueStatus,
+    Item,
+    ItemKind,
+    ItemStatus,
+    ItemTag,
+    PayPeriod,
+    Source,
+    Subscriber,
+    SubscriberStatus,
+)
+from kil_feed.storage.items import tag_filter
+from kil_feed.storage.subscribers import find_subscriber, normalise_email
+from kil_feed.timeutil import utcnow
+
+
+@dataclass
+class ItemPage:
+    items: Sequence[Item]
+    total: int
+
+
+# --- issues ----------------------------------------------------------------------------
+
+
+def sent_issues(*, session: Session, limit: int | None = None) -> Sequence[Issue]:
+    """Sent issues, newest first (drafts are never public)."""
+    query = (
+        select(Issue)
+        .where(Issue.status == IssueStatus.sent.value)
+        .order_by(col(Issue.week).desc())
+    )
+    if limit is not None:
+        query = query.limit(limit)
+    return session.exec(query).all()
+
+
+def get_sent_issue(issue_id: int, *, session: Session) -> Issue:
+    issue = session.get(Issue, issue_id)
+    if issue is None or issue.status != IssueStatus.sent.value:
+        raise NotFoundError(f"no published issue with id {issue_id}")
+    return issue
+
+
+# --- items -----------------------------------------------------------------------------
+
+
+def _newest_first(dialect: str) -> list[sa.ColumnElement]:
+    published = col(Item.published_at).desc()
+    if dialect == "postgresql":  # PostgreSQL puts NULLs first in DESC order; SQLite last
+        published = published.nulls_last()
+    return [published, col(Item.id).desc()]
+
+
+def _page(query: sa.Select, session: Session, limit: int, offset: int) -> ItemPage:
+    total = session.exec(select(func.count()).select_from(query.subquery())).one()
+    dialect = session.get_bind().dialect.name
+    items = session.exec(
+        query.order_by(*_newest_first(dialect)).limit(limit).offset(offset)
+    ).all()
+    return ItemPage(items=items, total=int(total))
+
+
+def get_public_item(item_id: int, *, session: Session, kind: str | None = None) -> Item:
+    """An approved item (of `kind`), or NotFoundError."""
+    item = session.get(Item, item_id)
+    if item is None or item.status != ItemStatus.approved.value or (kind and item.kind != kind):
+        raise NotFoundError(f"no published {kind or 'item'} with id {item_id}")
+    return item
+
+
+def public_news(
+    *,
+    session: Session,
+    topic: str | None = None,
+    region: str | None = None,
+    source: str | None = None,
+    limit: int = 20,
+    offset: int = 0,
+) -> ItemPage:
+    """Approved news, newest first, filtered by topic, region and source name."""
+    query = select(Item).where(
+        Item.status == ItemStatus.approved.value, Item.kind == ItemKind.news.value
+    )
+    if topic:
+        query = query.where(tag_filter("topic", [topic]))
+    if region:
+        query = query.where(tag_filter("region", [region]))
+    if source:
+        query = query.where(
+            col(Item.source_id).in_(select(Source.id).where(Source.name == source))
+        )
+    return _page(query, session, limit, offset)
+
+
+def public_jobs(
+    *,
+    session: Session,
+    region: str | None = None,
+    contract_type: str | None = None,
+    rate_min: float | None = None,
+    rate_max: float | None = None,
+    include_closed: bool = False,
+    now: datetime | None = None,
+    limit: int = 20,
+    offset: int = 0,
+) -> ItemPage:
+    """Approved jobs, newest first; closed ones (past `closes_at`) only when asked for.
+
+    A day-rate bound keeps only jobs paid by the day whose range overlaps the bounds.
+    """
+    now = now or utcnow()
+    query = select(Item).where(
+        Item.status == ItemStatus.approved.value, Item.kind == ItemKind.job.value
+    )
+    if not include_closed:
+        query = query.where(sa.or_(col(Item.closes_at).is_(None), col(Item.closes_at) >= now))
+    if region:
+        query = query.where(tag_filter("region", [region]))
+    if contract_type:
+        query = query.where(Item.contract_type == contract_type)
+    if rate_min is not None or rate_max is not None:
+        query = query.where(Item.pay_period == PayPeriod.day.value)
+        top = func.coalesce(col(Item.pay_max), col(Item.pay_min))
+        bottom = func.coalesce(col(Item.pay_min), col(Item.pay_max))
+        if rate_min is not None:
+            query = query.where(top >= rate_min)
+        if rate_max is not None:
+            query = query.where(bottom <= rate_max)
+    return _page(query, session, limit, offset)
+
+
+def top_news(*, session: Session, since: datetime, limit: int = 6) -> Sequence[Item]:
+    """This week's headline news: featured first, then by score and date."""
+    return session.exec(
+        select(Item)
+        .where(
+            Item.status == ItemStatus.approved.value,
+            Item.kind == ItemKind.news.value,
+            col(Item.published_at) >= since,
+        )
+        .order_by(col(Item.featured).desc(), col(Item.score).desc(), col(Item.published_at).desc())
+        .limit(limit)
+    ).all()
+
+
+def tag_values(kind: str, *, session: Session) -> list[str]:
+    """Every topic or region used by an item, sorted (for filter menus and feeds)."""
+    rows = session.exec(
+        select(ItemTag.value).where(ItemTag.kind == kind).distinct().order_by(ItemTag.value)
+    ).all()
+    return list(rows)
+
+
+def contract_types(*, session: Session) -> list[str]:
+    rows = session.exec(
+        select(Item.contract_type)
+        .where(Item.kind == ItemKind.job.value, col(Item.contract_type).is_not(None))
+        .distinct()
+        .order_by(Item.contract_type)
+    ).all()
+    return [r for r in rows if r]
+
+
+def news_source_names(*, session: Session) -> list[str]:
+    return list(session.exec(select(Source.name).order_by(Source.name)).all())
+
+
+def sitemap_items(*, session: Session, limit: int = 45_000) -> Sequence[tuple[int, str, datetime]]:
+    """(id, kind, last change) of approved items, newest first, for sitemap.xml."""
+    rows = session.exec(
+        select(Item.id, Item.kind, Item.updated_at)
+        .where(Item.status == ItemStatus.approved.value)
+        .order_by(col(Item.id).desc())
+        .limit(limit)
+    ).all()
+    return [(r[0], r[1], r[2]) for r in rows if r[0] is not None]
+
+
+# --- subscribers -----------------------------------------------------------------------
+
+
+def get_subscriber_by_id(subscriber_id: int, *, session: Session) -> Subscriber:
+    sub = session.get(Subscriber, subscriber_id)
+    if sub is None:
+        raise NotFoundError("this link is not valid")
+    return sub
+
+
+def request_subscription(
+    email: str,
+    *,
+    session: Session,
+    name: str = "",
+    regions: Sequence[str] = (),
+    topics: Sequence[str] = (),
+) -> Subscriber | None:
+    """Record a web signup; the subscriber to send a confirmation link to, or None.
+
+    New and unsubscribed addresses become pending with a fresh link nonce (older links stop
+    working); pending ones get a fresh link; confirmed and bounced ones are left alone.
+    """
+    sub = find_subscriber(email, session=session)
+    now = utcnow()
+    if sub is None:
+        sub = Subscriber(
+            email=normalise_email(email),
+            name=name.strip()[:200],
+            regions=list(regions),
+            topics=list(topics),
+            origin="web",
+            token_nonce=1,
+        )
+        session.add(sub)
+        session.flush()
+        return sub
+    if sub.status in (SubscriberStatus.confirmed.value, SubscriberStatus.bounced.value):
+        return None
+    if sub.status == SubscriberStatus.unsubscribed.value:
+        sub.status = SubscriberStatus.pending.value
+        sub.regions, sub.topics = list(regions), list(topics)
+        if name.strip():
+            sub.name = name.strip()[:200]
+    sub.token_nonce += 1
+    sub.updated_at = now
+    session.add(sub)
+    session.flush()
+    return sub
+
+
+def confirm_subscription(subscriber_id: int, nonce: int, *, session: Session) -> Subscriber:
+    """Confirm a pending subscriber whose link carries the current nonce (single use)."""
+    sub = get_subscriber_by_id(subscriber_id, session=session)
+    if nonce == 0 or sub.token_nonce != nonce or sub.status != SubscriberStatus.pending.value:
+        raise NotFoundError("this confirmation link has already been used or has been replaced")
+    now = utcnow()
+    sub.status = SubscriberStatus.confirmed.value
+    sub.confirmed_at = now
+    sub.unsubscribed_at = None
+    sub.updated_at = now
+    sub.token_nonce += 1
+    session.add(sub)
+    return sub
+
+
+def unsubscribe_subscriber(subscriber_id: int, *, session: Session) -> Subscriber:
+    """Unsubscribe at once; repeating it changes nothing."""
+    sub = get_subscriber_by_id(subscriber_id, session=session)
+    if sub.status != SubscriberStatus.unsubscribed.value:
+        now = utcnow()
+        sub.status = SubscriberStatus.unsubscribed.value
+        sub.unsubscribed_at = now
+        sub.updated_at = now
+        session.add(sub)
+    return sub
+
+
+def update_preferences(
+    subscriber_id: int,
+    *,
+    session: Session,
+    regions: Sequence[str],
+    topics: Sequence[str],
+    name: str | None = None,
+) -> Subscriber:
+    sub = get_subscriber_by_id(subscriber_id, session=session)
+    sub.regions = list(dict.fromkeys(regions))
+    sub.topics = list(dict.fromkeys(topics))
+    if name is not None:
+        sub.name = name.strip()[:200]
+    sub.updated_at = utcnow()
+    session.add(sub)
+    return sub

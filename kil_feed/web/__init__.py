@@ -1,0 +1,1 @@
+"""The public web archive (FastAPI): issues, news, jobs, search, feeds, API, subscriptions."""

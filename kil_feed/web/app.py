@@ -1,0 +1,102 @@
+"""`create_app(settings) -> FastAPI`: the web archive, its routers, security and error pages."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from kil_feed.config import Settings
+from kil_feed.db import make_engine
+from kil_feed.errors import KilError
+from kil_feed.web.deps import render
+from kil_feed.web.routes import api, feeds, jobs, pages, search, subscriptions
+from kil_feed.web.security import RateLimiter, SecurityHeaders
+from kil_feed.web.templating import make_environment, templates_root
+
+logger = logging.getLogger(__name__)
+
+
+def create_app(settings: Settings) -> FastAPI:
+    """Build the app; the engine is made here (never at import) and disposed on shutdown."""
+    settings.require_secret_key()  # fail at start, not on the first signup
+    app = FastAPI(
+        title="Keep it Local feed API",
+        description="Approved UK public-sector procurement news, interim jobs and issues.",
+        version="1",
+        docs_url="/api/docs",
+        redoc_url=None,
+        openapi_url="/api/openapi.json",
+    )
+    app.state.settings = settings
+    app.state.engine = make_engine(settings)
+    app.state.jinja = make_environment(settings)
+    app.state.signup_limiter = RateLimiter(settings.web.signup_rate_limit, 3600.0)
+    app.add_middleware(SecurityHeaders)
+    app.mount(
+        "/static",
+        StaticFiles(directory=templates_root(settings) / "web" / "static"),
+        name="static",
+    )
+    for module in (pages, jobs, search, feeds, subscriptions, api):
+        app.include_router(module.router)
+    _error_handlers(app)
+
+    @app.on_event("shutdown")
+    def _dispose() -> None:
+        app.state.engine.dispose()
+
+    return app
+
+
+def _wants_json(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def _error(request: Request, status: int, title: str, message: str, hint: str | None) -> Response:
+    if _wants_json(request):
+        return JSONResponse({"error": message, "hint": hint}, status_code=status)
+    return render(
+        request, "error.html", {"status": status, "title": title, "message": message, "hint": hint},
+        status=status,
+    )  # fmt: skip
+
+
+def _error_handlers(app: FastAPI) -> None:
+    titles = {400: "Bad request", 403: "Forbidden", 404: "Not found", 405: "Not allowed",
+              409: "Conflict", 422: "Invalid input", 429: "Too many requests"}  # fmt: skip
+
+    @app.exception_handler(KilError)
+    async def _kil_error(request: Request, exc: KilError) -> Response:
+        status = exc.http_status
+        return _error(request, status, titles.get(status, "Error"), exc.message, exc.hint)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        status = exc.status_code
+        message = exc.detail if isinstance(exc.detail, str) else "request failed"
+        if status == 404:
+            message = "There is nothing at this address."
+        return _error(request, status, titles.get(status, "Error"), message, None)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> Response:
+        first = exc.errors()[0] if exc.errors() else {}
+        where = ".".join(str(p) for p in first.get("loc", ()) if p not in ("query", "body"))
+        message = f"invalid {where or 'input'}: {first.get('msg', 'not accepted')}"
+        return _error(request, 422, titles[422], message, None)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> Response:
+        logger.exception("unhandled error path=%s", request.url.path)
+        if _wants_json(request):
+            return JSONResponse({"error": "internal error"}, status_code=500)
+        return HTMLResponse(  # no template: the templates themselves may be what failed
+            "<!doctype html><title>Error</title><h1>Something went wrong</h1>"
+            "<p>Please try again later.</p>",
+            status_code=500,
+        )

@@ -1,0 +1,89 @@
+"""Shared request helpers: settings, sessions, rendering, paging."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from kil_feed.config import Settings
+from kil_feed.db import read_session, write_session
+from kil_feed.web.security import set_csrf_cookie
+
+# ITL1 regions of the UK, the vocabulary of item and subscriber regions.
+UK_REGIONS = (
+    "North East",
+    "North West",
+    "Yorkshire and The Humber",
+    "East Midlands",
+    "West Midlands",
+    "East of England",
+    "London",
+    "South East",
+    "South West",
+    "Wales",
+    "Scotland",
+    "Northern Ireland",
+)
+
+
+def settings_of(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def engine_of(request: Request) -> Engine:
+    return request.app.state.engine
+
+
+def reader(request: Request) -> Iterator[Session]:
+    """FastAPI dependency: a read session for the request."""
+    with read_session(engine_of(request)) as session:
+        yield session
+
+
+def writer(request: Request):  # type: ignore[no-untyped-def]
+    """A write-session context manager (BEGIN IMMEDIATE on SQLite)."""
+    return write_session(engine_of(request))
+
+
+def render(
+    request: Request, template: str, context: dict[str, Any] | None = None, status: int = 200
+) -> HTMLResponse:
+    env = request.app.state.jinja
+    ctx = {"request": request, "settings": settings_of(request), **(context or {})}
+    html = env.get_template(f"web/{template}").render(ctx)
+    return set_csrf_cookie(request, HTMLResponse(html, status_code=status))  # type: ignore[return-value]
+
+
+@dataclass
+class Pager:
+    page: int
+    size: int
+    total: int
+
+    @property
+    def offset(self) -> int:
+        return (self.page - 1) * self.size
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.size))
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+
+def clean(value: str | None) -> str | None:
+    """An optional query parameter: stripped, None when empty."""
+    value = (value or "").strip()
+    return value or None

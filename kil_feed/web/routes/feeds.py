@@ -1,0 +1,161 @@
+"""Atom feeds (issues, news, jobs, per topic and per region), sitemap.xml and robots.txt."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from xml.etree import ElementTree as ET
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import PlainTextResponse, Response
+from sqlmodel import Session
+
+from kil_feed.errors import NotFoundError
+from kil_feed.models import Item
+from kil_feed.storage import items as item_store
+from kil_feed.storage import web as store
+from kil_feed.timeutil import isoformat
+from kil_feed.web.atom import Entry, atom_feed
+from kil_feed.web.deps import reader, settings_of
+from kil_feed.web.templating import sanitize
+
+router = APIRouter(include_in_schema=False)
+ATOM = "application/atom+xml; charset=utf-8"
+FEED_SIZE = 50
+
+
+def slugify(value: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", value.lower()).strip("-")
+
+
+def _base(request: Request) -> str:
+    return settings_of(request).base_url.rstrip("/")
+
+
+def _item_entries(items: Sequence[Item], base: str, sources: dict[int, str]) -> list[Entry]:
+    entries = []
+    for item in items:
+        link = f"{base}/jobs/{item.id}" if item.kind == "job" else item.url
+        entries.append(
+            Entry(
+                id=f"{base}/items/{item.id}",
+                title=item.title,
+                link=link,
+                updated=item.published_at or item.collected_at,
+                summary=item.summary or "",
+                content_html=str(sanitize(item.body_html)) if item.body_html else "",
+                author=item.employer or sources.get(item.source_id),
+                categories=tuple(item.topics or []) + tuple(item.regions or []),
+            )
+        )
+    return entries
+
+
+def _feed(request: Request, title: str, path: str, alternate: str, entries: list[Entry]) -> Response:
+    base = _base(request)
+    body = atom_feed(
+        feed_id=f"{base}{path}",
+        title=f"{title} · Keep it Local feed",
+        self_url=f"{base}{path}",
+        alternate_url=f"{base}{alternate}",
+        entries=entries,
+    )
+    return Response(body, media_type=ATOM)
+
+
+@router.get("/feeds/issues.xml")
+def issues_feed(request: Request, session: Session = Depends(reader)) -> Response:
+    base = _base(request)
+    entries = [
+        Entry(
+            id=f"{base}/issues/{i.id}",
+            title=i.subject or f"Issue {i.week}",
+            link=f"{base}/issues/{i.id}",
+            updated=i.sent_at or i.updated_at,
+            summary=i.intro,
+        )
+        for i in store.sent_issues(session=session, limit=FEED_SIZE)
+    ]
+    return _feed(request, "Issues", "/feeds/issues.xml", "/issues", entries)
+
+
+@router.get("/feeds/news.xml")
+def news_feed(request: Request, session: Session = Depends(reader)) -> Response:
+    items = store.public_news(session=session, limit=FEED_SIZE).items
+    entries = _item_entries(items, _base(request), item_store.source_names(session=session))
+    return _feed(request, "News", "/feeds/news.xml", "/news", entries)
+
+
+@router.get("/feeds/jobs.xml")
+def jobs_feed(request: Request, session: Session = Depends(reader)) -> Response:
+    items = store.public_jobs(session=session, limit=FEED_SIZE).items
+    entries = _item_entries(items, _base(request), item_store.source_names(session=session))
+    return _feed(request, "Jobs", "/feeds/jobs.xml", "/jobs", entries)
+
+
+def _tag_from_slug(kind: str, slug: str, session: Session) -> str:
+    slug = slug.removesuffix(".xml")
+    for value in store.tag_values(kind, session=session):
+        if slugify(value) == slug:
+            return value
+    raise NotFoundError(f"no {kind} called {slug!r}")
+
+
+@router.get("/feeds/topic/{slug}")
+def topic_feed(slug: str, request: Request, session: Session = Depends(reader)) -> Response:
+    topic = _tag_from_slug("topic", slug, session)
+    items = store.public_news(session=session, topic=topic, limit=FEED_SIZE).items
+    entries = _item_entries(items, _base(request), item_store.source_names(session=session))
+    path = f"/feeds/topic/{slugify(topic)}.xml"
+    return _feed(request, f"News on {topic}", path, f"/news?topic={topic}", entries)
+
+
+@router.get("/feeds/region/{slug}")
+def region_feed(slug: str, request: Request, session: Session = Depends(reader)) -> Response:
+    """News and jobs for one region, newest first."""
+    region = _tag_from_slug("region", slug, session)
+    news = store.public_news(session=session, region=region, limit=FEED_SIZE).items
+    jobs = store.public_jobs(session=session, region=region, limit=FEED_SIZE).items
+    items = sorted(
+        [*news, *jobs], key=lambda i: i.published_at or i.collected_at, reverse=True
+    )[:FEED_SIZE]
+    entries = _item_entries(items, _base(request), item_store.source_names(session=session))
+    path = f"/feeds/region/{slugify(region)}.xml"
+    return _feed(request, f"{region}", path, f"/jobs?region={region}", entries)
+
+
+@router.get("/sitemap.xml")
+def sitemap(request: Request, session: Session = Depends(reader)) -> Response:
+    base = _base(request)
+    ns = "http://www.sitemaps.org/schemas/sitemap/0.9"
+    urlset = ET.Element("urlset", xmlns=ns)
+
+    def add(loc: str, lastmod: str | None = None) -> None:
+        url = ET.SubElement(urlset, "url")
+        ET.SubElement(url, "loc").text = loc
+        if lastmod:
+            ET.SubElement(url, "lastmod").text = lastmod
+
+    for path in ("/", "/issues", "/news", "/jobs"):
+        add(base + path)
+    for issue in store.sent_issues(session=session):
+        add(f"{base}/issues/{issue.id}", isoformat(issue.sent_at or issue.updated_at))
+    for item_id, kind, updated in store.sitemap_items(session=session):
+        if kind == "job":
+            add(f"{base}/jobs/{item_id}", isoformat(updated))
+    body = ET.tostring(urlset, encoding="utf-8", xml_declaration=True)
+    return Response(body, media_type="application/xml")
+
+
+@router.get("/robots.txt", response_class=PlainTextResponse)
+def robots(request: Request) -> str:
+    base = _base(request)
+    return (
+        "User-agent: *\n"
+        "Disallow: /confirm/\n"
+        "Disallow: /preferences/\n"
+        "Disallow: /unsubscribe/\n"
+        "Disallow: /subscribe\n"
+        "Disallow: /search\n"
+        f"Sitemap: {base}/sitemap.xml\n"
+    )

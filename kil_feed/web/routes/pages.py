@@ -1,0 +1,108 @@
+"""Home, the issue archive, an issue's web version, and the news listing."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse
+from sqlmodel import Session
+
+from kil_feed.storage import items as item_store
+from kil_feed.storage import issues as issue_store
+from kil_feed.storage import web as store
+from kil_feed.timeutil import utcnow
+from kil_feed.web.deps import UK_REGIONS, Pager, clean, reader, render, settings_of
+from kil_feed.web.security import csrf_token
+
+router = APIRouter(include_in_schema=False)
+
+SECTION_TITLES = {"top": "Top stories", "jobs": "Jobs", "job": "Jobs", "news": "News"}
+
+
+def to_page(value: str | None) -> int:
+    """A page number from the query string; anything odd is page 1."""
+    try:
+        return max(1, min(int(value or 1), 10_000))
+    except ValueError:
+        return 1
+
+
+def subscribe_context(request: Request, session: Session) -> dict:
+    topics = store.tag_values("topic", session=session)
+    return {
+        "csrf": csrf_token(request, settings_of(request)),
+        "all_regions": UK_REGIONS,
+        "all_topics": topics,
+    }
+
+
+@router.get("/", response_class=HTMLResponse)
+def home(request: Request, session: Session = Depends(reader)) -> HTMLResponse:
+    issues = store.sent_issues(session=session, limit=1)
+    news = store.top_news(session=session, since=utcnow() - timedelta(days=7), limit=6)
+    if not news:
+        news = store.public_news(session=session, limit=6).items
+    jobs = store.public_jobs(session=session, limit=6).items
+    return render(
+        request,
+        "home.html",
+        {
+            "latest_issue": issues[0] if issues else None,
+            "news": news,
+            "jobs": jobs,
+            "sources": item_store.source_names(session=session),
+            **subscribe_context(request, session),
+        },
+    )
+
+
+@router.get("/issues", response_class=HTMLResponse)
+def issues(request: Request, session: Session = Depends(reader)) -> HTMLResponse:
+    return render(request, "issues.html", {"issues": store.sent_issues(session=session)})
+
+
+@router.get("/issues/{issue_id}", response_class=HTMLResponse)
+def issue(issue_id: int, request: Request, session: Session = Depends(reader)) -> HTMLResponse:
+    """The web version of an issue: every section, as the national edition shows it."""
+    found = store.get_sent_issue(issue_id, session=session)
+    sections: dict[str, list] = {}
+    for placement, item in issue_store.issue_items(issue_id, session=session):
+        key = placement.section or ("jobs" if item.kind == "job" else "news")
+        sections.setdefault(key, []).append(item)
+    titled = [(SECTION_TITLES.get(k, k.replace("-", " ").capitalize()), v) for k, v in sections.items()]
+    return render(
+        request,
+        "issue.html",
+        {"issue": found, "sections": titled, "sources": item_store.source_names(session=session)},
+    )
+
+
+@router.get("/news", response_class=HTMLResponse)
+def news(
+    request: Request,
+    topic: str | None = None,
+    region: str | None = None,
+    source: str | None = None,
+    page: str | None = None,
+    session: Session = Depends(reader),
+) -> HTMLResponse:
+    size = settings_of(request).web.page_size
+    number = to_page(page)
+    filters = {"topic": clean(topic), "region": clean(region), "source": clean(source)}
+    result = store.public_news(
+        session=session, limit=size, offset=(number - 1) * size, **filters
+    )
+    return render(
+        request,
+        "news.html",
+        {
+            "items": result.items,
+            "pager": Pager(number, size, result.total),
+            "filters": filters,
+            "topics": store.tag_values("topic", session=session),
+            "regions": store.tag_values("region", session=session),
+            "source_list": store.news_source_names(session=session),
+            "sources": item_store.source_names(session=session),
+        },
+    )

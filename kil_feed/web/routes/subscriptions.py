@@ -1,0 +1,176 @@
+"""Subscribe (double opt-in), confirm, preferences and RFC 8058 one-click unsubscribe.
+
+Nothing but the confirmation email is ever sent to an unconfirmed address, the answer to a
+signup is the same whether the address is new or known (the email goes out in the
+background, so timing does not tell either), and signups are rate-limited per client.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from email_validator import EmailNotValidError, validate_email
+from fastapi import APIRouter, BackgroundTasks, Depends, Form, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import HTMLResponse
+from sqlmodel import Session
+
+from kil_feed.errors import ValidationError
+from kil_feed.models import SubscriberStatus
+from kil_feed.storage import web as store
+from kil_feed.tokens import read_token
+from kil_feed.web.confirmation import send_confirmation
+from kil_feed.web.deps import UK_REGIONS, reader, render, settings_of, writer
+from kil_feed.web.routes.pages import subscribe_context
+from kil_feed.web.security import RateLimited, check_csrf, client_key, csrf_token
+
+logger = logging.getLogger(__name__)
+router = APIRouter(include_in_schema=False)
+
+CONFIRM_MAX_AGE = 7 * 24 * 3600
+PRIVATE = {"cache-control": "no-store", "referrer-policy": "no-referrer"}
+
+
+def _private(response: HTMLResponse) -> HTMLResponse:
+    response.headers.update(PRIVATE)
+    return response
+
+
+def _choices(values: list[str], allowed: set[str] | tuple[str, ...]) -> list[str]:
+    return [v for v in dict.fromkeys(values) if v in allowed][:50]
+
+
+@router.get("/subscribe", response_class=HTMLResponse)
+def subscribe_form(request: Request, session: Session = Depends(reader)) -> HTMLResponse:
+    return render(request, "subscribe.html", subscribe_context(request, session))
+
+
+@router.post("/subscribe", response_class=HTMLResponse)
+def subscribe(
+    request: Request,
+    background: BackgroundTasks,
+    email: str = Form(""),
+    name: str = Form(""),
+    regions: list[str] = Form([]),
+    topics: list[str] = Form([]),
+    website: str = Form(""),  # a honeypot: people never see it, bots fill it in
+    csrf_token_: str = Form("", alias="csrf_token"),
+    session: Session = Depends(reader),
+) -> HTMLResponse:
+    settings = settings_of(request)
+    if not request.app.state.signup_limiter.hit(client_key(request)):
+        raise RateLimited("too many signups from your address", hint="try again in an hour")
+    check_csrf(request, settings, csrf_token_)
+    context = subscribe_context(request, session)
+    try:
+        address = validate_email(email.strip()[:320], check_deliverability=False).normalized
+    except EmailNotValidError as exc:
+        context.update(error=str(exc), email=email[:320], name=name[:200])
+        return render(request, "subscribe.html", context, status=422)
+    chosen_regions = _choices(regions, UK_REGIONS)
+    chosen_topics = _choices(topics, set(context["all_topics"]))
+    if not website:
+        with writer(request) as wsession:
+            sub = store.request_subscription(
+                address, session=wsession, name=name, regions=chosen_regions, topics=chosen_topics
+            )
+            pending = (sub.id, sub.token_nonce, sub.email, sub.name) if sub else None
+        if pending:
+            sub_id, nonce, to, who = pending
+            background.add_task(
+                send_confirmation, settings, request.app.state.jinja,
+                email=to, name=who, subscriber_id=sub_id, nonce=nonce,
+            )  # fmt: skip
+    return _private(render(request, "subscribe_done.html", {"email": address}))
+
+
+@router.get("/confirm/{token}", response_class=HTMLResponse)
+def confirm(token: str, request: Request) -> HTMLResponse:
+    data = read_token(settings_of(request), token, "confirm", max_age=CONFIRM_MAX_AGE)
+    with writer(request) as session:
+        sub = store.get_subscriber_by_id(data.subscriber_id, session=session)
+        already = sub.status == SubscriberStatus.confirmed.value
+        if not already:
+            store.confirm_subscription(data.subscriber_id, data.nonce, session=session)
+    return _private(render(request, "confirmed.html", {"already": already}))
+
+
+def _preferences_context(request: Request, token: str, session: Session) -> dict:
+    data = read_token(settings_of(request), token, "preferences")
+    sub = store.get_subscriber_by_id(data.subscriber_id, session=session)
+    topics = store.tag_values("topic", session=session)
+    return {
+        "sub": sub,
+        "token": token,
+        "csrf": csrf_token(request, settings_of(request)),
+        "all_regions": UK_REGIONS,
+        "all_topics": sorted(set(topics) | set(sub.topics or [])),
+    }
+
+
+@router.get("/preferences/{token}", response_class=HTMLResponse)
+def preferences(token: str, request: Request, session: Session = Depends(reader)) -> HTMLResponse:
+    return _private(render(request, "preferences.html", _preferences_context(request, token, session)))
+
+
+@router.post("/preferences/{token}", response_class=HTMLResponse)
+def save_preferences(
+    token: str,
+    request: Request,
+    action: str = Form("save"),
+    regions: list[str] = Form([]),
+    topics: list[str] = Form([]),
+    csrf_token_: str = Form("", alias="csrf_token"),
+    session: Session = Depends(reader),
+) -> HTMLResponse:
+    settings = settings_of(request)
+    data = read_token(settings, token, "preferences")
+    check_csrf(request, settings, csrf_token_)
+    context = _preferences_context(request, token, session)
+    with writer(request) as wsession:
+        if action == "unsubscribe":
+            store.unsubscribe_subscriber(data.subscriber_id, session=wsession)
+            message = "You are unsubscribed. We will not email you again."
+        elif action == "save":
+            store.update_preferences(
+                data.subscriber_id,
+                session=wsession,
+                regions=_choices(regions, UK_REGIONS),
+                topics=_choices(topics, set(context["all_topics"])),
+            )
+            message = "Your preferences are saved."
+        else:
+            raise ValidationError(f"unknown action {action[:40]!r}")
+    session.expire_all()
+    context = _preferences_context(request, token, session)
+    context["message"] = message
+    return _private(render(request, "preferences.html", context))
+
+
+@router.get("/unsubscribe/{token}", response_class=HTMLResponse)
+def unsubscribe_page(token: str, request: Request, session: Session = Depends(reader)) -> HTMLResponse:
+    """Shows a button; a GET never unsubscribes (link scanners follow GETs)."""
+    data = read_token(settings_of(request), token, "unsubscribe")
+    sub = store.get_subscriber_by_id(data.subscriber_id, session=session)
+    done = sub.status == SubscriberStatus.unsubscribed.value
+    return _private(render(request, "unsubscribe.html", {"token": token, "done": done}))
+
+
+@router.post("/unsubscribe/{token}", response_class=HTMLResponse)
+async def unsubscribe(token: str, request: Request) -> HTMLResponse:
+    """RFC 8058 one-click: `List-Unsubscribe=One-Click`, urlencoded or multipart, no cookies
+    needed (so no CSRF token); answers 200 at once, never a redirect."""
+    data = read_token(settings_of(request), token, "unsubscribe")
+    form = await request.form()
+    if form.get("List-Unsubscribe") != "One-Click":
+        raise ValidationError(
+            "expected List-Unsubscribe=One-Click", hint="use the button on the unsubscribe page"
+        )
+
+    def _apply() -> None:
+        with writer(request) as session:
+            store.unsubscribe_subscriber(data.subscriber_id, session=session)
+
+    await run_in_threadpool(_apply)
+    logger.info("unsubscribed subscriber_id=%s via=one-click", data.subscriber_id)
+    return _private(render(request, "unsubscribed.html", {}))

@@ -1,0 +1,110 @@
+"""The web's Jinja2 environment (autoescape on) and the filters its templates use.
+
+Scraped HTML is only ever shown through `sanitize` (nh3, a short allow-list); everything
+else is escaped by autoescape.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+import nh3
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup, escape
+
+import templates as bundled_templates
+from kil_feed.config import Settings
+from kil_feed.storage.search import MARK_END, MARK_START
+from kil_feed.timeutil import as_utc
+
+ALLOWED_TAGS = {
+    "p", "br", "a", "strong", "em", "b", "i", "ul", "ol", "li", "blockquote",
+    "h3", "h4", "h5", "code", "pre",
+}  # fmt: skip
+PERIOD_LABELS = {"day": "per day", "hour": "per hour", "year": "per year"}
+
+
+def templates_root(settings: Settings) -> Path:
+    """The folder holding `web/` templates: the configured one or the bundled package."""
+    if settings.templates_dir:
+        return Path(settings.templates_dir)
+    return Path(bundled_templates.__file__).resolve().parent
+
+
+def sanitize(html: str | None) -> Markup:
+    """Scraped HTML reduced to a safe subset (links get rel=noopener nofollow ugc)."""
+    cleaned = nh3.clean(
+        html or "",
+        tags=ALLOWED_TAGS,
+        attributes={"a": {"href", "title"}},
+        url_schemes={"http", "https", "mailto"},
+        link_rel="noopener nofollow ugc",
+    )
+    return Markup(cleaned)  # noqa: S704 - nh3 output is safe by construction
+
+
+def marked(text: str | None) -> Markup:
+    """Search-highlighted text: escaped, with the match markers turned into <mark>."""
+    safe = str(escape(text or ""))
+    return Markup(  # noqa: S704 - escaped above, only our own tags added
+        safe.replace(MARK_START, "<mark>").replace(MARK_END, "</mark>")
+    )
+
+
+def money(value: float | None) -> str:
+    if value is None:
+        return ""
+    return f"£{value:,.0f}" if value == int(value) else f"£{value:,.2f}"
+
+
+def pay(item: Any) -> str:
+    """'£500–£650 per day', '£45,000 per year', or '' when unknown."""
+    low, high = item.pay_min, item.pay_max
+    if low is None and high is None:
+        return ""
+    if currency := getattr(item, "pay_currency", None):
+        if currency != "GBP":
+            amount = " – ".join(f"{v:,.0f}" for v in (low, high) if v is not None)
+            return f"{currency} {amount} {PERIOD_LABELS.get(item.pay_period or '', '')}".strip()
+    if low is not None and high is not None and low != high:
+        amount = f"{money(low)}–{money(high)}"
+    else:
+        amount = money(low if low is not None else high)
+    return f"{amount} {PERIOD_LABELS.get(item.pay_period or '', '')}".strip()
+
+
+def date_label(value: datetime | None, fmt: str = "%-d %b %Y") -> str:
+    return as_utc(value).strftime(fmt) if value else ""  # type: ignore[union-attr]
+
+
+def iso(value: datetime | None) -> str:
+    return as_utc(value).isoformat() if value else ""  # type: ignore[union-attr]
+
+
+def query_string(params: dict[str, Any], **changes: Any) -> str:
+    """`?a=1&b=2` with `changes` applied and empty values dropped (for pager links)."""
+    merged = {**params, **changes}
+    pairs: list[tuple[str, str]] = []
+    for key, value in merged.items():
+        if value in (None, "", False):
+            continue
+        for v in value if isinstance(value, list | tuple) else [value]:
+            pairs.append((key, str(v)))
+    return "?" + urlencode(pairs) if pairs else ""
+
+
+def make_environment(settings: Settings) -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(str(templates_root(settings))),
+        autoescape=select_autoescape(["html", "xml"], default_for_string=True),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(
+        sanitize=sanitize, marked=marked, pay=pay, date=date_label, iso=iso, money=money
+    )
+    env.globals.update(query_string=query_string, site_name="Keep it Local feed")
+    return env
