@@ -17,6 +17,7 @@ PROVIDERS = {
     "kil_feed.sources_file": ("the sources file reader", "#3 ingestion"),
     "kil_feed.crawling": ("the crawler", "#3 ingestion"),
     "newsletter.build": ("the newsletter builder", "#5 newsletter"),
+    "newsletter.edit": ("the newsletter editor", "#5 newsletter"),
     "newsletter.send": ("the newsletter sender", "#5 newsletter"),
     "kil_feed.web.app": ("the web archive", "#6 web"),
 }

@@ -17,10 +17,10 @@ from typing import Any
 from sqlalchemy.engine import Engine
 
 from kil_feed.config import Settings
-from kil_feed.db import read_session, write_session
+from kil_feed.db import read_session
 from kil_feed.demo.components import require
 from kil_feed.models import Issue, IssueStatus
-from kil_feed.storage.issues import find_issue_for_week, get_issue
+from kil_feed.storage.issues import find_issue_for_week
 from kil_feed.storage.items import list_items
 from kil_feed.timeutil import iso_week, utcnow
 
@@ -74,20 +74,10 @@ def build_and_approve(engine: Engine, settings: Settings) -> IssueOutcome:
         if built is None:
             return IssueOutcome(None, week)
         existing = built
-    issue = _approve(engine, existing.id)  # type: ignore[arg-type]
-    return IssueOutcome(issue, week)
-
-
-def _approve(engine: Engine, issue_id: int) -> Issue:
-    """Approve a draft the way an editor's `kil issue approve` does."""
-    with write_session(engine) as session:
-        issue = get_issue(issue_id, session=session)
-        if issue.status == IssueStatus.draft.value:
-            issue.status = IssueStatus.approved.value
-            issue.approved_at = utcnow()
-            issue.updated_at = issue.approved_at
-            session.add(issue)
-        return issue
+    if existing.status == IssueStatus.draft.value:
+        approve_issue = require("newsletter.edit", "approve_issue", "approve the issue")
+        existing = approve_issue(engine, existing.id)  # as an editor's `kil issue approve`
+    return IssueOutcome(existing, week)
 
 
 def send(engine: Engine, settings: Settings, issue_id: int) -> Any:
