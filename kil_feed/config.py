@@ -115,6 +115,20 @@ class NewsletterSettings(BaseModel):
     dkim_selector: str = Field("", description="DKIM selector; empty disables DKIM signing.")
     dkim_domain: str = Field("", description="DKIM signing domain (d=).")
     dkim_private_key_file: str = Field("", description="Path to the PEM private key for DKIM.")
+    max_notices: int = Field(10, description="Procurement notices in the notices section.")
+    unsubscribe_mailto: str = Field(
+        "",
+        description="Address of the mailto: List-Unsubscribe; empty: unsubscribe@ the From domain.",
+    )
+    smtp_connections: int = Field(
+        2, ge=1, le=32, description="SMTP connections a send uses in parallel (threads)."
+    )
+    max_attempts: int = Field(
+        5, ge=1, description="Tries per message on temporary failures (4xx, dropped connection)."
+    )
+    retry_backoff: float = Field(
+        2.0, ge=0, description="Seconds before the first retry of a message; doubles each try."
+    )
 
 
 class WebSettings(BaseModel):

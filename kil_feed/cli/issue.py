@@ -1,9 +1,244 @@
-"""`kil issue` commands (issue #5)."""
+"""`kil issue` commands (issue #5): build, list, show, edit, approve, preview, send."""
 
 from __future__ import annotations
 
+import re
+import tempfile
+import webbrowser
+from pathlib import Path
+from typing import Any
+
 import typer
+
+from kil_feed.cli.context import state
+from kil_feed.cli.output import console, print_json, print_table, success
+from kil_feed.db import read_session
+from kil_feed.errors import ValidationError
+from kil_feed.storage import deliveries as ledger
+from kil_feed.storage import issues as issues_db
+from kil_feed.storage.items import source_names
+
+issue_app = typer.Typer(help="Weekly newsletter issues: build, edit, preview and send.")
 
 
 def register(app: typer.Typer) -> None:
-    """Add this module's commands to `app` (none yet)."""
+    """Add the `issue` group to `app`."""
+    app.add_typer(issue_app, name="issue", no_args_is_help=True)
+
+
+def _issue_row(issue: Any, items: int, counts: dict[str, int]) -> dict[str, Any]:
+    return {
+        "id": issue.id,
+        "week": issue.week,
+        "status": issue.status,
+        "subject": issue.subject,
+        "items": items,
+        "sent": counts.get("sent", 0),
+        "pending": counts.get("pending", 0) + counts.get("sending", 0),
+        "failed": counts.get("failed", 0),
+        "created_at": issue.created_at,
+        "approved_at": issue.approved_at,
+        "sent_at": issue.sent_at,
+    }
+
+
+@issue_app.command("build")
+def build(
+    week: str | None = typer.Option(None, "--week", help="ISO week YYYY-Www (default: this one)."),
+) -> None:
+    """Create or refresh the draft issue of a week from approved items."""
+    from newsletter.build import build_issue
+
+    st = state()
+    issue = build_issue(st.engine, st.settings, week)
+    if issue is None:
+        console.print(
+            f"No approved items to send for {week or 'this week'}: no issue was built "
+            "(approve items with `kil items` or `kil review`, then build again)."
+        )
+        return
+    with read_session(st.engine) as session:
+        count = issues_db.placement_counts(session=session).get(issue.id, 0)  # type: ignore[arg-type]
+    success(f"issue {issue.id} for {issue.week} ({issue.status}): {count} items — {issue.subject}")
+
+
+@issue_app.command("list")
+def list_(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+    """List issues, newest week first, with their delivery counts."""
+    with read_session(state().engine) as session:
+        issues = issues_db.list_issues(session=session)
+        counts = issues_db.placement_counts(session=session)
+        deliveries = ledger.all_delivery_counts(session=session)
+    rows = [_issue_row(i, counts.get(i.id, 0), deliveries.get(i.id, {})) for i in issues]  # type: ignore[arg-type]
+    if as_json:
+        print_json(rows)
+        return
+    print_table(
+        rows,
+        ["id", "week", "status", "items", "sent", "pending", "failed", "subject"],
+        empty="no issues yet: `kil issue build`",
+    )
+
+
+@issue_app.command("show")
+def show(
+    issue_id: int = typer.Argument(..., metavar="ID"),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Show an issue: subject, intro, items by section, deliveries."""
+    with read_session(state().engine) as session:
+        issue = issues_db.get_issue(issue_id, session=session)
+        rows = issues_db.issue_items(issue_id, session=session)
+        names = source_names(session=session)
+        counts = ledger.delivery_counts(issue_id, session=session)
+    items = [
+        {
+            "section": p.section,
+            "position": p.position + 1,
+            "pinned": p.pinned,
+            "item_id": i.id,
+            "kind": i.kind,
+            "title": i.title,
+            "url": i.url,
+            "source": names.get(i.source_id, ""),
+            "featured": i.featured,
+            "score": i.score,
+        }
+        for p, i in sorted(
+            rows, key=lambda r: (r[0].section == "dropped", r[0].section, r[0].position)
+        )
+    ]
+    data = _issue_row(issue, sum(r["section"] != "dropped" for r in items), counts)
+    data |= {"intro": issue.intro, "deliveries": counts, "items_by_section": items}
+    if as_json:
+        print_json(data)
+        return
+    console.print(f"[bold]Issue {issue.id}[/bold] · {issue.week} · {issue.status}")
+    console.print(f"Subject: {issue.subject}")
+    if issue.intro:
+        console.print(f"Intro: {issue.intro}")
+    if counts:
+        console.print("Deliveries: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
+    print_table(items, ["section", "position", "item_id", "pinned", "kind", "title", "source"])
+
+
+@issue_app.command("edit")
+def edit(
+    issue_id: int = typer.Argument(..., metavar="ID"),
+    subject: str | None = typer.Option(None, "--subject", help="New subject line."),
+    intro: str | None = typer.Option(None, "--intro", help="Editor's introduction."),
+    move: tuple[int, int] | None = typer.Option(
+        None, "--move", metavar="ITEM POS", help="Move an item to a position in its section."
+    ),
+    drop: int | None = typer.Option(None, "--drop", metavar="ITEM", help="Take an item out."),
+    add: int | None = typer.Option(None, "--add", metavar="ITEM", help="Add an approved item."),
+) -> None:
+    """Change an issue's subject, intro or items (kept when the draft is rebuilt)."""
+    from newsletter.edit import edit_issue
+
+    if all(v is None for v in (subject, intro, move, drop, add)):
+        raise ValidationError(
+            "nothing to change", hint="give --subject, --intro, --move, --drop or --add"
+        )
+    changes = edit_issue(
+        state().engine, issue_id, subject=subject, intro=intro, move=move, drop=drop, add=add
+    )
+    success(f"issue {issue_id}: " + "; ".join(changes))
+
+
+@issue_app.command("approve")
+def approve(issue_id: int = typer.Argument(..., metavar="ID")) -> None:
+    """Mark a draft ready to send."""
+    from newsletter.edit import approve_issue
+
+    issue = approve_issue(state().engine, issue_id)
+    success(f"issue {issue.id} approved: send it with `kil issue send {issue.id}`")
+
+
+@issue_app.command("preview")
+def preview(
+    issue_id: int = typer.Argument(..., metavar="ID"),
+    subscriber: str | None = typer.Option(
+        None, "--subscriber", help="Render as this subscriber (default: the national view)."
+    ),
+    fmt: str = typer.Option("html", "--format", help="html, text or eml."),
+    out: Path | None = typer.Option(None, "--out", help="Write to this file instead of stdout."),
+    open_: bool = typer.Option(False, "--open", help="Open the result in a browser / mail app."),
+) -> None:
+    """Render an issue as a subscriber would receive it."""
+    from newsletter.preview import preview_issue
+
+    st = state()
+    data = preview_issue(st.engine, st.settings, issue_id, subscriber=subscriber, fmt=fmt)
+    if out is None and open_:
+        suffix = {"html": ".html", "text": ".txt", "eml": ".eml"}[fmt]
+        out = Path(tempfile.mkstemp(prefix=f"kil-issue-{issue_id}-", suffix=suffix)[1])
+    if out is None:
+        typer.echo(data.decode("utf-8"), nl=False)
+        return
+    out.write_bytes(data)
+    success(f"wrote {out}")
+    if open_:
+        webbrowser.open(out.resolve().as_uri())
+
+
+def parse_rate(value: str | None) -> float | None:
+    """`10/s`, `600/m`, `36000/h` or a bare number (per second)."""
+    if value is None:
+        return None
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*(?:/\s*([smh]))?\s*", value)
+    if not match or float(match.group(1)) <= 0:
+        raise ValidationError(f"invalid rate {value!r}", hint="use e.g. 10/s, 600/m or 36000/h")
+    per = {"s": 1, "m": 60, "h": 3600}[match.group(2) or "s"]
+    return float(match.group(1)) / per
+
+
+@issue_app.command("send")
+def send(
+    issue_id: int = typer.Argument(..., metavar="ID"),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Render everything, send nothing."),
+    limit: int | None = typer.Option(None, "--limit", min=0, help="Send at most N this run."),
+    rate: str | None = typer.Option(None, "--rate", help="At most this many, e.g. 10/s."),
+    to: str | None = typer.Option(None, "--to", help="Send one test copy to this address only."),
+    as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
+) -> None:
+    """Send an approved issue to confirmed subscribers (resumes an interrupted send)."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    from newsletter.send import send_issue
+
+    st = state()
+    per_second = parse_rate(rate)
+    bar = Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=console,
+        transient=True,
+        disable=as_json or dry_run or to is not None,
+    )
+    task = bar.add_task(f"sending issue {issue_id}", total=None)
+
+    def progress(done: int, total: int) -> None:
+        bar.update(task, completed=done, total=total)
+
+    with bar:
+        report = send_issue(
+            st.engine,
+            st.settings,
+            issue_id,
+            dry_run=dry_run,
+            limit=limit,
+            rate=per_second,
+            to=to,
+            progress=progress,
+        )
+    if as_json:
+        print_json(report.as_dict())
+    elif report.paused:
+        console.print(f"[yellow]{report.message}[/yellow]")
+    else:
+        success(report.message)
+    if report.paused:
+        raise typer.Exit(7)

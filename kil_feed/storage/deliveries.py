@@ -1,11 +1,25 @@
-"""Queries on the delivery ledger: one row per (issue, subscriber)."""
+"""Queries on the delivery ledger: one row per (issue, subscriber).
+
+The ledger is what makes a send exactly-once: rows are created for the whole audience
+before the first message goes out, and a row becomes `sent` only after the server accepted
+that message. Updates are issued as `executemany` so the sender can group-commit them.
+"""
 
 from __future__ import annotations
 
-from sqlalchemy import func
-from sqlmodel import Session, select
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
 
-from kil_feed.models import Delivery
+import sqlalchemy as sa
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from kil_feed.models import Delivery, DeliveryStatus, Subscriber, SubscriberStatus
+from kil_feed.timeutil import utcnow
+
+_delivery = Delivery.__table__  # type: ignore[attr-defined]
+_subscriber = Subscriber.__table__  # type: ignore[attr-defined]
 
 
 def delivery_counts(issue_id: int, *, session: Session) -> dict[str, int]:
@@ -16,3 +30,167 @@ def delivery_counts(issue_id: int, *, session: Session) -> dict[str, int]:
         .group_by(Delivery.status)
     ).all()
     return {status: count for status, count in rows}
+
+
+def all_delivery_counts(*, session: Session) -> dict[int, dict[str, int]]:
+    """Delivery counts by status for every issue that has a ledger."""
+    rows = session.exec(
+        select(Delivery.issue_id, Delivery.status, func.count()).group_by(
+            Delivery.issue_id, Delivery.status
+        )
+    ).all()
+    out: dict[int, dict[str, int]] = {}
+    for issue_id, status, count in rows:
+        out.setdefault(issue_id, {})[status] = count
+    return out
+
+
+def create_deliveries(issue_id: int, *, session: Session) -> int:
+    """A pending row for every confirmed subscriber without one yet; returns rows added."""
+    now = utcnow()
+    existing = select(Delivery.subscriber_id).where(Delivery.issue_id == issue_id)
+    audience = sa.select(
+        sa.literal(issue_id),
+        _subscriber.c.id,
+        sa.literal(DeliveryStatus.pending.value),
+        sa.literal(0),
+        sa.literal(now, type_=_delivery.c.created_at.type),
+        sa.literal(now, type_=_delivery.c.updated_at.type),
+    ).where(
+        _subscriber.c.status == SubscriberStatus.confirmed.value,
+        _subscriber.c.id.not_in(existing),
+    )
+    result = session.execute(
+        sa.insert(_delivery).from_select(
+            ["issue_id", "subscriber_id", "status", "attempts", "created_at", "updated_at"],
+            audience,
+        )
+    )
+    return int(result.rowcount or 0)
+
+
+@dataclass(frozen=True)
+class PendingDelivery:
+    """A ledger row still to send, with what the sender needs to know of its subscriber."""
+
+    delivery_id: int
+    subscriber_id: int
+    email: str
+    name: str
+    status: str
+    regions: tuple[str, ...]
+    topics: tuple[str, ...]
+    attempts: int
+
+
+def pending_deliveries(issue_id: int, *, session: Session) -> list[PendingDelivery]:
+    """Rows not yet sent (pending, or `sending` left behind by a crash), in id order."""
+    rows = session.execute(
+        sa.select(
+            _delivery.c.id,
+            _subscriber.c.id,
+            _subscriber.c.email,
+            _subscriber.c.name,
+            _subscriber.c.status,
+            _subscriber.c.regions,
+            _subscriber.c.topics,
+            _delivery.c.attempts,
+        )
+        .join(_subscriber, _subscriber.c.id == _delivery.c.subscriber_id)
+        .where(
+            _delivery.c.issue_id == issue_id,
+            _delivery.c.status.in_([DeliveryStatus.pending.value, DeliveryStatus.sending.value]),
+        )
+        .order_by(_delivery.c.id)
+    ).all()
+    return [
+        PendingDelivery(
+            r[0], r[1], r[2], r[3] or "", r[4], tuple(r[5] or ()), tuple(r[6] or ()), r[7]
+        )
+        for r in rows
+    ]
+
+
+def count_pending(issue_id: int, *, session: Session) -> int:
+    return int(
+        session.exec(
+            select(func.count())
+            .select_from(Delivery)
+            .where(
+                Delivery.issue_id == issue_id,
+                col(Delivery.status).in_(
+                    [DeliveryStatus.pending.value, DeliveryStatus.sending.value]
+                ),
+            )
+        ).one()
+    )
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What happened to one delivery in this run (written to the ledger in a batch)."""
+
+    delivery_id: int
+    status: str  # sent, failed, or pending (deferred: still to send)
+    attempts: int
+    message_id: str | None
+    code: int | None
+    reply: str
+    at: datetime
+
+
+def record_outcomes(outcomes: Sequence[Outcome], *, session: Session) -> None:
+    """Write a batch of outcomes (one executemany); sent rows get `sent_at`."""
+    if not outcomes:
+        return
+    stmt = (
+        sa.update(_delivery)
+        .where(_delivery.c.id == sa.bindparam("b_id"))
+        .values(
+            status=sa.bindparam("b_status"),
+            attempts=_delivery.c.attempts + sa.bindparam("b_attempts"),
+            message_id=sa.bindparam("b_message_id"),
+            smtp_code=sa.bindparam("b_code"),
+            smtp_reply=sa.bindparam("b_reply"),
+            updated_at=sa.bindparam("b_at", type_=_delivery.c.updated_at.type),
+            sent_at=sa.bindparam("b_sent_at", type_=_delivery.c.sent_at.type),
+        )
+    )
+    session.execute(
+        stmt,
+        [
+            {
+                "b_id": o.delivery_id,
+                "b_status": o.status,
+                "b_attempts": o.attempts,
+                "b_message_id": o.message_id,
+                "b_code": o.code,
+                "b_reply": o.reply[:1000],
+                "b_at": o.at,
+                "b_sent_at": o.at if o.status == DeliveryStatus.sent.value else None,
+            }
+            for o in outcomes
+        ],
+    )
+
+
+def mark_bounced(subscriber_ids: Iterable[int], *, session: Session) -> None:
+    """Subscribers whose address the server refused for good (5.1.x) stop receiving mail."""
+    ids = sorted(set(subscriber_ids))
+    if not ids:
+        return
+    now = utcnow()
+    session.execute(
+        sa.update(_subscriber)
+        .where(
+            _subscriber.c.id.in_(ids),
+            _subscriber.c.status == SubscriberStatus.confirmed.value,
+        )
+        .values(status=SubscriberStatus.bounced.value, bounced_at=now, updated_at=now)
+    )
+
+
+def deliveries_for_issue(issue_id: int, *, session: Session) -> Sequence[Delivery]:
+    return session.exec(
+        select(Delivery).where(Delivery.issue_id == issue_id).order_by(col(Delivery.id))
+    ).all()

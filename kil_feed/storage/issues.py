@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from datetime import datetime
 
-from sqlmodel import Session, col, select
+from sqlalchemy import func
+from sqlmodel import Session, col, delete, select
 
 from kil_feed.errors import NotFoundError
-from kil_feed.models import Issue, IssueItem, Item
+from kil_feed.models import Issue, IssueItem, IssueStatus, Item, ItemStatus, Source
 
 
 def get_issue(issue_id: int, *, session: Session) -> Issue:
@@ -37,3 +39,103 @@ def issue_items(issue_id: int, *, session: Session) -> list[tuple[IssueItem, Ite
         .order_by(col(IssueItem.position), col(IssueItem.item_id))
     ).all()
     return [(placement, item) for placement, item in rows]
+
+
+# --- building and editing (issue #5) ---------------------------------------------------------
+
+SENT_STATUSES = (IssueStatus.sending.value, IssueStatus.sent.value)
+
+
+def previous_issue(week: str, *, session: Session) -> Issue | None:
+    """The latest issue of an earlier week (its build time bounds the next issue's window)."""
+    return session.exec(
+        select(Issue).where(col(Issue.week) < week).order_by(col(Issue.week).desc()).limit(1)
+    ).first()
+
+
+def candidate_items(
+    *,
+    session: Session,
+    since: datetime,
+    until: datetime,
+    exclude_issue_id: int | None = None,
+) -> Sequence[Item]:
+    """Approved items collected in [since, until) that no sent (or sending) issue carried."""
+    already = (
+        select(IssueItem.item_id)
+        .join(Issue, col(Issue.id) == col(IssueItem.issue_id))
+        .where(col(Issue.status).in_(SENT_STATUSES), IssueItem.section != "dropped")
+    )
+    if exclude_issue_id is not None:
+        already = already.where(IssueItem.issue_id != exclude_issue_id)
+    query = select(Item).where(
+        Item.status == ItemStatus.approved.value,
+        col(Item.collected_at) >= since,
+        col(Item.collected_at) < until,
+        col(Item.id).not_in(already),
+    )
+    return session.exec(query.order_by(col(Item.id))).all()
+
+
+def items_by_ids(item_ids: Iterable[int], *, session: Session) -> dict[int, Item]:
+    ids = list(item_ids)
+    if not ids:
+        return {}
+    return {i.id: i for i in session.exec(select(Item).where(col(Item.id).in_(ids))).all()}  # type: ignore[misc]
+
+
+def placements(issue_id: int, *, session: Session) -> list[IssueItem]:
+    """Every placement row of an issue (dropped ones too), in section order."""
+    return list(
+        session.exec(
+            select(IssueItem)
+            .where(IssueItem.issue_id == issue_id)
+            .order_by(col(IssueItem.section), col(IssueItem.position), col(IssueItem.item_id))
+        ).all()
+    )
+
+
+def replace_placements(issue_id: int, rows: Iterable[IssueItem], *, session: Session) -> None:
+    """Make `rows` the issue's placements (delete the rest)."""
+    session.exec(delete(IssueItem).where(col(IssueItem.issue_id) == issue_id))
+    session.flush()
+    for row in rows:
+        session.add(
+            IssueItem(
+                issue_id=issue_id,
+                item_id=row.item_id,
+                section=row.section,
+                position=row.position,
+                pinned=row.pinned,
+            )
+        )
+    session.flush()
+
+
+def cluster_members(
+    cluster_ids: Iterable[int], *, session: Session
+) -> dict[int, list[tuple[Item, str]]]:
+    """Items (not rejected) of the given clusters with their source names, by cluster."""
+    ids = sorted(set(cluster_ids))
+    if not ids:
+        return {}
+    rows = session.exec(
+        select(Item, Source.name)
+        .join(Source, col(Source.id) == col(Item.source_id))
+        .where(col(Item.cluster_id).in_(ids), Item.status != ItemStatus.rejected.value)
+        .order_by(col(Item.id))
+    ).all()
+    out: dict[int, list[tuple[Item, str]]] = {}
+    for item, name in rows:
+        out.setdefault(item.cluster_id, []).append((item, name))  # type: ignore[arg-type]
+    return out
+
+
+def placement_counts(*, session: Session) -> dict[int, int]:
+    """Number of (not dropped) items per issue."""
+    rows = session.exec(
+        select(IssueItem.issue_id, func.count())
+        .where(IssueItem.section != "dropped")
+        .group_by(IssueItem.issue_id)
+    ).all()
+    return {issue_id: count for issue_id, count in rows}

@@ -1,0 +1,168 @@
+"""An issue's content as plain data (cards in sections), loaded once per render or send.
+
+Rendering works on these dataclasses, never on database rows, so one load serves every
+subscriber variant. Text from items is reduced to plain text here (feeds carry HTML); the
+templates escape it.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import nh3
+from sqlalchemy.engine import Engine
+
+from kil_feed.db import read_session
+from kil_feed.models import Issue
+from kil_feed.storage import issues as issues_db
+from kil_feed.storage.items import source_names
+from newsletter import sections as sec
+
+SUMMARY_CHARS = 280
+_SPACE = re.compile(r"\s+")
+_CURRENCY = {"GBP": "£", "EUR": "€", "USD": "$"}
+_PERIOD = {"hour": "per hour", "day": "per day", "year": "per year"}
+
+
+@dataclass(frozen=True)
+class Card:
+    """One story, job or notice as the email shows it."""
+
+    item_id: int
+    kind: str
+    title: str
+    url: str | None  # None when the item's link is not http(s)
+    summary: str
+    source: str
+    date: datetime
+    featured: bool
+    topics: tuple[str, ...] = ()
+    regions: tuple[str, ...] = ()
+    also: tuple[str, ...] = ()  # other sources that reported the same story
+    employer: str | None = None
+    location: str | None = None
+    pay: str | None = None
+    contract: str | None = None
+    ir35: str | None = None
+    closes: datetime | None = None
+
+
+@dataclass
+class IssueContent:
+    """What an issue contains, section by section (news sections in topic order)."""
+
+    issue_id: int
+    week: str
+    subject: str
+    intro: str
+    status: str
+    top: list[Card] = field(default_factory=list)
+    news: list[tuple[str, list[Card]]] = field(default_factory=list)
+    jobs: list[Card] = field(default_factory=list)
+    notices: list[Card] = field(default_factory=list)
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.top or self.news or self.jobs or self.notices)
+
+    def cards(self) -> list[Card]:
+        out = list(self.top)
+        for _, cards in self.news:
+            out.extend(cards)
+        return out + self.jobs + self.notices
+
+
+def plain_text(value: str | None, limit: int | None = None) -> str:
+    """Tags stripped, entities decoded, whitespace collapsed, optionally shortened."""
+    text = _SPACE.sub(" ", html.unescape(nh3.clean(value or "", tags=set()))).strip()
+    text = "".join(ch for ch in text if ch.isprintable())
+    if limit and len(text) > limit:
+        text = text[: limit - 1].rsplit(" ", 1)[0].rstrip(",.;:-") + "…"
+    return text
+
+
+def one_line(value: str | None) -> str:
+    """Plain text kept as written (the templates escape it), on one printable line."""
+    return " ".join("".join(ch if ch.isprintable() else " " for ch in value or "").split())
+
+
+def safe_url(url: str | None) -> str | None:
+    """Only http(s) links go into an email (no javascript:, data:, ...)."""
+    url = (url or "").strip()
+    return url if re.match(r"(?i)^https?://[^\s\"'<>]+$", url) else None
+
+
+def format_pay(
+    low: float | None, high: float | None, period: str | None, currency: str | None
+) -> str | None:
+    if low is None and high is None:
+        return None
+    symbol = _CURRENCY.get((currency or "GBP").upper(), f"{currency} ")
+
+    def money(v: float) -> str:
+        return f"{symbol}{v:,.0f}" if v >= 100 or v == int(v) else f"{symbol}{v:,.2f}"
+
+    if low is not None and high is not None and low != high:
+        amount = f"{money(low)}–{money(high)}"
+    else:
+        amount = money(low if low is not None else high)  # type: ignore[arg-type]
+    return f"{amount} {_PERIOD.get(period or '', '')}".strip()
+
+
+def load_issue_content(engine: Engine, issue_id: int) -> IssueContent:
+    """The issue's cards, with "also reported by" from each card's cluster."""
+    with read_session(engine) as session:
+        issue: Issue = issues_db.get_issue(issue_id, session=session)
+        rows = [(p, i) for p, i in issues_db.issue_items(issue_id, session=session)]
+        names = source_names(session=session)
+        clusters = issues_db.cluster_members(
+            [i.cluster_id for _, i in rows if i.cluster_id is not None], session=session
+        )
+    content = IssueContent(
+        issue_id=issue_id,
+        week=issue.week,
+        subject=issue.subject,
+        intro=issue.intro,
+        status=issue.status,
+    )
+    news: dict[str, list[Card]] = {}
+    for placement, item in sorted(rows, key=lambda r: (r[0].section, r[0].position, r[1].id)):
+        if placement.section == sec.DROPPED:
+            continue
+        source = names.get(item.source_id, "")
+        also: list[str] = []
+        for other, other_source in clusters.get(item.cluster_id or -1, []):
+            if other.id != item.id and other_source != source and other_source not in also:
+                also.append(other_source)
+        card = Card(
+            item_id=item.id,  # type: ignore[arg-type]
+            kind=item.kind,
+            title=one_line(item.title) or "(untitled)",
+            url=safe_url(item.url),
+            summary=plain_text(item.summary, SUMMARY_CHARS),
+            source=source,
+            date=sec.item_date(item),
+            featured=item.featured,
+            topics=tuple(item.topics or ()),
+            regions=tuple(item.regions or ()),
+            also=tuple(also),
+            employer=one_line(item.employer) or None,
+            location=one_line(item.location) or None,
+            pay=format_pay(item.pay_min, item.pay_max, item.pay_period, item.pay_currency),
+            contract=one_line(item.contract_type) or None,
+            ir35=one_line(item.ir35) or None,
+            closes=item.closes_at,
+        )
+        if placement.section == sec.TOP:
+            content.top.append(card)
+        elif placement.section == sec.JOBS:
+            content.jobs.append(card)
+        elif placement.section == sec.NOTICES:
+            content.notices.append(card)
+        else:
+            news.setdefault(placement.section, []).append(card)
+    content.news = [(sec.topic_label(s), news[s]) for s in sorted(news, key=sec.topic_label)]
+    return content

@@ -1,0 +1,141 @@
+"""An editor's changes to an issue: subject, intro, order, drop, add, approve.
+
+Every placement an editor touches becomes `pinned`, so a rebuild keeps it. Only drafts and
+approved (not yet sending) issues can be edited; editing an approved issue returns it to
+draft so it is approved again before it goes out.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from kil_feed.db import write_session
+from kil_feed.errors import ConflictError, ValidationError
+from kil_feed.models import Issue, IssueItem, IssueStatus, ItemStatus
+from kil_feed.storage import issues as issues_db
+from kil_feed.storage.items import get_item
+from kil_feed.timeutil import utcnow
+from newsletter import sections as sec
+
+logger = logging.getLogger(__name__)
+
+EDITABLE = (IssueStatus.draft.value, IssueStatus.approved.value)
+
+
+def edit_issue(
+    engine: Engine,
+    issue_id: int,
+    *,
+    subject: str | None = None,
+    intro: str | None = None,
+    move: tuple[int, int] | None = None,
+    drop: int | None = None,
+    add: int | None = None,
+) -> list[str]:
+    """Apply the requested changes in one transaction; returns what changed, for the user."""
+    changes: list[str] = []
+    with write_session(engine) as session:
+        issue = issues_db.get_issue(issue_id, session=session)
+        if issue.status not in EDITABLE:
+            raise ConflictError(f"issue {issue_id} is {issue.status} and can no longer be edited")
+        if subject is not None:
+            clean = " ".join(subject.split())
+            if not clean:
+                raise ValidationError("the subject cannot be empty")
+            issue.subject = clean[:300]
+            changes.append("subject set")
+        if intro is not None:
+            issue.intro = intro.strip()
+            changes.append("intro set")
+        rows = issues_db.placements(issue_id, session=session)
+        if add is not None:
+            rows = _add(rows, add, session=session)
+            changes.append(f"item {add} added")
+        if drop is not None:
+            rows = _drop(rows, drop)
+            changes.append(f"item {drop} dropped")
+        if move is not None:
+            rows = _move(rows, *move)
+            changes.append(f"item {move[0]} moved to position {move[1]}")
+        if add is not None or drop is not None or move is not None:
+            issues_db.replace_placements(issue_id, rows, session=session)
+        if issue.status == IssueStatus.approved.value and changes:
+            issue.status = IssueStatus.draft.value
+            issue.approved_at = None
+            changes.append("back to draft: approve it again")
+        issue.updated_at = utcnow()
+        session.add(issue)
+    return changes
+
+
+def approve_issue(engine: Engine, issue_id: int) -> Issue:
+    """Mark a draft ready to send (an issue with no items cannot be approved)."""
+    with write_session(engine) as session:
+        issue = issues_db.get_issue(issue_id, session=session)
+        if issue.status != IssueStatus.draft.value:
+            raise ConflictError(f"issue {issue_id} is {issue.status}, not a draft")
+        shown = [
+            r for r in issues_db.placements(issue_id, session=session) if r.section != "dropped"
+        ]
+        if not shown:
+            raise ConflictError(f"issue {issue_id} has no items", hint="rebuild or add items first")
+        if not issue.subject.strip():
+            raise ConflictError(f"issue {issue_id} has no subject", hint="kil issue edit --subject")
+        issue.status = IssueStatus.approved.value
+        issue.approved_at = utcnow()
+        issue.updated_at = issue.approved_at
+        session.add(issue)
+        return issue
+
+
+def _section_rows(rows: list[IssueItem], section: str) -> list[IssueItem]:
+    return sorted((r for r in rows if r.section == section), key=lambda r: (r.position, r.item_id))
+
+
+def _renumber(rows: list[IssueItem], section: str, ordered: list[IssueItem]) -> list[IssueItem]:
+    others = [r for r in rows if r.section != section]
+    for pos, row in enumerate(ordered):
+        row.position = pos
+    return others + ordered
+
+
+def _find(rows: list[IssueItem], item_id: int) -> IssueItem:
+    for row in rows:
+        if row.item_id == item_id and row.section != sec.DROPPED:
+            return row
+    raise ValidationError(f"item {item_id} is not in this issue", hint="see `kil issue show ID`")
+
+
+def _move(rows: list[IssueItem], item_id: int, position: int) -> list[IssueItem]:
+    """Move an item to a 1-based position within its section; it and its section are pinned."""
+    if position < 1:
+        raise ValidationError("positions start at 1")
+    row = _find(rows, item_id)
+    ordered = [r for r in _section_rows(rows, row.section) if r.item_id != item_id]
+    ordered.insert(min(position - 1, len(ordered)), row)
+    for r in ordered:  # the editor has now ordered the whole section
+        r.pinned = True
+    return _renumber(rows, row.section, ordered)
+
+
+def _drop(rows: list[IssueItem], item_id: int) -> list[IssueItem]:
+    row = _find(rows, item_id)
+    section = row.section
+    row.section, row.pinned, row.position = sec.DROPPED, True, 0
+    return _renumber(rows, section, [r for r in _section_rows(rows, section) if r is not row])
+
+
+def _add(rows: list[IssueItem], item_id: int, *, session: Session) -> list[IssueItem]:
+    item = get_item(item_id, session=session)
+    if item.status != ItemStatus.approved.value:
+        raise ValidationError(f"item {item_id} is {item.status}; only approved items go out")
+    rows = [r for r in rows if r.item_id != item_id or r.section != sec.DROPPED]
+    if any(r.item_id == item_id for r in rows):
+        raise ValidationError(f"item {item_id} is already in this issue")
+    section = sec.home_section(item)
+    ordered = _section_rows(rows, section)
+    ordered.append(IssueItem(item_id=item_id, section=section, position=len(ordered), pinned=True))
+    return _renumber(rows, section, ordered)

@@ -1,0 +1,189 @@
+"""Render an issue to email strings: HTML (CSS inlined) and plain text, per audience.
+
+An *audience* is a distinct preference set (regions, topics). Each is rendered once; the
+per-subscriber links are placeholders filled in by plain string substitution afterwards
+(`RenderedEmail.personalise`), so 10,000 subscribers cost as many renders as there are
+distinct preference sets, not 10,000.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import css_inline
+import jinja2
+
+from kil_feed.config import Settings
+from newsletter.content import Card, IssueContent
+
+logger = logging.getLogger(__name__)
+
+UNSUBSCRIBE_PLACEHOLDER = "KILxUNSUBSCRIBExURLx0"
+PREFERENCES_PLACEHOLDER = "KILxPREFERENCESxURLx0"
+PREHEADER_CHARS = 140
+
+
+@dataclass(frozen=True)
+class Audience:
+    """The preferences that change an email: regions (near you) and topics (news filter)."""
+
+    regions: frozenset[str] = frozenset()
+    topics: frozenset[str] = frozenset()
+
+    @classmethod
+    def of(cls, regions: object = (), topics: object = ()) -> Audience:
+        return cls(frozenset(_strings(regions)), frozenset(_strings(topics)))
+
+
+def _strings(values: object) -> list[str]:
+    if not isinstance(values, list | tuple | set | frozenset):
+        return []
+    return [v for v in values if isinstance(v, str) and v]
+
+
+@dataclass(frozen=True)
+class Section:
+    key: str  # top, news, near, jobs, notices-near, notices
+    title: str
+    cards: list[Card]
+
+
+@dataclass(frozen=True)
+class RenderedEmail:
+    """One audience's email with link placeholders still in it."""
+
+    subject: str
+    preheader: str
+    html: str
+    text: str
+
+    def personalise(self, unsubscribe_url: str, preferences_url: str) -> tuple[str, str]:
+        """(html, text) for one subscriber: the placeholders replaced by their links."""
+        out = []
+        for body in (self.html, self.text):
+            body = body.replace(UNSUBSCRIBE_PLACEHOLDER, unsubscribe_url)
+            out.append(body.replace(PREFERENCES_PLACEHOLDER, preferences_url))
+        return out[0], out[1]
+
+
+def templates_dir(settings: Settings) -> Path:
+    """`KIL_TEMPLATES_DIR`, or the bundled `templates/` package."""
+    if settings.templates_dir:
+        return Path(settings.templates_dir)
+    import templates
+
+    return Path(templates.__file__).resolve().parent
+
+
+def make_environment(settings: Settings) -> jinja2.Environment:
+    """The email Jinja2 environment: autoescape for .html, strict undefined, helpers."""
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(templates_dir(settings) / "email"),
+        autoescape=jinja2.select_autoescape(enabled_extensions=("html",), default=False),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["day"] = _day
+    env.filters["wrap"] = _wrap
+    return env
+
+
+def _day(value: datetime | None) -> str:
+    return f"{value.day} {value:%b %Y}" if value else ""
+
+
+def _wrap(text: str, width: int = 76, indent: str = "") -> str:
+    import textwrap
+
+    return (
+        "\n".join(textwrap.wrap(text, width, initial_indent=indent, subsequent_indent=indent))
+        or indent.rstrip()
+    )
+
+
+def sections_for(content: IssueContent, audience: Audience) -> list[Section]:
+    """The sections this audience sees, in order."""
+    out: list[Section] = []
+    if content.top:
+        out.append(Section("top", "Top stories", content.top))
+    for label, cards in content.news:
+        shown = [c for c in cards if not audience.topics or audience.topics & set(c.topics)]
+        if shown:
+            out.append(Section("news", label, shown))
+    for key, title, cards in (
+        ("jobs", "interim jobs", content.jobs),
+        ("notices", "procurement notices", content.notices),
+    ):
+        if not cards:
+            continue
+        if audience.regions:
+            near = [c for c in cards if audience.regions & set(c.regions)]
+            rest = [c for c in cards if not audience.regions & set(c.regions)]
+            if near:
+                out.append(Section(f"{key}-near", f"Near you: {title}", near))
+            if rest:
+                out.append(Section(key, f"More {title}", rest))
+        else:
+            out.append(Section(key, title[:1].upper() + title[1:], cards))
+    return out
+
+
+class Renderer:
+    """Renders one issue for any number of audiences, caching each audience's result."""
+
+    def __init__(self, settings: Settings, content: IssueContent) -> None:
+        self.settings = settings
+        self.content = content
+        self.env = make_environment(settings)
+        self.inliner = css_inline.CSSInliner(keep_style_tags=False, keep_at_rules=True)
+        self._cache: dict[Audience, RenderedEmail] = {}
+        self._lock = threading.Lock()
+
+    @property
+    def renders(self) -> int:
+        return len(self._cache)
+
+    def web_url(self) -> str:
+        return f"{self.settings.base_url.rstrip('/')}/issues/{self.content.issue_id}"
+
+    def render(self, audience: Audience) -> RenderedEmail:
+        cached = self._cache.get(audience)
+        if cached is not None:
+            return cached
+        with self._lock:
+            if audience not in self._cache:
+                self._cache[audience] = self._render(audience)
+                logger.debug("rendered issue=%s audience=%s", self.content.issue_id, audience)
+            return self._cache[audience]
+
+    def preheader(self) -> str:
+        from newsletter.content import plain_text
+
+        source = plain_text(self.content.intro) or " · ".join(c.title for c in self.content.cards())
+        return plain_text(source, PREHEADER_CHARS)
+
+    def _render(self, audience: Audience) -> RenderedEmail:
+        sections = sections_for(self.content, audience)
+        context = {
+            "issue": self.content,
+            "subject": self.content.subject,
+            "intro_paragraphs": [p.strip() for p in self.content.intro.split("\n\n") if p.strip()],
+            "preheader": self.preheader(),
+            "sections": sections,
+            "audience": audience,
+            "regions": sorted(audience.regions),
+            "web_url": self.web_url(),
+            "unsubscribe_url": UNSUBSCRIBE_PLACEHOLDER,
+            "preferences_url": PREFERENCES_PLACEHOLDER,
+            "brand": "Keep it Local feed",
+        }
+        raw_html = self.env.get_template("issue.html").render(context)
+        text = self.env.get_template("issue.txt").render(context)
+        html = self.inliner.inline(raw_html)
+        return RenderedEmail(self.content.subject, context["preheader"], html, text)

@@ -1,0 +1,55 @@
+"""Section names and the ranking shared by the build and the editor commands.
+
+A placement's `section` is `top`, `news:<topic>`, `jobs`, `notices` or `dropped` (an item
+the editor took out: kept so a rebuild does not bring it back). `position` is the index
+within the section.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from kil_feed.models import Item, ItemKind
+from kil_feed.timeutil import as_utc
+
+TOP = "top"
+JOBS = "jobs"
+NOTICES = "notices"
+DROPPED = "dropped"
+NEWS_PREFIX = "news:"
+GENERAL_TOPIC = "general"
+
+
+def news_section(item: Item) -> str:
+    """The topic section of a news item: its first topic, or `general`."""
+    topic = next((t for t in item.topics or [] if t), GENERAL_TOPIC)
+    return f"{NEWS_PREFIX}{topic}"[:40]
+
+
+def home_section(item: Item) -> str:
+    """Where an item goes when it is not a top story."""
+    if item.kind == ItemKind.job.value:
+        return JOBS
+    if item.kind == ItemKind.notice.value:
+        return NOTICES
+    return news_section(item)
+
+
+def item_date(item: Item) -> datetime:
+    return as_utc(item.published_at or item.collected_at)  # type: ignore[return-value]
+
+
+def rank_key(item: Item) -> tuple[bool, float, float, int]:
+    """Featured first, then higher score, then newer, then id (stable)."""
+    return (
+        not item.featured,
+        -float(item.score or 0.0),
+        -item_date(item).timestamp(),
+        item.id or 0,
+    )
+
+
+def topic_label(section: str) -> str:
+    """`news:social-value` -> `Social value`."""
+    topic = section.removeprefix(NEWS_PREFIX).replace("-", " ").replace("_", " ").strip()
+    return topic[:1].upper() + topic[1:] if topic else "General"
