@@ -45,7 +45,7 @@ def demo(
     """Run the whole pipeline on a bundled demo site: crawl, curate, send, serve."""
     from kil_feed.db import make_engine
     from kil_feed.demo.server import DemoSite
-    from kil_feed.demo.workspace import environment, port_is_free
+    from kil_feed.demo.workspace import environment, port_is_free, site_clock
     from kil_feed.errors import ConflictError
 
     ws = Workspace(folder)
@@ -64,12 +64,13 @@ def demo(
         f"{'first run' if first_run else 'running again (same data, updated)'} in "
         f"[bold]{escape(str(folder))}[/bold]"
     )
-    saved_port = ws.load_state().get("site_port")
+    saved = ws.load_state()
+    saved_port = saved.get("site_port")
     site_port = saved_port if isinstance(saved_port, int) and port_is_free(saved_port) else 0
-    site = DemoSite(port=site_port).start()
+    site = DemoSite(port=site_port, now=site_clock(saved.get("site_now"))).start()
     engine = None
     try:
-        ws.update_state(site_port=site.port)
+        ws.update_state(site_port=site.port, site_now=site.now.isoformat())
         ws.write_config(base_url)
         with environment(ws.env(base_url)):
             settings = ws.settings()
@@ -101,8 +102,8 @@ def _run_pipeline(ws: Workspace, settings: Any, engine: Any, site: Any, *, moved
     sources = seed.import_sources(engine, settings, site.base_url)
     names = sources.created + sources.updated
     _note(
-        f"{len(names)} demo sources ({len(sources.created)} new, {len(sources.updated)} updated): "
-        + ", ".join(names)
+        f"{len(names)} demo sources ({len(sources.created)} new, "
+        f"{len(sources.updated)} refreshed): " + ", ".join(names)
     )
     subs = seed.add_subscribers(engine)
     _note(
@@ -143,27 +144,28 @@ def _run_pipeline(ws: Workspace, settings: Any, engine: Any, site: Any, *, moved
         _note("nothing to send (each subscriber gets an issue once)")
     else:
         report = steps.send(engine, settings, issue.id)
-        _note(f"sent to the file outbox: {escape(_describe(report))}")
+        _note(f"into the file outbox: {escape(_describe(report))}")
     messages = steps.outbox_messages(ws.outbox)
-    table = Table(title=f"outbox: {ws.outbox}", show_lines=False)
-    for column in ("to", "subject", "file"):
-        table.add_column(column)
+    subjects = sorted({m.subject for m in messages})
+    _note(f"{len(messages)} emails in {escape(str(ws.outbox / 'new'))}:")
     for msg in messages:
-        table.add_row(escape(msg.to), escape(msg.subject), msg.path.name)
-    console.print(table)
+        extra = f"  [dim]{escape(msg.subject)}[/dim]" if len(subjects) > 1 else ""
+        _note(f"  {escape(msg.to)}{extra}")
+    if len(subjects) == 1:
+        _note(f"subject: {escape(subjects[0])}")
 
 
 def _print_crawl(summaries: list[Any]) -> None:
-    columns = ("new", "updated", "duplicate", "dropped")
+    columns = ("http_status", "new", "updated", "duplicate", "dropped")
     table = Table(show_lines=False)
     table.add_column("source", no_wrap=True)
     for column in columns:
-        table.add_column(column, justify="right")
+        table.add_column("http" if column == "http_status" else column, justify="right")
     for summary in summaries:
         data = _as_dict(summary)
         table.add_row(
             escape(str(data.get("source") or data.get("name") or "")),
-            *(str(data.get(c, "")) for c in columns),
+            *("" if data.get(c) is None else str(data[c]) for c in columns),
         )
     console.print(table)
     for summary in summaries:
@@ -172,6 +174,8 @@ def _print_crawl(summaries: list[Any]) -> None:
         if problem:
             name = data.get("source") or data.get("name")
             _note(f"[yellow]{escape(str(name))}[/yellow]: {escape(_short(str(problem), 160))}")
+    if any(_as_dict(s).get("http_status") == 304 for s in summaries):
+        _note("304: not modified since the last crawl (conditional GET), nothing to store")
 
 
 def _short(text: str, width: int = 40) -> str:
@@ -192,6 +196,9 @@ def _as_dict(value: Any) -> dict[str, Any]:
 
 
 def _describe(report: Any) -> str:
+    message = getattr(report, "message", None)
+    if message:
+        return str(message)
     data = _as_dict(report)
     parts = [f"{k} {v}" for k, v in data.items() if isinstance(v, int) and not isinstance(v, bool)]
     return ", ".join(parts) or str(report)

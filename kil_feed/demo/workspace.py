@@ -17,16 +17,19 @@ import tomllib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from kil_feed.config import RulesSettings, Settings, load_settings
 from kil_feed.errors import ConflictError
+from kil_feed.timeutil import as_utc, utcnow
 
 logger = logging.getLogger(__name__)
 
 STATE_FILE = "demo.json"
+SITE_CLOCK_MAX_AGE = timedelta(hours=12)
 CONFIG_TEMPLATE = """\
 # Written by `kil demo` (rewritten on every run). Try the other commands on the demo data:
 #   kil --config {config} items list
@@ -192,6 +195,24 @@ def environment(values: dict[str, str]) -> Iterator[None]:
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
+
+
+def site_clock(saved: object, *, max_age: timedelta = SITE_CLOCK_MAX_AGE) -> datetime:
+    """The moment the demo site's dates are relative to: the saved one while it is recent.
+
+    Reusing it makes a second run on the same day serve byte-identical documents, so the
+    crawler's conditional GET gets 304s; after `max_age` the dates move on so the news
+    stays this week's news.
+    """
+    now = utcnow()
+    if isinstance(saved, str):
+        try:
+            when = as_utc(datetime.fromisoformat(saved))
+        except ValueError:
+            return now
+        if when is not None and timedelta(0) <= now - when <= max_age:
+            return when
+    return now
 
 
 def port_is_free(port: int, host: str = "127.0.0.1") -> bool:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
-from kil_feed.demo.workspace import Workspace, environment
+from kil_feed.demo.workspace import Workspace, environment, site_clock
 from kil_feed.errors import ConflictError
+from kil_feed.timeutil import utcnow
 
 
 def test_reset_removes_only_a_demo_folder(tmp_path: Path) -> None:
@@ -48,3 +50,14 @@ def test_environment_pins_the_demo_and_restores(
     assert os.environ["KIL_DATABASE_URL"] == "postgresql+psycopg://prod/kil"
     assert os.environ["KIL_NEWSLETTER__MAX_JOBS"] == "3"
     assert "KIL_DEMO" not in os.environ
+
+
+def test_site_clock_is_reused_while_recent() -> None:
+    recent = (utcnow() - timedelta(hours=2)).replace(microsecond=0)
+    assert site_clock(recent.isoformat()) == recent
+    stale = utcnow() - timedelta(days=2)
+    assert utcnow() - site_clock(stale.isoformat()) < timedelta(minutes=1)
+    future = utcnow() + timedelta(days=1)  # a clock change: never dates in the future
+    assert site_clock(future.isoformat()) <= utcnow()
+    for junk in (None, "yesterday", 42):
+        assert utcnow() - site_clock(junk) < timedelta(minutes=1)
