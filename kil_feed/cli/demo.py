@@ -9,9 +9,11 @@ the web archive until Ctrl-C. Running it again updates the same data and never r
 from __future__ import annotations
 
 import logging
+import sys
 from pathlib import Path
 from typing import Any
 
+import click
 import typer
 from rich.markup import escape
 from rich.table import Table
@@ -22,6 +24,15 @@ from kil_feed.demo.workspace import Workspace
 logger = logging.getLogger(__name__)
 
 STEPS = 7
+NEXT_COMMANDS = (
+    "items list --status pending",
+    "review",
+    "issue list",
+    "issue preview {issue} --subscriber sam.okafor@example.org --format text",
+    "subscribers list",
+    "status",
+    "serve",
+)
 
 
 def _step(number: int, text: str) -> None:
@@ -29,7 +40,7 @@ def _step(number: int, text: str) -> None:
 
 
 def _note(text: str) -> None:
-    console.print(f"    {text}")
+    console.print(f"    {text}", soft_wrap=True)
 
 
 def demo(
@@ -75,8 +86,10 @@ def demo(
         with environment(ws.env(base_url)):
             settings = ws.settings()
             engine = make_engine(settings)
-            _run_pipeline(ws, settings, engine, site, moved=bool(saved_port) and not site_port)
-            _where_to_look(ws, base_url, site.base_url, serving=not no_serve)
+            issue_id = _run_pipeline(
+                ws, settings, engine, site, moved=bool(saved_port) and not site_port
+            )
+            _where_to_look(ws, base_url, site.base_url, serving=not no_serve, issue_id=issue_id)
             if not no_serve:
                 _serve(settings, port)
     finally:
@@ -85,7 +98,10 @@ def demo(
             engine.dispose()
 
 
-def _run_pipeline(ws: Workspace, settings: Any, engine: Any, site: Any, *, moved: bool) -> None:
+def _run_pipeline(
+    ws: Workspace, settings: Any, engine: Any, site: Any, *, moved: bool
+) -> int | None:
+    """Every step up to the send; returns this week's issue id (None: nothing to send)."""
     from kil_feed.demo import seed, steps
     from kil_feed.migrate import current_revision, upgrade
 
@@ -129,7 +145,7 @@ def _run_pipeline(ws: Workspace, settings: Any, engine: Any, site: Any, *, moved
     outcome = steps.build_and_approve(engine, settings)
     if outcome.issue is None:
         _note(f"[yellow]nothing approved for {outcome.week}: no issue this week[/yellow]")
-        return
+        return None
     issue = outcome.issue
     if outcome.already_sent:
         _note(
@@ -153,6 +169,7 @@ def _run_pipeline(ws: Workspace, settings: Any, engine: Any, site: Any, *, moved
         _note(f"  {escape(msg.to)}{extra}")
     if len(subjects) == 1:
         _note(f"subject: {escape(subjects[0])}")
+    return issue.id
 
 
 def _print_crawl(summaries: list[Any]) -> None:
@@ -204,26 +221,49 @@ def _describe(report: Any) -> str:
     return ", ".join(parts) or str(report)
 
 
-def _where_to_look(ws: Workspace, base_url: str, site_url: str, *, serving: bool) -> None:
+def _kil() -> str:
+    """How the user ran `kil` (e.g. `.venv/bin/kil` before activating the venv)."""
+    argv0 = sys.argv[0] if sys.argv else ""
+    return argv0 if Path(argv0).name == "kil" else "kil"
+
+
+def _where_to_look(
+    ws: Workspace, base_url: str, site_url: str, *, serving: bool, issue_id: int | None
+) -> None:
     config = ws.config_file
     console.print("\n[bold green]Done.[/bold green] Where to look:")
     if serving:
         _note(f"web archive:  [link]{base_url}/[/link]  (issues at {base_url}/issues)")
     else:
-        _note(f"web archive:  run [bold]kil --config {config} serve[/bold]")
+        _note(f"web archive:  {kil} --config {config} serve")
     _note(f"emails:       {ws.outbox / 'new'}  (one .eml per subscriber)")
     _note(f"demo site:    {site_url}/  (only while `kil demo` runs)")
     _note(f"config:       {config}")
     console.print("\nNext, try:")
-    for command in (
-        "items list",
-        "review",
-        "issue list",
-        "subscribers list",
-        "status",
-    ):
-        _note(f"kil --config {config} {command}")
-    _note(f"kil demo --dir {ws.root} --reset   (start over)")
+    for command in NEXT_COMMANDS:
+        if "{issue}" in command:
+            if issue_id is None:
+                continue
+            command = command.format(issue=issue_id)
+        if _has_command(command):
+            _note(f"{kil} --config {config} {command}")
+    _note(f"{kil} demo --dir {ws.root} --reset   (start over)")
+
+
+def _has_command(command: str) -> bool:
+    """Whether this build of `kil` has the command (areas land independently)."""
+    ctx = click.get_current_context(silent=True)
+    if ctx is None:
+        return False
+    root = ctx.find_root()
+    group: click.Command | None = root.command
+    for name in command.split():
+        if not isinstance(group, click.Group):
+            return True  # a leaf command: the rest are its arguments
+        group = group.get_command(root, name)
+        if group is None:
+            return False
+    return True
 
 
 def _serve(settings: Any, port: int) -> None:
