@@ -231,6 +231,7 @@ def _where_to_look(
     ws: Workspace, base_url: str, site_url: str, *, serving: bool, issue_id: int | None
 ) -> None:
     config = ws.config_file
+    kil = _kil()
     console.print("\n[bold green]Done.[/bold green] Where to look:")
     if serving:
         _note(f"web archive:  [link]{base_url}/[/link]  (issues at {base_url}/issues)")
