@@ -47,7 +47,9 @@ def demo(
     folder: Path = typer.Option(
         Path(".kil-demo"), "--dir", help="Demo folder (database, outbox, kil.toml)."
     ),
-    port: int = typer.Option(8000, "--port", help="Port of the web archive on 127.0.0.1."),
+    port: int = typer.Option(
+        8000, "--port", min=1, max=65535, help="Port of the web archive on 127.0.0.1."
+    ),
     no_serve: bool = typer.Option(
         False, "--no-serve", help="Stop after sending; do not serve the web archive."
     ),
@@ -144,7 +146,10 @@ def _run_pipeline(
     _step(6, "This week's issue")
     outcome = steps.build_and_approve(engine, settings)
     if outcome.issue is None:
-        _note(f"[yellow]nothing approved for {outcome.week}: no issue this week[/yellow]")
+        _note(
+            f"[yellow]nothing new to send for {outcome.week}: the demo's items went out in an "
+            "earlier issue (run with --reset to start over)[/yellow]"
+        )
         return None
     issue = outcome.issue
     if outcome.already_sent:
