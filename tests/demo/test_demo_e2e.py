@@ -140,7 +140,12 @@ def test_kil_demo_end_to_end_and_again(tmp_path: Path, served_archive) -> None: 
     assert MANCHESTER_JOB in near_you(north_west)  # personalised by region
     assert MANCHESTER_JOB not in near_you(london)
     assert "Interim Category Manager" in near_you(london)  # a London role
-    assert "Sponsored" not in north_west  # blocked by the demo rules
+    national = text_part(by_recipient["jo.bennett@example.org"])
+    assert "Sponsored" not in national  # blocked by the demo rules
+    assert "Interim Head of Commissioning - Public Health" not in national  # closed
+    assert "district councils compare" not in national  # older than the news window
+    assert "Briefing:" not in national  # pending: the briefings feed waits for an editor
+    assert MANCHESTER_JOB in national and "Glasgow" in national
 
     # a served archive that lists the issue
     base = served_archive(folder)
