@@ -21,24 +21,33 @@ logger = logging.getLogger(__name__)
 UK = ZoneInfo("Europe/London")
 MIN_YEAR, MAX_YEAR = 1990, 2100
 
-_SETTINGS = {
+_SETTINGS: dict[str, Any] = {
     "DATE_ORDER": "DMY",
     "PREFER_DAY_OF_MONTH": "last",
     "PREFER_DATES_FROM": "future",
-    "TIMEZONE": "Europe/London",
-    "RETURN_AS_TIMEZONE_AWARE": True,
-    "TO_TIMEZONE": "UTC",
     "REQUIRE_PARTS": ["day", "month"],
-    "STRICT_PARSING": False,
+    "RETURN_AS_TIMEZONE_AWARE": False,
 }
+# Only a phrase that names its zone is parsed zone-aware by dateparser; anything else is UK
+# local time, applied with zoneinfo (pytz's tables used by dateparser stop at 2037).
+_ZONED_SETTINGS: dict[str, Any] = {
+    **_SETTINGS,
+    "RETURN_AS_TIMEZONE_AWARE": True,
+    "TIMEZONE": "Europe/London",
+    "TO_TIMEZONE": "UTC",
+}
+_ZONE_IN_TEXT = re.compile(r"\b(?:GMT|UTC|BST|CET|Z)\b|[+-]\d{2}:?\d{2}\b")
 _LABEL = re.compile(
     r"\b(?:closing\s+date(?:\s+for\s+applications)?(?:\s+is)?|closes(?:\s+on)?|apply\s+(?:before|by)|"
     r"deadline(?:\s+for\s+applications)?(?:\s+is)?|expiry\s+date|expires(?:\s+on)?|valid\s+through|"
     r"applications?\s+(?:close|by|must\s+be\s+received\s+by))\s*[:\-–]?\s*",
     re.IGNORECASE,
 )
+# "09.03.2021" is a date, so a dotted time needs am/pm; "midnight" on a closing date means the
+# end of that day, which is also what a date without a time gets.
 _TIME_OF_DAY = re.compile(
-    r"\b\d{1,2}(?:[:.]\d{2})\s*(?:am|pm)?\b|\b\d{1,2}\s*(?:am|pm)\b|noon|midday|midnight", re.I
+    r"\b\d{1,2}:\d{2}\b|\b\d{1,2}\.\d{2}\s*(?:am|pm)\b|\b\d{1,2}\s*(?:am|pm)\b|\bnoon\b|\bmidday\b",
+    re.IGNORECASE,
 )
 _WEEKDAY = re.compile(
     r"\b(?:mon|tues?|wed(?:nes)?|thu(?:rs?)?|fri|sat(?:ur)?|sun)(?:day)?\b,?", re.IGNORECASE
@@ -84,14 +93,18 @@ def _from_phrase(phrase: str) -> datetime | None:
     cleaned = _WEEKDAY.sub(" ", phrase)
     cleaned = _ORDINAL.sub(r"\1", cleaned)
     cleaned = re.sub(r"\b(\d{1,2})\.(\d{2})\s*(am|pm)\b", r"\1:\2\3", cleaned, flags=re.I)
-    cleaned = re.sub(r"\b(?:on|the|of|at|by)\b", " ", cleaned, flags=re.I)
+    cleaned = re.sub(r"\b(?:on|the|of|at|by|midnight)\b", " ", cleaned, flags=re.I)
     cleaned = " ".join(cleaned.split()).strip(" ,.:")
     if not cleaned or not re.search(r"\d", cleaned):
         return None
-    parsed = dateparser.parse(cleaned, languages=["en"], settings=_SETTINGS)
+    zoned = bool(_ZONE_IN_TEXT.search(cleaned))
+    settings = _ZONED_SETTINGS if zoned else _SETTINGS
+    parsed = dateparser.parse(cleaned, languages=["en"], settings=settings)
     if parsed is None:
         logger.debug("no closing date in %r", phrase)
         return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UK)
     if not _TIME_OF_DAY.search(cleaned):
         local = parsed.astimezone(UK)
         parsed = datetime.combine(local.date(), time(23, 59, 59), UK)

@@ -43,11 +43,16 @@ class Gazetteer:
     unless: dict[str, tuple[str, ...]]
     postcode_areas: dict[str, str]
     subdivisions: dict[str, str]
-    folded: dict[str, str]
+    folded: dict[str, str]  # casefolded spelling -> spelling in `names`
+
+    def canonical(self, spelled: str) -> str | None:
+        """The gazetteer spelling of a name matched in any case ("ARLESEY" -> "Arlesey")."""
+        return spelled if spelled in self.names else self.folded.get(spelled.casefold())
 
     def region_for_name(self, name: str) -> str | None:
         """Region for a matched spelling, tolerating case differences (address fields)."""
-        return self.names.get(name) or self.folded.get(name.casefold())
+        canonical = self.canonical(name)
+        return self.names[canonical] if canonical else None
 
 
 def _load_toml(name: str) -> dict:
@@ -115,6 +120,5 @@ def gazetteer() -> Gazetteer:
         unless={k: tuple(v) for k, v in places["unless"].items()},
         postcode_areas=areas,
         subdivisions=dict(mapping),
-        folded={name.casefold(): region for name, region in names.items()},
+        folded={name.casefold(): name for name in names},
     )
-

@@ -30,9 +30,10 @@ class Pay:
     currency: str = "GBP"
 
 
-_CURRENCY = {"£": "GBP", "GBP": "GBP", "€": "EUR", "EUR": "EUR", "$": "USD", "USD": "USD"}
+_CURRENCY = {"£": "GBP", "gbp": "GBP", "€": "EUR", "eur": "EUR", "$": "USD", "usd": "USD"}
+# Everything below runs on the lower-cased text: case-insensitive regexes are much slower.
 _NUM = r"\d{1,3}(?:,\d{3})+(?:\.\d{1,2})?|\d+(?:\.\d{1,2})?"
-_MULT = r"(?:\s?(?:k|K|m|M|bn|million|thousand)(?![A-Za-z]))"
+_MULT = r"(?:\s?(?:k|m|bn|million|thousand)(?![a-z]))"
 _PERIOD_WORDS = {
     "hour": r"per\s+hour|an\s+hour|/\s*(?:hour|hr|h)\b|p\.?/?h\b\.?|ph\b|hourly|per\s+hr\b",
     "day": r"per\s+day|a\s+day|/\s*(?:day|d)\b|p\.?/?d\b\.?|pd\b|daily|per\s+diem",
@@ -46,28 +47,28 @@ _FILLER = (
     r"(?:\s*\([^()\d£]{0,30}\)|\s*(?:gross|basic|pro[\s-]rata|fte|wte|doe|inc\.?|"
     r"depending\s+on\s+experience|\+\s*benefits)\b)*"
 )
+_CUR = r"£|gbp|€|eur|\$|usd"
+# The lookahead lets the engine skip straight to a currency sign or a digit.
 _AMOUNTS = re.compile(
-    rf"(?P<qual>\b(?:up\s+to|upto|from|circa|c\.|approx\.?|around|max(?:imum)?|min(?:imum)?)\s*)?"
-    rf"(?P<cur1>£|GBP|€|EUR|\$|USD)?\s?(?P<a1>{_NUM})(?P<k1>{_MULT})?"
-    rf"(?:\s*(?:-|–|—|to)\s*(?P<cur2>£|GBP|€|EUR|\$|USD)?\s?(?P<a2>{_NUM})(?P<k2>{_MULT})?)?"
-    rf"(?P<tail>{_FILLER}\s*(?:{_PERIOD}))?",
-    re.IGNORECASE,
+    rf"(?=[£€$\dgeu])(?:(?P<cur1>{_CUR})\s?)?(?<![\d.,])(?P<a1>{_NUM})(?P<k1>{_MULT})?"
+    rf"(?:\s*(?:-|–|—|to)\s*(?P<cur2>{_CUR})?\s?(?P<a2>{_NUM})(?P<k2>{_MULT})?)?"
+    rf"(?P<tail>{_FILLER}\s*(?:{_PERIOD}))?"
+)
+_QUALIFIER = re.compile(
+    r"\b(up\s+to|upto|from|circa|c\.|approx\.?|around|max(?:imum)?|min(?:imum)?)\s*$"
 )
 _PREFIX_HINT = re.compile(
     r"(?P<day>day\s+rate|daily\s+rate)|(?P<hour>hourly\s+rate|hourly\s+pay)|(?P<year>per\s+annum)"
-    r"[^£\d]{0,15}$",
-    re.IGNORECASE,
+    r"[^£\d]{0,15}$"
 )
 _NOT_PAY_AFTER = re.compile(
     r"\s*(?:\w+\s+){0,2}?(?:contract|budget|funding|fund|investment|bonus|grant|programme|project|"
     r"deal|turnover|relocation|allowance|golden\s+hello|sign[\s-]on|contribution|prize|fine|"
-    r"savings?|spend|worth)\b",
-    re.IGNORECASE,
+    r"savings?|spend|worth)\b"
 )
 _NOT_PAY_BEFORE = re.compile(
     r"(?:budget|worth|valued\s+at|value\s+of|funding|investment|bid|bonus|grant|turnover|raised?|"
-    r"savings?|fine|spend|cost|costs|award(?:ed)?|relocation|package\s+of)\b[^£\d]{0,25}$",
-    re.IGNORECASE,
+    r"savings?|fine|spend|cost|costs|award(?:ed)?|relocation|package\s+of)\b[^£\d;.!?\n]{0,25}$"
 )
 # Plausible bounds per period: anything outside is a typo, a budget or not pay at all.
 _BOUNDS = {
@@ -78,26 +79,46 @@ _BOUNDS = {
     "year": (5000.0, 1_000_000.0),
 }
 _UNIT_TEXT = {
-    "hour": "hour", "hourly": "hour", "day": "day", "daily": "day", "week": "week",
-    "weekly": "week", "month": "month", "monthly": "month", "year": "year", "annual": "year",
-    "annum": "year", "per annum": "year", "yearly": "year",
+    "hour": "hour",
+    "hourly": "hour",
+    "day": "day",
+    "daily": "day",
+    "week": "week",
+    "weekly": "week",
+    "month": "month",
+    "monthly": "month",
+    "year": "year",
+    "annual": "year",
+    "annum": "year",
+    "per annum": "year",
+    "yearly": "year",
 }
 
 
-def parse_pay(value: Any, *, default_period: str | None = None) -> Pay | None:
-    """Pay from a schema.org MonetaryAmount/QuantitativeValue, a number or a text."""
+def parse_pay(
+    value: Any, *, default_period: str | None = None, currency: str | None = None
+) -> Pay | None:
+    """Pay from a schema.org MonetaryAmount/QuantitativeValue, a number or a text.
+
+    `currency` is the posting's `salaryCurrency` when `baseSalary` is a bare number or text;
+    a currency inside the value itself wins.
+    """
+    cur = (currency or "GBP").upper()
     if value is None or isinstance(value, bool):
         return None
     if isinstance(value, Pay):
         return value
     if isinstance(value, int | float):
-        return _make(float(value), float(value), default_period, "GBP", inferred=True)
+        return _make(float(value), float(value), default_period, cur, inferred=True)
     if isinstance(value, str):
-        return parse_pay_text(value, default_period=default_period)
+        if (number := _float(value)) is not None:
+            return _make(number, number, default_period, cur, inferred=default_period is None)
+        return parse_pay_text(value, default_period=default_period, currency=cur)
     if isinstance(value, list | tuple):
-        return next((p for v in value if (p := parse_pay(v, default_period=default_period))), None)
+        parsed = (parse_pay(v, default_period=default_period, currency=cur) for v in value)
+        return next((p for p in parsed if p is not None), None)
     if isinstance(value, Mapping):
-        return _from_mapping(value, "GBP", default_period)
+        return _from_mapping(value, cur, default_period)
     return None
 
 
@@ -107,9 +128,10 @@ def parse_pay_text(
     """The pay quoted in a text; explicit periods beat amounts whose period is guessed."""
     if not text or not isinstance(text, str):
         return None
+    low = text.lower()
     guessed: Pay | None = None
-    for match in _AMOUNTS.finditer(text):
-        pay, explicit = _from_match(text, match, default_period, currency)
+    for match in _AMOUNTS.finditer(low):
+        pay, explicit = _from_match(low, match, default_period, currency)
         if pay is None:
             continue
         if explicit:
@@ -129,7 +151,7 @@ def _from_match(
         period = next((p for p in ("day", "hour", "year") if hint and hint.group(p)), None)
         explicit = period is not None
     for k in ("k1", "k2"):
-        if m.group(k) and m.group(k).strip().lower() not in ("k", "thousand"):
+        if m.group(k) and m.group(k).strip() not in ("k", "thousand"):
             return None, False  # millions and billions are budgets, not pay
     a1 = _number(m.group("a1"), m.group("k1"))
     a2 = _number(m.group("a2"), m.group("k2")) if m.group("a2") else None
@@ -141,7 +163,8 @@ def _from_match(
         return None, False
     if _NOT_PAY_BEFORE.search(text, max(0, m.start() - 40), m.start()):
         return None, False
-    qual = (m.group("qual") or "").strip().lower()
+    qualifier = _QUALIFIER.search(text, max(0, m.start() - 16), m.start())
+    qual = " ".join(qualifier.group(1).split()) if qualifier else ""
     low, high = (a1, a2) if a2 is not None else (a1, a1)
     if a2 is None and qual in ("up to", "upto", "max", "maximum"):
         low = None
@@ -151,7 +174,7 @@ def _from_match(
         low,
         high,
         period or default_period,
-        _CURRENCY.get((cur or "").upper(), currency),
+        _CURRENCY.get(cur or "", currency),
         inferred=period is None and default_period is None,
     )
     return pay, explicit

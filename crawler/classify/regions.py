@@ -15,7 +15,7 @@ from typing import Any
 
 import pycountry
 
-from crawler.classify.gazetteer import Gazetteer, gazetteer
+from crawler.classify.gazetteer import gazetteer
 from crawler.classify.triere import trie_pattern
 
 # Words after a place name that make it a street or something else ("London Road, Leicester",
@@ -27,9 +27,11 @@ _NOT_A_PLACE_AFTER = (
 # A name after these is another country's ("New York", "New South Wales", "Prince of Wales").
 _NOT_A_PLACE_BEFORE = r"(?<!New )(?<!NEW )(?<!New South )(?<!Prince of )(?<!Princess of )(?<!Nova )"
 _LOCATIVE = frozenset(
-    "in at near around across of from to outside within covering serving based throughout "
-    "into towards toward".split()
-)
+    {
+        "in", "at", "near", "around", "across", "of", "from", "to", "outside", "within",
+        "covering", "serving", "based", "throughout", "into", "towards", "toward",
+    }
+)  # fmt: skip
 _CIVIC_AFTER = re.compile(
     r"\s+(?:Borough|City|Council|Town|area|Hospital|University|College|station|district|"
     r"region|office|offices|-based|based)\b|,\s+[A-Z]{1,2}[0-9]",
@@ -41,13 +43,19 @@ _FULL_POSTCODE = re.compile(
 _OUTWARD_ONLY = re.compile(r"^\s*([A-Z]{1,2})[0-9][A-Z0-9]?\s*$")
 # In free text an outward code alone ("Wallsend, NE28") is only trusted after a comma and
 # with a two-letter area: "M1", "A1", "B7" are roads and the like far more often.
-_OUTWARD_IN_TEXT = re.compile(r",\s*([A-Z]{2})[0-9]{1,2}[A-Z]?(?=\s*(?:$|[,;)\n]|\.\s))")
+_OUTWARD_IN_TEXT = re.compile(r",\s*([A-Z]{2})[0-9]{1,2}[A-Z]?(?=\s*(?:$|[,;)\n]|\.(?:\s|$)))")
 _UK_COUNTRIES = frozenset(
-    "gb gbr uk u.k. united kingdom great britain britain england scotland wales cymru "
-    "northern ireland".split(" ")
-) | {"united kingdom", "great britain", "northern ireland", "u.k."}
-_NATION_REGION = {"scotland": "Scotland", "wales": "Wales", "cymru": "Wales",
-                  "northern ireland": "Northern Ireland"}
+    {
+        "gb", "gbr", "uk", "u.k.", "united kingdom", "great britain", "britain", "england",
+        "scotland", "wales", "cymru", "northern ireland",
+    }
+)  # fmt: skip
+_NATION_REGION = {
+    "scotland": "Scotland",
+    "wales": "Wales",
+    "cymru": "Wales",
+    "northern ireland": "Northern Ireland",
+}
 
 
 @cache
@@ -71,7 +79,9 @@ def _patterns() -> tuple[re.Pattern[str], re.Pattern[str], dict[str, str]]:
     return text, address, canonical
 
 
-def regions_for(text: str = "", address: Any = None) -> list[str]:
+def regions_for(
+    text: str = "", address: Mapping[str, Any] | str | list[Any] | None = None
+) -> list[str]:
     """ITL1 region names for an item, in order of evidence, without duplicates.
 
     `address` may be a schema.org PostalAddress dict, a Place (with `address`), a list of
@@ -135,27 +145,20 @@ def _names_in(text: str, *, address_mode: bool) -> list[str]:
     found: list[str] = []
     for match in (address_re if address_mode else text_re).finditer(text):
         spelled = match.group("name")
-        name = canonical.get(spelled) if not address_mode else spelled
-        region = gaz.region_for_name(name or spelled)
-        if region is None:
+        key = gaz.canonical(canonical.get(spelled, spelled))
+        if key is None:
             continue
-        key = name if name in gaz.names else _canonical_fold(gaz, spelled)
         if key in gaz.unless and any(marker in text for marker in gaz.unless[key]):
             continue
         if not address_mode and key in gaz.ambiguous and not _in_place_context(text, match):
             continue
-        found.append(region)
+        found.append(gaz.names[key])
     return found
-
-
-def _canonical_fold(gaz: Gazetteer, spelled: str) -> str:
-    folded = spelled.casefold()
-    return next((n for n in gaz.names if n.casefold() == folded), spelled)
 
 
 def _in_place_context(text: str, match: re.Match[str]) -> bool:
     """True when an ambiguous name is used as a place: "in Bath", "Reading Borough Council"."""
-    before = _PREV_WORD.search(text, 0, match.start())
+    before = _PREV_WORD.search(text, max(0, match.start() - 30), match.start())
     if before and before.group(1).lower() in _LOCATIVE:
         return True
     return bool(_CIVIC_AFTER.match(text, match.end()))

@@ -14,66 +14,78 @@ from collections.abc import Iterable
 
 CONTRACT_TYPES = ("interim", "contract", "fixed-term", "permanent")
 
-_INTERIM = re.compile(r"\b(?:interim|locum)\b", re.IGNORECASE)
+# All patterns run on the lower-cased text (faster than re.IGNORECASE).
+_INTERIM = re.compile(r"\b(?:interim|locum)\b")
 _KINDS: dict[str, str] = {
-    "fixed-term": r"\bfixed[\s_-]*term\b|\bFTC\b|\bmaternity\s+(?:leave\s+)?cover\b"
+    "fixed-term": r"\bfixed[\s_-]*term\b|\bftc\b|\bmaternity\s+(?:leave\s+)?cover\b"
     r"|\bsecondment\b|\btemporary\b|\btemp\b",
-    "contract": r"\bcontractor\b|\bfreelance\b|\bday[\s-]rate\b|\b(?:inside|outside)\s+(?:of\s+)?IR35\b"
+    "contract": r"\bcontractor\b|\bfreelance\b|\bday[\s-]rate\b"
+    r"|\b(?:inside|outside)\s+(?:of\s+)?ir35\b"
     r"|\bcontract\s+(?:role|position|basis|opportunity|assignment|job|post|vacancy|work)\b"
     r"|\b\d+[\s-]*(?:months?|mths?|weeks?)['’]?\s+(?:initial\s+|rolling\s+)?contract\b"
     r"|\b(?:initial|rolling)\s+contract\b|\bon\s+contract\b",
     "permanent": r"\bpermanent(?!\s+secretary|\s+residen|\s+right)\b|\bperm\b",
 }
-_ANY_KIND = re.compile(
-    "|".join(f"(?P<{k.replace('-', '_')}>{v})" for k, v in _KINDS.items()), re.IGNORECASE
-)
+_ANY_KIND = re.compile("|".join(f"(?P<{k.replace('-', '_')}>{v})" for k, v in _KINDS.items()))
 _LABEL = re.compile(
     r"\b(?:contract(?:ual)?\s+(?:type|status|basis)|employment\s+type|type\s+of\s+contract|"
-    r"job\s+type|tenure|contract)\s*(?:[:\-–]|\n)\s*(?P<value>[A-Za-z][\w\s-]{0,40})",
-    re.IGNORECASE,
+    r"job\s+type|tenure|contract)\s*(?:[:\-–]|\n)\s*(?P<value>[a-z][\w\s-]{0,40})",
 )
+_LABEL_WORDS = ("contract", "employment", "job type", "tenure")
 _VALUE = {
-    "interim": "interim", "locum": "interim", "contract": "contract", "contractor": "contract",
-    "freelance": "contract", "fixed term": "fixed-term", "fixed-term": "fixed-term",
-    "fixed_term": "fixed-term", "temporary": "fixed-term", "temp": "fixed-term",
-    "secondment": "fixed-term", "permanent": "permanent", "perm": "permanent",
+    "interim": "interim",
+    "locum": "interim",
+    "contract": "contract",
+    "contractor": "contract",
+    "freelance": "contract",
+    "fixed term": "fixed-term",
+    "fixed-term": "fixed-term",
+    "fixed_term": "fixed-term",
+    "temporary": "fixed-term",
+    "temp": "fixed-term",
+    "secondment": "fixed-term",
+    "permanent": "permanent",
+    "perm": "permanent",
 }
 _EMPLOYMENT_TYPES = {
-    "CONTRACTOR": "contract", "CONTRACT": "contract", "PER_DIEM": "contract",
-    "TEMPORARY": "fixed-term", "FIXED_TERM": "fixed-term", "INTERIM": "interim",
+    "CONTRACTOR": "contract",
+    "CONTRACT": "contract",
+    "PER_DIEM": "contract",
+    "TEMPORARY": "fixed-term",
+    "FIXED_TERM": "fixed-term",
+    "INTERIM": "interim",
     "PERMANENT": "permanent",
 }
 _IR35 = re.compile(
-    r"\b(?P<a>inside|outside)(?:\s+of)?(?:\s+the)?[\s-]+IR[\s-]?35\b"
-    r"|\bIR[\s-]?35(?:\s+(?:status|determination|position))?\s*(?:[:\-–]|is|=)?\s*"
-    r"(?:is\s+|deemed\s+|determined\s+)?(?P<b>inside|outside)\b",
-    re.IGNORECASE,
+    r"\b(?P<a>inside|outside)(?:\s+of)?(?:\s+the)?[\s-]+ir[\s-]?35\b"
+    r"|\bir[\s-]?35(?:\s+(?:status|determination|position))?\s*(?:[:\-–]|is|=)?\s*"
+    r"(?:is\s+|deemed\s+|determined\s+)?(?P<b>inside|outside)\b"
 )
-_IR35_EITHER = re.compile(r"\b(?:inside|outside)\s*(?:or|/|and)\s*(?:inside|outside)\b", re.I)
+_IR35_EITHER = re.compile(r"\b(?:inside|outside)\s*(?:or|/|and)\s*(?:inside|outside)\b")
 
 
-def contract_type_for(
-    text: str, employment_type: str | Iterable[str] | None = None
-) -> str | None:
+def contract_type_for(text: str, employment_type: str | Iterable[str] | None = None) -> str | None:
     """One of CONTRACT_TYPES, or None when neither text nor employmentType says."""
-    text = text or ""
-    for label in _LABEL.finditer(text):
-        kind = _value_kind(label.group("value"))
-        if kind:
-            return kind
-    if _INTERIM.search(text):
+    low = (text or "").lower()
+    if any(word in low for word in _LABEL_WORDS):
+        for label in _LABEL.finditer(low):
+            kind = _value_kind(label.group("value"))
+            if kind:
+                return kind
+    if ("interim" in low or "locum" in low) and _INTERIM.search(low):
         return "interim"
-    match = _ANY_KIND.search(text)
+    match = _ANY_KIND.search(low)
     if match and match.lastgroup:
         return match.lastgroup.replace("_", "-")
     return _from_employment_type(employment_type)
 
 
 def ir35_for(text: str) -> str | None:
-    """"inside" or "outside" when the text states one IR35 status; None if unsure."""
-    if _IR35_EITHER.search(text or ""):
+    """ "inside" or "outside" when the text states one IR35 status; None if unsure."""
+    low = (text or "").lower()
+    if "35" not in low or _IR35_EITHER.search(low):
         return None
-    found = {(m.group("a") or m.group("b")).lower() for m in _IR35.finditer(text or "")}
+    found = {m.group("a") or m.group("b") for m in _IR35.finditer(low)}
     return found.pop() if len(found) == 1 else None
 
 

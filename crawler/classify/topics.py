@@ -5,11 +5,14 @@ from __future__ import annotations
 import logging
 import re
 import tomllib
-from dataclasses import dataclass, field
-from functools import cache
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cache, lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
+
+from crawler.classify.triere import trie_pattern
 
 logger = logging.getLogger(__name__)
 
@@ -20,53 +23,133 @@ class TopicRulesError(ValueError):
 
 @dataclass(frozen=True)
 class TopicRule:
-    """One topic: its keywords compiled into a single case-insensitive regex."""
+    """One topic and its keywords in the `topics.toml` syntax."""
 
     name: str
     keywords: tuple[str, ...]
     exclude: tuple[str, ...] = ()
     label: str = ""
-    pattern: re.Pattern[str] = field(init=False, repr=False, compare=False)
-    exclude_pattern: re.Pattern[str] | None = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if not self.name or not self.keywords:
             raise TopicRulesError(f"topic {self.name!r} needs a name and at least one keyword")
-        object.__setattr__(self, "pattern", _compile(self.keywords))
-        excl = _compile(self.exclude) if self.exclude else None
-        object.__setattr__(self, "exclude_pattern", excl)
+        for keyword in self.keywords + self.exclude:
+            if not _normalise(keyword.lstrip("=").rstrip("*")).strip():
+                raise TopicRulesError(f"topic {self.name!r}: empty keyword {keyword!r}")
 
     def matches(self, text: str) -> bool:
         """True when a keyword occurs outside the excluded phrases."""
-        if self.exclude_pattern is not None and self.exclude_pattern.search(text):
-            text = self.exclude_pattern.sub(" ", text)
-        return self.pattern.search(text) is not None
+        return bool(_matcher((self,)).topics(text))
 
 
-def _term(keyword: str) -> tuple[str, bool]:
-    """(regex source, case_sensitive) for one keyword in the rule syntax."""
-    sensitive = keyword.startswith("=")
-    word = keyword[1:] if sensitive else keyword
-    stem = word.endswith("*")
-    word = word.rstrip("*").strip()
-    if not word:
-        raise TopicRulesError(f"empty keyword {keyword!r}")
-    parts = [re.escape(p) for p in word.split()]
-    body = r"[\s\-]+".join(parts).replace("'", "['’]").replace("’", "['’]")
-    if stem:
-        body += r"\w*"
-    elif word[-1].isalpha() and not sensitive:
-        body += r"(?:s|es)?"
-    lead = r"(?<![\w#])" if word[0].isalnum() else r"(?<!\w)"
-    return rf"{lead}{body}(?!\w)", sensitive
+_SPACES = re.compile(r"[\s\-]+")
+_QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'"})
+_PLURAL = frozenset({"", "s", "es"})
 
 
-def _compile(keywords: tuple[str, ...]) -> re.Pattern[str]:
-    parts = []
-    for keyword in keywords:
-        body, sensitive = _term(keyword)
-        parts.append(body if sensitive else f"(?i:{body})")
-    return re.compile("|".join(parts))
+def _normalise(text: str) -> str:
+    """Runs of spaces and hyphens become one space, curly apostrophes straight ones."""
+    return _SPACES.sub(" ", text.translate(_QUOTES))
+
+
+def _flexible(pattern: str) -> str:
+    """Let a space in a keyword match spaces or hyphens, and ' match a curly apostrophe."""
+    return pattern.replace("\\ ", r"[\s\-]+").replace("'", "['\u2019]")
+
+
+def _boundary(body: str) -> str:
+    return rf"(?<![\w#]){body}"
+
+
+class _Matcher:
+    """All keywords of a rule set in one prefix-tree regex, scanned once per text.
+
+    Each hit's trailing letters decide the match: a plain keyword accepts only a plural
+    "s"/"es", a stem ("procure*") anything. Scanning restarts at every word that can begin
+    a keyword, so overlapping keywords of different rules are all seen.
+    """
+
+    def __init__(self, rules: tuple[TopicRule, ...]) -> None:
+        self.names = tuple(rule.name for rule in rules)
+        self.exact: dict[str, set[int]] = {}
+        self.stems: dict[str, set[int]] = {}
+        self.sensitive: dict[str, set[int]] = {}
+        self.excluded: dict[str, set[int]] = {}
+        for index, rule in enumerate(rules):
+            for keyword in rule.keywords:
+                if keyword.startswith("="):
+                    self.sensitive.setdefault(_normalise(keyword[1:]), set()).add(index)
+                elif keyword.endswith("*"):
+                    self.stems.setdefault(_normalise(keyword[:-1]).lower(), set()).add(index)
+                else:
+                    self.exact.setdefault(_normalise(keyword).lower(), set()).add(index)
+            for phrase in rule.exclude:
+                self.excluded.setdefault(_normalise(phrase).lower(), set()).add(index)
+        insensitive = _flexible(trie_pattern(set(self.exact) | set(self.stems)))
+        # Case-insensitive keywords are matched in the lower-cased text, which is much faster
+        # than re.IGNORECASE; case-sensitive ones ("=SEND") in the text as written.
+        self.pattern = re.compile(_boundary(rf"(?P<ci>{insensitive})(?P<tail>\w*)"))
+        self.sensitive_pattern = (
+            re.compile(_boundary(rf"(?P<cs>{_flexible(trie_pattern(self.sensitive))})(?!\w)"))
+            if self.sensitive
+            else None
+        )
+        self.exclude_pattern = (
+            re.compile(_boundary(rf"{_flexible(trie_pattern(self.excluded))}(?!\w)"))
+            if self.excluded
+            else None
+        )
+
+    def topics(self, text: str) -> list[str]:
+        low = text.lower()
+        hits: dict[int, int] = {}  # rule index -> position of its first hit
+        for index, start in self._hits(text, low):
+            hits.setdefault(index, start)
+            if len(hits) == len(self.names):
+                break
+        if hits and self.exclude_pattern is not None:
+            spans = [
+                (m.start(), m.end(), self.excluded[_normalise(m.group(0))])
+                for m in self.exclude_pattern.finditer(low)
+            ]
+            if spans:
+                hits = {}
+                for index, start in self._hits(text, low):
+                    if not any(s <= start < e and index in rules for s, e, rules in spans):
+                        hits.setdefault(index, start)
+        return [self.names[i] for i in sorted(hits)]
+
+    def _hits(self, text: str, low: str) -> Iterator[tuple[int, int]]:
+        """(rule index, position) for every keyword occurrence, overlapping ones included."""
+        pos = 0
+        while m := self.pattern.search(low, pos):
+            for index in self._rules_of(_normalise(m.group("ci")), m.group("tail")):
+                yield index, m.start()
+            pos = m.start() + 1
+        if self.sensitive_pattern is not None:
+            for m in self.sensitive_pattern.finditer(text):
+                for index in self.sensitive[_normalise(m.group("cs"))]:
+                    yield index, m.start()
+
+    def _rules_of(self, core: str, tail: str) -> set[int]:
+        found: set[int] = set(self.stems.get(core, ()))
+        if tail in _PLURAL:
+            found |= self.exact.get(core, set())
+        for i, char in enumerate(core):  # shorter keywords ending at a word break inside
+            if char == " ":
+                found |= self.exact.get(core[:i], set()) | self.stems.get(core[:i], set())
+        if not found:
+            word = core + tail
+            for i in range(len(word) - 1, 0, -1):
+                if word[:i] in self.stems:
+                    found |= self.stems[word[:i]]
+                    break
+        return found
+
+
+@lru_cache(maxsize=32)
+def _matcher(rules: tuple[TopicRule, ...]) -> _Matcher:
+    return _Matcher(rules)
 
 
 def _rules_from(data: dict[str, Any], origin: str) -> list[TopicRule]:
@@ -83,7 +166,7 @@ def _rules_from(data: dict[str, Any], origin: str) -> list[TopicRule]:
                     label=str(entry.get("label", entry["name"])),
                 )
             )
-        except (KeyError, re.error) as exc:
+        except (KeyError, TypeError, re.error) as exc:
             raise TopicRulesError(f"{origin}: bad topic rule {entry!r}: {exc}") from exc
     return rules
 
@@ -125,5 +208,5 @@ def topics_for(text: str, rules: list[TopicRule] | None = None) -> list[str]:
     """Names of the rules whose keywords occur in `text`, in rule order."""
     if not text:
         return []
-    active = _default_rules() if rules is None else rules
-    return [rule.name for rule in active if rule.matches(text)]
+    active = _default_rules() if rules is None else tuple(rules)
+    return _matcher(active).topics(text)

@@ -1,0 +1,113 @@
+"""parse_pay on schema.org values and on the phrasing adverts use."""
+
+from __future__ import annotations
+
+import pytest
+
+from crawler.classify import Pay, parse_pay
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("£550 per day", Pay(550, 550, "day")),
+        ("£600-£650/day", Pay(600, 650, "day")),
+        ("£600 - 650 per day outside IR35", Pay(600, 650, "day")),
+        ("£55,000 - £62,000 per annum", Pay(55000, 62000, "year")),
+        ("£45 per hour", Pay(45, 45, "hour")),
+        ("£500 p/d", Pay(500, 500, "day")),
+        ("£450pd", Pay(450, 450, "day")),
+        ("up to £700 a day", Pay(None, 700, "day")),
+        ("from £500 per day", Pay(500, None, "day")),
+        ("£42k-£48k", Pay(42000, 48000, "year")),
+        ("£42-48k", Pay(42000, 48000, "year")),
+        ("£31,364 to £33,945 a year", Pay(31364, 33945, "year")),
+        ("Band 8a: £53,755 to £60,504", Pay(53755, 60504, "year")),
+        ("Day rate: £650 (negotiable)", Pay(650, 650, "day")),
+        ("55,000 - 62,000 per annum", Pay(55000, 62000, "year")),
+        ("£55,000 (pro rata) per annum", Pay(55000, 55000, "year")),
+        ("€500 per day", Pay(500, 500, "day", "EUR")),
+        # weekly and monthly figures become yearly
+        ("£400 per week", Pay(20800, 20800, "year")),
+        ("£2,500 pcm", Pay(30000, 30000, "year")),
+    ],
+)
+def test_pay_phrases(text: str, expected: Pay) -> None:
+    assert parse_pay(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "£2m contract",
+        "a £35M oncology unit",
+        "£3,000 Welcome Bonus",
+        "we were awarded a SSIF bid of over £400,000",
+        "budget of £750,000",
+        "Leadership Scale L12-16",
+        "Band 6",
+        "40 hours per week",
+        "8 Sessions per week",
+        "negotiable",
+        "£1 per hour",
+        "£9,000,000 per annum",
+        "",
+    ],
+)
+def test_not_pay(text: str) -> None:
+    assert parse_pay(text) is None
+
+
+def test_explicit_period_beats_an_earlier_guess() -> None:
+    assert parse_pay("Up to £3,000 relocation; £500 per day") == Pay(500, 500, "day")
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (
+            {
+                "@type": "MonetaryAmount",
+                "currency": "GBP",
+                "value": {"@type": "QuantitativeValue", "value": 600, "unitText": "DAY"},
+            },
+            Pay(600, 600, "day"),
+        ),
+        (
+            {"currency": "EUR", "value": {"minValue": "40", "maxValue": "55", "unitText": "HOUR"}},
+            Pay(40, 55, "hour", "EUR"),
+        ),
+        (
+            {"value": {"minValue": 2000, "maxValue": 2500, "unitText": "MONTH"}},
+            Pay(24000, 30000, "year"),
+        ),
+        ({"value": {"value": 700, "unitText": "WEEK"}}, Pay(36400, 36400, "year")),
+        ({"value": {"value": "£500 - £550 per day"}}, Pay(500, 550, "day")),
+        (
+            {"value": {"minValue": 60000, "maxValue": 50000, "unitText": "YEAR"}},
+            Pay(50000, 60000, "year"),
+        ),
+        ({"value": {"value": "negotiable", "unitText": "YEAR"}}, None),
+        ({"value": {"value": 0, "unitText": "YEAR"}}, None),
+        (48000, Pay(48000, 48000, "year")),
+        (525, Pay(525, 525, "day")),
+        ("75000", Pay(75000, 75000, "year")),
+        ([None, "£45 per hour"], Pay(45, 45, "hour")),
+        (None, None),
+        (True, None),
+    ],
+)
+def test_structured_values(value: object, expected: Pay | None) -> None:
+    assert parse_pay(value) == expected
+
+
+def test_salary_currency_for_bare_values(schemaorg_example: dict) -> None:
+    pay = parse_pay(schemaorg_example["baseSalary"], currency=schemaorg_example["salaryCurrency"])
+    assert pay == Pay(100000, 100000, "year", "USD")
+
+
+def test_pay_is_frozen() -> None:
+    pay = Pay(1, 2, "day")
+    with pytest.raises(AttributeError):
+        pay.min = 3  # type: ignore[misc]
+    assert pay.currency == "GBP"

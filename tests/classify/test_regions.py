@@ -1,0 +1,128 @@
+"""regions_for: addresses, postcodes and place names, including the traps."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from crawler.classify import ITL1_REGIONS, regions_for
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # postcodes in text
+        ("Our office at 1 Piccadilly Gardens, M1 1AE", ["North West"]),
+        ("10 Downing Street, SW1A 2AA", ["London"]),
+        ("Churchill Street Wallsend NE28 7TN", ["North East"]),
+        ("Based in the town centre, NE28.", ["North East"]),
+        # outward codes that are roads, key stages or grades are not postcodes
+        ("Easy access to the M1 and the A1", []),
+        ("Teaching KS2 and KS3 pupils", []),
+        ("Band 6, grade B7 equivalent", []),
+        # ambiguous names need a place context
+        ("Reading the tender documents carefully is essential", []),
+        ("The post is based in Reading", ["South East"]),
+        ("Reading Borough Council is recruiting", ["South East"]),
+        ("Run a bath and relax", []),
+        ("Bath and North East Somerset Council", ["South West"]),
+        ("Offices in Bath and Bristol", ["South West"]),
+        ("The Wells report said", []),
+        ("Hastings Direct and Brent crude", []),
+        # streets named after other places
+        ("Unit 4, London Road, Leicester", ["East Midlands"]),
+        ("Manchester Road, Bolton", ["North West"]),
+        # places elsewhere in the world
+        ("A job in New England or New York", []),
+        ("Sydney, New South Wales", []),
+        ("Markets in South East Asia", []),
+        ("Prince of Wales visits", []),
+        # Newport is Welsh unless the text is about the Isle of Wight or Newport Pagnell
+        ("Newport City Council", ["Wales"]),
+        ("Newport, Isle of Wight", ["South East"]),
+        ("Newport Pagnell services", ["South East"]),
+        # longest name wins
+        ("North East Lincolnshire Council", ["Yorkshire and The Humber"]),
+        ("Newcastle-under-Lyme Borough Council", ["West Midlands"]),
+        ("Newcastle City Council", ["North East"]),
+        ("Stockton-on-Tees Borough Council", ["North East"]),
+        ("Sutton Coldfield town centre", ["West Midlands"]),
+        # headline capitals
+        ("CARDIFF COUNCIL OUTSOURCES LEISURE", ["Wales"]),
+        ("READING LIST FOR BUYERS", []),
+        # lower case is not a place in free text
+        ("we will manchester the deal", []),
+        ("", []),
+    ],
+)
+def test_regions_in_text(text: str, expected: list[str]) -> None:
+    assert regions_for(text) == expected
+
+
+def test_several_regions_in_order_of_mention() -> None:
+    text = "Roles in Leeds, Cardiff and Glasgow, plus Belfast"
+    assert regions_for(text) == [
+        "Yorkshire and The Humber",
+        "Wales",
+        "Scotland",
+        "Northern Ireland",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("address", "expected"),
+    [
+        ({"addressLocality": "ARLESEY", "postalCode": "SG15 6SN"}, ["East of England"]),
+        ({"addressLocality": "reading", "addressCountry": "GB"}, ["South East"]),
+        ({"addressLocality": "Bath"}, ["South West"]),
+        ({"addressRegion": "Scotland"}, ["Scotland"]),
+        ({"addressCountry": "Wales"}, ["Wales"]),
+        (
+            {"addressCountry": {"@type": "Country", "name": "United Kingdom"}, "postalCode": "LS1"},
+            ["Yorkshire and The Humber"],
+        ),
+        # the postcode beats a contradicting name
+        ({"addressLocality": "London", "postalCode": "M1 1AE"}, ["North West"]),
+        ({"@type": "Place", "address": {"postalCode": "CF5 5AD"}}, ["Wales"]),
+        ([{"postalCode": "B7 4BN"}, {"postalCode": "EH1 1YZ"}], ["West Midlands", "Scotland"]),
+        ("Dstl Porton Down, Salisbury - SP4 0JQ", ["South West"]),
+        ("Barnstaple,_Devon", ["South West"]),
+        ({"addressLocality": "Nowhere Special"}, []),
+    ],
+)
+def test_regions_from_address(address: object, expected: list[str]) -> None:
+    assert regions_for(address=address) == expected
+
+
+def test_address_beats_places_mentioned_in_the_text() -> None:
+    text = "Close to Leeds and York, with clinics in Darlington"
+    assert regions_for(text, {"postalCode": "HG1 2JL"}) == ["Yorkshire and The Humber"]
+    assert regions_for(text, {"addressLocality": "Somewhere"}) == [
+        "Yorkshire and The Humber",
+        "North East",
+    ]
+
+
+def test_foreign_address_gives_no_region_even_with_uk_words() -> None:
+    address = {"addressLocality": "Boston", "addressRegion": "MA", "addressCountry": "US"}
+    assert regions_for("Like London, but in America", address) == []
+    assert regions_for(address={"addressLocality": "Cardiff", "addressCountry": "FR"}) == []
+
+
+def test_all_results_are_itl1_names() -> None:
+    text = "Leeds, Bristol, Belfast, Swansea, Inverness, Norwich, Derby, Dudley, Durham, Wigan"
+    got = regions_for(text)
+    assert set(got) <= set(ITL1_REGIONS)
+    assert len(got) == 10
+
+
+def test_fast_enough_for_hundreds_of_thousands_of_items(nhs_postings: dict) -> None:
+    texts = [p["description"] for p in nhs_postings.values()]
+    regions_for("warm up")
+    start = time.perf_counter()
+    for _ in range(50):
+        for text in texts:
+            regions_for(text)
+    per_item = (time.perf_counter() - start) / (50 * len(texts))
+    assert per_item < 0.005, f"{per_item * 1000:.2f} ms per item"

@@ -1,0 +1,64 @@
+"""Contract type and IR35 status."""
+
+from __future__ import annotations
+
+import pytest
+
+from crawler.classify import CONTRACT_TYPES, contract_type_for, ir35_for
+
+
+@pytest.mark.parametrize(
+    ("text", "employment_type", "expected"),
+    [
+        ("Interim Head of Procurement", None, "interim"),
+        ("Locum Consultant Oncologist", "FULL_TIME", "interim"),
+        ("Fixed-term contract (12 months)", None, "fixed-term"),
+        ("Fixed term, 6 months", None, "fixed-term"),
+        ("Maternity cover for our Category Manager", None, "fixed-term"),
+        ("Permanent", None, "permanent"),
+        ("Procurement Officer - permanent, full time", None, "permanent"),
+        ("6 month contract at £550 per day", None, "contract"),
+        ("Initial 3-month contract, outside IR35", None, "contract"),
+        ("Freelance bid writer", None, "contract"),
+        ("Contract type: Contract", None, "contract"),
+        ("Contractual Status:\n    Permanent", None, "permanent"),
+        # a labelled field beats other words
+        ("Contract type: Permanent. Experience of interim management welcome.", None, "permanent"),
+        # job titles with "contract" in them say nothing about tenure
+        ("Contract Manager - Procurement", "FULL_TIME", None),
+        ("Contracts and Commercial Lead", None, None),
+        ("Office of the Permanent Secretary", None, None),
+        # employmentType when the text is silent
+        ("", "CONTRACTOR", "contract"),
+        ("", "TEMPORARY", "fixed-term"),
+        ("", ["FULL_TIME", "TEMPORARY"], "fixed-term"),
+        ("", "FULL_TIME, CONTRACTOR", "contract"),
+        ("", "permanent", "permanent"),
+        ("", "fixed_term", "fixed-term"),
+        ("", "Full-time", None),
+        ("", None, None),
+    ],
+)
+def test_contract_type(text: str, employment_type: object, expected: str | None) -> None:
+    got = contract_type_for(text, employment_type)  # type: ignore[arg-type]
+    assert got == expected
+    assert got is None or got in CONTRACT_TYPES
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Inside IR35", "inside"),
+        ("This role is outside of IR35.", "outside"),
+        ("IR35: outside", "outside"),
+        ("IR35 status: inside", "inside"),
+        ("IR35 determination - Outside", "outside"),
+        ("£600 per day (Outside-IR35)", "outside"),
+        ("Inside or outside IR35 to be confirmed", None),
+        ("IR35 status to be confirmed", None),
+        ("Working inside the team, outside the office", None),
+        ("", None),
+    ],
+)
+def test_ir35(text: str, expected: str | None) -> None:
+    assert ir35_for(text) == expected
