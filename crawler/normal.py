@@ -114,6 +114,7 @@ def _dateparser(text: str) -> datetime | None:
     try:
         parsed = dateparser.parse(
             text,
+            languages=["en"],  # UK sources; detecting among all locales costs seconds
             settings={
                 "TIMEZONE": "Europe/London",
                 "TO_TIMEZONE": "UTC",

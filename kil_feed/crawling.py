@@ -51,6 +51,7 @@ class SourceSummary:
     error: str | None = None
     http_status: int | None = None
     run_id: int | None = None
+    log: str | None = None  # the crawl subprocess's log file
 
     @property
     def ok(self) -> bool:
@@ -141,7 +142,9 @@ class _Crawl:
         return None
 
 
-def _launch(settings: Settings, prepared: list[dict[str, Any]], tmp: Path, limit: float) -> list[_Crawl]:
+def _launch(
+    settings: Settings, prepared: list[dict[str, Any]], tmp: Path, limit: float
+) -> list[_Crawl]:
     from crawler.polite import scrapy_overrides
 
     env = dict(os.environ)
@@ -163,7 +166,8 @@ def _launch(settings: Settings, prepared: list[dict[str, Any]], tmp: Path, limit
             name = f"{kind}-{part}"
             sources_file = tmp / f"sources-{name}.json"
             sources_file.write_text(json.dumps(share), encoding="utf-8")
-            log_path = _log_dir() / f"crawl-{share[0]['run_id']}-{name}.log"
+            stamp = time.strftime("%Y%m%dT%H%M%S")
+            log_path = log_dir() / f"crawl-{stamp}-{os.getpid()}-{share[0]['run_id']}-{name}.log"
             cmd = [sys.executable, "-m", "scrapy", "crawl", SPIDER_FOR_KIND[kind],
                    "-a", f"sources_file={sources_file}", "--logfile", str(log_path)]  # fmt: skip
             for key, value in overrides.items():
@@ -174,6 +178,8 @@ def _launch(settings: Settings, prepared: list[dict[str, Any]], tmp: Path, limit
                 stderr=subprocess.DEVNULL,
             )  # fmt: skip
             crawls.append(_Crawl(kind, process, log_path))
+            for source in share:
+                source["log"] = str(log_path)
     return crawls
 
 
@@ -262,10 +268,15 @@ def _summaries(
                 source_store.record_failure(src, error, session=session)
             summaries.append(
                 SourceSummary(
-                    name=source["name"], kind=source["kind"], new=run.items_new,
-                    updated=run.items_updated, duplicate=run.items_duplicate,
-                    dropped=run.items_dropped, error=run.error, http_status=run.http_status,
-                    run_id=run.id,
+                    name=source["name"],
+                    kind=source["kind"],
+                    new=run.items_new,
+                    updated=run.items_updated,
+                    duplicate=run.items_duplicate,
+                    dropped=run.items_dropped,
+                    error=run.error,
+                    http_status=run.http_status,
+                    run_id=run.id, log=source.get("log"),
                 )  # fmt: skip
             )
     return summaries
@@ -299,7 +310,7 @@ def settings_from_environment() -> Settings:
     return load_settings()
 
 
-def _log_dir() -> Path:
+def log_dir() -> Path:
     path = Path(tempfile.gettempdir()) / "kil-feed-logs"
     path.mkdir(parents=True, exist_ok=True)
     return path

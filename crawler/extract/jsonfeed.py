@@ -30,7 +30,9 @@ def parse_json_feed(body: bytes, url: str) -> ParsedFeed | None:
             html = f"<p>{escape(text)}</p>" if text else ""
         author = entry.get("author") or (entry.get("authors") or [None])[0]
         entries.append(_item(entry, urljoin(base, str(link)) if link else "", base, html, author))
-    return ParsedFeed(entries=entries, version="json" + str(data.get("version", "")).rsplit("/", 1)[-1])
+    return ParsedFeed(
+        entries=entries, version="json" + str(data.get("version", "")).rsplit("/", 1)[-1]
+    )
 
 
 def _item(entry: dict[str, Any], link: str, base: str, html: str, author: Any) -> dict[str, Any]:

@@ -62,7 +62,9 @@ def listing_links(
             if not regex.search(url):
                 continue
         elif not query and (
-            urlsplit(url).netloc.lower() != base_host or _SKIP_LINK.search(url) or not _looks_like_article(url)
+            urlsplit(url).netloc.lower() != base_host
+            or _SKIP_LINK.search(url)
+            or not _looks_like_article(url)
         ):
             continue
         seen.add(url)
@@ -86,8 +88,10 @@ def extract_article(sel: Selector, url: str, options: dict[str, Any]) -> dict[st
     ld = next(iter_typed(jsonld_blocks(sel), ARTICLE_TYPES - {"WebPage"}), None) or {}
     title = _first_text(sel, options.get("title_selector")) or _str(ld.get("headline"))
     title = title or meta.get("og:title") or meta.get("twitter:title")
-    title = title or clean_text(sel.xpath("string(//h1)").get()) or clean_text(
-        sel.xpath("string(//title)").get()
+    title = (
+        title
+        or clean_text(sel.xpath("string(//h1)").get())
+        or clean_text(sel.xpath("string(//title)").get())
     )
     date = _first_text(sel, options.get("date_selector"), attr="datetime")
     date = date or _str(ld.get("datePublished")) or meta.get("article:published_time")

@@ -8,9 +8,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from scrapy.crawler import Crawler
+
 from crawler import classify
 from crawler.extract.text import html_to_text
 from crawler.pipelines.base import is_status
+
+
+CLASSIFY_CHARS = 3000
 
 
 def _merge(first: list[str], second: list[str]) -> list[str]:
@@ -22,15 +27,30 @@ def _merge(first: list[str], second: list[str]) -> list[str]:
 
 
 class ClassifyPipeline:
+    def __init__(self, topic_rules: list[classify.TopicRule] | None = None) -> None:
+        self.topic_rules = topic_rules
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> ClassifyPipeline:
+        """Topic rules: the bundled defaults, merged with `[crawl] topics_file` if set."""
+        from kil_feed.crawling import settings_from_environment
+
+        topics_file = settings_from_environment().crawl.topics_file
+        return cls(classify.load_topic_rules(topics_file) if topics_file else None)
+
     def process_item(self, item: dict[str, Any]) -> dict[str, Any]:
         if is_status(item):
             return item
         body_text = html_to_text(item.get("body_html"))
         item["_text"] = body_text
         text = " ".join(
-            t for t in (item.get("title"), item.get("summary"), body_text, item.get("location")) if t
+            t
+            for t in (item.get("title"), item.get("summary"), body_text, item.get("location"))
+            if t
         )
-        item["topics"] = _merge(classify.topics_for(text), item.get("source_topics") or [])
+        item["topics"] = _merge(
+            classify.topics_for(text, self.topic_rules), item.get("source_topics") or []
+        )
         item["regions"] = _merge(
             classify.regions_for(text, item.get("address")), item.get("source_regions") or []
         )

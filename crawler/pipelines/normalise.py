@@ -58,7 +58,9 @@ class NormalisePipeline:
         item["summary"] = shorten(summary, SUMMARY_CHARS)
         item["author"] = clean_text(item.get("author"))[:200] or None
         image = item.get("image_url")
-        item["image_url"] = canonical_url(urljoin(url, image), strip_tracking=False) if image else None
+        item["image_url"] = (
+            canonical_url(urljoin(url, image), strip_tracking=False) if image else None
+        )
         for key in ("employer", "location"):
             if item.get(key):
                 item[key] = clean_text(item[key])[:300] or None

@@ -93,7 +93,9 @@ class StorePipeline:
             self.flush()
         return item
 
-    def item_dropped(self, item: Any, response: Any = None, exception: Any = None, **kw: Any) -> None:
+    def item_dropped(
+        self, item: Any, response: Any = None, exception: Any = None, **kw: Any
+    ) -> None:
         if not isinstance(item, dict):
             return
         state = self.states.get(item.get("source_id"))  # type: ignore[arg-type]
@@ -157,7 +159,9 @@ class StorePipeline:
                 record_success(
                     source, session=session, etag=state.etag, last_modified=state.last_modified
                 )
-                source.last_error = f"malformed feed: {state.problem}"[:2000] if state.problem else None
+                source.last_error = (
+                    f"malformed feed: {state.problem}"[:2000] if state.problem else None
+                )
             state.health_written = True
 
     def finish_runs(self) -> None:
@@ -178,7 +182,9 @@ class StorePipeline:
                 run = runs.get(state.source.get("run_id"))
                 if run is None:
                     continue
-                errors = [e for e in (state.fatal, _problem(state.problem)) if e] + state.errors[:20]
+                errors = [e for e in (state.fatal, _problem(state.problem)) if e] + state.errors[
+                    :20
+                ]
                 if len(state.errors) > 20:
                     errors.append(f"... and {len(state.errors) - 20} more page errors")
                 finish_run(
@@ -193,7 +199,8 @@ class StorePipeline:
                 )
         for state in self.states.values():
             logger.info(
-                "source done source=%s status=%s new=%d updated=%d duplicate=%d dropped=%d error=%s",
+                "source done source=%s status=%s new=%d updated=%d duplicate=%d "
+                "dropped=%d error=%s",
                 state.source["name"], state.http_status, state.counts["new"],
                 state.counts["updated"], state.counts["duplicate"], state.counts["dropped"],
                 state.fatal,

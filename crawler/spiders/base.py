@@ -107,7 +107,9 @@ class SourceSpider(scrapy.Spider):
         source = request.meta["kil_source"]
         status = failure.value.response.status if failure.check(HttpError) else None
         message = describe_failure(failure)
-        logger.warning("source failed source=%s url=%s error=%s", source["name"], request.url, message)
+        logger.warning(
+            "source failed source=%s url=%s error=%s", source["name"], request.url, message
+        )
         yield self.status_item(source, http_status=status, error=message)
 
     def page_failed(self, failure: Failure) -> Iterable[dict[str, Any]]:
@@ -122,8 +124,8 @@ def describe_failure(failure: Failure) -> str:
     """One line saying why a request failed."""
     if failure.check(HttpError):
         return f"HTTP {failure.value.response.status}"
-    if failure.check(TimeoutError, TCPTimedOutError):
-        return "timed out"
+    if failure.check(TimeoutError, TCPTimedOutError) or "Timeout" in type(failure.value).__name__:
+        return f"timed out: {failure.value}"[:500]
     if failure.check(DNSLookupError):
         return "DNS lookup failed"
     text = str(failure.value).strip() or type(failure.value).__name__

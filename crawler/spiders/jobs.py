@@ -49,7 +49,9 @@ class JobsSpider(SourceSpider):
                     yield self.content_item(source, {**entry, "kind": "job"})
             if not found and parsed.problem:
                 yield self.status_item(
-                    source, http_status=response.status, error=f"unreadable job feed: {parsed.problem}"
+                    source,
+                    http_status=response.status,
+                    error=f"unreadable job feed: {parsed.problem}",
                 )
                 return
         else:

@@ -1,9 +1,51 @@
-"""`kil crawl` commands (issue #3)."""
+"""`kil crawl`: run the spiders now and show what each source brought in."""
 
 from __future__ import annotations
 
 import typer
 
+from kil_feed.cli.context import state
+from kil_feed.cli.output import console, print_json, print_table
+
+
+def crawl_cmd(
+    source: list[str] = typer.Option([], "--source", "-s", help="Only this source (repeat)."),
+    time_limit: float | None = typer.Option(None, "--time-limit", help="Seconds before stopping."),
+    as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
+) -> None:
+    """Crawl every enabled source (or the named ones) and print a per-source summary."""
+    from kil_feed.crawling import run_crawl
+
+    st = state()
+    summaries = run_crawl(
+        st.settings, sources=source or None, time_limit=time_limit, progress=not as_json
+    )
+    rows = [
+        {
+            "source": s.name,
+            "kind": s.kind,
+            "http": s.http_status,
+            "new": s.new,
+            "updated": s.updated,
+            "duplicate": s.duplicate,
+            "dropped": s.dropped,
+            "errors": s.error or "",
+        }  # fmt: skip
+        for s in summaries
+    ]
+    if as_json:
+        print_json(rows)
+        return
+    print_table(
+        rows,
+        ["source", "kind", "http", "new", "updated", "duplicate", "dropped", "errors"],
+        title="Crawl summary",
+        empty="no sources to crawl: `kil sources add` or `kil sources import`",
+    )
+    failed = sum(1 for s in summaries if s.error)
+    total_new = sum(s.new for s in summaries)
+    console.print(f"{len(summaries)} sources, {total_new} new items, {failed} with errors")
+
 
 def register(app: typer.Typer) -> None:
-    """Add this module's commands to `app` (none yet)."""
+    app.command("crawl")(crawl_cmd)

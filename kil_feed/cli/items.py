@@ -3,11 +3,102 @@
 
 from __future__ import annotations
 
+import re
+from datetime import UTC, datetime, timedelta
+
 import typer
+from rich.markup import escape
+
+from kil_feed.cli.context import state
+from kil_feed.cli.output import console, print_json, print_table
+from kil_feed.db import read_session
+from kil_feed.errors import ValidationError
+from kil_feed.serialize import item_to_dict
+from kil_feed.storage import items as item_store
+from kil_feed.timeutil import utcnow
 
 items_app = typer.Typer(
     help="Collected news and jobs: list, show and curate.", no_args_is_help=True
 )
+
+_RELATIVE = re.compile(r"^(\d+)\s*([mhdw])$")
+_UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+
+
+def parse_since(value: str | None) -> datetime | None:
+    """`7d`, `12h`, `2w`, `30m` ago, or a date/time like `2026-11-01` (UTC)."""
+    if not value:
+        return None
+    text = value.strip().lower()
+    match = _RELATIVE.match(text)
+    if match:
+        return utcnow() - timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
+    try:
+        parsed = datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise ValidationError(
+            f"--since {value!r} is neither a duration nor a date", hint="use e.g. 7d or 2026-11-01"
+        ) from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+@items_app.command("list")
+def list_cmd(
+    kind: str | None = typer.Option(None, "--kind", help="news or job."),
+    status: str | None = typer.Option(None, "--status", help="pending, approved or rejected."),
+    source: str | None = typer.Option(None, "--source", help="Only items of this source."),
+    since: str | None = typer.Option(None, "--since", help="Collected since: 7d, 24h or a date."),
+    limit: int = typer.Option(100, "--limit", min=1, help="At most this many items."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """List items, newest first."""
+    if kind and kind not in ("news", "job", "notice"):
+        raise ValidationError(f"unknown kind {kind!r}", hint="use news or job")
+    if status and status not in ("pending", "approved", "rejected"):
+        raise ValidationError(f"unknown status {status!r}", hint="use pending, approved, rejected")
+    st = state()
+    with read_session(st.engine) as session:
+        if source:
+            from kil_feed.storage.sources import get_source
+
+            get_source(source, session=session)
+        rows = item_store.list_items(
+            session=session, kind=kind, status=status, source=source,
+            since=parse_since(since), limit=limit,
+        )  # fmt: skip
+        names = item_store.source_names(session=session)
+    data = [item_to_dict(item, names.get(item.source_id)) for item in rows]
+    if as_json:
+        print_json(data)
+        return
+    table = [{**d, "published": (d["published_at"] or "")[:16].replace("T", " ")} for d in data]
+    print_table(
+        table,
+        ["id", "kind", "status", "published", "source", "title", "regions"],
+        title="Items",
+        empty="no items match",
+    )
+
+
+@items_app.command("show")
+def show_cmd(
+    item_id: int = typer.Argument(..., help="Item id."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Show one item with all its fields."""
+    st = state()
+    with read_session(st.engine) as session:
+        item = item_store.get_item(item_id, session=session)
+        names = item_store.source_names(session=session)
+    data = item_to_dict(item, names.get(item.source_id), full=True)
+    if as_json:
+        print_json(data)
+        return
+    for key, value in data.items():
+        if key == "body_html":
+            continue
+        shown = ", ".join(value) if isinstance(value, list) else value
+        console.print(f"[bold]{key}[/bold]: {escape('' if shown is None else str(shown))}")
 
 
 def register(app: typer.Typer) -> None:

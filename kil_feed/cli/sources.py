@@ -1,9 +1,228 @@
-"""`kil sources` commands (issue #3)."""
+"""`kil sources ...`: add, list, show, enable, disable, remove, import and check sources."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
+
+from kil_feed.cli.context import state
+from kil_feed.cli.output import console, print_json, print_table, success
+from kil_feed.db import read_session, write_session
+from kil_feed.errors import ConflictError
+from kil_feed.models import Source
+from kil_feed.sources_file import (
+    SourceSpec,
+    default_sources_text,
+    load_sources_file,
+    parse_options,
+    parse_sources,
+    validate_spec,
+)
+from kil_feed.storage import crawl_runs
+from kil_feed.storage import sources as store
+from kil_feed.timeutil import isoformat
+
+sources_app = typer.Typer(help="Where news and jobs come from.", no_args_is_help=True)
+
+
+def source_to_dict(source: Source, items: int | None = None) -> dict[str, object]:
+    data: dict[str, object] = {
+        "name": source.name,
+        "kind": source.kind,
+        "url": source.url,
+        "enabled": source.enabled,
+        "topics": list(source.topics or []),
+        "regions": list(source.regions or []),
+        "interval": source.interval_minutes,
+        "options": dict(source.options or {}),
+        "last_crawled_at": isoformat(source.last_crawled_at),
+        "last_success_at": isoformat(source.last_success_at),
+        "last_error": source.last_error,
+        "consecutive_failures": source.consecutive_failures,
+    }
+    if items is not None:
+        data["items"] = items
+    return data
+
+
+@sources_app.command("add")
+def add_cmd(
+    name: str = typer.Argument(..., help="A short unique name."),
+    url: str = typer.Argument(..., help="The feed, listing page or job board URL."),
+    kind: str = typer.Option("feed", "--kind", help="feed, page or jobs."),
+    topic: list[str] = typer.Option([], "--topic", help="Topic added to every item (repeat)."),
+    region: list[str] = typer.Option([], "--region", help="ITL1 region of every item (repeat)."),
+    option: list[str] = typer.Option([], "--option", help="Spider option key=value (repeat)."),
+    interval: int | None = typer.Option(None, "--interval", help="Minutes between crawls."),
+) -> None:
+    """Add a source."""
+    st = state()
+    spec = SourceSpec(
+        name=name, url=url, kind=kind, topics=topic, regions=region,
+        interval_minutes=interval, options=parse_options(option),
+    )  # fmt: skip
+    validate_spec(spec, allow_private=st.settings.allow_private_networks)
+    with write_session(st.engine) as session:
+        if store.find_source(spec.name, session=session) is not None:
+            raise ConflictError(
+                f"a source named {spec.name!r} exists", hint="remove it first or use another name"
+            )
+        store.upsert_source(spec.name, session=session, **spec.fields())
+    success(f"added source {spec.name} ({spec.kind}) {spec.url}")
+
+
+@sources_app.command("list")
+def list_cmd(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+    """List sources with their health."""
+    st = state()
+    with read_session(st.engine) as session:
+        rows = store.list_sources(session=session)
+        counts = store.item_counts(session=session)
+    data = [source_to_dict(s, counts.get(s.id or 0, 0)) for s in rows]
+    if as_json:
+        print_json(data)
+        return
+    table = [
+        {**d, "status": "ok" if not d["last_error"] else f"error: {str(d['last_error'])[:60]}"}
+        for d in data
+    ]
+    print_table(
+        table,
+        ["name", "kind", "enabled", "items", "last_crawled_at", "status", "url"],
+        title="Sources",
+        empty="no sources yet: `kil sources add` or `kil sources import`",
+    )
+
+
+@sources_app.command("show")
+def show_cmd(
+    name: str = typer.Argument(...), as_json: bool = typer.Option(False, "--json")
+) -> None:
+    """Show a source, its health and its latest crawl runs."""
+    st = state()
+    with read_session(st.engine) as session:
+        source = store.get_source(name, session=session)
+        items = store.item_counts(session=session).get(source.id or 0, 0)
+        runs = crawl_runs.runs_for_source(source.id or 0, session=session)
+    data = source_to_dict(source, items)
+    data["runs"] = [
+        {
+            "started_at": isoformat(r.started_at),
+            "finished_at": isoformat(r.finished_at),
+            "http_status": r.http_status,
+            "new": r.items_new,
+            "updated": r.items_updated,
+            "duplicate": r.items_duplicate,
+            "dropped": r.items_dropped,
+            "error": r.error,
+        }
+        for r in runs
+    ]
+    if as_json:
+        print_json(data)
+        return
+    from rich.markup import escape
+
+    for key, value in data.items():
+        if key != "runs":
+            console.print(f"[bold]{key}[/bold]: {escape(str(value if value is not None else ''))}")
+    print_table(
+        data["runs"],  # type: ignore[arg-type]
+        ["started_at", "http_status", "new", "updated", "duplicate", "dropped", "error"],
+        title="Latest crawls",
+        empty="never crawled",
+    )
+
+
+def _set_enabled(name: str, enabled: bool) -> None:
+    st = state()
+    with write_session(st.engine) as session:
+        source = store.get_source(name, session=session)
+        store.upsert_source(source.name, session=session, enabled=enabled)
+    success(f"{'enabled' if enabled else 'disabled'} {name}")
+
+
+@sources_app.command("enable")
+def enable_cmd(name: str = typer.Argument(...)) -> None:
+    """Crawl this source again."""
+    _set_enabled(name, True)
+
+
+@sources_app.command("disable")
+def disable_cmd(name: str = typer.Argument(...)) -> None:
+    """Stop crawling this source (its items stay)."""
+    _set_enabled(name, False)
+
+
+@sources_app.command("remove")
+def remove_cmd(
+    name: str = typer.Argument(...),
+    yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
+) -> None:
+    """Delete a source with its items and crawl history."""
+    st = state()
+    if not yes:
+        typer.confirm(f"Delete source {name} and all its items?", abort=True)
+    with write_session(st.engine) as session:
+        store.remove_source(name, session=session)
+    success(f"removed {name}")
+
+
+@sources_app.command("import")
+def import_cmd(
+    file: Path | None = typer.Argument(None, help="A sources TOML file."),
+    defaults: bool = typer.Option(False, "--defaults", help="Import the bundled sources."),
+) -> None:
+    """Create or update sources from a TOML file (re-importing updates them)."""
+    st = state()
+    if defaults:
+        specs = parse_sources(default_sources_text(), origin="bundled sources.toml")
+    elif file is not None:
+        specs = load_sources_file(file)
+    else:
+        from kil_feed.errors import ValidationError
+
+        raise ValidationError("give a sources file or --defaults")
+    allow = st.settings.allow_private_networks
+    for spec in specs:
+        validate_spec(spec, allow_private=allow, resolve=False)
+    created = updated = 0
+    with write_session(st.engine) as session:
+        for spec in specs:
+            _, new = store.upsert_source(spec.name, session=session, **spec.fields())
+            created += new
+            updated += not new
+    success(f"imported {len(specs)} sources: {created} new, {updated} updated")
+
+
+@sources_app.command("check")
+def check_cmd(
+    name: str = typer.Argument(...),
+    limit: int = typer.Option(10, "--limit", help="Items to show."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Fetch a source once and show what would be stored (stores nothing)."""
+    from kil_feed.checking import check_source
+
+    st = state()
+    with read_session(st.engine) as session:
+        source = store.get_source(name, session=session)
+    result = check_source(st.settings, source)
+    if as_json:
+        print_json(result)
+        return
+    if result["error"]:
+        console.print(f"[red]error:[/red] {result['error']}", markup=True)
+    if result.get("problem"):
+        console.print(f"[yellow]problem:[/yellow] {result['problem']}")
+    print_table(
+        result["items"][:limit],
+        ["kind", "published_at", "title", "topics", "regions", "url"],
+        title=f"{name}: {len(result['items'])} items would be stored",
+        empty="nothing would be stored",
+    )
 
 
 def register(app: typer.Typer) -> None:
-    """Add this module's commands to `app` (none yet)."""
+    app.add_typer(sources_app, name="sources")

@@ -136,7 +136,9 @@ def upsert_items(
                 updates.append({"id": match[0], **values, "updated_at": now})
                 outcomes[index] = "updated"
             continue
-        keys = {(sid, "url", row["url"])} | ({(sid, "guid", row["guid"])} if row.get("guid") else set())
+        keys = {(sid, "url", row["url"])} | (
+            {(sid, "guid", row["guid"])} if row.get("guid") else set()
+        )
         if keys & batch_keys:
             continue  # a second copy within the batch: the first one wins
         batch_keys |= keys

@@ -1,0 +1,156 @@
+"""Ingestion benchmark: 1,000 feeds x 50 entries from real corpus entries, served on loopback.
+
+Times the whole crawl (`kil_feed.crawling.run_crawl`: fetch, parse, normalise, classify,
+dedupe, store into a fresh SQLite file) against bare `feedparser.parse` over the very same
+bytes in this process, then a second crawl where every feed answers 304.
+
+    .venv/bin/python bench/ingest.py [--feeds 1000] [--entries 50] [--processes 2]
+
+Targets: whole crawl within 1.5x of bare feedparser; the 304 pass under 5% of the first.
+"""
+
+from __future__ import annotations
+
+import argparse
+import email.utils
+import html
+import os
+import random
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import feedparser  # noqa: E402
+
+CORPUS = Path(os.environ.get("KIL_CORPUS_DIR", ROOT.parent / "shared" / "corpus"))
+if not CORPUS.is_dir():
+    CORPUS = Path("/work/shared/corpus")
+
+
+def corpus_entries() -> list[dict[str, str]]:
+    """Real entries (title, link, description, date) from every corpus feed that parses."""
+    entries = []
+    for folder in ("feeds", "feeds_nasty"):
+        for path in sorted((CORPUS / folder).iterdir()):
+            parsed = feedparser.parse(path.read_bytes())
+            for entry in parsed.entries:
+                title, link = entry.get("title"), entry.get("link")
+                if not title or not link:
+                    continue
+                description = entry.get("summary") or ""
+                contents = entry.get("content") or []
+                if contents:
+                    description = contents[0].get("value") or description
+                entries.append(
+                    {
+                        "title": title,
+                        "link": link,
+                        "description": description[:20000],
+                        "date": entry.get("published") or entry.get("updated") or "",
+                    }
+                )
+    return entries
+
+
+def make_feed(number: int, entries: list[dict[str, str]]) -> bytes:
+    items = []
+    for index, entry in enumerate(entries):
+        link = f"https://source{number}.example/{index}/{abs(hash(entry['link'])) % 10**8}"
+        date = entry["date"] or email.utils.formatdate(1_760_000_000 - index * 3600, usegmt=True)
+        items.append(
+            f"<item><title>{html.escape(entry['title'])} ({number}-{index})</title>"
+            f"<link>{html.escape(link)}</link><guid>{html.escape(link)}</guid>"
+            f"<pubDate>{html.escape(date)}</pubDate>"
+            f"<description>{html.escape(entry['description'])}</description></item>"
+        )
+    return (
+        '<?xml version="1.0" encoding="utf-8"?>\n<rss version="2.0"><channel>'
+        f"<title>Bench source {number}</title><link>https://source{number}.example/</link>"
+        f"<description>generated from real corpus entries</description>{''.join(items)}"
+        "</channel></rss>"
+    ).encode()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--feeds", type=int, default=1000)
+    parser.add_argument("--entries", type=int, default=50)
+    parser.add_argument("--processes", type=int, default=os.cpu_count() or 1)
+    args = parser.parse_args()
+
+    pool = corpus_entries()
+    rng = random.Random(42)
+    feeds = [make_feed(n, rng.sample(pool, args.entries)) for n in range(args.feeds)]
+    total_entries = args.feeds * args.entries
+    size_mb = sum(map(len, feeds)) / 1e6
+    print(f"corpus entries: {len(pool)}; generated {args.feeds} feeds x {args.entries} entries "
+          f"({size_mb:.1f} MB)")  # fmt: skip
+
+    started = time.perf_counter()
+    parsed_entries = sum(len(feedparser.parse(body).entries) for body in feeds)
+    bare = time.perf_counter() - started
+    print(f"bare feedparser.parse: {bare:.2f} s ({parsed_entries} entries, "
+          f"{parsed_entries / bare:,.0f} entries/s)")  # fmt: skip
+
+    from tests.support.httpserver import MockServer
+
+    server = MockServer().start()
+    tmp = Path(tempfile.mkdtemp(prefix="kil-bench-"))
+    os.environ.update(
+        KIL_DATABASE_URL=f"sqlite:///{tmp / 'bench.db'}",
+        KIL_ALLOW_PRIVATE_NETWORKS="true",
+        KIL_CRAWL__DOWNLOAD_DELAY="0",
+        KIL_CRAWL__AUTOTHROTTLE="false",
+        KIL_CRAWL__CONCURRENT_PER_DOMAIN="64",
+        KIL_CRAWL__CONCURRENT_REQUESTS="64",
+        KIL_CRAWL__PROCESSES=str(args.processes),
+        KIL_CRAWL__STORE_BATCH_SIZE="2000",
+        KIL_CRAWL__LOG_LEVEL=os.environ.get("BENCH_LOG_LEVEL", "WARNING"),
+    )
+    from kil_feed.config import load_settings
+    from kil_feed.crawling import run_crawl
+    from kil_feed.db import make_engine, write_session
+    from kil_feed.migrate import upgrade
+    from kil_feed.storage.sources import upsert_source
+
+    settings = load_settings()
+    engine = make_engine(settings)
+    upgrade(engine)
+    with write_session(engine) as session:
+        for number, body in enumerate(feeds):
+            url = server.add(f"/feeds/{number}.rss", body, "application/rss+xml")
+            upsert_source(f"bench-{number:04d}", session=session, url=url, kind="feed")
+
+    started = time.perf_counter()
+    first = run_crawl(settings, time_limit=1800)
+    crawl = time.perf_counter() - started
+    new = sum(s.new for s in first)
+    errors = [s for s in first if s.error]
+    started = time.perf_counter()
+    second = run_crawl(settings, time_limit=600)
+    again = time.perf_counter() - started
+    not_modified = sum(1 for s in second if s.http_status == 304)
+    peak_child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    peak_self = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    server.stop()
+    engine.dispose()
+
+    print(f"whole crawl (fetch, parse, normalise, classify, dedupe, store): {crawl:.2f} s, "
+          f"{new} new items of {total_entries}, {len(errors)} sources with errors, "
+          f"{args.processes} crawl process(es)")  # fmt: skip
+    print(f"ratio crawl / bare feedparser: {crawl / bare:.2f}x (target <= 1.5x)")
+    print(f"items per second: {new / crawl:,.0f}")
+    print(f"peak memory: crawl subprocess {peak_child:.0f} MiB, bench process {peak_self:.0f} MiB")
+    print(f"second crawl (all 304): {again:.2f} s, {not_modified} not modified, "
+          f"{again / crawl:.1%} of the first (target < 5%)")  # fmt: skip
+    if errors:
+        print("first errors:", [(s.name, s.error) for s in errors[:3]])
+
+
+if __name__ == "__main__":
+    main()

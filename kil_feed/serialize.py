@@ -1,0 +1,56 @@
+"""The one JSON shape of an item (CLI `--json`, web API, exports): a public contract."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kil_feed.models import Item
+from kil_feed.timeutil import isoformat
+
+JOB_FIELDS = (
+    "employer",
+    "location",
+    "contract_type",
+    "pay_min",
+    "pay_max",
+    "pay_period",
+    "pay_currency",
+    "ir35",
+)
+
+
+def item_to_dict(
+    item: Item, source_name: str | None = None, *, full: bool = False
+) -> dict[str, Any]:
+    """An item as JSON-ready data; job fields for jobs; `full` adds the body and bookkeeping."""
+    data: dict[str, Any] = {
+        "id": item.id,
+        "kind": item.kind,
+        "source": source_name,
+        "url": item.url,
+        "title": item.title,
+        "summary": item.summary,
+        "published_at": isoformat(item.published_at),
+        "status": item.status,
+        "featured": item.featured,
+        "topics": list(item.topics or []),
+        "regions": list(item.regions or []),
+        "cluster_id": item.cluster_id,
+    }
+    if item.kind == "job":
+        for name in JOB_FIELDS:
+            data[name] = getattr(item, name)
+        data["closes_at"] = isoformat(item.closes_at)
+    if full:
+        data.update(
+            guid=item.guid,
+            author=item.author,
+            image_url=item.image_url,
+            body_html=item.body_html,
+            collected_at=isoformat(item.collected_at),
+            date_estimated=item.date_estimated,
+            rule=item.rule,
+            reject_reason=item.reject_reason,
+            editor_notes=item.editor_notes,
+        )
+    return data

@@ -1,0 +1,132 @@
+"""Pure extraction and normalisation functions on real corpus files and hostile input."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+
+import pytest
+from scrapy import Request
+from scrapy.exceptions import IgnoreRequest
+
+from crawler.dedupe_keys import fingerprint, title_key
+from crawler.extract.feed import parse_feed
+from crawler.extract.jobs import jobs_from_json
+from crawler.extract.text import shorten
+from crawler.middlewares import PrivateNetworkMiddleware
+from crawler.normal import canonical_url, parse_date, sanitise_html
+from kil_feed.netguard import BlockedURL, check_url
+
+
+def test_billion_laughs_and_xxe_are_not_expanded(data_dir, tmp_path):  # type: ignore[no-untyped-def]
+    started = time.monotonic()
+    parsed = parse_feed((data_dir / "billion_laughs.xml").read_bytes(), "http://x/")
+    assert time.monotonic() - started < 2
+    for entry in parsed.entries:
+        assert "lollollol" not in entry["title"] + entry["body_html"]
+    secret = tmp_path / "s.txt"
+    secret.write_text("TOP-SECRET")
+    xxe = (data_dir / "xxe_template.xml").read_text().replace("SECRET_PATH", str(secret))
+    parsed = parse_feed(xxe.encode(), "http://x/")
+    assert all("TOP-SECRET" not in e["title"] + e["body_html"] for e in parsed.entries)
+
+
+def test_feed_entries_from_corpus(corpus_dir):  # type: ignore[no-untyped-def]
+    body = (corpus_dir / "feeds" / "bbc_news_uk_politics_2018-12-19.rss").read_bytes()
+    parsed = parse_feed(body, "http://x/feed")
+    assert parsed.problem is None and len(parsed.entries) == 33
+    first = parsed.entries[0]
+    assert first["title"] and first["url"].startswith("http") and first["published"]
+
+
+def test_jobposting_from_nhs_jobs_json(corpus_dir):  # type: ignore[no-untyped-def]
+    body = (corpus_dir / "jobs" / "nhsjobs_jobposting_916234107.json").read_bytes()
+    (job,) = jobs_from_json(body, "http://x/job")
+    assert job["kind"] == "job" and job["employer"] == "Cygnet Health Care"
+    assert "Harrogate" in job["location"]
+    assert "<p>" in job["body_html"] or "<" in job["body_html"]  # once-escaped HTML repaired
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("HTTP://Example.ORG/a?utm_source=x&b=2&a=1&fbclid=z#top", "http://example.org/a?a=1&b=2"),
+        ("https://example.org/path?gclid=1", "https://example.org/path"),
+        ("javascript:alert(1)", None),
+        ("ftp://example.org/file", None),
+    ],
+)
+def test_canonical_url(raw: str, expected: str | None) -> None:
+    assert canonical_url(raw) == expected
+
+
+def test_sanitise_html_keeps_text_drops_active_content() -> None:
+    html = (
+        '<p onclick="x()">Hi <a href="/rel">r</a> <a href="javascript:x()">j</a></p>'
+        '<img src="data:image/png;base64,AAAA" onerror="x()"><script>bad()</script>'
+        '<svg onload="x()"></svg>'
+    )
+    clean = sanitise_html(html, "https://example.org/news/")
+    assert "Hi" in clean and 'href="https://example.org/rel"' in clean
+    for bad in ("onclick", "javascript:", "data:", "<script", "bad()", "onload", "<svg", "onerror"):
+        assert bad not in clean
+
+
+def test_dates() -> None:
+    assert parse_date("Tue, 01 Sep 2026 08:00:00 GMT") == datetime(2026, 9, 1, 8, tzinfo=UTC)
+    assert parse_date("2026-10-01T09:30:00+01:00") == datetime(2026, 10, 1, 8, 30, tzinfo=UTC)
+    assert parse_date("15 March 2026") == datetime(2026, 3, 15, 0, tzinfo=UTC)
+    assert parse_date("not a date at all") is None
+
+
+def test_summary_is_short() -> None:
+    text = "word " * 200
+    assert len(shorten(text.strip(), 300)) <= 300
+
+
+def test_dedupe_keys() -> None:
+    assert title_key("Council Brings Repairs In-House!") == title_key(
+        "council brings repairs in house"
+    )
+    assert title_key("Short title") == ""  # too short to identify a story
+    assert title_key("Class Teacher", "job", "Leeds Council") != title_key(
+        "Class Teacher", "job", "York Council"
+    )
+    text = " ".join(f"word{i}" for i in range(100))
+    assert fingerprint(text) == fingerprint("<p>" + text + "</p>") != ""
+    assert fingerprint("too short") == ""
+
+
+def test_url_guard() -> None:
+    private = ("http://127.0.0.1/feed", "http://localhost:8000/", "http://10.1.2.3/",
+               "http://[::1]/", "http://169.254.169.254/latest", "http://192.168.0.1/")  # fmt: skip
+    for url in private:
+        with pytest.raises(BlockedURL):
+            check_url(url, allow_private=False)
+        check_url(url, allow_private=True)
+    for url in ("file:///etc/passwd", "gopher://x/", "javascript:alert(1)"):
+        with pytest.raises(BlockedURL):
+            check_url(url, allow_private=True)
+    check_url("https://93.184.216.34/feed", allow_private=False)
+
+
+def test_middleware_refuses_private_redirect_hop() -> None:
+    middleware = PrivateNetworkMiddleware(allow_private=False)
+    hop = Request("http://127.0.0.1:8080/admin", meta={"redirect_urls": ["https://93.184.216.34/"]})
+    with pytest.raises(IgnoreRequest):
+        middleware.process_request(hop)
+    assert middleware.process_request(Request("https://93.184.216.34/feed")) is None
+    assert PrivateNetworkMiddleware(allow_private=True).process_request(hop) is None
+
+
+def test_spiders_do_not_import_storage() -> None:
+    code = (
+        "import sys, crawler.spiders.feeds, crawler.spiders.pages, crawler.spiders.jobs, "
+        "crawler.spiders.base, crawler.extract.page, crawler.extract.jobs, crawler.extract.feed\n"
+        "bad = [m for m in sys.modules\n"
+        "       if m.startswith(('kil_feed.storage', 'sqlmodel', 'kil_feed.db'))]\n"
+        "assert not bad, bad"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)

@@ -1,0 +1,56 @@
+"""Batched ingest writes on SQLite and PostgreSQL: natural-key upsert, tags, clusters, runs."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlmodel import select
+
+from kil_feed.db import read_session, write_session
+from kil_feed.models import Item, ItemTag
+from kil_feed.storage import crawl_runs
+from kil_feed.storage.items import upsert_items
+from kil_feed.storage.sources import upsert_source
+
+
+def _row(source_id: int, url: str, title: str, **extra: object) -> dict[str, object]:
+    row: dict[str, object] = {
+        "source_id": source_id, "kind": "news", "url": url, "guid": None, "title": title,
+        "summary": "s", "body_html": "<p>b</p>", "published_at": datetime(2026, 9, 1, tzinfo=UTC),
+        "topics": ["procurement"], "regions": ["London"], "date_estimated": False,
+        "content_hash": "h1", "title_key": title.lower(), "fingerprint": "",
+    }  # fmt: skip
+    row.update(extra)
+    return row
+
+
+def test_upsert_items_natural_key_and_clusters(any_engine) -> None:  # type: ignore[no-untyped-def]
+    with write_session(any_engine) as session:
+        a, _ = upsert_source("a", session=session, url="http://a.example/feed")
+        b, _ = upsert_source("b", session=session, url="http://b.example/feed")
+        run = crawl_runs.start_run(a.id, session=session)
+    rows = [
+        _row(a.id, "http://a/1", "same story title here"),
+        _row(a.id, "http://a/2", "other story", guid="g-2"),
+        _row(b.id, "http://b/1", "same story title here"),
+    ]
+    with write_session(any_engine) as session:
+        outcomes = upsert_items(rows, session=session, decide=lambda r: ("approved", "r1", None))
+    assert outcomes == ["new", "new", "new"]
+    again = [
+        _row(a.id, "http://a/1", "same story title here"),
+        _row(a.id, "http://a/2-moved", "other story edited", guid="g-2", content_hash="h2"),
+    ]
+    with write_session(any_engine) as session:
+        assert upsert_items(again, session=session) == ["unchanged", "updated"]
+        crawl_runs.finish_run(run, session=session, new=3, error="x")
+    with read_session(any_engine) as session:
+        items = {i.url: i for i in session.exec(select(Item)).all()}
+        tags = session.exec(select(ItemTag)).all()
+        assert crawl_runs.get_runs([run.id], session=session)[0].finished_at is not None
+    assert len(items) == 3
+    assert items["http://a/2"].title == "other story edited"  # updated in place by GUID
+    assert items["http://a/1"].status == "approved" and items["http://a/1"].rule == "r1"
+    assert items["http://a/1"].cluster_id == items["http://b/1"].cluster_id is not None
+    assert items["http://a/2"].cluster_id is None
+    assert len(tags) == 6
