@@ -9,6 +9,7 @@ session (including a skip: it goes back to that item).
 from __future__ import annotations
 
 import logging
+import os
 import sys
 import webbrowser
 from collections import Counter
@@ -71,8 +72,10 @@ def read_key() -> str | None:
     None at end of input or on Ctrl-C / Ctrl-D."""
     if interactive():
         try:
-            key = click.getchar()
+            key = _getkey()
         except (KeyboardInterrupt, EOFError):
+            return None
+        if key in ("\x03", "\x04", ""):  # Ctrl-C, Ctrl-D, closed terminal
             return None
         console.print(key if key.isprintable() else "")
         return key.lower() if key.isprintable() else key
@@ -81,6 +84,25 @@ def read_key() -> str | None:
         return None
     stripped = line.rstrip("\r\n")
     return stripped[:1].lower() if stripped.strip() else stripped[:1]
+
+
+def _getkey() -> str:
+    """One keypress from the terminal. Raw mode is entered without flushing (unlike
+    `click.getchar`), so a key typed while the card was still printing is not lost."""
+    try:
+        import termios
+        import tty
+    except ImportError:  # not a POSIX terminal
+        return click.getchar()
+    fd = sys.stdin.fileno()
+    old = termios.tcgetattr(fd)
+    try:
+        tty.setraw(fd, termios.TCSANOW)
+        data = os.read(fd, 32)
+    finally:
+        termios.tcsetattr(fd, termios.TCSADRAIN, old)
+    text = data.decode(errors="replace")
+    return text[:1] if text[:1] != "\x1b" else text  # escape sequences (arrows) stay whole
 
 
 class ReviewSession:
@@ -94,6 +116,14 @@ class ReviewSession:
         self.tally: Counter[str] = Counter()
 
     def run(self) -> None:
+        """Show items until the queue ends or the editor quits (Ctrl-C included)."""
+        try:
+            self.loop()
+        except (KeyboardInterrupt, click.Abort):
+            console.print("\n[dim]stopped; every decision so far is saved[/dim]")
+        self.summary()
+
+    def loop(self) -> None:
         total = len(self.queue)
         while self.index < total:
             with read_session(self.engine) as session:
@@ -109,7 +139,6 @@ class ReviewSession:
             )
             if not self.handle(item, names.get(item.source_id, "?")):
                 break
-        self.summary()
 
     def handle(self, item: Item, source_name: str) -> bool:
         """React to one key; False ends the session."""

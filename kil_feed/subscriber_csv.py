@@ -1,0 +1,184 @@
+"""Subscribers to and from CSV: columns `email` (required), `name`, `regions` and `topics`
+(each separated by `;`) and optional `status`.
+
+An import checks every row first (line numbers in the report), then writes the good rows in
+one transaction. Rows without a status are confirmed (an editor's import vouches for
+consent); an address that unsubscribed is never resubscribed by an import.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TextIO
+
+from sqlalchemy.engine import Engine
+
+from kil_feed.db import write_session
+from kil_feed.errors import KilError, ValidationError
+from kil_feed.models import Subscriber, SubscriberStatus
+from kil_feed.rules import canonical_region
+from kil_feed.storage import subscribers as store
+
+logger = logging.getLogger(__name__)
+
+COLUMNS = ("email", "name", "regions", "topics", "status")
+UNSUBSCRIBED = SubscriberStatus.unsubscribed.value
+
+
+@dataclass
+class Row:
+    line: int
+    email: str
+    name: str | None
+    regions: list[str] | None
+    topics: list[str] | None
+    status: str | None
+
+
+@dataclass
+class ImportReport:
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    skipped: list[dict[str, object]] = field(default_factory=list)  # line, email, reason
+    invalid: list[dict[str, object]] = field(default_factory=list)  # line, reason
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "added": self.added,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "skipped": self.skipped,
+            "invalid": self.invalid,
+        }
+
+
+def _split(value: str | None) -> list[str] | None:
+    """`a; b;` -> ['a', 'b']; an empty cell means 'not given'."""
+    if value is None or not value.strip():
+        return None
+    return list(dict.fromkeys(v.strip() for v in value.split(";") if v.strip()))
+
+
+def read_rows(text: str, report: ImportReport) -> list[Row]:
+    """Every well-formed row; the others go to `report.invalid` with their line number."""
+    reader = csv.DictReader(io.StringIO(text))
+    header = [(h or "").strip().lower() for h in reader.fieldnames or []]
+    if "email" not in header:
+        raise ValidationError(
+            "the CSV has no 'email' column", hint="columns: " + ", ".join(COLUMNS)
+        )
+    reader.fieldnames = header
+    rows: list[Row] = []
+    seen: dict[str, int] = {}
+    statuses = {s.value for s in SubscriberStatus}
+    for record in reader:
+        line = reader.line_num
+        values = {k: (v or "") for k, v in record.items() if k}
+        if not any(v.strip() for v in values.values()):
+            continue
+        try:
+            if None in record:  # more cells than columns
+                raise ValidationError("more cells than columns")
+            email = store.validate_email_address(values.get("email", ""))
+            if email in seen:
+                raise ValidationError(f"{email} repeats line {seen[email]}")
+            regions = _split(values.get("regions"))
+            if regions is not None:
+                regions = [canonical_region(r) for r in regions]
+            status = values.get("status", "").strip().lower() or None
+            if status is not None and status not in statuses:
+                raise ValidationError(f"unknown status {status!r} (use {', '.join(statuses)})")
+        except ValidationError as exc:
+            report.invalid.append({"line": line, "reason": exc.message})
+            continue
+        seen[email] = line
+        name = values.get("name", "").strip() or None
+        rows.append(Row(line, email, name, regions, _split(values.get("topics")), status))
+    return rows
+
+
+def import_csv(engine: Engine, path: Path, *, dry_run: bool = False) -> ImportReport:
+    """Add or update subscribers from a CSV file (see the module docstring)."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise ValidationError(f"{path} not found") from None
+    except UnicodeDecodeError:
+        raise ValidationError(f"{path} is not UTF-8 text", hint="save the CSV as UTF-8") from None
+    except OSError as exc:
+        raise ValidationError(f"cannot read {path}: {exc.strerror}") from None
+    report = ImportReport()
+    try:
+        rows = read_rows(text, report)
+    except csv.Error as exc:
+        raise ValidationError(f"{path} is not a readable CSV file: {exc}") from None
+    with write_session(engine) as session:
+        for row in rows:
+            _import_row(row, report, session=session)
+        if dry_run:
+            session.rollback()
+    logger.info(
+        "subscribers import path=%s added=%d updated=%d invalid=%d",
+        path,
+        len(report.added),
+        len(report.updated),
+        len(report.invalid),
+    )
+    return report
+
+
+def _import_row(row: Row, report: ImportReport, *, session) -> None:  # type: ignore[no-untyped-def]
+    existing = store.find_subscriber(row.email, session=session)
+    try:
+        if existing is None:
+            store.add_subscriber(
+                row.email,
+                session=session,
+                name=row.name or "",
+                regions=row.regions or [],
+                topics=row.topics or [],
+                status=row.status or SubscriberStatus.confirmed.value,
+                origin="import",
+            )
+            report.added.append(row.email)
+            return
+        if existing.status == UNSUBSCRIBED and row.status != UNSUBSCRIBED:
+            reason = "unsubscribed; an import does not resubscribe"
+            report.skipped.append({"line": row.line, "email": row.email, "reason": reason})
+            return
+        changed = store.update_subscriber(
+            existing,
+            session=session,
+            name=row.name,
+            regions=row.regions,
+            topics=row.topics,
+            status=row.status,
+        )
+        (report.updated if changed else report.unchanged).append(row.email)
+    except KilError as exc:
+        report.invalid.append({"line": row.line, "reason": exc.message})
+
+
+def write_csv(subscribers: Iterable[Subscriber], out: TextIO) -> int:
+    """Write the subscribers in the import format; returns how many."""
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(COLUMNS)
+    count = 0
+    for sub in subscribers:
+        writer.writerow(
+            [
+                sub.email,
+                sub.name,
+                ";".join(sub.regions or []),
+                ";".join(sub.topics or []),
+                sub.status,
+            ]
+        )
+        count += 1
+    return count

@@ -1,0 +1,182 @@
+"""`kil review` driven through its input stream and through a real pseudo-terminal."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import pty
+import select
+import subprocess
+import sys
+import termios
+import time
+from pathlib import Path
+
+import pytest
+from sqlalchemy.engine import Engine
+
+from tests.support.editorial import add_item, add_source, get
+
+
+@pytest.fixture
+def queue(engine: Engine) -> list[int]:
+    """Four pending items; newest first: n1, n2, n3, n4."""
+    src = add_source(engine, "LGC")
+    other = add_source(engine, "MJ")
+    ids = [
+        add_item(
+            engine,
+            src,
+            f"Story {n}",
+            age_hours=n,
+            summary=f"Summary {n}",
+            topics=["procurement"],
+            regions=["London"],
+        )
+        for n in (1, 2, 3, 4)
+    ]
+    add_item(engine, src, "Approved already", status="approved", age_hours=0.5)
+    add_item(engine, other, "Story 2 elsewhere", cluster_id=500, age_hours=5)
+    from kil_feed.db import write_session
+    from kil_feed.storage.items import get_item
+
+    with write_session(engine) as s:
+        get_item(ids[1], session=s).cluster_id = 500
+    return ids
+
+
+def test_review_through_input_stream(cli, engine: Engine, queue) -> None:  # type: ignore[no-untyped-def]
+    n1, n2, n3, n4 = queue
+    # approve n1; n2: reject with reason, not its cluster sibling; skip n3; feature n4,
+    # undo the feature, approve n4 instead; then the cluster sibling shows; quit.
+    keys = "a\nr\nduplicate\nn\ns\nf\nu\na\nq\n"
+    result = cli("review", input=keys)
+    out = result.output
+    assert out.index("Story 1") < out.index("Story 2") < out.index("Story 3") < out.index("Story 4")
+    assert "1 other source carries this story" in out
+    assert "Approved already" not in out
+    assert get(engine, n1).status == "approved"
+    item = get(engine, n2)
+    assert (item.status, item.reject_reason) == ("rejected", "duplicate")
+    assert get(engine, n3).status == "pending"
+    item = get(engine, n4)
+    assert (item.status, item.featured) == ("approved", False)
+    assert "undone" in out
+    assert "Story 2 elsewhere" in out  # its sibling is still pending, so it is queued
+    assert "approved 2, rejected 1, featured 0, skipped 1; 2 still pending" in out
+
+
+def test_review_cluster_decision_and_end_of_input(cli, engine: Engine, queue) -> None:  # type: ignore[no-untyped-def]
+    n1, n2, *_ = queue
+    result = cli("review", input="s\nr\n\ny\n")  # skip n1, reject n2 (no reason) + cluster; EOF
+    assert get(engine, n1).status == "pending"
+    assert get(engine, n2).status == "rejected" and get(engine, n2).reject_reason is None
+    from kil_feed.db import read_session
+    from kil_feed.storage.curation import cluster_members
+
+    with read_session(engine) as s:
+        assert {i.status for i in cluster_members([500], session=s)} == {"rejected"}
+    assert "+1 in its cluster" in result.output
+    assert "3 still pending" in result.output
+
+
+def test_review_unknown_key_shows_help_and_empty_queue(cli, engine: Engine) -> None:  # type: ignore[no-untyped-def]
+    assert "nothing to review" in cli("review").output
+    src = add_source(engine, "LGC")
+    add_item(engine, src, "Only one")
+    out = cli("review", input="x\nq\n").output
+    assert "undo the last action" in out
+    assert cli("review", "--region", "Mars", ok=False).exit_code == 2
+
+
+class Terminal:
+    """The parent side of a pseudo-terminal: what the child printed, read up to a marker."""
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+        self.seen = b""
+        self.pos = 0
+
+    def expect(self, needle: bytes, timeout: float = 20) -> bytes:
+        deadline = time.monotonic() + timeout
+        while needle not in self.seen[self.pos :]:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                tail = self.seen[self.pos :].decode(errors="replace")
+                raise AssertionError(f"timed out waiting for {needle!r}; got:\n{tail}")
+            ready, _, _ = select.select([self.fd], [], [], left)
+            if ready:
+                try:
+                    chunk = os.read(self.fd, 4096)
+                except OSError:  # the child closed the terminal
+                    chunk = b""
+                if not chunk:
+                    raise AssertionError(f"terminal closed before {needle!r}")
+                self.seen += chunk
+        end = self.seen.index(needle, self.pos) + len(needle)
+        part, self.pos = self.seen[self.pos : end], end
+        return part
+
+    def send(self, data: bytes) -> None:
+        os.write(self.fd, data)
+
+
+def _controlling_terminal() -> None:
+    os.setsid()
+    fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+
+
+@pytest.mark.slow
+def test_review_in_a_real_terminal(kil_env, engine: Engine, queue, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    n1, n2, n3, _ = queue
+    opened = tmp_path / "opened.txt"
+    browser = tmp_path / "browser.py"
+    browser.write_text(f"import sys; open({str(opened)!r}, 'a').write(sys.argv[1])\n")
+    env = dict(
+        os.environ,
+        BROWSER=f"{sys.executable} {browser} %s",
+        TERM="xterm",
+        COLUMNS="100",
+        LINES="40",
+    )
+    fd, child_tty = pty.openpty()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "kil_feed", "review"],
+        stdin=child_tty,
+        stdout=child_tty,
+        stderr=child_tty,
+        env=env,
+        preexec_fn=_controlling_terminal,  # Ctrl-C reaches it as in a real terminal
+    )
+    os.close(child_tty)
+    term = Terminal(fd)
+    try:
+        term.expect(b"> ")
+        term.send(b"o")  # single keys: no Enter
+        term.expect(b"opened")
+        term.send(b"a")
+        term.expect(b"Story 2")
+        term.expect(b"> ")
+        term.send(b"r")
+        term.expect(b"Reason")
+        term.send(b"off topic\r")
+        term.expect(b"[Y/n]")
+        term.send(b"n\r")
+        term.expect(b"Story 3")
+        term.expect(b"> ")
+        # the decisions are already in the database while the session is still open
+        assert get(engine, n1).status == "approved"
+        assert get(engine, n2).reject_reason == "off topic"
+        term.send(b"\x03")  # Ctrl-C quits cleanly
+        term.expect(b"still pending")
+    finally:
+        try:
+            code = proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            code = proc.wait()
+        os.close(fd)
+    assert code == 0, term.seen.decode(errors="replace")
+    assert b"Traceback" not in term.seen
+    assert get(engine, n3).status == "pending"
+    assert opened.read_text().startswith("https://example.org/")
