@@ -1,8 +1,11 @@
 """Assemble the bytes of one subscriber's email: headers, multipart/alternative, DKIM.
 
 Built by hand from pre-encoded pieces rather than through `email.message` because it runs
-once per subscriber: headers that are the same for everyone are encoded once, bodies are
-quoted-printable encoded in C (`binascii.b2a_qp`). Every header value passes through
+once per subscriber: headers that are the same for everyone are encoded once, and each
+rendered variant is prepared once. The HTML part goes as 7bit: non-ASCII characters become
+HTML character references and long lines are folded at whitespace between tags, so a
+subscriber's copy costs two string substitutions (quoted-printable remains the fallback).
+The small text part is quoted-printable encoded in C. Every header value passes through
 `header_value`, which drops CR, LF and other control characters, so no subscriber name or
 item title can inject a header. The result parses as a standard message (tests check).
 """
@@ -12,6 +15,7 @@ from __future__ import annotations
 import binascii
 import hashlib
 import logging
+import threading
 from dataclasses import dataclass
 from datetime import datetime
 from email.header import Header
@@ -20,7 +24,7 @@ from pathlib import Path
 
 from kil_feed.config import Settings
 from kil_feed.errors import ConfigError, ValidationError
-from newsletter.render import RenderedEmail
+from newsletter.render import PREFERENCES_PLACEHOLDER, UNSUBSCRIBE_PLACEHOLDER, RenderedEmail
 
 logger = logging.getLogger(__name__)
 
@@ -67,9 +71,52 @@ def message_id(issue_id: int, subscriber_id: int, domain: str) -> str:
     return f"<issue{issue_id}.sub{subscriber_id}.{digest}@{domain}>"
 
 
+MAX_LINE = 900  # well under SMTP's 998, leaving room for the links filled in later
+
+
+def _crlf(text: str) -> str:
+    return text.replace("\r\n", "\n").replace("\r", "\n").replace("\n", CRLF)
+
+
 def _qp(text: str) -> bytes:
-    data = text.replace("\r\n", "\n").replace("\r", "\n").replace("\n", CRLF).encode("utf-8")
-    return binascii.b2a_qp(data, quotetabs=False, istext=True, header=False)
+    """Quoted-printable of CRLF text."""
+    return binascii.b2a_qp(text.encode("utf-8"), quotetabs=False, istext=True, header=False)
+
+
+def fold_html(html: str, limit: int = MAX_LINE) -> str | None:
+    """HTML with no line over `limit`, breaking only between tags (`><`) or at a space in
+    text; None if some line cannot be folded that way."""
+    out: list[str] = []
+    for line in html.split(CRLF):
+        while len(line) > limit:
+            cut = line.rfind("><", 0, limit) + 1
+            if cut <= 0:
+                cut = _text_space(line, limit)
+            if cut <= 0:
+                return None
+            out.append(line[:cut].rstrip(" "))
+            line = line[cut:].lstrip(" ") if line[cut : cut + 1] == " " else line[cut:]
+        out.append(line)
+    return CRLF.join(out)
+
+
+def _text_space(line: str, limit: int) -> int:
+    """The last space before `limit` that is outside a tag, or -1."""
+    space = line.rfind(" ", 0, limit)
+    while space > 0:
+        if line.rfind("<", 0, space) <= line.rfind(">", 0, space):
+            return space
+        space = line.rfind(" ", 0, space)
+    return -1
+
+
+@dataclass(frozen=True)
+class _Parts:
+    """A rendered variant made ready for MIME once: CRLF text, 7bit-safe HTML if possible."""
+
+    text: str
+    html: str
+    html_7bit: bool
 
 
 @dataclass(frozen=True)
@@ -100,6 +147,8 @@ class MessageFactory:
         shared.append("MIME-Version: 1.0")
         self._shared = CRLF.join(shared)
         self._subjects: dict[str, str] = {}
+        self._prepared: dict[int, tuple[RenderedEmail, _Parts]] = {}
+        self._lock = threading.Lock()
         self._dkim = _load_dkim(settings)
 
     def build(
@@ -113,7 +162,14 @@ class MessageFactory:
         unsubscribe_token: str = "",
     ) -> tuple[bytes, str]:
         """(message bytes, Message-ID) for one subscriber."""
-        html, text = rendered.personalise(unsubscribe_url, preferences_url)
+        parts = self._prepare(rendered)
+        html = parts.html.replace(UNSUBSCRIBE_PLACEHOLDER, unsubscribe_url).replace(
+            PREFERENCES_PLACEHOLDER, preferences_url
+        )
+        text = parts.text.replace(UNSUBSCRIBE_PLACEHOLDER, unsubscribe_url).replace(
+            PREFERENCES_PLACEHOLDER, preferences_url
+        )
+        html_bytes = html.encode("ascii") if parts.html_7bit else _qp(html)
         mid = message_id(self.issue_id, recipient.subscriber_id, self.domain)
         subject = self._subjects.get(rendered.subject)
         if subject is None:
@@ -131,21 +187,33 @@ class MessageFactory:
                 f'Content-Type: multipart/alternative; boundary="{boundary}"',
             )
         )
-        part = "Content-Type: text/{}; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable"
+        part = "Content-Type: text/{}; charset=utf-8\r\nContent-Transfer-Encoding: {}"
+        html_cte = "7bit" if parts.html_7bit else "quoted-printable"
         data = b"".join(
             (
                 head.encode("utf-8"),
                 b"\r\n\r\n",
-                f"--{boundary}\r\n{part.format('plain')}\r\n\r\n".encode(),
+                f"--{boundary}\r\n{part.format('plain', 'quoted-printable')}\r\n\r\n".encode(),
                 _qp(text),
-                f"\r\n--{boundary}\r\n{part.format('html')}\r\n\r\n".encode(),
-                _qp(html),
+                f"\r\n--{boundary}\r\n{part.format('html', html_cte)}\r\n\r\n".encode(),
+                html_bytes,
                 f"\r\n--{boundary}--\r\n".encode(),
             )
         )
         if self._dkim is not None:
             data = self._dkim.sign(data)
         return data, mid
+
+    def _prepare(self, rendered: RenderedEmail) -> _Parts:
+        cached = self._prepared.get(id(rendered))
+        if cached is not None and cached[0] is rendered:
+            return cached[1]
+        html = _crlf(rendered.html).encode("ascii", "xmlcharrefreplace").decode("ascii")
+        folded = fold_html(html)
+        parts = _Parts(_crlf(rendered.text), folded or html, folded is not None)
+        with self._lock:
+            self._prepared[id(rendered)] = (rendered, parts)
+        return parts
 
 
 @dataclass(frozen=True)

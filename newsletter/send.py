@@ -22,12 +22,12 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from kil_feed import tokens
 from kil_feed.config import Settings
-from kil_feed.db import read_session, write_session
-from kil_feed.errors import ConflictError, DeliveryError
+from kil_feed.db import read_session, write_session, writer
+from kil_feed.errors import ConflictError, DeliveryError, ValidationError
 from kil_feed.models import DeliveryStatus, IssueStatus, SubscriberStatus
 from kil_feed.storage import deliveries as ledger
 from kil_feed.storage import issues as issues_db
@@ -149,7 +149,10 @@ class _Run:
 def _deliver(run: _Run, transport: object, job: _Job) -> _Result | None:
     """Send one message with retries; None if the send stopped before trying."""
     nl = run.settings.newsletter
-    data, mid = run.message_for(job)
+    try:
+        data, mid = run.message_for(job)
+    except ValidationError as exc:  # e.g. an address that cannot go in a To header
+        return _Result(job, DeliveryStatus.failed.value, 0, None, None, str(exc))
     attempts = 0
     while True:
         if not run.limiter.wait(run.stop):
@@ -377,38 +380,53 @@ def _pump(
     for thread in threads:
         thread.start()
     interrupted: BaseException | None = None
+    conn = writer(engine).connect()  # one connection for every group commit of this run
     try:
-        while True:
+        while any(t.is_alive() for t in threads) or not run.results.empty():
             try:
-                first = run.results.get(timeout=0.05)
-            except queue.Empty:
-                if not any(t.is_alive() for t in threads) and run.results.empty():
-                    break
-                continue
-            batch = [first]
-            while True:
-                try:
-                    batch.append(run.results.get_nowait())
-                except queue.Empty:
-                    break
-            _commit(engine, batch, report)
-            if progress is not None:
-                progress(report.attempted, total)
-            _check_error_rate(run, report)
-    except BaseException as exc:  # Ctrl-C or a database error: stop, flush, then re-raise
+                _write_ready(conn, run, report, total, progress)
+            except KeyboardInterrupt as exc:
+                if interrupted is not None:
+                    raise  # a second Ctrl-C: stop waiting
+                # stop starting new messages, but record the ones already accepted
+                interrupted = exc
+                run.stop.set()
+                run.writer_gone.set()  # workers hand over their last outcome and leave
+    except BaseException as exc:  # the ledger cannot be written: stop everything
         interrupted = exc
-        run.stop.set()
         run.writer_gone.set()
+        run.stop.set()
     finally:
         for thread in threads:
             thread.join()
+        conn.close()
     if interrupted is not None:
         raise interrupted
 
 
-def _commit(engine: Engine, batch: list[_Result], report: SendReport) -> None:
+def _write_ready(
+    conn: Connection, run: _Run, report: SendReport, total: int, progress: Progress | None
+) -> None:
+    """Commit the outcomes that have arrived (waiting briefly for the first one)."""
+    try:
+        batch = [run.results.get(timeout=0.05)]
+    except queue.Empty:
+        return
+    while True:
+        try:
+            batch.append(run.results.get_nowait())
+        except queue.Empty:
+            break
+    _commit(conn, batch, report)
+    if progress is not None:
+        progress(report.attempted, total)
+    _check_error_rate(run, report)
+
+
+def _commit(conn: Connection, batch: list[_Result], report: SendReport) -> None:
+    """One transaction for the batch (BEGIN IMMEDIATE on SQLite), then wake its workers."""
     now = utcnow()
-    with write_session(engine) as session:
+    with conn.begin():
         ledger.record_outcomes(
             [
                 ledger.Outcome(
@@ -416,11 +434,10 @@ def _commit(engine: Engine, batch: list[_Result], report: SendReport) -> None:
                 )
                 for r in batch
             ],
-            session=session,
+            session=conn,
         )
-        ledger.mark_bounced(
-            [r.job.recipient.subscriber_id for r in batch if r.bounce], session=session
-        )
+        bounced = [r.job.recipient.subscriber_id for r in batch if r.bounce]
+        ledger.mark_bounced(bounced, session=conn)
     for result in batch:
         result.done.set()
         report.attempted += 1

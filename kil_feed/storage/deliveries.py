@@ -13,6 +13,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy import func
+from sqlalchemy.engine import Connection
 from sqlmodel import Session, col, select
 
 from kil_feed.models import Delivery, DeliveryStatus, Subscriber, SubscriberStatus
@@ -139,8 +140,12 @@ class Outcome:
     at: datetime
 
 
-def record_outcomes(outcomes: Sequence[Outcome], *, session: Session) -> None:
-    """Write a batch of outcomes (one executemany); sent rows get `sent_at`."""
+def record_outcomes(outcomes: Sequence[Outcome], *, session: Session | Connection) -> None:
+    """Write a batch of outcomes (one executemany); sent rows get `sent_at`.
+
+    Takes a Core connection as well as a session: the sender keeps one connection open
+    for its group commits (a session per commit costs more than the commit).
+    """
     if not outcomes:
         return
     stmt = (
@@ -174,7 +179,7 @@ def record_outcomes(outcomes: Sequence[Outcome], *, session: Session) -> None:
     )
 
 
-def mark_bounced(subscriber_ids: Iterable[int], *, session: Session) -> None:
+def mark_bounced(subscriber_ids: Iterable[int], *, session: Session | Connection) -> None:
     """Subscribers whose address the server refused for good (5.1.x) stop receiving mail."""
     ids = sorted(set(subscriber_ids))
     if not ids:

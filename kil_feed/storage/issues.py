@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
+import sqlalchemy as sa
 from sqlalchemy import func
 from sqlmodel import Session, col, delete, select
 
@@ -60,7 +61,7 @@ def candidate_items(
     until: datetime,
     exclude_issue_id: int | None = None,
 ) -> Sequence[Item]:
-    """Approved items collected in [since, until) that no sent (or sending) issue carried."""
+    """Approved items collected in [since, until) whose story no sent (or sending) issue carried."""
     already = (
         select(IssueItem.item_id)
         .join(Issue, col(Issue.id) == col(IssueItem.issue_id))
@@ -68,11 +69,15 @@ def candidate_items(
     )
     if exclude_issue_id is not None:
         already = already.where(IssueItem.issue_id != exclude_issue_id)
+    covered_clusters = select(Item.cluster_id).where(
+        col(Item.id).in_(already), col(Item.cluster_id).is_not(None)
+    )
     query = select(Item).where(
         Item.status == ItemStatus.approved.value,
         col(Item.collected_at) >= since,
         col(Item.collected_at) < until,
         col(Item.id).not_in(already),
+        sa.or_(col(Item.cluster_id).is_(None), col(Item.cluster_id).not_in(covered_clusters)),
     )
     return session.exec(query.order_by(col(Item.id))).all()
 

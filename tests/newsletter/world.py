@@ -29,9 +29,9 @@ class World:
     sources: dict[str, int] = field(default_factory=dict)
 
 
-def _item(source: Source, key: str, **fields: object) -> Item:
+def _item(source: Source, key: str, now: datetime = NOW, **fields: object) -> Item:
     days = float(fields.pop("days_ago", 2))  # type: ignore[arg-type]
-    when = NOW - timedelta(days=days)
+    when = now - timedelta(days=days)
     defaults: dict[str, object] = {
         "url": f"https://news.example.org/{key}",
         "title": key.replace("-", " ").title(),
@@ -45,9 +45,13 @@ def _item(source: Source, key: str, **fields: object) -> Item:
     return Item(source_id=source.id, **defaults)  # type: ignore[arg-type]
 
 
-def make_world(engine: Engine, *, subscribers: bool = True) -> World:
-    """Items of every kind and edge (cluster, hostile, stale, closed, rejected) and subscribers."""
+def make_world(engine: Engine, *, subscribers: bool = True, now: datetime = NOW) -> World:
+    """Items of every kind and edge (cluster, hostile, stale, closed, rejected) and subscribers.
+
+    Times are relative to `now` (default: the fixed `NOW`).
+    """
     world = World()
+    shift = now - NOW
     with write_session(engine) as s:
         lg, _ = upsert_source("LocalGov News", session=s, url="https://localgov.example.org/feed")
         pf, _ = upsert_source("Public Finance", session=s, url="https://pf.example.org/feed")
@@ -143,6 +147,9 @@ def make_world(engine: Engine, *, subscribers: bool = True) -> World:
             ),
         }
         for key, item in items.items():
+            for name in ("published_at", "collected_at", "closes_at"):
+                if getattr(item, name) is not None:
+                    setattr(item, name, getattr(item, name) + shift)
             save_item(item, session=s)
             world.items[key] = item.id  # type: ignore[assignment]
         if subscribers:

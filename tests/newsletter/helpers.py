@@ -1,0 +1,46 @@
+"""Helpers for send tests: build and approve the fixed issue, read received messages."""
+
+from __future__ import annotations
+
+import re
+from email.message import EmailMessage
+
+from sqlalchemy.engine import Engine
+
+from kil_feed.config import Settings
+from kil_feed.db import read_session
+from kil_feed.models import Delivery
+from kil_feed.storage.deliveries import deliveries_for_issue
+from newsletter.build import build_issue
+from newsletter.edit import approve_issue
+from tests.newsletter.world import NOW
+
+
+def approved_issue(engine: Engine, settings: Settings) -> int:
+    issue = build_issue(engine, settings, now=NOW)
+    assert issue is not None and issue.id is not None
+    approve_issue(engine, issue.id)
+    return issue.id
+
+
+def html_of(msg: EmailMessage) -> str:
+    return msg.get_body(preferencelist=("html",)).get_content()  # type: ignore[union-attr]
+
+
+def text_of(msg: EmailMessage) -> str:
+    return msg.get_body(preferencelist=("plain",)).get_content()  # type: ignore[union-attr]
+
+
+def section_text(html: str, title: str) -> str:
+    """The text of one section of an email's HTML part (up to the next section)."""
+    match = re.search(
+        rf'class="section-title"[^>]*>{re.escape(title)}</td>(.*?)(class="section-title"|class="footer")',
+        html,
+        re.S,
+    )
+    return match.group(1) if match else ""
+
+
+def ledger(engine: Engine, issue_id: int) -> list[Delivery]:
+    with read_session(engine) as s:
+        return list(deliveries_for_issue(issue_id, session=s))

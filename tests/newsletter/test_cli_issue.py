@@ -1,0 +1,110 @@
+"""`kil issue ...` end to end in-process, asserting on the database and the output."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy.engine import Engine
+
+from kil_feed.cli.issue import parse_rate
+from kil_feed.db import read_session
+from kil_feed.errors import ValidationError
+from kil_feed.storage.issues import list_issues
+from kil_feed.timeutil import iso_week, utcnow
+from tests.newsletter.world import make_world
+
+
+def test_build_on_an_empty_week_says_so(cli: Any, engine: Engine) -> None:
+    result = cli("issue", "build")
+    assert "no issue was built" in result.output.lower()
+    with read_session(engine) as s:
+        assert list_issues(session=s) == []
+    assert "ISO week" in cli("issue", "build", "--week", "48", ok=False).output
+
+
+def test_issue_workflow(cli: Any, engine: Engine, tmp_path: Path) -> None:
+    w = make_world(engine, now=utcnow())
+    out = cli("issue", "build").output
+    assert "issue 1 for " + iso_week(utcnow()) in out
+    listed = json.loads(cli("issue", "list", "--json").output)
+    assert [(i["id"], i["status"], i["items"]) for i in listed] == [(1, "draft", 6)]
+    shown = json.loads(cli("issue", "show", "1", "--json").output)
+    top = [i["item_id"] for i in shown["items_by_section"] if i["section"] == "top"]
+    assert top[0] == w.items["insourcing"]
+    cli("issue", "edit", "1", "--subject", "Hello\r\nBcc: x@example.org", "--intro", "Hi all")
+    cli("issue", "edit", "1", "--move", str(w.items["hostile"]), "1")
+    cli("issue", "edit", "1", "--drop", str(w.items["social-value"]))
+    assert "not in this issue" in cli("issue", "edit", "1", "--drop", "999", ok=False).output
+    shown = json.loads(cli("issue", "show", "1", "--json").output)
+    assert shown["subject"] == "Hello Bcc: x@example.org" and shown["intro"] == "Hi all"
+    top = [i["item_id"] for i in shown["items_by_section"] if i["section"] == "top"]
+    assert top[0] == w.items["hostile"] and w.items["social-value"] not in top
+    # rebuilding keeps all that
+    cli("issue", "build")
+    again = json.loads(cli("issue", "show", "1", "--json").output)
+    assert again["items_by_section"] == shown["items_by_section"]
+    assert again["subject"] == shown["subject"]
+    # previews
+    html = cli("issue", "preview", "1", "--subscriber", "nw@example.org").output
+    assert "Near you: interim jobs" in html and "/unsubscribe/" in html
+    text = cli("issue", "preview", "1", "--format", "text").output
+    assert "INTERIM JOBS" in text and "Unsubscribe: https://kil.example.org/unsubscribe/" in text
+    eml = tmp_path / "issue.eml"
+    cli("issue", "preview", "1", "--format", "eml", "--out", str(eml))
+    msg = email.message_from_bytes(eml.read_bytes(), policy=email.policy.default)
+    assert msg["Subject"] == "Hello Bcc: x@example.org" and msg["List-Unsubscribe-Post"]
+    assert "unknown format" in cli("issue", "preview", "1", "--format", "pdf", ok=False).output
+    # send needs approval; dry run does not send
+    assert "approve it first" in cli("issue", "send", "1", ok=False).output
+    cli("issue", "approve", "1")
+    dry = json.loads(cli("issue", "send", "1", "--dry-run", "--json").output)
+    assert dry["dry_run"] and dry["recipients"] == 4 and dry["sent"] == 0
+    sent = json.loads(cli("issue", "send", "1", "--json").output)
+    assert (sent["sent"], sent["status"]) == (4, "sent")
+    assert len(list(Path("outbox/new").glob("*.eml"))) == 4
+    assert "nothing to send" in cli("issue", "send", "1").output
+    listed = json.loads(cli("issue", "list", "--json").output)
+    assert (listed[0]["status"], listed[0]["sent"]) == ("sent", 4)
+    assert "can no longer be edited" in cli("issue", "edit", "1", "--intro", "x", ok=False).output
+
+
+def test_send_to_smtp_with_rate_and_limit(
+    cli: Any, engine: Engine, smtp_server: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("KIL_SMTP_URL", smtp_server.url)
+    make_world(engine, now=utcnow())
+    cli("issue", "build")
+    cli("issue", "approve", "1")
+    out = cli("issue", "send", "1", "--limit", "2", "--rate", "50/s").output
+    assert "2 sent" in out and "2 still pending" in out
+    assert len(smtp_server.messages) == 2
+    cli("issue", "send", "1", "--to", "me@example.org")
+    assert smtp_server.recipients()[-1] == "me@example.org"
+    cli("issue", "send", "1")
+    assert sorted(smtp_server.recipients()) == sorted(
+        [
+            "eve@example.org",
+            "london@example.org",
+            "national@example.org",
+            "nw@example.org",
+            "me@example.org",
+        ]
+    )
+
+
+def test_unknown_issue_is_one_line(cli: Any) -> None:
+    result = cli("issue", "show", "42", ok=False)
+    assert result.exit_code == 4 and "no issue with id 42" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_parse_rate() -> None:
+    assert parse_rate("10/s") == 10 and parse_rate("600/m") == 10 and parse_rate("5") == 5
+    assert parse_rate(None) is None
+    with pytest.raises(ValidationError):
+        parse_rate("fast")

@@ -1,0 +1,120 @@
+"""Rendering: golden files, personalisation by region and topic, escaping, email-safe HTML."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy.engine import Engine
+
+from kil_feed.config import Settings
+from newsletter.build import build_issue
+from newsletter.content import format_pay, load_issue_content, plain_text, safe_url
+from newsletter.edit import edit_issue
+from newsletter.render import (
+    PREFERENCES_PLACEHOLDER,
+    UNSUBSCRIBE_PLACEHOLDER,
+    Audience,
+    Renderer,
+    sections_for,
+)
+from tests.newsletter.conftest import tune
+from tests.newsletter.golden import assert_golden
+from tests.newsletter.world import NOW, World
+
+NW = Audience.of(["North West"], [])
+LONDON = Audience.of(["London"], [])
+NATIONAL_SOCIAL_VALUE = Audience.of([], ["social-value"])
+
+
+@pytest.fixture
+def renderer(engine: Engine, settings: Settings, world: World) -> Renderer:
+    tight = tune(settings, max_top_stories=2)
+    issue = build_issue(engine, tight, now=NOW)
+    assert issue is not None and issue.id is not None
+    edit_issue(engine, issue.id, intro="Welcome to this week's issue.\n\nA second paragraph.")
+    return Renderer(tight, load_issue_content(engine, issue.id))
+
+
+@pytest.mark.parametrize(
+    "name,audience",
+    [("north_west", NW), ("national_social_value", NATIONAL_SOCIAL_VALUE)],
+)
+def test_golden_files(renderer: Renderer, name: str, audience: Audience) -> None:
+    rendered = renderer.render(audience)
+    assert_golden(f"issue_{name}.html", rendered.html)
+    assert_golden(f"issue_{name}.txt", rendered.text)
+
+
+def _section_titles(renderer: Renderer, audience: Audience) -> dict[str, list[str]]:
+    return {s.title: [c.title for c in s.cards] for s in sections_for(renderer.content, audience)}
+
+
+def test_near_you_follows_the_subscribers_regions(renderer: Renderer) -> None:
+    nw = _section_titles(renderer, NW)
+    assert nw["Near you: interim jobs"] == ["Interim Head of Procurement"]
+    assert nw["More interim jobs"] == ["Interim Category Manager, Social Care"]
+    london = _section_titles(renderer, LONDON)
+    assert london["Near you: interim jobs"] == ["Interim Category Manager, Social Care"]
+    assert "Interim Head of Procurement" not in london["Near you: interim jobs"]
+    national = _section_titles(renderer, Audience())
+    assert not any(t.startswith("Near you") for t in national)
+    assert len(national["Interim jobs"]) == 2
+
+
+def test_topic_preferences_filter_news_sections(renderer: Renderer) -> None:
+    everything = _section_titles(renderer, Audience())
+    assert len(everything["Social value"]) == 2
+    assert (
+        _section_titles(renderer, NATIONAL_SOCIAL_VALUE)["Social value"]
+        == everything["Social value"]
+    )
+    other = _section_titles(renderer, Audience.of([], ["procurement-reform"]))
+    assert "Social value" not in other
+    assert other["Top stories"] == everything["Top stories"]  # top stories go to everyone
+
+
+def test_hostile_item_text_is_escaped(renderer: Renderer) -> None:
+    html = renderer.render(Audience()).html
+    assert "<script" not in html and "onerror" not in html
+    assert '&lt;script&gt;alert("x")&lt;/script&gt; Tom &amp; Jerry Bcc: evil@' in html
+    assert "javascript:" not in html  # a non-http link is left out, not linked
+    assert "Hostile bold text" in html  # summary HTML reduced to its text
+
+
+def test_email_html_is_inlined_and_dark_mode_ready(renderer: Renderer) -> None:
+    html = renderer.render(NW).html
+    assert 'class="card"' in html and re.search(r'<td class="card" style="[^"]*padding', html)
+    assert "@media (prefers-color-scheme: dark)" in html
+    assert '<meta name="color-scheme" content="light dark">' in html
+    assert "<img" not in html  # nothing depends on images
+    assert html.count('role="presentation"') >= 2
+    assert f'href="{renderer.web_url()}"' in html
+    assert renderer.web_url() == "https://kil.example.org/issues/1"
+    assert UNSUBSCRIBE_PLACEHOLDER in html and PREFERENCES_PLACEHOLDER in html
+
+
+def test_one_render_per_preference_set(renderer: Renderer) -> None:
+    for _ in range(3):
+        renderer.render(Audience.of(["London"], []))
+        renderer.render(Audience.of(["North West"], []))
+    renderer.render(Audience.of(["London"], ["x"]))
+    assert renderer.renders == 3
+
+
+def test_personalise_fills_links_in_both_parts(renderer: Renderer) -> None:
+    html, text = renderer.render(NW).personalise("https://u.example/UN", "https://u.example/PR")
+    for body in (html, text):
+        assert "https://u.example/UN" in body and "https://u.example/PR" in body
+        assert "KILx" not in body
+    assert renderer.preheader().startswith("Welcome to this week")
+
+
+def test_text_helpers() -> None:
+    assert plain_text("<p>A &amp; <b>B</b>\n\tC</p>") == "A & B C"
+    assert plain_text("word " * 100, 20).endswith("…")
+    assert safe_url("javascript:alert(1)") is None
+    assert safe_url(" https://ok.example/a?b=1 ") == "https://ok.example/a?b=1"
+    assert format_pay(550, 650, "day", "GBP") == "£550–£650 per day"
+    assert format_pay(None, 60000, "year", "GBP") == "£60,000 per year"
+    assert format_pay(None, None, None, None) is None
