@@ -140,6 +140,9 @@ class WebSettings(BaseModel):
     signup_rate_limit: int = Field(
         5, description="Subscribe attempts allowed per client address per hour."
     )
+    facet_cache_seconds: float = Field(
+        60.0, description="Seconds the web keeps its filter menus (regions, topics) cached."
+    )
 
 
 class ScheduleSettings(BaseModel):

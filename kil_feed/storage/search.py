@@ -22,6 +22,7 @@ MARK_END = "\ue001"
 MAX_QUERY_CHARS = 500
 MAX_TERMS = 12
 COUNT_CAP = 1000
+CANDIDATES = 1000  # ranking considers the newest this-many matches (see _search_sqlite)
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\ue000-\uf8ff]")
@@ -125,22 +126,42 @@ def _search_sqlite(
     limit: int,
     offset: int,
 ) -> tuple[list[sa.Row], int]:
-    params: dict[str, object] = {"q": match, "a": MARK_START, "b": MARK_END}
+    params: dict[str, object] = {"q": match}
     where = "item_fts MATCH :q" + _filters(kind, region, topic, params)
     base = "FROM item_fts JOIN item i ON i.id = item_fts.rowid WHERE " + where
-    rows = session.execute(
+    # bm25 only over the newest CANDIDATES matches (FTS5 yields rowids in order, so the
+    # inner LIMIT stops early); ranking every match of a common word costs 100s of ms
+    ranked = session.execute(
         sa.text(
-            "SELECT i.id, bm25(item_fts, 10.0, 2.0, 5.0) AS score,"
-            " highlight(item_fts, 0, :a, :b), snippet(item_fts, 1, :a, :b, '…', 30) "
+            "SELECT id, score FROM (SELECT i.id AS id, bm25(item_fts, 10.0, 2.0, 5.0) AS score "
             + base
-            + " ORDER BY score LIMIT :limit OFFSET :offset"
+            + f" ORDER BY item_fts.rowid DESC LIMIT {CANDIDATES})"
+            " ORDER BY score, id DESC LIMIT :limit OFFSET :offset"
         ),
         {**params, "limit": limit, "offset": offset},
     ).all()
     total = session.execute(
         sa.text(f"SELECT count(*) FROM (SELECT 1 {base} LIMIT {COUNT_CAP + 1})"), params
     ).scalar_one()
-    return list(rows), int(total)
+    if not ranked:
+        return [], int(total)
+    ids = [int(r[0]) for r in ranked]
+    # highlight and snippet for the page's rows only, in one pass over a rowid range (a
+    # `rowid IN (...)` would re-run the MATCH once per id, slow for prefix queries)
+    marks = {
+        r[0]: (r[1], r[2])
+        for r in session.execute(
+            sa.text(
+                "SELECT rowid, highlight(item_fts, 0, :a, :b),"
+                " snippet(item_fts, 1, :a, :b, '…', 30)"
+                " FROM item_fts WHERE item_fts MATCH :q AND rowid BETWEEN :lo AND :hi"
+                f" AND +rowid IN ({','.join(map(str, ids))})"
+            ),
+            {"q": match, "a": MARK_START, "b": MARK_END, "lo": min(ids), "hi": max(ids)},
+        ).all()
+    }
+    rows = [(r[0], r[1], *marks.get(r[0], ("", ""))) for r in ranked]
+    return rows, int(total)  # type: ignore[return-value]
 
 
 def _search_postgres(
@@ -161,10 +182,12 @@ def _search_postgres(
             "SELECT id, score,"
             f" ts_headline('english', title, query, '{opts}, HighlightAll=true'),"
             f" ts_headline('english', summary, query, '{opts}, MaxWords=40, MinWords=15')"
-            " FROM (SELECT i.id, i.title, coalesce(i.summary, '') AS summary, query,"
+            " FROM (SELECT id, title, summary, query, score FROM"
+            " (SELECT i.id, i.title, coalesce(i.summary, '') AS summary, query,"
             " ts_rank_cd(i.search_tsv, query) AS score "
             + base
-            + " ORDER BY score DESC, i.id DESC LIMIT :limit OFFSET :offset) AS best"
+            + f" ORDER BY i.id DESC LIMIT {CANDIDATES}) AS newest"
+            " ORDER BY score DESC, id DESC LIMIT :limit OFFSET :offset) AS best"
             " ORDER BY score DESC, id DESC"
         ),
         {**params, "limit": limit, "offset": offset},

@@ -23,15 +23,17 @@ from kil_feed.models import (
     Subscriber,
     SubscriberStatus,
 )
-from kil_feed.storage.items import tag_filter
 from kil_feed.storage.subscribers import find_subscriber, normalise_email
 from kil_feed.timeutil import utcnow
+
+COUNT_CAP = 1000  # listings count at most this many (+1): "1000+ jobs" is enough to page
 
 
 @dataclass
 class ItemPage:
     items: Sequence[Item]
     total: int
+    capped: bool = False  # more than COUNT_CAP matched; `total` is COUNT_CAP
 
 
 # --- issues ----------------------------------------------------------------------------
@@ -40,9 +42,7 @@ class ItemPage:
 def sent_issues(*, session: Session, limit: int | None = None) -> Sequence[Issue]:
     """Sent issues, newest first (drafts are never public)."""
     query = (
-        select(Issue)
-        .where(Issue.status == IssueStatus.sent.value)
-        .order_by(col(Issue.week).desc())
+        select(Issue).where(Issue.status == IssueStatus.sent.value).order_by(col(Issue.week).desc())
     )
     if limit is not None:
         query = query.limit(limit)
@@ -59,6 +59,15 @@ def get_sent_issue(issue_id: int, *, session: Session) -> Issue:
 # --- items -----------------------------------------------------------------------------
 
 
+def _tagged(kind: str, value: str, dialect: str) -> sa.ColumnElement[bool]:
+    """The item carries the tag. On SQLite `id + 0` keeps the planner walking the
+    (status, kind, published_at) index in page order and probing the tag list, instead of
+    fetching every tagged item and sorting them (60 ms -> 3 ms at 200,000 items)."""
+    sub = select(ItemTag.item_id).where(ItemTag.kind == kind, ItemTag.value == value)
+    target = col(Item.id) + 0 if dialect == "sqlite" else col(Item.id)
+    return target.in_(sub)
+
+
 def _newest_first(dialect: str) -> list[sa.ColumnElement]:
     published = col(Item.published_at).desc()
     if dialect == "postgresql":  # PostgreSQL puts NULLs first in DESC order; SQLite last
@@ -67,12 +76,11 @@ def _newest_first(dialect: str) -> list[sa.ColumnElement]:
 
 
 def _page(query: sa.Select, session: Session, limit: int, offset: int) -> ItemPage:
-    total = session.exec(select(func.count()).select_from(query.subquery())).one()
     dialect = session.get_bind().dialect.name
-    items = session.exec(
-        query.order_by(*_newest_first(dialect)).limit(limit).offset(offset)
-    ).all()
-    return ItemPage(items=items, total=int(total))
+    capped_query = query.with_only_columns(col(Item.id)).limit(COUNT_CAP + 1)
+    total = int(session.exec(select(func.count()).select_from(capped_query.subquery())).one())
+    items = session.exec(query.order_by(*_newest_first(dialect)).limit(limit).offset(offset)).all()
+    return ItemPage(items=items, total=min(total, COUNT_CAP), capped=total > COUNT_CAP)
 
 
 def get_public_item(item_id: int, *, session: Session, kind: str | None = None) -> Item:
@@ -93,17 +101,16 @@ def public_news(
     offset: int = 0,
 ) -> ItemPage:
     """Approved news, newest first, filtered by topic, region and source name."""
+    dialect = session.get_bind().dialect.name
     query = select(Item).where(
         Item.status == ItemStatus.approved.value, Item.kind == ItemKind.news.value
     )
     if topic:
-        query = query.where(tag_filter("topic", [topic]))
+        query = query.where(_tagged("topic", topic, dialect))
     if region:
-        query = query.where(tag_filter("region", [region]))
+        query = query.where(_tagged("region", region, dialect))
     if source:
-        query = query.where(
-            col(Item.source_id).in_(select(Source.id).where(Source.name == source))
-        )
+        query = query.where(col(Item.source_id).in_(select(Source.id).where(Source.name == source)))
     return _page(query, session, limit, offset)
 
 
@@ -130,7 +137,7 @@ def public_jobs(
     if not include_closed:
         query = query.where(sa.or_(col(Item.closes_at).is_(None), col(Item.closes_at) >= now))
     if region:
-        query = query.where(tag_filter("region", [region]))
+        query = query.where(_tagged("region", region, session.get_bind().dialect.name))
     if contract_type:
         query = query.where(Item.contract_type == contract_type)
     if rate_min is not None or rate_max is not None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -14,6 +16,7 @@ from kil_feed.config import Settings
 from kil_feed.db import make_engine
 from kil_feed.errors import KilError
 from kil_feed.web.deps import render
+from kil_feed.web.facets import FacetCache
 from kil_feed.web.routes import api, feeds, jobs, pages, search, subscriptions
 from kil_feed.web.security import RateLimiter, SecurityHeaders
 from kil_feed.web.templating import make_environment, templates_root
@@ -31,11 +34,13 @@ def create_app(settings: Settings) -> FastAPI:
         docs_url="/api/docs",
         redoc_url=None,
         openapi_url="/api/openapi.json",
+        lifespan=_lifespan,
     )
     app.state.settings = settings
     app.state.engine = make_engine(settings)
     app.state.jinja = make_environment(settings)
     app.state.signup_limiter = RateLimiter(settings.web.signup_rate_limit, 3600.0)
+    app.state.facets = FacetCache(app.state.engine, ttl=settings.web.facet_cache_seconds)
     app.add_middleware(SecurityHeaders)
     app.mount(
         "/static",
@@ -46,11 +51,13 @@ def create_app(settings: Settings) -> FastAPI:
         app.include_router(module.router)
     _error_handlers(app)
 
-    @app.on_event("shutdown")
-    def _dispose() -> None:
-        app.state.engine.dispose()
-
     return app
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    yield
+    app.state.engine.dispose()
 
 
 def _wants_json(request: Request) -> bool:

@@ -34,7 +34,9 @@ def atom_feed(
     _text(feed, "id", feed_id)
     _text(feed, "title", title)
     _text(feed, "updated", isoformat(updated) or "")
-    ET.SubElement(feed, f"{{{ATOM_NS}}}link", rel="self", href=self_url, type="application/atom+xml")
+    ET.SubElement(
+        feed, f"{{{ATOM_NS}}}link", rel="self", href=self_url, type="application/atom+xml"
+    )
     ET.SubElement(feed, f"{{{ATOM_NS}}}link", rel="alternate", href=alternate_url, type="text/html")
     author = ET.SubElement(feed, f"{{{ATOM_NS}}}author")
     _text(author, "name", "Keep it Local feed")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from email.message import EmailMessage
+from email.policy import SMTP as SMTP_POLICY
 from email.utils import formatdate, make_msgid, parseaddr
 
 from jinja2 import Environment
@@ -21,7 +22,7 @@ def confirmation_message(
 ) -> EmailMessage:
     link = confirm_url(settings, subscriber_id, nonce)
     ctx = {"name": name, "link": link, "base_url": settings.base_url.rstrip("/")}
-    msg = EmailMessage()
+    msg = EmailMessage(policy=SMTP_POLICY)  # CRLF line ends: smtplib sends bytes as-is
     msg["Subject"] = "Confirm your subscription to Keep it Local feed"
     msg["From"] = settings.newsletter.from_address
     msg["To"] = email
@@ -29,8 +30,13 @@ def confirmation_message(
     domain = parseaddr(settings.newsletter.from_address)[1].rpartition("@")[2] or None
     msg["Message-ID"] = make_msgid(domain=domain)
     msg["Auto-Submitted"] = "auto-generated"
-    msg.set_content(env.get_template("web/email_confirm.txt").render(ctx))
-    msg.add_alternative(env.get_template("web/email_confirm.html").render(ctx), subtype="html")
+    # quoted-printable keeps every line under SMTP's 998-octet limit (the links are long)
+    msg.set_content(env.get_template("web/email_confirm.txt").render(ctx), cte="quoted-printable")
+    msg.add_alternative(
+        env.get_template("web/email_confirm.html").render(ctx),
+        subtype="html",
+        cte="quoted-printable",
+    )
     return msg
 
 

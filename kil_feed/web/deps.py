@@ -13,6 +13,7 @@ from sqlmodel import Session
 
 from kil_feed.config import Settings
 from kil_feed.db import read_session, write_session
+from kil_feed.web.facets import Facets
 from kil_feed.web.security import set_csrf_cookie
 
 # ITL1 regions of the UK, the vocabulary of item and subscriber regions.
@@ -30,6 +31,10 @@ UK_REGIONS = (
     "Scotland",
     "Northern Ireland",
 )
+
+
+def facets_of(request: Request) -> Facets:
+    return request.app.state.facets.get()
 
 
 def settings_of(request: Request) -> Settings:
@@ -65,6 +70,8 @@ class Pager:
     page: int
     size: int
     total: int
+
+    capped: bool = False  # the total is a lower bound
 
     @property
     def offset(self) -> int:

@@ -65,10 +65,10 @@ def pay(item: Any) -> str:
     low, high = item.pay_min, item.pay_max
     if low is None and high is None:
         return ""
-    if currency := getattr(item, "pay_currency", None):
-        if currency != "GBP":
-            amount = " – ".join(f"{v:,.0f}" for v in (low, high) if v is not None)
-            return f"{currency} {amount} {PERIOD_LABELS.get(item.pay_period or '', '')}".strip()
+    currency = getattr(item, "pay_currency", None)
+    if currency and currency != "GBP":
+        amount = " – ".join(f"{v:,.0f}" for v in (low, high) if v is not None)
+        return f"{currency} {amount} {PERIOD_LABELS.get(item.pay_period or '', '')}".strip()
     if low is not None and high is not None and low != high:
         amount = f"{money(low)}–{money(high)}"
     else:

@@ -6,8 +6,8 @@ from fastapi import APIRouter, Depends, Query, Request
 from sqlmodel import Session
 
 from kil_feed.models import ItemKind
-from kil_feed.storage import items as item_store
 from kil_feed.storage import issues as issue_store
+from kil_feed.storage import items as item_store
 from kil_feed.storage import web as store
 from kil_feed.web.deps import clean, reader, settings_of
 from kil_feed.web.serialize import (

@@ -51,7 +51,9 @@ def _item_entries(items: Sequence[Item], base: str, sources: dict[int, str]) -> 
     return entries
 
 
-def _feed(request: Request, title: str, path: str, alternate: str, entries: list[Entry]) -> Response:
+def _feed(
+    request: Request, title: str, path: str, alternate: str, entries: list[Entry]
+) -> Response:
     base = _base(request)
     body = atom_feed(
         feed_id=f"{base}{path}",
@@ -116,9 +118,9 @@ def region_feed(slug: str, request: Request, session: Session = Depends(reader))
     region = _tag_from_slug("region", slug, session)
     news = store.public_news(session=session, region=region, limit=FEED_SIZE).items
     jobs = store.public_jobs(session=session, region=region, limit=FEED_SIZE).items
-    items = sorted(
-        [*news, *jobs], key=lambda i: i.published_at or i.collected_at, reverse=True
-    )[:FEED_SIZE]
+    items = sorted([*news, *jobs], key=lambda i: i.published_at or i.collected_at, reverse=True)[
+        :FEED_SIZE
+    ]
     entries = _item_entries(items, _base(request), item_store.source_names(session=session))
     path = f"/feeds/region/{slugify(region)}.xml"
     return _feed(request, f"{region}", path, f"/jobs?region={region}", entries)

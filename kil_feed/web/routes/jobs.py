@@ -7,10 +7,9 @@ from fastapi.responses import HTMLResponse
 from sqlmodel import Session
 
 from kil_feed.models import ItemKind
-from kil_feed.storage import items as item_store
 from kil_feed.storage import web as store
 from kil_feed.timeutil import as_utc, utcnow
-from kil_feed.web.deps import Pager, clean, reader, render, settings_of
+from kil_feed.web.deps import Pager, clean, facets_of, reader, render, settings_of
 from kil_feed.web.jsonld import job_posting, script_json
 from kil_feed.web.routes.pages import to_page
 
@@ -57,7 +56,16 @@ def jobs(
     size = settings_of(request).web.page_size
     number = to_page(page)
     filters = job_filters(region, contract_type, rate_min, rate_max, closed)
-    result = store.public_jobs(session=session, limit=size, offset=(number - 1) * size, **filters)
+    facets = facets_of(request)
+    known = filters["region"] in (None, *facets.regions) and filters["contract_type"] in (
+        None,
+        *facets.contract_types,
+    )
+    result = (
+        store.public_jobs(session=session, limit=size, offset=(number - 1) * size, **filters)
+        if known  # an unknown region or contract type matches nothing: skip the query
+        else store.ItemPage(items=[], total=0)
+    )
     params = {
         "region": filters["region"],
         "contract_type": filters["contract_type"],
@@ -70,12 +78,12 @@ def jobs(
         "jobs.html",
         {
             "items": result.items,
-            "pager": Pager(number, size, result.total),
+            "pager": Pager(number, size, result.total, result.capped),
             "filters": filters,
             "params": params,
-            "regions": store.tag_values("region", session=session),
-            "contract_types": store.contract_types(session=session),
-            "sources": item_store.source_names(session=session),
+            "regions": facets.regions,
+            "contract_types": facets.contract_types,
+            "sources": facets.sources,
             "now": utcnow(),
         },
     )
@@ -84,8 +92,7 @@ def jobs(
 @router.get("/jobs/{item_id}", response_class=HTMLResponse)
 def job(item_id: int, request: Request, session: Session = Depends(reader)) -> HTMLResponse:
     item = store.get_public_item(item_id, session=session, kind=ItemKind.job.value)
-    sources = item_store.source_names(session=session)
-    source = sources.get(item.source_id, "")
+    source = facets_of(request).sources.get(item.source_id, "")
     settings = settings_of(request)
     page_url = f"{settings.base_url.rstrip('/')}/jobs/{item.id}"
     closed = item.closes_at is not None and as_utc(item.closes_at) < utcnow()  # type: ignore[operator]

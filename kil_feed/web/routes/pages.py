@@ -8,11 +8,10 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 from sqlmodel import Session
 
-from kil_feed.storage import items as item_store
 from kil_feed.storage import issues as issue_store
 from kil_feed.storage import web as store
 from kil_feed.timeutil import utcnow
-from kil_feed.web.deps import UK_REGIONS, Pager, clean, reader, render, settings_of
+from kil_feed.web.deps import UK_REGIONS, Pager, clean, facets_of, reader, render, settings_of
 from kil_feed.web.security import csrf_token
 
 router = APIRouter(include_in_schema=False)
@@ -29,7 +28,7 @@ def to_page(value: str | None) -> int:
 
 
 def subscribe_context(request: Request, session: Session) -> dict:
-    topics = store.tag_values("topic", session=session)
+    topics = facets_of(request).topics
     return {
         "csrf": csrf_token(request, settings_of(request)),
         "all_regions": UK_REGIONS,
@@ -51,7 +50,7 @@ def home(request: Request, session: Session = Depends(reader)) -> HTMLResponse:
             "latest_issue": issues[0] if issues else None,
             "news": news,
             "jobs": jobs,
-            "sources": item_store.source_names(session=session),
+            "sources": facets_of(request).sources,
             **subscribe_context(request, session),
         },
     )
@@ -70,11 +69,13 @@ def issue(issue_id: int, request: Request, session: Session = Depends(reader)) -
     for placement, item in issue_store.issue_items(issue_id, session=session):
         key = placement.section or ("jobs" if item.kind == "job" else "news")
         sections.setdefault(key, []).append(item)
-    titled = [(SECTION_TITLES.get(k, k.replace("-", " ").capitalize()), v) for k, v in sections.items()]
+    titled = [
+        (SECTION_TITLES.get(k, k.replace("-", " ").capitalize()), v) for k, v in sections.items()
+    ]
     return render(
         request,
         "issue.html",
-        {"issue": found, "sections": titled, "sources": item_store.source_names(session=session)},
+        {"issue": found, "sections": titled, "sources": facets_of(request).sources},
     )
 
 
@@ -90,19 +91,27 @@ def news(
     size = settings_of(request).web.page_size
     number = to_page(page)
     filters = {"topic": clean(topic), "region": clean(region), "source": clean(source)}
-    result = store.public_news(
-        session=session, limit=size, offset=(number - 1) * size, **filters
+    facets = facets_of(request)
+    known = (
+        filters["topic"] in (None, *facets.topics)
+        and filters["region"] in (None, *facets.regions)
+        and filters["source"] in (None, *facets.source_list)
+    )
+    result = (
+        store.public_news(session=session, limit=size, offset=(number - 1) * size, **filters)
+        if known
+        else store.ItemPage(items=[], total=0)
     )
     return render(
         request,
         "news.html",
         {
             "items": result.items,
-            "pager": Pager(number, size, result.total),
+            "pager": Pager(number, size, result.total, result.capped),
             "filters": filters,
-            "topics": store.tag_values("topic", session=session),
-            "regions": store.tag_values("region", session=session),
-            "source_list": store.news_source_names(session=session),
-            "sources": item_store.source_names(session=session),
+            "topics": facets.topics,
+            "regions": facets.regions,
+            "source_list": facets.source_list,
+            "sources": facets.sources,
         },
     )

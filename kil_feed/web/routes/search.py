@@ -6,10 +6,8 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 from sqlmodel import Session
 
-from kil_feed.storage import items as item_store
-from kil_feed.storage import web as store
 from kil_feed.storage.search import search_items
-from kil_feed.web.deps import Pager, clean, reader, render, settings_of
+from kil_feed.web.deps import Pager, clean, facets_of, reader, render, settings_of
 from kil_feed.web.routes.pages import to_page
 
 router = APIRouter(include_in_schema=False)
@@ -33,6 +31,7 @@ def search(
         "region": clean(region),
         "topic": clean(topic),
     }
+    facets = facets_of(request)
     result = search_items(
         q or "", session=session, limit=size, offset=(number - 1) * size, **filters
     )
@@ -42,10 +41,10 @@ def search(
         {
             "q": (q or "")[:500],
             "result": result,
-            "pager": Pager(number, size, result.total),
+            "pager": Pager(number, size, result.total, result.capped),
             "filters": filters,
-            "regions": store.tag_values("region", session=session),
-            "topics": store.tag_values("topic", session=session),
-            "sources": item_store.source_names(session=session),
+            "regions": facets.regions,
+            "topics": facets.topics,
+            "sources": facets.sources,
         },
     )

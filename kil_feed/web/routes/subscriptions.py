@@ -110,7 +110,9 @@ def _preferences_context(request: Request, token: str, session: Session) -> dict
 
 @router.get("/preferences/{token}", response_class=HTMLResponse)
 def preferences(token: str, request: Request, session: Session = Depends(reader)) -> HTMLResponse:
-    return _private(render(request, "preferences.html", _preferences_context(request, token, session)))
+    return _private(
+        render(request, "preferences.html", _preferences_context(request, token, session))
+    )
 
 
 @router.post("/preferences/{token}", response_class=HTMLResponse)
@@ -148,7 +150,9 @@ def save_preferences(
 
 
 @router.get("/unsubscribe/{token}", response_class=HTMLResponse)
-def unsubscribe_page(token: str, request: Request, session: Session = Depends(reader)) -> HTMLResponse:
+def unsubscribe_page(
+    token: str, request: Request, session: Session = Depends(reader)
+) -> HTMLResponse:
     """Shows a button; a GET never unsubscribes (link scanners follow GETs)."""
     data = read_token(settings_of(request), token, "unsubscribe")
     sub = store.get_subscriber_by_id(data.subscriber_id, session=session)

@@ -1,0 +1,249 @@
+"""A small, known archive for the web tests: sources, news and jobs in several states,
+a sent and a draft issue, and subscribers, written through `kil_feed.storage`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from sqlalchemy.engine import Engine
+
+from kil_feed.db import write_session
+from kil_feed.models import Issue, IssueItem, Item, Subscriber
+from kil_feed.storage.items import save_item
+from kil_feed.storage.sources import upsert_source
+from kil_feed.timeutil import utcnow
+
+
+@dataclass
+class Archive:
+    """Ids of what `seed_archive` wrote, by a short name."""
+
+    items: dict[str, int] = field(default_factory=dict)
+    issues: dict[str, int] = field(default_factory=dict)
+    subscribers: dict[str, int] = field(default_factory=dict)
+
+
+XSS_TITLE = '<script>alert("t")</script> Council <b>budget</b> row'
+XSS_BODY = (
+    '<p>Fine text</p><script>alert("b")</script><img src=x onerror="alert(1)">'
+    '<a href="javascript:alert(2)">bad</a>'
+)
+
+
+def seed_archive(engine: Engine) -> Archive:
+    now = utcnow()
+    out = Archive()
+    with write_session(engine) as s:
+        news_src, _ = upsert_source(
+            "LocalGov Wire", session=s, kind="feed", url="https://lgw.example/feed"
+        )
+        jobs_src, _ = upsert_source(
+            "Interim Board", session=s, kind="jobs", url="https://jobs.example/"
+        )
+        other_src, _ = upsert_source(
+            "Procurement Weekly", session=s, kind="feed", url="https://pw.example/rss"
+        )
+
+        def add(name: str, **fields: object) -> Item:
+            fields.setdefault("status", "approved")
+            fields.setdefault("published_at", now - timedelta(days=1))
+            item = save_item(Item(**fields), session=s)  # type: ignore[arg-type]
+            out.items[name] = item.id  # type: ignore[assignment]
+            return item
+
+        add(
+            "insourcing",
+            source_id=news_src.id,
+            kind="news",
+            url="https://lgw.example/insource",
+            title="Council brings waste collection back in-house",
+            summary="Insourcing the bin service will save money and improve social value, "
+            "says the council.",
+            topics=["insourcing"],
+            regions=["North West"],
+            featured=True,
+            published_at=now - timedelta(days=2),
+        )
+        add(
+            "social",
+            source_id=other_src.id,
+            kind="news",
+            url="https://pw.example/social-value",
+            title="New guidance on social value in procurement",
+            summary="Cabinet Office guidance asks buyers to weigh local employment "
+            "and apprenticeships.",
+            topics=["social value"],
+            regions=["London"],
+            published_at=now - timedelta(days=3),
+        )
+        add(
+            "act",
+            source_id=news_src.id,
+            kind="news",
+            url="https://lgw.example/act",
+            title="Procurement Act 2023 regime goes live",
+            summary="Contracting authorities now publish notices on the central digital platform.",
+            topics=["procurement reform"],
+            regions=[],
+            published_at=now - timedelta(days=20),
+        )
+        add(
+            "pending",
+            source_id=news_src.id,
+            kind="news",
+            url="https://lgw.example/draft",
+            title="Unreviewed embargoed story",
+            summary="Not yet approved.",
+            status="pending",
+            topics=["insourcing"],
+        )
+        add(
+            "rejected",
+            source_id=news_src.id,
+            kind="news",
+            url="https://lgw.example/spam",
+            title="Rejected advert for widgets",
+            summary="Spam.",
+            status="rejected",
+        )
+        add(
+            "xss",
+            source_id=other_src.id,
+            kind="news",
+            url="https://pw.example/xss",
+            title=XSS_TITLE,
+            summary='Summary with <img src=x onerror="alert(3)"> markup',
+            body_html=XSS_BODY,
+            topics=["budgets"],
+            regions=["Wales"],
+            published_at=now - timedelta(days=4),
+        )
+        add(
+            "head",
+            source_id=jobs_src.id,
+            kind="job",
+            url="https://jobs.example/head-of-procurement",
+            title="Interim Head of Procurement",
+            employer="Manchester City Council",
+            location="Manchester",
+            regions=["North West"],
+            contract_type="interim",
+            pay_min=550,
+            pay_max=650,
+            pay_period="day",
+            pay_currency="GBP",
+            ir35="outside",
+            summary="Lead the council's procurement function through the new Procurement Act.",
+            body_html="<p>Lead the <strong>category teams</strong>.</p><script>alert(1)</script>",
+            closes_at=now + timedelta(days=10),
+            published_at=now - timedelta(hours=5),
+        )
+        add(
+            "category",
+            source_id=jobs_src.id,
+            kind="job",
+            url="https://jobs.example/category-manager",
+            title="Category Manager, Adult Social Care",
+            employer="Leeds City Council",
+            location="Leeds",
+            regions=["Yorkshire and The Humber"],
+            contract_type="contract",
+            pay_min=450,
+            pay_max=450,
+            pay_period="day",
+            pay_currency="GBP",
+            summary="Commissioning of social care contracts for a metropolitan council.",
+            closes_at=now + timedelta(days=20),
+            published_at=now - timedelta(days=1),
+        )
+        add(
+            "commissioning",
+            source_id=jobs_src.id,
+            kind="job",
+            url="https://jobs.example/commissioning-lead",
+            title="Commissioning Lead",
+            employer="London Borough of Camden",
+            location="Camden",
+            regions=["London"],
+            contract_type="permanent",
+            pay_min=60000,
+            pay_max=68000,
+            pay_period="year",
+            pay_currency="GBP",
+            summary="Permanent commissioning role in a London borough.",
+            published_at=now - timedelta(days=2),
+        )
+        add(
+            "closed",
+            source_id=jobs_src.id,
+            kind="job",
+            url="https://jobs.example/contracts-manager",
+            title="Contracts Manager",
+            employer="Bristol City Council",
+            location="Bristol",
+            regions=["South West"],
+            contract_type="interim",
+            pay_min=400,
+            pay_max=500,
+            pay_period="day",
+            pay_currency="GBP",
+            summary="Manage highways contracts.",
+            closes_at=now - timedelta(days=3),
+            published_at=now - timedelta(days=30),
+        )
+        add(
+            "pending_job",
+            source_id=jobs_src.id,
+            kind="job",
+            url="https://jobs.example/secret",
+            title="Unreviewed procurement job",
+            employer="Secret Council",
+            status="pending",
+            regions=["North West"],
+            contract_type="interim",
+        )
+
+        sent = Issue(
+            week="2026-W47",
+            subject="Insourcing wins and a new Head of Procurement",
+            intro="This week: councils take services back in-house.",
+            status="sent",
+            sent_at=now - timedelta(days=3),
+        )
+        draft = Issue(week="2026-W48", subject="Draft issue not yet sent", status="draft")
+        s.add(sent)
+        s.add(draft)
+        s.flush()
+        out.issues = {"sent": sent.id, "draft": draft.id}  # type: ignore[dict-item]
+        for pos, (name, section) in enumerate(
+            [
+                ("insourcing", "top"),
+                ("social", "top"),
+                ("act", "procurement-reform"),
+                ("head", "jobs"),
+                ("category", "jobs"),
+            ]
+        ):
+            s.add(
+                IssueItem(issue_id=sent.id, item_id=out.items[name], section=section, position=pos)
+            )
+        s.add(IssueItem(issue_id=draft.id, item_id=out.items["act"], section="top", position=0))
+
+        for name, status in (
+            ("reader", "confirmed"),
+            ("waiting", "pending"),
+            ("gone", "unsubscribed"),
+        ):
+            sub = Subscriber(
+                email=f"{name}@example.org",
+                name=name.title(),
+                status=status,
+                regions=["North West"],
+                topics=["insourcing"],
+                token_nonce=1,
+            )
+            s.add(sub)
+            s.flush()
+            out.subscribers[name] = sub.id  # type: ignore[assignment]
+    return out

@@ -1,0 +1,165 @@
+"""End to end in real headless Chromium (Debian's, driven by Playwright) against `kil serve`:
+subscribe through the form -> the confirmation email reaches the SMTP server -> open its
+link -> confirmed in the database; search; filter jobs by region; screenshots of the pages."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy.engine import Engine
+
+from kil_feed.db import read_session
+from kil_feed.storage.subscribers import find_subscriber
+from tests.conftest import IN_CI, ROOT
+from tests.support.webdata import Archive
+from tests.web.liveserver import serve_subprocess
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+CHROMIUM = os.environ.get("KIL_CHROMIUM", "/usr/bin/chromium")
+SHOTS = ROOT / "test-artifacts" / "screenshots"
+LAUNCH_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+def _chromium_path() -> str:
+    path = CHROMIUM if Path(CHROMIUM).exists() else shutil.which("chromium")
+    if not path:
+        reason = f"Chromium not found at {CHROMIUM} (apt-get install chromium)"
+        if IN_CI:
+            pytest.fail(f"CI must run the browser tests: {reason}")
+        pytest.skip(reason)
+    return path
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    path = _chromium_path()
+    with playwright_api.sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=path, args=LAUNCH_ARGS, headless=True)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def live(kil_env, smtp_server, archive: Archive) -> Iterator[str]:  # type: ignore[no-untyped-def]
+    env = {**kil_env, "KIL_SMTP_URL": smtp_server.url}
+    with serve_subprocess(env) as base:
+        yield base
+
+
+def shot(page, name: str) -> None:  # type: ignore[no-untyped-def]
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+def wait_for_mail(smtp_server, count: int = 1, timeout: float = 10.0):  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while len(smtp_server.messages) < count:
+        if time.monotonic() > deadline:
+            raise AssertionError("the confirmation email did not arrive")
+        time.sleep(0.1)
+    return smtp_server.messages
+
+
+def test_subscribe_confirm_by_email_link(browser, live: str, smtp_server, engine: Engine) -> None:  # type: ignore[no-untyped-def]
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(live + "/")
+    shot(page, "home")
+    form = page.locator("form.subscribe-form").first
+    form.get_by_label("Email address").fill("browser.reader@example.org")
+    form.get_by_label("Name").fill("Bea Browser")
+    form.locator("summary").click()
+    form.get_by_label("North West").check()
+    form.get_by_role("button", name="Subscribe").click()
+    page.wait_for_url(live + "/subscribe")
+    assert "Check your inbox" in page.content()
+    shot(page, "subscribe-done")
+
+    messages = wait_for_mail(smtp_server)
+    assert smtp_server.recipients() == ["browser.reader@example.org"]
+    body = messages[0].message.get_body(("plain",)).get_content()
+    link = re.search(r"(http://127\.0\.0\.1:\d+/confirm/\S+)", body).group(1)  # type: ignore[union-attr]
+    with read_session(engine) as s:
+        assert find_subscriber("browser.reader@example.org", session=s).status == "pending"
+
+    page.goto(link)
+    assert page.locator("h1").inner_text() == "You are subscribed"
+    shot(page, "confirmed")
+    with read_session(engine) as s:
+        sub = find_subscriber("browser.reader@example.org", session=s)
+        assert sub.status == "confirmed" and sub.regions == ["North West"]
+    page.close()
+
+
+def test_search_and_filter_jobs_by_region(browser, live: str, archive: Archive) -> None:  # type: ignore[no-untyped-def]
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(live + "/")
+    page.get_by_label("Search news and jobs").fill("procurement")
+    page.get_by_label("Search news and jobs").press("Enter")
+    page.wait_for_url(re.compile(r".*/search\?q=procurement"))
+    assert page.locator("ol.search-results mark").count() >= 2
+    assert page.locator("ol.search-results h2").first.inner_text() != ""
+    shot(page, "search")
+
+    page.goto(live + "/jobs")
+    assert page.locator(".job-list article").count() == 3
+    shot(page, "jobs")
+    page.get_by_label("Region", exact=True).select_option("North West")
+    page.get_by_role("button", name="Filter").click()
+    page.wait_for_url(re.compile(r".*/jobs\?region=North\+West"))
+    titles = page.locator(".job-list h3").all_inner_texts()
+    assert titles == ["Interim Head of Procurement"]
+    page.get_by_text("Interim Head of Procurement").click()
+    assert page.locator("h1").inner_text() == "Interim Head of Procurement"
+    assert page.get_by_role("link", name="Apply at Interim Board").get_attribute("href") == (
+        "https://jobs.example/head-of-procurement"
+    )
+    shot(page, "job")
+    for name, path in (
+        ("news", "/news"),
+        ("issues", "/issues"),
+        ("issue", f"/issues/{archive.issues['sent']}"),
+        ("closed-job", f"/jobs/{archive.items['closed']}"),
+    ):
+        page.goto(live + path)
+        shot(page, name)
+    page.close()
+
+
+def test_pages_work_on_a_phone(browser, live: str, archive: Archive) -> None:  # type: ignore[no-untyped-def]
+    phone = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True}
+    context = browser.new_context(**phone)
+    page = context.new_page()
+    for name, path in (
+        ("phone-home", "/"),
+        ("phone-jobs", "/jobs"),
+        ("phone-job", f"/jobs/{archive.items['head']}"),
+    ):
+        page.goto(live + path)
+        # nothing is wider than the screen: no sideways scrolling
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390, path
+        shot(page, name)
+    context.close()
+    # the subscribe form works with JavaScript switched off
+    context = browser.new_context(java_script_enabled=False, **phone)
+    page = context.new_page()
+    page.goto(live + "/subscribe")
+    page.get_by_label("Email address").fill("phone@example.org")
+    page.get_by_role("button", name="Subscribe").click()
+    assert "Check your inbox" in page.content()
+    context.close()

@@ -1,0 +1,121 @@
+"""Atom feeds, sitemap.xml, robots.txt and the JSON API with its OpenAPI document."""
+
+from __future__ import annotations
+
+from xml.etree import ElementTree as ET
+
+import feedparser
+from fastapi.testclient import TestClient
+
+from tests.support.webdata import Archive
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+
+
+def parse(client: TestClient, path: str) -> feedparser.FeedParserDict:
+    response = client.get(path)
+    assert response.status_code == 200, path
+    assert response.headers["content-type"].startswith("application/atom+xml")
+    ET.fromstring(response.content)  # well-formed XML
+    feed = feedparser.parse(response.content)
+    assert not feed.bozo, feed.get("bozo_exception")
+    return feed
+
+
+def test_issues_feed(client: TestClient, archive: Archive) -> None:
+    feed = parse(client, "/feeds/issues.xml")
+    assert [e.title for e in feed.entries] == ["Insourcing wins and a new Head of Procurement"]
+    assert feed.entries[0].link == f"https://kil.example.org/issues/{archive.issues['sent']}"
+
+
+def test_news_feed_has_approved_news_escaped(client: TestClient) -> None:
+    feed = parse(client, "/feeds/news.xml")
+    found = [e.title for e in feed.entries]
+    assert "Council brings waste collection back in-house" in found
+    assert not any("Unreviewed" in t or "Head of Procurement" in t for t in found)
+    raw = client.get("/feeds/news.xml").text
+    assert "<script>" not in raw  # titles and content are escaped XML text
+
+
+def test_jobs_topic_and_region_feeds(client: TestClient, archive: Archive) -> None:
+    jobs = parse(client, "/feeds/jobs.xml")
+    assert {e.link for e in jobs.entries} >= {
+        f"https://kil.example.org/jobs/{archive.items['head']}"
+    }
+    topic = parse(client, "/feeds/topic/social-value.xml")
+    assert [e.title for e in topic.entries] == ["New guidance on social value in procurement"]
+    region = parse(client, "/feeds/region/north-west.xml")
+    assert {e.title for e in region.entries} == {
+        "Council brings waste collection back in-house",
+        "Interim Head of Procurement",
+    }
+    assert client.get("/feeds/topic/no-such-topic.xml").status_code == 404
+    assert client.get("/feeds/region/atlantis.xml").status_code == 404
+
+
+def test_sitemap_and_robots(client: TestClient, archive: Archive) -> None:
+    response = client.get("/sitemap.xml")
+    assert response.status_code == 200
+    root = ET.fromstring(response.content)
+    locs = {e.text for e in root.iter("{http://www.sitemaps.org/schemas/sitemap/0.9}loc")}
+    assert f"https://kil.example.org/issues/{archive.issues['sent']}" in locs
+    assert f"https://kil.example.org/jobs/{archive.items['head']}" in locs
+    assert f"https://kil.example.org/issues/{archive.issues['draft']}" not in locs
+    assert f"https://kil.example.org/jobs/{archive.items['pending_job']}" not in locs
+    robots = client.get("/robots.txt")
+    assert robots.headers["content-type"].startswith("text/plain")
+    assert "Disallow: /unsubscribe/" in robots.text
+    assert "Sitemap: https://kil.example.org/sitemap.xml" in robots.text
+
+
+def test_api_items_and_filters(client: TestClient, archive: Archive) -> None:
+    body = client.get("/api/items").json()
+    assert body["total"] == 4 and body["limit"] == 20
+    assert {i["kind"] for i in body["items"]} == {"news"}
+    first = next(i for i in body["items"] if i["id"] == archive.items["insourcing"])
+    assert first["source"] == "LocalGov Wire" and first["topics"] == ["insourcing"]
+    assert first["published_at"].endswith("+00:00")
+    only = client.get("/api/items", params={"region": "London"}).json()
+    assert [i["id"] for i in only["items"]] == [archive.items["social"]]
+    one = client.get(f"/api/items/{archive.items['act']}").json()
+    assert one["title"] == "Procurement Act 2023 regime goes live"
+    assert client.get(f"/api/items/{archive.items['pending']}").status_code == 404
+
+
+def test_api_jobs(client: TestClient, archive: Archive) -> None:
+    body = client.get("/api/jobs", params={"rate_min": 500}).json()
+    assert [j["id"] for j in body["items"]] == [archive.items["head"]]
+    job = body["items"][0]
+    assert (job["pay_min"], job["pay_max"], job["pay_period"]) == (550, 650, "day")
+    assert job["web_url"] == f"https://kil.example.org/jobs/{archive.items['head']}"
+    closed = client.get("/api/jobs", params={"include_closed": "true"}).json()
+    assert archive.items["closed"] in [j["id"] for j in closed["items"]]
+    assert client.get(f"/api/jobs/{archive.items['insourcing']}").status_code == 404
+
+
+def test_api_issues(client: TestClient, archive: Archive) -> None:
+    issues = client.get("/api/issues").json()["issues"]
+    assert [i["id"] for i in issues] == [archive.issues["sent"]]
+    detail = client.get(f"/api/issues/{archive.issues['sent']}").json()
+    assert list(detail["sections"]) == ["top", "procurement-reform", "jobs"]
+    assert [i["id"] for i in detail["sections"]["top"]] == [
+        archive.items["insourcing"], archive.items["social"]
+    ]  # fmt: skip
+    missing = client.get(f"/api/issues/{archive.issues['draft']}")
+    assert missing.status_code == 404 and "error" in missing.json()
+
+
+def test_api_validation_errors_are_json(client: TestClient) -> None:
+    response = client.get("/api/items", params={"limit": 0})
+    assert response.status_code == 422
+    assert "limit" in response.json()["error"]
+
+
+def test_openapi_documents_the_api_only(client: TestClient) -> None:
+    spec = client.get("/api/openapi.json").json()
+    paths = set(spec["paths"])
+    assert {"/api/items", "/api/items/{item_id}", "/api/jobs", "/api/jobs/{item_id}",
+            "/api/issues", "/api/issues/{issue_id}"} <= paths  # fmt: skip
+    assert not any(not p.startswith("/api/") for p in paths)
+    docs = client.get("/api/docs")
+    assert docs.status_code == 200 and "swagger" in docs.text.lower()

@@ -1,0 +1,124 @@
+"""Full-text search on SQLite FTS5 and PostgreSQL: ranking, snippets, filters, hostile input."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy.engine import Engine
+
+from kil_feed.db import read_session, write_session
+from kil_feed.models import Item
+from kil_feed.storage.search import MARK_END, MARK_START, fts5_query, search_items
+from tests.support.webdata import seed_archive
+
+NASTY = [
+    '"',
+    '""',
+    "'",
+    "*",
+    "**",
+    "head*",
+    "NEAR(",
+    "NEAR(a b",
+    "a NEAR/3 b",
+    "title:procurement",
+    "-",
+    "AND OR NOT",
+    "(",
+    ")",
+    "^",
+    "\\",
+    "%",
+    "\x00null",
+    "procurement" * 100,
+    "x" * 1024,
+    "é" * 600,
+    "<script>alert(1)</script>",
+    "' OR 1=1 --",
+    "!@#$%^&*()_+{}|:<>?",
+]
+
+
+def test_fts5_query_quotes_every_term() -> None:
+    assert fts5_query('head "of" NEAR(procurement') == '"head" "of" "NEAR" "procurement"'
+    assert fts5_query("procure*") == '"procure"*'
+    assert fts5_query('""  *') == ""
+
+
+def test_search_on_both_backends(any_engine: Engine) -> None:
+    """Ranking, highlighting, filters and hostile input, on SQLite and PostgreSQL."""
+    archive = seed_archive(any_engine)
+    with read_session(any_engine) as s:
+        page = search_items("procurement", session=s)
+        ids = [h.item.id for h in page.hits]
+        assert archive.items["head"] in ids and archive.items["act"] in ids
+        # a title match outranks a match in the summary only
+        assert ids.index(archive.items["head"]) < ids.index(archive.items["social"])
+        assert archive.items["pending"] not in ids and archive.items["pending_job"] not in ids
+        head = next(h for h in page.hits if h.item.id == archive.items["head"])
+        assert f"{MARK_START}Procurement{MARK_END}" in head.title_marked
+        assert MARK_START in head.snippet_marked
+        # employer is searchable; stemming matches "commissioning" from "commission"
+        assert [h.item.id for h in search_items("Leeds", session=s).hits] == [
+            archive.items["category"]
+        ]
+        assert archive.items["commissioning"] in [
+            h.item.id for h in search_items("commission", session=s).hits
+        ]
+        # filters
+        jobs = search_items("procurement", session=s, kind="job")
+        assert {h.item.kind for h in jobs.hits} == {"job"}
+        north_west = search_items("procurement", session=s, region="North West")
+        assert [h.item.id for h in north_west.hits] == [archive.items["head"]]
+        assert search_items("council", session=s, topic="insourcing").total == 1
+        # hostile input never raises
+        for text in NASTY:
+            search_items(text, session=s)
+        assert search_items("", session=s).hits == []
+
+
+def test_search_index_follows_updates_and_deletes(any_engine: Engine) -> None:
+    archive = seed_archive(any_engine)
+    with write_session(any_engine) as s:
+        item = s.get(Item, archive.items["social"])
+        item.title = "Zanzibar framework agreement"
+        s.add(item)
+    with read_session(any_engine) as s:
+        assert [h.item.id for h in search_items("zanzibar", session=s).hits] == [
+            archive.items["social"]
+        ]
+        old_words = [h.item.id for h in search_items("value", session=s).hits]
+        assert archive.items["social"] not in old_words
+    with write_session(any_engine) as s:
+        s.delete(s.get(Item, archive.items["social"]))
+    with read_session(any_engine) as s:
+        assert search_items("zanzibar", session=s).total == 0
+
+
+def test_search_page_highlights_and_escapes(client: TestClient) -> None:
+    page = client.get("/search", params={"q": "procurement"})
+    assert page.status_code == 200
+    assert "<mark>Procurement</mark>" in page.text
+    assert "Interim Head of <mark>Procurement</mark>" in page.text
+    xss = client.get("/search", params={"q": "budget"}).text
+    assert "<mark>budget</mark>" in xss
+    assert "<script>alert" not in xss and "&lt;script&gt;" in xss
+
+
+def test_search_page_filters(client: TestClient) -> None:
+    html = client.get("/search", params={"q": "procurement", "kind": "job"}).text
+    assert "Interim Head of" in html and "Procurement Act 2023" not in html
+    html = client.get("/search", params={"q": "council", "region": "Yorkshire and The Humber"}).text
+    assert "Category Manager" in html and "waste collection" not in html
+
+
+@pytest.mark.parametrize("text", NASTY)
+def test_any_query_text_is_safe(client: TestClient, text: str) -> None:
+    page = client.get("/search", params={"q": text, "page": "2"})
+    assert page.status_code == 200
+    assert "<script>alert(1)</script>" not in page.text
+
+
+def test_empty_search_shows_help(client: TestClient) -> None:
+    assert "Type a few words" in client.get("/search").text
+    assert "Type a few words" in client.get("/search?q=").text

@@ -1,0 +1,87 @@
+"""Security rules on every page: CSP and friends, sanitised scraped HTML, private pages."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+
+from kil_feed.config import Settings
+from kil_feed.errors import ConfigError
+from kil_feed.web.security import RateLimiter
+from kil_feed.web.templating import sanitize
+from tests.support.webdata import XSS_BODY, Archive
+
+PAGES = [
+    "/",
+    "/issues",
+    "/news",
+    "/jobs",
+    "/search?q=council",
+    "/subscribe",
+    "/feeds/news.xml",
+    "/api/items",
+    "/robots.txt",
+    "/static/kil.css",
+    "/does-not-exist",
+]
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_security_headers_everywhere(client: TestClient, path: str) -> None:
+    headers = client.get(path).headers
+    csp = headers["content-security-policy"]
+    assert "default-src 'none'" in csp
+    assert "script-src" not in csp  # no scripts at all on our pages
+    assert "frame-ancestors 'none'" in csp and "form-action 'self'" in csp
+    assert headers["x-content-type-options"] == "nosniff"
+    assert headers["x-frame-options"] == "DENY"
+    assert headers["referrer-policy"] == "same-origin"
+
+
+def test_issue_and_job_pages_have_csp(client: TestClient, archive: Archive) -> None:
+    for path in (f"/issues/{archive.issues['sent']}", f"/jobs/{archive.items['head']}"):
+        assert "default-src 'none'" in client.get(path).headers["content-security-policy"]
+
+
+def test_pages_load_no_third_party_assets(client: TestClient) -> None:
+    html = client.get("/").text
+    assert 'href="/static/kil.css"' in html
+    assert "cdn" not in html.lower() and "<script" not in html
+
+
+def test_sanitize_keeps_text_drops_scripts_and_js_links() -> None:
+    clean = str(sanitize(XSS_BODY))
+    assert "<p>Fine text</p>" in clean
+    assert "<script" not in clean and "onerror" not in clean and "javascript:" not in clean
+
+
+def test_job_body_is_sanitised_on_the_page(client: TestClient, archive: Archive) -> None:
+    html = client.get(f"/jobs/{archive.items['head']}").text
+    assert "<strong>category teams</strong>" in html
+    assert "<script>alert(1)</script>" not in html
+
+
+def test_token_pages_are_private(client: TestClient, settings: Settings, archive: Archive) -> None:
+    from kil_feed.tokens import unsubscribe_url
+
+    path = unsubscribe_url(settings, archive.subscribers["reader"]).removeprefix(settings.base_url)
+    headers = client.get(path).headers
+    assert headers["cache-control"] == "no-store"
+    assert headers["referrer-policy"] == "no-referrer"
+
+
+def test_app_refuses_to_start_without_a_secret_key(settings: Settings) -> None:
+    from kil_feed.web.app import create_app
+
+    with pytest.raises(ConfigError):
+        create_app(settings.model_copy(update={"secret_key": settings.secret_key.__class__("")}))
+
+
+def test_rate_limiter_window() -> None:
+    limiter = RateLimiter(2, window=0.2)
+    assert limiter.hit("a") and limiter.hit("a") and not limiter.hit("a")
+    assert limiter.hit("b")  # per client
+    import time
+
+    time.sleep(0.25)
+    assert limiter.hit("a")
