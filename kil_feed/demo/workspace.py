@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 from importlib import resources
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from kil_feed.config import RulesSettings, Settings, load_settings
 from kil_feed.errors import ConflictError
@@ -48,6 +49,10 @@ time_limit = 120
 
 [newsletter]
 from_address = "Keep it Local feed (demo) <newsletter@kil-feed.local>"
+
+[web]
+host = "127.0.0.1"
+port = {port}                    # the port in base_url: email links point here
 
 """
 
@@ -135,6 +140,7 @@ class Workspace:
         """kil.toml for the demo: its database, outbox, web URL and the demo rules."""
         root = self.root.resolve()
         text = CONFIG_TEMPLATE.format(
+            port=urlsplit(base_url).port or 80,
             config=self.config_file,
             database_url=f"sqlite:///{(root / 'kil.db').as_posix()}",
             outbox_dir=(root / "outbox").as_posix(),

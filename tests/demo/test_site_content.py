@@ -181,8 +181,9 @@ def test_demo_config_reads_back(tmp_path, monkeypatch) -> None:  # type: ignore[
         monkeypatch.delenv(key)
     ws = Workspace(tmp_path / "demo")
     ws.create()
-    ws.write_config("http://127.0.0.1:8000")
+    ws.write_config("http://127.0.0.1:8123")
     settings = ws.settings()
     assert settings.demo and settings.allow_private_networks
+    assert settings.base_url == "http://127.0.0.1:8123" and settings.web.port == 8123
     assert settings.database_url == f"sqlite:///{(tmp_path / 'demo' / 'kil.db').as_posix()}"
     assert settings.rules == demo_rules()
