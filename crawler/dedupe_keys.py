@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+import zlib
 from typing import Any
 
 _WORD = re.compile(r"[a-z0-9£$€%]+")
@@ -41,13 +42,10 @@ def title_key(title: str, kind: str = "news", employer: str | None = None,
 
 def fingerprint(text: str) -> str:
     """A MinHash band of the text's word 3-shingles; '' for short texts."""
-    words = normalise_words(text)[:400]
+    words = normalise_words(text[:6000])[:300]
     if len(words) < _MIN_TEXT_WORDS:
         return ""
-    hashes = {
-        int.from_bytes(hashlib.blake2b(" ".join(words[i : i + 3]).encode(), digest_size=8).digest())
-        for i in range(len(words) - 2)
-    }
+    hashes = {zlib.crc32(" ".join(words[i : i + 3]).encode()) for i in range(len(words) - 2)}
     smallest = sorted(hashes)[:_SIGNATURE_SIZE]
     return hashlib.blake2b(repr(smallest).encode(), digest_size=12).hexdigest()
 

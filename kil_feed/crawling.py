@@ -168,7 +168,9 @@ def _launch(
             sources_file.write_text(json.dumps(share), encoding="utf-8")
             stamp = time.strftime("%Y%m%dT%H%M%S")
             log_path = log_dir() / f"crawl-{stamp}-{os.getpid()}-{share[0]['run_id']}-{name}.log"
-            cmd = [sys.executable, "-m", "scrapy", "crawl", SPIDER_FOR_KIND[kind],
+            profile = os.environ.get("KIL_CRAWL_PROFILE")  # tuning aid: cProfile output prefix
+            prefix = ["-m", "cProfile", "-o", f"{profile}-{stamp}-{name}.prof"] if profile else []
+            cmd = [sys.executable, *prefix, "-m", "scrapy", "crawl", SPIDER_FOR_KIND[kind],
                    "-a", f"sources_file={sources_file}", "--logfile", str(log_path)]  # fmt: skip
             for key, value in overrides.items():
                 cmd += ["-s", f"{key}={value}"]

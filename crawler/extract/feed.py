@@ -33,8 +33,10 @@ def parse_feed(body: bytes, url: str, headers: dict[str, str] | None = None) -> 
     parsed = feedparser.parse(
         body,
         response_headers={k.lower(): v for k, v in (headers or {}).items()},
-        resolve_relative_uris=True,
-        sanitize_html=False,  # nh3 sanitises later, with our own allow-list
+        # nh3 sanitises later with our own allow-list and makes links absolute against the
+        # entry's xml:base, so feedparser need not re-parse every HTML field to do either
+        resolve_relative_uris=False,
+        sanitize_html=False,
     )
     problem = None
     if parsed.get("bozo"):
@@ -57,10 +59,11 @@ def entry_to_item(entry: Any, feed_url: str) -> dict[str, Any]:
         link = links[0] if links else ""
     body_html = ""
     contents = entry.get("content") or []
+    summary_detail = entry.get("summary_detail") or {}
+    best = summary_detail
     if contents:
         best = max(contents, key=lambda c: len(c.get("value") or ""))
         body_html = _as_html(best)
-    summary_detail = entry.get("summary_detail") or {}
     summary_html = _as_html(summary_detail) if summary_detail else ""
     image = None
     for media in (entry.get("media_thumbnail") or []) + (entry.get("media_content") or []):
@@ -70,7 +73,7 @@ def entry_to_item(entry: Any, feed_url: str) -> dict[str, Any]:
     return {
         "kind": "news",
         "url": link.strip(),
-        "base_url": (entry.get("title_detail") or {}).get("base") or feed_url,
+        "base_url": best.get("base") or (entry.get("title_detail") or {}).get("base") or feed_url,
         "guid": (entry.get("id") or "").strip() or None,
         "title": title,
         "summary_html": summary_html,

@@ -47,6 +47,7 @@ class StorePipeline:
         self.batch_size = crawler.settings.getint("KIL_STORE_BATCH_SIZE", 500)
         self.buffer: list[dict[str, Any]] = []
         self.states: dict[int, SourceState] = {}
+        self.health_pending: set[int] = set()  # sources whose answer is not written yet
         self.last_flush = time.monotonic()
         self.settings: Any = None
         self.engine: Any = None
@@ -112,11 +113,12 @@ class StorePipeline:
             if item.get("error"):
                 state.fatal = item["error"]
             state.health_written = False
+            self.health_pending.add(item["source_id"])
         elif item.get("error"):
             state.errors.append(item["error"])
 
     def _health_due(self) -> bool:
-        return any(s.answered and not s.health_written for s in self.states.values())
+        return bool(self.health_pending)
 
     # --- writing --------------------------------------------------------------------
 
@@ -149,7 +151,9 @@ class StorePipeline:
     def _write_health(self, session: Any) -> None:
         from kil_feed.storage.sources import get_source_by_id, record_failure, record_success
 
-        for sid, state in self.states.items():
+        pending, self.health_pending = self.health_pending, set()
+        for sid in sorted(pending):
+            state = self.states[sid]
             if not state.answered or state.health_written:
                 continue
             source = get_source_by_id(sid, session=session)
@@ -169,9 +173,10 @@ class StorePipeline:
         from kil_feed.db import write_session
         from kil_feed.storage.crawl_runs import finish_run, get_runs
 
-        for state in self.states.values():
+        for sid, state in self.states.items():
             if not state.answered:
                 state.answered, state.fatal = True, "no answer before the crawl ended"
+                self.health_pending.add(sid)
         with write_session(self.engine) as session:
             self._write_health(session)
             runs = {r.id: r for r in get_runs(
