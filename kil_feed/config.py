@@ -85,6 +85,8 @@ class RulesSettings(BaseModel):
     @model_validator(mode="after")
     def _rules_are_valid(self) -> RulesSettings:
         """Bad rules fail when the settings are read, with the rule named (see rules.py)."""
+        from pydantic_core import PydanticCustomError
+
         from kil_feed.errors import KilError
         from kil_feed.rules import validate_rules
 
@@ -93,7 +95,7 @@ class RulesSettings(BaseModel):
                 {"block": self.block, "keep": self.keep, "auto_approve": self.auto_approve}
             )
         except KilError as exc:
-            raise ValueError(str(exc)) from None
+            raise PydanticCustomError("invalid_rule", "{detail}", {"detail": str(exc)}) from None
         return self
 
 

@@ -83,6 +83,7 @@ def read_key() -> str | None:
     if not line:
         return None
     stripped = line.rstrip("\r\n")
+    console.print(stripped, markup=False)  # echo, so a transcript reads like a session
     return stripped[:1].lower() if stripped.strip() else stripped[:1]
 
 

@@ -92,8 +92,8 @@ def ask_line(prompt: str, default: str = "") -> str | None:
             return None
     console.print(f"{prompt}: ", end="")
     line = sys.stdin.readline()
+    console.print(line.rstrip("\r\n"), markup=False)
     if not line:
-        console.print()
         return None
     return line.rstrip("\r\n") or default
 
@@ -105,8 +105,8 @@ def ask_yes_no(question: str, default: bool = False) -> bool:
     hint = "[Y/n]" if default else "[y/N]"
     console.print(f"{question} {hint}: ", end="")
     line = sys.stdin.readline()
+    console.print(line.strip(), markup=False)
     if not line:
-        console.print()
         return default
     answer = line.strip().lower()
     if not answer:

@@ -56,7 +56,10 @@ class ItemFilter:
 def items_by_ids(ids: Iterable[int], *, session: Session) -> list[Item]:
     """The items with these ids, in the order given; NotFoundError names every missing id."""
     wanted = list(dict.fromkeys(ids))
-    found = {i.id: i for i in session.exec(select(Item).where(col(Item.id).in_(wanted))).all()}
+    found: dict[int | None, Item] = {}
+    for start in range(0, len(wanted), 500):  # bounded IN lists for large bulk actions
+        chunk = wanted[start : start + 500]
+        found.update((i.id, i) for i in session.exec(select(Item).where(col(Item.id).in_(chunk))))
     missing = [i for i in wanted if i not in found]
     if missing:
         ids_s = ", ".join(str(i) for i in missing)
@@ -163,8 +166,7 @@ def apply_action(item: Item, action: str, *, session: Session, reason: str | Non
         item.reviewed_at = now
         item.rule = None
     item.updated_at = now
-    session.add(item)
-    session.flush()
+    session.add(item)  # flushed with the transaction: bulk actions stay one round of UPDATEs
     return item
 
 

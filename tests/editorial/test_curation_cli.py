@@ -209,3 +209,21 @@ def test_edit_form_errors_keep_the_text(cli, engine: Engine, world, tmp_path, mo
     assert get(engine, world["a"]).title == "Council insources waste contract"
     _editor(tmp_path, monkeypatch, "pass")  # closed without saving
     assert "unchanged" in cli("items", "edit", str(world["a"])).output
+
+
+def test_bulk_action_on_many_items(cli, engine: Engine) -> None:  # type: ignore[no-untyped-def]
+    from kil_feed.db import write_session
+    from kil_feed.models import Item
+    from kil_feed.storage.items import save_item
+
+    src = add_source(engine, "Bulk")
+    with write_session(engine) as s:
+        for n in range(1200):
+            save_item(
+                Item(source_id=src, url=f"https://bulk.example.org/{n}", title=f"B{n}"), session=s
+            )
+    out = cli("items", "reject", "--source", "Bulk", "--reason", "noise").output
+    assert "rejected 1200 items" in out
+    with read_session(engine) as s:
+        statuses = set(s.exec(select(Item.status).where(Item.source_id == src)).all())
+    assert statuses == {"rejected"}

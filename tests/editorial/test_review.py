@@ -180,3 +180,52 @@ def test_review_in_a_real_terminal(kil_env, engine: Engine, queue, tmp_path: Pat
     assert b"Traceback" not in term.seen
     assert get(engine, n3).status == "pending"
     assert opened.read_text().startswith("https://example.org/")
+
+
+def test_review_edit_and_undo_through_input_stream(
+    cli, engine: Engine, queue, tmp_path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    n1 = queue[0]
+    editor = tmp_path / "editor.py"
+    editor.write_text(
+        "import sys, pathlib\n"
+        "p = pathlib.Path(sys.argv[1])\n"
+        "p.write_text(p.read_text().replace('Story ', 'Tale ', 1))\n"
+    )
+    monkeypatch.setenv("EDITOR", f"{sys.executable} {editor}")
+    monkeypatch.delenv("VISUAL", raising=False)
+    out = cli("review", input="e\na\nq\n").output
+    assert "saved" in out and "Tale 1" in out  # the card is shown again, edited
+    item = get(engine, n1)
+    assert (item.title, item.status) == ("Tale 1", "approved")
+    cli("review", input="u\nq\n")  # a new session has nothing to undo
+    assert get(engine, n1).status == "approved"
+    out = cli("review", input="e\nu\nq\n").output  # edit the next item, then undo the edit
+    assert "saved" in out and "Tale 2" in out and "undone: edit" in out
+    assert get(engine, queue[1]).title == "Story 2"
+
+
+@pytest.mark.slow
+def test_review_decisions_survive_a_crash(kil_env, engine: Engine, queue) -> None:  # type: ignore[no-untyped-def]
+    n1, n2, *_ = queue
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "kil_feed", "review"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    assert proc.stdin is not None and proc.stdout is not None
+    term = Terminal(proc.stdout.fileno())
+    try:
+        term.expect(b"> ")
+        proc.stdin.write(b"a\n")
+        proc.stdin.flush()
+        term.expect(b"approved #")
+        term.expect(b"> ")
+        proc.kill()  # SIGKILL while the next card waits for a key
+        proc.wait(timeout=10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert get(engine, n1).status == "approved"
+    assert get(engine, n2).status == "pending"
