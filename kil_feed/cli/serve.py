@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 
 import typer
 
@@ -14,6 +15,7 @@ logger = logging.getLogger(__name__)
 def serve(
     host: str | None = typer.Option(None, "--host", help="Address to listen on [web.host]."),
     port: int | None = typer.Option(None, "--port", help="Port to listen on [web.port]."),
+    workers: int = typer.Option(1, "--workers", min=1, max=64, help="Worker processes."),
 ) -> None:
     """Serve the web archive: issues, news, jobs, search, feeds, API and subscriptions."""
     import uvicorn
@@ -24,14 +26,20 @@ def serve(
     st = state()
     settings = st.settings
     configure_logging(st.debug, settings.log_level.upper())
-    app = create_app(settings)
-    uvicorn.run(
-        app,
-        host=host or settings.web.host,
-        port=port if port is not None else settings.web.port,
-        log_level=settings.log_level.lower(),
-        proxy_headers=False,
-    )
+    options = {
+        "host": host or settings.web.host,
+        "port": port if port is not None else settings.web.port,
+        "log_level": settings.log_level.lower(),
+        "proxy_headers": False,
+    }
+    if workers == 1:
+        uvicorn.run(create_app(settings), **options)
+        return
+    # several processes: each builds the app from the same config file and KIL_* variables
+    create_app(settings).state.engine.dispose()  # fail here, once, on a bad configuration
+    if st.config_file:
+        os.environ["KIL_CONFIG"] = str(st.config_file)
+    uvicorn.run("kil_feed.web.asgi:app_from_environment", factory=True, workers=workers, **options)
 
 
 def register(app: typer.Typer) -> None:

@@ -85,3 +85,11 @@ def test_rate_limiter_window() -> None:
 
     time.sleep(0.25)
     assert limiter.hit("a")
+
+
+def test_form_regions_are_the_classifier_regions() -> None:
+    """Signup and preference forms offer exactly the ITL1 names items are tagged with."""
+    from crawler.classify.gazetteer import ITL1_REGIONS
+    from kil_feed.web.deps import UK_REGIONS
+
+    assert tuple(UK_REGIONS) == tuple(ITL1_REGIONS)
