@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 import typer
@@ -20,6 +20,12 @@ from rich.table import Table
 
 from kil_feed.cli.output import console, success
 from kil_feed.demo.workspace import Workspace
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
+    from kil_feed.config import Settings
+    from kil_feed.demo.server import DemoSite
 
 logger = logging.getLogger(__name__)
 
@@ -101,7 +107,7 @@ def demo(
 
 
 def _run_pipeline(
-    ws: Workspace, settings: Any, engine: Any, site: Any, *, moved: bool
+    ws: Workspace, settings: Settings, engine: Engine, site: DemoSite, *, moved: bool
 ) -> int | None:
     """Every step up to the send; returns this week's issue id (None: nothing to send)."""
     from kil_feed.demo import seed, steps
@@ -272,7 +278,7 @@ def _has_command(command: str) -> bool:
     return True
 
 
-def _serve(settings: Any, port: int) -> None:
+def _serve(settings: Settings, port: int) -> None:
     import uvicorn
 
     from kil_feed.demo import steps
