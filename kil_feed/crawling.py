@@ -278,7 +278,8 @@ def _summaries(
                     dropped=run.items_dropped,
                     error=run.error,
                     http_status=run.http_status,
-                    run_id=run.id, log=source.get("log"),
+                    run_id=run.id,
+                    log=source.get("log"),
                 )  # fmt: skip
             )
     return summaries

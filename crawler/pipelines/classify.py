@@ -14,7 +14,6 @@ from crawler import classify
 from crawler.extract.text import html_to_text
 from crawler.pipelines.base import is_status
 
-
 CLASSIFY_CHARS = 3000
 
 

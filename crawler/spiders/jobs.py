@@ -36,9 +36,16 @@ class JobsSpider(SourceSpider):
                 found += 1
                 yield self.content_item(source, job)
         elif mode == "sitemap":
-            for url in self._sitemap_links(response, options):
+            sitemap = Sitemap(response.body)
+            for url in self._sitemap_links(sitemap, options):
                 found += 1
-                yield self._job_request(url, source)
+                if sitemap.type == "sitemapindex":  # a sitemap of sitemaps: read each one
+                    yield scrapy.Request(
+                        url, callback=self.parse, errback=self.page_failed,
+                        dont_filter=True, meta={"kil_source": source},
+                    )  # fmt: skip
+                else:
+                    yield self._job_request(url, source)
         elif mode == "feed":
             parsed = parse_feed(response.body, response.url)
             for entry in parsed.entries:
@@ -78,16 +85,18 @@ class JobsSpider(SourceSpider):
             yield self.content_item(source, job)
 
     def _job_request(self, url: str, source: dict[str, Any]) -> scrapy.Request:
+        # not filtered as a duplicate: another source may list the same job in this crawl
         return scrapy.Request(
-            url, callback=self.parse_job, errback=self.page_failed, meta={"kil_source": source}
-        )
+            url, callback=self.parse_job, errback=self.page_failed, dont_filter=True,
+            meta={"kil_source": source},
+        )  # fmt: skip
 
-    def _sitemap_links(self, response: Response, options: dict[str, Any]) -> list[str]:
+    def _sitemap_links(self, sitemap: Sitemap, options: dict[str, Any]) -> list[str]:
         pattern = options.get("follow_pattern")
-        regex = re.compile(str(pattern)) if pattern else None
+        regex = re.compile(str(pattern)) if pattern and sitemap.type != "sitemapindex" else None
         limit = int(options.get("max_articles", DEFAULT_MAX_JOBS))
         links = []
-        for entry in Sitemap(response.body):
+        for entry in sitemap:
             loc = entry.get("loc", "")
             if loc and (regex is None or regex.search(loc)):
                 links.append(loc)

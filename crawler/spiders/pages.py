@@ -33,6 +33,7 @@ class PagesSpider(SourceSpider):
                 url,
                 callback=self.parse_article,
                 errback=self.page_failed,
+                dont_filter=True,  # another source may link the same article
                 meta={"kil_source": source},
             )
         error = None if links else "no article links found on the listing page"

@@ -130,3 +130,23 @@ def test_spiders_do_not_import_storage() -> None:
         "assert not bad, bad"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_relative_links_in_feeds_become_absolute(corpus_dir):  # type: ignore[no-untyped-def]
+    body = (corpus_dir / "feeds_nasty" / "relative_urls_neverwinter.xml").read_bytes()
+    parsed = parse_feed(body, "http://feeds.example/nw.xml")
+    assert parsed.entries
+    for entry in parsed.entries:
+        assert entry["url"].startswith("/")  # relative in the feed; normalise joins it
+        html = sanitise_html(entry["body_html"] + '<a href="/x">x</a>', entry["base_url"])
+        assert 'href="/' not in html and 'href="http://feeds.example/x"' in html
+
+
+def test_scrapy_list_from_the_repo_root() -> None:
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    out = subprocess.run(
+        [sys.executable, "-m", "scrapy", "list"], cwd=root, capture_output=True, text=True
+    )
+    assert out.stdout.split() == ["feeds", "jobs", "pages"], out.stderr
