@@ -228,8 +228,11 @@ def export(
     path = Path(file)
     if path.exists() and not force:
         raise ConflictError(f"{path} already exists", hint="use --force to overwrite it")
-    with path.open("w", encoding="utf-8", newline="") as out:
-        count = write_csv(subs, out)
+    try:
+        with path.open("w", encoding="utf-8", newline="") as out:
+            count = write_csv(subs, out)
+    except OSError as exc:
+        raise ValidationError(f"cannot write {path}: {exc.strerror}") from None
     success(f"wrote {count} subscriber(s) to {path}")
 
 

@@ -102,6 +102,7 @@ def test_unsubscribe_and_remove(cli, engine: Engine) -> None:  # type: ignore[no
         (["subscribers", "unsubscribe", "nobody@example.org"], 4, "no subscriber"),
         (["subscribers", "list", "--status", "happy"], 2, "bad --status"),
         (["subscribers", "import", "missing.csv"], 2, "not found"),
+        (["subscribers", "export", "no/such/dir/x.csv"], 2, "cannot write"),
     ],
 )
 def test_bad_input(cli, args, code, message) -> None:  # type: ignore[no-untyped-def]
