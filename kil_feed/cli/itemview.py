@@ -7,6 +7,7 @@ available this module's `_item_json` gives the same fields.
 from __future__ import annotations
 
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from rich.markup import escape
 from rich.panel import Panel
@@ -82,9 +83,11 @@ def pay_text(item: Item) -> str | None:
     return f"{amount} per {item.pay_period}" if item.pay_period else amount
 
 
-def item_card(item: Item, source_name: str, others: int, position: str = "") -> Panel:
-    """The review queue's view of one item."""
-    when = item.published_at or item.collected_at
+def item_card(
+    item: Item, source_name: str, others: int, position: str = "", tz: str = "Europe/London"
+) -> Panel:
+    """The review queue's view of one item (times in the configured time zone)."""
+    when = (item.published_at or item.collected_at).astimezone(ZoneInfo(tz))
     lines = Text()
     lines.append(f"{source_name}", style="bold cyan")
     lines.append(f"  ·  {when:%a %d %b %Y %H:%M}  ·  {item.kind}  ·  #{item.id}\n")
@@ -101,7 +104,7 @@ def item_card(item: Item, source_name: str, others: int, position: str = "") -> 
         if pay:
             terms.append(pay)
         if item.closes_at:
-            terms.append(f"closes {item.closes_at:%d %b %Y}")
+            terms.append(f"closes {item.closes_at.astimezone(ZoneInfo(tz)):%d %b %Y}")
         lines.append("\njob: ", style="dim")
         lines.append(" · ".join(terms) or "-")
     if others:

@@ -111,6 +111,7 @@ class ReviewSession:
 
     def __init__(self, ids: list[int]) -> None:
         self.engine = state().engine
+        self.tz = state().settings.timezone
         self.queue = ids
         self.index = 0
         self.history: list[Step] = []
@@ -136,7 +137,13 @@ class ReviewSession:
                 others = curation.other_sources_count(item, session=session)
             console.print()
             console.print(
-                item_card(item, names.get(item.source_id, "?"), others, f"{self.index + 1}/{total}")
+                item_card(
+                    item,
+                    names.get(item.source_id, "?"),
+                    others,
+                    f"{self.index + 1}/{total}",
+                    self.tz,
+                )
             )
             if not self.handle(item, names.get(item.source_id, "?")):
                 break

@@ -229,3 +229,28 @@ def test_review_decisions_survive_a_crash(kil_env, engine: Engine, queue) -> Non
             proc.kill()
     assert get(engine, n1).status == "approved"
     assert get(engine, n2).status == "pending"
+
+
+def test_review_card_shows_job_terms(cli, engine: Engine) -> None:  # type: ignore[no-untyped-def]
+    from datetime import UTC, datetime
+
+    src = add_source(engine, "Jobs Board")
+    add_item(
+        engine,
+        src,
+        "Interim Head of Procurement",
+        kind="job",
+        employer="Leeds City Council",
+        location="Leeds",
+        contract_type="interim",
+        pay_min=550,
+        pay_max=650,
+        pay_period="day",
+        pay_currency="GBP",
+        ir35="outside",
+        closes_at=datetime(2026, 12, 15, 17, 0, tzinfo=UTC),
+        regions=["Yorkshire and The Humber"],
+    )
+    out = cli("review", input="q\n").output
+    assert "Leeds City Council · Leeds · interim · outside · £550-£650 per day" in out
+    assert "closes 15 Dec 2026" in out and "Yorkshire and The Humber" in out
