@@ -16,6 +16,7 @@ Run: `.venv/bin/python bench/send.py [--subscribers 10000] [--connections 2]`.
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import os
 import resource
 import smtplib
@@ -23,6 +24,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ProcessPoolExecutor
 from datetime import timedelta
 from pathlib import Path
 
@@ -61,7 +63,7 @@ def stop_sink(proc: subprocess.Popen[str]) -> int:
     return int(out.strip().splitlines()[-1])
 
 
-def setup(workdir: Path, subscribers: int, smtp_url: str, connections: int):  # type: ignore[no-untyped-def]
+def configure(workdir: Path, smtp_url: str, connections: int) -> None:
     os.environ.update(
         KIL_DATABASE_URL=f"sqlite:///{workdir / 'kil.db'}",
         KIL_SECRET_KEY="bench-secret-key-0123456789",
@@ -71,6 +73,13 @@ def setup(workdir: Path, subscribers: int, smtp_url: str, connections: int):  # 
         KIL_NEWSLETTER__MAX_TOP_STORIES="5",
         KIL_NEWSLETTER__MAX_JOBS="20",
     )
+
+
+def setup(subscribers: int) -> int:
+    """Create the database, items, subscribers and the approved issue; returns its id.
+
+    Runs in a child process so that the peak memory measured here is the send's own.
+    """
     from kil_feed.config import load_settings
     from kil_feed.db import make_engine, write_session
     from kil_feed.migrate import upgrade
@@ -144,7 +153,8 @@ def setup(workdir: Path, subscribers: int, smtp_url: str, connections: int):  # 
     assert issue is not None and issue.id is not None
     edit_issue(engine, issue.id, intro="This week in public-sector procurement.")
     approve_issue(engine, issue.id)
-    return settings, engine, issue.id
+    engine.dispose()
+    return issue.id
 
 
 def raw_baseline(port: int, message: bytes, count: int) -> float:
@@ -168,9 +178,15 @@ def main() -> None:
     try:
         with tempfile.TemporaryDirectory(prefix="kil-bench-") as tmp:
             t0 = time.perf_counter()
-            settings, engine, issue_id = setup(
-                Path(tmp), args.subscribers, f"smtp://127.0.0.1:{port}", args.connections
-            )
+            configure(Path(tmp), f"smtp://127.0.0.1:{port}", args.connections)
+            spawn = multiprocessing.get_context("spawn")
+            with ProcessPoolExecutor(max_workers=1, mp_context=spawn) as pool:
+                issue_id = pool.submit(setup, args.subscribers).result()
+            from kil_feed.config import load_settings
+            from kil_feed.db import make_engine
+
+            settings = load_settings()
+            engine = make_engine(settings)
             print(
                 f"setup: {args.subscribers} subscribers, issue {issue_id} "
                 f"({time.perf_counter() - t0:.1f}s)"

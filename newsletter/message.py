@@ -46,7 +46,9 @@ DKIM_HEADERS = (
 
 def header_value(value: str) -> str:
     """A header value with every control character (CR and LF above all) turned to a space."""
-    return " ".join("".join(ch if ch.isprintable() else " " for ch in value).split())
+    if not value.isprintable():
+        value = "".join(ch if ch.isprintable() else " " for ch in value)
+    return " ".join(value.split())
 
 
 def encode_header(name: str, value: str) -> str:
@@ -65,6 +67,14 @@ def address_header(name: str, display: str, address: str) -> str:
     return f"{name}: {formataddr((header_value(display), clean_addr), charset='utf-8')}"
 
 
+def _list_unsubscribe(https: str, mailto: str) -> str:
+    """`List-Unsubscribe: <https...>, <mailto:...>`, folded between the two."""
+    https, mailto = header_value(https), header_value(mailto)
+    if not (https + mailto).isascii() or ">" in https + mailto:
+        return encode_header("List-Unsubscribe", f"<{https}>, <{mailto}>")
+    return f"List-Unsubscribe: <{https}>,{CRLF} <{mailto}>"
+
+
 def message_id(issue_id: int, subscriber_id: int, domain: str) -> str:
     """Deterministic: a resent duplicate carries the same id, so clients can fold it."""
     digest = hashlib.sha256(f"kil-feed:{issue_id}:{subscriber_id}".encode()).hexdigest()[:16]
@@ -81,6 +91,36 @@ def _crlf(text: str) -> str:
 def _qp(text: str) -> bytes:
     """Quoted-printable of CRLF text."""
     return binascii.b2a_qp(text.encode("utf-8"), quotetabs=False, istext=True, header=False)
+
+
+def _qp_line(line: str) -> bytes:
+    """Quoted-printable of one line (soft breaks as CRLF), without its line break."""
+    return _qp(line + CRLF)[:-2]
+
+
+def _qp_segments(text: str) -> list[bytes | str]:
+    """The text part encoded once: QP bytes, except the lines holding a link placeholder,
+    which stay text to be filled in and encoded per subscriber (`_fill_segments`)."""
+    segments: list[bytes | str] = []
+    for line in text.split(CRLF):
+        if UNSUBSCRIBE_PLACEHOLDER in line or PREFERENCES_PLACEHOLDER in line:
+            segments.append(line)
+        else:
+            segments.append(_qp_line(line))
+    return segments
+
+
+def _fill_segments(segments: list[bytes | str], unsubscribe: str, preferences: str) -> bytes:
+    out = []
+    for seg in segments:
+        if isinstance(seg, str):
+            seg = _qp_line(
+                seg.replace(UNSUBSCRIBE_PLACEHOLDER, unsubscribe).replace(
+                    PREFERENCES_PLACEHOLDER, preferences
+                )
+            )
+        out.append(seg)
+    return b"\r\n".join(out)
 
 
 def fold_html(html: str, limit: int = MAX_LINE) -> str | None:
@@ -114,7 +154,7 @@ def _text_space(line: str, limit: int) -> int:
 class _Parts:
     """A rendered variant made ready for MIME once: CRLF text, 7bit-safe HTML if possible."""
 
-    text: str
+    text: list[bytes | str]
     html: str
     html_7bit: bool
 
@@ -166,9 +206,7 @@ class MessageFactory:
         html = parts.html.replace(UNSUBSCRIBE_PLACEHOLDER, unsubscribe_url).replace(
             PREFERENCES_PLACEHOLDER, preferences_url
         )
-        text = parts.text.replace(UNSUBSCRIBE_PLACEHOLDER, unsubscribe_url).replace(
-            PREFERENCES_PLACEHOLDER, preferences_url
-        )
+        text = _fill_segments(parts.text, unsubscribe_url, preferences_url)
         html_bytes = html.encode("ascii") if parts.html_7bit else _qp(html)
         mid = message_id(self.issue_id, recipient.subscriber_id, self.domain)
         subject = self._subjects.get(rendered.subject)
@@ -183,7 +221,7 @@ class MessageFactory:
                 subject,
                 f"Date: {format_datetime(when)}",
                 f"Message-ID: {mid}",
-                encode_header("List-Unsubscribe", f"<{unsubscribe_url}>, <{mailto}>"),
+                _list_unsubscribe(unsubscribe_url, mailto),
                 f'Content-Type: multipart/alternative; boundary="{boundary}"',
             )
         )
@@ -194,7 +232,7 @@ class MessageFactory:
                 head.encode("utf-8"),
                 b"\r\n\r\n",
                 f"--{boundary}\r\n{part.format('plain', 'quoted-printable')}\r\n\r\n".encode(),
-                _qp(text),
+                text,
                 f"\r\n--{boundary}\r\n{part.format('html', html_cte)}\r\n\r\n".encode(),
                 html_bytes,
                 f"\r\n--{boundary}--\r\n".encode(),
@@ -210,7 +248,7 @@ class MessageFactory:
             return cached[1]
         html = _crlf(rendered.html).encode("ascii", "xmlcharrefreplace").decode("ascii")
         folded = fold_html(html)
-        parts = _Parts(_crlf(rendered.text), folded or html, folded is not None)
+        parts = _Parts(_qp_segments(_crlf(rendered.text)), folded or html, folded is not None)
         with self._lock:
             self._prepared[id(rendered)] = (rendered, parts)
         return parts

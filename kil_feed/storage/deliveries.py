@@ -7,6 +7,7 @@ that message. Updates are issued as `executemany` so the sender can group-commit
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -140,15 +141,10 @@ class Outcome:
     at: datetime
 
 
-def record_outcomes(outcomes: Sequence[Outcome], *, session: Session | Connection) -> None:
-    """Write a batch of outcomes (one executemany); sent rows get `sent_at`.
-
-    Takes a Core connection as well as a session: the sender keeps one connection open
-    for its group commits (a session per commit costs more than the commit).
-    """
-    if not outcomes:
-        return
-    stmt = (
+@functools.cache
+def _outcome_update() -> sa.Update:
+    """The UPDATE for `record_outcomes`, built once (SQLAlchemy then reuses its compilation)."""
+    return (
         sa.update(_delivery)
         .where(_delivery.c.id == sa.bindparam("b_id"))
         .values(
@@ -161,6 +157,17 @@ def record_outcomes(outcomes: Sequence[Outcome], *, session: Session | Connectio
             sent_at=sa.bindparam("b_sent_at", type_=_delivery.c.sent_at.type),
         )
     )
+
+
+def record_outcomes(outcomes: Sequence[Outcome], *, session: Session | Connection) -> None:
+    """Write a batch of outcomes (one executemany); sent rows get `sent_at`.
+
+    Takes a Core connection as well as a session: the sender keeps one connection open
+    for its group commits (a session per commit costs more than the commit).
+    """
+    if not outcomes:
+        return
+    stmt = _outcome_update()
     session.execute(
         stmt,
         [

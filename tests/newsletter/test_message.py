@@ -67,6 +67,8 @@ def test_message_round_trip(settings: Settings) -> None:
     )
     assert all(len(line) <= 998 for line in data.split(b"\r\n"))
     assert b"\n" not in data.replace(b"\r\n", b"")  # CRLF only
+    text_part = data.split(b"quoted-printable\r\n\r\n", 1)[1].split(b"\r\n--==kil", 1)[0]
+    assert max(len(line) for line in text_part.split(b"\r\n")) <= 76  # RFC 2045
     msg = email.message_from_bytes(data, policy=email.policy.default)
     assert msg["Subject"] == "Week 48: Café & £550 — news"
     assert msg["To"].addresses[0].display_name == 'Zoë O\'Neil, "Chief"'

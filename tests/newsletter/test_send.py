@@ -283,3 +283,14 @@ def test_dkim_signature_covers_unsubscribe_headers_and_verifies(
     assert dkim.verify(raw, dnsfunc=dns)
     tampered = raw.replace(b"/unsubscribe/", b"/unsubscribX/", 1)  # in the header
     assert not dkim.verify(tampered, dnsfunc=dns)
+
+
+def test_unreachable_server_pauses_and_keeps_everyone_pending(
+    engine: Engine, settings: Settings, world: World
+) -> None:
+    dead = tune(settings, smtp_url="smtp://127.0.0.1:1?timeout=2", max_attempts=2, retry_backoff=0)
+    issue_id = approved_issue(engine, dead)
+    report = send_issue(engine, dead, issue_id)
+    assert report.paused and "cannot reach the mail server" in report.message
+    assert (report.sent, report.pending, report.status) == (0, 4, "sending")
+    assert {r.status for r in ledger(engine, issue_id)} == {"pending"}

@@ -1,0 +1,90 @@
+"""Group commit of delivery outcomes, led by whichever sender thread gets there first.
+
+After the server's 250 a sender thread calls `GroupCommitter.record(result)`, which returns
+only once that outcome is committed, so a connection never has more than one accepted but
+unrecorded message. There is no writer thread to hand over to: the caller that takes the
+commit lock writes every outcome queued so far in one transaction (BEGIN IMMEDIATE on
+SQLite), and the others find theirs already done. With one connection that is a commit
+per message; with several, commits are shared and the database sees fewer transactions.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from sqlalchemy.engine import Connection, Engine
+
+from kil_feed.db import writer
+from kil_feed.errors import DeliveryError
+from kil_feed.storage import deliveries as ledger
+from kil_feed.timeutil import utcnow
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class Result:
+    """One delivery's outcome in this run, until it is committed (`done`)."""
+
+    delivery_id: int
+    subscriber_id: int
+    status: str  # sent, failed, or pending (deferred: to be sent by a later run)
+    attempts: int
+    message_id: str | None
+    code: int | None
+    reply: str
+    bounce: bool = False  # a 5.1.x answer: the address is bad
+    unreachable: bool = False  # the server could not be reached at all
+    done: threading.Event = field(default_factory=threading.Event, repr=False)
+
+
+class GroupCommitter:
+    """Writes outcomes to the ledger on one connection shared under a lock."""
+
+    def __init__(self, engine: Engine, on_commit: Callable[[list[Result]], None]) -> None:
+        self._conn: Connection = writer(engine).connect()
+        self._on_commit = on_commit
+        self._queue_lock = threading.Lock()
+        self._commit_lock = threading.Lock()
+        self._queued: list[Result] = []
+        self._broken: BaseException | None = None
+
+    def record(self, result: Result) -> None:
+        """Return once `result` is in the ledger (committed by this thread or another)."""
+        with self._queue_lock:
+            self._queued.append(result)
+        with self._commit_lock:
+            if result.done.is_set():
+                return
+            if self._broken is not None:
+                raise DeliveryError(f"the delivery ledger cannot be written: {self._broken}")
+            with self._queue_lock:
+                batch, self._queued = self._queued, []
+            try:
+                self._write(batch)
+            except BaseException as exc:
+                self._broken = exc
+                raise
+            for item in batch:
+                item.done.set()
+            self._on_commit(batch)
+
+    def _write(self, batch: list[Result]) -> None:
+        now = utcnow()
+        with self._conn.begin():
+            ledger.record_outcomes(
+                [
+                    ledger.Outcome(
+                        r.delivery_id, r.status, r.attempts, r.message_id, r.code, r.reply, now
+                    )
+                    for r in batch
+                ],
+                session=self._conn,
+            )
+            ledger.mark_bounced([r.subscriber_id for r in batch if r.bounce], session=self._conn)
+
+    def close(self) -> None:
+        self._conn.close()

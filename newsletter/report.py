@@ -1,0 +1,57 @@
+"""What a send did, as data for scripts (`as_dict`) and as a sentence for people."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+from kil_feed.models import IssueStatus
+
+
+@dataclass
+class SendReport:
+    """What a send (or a dry run) did; `message` says it in a sentence."""
+
+    issue_id: int
+    dry_run: bool = False
+    recipients: int = 0  # rows in the ledger (in a dry run: who would receive it)
+    attempted: int = 0
+    sent: int = 0
+    failed: int = 0
+    bounced: int = 0
+    deferred: int = 0  # temporary failures that ran out of tries: still pending
+    skipped: int = 0  # subscriber left (unsubscribed, bounced) after the send began
+    already_sent: int = 0
+    pending: int = 0  # still to send after this run
+    renders: int = 0  # distinct preference sets rendered
+    paused: bool = False
+    status: str = ""
+    message: str = ""
+    elapsed: float = 0.0
+
+    @property
+    def rate(self) -> float:
+        return self.attempted / self.elapsed if self.elapsed > 0 else 0.0
+
+    def as_dict(self) -> dict[str, object]:
+        return asdict(self) | {"rate": round(self.rate, 1)}
+
+
+def summary(report: SendReport) -> str:
+    if not report.attempted and not report.pending and report.status == IssueStatus.sent.value:
+        return f"issue {report.issue_id} was already sent to everyone: nothing to send"
+    parts = [f"issue {report.issue_id}: {report.sent} sent"]
+    if report.failed:
+        parts.append(f"{report.failed} failed ({report.bounced} bounced)")
+    if report.deferred:
+        parts.append(f"{report.deferred} deferred")
+    if report.skipped:
+        parts.append(f"{report.skipped} skipped")
+    if report.already_sent:
+        parts.append(f"{report.already_sent} sent earlier")
+    text = ", ".join(parts) + f"; {report.pending} still pending, status {report.status}"
+    if report.paused:
+        hint = f"fix the cause, then run `kil issue send {report.issue_id}` again to resume"
+        text = f"{report.message}. {text}. {hint}"
+    elif report.pending:
+        text += f" (run `kil issue send {report.issue_id}` again to continue)"
+    return text
