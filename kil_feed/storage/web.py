@@ -26,7 +26,9 @@ from kil_feed.models import (
 from kil_feed.storage.subscribers import find_subscriber, normalise_email
 from kil_feed.timeutil import utcnow
 
-COUNT_CAP = 1000  # listings count at most this many (+1): "1000+ jobs" is enough to page
+# Listings count at most this many (+1) matches: "200+ jobs" is enough to show and to page,
+# and counting every match of a filter costs one row lookup per match on a large archive.
+COUNT_CAP = 200
 
 
 @dataclass

@@ -87,7 +87,8 @@ class Pager:
 
     @property
     def has_next(self) -> bool:
-        return self.page < self.pages
+        # a capped total is a lower bound: there may be more pages after the counted ones
+        return self.page < self.pages or (self.capped and self.page >= self.pages)
 
 
 def clean(value: str | None) -> str | None:

@@ -14,8 +14,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import Engine
 
+from kil_feed.config import load_settings
 from kil_feed.db import read_session
 from kil_feed.storage.subscribers import find_subscriber
+from kil_feed.tokens import preferences_url, unsubscribe_url
 from tests.conftest import IN_CI, ROOT
 from tests.support.webdata import Archive
 from tests.web.liveserver import serve_subprocess
@@ -103,6 +105,23 @@ def test_subscribe_confirm_by_email_link(browser, live: str, smtp_server, engine
     with read_session(engine) as s:
         sub = find_subscriber("browser.reader@example.org", session=s)
         assert sub.status == "confirmed" and sub.regions == ["North West"]
+
+    # the preferences link from an email: add a region, then unsubscribe with the button
+    settings = load_settings()
+    page.goto(live + preferences_url(settings, sub.id).removeprefix(settings.base_url))
+    page.get_by_label("Wales").check()
+    shot(page, "preferences")
+    page.get_by_role("button", name="Save preferences").click()
+    assert "Your preferences are saved" in page.content()
+    page.goto(live + unsubscribe_url(settings, sub.id).removeprefix(settings.base_url))
+    shot(page, "unsubscribe")
+    with read_session(engine) as s:
+        sub = find_subscriber("browser.reader@example.org", session=s)
+        assert sub.regions == ["North West", "Wales"] and sub.status == "confirmed"
+    page.get_by_role("button", name="Unsubscribe").click()
+    assert page.locator("h1").inner_text() == "You are unsubscribed"
+    with read_session(engine) as s:
+        assert find_subscriber("browser.reader@example.org", session=s).status == "unsubscribed"
     page.close()
 
 

@@ -136,3 +136,14 @@ def test_jsonld_cannot_break_out_of_its_script(
     html = client.get(f"/jobs/{archive.items['head']}").text
     assert "</script><script>alert(1)" not in html
     assert jsonld(html)["title"] == "Buyer </script><script>alert(1)</script>"
+
+
+def test_capped_counts_still_page_on(client: TestClient, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from kil_feed.storage import web as store
+
+    monkeypatch.setattr(store, "COUNT_CAP", 1)
+    client.app.state.settings.web.page_size = 1
+    first = client.get("/jobs").text
+    assert "1+ jobs" in first and 'rel="next" href="?page=2"' in first
+    third = client.get("/jobs", params={"page": 3}).text
+    assert len(job_titles(third)) == 1 and "Page 3" in third

@@ -54,9 +54,14 @@ _PG_UP = [
         setweight(to_tsvector('english', coalesce(summary, '')), 'C')
     ) STORED""",
     "CREATE INDEX IF NOT EXISTS ix_item_search_tsv ON item USING gin (search_tsv)",
+    # listings sort newest first with undated items last; a plain DESC index puts NULLs
+    # first on PostgreSQL and cannot serve that order (SQLite's existing index can)
+    """CREATE INDEX IF NOT EXISTS ix_item_status_kind_published_desc
+        ON item (status, kind, published_at DESC NULLS LAST, id DESC)""",
 ]
 
 _PG_DOWN = [
+    "DROP INDEX IF EXISTS ix_item_status_kind_published_desc",
     "DROP INDEX IF EXISTS ix_item_search_tsv",
     "ALTER TABLE item DROP COLUMN IF EXISTS search_tsv",
 ]
