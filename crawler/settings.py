@@ -20,6 +20,13 @@ AUTOTHROTTLE_START_DELAY = 1.0
 AUTOTHROTTLE_MAX_DELAY = 30.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 
+# Scrapy starts CONCURRENT_ITEMS worker tasks for every response; our pipelines are
+# synchronous, so a few are enough (the default 100 costs ~100 tasks per feed fetched)
+CONCURRENT_ITEMS = 4
+# that check re-parses a callback's source for every response (bound methods miss its cache);
+# our callbacks are generators without return values
+WARN_ON_GENERATOR_RETURN_VALUE = False
+
 # Bounds
 DOWNLOAD_TIMEOUT = 30
 DOWNLOAD_MAXSIZE = 15 * 1024 * 1024  # also enforced while decompressing (HttpCompression)

@@ -149,14 +149,13 @@ class StorePipeline:
             self.crawler.stats.inc_value("kil/stored", len(rows))  # type: ignore[union-attr]
 
     def _write_health(self, session: Any) -> None:
-        from kil_feed.storage.sources import get_source_by_id, record_failure, record_success
+        from kil_feed.storage.sources import record_failure, record_success, sources_by_ids
 
         pending, self.health_pending = self.health_pending, set()
-        for sid in sorted(pending):
-            state = self.states[sid]
-            if not state.answered or state.health_written:
-                continue
-            source = get_source_by_id(sid, session=session)
+        states = {sid: self.states[sid] for sid in pending}
+        states = {sid: s for sid, s in states.items() if s.answered and not s.health_written}
+        for sid, source in sources_by_ids(sorted(states), session=session).items():
+            state = states[sid]
             if state.fatal:
                 record_failure(source, state.fatal, session=session)
             else:

@@ -118,3 +118,16 @@ def count_crawled_since(source_ids: Sequence[int], since: Any, *, session: Sessi
         col(Source.id).in_(list(source_ids)), col(Source.last_crawled_at) >= since
     )
     return int(session.exec(query).one())
+
+
+def sources_by_ids(source_ids: Sequence[int], *, session: Session) -> dict[int, Source]:
+    """The sources with these ids (one query per 500 ids), keyed by id."""
+    from sqlmodel import col
+
+    found: dict[int, Source] = {}
+    ids = list(source_ids)
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        for source in session.exec(select(Source).where(col(Source.id).in_(chunk))).all():
+            found[source.id] = source  # type: ignore[index]
+    return found
