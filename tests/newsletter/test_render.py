@@ -118,3 +118,36 @@ def test_text_helpers() -> None:
     assert format_pay(550, 650, "day", "GBP") == "£550–£650 per day"
     assert format_pay(None, 60000, "year", "GBP") == "£60,000 per year"
     assert format_pay(None, None, None, None) is None
+
+
+def test_notices_have_their_own_section_near_you_first(
+    engine: Engine, settings: Settings, world: World
+) -> None:
+    from datetime import timedelta
+
+    from kil_feed.db import write_session
+    from kil_feed.models import Item
+    from kil_feed.storage.items import save_item
+
+    with write_session(engine) as s:
+        notice = Item(
+            source_id=world.sources["jobs"],
+            kind="notice",
+            url="https://find-tender.example.org/notice/1",
+            title="Tender: Waste collection services, Bolton",
+            employer="Bolton Council",
+            regions=["North West"],
+            status="approved",
+            published_at=NOW - timedelta(days=1),
+            collected_at=NOW - timedelta(days=1),
+        )
+        save_item(notice, session=s)
+    issue = build_issue(engine, settings, now=NOW)
+    assert issue is not None and issue.id is not None
+    renderer = Renderer(settings, load_issue_content(engine, issue.id))
+    assert [c.title for c in renderer.content.notices] == [notice.title]
+    nw = _section_titles(renderer, NW)
+    assert nw["Near you: procurement notices"] == [notice.title]
+    assert _section_titles(renderer, LONDON)["More procurement notices"] == [notice.title]
+    assert _section_titles(renderer, Audience())["Procurement notices"] == [notice.title]
+    assert "Bolton Council" in renderer.render(NW).text
