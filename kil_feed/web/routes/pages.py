@@ -8,10 +8,11 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 from sqlmodel import Session
 
+from kil_feed.regions import ITL1_REGIONS
 from kil_feed.storage import issues as issue_store
 from kil_feed.storage import web as store
 from kil_feed.timeutil import utcnow
-from kil_feed.web.deps import UK_REGIONS, Pager, clean, facets_of, reader, render, settings_of
+from kil_feed.web.deps import Pager, clean, facets_of, reader, render, settings_of
 from kil_feed.web.security import csrf_token
 
 router = APIRouter(include_in_schema=False)
@@ -31,7 +32,7 @@ def subscribe_context(request: Request, session: Session) -> dict:
     topics = facets_of(request).topics
     return {
         "csrf": csrf_token(request, settings_of(request)),
-        "all_regions": UK_REGIONS,
+        "all_regions": ITL1_REGIONS,
         "all_topics": topics,
     }
 
