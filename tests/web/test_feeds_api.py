@@ -119,3 +119,18 @@ def test_openapi_documents_the_api_only(client: TestClient) -> None:
     assert not any(not p.startswith("/api/") for p in paths)
     docs = client.get("/api/docs")
     assert docs.status_code == 200 and "swagger" in docs.text.lower()
+
+
+API_ITEM_FIELDS = [
+    "id", "kind", "title", "url", "summary", "source", "published_at", "topics", "regions",
+    "employer", "location", "contract_type", "pay_min", "pay_max", "pay_period",
+    "pay_currency", "ir35", "closes_at", "web_url",
+]  # fmt: skip
+
+
+def test_api_item_fields_are_the_public_contract(client: TestClient, archive: Archive) -> None:
+    """News and jobs carry the same documented fields (job terms null for news)."""
+    news = client.get(f"/api/items/{archive.items['act']}").json()
+    job = client.get(f"/api/jobs/{archive.items['head']}").json()
+    assert list(news) == API_ITEM_FIELDS and list(job) == API_ITEM_FIELDS
+    assert news["employer"] is None and news["web_url"] == news["url"]

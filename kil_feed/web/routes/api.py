@@ -15,8 +15,8 @@ from kil_feed.web.serialize import (
     IssueListOut,
     ItemListOut,
     ItemOut,
+    api_item_dict,
     issue_to_dict,
-    item_to_dict,
 )
 
 router = APIRouter(prefix="/api", tags=["archive"])
@@ -45,7 +45,7 @@ def api_items(
         "total": page.total,
         "limit": limit,
         "offset": offset,
-        "items": [item_to_dict(i, _base(request), names.get(i.source_id)) for i in page.items],
+        "items": [api_item_dict(i, _base(request), names.get(i.source_id)) for i in page.items],
     }
 
 
@@ -53,7 +53,7 @@ def api_items(
 def api_item(item_id: int, request: Request, session: Session = Depends(reader)) -> dict:
     item = store.get_public_item(item_id, session=session)
     names = item_store.source_names(session=session)
-    return item_to_dict(item, _base(request), names.get(item.source_id))
+    return api_item_dict(item, _base(request), names.get(item.source_id))
 
 
 @router.get("/jobs", response_model=ItemListOut, summary="Approved jobs (open ones by default)")
@@ -78,7 +78,7 @@ def api_jobs(
         "total": page.total,
         "limit": limit,
         "offset": offset,
-        "items": [item_to_dict(i, _base(request), names.get(i.source_id)) for i in page.items],
+        "items": [api_item_dict(i, _base(request), names.get(i.source_id)) for i in page.items],
     }
 
 
@@ -86,7 +86,7 @@ def api_jobs(
 def api_job(item_id: int, request: Request, session: Session = Depends(reader)) -> dict:
     item = store.get_public_item(item_id, session=session, kind=ItemKind.job.value)
     names = item_store.source_names(session=session)
-    return item_to_dict(item, _base(request), names.get(item.source_id))
+    return api_item_dict(item, _base(request), names.get(item.source_id))
 
 
 @router.get("/issues", response_model=IssueListOut, summary="Sent issues, newest first")
@@ -102,6 +102,6 @@ def api_issue(issue_id: int, request: Request, session: Session = Depends(reader
     sections: dict[str, list[dict]] = {}
     for placement, item in issue_store.issue_items(issue_id, session=session):
         sections.setdefault(placement.section, []).append(
-            item_to_dict(item, _base(request), names.get(item.source_id))
+            api_item_dict(item, _base(request), names.get(item.source_id))
         )
     return {**issue_to_dict(issue, _base(request)), "sections": sections}
