@@ -69,17 +69,20 @@ class Run:
         self.limiter = RateLimiter(None)
         self.fatal: BaseException | None = None
         self.when = utcnow()
+        self._base_url = settings.base_url.rstrip("/")
+        self._unsubscribe_token = tokens.token_maker(settings, "unsubscribe")
+        self._preferences_token = tokens.token_maker(settings, "preferences")
 
     def message_for(self, job: Job) -> tuple[bytes, str]:
         rendered = self.renderer.render(job.audience)
         sid = job.recipient.subscriber_id
-        unsub_token = tokens.make_token(self.settings, sid, "unsubscribe")
-        base = self.settings.base_url.rstrip("/")
+        unsub_token = self._unsubscribe_token(sid)
+        base = self._base_url
         return self.factory.build(
             rendered,
             job.recipient,
             f"{base}/unsubscribe/{unsub_token}",
-            tokens.preferences_url(self.settings, sid),
+            f"{base}/preferences/{self._preferences_token(sid)}",
             when=self.when,
             unsubscribe_token=unsub_token,
         )

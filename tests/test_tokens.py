@@ -6,7 +6,7 @@ import pytest
 
 from kil_feed.config import Settings
 from kil_feed.errors import NotFoundError
-from kil_feed.tokens import make_token, read_token, unsubscribe_url
+from kil_feed.tokens import make_token, read_token, token_maker, unsubscribe_url
 
 
 def test_round_trip_and_purpose_separation() -> None:
@@ -26,3 +26,13 @@ def test_confirm_tokens_carry_a_nonce() -> None:
     s = Settings(secret_key="k1")
     data = read_token(s, make_token(s, 7, "confirm", nonce=3), "confirm")
     assert (data.subscriber_id, data.nonce) == (7, 3)
+
+
+def test_token_maker_signs_like_make_token() -> None:
+    s = Settings(secret_key="k1")
+    make = token_maker(s, "preferences")
+    for sid in (1, 99):
+        token = make(sid)
+        assert read_token(s, token, "preferences").subscriber_id == sid
+        with pytest.raises(NotFoundError):
+            read_token(s, token, "unsubscribe")
