@@ -44,6 +44,10 @@ logger = logging.getLogger(__name__)
 
 Progress = Callable[[int, int], None]
 MIN_FAILURES_TO_PAUSE = 5
+PREFETCH_PER_CONNECTION = 2  # messages built ahead: bytes in memory, not on the wire
+
+
+Prepared = tuple[Job, "tuple[bytes, str] | Result"]
 
 
 def _next_job(run: Run) -> Job | None:
@@ -55,12 +59,44 @@ def _next_job(run: Run) -> Job | None:
         return None
 
 
-def _worker(run: Run) -> None:
+def _builder(run: Run, ready: queue.Queue[Prepared], built: threading.Event) -> None:
+    """Builds the next few messages while the connections wait for the server's answers.
+
+    Building is not sending: a message only leaves when a connection takes it, so the
+    ledger guarantees are those of `_worker`; a stopped send simply leaves these pending.
+    """
+    try:
+        while (job := _next_job(run)) is not None:
+            item = (job, prepare(run, job))
+            while not run.stop.is_set():
+                try:
+                    ready.put(item, timeout=0.2)
+                    break
+                except queue.Full:
+                    continue
+    except BaseException as exc:  # recorded and re-raised by the sending thread
+        run.fatal = exc
+        run.stop.set()
+    finally:
+        built.set()
+
+
+def _next_ready(run: Run, ready: queue.Queue[Prepared], built: threading.Event) -> Prepared | None:
+    while not run.stop.is_set():
+        try:
+            return ready.get(timeout=0.1)
+        except queue.Empty:
+            if built.is_set() and ready.empty():
+                return None
+    return None
+
+
+def _worker(run: Run, ready: queue.Queue[Prepared], built: threading.Event) -> None:
     """One SMTP connection: send a message, wait for its outcome to be committed, repeat."""
     transport = make_transport(run.settings)
     try:
-        while (job := _next_job(run)) is not None:
-            result = deliver(run, transport, job, prepare(run, job))
+        while (item := _next_ready(run, ready, built)) is not None:
+            result = deliver(run, transport, *item)
             if result is None:
                 return
             run.committer.record(result)  # type: ignore[union-attr]
@@ -235,9 +271,16 @@ def _pump(
 
     wanted = run.settings.newsletter.smtp_connections if run.settings.smtp_url else 1
     run.committer = GroupCommitter(engine, on_commit)
+    connections = min(wanted, total)
+    ready: queue.Queue[Prepared] = queue.Queue(maxsize=PREFETCH_PER_CONNECTION * connections)
+    built = threading.Event()
     threads = [
-        threading.Thread(target=_worker, args=(run,), name=f"kil-send-{n}", daemon=True)
-        for n in range(min(wanted, total))
+        threading.Thread(target=_builder, args=(run, ready, built), name="kil-build", daemon=True)
+    ] + [
+        threading.Thread(
+            target=_worker, args=(run, ready, built), name=f"kil-send-{n}", daemon=True
+        )
+        for n in range(connections)
     ]
     for thread in threads:
         thread.start()
