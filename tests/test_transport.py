@@ -87,3 +87,17 @@ def test_smtp_sends_crlf_even_for_long_lf_messages(smtp_server) -> None:  # type
         t.send(raw_lf, "news@kil.example.org", "long@example.org")
     assert len(smtp_server.messages) == 2
     assert all("line 199" in m.message.get_content() for m in smtp_server.messages)
+
+
+def test_smtp_dot_stuffing_and_unusual_envelope_addresses(smtp_server) -> None:  # type: ignore[no-untyped-def]
+    """Lines starting with a dot survive the trip (doubled on the wire, undone by the
+    server), whether or not the message starts with one; a quoted local part still works."""
+    body = b"Subject: dots\r\n\r\n.first\r\nmiddle\r\n..two\r\n.\r\nlast"
+    with SMTPTransport(SMTPConfig.from_url(smtp_server.url)) as t:
+        t.send(body, "news@kil.example.org", "dots@example.org")
+        t.send(body, "news@kil.example.org", '"odd name"@example.org')
+    received = smtp_server.messages
+    assert len(received) == 2
+    for r in received:
+        assert r.message.get_payload() == ".first\r\nmiddle\r\n..two\r\n.\r\nlast\r\n"
+    assert smtp_server.recipients() == ["dots@example.org", '"odd name"@example.org']
