@@ -58,5 +58,6 @@ KIL_ALLOW_PRIVATE_NETWORKS = False
 KIL_STORE_BATCH_SIZE = 500
 
 LOG_LEVEL = "INFO"
-REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
+# the duplicate filter works per source: two sources may want the same page (crawler/fingerprint.py)
+REQUEST_FINGERPRINTER_CLASS = "crawler.fingerprint.SourceRequestFingerprinter"
 FEED_EXPORT_ENCODING = "utf-8"
