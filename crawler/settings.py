@@ -58,6 +58,7 @@ KIL_ALLOW_PRIVATE_NETWORKS = False
 KIL_STORE_BATCH_SIZE = 500
 
 LOG_LEVEL = "INFO"
+LOG_FORMATTER = "crawler.logformat.KilLogFormatter"  # no per-item DEBUG record above DEBUG
 # the duplicate filter works per source: two sources may want the same page (crawler/fingerprint.py)
 REQUEST_FINGERPRINTER_CLASS = "crawler.fingerprint.SourceRequestFingerprinter"
 FEED_EXPORT_ENCODING = "utf-8"
