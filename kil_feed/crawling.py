@@ -104,8 +104,8 @@ def prepare_sources(
         if names and not chosen:
             raise ValidationError("none of the named sources can be crawled (kind notices?)")
         prepared = []
-        for source in chosen:
-            run = crawl_runs.start_run(source.id, session=session)  # type: ignore[arg-type]
+        runs = crawl_runs.start_runs([s.id for s in chosen], session=session)  # type: ignore[misc]
+        for source, run in zip(chosen, runs, strict=True):
             prepared.append(
                 {
                     "id": source.id,
@@ -202,6 +202,7 @@ def _wait(
     since = utcnow() - timedelta(seconds=1)
     run_ids = [s["run_id"] for s in prepared]
     report = _progress_reporter(progress, len(prepared))
+    next_report = 0.0
     try:
         while any(c.process.poll() is None for c in crawls):
             if time.monotonic() > deadline:
@@ -216,9 +217,10 @@ def _wait(
                         crawl.process.kill()
                         crawl.process.wait()
                 break
-            if report is not None:
+            if report is not None and time.monotonic() >= next_report:
                 report(_answered(engine, prepared, since), len(prepared))
-            time.sleep(0.25)
+                next_report = time.monotonic() + 0.25
+            time.sleep(0.02)  # a short crawl (all 304) should not wait for a slow poll
         if report is not None:
             report(len(run_ids), len(run_ids))
     finally:

@@ -17,6 +17,14 @@ def start_run(source_id: int, *, session: Session) -> CrawlRun:
     return run
 
 
+def start_runs(source_ids: Sequence[int], *, session: Session) -> list[CrawlRun]:
+    """One new run per source, inserted in one statement (a crawl of 1,000 feeds)."""
+    runs = [CrawlRun(source_id=sid) for sid in source_ids]
+    session.add_all(runs)
+    session.flush()
+    return runs
+
+
 def latest_runs(*, session: Session, limit: int = 50) -> Sequence[CrawlRun]:
     return session.exec(
         select(CrawlRun).order_by(col(CrawlRun.started_at).desc()).limit(limit)
