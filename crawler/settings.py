@@ -38,6 +38,14 @@ RETRY_ENABLED = True
 RETRY_TIMES = 1
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
+# Scrapy 2.19 starts a "remote control" HTTP server in every crawl that runs posted Python
+# code (its token written under the user's profile folder): never wanted here. Both are left
+# out of the extensions so that their modules (aiohttp, twisted.conch) are not even imported.
+REMOTE_CONTROL_ENABLED = False
+EXTENSIONS = {
+    "scrapy.extensions.remote_control.RemoteControl": None,
+    "scrapy.extensions.telnet.TelnetConsole": None,
+}
 DNS_TIMEOUT = 20
 
 DOWNLOADER_MIDDLEWARES = {

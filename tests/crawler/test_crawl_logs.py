@@ -37,6 +37,10 @@ def test_two_databases_same_run_id_get_their_own_log(
     paths = [Path(r.log or "") for r in results]
     assert paths[0] != paths[1] and all(p.parent == logs and p.is_file() for p in paths)
     assert all(r.new == 1 for r in results)
+    text = paths[0].read_text()
+    # neither Scrapy's remote-control server (it runs posted code) nor the telnet console
+    assert "Enabled extensions" in text
+    assert "RemoteControl" not in text and "TelnetConsole" not in text
 
 
 def test_log_dir_default_and_prune(tmp_path: Path, crawl_settings: Settings) -> None:
