@@ -104,8 +104,8 @@ def prepare_sources(
         if names and not chosen:
             raise ValidationError("none of the named sources can be crawled (kind notices?)")
         prepared = []
-        runs = crawl_runs.start_runs([s.id for s in chosen], session=session)  # type: ignore[misc]
-        for source, run in zip(chosen, runs, strict=True):
+        run_ids = crawl_runs.start_runs([s.id for s in chosen], session=session)  # type: ignore[misc]
+        for source, run_id in zip(chosen, run_ids, strict=True):
             prepared.append(
                 {
                     "id": source.id,
@@ -117,7 +117,7 @@ def prepare_sources(
                     "regions": list(source.regions or []),
                     "etag": source.etag,
                     "last_modified": source.last_modified,
-                    "run_id": run.id,
+                    "run_id": run_id,
                 }
             )
     return prepared
