@@ -33,23 +33,11 @@ sys.path.insert(0, str(ROOT))
 from kil_feed.db import make_engine, read_session, write_session  # noqa: E402
 from kil_feed.migrate import upgrade  # noqa: E402
 from kil_feed.models import Item, ItemTag, Source  # noqa: E402
+from kil_feed.regions import ITL1_REGIONS  # noqa: E402
 from kil_feed.storage.search import search_items  # noqa: E402
 from kil_feed.storage.web import public_jobs  # noqa: E402
 
-REGIONS = [
-    "North East",
-    "North West",
-    "Yorkshire and The Humber",
-    "East Midlands",
-    "West Midlands",
-    "East of England",
-    "London",
-    "South East",
-    "South West",
-    "Wales",
-    "Scotland",
-    "Northern Ireland",
-]
+REGIONS = list(ITL1_REGIONS)
 TOPICS = [
     "insourcing",
     "social value",

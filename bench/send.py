@@ -31,20 +31,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-REGIONS = [
-    "North East",
-    "North West",
-    "Yorkshire and The Humber",
-    "East Midlands",
-    "West Midlands",
-    "East of England",
-    "London",
-    "South East",
-    "South West",
-    "Wales",
-    "Scotland",
-    "Northern Ireland",
-]
+from kil_feed.regions import ITL1_REGIONS  # noqa: E402
+
+REGIONS = list(ITL1_REGIONS)
 TOPICS = ["procurement-reform", "insourcing", "social-value", "local-government", "health"]
 TOPIC_SETS: list[list[str]] = [[], [], ["social-value"], ["procurement-reform", "insourcing"]]
 

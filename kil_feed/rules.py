@@ -30,22 +30,7 @@ from typing import Any
 
 from kil_feed.config import RulesSettings
 from kil_feed.errors import ValidationError
-
-ITL1_REGIONS: tuple[str, ...] = (
-    "North East",
-    "North West",
-    "Yorkshire and The Humber",
-    "East Midlands",
-    "West Midlands",
-    "East of England",
-    "London",
-    "South East",
-    "South West",
-    "Wales",
-    "Scotland",
-    "Northern Ireland",
-)
-_REGION_BY_KEY = {r.casefold(): r for r in ITL1_REGIONS}
+from kil_feed.regions import canonical_region
 
 RULE_KINDS = ("block", "keep", "auto_approve")
 LIST_CONDITIONS = ("source", "topic", "region", "kind")
@@ -90,16 +75,6 @@ class Rule:
                 text = str(item.get(key) or "")
             results.append(regex.search(text) is not None)
         return any(results) if self.match_any else all(results)
-
-
-def canonical_region(name: str) -> str:
-    """The ITL1 name for `name` (case-insensitive), or a ValidationError listing them."""
-    region = _REGION_BY_KEY.get(name.strip().casefold())
-    if region is None:
-        raise ValidationError(
-            f"unknown region {name!r}", hint="use an ITL1 name: " + ", ".join(ITL1_REGIONS)
-        )
-    return region
 
 
 def _as_list(value: Any, where: str) -> list[str]:

@@ -20,9 +20,20 @@ JOB_FIELDS = (
 
 
 def item_to_dict(
-    item: Item, source_name: str | None = None, *, full: bool = False
+    item: Item,
+    source_name: str | None = None,
+    *,
+    full: bool = False,
+    editorial: bool = False,
+    all_job_fields: bool = False,
+    **extra: Any,
 ) -> dict[str, Any]:
-    """An item as JSON-ready data; job fields for jobs; `full` adds the body and bookkeeping."""
+    """An item as JSON-ready data, the one serializer every edge reuses.
+
+    Job fields come for jobs (for every kind with `all_job_fields`, as the API's schema has
+    them); `editorial` adds the curation decision, `full` the body and bookkeeping; `extra`
+    fields (such as the API's `web_url`) go last.
+    """
     data: dict[str, Any] = {
         "id": item.id,
         "kind": item.kind,
@@ -37,10 +48,16 @@ def item_to_dict(
         "regions": list(item.regions or []),
         "cluster_id": item.cluster_id,
     }
-    if item.kind == "job":
+    if item.kind == "job" or all_job_fields:
         for name in JOB_FIELDS:
             data[name] = getattr(item, name)
         data["closes_at"] = isoformat(item.closes_at)
+    if editorial:
+        data.update(
+            reject_reason=item.reject_reason,
+            rule=item.rule,
+            reviewed_at=isoformat(item.reviewed_at),
+        )
     if full:
         data.update(
             guid=item.guid,
@@ -53,4 +70,5 @@ def item_to_dict(
             reject_reason=item.reject_reason,
             editor_notes=item.editor_notes,
         )
+    data.update(extra)
     return data

@@ -23,6 +23,7 @@ from typing import Any
 
 from kil_feed.errors import ValidationError
 from kil_feed.netguard import BlockedURL, check_url
+from kil_feed.regions import ITL1_REGIONS
 
 CRAWLABLE_KINDS = ("feed", "page", "jobs")
 _KEYS = {"name", "url", "kind", "topics", "regions", "enabled", "interval", "options"}
@@ -70,8 +71,6 @@ def validate_spec(spec: SourceSpec, *, allow_private: bool, resolve: bool = True
         raise ValidationError(f"source {spec.name!r}: {exc}") from None
     if spec.interval_minutes is not None and spec.interval_minutes < 1:
         raise ValidationError(f"source {spec.name!r}: interval must be at least 1 minute")
-    from crawler.classify import ITL1_REGIONS
-
     unknown = [r for r in spec.regions if r not in ITL1_REGIONS]
     if unknown:
         raise ValidationError(

@@ -21,7 +21,7 @@ from sqlalchemy.engine import Engine
 from kil_feed.db import write_session
 from kil_feed.errors import KilError, ValidationError
 from kil_feed.models import Subscriber, SubscriberStatus
-from kil_feed.rules import canonical_region
+from kil_feed.regions import canonical_region
 from kil_feed.storage import subscribers as store
 
 logger = logging.getLogger(__name__)

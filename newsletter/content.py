@@ -14,6 +14,7 @@ from datetime import datetime
 
 import nh3
 from sqlalchemy.engine import Engine
+from sqlmodel import Session
 
 from kil_feed.db import read_session
 from kil_feed.models import Issue
@@ -115,12 +116,17 @@ def format_pay(
 def load_issue_content(engine: Engine, issue_id: int) -> IssueContent:
     """The issue's cards, with "also reported by" from each card's cluster."""
     with read_session(engine) as session:
-        issue: Issue = issues_db.get_issue(issue_id, session=session)
-        rows = [(p, i) for p, i in issues_db.issue_items(issue_id, session=session)]
-        names = source_names(session=session)
-        clusters = issues_db.cluster_members(
-            [i.cluster_id for _, i in rows if i.cluster_id is not None], session=session
-        )
+        return issue_content(issue_id, session=session)
+
+
+def issue_content(issue_id: int, *, session: Session) -> IssueContent:
+    """`load_issue_content` in a session the caller holds (the web page's request session)."""
+    issue: Issue = issues_db.get_issue(issue_id, session=session)
+    rows = [(p, i) for p, i in issues_db.issue_items(issue_id, session=session)]
+    names = source_names(session=session)
+    clusters = issues_db.cluster_members(
+        [i.cluster_id for _, i in rows if i.cluster_id is not None], session=session
+    )
     content = IssueContent(
         issue_id=issue_id,
         week=issue.week,

@@ -16,22 +16,9 @@ from importlib import resources
 
 import pycountry
 
-logger = logging.getLogger(__name__)
+from kil_feed.regions import ITL1_REGIONS
 
-ITL1_REGIONS: tuple[str, ...] = (
-    "North East",
-    "North West",
-    "Yorkshire and The Humber",
-    "East Midlands",
-    "West Midlands",
-    "East of England",
-    "London",
-    "South East",
-    "South West",
-    "Wales",
-    "Scotland",
-    "Northern Ireland",
-)
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ waiting prompt never holds the database lock.
 
 from __future__ import annotations
 
+import inspect
 import logging
 
 import typer
@@ -176,99 +177,54 @@ def _act(action: str, ids: list[int] | None, *, reason: str | None = None, **opt
         success(f"{PAST[action]} {len(done)} item{'s' if len(done) != 1 else ''} ({shown})")
 
 
-@items_app.command("approve")
-def approve(
-    ids: list[int] | None = IDS,
-    source: str | None = _opt_source(),
-    since: str | None = _opt_since(),
-    kind: str | None = _opt_kind(),
-    status: str | None = _opt_status(),
-    topic: list[str] | None = _opt_topic(),
-    region: list[str] | None = _opt_region(),
-    cluster: bool | None = _opt_cluster(),
-    yes: bool = _opt_yes(),
-    dry_run: bool = _opt_dry_run(),
-    as_json: bool = _opt_json(),
-) -> None:
-    """Approve items for the newsletter and the web archive."""
-    _act("approve", ids, **locals_without(locals(), "ids"))
+REASON = typer.Option(None, "--reason", help="Why (helps `kil rules suggest`).")
 
 
-@items_app.command("reject")
-def reject(
-    ids: list[int] | None = IDS,
-    reason: str | None = typer.Option(None, "--reason", help="Why (helps `kil rules suggest`)."),
-    source: str | None = _opt_source(),
-    since: str | None = _opt_since(),
-    kind: str | None = _opt_kind(),
-    status: str | None = _opt_status(),
-    topic: list[str] | None = _opt_topic(),
-    region: list[str] | None = _opt_region(),
-    cluster: bool | None = _opt_cluster(),
-    yes: bool = _opt_yes(),
-    dry_run: bool = _opt_dry_run(),
-    as_json: bool = _opt_json(),
-) -> None:
-    """Reject items (they leave the queue and never reach a newsletter)."""
-    _act("reject", ids, **locals_without(locals(), "ids"))
+def _action_command(action: str, doc: str, *, reason: bool = False):  # type: ignore[no-untyped-def]
+    """A `kil items <action>` command: IDs or filters, and the options every action shares.
+
+    The five actions take the same options (reject adds `--reason`), so their signature is
+    built here once; Typer reads it from `__signature__` and `__annotations__`.
+    """
+    options: list[tuple[str, object, object]] = [
+        ("ids", list[int] | None, IDS),
+        *([("reason", str | None, REASON)] if reason else []),
+        ("source", str | None, _opt_source()),
+        ("since", str | None, _opt_since()),
+        ("kind", str | None, _opt_kind()),
+        ("status", str | None, _opt_status()),
+        ("topic", list[str] | None, _opt_topic()),
+        ("region", list[str] | None, _opt_region()),
+        ("cluster", bool | None, _opt_cluster()),
+        ("yes", bool, _opt_yes()),
+        ("dry_run", bool, _opt_dry_run()),
+        ("as_json", bool, _opt_json()),
+    ]
+
+    def command(**values: object) -> None:
+        ids = values.pop("ids")
+        _act(action, ids, **values)  # type: ignore[arg-type]
+
+    kind = inspect.Parameter.POSITIONAL_OR_KEYWORD
+    command.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+        [inspect.Parameter(name, kind, default=default, annotation=hint)
+         for name, hint, default in options]
+    )  # fmt: skip
+    command.__annotations__ = {name: hint for name, hint, _ in options} | {"return": None}
+    command.__name__ = command.__qualname__ = action
+    command.__doc__ = doc
+    return items_app.command(action)(command)
 
 
-@items_app.command("feature")
-def feature(
-    ids: list[int] | None = IDS,
-    source: str | None = _opt_source(),
-    since: str | None = _opt_since(),
-    kind: str | None = _opt_kind(),
-    status: str | None = _opt_status(),
-    topic: list[str] | None = _opt_topic(),
-    region: list[str] | None = _opt_region(),
-    cluster: bool | None = _opt_cluster(),
-    yes: bool = _opt_yes(),
-    dry_run: bool = _opt_dry_run(),
-    as_json: bool = _opt_json(),
-) -> None:
-    """Feature items (approves them too): they lead the newsletter."""
-    _act("feature", ids, **locals_without(locals(), "ids"))
-
-
-@items_app.command("unfeature")
-def unfeature(
-    ids: list[int] | None = IDS,
-    source: str | None = _opt_source(),
-    since: str | None = _opt_since(),
-    kind: str | None = _opt_kind(),
-    status: str | None = _opt_status(),
-    topic: list[str] | None = _opt_topic(),
-    region: list[str] | None = _opt_region(),
-    cluster: bool | None = _opt_cluster(),
-    yes: bool = _opt_yes(),
-    dry_run: bool = _opt_dry_run(),
-    as_json: bool = _opt_json(),
-) -> None:
-    """Stop featuring items (they stay approved)."""
-    _act("unfeature", ids, **locals_without(locals(), "ids"))
-
-
-@items_app.command("reset")
-def reset(
-    ids: list[int] | None = IDS,
-    source: str | None = _opt_source(),
-    since: str | None = _opt_since(),
-    kind: str | None = _opt_kind(),
-    status: str | None = _opt_status(),
-    topic: list[str] | None = _opt_topic(),
-    region: list[str] | None = _opt_region(),
-    cluster: bool | None = _opt_cluster(),
-    yes: bool = _opt_yes(),
-    dry_run: bool = _opt_dry_run(),
-    as_json: bool = _opt_json(),
-) -> None:
-    """Put items back in the review queue (pending, not featured, no reason)."""
-    _act("reset", ids, **locals_without(locals(), "ids"))
-
-
-def locals_without(values: dict, *names: str) -> dict:  # type: ignore[type-arg]
-    return {k: v for k, v in values.items() if k not in names}
+approve = _action_command("approve", "Approve items for the newsletter and the web archive.")
+reject = _action_command(
+    "reject", "Reject items (they leave the queue and never reach a newsletter).", reason=True
+)
+feature = _action_command("feature", "Feature items (approves them too): they lead the newsletter.")
+unfeature = _action_command("unfeature", "Stop featuring items (they stay approved).")
+reset = _action_command(
+    "reset", "Put items back in the review queue (pending, not featured, no reason)."
+)
 
 
 @items_app.command("edit")

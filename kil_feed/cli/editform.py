@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import tempfile
+import textwrap
 import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -18,15 +19,19 @@ import click
 
 from kil_feed.errors import ValidationError
 from kil_feed.models import Item
-from kil_feed.rules import canonical_region
+from kil_feed.regions import ITL1_REGIONS, canonical_region
 
-FORM_HEADER = """\
-# Edit item {id} ({kind}, {source}) and save; close without saving to change nothing.
-# TOML: strings in double quotes, lists like ["procurement", "social value"].
-# regions must be ITL1 names: North East, North West, Yorkshire and The Humber,
-# East Midlands, West Midlands, East of England, London, South East, South West, Wales,
-# Scotland, Northern Ireland.
-"""
+FORM_HEADER = (
+    "# Edit item {id} ({kind}, {source}) and save; close without saving to change nothing.\n"
+    '# TOML: strings in double quotes, lists like ["procurement", "social value"].\n'
+    + textwrap.fill(
+        "regions must be ITL1 names: " + ", ".join(ITL1_REGIONS) + ".",
+        width=90,
+        initial_indent="# ",
+        subsequent_indent="# ",
+    )
+    + "\n"
+)
 
 
 @dataclass

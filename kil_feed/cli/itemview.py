@@ -1,7 +1,6 @@
 """How an item looks: its JSON for scripts and its card for the review queue.
 
-`kil_feed.serialize.item_to_dict` (ingestion, #3) is the shared item JSON; until it is
-available this module's `_item_json` gives the same fields.
+The JSON is the shared `kil_feed.serialize.item_to_dict` with the editorial fields.
 """
 
 from __future__ import annotations
@@ -14,55 +13,14 @@ from rich.panel import Panel
 from rich.text import Text
 
 from kil_feed.models import Item
-from kil_feed.timeutil import isoformat
+from kil_feed.serialize import item_to_dict
 
 JOB_FIELDS = ("employer", "location", "contract_type", "ir35")
 
 
-def _item_json(item: Item, source_name: str) -> dict[str, Any]:
-    data: dict[str, Any] = {
-        "id": item.id,
-        "kind": item.kind,
-        "source": source_name,
-        "url": item.url,
-        "title": item.title,
-        "summary": item.summary,
-        "published_at": isoformat(item.published_at),
-        "status": item.status,
-        "featured": item.featured,
-        "topics": list(item.topics or []),
-        "regions": list(item.regions or []),
-        "cluster_id": item.cluster_id,
-        "reject_reason": item.reject_reason,
-        "rule": item.rule,
-        "reviewed_at": isoformat(item.reviewed_at),
-    }
-    if item.kind == "job":
-        data.update(
-            employer=item.employer,
-            location=item.location,
-            contract_type=item.contract_type,
-            pay_min=item.pay_min,
-            pay_max=item.pay_max,
-            pay_period=item.pay_period,
-            pay_currency=item.pay_currency,
-            ir35=item.ir35,
-            closes_at=isoformat(item.closes_at),
-        )
-    return data
-
-
 def item_json(item: Item, source_name: str) -> dict[str, Any]:
-    """The item as JSON (the shared serialiser if present, plus the editorial fields)."""
-    try:
-        from kil_feed.serialize import item_to_dict  # type: ignore[import-not-found]
-    except ImportError:
-        return _item_json(item, source_name)
-    data = dict(item_to_dict(item, source_name))
-    for key in ("reject_reason", "rule"):
-        data.setdefault(key, getattr(item, key))
-    data.setdefault("reviewed_at", isoformat(item.reviewed_at))
-    return data
+    """The item as JSON: the shared serializer plus the editorial decision."""
+    return item_to_dict(item, source_name, editorial=True)
 
 
 def pay_text(item: Item) -> str | None:

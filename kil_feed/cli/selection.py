@@ -14,7 +14,7 @@ import click
 from kil_feed.cli.output import console
 from kil_feed.errors import ValidationError
 from kil_feed.models import ItemKind, ItemStatus
-from kil_feed.rules import canonical_region
+from kil_feed.regions import canonical_region
 from kil_feed.storage.curation import ItemFilter
 from kil_feed.timeutil import utcnow
 

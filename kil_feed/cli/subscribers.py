@@ -20,7 +20,7 @@ from kil_feed.cli.selection import ask_yes_no, interactive
 from kil_feed.db import read_session, write_session
 from kil_feed.errors import ConflictError, ValidationError
 from kil_feed.models import Subscriber, SubscriberStatus
-from kil_feed.rules import canonical_region
+from kil_feed.regions import canonical_region
 from kil_feed.storage import subscribers as store
 from kil_feed.subscriber_csv import import_csv, write_csv
 from kil_feed.timeutil import isoformat

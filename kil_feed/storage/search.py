@@ -117,6 +117,12 @@ def _filters(
     return sql
 
 
+def _capped_count(base: str, params: dict[str, object], *, session: Session) -> int:
+    """Matches of `FROM ... WHERE ...` counted up to COUNT_CAP + 1 (enough to say "more")."""
+    sql = f"SELECT count(*) FROM (SELECT 1 {base} LIMIT {COUNT_CAP + 1}) AS n"
+    return int(session.execute(sa.text(sql), params).scalar_one())
+
+
 def _search_sqlite(
     match: str,
     session: Session,
@@ -140,11 +146,9 @@ def _search_sqlite(
         ),
         {**params, "limit": limit, "offset": offset},
     ).all()
-    total = session.execute(
-        sa.text(f"SELECT count(*) FROM (SELECT 1 {base} LIMIT {COUNT_CAP + 1})"), params
-    ).scalar_one()
+    total = _capped_count(base, params, session=session)
     if not ranked:
-        return [], int(total)
+        return [], total
     ids = [int(r[0]) for r in ranked]
     # highlight and snippet for the page's rows only, in one pass over a rowid range (a
     # `rowid IN (...)` would re-run the MATCH once per id, slow for prefix queries)
@@ -161,7 +165,7 @@ def _search_sqlite(
         ).all()
     }
     rows = [(r[0], r[1], *marks.get(r[0], ("", ""))) for r in ranked]
-    return rows, int(total)  # type: ignore[return-value]
+    return rows, total  # type: ignore[return-value]
 
 
 def _search_postgres(
@@ -192,7 +196,4 @@ def _search_postgres(
         ),
         {**params, "limit": limit, "offset": offset},
     ).all()
-    total = session.execute(
-        sa.text(f"SELECT count(*) FROM (SELECT 1 {base} LIMIT {COUNT_CAP + 1}) AS n"), params
-    ).scalar_one()
-    return list(rows), int(total)
+    return list(rows), _capped_count(base, params, session=session)

@@ -17,7 +17,7 @@ from kil_feed.db import make_engine
 from kil_feed.errors import KilError
 from kil_feed.web.deps import render
 from kil_feed.web.facets import FacetCache
-from kil_feed.web.routes import api, feeds, jobs, pages, search, subscriptions
+from kil_feed.web.routes import api, docs, feeds, jobs, pages, search, subscriptions
 from kil_feed.web.security import RateLimiter, SecurityHeaders
 from kil_feed.web.templating import make_environment, templates_root
 
@@ -31,7 +31,7 @@ def create_app(settings: Settings) -> FastAPI:
         title="Keep it Local feed API",
         description="Approved UK public-sector procurement news, interim jobs and issues.",
         version="1",
-        docs_url="/api/docs",
+        docs_url=None,  # served by routes/docs.py from our own origin
         redoc_url=None,
         openapi_url="/api/openapi.json",
         lifespan=_lifespan,
@@ -42,12 +42,17 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.signup_limiter = RateLimiter(settings.web.signup_rate_limit, 3600.0)
     app.state.facets = FacetCache(app.state.engine, ttl=settings.web.facet_cache_seconds)
     app.add_middleware(SecurityHeaders)
+    app.mount(  # before /static, which would otherwise claim these paths
+        docs.SWAGGER_UI_MOUNT,
+        StaticFiles(directory=docs.swagger_ui_dir()),
+        name="swagger-ui",
+    )
     app.mount(
         "/static",
         StaticFiles(directory=templates_root(settings) / "web" / "static"),
         name="static",
     )
-    for module in (pages, jobs, search, feeds, subscriptions, api):
+    for module in (pages, jobs, search, feeds, subscriptions, api, docs):
         app.include_router(module.router)
     _error_handlers(app)
 

@@ -16,22 +16,6 @@ from kil_feed.db import read_session, write_session
 from kil_feed.web.facets import Facets
 from kil_feed.web.security import set_csrf_cookie
 
-# ITL1 regions of the UK, the vocabulary of item and subscriber regions.
-UK_REGIONS = (
-    "North East",
-    "North West",
-    "Yorkshire and The Humber",
-    "East Midlands",
-    "West Midlands",
-    "East of England",
-    "London",
-    "South East",
-    "South West",
-    "Wales",
-    "Scotland",
-    "Northern Ireland",
-)
-
 
 def facets_of(request: Request) -> Facets:
     return request.app.state.facets.get()

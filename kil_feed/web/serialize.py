@@ -1,7 +1,7 @@
-"""JSON shapes of items and issues for the API and JSON-LD.
+"""JSON shapes of items and issues for the API.
 
-kil-feed has no shared `kil_feed/serialize.py` yet (ingestion may add one); this is the
-web's own serializer and can be swapped for it.
+An item's fields come from the shared `kil_feed.serialize.item_to_dict`; the response
+models below document (and filter to) the API's public fields.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from kil_feed.models import Issue, Item
+from kil_feed.serialize import item_to_dict
 from kil_feed.timeutil import isoformat
 
 
@@ -63,29 +64,11 @@ class IssueListOut(BaseModel):
     issues: list[IssueOut]
 
 
-def item_to_dict(item: Item, base_url: str, source: str | None = None) -> dict[str, Any]:
+def api_item_dict(item: Item, base_url: str, source: str | None = None) -> dict[str, Any]:
+    """The shared item JSON with every job field and the item's page on this site."""
+    # news items are read at their source
     web_url = f"{base_url.rstrip('/')}/jobs/{item.id}" if item.kind == "job" else item.url
-    return {
-        "id": item.id,
-        "kind": item.kind,
-        "title": item.title,
-        "url": item.url,
-        "summary": item.summary,
-        "source": source,
-        "published_at": isoformat(item.published_at),
-        "topics": list(item.topics or []),
-        "regions": list(item.regions or []),
-        "employer": item.employer,
-        "location": item.location,
-        "contract_type": item.contract_type,
-        "pay_min": item.pay_min,
-        "pay_max": item.pay_max,
-        "pay_period": item.pay_period,
-        "pay_currency": item.pay_currency,
-        "ir35": item.ir35,
-        "closes_at": isoformat(item.closes_at),
-        "web_url": web_url,  # news items are read at their source
-    }
+    return item_to_dict(item, source, all_job_fields=True, web_url=web_url)
 
 
 def issue_to_dict(issue: Issue, base_url: str) -> dict[str, Any]:

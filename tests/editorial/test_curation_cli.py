@@ -69,6 +69,7 @@ def test_json_output_lists_changed_items(cli, world) -> None:  # type: ignore[no
     assert [d["id"] for d in data] == [world["c"]]
     assert data[0]["status"] == "approved" and data[0]["source"] == "Public Finance"
     assert data[0]["kind"] == "job" and "pay_min" in data[0]
+    assert data[0]["reviewed_at"] and {"reject_reason", "rule", "cluster_id"} <= set(data[0])
 
 
 def test_bulk_by_filters(cli, engine: Engine, world) -> None:  # type: ignore[no-untyped-def]

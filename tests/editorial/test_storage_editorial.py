@@ -12,7 +12,7 @@ from sqlmodel import select
 from kil_feed.db import read_session, write_session
 from kil_feed.errors import ConflictError, NotFoundError, ValidationError
 from kil_feed.models import Delivery, Issue, IssueItem, ItemTag
-from kil_feed.rules import ITL1_REGIONS
+from kil_feed.regions import ITL1_REGIONS
 from kil_feed.storage import curation, status
 from kil_feed.storage import subscribers as subs
 from kil_feed.timeutil import utcnow

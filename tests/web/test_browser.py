@@ -182,3 +182,24 @@ def test_pages_work_on_a_phone(browser, live: str, archive: Archive) -> None:  #
     page.get_by_role("button", name="Subscribe").click()
     assert "Check your inbox" in page.content()
     context.close()
+
+
+def test_api_docs_load_from_our_own_origin(browser, live: str) -> None:  # type: ignore[no-untyped-def]
+    """Swagger UI renders the API under the strict CSP with every request to our origin."""
+    page = browser.new_page()
+    requested: list[str] = []
+    violations: list[str] = []
+    page.on("request", lambda r: requested.append(r.url))
+    page.on("console", lambda m: violations.append(m.text) if "Security" in m.text else None)
+    page.on("pageerror", lambda e: violations.append(str(e)))
+    page.goto(live + "/api/docs")
+    page.wait_for_selector(".opblock-summary-path", timeout=15_000)
+    paths = page.locator(".opblock-summary-path").all_inner_texts()
+    assert "/api/jobs/{item_id}" in [p.replace("\u200b", "") for p in paths], paths
+    assert len(paths) >= 6  # every API operation is listed
+    assert any(u.endswith("/static/swagger-ui/swagger-ui-bundle.js") for u in requested)
+    assert any(u.endswith("/api/openapi.json") for u in requested)
+    assert [u for u in requested if not u.startswith((live, "data:"))] == []
+    assert violations == []
+    shot(page, "api-docs")
+    page.close()

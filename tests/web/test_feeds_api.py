@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from xml.etree import ElementTree as ET
 
 import feedparser
@@ -119,3 +120,34 @@ def test_openapi_documents_the_api_only(client: TestClient) -> None:
     assert not any(not p.startswith("/api/") for p in paths)
     docs = client.get("/api/docs")
     assert docs.status_code == 200 and "swagger" in docs.text.lower()
+
+
+def test_api_docs_are_served_offline_under_a_strict_csp(client: TestClient) -> None:
+    """Swagger UI's files come from our /static, with no CDN and no inline script."""
+    docs = client.get("/api/docs")
+    csp = docs.headers["content-security-policy"]
+    assert "script-src 'self';" in csp and "unsafe-inline" not in csp and "https:" not in csp
+    sources = re.findall(r'<(?:script|link)[^>]+(?:src|href)="([^"]+)"', docs.text)
+    assert "/static/swagger-ui/swagger-ui-bundle.js" in sources
+    assert "/static/swagger-ui/swagger-ui.css" in sources
+    assert all(s.startswith("/") and not s.startswith("//") for s in sources), sources
+    assert "<script>" not in docs.text  # no inline script
+    for path in sources:
+        asset = client.get(path)
+        assert asset.status_code == 200 and len(asset.content) > 100, path
+    assert "SwaggerUIBundle" in client.get("/static/swagger-ui/swagger-ui-bundle.js").text
+
+
+API_ITEM_FIELDS = [
+    "id", "kind", "title", "url", "summary", "source", "published_at", "topics", "regions",
+    "employer", "location", "contract_type", "pay_min", "pay_max", "pay_period",
+    "pay_currency", "ir35", "closes_at", "web_url",
+]  # fmt: skip
+
+
+def test_api_item_fields_are_the_public_contract(client: TestClient, archive: Archive) -> None:
+    """News and jobs carry the same documented fields (job terms null for news)."""
+    news = client.get(f"/api/items/{archive.items['act']}").json()
+    job = client.get(f"/api/jobs/{archive.items['head']}").json()
+    assert list(news) == API_ITEM_FIELDS and list(job) == API_ITEM_FIELDS
+    assert news["employer"] is None and news["web_url"] == news["url"]

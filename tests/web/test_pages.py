@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 
 from fastapi.testclient import TestClient
+from sqlmodel import select
 
 from kil_feed.db import write_session
-from kil_feed.models import Item
+from kil_feed.models import Item, Source
 from kil_feed.storage.items import save_item
 from kil_feed.timeutil import utcnow
 from tests.support.webdata import Archive
@@ -41,9 +42,57 @@ def test_issue_web_version_has_every_section_in_order(client: TestClient, archiv
     assert page.status_code == 200
     html = page.text
     headings = re.findall(r'<h2 id="sec-\d+">([^<]+)</h2>', html)
-    assert headings == ["Top stories", "Procurement reform", "Jobs"]
+    assert headings == ["Top stories", "Procurement reform", "Interim jobs"]  # email's titles
     assert html.index("Council brings waste") < html.index("New guidance on social value")
     assert "Interim Head of Procurement" in html and "£550–£650 per day" in html
+
+
+def cards_in_order(html: str, title_tag: str) -> list[tuple[str, str]]:
+    """(section title, card text) for every card, in page order: title, then any "also"."""
+    out: list[tuple[str, str]] = []
+    section = ""
+    pattern = (
+        r'<h2 id="sec-\d+">([^<]+)</h2>|class="section-title"[^>]*>([^<]+)<'
+        rf'|class="card-title"[^>]*>(.*?)</{title_tag}>|>Also reported by ([^<]+)<'
+    )
+    for head, email_head, title, also in re.findall(pattern, html, re.S):
+        if head or email_head:
+            section = (head or email_head).strip()
+        elif title:
+            text = " ".join(re.sub(r"<[^>]+>", " ", title).split())
+            out.append((section, text.removeprefix("FEATURED ").removeprefix("Featured ")))
+        else:
+            out.append((section, "also: " + also.strip()))
+    return out
+
+
+def test_issue_web_version_is_the_national_email(
+    client: TestClient, engine, settings, archive: Archive
+) -> None:
+    """The web page shows the national email's sections, cards, order and clustering."""
+    from newsletter.content import load_issue_content
+    from newsletter.render import Audience, Renderer
+
+    with write_session(engine) as s:
+        head = s.get(Item, archive.items["insourcing"])
+        head.cluster_id = 7
+        copy = Item(
+            source_id=s.exec(select(Source.id).where(Source.name == "Procurement Weekly")).one(),
+            kind="news",
+            url="https://pw.example/bins",
+            title="Bin service returns in-house",
+            summary="The same story from another source.",
+            status="approved",
+            cluster_id=7,
+            published_at=utcnow(),
+        )
+        save_item(copy, session=s)
+    email = Renderer(settings, load_issue_content(engine, archive.issues["sent"]))
+    emailed = cards_in_order(email.render(Audience()).html, "p")
+    shown = cards_in_order(client.get(f"/issues/{archive.issues['sent']}").text, "h3")
+    assert ("Top stories", "also: Procurement Weekly") in emailed
+    assert len(emailed) == 6 and [t for _, t in emailed].count("Interim Head of Procurement") == 1
+    assert shown == emailed
 
 
 def test_draft_and_missing_issues_are_404(client: TestClient, archive: Archive) -> None:

@@ -90,6 +90,7 @@ def test_rate_limiter_window() -> None:
 def test_form_regions_are_the_classifier_regions() -> None:
     """Signup and preference forms offer exactly the ITL1 names items are tagged with."""
     from crawler.classify.gazetteer import ITL1_REGIONS
-    from kil_feed.web.deps import UK_REGIONS
+    from kil_feed.web.routes import pages, subscriptions
 
-    assert tuple(UK_REGIONS) == tuple(ITL1_REGIONS)
+    assert tuple(subscriptions.ITL1_REGIONS) == tuple(ITL1_REGIONS)
+    assert tuple(pages.ITL1_REGIONS) == tuple(ITL1_REGIONS)

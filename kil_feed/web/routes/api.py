@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Query, Request
 from sqlmodel import Session
 
-from kil_feed.models import ItemKind
+from kil_feed.models import Item, ItemKind
 from kil_feed.storage import issues as issue_store
 from kil_feed.storage import items as item_store
 from kil_feed.storage import web as store
@@ -15,8 +15,8 @@ from kil_feed.web.serialize import (
     IssueListOut,
     ItemListOut,
     ItemOut,
+    api_item_dict,
     issue_to_dict,
-    item_to_dict,
 )
 
 router = APIRouter(prefix="/api", tags=["archive"])
@@ -24,6 +24,20 @@ router = APIRouter(prefix="/api", tags=["archive"])
 
 def _base(request: Request) -> str:
     return settings_of(request).base_url
+
+
+def _item_page(
+    request: Request, page: store.ItemPage, limit: int, offset: int, *, session: Session
+) -> dict:
+    """A page of items as the list endpoints answer it."""
+    names = item_store.source_names(session=session)
+    items = [api_item_dict(i, _base(request), names.get(i.source_id)) for i in page.items]
+    return {"total": page.total, "limit": limit, "offset": offset, "items": items}
+
+
+def _one_item(request: Request, item: Item, *, session: Session) -> dict:
+    names = item_store.source_names(session=session)
+    return api_item_dict(item, _base(request), names.get(item.source_id))
 
 
 @router.get("/items", response_model=ItemListOut, summary="Approved news items")
@@ -40,20 +54,13 @@ def api_items(
         session=session, topic=clean(topic), region=clean(region), source=clean(source),
         limit=limit, offset=offset,
     )  # fmt: skip
-    names = item_store.source_names(session=session)
-    return {
-        "total": page.total,
-        "limit": limit,
-        "offset": offset,
-        "items": [item_to_dict(i, _base(request), names.get(i.source_id)) for i in page.items],
-    }
+    return _item_page(request, page, limit, offset, session=session)
 
 
 @router.get("/items/{item_id}", response_model=ItemOut, summary="One approved item")
 def api_item(item_id: int, request: Request, session: Session = Depends(reader)) -> dict:
     item = store.get_public_item(item_id, session=session)
-    names = item_store.source_names(session=session)
-    return item_to_dict(item, _base(request), names.get(item.source_id))
+    return _one_item(request, item, session=session)
 
 
 @router.get("/jobs", response_model=ItemListOut, summary="Approved jobs (open ones by default)")
@@ -73,20 +80,13 @@ def api_jobs(
         rate_min=rate_min, rate_max=rate_max, include_closed=include_closed,
         limit=limit, offset=offset,
     )  # fmt: skip
-    names = item_store.source_names(session=session)
-    return {
-        "total": page.total,
-        "limit": limit,
-        "offset": offset,
-        "items": [item_to_dict(i, _base(request), names.get(i.source_id)) for i in page.items],
-    }
+    return _item_page(request, page, limit, offset, session=session)
 
 
 @router.get("/jobs/{item_id}", response_model=ItemOut, summary="One approved job")
 def api_job(item_id: int, request: Request, session: Session = Depends(reader)) -> dict:
     item = store.get_public_item(item_id, session=session, kind=ItemKind.job.value)
-    names = item_store.source_names(session=session)
-    return item_to_dict(item, _base(request), names.get(item.source_id))
+    return _one_item(request, item, session=session)
 
 
 @router.get("/issues", response_model=IssueListOut, summary="Sent issues, newest first")
@@ -102,6 +102,6 @@ def api_issue(issue_id: int, request: Request, session: Session = Depends(reader
     sections: dict[str, list[dict]] = {}
     for placement, item in issue_store.issue_items(issue_id, session=session):
         sections.setdefault(placement.section, []).append(
-            item_to_dict(item, _base(request), names.get(item.source_id))
+            api_item_dict(item, _base(request), names.get(item.source_id))
         )
     return {**issue_to_dict(issue, _base(request)), "sections": sections}

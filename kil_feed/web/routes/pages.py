@@ -8,15 +8,15 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 from sqlmodel import Session
 
-from kil_feed.storage import issues as issue_store
+from kil_feed.regions import ITL1_REGIONS
 from kil_feed.storage import web as store
 from kil_feed.timeutil import utcnow
-from kil_feed.web.deps import UK_REGIONS, Pager, clean, facets_of, reader, render, settings_of
+from kil_feed.web.deps import Pager, clean, facets_of, reader, render, settings_of
 from kil_feed.web.security import csrf_token
+from newsletter.content import issue_content
+from newsletter.render import Audience, sections_for
 
 router = APIRouter(include_in_schema=False)
-
-SECTION_TITLES = {"top": "Top stories", "jobs": "Jobs", "job": "Jobs", "news": "News"}
 
 
 def to_page(value: str | None) -> int:
@@ -31,7 +31,7 @@ def subscribe_context(request: Request, session: Session) -> dict:
     topics = facets_of(request).topics
     return {
         "csrf": csrf_token(request, settings_of(request)),
-        "all_regions": UK_REGIONS,
+        "all_regions": ITL1_REGIONS,
         "all_topics": topics,
     }
 
@@ -63,19 +63,17 @@ def issues(request: Request, session: Session = Depends(reader)) -> HTMLResponse
 
 @router.get("/issues/{issue_id}", response_class=HTMLResponse)
 def issue(issue_id: int, request: Request, session: Session = Depends(reader)) -> HTMLResponse:
-    """The web version of an issue: every section, as the national edition shows it."""
+    """The web version of an issue: the email's national view (no region, every topic).
+
+    The cards, sections, order and "also reported by" come from the newsletter's own
+    content selection, so the page and the email cannot drift apart.
+    """
     found = store.get_sent_issue(issue_id, session=session)
-    sections: dict[str, list] = {}
-    for placement, item in issue_store.issue_items(issue_id, session=session):
-        key = placement.section or ("jobs" if item.kind == "job" else "news")
-        sections.setdefault(key, []).append(item)
-    titled = [
-        (SECTION_TITLES.get(k, k.replace("-", " ").capitalize()), v) for k, v in sections.items()
-    ]
+    content = issue_content(issue_id, session=session)
     return render(
         request,
         "issue.html",
-        {"issue": found, "sections": titled, "sources": facets_of(request).sources},
+        {"issue": found, "sections": sections_for(content, Audience())},
     )
 
 

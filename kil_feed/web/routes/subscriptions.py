@@ -17,10 +17,11 @@ from sqlmodel import Session
 
 from kil_feed.errors import ValidationError
 from kil_feed.models import SubscriberStatus
+from kil_feed.regions import ITL1_REGIONS
 from kil_feed.storage import web as store
 from kil_feed.tokens import read_token
 from kil_feed.web.confirmation import send_confirmation
-from kil_feed.web.deps import UK_REGIONS, reader, render, settings_of, writer
+from kil_feed.web.deps import reader, render, settings_of, writer
 from kil_feed.web.routes.pages import subscribe_context
 from kil_feed.web.security import RateLimited, check_csrf, client_key, csrf_token
 
@@ -67,7 +68,7 @@ def subscribe(
     except EmailNotValidError as exc:
         context.update(error=str(exc), email=email[:320], name=name[:200])
         return render(request, "subscribe.html", context, status=422)
-    chosen_regions = _choices(regions, UK_REGIONS)
+    chosen_regions = _choices(regions, ITL1_REGIONS)
     chosen_topics = _choices(topics, set(context["all_topics"]))
     if not website:
         with writer(request) as wsession:
@@ -103,7 +104,7 @@ def _preferences_context(request: Request, token: str, session: Session) -> dict
         "sub": sub,
         "token": token,
         "csrf": csrf_token(request, settings_of(request)),
-        "all_regions": UK_REGIONS,
+        "all_regions": ITL1_REGIONS,
         "all_topics": sorted(set(topics) | set(sub.topics or [])),
     }
 
@@ -137,7 +138,7 @@ def save_preferences(
             store.update_preferences(
                 data.subscriber_id,
                 session=wsession,
-                regions=_choices(regions, UK_REGIONS),
+                regions=_choices(regions, ITL1_REGIONS),
                 topics=_choices(topics, set(context["all_topics"])),
             )
             message = "Your preferences are saved."
