@@ -35,6 +35,7 @@ ALLOWED_ATTRIBUTES = {
     "q": {"cite"},
 }
 URL_ATTRIBUTES = {"href", "src", "cite"}
+_PLAIN_URL = re.compile(r"https?://[^\s\x00-\x1f\\/?#]+(?:[/?#][^\s\x00-\x1f]*)?")
 
 
 def canonical_url(url: str, *, strip_tracking: bool = True) -> str | None:
@@ -68,7 +69,10 @@ def sanitise_html(html: str, base_url: str) -> str:
     def absolute(tag: str, attribute: str, value: str) -> str | None:
         if attribute not in URL_ATTRIBUTES:
             return value
-        joined = urljoin(base_url, value.strip())
+        value = value.strip()
+        if value.startswith(("https://", "http://")) and _PLAIN_URL.fullmatch(value):
+            return value  # already absolute and safe: what urljoin would give back
+        joined = urljoin(base_url, value)
         scheme = urlsplit(joined).scheme.lower()
         return joined if scheme in SAFE_SCHEMES else None
 

@@ -64,6 +64,17 @@ class CrawlSettings(BaseModel):
         description="TOML file of topic keyword rules merged over the bundled defaults "
         "(same layout as `crawler/classify/topics.toml`).",
     )
+    log_dir: str | None = Field(
+        None,
+        description="Folder of the crawl subprocesses' log files; empty means "
+        "`$TMPDIR/kil-feed-logs`.",
+    )
+    log_keep_days: int = Field(
+        14, description="Crawl log files older than this many days are deleted at each crawl."
+    )
+    log_keep_files: int = Field(
+        200, description="At most this many crawl log files are kept (the newest)."
+    )
 
 
 class RulesSettings(BaseModel):

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import secrets
 import subprocess
 import sys
 import tempfile
@@ -103,8 +104,8 @@ def prepare_sources(
         if names and not chosen:
             raise ValidationError("none of the named sources can be crawled (kind notices?)")
         prepared = []
-        for source in chosen:
-            run = crawl_runs.start_run(source.id, session=session)  # type: ignore[arg-type]
+        run_ids = crawl_runs.start_runs([s.id for s in chosen], session=session)  # type: ignore[misc]
+        for source, run_id in zip(chosen, run_ids, strict=True):
             prepared.append(
                 {
                     "id": source.id,
@@ -116,7 +117,7 @@ def prepare_sources(
                     "regions": list(source.regions or []),
                     "etag": source.etag,
                     "last_modified": source.last_modified,
-                    "run_id": run.id,
+                    "run_id": run_id,
                 }
             )
     return prepared
@@ -160,16 +161,21 @@ def _launch(
     for source in prepared:
         by_kind.setdefault(source["kind"], []).append(source)
     workers = max(1, settings.crawl.processes)
+    logs = log_dir(settings)
+    prune_logs(
+        logs, keep_days=settings.crawl.log_keep_days, keep_files=settings.crawl.log_keep_files
+    )
+    # run ids repeat across databases: the log name also has the time, our pid and a nonce
+    token = f"{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}-{secrets.token_hex(3)}"
     for kind, group in by_kind.items():
         for part in range(min(workers, len(group))):
             share = group[part::workers]
             name = f"{kind}-{part}"
             sources_file = tmp / f"sources-{name}.json"
             sources_file.write_text(json.dumps(share), encoding="utf-8")
-            stamp = time.strftime("%Y%m%dT%H%M%S")
-            log_path = log_dir() / f"crawl-{stamp}-{os.getpid()}-{share[0]['run_id']}-{name}.log"
+            log_path = logs / f"crawl-{token}-{share[0]['run_id']}-{name}.log"
             profile = os.environ.get("KIL_CRAWL_PROFILE")  # tuning aid: cProfile output prefix
-            prefix = ["-m", "cProfile", "-o", f"{profile}-{stamp}-{name}.prof"] if profile else []
+            prefix = ["-m", "cProfile", "-o", f"{profile}-{token}-{name}.prof"] if profile else []
             cmd = [sys.executable, *prefix, "-m", "scrapy", "crawl", SPIDER_FOR_KIND[kind],
                    "-a", f"sources_file={sources_file}", "--logfile", str(log_path)]  # fmt: skip
             for key, value in overrides.items():
@@ -196,6 +202,7 @@ def _wait(
     since = utcnow() - timedelta(seconds=1)
     run_ids = [s["run_id"] for s in prepared]
     report = _progress_reporter(progress, len(prepared))
+    next_report = 0.0
     try:
         while any(c.process.poll() is None for c in crawls):
             if time.monotonic() > deadline:
@@ -210,9 +217,10 @@ def _wait(
                         crawl.process.kill()
                         crawl.process.wait()
                 break
-            if report is not None:
+            if report is not None and time.monotonic() >= next_report:
                 report(_answered(engine, prepared, since), len(prepared))
-            time.sleep(0.25)
+                next_report = time.monotonic() + 0.25
+            time.sleep(0.02)  # a short crawl (all 304) should not wait for a slow poll
         if report is not None:
             report(len(run_ids), len(run_ids))
     finally:
@@ -313,10 +321,39 @@ def settings_from_environment() -> Settings:
     return load_settings()
 
 
-def log_dir() -> Path:
-    path = Path(tempfile.gettempdir()) / "kil-feed-logs"
+def log_dir(settings: Settings | None = None) -> Path:
+    """`[crawl] log_dir`, or `$TMPDIR/kil-feed-logs` (created if missing)."""
+    configured = settings.crawl.log_dir if settings is not None else None
+    path = (
+        Path(configured).expanduser()
+        if configured
+        else Path(tempfile.gettempdir()) / "kil-feed-logs"
+    )
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def prune_logs(folder: Path, *, keep_days: int, keep_files: int) -> int:
+    """Delete crawl logs older than `keep_days` and all but the newest `keep_files`."""
+    entries = []
+    for path in folder.glob("crawl-*.log"):
+        try:
+            entries.append((path.stat().st_mtime, path))
+        except OSError:  # removed by a concurrent crawl
+            continue
+    entries.sort(reverse=True)
+    cutoff = time.time() - max(0, keep_days) * 86400
+    removed = 0
+    for index, (mtime, path) in enumerate(entries):
+        if index >= max(0, keep_files) or mtime < cutoff:
+            try:
+                path.unlink()
+                removed += 1
+            except OSError:
+                continue
+    if removed:
+        logger.info("crawl logs pruned folder=%s removed=%d", folder, removed)
+    return removed
 
 
 def _tail(path: Path) -> str:

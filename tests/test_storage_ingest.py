@@ -54,3 +54,22 @@ def test_upsert_items_natural_key_and_clusters(any_engine) -> None:  # type: ign
     assert items["http://a/1"].cluster_id == items["http://b/1"].cluster_id is not None
     assert items["http://a/2"].cluster_id is None
     assert len(tags) == 6
+
+
+def test_start_runs_in_one_statement(any_engine) -> None:  # type: ignore[no-untyped-def]
+    with write_session(any_engine) as session:
+        ids = [
+            upsert_source(f"s{n}", session=session, url=f"https://s{n}.example/feed", kind="feed")[
+                0
+            ].id
+            for n in range(3)
+        ]
+        run_ids = crawl_runs.start_runs([ids[2], ids[0], ids[1]], session=session)
+        assert crawl_runs.start_runs([], session=session) == []
+    with read_session(any_engine) as session:
+        runs = {r.id: r for r in crawl_runs.get_runs(run_ids, session=session)}
+    assert len(set(run_ids)) == 3
+    assert [runs[i].source_id for i in run_ids] == [ids[2], ids[0], ids[1]]
+    assert all(
+        r.finished_at is None and r.items_new == 0 and r.started_at.tzinfo for r in runs.values()
+    )

@@ -14,8 +14,6 @@ from datetime import UTC, date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import dateparser
-
 logger = logging.getLogger(__name__)
 
 UK = ZoneInfo("Europe/London")
@@ -99,6 +97,8 @@ def _from_phrase(phrase: str) -> datetime | None:
         return None
     zoned = bool(_ZONE_IN_TEXT.search(cleaned))
     settings = _ZONED_SETTINGS if zoned else _SETTINGS
+    import dateparser  # only free-text dates need it (~0.15 s to import)
+
     parsed = dateparser.parse(cleaned, languages=["en"], settings=settings)
     if parsed is None:
         logger.debug("no closing date in %r", phrase)

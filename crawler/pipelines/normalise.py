@@ -50,10 +50,12 @@ class NormalisePipeline:
         if not body and item.get("body_text"):
             body = "".join(f"<p>{escape(p)}</p>" for p in str(item["body_text"]).split("\n\n"))
         item["body_html"] = sanitise_html(body, url)
-        summary = clean_text(item.get("summary"))
-        if not summary and item.get("summary_html"):
-            summary = html_to_text(item["summary_html"])
         item["_text"] = html_to_text(item["body_html"])  # reused by classify and dedupe
+        summary = clean_text(item.get("summary"))
+        summary_html = item.get("summary_html")
+        if not summary and summary_html:
+            # a feed entry without content has its summary as body: that text is read already
+            summary = item["_text"] if summary_html is body else html_to_text(summary_html)
         if not summary:
             summary = item["_text"]
         item["summary"] = shorten(summary, SUMMARY_CHARS)

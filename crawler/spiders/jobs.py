@@ -42,7 +42,7 @@ class JobsSpider(SourceSpider):
                 if sitemap.type == "sitemapindex":  # a sitemap of sitemaps: read each one
                     yield scrapy.Request(
                         url, callback=self.parse, errback=self.page_failed,
-                        dont_filter=True, meta={"kil_source": source},
+                        meta={"kil_source": source},
                     )  # fmt: skip
                 else:
                     yield self._job_request(url, source)
@@ -85,10 +85,9 @@ class JobsSpider(SourceSpider):
             yield self.content_item(source, job)
 
     def _job_request(self, url: str, source: dict[str, Any]) -> scrapy.Request:
-        # not filtered as a duplicate: another source may list the same job in this crawl
+        # de-duplicated per source (crawler.fingerprint): another source may list it too
         return scrapy.Request(
-            url, callback=self.parse_job, errback=self.page_failed, dont_filter=True,
-            meta={"kil_source": source},
+            url, callback=self.parse_job, errback=self.page_failed, meta={"kil_source": source},
         )  # fmt: skip
 
     def _sitemap_links(self, sitemap: Sitemap, options: dict[str, Any]) -> list[str]:

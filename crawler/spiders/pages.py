@@ -29,11 +29,11 @@ class PagesSpider(SourceSpider):
         limit = int(options.get("max_articles", DEFAULT_MAX_ARTICLES))
         links = listing_links(sel, response.url, options, limit=limit)
         for url in links:
+            # de-duplicated per source (crawler.fingerprint): another source may link it too
             yield scrapy.Request(
                 url,
                 callback=self.parse_article,
                 errback=self.page_failed,
-                dont_filter=True,  # another source may link the same article
                 meta={"kil_source": source},
             )
         error = None if links else "no article links found on the listing page"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from kil_feed.models import CrawlRun
@@ -15,6 +16,19 @@ def start_run(source_id: int, *, session: Session) -> CrawlRun:
     session.add(run)
     session.flush()
     return run
+
+
+def start_runs(source_ids: Sequence[int], *, session: Session) -> list[int]:
+    """Ids of one new run per source, in order, inserted in one statement (1,000 feeds)."""
+    if not source_ids:
+        return []
+    now = utcnow()
+    counts = {"items_new": 0, "items_updated": 0, "items_duplicate": 0, "items_dropped": 0}
+    rows = [{"source_id": sid, "started_at": now, **counts} for sid in source_ids]
+    result = session.execute(
+        sa.insert(CrawlRun).returning(col(CrawlRun.id), sort_by_parameter_order=True), rows
+    )
+    return [int(run_id) for run_id in result.scalars().all()]
 
 
 def latest_runs(*, session: Session, limit: int = 50) -> Sequence[CrawlRun]:
