@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -27,7 +27,7 @@ STATUS_KEY = "_kil_status"
 
 
 class SourceSpider(scrapy.Spider):
-    """Base spider; subclasses set `name`, `source_kind` and implement `parse`."""
+    """Base spider; subclasses set `name`, `source_kind` and implement `parse_source`."""
 
     source_kind = "feed"
     conditional = False  # send If-None-Match / If-Modified-Since
@@ -58,6 +58,18 @@ class SourceSpider(scrapy.Spider):
             dont_filter=True,
             meta={"kil_source": source, "handle_httpstatus_list": [304]},
         )
+
+    def parse(self, response: Response, **kwargs: Any) -> Iterator[Any]:
+        """A source's answer: 304 (unchanged) is a status item and nothing else."""
+        source = response.meta["kil_source"]
+        if response.status == 304:
+            yield self.status_item(source, http_status=304)
+            return
+        yield from self.parse_source(response, source)
+
+    def parse_source(self, response: Response, source: dict[str, Any]) -> Iterable[Any]:
+        """Turn a fetched source (or a page it leads to) into items; subclasses implement."""
+        raise NotImplementedError
 
     # --- items ----------------------------------------------------------------------
 

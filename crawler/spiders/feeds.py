@@ -17,11 +17,7 @@ class FeedsSpider(SourceSpider):
     source_kind = "feed"
     conditional = True
 
-    def parse(self, response: Response, **kwargs: Any) -> Iterator[dict[str, Any]]:
-        source = response.meta["kil_source"]
-        if response.status == 304:
-            yield self.status_item(source, http_status=304)
-            return
+    def parse_source(self, response: Response, source: dict[str, Any]) -> Iterator[dict[str, Any]]:
         headers = {
             k.decode("latin-1"): v[0].decode("latin-1") for k, v in response.headers.items() if v
         }

@@ -23,11 +23,7 @@ class JobsSpider(SourceSpider):
     name = "jobs"
     source_kind = "jobs"
 
-    def parse(self, response: Response, **kwargs: Any) -> Iterator[Any]:
-        source = response.meta["kil_source"]
-        if response.status == 304:
-            yield self.status_item(source, http_status=304)
-            return
+    def parse_source(self, response: Response, source: dict[str, Any]) -> Iterator[Any]:
         options = source.get("options") or {}
         mode = str(options.get("mode") or sniff(response))
         found = 0

@@ -19,11 +19,7 @@ class PagesSpider(SourceSpider):
     name = "pages"
     source_kind = "page"
 
-    def parse(self, response: Response, **kwargs: Any) -> Iterator[Any]:
-        source = response.meta["kil_source"]
-        if response.status == 304:
-            yield self.status_item(source, http_status=304)
-            return
+    def parse_source(self, response: Response, source: dict[str, Any]) -> Iterator[Any]:
         options = source.get("options") or {}
         sel = Selector(text=body_text(response), base_url=response.url)
         limit = int(options.get("max_articles", DEFAULT_MAX_ARTICLES))
