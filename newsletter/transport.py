@@ -108,18 +108,12 @@ def _sendmail(smtp: smtplib.SMTP, mail_from: str, to: str, data: bytes) -> None:
     smtp.putcmd("mail", f"FROM:{_quote_address(mail_from)}{options}")
     code, resp = smtp.getreply()
     if code != 250:
-        if code == 421:
-            smtp.close()
-        else:
-            smtp._rset()  # noqa: SLF001
+        _abandon(smtp, code)
         raise smtplib.SMTPSenderRefused(code, resp, mail_from)
     smtp.putcmd("rcpt", f"TO:{_quote_address(to)}")
     code, resp = smtp.getreply()
     if code not in (250, 251):
-        if code == 421:
-            smtp.close()
-        else:
-            smtp._rset()  # noqa: SLF001
+        _abandon(smtp, code)
         raise smtplib.SMTPRecipientsRefused({to: (code, resp)})
     smtp.putcmd("data")
     code, resp = smtp.getreply()
@@ -128,11 +122,17 @@ def _sendmail(smtp: smtplib.SMTP, mail_from: str, to: str, data: bytes) -> None:
     smtp.send(_dot_stuffed(data))
     code, resp = smtp.getreply()
     if code != 250:
-        if code == 421:
-            smtp.close()
-        else:
-            smtp._rset()  # noqa: SLF001
+        _abandon(smtp, code)
         raise smtplib.SMTPDataError(code, resp)
+
+
+def _abandon(smtp: smtplib.SMTP, code: int) -> None:
+    """After a refused command: a 421 means the server is closing, otherwise reset the
+    transaction so the connection can carry the next message (as smtplib does)."""
+    if code == 421:
+        smtp.close()
+    else:
+        smtp._rset()  # noqa: SLF001
 
 
 @dataclass(frozen=True)
