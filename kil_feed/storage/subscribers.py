@@ -68,7 +68,7 @@ def set_status(sub: Subscriber, status: str, *, session: Session) -> bool:
     now = utcnow()
     sub.status = status
     if status == SubscriberStatus.confirmed.value:
-        sub.confirmed_at = sub.confirmed_at or now
+        sub.confirmed_at = now  # when consent was (last) given
         sub.unsubscribed_at = None
     elif status == SubscriberStatus.unsubscribed.value:
         sub.unsubscribed_at = now

@@ -23,7 +23,7 @@ from kil_feed.models import (
     Subscriber,
     SubscriberStatus,
 )
-from kil_feed.storage.subscribers import find_subscriber, normalise_email
+from kil_feed.storage.subscribers import find_subscriber, normalise_email, set_status
 from kil_feed.timeutil import utcnow
 
 # Listings count at most this many (+1) matches: "200+ jobs" is enough to show and to page,
@@ -256,25 +256,15 @@ def confirm_subscription(subscriber_id: int, nonce: int, *, session: Session) ->
     sub = get_subscriber_by_id(subscriber_id, session=session)
     if nonce == 0 or sub.token_nonce != nonce or sub.status != SubscriberStatus.pending.value:
         raise NotFoundError("this confirmation link has already been used or has been replaced")
-    now = utcnow()
-    sub.status = SubscriberStatus.confirmed.value
-    sub.confirmed_at = now
-    sub.unsubscribed_at = None
-    sub.updated_at = now
+    set_status(sub, SubscriberStatus.confirmed.value, session=session)
     sub.token_nonce += 1
-    session.add(sub)
     return sub
 
 
 def unsubscribe_subscriber(subscriber_id: int, *, session: Session) -> Subscriber:
     """Unsubscribe at once; repeating it changes nothing."""
     sub = get_subscriber_by_id(subscriber_id, session=session)
-    if sub.status != SubscriberStatus.unsubscribed.value:
-        now = utcnow()
-        sub.status = SubscriberStatus.unsubscribed.value
-        sub.unsubscribed_at = now
-        sub.updated_at = now
-        session.add(sub)
+    set_status(sub, SubscriberStatus.unsubscribed.value, session=session)
     return sub
 
 
