@@ -18,6 +18,7 @@ from sqlmodel import Session, col, select
 from kil_feed.errors import NotFoundError, ValidationError
 from kil_feed.models import Item, ItemStatus, Source
 from kil_feed.storage.items import list_items, save_item
+from kil_feed.storage.sources import get_source
 from kil_feed.timeutil import utcnow
 
 ACTIONS = ("approve", "reject", "feature", "unfeature", "reset")
@@ -73,9 +74,7 @@ def items_by_ids(ids: Iterable[int], *, session: Session) -> list[Item]:
 def select_items(flt: ItemFilter, *, session: Session) -> list[Item]:
     """Every item matching the filter, newest first."""
     if flt.source:
-        exists = session.exec(select(Source.id).where(Source.name == flt.source)).first()
-        if exists is None:
-            raise NotFoundError(f"no source named {flt.source!r}", hint="see `kil sources list`")
+        get_source(flt.source, session=session)  # an unknown name is an error, not "no items"
     return list(
         list_items(
             session=session,
