@@ -78,3 +78,5 @@ LOG_FORMATTER = "crawler.logformat.KilLogFormatter"  # no per-item DEBUG record 
 # the duplicate filter works per source: two sources may want the same page (crawler/fingerprint.py)
 REQUEST_FINGERPRINTER_CLASS = "crawler.fingerprint.SourceRequestFingerprinter"
 FEED_EXPORT_ENCODING = "utf-8"
+# milliseconds in crawl logs: a crawl of 1,000 sources takes seconds, not minutes
+LOG_FORMAT = "%(asctime)s.%(msecs)03d [%(name)s] %(levelname)s: %(message)s"

@@ -73,3 +73,33 @@ def test_start_runs_in_one_statement(any_engine) -> None:  # type: ignore[no-unt
     assert all(
         r.finished_at is None and r.items_new == 0 and r.started_at.tzinfo for r in runs.values()
     )
+
+
+def test_clusters_grow_across_batches_and_keys(any_engine) -> None:  # type: ignore[no-untyped-def]
+    """Copies arriving batch after batch join the first cluster; a key bridges clusters."""
+    with write_session(any_engine) as session:
+        ids = [upsert_source(f"s{n}", session=session, url=f"http://s{n}.example/")[0].id
+               for n in range(6)]  # fmt: skip
+    # the same story (one fingerprint, titles differ) reaches a new source in every batch
+    for n, sid in enumerate(ids[:4]):
+        row = _row(sid, f"http://s{n}/story", f"story seen by {n}", fingerprint="fp-story")
+        lone = _row(sid, f"http://s{n}/lone", f"only here {n}", fingerprint=f"fp-lone-{n}")
+        with write_session(any_engine) as session:
+            assert upsert_items([row, lone], session=session) == ["new", "new"]
+    # a later item shares the story's title with source 0's copy, and its own fingerprint
+    # with an item of source 5: all of them end in the story's cluster
+    with write_session(any_engine) as session:
+        upsert_items([_row(ids[5], "http://s5/x", "x", fingerprint="fp-bridge")], session=session)
+    with write_session(any_engine) as session:
+        upsert_items(
+            [_row(ids[4], "http://s4/y", "story seen by 0", fingerprint="fp-bridge")],
+            session=session,
+        )
+    with read_session(any_engine) as session:
+        items = {i.url: i for i in session.exec(select(Item)).all()}
+    first = items["http://s0/story"]
+    assert first.cluster_id == first.id
+    for url in ("http://s1/story", "http://s2/story", "http://s3/story", "http://s4/y",
+                "http://s5/x"):  # fmt: skip
+        assert items[url].cluster_id == first.id, url
+    assert all(items[f"http://s{n}/lone"].cluster_id is None for n in range(4))

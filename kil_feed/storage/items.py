@@ -197,14 +197,22 @@ def _existing_by_key(
 
 def _insert_new(values: list[dict[str, Any]], *, session: Session) -> None:
     """Insert new items (one multi-row statement per chunk), tag them, cluster them."""
-    ids: list[int] = []
-    for chunk in _chunks(values, 200):
-        result = session.execute(
-            sa.insert(Item).returning(col(Item.id), sort_by_parameter_order=True), chunk
-        )
-        ids.extend(result.scalars().all())
-    for item_id, row in zip(ids, values, strict=True):
-        row["id"] = item_id
+    if session.get_bind().dialect.name == "sqlite":
+        # SQLite returns ids in order only one row per statement; under the write lock
+        # (BEGIN IMMEDIATE) the next ids are known, so one executemany inserts them all
+        last = session.execute(sa.select(sa.func.max(col(Item.id)))).scalar() or 0
+        for offset, row in enumerate(values, start=1):
+            row["id"] = last + offset
+        session.execute(sa.insert(Item), values)
+    else:
+        ids: list[int] = []
+        for chunk in _chunks(values, 200):
+            result = session.execute(
+                sa.insert(Item).returning(col(Item.id), sort_by_parameter_order=True), chunk
+            )
+            ids.extend(result.scalars().all())
+        for item_id, row in zip(ids, values, strict=True):
+            row["id"] = item_id
     _insert_tags(values, session=session)
     cluster_new_items(values, session=session)
 
@@ -247,21 +255,38 @@ def cluster_new_items(rows: list[dict[str, Any]], *, session: Session) -> None:
     prints = sorted({r["fingerprint"] for r in rows if r.get("fingerprint")})
     if not keys and not prints:
         return
-    # candidates: every stored item sharing a key (the new ones included, already inserted)
-    members: dict[tuple[str, str], list[tuple[int, int, int | None]]] = {}
+    # candidates sharing a key (the new items included, already inserted): every item not
+    # yet in a cluster, and per key one summary of the clustered ones (the smallest cluster
+    # id and the range of their sources), so a story syndicated to many sources costs one
+    # row per key, not one per copy
+    members: dict[tuple[str, str], list[tuple[int | None, int, int | None]]] = {}
     for column, name, values in (
         (col(Item.title_key), "title_key", keys),
         (col(Item.fingerprint), "fingerprint", prints),
     ):
         for chunk in _chunks(values):
-            query = sa.select(
-                col(Item.id), col(Item.source_id), column, col(Item.cluster_id)
-            ).where(column.in_(chunk))
-            for item_id, source_id, value, cluster in session.execute(query):
-                members.setdefault((name, value), []).append((item_id, source_id, cluster))
-    assign: dict[int, int] = {}
+            loose = sa.select(col(Item.id), col(Item.source_id), column).where(
+                column.in_(chunk), col(Item.cluster_id).is_(None)
+            )
+            for item_id, source_id, value in session.execute(loose):
+                members.setdefault((name, value), []).append((item_id, source_id, None))
+            clustered = (
+                sa.select(
+                    column,
+                    sa.func.min(col(Item.cluster_id)),
+                    sa.func.min(col(Item.source_id)),
+                    sa.func.max(col(Item.source_id)),
+                )
+                .where(column.in_(chunk), col(Item.cluster_id).is_not(None))
+                .group_by(column)
+            )
+            for value, cluster, low, high in session.execute(clustered):
+                members.setdefault((name, value), []).extend(
+                    [(None, low, cluster), (None, high, cluster)]
+                )
+    assign: dict[int | None, int] = {}
     for row in rows:
-        group: list[tuple[int, int, int | None]] = []
+        group: list[tuple[int | None, int, int | None]] = []
         for name in ("title_key", "fingerprint"):
             if row.get(name):
                 group.extend(members.get((name, row[name]), []))
@@ -269,7 +294,7 @@ def cluster_new_items(rows: list[dict[str, Any]], *, session: Session) -> None:
         if not others:
             continue
         clusters = [assign.get(m[0], m[2]) for m in group if assign.get(m[0], m[2]) is not None]
-        cluster = min(clusters) if clusters else min(m[0] for m in group)
+        cluster = min(clusters) if clusters else min(m[0] for m in group if m[0] is not None)
         for member_id, _, member_cluster in group:
             if assign.get(member_id, member_cluster) is None:
                 assign[member_id] = cluster
