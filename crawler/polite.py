@@ -26,4 +26,5 @@ def scrapy_overrides(settings: Settings) -> dict[str, Any]:
         "KIL_ALLOW_PRIVATE_NETWORKS": settings.allow_private_networks,
         "LOG_LEVEL": crawl.log_level,
         "KIL_STORE_BATCH_SIZE": crawl.store_batch_size,
+        "KIL_TOPICS_FILE": str(crawl.topics_file or ""),
     }

@@ -3,8 +3,11 @@
 Scrapy's reactor cannot restart inside a process, so each crawl is a subprocess
 (`python -m scrapy crawl KIND -a sources_file=...`) with a time limit. The launcher
 prepares the sources (with their stored ETag/Last-Modified and a fresh CrawlRun each) as
-a JSON file, passes the settings through the environment, shows progress by watching the
-sources' health in the database, and returns what each source's run recorded.
+a JSON file and passes the settings through the environment. Each crawl process sends its
+items down a pipe (`crawler.itemstream`); the launcher records them all with one
+`crawler.recorder.CrawlRecorder` (one writer: no contention for SQLite's write lock, and
+crawl processes that never load the database layer), shows progress as sources answer,
+and returns what each source's run recorded.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import pickle
 import secrets
 import subprocess
 import sys
@@ -19,9 +23,9 @@ import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from multiprocessing.connection import Connection, wait
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.engine import Engine
 
@@ -30,7 +34,9 @@ from kil_feed.db import make_engine, read_session, write_session
 from kil_feed.errors import ValidationError
 from kil_feed.storage import crawl_runs
 from kil_feed.storage import sources as source_store
-from kil_feed.timeutil import utcnow
+
+if TYPE_CHECKING:
+    from crawler.recorder import CrawlRecorder
 
 logger = logging.getLogger(__name__)
 
@@ -74,17 +80,26 @@ def run_crawl(
     A failing source is recorded on that source and in its summary; it never stops the
     others. `progress=True` shows a Rich progress bar; a callable gets (done, total).
     """
+    from crawler.recorder import CrawlRecorder
+
     engine = make_engine(settings)
     try:
         prepared = prepare_sources(engine, names=sources)
         if not prepared:
             return []
         limit = float(time_limit or settings.crawl.time_limit)
+        recorder = CrawlRecorder(
+            settings, engine, prepared, batch_size=settings.crawl.store_batch_size
+        )
         with tempfile.TemporaryDirectory(prefix="kil-crawl-") as tmp:
-            processes = _launch(settings, prepared, Path(tmp), limit)
-            _wait(engine, processes, prepared, limit, progress)
-            failed = {p.kind: p.describe_exit() for p in processes if p.describe_exit()}
-        return _summaries(engine, prepared, failed)
+            crawls = _launch(settings, prepared, Path(tmp), limit)
+            try:
+                _collect(recorder, crawls, limit, progress, len(prepared))
+            finally:
+                _stop(crawls)
+            _record_exits(recorder, crawls)
+            recorder.close()
+        return _summaries(engine, prepared)
     finally:
         engine.dispose()
 
@@ -131,6 +146,8 @@ class _Crawl:
     kind: str
     process: subprocess.Popen[bytes]
     log_path: Path
+    connection: Connection | None  # the read end of this process's item pipe
+    source_ids: list[int]
     killed: bool = False
 
     def describe_exit(self) -> str | None:
@@ -146,6 +163,8 @@ class _Crawl:
 def _launch(
     settings: Settings, prepared: list[dict[str, Any]], tmp: Path, limit: float
 ) -> list[_Crawl]:
+    """One crawl process per kind and share of the sources, each with its own item pipe."""
+    from crawler.itemstream import STREAM_FD_ENV
     from crawler.polite import scrapy_overrides
 
     env = dict(os.environ)
@@ -156,7 +175,7 @@ def _launch(
     )
     overrides = scrapy_overrides(settings)
     overrides["CLOSESPIDER_TIMEOUT"] = max(1, int(limit - min(10, limit * 0.2)))
-    crawls = []
+    crawls: list[_Crawl] = []
     by_kind: dict[str, list[dict[str, Any]]] = {}
     for source in prepared:
         by_kind.setdefault(source["kind"], []).append(source)
@@ -167,72 +186,136 @@ def _launch(
     )
     # run ids repeat across databases: the log name also has the time, our pid and a nonce
     token = f"{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}-{secrets.token_hex(3)}"
-    for kind, group in by_kind.items():
-        for part in range(min(workers, len(group))):
-            share = group[part::workers]
-            name = f"{kind}-{part}"
-            sources_file = tmp / f"sources-{name}.json"
-            sources_file.write_text(json.dumps(share), encoding="utf-8")
-            log_path = logs / f"crawl-{token}-{share[0]['run_id']}-{name}.log"
-            profile = os.environ.get("KIL_CRAWL_PROFILE")  # tuning aid: cProfile output prefix
-            prefix = ["-m", "cProfile", "-o", f"{profile}-{token}-{name}.prof"] if profile else []
-            cmd = [sys.executable, *prefix, "-m", "scrapy", "crawl", SPIDER_FOR_KIND[kind],
-                   "-a", f"sources_file={sources_file}", "--logfile", str(log_path)]  # fmt: skip
-            for key, value in overrides.items():
-                cmd += ["-s", f"{key}={value}"]
-            logger.info("crawl starting kind=%s sources=%d log=%s", kind, len(share), log_path)
-            process = subprocess.Popen(
-                cmd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )  # fmt: skip
-            crawls.append(_Crawl(kind, process, log_path))
-            for source in share:
-                source["log"] = str(log_path)
+    try:
+        for kind, group in by_kind.items():
+            for part in range(min(workers, len(group))):
+                share = group[part::workers]
+                name = f"{kind}-{part}"
+                sources_file = tmp / f"sources-{name}.json"
+                sources_file.write_text(json.dumps(share), encoding="utf-8")
+                log_path = logs / f"crawl-{token}-{share[0]['run_id']}-{name}.log"
+                cmd = [sys.executable, *_profiler(f"{token}-{name}"), "-m", "scrapy", "crawl",
+                       SPIDER_FOR_KIND[kind], "-a", f"sources_file={sources_file}",
+                       "--logfile", str(log_path)]  # fmt: skip
+                for key, value in overrides.items():
+                    cmd += ["-s", f"{key}={value}"]
+                logger.info("crawl starting kind=%s sources=%d log=%s", kind, len(share), log_path)
+                read_fd, write_fd = os.pipe()
+                try:
+                    process = subprocess.Popen(
+                        cmd, env={**env, STREAM_FD_ENV: str(write_fd)}, pass_fds=(write_fd,),
+                        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                        stderr=subprocess.DEVNULL,
+                    )  # fmt: skip
+                except BaseException:
+                    os.close(read_fd)
+                    raise
+                finally:
+                    os.close(write_fd)  # the child has its own copy: end of file when it exits
+                connection = Connection(read_fd, writable=False)
+                crawls.append(_Crawl(kind, process, log_path, connection, [s["id"] for s in share]))
+                for source in share:
+                    source["log"] = str(log_path)
+    except BaseException:
+        _stop(crawls)
+        raise
     return crawls
 
 
-def _wait(
-    engine: Engine,
+def _profiler(name: str) -> list[str]:
+    """`-m cProfile -o PREFIX-NAME.prof` when KIL_CRAWL_PROFILE=PREFIX (a tuning aid)."""
+    prefix = os.environ.get("KIL_CRAWL_PROFILE")
+    return ["-m", "cProfile", "-o", f"{prefix}-{name}.prof"] if prefix else []
+
+
+def _collect(
+    recorder: CrawlRecorder,
     crawls: list[_Crawl],
-    prepared: list[dict[str, Any]],
     limit: float,
     progress: bool | ProgressCallback,
+    total: int,
 ) -> None:
+    """Record what the crawl processes send until all have ended; stop them at the limit."""
     deadline = time.monotonic() + limit
-    since = utcnow() - timedelta(seconds=1)
-    run_ids = [s["run_id"] for s in prepared]
-    report = _progress_reporter(progress, len(prepared))
+    kill_at: float | None = None
+    report = _progress_reporter(progress, total)
     next_report = 0.0
     try:
-        while any(c.process.poll() is None for c in crawls):
-            if time.monotonic() > deadline:
+        while any(c.connection is not None or c.process.poll() is None for c in crawls):
+            now = time.monotonic()
+            if kill_at is None and now > deadline:
                 for crawl in crawls:
                     if crawl.process.poll() is None:
                         crawl.killed = True
-                        crawl.process.terminate()
-                for crawl in crawls:
-                    try:
-                        crawl.process.wait(10)
-                    except subprocess.TimeoutExpired:
-                        crawl.process.kill()
-                        crawl.process.wait()
-                break
-            if report is not None and time.monotonic() >= next_report:
-                report(_answered(engine, prepared, since), len(prepared))
-                next_report = time.monotonic() + 0.25
-            time.sleep(0.02)  # a short crawl (all 304) should not wait for a slow poll
+                        crawl.process.terminate()  # Scrapy closes the spider; records flow on
+                kill_at = now + 10
+            elif kill_at is not None and now > kill_at:
+                _stop(crawls)
+            pipes = {c.connection: c for c in crawls if c.connection is not None}
+            if pipes:
+                for ready in wait(list(pipes), timeout=0.05):
+                    _receive(recorder, pipes[ready])  # type: ignore[index]
+            else:
+                time.sleep(0.02)  # a process that has closed its pipe is about to exit
+            recorder.tick()
+            if report is not None and now >= next_report:
+                report(recorder.answered, total)
+                next_report = now + 0.25
         if report is not None:
-            report(len(run_ids), len(run_ids))
+            report(total, total)
     finally:
         close = getattr(report, "close", None)
         if close:
             close()
 
 
-def _answered(engine: Engine, prepared: list[dict[str, Any]], since: datetime) -> int:
-    """Sources whose fetch has been recorded since the crawl started (for the progress bar)."""
-    with read_session(engine) as session:
-        return source_store.count_crawled_since([s["id"] for s in prepared], since, session=session)
+def _receive(recorder: CrawlRecorder, crawl: _Crawl) -> None:
+    """One batch of records from a crawl process; its pipe is closed at end of file."""
+    assert crawl.connection is not None
+    try:
+        batch = crawl.connection.recv()
+    except (EOFError, OSError, pickle.UnpicklingError) as exc:
+        if not isinstance(exc, EOFError):
+            logger.warning("crawl pipe broken kind=%s error=%s", crawl.kind, exc)
+        crawl.connection.close()
+        crawl.connection = None
+        return
+    for record in batch:
+        if record[0] == "item":
+            recorder.add(record[1])
+        elif record[0] == "dropped":
+            recorder.dropped(record[1], duplicate=bool(record[2]))
+
+
+def _stop(crawls: list[_Crawl]) -> None:
+    """No crawl process outlives the launcher: terminate, wait, kill; close the pipes."""
+    for crawl in crawls:
+        if crawl.process.poll() is None:
+            crawl.killed = True
+            crawl.process.terminate()
+    for crawl in crawls:
+        try:
+            crawl.process.wait(10)
+        except subprocess.TimeoutExpired:
+            crawl.process.kill()
+            crawl.process.wait()
+        if crawl.connection is not None:
+            crawl.connection.close()
+            crawl.connection = None
+
+
+def _record_exits(recorder: CrawlRecorder, crawls: list[_Crawl]) -> None:
+    """Sources of a process that failed or was stopped, and never answered, get its reason."""
+    from crawler.itemstream import STATUS_KEY
+
+    for crawl in crawls:
+        reason = crawl.describe_exit()
+        if reason is None:
+            continue
+        for source_id in crawl.source_ids:
+            state = recorder.states.get(source_id)
+            if state is not None and not state.answered:
+                recorder.add({STATUS_KEY: True, "source_id": source_id, "error": reason})
 
 
 def _progress_reporter(progress: bool | ProgressCallback, total: int) -> Any:
@@ -261,36 +344,26 @@ def _progress_reporter(progress: bool | ProgressCallback, total: int) -> Any:
     return _Reporter()
 
 
-def _summaries(
-    engine: Engine, prepared: list[dict[str, Any]], failed: dict[str, str]
-) -> list[SourceSummary]:
-    """Read each run back; runs a dead subprocess left open are closed as failures."""
+def _summaries(engine: Engine, prepared: list[dict[str, Any]]) -> list[SourceSummary]:
+    """Read each source's run back, as the recorder closed it."""
     by_run = {s["run_id"]: s for s in prepared}
-    with write_session(engine) as session:
+    with read_session(engine) as session:
         runs = {r.id: r for r in crawl_runs.get_runs(list(by_run), session=session)}
-        summaries = []
-        for run_id, source in by_run.items():
-            run = runs[run_id]
-            if run.finished_at is None:
-                error = failed.get(source["kind"]) or "crawl process ended early"
-                crawl_runs.finish_run(run, session=session, error=error)
-                src = source_store.get_source_by_id(source["id"], session=session)
-                source_store.record_failure(src, error, session=session)
-            summaries.append(
-                SourceSummary(
-                    name=source["name"],
-                    kind=source["kind"],
-                    new=run.items_new,
-                    updated=run.items_updated,
-                    duplicate=run.items_duplicate,
-                    dropped=run.items_dropped,
-                    error=run.error,
-                    http_status=run.http_status,
-                    run_id=run.id,
-                    log=source.get("log"),
-                )  # fmt: skip
-            )
-    return summaries
+    return [
+        SourceSummary(
+            name=source["name"],
+            kind=source["kind"],
+            new=runs[run_id].items_new,
+            updated=runs[run_id].items_updated,
+            duplicate=runs[run_id].items_duplicate,
+            dropped=runs[run_id].items_dropped,
+            error=runs[run_id].error,
+            http_status=runs[run_id].http_status,
+            run_id=run_id,
+            log=source.get("log"),
+        )
+        for run_id, source in by_run.items()
+    ]
 
 
 # --- settings through the environment ------------------------------------------------------

@@ -6,7 +6,7 @@ from typing import Any
 
 from scrapy.exceptions import DropItem
 
-from crawler.spiders.base import STATUS_KEY
+from crawler.itemstream import STATUS_KEY
 
 
 def is_status(item: Any) -> bool:

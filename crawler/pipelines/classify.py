@@ -31,10 +31,16 @@ class ClassifyPipeline:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ClassifyPipeline:
-        """Topic rules: the bundled defaults, merged with `[crawl] topics_file` if set."""
-        from kil_feed.crawling import settings_from_environment
+        """Topic rules: the bundled defaults, merged with `[crawl] topics_file` if set.
 
-        topics_file = settings_from_environment().crawl.topics_file
+        The launcher passes that setting as KIL_TOPICS_FILE; run by hand, the crawl reads
+        kil-feed's own settings.
+        """
+        topics_file = crawler.settings.get("KIL_TOPICS_FILE")
+        if topics_file is None:
+            from kil_feed.crawling import settings_from_environment
+
+            topics_file = settings_from_environment().crawl.topics_file
         return cls(classify.load_topic_rules(topics_file) if topics_file else None)
 
     def process_item(self, item: dict[str, Any]) -> dict[str, Any]:

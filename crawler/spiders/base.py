@@ -21,9 +21,9 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet.error import DNSLookupError, TCPTimedOutError, TimeoutError
 from twisted.python.failure import Failure
 
-logger = logging.getLogger(__name__)
+from crawler.itemstream import STATUS_KEY
 
-STATUS_KEY = "_kil_status"
+logger = logging.getLogger(__name__)
 
 
 class SourceSpider(scrapy.Spider):

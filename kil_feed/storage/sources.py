@@ -107,19 +107,6 @@ def item_counts(*, session: Session) -> dict[int, int]:
     return {source_id: count for source_id, count in rows}
 
 
-def count_crawled_since(source_ids: Sequence[int], since: Any, *, session: Session) -> int:
-    """How many of these sources were fetched (successfully or not) since `since`."""
-    from sqlalchemy import func
-    from sqlmodel import col
-
-    if not source_ids:
-        return 0
-    query = select(func.count()).where(
-        col(Source.id).in_(list(source_ids)), col(Source.last_crawled_at) >= since
-    )
-    return int(session.exec(query).one())
-
-
 def sources_by_ids(source_ids: Sequence[int], *, session: Session) -> dict[int, Source]:
     """The sources with these ids (one query per 500 ids), keyed by id."""
     from sqlmodel import col

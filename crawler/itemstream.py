@@ -1,0 +1,67 @@
+"""Items from a crawl process to its launcher, over an inherited pipe.
+
+`kil crawl` starts each crawl process with the write end of a pipe (its number in the
+environment variable STREAM_FD_ENV). The store pipeline sends every record down that pipe
+instead of opening the database; the launcher reads all pipes and records everything with
+one `crawler.recorder.CrawlRecorder`. Records are small tuples, sent in batches with
+`multiprocessing.connection` (length-prefixed pickles between our own processes):
+
+- `("item", dict)`: a content item, or a status record (dict carries STATUS_KEY);
+- `("dropped", source_id, duplicate)`: an item a pipeline dropped.
+
+This module imports only the standard library: the crawl process never loads the
+database layer, and the launcher never loads Scrapy.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from multiprocessing.connection import Connection
+from typing import Any
+
+STATUS_KEY = "_kil_status"  # marks a spider's per-source outcome record (not content)
+STREAM_FD_ENV = "KIL_CRAWL_STREAM_FD"
+BATCH_RECORDS = 64
+BATCH_SECONDS = 0.5
+
+Record = tuple[Any, ...]
+
+
+def stream_fd() -> int | None:
+    """The pipe this process was given by its launcher, if any."""
+    value = os.environ.get(STREAM_FD_ENV, "")
+    return int(value) if value.isdigit() else None
+
+
+class RecordSender:
+    """The crawl side: batches records and sends them; `close` sends the rest."""
+
+    def __init__(self, fd: int) -> None:
+        self.connection = Connection(fd, readable=False)
+        self.batch: list[Record] = []
+        self.last_send = time.monotonic()
+
+    def send(self, record: Record, *, urgent: bool = False) -> None:
+        """Queue a record; status records are `urgent` (the launcher shows progress)."""
+        self.batch.append(record)
+        stale = time.monotonic() - self.last_send > BATCH_SECONDS
+        if urgent or stale or len(self.batch) >= BATCH_RECORDS:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.batch:
+            batch, self.batch = self.batch, []
+            self.connection.send(batch)  # blocks while the launcher is behind: back-pressure
+        self.last_send = time.monotonic()
+
+    def close(self) -> None:
+        try:
+            self.flush()
+        finally:
+            self.connection.close()
+
+
+def content_fields(item: dict[str, Any]) -> dict[str, Any]:
+    """What the recorder needs of an item: its fields without the pipelines' scratch keys."""
+    return {k: v for k, v in item.items() if not k.startswith("_") or k == STATUS_KEY}
