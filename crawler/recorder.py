@@ -167,18 +167,13 @@ class CrawlRecorder:
         return snapshot
 
     def _write_health(self, health: list[tuple[Any, ...]], session: Any) -> None:
-        from kil_feed.storage.sources import record_failure, record_success, sources_by_ids
+        from kil_feed.storage.sources import FetchOutcome, record_fetches
 
-        sources = sources_by_ids([h[0] for h in health], session=session)
-        for sid, fatal, etag, last_modified, problem in health:
-            source = sources.get(sid)
-            if source is None:
-                continue
-            if fatal:
-                record_failure(source, fatal, session=session)
-            else:
-                record_success(source, session=session, etag=etag, last_modified=last_modified)
-                source.last_error = f"malformed feed: {problem}"[:2000] if problem else None
+        outcomes = [
+            FetchOutcome(sid, error=fatal, etag=etag, last_modified=modified, problem=problem)
+            for sid, fatal, etag, modified, problem in health
+        ]
+        record_fetches(outcomes, session=session)
 
     # --- the end --------------------------------------------------------------------
 
@@ -195,29 +190,23 @@ class CrawlRecorder:
 
     def finish_runs(self, unanswered: str) -> None:
         from kil_feed.db import write_session
-        from kil_feed.storage.crawl_runs import finish_run, get_runs
+        from kil_feed.storage.crawl_runs import RunResult, finish_runs
 
         for sid, state in self.states.items():
             if not state.answered:
                 state.answered, state.fatal = True, unanswered
                 self.health_pending.add(sid)
-        with write_session(self.engine) as session:
-            self._write_health(self._health_snapshot(), session)
-            runs = {r.id: r for r in get_runs(
-                [s.source["run_id"] for s in self.states.values() if s.source.get("run_id")],
-                session=session,
-            )}  # fmt: skip
-            for state in self.states.values():
-                run = runs.get(state.source.get("run_id"))
-                if run is None:
-                    continue
-                errors = [e for e in (state.fatal, _problem(state.problem)) if e]
-                errors += state.errors[:20]
-                if len(state.errors) > 20:
-                    errors.append(f"... and {len(state.errors) - 20} more page errors")
-                finish_run(
-                    run,
-                    session=session,
+        results = []
+        for state in self.states.values():
+            if not state.source.get("run_id"):
+                continue
+            errors = [e for e in (state.fatal, _problem(state.problem)) if e]
+            errors += state.errors[:20]
+            if len(state.errors) > 20:
+                errors.append(f"... and {len(state.errors) - 20} more page errors")
+            results.append(
+                RunResult(
+                    state.source["run_id"],
                     new=state.counts["new"],
                     updated=state.counts["updated"],
                     duplicate=state.counts["duplicate"],
@@ -225,6 +214,10 @@ class CrawlRecorder:
                     http_status=state.http_status,
                     error="; ".join(errors) or None,
                 )
+            )
+        with write_session(self.engine) as session:
+            self._write_health(self._health_snapshot(), session)
+            finish_runs(results, session=session)
         for state in self.states.values():
             logger.debug(
                 "source done source=%s status=%s new=%d updated=%d duplicate=%d "

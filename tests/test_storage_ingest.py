@@ -103,3 +103,49 @@ def test_clusters_grow_across_batches_and_keys(any_engine) -> None:  # type: ign
                 "http://s5/x"):  # fmt: skip
         assert items[url].cluster_id == first.id, url
     assert all(items[f"http://s{n}/lone"].cluster_id is None for n in range(4))
+
+
+def test_bulk_fetch_outcomes_and_run_results(any_engine) -> None:  # type: ignore[no-untyped-def]
+    """record_fetches and finish_runs keep the bookkeeping of their one-row versions."""
+    from kil_feed.models import CrawlRun, Source
+    from kil_feed.storage.crawl_runs import RunResult, finish_runs
+    from kil_feed.storage.sources import FetchOutcome, record_fetches
+
+    with write_session(any_engine) as session:
+        ok, _ = upsert_source("ok", session=session, url="http://ok.example/feed")
+        bad, _ = upsert_source("bad", session=session, url="http://bad.example/feed")
+        ok.etag, bad.consecutive_failures = "old-etag", 2
+        session.add_all([ok, bad])
+        session.flush()
+        runs = crawl_runs.start_runs([ok.id, bad.id], session=session)
+        crawl_runs.finish_run(
+            crawl_runs.get_runs([runs[1]], session=session)[0], session=session, new=1, error="a"
+        )
+    with write_session(any_engine) as session:
+        record_fetches(
+            [FetchOutcome(ok.id, last_modified="Tue, 01 Sep 2026 08:00:00 GMT", problem="bozo"),
+             FetchOutcome(bad.id, error="HTTP 500")],
+            session=session,
+        )  # fmt: skip
+        finish_runs(
+            [RunResult(runs[0], new=5, duplicate=2, http_status=200),
+             RunResult(runs[1], new=2, error="b" * 5000)],
+            session=session,
+        )  # fmt: skip
+    with read_session(any_engine) as session:
+        sources = {s.name: s for s in session.exec(select(Source)).all()}
+        done = {r.id: r for r in session.exec(select(CrawlRun)).all()}
+    assert sources["ok"].etag == "old-etag"  # kept: no new validator came
+    assert sources["ok"].last_modified == "Tue, 01 Sep 2026 08:00:00 GMT"
+    assert sources["ok"].last_error == "malformed feed: bozo"
+    assert sources["ok"].consecutive_failures == 0 and sources["ok"].last_success_at
+    assert sources["bad"].consecutive_failures == 3 and sources["bad"].last_error == "HTTP 500"
+    assert sources["bad"].last_success_at is None and sources["bad"].last_error_at
+    first, second = done[runs[0]], done[runs[1]]
+    assert (first.items_new, first.items_duplicate, first.http_status, first.error) == (
+        5, 2, 200, None
+    )  # fmt: skip
+    assert first.finished_at is not None
+    assert second.items_new == 3 and second.http_status is None
+    assert second.error is not None and second.error.startswith("a; bbb")
+    assert len(second.error) == 4000

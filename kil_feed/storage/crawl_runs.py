@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
@@ -66,6 +68,53 @@ def finish_run(
     run.finished_at = utcnow()
     session.add(run)
     return run
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """What one source's crawl run counted; added to what the run already has."""
+
+    run_id: int
+    new: int = 0
+    updated: int = 0
+    duplicate: int = 0
+    dropped: int = 0
+    http_status: int | None = None
+    error: str | None = None
+
+
+def finish_runs(results: Sequence[RunResult], *, session: Session) -> None:
+    """Close many runs in one UPDATE, with the bookkeeping of `finish_run`."""
+    if not results:
+        return
+    error = _param("b_error", sa.String)
+    status = _param("b_status", sa.Integer)
+    joined = sa.case((col(CrawlRun.error).is_(None), error), else_=CrawlRun.error + "; " + error)
+    statement = (
+        sa.update(CrawlRun)
+        .where(col(CrawlRun.id) == sa.bindparam("b_id"))
+        .values(
+            items_new=col(CrawlRun.items_new) + _param("b_new", sa.Integer),
+            items_updated=col(CrawlRun.items_updated) + _param("b_upd", sa.Integer),
+            items_duplicate=col(CrawlRun.items_duplicate) + _param("b_dup", sa.Integer),
+            items_dropped=col(CrawlRun.items_dropped) + _param("b_drop", sa.Integer),
+            http_status=sa.func.coalesce(status, CrawlRun.http_status),
+            error=sa.case((error.is_(None), CrawlRun.error), else_=sa.func.substr(joined, 1, 4000)),
+            finished_at=utcnow(),
+        )
+    )
+    # Core executemany: an ORM bulk UPDATE would allow no WHERE of our own
+    session.connection().execute(
+        statement,
+        [{"b_id": r.run_id, "b_new": r.new, "b_upd": r.updated, "b_dup": r.duplicate,
+          "b_drop": r.dropped, "b_status": r.http_status, "b_error": r.error}
+         for r in results],
+    )  # fmt: skip
+
+
+def _param(name: str, type_: Any) -> Any:
+    """A typed parameter (PostgreSQL cannot infer the type of a bare one inside CASE)."""
+    return sa.cast(sa.bindparam(name), type_)
 
 
 def runs_for_source(source_id: int, *, session: Session, limit: int = 10) -> Sequence[CrawlRun]:

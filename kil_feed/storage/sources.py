@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlmodel import Session, select
@@ -10,6 +11,17 @@ from sqlmodel import Session, select
 from kil_feed.errors import NotFoundError
 from kil_feed.models import Source
 from kil_feed.timeutil import utcnow
+
+
+@dataclass(frozen=True)
+class FetchOutcome:
+    """How fetching one source went: `error` set means it failed."""
+
+    source_id: int
+    error: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    problem: str | None = None  # a malformed feed that still gave entries
 
 
 def get_source(name: str, *, session: Session) -> Source:
@@ -66,6 +78,46 @@ def record_success(
     if last_modified is not None:
         source.last_modified = last_modified
     session.add(source)
+
+
+def record_fetches(outcomes: Sequence[FetchOutcome], *, session: Session) -> None:
+    """Many sources' fetches at once (a crawl of 1,000 feeds): one UPDATE per kind of outcome.
+
+    The same bookkeeping as `record_success` / `record_failure`; a success also stores the
+    source's `problem` (a malformed feed that still parsed) as its last error, or clears it.
+    """
+    import sqlalchemy as sa
+    from sqlmodel import col
+
+    now = utcnow()
+    where = col(Source.id) == sa.bindparam("b_id")
+    ok = [o for o in outcomes if not o.error]
+    failed = [o for o in outcomes if o.error]
+    if ok:
+        # Core executemany: an ORM bulk UPDATE would allow no WHERE of our own
+        session.connection().execute(
+            sa.update(Source).where(where).values(
+                last_crawled_at=now, last_success_at=now, consecutive_failures=0,
+                etag=sa.func.coalesce(sa.cast(sa.bindparam("b_etag"), sa.String), Source.etag),
+                last_modified=sa.func.coalesce(
+                    sa.cast(sa.bindparam("b_modified"), sa.String), Source.last_modified
+                ),
+                last_error=sa.cast(sa.bindparam("b_problem"), sa.String),
+            ),
+            [{"b_id": o.source_id, "b_etag": o.etag, "b_modified": o.last_modified,
+              "b_problem": f"malformed feed: {o.problem}"[:2000] if o.problem else None}
+             for o in ok],
+        )  # fmt: skip
+    if failed:
+        # Core executemany: an ORM bulk UPDATE would allow no WHERE of our own
+        session.connection().execute(
+            sa.update(Source).where(where).values(
+                last_crawled_at=now, last_error_at=now,
+                last_error=sa.cast(sa.bindparam("b_error"), sa.String),
+                consecutive_failures=col(Source.consecutive_failures) + 1,
+            ),
+            [{"b_id": o.source_id, "b_error": (o.error or "")[:2000]} for o in failed],
+        )  # fmt: skip
 
 
 def record_failure(source: Source, error: str, *, session: Session) -> None:
