@@ -175,7 +175,11 @@ def upsert_items(
 def _existing_by_key(
     rows: Sequence[Mapping[str, Any]], *, session: Session
 ) -> dict[tuple[int, str, str], tuple[int, str]]:
-    """(source_id, 'url'|'guid', value) -> (item id, content hash) for rows already stored."""
+    """(source_id, 'url'|'guid', value) -> (item id, content hash) for rows already stored.
+
+    Per source, indexed IN-lookups on (source_id, url) and (source_id, guid); a row-value
+    IN over all sources at once would scan the whole index on SQLite.
+    """
     found: dict[tuple[int, str, str], tuple[int, str]] = {}
     by_source: dict[int, tuple[set[str], set[str]]] = {}
     for row in rows:
@@ -184,11 +188,12 @@ def _existing_by_key(
         if row.get("guid"):
             guids.add(row["guid"])
     columns = (col(Item.id), col(Item.url), col(Item.guid), col(Item.content_hash))
+    connection = session.connection()
     for sid, (urls, guids) in by_source.items():
         for column, values in ((col(Item.url), urls), (col(Item.guid), guids)):
             for chunk in _chunks(sorted(values)):
                 query = sa.select(*columns).where(Item.source_id == sid, column.in_(chunk))
-                for item_id, url, guid, digest in session.execute(query):
+                for item_id, url, guid, digest in connection.execute(query):
                     found.setdefault((sid, "url", url), (item_id, digest))
                     if guid:
                         found.setdefault((sid, "guid", guid), (item_id, digest))
@@ -196,21 +201,21 @@ def _existing_by_key(
 
 
 def _insert_new(values: list[dict[str, Any]], *, session: Session) -> None:
-    """Insert new items (one multi-row statement per chunk), tag them, cluster them."""
-    if session.get_bind().dialect.name == "sqlite":
+    """Insert new items (Core executemany, no ORM bookkeeping per row), tag, cluster them."""
+    table = Item.__table__  # type: ignore[attr-defined]
+    connection = session.connection()
+    if connection.dialect.name == "sqlite":
         # SQLite returns ids in order only one row per statement; under the write lock
         # (BEGIN IMMEDIATE) the next ids are known, so one executemany inserts them all
-        last = session.execute(sa.select(sa.func.max(col(Item.id)))).scalar() or 0
+        last = connection.execute(sa.select(sa.func.max(table.c.id))).scalar() or 0
         for offset, row in enumerate(values, start=1):
             row["id"] = last + offset
-        session.execute(sa.insert(Item), values)
+        connection.execute(sa.insert(table), values)
     else:
         ids: list[int] = []
         for chunk in _chunks(values, 200):
-            result = session.execute(
-                sa.insert(Item).returning(col(Item.id), sort_by_parameter_order=True), chunk
-            )
-            ids.extend(result.scalars().all())
+            statement = sa.insert(table).returning(table.c.id, sort_by_parameter_order=True)
+            ids.extend(connection.execute(statement, chunk).scalars().all())
         for item_id, row in zip(ids, values, strict=True):
             row["id"] = item_id
     _insert_tags(values, session=session)
@@ -232,8 +237,9 @@ def _tag_rows(rows: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
 
 def _insert_tags(rows: Iterable[Mapping[str, Any]], *, session: Session) -> None:
     tags = _tag_rows(rows)
+    table = ItemTag.__table__  # type: ignore[attr-defined]
     for chunk in _chunks(tags, 1000):
-        session.execute(sa.insert(ItemTag), chunk)
+        session.connection().execute(sa.insert(table), chunk)
 
 
 def _replace_tags(rows: list[dict[str, Any]], *, session: Session) -> None:
