@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from kil_feed.models import CrawlRun
+from kil_feed.storage.bulk import insert_with_ids
 from kil_feed.timeutil import utcnow
 
 
@@ -27,10 +28,7 @@ def start_runs(source_ids: Sequence[int], *, session: Session) -> list[int]:
     now = utcnow()
     counts = {"items_new": 0, "items_updated": 0, "items_duplicate": 0, "items_dropped": 0}
     rows = [{"source_id": sid, "started_at": now, **counts} for sid in source_ids]
-    result = session.execute(
-        sa.insert(CrawlRun).returning(col(CrawlRun.id), sort_by_parameter_order=True), rows
-    )
-    return [int(run_id) for run_id in result.scalars().all()]
+    return insert_with_ids(CrawlRun.__table__, rows, session=session)  # type: ignore[attr-defined]
 
 
 def latest_runs(*, session: Session, limit: int = 50) -> Sequence[CrawlRun]:

@@ -11,6 +11,7 @@ from sqlmodel import Session, col, delete, select
 
 from kil_feed.errors import NotFoundError
 from kil_feed.models import Item, ItemTag, Source
+from kil_feed.storage.bulk import insert_with_ids
 from kil_feed.timeutil import utcnow
 
 
@@ -201,23 +202,10 @@ def _existing_by_key(
 
 
 def _insert_new(values: list[dict[str, Any]], *, session: Session) -> None:
-    """Insert new items (Core executemany, no ORM bookkeeping per row), tag, cluster them."""
+    """Insert new items (no ORM bookkeeping per row), tag them, cluster them."""
     table = Item.__table__  # type: ignore[attr-defined]
-    connection = session.connection()
-    if connection.dialect.name == "sqlite":
-        # SQLite returns ids in order only one row per statement; under the write lock
-        # (BEGIN IMMEDIATE) the next ids are known, so one executemany inserts them all
-        last = connection.execute(sa.select(sa.func.max(table.c.id))).scalar() or 0
-        for offset, row in enumerate(values, start=1):
-            row["id"] = last + offset
-        connection.execute(sa.insert(table), values)
-    else:
-        ids: list[int] = []
-        for chunk in _chunks(values, 200):
-            statement = sa.insert(table).returning(table.c.id, sort_by_parameter_order=True)
-            ids.extend(connection.execute(statement, chunk).scalars().all())
-        for item_id, row in zip(ids, values, strict=True):
-            row["id"] = item_id
+    for row, item_id in zip(values, insert_with_ids(table, values, session=session), strict=True):
+        row["id"] = item_id
     _insert_tags(values, session=session)
     cluster_new_items(values, session=session)
 
