@@ -12,6 +12,7 @@ and returns what each source's run recorded.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -20,6 +21,7 @@ import secrets
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -235,13 +237,17 @@ def _collect(
     progress: bool | ProgressCallback,
     total: int,
 ) -> None:
-    """Record what the crawl processes send until all have ended; stop them at the limit."""
+    """Record what the crawl processes send until every pipe is closed; stop them at the limit.
+
+    A crawl process closes its pipe when its spider has closed: all it had is recorded
+    then, and its interpreter's shut-down (a quarter of a second) need not be waited for.
+    """
     deadline = time.monotonic() + limit
     kill_at: float | None = None
     report = _progress_reporter(progress, total)
     next_report = 0.0
     try:
-        while any(c.connection is not None or c.process.poll() is None for c in crawls):
+        while any(c.connection is not None for c in crawls):
             now = time.monotonic()
             if kill_at is None and now > deadline:
                 for crawl in crawls:
@@ -252,11 +258,8 @@ def _collect(
             elif kill_at is not None and now > kill_at:
                 _stop(crawls)
             pipes = {c.connection: c for c in crawls if c.connection is not None}
-            if pipes:
-                for ready in wait(list(pipes), timeout=0.05):
-                    _receive(recorder, pipes[ready])  # type: ignore[index]
-            else:
-                time.sleep(0.02)  # a process that has closed its pipe is about to exit
+            for ready in wait(list(pipes), timeout=0.05):
+                _receive(recorder, pipes[ready])  # type: ignore[index]
             recorder.tick()
             if report is not None and now >= next_report:
                 report(recorder.answered, total)
@@ -288,12 +291,24 @@ def _receive(recorder: CrawlRecorder, crawl: _Crawl) -> None:
 
 
 def _stop(crawls: list[_Crawl]) -> None:
-    """No crawl process outlives the launcher: terminate, wait, kill; close the pipes."""
+    """No crawl process outlives the launcher for long.
+
+    One that has closed its pipe is finishing on its own: a thread reaps it (and kills it
+    if its shut-down hangs). Any other is terminated, waited for, then killed.
+    """
     for crawl in crawls:
+        if crawl.connection is None and not crawl.killed:
+            if crawl.process.poll() is None:
+                reaper = threading.Thread(target=_reap, args=(crawl.process,), daemon=True)
+                reaper.start()
+                _REAPERS.append(reaper)
+            continue
         if crawl.process.poll() is None:
             crawl.killed = True
             crawl.process.terminate()
     for crawl in crawls:
+        if not crawl.killed:
+            continue
         try:
             crawl.process.wait(10)
         except subprocess.TimeoutExpired:
@@ -304,11 +319,35 @@ def _stop(crawls: list[_Crawl]) -> None:
             crawl.connection = None
 
 
+_REAPERS: list[threading.Thread] = []
+
+
+def wait_for_exits(timeout: float = 30) -> None:
+    """Wait for crawl processes that were still shutting down (their CPU time counts then)."""
+    deadline = time.monotonic() + timeout
+    while _REAPERS:
+        _REAPERS.pop().join(max(0.0, deadline - time.monotonic()))
+
+
+def _reap(process: subprocess.Popen[bytes], grace: float = 30) -> None:
+    try:
+        process.wait(grace)
+    except subprocess.TimeoutExpired:
+        logger.warning("crawl process hung after its spider closed pid=%s", process.pid)
+        process.kill()
+        process.wait()
+
+
 def _record_exits(recorder: CrawlRecorder, crawls: list[_Crawl]) -> None:
     """Sources of a process that failed or was stopped, and never answered, get its reason."""
     from crawler.itemstream import STATUS_KEY
 
     for crawl in crawls:
+        silent = [sid for sid in crawl.source_ids if not recorder.states[sid].answered]
+        if not silent:
+            continue  # everything arrived: how the process ends changes nothing
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            crawl.process.wait(10)  # its exit code says why
         reason = crawl.describe_exit()
         if reason is None:
             continue
