@@ -13,6 +13,7 @@ and returns what each source's run recorded.
 from __future__ import annotations
 
 import contextlib
+import gc
 import json
 import logging
 import os
@@ -95,9 +96,13 @@ def run_crawl(
         )
         with tempfile.TemporaryDirectory(prefix="kil-crawl-") as tmp:
             crawls = _launch(settings, prepared, Path(tmp), limit)
+            # what exists before the crawl outlives it: the collector need not walk it over
+            # and over while tens of thousands of records pass through (unfrozen after)
+            gc.freeze()
             try:
                 _collect(recorder, crawls, limit, progress, len(prepared))
             finally:
+                gc.unfreeze()
                 _stop(crawls)
             _record_exits(recorder, crawls)
             recorder.close()
