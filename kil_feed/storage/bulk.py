@@ -1,14 +1,22 @@
-"""Bulk inserts that hand back the new rows' ids in order, fast on SQLite and PostgreSQL."""
+"""Bulk helpers: bounded chunks for IN lists, and inserts that hand back ids in order."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Iterator, Sequence
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlmodel import Session
 
 RETURNING_CHUNK = 200
+IN_CHUNK = 400  # values per IN list: far below SQLite's and PostgreSQL's parameter limits
+T = TypeVar("T")
+
+
+def chunks(values: Sequence[T], size: int = IN_CHUNK) -> Iterator[list[T]]:
+    """`values` in consecutive lists of at most `size`."""
+    for start in range(0, len(values), size):
+        yield list(values[start : start + size])
 
 
 def insert_with_ids(
@@ -33,7 +41,6 @@ def insert_with_ids(
         return ids
     ids = []
     statement = sa.insert(table).returning(table.c.id, sort_by_parameter_order=True)
-    for start in range(0, len(rows), RETURNING_CHUNK):
-        chunk = rows[start : start + RETURNING_CHUNK]
-        ids.extend(int(i) for i in connection.execute(statement, list(chunk)).scalars())
+    for chunk in chunks(rows, RETURNING_CHUNK):
+        ids.extend(int(i) for i in connection.execute(statement, chunk).scalars())
     return ids

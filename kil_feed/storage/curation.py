@@ -17,6 +17,7 @@ from sqlmodel import Session, col, select
 
 from kil_feed.errors import NotFoundError, ValidationError
 from kil_feed.models import Item, ItemStatus, Source
+from kil_feed.storage.bulk import chunks
 from kil_feed.storage.items import list_items, save_item
 from kil_feed.storage.sources import get_source
 from kil_feed.timeutil import utcnow
@@ -58,8 +59,7 @@ def items_by_ids(ids: Iterable[int], *, session: Session) -> list[Item]:
     """The items with these ids, in the order given; NotFoundError names every missing id."""
     wanted = list(dict.fromkeys(ids))
     found: dict[int | None, Item] = {}
-    for start in range(0, len(wanted), 500):  # bounded IN lists for large bulk actions
-        chunk = wanted[start : start + 500]
+    for chunk in chunks(wanted, 500):  # bounded IN lists for large bulk actions
         found.update((i.id, i) for i in session.exec(select(Item).where(col(Item.id).in_(chunk))))
     missing = [i for i in wanted if i not in found]
     if missing:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -11,7 +11,7 @@ from sqlmodel import Session, col, delete, select
 
 from kil_feed.errors import NotFoundError
 from kil_feed.models import Item, ItemTag, Source
-from kil_feed.storage.bulk import insert_with_ids
+from kil_feed.storage.bulk import chunks, insert_with_ids
 from kil_feed.timeutil import utcnow
 
 
@@ -98,12 +98,6 @@ ITEM_FIELDS = (
     "content_hash", "title_key", "fingerprint",
 )  # fmt: skip
 UPDATABLE_FIELDS = tuple(f for f in ITEM_FIELDS if f not in ("kind", "url", "guid"))
-_CHUNK = 400
-
-
-def _chunks(values: list[Any], size: int = _CHUNK) -> Iterator[list[Any]]:
-    for start in range(0, len(values), size):
-        yield values[start : start + size]
 
 
 def upsert_items(
@@ -192,7 +186,7 @@ def _existing_by_key(
     connection = session.connection()
     for sid, (urls, guids) in by_source.items():
         for column, values in ((col(Item.url), urls), (col(Item.guid), guids)):
-            for chunk in _chunks(sorted(values)):
+            for chunk in chunks(sorted(values)):
                 query = sa.select(*columns).where(Item.source_id == sid, column.in_(chunk))
                 for item_id, url, guid, digest in connection.execute(query):
                     found.setdefault((sid, "url", url), (item_id, digest))
@@ -226,7 +220,7 @@ def _tag_rows(rows: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
 def _insert_tags(rows: Iterable[Mapping[str, Any]], *, session: Session) -> None:
     tags = _tag_rows(rows)
     table = ItemTag.__table__  # type: ignore[attr-defined]
-    for chunk in _chunks(tags, 1000):
+    for chunk in chunks(tags, 1000):
         session.connection().execute(sa.insert(table), chunk)
 
 
@@ -234,7 +228,7 @@ def _replace_tags(rows: list[dict[str, Any]], *, session: Session) -> None:
     """Keep `item_tag` in step with updated topics/regions."""
     changed = [r for r in rows if "topics" in r or "regions" in r]
     ids = [r["id"] for r in changed]
-    for chunk in _chunks(ids):
+    for chunk in chunks(ids):
         session.execute(sa.delete(ItemTag).where(col(ItemTag.item_id).in_(chunk)))
     _insert_tags(changed, session=session)
 
@@ -258,7 +252,7 @@ def cluster_new_items(rows: list[dict[str, Any]], *, session: Session) -> None:
         (col(Item.title_key), "title_key", keys),
         (col(Item.fingerprint), "fingerprint", prints),
     ):
-        for chunk in _chunks(values):
+        for chunk in chunks(values):
             loose = sa.select(col(Item.id), col(Item.source_id), column).where(
                 column.in_(chunk), col(Item.cluster_id).is_(None)
             )

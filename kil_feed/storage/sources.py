@@ -157,16 +157,3 @@ def item_counts(*, session: Session) -> dict[int, int]:
 
     rows = session.exec(select(Item.source_id, func.count()).group_by(Item.source_id)).all()
     return {source_id: count for source_id, count in rows}
-
-
-def sources_by_ids(source_ids: Sequence[int], *, session: Session) -> dict[int, Source]:
-    """The sources with these ids (one query per 500 ids), keyed by id."""
-    from sqlmodel import col
-
-    found: dict[int, Source] = {}
-    ids = list(source_ids)
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
-        for source in session.exec(select(Source).where(col(Source.id).in_(chunk))).all():
-            found[source.id] = source  # type: ignore[index]
-    return found
