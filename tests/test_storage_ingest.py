@@ -28,7 +28,7 @@ def test_upsert_items_natural_key_and_clusters(any_engine) -> None:  # type: ign
     with write_session(any_engine) as session:
         a, _ = upsert_source("a", session=session, url="http://a.example/feed")
         b, _ = upsert_source("b", session=session, url="http://b.example/feed")
-        run = crawl_runs.start_run(a.id, session=session)
+        (run_id,) = crawl_runs.start_runs([a.id], session=session)
     rows = [
         _row(a.id, "http://a/1", "same story title here"),
         _row(a.id, "http://a/2", "other story", guid="g-2"),
@@ -43,11 +43,11 @@ def test_upsert_items_natural_key_and_clusters(any_engine) -> None:  # type: ign
     ]
     with write_session(any_engine) as session:
         assert upsert_items(again, session=session) == ["unchanged", "updated"]
-        crawl_runs.finish_run(run, session=session, new=3, error="x")
+        crawl_runs.finish_runs([crawl_runs.RunResult(run_id, new=3, error="x")], session=session)
     with read_session(any_engine) as session:
         items = {i.url: i for i in session.exec(select(Item)).all()}
         tags = session.exec(select(ItemTag)).all()
-        assert crawl_runs.get_runs([run.id], session=session)[0].finished_at is not None
+        assert crawl_runs.get_runs([run_id], session=session)[0].finished_at is not None
     assert len(items) == 3
     assert items["http://a/2"].title == "other story edited"  # updated in place by GUID
     assert items["http://a/1"].status == "approved" and items["http://a/1"].rule == "r1"
@@ -106,7 +106,7 @@ def test_clusters_grow_across_batches_and_keys(any_engine) -> None:  # type: ign
 
 
 def test_bulk_fetch_outcomes_and_run_results(any_engine) -> None:  # type: ignore[no-untyped-def]
-    """record_fetches and finish_runs keep the bookkeeping of their one-row versions."""
+    """record_fetches and finish_runs: validators kept, failures counted, counts added."""
     from kil_feed.models import CrawlRun, Source
     from kil_feed.storage.crawl_runs import RunResult, finish_runs
     from kil_feed.storage.sources import FetchOutcome, record_fetches
@@ -118,9 +118,7 @@ def test_bulk_fetch_outcomes_and_run_results(any_engine) -> None:  # type: ignor
         session.add_all([ok, bad])
         session.flush()
         runs = crawl_runs.start_runs([ok.id, bad.id], session=session)
-        crawl_runs.finish_run(
-            crawl_runs.get_runs([runs[1]], session=session)[0], session=session, new=1, error="a"
-        )
+        finish_runs([RunResult(runs[1], new=1, error="a")], session=session)
     with write_session(any_engine) as session:
         record_fetches(
             [FetchOutcome(ok.id, last_modified="Tue, 01 Sep 2026 08:00:00 GMT", problem="bozo"),

@@ -14,13 +14,6 @@ from kil_feed.storage.bulk import insert_with_ids
 from kil_feed.timeutil import utcnow
 
 
-def start_run(source_id: int, *, session: Session) -> CrawlRun:
-    run = CrawlRun(source_id=source_id)
-    session.add(run)
-    session.flush()
-    return run
-
-
 def start_runs(source_ids: Sequence[int], *, session: Session) -> list[int]:
     """Ids of one new run per source, in order, inserted in one statement (1,000 feeds)."""
     if not source_ids:
@@ -43,31 +36,6 @@ def get_runs(run_ids: Sequence[int], *, session: Session) -> list[CrawlRun]:
     return list(session.exec(select(CrawlRun).where(col(CrawlRun.id).in_(list(run_ids)))).all())
 
 
-def finish_run(
-    run: CrawlRun,
-    *,
-    session: Session,
-    new: int = 0,
-    updated: int = 0,
-    duplicate: int = 0,
-    dropped: int = 0,
-    http_status: int | None = None,
-    error: str | None = None,
-) -> CrawlRun:
-    """Close a crawl run with its counts (adds to counts already written by batches)."""
-    run.items_new += new
-    run.items_updated += updated
-    run.items_duplicate += duplicate
-    run.items_dropped += dropped
-    if http_status is not None:
-        run.http_status = http_status
-    if error:
-        run.error = (error if not run.error else f"{run.error}; {error}")[:4000]
-    run.finished_at = utcnow()
-    session.add(run)
-    return run
-
-
 @dataclass(frozen=True)
 class RunResult:
     """What one source's crawl run counted; added to what the run already has."""
@@ -82,7 +50,8 @@ class RunResult:
 
 
 def finish_runs(results: Sequence[RunResult], *, session: Session) -> None:
-    """Close many runs in one UPDATE, with the bookkeeping of `finish_run`."""
+    """Close runs in one UPDATE: counts are added to what a run has, the HTTP status kept
+    unless a new one came, an error appended to an earlier one (at most 4,000 characters)."""
     if not results:
         return
     error = _param("b_error", sa.String)

@@ -65,26 +65,12 @@ def upsert_source(name: str, *, session: Session, **fields: Any) -> tuple[Source
     return source, created
 
 
-def record_success(
-    source: Source, *, session: Session, etag: str | None = None, last_modified: str | None = None
-) -> None:
-    """A fetch worked: reset the failure count and keep the HTTP validators."""
-    now = utcnow()
-    source.last_crawled_at = now
-    source.last_success_at = now
-    source.consecutive_failures = 0
-    if etag is not None:
-        source.etag = etag
-    if last_modified is not None:
-        source.last_modified = last_modified
-    session.add(source)
-
-
 def record_fetches(outcomes: Sequence[FetchOutcome], *, session: Session) -> None:
-    """Many sources' fetches at once (a crawl of 1,000 feeds): one UPDATE per kind of outcome.
+    """Record fetches (a crawl of 1,000 feeds): one UPDATE per kind of outcome.
 
-    The same bookkeeping as `record_success` / `record_failure`; a success also stores the
-    source's `problem` (a malformed feed that still parsed) as its last error, or clears it.
+    A success stamps the time, resets the failure count, keeps new HTTP validators and
+    stores the source's `problem` (a malformed feed that still parsed) as its last error, or
+    clears it. A failure stamps the time, keeps why, and counts consecutive failures.
     """
     import sqlalchemy as sa
     from sqlmodel import col
@@ -118,16 +104,6 @@ def record_fetches(outcomes: Sequence[FetchOutcome], *, session: Session) -> Non
             ),
             [{"b_id": o.source_id, "b_error": (o.error or "")[:2000]} for o in failed],
         )  # fmt: skip
-
-
-def record_failure(source: Source, error: str, *, session: Session) -> None:
-    """A fetch failed: remember why and count consecutive failures."""
-    now = utcnow()
-    source.last_crawled_at = now
-    source.last_error = error[:2000]
-    source.last_error_at = now
-    source.consecutive_failures += 1
-    session.add(source)
 
 
 def remove_source(name: str, *, session: Session) -> None:

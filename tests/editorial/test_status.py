@@ -23,10 +23,12 @@ def filled(engine: Engine) -> dict[str, int]:
     add_source(engine, "Off Feed", enabled=False)
     with write_session(engine) as s:
         good = source_store.get_source("Healthy Feed", session=s)
-        source_store.record_success(good, session=s)
         broken = source_store.get_source("Broken Feed", session=s)
-        source_store.record_failure(broken, "HTTP 500 from https://broken.example.org", session=s)
-        source_store.record_failure(broken, "HTTP 500 from https://broken.example.org", session=s)
+        error = "HTTP 500 from https://broken.example.org"
+        failed = source_store.FetchOutcome(broken.id, error=error)  # type: ignore[arg-type]
+        fine = source_store.FetchOutcome(good.id)  # type: ignore[arg-type]
+        source_store.record_fetches([fine, failed], session=s)
+        source_store.record_fetches([failed], session=s)
     a = add_item(engine, ok, "A", age_hours=0.1)
     add_item(engine, ok, "B", age_hours=0.1, status="approved")
     add_item(engine, bad, "C", age_hours=0.1, kind="job", status="approved")

@@ -40,9 +40,11 @@ def quick_crawl(settings: Settings, *, sources: list[str], time_limit: float | N
     engine = make_engine(settings)
     try:
         with write_session(engine) as session:
-            for name in sources:
-                source = source_store.get_source(name, session=session)
-                source_store.record_success(source, session=session)
+            found = [source_store.get_source(name, session=session) for name in sources]
+            source_store.record_fetches(
+                [source_store.FetchOutcome(s.id) for s in found],  # type: ignore[arg-type]
+                session=session,
+            )
     finally:
         engine.dispose()
     return [{"name": name, "new": 1} for name in sources]
