@@ -7,6 +7,13 @@ from the repo root and a scheduled crawl behave the same.
 
 from scrapy.settings import default_settings as _scrapy_defaults
 
+
+def _base_without(base: dict[str, int], unwanted: set[str]) -> dict[str, int]:
+    """One of Scrapy's base component lists minus `unwanted`, which then never even load
+    (a component set to None in the non-base setting is still imported by its path)."""
+    return {path: order for path, order in base.items() if path not in unwanted}
+
+
 BOT_NAME = "kil-feed"
 SPIDER_MODULES = ["crawler.spiders"]
 NEWSPIDER_MODULE = "crawler.spiders"
@@ -45,15 +52,10 @@ TELNETCONSOLE_ENABLED = False
 # out of Scrapy's base extensions, so that their modules (aiohttp, twisted.conch: ~0.1 s of
 # every crawl's start-up) are not even imported; every other base extension stays.
 REMOTE_CONTROL_ENABLED = False
-_UNWANTED_EXTENSIONS = {
-    "scrapy.extensions.remote_control.RemoteControl",
-    "scrapy.extensions.telnet.TelnetConsole",
-}
-EXTENSIONS_BASE = {
-    path: order
-    for path, order in _scrapy_defaults.EXTENSIONS_BASE.items()
-    if path not in _UNWANTED_EXTENSIONS
-}
+EXTENSIONS_BASE = _base_without(
+    _scrapy_defaults.EXTENSIONS_BASE,
+    {"scrapy.extensions.remote_control.RemoteControl", "scrapy.extensions.telnet.TelnetConsole"},
+)
 DNS_TIMEOUT = 20
 
 DOWNLOADER_MIDDLEWARES = {
@@ -63,15 +65,13 @@ DOWNLOADER_MIDDLEWARES = {
 # cookies and meta refresh are switched off above; their middlewares are left out of the
 # base list too, so that not even their modules load in every crawl process (the cookie
 # middleware's public-suffix list pulls in tldextract and requests: ~0.1 s of start-up)
-_UNWANTED_DOWNLOADER_MIDDLEWARES = {
-    "scrapy.downloadermiddlewares.cookies.CookiesMiddleware",
-    "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware",
-}
-DOWNLOADER_MIDDLEWARES_BASE = {
-    path: order
-    for path, order in _scrapy_defaults.DOWNLOADER_MIDDLEWARES_BASE.items()
-    if path not in _UNWANTED_DOWNLOADER_MIDDLEWARES
-}
+DOWNLOADER_MIDDLEWARES_BASE = _base_without(
+    _scrapy_defaults.DOWNLOADER_MIDDLEWARES_BASE,
+    {
+        "scrapy.downloadermiddlewares.cookies.CookiesMiddleware",
+        "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware",
+    },
+)
 
 ITEM_PIPELINES = {
     "crawler.pipelines.validate.ValidatePipeline": 100,

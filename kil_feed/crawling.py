@@ -356,10 +356,8 @@ def _record_exits(recorder: CrawlRecorder, crawls: list[_Crawl]) -> None:
         reason = crawl.describe_exit()
         if reason is None:
             continue
-        for source_id in crawl.source_ids:
-            state = recorder.states.get(source_id)
-            if state is not None and not state.answered:
-                recorder.add({STATUS_KEY: True, "source_id": source_id, "error": reason})
+        for source_id in silent:
+            recorder.add({STATUS_KEY: True, "source_id": source_id, "error": reason})
 
 
 def _progress_reporter(progress: bool | ProgressCallback, total: int) -> Any:
@@ -393,21 +391,24 @@ def _summaries(engine: Engine, prepared: list[dict[str, Any]]) -> list[SourceSum
     by_run = {s["run_id"]: s for s in prepared}
     with read_session(engine) as session:
         runs = {r.id: r for r in crawl_runs.get_runs(list(by_run), session=session)}
-    return [
-        SourceSummary(
-            name=source["name"],
-            kind=source["kind"],
-            new=runs[run_id].items_new,
-            updated=runs[run_id].items_updated,
-            duplicate=runs[run_id].items_duplicate,
-            dropped=runs[run_id].items_dropped,
-            error=runs[run_id].error,
-            http_status=runs[run_id].http_status,
-            run_id=run_id,
-            log=source.get("log"),
+    summaries = []
+    for run_id, source in by_run.items():
+        run = runs[run_id]
+        summaries.append(
+            SourceSummary(
+                name=source["name"],
+                kind=source["kind"],
+                new=run.items_new,
+                updated=run.items_updated,
+                duplicate=run.items_duplicate,
+                dropped=run.items_dropped,
+                error=run.error,
+                http_status=run.http_status,
+                run_id=run_id,
+                log=source.get("log"),
+            )
         )
-        for run_id, source in by_run.items()
-    ]
+    return summaries
 
 
 # --- settings through the environment ------------------------------------------------------

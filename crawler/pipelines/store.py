@@ -25,7 +25,6 @@ class StorePipeline:
         self.batch_size = crawler.settings.getint("KIL_STORE_BATCH_SIZE", 500)
         self.sender: RecordSender | None = None
         self.recorder: Any = None  # a CrawlRecorder when recording in-process
-        self.engine: Any = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StorePipeline:
@@ -46,13 +45,13 @@ class StorePipeline:
         from kil_feed.db import make_engine
 
         settings = settings_from_environment()
-        self.engine = make_engine(settings)
+        engine = make_engine(settings)
         if not getattr(spider, "sources", None):
             # run straight from `scrapy crawl NAME`: crawl every enabled source of that kind
-            spider.sources = prepare_sources(self.engine, kinds=[spider.source_kind])
+            spider.sources = prepare_sources(engine, kinds=[spider.source_kind])
         stats = self.crawler.stats
         self.recorder = CrawlRecorder(
-            settings, self.engine, spider.sources, batch_size=self.batch_size,
+            settings, engine, spider.sources, batch_size=self.batch_size,
             on_stored=lambda n: stats.inc_value("kil/stored", n),  # type: ignore[union-attr]
         )  # fmt: skip
 
@@ -63,7 +62,7 @@ class StorePipeline:
             try:
                 self.recorder.close()
             finally:
-                self.engine.dispose()
+                self.recorder.engine.dispose()
 
     def process_item(self, item: dict[str, Any]) -> dict[str, Any]:
         fields = content_fields(item)
