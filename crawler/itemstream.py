@@ -4,7 +4,10 @@
 environment variable STREAM_FD_ENV). The store pipeline sends every record down that pipe
 instead of opening the database; the launcher reads all pipes and records everything with
 one `crawler.recorder.CrawlRecorder`. Records are small tuples, sent in batches with
-`multiprocessing.connection` (length-prefixed pickles between our own processes):
+`multiprocessing.connection` (length-prefixed pickles between our own processes): a batch
+goes when it is full or when the crawl's timer calls `flush` (every FLUSH_SECONDS), so a
+pass of a thousand 304s costs a few dozen pipe writes, not a thousand, and the launcher's
+progress still moves several times a second.
 
 - `("item", dict)`: a content item, or a status record (dict carries STATUS_KEY);
 - `("dropped", source_id, duplicate)`: an item a pipeline dropped.
@@ -16,14 +19,13 @@ database layer, and the launcher never loads Scrapy.
 from __future__ import annotations
 
 import os
-import time
 from multiprocessing.connection import Connection
 from typing import Any
 
 STATUS_KEY = "_kil_status"  # marks a spider's per-source outcome record (not content)
 STREAM_FD_ENV = "KIL_CRAWL_STREAM_FD"
 BATCH_RECORDS = 64
-BATCH_SECONDS = 0.5
+FLUSH_SECONDS = 0.25
 
 Record = tuple[Any, ...]
 
@@ -40,20 +42,18 @@ class RecordSender:
     def __init__(self, fd: int) -> None:
         self.connection = Connection(fd, readable=False)
         self.batch: list[Record] = []
-        self.last_send = time.monotonic()
 
-    def send(self, record: Record, *, urgent: bool = False) -> None:
-        """Queue a record; status records are `urgent` (the launcher shows progress)."""
+    def send(self, record: Record) -> None:
+        """Queue a record; a full batch goes at once."""
         self.batch.append(record)
-        stale = time.monotonic() - self.last_send > BATCH_SECONDS
-        if urgent or stale or len(self.batch) >= BATCH_RECORDS:
+        if len(self.batch) >= BATCH_RECORDS:
             self.flush()
 
     def flush(self) -> None:
+        """Send what is queued (the crawl's timer calls this every FLUSH_SECONDS)."""
         if self.batch:
             batch, self.batch = self.batch, []
             self.connection.send(batch)  # blocks while the launcher is behind: back-pressure
-        self.last_send = time.monotonic()
 
     def close(self) -> None:
         try:

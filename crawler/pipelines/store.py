@@ -13,9 +13,9 @@ from typing import Any
 
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
+from scrapy.utils.asyncio import create_looping_call
 
-from crawler.itemstream import RecordSender, content_fields, stream_fd
-from crawler.pipelines.base import is_status
+from crawler.itemstream import FLUSH_SECONDS, RecordSender, content_fields, stream_fd
 from crawler.pipelines.dedupe import DUPLICATE
 
 
@@ -24,6 +24,7 @@ class StorePipeline:
         self.crawler = crawler
         self.batch_size = crawler.settings.getint("KIL_STORE_BATCH_SIZE", 500)
         self.sender: RecordSender | None = None
+        self.flusher: Any = None  # the timer that sends partial batches
         self.recorder: Any = None  # a CrawlRecorder when recording in-process
 
     @classmethod
@@ -36,6 +37,8 @@ class StorePipeline:
         fd = stream_fd()
         if fd is not None:
             self.sender = RecordSender(fd)
+            self.flusher = create_looping_call(self.sender.flush)
+            self.flusher.start(FLUSH_SECONDS, now=False)
             return
         self._open_recorder(spider or self.crawler.spider)
 
@@ -56,6 +59,8 @@ class StorePipeline:
         )  # fmt: skip
 
     def close_spider(self, spider: Spider | None = None) -> None:
+        if self.flusher is not None and self.flusher.running:
+            self.flusher.stop()
         if self.sender is not None:
             self.sender.close()
         if self.recorder is not None:
@@ -67,7 +72,7 @@ class StorePipeline:
     def process_item(self, item: dict[str, Any]) -> dict[str, Any]:
         fields = content_fields(item)
         if self.sender is not None:
-            self.sender.send(("item", fields), urgent=is_status(item))
+            self.sender.send(("item", fields))
         elif self.recorder is not None:
             self.recorder.add(fields)
         return item

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from sqlmodel import select
 
-from crawler.itemstream import STATUS_KEY, RecordSender, content_fields
+from crawler.itemstream import BATCH_RECORDS, STATUS_KEY, RecordSender, content_fields
 from kil_feed.db import read_session
 from kil_feed.models import CrawlRun, Source
 from tests.support.crawl import add_source, count_items, crawl, items_of
@@ -86,10 +86,15 @@ def test_record_sender_batches_and_strips_scratch_keys() -> None:
     item = {"source_id": 1, "title": "t", "_text": "scratch " * 1000}
     sender.send(("item", content_fields(item)))
     assert not reader.poll(0)  # batched: nothing sent yet
-    sender.send(("item", {STATUS_KEY: True, "source_id": 1}), urgent=True)
+    sender.send(("item", {STATUS_KEY: True, "source_id": 1}))
+    assert not reader.poll(0)  # status records wait for the timer too
+    sender.flush()
     batch = reader.recv()
     assert batch == [("item", {"source_id": 1, "title": "t"}),
                      ("item", {STATUS_KEY: True, "source_id": 1})]  # fmt: skip
+    for number in range(BATCH_RECORDS):
+        sender.send(("dropped", number, True))
+    assert len(reader.recv()) == BATCH_RECORDS  # a full batch goes at once
     sender.send(("dropped", 1, True))
     sender.close()
     assert reader.recv() == [("dropped", 1, True)]

@@ -39,6 +39,13 @@ class Route:
     headers: dict[str, str] = field(default_factory=dict)
     conditional: bool = True  # send ETag/Last-Modified and honour conditional requests
     handler: Handler | None = None
+    _etag: str | None = field(default=None, repr=False)
+
+    def etag(self) -> str:
+        """A strong validator of the body, hashed once: routes are replaced, never edited."""
+        if self._etag is None:
+            self._etag = '"' + hashlib.sha1(self.body).hexdigest()[:16] + '"'
+        return self._etag
 
 
 @dataclass
@@ -232,8 +239,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
     def _static(self, route: Route) -> tuple[int, dict[str, str], bytes]:
         headers = {"Content-Type": route.content_type, **route.headers}
         if route.conditional and route.status == 200:
-            etag = '"' + hashlib.sha1(route.body).hexdigest()[:16] + '"'
-            headers.setdefault("ETag", etag)
+            headers.setdefault("ETag", route.etag())
             headers.setdefault("Last-Modified", MockServer.LAST_MODIFIED)
             if self._not_modified(headers["ETag"], headers["Last-Modified"]):
                 return 304, {"ETag": headers["ETag"], "Content-Length": "0"}, b""
