@@ -13,8 +13,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-import feedparser
-
 logger = logging.getLogger(__name__)
 
 HTML_TYPES = {"text/html", "application/xhtml+xml"}
@@ -30,6 +28,9 @@ class ParsedFeed:
 
 def parse_feed(body: bytes, url: str, headers: dict[str, str] | None = None) -> ParsedFeed:
     """Parse feed bytes; entries come back as plain item dicts (kind news)."""
+    # imported on first use: a crawl where every feed answers 304 never parses one
+    import feedparser
+
     parsed = feedparser.parse(
         body,
         response_headers={k.lower(): v for k, v in (headers or {}).items()},

@@ -2,17 +2,22 @@
 
 The rules are pure functions in `crawler.classify`; this pipeline only feeds them the
 item's text and structured fields, and adds the source's default topics and regions.
+`crawler.classify` (its gazetteer, pay and topic tables) is imported with the first item
+to classify: a crawl where every source answers 304 has none, and its start-up is most of
+its time.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from scrapy.crawler import Crawler
 
-from crawler import classify
 from crawler.extract.text import html_to_text
 from crawler.pipelines.base import is_status
+
+if TYPE_CHECKING:
+    from crawler.classify import TopicRule
 
 CLASSIFY_CHARS = 5000  # characters of the body text the classifiers read
 
@@ -26,7 +31,7 @@ def _merge(first: list[str], second: list[str]) -> list[str]:
 
 
 class ClassifyPipeline:
-    def __init__(self, topic_rules: list[classify.TopicRule] | None = None) -> None:
+    def __init__(self, topic_rules: list[TopicRule] | None = None) -> None:
         self.topic_rules = topic_rules
 
     @classmethod
@@ -41,11 +46,17 @@ class ClassifyPipeline:
             from kil_feed.crawling import settings_from_environment
 
             topics_file = settings_from_environment().crawl.topics_file
-        return cls(classify.load_topic_rules(topics_file) if topics_file else None)
+        if not topics_file:
+            return cls(None)
+        from crawler.classify import load_topic_rules  # a broken file fails the crawl at once
+
+        return cls(load_topic_rules(topics_file))
 
     def process_item(self, item: dict[str, Any]) -> dict[str, Any]:
         if is_status(item):
             return item
+        from crawler import classify
+
         body_text = item.get("_text")
         if body_text is None:
             body_text = item["_text"] = html_to_text(item.get("body_html"))
@@ -69,6 +80,8 @@ class ClassifyPipeline:
         return item
 
     def _job_terms(self, item: dict[str, Any], text: str) -> None:
+        from crawler import classify
+
         item["contract_type"] = classify.contract_type_for(text, item.get("employment_type"))
         pay = None
         if item.get("base_salary") is not None:

@@ -132,6 +132,20 @@ def test_spiders_do_not_import_storage() -> None:
     subprocess.run([sys.executable, "-c", code], check=True)
 
 
+def test_parsers_load_on_first_use() -> None:
+    """A crawl where every source answers 304 parses nothing, and start-up is most of its
+    time: the spiders and pipelines alone must not load the parsers and rule tables."""
+    code = (
+        "import sys, crawler.spiders.feeds, crawler.spiders.pages, crawler.spiders.jobs, "
+        "crawler.pipelines.validate, crawler.pipelines.normalise, crawler.pipelines.classify, "
+        "crawler.pipelines.dedupe, crawler.pipelines.store\n"
+        "heavy = ('feedparser', 'crawler.classify', 'extruct', 'dateparser')\n"
+        "loaded = [m for m in heavy if m in sys.modules]\n"
+        "assert not loaded, loaded"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
 def test_relative_links_in_feeds_become_absolute(corpus_dir):  # type: ignore[no-untyped-def]
     body = (corpus_dir / "feeds_nasty" / "relative_urls_neverwinter.xml").read_bytes()
     parsed = parse_feed(body, "http://feeds.example/nw.xml")
