@@ -216,6 +216,7 @@ def main() -> None:
     wait_for_exits()  # crawl processes still shutting down: their CPU counts once reaped
     crawl_cpu = _children_cpu() - children
     launcher_cpu = time.process_time() - own  # the launcher, which records the items
+    peak_child = memory.stop()  # the crawl that stores items; the sampler stays out of the 304 pass
     new = sum(s.new for s in first)
     errors = [s for s in first if s.error]
     started, children, own = time.perf_counter(), _children_cpu(), time.process_time()
@@ -224,7 +225,6 @@ def main() -> None:
     wait_for_exits()
     again_cpu = _children_cpu() - children + time.process_time() - own
     not_modified = sum(1 for s in second if s.http_status == 304)
-    peak_child = memory.stop()
     peak_self = _own_peak_mib()
     server.stop()
     engine.dispose()
@@ -240,8 +240,8 @@ def main() -> None:
         f"(wall time on a shared machine is noisy; CPU is not)"
     )
     print(f"items per second: {new / crawl:,.0f}")
-    print(f"peak memory: largest crawl process {peak_child:.0f} MiB; bench process (launcher and "
-          f"recorder, plus the generated feeds) {peak_self:.0f} MiB")  # fmt: skip
+    print(f"peak memory: largest crawl process (first crawl) {peak_child:.0f} MiB; bench process "
+          f"(launcher and recorder, plus the generated feeds) {peak_self:.0f} MiB")  # fmt: skip
     load = os.getloadavg()
     print(f"load average at the end: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} (2 cores here)")
     print(f"second crawl (all 304): {again:.2f} s, {not_modified} not modified, "
