@@ -48,7 +48,6 @@ class SourceState:
     etag: str | None = None
     last_modified: str | None = None
     answered: bool = False
-    health_written: bool = False
 
 
 class CrawlRecorder:
@@ -112,7 +111,6 @@ class CrawlRecorder:
             state.problem = item.get("problem")
             if item.get("error"):
                 state.fatal = item["error"]
-            state.health_written = False
             self.health_pending.add(item["source_id"])
         elif item.get("error"):
             state.errors.append(item["error"])
@@ -161,9 +159,7 @@ class CrawlRecorder:
         snapshot = []
         for sid in sorted(pending):
             state = self.states[sid]
-            if state.answered and not state.health_written:
-                snapshot.append((sid, state.fatal, state.etag, state.last_modified, state.problem))
-                state.health_written = True
+            snapshot.append((sid, state.fatal, state.etag, state.last_modified, state.problem))
         return snapshot
 
     def _write_health(self, health: list[tuple[Any, ...]], session: Any) -> None:

@@ -314,11 +314,7 @@ def _stop(crawls: list[_Crawl]) -> None:
     for crawl in crawls:
         if not crawl.killed:
             continue
-        try:
-            crawl.process.wait(10)
-        except subprocess.TimeoutExpired:
-            crawl.process.kill()
-            crawl.process.wait()
+        _wait_or_kill(crawl.process, 10)
         if crawl.connection is not None:
             crawl.connection.close()
             crawl.connection = None
@@ -335,12 +331,19 @@ def wait_for_exits(timeout: float = 30) -> None:
 
 
 def _reap(process: subprocess.Popen[bytes], grace: float = 30) -> None:
+    if _wait_or_kill(process, grace):
+        logger.warning("crawl process hung after its spider closed pid=%s", process.pid)
+
+
+def _wait_or_kill(process: subprocess.Popen[bytes], grace: float) -> bool:
+    """Wait up to `grace` seconds for the process to end, then kill it; True if killed."""
     try:
         process.wait(grace)
+        return False
     except subprocess.TimeoutExpired:
-        logger.warning("crawl process hung after its spider closed pid=%s", process.pid)
         process.kill()
         process.wait()
+        return True
 
 
 def _record_exits(recorder: CrawlRecorder, crawls: list[_Crawl]) -> None:
