@@ -1,4 +1,5 @@
-"""Bulk helpers: bounded chunks for IN lists, and inserts that hand back ids in order."""
+"""Bulk helpers: bounded chunks for IN lists, inserts that hand back ids in order, and typed
+parameters for executemany UPDATEs."""
 
 from __future__ import annotations
 
@@ -44,3 +45,9 @@ def insert_with_ids(
     for chunk in chunks(rows, RETURNING_CHUNK):
         ids.extend(int(i) for i in connection.execute(statement, chunk).scalars())
     return ids
+
+
+def typed_param(name: str, type_: Any) -> Any:
+    """A bound parameter with its SQL type (PostgreSQL cannot infer a bare one inside CASE
+    or COALESCE)."""
+    return sa.cast(sa.bindparam(name), type_)

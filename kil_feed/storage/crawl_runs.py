@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from kil_feed.models import CrawlRun
-from kil_feed.storage.bulk import insert_with_ids
+from kil_feed.storage.bulk import insert_with_ids, typed_param
 from kil_feed.timeutil import utcnow
 
 
@@ -54,17 +53,17 @@ def finish_runs(results: Sequence[RunResult], *, session: Session) -> None:
     unless a new one came, an error appended to an earlier one (at most 4,000 characters)."""
     if not results:
         return
-    error = _param("b_error", sa.String)
-    status = _param("b_status", sa.Integer)
+    error = typed_param("b_error", sa.String)
+    status = typed_param("b_status", sa.Integer)
     joined = sa.case((col(CrawlRun.error).is_(None), error), else_=CrawlRun.error + "; " + error)
     statement = (
         sa.update(CrawlRun)
         .where(col(CrawlRun.id) == sa.bindparam("b_id"))
         .values(
-            items_new=col(CrawlRun.items_new) + _param("b_new", sa.Integer),
-            items_updated=col(CrawlRun.items_updated) + _param("b_upd", sa.Integer),
-            items_duplicate=col(CrawlRun.items_duplicate) + _param("b_dup", sa.Integer),
-            items_dropped=col(CrawlRun.items_dropped) + _param("b_drop", sa.Integer),
+            items_new=col(CrawlRun.items_new) + typed_param("b_new", sa.Integer),
+            items_updated=col(CrawlRun.items_updated) + typed_param("b_upd", sa.Integer),
+            items_duplicate=col(CrawlRun.items_duplicate) + typed_param("b_dup", sa.Integer),
+            items_dropped=col(CrawlRun.items_dropped) + typed_param("b_drop", sa.Integer),
             http_status=sa.func.coalesce(status, CrawlRun.http_status),
             error=sa.case((error.is_(None), CrawlRun.error), else_=sa.func.substr(joined, 1, 4000)),
             finished_at=utcnow(),
@@ -77,11 +76,6 @@ def finish_runs(results: Sequence[RunResult], *, session: Session) -> None:
           "b_drop": r.dropped, "b_status": r.http_status, "b_error": r.error}
          for r in results],
     )  # fmt: skip
-
-
-def _param(name: str, type_: Any) -> Any:
-    """A typed parameter (PostgreSQL cannot infer the type of a bare one inside CASE)."""
-    return sa.cast(sa.bindparam(name), type_)
 
 
 def runs_for_source(source_id: int, *, session: Session, limit: int = 10) -> Sequence[CrawlRun]:

@@ -6,10 +6,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlmodel import Session, select
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
 
 from kil_feed.errors import NotFoundError
 from kil_feed.models import Source
+from kil_feed.storage.bulk import typed_param
 from kil_feed.timeutil import utcnow
 
 
@@ -72,9 +74,6 @@ def record_fetches(outcomes: Sequence[FetchOutcome], *, session: Session) -> Non
     stores the source's `problem` (a malformed feed that still parsed) as its last error, or
     clears it. A failure stamps the time, keeps why, and counts consecutive failures.
     """
-    import sqlalchemy as sa
-    from sqlmodel import col
-
     now = utcnow()
     where = col(Source.id) == sa.bindparam("b_id")
     ok = [o for o in outcomes if not o.error]
@@ -84,11 +83,11 @@ def record_fetches(outcomes: Sequence[FetchOutcome], *, session: Session) -> Non
         session.connection().execute(
             sa.update(Source).where(where).values(
                 last_crawled_at=now, last_success_at=now, consecutive_failures=0,
-                etag=sa.func.coalesce(sa.cast(sa.bindparam("b_etag"), sa.String), Source.etag),
+                etag=sa.func.coalesce(typed_param("b_etag", sa.String), Source.etag),
                 last_modified=sa.func.coalesce(
-                    sa.cast(sa.bindparam("b_modified"), sa.String), Source.last_modified
+                    typed_param("b_modified", sa.String), Source.last_modified
                 ),
-                last_error=sa.cast(sa.bindparam("b_problem"), sa.String),
+                last_error=typed_param("b_problem", sa.String),
             ),
             [{"b_id": o.source_id, "b_etag": o.etag, "b_modified": o.last_modified,
               "b_problem": f"malformed feed: {o.problem}"[:2000] if o.problem else None}
@@ -99,7 +98,7 @@ def record_fetches(outcomes: Sequence[FetchOutcome], *, session: Session) -> Non
         session.connection().execute(
             sa.update(Source).where(where).values(
                 last_crawled_at=now, last_error_at=now,
-                last_error=sa.cast(sa.bindparam("b_error"), sa.String),
+                last_error=typed_param("b_error", sa.String),
                 consecutive_failures=col(Source.consecutive_failures) + 1,
             ),
             [{"b_id": o.source_id, "b_error": (o.error or "")[:2000]} for o in failed],
