@@ -62,16 +62,21 @@ def read_token(
     return TokenData(subscriber_id=payload[0], nonce=payload[1] if len(payload) > 1 else 0)
 
 
+def token_url(base_url: str, purpose: str, token: str) -> str:
+    """The site's page for a token: each purpose has its page at `/<purpose>/<token>`."""
+    return f"{base_url.rstrip('/')}/{purpose}/{token}"
+
+
 def unsubscribe_url(settings: Settings, subscriber_id: int) -> str:
     token = make_token(settings, subscriber_id, "unsubscribe")
-    return f"{settings.base_url.rstrip('/')}/unsubscribe/{token}"
+    return token_url(settings.base_url, "unsubscribe", token)
 
 
 def preferences_url(settings: Settings, subscriber_id: int) -> str:
     token = make_token(settings, subscriber_id, "preferences")
-    return f"{settings.base_url.rstrip('/')}/preferences/{token}"
+    return token_url(settings.base_url, "preferences", token)
 
 
 def confirm_url(settings: Settings, subscriber_id: int, nonce: int) -> str:
     token = make_token(settings, subscriber_id, "confirm", nonce=nonce)
-    return f"{settings.base_url.rstrip('/')}/confirm/{token}"
+    return token_url(settings.base_url, "confirm", token)

@@ -69,7 +69,6 @@ class Run:
         self.limiter = RateLimiter(None)
         self.fatal: BaseException | None = None
         self.when = utcnow()
-        self._base_url = settings.base_url.rstrip("/")
         self._unsubscribe_token = tokens.token_maker(settings, "unsubscribe")
         self._preferences_token = tokens.token_maker(settings, "preferences")
 
@@ -77,12 +76,12 @@ class Run:
         rendered = self.renderer.render(job.audience)
         sid = job.recipient.subscriber_id
         unsub_token = self._unsubscribe_token(sid)
-        base = self._base_url
+        base = self.settings.base_url
         return self.factory.build(
             rendered,
             job.recipient,
-            f"{base}/unsubscribe/{unsub_token}",
-            f"{base}/preferences/{self._preferences_token(sid)}",
+            tokens.token_url(base, "unsubscribe", unsub_token),
+            tokens.token_url(base, "preferences", self._preferences_token(sid)),
             when=self.when,
             unsubscribe_token=unsub_token,
         )
