@@ -146,6 +146,13 @@ class NewsletterSettings(BaseModel):
     retry_backoff: float = Field(
         2.0, ge=0, description="Seconds before the first retry of a message; doubles each try."
     )
+    lease_seconds: float = Field(
+        60.0,
+        ge=1,
+        le=3600,
+        description="PostgreSQL: how long a killed sender's claimed rows wait before another "
+        "sender takes them (live senders renew theirs).",
+    )
 
 
 class WebSettings(BaseModel):

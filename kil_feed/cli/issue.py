@@ -234,11 +234,16 @@ def send(
             to=to,
             progress=progress,
         )
+    print_send_report(report, as_json=as_json)
+    if report.paused:
+        raise typer.Exit(7)
+
+
+def print_send_report(report: Any, *, as_json: bool) -> None:
+    """A send's report: JSON for scripts, a sentence (yellow if paused) for people."""
     if as_json:
         print_json(report.as_dict())
     elif report.paused:
         console.print(f"[yellow]{report.message}[/yellow]")
     else:
         success(report.message)
-    if report.paused:
-        raise typer.Exit(7)
