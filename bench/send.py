@@ -62,7 +62,7 @@ def stop_sink(proc: subprocess.Popen[str]) -> int:
 
 def configure(smtp_url: str) -> None:
     os.environ.update(
-        KIL_SECRET_KEY="bench-secret-key-0123456789",
+        KIL_SECRET_KEY="bench-secret-key-0123456789abcdefghijklmnop",
         KIL_SMTP_URL=smtp_url,
         KIL_BASE_URL="https://kil.example.org",
         KIL_NEWSLETTER__MAX_TOP_STORIES="5",

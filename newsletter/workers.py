@@ -48,6 +48,7 @@ logger = logging.getLogger(__name__)
 
 CLAIM_PER_CONNECTION = 25  # rows leased at a time: a few seconds of work per connection
 POLL_SECONDS = 0.5  # how often a sender with nothing free looks again
+TALLY_EVERY = 50  # clean outcomes counted in the shared state at least this often (or 1 s)
 
 
 def sender_name() -> str:
@@ -119,6 +120,8 @@ class _Claims:
         self.lease = run.settings.newsletter.lease_seconds
         self.batch = batch
         self.left = limit
+        self.untallied = [0, 0]  # outcomes (attempted, errors) not yet in the shared count
+        self.tallied_at = time.monotonic()
 
     def __call__(self) -> list[Job]:
         """The next batch of leased rows; waits while other live senders hold rows."""
@@ -158,7 +161,11 @@ class _Claims:
         """In each ledger commit: count the outcomes for everyone, free deferred rows for
         a later try, and pause every sender if the shared counts say so."""
         errors = sum(r.status != DeliveryStatus.sent.value for r in batch)
-        attempted, failed, paused = leases.tally(self.issue_id, len(batch), errors, session=conn)
+        self.untallied[0] += len(batch)
+        self.untallied[1] += errors
+        if not errors and not self._tally_due():
+            return  # a clean batch: the shared count can wait (one query less per commit)
+        attempted, failed, paused = self.tally(conn)
         deferred = [r.delivery_id for r in batch if r.status == DeliveryStatus.pending.value]
         if deferred:
             leases.release_leases(
@@ -177,6 +184,16 @@ class _Claims:
                 paused = leases.pause(self.issue_id, reason, session=conn)
         if paused is not None:
             self._paused(paused)
+
+    def _tally_due(self) -> bool:
+        return self.untallied[0] >= TALLY_EVERY or time.monotonic() - self.tallied_at >= 1.0
+
+    def tally(self, conn: Connection) -> tuple[int, int, str | None]:
+        """Add our uncounted outcomes to the shared count; (attempted, errors, paused)."""
+        attempted, errors = self.untallied
+        self.untallied = [0, 0]
+        self.tallied_at = time.monotonic()
+        return leases.tally(self.issue_id, attempted, errors, session=conn)
 
     def heartbeat(self, done: threading.Event) -> None:
         """Renew our leases every third of a lease; stop if another sender paused."""
@@ -266,6 +283,16 @@ def _run_claims(
         beat.join(5)
         with writer(engine).begin() as conn:  # what we leased but did not send: free now
             leases.release_leases(report.issue_id, claims.owner, session=conn)
+            claims.tally(conn)
+
+
+def require_postgres(engine: Engine) -> None:
+    """Send workers share the ledger through row locks SQLite does not have."""
+    if engine.dialect.name != "postgresql":
+        raise ConfigError(
+            "send workers need PostgreSQL: on SQLite one process sends an issue",
+            hint="run `kil issue send ID`, or set database_url to a postgresql:// URL",
+        )
 
 
 def work(
@@ -280,11 +307,7 @@ def work(
 ) -> int:
     """`kil worker send`: join every issue being sent until stopped (`once`: until none has
     free rows). Returns the number of sends joined."""
-    if engine.dialect.name != "postgresql":
-        raise ConfigError(
-            "send workers need PostgreSQL: on SQLite one process sends an issue",
-            hint="run `kil issue send ID`, or set database_url to a postgresql:// URL",
-        )
+    require_postgres(engine)
     stop = stop or threading.Event()
     joined = 0
     while not stop.is_set():

@@ -47,10 +47,17 @@ def send(
     """Send issues alongside other senders (PostgreSQL): start a send with `kil issue send
     ID`, and every worker on every machine takes its share."""
     from kil_feed.cli.issue import parse_rate, print_send_report
-    from newsletter.workers import work
+    from newsletter.transport import check_transport, describe_transport
+    from newsletter.workers import require_postgres, work
 
     st = state()
     per_second = parse_rate(rate)
+    require_postgres(st.engine)
+    check_transport(st.settings)
+    if not as_json:
+        typer.echo(
+            f"send worker: joining every issue being sent, {describe_transport(st.settings)}"
+        )
     _stop_on_sigterm()
 
     joined = work(
