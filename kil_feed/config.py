@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -20,6 +20,7 @@ from pydantic_settings import (
 )
 
 from kil_feed.errors import ConfigError
+from kil_feed.rules import RulesSettings
 
 CONFIG_FILE_NAME = "kil.toml"
 DEMO_SECRET_KEY = "kil-demo-secret-key-not-for-production"
@@ -36,28 +37,51 @@ class CrawlSettings(BaseModel):
         "https://github.com/kil-feed/kil-feed",
         description="Where site owners can learn about the crawler; part of the User-Agent.",
     )
-    download_timeout: int = Field(30, description="Seconds before a request is abandoned.")
-    max_response_bytes: int = Field(
-        15 * 1024 * 1024, description="Largest response body accepted (after decompression)."
+    download_timeout: int = Field(
+        30, ge=1, le=300, description="Seconds before a request is abandoned."
     )
-    concurrent_per_domain: int = Field(2, description="Parallel requests to one domain.")
-    download_delay: float = Field(1.0, description="Minimum seconds between requests to a domain.")
+    max_response_bytes: int = Field(
+        15 * 1024 * 1024,
+        ge=1024,
+        le=100 * 1024 * 1024,
+        description="Largest response body accepted (after decompression).",
+    )
+    concurrent_per_domain: int = Field(
+        2, ge=1, le=64, description="Parallel requests to one domain."
+    )
+    download_delay: float = Field(
+        1.0, ge=0, le=60, description="Minimum seconds between requests to a domain."
+    )
     obey_robots: bool = Field(True, description="Obey robots.txt.")
     time_limit: int = Field(
-        1800, description="Hard limit in seconds for one crawl subprocess before it is killed."
+        1800,
+        ge=1,
+        le=86400,
+        description="Seconds a crawl may take: its processes are then stopped (see "
+        "`[schedule] crawl_kill_margin_seconds`); what arrived is kept.",
     )
     interval_minutes: int = Field(
         120, description="Default minutes between crawls of one source (sources may override)."
     )
-    concurrent_requests: int = Field(16, description="Parallel requests in one crawl, all domains.")
+    concurrent_requests: int = Field(
+        16, ge=1, le=1024, description="Parallel requests in one crawl, all domains."
+    )
     autothrottle: bool = Field(
         True, description="Adapt the per-domain delay to the server's latency (AutoThrottle)."
     )
-    max_redirects: int = Field(5, description="Redirects followed per request (each hop checked).")
-    store_batch_size: int = Field(500, description="Items written to the database per batch.")
+    max_redirects: int = Field(
+        5, ge=0, le=20, description="Redirects followed per request (each hop checked)."
+    )
+    store_batch_size: int = Field(
+        500, ge=1, le=10000, description="Items written to the database per batch."
+    )
     log_level: str = Field("INFO", description="Log level of the crawl subprocess (its log file).")
     processes: int = Field(
-        1, description="Crawl subprocesses per source kind (sources are split between them)."
+        0,
+        ge=0,
+        le=64,
+        description="Crawl subprocesses per source kind (sources are split between them by "
+        "host); 0 means one per CPU, at most 8.",
     )
     topics_file: str | None = Field(
         None,
@@ -75,39 +99,6 @@ class CrawlSettings(BaseModel):
     log_keep_files: int = Field(
         200, description="At most this many crawl log files are kept (the newest)."
     )
-
-
-class RulesSettings(BaseModel):
-    """Curation rules applied at ingest (block, keep, auto-approve)."""
-
-    block: list[dict[str, Any]] = Field(
-        default_factory=list,
-        description="Rules that reject matching items at ingest (source/topic/region/pattern).",
-    )
-    keep: list[dict[str, Any]] = Field(
-        default_factory=list,
-        description="Rules that keep matching items even when a block rule matches.",
-    )
-    auto_approve: list[dict[str, Any]] = Field(
-        default_factory=list,
-        description="Rules that approve matching items at ingest.",
-    )
-
-    @model_validator(mode="after")
-    def _rules_are_valid(self) -> RulesSettings:
-        """Bad rules fail when the settings are read, with the rule named (see rules.py)."""
-        from pydantic_core import PydanticCustomError
-
-        from kil_feed.errors import KilError
-        from kil_feed.rules import validate_rules
-
-        try:
-            validate_rules(
-                {"block": self.block, "keep": self.keep, "auto_approve": self.auto_approve}
-            )
-        except KilError as exc:
-            raise PydanticCustomError("invalid_rule", "{detail}", {"detail": str(exc)}) from None
-        return self
 
 
 class NewsletterSettings(BaseModel):
@@ -321,13 +312,28 @@ def iter_setting_names() -> list[tuple[str, str, Any, str]]:
                         f"KIL_{name.upper()}__{sub.upper()}",
                         _type_name(subfield.annotation),
                         default,
-                        subfield.description or "",
+                        _described(subfield),
                     )
                 )
             continue
         default = field.get_default(call_default_factory=True)
-        rows.append((f"KIL_{name.upper()}", _type_name(ann), default, field.description or ""))
+        rows.append((f"KIL_{name.upper()}", _type_name(ann), default, _described(field)))
     return rows
+
+
+def _described(field: Any) -> str:
+    """A setting's description with its limits (`Field(ge=..., le=...)`), as the README shows."""
+    bounds = {}
+    for item in field.metadata:
+        for key in ("ge", "gt", "le", "lt"):
+            if getattr(item, key, None) is not None:
+                bounds[key] = getattr(item, key)
+    text = field.description or ""
+    if "ge" in bounds and "le" in bounds:
+        return f"{text} ({bounds['ge']:,} to {bounds['le']:,})"
+    words = {"ge": "at least", "gt": "more than", "le": "at most", "lt": "less than"}
+    limits = ", ".join(f"{words[k]} {v:,}" for k, v in bounds.items())
+    return f"{text} ({limits})" if limits else text
 
 
 def _type_name(annotation: Any) -> str:
