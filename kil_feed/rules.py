@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
 from kil_feed.errors import KilError, ValidationError
@@ -43,7 +43,13 @@ ITEM_KINDS = ("news", "job", "notice")
 
 
 class RulesSettings(BaseModel):
-    """Curation rules applied at ingest (block, keep, auto-approve)."""
+    """Curation rules applied at ingest (block, keep, auto-approve): the `[rules]` table.
+
+    Declared here, beside the rules it validates, so that `kil_feed.config` imports this
+    module and not the other way round; like every section, it refuses unknown keys.
+    """
+
+    model_config = ConfigDict(extra="forbid")
 
     block: list[dict[str, Any]] = Field(
         default_factory=list,
