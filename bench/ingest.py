@@ -196,8 +196,8 @@ def main() -> None:
         KIL_CRAWL__LOG_LEVEL=os.environ.get("BENCH_LOG_LEVEL", "WARNING"),
     )
     from kil_feed.config import load_settings
-    from kil_feed.ingest.run import run_crawl
     from kil_feed.db import make_engine, write_session
+    from kil_feed.ingest.run import run_crawl
     from kil_feed.migrate import upgrade
     from kil_feed.storage.sources import upsert_source
 

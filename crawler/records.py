@@ -77,6 +77,7 @@ class CrawledItem(TypedDict, total=False):
     content_hash: str
     title_key: str
     fingerprint: str
+    extra: dict[str, Any]  # what an advert says beyond the columns (hours, reference ...)
 
 
 class SourceStatus(TypedDict):

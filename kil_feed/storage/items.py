@@ -92,9 +92,12 @@ def source_names(*, session: Session) -> dict[int, str]:
 
 # --- batched ingest: natural-key upsert and cross-source clustering ----------------------
 
-# the content columns a crawl fills, from the one declaration of a crawled item
+# the content columns a crawl fills, from the one declaration of a crawled item (`extra`
+# is set when an item is first stored)
 ITEM_FIELDS = tuple(
-    f for f in crawler.records.ITEM_FIELDS if f not in ("source_id", "run_id", "collected_at")
+    f
+    for f in crawler.records.ITEM_FIELDS
+    if f not in ("source_id", "run_id", "collected_at", "extra")
 )
 UPDATABLE_FIELDS = tuple(f for f in ITEM_FIELDS if f not in ("kind", "url", "guid"))
 

@@ -20,7 +20,7 @@ def _source(n: int, host: str) -> CrawlSource:
 
 
 def test_scrapy_settings_carry_no_secret_and_no_database() -> None:
-    settings = Settings(secret_key="s3cret-value", database_url="sqlite:///secret-place.db")
+    settings = Settings(secret_key="s3cret-value-" * 4, database_url="sqlite:///secret-place.db")
     text = repr(scrapy_settings(settings, close_after=60))
     assert "s3cret-value" not in text and "secret-place" not in text
     assert scrapy_settings(settings, close_after=60)["CLOSESPIDER_TIMEOUT"] == 60
