@@ -51,8 +51,13 @@ def sent_issues(*, session: Session, limit: int | None = None) -> Sequence[Issue
     return session.exec(query).all()
 
 
+def storable_id(value: int) -> bool:
+    """Whether `value` fits an id column (64-bit signed); larger ids exist nowhere."""
+    return -(2**63) <= value < 2**63
+
+
 def get_sent_issue(issue_id: int, *, session: Session) -> Issue:
-    issue = session.get(Issue, issue_id)
+    issue = session.get(Issue, issue_id) if storable_id(issue_id) else None
     if issue is None or issue.status != IssueStatus.sent.value:
         raise NotFoundError(f"no published issue with id {issue_id}")
     return issue
@@ -87,7 +92,7 @@ def _page(query: sa.Select, session: Session, limit: int, offset: int) -> ItemPa
 
 def get_public_item(item_id: int, *, session: Session, kind: str | None = None) -> Item:
     """An approved item (of `kind`), or NotFoundError."""
-    item = session.get(Item, item_id)
+    item = session.get(Item, item_id) if storable_id(item_id) else None
     if item is None or item.status != ItemStatus.approved.value or (kind and item.kind != kind):
         raise NotFoundError(f"no published {kind or 'item'} with id {item_id}")
     return item

@@ -11,6 +11,8 @@ from kil_feed.storage import items as item_store
 from kil_feed.storage import web as store
 from kil_feed.web.deps import clean, reader, settings_of
 from kil_feed.web.serialize import (
+    INVALID,
+    NOT_FOUND,
     IssueDetailOut,
     IssueListOut,
     ItemListOut,
@@ -19,7 +21,7 @@ from kil_feed.web.serialize import (
     issue_to_dict,
 )
 
-router = APIRouter(prefix="/api", tags=["archive"])
+router = APIRouter(prefix="/api", tags=["archive"], responses=INVALID)
 
 
 def _base(request: Request) -> str:
@@ -57,7 +59,9 @@ def api_items(
     return _item_page(request, page, limit, offset, session=session)
 
 
-@router.get("/items/{item_id}", response_model=ItemOut, summary="One approved item")
+@router.get(
+    "/items/{item_id}", response_model=ItemOut, responses=NOT_FOUND, summary="One approved item"
+)
 def api_item(item_id: int, request: Request, session: Session = Depends(reader)) -> dict:
     item = store.get_public_item(item_id, session=session)
     return _one_item(request, item, session=session)
@@ -83,7 +87,9 @@ def api_jobs(
     return _item_page(request, page, limit, offset, session=session)
 
 
-@router.get("/jobs/{item_id}", response_model=ItemOut, summary="One approved job")
+@router.get(
+    "/jobs/{item_id}", response_model=ItemOut, responses=NOT_FOUND, summary="One approved job"
+)
 def api_job(item_id: int, request: Request, session: Session = Depends(reader)) -> dict:
     item = store.get_public_item(item_id, session=session, kind=ItemKind.job.value)
     return _one_item(request, item, session=session)
@@ -95,7 +101,12 @@ def api_issues(request: Request, session: Session = Depends(reader)) -> dict:
     return {"issues": [issue_to_dict(i, _base(request)) for i in issues]}
 
 
-@router.get("/issues/{issue_id}", response_model=IssueDetailOut, summary="One sent issue")
+@router.get(
+    "/issues/{issue_id}",
+    response_model=IssueDetailOut,
+    responses=NOT_FOUND,
+    summary="One sent issue",
+)
 def api_issue(issue_id: int, request: Request, session: Session = Depends(reader)) -> dict:
     issue = store.get_sent_issue(issue_id, session=session)
     names = item_store.source_names(session=session)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from urllib.parse import urlencode
 from xml.etree import ElementTree as ET
 
 from fastapi import APIRouter, Depends, Request
@@ -17,6 +18,7 @@ from kil_feed.storage import web as store
 from kil_feed.timeutil import isoformat
 from kil_feed.web.atom import Entry, atom_feed
 from kil_feed.web.deps import reader, settings_of
+from kil_feed.web.http import conditional, latest
 from kil_feed.web.templating import sanitize
 
 router = APIRouter(include_in_schema=False)
@@ -62,7 +64,8 @@ def _feed(
         alternate_url=f"{base}{alternate}",
         entries=entries,
     )
-    return Response(body, media_type=ATOM)
+    changed = latest(*(e.updated for e in entries))
+    return conditional(request, Response(body, media_type=ATOM), changed)
 
 
 @router.get("/feeds/issues.xml")
@@ -109,7 +112,7 @@ def topic_feed(slug: str, request: Request, session: Session = Depends(reader)) 
     items = store.public_news(session=session, topic=topic, limit=FEED_SIZE).items
     entries = _item_entries(items, _base(request), item_store.source_names(session=session))
     path = f"/feeds/topic/{slugify(topic)}.xml"
-    return _feed(request, f"News on {topic}", path, f"/news?topic={topic}", entries)
+    return _feed(request, f"News on {topic}", path, "/news?" + urlencode({"topic": topic}), entries)
 
 
 @router.get("/feeds/region/{slug}")
@@ -123,7 +126,7 @@ def region_feed(slug: str, request: Request, session: Session = Depends(reader))
     ]
     entries = _item_entries(items, _base(request), item_store.source_names(session=session))
     path = f"/feeds/region/{slugify(region)}.xml"
-    return _feed(request, f"{region}", path, f"/jobs?region={region}", entries)
+    return _feed(request, f"{region}", path, "/jobs?" + urlencode({"region": region}), entries)
 
 
 @router.get("/sitemap.xml")
@@ -140,13 +143,16 @@ def sitemap(request: Request, session: Session = Depends(reader)) -> Response:
 
     for path in ("/", "/issues", "/news", "/jobs"):
         add(base + path)
+    changes = []
     for issue in store.sent_issues(session=session):
+        changes.append(issue.sent_at or issue.updated_at)
         add(f"{base}/issues/{issue.id}", isoformat(issue.sent_at or issue.updated_at))
     for item_id, kind, updated in store.sitemap_items(session=session):
+        changes.append(updated)
         if kind == "job":
             add(f"{base}/jobs/{item_id}", isoformat(updated))
     body = ET.tostring(urlset, encoding="utf-8", xml_declaration=True)
-    return Response(body, media_type="application/xml")
+    return conditional(request, Response(body, media_type="application/xml"), latest(*changes))
 
 
 @router.get("/robots.txt", response_class=PlainTextResponse)

@@ -10,6 +10,7 @@ from kil_feed.models import ItemKind
 from kil_feed.storage import web as store
 from kil_feed.timeutil import as_utc, utcnow
 from kil_feed.web.deps import Pager, clean, facets_of, reader, render, settings_of
+from kil_feed.web.http import conditional, latest
 from kil_feed.web.jsonld import job_posting, script_json
 from kil_feed.web.routes.pages import to_page
 
@@ -97,8 +98,11 @@ def job(item_id: int, request: Request, session: Session = Depends(reader)) -> H
     page_url = f"{settings.base_url.rstrip('/')}/jobs/{item.id}"
     closed = item.closes_at is not None and as_utc(item.closes_at) < utcnow()  # type: ignore[operator]
     data = job_posting(item, organisation=source or "Keep it Local feed", page_url=page_url)
-    return render(
+    page = render(
         request,
         "job.html",
         {"item": item, "source": source, "closed": closed, "jsonld": script_json(data)},
     )
+    # a job page also changes when it closes
+    changed = latest(item.updated_at, item.closes_at if closed else None)
+    return conditional(request, page, changed)  # type: ignore[return-value]

@@ -12,6 +12,7 @@ from kil_feed.regions import ITL1_REGIONS
 from kil_feed.storage import web as store
 from kil_feed.timeutil import utcnow
 from kil_feed.web.deps import Pager, clean, facets_of, reader, render, settings_of
+from kil_feed.web.http import conditional, latest
 from kil_feed.web.security import csrf_token
 from newsletter.content import issue_content
 from newsletter.render import Audience, sections_for
@@ -70,11 +71,10 @@ def issue(issue_id: int, request: Request, session: Session = Depends(reader)) -
     """
     found = store.get_sent_issue(issue_id, session=session)
     content = issue_content(issue_id, session=session)
-    return render(
-        request,
-        "issue.html",
-        {"issue": found, "sections": sections_for(content, Audience())},
+    page = render(
+        request, "issue.html", {"issue": found, "sections": sections_for(content, Audience())}
     )
+    return conditional(request, page, latest(found.sent_at, found.updated_at))  # type: ignore[return-value]
 
 
 @router.get("/news", response_class=HTMLResponse)
