@@ -71,6 +71,11 @@ class ItemListOut(PageOut):
     items: list[ItemOut]
 
 
+class SearchOut(ItemListOut):
+    query: str
+    sort: str
+
+
 class IssueListOut(BaseModel):
     issues: list[IssueOut]
 

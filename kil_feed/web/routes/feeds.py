@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
-from urllib.parse import urlencode
 from xml.etree import ElementTree as ET
 
 from fastapi import APIRouter, Depends, Request
@@ -18,16 +16,14 @@ from kil_feed.storage import web as store
 from kil_feed.timeutil import isoformat
 from kil_feed.web.atom import Entry, atom_feed
 from kil_feed.web.deps import reader, settings_of
+from kil_feed.web.filters import pick, slugify
 from kil_feed.web.http import conditional, latest
-from kil_feed.web.templating import sanitize
+from kil_feed.web.routes.jobs import job_filters
+from kil_feed.web.templating import query_string, sanitize
 
 router = APIRouter(include_in_schema=False)
 ATOM = "application/atom+xml; charset=utf-8"
 FEED_SIZE = 50
-
-
-def slugify(value: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", value.lower()).strip("-")
 
 
 def _base(request: Request) -> str:
@@ -93,17 +89,21 @@ def news_feed(request: Request, session: Session = Depends(reader)) -> Response:
 
 @router.get("/feeds/jobs.xml")
 def jobs_feed(request: Request, session: Session = Depends(reader)) -> Response:
-    items = store.public_jobs(session=session, limit=FEED_SIZE).items
+    """The jobs board as a feed, with the board's filters (a saved search to follow)."""
+    filters = job_filters(request, dict(request.query_params))
+    items = store.public_jobs(session=session, limit=FEED_SIZE, **filters.storage()).items
     entries = _item_entries(items, _base(request), item_store.source_names(session=session))
-    return _feed(request, "Jobs", "/feeds/jobs.xml", "/jobs", entries)
+    query = query_string(filters.params())
+    title = "Jobs" + (f" in {filters.region}" if filters.region else "")
+    return _feed(request, title, "/feeds/jobs.xml" + query, "/jobs" + query, entries)
 
 
 def _tag_from_slug(kind: str, slug: str, session: Session) -> str:
     slug = slug.removesuffix(".xml")
-    for value in store.tag_values(kind, session=session):
-        if slugify(value) == slug:
-            return value
-    raise NotFoundError(f"no {kind} called {slug!r}")
+    value = pick(slug, store.tag_values(kind, session=session))
+    if value is None:
+        raise NotFoundError(f"no {kind} called {slug!r}")
+    return value
 
 
 @router.get("/feeds/topic/{slug}")
@@ -112,7 +112,7 @@ def topic_feed(slug: str, request: Request, session: Session = Depends(reader)) 
     items = store.public_news(session=session, topic=topic, limit=FEED_SIZE).items
     entries = _item_entries(items, _base(request), item_store.source_names(session=session))
     path = f"/feeds/topic/{slugify(topic)}.xml"
-    return _feed(request, f"News on {topic}", path, "/news?" + urlencode({"topic": topic}), entries)
+    return _feed(request, f"News on {topic}", path, f"/news?topic={slugify(topic)}", entries)
 
 
 @router.get("/feeds/region/{slug}")
@@ -126,7 +126,7 @@ def region_feed(slug: str, request: Request, session: Session = Depends(reader))
     ]
     entries = _item_entries(items, _base(request), item_store.source_names(session=session))
     path = f"/feeds/region/{slugify(region)}.xml"
-    return _feed(request, f"{region}", path, "/jobs?" + urlencode({"region": region}), entries)
+    return _feed(request, f"{region}", path, f"/jobs?region={slugify(region)}", entries)
 
 
 @router.get("/sitemap.xml")
