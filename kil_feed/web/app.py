@@ -39,7 +39,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.settings = settings
     app.state.engine = make_engine(settings)
     app.state.jinja = make_environment(settings)
-    app.state.signup_limiter = RateLimiter(settings.web.signup_rate_limit, 3600.0)
+    app.state.signup_limiter = RateLimiter(app.state.engine, settings.web.signup_rate_limit, 3600.0)
     app.state.facets = FacetCache(app.state.engine, ttl=settings.web.facet_cache_seconds)
     app.add_middleware(SecurityHeaders)
     app.add_middleware(HeadAsGet)

@@ -27,8 +27,9 @@ def slugify(value: str) -> str:
 
 
 def region_values() -> list[str]:
-    """Every accepted spelling of a region to list in the API docs: names and slugs."""
-    return [*ITL1_REGIONS, *(slugify(r) for r in ITL1_REGIONS)]
+    """Every accepted spelling of a region to list in the API docs: names and slugs (and
+    the empty value, which like an absent one means every region)."""
+    return [*ITL1_REGIONS, *(slugify(r) for r in ITL1_REGIONS), ""]
 
 
 def clean(value: str | None) -> str | None:
