@@ -322,3 +322,14 @@ class SendState(SQLModel, table=True):
     errors: int = 0  # failed or deferred among them
     paused_reason: str | None = None  # set once: every sender stops
     updated_at: datetime = _ts(default_factory=utcnow)
+
+
+class RateLimitCount(SQLModel, table=True):
+    """Attempts by one client (`key`) in one fixed window (`window` = time // length): kept
+    in the database so every web worker shares the count."""
+
+    __tablename__ = "rate_limit"
+
+    key: str = Field(max_length=200, primary_key=True)
+    window: int = Field(primary_key=True)
+    hits: int = 0

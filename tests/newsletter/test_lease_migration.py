@@ -1,4 +1,4 @@
-"""Migration 0007 (#19) creates exactly what the models describe: delivery leases and the
+"""Migration 0008 (#19) creates exactly what the models describe: delivery leases and the
 shared send state."""
 
 from __future__ import annotations

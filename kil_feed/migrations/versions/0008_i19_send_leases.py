@@ -1,7 +1,7 @@
 """Send workers (issue #19): leases on delivery rows and the state senders share.
 
-Revision ID: 0007_i19_send_leases
-Revises: 0006
+Revision ID: 0008_i19_send_leases
+Revises: 0007_i18_rate_limit
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from alembic import op
 
 import kil_feed.timeutil
 
-revision = "0007_i19_send_leases"
-down_revision = "0006"
+revision = "0008_i19_send_leases"
+down_revision = "0007_i18_rate_limit"
 branch_labels = None
 depends_on = None
 
