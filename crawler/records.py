@@ -84,6 +84,7 @@ class SourceStatus(TypedDict):
     """How fetching a source went (`fatal`), or one of its linked pages (not `fatal`)."""
 
     source_id: int
+    run_id: int | None  # the crawl run it belongs to (a worker learns runs from records)
     http_status: int | None
     error: str | None
     problem: str | None  # the feed parsed, but with this complaint (feedparser's bozo)

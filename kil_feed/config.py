@@ -125,6 +125,22 @@ class CrawlSettings(Section):
     log_keep_files: int = Field(
         200, ge=1, description="At most this many crawl log files are kept (the newest)."
     )
+    backend: Literal["local", "redis"] = Field(
+        "local",
+        description="`local`: `kil crawl` runs the spiders itself; `redis`: it enqueues the "
+        "sources' start requests in Redis for `kil worker crawl` processes (scrapy-redis).",
+    )
+    redis_url: str = Field(
+        "redis://127.0.0.1:6379/0",
+        max_length=2000,
+        description='Redis of the crawl queue and dupe filter (`backend = "redis"`).',
+    )
+    redis_prefix: str = Field(
+        "kil:",
+        max_length=100,
+        description="Prefix of every Redis key of the crawl queue (several deployments, or "
+        "tests, can share one Redis).",
+    )
 
 
 class NewsletterSettings(Section):

@@ -61,3 +61,10 @@ class DeliveryError(KilError):
 
     exit_code = 7
     http_status = 502
+
+
+class QueueError(KilError):
+    """The crawl queue (Redis) cannot be reached or was lost."""
+
+    exit_code = 8
+    http_status = 503

@@ -32,11 +32,17 @@ def crawl_cmd(
     source: list[str] = typer.Option([], "--source", "-s", help="Only this source (repeat)."),
     time_limit: float | None = typer.Option(None, "--time-limit", help="Seconds before stopping."),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
+    wait: bool = typer.Option(
+        False, "--wait", help='With [crawl] backend = "redis": follow the workers until done.'
+    ),
 ) -> None:
     """Crawl every enabled source (or the named ones) and print a per-source summary."""
     from kil_feed.ingest.run import run_crawl
 
     st = state()
+    if st.settings.crawl.backend == "redis":
+        enqueue_cmd(source or None, time_limit=time_limit, as_json=as_json, wait=wait)
+        return
     with progress_bar(not as_json) as on_progress:
         summaries = run_crawl(
             st.settings, sources=source or None, time_limit=time_limit, on_progress=on_progress
@@ -66,6 +72,35 @@ def crawl_cmd(
     failed = sum(1 for s in summaries if s.error)
     total_new = sum(s.new for s in summaries)
     console.print(f"{len(summaries)} sources, {total_new} new items, {failed} with errors")
+
+
+def enqueue_cmd(
+    sources: list[str] | None, *, time_limit: float | None, as_json: bool, wait: bool
+) -> None:
+    """The Redis backend: queue the sources for `kil worker crawl`, optionally follow them."""
+    from kil_feed.ingest.queue import enqueue_crawl, wait_for_runs
+
+    st = state()
+    queued = enqueue_crawl(st.settings, st.engine, sources=sources)
+    kinds = ", ".join(f"{n} {k}" for k, n in sorted(queued.by_kind.items())) or "none"
+    finished = None
+    if wait and queued.run_ids:
+        with progress_bar(not as_json) as on_progress:
+            finished = wait_for_runs(
+                st.engine,
+                queued.run_ids,
+                timeout=float(time_limit or st.settings.crawl.time_limit),
+                on_progress=on_progress,
+            )
+    if as_json:
+        print_json({"queued": len(queued.run_ids), "by_kind": queued.by_kind,
+                    "queue": queued.queue_url, "finished": finished})  # fmt: skip
+        return
+    console.print(f"queued {len(queued.run_ids)} sources ({kinds}) on {queued.queue_url}")
+    if finished is not None:
+        console.print(f"{finished} of {len(queued.run_ids)} sources answered")
+        if finished < len(queued.run_ids):
+            raise typer.Exit(1)
 
 
 def register(app: typer.Typer) -> None:

@@ -70,3 +70,38 @@ def send(
     )
     if not as_json and joined == 0:
         success("no issue is being sent: nothing to do")
+
+
+@worker_app.command("crawl")
+def crawl(
+    processes: int = typer.Option(
+        1, "--processes", "-p", min=1, max=64, help="Crawl processes per source kind."
+    ),
+    kind: list[str] = typer.Option(
+        [], "--kind", help="Only sources of this kind: feed, page or jobs (repeat)."
+    ),
+    exit_when_idle: int = typer.Option(
+        0, "--exit-when-idle", min=0, help="Exit after this many seconds with nothing queued."
+    ),
+) -> None:
+    """Crawl what `kil crawl` queued in Redis (`[crawl] backend = "redis"`), alongside
+    every other crawl worker, and store it in the database."""
+    from kil_feed.errors import ValidationError
+    from kil_feed.ingest.sources import SPIDER_FOR_KIND
+    from kil_feed.ingest.worker import run_worker
+
+    st = state()
+    bad = [k for k in kind if k not in SPIDER_FOR_KIND]
+    if bad:
+        raise ValidationError(f"unknown source kind {bad[0]!r}: one of feed, page, jobs")
+    kinds = kind or list(SPIDER_FOR_KIND)
+    _stop_on_sigterm()
+    typer.echo(
+        f"crawl worker: {processes} process(es) per kind ({', '.join(kinds)}) on "
+        f"{st.settings.crawl.redis_url}"
+    )
+    report = run_worker(st.settings, processes=processes, kinds=kinds, idle_exit=exit_when_idle)
+    success(
+        f"crawl worker done: {report.answered} sources answered, "
+        f"{report.items} items stored ({report.new} new)"
+    )

@@ -130,7 +130,7 @@ def launch(
                        SPIDER_FOR_KIND[kind], "-a", f"sources_file={sources_file}",
                        "--logfile", str(log_path), *arguments]  # fmt: skip
                 logger.info("crawl starting kind=%s sources=%d log=%s", kind, len(share), log_path)
-                crawls.append(_start(cmd, env, kind, log_path, [s["id"] for s in share]))
+                crawls.append(start_process(cmd, env, kind, log_path, [s["id"] for s in share]))
     except BaseException:
         for crawl in crawls:
             crawl.terminate(SHUTDOWN)
@@ -146,7 +146,7 @@ def crawl_environment() -> dict[str, str]:
     return env
 
 
-def _start(
+def start_process(
     cmd: list[str], env: dict[str, str], kind: str, log_path: Path, source_ids: list[int]
 ) -> CrawlProcess:
     read_fd, write_fd = os.pipe()

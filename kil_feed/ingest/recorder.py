@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy.engine import Engine
+from sqlmodel import Session
 
 from crawler.records import CrawledItem, CrawlSource, Record, SourceStatus
 from kil_feed.db import write_session
@@ -153,13 +154,21 @@ class CrawlRecorder:
             return result.status, result.rule, result.reason
 
         with write_session(self.engine) as session:  # one commit per batch
+            self.before_write(rows, session)
             outcomes = upsert_items(rows, session=session, decide=decision) if rows else []
             record_fetches(health, session=session)
-        with self.lock:
-            for row, outcome in zip(rows, outcomes, strict=True):
-                state = self.states.get(row["source_id"])
-                if state is not None:
-                    state.counts["duplicate" if outcome == "unchanged" else outcome] += 1
+            with self.lock:
+                for row, outcome in zip(rows, outcomes, strict=True):
+                    state = self.states.get(row["source_id"])
+                    if state is not None:
+                        state.counts["duplicate" if outcome == "unchanged" else outcome] += 1
+            self.after_write(health, session)
+
+    def before_write(self, rows: list[CrawledItem], session: Session) -> None:
+        """A hook for subclasses, in the batch's transaction before the items are written."""
+
+    def after_write(self, health: list[FetchOutcome], session: Session) -> None:
+        """A hook for subclasses, in the batch's transaction after everything is written."""
 
     def _health_snapshot(self) -> list[FetchOutcome]:
         """How the sources that answered since the last write did."""
@@ -212,7 +221,7 @@ class CrawlRecorder:
 
 def _failure(source_id: int, reason: str) -> SourceStatus:
     return SourceStatus(
-        source_id=source_id, http_status=None, error=reason, problem=None, fatal=True,
+        source_id=source_id, run_id=None, http_status=None, error=reason, problem=None, fatal=True,
         etag=None, last_modified=None,
     )  # fmt: skip
 

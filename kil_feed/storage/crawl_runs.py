@@ -46,6 +46,7 @@ class RunResult:
     dropped: int = 0
     http_status: int | None = None
     error: str | None = None
+    answered: bool = True  # False: counts of a run still open (a crawl worker's share)
 
 
 def finish_runs(results: Sequence[RunResult], *, session: Session) -> None:
@@ -66,14 +67,17 @@ def finish_runs(results: Sequence[RunResult], *, session: Session) -> None:
             items_dropped=col(CrawlRun.items_dropped) + typed_param("b_drop", sa.Integer),
             http_status=sa.func.coalesce(status, CrawlRun.http_status),
             error=sa.case((error.is_(None), CrawlRun.error), else_=sa.func.substr(joined, 1, 4000)),
-            finished_at=utcnow(),
+            finished_at=sa.case(
+                (typed_param("b_answered", sa.Boolean), utcnow()), else_=CrawlRun.finished_at
+            ),
         )
     )
     # Core executemany: an ORM bulk UPDATE would allow no WHERE of our own
     session.connection().execute(
         statement,
         [{"b_id": r.run_id, "b_new": r.new, "b_upd": r.updated, "b_dup": r.duplicate,
-          "b_drop": r.dropped, "b_status": r.http_status, "b_error": r.error}
+          "b_drop": r.dropped, "b_status": r.http_status, "b_error": r.error,
+          "b_answered": r.answered}
          for r in results],
     )  # fmt: skip
 
@@ -85,3 +89,13 @@ def runs_for_source(source_id: int, *, session: Session, limit: int = 10) -> Seq
         .order_by(col(CrawlRun.started_at).desc(), col(CrawlRun.id).desc())
         .limit(limit)
     ).all()
+
+
+def finished_runs(run_ids: Sequence[int], *, session: Session) -> int:
+    """How many of `run_ids` have been closed (their source answered)."""
+    if not run_ids:
+        return 0
+    statement = sa.select(sa.func.count()).where(
+        col(CrawlRun.id).in_(list(run_ids)), col(CrawlRun.finished_at).is_not(None)
+    )
+    return int(session.execute(statement).scalar_one())

@@ -132,3 +132,13 @@ def item_counts(*, session: Session) -> dict[int, int]:
 
     rows = session.exec(select(Item.source_id, func.count()).group_by(Item.source_id)).all()
     return {source_id: count for source_id, count in rows}
+
+
+def source_names(source_ids: Sequence[int], *, session: Session) -> dict[int, str]:
+    """The names of the given sources, by id (those that exist)."""
+    if not source_ids:
+        return {}
+    statement = sa.select(col(Source.id), col(Source.name)).where(
+        col(Source.id).in_(list(source_ids))
+    )
+    return {int(sid): name for sid, name in session.execute(statement)}

@@ -1,0 +1,266 @@
+"""`kil worker crawl`: crawl processes fed by the shared Redis queue, recorded here.
+
+Each worker starts `processes` scrapy-redis spider processes per source kind
+(`crawler.spiders.workers`) with the same pipe as a local crawl, and records what they
+send through `kil_feed.storage` in one transaction per batch. A source's requests may be
+spread over many workers: every batch *adds* its counts to the source's run
+(`finish_runs`), and the run is closed (and the source's health and validators written,
+once, by the worker that fetched it) when the source's own answer arrives. The worker
+checks Redis every PING_SECONDS: when it is lost, the processes are stopped, what they
+sent is stored, and `QueueError` says why.
+"""
+
+from __future__ import annotations
+
+import logging
+import pickle
+import sys
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from multiprocessing.connection import wait
+from typing import Any
+
+from crawler.records import CrawledItem, Record, SourceStatus
+from kil_feed.config import Settings
+from kil_feed.db import make_engine, write_session
+from kil_feed.errors import QueueError
+from kil_feed.ingest.launcher import CrawlProcess, crawl_environment, start_process
+from kil_feed.ingest.logs import log_dir
+from kil_feed.ingest.queue import connect, queue_keys, worker_spider
+from kil_feed.ingest.scrapy_settings import command_line, scrapy_settings
+from kil_feed.rules import decide
+from kil_feed.storage.crawl_runs import RunResult, finish_runs
+from kil_feed.storage.items import upsert_items
+from kil_feed.storage.sources import FetchOutcome, record_fetches, source_names
+
+logger = logging.getLogger(__name__)
+PING_SECONDS = 2.0
+FLUSH_SECONDS = 0.5
+STOP_GRACE = 30.0
+
+
+@dataclass
+class WorkerReport:
+    """What one worker stored before it stopped."""
+
+    items: int = 0
+    new: int = 0
+    answered: int = 0  # sources whose own answer this worker recorded
+
+
+class WorkerRecorder:
+    """Buffers records from the worker's processes; each flush is one transaction."""
+
+    def __init__(self, settings: Settings, engine: Any) -> None:
+        self.rules = settings.rules
+        self.engine = engine
+        self.batch_size = max(1, settings.crawl.store_batch_size)
+        self.records: list[Record] = []
+        self.items = 0
+        self.runs: dict[int, int] = {}  # source id -> its latest run (for drops)
+        self.names: dict[int, str] = {}
+        self.last_flush = time.monotonic()
+        self.report = WorkerReport()
+
+    def take(self, records: Iterable[Record]) -> None:
+        for record in records:
+            self.records.append(record)
+            if record[0] == "item":
+                self.items += 1
+        self.tick()
+
+    def tick(self) -> None:
+        due = time.monotonic() - self.last_flush > FLUSH_SECONDS
+        if self.items >= self.batch_size or (due and self.records):
+            self.flush()
+
+    def flush(self) -> None:
+        records, self.records, self.items = self.records, [], 0
+        self.last_flush = time.monotonic()
+        if not records:
+            return
+        rows: list[CrawledItem] = [r[1] for r in records if r[0] == "item"]
+        statuses: list[SourceStatus] = [r[1] for r in records if r[0] == "status"]
+        for row in rows:
+            if row.get("run_id"):
+                self.runs[row["source_id"]] = row["run_id"]  # type: ignore[assignment]
+        for status in statuses:
+            if status.get("run_id"):
+                self.runs[status["source_id"]] = status["run_id"]  # type: ignore[assignment]
+        with write_session(self.engine) as session:  # one commit per batch
+            unknown = {r["source_id"] for r in rows} - set(self.names)
+            self.names.update(source_names(sorted(unknown), session=session))
+            names, rules = self.names, self.rules
+
+            def decision(row: Any) -> tuple[str, str | None, str | None]:
+                result = decide(row, names.get(row["source_id"], ""), rules)
+                return result.status, result.rule, result.reason
+
+            outcomes = upsert_items(rows, session=session, decide=decision) if rows else []
+            counts: dict[int, Counter[str]] = {}
+            for row, outcome in zip(rows, outcomes, strict=True):
+                if row.get("run_id"):
+                    key = "duplicate" if outcome == "unchanged" else outcome
+                    counts.setdefault(row["run_id"], Counter())[key] += 1  # type: ignore[index]
+            for record in records:
+                if record[0] == "dropped" and record[1] in self.runs:
+                    key = "duplicate" if record[2] else "dropped"
+                    counts.setdefault(self.runs[record[1]], Counter())[key] += 1
+            fatal = [s for s in statuses if s["fatal"]]
+            record_fetches(
+                [FetchOutcome(s["source_id"], error=s["error"], etag=s["etag"],
+                              last_modified=s["last_modified"], problem=s["problem"])
+                 for s in fatal],
+                session=session,
+            )  # fmt: skip
+            finish_runs(_run_results(counts, statuses), session=session)
+        self.report.items += len(rows)
+        self.report.new += sum(c["new"] for c in counts.values())
+        self.report.answered += len(fatal)
+
+
+def _run_results(counts: dict[int, Counter[str]], statuses: list[SourceStatus]) -> list[RunResult]:
+    """One result per run touched by a batch: its counts, its answer, its page errors."""
+    answers: dict[int, SourceStatus] = {}
+    errors: dict[int, list[str]] = {}
+    for status in statuses:
+        run_id = status.get("run_id")
+        if not run_id:
+            continue
+        if status["fatal"]:
+            answers[run_id] = status
+        for text in (
+            status["error"],
+            f"malformed feed: {status['problem']}" if status["problem"] else None,
+        ):
+            if text:
+                errors.setdefault(run_id, []).append(text)
+    results = []
+    for run_id in sorted(set(counts) | set(errors) | set(answers)):
+        c = counts.get(run_id, Counter())
+        answer = answers.get(run_id)
+        results.append(
+            RunResult(
+                run_id,
+                new=c["new"],
+                updated=c["updated"],
+                duplicate=c["duplicate"],
+                dropped=c["dropped"],
+                http_status=answer["http_status"] if answer else None,
+                error="; ".join(errors[run_id]) if run_id in errors else None,
+                answered=answer is not None,
+            )  # fmt: skip
+        )
+    return results
+
+
+def worker_scrapy_settings(settings: Settings, *, idle_exit: float = 0) -> dict[str, Any]:
+    """The Scrapy settings of a worker process: scrapy-redis's scheduler and dupe filter."""
+    values = scrapy_settings(settings)
+    values.update(
+        SCHEDULER="scrapy_redis.scheduler.Scheduler",
+        DUPEFILTER_CLASS="scrapy_redis.dupefilter.RFPDupeFilter",
+        SCHEDULER_PERSIST=True,  # a stopped or killed worker leaves the queue to the others
+        REDIS_URL=settings.crawl.redis_url,
+        MAX_IDLE_TIME_BEFORE_CLOSE=int(idle_exit),
+        **queue_keys(settings.crawl.redis_prefix),
+    )
+    return values
+
+
+def run_worker(
+    settings: Settings,
+    *,
+    processes: int = 1,
+    kinds: Iterable[str] = ("feed", "page", "jobs"),
+    idle_exit: float = 0,
+    stop: threading.Event | None = None,
+    on_start: Callable[[list[CrawlProcess]], None] | None = None,
+) -> WorkerReport:
+    """Run crawl processes on the shared queue until they end (idle), `stop`, or Redis goes."""
+    stop = stop or threading.Event()
+    client = connect(settings)
+    engine = make_engine(settings)
+    recorder = WorkerRecorder(settings, engine)
+    arguments = command_line(worker_scrapy_settings(settings, idle_exit=idle_exit))
+    env, logs = crawl_environment(), log_dir(settings)
+    token = f"{time.strftime('%Y%m%dT%H%M%S')}-{int(time.time() * 1000) % 100000}"
+    crawls: list[CrawlProcess] = []
+    lost: str | None = None
+    try:
+        for kind in kinds:
+            for number in range(processes):
+                log_path = logs / f"worker-{token}-{kind}-{number}.log"
+                cmd = [sys.executable, "-m", "scrapy", "crawl",
+                       worker_spider(kind), "--logfile", str(log_path), *arguments]  # fmt: skip
+                crawls.append(start_process(cmd, env, kind, log_path, []))
+        if on_start is not None:
+            on_start(crawls)
+        lost = _collect(recorder, crawls, client, stop)
+        recorder.flush()
+    finally:
+        for crawl in crawls:
+            crawl.terminate("worker stopped")
+        for crawl in crawls:
+            try:
+                crawl.process.wait(STOP_GRACE)
+            except Exception:  # noqa: BLE001 - hung: killed below
+                logger.warning("crawl worker process hung pid=%s: killing it", crawl.process.pid)
+            crawl.kill()
+        client.close()
+        engine.dispose()
+    if lost is not None:
+        raise QueueError(
+            f"lost the crawl queue at {settings.crawl.redis_url}: {lost}; the worker's crawl "
+            f"processes were stopped and what they had fetched is stored",
+            hint="start the worker again when Redis is back; queued requests are kept there",
+        )
+    return recorder.report
+
+
+def _collect(
+    recorder: WorkerRecorder, crawls: list[CrawlProcess], client: Any, stop: threading.Event
+) -> str | None:
+    """Record until every pipe is closed; the reason if Redis was lost."""
+    import redis
+
+    next_ping = time.monotonic() + PING_SECONDS
+    lost: str | None = None
+    stopping = False
+    while any(c.connection is not None for c in crawls):
+        if (stop.is_set() or lost) and not stopping:
+            stopping = True
+            for crawl in crawls:
+                crawl.terminate("worker stopped")
+        pipes = {c.connection: c for c in crawls if c.connection is not None}
+        try:
+            for ready in wait(list(pipes), timeout=0.1):
+                _receive(recorder, pipes[ready])  # type: ignore[index]
+        except KeyboardInterrupt:  # Ctrl-C or SIGTERM: stop the processes, keep recording
+            stop.set()
+        recorder.tick()
+        if lost is None and time.monotonic() >= next_ping:
+            next_ping = time.monotonic() + PING_SECONDS
+            try:
+                client.ping()
+            except (redis.RedisError, OSError) as exc:
+                lost = str(exc) or type(exc).__name__
+                logger.error("crawl queue lost error=%s: stopping the crawl processes", lost)
+    return lost
+
+
+def _receive(recorder: WorkerRecorder, crawl: CrawlProcess) -> None:
+    assert crawl.connection is not None
+    try:
+        batch = crawl.connection.recv()
+    except (EOFError, OSError, pickle.UnpicklingError):
+        crawl.connection.close()
+        crawl.connection = None
+        return
+    recorder.take(batch)
+
+
+__all__ = ["WorkerReport", "run_worker"]

@@ -1,0 +1,116 @@
+"""The Redis crawl backend: `kil crawl` queues, `kil worker crawl` fetches and stores.
+
+Real Redis (127.0.0.1:6379, a key prefix per test), a real loopback HTTP server, real
+SQLite. Skipped when no Redis answers.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import subprocess
+import sys
+
+import pytest
+from sqlmodel import select
+
+from kil_feed.config import load_settings
+from kil_feed.db import read_session
+from kil_feed.ingest.queue import connect, enqueue_crawl, pending, worker_spider
+from kil_feed.ingest.worker import run_worker
+from kil_feed.models import CrawlRun, Item, Source
+from tests.support.crawl import add_source
+
+FEED = """<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>{items}
+</channel></rss>"""
+ITEM = "<item><title>{title}</title><link>{link}</link><description>{text}</description></item>"
+
+
+@pytest.fixture
+def redis_settings(crawl_settings, monkeypatch):  # type: ignore[no-untyped-def]
+    prefix = f"kiltest:{secrets.token_hex(4)}:"
+    monkeypatch.setenv("KIL_CRAWL__BACKEND", "redis")
+    monkeypatch.setenv("KIL_CRAWL__REDIS_PREFIX", prefix)
+    settings = load_settings()
+    try:
+        client = connect(settings)
+    except Exception:  # noqa: BLE001
+        pytest.skip("no Redis at 127.0.0.1:6379")
+    yield settings
+    for key in client.scan_iter(f"{prefix}*"):
+        client.delete(key)
+    client.close()
+
+
+def _feeds(http_server, engine, count: int) -> None:  # type: ignore[no-untyped-def]
+    for s in range(count):
+        entries = [
+            ITEM.format(title=f"Council story {s} {n}", link=f"{http_server.base_url}/s{s}/{n}",
+                        text=f"Procurement and commissioning at council {s}, part {n}.")
+            for n in range(3)
+        ]  # fmt: skip
+        # every feed also carries the same syndicated story: one cluster across sources
+        entries.append(ITEM.format(title="Shared council insourcing story today", link=f"{http_server.base_url}/shared/{s}",
+                                   text="The same story about insourcing, syndicated to every feed."))  # fmt: skip
+        url = http_server.add(
+            f"/f{s}.xml", FEED.format(items="".join(entries)), "application/rss+xml"
+        )
+        add_source(engine, f"feed-{s:02d}", url)
+
+
+def test_enqueue_queues_each_source_with_its_run(redis_settings, http_server, crawl_engine):  # type: ignore[no-untyped-def]
+    _feeds(http_server, crawl_engine, 3)
+    queued = enqueue_crawl(redis_settings, crawl_engine)
+    assert queued.by_kind == {"feed": 3}
+    client = connect(redis_settings)
+    key = f"{redis_settings.crawl.redis_prefix}{worker_spider('feed')}:start_urls"
+    entries = [json.loads(e) for e in client.lrange(key, 0, -1)]
+    assert sorted(e["name"] for e in entries) == ["feed-00", "feed-01", "feed-02"]
+    assert sorted(e["run_id"] for e in entries) == sorted(queued.run_ids)
+    assert pending(client, redis_settings.crawl.redis_prefix) == 3
+    with read_session(crawl_engine) as session:
+        runs = session.exec(select(CrawlRun)).all()
+    assert len(runs) == 3 and all(r.finished_at is None for r in runs)
+
+
+def test_unreachable_redis_is_one_line_and_exit_8(kil_env, tmp_path):  # type: ignore[no-untyped-def]
+    env = dict(kil_env, KIL_CRAWL__BACKEND="redis", KIL_CRAWL__REDIS_URL="redis://127.0.0.1:1/0")
+    for command in (["crawl"], ["worker", "crawl"]):
+        done = subprocess.run(
+            [sys.executable, "-m", "kil_feed", *command], env={**_base_env(), **env},
+            capture_output=True, text=True, timeout=120, cwd=tmp_path,
+        )  # fmt: skip
+        assert done.returncode == 8, (command, done.stdout, done.stderr)
+        lines = done.stderr.strip().splitlines()
+        assert (
+            len(lines) == 1 and "cannot reach the crawl queue at redis://127.0.0.1:1/0" in lines[0]
+        )
+        assert "Traceback" not in done.stderr
+
+
+def _base_env() -> dict[str, str]:
+    import os
+
+    return {k: v for k, v in os.environ.items() if not k.startswith("KIL_")}
+
+
+def test_worker_fetches_the_queue_and_closes_every_run(redis_settings, http_server, crawl_engine):  # type: ignore[no-untyped-def]
+    _feeds(http_server, crawl_engine, 6)
+    queued = enqueue_crawl(redis_settings, crawl_engine)
+    report = run_worker(redis_settings, processes=1, kinds=["feed"], idle_exit=3)
+    assert report.answered == 6
+    with read_session(crawl_engine) as session:
+        items = session.exec(select(Item)).all()
+        runs = {r.id: r for r in session.exec(select(CrawlRun)).all()}
+        sources = session.exec(select(Source)).all()
+    assert len(items) == 6 * 4
+    assert len({(i.source_id, i.url) for i in items}) == len(items)
+    shared = [i for i in items if i.title == "Shared council insourcing story today"]
+    assert len(shared) == 6 and len({i.cluster_id for i in shared}) == 1
+    assert shared[0].cluster_id is not None
+    for run_id in queued.run_ids:
+        run = runs[run_id]
+        assert run.finished_at is not None and run.http_status == 200 and run.error is None
+        assert run.items_new == 4
+    assert all(s.last_success_at is not None and s.etag for s in sources)
+    assert pending(connect(redis_settings), redis_settings.crawl.redis_prefix) == 0
