@@ -23,6 +23,7 @@ from tests.support.crawl import add_source
 
 FEED = """<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>{items}
 </channel></rss>"""
+SHARED = "Shared council insourcing story today"
 ITEM = "<item><title>{title}</title><link>{link}</link><description>{text}</description></item>"
 
 
@@ -50,8 +51,11 @@ def _feeds(http_server, engine, count: int) -> None:  # type: ignore[no-untyped-
             for n in range(3)
         ]  # fmt: skip
         # every feed also carries the same syndicated story: one cluster across sources
-        entries.append(ITEM.format(title="Shared council insourcing story today", link=f"{http_server.base_url}/shared/{s}",
-                                   text="The same story about insourcing, syndicated to every feed."))  # fmt: skip
+        shared = ITEM.format(
+            title=SHARED, link=f"{http_server.base_url}/shared/{s}",
+            text="The same story about insourcing, syndicated to every feed.",
+        )  # fmt: skip
+        entries.append(shared)
         url = http_server.add(
             f"/f{s}.xml", FEED.format(items="".join(entries)), "application/rss+xml"
         )
@@ -105,7 +109,7 @@ def test_worker_fetches_the_queue_and_closes_every_run(redis_settings, http_serv
         sources = session.exec(select(Source)).all()
     assert len(items) == 6 * 4
     assert len({(i.source_id, i.url) for i in items}) == len(items)
-    shared = [i for i in items if i.title == "Shared council insourcing story today"]
+    shared = [i for i in items if i.title == SHARED]
     assert len(shared) == 6 and len({i.cluster_id for i in shared}) == 1
     assert shared[0].cluster_id is not None
     for run_id in queued.run_ids:
