@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -235,6 +236,31 @@ def _replace_tags(rows: list[dict[str, Any]], *, session: Session) -> None:
     _insert_tags(changed, session=session)
 
 
+def _lock_cluster_keys(keys: list[str], prints: list[str], *, session: Session) -> None:
+    """On PostgreSQL, take a transaction-scoped advisory lock per cluster key (ascending,
+    so two writers never wait on each other in a circle). Two crawl workers storing copies
+    of one story then cluster one after the other: the second sees the first's committed
+    copy and joins it, where both would otherwise see only their own and make no cluster
+    (or two). SQLite needs none: its writers are serialised (`BEGIN IMMEDIATE`)."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    ids = sorted(
+        {_lock_id("title_key", k) for k in keys} | {_lock_id("fingerprint", p) for p in prints}
+    )
+    statement = sa.text(
+        "SELECT pg_advisory_xact_lock(s.k) FROM "
+        "(SELECT unnest(CAST(:ids AS bigint[])) AS k ORDER BY 1) AS s"
+    )
+    for chunk in chunks(ids):
+        session.execute(statement, {"ids": chunk}).all()
+
+
+def _lock_id(name: str, value: str) -> int:
+    """A signed 64-bit advisory lock key for one cluster key."""
+    digest = hashlib.blake2b(f"kil-cluster:{name}:{value}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
 def cluster_new_items(rows: list[dict[str, Any]], *, session: Session) -> None:
     """Join each new item to copies from other sources (same title_key or fingerprint).
 
@@ -245,6 +271,7 @@ def cluster_new_items(rows: list[dict[str, Any]], *, session: Session) -> None:
     prints = sorted({r["fingerprint"] for r in rows if r.get("fingerprint")})
     if not keys and not prints:
         return
+    _lock_cluster_keys(keys, prints, session=session)
     # candidates sharing a key (the new items included, already inserted): every item not
     # yet in a cluster, and per key one summary of the clustered ones (the smallest cluster
     # id and the range of their sources), so a story syndicated to many sources costs one
