@@ -49,7 +49,20 @@ class QueuedSources(RedisMixin):
         if not isinstance(source, dict) or source.get("kind") != self.source_kind:  # type: ignore[attr-defined]
             self.logger.warning("not a %s source, skipped: %r", self.source_kind, data[:200])  # type: ignore[attr-defined]
             return None
+        self.mark_in_flight(source)
         return self.source_request(source)  # type: ignore[attr-defined]
+
+    def mark_in_flight(self, source: CrawlSource) -> None:
+        """Note in Redis that this worker has the source, until its answer is stored.
+
+        The worker (`KIL_WORKER_ID`, whose heartbeat key lives while it does) clears the
+        entry when it has stored the source's answer; if the worker dies first, another one
+        finds the entry orphaned and puts the source back on the start list."""
+        settings = self.crawler.settings  # type: ignore[attr-defined]
+        key, owner = settings.get("KIL_IN_FLIGHT_KEY"), settings.get("KIL_WORKER_ID")
+        if key and owner and source.get("run_id"):
+            entry = json.dumps({"owner": owner, "source": source})
+            self.server.hset(key, str(source["run_id"]), entry)  # type: ignore[union-attr]
 
 
 class FeedsWorker(QueuedSources, FeedsSpider):

@@ -38,6 +38,36 @@ def queue_keys(prefix: str) -> dict[str, str]:
     }
 
 
+def start_key(prefix: str, kind: str) -> str:
+    """The list scrapy-redis's worker spider of `kind` takes its sources from."""
+    return f"{prefix}{worker_spider(kind)}:start_urls"
+
+
+def in_flight_key(prefix: str) -> str:
+    """The hash of sources taken by a worker and not yet answered (run id -> owner, source)."""
+    return f"{prefix}in_flight"
+
+
+def heartbeat_key(prefix: str, worker_id: str) -> str:
+    """A key that lives (a few seconds' TTL, renewed) while the worker does."""
+    return f"{prefix}worker:{worker_id}"
+
+
+def requeue_orphans(client: redis.Redis, prefix: str) -> int:
+    """Put back on the queue every source taken by a worker that is gone (its heartbeat
+    expired, e.g. after `kill -9`); how many. The worker whose HDEL removes an entry is the
+    one that requeues it, so two workers reaping at once requeue it once."""
+    requeued = 0
+    for field, value in client.hgetall(in_flight_key(prefix)).items():
+        entry = json.loads(value)
+        if client.exists(heartbeat_key(prefix, entry["owner"])):
+            continue
+        if client.hdel(in_flight_key(prefix), field):
+            client.rpush(start_key(prefix, entry["source"]["kind"]), json.dumps(entry["source"]))
+            requeued += 1
+    return requeued
+
+
 def connect(settings: Settings) -> redis.Redis:
     """A client of the crawl queue, checked with a PING: `QueueError` if unreachable."""
     import redis
@@ -59,7 +89,7 @@ def pending(client: redis.Redis, prefix: str, kinds: Sequence[str] = tuple(SPIDE
     total = 0
     for kind in kinds:
         spider = worker_spider(kind)
-        total += int(client.llen(f"{prefix}{spider}:start_urls"))
+        total += int(client.llen(start_key(prefix, kind)))
         total += int(client.zcard(f"{prefix}{spider}:requests"))
     return total
 
@@ -82,6 +112,10 @@ def enqueue_crawl(
     by_kind: dict[str, int] = {}
     prefix = settings.crawl.redis_prefix
     try:
+        if not pending(client, prefix) and not client.hlen(in_flight_key(prefix)):
+            # a new crawl: the requests of the last one may be made again
+            for kind in SPIDER_FOR_KIND:
+                client.delete(f"{prefix}{worker_spider(kind)}:dupefilter")
         with client.pipeline() as pipe:
             for source in prepared:
                 pipe.rpush(

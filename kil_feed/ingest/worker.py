@@ -12,8 +12,12 @@ sent is stored, and `QueueError` says why.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
 import pickle
+import secrets
+import socket
 import sys
 import threading
 import time
@@ -29,7 +33,14 @@ from kil_feed.db import make_engine, write_session
 from kil_feed.errors import QueueError
 from kil_feed.ingest.launcher import CrawlProcess, crawl_environment, start_process
 from kil_feed.ingest.logs import log_dir
-from kil_feed.ingest.queue import connect, queue_keys, worker_spider
+from kil_feed.ingest.queue import (
+    connect,
+    heartbeat_key,
+    in_flight_key,
+    queue_keys,
+    requeue_orphans,
+    worker_spider,
+)
 from kil_feed.ingest.scrapy_settings import command_line, scrapy_settings
 from kil_feed.rules import decide
 from kil_feed.storage.crawl_runs import RunResult, finish_runs
@@ -38,6 +49,8 @@ from kil_feed.storage.sources import FetchOutcome, record_fetches, source_names
 
 logger = logging.getLogger(__name__)
 PING_SECONDS = 2.0
+LEASE_SECONDS = 10  # a worker's heartbeat outlives it by at most this
+REAP_SECONDS = 5.0
 FLUSH_SECONDS = 0.5
 STOP_GRACE = 30.0
 
@@ -54,7 +67,13 @@ class WorkerReport:
 class WorkerRecorder:
     """Buffers records from the worker's processes; each flush is one transaction."""
 
-    def __init__(self, settings: Settings, engine: Any) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        engine: Any,
+        on_answered: Callable[[list[int]], None] | None = None,
+    ) -> None:
+        self.on_answered = on_answered
         self.rules = settings.rules
         self.engine = engine
         self.batch_size = max(1, settings.crawl.store_batch_size)
@@ -117,6 +136,9 @@ class WorkerRecorder:
                 session=session,
             )  # fmt: skip
             finish_runs(_run_results(counts, statuses), session=session)
+        answered = [s["run_id"] for s in fatal if s.get("run_id")]
+        if answered and self.on_answered is not None:
+            self.on_answered(answered)  # type: ignore[arg-type]
         self.report.items += len(rows)
         self.report.new += sum(c["new"] for c in counts.values())
         self.report.answered += len(fatal)
@@ -157,7 +179,9 @@ def _run_results(counts: dict[int, Counter[str]], statuses: list[SourceStatus]) 
     return results
 
 
-def worker_scrapy_settings(settings: Settings, *, idle_exit: float = 0) -> dict[str, Any]:
+def worker_scrapy_settings(
+    settings: Settings, *, worker_id: str, idle_exit: float = 0
+) -> dict[str, Any]:
     """The Scrapy settings of a worker process: scrapy-redis's scheduler and dupe filter."""
     values = scrapy_settings(settings)
     values.update(
@@ -166,6 +190,8 @@ def worker_scrapy_settings(settings: Settings, *, idle_exit: float = 0) -> dict[
         SCHEDULER_PERSIST=True,  # a stopped or killed worker leaves the queue to the others
         REDIS_URL=settings.crawl.redis_url,
         MAX_IDLE_TIME_BEFORE_CLOSE=int(idle_exit),
+        KIL_WORKER_ID=worker_id,
+        KIL_IN_FLIGHT_KEY=in_flight_key(settings.crawl.redis_prefix),
         **queue_keys(settings.crawl.redis_prefix),
     )
     return values
@@ -183,9 +209,13 @@ def run_worker(
     """Run crawl processes on the shared queue until they end (idle), `stop`, or Redis goes."""
     stop = stop or threading.Event()
     client = connect(settings)
+    prefix = settings.crawl.redis_prefix
+    worker = Heartbeat(client, prefix)
     engine = make_engine(settings)
-    recorder = WorkerRecorder(settings, engine)
-    arguments = command_line(worker_scrapy_settings(settings, idle_exit=idle_exit))
+    recorder = WorkerRecorder(settings, engine, on_answered=worker.answered)
+    arguments = command_line(
+        worker_scrapy_settings(settings, worker_id=worker.worker_id, idle_exit=idle_exit)
+    )
     env, logs = crawl_environment(), log_dir(settings)
     token = f"{time.strftime('%Y%m%dT%H%M%S')}-{int(time.time() * 1000) % 100000}"
     crawls: list[CrawlProcess] = []
@@ -199,8 +229,9 @@ def run_worker(
                 crawls.append(start_process(cmd, env, kind, log_path, []))
         if on_start is not None:
             on_start(crawls)
-        lost = _collect(recorder, crawls, client, stop)
+        lost = _collect(recorder, crawls, worker, stop)
         recorder.flush()
+        lost = lost or worker.lost
     finally:
         for crawl in crawls:
             crawl.terminate("worker stopped")
@@ -210,6 +241,7 @@ def run_worker(
             except Exception:  # noqa: BLE001 - hung: killed below
                 logger.warning("crawl worker process hung pid=%s: killing it", crawl.process.pid)
             crawl.kill()
+        worker.end()
         client.close()
         engine.dispose()
     if lost is not None:
@@ -221,8 +253,46 @@ def run_worker(
     return recorder.report
 
 
+class Heartbeat:
+    """This worker in Redis: a heartbeat key renewed every PING_SECONDS (it expires
+    LEASE_SECONDS after a `kill -9`), the in-flight entries of sources it has answered
+    cleared, and orphans of dead workers put back on the queue (`requeue_orphans`)."""
+
+    def __init__(self, client: Any, prefix: str) -> None:
+        self.client, self.prefix = client, prefix
+        self.worker_id = f"{socket.gethostname()}-{os.getpid()}-{secrets.token_hex(3)}"
+        self.key = heartbeat_key(prefix, self.worker_id)
+        self.lost: str | None = None
+        self.next_reap = 0.0
+        self.beat()
+
+    def beat(self) -> None:
+        """Renew the heartbeat, and now and then requeue dead workers' sources."""
+        self.client.set(self.key, "1", ex=LEASE_SECONDS)
+        if time.monotonic() >= self.next_reap:
+            self.next_reap = time.monotonic() + REAP_SECONDS
+            requeued = requeue_orphans(self.client, self.prefix)
+            if requeued:
+                logger.warning("requeued %d sources of a worker that is gone", requeued)
+
+    def answered(self, run_ids: list[int]) -> None:
+        import redis
+
+        try:
+            self.client.hdel(in_flight_key(self.prefix), *[str(r) for r in run_ids])
+        except (redis.RedisError, OSError) as exc:
+            self.lost = self.lost or str(exc) or type(exc).__name__
+
+    def end(self) -> None:
+        """A clean stop: what this worker still had is at once another's to take."""
+        import redis
+
+        with contextlib.suppress(redis.RedisError, OSError):
+            self.client.delete(self.key)
+
+
 def _collect(
-    recorder: WorkerRecorder, crawls: list[CrawlProcess], client: Any, stop: threading.Event
+    recorder: WorkerRecorder, crawls: list[CrawlProcess], worker: Heartbeat, stop: threading.Event
 ) -> str | None:
     """Record until every pipe is closed; the reason if Redis was lost."""
     import redis
@@ -231,6 +301,7 @@ def _collect(
     lost: str | None = None
     stopping = False
     while any(c.connection is not None for c in crawls):
+        lost = lost or worker.lost
         if (stop.is_set() or lost) and not stopping:
             stopping = True
             for crawl in crawls:
@@ -245,7 +316,7 @@ def _collect(
         if lost is None and time.monotonic() >= next_ping:
             next_ping = time.monotonic() + PING_SECONDS
             try:
-                client.ping()
+                worker.beat()
             except (redis.RedisError, OSError) as exc:
                 lost = str(exc) or type(exc).__name__
                 logger.error("crawl queue lost error=%s: stopping the crawl processes", lost)
