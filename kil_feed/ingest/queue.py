@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from crawler.records import CrawlSource
 from kil_feed.config import Settings
 from kil_feed.errors import QueueError
 from kil_feed.ingest.sources import SPIDER_FOR_KIND, prepare_sources
@@ -101,6 +102,7 @@ class Enqueued:
     run_ids: list[int]
     by_kind: dict[str, int]
     queue_url: str
+    sources: list[CrawlSource]
 
 
 def enqueue_crawl(
@@ -131,9 +133,8 @@ def enqueue_crawl(
         raise QueueError(f"lost the crawl queue at {settings.crawl.redis_url}: {exc}") from exc
     finally:
         client.close()
-    return Enqueued(
-        [s["run_id"] for s in prepared if s["run_id"]], by_kind, settings.crawl.redis_url
-    )
+    run_ids = [s["run_id"] for s in prepared if s["run_id"]]
+    return Enqueued(run_ids, by_kind, settings.crawl.redis_url, prepared)
 
 
 def wait_for_runs(

@@ -30,6 +30,7 @@ logger = logging.getLogger(__name__)
 
 ProgressCallback = Callable[[int, int], None]
 REPORT_SECONDS = 0.25
+QUEUED = "queued for the crawl workers"
 
 
 @dataclass
@@ -46,7 +47,7 @@ class SourceSummary:
     http_status: int | None = None
     run_id: int | None = None
     log: str | None = None  # the crawl process's log file
-    stopped: str | None = None  # TIME_LIMIT or SHUTDOWN when the crawl was cut short
+    stopped: str | None = None  # TIME_LIMIT or SHUTDOWN when cut short; QUEUED (Redis)
 
     @property
     def ok(self) -> bool:
@@ -64,8 +65,11 @@ def run_crawl(
     """Crawl the named sources (default: every enabled one) and return per-source results.
 
     A failing source is recorded on that source and in its summary; it never stops the
-    others. `on_progress(done, total)` is called as sources answer.
+    others. `on_progress(done, total)` is called as sources answer. With `[crawl] backend =
+    "redis"` the sources are queued for `kil worker crawl` instead (each summary `QUEUED`).
     """
+    if settings.crawl.backend == "redis":
+        return _enqueue(settings, sources)
     deadline = Deadline.after(
         float(time_limit or settings.crawl.time_limit),
         grace=settings.schedule.crawl_kill_margin_seconds,
@@ -98,6 +102,20 @@ def run_crawl(
         return _summaries(recorder, prepared, crawls)
     finally:
         engine.dispose()
+
+
+def _enqueue(settings: Settings, sources: list[str] | None) -> list[SourceSummary]:
+    from kil_feed.ingest.queue import enqueue_crawl
+
+    engine = make_engine(settings)
+    try:
+        queued = enqueue_crawl(settings, engine, sources=sources)
+    finally:
+        engine.dispose()
+    return [
+        SourceSummary(name=s["name"], kind=s["kind"], run_id=s["run_id"], stopped=QUEUED)
+        for s in queued.sources
+    ]
 
 
 def _collect(
@@ -166,4 +184,4 @@ def _summaries(
     return summaries
 
 
-__all__ = ["SHUTDOWN", "TIME_LIMIT", "SourceSummary", "run_crawl"]
+__all__ = ["QUEUED", "SHUTDOWN", "TIME_LIMIT", "SourceSummary", "run_crawl"]

@@ -319,7 +319,12 @@ def _collect(
                 worker.beat()
             except (redis.RedisError, OSError) as exc:
                 lost = str(exc) or type(exc).__name__
-                logger.error("crawl queue lost error=%s: stopping the crawl processes", lost)
+                logger.info("crawl queue lost error=%s: stopping the crawl processes", lost)
+    if lost is None and not stop.is_set():  # the processes ended by themselves: why?
+        try:
+            worker.beat()
+        except (redis.RedisError, OSError) as exc:
+            lost = str(exc) or type(exc).__name__
     return lost
 
 

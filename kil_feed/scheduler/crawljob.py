@@ -85,7 +85,7 @@ def _describe(summaries: list[dict[str, Any]]) -> str:
     for s in summaries:
         counts = " ".join(
             f"{key}={s[key]}"
-            for key in ("new", "updated", "duplicate", "dropped", "error")
+            for key in ("new", "updated", "duplicate", "dropped", "error", "stopped")
             if s.get(key) not in (None, 0, "", [])
         )
         parts.append(f"{s.get('source', s.get('name', '?'))}: {counts or 'no change'}")

@@ -10,6 +10,7 @@ import json
 import secrets
 import subprocess
 import sys
+import time
 
 import pytest
 from sqlmodel import select
@@ -118,3 +119,83 @@ def test_worker_fetches_the_queue_and_closes_every_run(redis_settings, http_serv
         assert run.items_new == 4
     assert all(s.last_success_at is not None and s.etag for s in sources)
     assert pending(connect(redis_settings), redis_settings.crawl.redis_prefix) == 0
+
+
+def test_scheduler_crawl_with_redis_backend_queues_and_returns(
+    redis_settings, http_server, crawl_engine
+):  # type: ignore[no-untyped-def]
+    from kil_feed.ingest.run import QUEUED, run_crawl
+
+    _feeds(http_server, crawl_engine, 2)
+    summaries = run_crawl(redis_settings, sources=["feed-01"])
+    assert [(s.name, s.stopped) for s in summaries] == [("feed-01", QUEUED)]
+    assert pending(connect(redis_settings), redis_settings.crawl.redis_prefix) == 1
+
+
+def test_crawl_wait_follows_the_workers(redis_settings, http_server, crawl_engine, cli, tmp_path):  # type: ignore[no-untyped-def]
+    _feeds(http_server, crawl_engine, 2)
+    import threading
+
+    worker = threading.Thread(
+        target=run_worker, args=(redis_settings,),
+        kwargs={"kinds": ["feed"], "idle_exit": 4}, daemon=True,
+    )  # fmt: skip
+    worker.start()
+    result = cli("crawl", "--wait", "--json")
+    worker.join(120)
+    data = json.loads(result.stdout)
+    assert data["queued"] == 2 and data["finished"] == 2 and data["by_kind"] == {"feed": 2}
+
+
+@pytest.fixture
+def private_redis(tmp_path):  # type: ignore[no-untyped-def]
+    """A Redis of this test only (on a unix socket), so that it can be stopped."""
+    import shutil
+
+    if not shutil.which("redis-server"):
+        pytest.skip("no redis-server")
+    sock = tmp_path / "redis.sock"
+    proc = subprocess.Popen(
+        ["redis-server", "--port", "0", "--unixsocket", str(sock), "--save", "",
+         "--appendonly", "no"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    deadline = time.monotonic() + 30
+    while not sock.exists():
+        assert time.monotonic() < deadline, "redis-server did not start"
+        time.sleep(0.05)
+    yield proc, f"unix://{sock}"
+    if proc.poll() is None:
+        proc.kill()
+    proc.wait()
+
+
+def test_worker_that_loses_redis_stops_and_says_why(private_redis, kil_env, tmp_path):  # type: ignore[no-untyped-def]
+    proc, url = private_redis
+    env = {**_base_env(), **kil_env, "KIL_CRAWL__BACKEND": "redis", "KIL_CRAWL__REDIS_URL": url,
+           "KIL_CRAWL__LOG_DIR": str(tmp_path / "logs")}  # fmt: skip
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "kil_feed", "worker", "crawl", "--kind", "feed"], env=env,
+        cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        import redis
+
+        client = redis.Redis.from_url(url)
+        deadline = time.monotonic() + 60
+        while not list(client.scan_iter("kil:worker:*")):  # the worker's heartbeat
+            assert worker.poll() is None, worker.communicate()
+            assert time.monotonic() < deadline, "the worker never registered"
+            time.sleep(0.05)
+        client.close()
+        proc.terminate()
+        proc.wait(30)
+        out, err = worker.communicate(timeout=120)
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+            worker.wait()
+    assert worker.returncode == 8, (out, err)
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and "lost the crawl queue at unix://" in lines[0], err
+    assert "Traceback" not in err
