@@ -146,6 +146,24 @@ class NewsletterSettings(BaseModel):
     retry_backoff: float = Field(
         2.0, ge=0, description="Seconds before the first retry of a message; doubles each try."
     )
+    subject_template: str = Field(
+        "Keep it Local, week {week}: {lead}",
+        description="Automatic subject: `{week}` (number), `{year}` and `{lead}` (the lead "
+        "story's title, cut at a word so the subject fits in 78 characters).",
+    )
+
+    @field_validator("subject_template")
+    @classmethod
+    def _subject_placeholders(cls, value: str) -> str:
+        try:
+            value.format(week=48, year=2026, lead="Lead")
+        except (KeyError, IndexError, ValueError) as exc:
+            raise ValueError(
+                f"bad placeholder in {value!r} ({exc}); use {{week}}, {{year}} and {{lead}}"
+            ) from None
+        if not value.strip():
+            raise ValueError("the subject template cannot be empty")
+        return value
 
 
 class WebSettings(BaseModel):
