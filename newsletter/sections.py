@@ -61,6 +61,7 @@ def section_order(section: str, label: str = "") -> tuple[int, str, str]:
 
 
 def topic_label(section: str) -> str:
-    """`news:social-value` -> `Social value`."""
-    topic = section.removeprefix(NEWS_PREFIX).replace("-", " ").replace("_", " ").strip()
-    return topic[:1].upper() + topic[1:] if topic else "General"
+    """`news:social-value` -> `Social value` (the bundled topic list's label)."""
+    from kil_feed.topics import topic_catalog
+
+    return topic_catalog().label(section.removeprefix(NEWS_PREFIX))

@@ -32,6 +32,7 @@ from kil_feed.storage import deliveries as ledger
 from kil_feed.storage import issues as issues_db
 from kil_feed.storage.subscribers import find_subscriber
 from kil_feed.timeutil import utcnow
+from kil_feed.topics import topic_catalog
 from newsletter.attempt import Job, RateLimiter, Run, deliver, prepare
 from newsletter.content import IssueContent, load_issue_content
 from newsletter.ledgerwriter import GroupCommitter, Result
@@ -128,7 +129,7 @@ def send_issue(
 ) -> SendReport:
     """Send (or resume sending) an approved issue; see the module docstring."""
     started = time.monotonic()
-    content = load_issue_content(engine, issue_id)
+    content = load_issue_content(engine, issue_id, topic_catalog(settings))
     if content.is_empty:
         raise ConflictError(f"issue {issue_id} has no items", hint="rebuild it or add items")
     if to is not None:  # a test copy says so where the reader looks first

@@ -50,14 +50,14 @@ def test_signup_sends_one_confirmation_then_confirm(
     client: TestClient, engine: Engine, settings: Settings
 ) -> None:
     response = signup(
-        client, "New.Person@Example.org", regions=["London", "Mars"], topics=["insourcing"]
+        client, "New.Person@Example.org", regions=["London", "Mars"], topics=["outsourcing"]
     )
     assert response.status_code == 200
     assert "Check your inbox" in response.text
     sub = subscriber(engine, "new.person@example.org")
     assert sub is not None and sub.status == "pending" and sub.origin == "web"
     assert sub.regions == ["London"]  # unknown regions are dropped
-    assert sub.topics == ["insourcing"]
+    assert sub.topics == ["outsourcing"]
     mails = outbox(settings)
     assert len(mails) == 1
     assert mails[0]["To"] == "new.person@example.org"  # stored lower-case
@@ -169,12 +169,12 @@ def test_preferences_change_regions_topics(
             "csrf_token": token,
             "action": "save",
             "regions": ["Wales", "London", "Narnia"],
-            "topics": ["social value"],
+            "topics": ["social-value"],
         },  # fmt: skip
     )
     assert saved.status_code == 200 and "saved" in saved.text
     sub = subscriber(engine, "reader@example.org")
-    assert sub.regions == ["Wales", "London"] and sub.topics == ["social value"]
+    assert sub.regions == ["Wales", "London"] and sub.topics == ["social-value"]
     assert sub.status == "confirmed"
     assert client.post(url, data={"action": "save", "regions": ["Wales"]}).status_code == 403
     gone = client.post(url, data={"csrf_token": token, "action": "unsubscribe"})

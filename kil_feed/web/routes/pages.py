@@ -28,11 +28,11 @@ def to_page(value: str | None) -> int:
 
 
 def subscribe_context(request: Request, session: Session) -> dict:
-    topics = facets_of(request).topics
+    """The signup form's choices: every known topic, whether or not items carry it yet."""
     return {
         "csrf": csrf_token(request, settings_of(request)),
         "all_regions": ITL1_REGIONS,
-        "all_topics": topics,
+        "all_topics": request.app.state.topics.slugs,
     }
 
 
@@ -69,7 +69,7 @@ def issue(issue_id: int, request: Request, session: Session = Depends(reader)) -
     content selection, so the page and the email cannot drift apart.
     """
     found = store.get_sent_issue(issue_id, session=session)
-    content = issue_content(issue_id, session=session)
+    content = issue_content(issue_id, session=session, topics=request.app.state.topics)
     return render(
         request,
         "issue.html",

@@ -99,13 +99,12 @@ def confirm(token: str, request: Request) -> HTMLResponse:
 def _preferences_context(request: Request, token: str, session: Session) -> dict:
     data = read_token(settings_of(request), token, "preferences")
     sub = store.get_subscriber_by_id(data.subscriber_id, session=session)
-    topics = store.tag_values("topic", session=session)
     return {
         "sub": sub,
         "token": token,
         "csrf": csrf_token(request, settings_of(request)),
         "all_regions": ITL1_REGIONS,
-        "all_topics": sorted(set(topics) | set(sub.topics or [])),
+        "all_topics": request.app.state.topics.slugs,
     }
 
 
