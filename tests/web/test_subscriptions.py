@@ -63,7 +63,7 @@ def test_signup_sends_one_confirmation_then_confirm(
     assert mails[0]["To"] == "new.person@example.org"  # stored lower-case
     assert "Confirm" in mails[0]["Subject"]
     link = confirm_link(mails[0])
-    page = client.get(link)
+    page = client.post(link)
     assert page.status_code == 200 and "You are subscribed" in page.text
     sub = subscriber(engine, "new.person@example.org")
     assert sub.status == "confirmed" and sub.confirmed_at is not None
@@ -92,8 +92,9 @@ def test_pending_resignup_gets_a_new_link_and_the_old_one_dies(
     first, second = (confirm_link(m) for m in outbox(settings))
     assert first != second
     assert client.get(first).status_code == 404
+    assert client.post(first).status_code == 404
     assert subscriber(engine, "twice@example.org").status == "pending"
-    assert client.get(second).status_code == 200
+    assert client.post(second).status_code == 200
     assert subscriber(engine, "twice@example.org").status == "confirmed"
 
 
@@ -107,6 +108,8 @@ def test_confirm_rejects_tampered_and_foreign_tokens(
     assert client.get("/confirm/not-a-token").status_code == 404
     stale = make_token(settings, archive.subscribers["gone"], "confirm", nonce=1)
     assert client.get(f"/confirm/{stale}").status_code == 404  # unsubscribed: not revived
+    assert client.post(f"/confirm/{stale}").status_code == 404
+    assert client.post(f"/confirm/{good}x").status_code == 404
 
 
 def test_invalid_email_is_a_clear_422(client: TestClient, settings: Settings) -> None:
