@@ -1,7 +1,7 @@
 """Issue headline (issue #17): the web page's title, the subject before it was cut to fit.
 
-Revision ID: 0008_i17_headline
-Revises: 0007_i18_rate_limit
+Revision ID: 0009_i17_headline
+Revises: 0008_i19_send_leases
 """
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-revision = "0008_i17_headline"
-down_revision = "0007_i18_rate_limit"
+revision = "0009_i17_headline"
+down_revision = "0008_i19_send_leases"
 branch_labels = None
 depends_on = None
 
