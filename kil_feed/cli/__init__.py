@@ -34,6 +34,7 @@ COMMAND_MODULES = (
     "subscribers",
     "issue",
     "status",
+    "market",
     "serve",
     "schedule",
     "worker",
