@@ -47,6 +47,7 @@ class SourceState:
     problem: str | None = None
     etag: str | None = None
     last_modified: str | None = None
+    site_title: str | None = None
     answered: bool = False
 
 
@@ -109,6 +110,7 @@ class CrawlRecorder:
             state.http_status = item.get("http_status") or state.http_status
             state.etag, state.last_modified = item.get("etag"), item.get("last_modified")
             state.problem = item.get("problem")
+            state.site_title = item.get("site_title") or state.site_title
             if item.get("error"):
                 state.fatal = item["error"]
             self.health_pending.add(item["source_id"])
@@ -159,15 +161,19 @@ class CrawlRecorder:
         snapshot = []
         for sid in sorted(pending):
             state = self.states[sid]
-            snapshot.append((sid, state.fatal, state.etag, state.last_modified, state.problem))
+            snapshot.append(
+                (sid, state.fatal, state.etag, state.last_modified, state.problem, state.site_title)
+            )
         return snapshot
 
     def _write_health(self, health: list[tuple[Any, ...]], session: Any) -> None:
         from kil_feed.storage.sources import FetchOutcome, record_fetches
 
         outcomes = [
-            FetchOutcome(sid, error=fatal, etag=etag, last_modified=modified, problem=problem)
-            for sid, fatal, etag, modified, problem in health
+            FetchOutcome(
+                sid, error=fatal, etag=etag, last_modified=modified, problem=problem, title=title
+            )
+            for sid, fatal, etag, modified, problem, title in health
         ]
         record_fetches(outcomes, session=session)
 

@@ -19,7 +19,7 @@ from sqlmodel import Session
 from kil_feed.db import read_session
 from kil_feed.models import Issue
 from kil_feed.storage import issues as issues_db
-from kil_feed.storage.items import source_names
+from kil_feed.storage.items import source_titles
 from newsletter import sections as sec
 
 SUMMARY_CHARS = 280
@@ -123,7 +123,7 @@ def issue_content(issue_id: int, *, session: Session) -> IssueContent:
     """`load_issue_content` in a session the caller holds (the web page's request session)."""
     issue: Issue = issues_db.get_issue(issue_id, session=session)
     rows = [(p, i) for p, i in issues_db.issue_items(issue_id, session=session)]
-    names = source_names(session=session)
+    names = source_titles(session=session)
     clusters = issues_db.cluster_members(
         [i.cluster_id for _, i in rows if i.cluster_id is not None], session=session
     )
