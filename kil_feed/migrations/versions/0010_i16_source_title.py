@@ -1,7 +1,7 @@
 """Source display titles (issue #16): what email, web, feeds and the CLI show for a source.
 
 Revision ID: 0007_i16_source_title
-Revises: 0007_i18_rate_limit
+Revises: 0009_i17_headline
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import sqlmodel
 from alembic import op
 
 revision = "0007_i16_source_title"
-down_revision = "0007_i18_rate_limit"
+down_revision = "0009_i17_headline"
 branch_labels = None
 depends_on = None
 
