@@ -173,6 +173,13 @@ class NewsletterSettings(Section):
         le=3600,
         description="Seconds before the first retry of a message; doubles each try.",
     )
+    lease_seconds: float = Field(
+        60.0,
+        ge=1,
+        le=3600,
+        description="PostgreSQL: how long a killed sender's claimed rows wait before another "
+        "sender takes them (live senders renew theirs).",
+    )
 
 
 class WebSettings(Section):
