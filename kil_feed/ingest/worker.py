@@ -131,7 +131,8 @@ class WorkerRecorder:
             fatal = [s for s in statuses if s["fatal"]]
             record_fetches(
                 [FetchOutcome(s["source_id"], error=s["error"], etag=s["etag"],
-                              last_modified=s["last_modified"], problem=s["problem"])
+                              last_modified=s["last_modified"], problem=s["problem"],
+                              title=s.get("site_title"))
                  for s in fatal],
                 session=session,
             )  # fmt: skip
