@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import json
 import threading
-import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import psutil
@@ -22,18 +21,18 @@ from kil_feed.scheduler.runtime import Runtime
 from kil_feed.scheduler.service import SchedulerService
 from kil_feed.timeutil import iso_week, utcnow
 from tests.scheduler.conftest import approved_issue, fast, running, runs, sends
+from tests.support.waiting import wait_until
 
 EVERY_SECOND = "* * * * * *"
 
 
-def _wait_for(predicate, timeout: float = 10.0, engine=None) -> None:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.1)
-    seen = [(r.job, r.status, r.detail) for r in runs(engine)] if engine is not None else ""
-    raise AssertionError(f"timed out waiting; runs: {seen}")
+def _wait_for(predicate, what: str, engine=None) -> None:  # type: ignore[no-untyped-def]
+    """Wait for `what` (generous deadline); on failure say which runs were logged."""
+
+    def seen() -> str:
+        return f"runs: {[(r.job, r.status, r.detail) for r in runs(engine)]}" if engine else ""
+
+    wait_until(predicate, what, detail=seen)
 
 
 def test_jobs_fire_on_their_schedule_and_every_run_is_logged(
@@ -43,7 +42,9 @@ def test_jobs_fire_on_their_schedule_and_every_run_is_logged(
     service = SchedulerService(cfg, engine, targets=fake_targets)
     with running(service):
         _wait_for(
-            lambda: len(runs(engine, "build")) >= 2 and len(runs(engine, "housekeeping")) >= 2
+            lambda: len(runs(engine, "build")) >= 2 and len(runs(engine, "housekeeping")) >= 2,
+            "two build and two housekeeping runs",
+            engine,
         )
         names = dict(upcoming(engine, cfg))
     assert names["crawl"] is None and names["send"] is None
@@ -97,13 +98,13 @@ def test_two_running_schedulers_send_a_week_once(
     a = SchedulerService(cfg, any_engine, targets=fake_targets)
     b = SchedulerService(cfg, any_engine, targets=fake_targets)
     with running(a), running(b, lead=False):
-        _wait_for(lambda: len(runs(any_engine, "send")) >= 3)
+        _wait_for(lambda: len(runs(any_engine, "send")) >= 3, "3 send runs", any_engine)
         assert a.leading.is_set() and not b.leading.is_set()
     # the old leader is gone; the stand-by leads next time, and a restart of it too
     with running(b):
-        _wait_for(lambda: len(runs(any_engine, "send")) >= 5)
+        _wait_for(lambda: len(runs(any_engine, "send")) >= 5, "5 send runs", any_engine)
     with running(SchedulerService(cfg, any_engine, targets=fake_targets)):
-        _wait_for(lambda: len(runs(any_engine, "send")) >= 7)
+        _wait_for(lambda: len(runs(any_engine, "send")) >= 7, "7 send runs", any_engine)
     assert len(sends(tmp_path)) == 1
     statuses = [r.status for r in runs(any_engine, "send")]
     assert statuses.count("ok") == 1 and set(statuses) == {"ok", "skipped"}
@@ -120,21 +121,31 @@ def test_a_run_missed_while_down_catches_up_once_within_grace(  # type: ignore[n
     settings, engine, fake_targets, grace_minutes: float, expected: list[str]
 ) -> None:
     base = settings.model_copy(update={"timezone": "UTC"})
-    due = utcnow().replace(microsecond=0) + timedelta(seconds=3)
+    # far enough ahead that the first scheduler is down again by then, even on a busy machine
+    due = utcnow().replace(microsecond=0) + timedelta(seconds=6)
     cfg = fast(base, housekeeping=_cron_at(due), misfire_grace_minutes=grace_minutes)
     before = fast(base, housekeeping=_cron_at(due), misfire_grace_minutes=1.0)
     with running(SchedulerService(before, engine, targets=fake_targets)):
         pass  # stored the job with its next run at `due`, then went down
+    assert utcnow() < due, "the first scheduler was still up when the job fell due"
     assert dict(upcoming(engine, cfg))["housekeeping"] == due
     # (the grace of the restarted scheduler applies to the stored job)
-    time.sleep(max(0.0, (due - utcnow()).total_seconds()) + 2.0)  # down while it was due
+    late = due + timedelta(seconds=2)  # down while it was due, past the shorter grace (1.2 s)
+    wait_until(lambda: utcnow() >= late, f"the clock passing {late:%H:%M:%S}", interval=0.1)
     assert runs(engine, "housekeeping") == []
     with running(SchedulerService(cfg, engine, targets=fake_targets)) as back:
-        _wait_for(lambda: len(runs(engine, "housekeeping")) >= 1)
-        time.sleep(1.5)  # and it does not run again
+        _wait_for(lambda: len(runs(engine, "housekeeping")) >= 1, "the catch-up run", engine)
+
+        def next_run() -> datetime | None:
+            return dict(upcoming(engine, cfg))["housekeeping"]
+
+        # once the stored next run is tomorrow's, nothing can run it again today
+        wait_until(
+            lambda: (nxt := next_run()) is not None and nxt > utcnow() + timedelta(hours=23),
+            "the next run moving to tomorrow",
+            detail=next_run,
+        )
         assert [r.status for r in runs(engine, "housekeeping")] == expected
-        nxt = dict(upcoming(engine, cfg))["housekeeping"]
-        assert nxt is not None and nxt > utcnow() + timedelta(hours=23)
         assert back.leading.is_set()
     if expected == ["missed"]:
         assert runs(engine, "housekeeping")[0].scheduled_for == due
@@ -146,17 +157,29 @@ def test_a_hung_crawl_is_killed_at_the_limit_and_the_next_crawl_runs(  # type: i
 ) -> None:
     with write_session(engine) as session:
         session.add(Source(name="council-news", url="http://127.0.0.1:9/feed"))
-    crawl = settings.crawl.model_copy(update={"time_limit": 1})
+    # the limit leaves the child time to start and write its pids even on a busy machine
+    # (start-up is ~0.5 s of CPU); the test waits for that file, not for a guessed moment
+    crawl = settings.crawl.model_copy(update={"time_limit": 5})
     cfg = fast(settings.model_copy(update={"crawl": crawl}), crawl="*/2 * * * * *")
     hanging = dict(fake_targets, crawl="tests.support.scheduler_targets:hang_crawl")
     service = SchedulerService(cfg, engine, targets=hanging)
+    pids_file = tmp_path / "pids.json"
     with running(service):
-        _wait_for(lambda: any(r.finished_at for r in runs(engine, "crawl")), timeout=20)
+        wait_until(
+            lambda: pids_file.exists() or any(r.finished_at for r in runs(engine, "crawl")),
+            "the hung crawl's start (its pids.json)",
+        )
+        assert pids_file.exists(), "the hung crawl was killed before it started: limit too short"
+        wait_until(
+            lambda: any(r.finished_at for r in runs(engine, "crawl")),
+            "the end of the hung crawl",
+            detail=lambda: runs(engine),
+        )
         # the next tick runs again (the source is still due: the hung crawl recorded nothing)
-        _wait_for(lambda: len(runs(engine, "crawl")) >= 2, timeout=10)
+        wait_until(lambda: len(runs(engine, "crawl")) >= 2, "a second crawl run")
     first = runs(engine, "crawl")[0]
     assert first.status == "timeout" and "killed" in first.detail
-    pids = json.loads((tmp_path / "pids.json").read_text())
+    pids = json.loads(pids_file.read_text())
     assert all(not psutil.pid_exists(p) or psutil.Process(p).status() == "zombie" for p in pids)
     # with a crawl that works, the same job records its result and the source is done
     roomy = cfg.crawl.model_copy(update={"time_limit": 60})  # a child's start-up takes a while
@@ -164,7 +187,7 @@ def test_a_hung_crawl_is_killed_at_the_limit_and_the_next_crawl_runs(  # type: i
         cfg.model_copy(update={"crawl": roomy}), engine, targets=fake_targets
     )
     with running(service):
-        _wait_for(lambda: runs(engine, "crawl")[-1].status == "ok", timeout=20, engine=engine)
+        _wait_for(lambda: runs(engine, "crawl")[-1].status == "ok", "a crawl that works", engine)
     assert "council-news: new=1" in runs(engine, "crawl")[-1].detail
     with read_session(engine) as session:
         assert session.exec(select(Source)).one().last_crawled_at is not None

@@ -31,7 +31,10 @@ LEDGER_ENV = "KIL_TEST_SEND_LEDGER"
 def hang_crawl(settings: Settings, *, sources: list[str], time_limit: float | None = None) -> Any:
     """A crawl that never ends, with a grandchild that never ends either."""
     grandchild = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"])
-    Path(os.environ[PIDS_FILE_ENV]).write_text(json.dumps([os.getpid(), grandchild.pid]))
+    pids = Path(os.environ[PIDS_FILE_ENV])
+    partial = pids.with_suffix(".part")  # renamed into place: a reader never sees half of it
+    partial.write_text(json.dumps([os.getpid(), grandchild.pid]))
+    partial.replace(pids)
     time.sleep(600)
 
 
