@@ -30,20 +30,20 @@ def _answers(url: str) -> bool:
 
 
 @contextmanager
-def serve_subprocess(env: dict[str, str], timeout: float = WAIT_SECONDS) -> Iterator[str]:
-    """`kil serve --host 127.0.0.1 --port N` with `env` (KIL_* settings); yields its base URL
-    once it answers. Its output goes to a file (a pipe nobody reads could fill and block it)
-    and is shown if it fails to start."""
+def serve_subprocess(
+    env: dict[str, str], timeout: float = WAIT_SECONDS, extra_args: tuple[str, ...] = ()
+) -> Iterator[str]:
+    """`kil serve --host 127.0.0.1 --port N` with `env` (KIL_* settings) and `extra_args`
+    (e.g. `--workers 2`); yields its base URL once it answers. Its output goes to a file (a
+    pipe nobody reads could fill and block it) and is shown if it fails to start."""
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     full_env = {**os.environ, **env, "KIL_BASE_URL": base}
+    argv = [sys.executable, "-m", "kil_feed", "serve", "--host", "127.0.0.1", "--port", str(port)]
     with (
         tempfile.TemporaryFile() as log,
         subprocess.Popen(
-            [sys.executable, "-m", "kil_feed", "serve", "--host", "127.0.0.1", "--port", str(port)],
-            env=full_env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
+            [*argv, *extra_args], env=full_env, stdout=log, stderr=subprocess.STDOUT
         ) as proc,
     ):
 
