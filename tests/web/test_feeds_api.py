@@ -108,12 +108,13 @@ def test_api_issue_is_its_web_page_without_dropped_items(
     and none of the items the editor dropped."""
     detail = client.get(f"/api/issues/{archive.issues['sent']}").json()
     ids = {title: [i["id"] for i in items] for title, items in detail["sections"].items()}
+    reform = "Procurement"  # the bundled topic list files "procurement reform" under it
     assert ids == {
         "Top stories": [archive.items["insourcing"], archive.items["social"]],
-        "Procurement reform": [archive.items["act"]],
+        reform: [archive.items["act"]],
         "Interim jobs": [archive.items["head"], archive.items["category"]],
     }
-    assert list(ids) == ["Top stories", "Procurement reform", "Interim jobs"]
+    assert list(ids) == ["Top stories", reform, "Interim jobs"]
     page = client.get(f"/issues/{archive.issues['sent']}").text
     assert re.findall(r'<h2 id="sec-\d+">([^<]+)</h2>', page) == list(ids)
     job = detail["sections"]["Interim jobs"][0]
