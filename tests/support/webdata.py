@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.engine import Engine
 
-from kil_feed.config import Settings
+from kil_feed.config import Settings, load_settings
 from kil_feed.db import write_session
 from kil_feed.models import Issue, IssueStatus, Item, Subscriber
 from kil_feed.storage.items import save_item
@@ -35,7 +35,9 @@ XSS_BODY = (
 )
 
 
-def seed_archive(engine: Engine, settings: Settings) -> Archive:
+def seed_archive(engine: Engine, settings: Settings | None = None) -> Archive:
+    """The archive; its issues are built with `settings` (the environment's by default)."""
+    settings = settings or load_settings()
     now = utcnow()
     out = Archive()
     with write_session(engine) as s:
