@@ -61,3 +61,10 @@ class DeliveryError(KilError):
 
     exit_code = 7
     http_status = 502
+
+
+class DatabaseError(KilError):
+    """The database cannot be used: not set up, unreachable, full."""
+
+    exit_code = 8
+    http_status = 503
