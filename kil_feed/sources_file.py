@@ -22,8 +22,8 @@ from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
 
+from crawler.netguard import BlockedURL, check_url
 from kil_feed.errors import ValidationError
-from kil_feed.netguard import BlockedURL, check_url
 from kil_feed.regions import ITL1_REGIONS
 from kil_feed.source_checks import check_options, normalise_url
 
