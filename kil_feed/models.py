@@ -78,6 +78,8 @@ def _json_list() -> Any:
 
 class SourceBase(SQLModel):
     name: str = Field(max_length=200, sa_column_kwargs={"unique": True})
+    # what people see ("Manchester City Council"); the name stays the editors' handle
+    title: str | None = Field(default=None, max_length=300)
     kind: str = Field(default=SourceKind.feed.value, max_length=20)
     url: str
     enabled: bool = True
@@ -85,6 +87,12 @@ class SourceBase(SQLModel):
     regions: list[str] = _json_list()
     options: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)
     interval_minutes: int | None = None
+
+
+def source_display_name(title: str | None, name: str) -> str:
+    """The one way a source is shown to people (email, web, feeds, CLI): its title, else
+    its name."""
+    return " ".join(title.split()) if title and title.strip() else name
 
 
 class Source(SourceBase, table=True):
@@ -204,6 +212,7 @@ class Issue(IssueBase, table=True):
     updated_at: datetime = _ts(default_factory=utcnow)
     approved_at: datetime | None = _ts(default=None)
     sent_at: datetime | None = _ts(default=None)
+    headline: str = ""  # the web page's title: the subject before it was cut to fit
 
 
 class IssueItem(SQLModel, table=True):
@@ -238,6 +247,9 @@ class Delivery(SQLModel, table=True):
     created_at: datetime = _ts(default_factory=utcnow)
     updated_at: datetime = _ts(default_factory=utcnow)
     sent_at: datetime | None = _ts(default=None)
+    # send workers on PostgreSQL (#19): who holds the row and until when (its lease)
+    lease_owner: str | None = Field(default=None, max_length=200)
+    lease_expires_at: datetime | None = _ts(default=None)
 
 
 # --- CrawlRun ---------------------------------------------------------------------------
@@ -302,6 +314,23 @@ class SchedulerLock(SQLModel, table=True):
     acquired_at: datetime = _ts(default_factory=utcnow)
     heartbeat_at: datetime = _ts(default_factory=utcnow)
     expires_at: datetime = _ts(default_factory=utcnow)
+
+
+# --- Send workers (#19): state all the senders of one issue share ----------------------
+
+
+class SendState(SQLModel, table=True):
+    """One row per issue being sent: the global rate's clock and the error-rate pause."""
+
+    __tablename__ = "send_state"
+
+    issue_id: int = Field(foreign_key="issue.id", primary_key=True, ondelete="CASCADE")
+    rate: float | None = None  # messages per second across all senders; None: no limit
+    rate_next_at: datetime | None = _ts(default=None)  # the next free slot of the rate
+    attempted: int = 0  # outcomes since the send (re)started
+    errors: int = 0  # failed or deferred among them
+    paused_reason: str | None = None  # set once: every sender stops
+    updated_at: datetime = _ts(default_factory=utcnow)
 
 
 class RateLimitCount(SQLModel, table=True):

@@ -30,11 +30,13 @@ COMMAND_MODULES = (
     "curation",
     "review",
     "rules",
+    "topics",
     "subscribers",
     "issue",
     "status",
     "serve",
     "schedule",
+    "worker",
     "run",
     "demo",
 )
