@@ -50,7 +50,7 @@ class ValidationError(KilError):
 
 
 class FetchError(KilError):
-    """A source could not be fetched or parsed."""
+    """A source could not be fetched: `kil crawl` and `kil sources check` exit with this."""
 
     exit_code = 6
     http_status = 502
