@@ -48,6 +48,7 @@ class SourceState:
     etag: str | None = None
     last_modified: str | None = None
     answered: bool = False
+    checkpoint: dict[str, Any] | None = None  # notices sources: how far the API was read
 
 
 class CrawlRecorder:
@@ -69,6 +70,7 @@ class CrawlRecorder:
         self.states = {s["id"]: SourceState(s) for s in sources}
         self.buffer: list[dict[str, Any]] = []
         self.health_pending: set[int] = set()  # sources whose answer is not written yet
+        self.checkpoints: dict[int, dict[str, Any]] = {}  # written after the items before them
         self.last_flush = time.monotonic()
         self.writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kil-store")
         self.pending: list[Future[None]] = []
@@ -94,7 +96,8 @@ class CrawlRecorder:
     def tick(self) -> None:
         """Write what is due: a full batch, or anything older than FLUSH_SECONDS."""
         due = time.monotonic() - self.last_flush > FLUSH_SECONDS
-        if len(self.buffer) >= self.batch_size or (due and (self.buffer or self.health_pending)):
+        waiting = self.buffer or self.health_pending or self.checkpoints
+        if len(self.buffer) >= self.batch_size or (due and waiting):
             self.flush()
 
     def dropped(self, source_id: Any, *, duplicate: bool) -> None:
@@ -112,6 +115,9 @@ class CrawlRecorder:
             if item.get("error"):
                 state.fatal = item["error"]
             self.health_pending.add(item["source_id"])
+        elif item.get("checkpoint") is not None:
+            state.checkpoint = item["checkpoint"]
+            self.checkpoints[item["source_id"]] = item["checkpoint"]
         elif item.get("error"):
             state.errors.append(item["error"])
 
@@ -122,17 +128,24 @@ class CrawlRecorder:
         rows, self.buffer = self.buffer, []
         self.last_flush = time.monotonic()
         health = self._health_snapshot()
-        if not rows and not health:
+        checkpoints, self.checkpoints = self.checkpoints, {}
+        if not rows and not health and not checkpoints:
             return
         while len(self.pending) >= MAX_PENDING_BATCHES:  # back-pressure: bounded memory
             self.pending.pop(0).result()
         # drop finished batches (result() re-raises a failed write here, in the caller)
         self.pending = [f for f in self.pending if not f.done() or f.result()]
-        self.pending.append(self.writer.submit(self._write, rows, health))
+        self.pending.append(self.writer.submit(self._write, rows, health, checkpoints))
 
-    def _write(self, rows: list[dict[str, Any]], health: list[tuple[Any, ...]]) -> None:
+    def _write(
+        self,
+        rows: list[dict[str, Any]],
+        health: list[tuple[Any, ...]],
+        checkpoints: dict[int, dict[str, Any]] | None = None,
+    ) -> None:
         from kil_feed.db import write_session
         from kil_feed.rules import decide
+        from kil_feed.storage import notices
         from kil_feed.storage.items import upsert_items
 
         names = {sid: s.source["name"] for sid, s in self.states.items()}
@@ -142,12 +155,21 @@ class CrawlRecorder:
             result = decide(row, names.get(row["source_id"], ""), rules)
             return result.status, result.rule, result.reason
 
+        counted: list[tuple[Any, str]] = []
         with write_session(self.engine) as session:
-            outcomes = upsert_items(rows, session=session, decide=decision) if rows else []
+            plain, updates = notices.merge_notice_rows(rows, session=session)
+            if plain:
+                outcomes = upsert_items(plain, session=session, decide=decision)
+                counted += zip((r["source_id"] for r in plain), outcomes, strict=True)
+            if updates:
+                outcomes = notices.apply_notice_updates(updates, session=session)
+                counted += zip((sid for sid, _ in updates), outcomes, strict=True)
             self._write_health(health, session)
+            if checkpoints:
+                notices.save_checkpoints(checkpoints, session=session)
         with self.lock:
-            for row, outcome in zip(rows, outcomes, strict=True):
-                state = self.states.get(row["source_id"])
+            for source_id, outcome in counted:
+                state = self.states.get(source_id)
                 if state is not None:
                     state.counts["duplicate" if outcome == "unchanged" else outcome] += 1
         if rows and self.on_stored is not None:
@@ -196,7 +218,7 @@ class CrawlRecorder:
         for state in self.states.values():
             if not state.source.get("run_id"):
                 continue
-            errors = [e for e in (state.fatal, _problem(state.problem)) if e]
+            errors = [e for e in (state.fatal, _problem(state.problem, state.source)) if e]
             errors += state.errors[:20]
             if len(state.errors) > 20:
                 errors.append(f"... and {len(state.errors) - 20} more page errors")
@@ -224,5 +246,8 @@ class CrawlRecorder:
             )  # fmt: skip
 
 
-def _problem(problem: str | None) -> str | None:
-    return f"malformed feed: {problem}" if problem else None
+def _problem(problem: str | None, source: dict[str, Any]) -> str | None:
+    if not problem:
+        return None
+    what = "notice data" if source.get("kind") == "notices" else "malformed feed"
+    return f"{what}: {problem}"

@@ -44,7 +44,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 SETTINGS_ENV = "KIL_SETTINGS_JSON"
-SPIDER_FOR_KIND = {"feed": "feeds", "page": "pages", "jobs": "jobs"}
+SPIDER_FOR_KIND = {"feed": "feeds", "page": "pages", "jobs": "jobs", "notices": "notices"}
 PROJECT_SETTINGS = "crawler.settings"
 
 
@@ -124,7 +124,7 @@ def prepare_sources(
         if kinds:
             chosen = [s for s in chosen if s.kind in kinds]
         if names and not chosen:
-            raise ValidationError("none of the named sources can be crawled (kind notices?)")
+            raise ValidationError("none of the named sources can be crawled")
         prepared = []
         run_ids = crawl_runs.start_runs([s.id for s in chosen], session=session)  # type: ignore[misc]
         for source, run_id in zip(chosen, run_ids, strict=True):
@@ -139,6 +139,7 @@ def prepare_sources(
                     "regions": list(source.regions or []),
                     "etag": source.etag,
                     "last_modified": source.last_modified,
+                    "checkpoint": source.checkpoint,
                     "run_id": run_id,
                 }
             )

@@ -100,6 +100,8 @@ class Source(SourceBase, table=True):
     last_error: str | None = None
     last_error_at: datetime | None = _ts(default=None)
     consecutive_failures: int = 0
+    # notices sources: how far the API has been read (see kil_feed.storage.notices)
+    checkpoint: dict[str, Any] | None = Field(default=None, sa_type=sa.JSON)
 
 
 # --- Item -----------------------------------------------------------------------------

@@ -72,9 +72,11 @@ class ClassifyPipeline:
         item["topics"] = _merge(
             classify.topics_for(text, self.topic_rules), item.get("source_topics") or []
         )
-        item["regions"] = _merge(
-            classify.regions_for(text, item.get("address")), item.get("source_regions") or []
-        )
+        if item.get("kind") == "notice" and item.get("region"):
+            found = [item["region"]]  # the notice's own NUTS code, postcode or town
+        else:
+            found = classify.regions_for(text, item.get("address"))
+        item["regions"] = _merge(found, item.get("source_regions") or [])
         if item.get("kind") == "job":
             self._job_terms(item, text)
         return item
