@@ -339,7 +339,7 @@ def main() -> None:
 
     env = {
         "KIL_DATABASE_URL": url,
-        "KIL_SECRET_KEY": "bench-secret-key-0123456789",
+        "KIL_SECRET_KEY": "bench-secret-key-0123456789abcdefghijklmnop",
         "KIL_LOG_LEVEL": "WARNING",
         "KIL_SMTP_URL": "",
         "KIL_OUTBOX_DIR": str(tmp / "outbox"),

@@ -55,7 +55,7 @@ def stop_sink(proc: subprocess.Popen[str]) -> int:
 def configure(workdir: Path, smtp_url: str, connections: int) -> None:
     os.environ.update(
         KIL_DATABASE_URL=f"sqlite:///{workdir / 'kil.db'}",
-        KIL_SECRET_KEY="bench-secret-key-0123456789",
+        KIL_SECRET_KEY="bench-secret-key-0123456789abcdefghijklmnop",
         KIL_SMTP_URL=smtp_url,
         KIL_BASE_URL="https://kil.example.org",
         KIL_NEWSLETTER__SMTP_CONNECTIONS=str(connections),

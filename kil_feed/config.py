@@ -9,9 +9,21 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+from pydantic.fields import FieldInfo
+from pydantic_core import PydanticCustomError
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -19,13 +31,25 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from kil_feed.config_keys import unknown_env_variables, unknown_key_message
 from kil_feed.errors import ConfigError
 
 CONFIG_FILE_NAME = "kil.toml"
 DEMO_SECRET_KEY = "kil-demo-secret-key-not-for-production"
+MIN_SECRET_KEY_LENGTH = 32
+LogLevel = Annotated[
+    Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"],
+    BeforeValidator(lambda v: v.upper() if isinstance(v, str) else v),
+]
 
 
-class CrawlSettings(BaseModel):
+class Section(BaseModel):
+    """A `[table]` of kil.toml: a key it does not know is an error, not ignored."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class CrawlSettings(Section):
     """How politely and how long the crawler fetches."""
 
     user_agent: str = Field(
@@ -36,28 +60,51 @@ class CrawlSettings(BaseModel):
         "https://github.com/kil-feed/kil-feed",
         description="Where site owners can learn about the crawler; part of the User-Agent.",
     )
-    download_timeout: int = Field(30, description="Seconds before a request is abandoned.")
-    max_response_bytes: int = Field(
-        15 * 1024 * 1024, description="Largest response body accepted (after decompression)."
+    download_timeout: int = Field(
+        30, ge=1, le=3600, description="Seconds before a request is abandoned."
     )
-    concurrent_per_domain: int = Field(2, description="Parallel requests to one domain.")
-    download_delay: float = Field(1.0, description="Minimum seconds between requests to a domain.")
+    max_response_bytes: int = Field(
+        15 * 1024 * 1024,
+        ge=1024,
+        description="Largest response body accepted (after decompression).",
+    )
+    concurrent_per_domain: int = Field(
+        2, ge=1, le=64, description="Parallel requests to one domain."
+    )
+    download_delay: float = Field(
+        1.0, ge=0, le=3600, description="Minimum seconds between requests to a domain."
+    )
     obey_robots: bool = Field(True, description="Obey robots.txt.")
     time_limit: int = Field(
-        1800, description="Hard limit in seconds for one crawl subprocess before it is killed."
+        1800,
+        ge=1,
+        description="Hard limit in seconds for one crawl subprocess before it is killed.",
     )
     interval_minutes: int = Field(
-        120, description="Default minutes between crawls of one source (sources may override)."
+        120,
+        ge=1,
+        description="Default minutes between crawls of one source (sources may override).",
     )
-    concurrent_requests: int = Field(16, description="Parallel requests in one crawl, all domains.")
+    concurrent_requests: int = Field(
+        16, ge=1, le=1024, description="Parallel requests in one crawl, all domains."
+    )
     autothrottle: bool = Field(
         True, description="Adapt the per-domain delay to the server's latency (AutoThrottle)."
     )
-    max_redirects: int = Field(5, description="Redirects followed per request (each hop checked).")
-    store_batch_size: int = Field(500, description="Items written to the database per batch.")
-    log_level: str = Field("INFO", description="Log level of the crawl subprocess (its log file).")
+    max_redirects: int = Field(
+        5, ge=0, le=50, description="Redirects followed per request (each hop checked)."
+    )
+    store_batch_size: int = Field(
+        500, ge=1, le=100_000, description="Items written to the database per batch."
+    )
+    log_level: LogLevel = Field(
+        "INFO", description="Log level of the crawl subprocess (its log file)."
+    )
     processes: int = Field(
-        1, description="Crawl subprocesses per source kind (sources are split between them)."
+        1,
+        ge=1,
+        le=64,
+        description="Crawl subprocesses per source kind (sources are split between them).",
     )
     topics_file: str | None = Field(
         None,
@@ -70,14 +117,14 @@ class CrawlSettings(BaseModel):
         "`$TMPDIR/kil-feed-logs`.",
     )
     log_keep_days: int = Field(
-        14, description="Crawl log files older than this many days are deleted at each crawl."
+        14, ge=1, description="Crawl log files older than this many days are deleted at each crawl."
     )
     log_keep_files: int = Field(
-        200, description="At most this many crawl log files are kept (the newest)."
+        200, ge=1, description="At most this many crawl log files are kept (the newest)."
     )
 
 
-class RulesSettings(BaseModel):
+class RulesSettings(Section):
     """Curation rules applied at ingest (block, keep, auto-approve)."""
 
     block: list[dict[str, Any]] = Field(
@@ -110,7 +157,7 @@ class RulesSettings(BaseModel):
         return self
 
 
-class NewsletterSettings(BaseModel):
+class NewsletterSettings(Section):
     """What goes into a weekly issue and how it is sent."""
 
     from_address: str = Field(
@@ -118,17 +165,21 @@ class NewsletterSettings(BaseModel):
     )
     reply_to: str = Field("", description="Reply-To header; empty means none.")
     list_id: str = Field("kil-feed.local", description="List-Id domain part of every email.")
-    max_news_age_days: int = Field(14, description="News older than this is left out of an issue.")
-    max_top_stories: int = Field(5, description="Items in the top-stories section.")
-    max_news_per_topic: int = Field(5, description="Items per topic section.")
-    max_jobs: int = Field(20, description="Jobs in the jobs section.")
+    max_news_age_days: int = Field(
+        14, ge=1, description="News older than this is left out of an issue."
+    )
+    max_top_stories: int = Field(5, ge=0, le=100, description="Items in the top-stories section.")
+    max_news_per_topic: int = Field(5, ge=0, le=100, description="Items per topic section.")
+    max_jobs: int = Field(20, ge=0, le=500, description="Jobs in the jobs section.")
     max_error_rate: float = Field(
-        0.2, description="Fraction of failed deliveries that pauses a send."
+        0.2, ge=0, le=1, description="Fraction of failed deliveries that pauses a send."
     )
     dkim_selector: str = Field("", description="DKIM selector; empty disables DKIM signing.")
     dkim_domain: str = Field("", description="DKIM signing domain (d=).")
     dkim_private_key_file: str = Field("", description="Path to the PEM private key for DKIM.")
-    max_notices: int = Field(10, description="Procurement notices in the notices section.")
+    max_notices: int = Field(
+        10, ge=0, le=500, description="Procurement notices in the notices section."
+    )
     unsubscribe_mailto: str = Field(
         "",
         description="Address of the mailto: List-Unsubscribe; empty: unsubscribe@ the From domain.",
@@ -141,54 +192,98 @@ class NewsletterSettings(BaseModel):
         "connection.",
     )
     max_attempts: int = Field(
-        5, ge=1, description="Tries per message on temporary failures (4xx, dropped connection)."
+        5,
+        ge=1,
+        le=100,
+        description="Tries per message on temporary failures (4xx, dropped connection).",
     )
     retry_backoff: float = Field(
-        2.0, ge=0, description="Seconds before the first retry of a message; doubles each try."
+        2.0,
+        ge=0,
+        le=3600,
+        description="Seconds before the first retry of a message; doubles each try.",
     )
 
 
-class WebSettings(BaseModel):
+class WebSettings(Section):
     """The web archive (`kil serve`)."""
 
     host: str = Field("127.0.0.1", description="Address `kil serve` listens on.")
-    port: int = Field(8000, description="Port `kil serve` listens on.")
-    page_size: int = Field(20, description="Items per page in listings.")
+    port: int = Field(8000, ge=1, le=65535, description="Port `kil serve` listens on.")
+    page_size: int = Field(20, ge=1, le=500, description="Items per page in listings.")
     signup_rate_limit: int = Field(
-        5, description="Subscribe attempts allowed per client address per hour."
+        5, ge=1, description="Subscribe attempts allowed per client address per hour."
     )
     facet_cache_seconds: float = Field(
-        60.0, description="Seconds the web keeps its filter menus (regions, topics) cached."
+        60.0, ge=0, description="Seconds the web keeps its filter menus (regions, topics) cached."
     )
 
 
-class ScheduleSettings(BaseModel):
+def _cron(default: str, description: str) -> Any:
+    """A cron setting (checked by `ScheduleSettings._cron`)."""
+    limits = "cron: 5 fields (6 with seconds first); empty: off"
+    return Field(default, description=description, json_schema_extra={"limits": limits})
+
+
+class ScheduleSettings(Section):
     """Cron expressions (in `timezone`) for the scheduler's jobs.
 
     Five fields are standard crontab; six put seconds first (`*/10 * * * * *`); an empty
     expression disables the job.
     """
 
-    crawl: str = Field("0 */2 * * *", description="When to crawl due sources (cron).")
-    build: str = Field("0 6 * * mon", description="When to build the weekly draft (cron).")
-    send: str = Field("0 8 * * mon", description="When to send the approved issue (cron).")
-    housekeeping: str = Field("30 3 * * *", description="When to expire jobs and prune (cron).")
+    crawl: str = _cron("0 */2 * * *", "When to crawl due sources (cron).")
+    build: str = _cron("0 6 * * mon", "When to build the weekly draft (cron).")
+    send: str = _cron("0 8 * * mon", "When to send the approved issue (cron).")
+    housekeeping: str = _cron("30 3 * * *", "When to expire jobs and prune (cron).")
     auto_send: bool = Field(False, description="Send the draft even if no editor approved it.")
     misfire_grace_minutes: float = Field(
-        60, description="A job that missed its time runs if it is late by at most this."
+        60, ge=0, description="A job that missed its time runs if it is late by at most this."
     )
-    keep_crawl_runs_days: int = Field(90, description="Crawl runs older than this are pruned.")
-    keep_job_runs_days: int = Field(90, description="Scheduler run log entries older are pruned.")
+    keep_crawl_runs_days: int = Field(
+        90, ge=1, description="Crawl runs older than this are pruned."
+    )
+    keep_job_runs_days: int = Field(
+        90, ge=1, description="Scheduler run log entries older are pruned."
+    )
     lock_ttl_seconds: float = Field(
-        60, description="SQLite: a leader silent this long is presumed dead and replaced."
+        60, gt=0, description="SQLite: a leader silent this long is presumed dead and replaced."
     )
     heartbeat_seconds: float = Field(
-        15, description="How often the leader renews its lock and a stand-by retries."
+        15,
+        gt=0,
+        description="How often the leader renews its lock and a stand-by retries.",
+        json_schema_extra={"limits": "below lock_ttl_seconds"},
     )
     crawl_kill_margin_seconds: float = Field(
         30,
+        ge=0,
         description="Seconds past `[crawl] time_limit` before a crawl's processes are killed.",
     )
+
+    @field_validator("crawl", "build", "send", "housekeeping")
+    @classmethod
+    def _cron(cls, value: str, info: ValidationInfo) -> str:
+        """A cron expression that the scheduler could not parse fails here, in every command."""
+        expression = value.strip()
+        if expression and expression != cls.model_fields[str(info.field_name)].default:
+            from kil_feed.scheduler.triggers import cron_trigger
+
+            try:
+                cron_trigger(expression, "UTC")
+            except ConfigError as exc:
+                raise ValueError(exc.message) from None
+        return expression
+
+    @model_validator(mode="after")
+    def _heartbeat_within_ttl(self) -> ScheduleSettings:
+        if self.heartbeat_seconds >= self.lock_ttl_seconds:
+            raise ValueError(
+                f"heartbeat_seconds ({self.heartbeat_seconds:g}) must be below "
+                f"lock_ttl_seconds ({self.lock_ttl_seconds:g}), or stand-bys take over a "
+                "live leader"
+            )
+        return self
 
 
 class Settings(BaseSettings):
@@ -197,7 +292,7 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="KIL_",
         env_nested_delimiter="__",
-        extra="ignore",
+        extra="forbid",
         validate_default=True,
     )
 
@@ -208,17 +303,26 @@ class Settings(BaseSettings):
     smtp_url: str = Field(
         "",
         description="SMTP relay, e.g. smtp://user:pass@host:587?starttls=true; empty: file outbox.",
+        json_schema_extra={"limits": "smtp:// or smtps:// URL with a host, or empty"},
     )
     outbox_dir: Path = Field(
         Path("outbox"), description="Maildir that receives email when no SMTP relay is set."
     )
     base_url: str = Field(
-        "http://127.0.0.1:8000", description="Public URL of the web archive, used in email links."
+        "http://127.0.0.1:8000",
+        description="Public URL of the web archive, used in email links.",
+        json_schema_extra={"limits": "http:// or https:// URL"},
     )
     secret_key: SecretStr = Field(
-        SecretStr(""), description="Signs unsubscribe, confirmation and CSRF tokens."
+        SecretStr(""),
+        description="Signs unsubscribe, confirmation and CSRF tokens.",
+        json_schema_extra={"limits": f"at least {MIN_SECRET_KEY_LENGTH} characters (demo: any)"},
     )
-    timezone: str = Field("Europe/London", description="Time zone for schedules and ISO weeks.")
+    timezone: str = Field(
+        "Europe/London",
+        description="Time zone for schedules and ISO weeks.",
+        json_schema_extra={"limits": "an IANA zone name"},
+    )
     allow_private_networks: bool = Field(
         False, description="Allow sources on loopback/private addresses (tests and the demo)."
     )
@@ -226,7 +330,9 @@ class Settings(BaseSettings):
         None, description="Folder of Jinja2 templates; empty uses the bundled `templates/`."
     )
     demo: bool = Field(False, description="Demo mode: allows the built-in demo secret key.")
-    log_level: str = Field("INFO", description="Logging level at the edges (CLI, scheduler, web).")
+    log_level: LogLevel = Field(
+        "INFO", description="Logging level at the edges (CLI, scheduler, web)."
+    )
 
     crawl: CrawlSettings = Field(default_factory=CrawlSettings, description="[crawl] section.")
     rules: RulesSettings = Field(default_factory=RulesSettings, description="[rules] section.")
@@ -248,6 +354,52 @@ class Settings(BaseSettings):
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError(f"unknown time zone {value!r}") from exc
         return value
+
+    @field_validator("smtp_url")
+    @classmethod
+    def _smtp_url(cls, value: str) -> str:
+        from urllib.parse import urlsplit
+
+        value = value.strip()
+        if value:
+            try:
+                parts = urlsplit(value)
+                parts.port  # noqa: B018 (raises on a port that is not a number)
+            except ValueError as exc:
+                raise ValueError(f"not a valid URL: {exc}") from None
+            if parts.scheme not in {"smtp", "smtps"} or not parts.hostname:
+                raise ValueError(
+                    "expected smtp://[user:pass@]host[:port][?starttls=true] or smtps://..."
+                )
+        return value
+
+    @field_validator("base_url")
+    @classmethod
+    def _base_url(cls, value: str) -> str:
+        from urllib.parse import urlsplit
+
+        try:
+            parts = urlsplit(value.strip())
+            parts.port  # noqa: B018 (raises on a port that is not a number)
+        except ValueError as exc:
+            raise ValueError(f"not a valid URL: {exc}") from None
+        if parts.scheme not in {"http", "https"} or not parts.hostname:
+            raise ValueError("expected an http:// or https:// URL, e.g. https://news.example.org")
+        return value.strip()
+
+    @model_validator(mode="after")
+    def _strong_secret_key(self) -> Settings:
+        """A short key makes every unsubscribe and confirmation token guessable."""
+        length = len(self.secret_key.get_secret_value())
+        if 0 < length < MIN_SECRET_KEY_LENGTH and not self.demo:
+            raise PydanticCustomError(
+                "short_secret_key",
+                "secret_key has {length} characters; at least {minimum} are needed outside "
+                "the demo (e.g. the output of `python -c 'import secrets; "
+                "print(secrets.token_urlsafe(32))'`)",
+                {"length": length, "minimum": MIN_SECRET_KEY_LENGTH},
+            )
+        return self
 
     @classmethod
     def settings_customise_sources(
@@ -293,41 +445,93 @@ def load_settings(config_file: str | Path | None = None, **overrides: Any) -> Se
     if explicit and not path.is_file():
         raise ConfigError(f"config file {path} not found", hint="run `kil init` to create one")
 
+    unknown = unknown_env_variables(os.environ, Settings)
+    if unknown:
+        raise ConfigError(_first_of(unknown), hint="check the KIL_* environment variables")
+
     class _FileSettings(Settings):
         model_config = SettingsConfigDict(toml_file=path if path.is_file() else None)
 
     try:
         return _FileSettings(**overrides)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first.get("loc", ())) or "settings"
         raise ConfigError(
-            f"invalid setting {where}: {first.get('msg')}", hint=f"check {path} and KIL_* variables"
+            _first_of([_error_line(e) for e in exc.errors()]),
+            hint=f"check {path} and KIL_* variables",
         ) from None
     except ValueError as exc:  # e.g. a TOML syntax error
         raise ConfigError(f"cannot read {path}: {exc}") from None
 
 
-def iter_setting_names() -> list[tuple[str, str, Any, str]]:
-    """(env name, type, default, description) for every setting, nested ones included."""
-    rows: list[tuple[str, str, Any, str]] = []
+def _error_line(error: Any) -> str:
+    loc = tuple(error.get("loc", ()))
+    if error.get("type") == "extra_forbidden":
+        return unknown_key_message(loc, Settings)
+    message = str(error.get("msg", "")).removeprefix("Value error, ")
+    if not loc:
+        return message
+    return f"invalid setting {'.'.join(str(p) for p in loc)}: {message}"
+
+
+def _first_of(problems: list[str], shown: int = 3) -> str:
+    """Up to `shown` problems in one line, then how many more there are."""
+    more = len(problems) - shown
+    return "; ".join(problems[:shown]) + (f"; and {more} more" if more > 0 else "")
+
+
+def iter_setting_fields() -> list[tuple[str, FieldInfo]]:
+    """(env name, field) for every setting, nested ones included, in declaration order."""
+    rows: list[tuple[str, FieldInfo]] = []
     for name, field in Settings.model_fields.items():
         ann = field.annotation
         if isinstance(ann, type) and issubclass(ann, BaseModel):
-            for sub, subfield in ann.model_fields.items():
-                default = subfield.get_default(call_default_factory=True)
-                rows.append(
-                    (
-                        f"KIL_{name.upper()}__{sub.upper()}",
-                        _type_name(subfield.annotation),
-                        default,
-                        subfield.description or "",
-                    )
-                )
+            rows.extend(
+                (f"KIL_{name.upper()}__{sub.upper()}", subfield)
+                for sub, subfield in ann.model_fields.items()
+            )
             continue
-        default = field.get_default(call_default_factory=True)
-        rows.append((f"KIL_{name.upper()}", _type_name(ann), default, field.description or ""))
+        rows.append((f"KIL_{name.upper()}", field))
     return rows
+
+
+def iter_setting_names() -> list[tuple[str, str, Any, str]]:
+    """(env name, type, default, description) for every setting, nested ones included."""
+    return [
+        (
+            env,
+            _type_name(field.annotation),
+            field.get_default(call_default_factory=True),
+            field.description or "",
+        )
+        for env, field in iter_setting_fields()
+    ]
+
+
+def setting_limits(field: FieldInfo) -> str:
+    """The values a setting accepts, as the README's settings table shows them."""
+    import annotated_types as at
+
+    bounds = {type(m): m for m in field.metadata}
+    low = bounds.get(at.Ge) or bounds.get(at.Gt)
+    high = bounds.get(at.Le) or bounds.get(at.Lt)
+    parts = []
+    if isinstance(low, at.Ge) and isinstance(high, at.Le):
+        parts.append(f"{low.ge} to {high.le}")
+    else:
+        if isinstance(low, at.Ge):
+            parts.append(f">= {low.ge}")
+        if isinstance(low, at.Gt):
+            parts.append(f"> {low.gt}")
+        if isinstance(high, at.Le):
+            parts.append(f"<= {high.le}")
+        if isinstance(high, at.Lt):
+            parts.append(f"< {high.lt}")
+    if getattr(field.annotation, "__origin__", None) is Literal:
+        parts.append(", ".join(str(v) for v in field.annotation.__args__))  # type: ignore[union-attr]
+    extra = field.json_schema_extra
+    if isinstance(extra, dict) and extra.get("limits"):
+        parts.append(str(extra["limits"]))
+    return "; ".join(parts)
 
 
 def _type_name(annotation: Any) -> str:

@@ -38,7 +38,7 @@ from newsletter.message import MessageFactory, Recipient
 from newsletter.render import Audience, Renderer
 from newsletter.report import SendReport, summary
 from newsletter.sendlock import issue_send_lock
-from newsletter.transport import make_transport
+from newsletter.transport import check_transport, make_transport
 
 logger = logging.getLogger(__name__)
 
@@ -126,6 +126,8 @@ def send_issue(
 ) -> SendReport:
     """Send (or resume sending) an approved issue; see the module docstring."""
     started = time.monotonic()
+    if not dry_run:
+        check_transport(settings)
     content = load_issue_content(engine, issue_id)
     if content.is_empty:
         raise ConflictError(f"issue {issue_id} has no items", hint="rebuild it or add items")

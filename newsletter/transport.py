@@ -288,6 +288,31 @@ class OutboxTransport:
         self.close()
 
 
+def describe_transport(settings: Settings) -> str:
+    """Where mail goes, as a send's first line says it (never the relay's password)."""
+    if settings.smtp_url:
+        config = SMTPConfig.from_url(settings.smtp_url)
+        scheme = "smtps" if config.implicit_tls else "smtp"
+        tls = " with STARTTLS" if config.starttls else ""
+        return f"through {scheme}://{config.host}:{config.port}{tls}"
+    return f"into the file outbox {settings.outbox_dir.as_posix().rstrip('/')}/"
+
+
+def check_transport(settings: Settings) -> None:
+    """Refuse the file outbox when nobody chose it: outside the demo, an empty `smtp_url`
+    is more likely a relay that was forgotten than a wish to keep every email on disk."""
+    if settings.smtp_url:
+        SMTPConfig.from_url(settings.smtp_url)
+        return
+    if settings.demo or "outbox_dir" in settings.model_fields_set:
+        return
+    raise ConfigError(
+        "no mail server configured: smtp_url is empty and outbox_dir is not set",
+        hint="set smtp_url to your relay, or set outbox_dir (or pass --outbox) to write the "
+        "email into a local Maildir",
+    )
+
+
 def make_transport(settings: Settings) -> SMTPTransport | OutboxTransport:
     """SMTP when `KIL_SMTP_URL` is set, otherwise the file outbox in `KIL_OUTBOX_DIR`."""
     if settings.smtp_url:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from kil_feed.config import iter_setting_names
+from kil_feed.config import iter_setting_fields, iter_setting_names, setting_limits
 
 START, END = "<!-- settings:start -->", "<!-- settings:end -->"
 README = Path(__file__).resolve().parent.parent / "README.md"
@@ -26,9 +26,14 @@ def _default(value: object) -> str:
 
 
 def table() -> str:
-    lines = ["| variable | type | default | what it does |", "|---|---|---|---|"]
+    lines = [
+        "| variable | type | default | allowed | what it does |",
+        "|---|---|---|---|---|",
+    ]
+    limits = {name: setting_limits(field) for name, field in iter_setting_fields()}
     for name, typ, default, desc in iter_setting_names():
-        cells = [f"`{name}`", typ.replace("|", "or"), f"`{_default(default)}`", desc]
+        typ = "str" if typ.startswith("Literal") else typ.replace("|", "or")
+        cells = [f"`{name}`", typ, f"`{_default(default)}`", limits[name], desc]
         lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
     return "\n".join(lines)
 

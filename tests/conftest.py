@@ -26,7 +26,7 @@ IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 PG_ADMIN_URL = os.environ.get(
     "KIL_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
-TEST_SECRET = "test-secret-key-0123456789"
+TEST_SECRET = "test-secret-key-0123456789abcdefghijklmnop"
 
 
 # --- the shared corpus -------------------------------------------------------------------

@@ -73,7 +73,7 @@ def test_secret_key_required_outside_demo() -> None:
     with pytest.raises(ConfigError, match="KIL_SECRET_KEY"):
         Settings().require_secret_key()
     assert Settings(demo=True).require_secret_key()
-    assert Settings(secret_key="abc").require_secret_key() == "abc"
+    assert Settings(secret_key="abc" * 11).require_secret_key() == "abc" * 11
 
 
 def test_every_setting_has_a_description_and_is_in_the_readme() -> None:

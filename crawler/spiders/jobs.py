@@ -11,6 +11,8 @@ from parsel import Selector
 from scrapy.http import Response
 from scrapy.utils.sitemap import Sitemap
 
+from crawler.extract.advert import advert_from_html
+from crawler.extract.advert_links import job_links
 from crawler.extract.feed import parse_feed
 from crawler.extract.jobs import jobs_from_html, jobs_from_json
 from crawler.extract.page import listing_links
@@ -62,10 +64,12 @@ class JobsSpider(SourceSpider):
             for job in jobs_from_html(text, response.url):
                 found += 1
                 yield self.content_item(source, job)
-            if not found:
-                sel = Selector(text=text, base_url=response.url)
-                limit = int(options.get("max_articles", DEFAULT_MAX_JOBS))
-                for url in listing_links(sel, response.url, options, limit=limit):
+            advert = None if found else advert_from_html(text, response.url)
+            if advert is not None:
+                found += 1
+                yield self.content_item(source, advert)
+            elif not found:
+                for url in self._listing(text, response.url, options):
                     found += 1
                     yield self._job_request(url, source)
         error = None if found else "no job postings or job links found"
@@ -77,8 +81,23 @@ class JobsSpider(SourceSpider):
             jobs = jobs_from_json(response.body, response.url)
         else:
             jobs = jobs_from_html(body_text(response), response.url)
+        if not jobs and (advert := advert_from_html(body_text(response), response.url)):
+            jobs = [advert]
+        if not jobs:
+            yield self.status_item(
+                source, error=f"{response.url}: not a job advert", fatal=False
+            )  # fmt: skip
         for job in jobs:
             yield self.content_item(source, job)
+
+    def _listing(self, text: str, url: str, options: dict[str, Any]) -> list[str]:
+        """Advert links: the source's selector or pattern, else links that read like job
+        titles (`crawler.extract.advert_links`)."""
+        sel = Selector(text=text, base_url=url)
+        limit = int(options.get("max_articles", DEFAULT_MAX_JOBS))
+        if any(options.get(k) for k in ("link_selector", "link_xpath", "follow_pattern")):
+            return listing_links(sel, url, options, limit=limit)
+        return job_links(sel, url, limit=limit)
 
     def _job_request(self, url: str, source: dict[str, Any]) -> scrapy.Request:
         # de-duplicated per source (crawler.fingerprint): another source may list it too

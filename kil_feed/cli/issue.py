@@ -11,9 +11,9 @@ from typing import Any
 import typer
 
 from kil_feed.cli.context import state
-from kil_feed.cli.output import console, print_json, print_table, success
+from kil_feed.cli.output import console, error_line, print_json, print_table, success
 from kil_feed.db import read_session
-from kil_feed.errors import ValidationError
+from kil_feed.errors import DeliveryError, ValidationError
 from kil_feed.storage import deliveries as ledger
 from kil_feed.storage import issues as issues_db
 from kil_feed.storage.items import source_names
@@ -201,14 +201,26 @@ def send(
     rate: str | None = typer.Option(None, "--rate", help="At most this many, e.g. 10/s."),
     to: str | None = typer.Option(None, "--to", help="Send one test copy to this address only."),
     as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
+    outbox: bool = typer.Option(
+        False, "--outbox", help="Write the email into the file outbox (outbox_dir), not SMTP."
+    ),
 ) -> None:
     """Send an approved issue to confirmed subscribers (resumes an interrupted send)."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
     from newsletter.send import send_issue
+    from newsletter.transport import check_transport, describe_transport
 
     st = state()
     per_second = parse_rate(rate)
+    settings = st.settings
+    if outbox:  # an explicit choice: the outbox even when smtp_url names a relay
+        settings = settings.model_copy(update={"smtp_url": "", "outbox_dir": settings.outbox_dir})
+    if not dry_run:
+        check_transport(settings)
+        line = None if as_json else _send_line(issue_id, to, describe_transport(settings))
+        if line:
+            typer.echo(line)  # one line, never wrapped: scripts read it
     bar = Progress(
         "[progress.description]{task.description}",
         BarColumn(),
@@ -226,7 +238,7 @@ def send(
     with bar:
         report = send_issue(
             st.engine,
-            st.settings,
+            settings,
             issue_id,
             dry_run=dry_run,
             limit=limit,
@@ -236,9 +248,29 @@ def send(
         )
     if as_json:
         print_json(report.as_dict())
-    elif report.paused:
-        console.print(f"[yellow]{report.message}[/yellow]")
-    else:
+    elif not report.paused:
         success(report.message)
-    if report.paused:
-        raise typer.Exit(7)
+    if report.paused:  # the reason on stderr, one line; exit 7 like every DeliveryError
+        error_line(report.message)
+        raise typer.Exit(DeliveryError.exit_code)
+
+
+def _send_line(issue_id: int, to: str | None, transport: str) -> str | None:
+    """The first line of a send: what goes where, before anything leaves (None when
+    nothing will: a draft is refused, a sent issue has nobody left)."""
+    from kil_feed.models import IssueStatus, SubscriberStatus
+    from kil_feed.storage.deliveries import count_pending
+    from kil_feed.storage.subscribers import status_counts
+
+    if to is not None:
+        return f"sending a test copy of issue {issue_id} to {to} {transport}"
+    with read_session(state().engine) as session:
+        status = issues_db.get_issue(issue_id, session=session).status
+        if status == IssueStatus.approved.value:
+            count = status_counts(session=session).get(SubscriberStatus.confirmed.value, 0)
+        elif status == IssueStatus.sending.value:
+            count = count_pending(issue_id, session=session)
+        else:
+            return None
+    noun = "subscriber" if count == 1 else "subscribers"
+    return f"sending issue {issue_id} to {count:,} {noun} {transport}"

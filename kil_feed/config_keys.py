@@ -1,0 +1,92 @@
+"""Unknown settings and the closest known name: a misspelt `smtp_ulr` in `kil.toml` or a
+`KIL_SMTP_ULR` variable must stop every command with one line, never fall back silently
+(a misspelt relay once meant a whole send went into the local outbox).
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Mapping
+
+from pydantic import BaseModel
+
+ENV_PREFIX = "KIL_"
+# KIL_* variables that are not settings: the config file, the crawl launcher's hand-over to
+# its processes, and aids of the tests and benchmarks.
+PROCESS_VARIABLES = frozenset(
+    {
+        "KIL_CONFIG",
+        "KIL_SETTINGS_JSON",
+        "KIL_CRAWL_STREAM",
+        "KIL_CRAWL_STREAM_FD",
+        "KIL_CRAWL_PROFILE",
+        "KIL_CORPUS_DIR",
+        "KIL_UPDATE_GOLDEN",
+        "KIL_CHROMIUM",
+    }
+)
+PROCESS_PREFIXES = ("KIL_TEST_",)
+
+
+def setting_names(settings_cls: type[BaseModel]) -> list[str]:
+    """Every setting as written in `kil.toml`: `smtp_url`, `crawl.download_timeout` ..."""
+    names: list[str] = []
+    for name, field in settings_cls.model_fields.items():
+        names.append(name)
+        section = _section(field.annotation)
+        if section is not None:
+            names.extend(f"{name}.{sub}" for sub in section.model_fields)
+    return names
+
+
+def _section(annotation: object) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    return None
+
+
+def env_name(dotted: str) -> str:
+    return ENV_PREFIX + dotted.replace(".", "__").upper()
+
+
+def closest(name: str, known: Iterable[str], near: Iterable[str] = ()) -> str | None:
+    """The known name a typo most likely meant: the same key in another table (`block`
+    pasted without `rules.`), else the most similar name, preferring those in `near`."""
+    known = list(known)
+    leaf = name.rsplit(".", 1)[-1]
+    for candidate in known:
+        if candidate != name and candidate.rsplit(".", 1)[-1] == leaf:
+            return candidate
+    for pool in (list(near), known):
+        matches = difflib.get_close_matches(name, pool, n=1, cutoff=0.6)
+        if matches:
+            return matches[0]
+    return None
+
+
+def unknown_key_message(loc: tuple[object, ...], settings_cls: type[BaseModel]) -> str:
+    """`unknown setting 'smtp_ulr' (did you mean 'smtp_url'?)` for a pydantic extra key."""
+    dotted = ".".join(str(part) for part in loc)
+    known = setting_names(settings_cls)
+    section = f"{loc[0]}." if len(loc) > 1 else None
+    near = [n for n in known if section and n.startswith(section)]  # a typo inside [crawl]
+    guess = closest(dotted, known, near)
+    hint = f" (did you mean {guess!r}?)" if guess else ""
+    return f"unknown setting {dotted!r}{hint}"
+
+
+def unknown_env_variables(environ: Mapping[str, str], settings_cls: type[BaseModel]) -> list[str]:
+    """One message per KIL_* variable that names no setting, with the closest known one."""
+    known = setting_names(settings_cls)
+    by_env = {env_name(n): n for n in known}
+    messages = []
+    for variable in sorted(environ):
+        upper = variable.upper()
+        if not upper.startswith(ENV_PREFIX) or upper in by_env:
+            continue
+        if upper in PROCESS_VARIABLES or upper.startswith(PROCESS_PREFIXES):
+            continue
+        guess = closest(upper, by_env)
+        hint = f" (did you mean {guess}?)" if guess else ""
+        messages.append(f"unknown setting {variable}{hint}")
+    return messages
