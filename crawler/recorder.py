@@ -146,6 +146,7 @@ class CrawlRecorder:
         from kil_feed.db import write_session
         from kil_feed.rules import decide
         from kil_feed.storage import notices
+        from kil_feed.storage.buyers import link_rows
         from kil_feed.storage.items import upsert_items
 
         names = {sid: s.source["name"] for sid, s in self.states.items()}
@@ -157,6 +158,8 @@ class CrawlRecorder:
 
         counted: list[tuple[Any, str]] = []
         with write_session(self.engine) as session:
+            if rows:
+                link_rows(rows, session=session)
             plain, updates = notices.merge_notice_rows(rows, session=session)
             if plain:
                 outcomes = upsert_items(plain, session=session, decide=decision)

@@ -95,7 +95,7 @@ ITEM_FIELDS = (
     "kind", "url", "guid", "title", "summary", "body_html", "author", "image_url",
     "published_at", "topics", "regions", "employer", "location", "contract_type", "pay_min",
     "pay_max", "pay_period", "pay_currency", "ir35", "closes_at", "date_estimated",
-    "content_hash", "title_key", "fingerprint",
+    "content_hash", "title_key", "fingerprint", "buyer_key",
 )  # fmt: skip
 UPDATABLE_FIELDS = tuple(f for f in ITEM_FIELDS if f not in ("kind", "url", "guid"))
 

@@ -24,7 +24,7 @@ from kil_feed.storage.bulk import chunks
 
 # the columns a later release may change (url and guid identify the item: they stay)
 _MOVED_FIELDS = ("title", "summary", "body_html", "published_at", "employer", "location",
-                 "closes_at", "regions", "topics")  # fmt: skip
+                 "closes_at", "regions", "topics", "buyer_key")  # fmt: skip
 
 
 def merge_notice_rows(
