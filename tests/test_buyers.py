@@ -118,3 +118,25 @@ def test_signal_joins_an_award_to_the_buyers_jobs_and_news(  # type: ignore[no-u
 
     missing = cli("buyers", "show", "nobody", ok=False)
     assert missing.exit_code != 0 and "no buyer 'nobody'" in missing.output
+
+    # the newsletter: the award is a signal in its own section, with the buyer's job and story
+    from sqlalchemy import update
+
+    from kil_feed.db import write_session
+    from kil_feed.models import Item
+    from newsletter.build import build_issue
+    from newsletter.content import load_issue_content
+    from newsletter.render import Audience, Renderer, sections_for
+
+    with write_session(engine) as session:
+        session.execute(update(Item).values(status="approved"))
+    settings = load_settings()
+    issue = build_issue(engine, settings, now=datetime.now(UTC))
+    assert issue is not None and issue.id is not None
+    content = load_issue_content(engine, issue.id)
+    titles = {s.title: [c.title for c in s.cards] for s in sections_for(content, Audience())}
+    assert titles["Signals"] == ["Murton MOD Area Victor West Peatland Restoration Project"]
+    near = {s.title for s in sections_for(content, Audience(regions=frozenset({"North East"})))}
+    assert "Near you: signals" in near
+    text = Renderer(settings, content).render(Audience()).text
+    assert "1 interim job at Durham County Council" in " ".join(text.split())

@@ -125,6 +125,13 @@ def list_buyers(
     return [BuyerSummary(b, int(n or 0), int(j or 0)) for b, n, j in rows]
 
 
+def find_buyer(key: str | None, *, session: Session) -> Buyer | None:
+    """The buyer with this name key, if any."""
+    if not key:
+        return None
+    return session.exec(select(Buyer).where(Buyer.key == key)).first()
+
+
 def get_buyer(slug: str, *, session: Session) -> Buyer:
     buyer = session.exec(select(Buyer).where(Buyer.slug == slug)).first()
     if buyer is None:
