@@ -11,10 +11,11 @@ sources are written here as well.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel import Session, col
+from sqlmodel import Session, col, select
 
 from crawler.dedupe_keys import content_hash
 from crawler.ocds import compile_releases, notice_fields
@@ -142,3 +143,57 @@ def save_checkpoints(checkpoints: Mapping[int, dict[str, Any]], *, session: Sess
         session.execute(
             sa.update(Source).where(col(Source.id) == sid).values(checkpoint=dict(checkpoint))
         )
+
+
+# --- the public listing (web, API, feeds) ---------------------------------------------------
+
+
+def _notice_field(name: str) -> Any:
+    """`extra -> notice -> name` as an SQL expression (JSON path on SQLite and PostgreSQL)."""
+    return col(Item.extra)[("notice", name)]
+
+
+def public_notices(
+    *,
+    session: Session,
+    region: str | None = None,
+    stage: str | None = None,
+    buyer_type: str | None = None,
+    cpv: str | None = None,
+    value_min: float | None = None,
+    value_max: float | None = None,
+    closing_before: datetime | None = None,
+    topic: str | None = None,
+    buyer_key: str | None = None,
+    limit: int = 20,
+    offset: int = 0,
+) -> Any:
+    """Approved notices, newest first, filtered; one query (web, API and feeds share it)."""
+    from kil_feed.storage.web import _page, _tagged
+
+    dialect = session.get_bind().dialect.name
+    query = select(Item).where(Item.status == "approved", Item.kind == "notice")
+    if region:
+        query = query.where(_tagged("region", region, dialect))
+    if topic:
+        query = query.where(_tagged("topic", topic, dialect))
+    if stage:
+        query = query.where(_notice_field("stage").as_string() == stage)
+    if buyer_type:
+        query = query.where(_notice_field("buyer_type").as_string() == buyer_type)
+    if cpv:
+        # codes are stored as JSON text {"code": "79600000", ...}: a prefix is a LIKE on it
+        query = query.where(sa.cast(col(Item.extra), sa.Text).like(f'%"code": "{cpv}%'))
+    if value_min is not None or value_max is not None:
+        value = sa.func.coalesce(
+            _notice_field("value_amount").as_float(), _notice_field("value_gross").as_float()
+        )
+        if value_min is not None:
+            query = query.where(value >= value_min)
+        if value_max is not None:
+            query = query.where(value < value_max)
+    if closing_before is not None:
+        query = query.where(col(Item.closes_at).is_not(None), col(Item.closes_at) <= closing_before)
+    if buyer_key:
+        query = query.where(Item.buyer_key == buyer_key)
+    return _page(query, session, limit, offset)
