@@ -17,7 +17,7 @@ from kil_feed.db import make_engine
 from kil_feed.errors import KilError
 from kil_feed.web.deps import render
 from kil_feed.web.facets import FacetCache
-from kil_feed.web.routes import api, docs, feeds, jobs, pages, search, subscriptions
+from kil_feed.web.routes import api, docs, feeds, jobs, notices, pages, search, subscriptions
 from kil_feed.web.security import RateLimiter, SecurityHeaders
 from kil_feed.web.templating import make_environment, templates_root
 
@@ -52,8 +52,9 @@ def create_app(settings: Settings) -> FastAPI:
         StaticFiles(directory=templates_root(settings) / "web" / "static"),
         name="static",
     )
-    for module in (pages, jobs, search, feeds, subscriptions, api, docs):
+    for module in (pages, jobs, notices, search, feeds, subscriptions, api, docs):
         app.include_router(module.router)
+    app.include_router(notices.api)
     _error_handlers(app)
 
     return app
