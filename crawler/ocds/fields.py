@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import cache
 from typing import Any
 
 from crawler.ocds.place import region_for_address
@@ -65,7 +66,14 @@ BUYER_TYPES: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
         "publicUndertaking", "BODY_PUBLIC", "Body governed by public law")),
 )  # fmt: skip
 BUYER_TYPE_LABELS = {key: label for key, label, _, _ in BUYER_TYPES}
-_BUYER_NAME_RES = [(key, re.compile(pat, re.I)) for key, _, pat, _ in BUYER_TYPES if pat]
+
+
+@cache
+def _buyer_name_res() -> list[tuple[str, re.Pattern[str]]]:
+    """The buyer-type name patterns, compiled on first use (not at crawl start-up)."""
+    return [(key, re.compile(pat, re.I)) for key, _, pat, _ in BUYER_TYPES if pat]
+
+
 _NAME_DECIDES = frozenset({"nhs", "police-fire", "local-authority", "education"})
 _PLACE_COUNCIL = re.compile(r"^(?:The )?(.+?) Council$", re.I)
 _BUYER_CLASS = {cid: key for key, _, _, ids in BUYER_TYPES for cid in ids}
@@ -217,7 +225,7 @@ def buyer_type_for(name: str, party: dict[str, Any] | None = None) -> str | None
     "Council" alone is not enough ("Arts Council England", "Nursing and Midwifery
     Council"): "<place> Council" is a local authority when the place is in the gazetteer.
     """
-    strong = [(k, p) for k, p in _BUYER_NAME_RES if k in _NAME_DECIDES]
+    strong = [(k, p) for k, p in _buyer_name_res() if k in _NAME_DECIDES]
     for key, pattern in strong:
         if name and pattern.search(name):
             return key
@@ -232,7 +240,7 @@ def buyer_type_for(name: str, party: dict[str, Any] | None = None) -> str | None
         key = _BUYER_CLASS.get(str(cls.get("id")))
         if key and key != "public-body":
             return key
-    for key, pattern in _BUYER_NAME_RES:  # weaker hints: "Agency", "Water", "Homes"
+    for key, pattern in _buyer_name_res():  # weaker hints: "Agency", "Water", "Homes"
         if name and pattern.search(name):
             return key
     return "public-body" if details.get("classifications") else None

@@ -17,7 +17,6 @@ from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urlencode, urlsplit, urlunsplit
-from zoneinfo import ZoneInfo
 
 import scrapy
 from scrapy.http import Response
@@ -27,7 +26,7 @@ from crawler.ocds import compile_document, read_ocds
 from crawler.ocds.item import notice_item
 from crawler.spiders.base import SourceSpider
 
-UK = ZoneInfo("Europe/London")
+UK_ZONE = "Europe/London"
 DEFAULT_BACKFILL_DAYS = 14
 DEFAULT_OVERLAP_MINUTES = 60
 DEFAULT_PAGE_SIZE = 100
@@ -226,4 +225,6 @@ def _iso(moment: datetime) -> str:
 
 
 def _uk_local(moment: datetime) -> str:
-    return moment.astimezone(UK).strftime("%Y-%m-%dT%H:%M:%S")
+    from zoneinfo import ZoneInfo
+
+    return moment.astimezone(ZoneInfo(UK_ZONE)).strftime("%Y-%m-%dT%H:%M:%S")
