@@ -217,6 +217,17 @@ class WebSettings(Section):
     facet_cache_seconds: float = Field(
         60.0, ge=0, description="Seconds the web keeps its filter menus (regions, topics) cached."
     )
+    trusted_proxies: list[str] = Field(
+        default_factory=list,
+        description="Reverse proxies (IP addresses or networks) whose X-Forwarded-For and "
+        "X-Forwarded-Proto are believed; from anyone else they are ignored.",
+    )
+
+    def uvicorn_proxy_options(self) -> dict[str, object]:
+        """uvicorn's `proxy_headers` / `forwarded_allow_ips` for `trusted_proxies`."""
+        if not self.trusted_proxies:
+            return {"proxy_headers": False}
+        return {"proxy_headers": True, "forwarded_allow_ips": ",".join(self.trusted_proxies)}
 
 
 def _cron(default: str, description: str) -> Any:

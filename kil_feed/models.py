@@ -324,3 +324,14 @@ class SchedulerLock(SQLModel, table=True):
     acquired_at: datetime = _ts(default_factory=utcnow)
     heartbeat_at: datetime = _ts(default_factory=utcnow)
     expires_at: datetime = _ts(default_factory=utcnow)
+
+
+class RateLimitCount(SQLModel, table=True):
+    """Attempts by one client (`key`) in one fixed window (`window` = time // length): kept
+    in the database so every web worker shares the count."""
+
+    __tablename__ = "rate_limit"
+
+    key: str = Field(max_length=200, primary_key=True)
+    window: int = Field(primary_key=True)
+    hits: int = 0

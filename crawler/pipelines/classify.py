@@ -73,10 +73,12 @@ class ClassifyPipeline:
             classify.topics_for(text, self.topic_rules), item.get("source_topics") or []
         )
         if item.get("kind") == "notice" and item.get("region"):
-            found = [item["region"]]  # the notice's own NUTS code, postcode or town
+            regions = [item["region"]]  # the notice's own NUTS code, postcode or town
         else:
-            found = classify.regions_for(text, item.get("address"))
-        item["regions"] = _merge(found, item.get("source_regions") or [])
+            regions = classify.regions_for(text, item.get("address"))
+        if not regions and item.get("kind") == "news":  # the council a news URL names
+            regions = classify.regions_for_url(str(item.get("url") or ""))
+        item["regions"] = _merge(regions, item.get("source_regions") or [])
         if item.get("kind") == "job":
             self._job_terms(item, text)
         return item
@@ -87,12 +89,18 @@ class ClassifyPipeline:
         item["contract_type"] = classify.contract_type_for(text, item.get("employment_type"))
         pay = None
         if item.get("base_salary") is not None:
-            pay = classify.parse_pay(item["base_salary"])
+            # the advert's own words beat an annualised or cut-short JSON-LD figure
+            pay = classify.prefer_stated(classify.parse_pay(item["base_salary"]), text)
         if pay is None:
             pay = classify.parse_pay(text)
         if pay is not None:
             item["pay_min"], item["pay_max"] = pay.min, pay.max
             item["pay_period"], item["pay_currency"] = pay.period, pay.currency
         item["ir35"] = classify.ir35_for(text)
+        extra = item.setdefault("extra", {})
+        if "duration" not in extra and (duration := classify.duration_for(text)):
+            extra["duration"] = duration
+        if extra.get("duration") and "duration_months" not in extra:
+            extra["duration_months"] = classify.duration_months(extra["duration"])
         if item.get("valid_through"):
             item["closes_at"] = classify.parse_closing_date(item["valid_through"])

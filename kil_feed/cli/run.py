@@ -53,7 +53,7 @@ def run(
             host=host or settings.web.host,
             port=port if port is not None else settings.web.port,
             log_level=settings.log_level.lower(),
-            proxy_headers=False,
+            **settings.web.uvicorn_proxy_options(),  # type: ignore[arg-type]
         )
     )
     stop = threading.Event()

@@ -30,7 +30,7 @@ def serve(
         "host": host or settings.web.host,
         "port": port if port is not None else settings.web.port,
         "log_level": settings.log_level.lower(),
-        "proxy_headers": False,
+        **settings.web.uvicorn_proxy_options(),
     }
     if workers == 1:
         uvicorn.run(create_app(settings), **options)

@@ -49,17 +49,92 @@ def clean_query(text: str) -> str:
     return _CONTROL.sub(" ", text or "")[:MAX_QUERY_CHARS].strip()
 
 
-def fts5_query(text: str) -> str:
-    """An FTS5 MATCH expression: every word quoted, all required; a trailing `*` is a prefix."""
-    cleaned = clean_query(text)
-    terms: list[str] = []
+def _words(cleaned: str) -> list[tuple[str, bool]]:
+    """The query's words (at most MAX_TERMS), each with whether a `*` follows it."""
+    words: list[tuple[str, bool]] = []
     for match in _WORD.finditer(cleaned):
-        word = match.group(0)[:64]
-        prefix = cleaned[match.end() : match.end() + 1] == "*"
-        terms.append(f'"{word}"' + ("*" if prefix else ""))
-        if len(terms) >= MAX_TERMS:
+        words.append((match.group(0)[:64], cleaned[match.end() : match.end() + 1] == "*"))
+        if len(words) >= MAX_TERMS:
             break
-    return " ".join(terms)
+    return words
+
+
+def place_spans(words: list[str]) -> dict[int, tuple[int, str]]:
+    """Where the words name a UK place: start -> (end, ITL1 region), longest names first.
+
+    Names that are also common words ("Reading", "Bath") are left as words.
+    """
+    from crawler.classify.gazetteer import gazetteer  # loads pycountry once, on first use
+
+    gaz = gazetteer()
+    spans: dict[int, tuple[int, str]] = {}
+    taken: set[int] = set()
+    for size in (4, 3, 2, 1):
+        for start in range(len(words) - size + 1):
+            if taken & set(range(start, start + size)):
+                continue
+            name = gaz.canonical(" ".join(words[start : start + size]))
+            if name and name not in gaz.ambiguous:
+                spans[start] = (start + size, gaz.names[name])
+                taken.update(range(start, start + size))
+    return spans
+
+
+def _parts(text: str) -> tuple[list[tuple[str, bool]], list[tuple[str, str]]]:
+    """The query split into plain words (with prefix flags) and places (phrase, region)."""
+    words = _words(clean_query(text))
+    spans = place_spans([w for w, _ in words])
+    plain: list[tuple[str, bool]] = []
+    places: list[tuple[str, str]] = []
+    i = 0
+    while i < len(words):
+        if i in spans:
+            end, region = spans[i]
+            places.append((" ".join(w for w, _ in words[i:end]), region))
+            i = end
+        else:
+            plain.append(words[i])
+            i += 1
+    return plain, places
+
+
+def fts5_query(text: str) -> str:
+    """An FTS5 MATCH expression: every word quoted, all required; a trailing `*` is a prefix;
+    a place name matches itself or the items tagged with its region."""
+    plain, places = _parts(text)
+    terms = [f'"{word}"' + ("*" if prefix else "") for word, prefix in plain]
+    terms += [f'("{phrase}" OR regions : "{region}")' for phrase, region in places]
+    return " AND ".join(terms)
+
+
+def _tsquery(text: str, params: dict[str, object]) -> str:
+    """PostgreSQL's query: `websearch_to_tsquery` of the text, or, when it names places, of
+    the other words AND (each place's phrase OR its region's)."""
+    plain, places = _parts(text)
+    if not places:
+        params["q"] = text
+        return "websearch_to_tsquery('english', :q)"
+    parts = []
+    if plain:
+        params["q"] = " ".join(word for word, _ in plain)
+        parts.append("websearch_to_tsquery('english', :q)")
+    for n, (phrase, region) in enumerate(places):
+        params[f"place{n}"], params[f"region{n}"] = phrase, region
+        parts.append(
+            f"(phraseto_tsquery('english', :place{n}) || phraseto_tsquery('english', :region{n}))"
+        )
+    return " && ".join(parts)
+
+
+SORTS = ("relevance", "newest")
+
+
+@dataclass(frozen=True)
+class SearchFilters:
+    kind: str | None = None
+    region: str | None = None
+    topic: str | None = None
+    sort: str = "relevance"  # or "newest"
 
 
 def search_items(
@@ -69,22 +144,27 @@ def search_items(
     kind: str | None = None,
     region: str | None = None,
     topic: str | None = None,
+    sort: str = "relevance",
     limit: int = 20,
     offset: int = 0,
 ) -> SearchPage:
-    """Approved items matching `text`, best first, with highlighted title and snippet."""
+    """Approved items matching `text`, best (or newest) first, with highlighted title and
+    snippet. Titles weigh most, then employer and location, then summary, then regions."""
+    if sort not in SORTS:
+        raise ValueError(f"unknown sort {sort!r}")
     query = clean_query(text)
     page = SearchPage(query=query)
     if not query:
         return page
+    filters = SearchFilters(kind, region, topic, sort)
     dialect = session.get_bind().dialect.name
     if dialect == "sqlite":
         match = fts5_query(query)
         if not match:
             return page
-        rows, total = _search_sqlite(match, session, kind, region, topic, limit, offset)
+        rows, total = _search_sqlite(match, session, filters, limit, offset)
     elif dialect == "postgresql":
-        rows, total = _search_postgres(query, session, kind, region, topic, limit, offset)
+        rows, total = _search_postgres(query, session, filters, limit, offset)
     else:  # pragma: no cover - only the two supported backends
         raise NotImplementedError(dialect)
     page.total = min(total, COUNT_CAP)
@@ -99,15 +179,13 @@ def search_items(
     return page
 
 
-def _filters(
-    kind: str | None, region: str | None, topic: str | None, params: dict[str, object]
-) -> str:
+def _filters(filters: SearchFilters, params: dict[str, object]) -> str:
     sql = " AND i.status = :status"
     params["status"] = ItemStatus.approved.value
-    if kind:
+    if filters.kind:
         sql += " AND i.kind = :kind"
-        params["kind"] = kind
-    for tag_kind, value in (("region", region), ("topic", topic)):
+        params["kind"] = filters.kind
+    for tag_kind, value in (("region", filters.region), ("topic", filters.topic)):
         if value:
             sql += (
                 f" AND i.id IN (SELECT item_id FROM item_tag WHERE kind = '{tag_kind}'"
@@ -123,26 +201,26 @@ def _capped_count(base: str, params: dict[str, object], *, session: Session) -> 
     return int(session.execute(sa.text(sql), params).scalar_one())
 
 
+# bm25 weights per item_fts column: title, summary, employer, location, regions
+_BM25 = "bm25(item_fts, 10.0, 2.0, 5.0, 4.0, 0.2)"
+
+
 def _search_sqlite(
-    match: str,
-    session: Session,
-    kind: str | None,
-    region: str | None,
-    topic: str | None,
-    limit: int,
-    offset: int,
+    match: str, session: Session, filters: SearchFilters, limit: int, offset: int
 ) -> tuple[list[sa.Row], int]:
     params: dict[str, object] = {"q": match}
-    where = "item_fts MATCH :q" + _filters(kind, region, topic, params)
+    where = "item_fts MATCH :q" + _filters(filters, params)
     base = "FROM item_fts JOIN item i ON i.id = item_fts.rowid WHERE " + where
-    # bm25 only over the newest CANDIDATES matches (FTS5 yields rowids in order, so the
+    order = "score, id DESC" if filters.sort == "relevance" else "published DESC, id DESC"
+    # ranking only over the newest CANDIDATES matches (FTS5 yields rowids in order, so the
     # inner LIMIT stops early); ranking every match of a common word costs 100s of ms
     ranked = session.execute(
         sa.text(
-            "SELECT id, score FROM (SELECT i.id AS id, bm25(item_fts, 10.0, 2.0, 5.0) AS score "
+            f"SELECT id, score FROM (SELECT i.id AS id, {_BM25} AS score,"
+            " i.published_at AS published "
             + base
             + f" ORDER BY item_fts.rowid DESC LIMIT {CANDIDATES})"
-            " ORDER BY score, id DESC LIMIT :limit OFFSET :offset"
+            f" ORDER BY {order} LIMIT :limit OFFSET :offset"
         ),
         {**params, "limit": limit, "offset": offset},
     ).all()
@@ -169,30 +247,30 @@ def _search_sqlite(
 
 
 def _search_postgres(
-    text: str,
-    session: Session,
-    kind: str | None,
-    region: str | None,
-    topic: str | None,
-    limit: int,
-    offset: int,
+    text: str, session: Session, filters: SearchFilters, limit: int, offset: int
 ) -> tuple[list[sa.Row], int]:
-    params: dict[str, object] = {"q": text}
-    where = "i.search_tsv @@ query" + _filters(kind, region, topic, params)
-    base = "FROM item i, websearch_to_tsquery('english', :q) AS query WHERE " + where
+    params: dict[str, object] = {}
+    tsquery = _tsquery(text, params)
+    where = "i.search_tsv @@ query" + _filters(filters, params)
+    base = f"FROM item i, (SELECT {tsquery} AS query) AS q WHERE " + where
     opts = f"StartSel={MARK_START}, StopSel={MARK_END}"
+    order = (
+        "score DESC, id DESC"
+        if filters.sort == "relevance"
+        else "published DESC NULLS LAST, id DESC"
+    )
     rows = session.execute(
         sa.text(
             "SELECT id, score,"
             f" ts_headline('english', title, query, '{opts}, HighlightAll=true'),"
             f" ts_headline('english', summary, query, '{opts}, MaxWords=40, MinWords=15')"
-            " FROM (SELECT id, title, summary, query, score FROM"
+            " FROM (SELECT id, title, summary, query, score, published FROM"
             " (SELECT i.id, i.title, coalesce(i.summary, '') AS summary, query,"
-            " ts_rank_cd(i.search_tsv, query) AS score "
+            " ts_rank_cd(i.search_tsv, query) AS score, i.published_at AS published "
             + base
             + f" ORDER BY i.id DESC LIMIT {CANDIDATES}) AS newest"
-            " ORDER BY score DESC, id DESC LIMIT :limit OFFSET :offset) AS best"
-            " ORDER BY score DESC, id DESC"
+            f" ORDER BY {order} LIMIT :limit OFFSET :offset) AS best"
+            f" ORDER BY {order}"
         ),
         {**params, "limit": limit, "offset": offset},
     ).all()

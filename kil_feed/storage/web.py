@@ -51,8 +51,13 @@ def sent_issues(*, session: Session, limit: int | None = None) -> Sequence[Issue
     return session.exec(query).all()
 
 
+def storable_id(value: int) -> bool:
+    """Whether `value` fits an id column (64-bit signed); larger ids exist nowhere."""
+    return -(2**63) <= value < 2**63
+
+
 def get_sent_issue(issue_id: int, *, session: Session) -> Issue:
-    issue = session.get(Issue, issue_id)
+    issue = session.get(Issue, issue_id) if storable_id(issue_id) else None
     if issue is None or issue.status != IssueStatus.sent.value:
         raise NotFoundError(f"no published issue with id {issue_id}")
     return issue
@@ -77,17 +82,54 @@ def _newest_first(dialect: str) -> list[sa.ColumnElement]:
     return [published, col(Item.id).desc()]
 
 
-def _page(query: sa.Select, session: Session, limit: int, offset: int) -> ItemPage:
+JOB_SORTS = ("newest", "pay", "closing")
+# a salary or an hourly rate compared with day rates: 220 working days, 7.5-hour days
+_DAYS_A_YEAR, _HOURS_A_DAY = 220, 7.5
+
+
+def _day_rate() -> sa.ColumnElement:
+    """The top of an item's pay as a day rate (NULL when unknown)."""
+    top = func.coalesce(col(Item.pay_max), col(Item.pay_min))
+    return sa.case(
+        (col(Item.pay_period) == PayPeriod.day.value, top),
+        (col(Item.pay_period) == PayPeriod.year.value, top / _DAYS_A_YEAR),
+        (col(Item.pay_period) == PayPeriod.hour.value, top * _HOURS_A_DAY),
+        else_=None,
+    )
+
+
+def _job_order(sort: str, dialect: str) -> list[sa.ColumnElement]:
+    """ORDER BY for a jobs listing; unknown pay or closing date sorts last."""
+    if sort == "pay":
+        rate = _day_rate().desc()
+        return [rate.nulls_last() if dialect == "postgresql" else rate, *_newest_first(dialect)]
+    if sort == "closing":
+        closes = col(Item.closes_at)
+        first = [closes.is_(None), closes.asc()]  # False (dated) sorts before True
+        return [*first, *_newest_first(dialect)]
+    if sort != "newest":
+        raise ValueError(f"unknown sort {sort!r}")
+    return _newest_first(dialect)
+
+
+def _page(
+    query: sa.Select,
+    session: Session,
+    limit: int,
+    offset: int,
+    order: list[sa.ColumnElement] | None = None,
+) -> ItemPage:
     dialect = session.get_bind().dialect.name
     capped_query = query.with_only_columns(col(Item.id)).limit(COUNT_CAP + 1)
     total = int(session.exec(select(func.count()).select_from(capped_query.subquery())).one())
-    items = session.exec(query.order_by(*_newest_first(dialect)).limit(limit).offset(offset)).all()
+    order = order or _newest_first(dialect)
+    items = session.exec(query.order_by(*order).limit(limit).offset(offset)).all()
     return ItemPage(items=items, total=min(total, COUNT_CAP), capped=total > COUNT_CAP)
 
 
 def get_public_item(item_id: int, *, session: Session, kind: str | None = None) -> Item:
     """An approved item (of `kind`), or NotFoundError."""
-    item = session.get(Item, item_id)
+    item = session.get(Item, item_id) if storable_id(item_id) else None
     if item is None or item.status != ItemStatus.approved.value or (kind and item.kind != kind):
         raise NotFoundError(f"no published {kind or 'item'} with id {item_id}")
     return item
@@ -124,11 +166,14 @@ def public_jobs(
     rate_min: float | None = None,
     rate_max: float | None = None,
     include_closed: bool = False,
+    sort: str = "newest",
     now: datetime | None = None,
     limit: int = 20,
     offset: int = 0,
 ) -> ItemPage:
-    """Approved jobs, newest first; closed ones (past `closes_at`) only when asked for.
+    """Approved jobs, newest first (or best paid, or closing soonest); closed ones (past
+    `closes_at`) only when asked for. Pay is compared as a day rate (a salary over 220
+    days, an hourly rate over 7.5 hours).
 
     A day-rate bound keeps only jobs paid by the day whose range overlaps the bounds.
     """
@@ -150,7 +195,8 @@ def public_jobs(
             query = query.where(top >= rate_min)
         if rate_max is not None:
             query = query.where(bottom <= rate_max)
-    return _page(query, session, limit, offset)
+    order = _job_order(sort, session.get_bind().dialect.name)
+    return _page(query, session, limit, offset, order)
 
 
 def top_news(*, session: Session, since: datetime, limit: int = 6) -> Sequence[Item]:

@@ -9,7 +9,6 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
-from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from kil_feed.config import Settings
@@ -17,6 +16,7 @@ from kil_feed.db import make_engine
 from kil_feed.errors import KilError
 from kil_feed.web.deps import render
 from kil_feed.web.facets import FacetCache
+from kil_feed.web.http import CachedStaticFiles, HeadAsGet, allow_header
 from kil_feed.web.routes import api, docs, feeds, jobs, notices, pages, search, subscriptions
 from kil_feed.web.security import RateLimiter, SecurityHeaders
 from kil_feed.web.templating import make_environment, templates_root
@@ -39,17 +39,18 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.settings = settings
     app.state.engine = make_engine(settings)
     app.state.jinja = make_environment(settings)
-    app.state.signup_limiter = RateLimiter(settings.web.signup_rate_limit, 3600.0)
+    app.state.signup_limiter = RateLimiter(app.state.engine, settings.web.signup_rate_limit, 3600.0)
     app.state.facets = FacetCache(app.state.engine, ttl=settings.web.facet_cache_seconds)
     app.add_middleware(SecurityHeaders)
+    app.add_middleware(HeadAsGet)
     app.mount(  # before /static, which would otherwise claim these paths
         docs.SWAGGER_UI_MOUNT,
-        StaticFiles(directory=docs.swagger_ui_dir()),
+        CachedStaticFiles(directory=docs.swagger_ui_dir()),
         name="swagger-ui",
     )
     app.mount(
         "/static",
-        StaticFiles(directory=templates_root(settings) / "web" / "static"),
+        CachedStaticFiles(directory=templates_root(settings) / "web" / "static"),
         name="static",
     )
     for module in (pages, jobs, notices, search, feeds, subscriptions, api, docs):
@@ -70,13 +71,23 @@ def _wants_json(request: Request) -> bool:
     return request.url.path.startswith("/api/")
 
 
-def _error(request: Request, status: int, title: str, message: str, hint: str | None) -> Response:
+def _error(
+    request: Request,
+    status: int,
+    title: str,
+    message: str,
+    hint: str | None,
+    headers: dict[str, str] | None = None,
+) -> Response:
     if _wants_json(request):
-        return JSONResponse({"error": message, "hint": hint}, status_code=status)
-    return render(
-        request, "error.html", {"status": status, "title": title, "message": message, "hint": hint},
-        status=status,
-    )  # fmt: skip
+        response: Response = JSONResponse({"error": message, "hint": hint}, status_code=status)
+    else:
+        response = render(
+            request, "error.html",
+            {"status": status, "title": title, "message": message, "hint": hint}, status=status,
+        )  # fmt: skip
+    response.headers.update(headers or {})
+    return response
 
 
 def _error_handlers(app: FastAPI) -> None:
@@ -94,7 +105,8 @@ def _error_handlers(app: FastAPI) -> None:
         message = exc.detail if isinstance(exc.detail, str) else "request failed"
         if status == 404:
             message = "There is nothing at this address."
-        return _error(request, status, titles.get(status, "Error"), message, None)
+        headers = allow_header(request) if status == 405 else getattr(exc, "headers", None)
+        return _error(request, status, titles.get(status, "Error"), message, None, headers)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> Response:

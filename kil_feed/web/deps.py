@@ -13,6 +13,7 @@ from sqlmodel import Session
 
 from kil_feed.config import Settings
 from kil_feed.db import read_session, write_session
+from kil_feed.errors import KilError
 from kil_feed.web.facets import Facets
 from kil_feed.web.security import set_csrf_cookie
 
@@ -49,6 +50,20 @@ def render(
     return set_csrf_cookie(request, HTMLResponse(html, status_code=status))  # type: ignore[return-value]
 
 
+def invalid_listing(
+    request: Request, template: str, context: dict[str, Any], error: KilError
+) -> HTMLResponse:
+    """A listing page whose query string has a bad value: the page (its filter form, no
+    results) with the message, answered 422."""
+    empty = Pager(1, 1, 0)
+    return render(
+        request,
+        template,
+        {**context, "items": [], "pager": empty, "filters": None, "params": {}, "error": error},
+        status=422,
+    )
+
+
 @dataclass
 class Pager:
     page: int
@@ -73,9 +88,3 @@ class Pager:
     def has_next(self) -> bool:
         # a capped total is a lower bound: there may be more pages after the counted ones
         return self.page < self.pages or (self.capped and self.page >= self.pages)
-
-
-def clean(value: str | None) -> str | None:
-    """An optional query parameter: stripped, None when empty."""
-    value = (value or "").strip()
-    return value or None

@@ -9,17 +9,17 @@ unsubscribe POST is exempt by design (mail clients send it without cookies).
 from __future__ import annotations
 
 import secrets
-import threading
-import time
-from collections import deque
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
 from fastapi import Request
+from sqlalchemy.engine import Engine
 from starlette.responses import Response
 
 from kil_feed.config import Settings
+from kil_feed.db import write_session
 from kil_feed.errors import KilError, NotFoundError
+from kil_feed.storage.ratelimit import count_attempt
 from kil_feed.tokens import make_token, read_token
 
 CSRF_COOKIE = "kil_csrf"
@@ -131,32 +131,21 @@ def _valid(settings: Settings, token: str) -> bool:
 
 
 class RateLimiter:
-    """At most `limit` events per `window` seconds per key (a sliding window, in memory).
+    """At most `limit` attempts per `window` seconds per key, counted in the database
+    (`storage.ratelimit`), so every worker behind `kil serve --workers N` shares the count."""
 
-    Per process: behind several workers the effective limit is per worker.
-    """
-
-    def __init__(self, limit: int, window: float = 3600.0) -> None:
+    def __init__(self, engine: Engine, limit: int, window: float = 3600.0) -> None:
+        self.engine = engine
         self.limit = limit
         self.window = window
-        self._events: dict[str, deque[float]] = {}
-        self._lock = threading.Lock()
 
-    def hit(self, key: str) -> bool:
+    def hit(self, key: str, now: float | None = None) -> bool:
         """Record an attempt; False when the key is over its limit."""
-        now = time.monotonic()
-        with self._lock:
-            events = self._events.setdefault(key, deque())
-            while events and events[0] <= now - self.window:
-                events.popleft()
-            if len(events) >= self.limit:
-                return False
-            events.append(now)
-            if len(self._events) > 10_000:  # forget idle clients
-                for k in [k for k, v in self._events.items() if not v]:
-                    del self._events[k]
-            return True
+        with write_session(self.engine) as session:
+            return count_attempt(key, self.window, session=session, now=now) <= self.limit
 
 
 def client_key(request: Request) -> str:
+    """The client's address: uvicorn takes it from X-Forwarded-For only when the connection
+    comes from one of `web.trusted_proxies`, so nobody else can choose it."""
     return request.client.host if request.client else "unknown"

@@ -50,6 +50,17 @@ class IssueDetailOut(IssueOut):
     sections: dict[str, list[ItemOut]]
 
 
+class ErrorOut(BaseModel):
+    """Every API error: what went wrong and, when there is one, how to fix it."""
+
+    error: str
+    hint: str | None = None
+
+
+NOT_FOUND = {404: {"model": ErrorOut, "description": "No published item or issue has this id"}}
+INVALID = {422: {"model": ErrorOut, "description": "A parameter has an invalid value"}}
+
+
 class PageOut(BaseModel):
     total: int
     limit: int
@@ -58,6 +69,11 @@ class PageOut(BaseModel):
 
 class ItemListOut(PageOut):
     items: list[ItemOut]
+
+
+class SearchOut(ItemListOut):
+    query: str
+    sort: str
 
 
 class IssueListOut(BaseModel):

@@ -19,6 +19,7 @@ import templates as bundled_templates
 from kil_feed.config import Settings
 from kil_feed.storage.search import MARK_END, MARK_START
 from kil_feed.timeutil import as_utc
+from kil_feed.web.filters import slugify
 
 ALLOWED_TAGS = {
     "p", "br", "a", "strong", "em", "b", "i", "ul", "ol", "li", "blockquote",
@@ -81,7 +82,8 @@ def date_label(value: datetime | None, fmt: str = "%-d %b %Y") -> str:
 
 
 def iso(value: datetime | None) -> str:
-    return as_utc(value).isoformat() if value else ""  # type: ignore[union-attr]
+    """A `<time datetime>` value: whole seconds (HTML allows at most three decimals)."""
+    return as_utc(value).replace(microsecond=0).isoformat() if value else ""  # type: ignore[union-attr]
 
 
 def query_string(params: dict[str, Any], **changes: Any) -> str:
@@ -104,7 +106,8 @@ def make_environment(settings: Settings) -> Environment:
         lstrip_blocks=True,
     )
     env.filters.update(
-        sanitize=sanitize, marked=marked, pay=pay, date=date_label, iso=iso, money=money
-    )
+        sanitize=sanitize, marked=marked, pay=pay, date=date_label, iso=iso, money=money,
+        slug=slugify,
+    )  # fmt: skip
     env.globals.update(query_string=query_string, site_name="Keep it Local feed")
     return env

@@ -20,13 +20,26 @@ def free_port() -> int:
 
 
 @contextmanager
-def serve_subprocess(env: dict[str, str], timeout: float = 20.0) -> Iterator[str]:
-    """`kil serve --host 127.0.0.1 --port N` with `env` (KIL_* settings); yields its base URL."""
+def serve_subprocess(
+    env: dict[str, str], timeout: float = 20.0, extra_args: tuple[str, ...] = ()
+) -> Iterator[str]:
+    """`kil serve --host 127.0.0.1 --port N` with `env` (KIL_* settings) and `extra_args`
+    (e.g. `--workers 2`); yields its base URL."""
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     full_env = {**os.environ, **env, "KIL_BASE_URL": base}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "kil_feed", "serve", "--host", "127.0.0.1", "--port", str(port)],
+        [
+            sys.executable,
+            "-m",
+            "kil_feed",
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            *extra_args,
+        ],
         env=full_env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,

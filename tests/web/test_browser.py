@@ -140,7 +140,7 @@ def test_search_and_filter_jobs_by_region(browser, live: str, archive: Archive) 
     shot(page, "jobs")
     page.get_by_label("Region", exact=True).select_option("North West")
     page.get_by_role("button", name="Filter").click()
-    page.wait_for_url(re.compile(r".*/jobs\?region=North\+West"))
+    page.wait_for_url(re.compile(r".*/jobs\?region=north-west"))
     titles = page.locator(".job-list h3").all_inner_texts()
     assert titles == ["Interim Head of Procurement"]
     page.get_by_text("Interim Head of Procurement").click()

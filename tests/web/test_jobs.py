@@ -59,8 +59,10 @@ def test_jobs_filter_by_day_rate_range(client: TestClient) -> None:
         "Interim Head of Procurement",
         "Category Manager, Adult Social Care",
     }
-    # junk rates are ignored, never an error
-    assert client.get("/jobs", params={"rate_min": "lots", "rate_max": "1e999"}).status_code == 200
+    # junk rates are a 422 with the page and a message, never an unfiltered list
+    junk = client.get("/jobs", params={"rate_min": "lots", "rate_max": "1e999"})
+    assert junk.status_code == 422 and "invalid rate_min" in junk.text
+    assert job_titles(junk.text) == [] and 'name="rate_min"' in junk.text
 
 
 def jsonld(html: str) -> dict:

@@ -40,7 +40,9 @@ NASTY = [
 
 
 def test_fts5_query_quotes_every_term() -> None:
-    assert fts5_query('head "of" NEAR(procurement') == '"head" "of" "NEAR" "procurement"'
+    assert (
+        fts5_query('head "of" NEAR(procurement') == '"head" AND "of" AND "NEAR" AND "procurement"'
+    )
     assert fts5_query("procure*") == '"procure"*'
     assert fts5_query('""  *') == ""
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from fastapi import APIRouter, Depends, Query, Request
 from sqlmodel import Session
 
@@ -9,17 +11,27 @@ from kil_feed.models import Item, ItemKind
 from kil_feed.storage import issues as issue_store
 from kil_feed.storage import items as item_store
 from kil_feed.storage import web as store
-from kil_feed.web.deps import clean, reader, settings_of
+from kil_feed.storage.search import search_items
+from kil_feed.web.deps import facets_of, reader, settings_of
+from kil_feed.web.filters import named_param, region_param, region_values
 from kil_feed.web.serialize import (
+    INVALID,
+    NOT_FOUND,
     IssueDetailOut,
     IssueListOut,
     ItemListOut,
     ItemOut,
+    SearchOut,
     api_item_dict,
     issue_to_dict,
 )
 
-router = APIRouter(prefix="/api", tags=["archive"])
+REGION = Query(
+    None,
+    description="ITL1 region: its name (any case) or slug",
+    json_schema_extra={"enum": region_values()},
+)
+router = APIRouter(prefix="/api", tags=["archive"], responses=INVALID)
 
 
 def _base(request: Request) -> str:
@@ -44,20 +56,23 @@ def _one_item(request: Request, item: Item, *, session: Session) -> dict:
 def api_items(
     request: Request,
     topic: str | None = None,
-    region: str | None = None,
+    region: str | None = REGION,
     source: str | None = Query(None, description="Source name"),
     limit: int = Query(20, ge=1, le=100),
     offset: int = Query(0, ge=0, le=1_000_000),
     session: Session = Depends(reader),
 ) -> dict:
+    facets = facets_of(request)
     page = store.public_news(
-        session=session, topic=clean(topic), region=clean(region), source=clean(source),
-        limit=limit, offset=offset,
+        session=session, topic=named_param(topic, facets.topics), region=region_param(region),
+        source=named_param(source, facets.source_list), limit=limit, offset=offset,
     )  # fmt: skip
     return _item_page(request, page, limit, offset, session=session)
 
 
-@router.get("/items/{item_id}", response_model=ItemOut, summary="One approved item")
+@router.get(
+    "/items/{item_id}", response_model=ItemOut, responses=NOT_FOUND, summary="One approved item"
+)
 def api_item(item_id: int, request: Request, session: Session = Depends(reader)) -> dict:
     item = store.get_public_item(item_id, session=session)
     return _one_item(request, item, session=session)
@@ -66,27 +81,60 @@ def api_item(item_id: int, request: Request, session: Session = Depends(reader))
 @router.get("/jobs", response_model=ItemListOut, summary="Approved jobs (open ones by default)")
 def api_jobs(
     request: Request,
-    region: str | None = None,
+    region: str | None = REGION,
     contract_type: str | None = None,
     rate_min: float | None = Query(None, ge=0, description="Lowest day rate (GBP)"),
     rate_max: float | None = Query(None, ge=0, description="Highest day rate (GBP)"),
     include_closed: bool = False,
+    sort: Literal["newest", "pay", "closing"] = Query(
+        "newest", description="newest first, highest pay first (as a day rate), closing soonest"
+    ),
     limit: int = Query(20, ge=1, le=100),
     offset: int = Query(0, ge=0, le=1_000_000),
     session: Session = Depends(reader),
 ) -> dict:
+    contract = named_param(contract_type, facets_of(request).contract_types)
     page = store.public_jobs(
-        session=session, region=clean(region), contract_type=clean(contract_type),
-        rate_min=rate_min, rate_max=rate_max, include_closed=include_closed,
+        session=session, region=region_param(region), contract_type=contract,
+        rate_min=rate_min, rate_max=rate_max, include_closed=include_closed, sort=sort,
         limit=limit, offset=offset,
     )  # fmt: skip
     return _item_page(request, page, limit, offset, session=session)
 
 
-@router.get("/jobs/{item_id}", response_model=ItemOut, summary="One approved job")
+@router.get(
+    "/jobs/{item_id}", response_model=ItemOut, responses=NOT_FOUND, summary="One approved job"
+)
 def api_job(item_id: int, request: Request, session: Session = Depends(reader)) -> dict:
     item = store.get_public_item(item_id, session=session, kind=ItemKind.job.value)
     return _one_item(request, item, session=session)
+
+
+@router.get("/search", response_model=SearchOut, summary="Full-text search over approved items")
+def api_search(
+    request: Request,
+    q: str = Query(..., min_length=1, max_length=500, description="Words to find"),
+    kind: Literal["news", "job"] | None = None,
+    region: str | None = REGION,
+    topic: str | None = Query(None, description="Topic name or slug"),
+    sort: Literal["relevance", "newest"] = "relevance",
+    limit: int = Query(20, ge=1, le=100),
+    offset: int = Query(0, ge=0, le=1_000_000),
+    session: Session = Depends(reader),
+) -> dict:
+    """Titles weigh most, then employer and location, then summaries; a place name also
+    finds items tagged with its region."""
+    result = search_items(
+        q, session=session, kind=kind, region=region_param(region),
+        topic=named_param(topic, facets_of(request).topics), sort=sort,
+        limit=limit, offset=offset,
+    )  # fmt: skip
+    names = item_store.source_names(session=session)
+    items = [
+        api_item_dict(h.item, _base(request), names.get(h.item.source_id)) for h in result.hits
+    ]
+    return {"query": result.query, "total": result.total, "limit": limit, "offset": offset,
+            "sort": sort, "items": items}  # fmt: skip
 
 
 @router.get("/issues", response_model=IssueListOut, summary="Sent issues, newest first")
@@ -95,7 +143,12 @@ def api_issues(request: Request, session: Session = Depends(reader)) -> dict:
     return {"issues": [issue_to_dict(i, _base(request)) for i in issues]}
 
 
-@router.get("/issues/{issue_id}", response_model=IssueDetailOut, summary="One sent issue")
+@router.get(
+    "/issues/{issue_id}",
+    response_model=IssueDetailOut,
+    responses=NOT_FOUND,
+    summary="One sent issue",
+)
 def api_issue(issue_id: int, request: Request, session: Session = Depends(reader)) -> dict:
     issue = store.get_sent_issue(issue_id, session=session)
     names = item_store.source_names(session=session)

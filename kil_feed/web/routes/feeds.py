@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from xml.etree import ElementTree as ET
 
@@ -17,15 +16,14 @@ from kil_feed.storage import web as store
 from kil_feed.timeutil import isoformat
 from kil_feed.web.atom import Entry, atom_feed
 from kil_feed.web.deps import reader, settings_of
-from kil_feed.web.templating import sanitize
+from kil_feed.web.filters import pick, slugify
+from kil_feed.web.http import conditional, latest
+from kil_feed.web.routes.jobs import job_filters
+from kil_feed.web.templating import query_string, sanitize
 
 router = APIRouter(include_in_schema=False)
 ATOM = "application/atom+xml; charset=utf-8"
 FEED_SIZE = 50
-
-
-def slugify(value: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", value.lower()).strip("-")
 
 
 def _base(request: Request) -> str:
@@ -62,7 +60,8 @@ def _feed(
         alternate_url=f"{base}{alternate}",
         entries=entries,
     )
-    return Response(body, media_type=ATOM)
+    changed = latest(*(e.updated for e in entries))
+    return conditional(request, Response(body, media_type=ATOM), changed)
 
 
 @router.get("/feeds/issues.xml")
@@ -90,17 +89,21 @@ def news_feed(request: Request, session: Session = Depends(reader)) -> Response:
 
 @router.get("/feeds/jobs.xml")
 def jobs_feed(request: Request, session: Session = Depends(reader)) -> Response:
-    items = store.public_jobs(session=session, limit=FEED_SIZE).items
+    """The jobs board as a feed, with the board's filters (a saved search to follow)."""
+    filters = job_filters(request, dict(request.query_params))
+    items = store.public_jobs(session=session, limit=FEED_SIZE, **filters.storage()).items
     entries = _item_entries(items, _base(request), item_store.source_names(session=session))
-    return _feed(request, "Jobs", "/feeds/jobs.xml", "/jobs", entries)
+    query = query_string(filters.params())
+    title = "Jobs" + (f" in {filters.region}" if filters.region else "")
+    return _feed(request, title, "/feeds/jobs.xml" + query, "/jobs" + query, entries)
 
 
 def _tag_from_slug(kind: str, slug: str, session: Session) -> str:
     slug = slug.removesuffix(".xml")
-    for value in store.tag_values(kind, session=session):
-        if slugify(value) == slug:
-            return value
-    raise NotFoundError(f"no {kind} called {slug!r}")
+    value = pick(slug, store.tag_values(kind, session=session))
+    if value is None:
+        raise NotFoundError(f"no {kind} called {slug!r}")
+    return value
 
 
 @router.get("/feeds/topic/{slug}")
@@ -109,7 +112,7 @@ def topic_feed(slug: str, request: Request, session: Session = Depends(reader)) 
     items = store.public_news(session=session, topic=topic, limit=FEED_SIZE).items
     entries = _item_entries(items, _base(request), item_store.source_names(session=session))
     path = f"/feeds/topic/{slugify(topic)}.xml"
-    return _feed(request, f"News on {topic}", path, f"/news?topic={topic}", entries)
+    return _feed(request, f"News on {topic}", path, f"/news?topic={slugify(topic)}", entries)
 
 
 @router.get("/feeds/region/{slug}")
@@ -123,7 +126,7 @@ def region_feed(slug: str, request: Request, session: Session = Depends(reader))
     ]
     entries = _item_entries(items, _base(request), item_store.source_names(session=session))
     path = f"/feeds/region/{slugify(region)}.xml"
-    return _feed(request, f"{region}", path, f"/jobs?region={region}", entries)
+    return _feed(request, f"{region}", path, f"/jobs?region={slugify(region)}", entries)
 
 
 @router.get("/sitemap.xml")
@@ -140,13 +143,16 @@ def sitemap(request: Request, session: Session = Depends(reader)) -> Response:
 
     for path in ("/", "/issues", "/news", "/jobs"):
         add(base + path)
+    changes = []
     for issue in store.sent_issues(session=session):
+        changes.append(issue.sent_at or issue.updated_at)
         add(f"{base}/issues/{issue.id}", isoformat(issue.sent_at or issue.updated_at))
     for item_id, kind, updated in store.sitemap_items(session=session):
+        changes.append(updated)
         if kind == "job":
             add(f"{base}/jobs/{item_id}", isoformat(updated))
     body = ET.tostring(urlset, encoding="utf-8", xml_declaration=True)
-    return Response(body, media_type="application/xml")
+    return conditional(request, Response(body, media_type="application/xml"), latest(*changes))
 
 
 @router.get("/robots.txt", response_class=PlainTextResponse)

@@ -2,44 +2,80 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict, dataclass
+
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 from sqlmodel import Session
 
+from kil_feed.errors import ValidationError
 from kil_feed.models import ItemKind
+from kil_feed.regions import ITL1_REGIONS
 from kil_feed.storage import web as store
 from kil_feed.timeutil import as_utc, utcnow
-from kil_feed.web.deps import Pager, clean, facets_of, reader, render, settings_of
+from kil_feed.web.deps import Pager, facets_of, invalid_listing, reader, render, settings_of
+from kil_feed.web.filters import (
+    choice_param,
+    flag_param,
+    named_param,
+    page_param,
+    rate_param,
+    region_param,
+    slugify,
+)
+from kil_feed.web.http import conditional, latest
 from kil_feed.web.jsonld import job_posting, script_json
-from kil_feed.web.routes.pages import to_page
+from kil_feed.web.templating import query_string
 
 router = APIRouter(include_in_schema=False)
 
 
-def to_rate(value: str | None) -> float | None:
-    """A day rate from the query string (digits, maybe with £ or commas); else None."""
-    text = (value or "").replace("£", "").replace(",", "").strip()
-    try:
-        rate = float(text)
-    except ValueError:
+JOB_SORTS = {"newest": "Newest first", "pay": "Highest pay first", "closing": "Closing soonest"}
+
+
+@dataclass(frozen=True)
+class JobFilters:
+    """The jobs board's filters, read from a query string (pages and the jobs feed)."""
+
+    region: str | None = None
+    contract_type: str | None = None
+    rate_min: float | None = None
+    rate_max: float | None = None
+    include_closed: bool = False
+    sort: str = "newest"
+
+    def storage(self) -> dict:
+        """Keyword arguments for `storage.web.public_jobs`."""
+        return asdict(self)
+
+    def params(self) -> dict:
+        """The filters as canonical link parameters (slugs, defaults left out)."""
+        return {
+            "region": slugify(self.region) if self.region else None,
+            "contract_type": slugify(self.contract_type) if self.contract_type else None,
+            "rate_min": _amount(self.rate_min),
+            "rate_max": _amount(self.rate_max),
+            "closed": "1" if self.include_closed else None,
+            "sort": None if self.sort == "newest" else self.sort,
+        }
+
+
+def _amount(value: float | None) -> str | None:
+    if value is None:
         return None
-    return rate if 0 <= rate < 1e7 else None
+    return str(int(value)) if value == int(value) else str(value)
 
 
-def job_filters(
-    region: str | None,
-    contract_type: str | None,
-    rate_min: str | None,
-    rate_max: str | None,
-    closed: str | None,
-) -> dict:
-    return {
-        "region": clean(region),
-        "contract_type": clean(contract_type),
-        "rate_min": to_rate(rate_min),
-        "rate_max": to_rate(rate_max),
-        "include_closed": (closed or "") in {"1", "on", "true", "yes"},
-    }
+def job_filters(request: Request, args: dict[str, str | None]) -> JobFilters:
+    """Filters from the query string; a bad value raises ValidationError (422)."""
+    return JobFilters(
+        region=region_param(args.get("region")),
+        contract_type=named_param(args.get("contract_type"), facets_of(request).contract_types),
+        rate_min=rate_param("rate_min", args.get("rate_min")),
+        rate_max=rate_param("rate_max", args.get("rate_max")),
+        include_closed=flag_param("closed", args.get("closed")),
+        sort=choice_param("sort", args.get("sort"), JOB_SORTS) or "newest",
+    )
 
 
 @router.get("/jobs", response_class=HTMLResponse)
@@ -50,41 +86,37 @@ def jobs(
     rate_min: str | None = None,
     rate_max: str | None = None,
     closed: str | None = None,
+    sort: str | None = None,
     page: str | None = None,
     session: Session = Depends(reader),
 ) -> HTMLResponse:
     size = settings_of(request).web.page_size
-    number = to_page(page)
-    filters = job_filters(region, contract_type, rate_min, rate_max, closed)
     facets = facets_of(request)
-    known = filters["region"] in (None, *facets.regions) and filters["contract_type"] in (
-        None,
-        *facets.contract_types,
-    )
-    result = (
-        store.public_jobs(session=session, limit=size, offset=(number - 1) * size, **filters)
-        if known  # an unknown region or contract type matches nothing: skip the query
-        else store.ItemPage(items=[], total=0)
-    )
-    params = {
-        "region": filters["region"],
-        "contract_type": filters["contract_type"],
-        "rate_min": rate_min if filters["rate_min"] is not None else None,
-        "rate_max": rate_max if filters["rate_max"] is not None else None,
-        "closed": "1" if filters["include_closed"] else None,
+    context = {
+        "regions": ITL1_REGIONS,
+        "contract_types": facets.contract_types,
+        "sources": facets.sources,
+        "sorts": JOB_SORTS,
+        "now": utcnow(),
     }
+    try:
+        filters = job_filters(request, dict(request.query_params))
+        number = page_param(page)
+    except ValidationError as exc:
+        return invalid_listing(request, "jobs.html", context, exc)
+    result = store.public_jobs(
+        session=session, limit=size, offset=(number - 1) * size, **filters.storage()
+    )
     return render(
         request,
         "jobs.html",
         {
+            **context,
             "items": result.items,
             "pager": Pager(number, size, result.total, result.capped),
             "filters": filters,
-            "params": params,
-            "regions": facets.regions,
-            "contract_types": facets.contract_types,
-            "sources": facets.sources,
-            "now": utcnow(),
+            "params": filters.params(),
+            "feed_url": "/feeds/jobs.xml" + query_string(filters.params()),
         },
     )
 
@@ -97,8 +129,11 @@ def job(item_id: int, request: Request, session: Session = Depends(reader)) -> H
     page_url = f"{settings.base_url.rstrip('/')}/jobs/{item.id}"
     closed = item.closes_at is not None and as_utc(item.closes_at) < utcnow()  # type: ignore[operator]
     data = job_posting(item, organisation=source or "Keep it Local feed", page_url=page_url)
-    return render(
+    page = render(
         request,
         "job.html",
         {"item": item, "source": source, "closed": closed, "jsonld": script_json(data)},
     )
+    # a job page also changes when it closes
+    changed = latest(item.updated_at, item.closes_at if closed else None)
+    return conditional(request, page, changed)  # type: ignore[return-value]

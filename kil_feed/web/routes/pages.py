@@ -8,23 +8,18 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 from sqlmodel import Session
 
+from kil_feed.errors import ValidationError
 from kil_feed.regions import ITL1_REGIONS
 from kil_feed.storage import web as store
 from kil_feed.timeutil import utcnow
-from kil_feed.web.deps import Pager, clean, facets_of, reader, render, settings_of
+from kil_feed.web.deps import Pager, facets_of, invalid_listing, reader, render, settings_of
+from kil_feed.web.filters import named_param, page_param, region_param, slugify
+from kil_feed.web.http import conditional, latest
 from kil_feed.web.security import csrf_token
 from newsletter.content import issue_content
 from newsletter.render import Audience, sections_for
 
 router = APIRouter(include_in_schema=False)
-
-
-def to_page(value: str | None) -> int:
-    """A page number from the query string; anything odd is page 1."""
-    try:
-        return max(1, min(int(value or 1), 10_000))
-    except ValueError:
-        return 1
 
 
 def subscribe_context(request: Request, session: Session) -> dict:
@@ -70,11 +65,10 @@ def issue(issue_id: int, request: Request, session: Session = Depends(reader)) -
     """
     found = store.get_sent_issue(issue_id, session=session)
     content = issue_content(issue_id, session=session)
-    return render(
-        request,
-        "issue.html",
-        {"issue": found, "sections": sections_for(content, Audience())},
+    page = render(
+        request, "issue.html", {"issue": found, "sections": sections_for(content, Audience())}
     )
+    return conditional(request, page, latest(found.sent_at, found.updated_at))  # type: ignore[return-value]
 
 
 @router.get("/news", response_class=HTMLResponse)
@@ -87,29 +81,31 @@ def news(
     session: Session = Depends(reader),
 ) -> HTMLResponse:
     size = settings_of(request).web.page_size
-    number = to_page(page)
-    filters = {"topic": clean(topic), "region": clean(region), "source": clean(source)}
     facets = facets_of(request)
-    known = (
-        filters["topic"] in (None, *facets.topics)
-        and filters["region"] in (None, *facets.regions)
-        and filters["source"] in (None, *facets.source_list)
-    )
-    result = (
-        store.public_news(session=session, limit=size, offset=(number - 1) * size, **filters)
-        if known
-        else store.ItemPage(items=[], total=0)
-    )
+    context = {
+        "topics": facets.topics,
+        "regions": ITL1_REGIONS,
+        "source_list": facets.source_list,
+        "sources": facets.sources,
+    }
+    try:
+        number = page_param(page)
+        filters = {
+            "topic": named_param(topic, facets.topics),
+            "region": region_param(region),
+            "source": named_param(source, facets.source_list),
+        }
+    except ValidationError as exc:
+        return invalid_listing(request, "news.html", context, exc)
+    result = store.public_news(session=session, limit=size, offset=(number - 1) * size, **filters)
     return render(
         request,
         "news.html",
         {
+            **context,
             "items": result.items,
             "pager": Pager(number, size, result.total, result.capped),
             "filters": filters,
-            "topics": facets.topics,
-            "regions": facets.regions,
-            "source_list": facets.source_list,
-            "sources": facets.sources,
+            "params": {k: slugify(v) if v else None for k, v in filters.items()},
         },
     )

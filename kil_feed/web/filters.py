@@ -1,0 +1,117 @@
+"""Query-string filters read one way on every page, feed and API route.
+
+A region, topic, contract type or source may be given by its name in any case or by its
+slug (`north-west`, `social-value`); links always use the slug. A value that cannot be
+right (`rate_min=abc`, an unknown region, `sort=sideways`) is a ValidationError, which
+the app answers with 422 (the page with a message, or the JSON error), never a silently
+unfiltered listing.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from kil_feed.errors import ValidationError
+from kil_feed.regions import ITL1_REGIONS
+
+_NOT_SLUG = re.compile(r"[^a-z0-9]+")
+TRUE = {"1", "on", "true", "yes"}
+FALSE = {"", "0", "off", "false", "no"}
+MAX_RATE = 1e7
+
+
+def slugify(value: str) -> str:
+    """`North West` -> `north-west`: the one URL form of a filter value."""
+    return _NOT_SLUG.sub("-", value.lower()).strip("-")
+
+
+def region_values() -> list[str]:
+    """Every accepted spelling of a region to list in the API docs: names and slugs (and
+    the empty value, which like an absent one means every region)."""
+    return [*ITL1_REGIONS, *(slugify(r) for r in ITL1_REGIONS), ""]
+
+
+def clean(value: str | None) -> str | None:
+    """An optional query parameter: stripped, None when empty."""
+    value = (value or "").strip()
+    return value or None
+
+
+def pick(value: str | None, known: Iterable[str]) -> str | None:
+    """The known value named by `value` (its name in any case, or its slug), else None."""
+    value = clean(value)
+    if value is None:
+        return None
+    key, slug = value.casefold(), slugify(value)
+    for candidate in known:
+        if candidate.casefold() == key or slugify(candidate) == slug:
+            return candidate
+    return None
+
+
+def region_param(value: str | None) -> str | None:
+    """An ITL1 region by name or slug; anything else is a ValidationError."""
+    if clean(value) is None:
+        return None
+    region = pick(value, ITL1_REGIONS)
+    if region is None:
+        raise ValidationError(
+            f"unknown region {clean(value)[:80]!r}",  # type: ignore[index]
+            hint="use an ITL1 region name or its slug, e.g. north-west",
+        )
+    return region
+
+
+def named_param(value: str | None, known: Iterable[str]) -> str | None:
+    """A topic, contract type or source by name or slug. One not known today is kept as
+    given: it matches nothing (it may exist tomorrow), so the listing is empty."""
+    return pick(value, known) or clean(value)
+
+
+def rate_param(name: str, value: str | None) -> float | None:
+    """A day rate in pounds (digits, maybe with £ or commas)."""
+    text = (value or "").replace("£", "").replace(",", "").strip()
+    if not text:
+        return None
+    try:
+        rate = float(text)
+    except ValueError:
+        rate = -1.0
+    if not 0 <= rate < MAX_RATE:
+        raise ValidationError(
+            f"invalid {name}: {text[:40]!r} is not an amount of pounds",
+            hint="use a whole number such as 500",
+        )
+    return rate
+
+
+def flag_param(name: str, value: str | None) -> bool:
+    text = (value or "").strip().lower()
+    if text in TRUE:
+        return True
+    if text in FALSE:
+        return False
+    raise ValidationError(f"invalid {name}: {text[:40]!r}", hint="use 1 or leave it out")
+
+
+def choice_param(name: str, value: str | None, choices: Iterable[str]) -> str | None:
+    text = clean(value)
+    options = list(choices)
+    if text is None:
+        return None
+    if text not in options:
+        raise ValidationError(
+            f"invalid {name}: {text[:40]!r}", hint="use one of: " + ", ".join(options)
+        )
+    return text
+
+
+def page_param(value: str | None) -> int:
+    """A page number, 1 to 10,000."""
+    text = (value or "").strip()
+    if not text:
+        return 1
+    if not text.isdigit() or not 1 <= int(text) <= 10_000:
+        raise ValidationError(f"invalid page: {text[:40]!r}", hint="use a number from 1")
+    return int(text)

@@ -1,0 +1,116 @@
+"""HTTP details the routes share: HEAD wherever GET is answered, conditional GET (ETag and
+Last-Modified with 304), and cache headers for static files.
+
+HEAD is served by running the GET route and dropping the body, so its headers (length,
+validators, type) are exactly those of the GET, as RFC 9110 asks.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, MutableMapping
+from datetime import datetime
+from email.utils import format_datetime, parsedate_to_datetime
+from typing import Any
+
+from fastapi import Request
+from fastapi.staticfiles import StaticFiles
+from starlette.responses import Response
+from starlette.routing import Match
+
+from kil_feed.timeutil import as_utc
+
+Scope = MutableMapping[str, Any]
+_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+STATIC_CACHE_CONTROL = "public, max-age=3600"  # not fingerprinted: an hour, then revalidate
+
+
+class HeadAsGet:
+    """Pure ASGI middleware: a HEAD request runs as GET and its body is dropped."""
+
+    def __init__(self, app: Callable) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Callable, send: Callable) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_headers_only(message: MutableMapping[str, Any]) -> None:
+            if message["type"] == "http.response.body":
+                if message.get("more_body", False):
+                    return
+                message = {"type": "http.response.body", "body": b"", "more_body": False}
+            await send(message)
+
+        await self.app({**scope, "method": "GET"}, receive, send_headers_only)
+
+
+def allow_header(request: Request) -> dict[str, str]:
+    """A 405's `Allow`: every method some route answers at this path (Starlette names only
+    the first route's), with HEAD wherever GET is allowed. Each method is tried against
+    the routes, since included routers do not list their methods."""
+    allowed = [
+        method
+        for method in _METHODS
+        if any(
+            route.matches({**request.scope, "method": method})[0] == Match.FULL
+            for route in request.app.router.routes
+        )
+    ]
+    if "GET" in allowed:
+        allowed.insert(allowed.index("GET") + 1, "HEAD")
+    return {"Allow": ", ".join(allowed)}
+
+
+def http_date(value: datetime) -> str:
+    return format_datetime(as_utc(value).replace(microsecond=0), usegmt=True)  # type: ignore[union-attr]
+
+
+def conditional(request: Request, response: Response, last_modified: datetime | None) -> Response:
+    """Add an ETag (of the body) and Last-Modified; a 304 when the client's copy is current.
+
+    If-None-Match wins over If-Modified-Since (RFC 9110 13.2.2). The ETag is weak: the body
+    is the same representation, but it may be compressed on the way.
+    """
+    etag = 'W/"' + hashlib.blake2b(response.body, digest_size=12).hexdigest() + '"'
+    headers = {"etag": etag}
+    if last_modified is not None:
+        headers["last-modified"] = http_date(last_modified)
+    if _not_modified(request, etag, last_modified):
+        keep = {k: v for k, v in response.headers.items() if k in ("cache-control", "vary")}
+        return Response(status_code=304, headers={**keep, **headers})
+    response.headers.update(headers)
+    return response
+
+
+def _not_modified(request: Request, etag: str, last_modified: datetime | None) -> bool:
+    if_none_match = request.headers.get("if-none-match")
+    if if_none_match is not None:
+        tags = {t.strip().removeprefix("W/") for t in if_none_match.split(",")}
+        return "*" in tags or etag.removeprefix("W/") in tags
+    since = request.headers.get("if-modified-since")
+    if since and last_modified is not None:
+        try:
+            client = parsedate_to_datetime(since)
+        except (TypeError, ValueError):
+            return False
+        if client.tzinfo is None:
+            return False
+        return as_utc(last_modified).replace(microsecond=0) <= client  # type: ignore[union-attr]
+    return False
+
+
+def latest(*values: datetime | None) -> datetime | None:
+    """The most recent of some timestamps (None when there are none)."""
+    present = [as_utc(v) for v in values if v is not None]
+    return max(present) if present else None  # type: ignore[type-var]
+
+
+class CachedStaticFiles(StaticFiles):
+    """Static files with a Cache-Control header (Starlette already sends ETag and 304s)."""
+
+    def file_response(self, *args: Any, **kwargs: Any) -> Response:
+        response = super().file_response(*args, **kwargs)
+        response.headers.setdefault("cache-control", STATIC_CACHE_CONTROL)
+        return response

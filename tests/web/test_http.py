@@ -1,0 +1,158 @@
+"""HTTP as clients expect it: HEAD wherever GET works, validators and 304s, cache headers for
+static files, 404 for ids no database can hold, 405 with `Allow`, and valid Atom feeds."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from email.utils import format_datetime
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy.engine import Engine
+
+from kil_feed.db import write_session
+from kil_feed.models import Item
+from kil_feed.timeutil import utcnow
+from tests.support.atomcheck import atom_problems
+from tests.support.webdata import Archive
+
+PAGES = [
+    "/", "/news", "/jobs", "/jobs/{head}", "/issues", "/issues/{sent}", "/search?q=council",
+    "/subscribe", "/feeds/issues.xml", "/feeds/news.xml", "/feeds/jobs.xml",
+    "/feeds/topic/insourcing.xml", "/feeds/region/north-west.xml", "/sitemap.xml",
+    "/robots.txt", "/api/items", "/api/jobs", "/api/jobs/{head}", "/api/issues",
+    "/api/issues/{sent}", "/api/openapi.json", "/api/docs", "/static/kil.css",
+]  # fmt: skip
+FEEDS = [
+    "/feeds/issues.xml", "/feeds/news.xml", "/feeds/jobs.xml", "/feeds/topic/insourcing.xml",
+    "/feeds/topic/social-value.xml", "/feeds/region/north-west.xml",
+    "/feeds/region/yorkshire-and-the-humber.xml",
+]  # fmt: skip
+CONDITIONAL = [*FEEDS, "/sitemap.xml", "/jobs/{head}", "/issues/{sent}"]
+
+
+def _path(template: str, archive: Archive) -> str:
+    return template.format(head=archive.items["head"], sent=archive.issues["sent"])
+
+
+def test_head_answers_wherever_get_does(client: TestClient, archive: Archive) -> None:
+    for template in PAGES:
+        path = _path(template, archive)
+        got, head = client.get(path), client.head(path)
+        assert (got.status_code, head.status_code) == (200, 200), path
+        assert head.content == b"", path
+        assert head.headers["content-type"] == got.headers["content-type"], path
+        assert head.headers["content-length"] == str(len(got.content)), path
+
+
+def test_feeds_and_pages_answer_conditional_requests(client: TestClient, archive: Archive) -> None:
+    for template in CONDITIONAL:
+        path = _path(template, archive)
+        first = client.get(path)
+        etag, modified = first.headers.get("etag"), first.headers.get("last-modified")
+        assert etag and modified, f"{path}: no validators"
+        again = client.get(path, headers={"if-none-match": etag})
+        assert again.status_code == 304 and again.content == b"", path
+        assert again.headers["etag"] == etag
+        since = client.get(path, headers={"if-modified-since": modified})
+        assert since.status_code == 304, path
+        stale = client.get(path, headers={"if-none-match": 'W/"something-else"'})
+        assert stale.status_code == 200 and stale.content == first.content, path
+        # If-None-Match wins over If-Modified-Since (RFC 9110 13.2.2)
+        both = client.get(path, headers={"if-none-match": '"x"', "if-modified-since": modified})
+        assert both.status_code == 200, path
+
+
+def test_a_new_item_changes_the_feed_validators(
+    client: TestClient, archive: Archive, engine: Engine
+) -> None:
+    before = client.get("/feeds/news.xml")
+    with write_session(engine) as s:
+        s.add(
+            Item(
+                source_id=1, kind="news", url="https://lgw.example/new", title="Fresh news",
+                status="approved", published_at=utcnow() + timedelta(minutes=1),
+            )
+        )  # fmt: skip
+    after = client.get("/feeds/news.xml", headers={"if-none-match": before.headers["etag"]})
+    assert after.status_code == 200 and b"Fresh news" in after.content
+    assert after.headers["etag"] != before.headers["etag"]
+    old = format_datetime(utcnow() - timedelta(days=1), usegmt=True)
+    assert client.get("/feeds/news.xml", headers={"if-modified-since": old}).status_code == 200
+
+
+def test_static_files_are_cacheable(client: TestClient) -> None:
+    css = client.get("/static/kil.css")
+    assert css.headers["cache-control"] == "public, max-age=3600"
+    assert css.headers["etag"]
+    assert (
+        client.get("/static/kil.css", headers={"if-none-match": css.headers["etag"]}).status_code
+        == 304
+    )
+    bundle = client.get("/static/swagger-ui/swagger-ui-bundle.js")
+    assert "max-age" in bundle.headers["cache-control"]
+
+
+@pytest.mark.parametrize("big", [2**63, 2**63 + 1, 2**64, 10**30, -(2**63) - 1])
+def test_ids_no_database_can_hold_are_not_found(client: TestClient, big: int) -> None:
+    for path in ("/api/items", "/api/jobs", "/api/issues", "/jobs", "/issues"):
+        response = client.get(f"{path}/{big}")
+        assert response.status_code == 404, (path, response.text[:200])
+        if path.startswith("/api/"):
+            assert "error" in response.json()
+
+
+def test_the_largest_storable_id_is_a_plain_miss(client: TestClient) -> None:
+    assert client.get(f"/api/items/{2**63 - 1}").status_code == 404
+    assert client.get(f"/jobs/{2**63 - 1}").status_code == 404
+
+
+def test_other_methods_answer_405_with_allow(client: TestClient) -> None:
+    for method, path, allowed in (
+        ("TRACE", "/", {"GET", "HEAD"}),
+        ("DELETE", "/api/items", {"GET", "HEAD"}),
+        ("PUT", "/feeds/news.xml", {"GET", "HEAD"}),
+        ("POST", "/jobs", {"GET", "HEAD"}),
+        ("PATCH", "/subscribe", {"GET", "HEAD", "POST"}),
+    ):
+        response = client.request(method, path)
+        assert response.status_code == 405, (method, path)
+        assert {m.strip() for m in response.headers["allow"].split(",")} == allowed, path
+
+
+@pytest.mark.parametrize("path", FEEDS)
+def test_feeds_are_valid_atom(client: TestClient, path: str) -> None:
+    response = client.get(path)
+    assert response.status_code == 200
+    assert atom_problems(response.content) == []
+
+
+def test_region_feed_links_are_encoded(client: TestClient) -> None:
+    body = client.get("/feeds/region/north-west.xml").text
+    assert "region=North West" not in body
+    assert "/jobs?region=" in body
+
+
+def test_the_checker_finds_what_the_validator_rejects() -> None:
+    """The feed checker itself: each broken rule is reported."""
+    bad = (
+        b'<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom">'
+        b"<id>not absolute</id><title>t</title><updated>2026-11-30 10:00</updated>"
+        b'<link rel="alternate" href="/jobs?region=North West"/>'
+        b"<entry><id>urn:a</id><title>a</title><updated>2026-11-30T10:00:00Z</updated></entry>"
+        b"<entry><id>urn:a</id><updated>2026-11-30T10:00:00Z</updated>"
+        b'<link href="https://x.example/"/><category term=""/></entry></feed>'
+    )
+    problems = "\n".join(atom_problems(bad))
+    for expected in (
+        "is not an absolute IRI",
+        "is not an RFC 3339 date-time",
+        "is not a valid IRI reference",
+        "no atom:author",
+        "no link rel=self",
+        "entry 1: neither content nor a link rel=alternate",
+        "entry 2: 0 atom:title",
+        "repeats an earlier entry's",
+        "a category without a term",
+    ):
+        assert expected in problems, expected
