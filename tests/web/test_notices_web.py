@@ -63,9 +63,19 @@ def test_notices_page_and_filters(notices_client: TestClient) -> None:
     closing = _titles(notices_client.get("/notices?closing_before=2025-12-31").text)
     assert closing == [swansea]  # closes 3 Mar 2025; the UK4 tender on 21 Sep 2026
     assert tender in _titles(notices_client.get("/notices?closing_before=2026-09-30").text)
-    # nonsense filters are ignored, never a 500
-    odd = notices_client.get("/notices?stage=bogus&cpv=x1&value=lots&closing_before=soon")
-    assert odd.status_code == 200 and "10 notices" in odd.text
+    # a region by slug as by name; a bad value answers 422 with the form and the message
+    assert _titles(notices_client.get("/notices?region=wales").text) == [swansea]
+    for query, message in [
+        ("stage=bogus", "invalid stage: &#39;bogus&#39;"),
+        ("cpv=x1", "invalid cpv: &#39;x1&#39;"),
+        ("value=lots", "invalid value: &#39;lots&#39;"),
+        ("closing_before=soon", "invalid closing_before: &#39;soon&#39;"),
+        ("region=atlantis", "atlantis"),
+    ]:
+        odd = notices_client.get(f"/notices?{query}")
+        assert odd.status_code == 422, query
+        assert message in odd.text, (query, odd.text[-2000:])
+    assert notices_client.get("/api/notices?stage=bogus").status_code == 422
 
 
 def test_notice_page_timeline_and_buyer_page(notices_client: TestClient) -> None:

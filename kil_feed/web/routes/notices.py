@@ -2,27 +2,33 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time
-from typing import Any
+from datetime import UTC, date, datetime, time
+from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel
 from sqlmodel import Session
 
 from crawler.ocds import BUYER_TYPE_LABELS, STAGES
+from kil_feed.errors import ValidationError
 from kil_feed.models import Buyer, Item
 from kil_feed.notice_view import STAGE_PHRASES, notice_fields, notice_value, signal_line
+from kil_feed.regions import ITL1_REGIONS
 from kil_feed.storage import buyers as buyer_store
 from kil_feed.storage import items as item_store
 from kil_feed.storage import notices as store
 from kil_feed.storage import web as web_store
-from kil_feed.web.deps import Pager, clean, facets_of, reader, render, settings_of
-from kil_feed.web.routes.pages import to_page
+from kil_feed.web.deps import Pager, invalid_listing, reader, render, settings_of
+from kil_feed.web.filters import choice_param, clean, page_param, region_param
+from kil_feed.web.routes.api import REGION
+from kil_feed.web.serialize import INVALID, NOT_FOUND
 
 router = APIRouter(include_in_schema=False)
-api = APIRouter(prefix="/api", tags=["notices"])
+api = APIRouter(prefix="/api", tags=["notices"], responses=INVALID)
 FEED_SIZE = 50
+STAGES_LITERAL = tuple(STAGES)
+BUYER_TYPES_LITERAL = tuple(BUYER_TYPE_LABELS)
 # value bands of the /notices filter: (label, min, max) in GBP
 VALUE_BANDS = {
     "under-100k": ("Under £100,000", None, 100_000.0),
@@ -33,11 +39,16 @@ VALUE_BANDS = {
 
 
 def _date(value: str | None) -> datetime | None:
-    """The end of a YYYY-MM-DD day (UTC), or None for anything else."""
-    try:
-        day = datetime.strptime((value or "").strip(), "%Y-%m-%d").date()
-    except ValueError:
+    """The end of a YYYY-MM-DD day (UTC); None when left out; else a ValidationError."""
+    text = clean(value)
+    if text is None:
         return None
+    try:
+        day = datetime.strptime(text, "%Y-%m-%d").date()
+    except ValueError:
+        raise ValidationError(
+            f"invalid closing_before: {text[:40]!r}", hint="use a date as YYYY-MM-DD"
+        ) from None
     return datetime.combine(day, time.max, tzinfo=UTC)
 
 
@@ -49,14 +60,18 @@ def notice_filters(
     value: str | None,
     closing_before: str | None,
 ) -> dict[str, Any]:
-    """Query-string filters made safe: unknown values are dropped, CPV must be digits."""
-    band = VALUE_BANDS.get(clean(value) or "")
+    """Filters from the query string (names or slugs); a bad value is a ValidationError
+    (the page answers 422, as every listing does)."""
+    band_key = choice_param("value", value, VALUE_BANDS)
+    band = VALUE_BANDS[band_key] if band_key else None
     code = (clean(cpv) or "").replace("-", "")
+    if code and not (code.isdigit() and len(code) <= 8):
+        raise ValidationError(f"invalid cpv: {code[:40]!r}", hint="use a CPV code or its prefix")
     return {
-        "region": clean(region),
-        "stage": clean(stage) if clean(stage) in STAGES else None,
-        "buyer_type": clean(buyer_type) if clean(buyer_type) in BUYER_TYPE_LABELS else None,
-        "cpv": code if code.isdigit() and len(code) <= 8 else None,
+        "region": region_param(region),
+        "stage": choice_param("stage", stage, STAGES),
+        "buyer_type": choice_param("buyer_type", buyer_type, BUYER_TYPE_LABELS),
+        "cpv": code or None,
         "value_min": band[1] if band else None,
         "value_max": band[2] if band else None,
         "closing_before": _date(closing_before),
@@ -80,32 +95,38 @@ def notices(
     session: Session = Depends(reader),
 ) -> HTMLResponse:
     size = settings_of(request).web.page_size
-    number = to_page(page)
-    filters = notice_filters(region, stage, buyer_type, cpv, value, closing_before)
+    context = {
+        "regions": ITL1_REGIONS,
+        "stages": STAGES,
+        "buyer_types": BUYER_TYPE_LABELS,
+        "value_bands": {k: v[0] for k, v in VALUE_BANDS.items()},
+        "phrases": STAGE_PHRASES,
+        "fields": {},
+    }
+    try:
+        filters = notice_filters(region, stage, buyer_type, cpv, value, closing_before)
+        number = page_param(page)
+    except ValidationError as exc:
+        return invalid_listing(request, "notices.html", context, exc)
     result = _page_of(session, filters, size, (number - 1) * size)
     params = {
         "region": filters["region"],
         "stage": filters["stage"],
         "buyer_type": filters["buyer_type"],
         "cpv": filters["cpv"],
-        "value": value if clean(value) in VALUE_BANDS else None,
+        "value": clean(value),
         "closing_before": closing_before if filters["closing_before"] else None,
     }
     return render(
         request,
         "notices.html",
         {
+            **context,
             "items": result.items,
             "pager": Pager(number, size, result.total, result.capped),
             "filters": filters,
             "params": params,
-            "regions": facets_of(request).regions,
-            "stages": STAGES,
-            "buyer_types": BUYER_TYPE_LABELS,
-            "value_bands": {k: v[0] for k, v in VALUE_BANDS.items()},
             "fields": {i.id: notice_fields(i) for i in result.items},
-            "values": {i.id: notice_value(notice_fields(i)) for i in result.items},
-            "phrases": STAGE_PHRASES,
         },
     )
 
@@ -179,8 +200,9 @@ def notices_feed(
     """Approved notices, optionally of one region and one topic, newest first."""
     from kil_feed.web.routes.feeds import _base, _feed, _item_entries
 
+    region = region_param(region)
     items = store.public_notices(
-        session=session, region=clean(region), topic=clean(topic), limit=FEED_SIZE
+        session=session, region=region, topic=clean(topic), limit=FEED_SIZE
     ).items
     base = _base(request)
     entries = _item_entries(items, base, item_store.source_names(session=session))
@@ -281,17 +303,26 @@ def _slugs(items: list[Item], session: Session) -> dict[str, str]:
 @api.get("/notices", response_model=NoticeListOut, summary="Approved procurement notices")
 def api_notices(
     request: Request,
-    region: str | None = None,
-    stage: str | None = Query(None, description="planning, tender, award, contract, ..."),
-    buyer_type: str | None = None,
-    cpv: str | None = Query(None, description="CPV code prefix"),
-    value: str | None = Query(None, description="under-100k, 100k-1m, 1m-10m, over-10m"),
-    closing_before: str | None = Query(None, description="YYYY-MM-DD"),
+    region: str | None = REGION,
+    stage: Literal[STAGES_LITERAL] | None = Query(None, description="Lifecycle stage"),  # type: ignore[valid-type]
+    buyer_type: Literal[BUYER_TYPES_LITERAL] | None = Query(None, description="Buyer type"),  # type: ignore[valid-type]
+    cpv: str | None = Query(None, pattern=r"^[0-9]{1,8}$", description="CPV code prefix"),
+    value: Literal["under-100k", "100k-1m", "1m-10m", "over-10m"] | None = Query(
+        None, description="Value band (GBP)"
+    ),
+    closing_before: date | None = Query(None, description="Open tenders closing by this day"),
     limit: int = Query(20, ge=1, le=100),
     offset: int = Query(0, ge=0, le=1_000_000),
     session: Session = Depends(reader),
 ) -> dict:
-    filters = notice_filters(region, stage, buyer_type, cpv, value, closing_before)
+    filters = notice_filters(
+        region,
+        stage,
+        buyer_type,
+        cpv,
+        value,
+        closing_before.isoformat() if closing_before else None,
+    )
     page = _page_of(session, filters, limit, offset)
     base = settings_of(request).base_url.rstrip("/")
     slugs = _slugs(list(page.items), session)
@@ -299,7 +330,12 @@ def api_notices(
     return {"total": page.total, "limit": limit, "offset": offset, "items": items}
 
 
-@api.get("/notices/{item_id}", response_model=NoticeOut, summary="One approved notice")
+@api.get(
+    "/notices/{item_id}",
+    response_model=NoticeOut,
+    responses=NOT_FOUND,
+    summary="One approved notice",
+)
 def api_notice(item_id: int, request: Request, session: Session = Depends(reader)) -> dict:
     item = web_store.get_public_item(item_id, session=session, kind="notice")
     base = settings_of(request).base_url.rstrip("/")
@@ -309,7 +345,7 @@ def api_notice(item_id: int, request: Request, session: Session = Depends(reader
 @api.get("/buyers", response_model=BuyerListOut, summary="Buyers, the busiest first")
 def api_buyers(
     request: Request,
-    q: str | None = Query(None, description="Only names containing this"),
+    q: str | None = Query(None, max_length=200, description="Only names containing this"),
     limit: int = Query(50, ge=1, le=500),
     offset: int = Query(0, ge=0, le=1_000_000),
     session: Session = Depends(reader),
@@ -319,7 +355,11 @@ def api_buyers(
     return {"buyers": [buyer_dict(r.buyer, base) for r in rows]}
 
 
-@api.get("/buyers/{slug}", response_model=BuyerOut, summary="One buyer")
-def api_buyer(slug: str, request: Request, session: Session = Depends(reader)) -> dict:
+@api.get("/buyers/{slug}", response_model=BuyerOut, responses=NOT_FOUND, summary="One buyer")
+def api_buyer(
+    request: Request,
+    slug: str = Path(pattern=r"^[a-z0-9-]{1,200}$", description="The buyer's slug"),
+    session: Session = Depends(reader),
+) -> dict:
     buyer = buyer_store.get_buyer(slug, session=session)
     return buyer_dict(buyer, settings_of(request).base_url.rstrip("/"))
