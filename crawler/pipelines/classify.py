@@ -36,16 +36,9 @@ class ClassifyPipeline:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ClassifyPipeline:
-        """Topic rules: the bundled defaults, merged with `[crawl] topics_file` if set.
-
-        The launcher passes that setting as KIL_TOPICS_FILE; run by hand, the crawl reads
-        kil-feed's own settings.
-        """
+        """Topic rules: the bundled defaults, merged with KIL_TOPICS_FILE if set (the
+        launcher passes `[crawl] topics_file`; by hand, `-s KIL_TOPICS_FILE=...`)."""
         topics_file = crawler.settings.get("KIL_TOPICS_FILE")
-        if topics_file is None:
-            from kil_feed.crawling import settings_from_environment
-
-            topics_file = settings_from_environment().crawl.topics_file
         if not topics_file:
             return cls(None)
         from crawler.classify import load_topic_rules  # a broken file fails the crawl at once

@@ -36,6 +36,7 @@ COMMAND_MODULES = (
     "status",
     "serve",
     "schedule",
+    "worker",
     "run",
     "demo",
 )

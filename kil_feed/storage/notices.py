@@ -66,7 +66,7 @@ def apply_notice_updates(
     updates: list[tuple[int, dict[str, Any]]], *, session: Session
 ) -> list[str]:
     """Write the updates of `merge_notice_rows`; 'updated' or 'unchanged' per update."""
-    from kil_feed.storage.items import replace_tags
+    from kil_feed.storage.items import _replace_tags as replace_tags
     from kil_feed.timeutil import utcnow
 
     changed = [u for _, u in updates if not u.get("_unchanged")]

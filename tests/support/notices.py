@@ -11,10 +11,11 @@ from sqlalchemy.engine import Engine
 from crawler.dedupe_keys import content_hash, fingerprint, title_key
 from crawler.ocds import compile_document, read_ocds
 from crawler.ocds.item import notice_item
-from crawler.recorder import CrawlRecorder
+from crawler.records import crawled_item
 from kil_feed.config import Settings
-from kil_feed.crawling import prepare_sources
 from kil_feed.db import write_session
+from kil_feed.ingest.recorder import CrawlRecorder
+from kil_feed.ingest.sources import prepare_sources
 from kil_feed.models import Item
 from tests.support.crawl import add_source
 
@@ -26,7 +27,7 @@ def store_notices(
     """Every notice of `files`, recorded as one crawl of a notices source would record it."""
     add_source(engine, source, "https://www.find-tender.service.gov.uk/api/1.0/x", kind="notices")
     prepared = prepare_sources(engine, names=[source])
-    recorder = CrawlRecorder(settings, engine, prepared)
+    recorder = CrawlRecorder(settings.rules, engine, prepared, batch_size=500)
     now = datetime.now(UTC)
     for path in files:
         for notice in compile_document(read_ocds(path.read_bytes())):
@@ -44,7 +45,7 @@ def store_notices(
             row["title_key"] = title_key(row["title"], "notice")
             row["fingerprint"] = fingerprint(row["summary"])
             row["content_hash"] = content_hash(row)
-            recorder.add(row)
+            recorder.take([("item", crawled_item(row))])
     recorder.close()
     if approve:
         with write_session(engine) as session:

@@ -4,8 +4,8 @@
 last completed date window, or the window in progress and the cursor of its next page,
 so a crawl that dies mid-pagination resumes where it stopped and never skips a window.
 
-Revision ID: 0008_i15_notices
-Revises: 0007_i18_rate_limit
+Revision ID: 0009_i15_notices
+Revises: 0008_i19_send_leases
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from alembic import op
 
 import kil_feed.timeutil
 
-revision = "0008_i15_notices"
-down_revision = "0007_i18_rate_limit"
+revision = "0009_i15_notices"
+down_revision = "0008_i19_send_leases"
 branch_labels = None
 depends_on = None
 
