@@ -25,7 +25,7 @@ def notice_item(
     fallback_url: str,
 ) -> dict[str, Any]:
     """Item fields for one procurement; `fallback_url` is used when it has no notice page."""
-    url = fields["notice_url"] or _with_ocid(fallback_url, fields["ocid"])
+    url = fields["notice_url"] or url_with_ocid(fallback_url, fields["ocid"])
     description = fields["description"]
     paragraphs = [p for p in description.split("\n\n") if p.strip()]
     buyer = fields["buyer"]
@@ -46,7 +46,7 @@ def notice_item(
     }
 
 
-def _with_ocid(url: str, ocid: str) -> str:
+def url_with_ocid(url: str, ocid: str) -> str:
     """The package URL with `ocid=` added: unique per procurement, stable between crawls."""
     parts = urlsplit(url)
     return urlunsplit(parts._replace(query=urlencode({"ocid": ocid}), fragment=""))

@@ -19,7 +19,7 @@ from sqlmodel import Session, col, select
 
 from crawler.dedupe_keys import content_hash
 from crawler.ocds import compile_releases, notice_fields
-from crawler.ocds.item import notice_item
+from crawler.ocds.item import notice_item, url_with_ocid
 from kil_feed.models import Item, Source
 from kil_feed.storage.bulk import chunks
 
@@ -59,7 +59,27 @@ def merge_notice_rows(
         values = {f: merged.get(f) for f in _MOVED_FIELDS}
         values.update(id=item_id, extra=merged["extra"], content_hash=merged["content_hash"])
         updates.append((key[0], values))
+    _unique_urls([r for r in others if r.get("kind") == "notice"], session=session)
     return others, updates
+
+
+def _unique_urls(rows: list[dict[str, Any]], *, session: Session) -> None:
+    """A new procurement whose notice page URL another one of its source already has (a
+    reused page, a republished notice) gets that URL with its ocid, so the URL key never
+    joins two procurements."""
+    taken: set[tuple[int, str]] = set()
+    by_source: dict[int, set[str]] = {}
+    for row in rows:
+        by_source.setdefault(row["source_id"], set()).add(row["url"])
+    for sid, urls in by_source.items():
+        for chunk in chunks(sorted(urls)):
+            query = sa.select(col(Item.url)).where(Item.source_id == sid, col(Item.url).in_(chunk))
+            taken.update((sid, url) for (url,) in session.execute(query))
+    for row in rows:
+        key = (row["source_id"], row["url"])
+        if key in taken:
+            row["url"] = url_with_ocid(row["url"], row["guid"])
+        taken.add((row["source_id"], row["url"]))
 
 
 def apply_notice_updates(

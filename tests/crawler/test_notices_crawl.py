@@ -209,3 +209,19 @@ def test_plain_ocds_package_url(http_server, crawl_settings, crawl_engine, ocds_
     assert item.employer == "NHS Lothian" and item.regions == ["Scotland"]
     with write_session(crawl_engine) as session:
         assert session.get(Source, item.source_id).checkpoint["next"] is None
+
+
+def test_two_procurements_sharing_a_notice_page_stay_two(  # type: ignore[no-untyped-def]
+    http_server, crawl_settings, crawl_engine, ocds_dir
+):
+    tender = next(r for r in _releases(ocds_dir, FTS_PAGE1) if r["id"] == "083662-2026")
+    package = {"releases": [{**tender, "ocid": "ocds-x-1"}, {**tender, "ocid": "ocds-x-2"}]}
+    url = http_server.add("/ocds/twins.json", json.dumps(package), "application/json")
+    add_source(crawl_engine, "twins", url, kind="notices", options={"api": "ocds"})
+    summary = crawl(crawl_settings)["twins"]
+    assert summary.new == 2, summary
+    urls = sorted(i.url for i in items_of(crawl_engine, "twins"))
+    assert urls == [
+        "https://www.find-tender.service.gov.uk/Notice/083662-2026",
+        "https://www.find-tender.service.gov.uk/Notice/083662-2026?ocid=ocds-x-2",
+    ]
