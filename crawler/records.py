@@ -93,6 +93,7 @@ class SourceStatus(TypedDict):
     etag: str | None
     last_modified: str | None
     checkpoint: dict[str, Any] | None  # notices: the window/cursor reached (not `fatal`)
+    site_title: str | None  # the feed's or site's own name: a new source's display title
 
 
 # every field of a stored item, in declaration order

@@ -19,7 +19,8 @@ from sqlmodel import Session
 from kil_feed.db import read_session
 from kil_feed.models import Issue, Item
 from kil_feed.storage import issues as issues_db
-from kil_feed.storage.items import source_names
+from kil_feed.storage.items import source_titles
+from kil_feed.topics import TopicCatalog, topic_catalog
 from newsletter import sections as sec
 
 SUMMARY_CHARS = 280
@@ -66,6 +67,7 @@ class IssueContent:
     jobs: list[Card] = field(default_factory=list)
     notices: list[Card] = field(default_factory=list)
     signals: list[Card] = field(default_factory=list)
+    labels: dict[str, str] = field(default_factory=dict)  # topic slug -> label
 
     @property
     def is_empty(self) -> bool:
@@ -115,17 +117,23 @@ def format_pay(
     return f"{amount} {_PERIOD.get(period or '', '')}".strip()
 
 
-def load_issue_content(engine: Engine, issue_id: int) -> IssueContent:
-    """The issue's cards, with "also reported by" from each card's cluster."""
+def load_issue_content(
+    engine: Engine, issue_id: int, topics: TopicCatalog | None = None
+) -> IssueContent:
+    """The issue's cards, with "also reported by" from each card's cluster; news sections
+    are labelled from `topics` (the bundled topic list when None)."""
     with read_session(engine) as session:
-        return issue_content(issue_id, session=session)
+        return issue_content(issue_id, session=session, topics=topics)
 
 
-def issue_content(issue_id: int, *, session: Session) -> IssueContent:
+def issue_content(
+    issue_id: int, *, session: Session, topics: TopicCatalog | None = None
+) -> IssueContent:
     """`load_issue_content` in a session the caller holds (the web page's request session)."""
+    catalog = topics or topic_catalog()
     issue: Issue = issues_db.get_issue(issue_id, session=session)
     rows = [(p, i) for p, i in issues_db.issue_items(issue_id, session=session)]
-    names = source_names(session=session)
+    names = source_titles(session=session)
     clusters = issues_db.cluster_members(
         [i.cluster_id for _, i in rows if i.cluster_id is not None], session=session
     )
@@ -174,7 +182,11 @@ def issue_content(issue_id: int, *, session: Session) -> IssueContent:
             content.signals.append(replace(card, signal=_signal_line(item, session=session)))
         else:
             news.setdefault(placement.section, []).append(card)
-    content.news = [(sec.topic_label(s), news[s]) for s in sorted(news, key=sec.topic_label)]
+    content.labels = catalog.labels() | {
+        t: catalog.label(t) for card in content.cards() for t in card.topics
+    }
+    labelled = [(catalog.label(s.removeprefix(sec.NEWS_PREFIX)), s) for s in news]
+    content.news = [(label, news[s]) for label, s in sorted(labelled)]
     return content
 
 

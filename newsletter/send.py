@@ -20,6 +20,7 @@ import queue
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import replace
 
 from sqlalchemy.engine import Connection, Engine
 
@@ -31,10 +32,12 @@ from kil_feed.storage import deliveries as ledger
 from kil_feed.storage import issues as issues_db
 from kil_feed.storage.subscribers import find_subscriber
 from kil_feed.timeutil import utcnow
+from kil_feed.topics import topic_catalog
 from newsletter.attempt import Job, RateLimiter, Run, deliver, prepare
 from newsletter.content import IssueContent, load_issue_content
 from newsletter.ledgerwriter import GroupCommitter, Result
 from newsletter.message import MessageFactory, Recipient
+from newsletter.recheck import recheck_issue
 from newsletter.render import Audience, Renderer
 from newsletter.report import SendReport, summary
 from newsletter.sendlock import issue_send_lock
@@ -43,6 +46,7 @@ from newsletter.transport import check_transport, make_transport
 logger = logging.getLogger(__name__)
 
 Progress = Callable[[int, int], None]
+TEST_PREFIX = "[TEST]"
 MIN_FAILURES_TO_PAUSE = 5
 PREFETCH_PER_CONNECTION = 2  # messages built ahead: bytes in memory, not on the wire
 
@@ -138,9 +142,14 @@ def send_issue(
     started = time.monotonic()
     if not dry_run:
         check_transport(settings)
-    content = load_issue_content(engine, issue_id)
+    recheck = None
+    if not dry_run and to is None and not join and settings.newsletter.recheck_links:
+        recheck = recheck_issue(engine, settings, issue_id)  # no dead job in an email
+    content = load_issue_content(engine, issue_id, topic_catalog(settings))
     if content.is_empty:
         raise ConflictError(f"issue {issue_id} has no items", hint="rebuild it or add items")
+    if to is not None:  # a test copy says so where the reader looks first
+        content = replace(content, subject=f"{TEST_PREFIX} {content.subject}")
     renderer = Renderer(settings, content)
     factory = MessageFactory(settings, issue_id)
     run = Run(settings, renderer, factory)
@@ -152,6 +161,10 @@ def send_issue(
     else:
         report = _send(engine, run, content, limit, progress, start=not join)
     report.renders = renderer.renders
+    if recheck is not None:
+        report.jobs_closed, report.jobs_unchecked = recheck.closed, recheck.unknown
+        if recheck.line:
+            report.message = f"{report.message}; {recheck.line}" if report.message else recheck.line
     report.elapsed = time.monotonic() - started
     return report
 

@@ -31,6 +31,7 @@ COMMAND_MODULES = (
     "curation",
     "review",
     "rules",
+    "topics",
     "subscribers",
     "issue",
     "status",

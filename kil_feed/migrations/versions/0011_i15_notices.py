@@ -5,7 +5,7 @@ last completed date window, or the window in progress and the cursor of its next
 so a crawl that dies mid-pagination resumes where it stopped and never skips a window.
 
 Revision ID: 0009_i15_notices
-Revises: 0008_i19_send_leases
+Revises: 0007_i16_source_title
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from alembic import op
 import kil_feed.timeutil
 
 revision = "0009_i15_notices"
-down_revision = "0008_i19_send_leases"
+down_revision = "0007_i16_source_title"
 branch_labels = None
 depends_on = None
 
