@@ -35,6 +35,7 @@ COMMAND_MODULES = (
     "subscribers",
     "issue",
     "status",
+    "market",
     "serve",
     "schedule",
     "worker",
