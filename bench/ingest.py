@@ -1,6 +1,6 @@
 """Ingestion benchmark: 1,000 feeds x 50 entries from real corpus entries, served on loopback.
 
-Times the whole crawl (`kil_feed.crawling.run_crawl`: fetch, parse, normalise, classify,
+Times the whole crawl (`kil_feed.ingest.run_crawl`: fetch, parse, normalise, classify,
 dedupe, store into a fresh SQLite file) against bare `feedparser.parse` over the very same
 bytes in this process, then a second crawl where every feed answers 304.
 
@@ -196,8 +196,8 @@ def main() -> None:
         KIL_CRAWL__LOG_LEVEL=os.environ.get("BENCH_LOG_LEVEL", "WARNING"),
     )
     from kil_feed.config import load_settings
-    from kil_feed.crawling import run_crawl, wait_for_exits
     from kil_feed.db import make_engine, write_session
+    from kil_feed.ingest.run import run_crawl
     from kil_feed.migrate import upgrade
     from kil_feed.storage.sources import upsert_source
 
@@ -213,7 +213,6 @@ def main() -> None:
     started, children, own = time.perf_counter(), _children_cpu(), time.process_time()
     first = run_crawl(settings, time_limit=1800)
     crawl = time.perf_counter() - started
-    wait_for_exits()  # crawl processes still shutting down: their CPU counts once reaped
     crawl_cpu = _children_cpu() - children
     launcher_cpu = time.process_time() - own  # the launcher, which records the items
     peak_child = memory.stop()  # the crawl that stores items; the sampler stays out of the 304 pass
@@ -222,7 +221,6 @@ def main() -> None:
     started, children, own = time.perf_counter(), _children_cpu(), time.process_time()
     second = run_crawl(settings, time_limit=600)
     again = time.perf_counter() - started
-    wait_for_exits()
     again_cpu = _children_cpu() - children + time.process_time() - own
     not_modified = sum(1 for s in second if s.http_status == 304)
     peak_self = _own_peak_mib()

@@ -1,24 +1,30 @@
-"""Benchmark: send one issue to 10,000 subscribers through a local SMTP sink.
+"""Benchmark: `kil issue send` as a whole command, against raw smtplib on the same sink.
 
-Sets up a fresh SQLite database with 10,000 confirmed subscribers over 12 regions and a
-few topic sets and an approved issue of about 30 items, starts the sink (aiosmtpd in its
-own process, `bench/smtp_sink.py`) on loopback, then measures in the same run:
+Sets up a fresh database (SQLite by default, or `--database-url postgresql://...`: a new
+database is created on that server for each run) with confirmed subscribers over 12
+regions and a few topic sets and an approved issue of about 30 items, starts the sink
+(aiosmtpd in its own process, `bench/smtp_sink.py`) on loopback, then measures in the
+same run:
 
 - raw: Python's smtplib sending one prebuilt message of the same size N times over one
-  connection (the single-connection limit of client + sink);
-- kil: `newsletter.send.send_issue`, rendering, personalising, sending and keeping the
-  ledger.
+  connection (the single-connection limit of client + sink), half before and half after;
+- kil: `kil issue send ID` in a subprocess, timed from its start to its exit (start-up,
+  ledger, render, send), with the settings a user gets by default unless `--connections`
+  is given; `--processes N` runs N of them at once (PostgreSQL: senders share the ledger);
+- `--scale N`: the whole command once with one connection and once with N connections
+  (or N processes with `--processes`), on fresh databases, for the speed-up of N.
 
-Prints messages per second for both, the ratio, and peak memory (max RSS).
-Run: `.venv/bin/python bench/send.py [--subscribers 10000] [--connections 1]`.
+`--delay 0.02` makes the sink answer each message 20 ms late (a distant relay).
+Prints messages per second, the ratios and the sink's count.
+Run: `.venv/bin/python bench/send.py [--subscribers 5000] [--delay 0.02 --scale 4]`.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import multiprocessing
 import os
-import resource
 import smtplib
 import subprocess
 import sys
@@ -38,9 +44,11 @@ TOPICS = ["procurement-reform", "insourcing", "social-value", "local-government"
 TOPIC_SETS: list[list[str]] = [[], [], ["social-value"], ["procurement-reform", "insourcing"]]
 
 
-def start_sink() -> tuple[subprocess.Popen[str], int]:
+def start_sink(delay: float) -> tuple[subprocess.Popen[str], int]:
     proc = subprocess.Popen(
-        [sys.executable, str(ROOT / "bench" / "smtp_sink.py")], stdout=subprocess.PIPE, text=True
+        [sys.executable, str(ROOT / "bench" / "smtp_sink.py"), "0", str(delay)],
+        stdout=subprocess.PIPE,
+        text=True,
     )
     port = int(proc.stdout.readline())  # type: ignore[union-attr]
     return proc, port
@@ -52,16 +60,58 @@ def stop_sink(proc: subprocess.Popen[str]) -> int:
     return int(out.strip().splitlines()[-1])
 
 
-def configure(workdir: Path, smtp_url: str, connections: int) -> None:
+def configure(smtp_url: str) -> None:
     os.environ.update(
-        KIL_DATABASE_URL=f"sqlite:///{workdir / 'kil.db'}",
         KIL_SECRET_KEY="bench-secret-key-0123456789abcdefghijklmnop",
         KIL_SMTP_URL=smtp_url,
         KIL_BASE_URL="https://kil.example.org",
-        KIL_NEWSLETTER__SMTP_CONNECTIONS=str(connections),
         KIL_NEWSLETTER__MAX_TOP_STORIES="5",
         KIL_NEWSLETTER__MAX_JOBS="20",
     )
+
+
+def fresh_database(workdir: Path, server: str | None, name: str) -> str:
+    """A new empty database: a file under `workdir`, or a database on `server`."""
+    if server is None:
+        return f"sqlite:///{workdir / name}.db"
+    import sqlalchemy as sa
+
+    admin = sa.create_engine(server, isolation_level="AUTOCOMMIT")
+    db = f"kil_bench_{os.getpid()}_{name}"
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
+        conn.exec_driver_sql(f'CREATE DATABASE "{db}"')
+    admin.dispose()
+    return sa.make_url(server).set(database=db).render_as_string(hide_password=False)
+
+
+def prepare(url: str, subscribers: int) -> int:
+    """Set up `url` in a child process (so the parent stays small); the issue's id."""
+    os.environ["KIL_DATABASE_URL"] = url
+    spawn = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=1, mp_context=spawn) as pool:
+        return pool.submit(setup, subscribers).result()
+
+
+def kil_send(issue_id: int, processes: int, connections: int | None) -> tuple[float, int]:
+    """`kil issue send ID --json` in `processes` processes at once: (seconds, sent)."""
+    env = dict(os.environ)
+    if connections is not None:
+        env["KIL_NEWSLETTER__SMTP_CONNECTIONS"] = str(connections)
+    cmd = [sys.executable, "-m", "kil_feed", "issue", "send", str(issue_id), "--json"]
+    start = time.perf_counter()
+    procs = [
+        subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        for _ in range(processes)
+    ]
+    outs = [proc.communicate() for proc in procs]
+    elapsed = time.perf_counter() - start
+    sent = 0
+    for proc, (out, err) in zip(procs, outs, strict=True):
+        if proc.returncode != 0:
+            raise SystemExit(f"kil issue send failed ({proc.returncode}): {err.decode()}")
+        sent += json.loads(out)["sent"]
+    return elapsed, sent
 
 
 def setup(subscribers: int) -> int:
@@ -159,59 +209,73 @@ def raw_baseline(port: int, message: bytes, count: int) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--subscribers", type=int, default=10_000)
-    parser.add_argument("--connections", type=int, default=1)
+    parser.add_argument("--subscribers", type=int, default=5_000)
+    parser.add_argument("--connections", type=int, default=None, help="default: the setting's")
+    parser.add_argument("--processes", type=int, default=1)
+    parser.add_argument("--database-url", default=None, help="a PostgreSQL server to use")
+    parser.add_argument("--delay", type=float, default=0.0, help="sink's answer delay (s)")
+    parser.add_argument("--scale", type=int, default=0, help="compare 1 against N")
     args = parser.parse_args()
 
-    sink, port = start_sink()
+    sink, port = start_sink(args.delay)
     try:
         with tempfile.TemporaryDirectory(prefix="kil-bench-") as tmp:
+            configure(f"smtp://127.0.0.1:{port}")
             t0 = time.perf_counter()
-            configure(Path(tmp), f"smtp://127.0.0.1:{port}", args.connections)
-            spawn = multiprocessing.get_context("spawn")
-            with ProcessPoolExecutor(max_workers=1, mp_context=spawn) as pool:
-                issue_id = pool.submit(setup, args.subscribers).result()
+            first = fresh_database(Path(tmp), args.database_url, "a")
+            issue_id = prepare(first, args.subscribers)
+            print(
+                f"setup: {args.subscribers} subscribers, issue {issue_id} on "
+                f"{first.split(':', 1)[0]}, sink delay {args.delay * 1000:.0f} ms "
+                f"({time.perf_counter() - t0:.1f}s)"
+            )
             from kil_feed.config import load_settings
             from kil_feed.db import make_engine
+            from newsletter.preview import preview_issue
 
             settings = load_settings()
             engine = make_engine(settings)
-            print(
-                f"setup: {args.subscribers} subscribers, issue {issue_id} "
-                f"({time.perf_counter() - t0:.1f}s)"
-            )
-            from newsletter.preview import preview_issue
-            from newsletter.send import send_issue
-
             sample = preview_issue(
                 engine, settings, issue_id, subscriber="reader00001@example.org", fmt="eml"
             )
-            rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-            # the machine may be shared: measure raw in two halves, before and after our send
-            half = max(1, args.subscribers // 2)
+            engine.dispose()
+            half = max(1, min(args.subscribers, 5_000 if not args.delay else 250) // 2)
             raw_before = raw_baseline(port, sample, half)
-            start = time.perf_counter()
-            report = send_issue(engine, settings, issue_id)
-            elapsed = time.perf_counter() - start
-            rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+            if args.scale:
+                one_s, one_sent = kil_send(issue_id, 1, 1)
+                second = fresh_database(Path(tmp), args.database_url, "b")
+                issue_b = prepare(second, args.subscribers)
+                os.environ["KIL_DATABASE_URL"] = second
+                many = (args.scale, 1) if args.processes > 1 else (1, args.scale)
+                many_s, many_sent = kil_send(issue_b, *many)
+            else:
+                many_s, many_sent = kil_send(issue_id, args.processes, args.connections)
             raw_after = raw_baseline(port, sample, half)
             raw_rate = 2 * half / (half / raw_before + half / raw_after)
             print(
                 f"raw smtplib, 1 connection, {len(sample):,}-byte message x {2 * half:,}: "
                 f"{raw_rate:,.0f} msg/s ({raw_before:,.0f} before, {raw_after:,.0f} after)"
             )
-            kil_rate = report.sent / elapsed
-            print(
-                f"kil send_issue, {args.connections} connection(s): {report.sent:,} sent in "
-                f"{elapsed:.1f}s = {kil_rate:,.0f} msg/s ({report.renders} renders, "
-                f"status {report.status}, {report.failed} failed)"
-            )
-            print(f"ratio kil/raw: {kil_rate / raw_rate:.2f}x (target >= 0.80x)")
-            print(
-                f"peak memory (max RSS): {rss_after / 1024:.0f} MiB "
-                f"(before sending: {rss_before / 1024:.0f} MiB)"
-            )
-            engine.dispose()
+            if args.scale:
+                one = one_sent / one_s
+                print(
+                    f"kil issue send, 1 connection: {one_sent:,} in {one_s:.1f}s = {one:,.1f} msg/s"
+                )
+                what = "processes" if args.processes > 1 else "connections"
+                rate = many_sent / many_s
+                print(
+                    f"kil issue send, {args.scale} {what}: {many_sent:,} in {many_s:.1f}s = "
+                    f"{rate:,.1f} msg/s"
+                )
+                print(f"scaling {args.scale} {what} / 1: {rate / one:.2f}x (target >= 3.5x)")
+            else:
+                conns = args.connections or "default"
+                rate = many_sent / many_s
+                print(
+                    f"kil issue send (whole command), {args.processes} process(es), "
+                    f"{conns} connection(s): {many_sent:,} in {many_s:.1f}s = {rate:,.0f} msg/s"
+                )
+                print(f"ratio kil/raw: {rate / raw_rate:.2f}x (target >= 1.0x)")
     finally:
         received = stop_sink(sink)
     print(f"sink received {received:,} messages")

@@ -1,33 +1,32 @@
 """Items from a crawl process to its launcher, over an inherited pipe.
 
 `kil crawl` starts each crawl process with the write end of a pipe (its number in the
-environment variable STREAM_FD_ENV). The store pipeline sends every record down that pipe
-instead of opening the database; the launcher reads all pipes and records everything with
-one `crawler.recorder.CrawlRecorder`. Records are small tuples, sent in batches with
+environment variable STREAM_FD_ENV). The store pipeline sends every record down that pipe;
+the launcher (`kil_feed.ingest`) reads all pipes and records everything with one recorder.
+Records are small tuples (`crawler.records.Record`), sent in batches with
 `multiprocessing.connection` (length-prefixed pickles between our own processes): a batch
 goes when it is full or when the crawl's timer calls `flush` (every FLUSH_SECONDS), so a
 pass of a thousand 304s costs a few dozen pipe writes, not a thousand, and the launcher's
 progress still moves several times a second.
 
-- `("item", dict)`: a content item, or a status record (dict carries STATUS_KEY);
+- `("item", CrawledItem)`: a content item;
+- `("status", SourceStatus)`: how fetching a source (or one of its pages) went;
 - `("dropped", source_id, duplicate)`: an item a pipeline dropped.
 
-This module imports only the standard library: the crawl process never loads the
-database layer, and the launcher never loads Scrapy.
+This module imports only the standard library: the launcher never loads Scrapy.
 """
 
 from __future__ import annotations
 
 import os
 from multiprocessing.connection import Connection
-from typing import Any
+
+from crawler.records import Record
 
 STATUS_KEY = "_kil_status"  # marks a spider's per-source outcome record (not content)
 STREAM_FD_ENV = "KIL_CRAWL_STREAM_FD"
 BATCH_RECORDS = 64
 FLUSH_SECONDS = 0.25
-
-Record = tuple[Any, ...]
 
 
 def stream_fd() -> int | None:
@@ -42,6 +41,7 @@ class RecordSender:
     def __init__(self, fd: int) -> None:
         self.connection = Connection(fd, readable=False)
         self.batch: list[Record] = []
+        self.broken = False  # the launcher is gone: nothing more can be delivered
 
     def send(self, record: Record) -> None:
         """Queue a record; a full batch goes at once."""
@@ -51,17 +51,17 @@ class RecordSender:
 
     def flush(self) -> None:
         """Send what is queued (the crawl's timer calls this every FLUSH_SECONDS)."""
-        if self.batch:
+        if self.batch and not self.broken:
             batch, self.batch = self.batch, []
-            self.connection.send(batch)  # blocks while the launcher is behind: back-pressure
+            try:
+                self.connection.send(batch)  # blocks while the launcher is behind
+            except OSError:  # the launcher died (kill -9): the crawl must end, not go on
+                self.broken = True
+                raise
 
     def close(self) -> None:
         try:
-            self.flush()
+            if not self.broken:
+                self.flush()
         finally:
             self.connection.close()
-
-
-def content_fields(item: dict[str, Any]) -> dict[str, Any]:
-    """What the recorder needs of an item: its fields without the pipelines' scratch keys."""
-    return {k: v for k, v in item.items() if not k.startswith("_") or k == STATUS_KEY}

@@ -13,7 +13,7 @@ from scrapy import Request, Spider
 from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
 
-from kil_feed.netguard import BlockedURL, check_url
+from crawler.netguard import BlockedURL, check_url
 
 logger = logging.getLogger(__name__)
 

@@ -1,8 +1,9 @@
-"""Scrapy settings for kil-feed: polite and bounded, every limit set explicitly.
+"""Scrapy settings for kil-feed: the project's constants, polite and bounded.
 
-These are the defaults of `kil_feed.config.CrawlSettings`; `kil crawl` passes the configured
-values with `-s NAME=VALUE` (see `crawler.polite.scrapy_overrides`), so `scrapy crawl feeds`
-from the repo root and a scheduled crawl behave the same.
+What a user configures (`[crawl]` in kil.toml) reaches a crawl process as `-s NAME=VALUE`
+from `kil_feed.ingest.scrapy_settings`, the one mapping of kil-feed's settings to Scrapy's.
+The few politeness values below are what `scrapy crawl` run by hand gets without them:
+the same as `[crawl]`'s defaults (a test checks that they agree).
 """
 
 from scrapy.settings import default_settings as _scrapy_defaults
@@ -18,16 +19,14 @@ BOT_NAME = "kil-feed"
 SPIDER_MODULES = ["crawler.spiders"]
 NEWSPIDER_MODULE = "crawler.spiders"
 
-# Politeness
+# Politeness by hand (a launched crawl gets the configured values)
 ROBOTSTXT_OBEY = True
 USER_AGENT = "kil-feed/0.1 (+https://github.com/kil-feed/kil-feed)"
 CONCURRENT_REQUESTS = 16
 CONCURRENT_REQUESTS_PER_DOMAIN = 2
 DOWNLOAD_DELAY = 1.0
 AUTOTHROTTLE_ENABLED = True
-AUTOTHROTTLE_START_DELAY = 1.0
 AUTOTHROTTLE_MAX_DELAY = 30.0
-AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 
 # Scrapy starts CONCURRENT_ITEMS worker tasks for every response; our pipelines are
 # synchronous, so a few are enough (the default 100 costs ~100 tasks per feed fetched)
@@ -83,7 +82,6 @@ ITEM_PIPELINES = {
 
 # kil-feed specific
 KIL_ALLOW_PRIVATE_NETWORKS = False
-KIL_STORE_BATCH_SIZE = 500
 
 LOG_LEVEL = "INFO"
 LOG_FORMATTER = "crawler.logformat.KilLogFormatter"  # no per-item DEBUG record above DEBUG

@@ -7,7 +7,6 @@ that writes what would be stored to a JSON-lines file, read back here.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import tempfile
@@ -15,49 +14,42 @@ from pathlib import Path
 from typing import Any
 
 from kil_feed.config import Settings
-from kil_feed.crawling import PROJECT_SETTINGS, SETTINGS_ENV, SPIDER_FOR_KIND, settings_json
 from kil_feed.errors import ValidationError
+from kil_feed.ingest.launcher import crawl_environment
+from kil_feed.ingest.scrapy_settings import command_line, scrapy_settings
+from kil_feed.ingest.sources import SPIDER_FOR_KIND, crawl_source
 from kil_feed.models import Source
 
-CHECK_PIPELINES = {
-    "crawler.pipelines.validate.ValidatePipeline": 100,
-    "crawler.pipelines.normalise.NormalisePipeline": 200,
-    "crawler.pipelines.classify.ClassifyPipeline": 300,
-    "crawler.pipelines.dedupe.DedupePipeline": 400,
-    "crawler.pipelines.collect.CollectPipeline": 600,
-}
+STORE = "crawler.pipelines.store.StorePipeline"
+COLLECT = "crawler.pipelines.collect.CollectPipeline"
+
+
+def check_pipelines() -> dict[str, int]:
+    """The crawl's own pipelines, with the collect pipeline in the store pipeline's place."""
+    from crawler.settings import ITEM_PIPELINES
+
+    return {COLLECT if path == STORE else path: order for path, order in ITEM_PIPELINES.items()}
 
 
 def check_source(settings: Settings, source: Source, *, time_limit: float = 120) -> dict[str, Any]:
     """{'items': [...], 'error': str | None, 'problem': str | None, 'http_status': int | None}"""
-    from crawler.polite import scrapy_overrides
-
     if source.kind not in SPIDER_FOR_KIND:
         raise ValidationError(f"sources of kind {source.kind!r} cannot be checked")
-    spec = {
-        "id": source.id, "name": source.name, "kind": source.kind, "url": source.url,
-        "options": dict(source.options or {}), "topics": list(source.topics or []),
-        "regions": list(source.regions or []), "etag": None, "last_modified": None,
-        "run_id": None,
-    }  # fmt: skip
+    spec = crawl_source(source)
+    spec["etag"] = spec["last_modified"] = None  # fetch it whole, as if new
     with tempfile.TemporaryDirectory(prefix="kil-check-") as tmp:
         sources_file = Path(tmp) / "sources.json"
         sources_file.write_text(json.dumps([spec]), encoding="utf-8")
         output = Path(tmp) / "items.jsonl"
-        overrides = scrapy_overrides(settings)
-        overrides.update(
-            ITEM_PIPELINES=json.dumps(CHECK_PIPELINES),
-            KIL_CHECK_OUTPUT=str(output),
-            CLOSESPIDER_TIMEOUT=int(time_limit),
-            LOG_LEVEL="WARNING",
+        values = scrapy_settings(settings, close_after=time_limit)
+        values.update(
+            ITEM_PIPELINES=check_pipelines(), KIL_CHECK_OUTPUT=str(output), LOG_LEVEL="WARNING"
         )
         log = str(Path(tmp) / "log")
         cmd = [sys.executable, "-m", "scrapy", "crawl", SPIDER_FOR_KIND[source.kind],
-               "-a", f"sources_file={sources_file}", "--logfile", log]  # fmt: skip
-        for key, value in overrides.items():
-            cmd += ["-s", f"{key}={value}"]
-        env = dict(os.environ, **{SETTINGS_ENV: settings_json(settings)})
-        env["SCRAPY_SETTINGS_MODULE"] = PROJECT_SETTINGS
+               "-a", f"sources_file={sources_file}", "--logfile", log,
+               *command_line(values)]  # fmt: skip
+        env = crawl_environment()
         try:
             subprocess.run(cmd, env=env, timeout=time_limit + 30, check=False,
                            stdin=subprocess.DEVNULL, capture_output=True)  # fmt: skip

@@ -33,6 +33,7 @@ from pydantic_settings import (
 
 from kil_feed.config_keys import unknown_env_variables, unknown_key_message
 from kil_feed.errors import ConfigError
+from kil_feed.rules import RulesSettings
 
 CONFIG_FILE_NAME = "kil.toml"
 DEMO_SECRET_KEY = "kil-demo-secret-key-not-for-production"
@@ -78,7 +79,8 @@ class CrawlSettings(Section):
     time_limit: int = Field(
         1800,
         ge=1,
-        description="Hard limit in seconds for one crawl subprocess before it is killed.",
+        description="Seconds a crawl may take: its processes are then stopped (see "
+        "`[schedule] crawl_kill_margin_seconds`); what arrived is kept.",
     )
     interval_minutes: int = Field(
         120,
@@ -101,10 +103,11 @@ class CrawlSettings(Section):
         "INFO", description="Log level of the crawl subprocess (its log file)."
     )
     processes: int = Field(
-        1,
-        ge=1,
+        0,
+        ge=0,
         le=64,
-        description="Crawl subprocesses per source kind (sources are split between them).",
+        description="Crawl subprocesses per source kind (sources are split between them by "
+        "host); 0 means one per CPU, at most 8.",
     )
     topics_file: str | None = Field(
         None,
@@ -122,39 +125,6 @@ class CrawlSettings(Section):
     log_keep_files: int = Field(
         200, ge=1, description="At most this many crawl log files are kept (the newest)."
     )
-
-
-class RulesSettings(Section):
-    """Curation rules applied at ingest (block, keep, auto-approve)."""
-
-    block: list[dict[str, Any]] = Field(
-        default_factory=list,
-        description="Rules that reject matching items at ingest (source/topic/region/pattern).",
-    )
-    keep: list[dict[str, Any]] = Field(
-        default_factory=list,
-        description="Rules that keep matching items even when a block rule matches.",
-    )
-    auto_approve: list[dict[str, Any]] = Field(
-        default_factory=list,
-        description="Rules that approve matching items at ingest.",
-    )
-
-    @model_validator(mode="after")
-    def _rules_are_valid(self) -> RulesSettings:
-        """Bad rules fail when the settings are read, with the rule named (see rules.py)."""
-        from pydantic_core import PydanticCustomError
-
-        from kil_feed.errors import KilError
-        from kil_feed.rules import validate_rules
-
-        try:
-            validate_rules(
-                {"block": self.block, "keep": self.keep, "auto_approve": self.auto_approve}
-            )
-        except KilError as exc:
-            raise PydanticCustomError("invalid_rule", "{detail}", {"detail": str(exc)}) from None
-        return self
 
 
 class NewsletterSettings(Section):
@@ -202,6 +172,13 @@ class NewsletterSettings(Section):
         ge=0,
         le=3600,
         description="Seconds before the first retry of a message; doubles each try.",
+    )
+    lease_seconds: float = Field(
+        60.0,
+        ge=1,
+        le=3600,
+        description="PostgreSQL: how long a killed sender's claimed rows wait before another "
+        "sender takes them (live senders renew theirs).",
     )
 
 

@@ -238,6 +238,9 @@ class Delivery(SQLModel, table=True):
     created_at: datetime = _ts(default_factory=utcnow)
     updated_at: datetime = _ts(default_factory=utcnow)
     sent_at: datetime | None = _ts(default=None)
+    # send workers on PostgreSQL (#19): who holds the row and until when (its lease)
+    lease_owner: str | None = Field(default=None, max_length=200)
+    lease_expires_at: datetime | None = _ts(default=None)
 
 
 # --- CrawlRun ---------------------------------------------------------------------------
@@ -302,6 +305,23 @@ class SchedulerLock(SQLModel, table=True):
     acquired_at: datetime = _ts(default_factory=utcnow)
     heartbeat_at: datetime = _ts(default_factory=utcnow)
     expires_at: datetime = _ts(default_factory=utcnow)
+
+
+# --- Send workers (#19): state all the senders of one issue share ----------------------
+
+
+class SendState(SQLModel, table=True):
+    """One row per issue being sent: the global rate's clock and the error-rate pause."""
+
+    __tablename__ = "send_state"
+
+    issue_id: int = Field(foreign_key="issue.id", primary_key=True, ondelete="CASCADE")
+    rate: float | None = None  # messages per second across all senders; None: no limit
+    rate_next_at: datetime | None = _ts(default=None)  # the next free slot of the rate
+    attempted: int = 0  # outcomes since the send (re)started
+    errors: int = 0  # failed or deferred among them
+    paused_reason: str | None = None  # set once: every sender stops
+    updated_at: datetime = _ts(default_factory=utcnow)
 
 
 class RateLimitCount(SQLModel, table=True):

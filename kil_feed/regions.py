@@ -1,26 +1,15 @@
 """The ITL1 regions of the UK: the one vocabulary of item, source and subscriber regions.
 
-Kept free of storage and SQLModel imports so the crawler's classifiers can use it too.
+The names are declared with the crawl's records (`crawler.records`), whose classifiers
+produce them; this module validates what people type against them.
 """
 
 from __future__ import annotations
 
+from crawler.records import ITL1_REGIONS
 from kil_feed.errors import ValidationError
 
-ITL1_REGIONS: tuple[str, ...] = (
-    "North East",
-    "North West",
-    "Yorkshire and The Humber",
-    "East Midlands",
-    "West Midlands",
-    "East of England",
-    "London",
-    "South East",
-    "South West",
-    "Wales",
-    "Scotland",
-    "Northern Ireland",
-)
+__all__ = ["ITL1_REGIONS", "canonical_region", "is_region"]
 _REGION_BY_KEY = {r.casefold(): r for r in ITL1_REGIONS}
 
 

@@ -28,8 +28,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from kil_feed.config import RulesSettings
-from kil_feed.errors import ValidationError
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic_core import PydanticCustomError
+
+from kil_feed.errors import KilError, ValidationError
 from kil_feed.regions import canonical_region
 
 RULE_KINDS = ("block", "keep", "auto_approve")
@@ -38,6 +40,40 @@ REGEX_CONDITIONS = ("title", "summary", "pattern")
 META_KEYS = ("name", "reason", "match")
 _PLURALS = {"sources": "source", "topics": "topic", "regions": "region", "kinds": "kind"}
 ITEM_KINDS = ("news", "job", "notice")
+
+
+class RulesSettings(BaseModel):
+    """Curation rules applied at ingest (block, keep, auto-approve): the `[rules]` table.
+
+    Declared here, beside the rules it validates, so that `kil_feed.config` imports this
+    module and not the other way round; like every section, it refuses unknown keys.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    block: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="Rules that reject matching items at ingest (source/topic/region/pattern).",
+    )
+    keep: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="Rules that keep matching items even when a block rule matches.",
+    )
+    auto_approve: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="Rules that approve matching items at ingest.",
+    )
+
+    @model_validator(mode="after")
+    def _rules_are_valid(self) -> RulesSettings:
+        """Bad rules fail when the settings are read, with the rule named ."""
+        try:
+            validate_rules(
+                {"block": self.block, "keep": self.keep, "auto_approve": self.auto_approve}
+            )
+        except KilError as exc:
+            raise PydanticCustomError("invalid_rule", "{detail}", {"detail": str(exc)}) from None
+        return self
 
 
 @dataclass(frozen=True)

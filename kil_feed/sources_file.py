@@ -21,8 +21,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from crawler.netguard import BlockedURL, check_url
 from kil_feed.errors import ValidationError
-from kil_feed.netguard import BlockedURL, check_url
 from kil_feed.regions import ITL1_REGIONS
 
 CRAWLABLE_KINDS = ("feed", "page", "jobs")

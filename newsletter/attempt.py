@@ -11,6 +11,7 @@ import logging
 import queue
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from kil_feed import tokens
@@ -68,6 +69,10 @@ class Run:
         self.committer: GroupCommitter | None = None
         self.limiter = RateLimiter(None)
         self.fatal: BaseException | None = None
+        # several senders (PostgreSQL): where more jobs come from when the queue is empty,
+        # and why every sender stopped (the shared error-rate pause)
+        self.refill: Callable[[], list[Job]] | None = None
+        self.paused_reason: str | None = None
         self.when = utcnow()
         self._unsubscribe_token = tokens.token_maker(settings, "unsubscribe")
         self._preferences_token = tokens.token_maker(settings, "preferences")

@@ -44,9 +44,15 @@ class Result:
 class GroupCommitter:
     """Writes outcomes to the ledger on one connection shared under a lock."""
 
-    def __init__(self, engine: Engine, on_commit: Callable[[list[Result]], None]) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        on_commit: Callable[[list[Result]], None],
+        after_write: Callable[[Connection, list[Result]], None] | None = None,
+    ) -> None:
         self._conn: Connection = writer(engine).connect()
         self._on_commit = on_commit
+        self._after_write = after_write  # more writes in the same transaction
         self._queue_lock = threading.Lock()
         self._commit_lock = threading.Lock()
         self._queued: list[Result] = []
@@ -85,6 +91,8 @@ class GroupCommitter:
                 session=self._conn,
             )
             ledger.mark_bounced([r.subscriber_id for r in batch if r.bounce], session=self._conn)
+            if self._after_write is not None:
+                self._after_write(self._conn, batch)
 
     def close(self) -> None:
         self._conn.close()

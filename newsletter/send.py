@@ -21,7 +21,7 @@ import threading
 import time
 from collections.abc import Callable
 
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from kil_feed.config import Settings
 from kil_feed.db import read_session, write_session
@@ -53,6 +53,12 @@ Prepared = tuple[Job, "tuple[bytes, str] | Result"]
 def _next_job(run: Run) -> Job | None:
     if run.stop.is_set():
         return None
+    try:
+        return run.jobs.get_nowait()
+    except queue.Empty:
+        pass
+    for job in run.refill() if run.refill is not None else []:
+        run.jobs.put(job)
     try:
         return run.jobs.get_nowait()
     except queue.Empty:
@@ -123,8 +129,12 @@ def send_issue(
     rate: float | None = None,
     to: str | None = None,
     progress: Progress | None = None,
+    join: bool = False,
 ) -> SendReport:
-    """Send (or resume sending) an approved issue; see the module docstring."""
+    """Send (or resume sending) an approved issue; see the module docstring.
+
+    On PostgreSQL any number of these may run at once (`join`: a send worker taking part
+    in a send already begun, `newsletter.workers`)."""
     started = time.monotonic()
     if not dry_run:
         check_transport(settings)
@@ -140,7 +150,7 @@ def send_issue(
     elif dry_run:
         report = _dry_run(engine, run, content, limit)
     else:
-        report = _send(engine, run, content, limit, progress)
+        report = _send(engine, run, content, limit, progress, start=not join)
     report.renders = renderer.renders
     report.elapsed = time.monotonic() - started
     return report
@@ -198,7 +208,13 @@ def _dry_run(engine: Engine, run: Run, content: IssueContent, limit: int | None)
 
 
 def _send(
-    engine: Engine, run: Run, content: IssueContent, limit: int | None, progress: Progress | None
+    engine: Engine,
+    run: Run,
+    content: IssueContent,
+    limit: int | None,
+    progress: Progress | None,
+    *,
+    start: bool = True,
 ) -> SendReport:
     issue_id = content.issue_id
     report = SendReport(issue_id=issue_id, status=content.status)
@@ -206,6 +222,10 @@ def _send(
         raise ConflictError(
             f"issue {issue_id} is a draft", hint=f"approve it first: kil issue approve {issue_id}"
         )
+    if engine.dialect.name == "postgresql":  # several senders at once: leased rows
+        from newsletter.workers import send_shared
+
+        return send_shared(engine, run, report, limit, progress, start=start)
     with issue_send_lock(engine, issue_id):
         with write_session(engine) as session:
             issue = issues_db.get_issue(issue_id, session=session)
@@ -217,21 +237,7 @@ def _send(
             counts = ledger.delivery_counts(issue_id, session=session)
             rows = ledger.pending_deliveries(issue_id, session=session)
             skipped = [r for r in rows if r.status != SubscriberStatus.confirmed.value]
-            ledger.record_outcomes(
-                [
-                    ledger.Outcome(
-                        r.delivery_id,
-                        DeliveryStatus.failed.value,
-                        0,
-                        None,
-                        None,
-                        f"skipped: subscriber is {r.status}",
-                        utcnow(),
-                    )
-                    for r in skipped
-                ],
-                session=session,
-            )
+            ledger.record_outcomes(skipped_outcomes(skipped), session=session)
         report.recipients = sum(counts.values())
         report.already_sent = counts.get(DeliveryStatus.sent.value, 0)
         report.skipped = len(skipped)
@@ -252,18 +258,46 @@ def _send(
                 issue.sent_at = issue.updated_at = utcnow()
                 session.add(issue)
             report.status = issue.status
+    return finished(run, report)
+
+
+def finished(run: Run, report: SendReport) -> SendReport:
+    """The report of a send that ended (or the error that ended it)."""
     if run.fatal is not None:
         raise run.fatal
     report.message = summary(report)
-    logger.info("send issue=%s %s", issue_id, report.message)
+    logger.info("send issue=%s %s", report.issue_id, report.message)
     return report
 
 
+def skipped_outcomes(rows: list[ledger.PendingDelivery]) -> list[ledger.Outcome]:
+    """Rows whose subscriber left after the send began: failed, with the reason."""
+    now = utcnow()
+    return [
+        ledger.Outcome(
+            r.delivery_id,
+            DeliveryStatus.failed.value,
+            0,
+            None,
+            None,
+            f"skipped: subscriber is {r.status}",
+            now,
+        )
+        for r in rows
+    ]
+
+
 def _pump(
-    engine: Engine, run: Run, report: SendReport, total: int, progress: Progress | None
+    engine: Engine,
+    run: Run,
+    report: SendReport,
+    total: int,
+    progress: Progress | None,
+    after_write: Callable[[Connection, list[Result]], None] | None = None,
 ) -> None:
     """Run the connections until the queue is empty or the send stops; outcomes are
-    committed by the connections themselves (`GroupCommitter`)."""
+    committed by the connections themselves (`GroupCommitter`, which calls `after_write`
+    in each of its transactions)."""
 
     def on_commit(batch: list[Result]) -> None:
         _count(batch, report)
@@ -272,7 +306,7 @@ def _pump(
         _check_error_rate(run, report)
 
     wanted = run.settings.newsletter.smtp_connections if run.settings.smtp_url else 1
-    run.committer = GroupCommitter(engine, on_commit)
+    run.committer = GroupCommitter(engine, on_commit, after_write)
     connections = min(wanted, total)
     ready: queue.Queue[Prepared] = queue.Queue(maxsize=PREFETCH_PER_CONNECTION * connections)
     built = threading.Event()
@@ -322,14 +356,26 @@ def _count(batch: list[Result], report: SendReport) -> None:
                 report.message = f"paused: cannot reach the mail server ({result.reply})"
 
 
+def error_rate_pause(errors: int, attempted: int, limit: float) -> str | None:
+    """Why a send with these counts must pause, or None if it may go on."""
+    if errors >= MIN_FAILURES_TO_PAUSE and errors / attempted > limit:
+        return (
+            f"paused: {errors} of {attempted} deliveries failed "
+            f"({errors / attempted:.0%}, more than the {limit:.0%} allowed)"
+        )
+    return None
+
+
 def _check_error_rate(run: Run, report: SendReport) -> None:
-    errors = report.failed + report.deferred
-    limit = run.settings.newsletter.max_error_rate
-    if report.paused or (errors >= MIN_FAILURES_TO_PAUSE and errors / report.attempted > limit):
+    if run.paused_reason is not None:  # decided on counts all the senders share
         if not report.paused:
             report.paused = True
-            report.message = (
-                f"paused: {errors} of {report.attempted} deliveries failed "
-                f"({errors / report.attempted:.0%}, more than the {limit:.0%} allowed)"
-            )
+            report.message = run.paused_reason
+    elif run.refill is None and not report.paused:
+        errors = report.failed + report.deferred
+        reason = error_rate_pause(errors, report.attempted, run.settings.newsletter.max_error_rate)
+        if reason is not None:
+            report.paused = True
+            report.message = reason
+    if report.paused:
         run.stop.set()

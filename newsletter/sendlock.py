@@ -1,53 +1,27 @@
-"""One sender per issue at a time, with a lock the operating system or database frees when
-the process dies (so a killed send never leaves a stale lock behind).
+"""On SQLite, one sender per issue at a time, with a lock the operating system frees when
+the process dies (so a killed send never leaves a stale lock behind): an exclusive `flock`
+on a file next to the database.
 
-SQLite: an exclusive `flock` on a file next to the database. PostgreSQL: a session advisory
-lock held on a dedicated connection.
+PostgreSQL needs no such lock: any number of senders share the ledger through leased rows
+(`newsletter.workers`).
 """
 
 from __future__ import annotations
 
 import contextlib
 import fcntl
-import logging
 import os
 from collections.abc import Iterator
 from pathlib import Path
 
-import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from kil_feed.errors import ConflictError
-
-logger = logging.getLogger(__name__)
-_PG_LOCK_SPACE = 0x6B696C  # "kil": keeps our advisory keys apart from other users'
 
 
 @contextlib.contextmanager
 def issue_send_lock(engine: Engine, issue_id: int) -> Iterator[None]:
     """Hold the send lock of an issue; ConflictError if another send of it is running."""
-    busy = ConflictError(
-        f"issue {issue_id} is being sent by another process",
-        hint="wait for it to finish; a crashed send frees its lock by itself",
-    )
-    if engine.dialect.name == "postgresql":
-        with engine.connect() as conn:
-            got = conn.execute(
-                sa.text("SELECT pg_try_advisory_lock(:space, :key)"),
-                {"space": _PG_LOCK_SPACE, "key": issue_id},
-            ).scalar()
-            conn.commit()
-            if not got:
-                raise busy
-            try:
-                yield
-            finally:
-                conn.execute(
-                    sa.text("SELECT pg_advisory_unlock(:space, :key)"),
-                    {"space": _PG_LOCK_SPACE, "key": issue_id},
-                )
-                conn.commit()
-        return
     database = engine.url.database
     if not database or database == ":memory:":
         yield
@@ -58,7 +32,12 @@ def issue_send_lock(engine: Engine, issue_id: int) -> Iterator[None]:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise busy from None
+            raise ConflictError(
+                f"issue {issue_id} is being sent by another process; on SQLite one process "
+                "sends an issue",
+                hint="wait for it to finish (a crashed send frees its lock by itself), or use "
+                "PostgreSQL to send from several processes at once",
+            ) from None
         yield
     finally:
         os.close(fd)  # closing the descriptor releases the lock

@@ -16,7 +16,7 @@ from importlib import resources
 
 import pycountry
 
-from kil_feed.regions import ITL1_REGIONS
+from crawler.records import ITL1_REGIONS
 
 logger = logging.getLogger(__name__)
 

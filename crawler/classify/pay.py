@@ -140,6 +140,67 @@ def parse_pay_text(
     return guessed
 
 
+# An annual figure this many times an hourly rate is that rate annualised (1,681 h on NHS
+# Jobs: 37.5 h x 44.8 weeks); outside it, the hourly figure is something else (overtime).
+_ANNUALISED_HOURS = (1000.0, 2600.0)
+
+
+def text_band(text: str, *, default_period: str | None = None, currency: str = "GBP") -> Pay | None:
+    """The band a text states: every amount with an explicit period, in the period of the
+    first one ("£17.69 p/h £20 p/h on Nights & Weekends" -> 17.69-20 per hour); failing
+    that, with `default_period`, the first amount with a currency sign ("£27,373.50 to
+    £34,510 DOE (Preceptors £22,465)" -> 27,373.50-34,510: later figures are other rates)."""
+    if not text or not isinstance(text, str):
+        return None
+    low_text = text.lower()
+    found: list[Pay] = []
+    first_priced: Pay | None = None
+    for match in _AMOUNTS.finditer(low_text):
+        pay, explicit = _from_match(low_text, match, default_period, currency)
+        if pay is None:
+            continue
+        if explicit and (not found or pay.period == found[0].period):
+            found.append(pay)
+        elif first_priced is None and (match.group("cur1") or match.group("cur2")):
+            first_priced = pay
+    if not found:
+        return first_priced if default_period else None
+    lows = [p.min for p in found if p.min is not None]
+    highs = [p.max for p in found if p.max is not None]
+    first = found[0]
+    return Pay(min(lows, default=None), max(highs, default=None), first.period, first.currency)
+
+
+def prefer_stated(structured: Pay | None, text: str) -> Pay | None:
+    """Structured pay (JSON-LD min/max), unless the advert's own words say otherwise.
+
+    - the text states an hourly rate and the structured figure is that rate annualised
+      (bank and sessional NHS posts): hourly;
+    - the text states a wider band in the same period that overlaps the structured one
+      (JSON-LD `maxValue` cut short): the text's band.
+    When they agree, the structured value is kept.
+    """
+    if structured is None:
+        return None
+    band = text_band(text, default_period=structured.period)
+    if band is None:
+        return structured
+    s_ref = structured.max or structured.min
+    b_ref = band.max or band.min
+    if structured.period == "year" and band.period == "hour" and s_ref and b_ref:
+        low, high = _ANNUALISED_HOURS
+        return band if low <= s_ref / b_ref <= high else structured
+    if band.period != structured.period:
+        return structured
+    s_lo, s_hi = structured.min or structured.max, structured.max or structured.min
+    b_lo, b_hi = band.min or band.max, band.max or band.min
+    if None in (s_lo, s_hi, b_lo, b_hi):
+        return structured
+    overlaps = b_lo <= s_hi + 1 and b_hi >= s_lo - 1  # type: ignore[operator]
+    wider = b_lo < s_lo - 0.5 or b_hi > s_hi + 0.5  # type: ignore[operator]
+    return band if overlaps and wider else structured
+
+
 def _from_match(
     text: str, m: re.Match[str], default_period: str | None, currency: str
 ) -> tuple[Pay | None, bool]:
@@ -191,7 +252,8 @@ def _from_mapping(data: Mapping[str, Any], currency: str, period: str | None) ->
     low, high = _float(data.get("minValue")), _float(data.get("maxValue"))
     inner = data.get("value")
     if low is not None or high is not None:
-        return _make(low, high, period, currency, inferred=period is None)
+        structured = _make(low, high, period, currency, inferred=period is None)
+        return prefer_stated(structured, inner) if isinstance(inner, str) else structured
     if isinstance(inner, Mapping):
         return _from_mapping(inner, currency, period)
     if (number := _float(inner)) is not None:

@@ -1,7 +1,9 @@
 """UK ITL1 regions from a schema.org address, postcodes and place names in text.
 
 Precedence: a structured address wins over free text (it is where the job is; a description
-mentions other places). Within an address, a postcode wins over names. Free text is read
+mentions other places). Within an address, the place it states (addressRegion, then
+addressLocality) comes first and the postcode's region is added after it when they disagree:
+both are recorded, the stated one preferred. Free text is read
 with capitalisation intact so "reading the report" never means Reading; address fields
 ("ARLESEY", "leeds") are matched without regard to case. Regexes are compiled on first use.
 """
@@ -96,7 +98,34 @@ def regions_for(
             return regions
     if not text:
         return []
+    if " & " in text:  # "Hammersmith & Fulham", "Redcar & Cleveland": the gazetteer says "and"
+        text = text.replace(" & ", " and ")
     return _dedupe(_names_in(text, address_mode=False) + _postcodes_in(text, free_text=True))
+
+
+_URL_COUNCIL = re.compile(
+    r"(?:^|[/\-_])(?:city-of-)?(?P<name>[a-z]+(?:-(?:and|upon|on|under|le)?-?[a-z]+){0,4}?)"
+    r"-(?:city-|county-|borough-|district-|metropolitan-borough-)?council\b"
+)
+
+
+def regions_for_url(url: str) -> list[str]:
+    """Regions of the councils a URL's path names ("/news/city-of-york-council-approves",
+    "/hammersmith-and-fulham-council-insources-repairs"); a council word is required, so a
+    slug that merely contains a place-like word ("bath-time") gives nothing."""
+    from urllib.parse import unquote, urlsplit
+
+    path = unquote(urlsplit(url or "").path).lower()
+    found: list[str] = []
+    for match in _URL_COUNCIL.finditer(path):
+        words = match.group("name").split("-")
+        # the longest run of trailing words that is a place: "news-york" -> "york"
+        for start in range(len(words)):
+            names = _names_in(" ".join(words[start:]), address_mode=True)
+            if names:
+                found += names[-1:]
+                break
+    return _dedupe(found)
 
 
 def region_for_postcode(postcode: str) -> str | None:
@@ -127,13 +156,16 @@ def _address_regions(address: Any) -> tuple[list[str], bool]:
     if country and country not in _UK_COUNTRIES and _is_other_country(country):
         return [], True
     postal = _text_of(address.get("postalCode"))
-    if postal and (region := region_for_postcode(postal)):
-        return [region], False
+    postal_region = region_for_postcode(postal) if postal else None
     named: list[str] = []
-    for key in ("addressLocality", "addressRegion"):
+    for key in ("addressRegion", "addressLocality"):
         value = _text_of(address.get(key))
         if value:
             named += _postcodes_in(value, free_text=False) or _names_in(value, address_mode=True)
+    if postal_region:
+        # a stated place that disagrees with the postcode: both, the stated one first (the
+        # advert says where the job is; a postcode is often the employer's head office)
+        return _dedupe([*named, postal_region]) if named else [postal_region], False
     if not named and country in _NATION_REGION:
         named = [_NATION_REGION[country]]
     return _dedupe(named), False

@@ -1,10 +1,11 @@
 """Contract type (interim, contract, fixed-term, permanent) and IR35 status of a job.
 
 A labelled field ("Contract type: Fixed Term", "Contractual Status: Permanent") wins; then
-"interim"/"locum" anywhere (the niche's own word, usually in the title); then the earliest
-of the other phrasings. schema.org `employmentType` is used when the text says nothing:
-FULL_TIME and PART_TIME describe hours, not tenure, so they give None; TEMPORARY maps to
-"fixed-term" and CONTRACTOR/PER_DIEM to "contract".
+"interim"/"locum" anywhere (the niche's own word, usually in the title); then schema.org
+`employmentType` when it names a tenure (TEMPORARY -> "fixed-term", CONTRACTOR/PER_DIEM ->
+"contract"): structured data beats loose words, so a CONTRACTOR role that mentions "the
+permanent head of procurement" stays a contract; then the earliest of the other phrasings.
+FULL_TIME and PART_TIME describe hours, not tenure, so they give None and the prose decides.
 """
 
 from __future__ import annotations
@@ -74,10 +75,11 @@ def contract_type_for(text: str, employment_type: str | Iterable[str] | None = N
                 return kind
     if ("interim" in low or "locum" in low) and _INTERIM.search(low):
         return "interim"
+    structured = _from_employment_type(employment_type)
+    if structured:
+        return structured
     match = _ANY_KIND.search(low)
-    if match and match.lastgroup:
-        return match.lastgroup.replace("_", "-")
-    return _from_employment_type(employment_type)
+    return match.lastgroup.replace("_", "-") if match and match.lastgroup else None
 
 
 def ir35_for(text: str) -> str | None:

@@ -83,20 +83,6 @@ _CLOSING_PROSE = re.compile(
     r"applications?\s+(?:close|must\s+be\s+received))\b",
     re.IGNORECASE,
 )
-_DURATION = re.compile(
-    r"\b(?P<n>\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
-    r"eighteen|twenty[\s-]four)[\s-]*(?P<unit>months?|mths?|weeks?|years?)['’]?"
-    r"(?=\s+(?:initial\s+|rolling\s+|fixed[\s-]term\s+)?(?:contract|assignment|ftc|"
-    r"secondment|interim|role|post|placement|engagement|basis|project|period)\b|\s*\))"
-    r"|\buntil\s+(?:the\s+end\s+of\s+)?(?P<until>(?:january|february|march|april|may|june|"
-    r"july|august|september|october|november|december)\s+20\d\d)\b",
-    re.IGNORECASE,
-)
-_WORDS = {
-    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
-    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "eighteen": 18, "twenty four": 24,
-    "twenty-four": 24,
-}  # fmt: skip
 # prose is read for pay only where it says it is pay, not a fine, a grant or a price
 _PAY_WORDS = re.compile(
     r"\b(?:salary|pay|rate|per\s+(?:hour|day|annum|year|week|month)|p\.?a\b|ph\b|pd\b|"
@@ -197,7 +183,9 @@ def advert_from_html(body: str, url: str) -> dict[str, Any] | None:
 def advert_item(reading: PageReading, url: str) -> dict[str, Any]:
     """A job item dict in the shape `crawler.extract.jobs.posting_to_item` gives."""
     labels = reading.labels
-    duration = labels.get("duration") or _duration_in(reading.main_text)
+    from crawler.classify.duration import duration_for, duration_months
+
+    duration = labels.get("duration") or duration_for(reading.main_text)
     extra = {
         "hours": labels.get("hours"),
         "duration": duration,
@@ -232,24 +220,6 @@ def advert_item(reading: PageReading, url: str) -> dict[str, Any]:
         "valid_through": reading.closing_text,
         "extra": {k: v for k, v in extra.items() if v is not None},
     }
-
-
-def duration_months(text: str | None) -> float | None:
-    """Months in a duration phrase ("6 months" -> 6, "12 weeks" -> 2.8, "two years" -> 24)."""
-    if not text:
-        return None
-    match = re.search(
-        r"\b(\d{1,2}|" + "|".join(_WORDS) + r")[\s-]*(months?|mths?|weeks?|years?)\b",
-        text,
-        re.IGNORECASE,
-    )
-    if not match:
-        return None
-    raw = match.group(1).lower()
-    number = int(raw) if raw.isdigit() else _WORDS[raw]
-    unit = match.group(2).lower()
-    factor = 1.0 if unit.startswith("m") else 12.0 if unit.startswith("y") else 12 / 52
-    return round(number * factor, 1)
 
 
 # --- reading ---------------------------------------------------------------------------
@@ -360,15 +330,6 @@ def _closing_prose(text: str) -> str | None:
         if parse_closing_date(phrase) is not None:
             return phrase
     return None
-
-
-def _duration_in(text: str) -> str | None:
-    match = _DURATION.search(text)
-    if not match:
-        return None
-    if match.group("until"):
-        return "until " + match.group("until")
-    return f"{match.group('n')} {match.group('unit')}"
 
 
 def _logo_name(sel: Selector) -> str:

@@ -9,6 +9,7 @@ from typing import Any
 
 from crawler.extract.jsonld import iter_typed
 from crawler.extract.text import clean_text
+from crawler.extract.titles import strip_site_suffix
 
 logger = logging.getLogger(__name__)
 
@@ -66,7 +67,10 @@ def posting_to_item(node: dict[str, Any], page_url: str) -> dict[str, Any]:
         "url": _str(node.get("url")) or page_url,
         "base_url": page_url,
         "guid": _str(identifier) or None,
-        "title": clean_text(html.unescape(_str(node.get("title")))),
+        # "Category Manager | Kent County Council": the employer is not part of the title
+        "title": strip_site_suffix(
+            clean_text(html.unescape(_str(node.get("title")))), [employer or ""]
+        ),
         "body_html": description,
         "summary": "",
         "published_raw": _str(node.get("datePosted")) or None,
@@ -110,13 +114,21 @@ def _location(value: Any) -> tuple[dict[str, Any] | None, str | None]:
             country = address.get("addressCountry")
             if isinstance(country, dict):
                 fields["addressCountry"] = _str(country.get("name"))
-            display = ", ".join(
-                v for k, v in fields.items() if k in ("addressLocality", "addressRegion")
-            )
+            parts = [v for k, v in fields.items() if k in ("addressLocality", "addressRegion")]
+            # "Cardiff, Cardiff": a locality repeated as its region is shown once
+            display = ", ".join(_once(parts))
             return fields or None, clean_text(display) or fields.get("postalCode")
     if isinstance(value, str):
         return None, clean_text(value) or None
     return None, None
+
+
+def _once(values: list[str]) -> list[str]:
+    """Values without case-insensitive repeats, in order."""
+    seen: dict[str, str] = {}
+    for value in values:
+        seen.setdefault(value.casefold(), value)
+    return list(seen.values())
 
 
 def _str(value: Any) -> str:

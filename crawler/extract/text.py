@@ -11,6 +11,7 @@ _WS = re.compile(r"\s+")
 # the cost on 20 kB bodies); with no which_ones/keep every tag goes anyway
 _TAGS = re.compile(r"</?([^ >/]+).*?>", re.DOTALL | re.IGNORECASE)
 _HIDDEN = ("script", "style", "noscript", "template")
+_CUT_LABEL = re.compile(r"(?<=[.!?])\s+[A-Z][\w /&()-]{1,30}:\s[^.!?]*$")
 _BREAKS = re.compile(r"<(br|/p|/div|/li|/h\d)\b[^>]*>", re.IGNORECASE)
 
 
@@ -39,4 +40,9 @@ def shorten(text: str, limit: int = 300) -> str:
     space = cut.rfind(" ")
     if space > limit * 0.6:
         cut = cut[:space]
+    # a labelled value cut short ("... the team. Rate: £425 - £475 per…") reads as a glitch:
+    # end at the sentence before the label instead
+    fragment = _CUT_LABEL.search(cut)
+    if fragment and fragment.start() > limit * 0.4:
+        return cut[: fragment.start()].rstrip()
     return cut.rstrip(" ,.;:-") + "…"

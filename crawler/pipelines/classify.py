@@ -36,16 +36,9 @@ class ClassifyPipeline:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ClassifyPipeline:
-        """Topic rules: the bundled defaults, merged with `[crawl] topics_file` if set.
-
-        The launcher passes that setting as KIL_TOPICS_FILE; run by hand, the crawl reads
-        kil-feed's own settings.
-        """
+        """Topic rules: the bundled defaults, merged with KIL_TOPICS_FILE if set (the
+        launcher passes `[crawl] topics_file`; by hand, `-s KIL_TOPICS_FILE=...`)."""
         topics_file = crawler.settings.get("KIL_TOPICS_FILE")
-        if topics_file is None:
-            from kil_feed.crawling import settings_from_environment
-
-            topics_file = settings_from_environment().crawl.topics_file
         if not topics_file:
             return cls(None)
         from crawler.classify import load_topic_rules  # a broken file fails the crawl at once
@@ -72,9 +65,10 @@ class ClassifyPipeline:
         item["topics"] = _merge(
             classify.topics_for(text, self.topic_rules), item.get("source_topics") or []
         )
-        item["regions"] = _merge(
-            classify.regions_for(text, item.get("address")), item.get("source_regions") or []
-        )
+        regions = classify.regions_for(text, item.get("address"))
+        if not regions and item.get("kind") == "news":  # the council a news URL names
+            regions = classify.regions_for_url(str(item.get("url") or ""))
+        item["regions"] = _merge(regions, item.get("source_regions") or [])
         if item.get("kind") == "job":
             self._job_terms(item, text)
         return item
@@ -85,12 +79,18 @@ class ClassifyPipeline:
         item["contract_type"] = classify.contract_type_for(text, item.get("employment_type"))
         pay = None
         if item.get("base_salary") is not None:
-            pay = classify.parse_pay(item["base_salary"])
+            # the advert's own words beat an annualised or cut-short JSON-LD figure
+            pay = classify.prefer_stated(classify.parse_pay(item["base_salary"]), text)
         if pay is None:
             pay = classify.parse_pay(text)
         if pay is not None:
             item["pay_min"], item["pay_max"] = pay.min, pay.max
             item["pay_period"], item["pay_currency"] = pay.period, pay.currency
         item["ir35"] = classify.ir35_for(text)
+        extra = item.setdefault("extra", {})
+        if "duration" not in extra and (duration := classify.duration_for(text)):
+            extra["duration"] = duration
+        if extra.get("duration") and "duration_months" not in extra:
+            extra["duration_months"] = classify.duration_months(extra["duration"])
         if item.get("valid_through"):
             item["closes_at"] = classify.parse_closing_date(item["valid_through"])

@@ -8,11 +8,15 @@ from typing import IO, Any
 from scrapy.crawler import Crawler
 
 from crawler.pipelines.base import is_status
+from crawler.records import ITEM_FIELDS
 
-KEEP = (
-    "kind", "url", "guid", "title", "summary", "published_at", "date_estimated", "topics",
-    "regions", "employer", "location", "contract_type", "pay_min", "pay_max", "pay_period",
-    "pay_currency", "ir35", "closes_at", "author",
+# what `kil sources check` shows of an item: its stored fields but the bookkeeping, the
+# body and the keys the database matches on
+KEEP = tuple(
+    f
+    for f in ITEM_FIELDS
+    if f not in {"source_id", "run_id", "collected_at", "body_html", "image_url",
+                 "content_hash", "title_key", "fingerprint"}
 )  # fmt: skip
 
 

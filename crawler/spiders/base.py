@@ -1,9 +1,10 @@
 """The shared spider: loads the sources to crawl and turns every outcome into items.
 
-Sources come as a JSON file prepared by the launcher (`kil_feed.crawling`), with the stored
-ETag/Last-Modified for conditional GET and the id of this crawl's `CrawlRun`. Spiders never
-touch the database: besides content items they yield one *status* item per source (HTTP
-status, validators, error), which the store pipeline records.
+Sources (`crawler.records.CrawlSource`) come as a JSON file prepared by the launcher
+(`kil_feed.ingest`), with the stored ETag/Last-Modified for conditional GET and the id of
+this crawl's run; by hand, `-a sources_file=` (a JSON list or JSON lines) or `-a url=`.
+Spiders never touch the database: besides content items they yield one *status* item per
+source (HTTP status, validators, error), which the store pipeline sends on.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from twisted.internet.error import DNSLookupError, TCPTimedOutError, TimeoutErro
 from twisted.python.failure import Failure
 
 from crawler.itemstream import STATUS_KEY
+from crawler.records import CrawlSource
 
 logger = logging.getLogger(__name__)
 
@@ -33,12 +35,21 @@ class SourceSpider(scrapy.Spider):
     source_kind = "feed"
     conditional = False  # send If-None-Match / If-Modified-Since
 
-    def __init__(self, sources_file: str | None = None, *args: Any, **kwargs: Any) -> None:
+    def __init__(
+        self, sources_file: str | None = None, url: str | None = None, *args: Any, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
-        self.sources: list[dict[str, Any]] = []
+        self.sources: list[CrawlSource] = []
         if sources_file:
-            data = json.loads(Path(sources_file).read_text(encoding="utf-8"))
-            self.sources = [s for s in data if s.get("kind", self.source_kind) == self.source_kind]
+            self.sources = [
+                s
+                for s in read_sources(Path(sources_file))
+                if s.get("kind", self.source_kind) == self.source_kind
+            ]
+        if url:
+            self.sources.append(adhoc_source(url, self.source_kind, len(self.sources) + 1))
+        if not self.sources:
+            logger.warning("no sources: give -a sources_file=FILE or -a url=URL")
 
     async def start(self) -> AsyncIterator[Any]:
         # everything loaded so far (Scrapy, Twisted, our modules: a few hundred thousand
@@ -47,7 +58,7 @@ class SourceSpider(scrapy.Spider):
         for source in self.sources:
             yield self.source_request(source)
 
-    def source_request(self, source: dict[str, Any]) -> scrapy.Request:
+    def source_request(self, source: CrawlSource) -> scrapy.Request:
         headers = {}
         if self.conditional:
             if source.get("etag"):
@@ -71,13 +82,13 @@ class SourceSpider(scrapy.Spider):
             return
         yield from self.parse_source(response, source)
 
-    def parse_source(self, response: Response, source: dict[str, Any]) -> Iterable[Any]:
+    def parse_source(self, response: Response, source: CrawlSource) -> Iterable[Any]:
         """Turn a fetched source (or a page it leads to) into items; subclasses implement."""
         raise NotImplementedError
 
     # --- items ----------------------------------------------------------------------
 
-    def content_item(self, source: dict[str, Any], fields: dict[str, Any]) -> dict[str, Any]:
+    def content_item(self, source: CrawlSource, fields: dict[str, Any]) -> dict[str, Any]:
         """A content item: the extracted fields plus where and when it was collected."""
         item = dict(fields)
         item.update(
@@ -92,7 +103,7 @@ class SourceSpider(scrapy.Spider):
 
     def status_item(
         self,
-        source: dict[str, Any],
+        source: CrawlSource,
         *,
         http_status: int | None = None,
         error: str | None = None,
@@ -134,6 +145,22 @@ class SourceSpider(scrapy.Spider):
         source = request.meta["kil_source"]
         message = f"{request.url}: {describe_failure(failure)}"
         yield self.status_item(source, error=message, fatal=False)
+
+
+def read_sources(path: Path) -> list[CrawlSource]:
+    """A sources file: a JSON list of CrawlSource, or one per line (JSON lines)."""
+    text = path.read_text(encoding="utf-8").strip()
+    if text.startswith("["):
+        return list(json.loads(text))
+    return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+def adhoc_source(url: str, kind: str, number: int) -> CrawlSource:
+    """A source given on the command line (`-a url=`): no stored state, no run."""
+    return CrawlSource(
+        id=number, name=url, kind=kind, url=url, options={}, topics=[], regions=[],
+        etag=None, last_modified=None, run_id=None,
+    )  # fmt: skip
 
 
 def describe_failure(failure: Failure) -> str:

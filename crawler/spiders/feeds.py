@@ -9,6 +9,7 @@ from scrapy.http import Response
 
 from crawler.extract.feed import parse_feed
 from crawler.extract.jsonfeed import parse_json_feed
+from crawler.records import CrawlSource
 from crawler.spiders.base import SourceSpider, sniff
 
 
@@ -17,7 +18,7 @@ class FeedsSpider(SourceSpider):
     source_kind = "feed"
     conditional = True
 
-    def parse_source(self, response: Response, source: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    def parse_source(self, response: Response, source: CrawlSource) -> Iterator[dict[str, Any]]:
         headers = {
             k.decode("latin-1"): v[0].decode("latin-1") for k, v in response.headers.items() if v
         }

@@ -16,6 +16,7 @@ from crawler.extract.advert_links import job_links
 from crawler.extract.feed import parse_feed
 from crawler.extract.jobs import jobs_from_html, jobs_from_json
 from crawler.extract.page import listing_links
+from crawler.records import CrawlSource
 from crawler.spiders.base import SourceSpider, body_text, sniff
 
 DEFAULT_MAX_JOBS = 50
@@ -25,7 +26,7 @@ class JobsSpider(SourceSpider):
     name = "jobs"
     source_kind = "jobs"
 
-    def parse_source(self, response: Response, source: dict[str, Any]) -> Iterator[Any]:
+    def parse_source(self, response: Response, source: CrawlSource) -> Iterator[Any]:
         options = source.get("options") or {}
         mode = str(options.get("mode") or sniff(response))
         found = 0
@@ -99,7 +100,7 @@ class JobsSpider(SourceSpider):
             return listing_links(sel, url, options, limit=limit)
         return job_links(sel, url, limit=limit)
 
-    def _job_request(self, url: str, source: dict[str, Any]) -> scrapy.Request:
+    def _job_request(self, url: str, source: CrawlSource) -> scrapy.Request:
         # de-duplicated per source (crawler.fingerprint): another source may list it too
         return scrapy.Request(
             url, callback=self.parse_job, errback=self.page_failed, meta={"kil_source": source},

@@ -10,6 +10,7 @@ from parsel import Selector
 from scrapy.http import Response
 
 from crawler.extract.page import extract_article, listing_links
+from crawler.records import CrawlSource
 from crawler.spiders.base import SourceSpider, body_text
 
 DEFAULT_MAX_ARTICLES = 30
@@ -19,7 +20,7 @@ class PagesSpider(SourceSpider):
     name = "pages"
     source_kind = "page"
 
-    def parse_source(self, response: Response, source: dict[str, Any]) -> Iterator[Any]:
+    def parse_source(self, response: Response, source: CrawlSource) -> Iterator[Any]:
         options = source.get("options") or {}
         sel = Selector(text=body_text(response), base_url=response.url)
         limit = int(options.get("max_articles", DEFAULT_MAX_ARTICLES))

@@ -35,6 +35,7 @@ COMMAND_MODULES = (
     "status",
     "serve",
     "schedule",
+    "worker",
     "run",
     "demo",
 )

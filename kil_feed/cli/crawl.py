@@ -2,10 +2,30 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
 import typer
 
 from kil_feed.cli.context import state
-from kil_feed.cli.output import console, print_json, print_table
+from kil_feed.cli.output import console, err_console, print_json, print_table
+
+
+@contextmanager
+def progress_bar(enabled: bool) -> Iterator[Callable[[int, int], None] | None]:
+    """A Rich bar on stderr fed by the crawl's `on_progress(done, total)` callback."""
+    if not enabled:
+        yield None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    bar = Progress(
+        "[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
+        TimeElapsedColumn(), console=err_console, transient=True,
+    )  # fmt: skip
+    task = bar.add_task("crawling", total=None)
+    with bar:
+        yield lambda done, total: bar.update(task, completed=done, total=total)
 
 
 def crawl_cmd(
@@ -14,12 +34,13 @@ def crawl_cmd(
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
 ) -> None:
     """Crawl every enabled source (or the named ones) and print a per-source summary."""
-    from kil_feed.crawling import run_crawl
+    from kil_feed.ingest.run import run_crawl
 
     st = state()
-    summaries = run_crawl(
-        st.settings, sources=source or None, time_limit=time_limit, progress=not as_json
-    )
+    with progress_bar(not as_json) as on_progress:
+        summaries = run_crawl(
+            st.settings, sources=source or None, time_limit=time_limit, on_progress=on_progress
+        )
     rows = [
         {
             "source": s.name,

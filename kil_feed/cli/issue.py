@@ -246,13 +246,20 @@ def send(
             to=to,
             progress=progress,
         )
+    print_send_report(report, as_json=as_json)
+    if report.paused:  # exit 7 like every DeliveryError
+        raise typer.Exit(DeliveryError.exit_code)
+
+
+def print_send_report(report: Any, *, as_json: bool) -> None:
+    """A send's report: JSON for scripts, a sentence for people; a pause's reason goes to
+    stderr in one line."""
     if as_json:
         print_json(report.as_dict())
     elif not report.paused:
         success(report.message)
-    if report.paused:  # the reason on stderr, one line; exit 7 like every DeliveryError
+    if report.paused:
         error_line(report.message)
-        raise typer.Exit(DeliveryError.exit_code)
 
 
 def _send_line(issue_id: int, to: str | None, transport: str) -> str | None:

@@ -36,10 +36,8 @@ def demo_sources_text(site_url: str) -> str:
 
 def import_sources(engine: Engine, settings: Settings, site_url: str) -> SeedReport:
     """Create or update the demo sources (validated like `kil sources import`)."""
-    from kil_feed.demo.components import require
+    from kil_feed.sources_file import parse_sources, validate_spec
 
-    parse_sources = require("kil_feed.sources_file", "parse_sources", "import sources")
-    validate_spec = require("kil_feed.sources_file", "validate_spec", "import sources")
     specs = parse_sources(demo_sources_text(site_url), origin="demo sources")
     specs = [
         validate_spec(s, allow_private=settings.allow_private_networks, resolve=False)

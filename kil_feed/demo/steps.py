@@ -18,7 +18,6 @@ from sqlalchemy.engine import Engine
 
 from kil_feed.config import Settings
 from kil_feed.db import read_session
-from kil_feed.demo.components import require
 from kil_feed.models import Issue, IssueStatus
 from kil_feed.storage.issues import find_issue_for_week
 from kil_feed.storage.items import list_items
@@ -29,8 +28,9 @@ logger = logging.getLogger(__name__)
 
 def crawl(settings: Settings, sources: list[str], time_limit: float = 120) -> list[Any]:
     """Crawl the demo sources (a Scrapy subprocess); per-source summaries."""
-    run_crawl = require("kil_feed.crawling", "run_crawl", "crawl the demo site")
-    return list(run_crawl(settings, sources=sources, time_limit=time_limit, progress=False))
+    from kil_feed.ingest.run import run_crawl
+
+    return run_crawl(settings, sources=sources, time_limit=time_limit)
 
 
 @dataclass
@@ -69,19 +69,22 @@ def build_and_approve(engine: Engine, settings: Settings) -> IssueOutcome:
     if existing is not None and existing.status == IssueStatus.sent.value:
         return IssueOutcome(existing, week, already_sent=True)
     if existing is None or existing.status == IssueStatus.draft.value:
-        build_issue = require("newsletter.build", "build_issue", "build this week's issue")
+        from newsletter.build import build_issue
+
         built = build_issue(engine, settings, week)
         if built is None:
             return IssueOutcome(None, week)
         existing = built
     if existing.status == IssueStatus.draft.value:
-        approve_issue = require("newsletter.edit", "approve_issue", "approve the issue")
+        from newsletter.edit import approve_issue
+
         existing = approve_issue(engine, existing.id)  # as an editor's `kil issue approve`
     return IssueOutcome(existing, week)
 
 
 def send(engine: Engine, settings: Settings, issue_id: int) -> Any:
-    send_issue = require("newsletter.send", "send_issue", "send the issue")
+    from newsletter.send import send_issue
+
     return send_issue(engine, settings, issue_id)
 
 
@@ -103,5 +106,6 @@ def outbox_messages(outbox: Path) -> list[OutboxMessage]:
 
 
 def create_web_app(settings: Settings) -> Any:
-    create_app = require("kil_feed.web.app", "create_app", "serve the web archive")
+    from kil_feed.web.app import create_app
+
     return create_app(settings)

@@ -23,8 +23,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from kil_feed.config import RulesSettings, Settings, load_settings
+from kil_feed.config import Settings, load_settings
 from kil_feed.errors import ConflictError
+from kil_feed.rules import RulesSettings
 from kil_feed.timeutil import as_utc, utcnow
 
 logger = logging.getLogger(__name__)

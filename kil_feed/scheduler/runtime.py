@@ -22,7 +22,7 @@ from kil_feed.scheduler.proctree import Children
 
 # The library functions the jobs call (the same ones the CLI calls), by reference.
 DEFAULT_TARGETS = {
-    "crawl": "kil_feed.crawling:run_crawl",
+    "crawl": "kil_feed.ingest.run:run_crawl",
     "build": "newsletter.build:build_issue",
     "send": "newsletter.send:send_issue",
     "approve": "newsletter.edit:approve_issue",

@@ -9,6 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, col, delete, select
 
+import crawler.records
 from kil_feed.errors import NotFoundError
 from kil_feed.models import Item, ItemTag, Source
 from kil_feed.storage.bulk import chunks, insert_with_ids
@@ -91,12 +92,13 @@ def source_names(*, session: Session) -> dict[int, str]:
 
 # --- batched ingest: natural-key upsert and cross-source clustering ----------------------
 
-ITEM_FIELDS = (
-    "kind", "url", "guid", "title", "summary", "body_html", "author", "image_url",
-    "published_at", "topics", "regions", "employer", "location", "contract_type", "pay_min",
-    "pay_max", "pay_period", "pay_currency", "ir35", "closes_at", "date_estimated",
-    "content_hash", "title_key", "fingerprint",
-)  # fmt: skip
+# the content columns a crawl fills, from the one declaration of a crawled item (`extra`
+# is set when an item is first stored)
+ITEM_FIELDS = tuple(
+    f
+    for f in crawler.records.ITEM_FIELDS
+    if f not in ("source_id", "run_id", "collected_at", "extra")
+)
 UPDATABLE_FIELDS = tuple(f for f in ITEM_FIELDS if f not in ("kind", "url", "guid"))
 
 

@@ -67,9 +67,10 @@ NHS_STRUCTURED_PAY = {
     "915390428": None,  # "negotiable"
     "915703330": Pay(27373, 34510, "year"),
     "915809698": Pay(28071, 33411, "year"),
-    "915809751": Pay(29736, 33620, "year"),
+    # hourly bank rates in the text beat the JSON-LD's annualised figures (x 1,681 h)
+    "915809751": Pay(17.69, 20, "hour"),  # "£17.69 p/h £20 p/h" vs 29736-33620 a year
     "915857272": None,  # "Band 6"
-    "915876706": Pay(25063, 25063, "year"),
+    "915876706": Pay(14.91, 14.91, "hour"),  # "£14.91 per hour" vs 25063 a year
     "915890207": None,  # "Competitive rates (paid per session)"
     "915891342": Pay(85000, 85000, "year"),
     "915931156": None,  # "National Pay Scales Appy"

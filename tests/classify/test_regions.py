@@ -82,8 +82,17 @@ def test_several_regions_in_order_of_mention() -> None:
             {"addressCountry": {"@type": "Country", "name": "United Kingdom"}, "postalCode": "LS1"},
             ["Yorkshire and The Humber"],
         ),
-        # the postcode beats a contradicting name
-        ({"addressLocality": "London", "postalCode": "M1 1AE"}, ["North West"]),
+        # a stated place and a postcode that disagree: both, the stated place first (#16)
+        ({"addressLocality": "London", "postalCode": "M1 1AE"}, ["London", "North West"]),
+        ({"addressRegion": "South West", "postalCode": "EC3R 5AR"}, ["South West", "London"]),
+        # ... and one region when they agree (NHS Jobs 915703330)
+        (
+            {"addressLocality": "Willenhall, West Midlands", "postalCode": "WV13 3AG"},
+            ["West Midlands"],
+        ),
+        # several places in one location give every region they name (issue #16's adverts)
+        ("High Wycombe / South West / Devon / Home based", ["South East", "South West"]),
+        ("Remote | London & Southend", ["London", "East of England"]),
         ({"@type": "Place", "address": {"postalCode": "CF5 5AD"}}, ["Wales"]),
         ([{"postalCode": "B7 4BN"}, {"postalCode": "EH1 1YZ"}], ["West Midlands", "Scotland"]),
         ("Dstl Porton Down, Salisbury - SP4 0JQ", ["South West"]),

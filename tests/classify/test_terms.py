@@ -28,6 +28,14 @@ from crawler.classify import CONTRACT_TYPES, contract_type_for, ir35_for
         ("Contract Manager - Procurement", "FULL_TIME", None),
         ("Contracts and Commercial Lead", None, None),
         ("Office of the Permanent Secretary", None, None),
+        # employmentType beats loose words: the demo board's "Procurement Act 2023
+        # Implementation Lead" (CONTRACTOR) hands over "to the permanent head of procurement"
+        ("Deliver a handover pack to the permanent head of procurement.", "CONTRACTOR", "contract"),
+        # ... but not an explicit label, nor the niche's own word
+        ("Contract type: Permanent", "CONTRACTOR", "permanent"),
+        ("Locum Consultant Oncologist", "TEMPORARY", "interim"),
+        # FULL_TIME says nothing of tenure: the prose decides
+        ("We are looking for permanent GP's", "FULL_TIME", "permanent"),
         # employmentType when the text is silent
         ("", "CONTRACTOR", "contract"),
         ("", "TEMPORARY", "fixed-term"),

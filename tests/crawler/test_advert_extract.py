@@ -9,7 +9,8 @@ import pytest
 from parsel import Selector
 
 from crawler.classify import parse_closing_date, parse_pay
-from crawler.extract.advert import advert_from_html, duration_months, read_page
+from crawler.classify.duration import duration_months
+from crawler.extract.advert import advert_from_html, read_page
 from crawler.extract.advert_links import job_links
 from crawler.extract.titles import looks_like_job_title, strip_site_suffix
 

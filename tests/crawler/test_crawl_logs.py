@@ -8,8 +8,8 @@ import time
 from pathlib import Path
 
 from kil_feed.config import Settings, load_settings
-from kil_feed.crawling import log_dir, prune_logs
 from kil_feed.db import make_engine
+from kil_feed.ingest.logs import log_dir, prune_logs
 from tests.support.crawl import add_source, crawl
 
 FEED = """<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -9,9 +10,10 @@ from pathlib import Path
 
 from sqlmodel import select
 
-from crawler.itemstream import BATCH_RECORDS, STATUS_KEY, RecordSender, content_fields
+from crawler.itemstream import BATCH_RECORDS, STATUS_KEY, RecordSender
+from crawler.records import ITEM_FIELDS, CrawlSource, crawled_item
 from kil_feed.db import read_session
-from kil_feed.models import CrawlRun, Source
+from kil_feed.models import CrawlRun
 from tests.support.crawl import add_source, count_items, crawl, items_of
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -24,25 +26,54 @@ def _feed(base: str, count: int) -> str:
     return FEED.format(items="".join(ITEM.format(base=base, n=n) for n in range(count)))
 
 
-def test_scrapy_crawl_by_hand_records_in_process(
-    http_server, crawl_settings, crawl_engine, kil_env
+def test_scrapy_crawl_by_hand_writes_json_lines_and_never_opens_the_database(
+    http_server, crawl_settings, crawl_engine, kil_env, tmp_path
 ):  # type: ignore[no-untyped-def]
-    """`scrapy crawl feeds` from the repo root crawls every enabled feed and stores it."""
+    """`scrapy crawl feeds -a url=... -O items.jsonl` from the repo root: every record as it
+    would cross the pipe (items with their stored fields only, a status record), nothing
+    in the database, which `KIL_DATABASE_URL` points at."""
     url = http_server.add("/feed.xml", _feed(http_server.base_url, 3), "application/rss+xml")
     add_source(crawl_engine, "by-hand", url)
+    out = tmp_path / "items.jsonl"
     env = {k: v for k, v in os.environ.items() if not k.startswith("KIL_CRAWL_STREAM")}
     result = subprocess.run(
-        [sys.executable, "-m", "scrapy", "crawl", "feeds", "-s",
-         "KIL_ALLOW_PRIVATE_NETWORKS=True", "-s", "LOG_LEVEL=WARNING"],
+        [sys.executable, "-m", "scrapy", "crawl", "feeds", "-a", f"url={url}", "-O", str(out),
+         "-s", "KIL_ALLOW_PRIVATE_NETWORKS=True", "-s", "LOG_LEVEL=WARNING"],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr[-2000:]
-    assert len(items_of(crawl_engine, "by-hand")) == 3
+    records = [json.loads(line) for line in out.read_text().splitlines()]
+    items = [r for r in records if not r.get(STATUS_KEY)]
+    statuses = [r for r in records if r.get(STATUS_KEY)]
+    assert sorted(i["title"] for i in items) == [f"Council procurement story {n}" for n in range(3)]
+    assert all(set(i) <= set(ITEM_FIELDS) for i in items)  # no scratch, no extraction keys
+    assert all(i["content_hash"] and i["published_at"] for i in items)
+    assert [(s["http_status"], s["error"], s["fatal"]) for s in statuses] == [(200, None, True)]
+    assert items_of(crawl_engine, "by-hand") == []
     with read_session(crawl_engine) as session:
-        run = session.exec(select(CrawlRun)).one()
-        source = session.exec(select(Source)).one()
-    assert (run.items_new, run.http_status, run.error) == (3, 200, None)
-    assert run.finished_at is not None and source.last_success_at is not None
+        assert session.exec(select(CrawlRun)).all() == []
+
+
+def test_scrapy_crawl_by_hand_reads_a_json_lines_sources_file(http_server, tmp_path):  # type: ignore[no-untyped-def]
+    url = http_server.add("/feed2.xml", _feed(http_server.base_url, 2), "application/rss+xml")
+    source = CrawlSource(
+        id=7, name="from-file", kind="feed", url=url, options={}, topics=["procurement"],
+        regions=["London"], etag=None, last_modified=None, run_id=None,
+    )  # fmt: skip
+    sources = tmp_path / "sources.jsonl"
+    sources.write_text(json.dumps(source) + "\n")
+    out = tmp_path / "items.jsonl"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KIL_")}
+    result = subprocess.run(
+        [sys.executable, "-m", "scrapy", "crawl", "feeds", "-a", f"sources_file={sources}",
+         "-O", str(out), "-s", "KIL_ALLOW_PRIVATE_NETWORKS=True", "-s", "LOG_LEVEL=WARNING"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-2000:]
+    items = [r for r in map(json.loads, out.read_text().splitlines()) if not r.get(STATUS_KEY)]
+    assert len(items) == 2
+    assert all(i["source_id"] == 7 and "London" in i["regions"] for i in items)
+    assert all("procurement" in i["topics"] for i in items)
 
 
 def test_launcher_records_many_items_from_two_processes(
@@ -55,15 +86,18 @@ def test_launcher_records_many_items_from_two_processes(
 
     for n in range(4):
         body = _feed(f"{http_server.base_url}/s{n}", 40)
-        add_source(
-            crawl_engine, f"s{n}", http_server.add(f"/s{n}.xml", body, "application/rss+xml")
-        )
+        url = http_server.add(f"/s{n}.xml", body, "application/rss+xml")
+        if n % 2:  # a second host name for the same server: one host stays in one process
+            url = url.replace("127.0.0.1", "localhost")
+        add_source(crawl_engine, f"s{n}", url)
     results = crawl(load_settings())
     assert {name: (r.new, r.error) for name, r in results.items()} == {
         f"s{n}": (40, None) for n in range(4)
     }
     assert count_items(crawl_engine) == 160
-    assert len({r.log for r in results.values()}) == 2  # two crawl processes
+    logs = {name: r.log for name, r in results.items()}
+    assert len(set(logs.values())) == 2  # two crawl processes, one per host
+    assert logs["s0"] == logs["s2"] and logs["s1"] == logs["s3"]
 
 
 def test_crawl_stopped_at_time_limit_keeps_what_arrived(http_server, crawl_settings, crawl_engine):  # type: ignore[no-untyped-def]
@@ -77,21 +111,21 @@ def test_crawl_stopped_at_time_limit_keeps_what_arrived(http_server, crawl_setti
     assert len(items_of(crawl_engine, "quick")) == 2
 
 
-def test_record_sender_batches_and_strips_scratch_keys() -> None:
+def test_record_sender_batches_and_sends_only_stored_fields() -> None:
     read_fd, write_fd = os.pipe()
     from multiprocessing.connection import Connection
 
     reader = Connection(read_fd, writable=False)
     sender = RecordSender(write_fd)
-    item = {"source_id": 1, "title": "t", "_text": "scratch " * 1000}
-    sender.send(("item", content_fields(item)))
+    item = {"source_id": 1, "title": "t", "_text": "scratch " * 1000, "published_raw": "x"}
+    sender.send(("item", crawled_item(item)))
     assert not reader.poll(0)  # batched: nothing sent yet
-    sender.send(("item", {STATUS_KEY: True, "source_id": 1}))
+    sender.send(("status", {"source_id": 1, "fatal": True}))
     assert not reader.poll(0)  # status records wait for the timer too
     sender.flush()
     batch = reader.recv()
     assert batch == [("item", {"source_id": 1, "title": "t"}),
-                     ("item", {STATUS_KEY: True, "source_id": 1})]  # fmt: skip
+                     ("status", {"source_id": 1, "fatal": True})]  # fmt: skip
     for number in range(BATCH_RECORDS):
         sender.send(("dropped", number, True))
     assert len(reader.recv()) == BATCH_RECORDS  # a full batch goes at once

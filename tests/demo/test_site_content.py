@@ -13,10 +13,10 @@ import feedparser
 import pytest
 from lxml import etree
 
-from kil_feed.config import RulesSettings
 from kil_feed.demo.seed import demo_sources_text
 from kil_feed.demo.server import SITE_DIR, DemoSite
 from kil_feed.demo.workspace import Workspace, demo_rules, demo_subscribers
+from kil_feed.rules import RulesSettings
 
 NOW = datetime(2026, 11, 25, 18, 30, tzinfo=UTC)
 BASE = "http://127.0.0.1:8123"

@@ -8,9 +8,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import Engine
 
-from kil_feed.config import RulesSettings
 from kil_feed.errors import ValidationError
-from kil_feed.rules import compile_rules, decide
+from kil_feed.rules import RulesSettings, compile_rules, decide
 from tests.support.editorial import add_item, add_source, get
 
 RULES = RulesSettings(

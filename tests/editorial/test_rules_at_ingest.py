@@ -6,8 +6,6 @@ import json
 
 import pytest
 
-pytest.importorskip("kil_feed.crawling", reason="ingestion (#3) is not merged yet")
-
 FEED = """<?xml version="1.0"?><rss version="2.0"><channel><title>T</title>
 <link>http://example.org/</link><description>d</description>
 <item><title>Council sells football ground</title><link>http://example.org/n/1</link>

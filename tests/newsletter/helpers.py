@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 from email.message import EmailMessage
+from pathlib import Path
 
 from sqlalchemy.engine import Engine
 
@@ -14,6 +18,8 @@ from kil_feed.storage.deliveries import deliveries_for_issue
 from newsletter.build import build_issue
 from newsletter.edit import approve_issue
 from tests.newsletter.world import NOW
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def approved_issue(engine: Engine, settings: Settings) -> int:
@@ -44,3 +50,26 @@ def section_text(html: str, title: str) -> str:
 def ledger(engine: Engine, issue_id: int) -> list[Delivery]:
     with read_session(engine) as s:
         return list(deliveries_for_issue(issue_id, session=s))
+
+
+def kil_process(
+    settings: Settings, smtp_url: str, *args: str, env: dict[str, str] | None = None
+) -> subprocess.Popen[bytes]:
+    """`kil ARGS` in a real subprocess on the test's database, mailing `smtp_url`."""
+    full = {k: v for k, v in os.environ.items() if not k.startswith("KIL_")}
+    full |= {
+        "KIL_DATABASE_URL": settings.database_url,
+        "KIL_SECRET_KEY": settings.require_secret_key(),
+        "KIL_BASE_URL": settings.base_url,
+        "KIL_SMTP_URL": smtp_url,
+        "KIL_NEWSLETTER__SMTP_CONNECTIONS": "1",
+        "KIL_NEWSLETTER__RETRY_BACKOFF": "0.05",
+        "PYTHONPATH": str(ROOT),
+    } | (env or {})
+    return subprocess.Popen(
+        [sys.executable, "-m", "kil_feed", *args],
+        env=full,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )

@@ -3,13 +3,10 @@ one message in flight), nobody skipped, and the issue is `sent` only at the end.
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
-import sys
 import time
 from collections import Counter
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,30 +15,12 @@ from sqlalchemy.engine import Engine
 from kil_feed.config import Settings
 from kil_feed.db import read_session
 from kil_feed.models import Issue
-from tests.newsletter.helpers import approved_issue, ledger
+from tests.newsletter.helpers import approved_issue, kil_process, ledger
 from tests.newsletter.world import add_subscribers, make_world
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def _kil(settings: Settings, smtp_url: str, *args: str) -> subprocess.Popen[bytes]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KIL_")}
-    env |= {
-        "KIL_DATABASE_URL": settings.database_url,
-        "KIL_SECRET_KEY": settings.require_secret_key(),
-        "KIL_BASE_URL": settings.base_url,
-        "KIL_SMTP_URL": smtp_url,
-        "KIL_NEWSLETTER__SMTP_CONNECTIONS": "1",
-        "KIL_NEWSLETTER__RETRY_BACKOFF": "0.05",
-        "PYTHONPATH": str(ROOT),
-    }
-    return subprocess.Popen(
-        [sys.executable, "-m", "kil_feed", "issue", "send", *args],
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )
+    return kil_process(settings, smtp_url, "issue", "send", *args)
 
 
 @pytest.mark.slow

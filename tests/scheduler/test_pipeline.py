@@ -43,7 +43,7 @@ def test_scheduled_crawl_build_and_send_use_the_real_functions(  # type: ignore[
         source_store.upsert_source("council-news", session=session, url=url, kind="feed")
         session.add(Subscriber(email="reader@example.org", status="confirmed"))
 
-    # 1. the crawl job crawls the due source through kil_feed.crawling.run_crawl
+    # 1. the crawl job crawls the due source through kil_feed.ingest.run_crawl
     with running(SchedulerService(fast(settings, crawl=EVERY_SECOND), engine)):
         _wait_for(lambda: any(r.status == "ok" for r in runs(engine, "crawl")), 60, engine)
     with write_session(engine) as session:  # an editor approves what came in

@@ -1,0 +1,111 @@
+"""What crosses the pipe between a crawl process and its launcher, declared once.
+
+A spider is given `CrawlSource`s (a JSON file from the launcher, or `-a url=` by hand),
+yields content items and per-source status records through the pipelines, and the store
+pipeline sends each as a `CrawledItem` or a `SourceStatus` (nothing else: keys named `_...`
+are the pipelines' scratch and never leave the process). `kil_feed.ingest` records them;
+`kil_feed.storage` derives its column list from `CrawledItem`.
+
+Standard library only: imported by both sides of the pipe.
+"""
+
+from datetime import datetime
+from typing import Any, Literal, TypedDict
+
+# The ITL1 regions of the UK: the one vocabulary of the `regions` fields (items, sources,
+# subscribers); `kil_feed.regions` validates against it.
+ITL1_REGIONS: tuple[str, ...] = (
+    "North East",
+    "North West",
+    "Yorkshire and The Humber",
+    "East Midlands",
+    "West Midlands",
+    "East of England",
+    "London",
+    "South East",
+    "South West",
+    "Wales",
+    "Scotland",
+    "Northern Ireland",
+)
+
+SourceKind = Literal["feed", "page", "jobs"]
+
+
+class CrawlSource(TypedDict):
+    """One source to crawl, with its stored validators and the id of this crawl's run."""
+
+    id: int
+    name: str
+    kind: str
+    url: str
+    options: dict[str, Any]
+    topics: list[str]
+    regions: list[str]
+    etag: str | None
+    last_modified: str | None
+    run_id: int | None
+
+
+class CrawledItem(TypedDict, total=False):
+    """One normalised, classified content item as it is stored (one row of `item`)."""
+
+    source_id: int
+    run_id: int | None
+    collected_at: datetime
+    kind: str  # news, job or notice
+    url: str
+    guid: str | None
+    title: str
+    summary: str
+    body_html: str
+    author: str | None
+    image_url: str | None
+    published_at: datetime
+    date_estimated: bool
+    topics: list[str]
+    regions: list[str]
+    employer: str | None
+    location: str | None
+    contract_type: str | None
+    pay_min: float | None
+    pay_max: float | None
+    pay_period: str | None
+    pay_currency: str | None
+    ir35: str | None
+    closes_at: datetime | None
+    content_hash: str
+    title_key: str
+    fingerprint: str
+    extra: dict[str, Any]  # what an advert says beyond the columns (hours, reference ...)
+
+
+class SourceStatus(TypedDict):
+    """How fetching a source went (`fatal`), or one of its linked pages (not `fatal`)."""
+
+    source_id: int
+    http_status: int | None
+    error: str | None
+    problem: str | None  # the feed parsed, but with this complaint (feedparser's bozo)
+    fatal: bool
+    etag: str | None
+    last_modified: str | None
+
+
+# every field of a stored item, in declaration order
+ITEM_FIELDS: tuple[str, ...] = tuple(CrawledItem.__annotations__)
+STATUS_FIELDS: tuple[str, ...] = tuple(SourceStatus.__annotations__)
+
+# Messages down the pipe, sent in lists (batches):
+#   ("item", CrawledItem) | ("status", SourceStatus) | ("dropped", source_id, duplicate)
+Record = tuple[Any, ...]
+
+
+def crawled_item(item: dict[str, Any]) -> CrawledItem:
+    """The stored fields of a pipeline's item (its scratch and extraction keys left out)."""
+    return {k: item[k] for k in ITEM_FIELDS if k in item}  # type: ignore[return-value]
+
+
+def source_status(item: dict[str, Any]) -> SourceStatus:
+    """The status fields of a spider's status record."""
+    return {k: item.get(k) for k in STATUS_FIELDS}  # type: ignore[return-value]

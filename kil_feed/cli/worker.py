@@ -1,0 +1,72 @@
+"""`kil worker` commands (issue #19): long-running workers for deployments past one machine.
+
+`kil worker send` joins every issue being sent (PostgreSQL only: senders share the ledger
+through leased rows, see `newsletter.workers`). SIGTERM stops a worker as Ctrl-C does: no
+new messages, those in flight finish and are recorded.
+"""
+
+from __future__ import annotations
+
+import signal
+from types import FrameType
+
+import typer
+
+from kil_feed.cli.context import state
+from kil_feed.cli.output import success
+
+worker_app = typer.Typer(help="Workers that share the work of a deployment across machines.")
+
+
+def register(app: typer.Typer) -> None:
+    """Add the `worker` group to `app`."""
+    app.add_typer(worker_app, name="worker", no_args_is_help=True)
+
+
+def _stop_on_sigterm() -> None:
+    def handler(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, handler)
+
+
+@worker_app.command("send")
+def send(
+    once: bool = typer.Option(
+        False, "--once", help="Exit when no issue being sent has rows left to claim."
+    ),
+    poll: float = typer.Option(5.0, "--poll", min=0.1, help="Seconds between looks for work."),
+    rate: str | None = typer.Option(
+        None,
+        "--rate",
+        help="At most this many across all senders, e.g. 10/s (default: the "
+        "rate the send was started with).",
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print each report as a JSON line."),
+) -> None:
+    """Send issues alongside other senders (PostgreSQL): start a send with `kil issue send
+    ID`, and every worker on every machine takes its share."""
+    from kil_feed.cli.issue import parse_rate, print_send_report
+    from newsletter.transport import check_transport, describe_transport
+    from newsletter.workers import require_postgres, work
+
+    st = state()
+    per_second = parse_rate(rate)
+    require_postgres(st.engine)
+    check_transport(st.settings)
+    if not as_json:
+        typer.echo(
+            f"send worker: joining every issue being sent, {describe_transport(st.settings)}"
+        )
+    _stop_on_sigterm()
+
+    joined = work(
+        st.engine,
+        st.settings,
+        once=once,
+        poll=poll,
+        rate=per_second,
+        on_report=lambda report: print_send_report(report, as_json=as_json),
+    )
+    if not as_json and joined == 0:
+        success("no issue is being sent: nothing to do")

@@ -1,0 +1,193 @@
+"""The crawl processes: started with their sources and a pipe, stopped by one deadline.
+
+Scrapy's reactor cannot restart inside a process, so each crawl process is
+`python -m scrapy crawl SPIDER -a sources_file=...` with the Scrapy settings of
+`scrapy_settings` and the write end of its own pipe (`crawler.itemstream`). A `Deadline`
+is the one time limit of a crawl: the spiders close themselves a little before it, at it
+every process still running is sent SIGTERM (Scrapy closes its spider, the records still
+flow), and `grace` seconds later SIGKILL; a `stop` event does the same at once.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import secrets
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
+from pathlib import Path
+
+from crawler.itemstream import STREAM_FD_ENV
+from crawler.records import CrawlSource
+from kil_feed.config import Settings
+from kil_feed.ingest.logs import last_error, log_dir, prune_logs
+from kil_feed.ingest.scrapy_settings import command_line, crawl_processes, scrapy_settings
+from kil_feed.ingest.sources import SPIDER_FOR_KIND, split_by_host
+
+logger = logging.getLogger(__name__)
+
+PROJECT_SETTINGS = "crawler.settings"
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+TIME_LIMIT = "crawl stopped at the time limit"
+SHUTDOWN = "crawl stopped by shutdown"
+
+
+@dataclass
+class Deadline:
+    """When a crawl must end (monotonic seconds), and how long a stopped process may take."""
+
+    at: float
+    grace: float
+    stop: threading.Event = field(default_factory=threading.Event)
+
+    @classmethod
+    def after(
+        cls, seconds: float, *, grace: float, stop: threading.Event | None = None
+    ) -> Deadline:
+        return cls(time.monotonic() + seconds, grace, stop or threading.Event())
+
+    def remaining(self) -> float:
+        return self.at - time.monotonic()
+
+    def reason(self) -> str | None:
+        """Why the crawl must stop now, if it must."""
+        if self.stop.is_set():
+            return SHUTDOWN
+        return TIME_LIMIT if self.remaining() <= 0 else None
+
+    def close_spider_after(self) -> float:
+        """The spiders close themselves this long after start, before the deadline."""
+        limit = self.remaining()
+        return limit - min(10, limit * 0.2)
+
+
+@dataclass
+class CrawlProcess:
+    kind: str
+    process: subprocess.Popen[bytes]
+    log_path: Path
+    connection: Connection | None  # the read end of this process's pipe; None at its end
+    source_ids: list[int]
+    stopped: str | None = None  # why it was told to stop (TIME_LIMIT, SHUTDOWN)
+    killed_at: float | None = None
+
+    def exit_reason(self, wait: float) -> str | None:
+        """Why the sources it has not answered for failed, if its end says."""
+        if self.stopped:
+            return self.stopped
+        try:
+            code = self.process.wait(wait)
+        except subprocess.TimeoutExpired:
+            return None
+        if code:
+            tail = last_error(self.log_path)
+            return f"crawl process exited with {code}" + (f": {tail}" if tail else "")
+        return None
+
+    def terminate(self, reason: str) -> None:
+        if self.process.poll() is None and self.stopped is None:
+            self.stopped = reason
+            self.process.terminate()
+
+    def kill(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.wait()
+        if self.connection is not None:
+            self.connection.close()
+            self.connection = None
+
+
+def launch(
+    settings: Settings, sources: list[CrawlSource], tmp: Path, deadline: Deadline
+) -> list[CrawlProcess]:
+    """One crawl process per kind and share of the sources, each with its own pipe."""
+    env = crawl_environment()
+    arguments = command_line(scrapy_settings(settings, close_after=deadline.close_spider_after()))
+    logs = log_dir(settings)
+    prune_logs(
+        logs, keep_days=settings.crawl.log_keep_days, keep_files=settings.crawl.log_keep_files
+    )
+    # run ids repeat across databases: the log name also has the time, our pid and a nonce
+    token = f"{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}-{secrets.token_hex(3)}"
+    by_kind: dict[str, list[CrawlSource]] = {}
+    for source in sources:
+        by_kind.setdefault(source["kind"], []).append(source)
+    crawls: list[CrawlProcess] = []
+    try:
+        for kind, group in by_kind.items():
+            for part, share in enumerate(split_by_host(group, crawl_processes(settings))):
+                name = f"{kind}-{part}"
+                sources_file = tmp / f"sources-{name}.json"
+                sources_file.write_text(json.dumps(share), encoding="utf-8")
+                log_path = logs / f"crawl-{token}-{share[0]['run_id']}-{name}.log"
+                cmd = [sys.executable, *_profiler(f"{token}-{name}"), "-m", "scrapy", "crawl",
+                       SPIDER_FOR_KIND[kind], "-a", f"sources_file={sources_file}",
+                       "--logfile", str(log_path), *arguments]  # fmt: skip
+                logger.info("crawl starting kind=%s sources=%d log=%s", kind, len(share), log_path)
+                crawls.append(_start(cmd, env, kind, log_path, [s["id"] for s in share]))
+    except BaseException:
+        for crawl in crawls:
+            crawl.terminate(SHUTDOWN)
+            crawl.kill()
+        raise
+    return crawls
+
+
+def crawl_environment() -> dict[str, str]:
+    """A crawl process's environment: ours, plus the Scrapy project and its import path."""
+    env = dict(os.environ, SCRAPY_SETTINGS_MODULE=PROJECT_SETTINGS)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(PROJECT_ROOT), env.get("PYTHONPATH")) if p)
+    return env
+
+
+def _start(
+    cmd: list[str], env: dict[str, str], kind: str, log_path: Path, source_ids: list[int]
+) -> CrawlProcess:
+    read_fd, write_fd = os.pipe()
+    try:
+        process = subprocess.Popen(
+            cmd, env={**env, STREAM_FD_ENV: str(write_fd)}, pass_fds=(write_fd,),
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+    except BaseException:
+        os.close(read_fd)
+        raise
+    finally:
+        os.close(write_fd)  # the child has its own copy: end of file when it exits
+    return CrawlProcess(kind, process, log_path, Connection(read_fd, writable=False), source_ids)
+
+
+def _profiler(name: str) -> list[str]:
+    """`-m cProfile -o PREFIX-NAME.prof` when KIL_CRAWL_PROFILE=PREFIX (a tuning aid)."""
+    prefix = os.environ.get("KIL_CRAWL_PROFILE")
+    return ["-m", "cProfile", "-o", f"{prefix}-{name}.prof"] if prefix else []
+
+
+def enforce(crawls: list[CrawlProcess], deadline: Deadline) -> None:
+    """At the deadline (or on stop) SIGTERM every process; `grace` later, SIGKILL."""
+    reason = deadline.reason()
+    if reason is None:
+        return
+    now = time.monotonic()
+    for crawl in crawls:
+        if crawl.stopped is None and crawl.process.poll() is None:
+            crawl.terminate(reason)
+            crawl.killed_at = now + deadline.grace
+        elif crawl.killed_at is not None and now > crawl.killed_at:
+            crawl.kill()
+
+
+def finish(crawls: list[CrawlProcess], deadline: Deadline) -> None:
+    """No crawl process outlives the crawl: wait for each to end, kill any that hangs."""
+    for crawl in crawls:
+        try:
+            crawl.process.wait(max(0.5, min(deadline.grace, deadline.remaining() + deadline.grace)))
+        except subprocess.TimeoutExpired:
+            logger.warning("crawl process hung pid=%s: killing it", crawl.process.pid)
+        crawl.kill()

@@ -1,0 +1,221 @@
+"""The record stage: a crawl's items and per-source outcomes, through `kil_feed.storage`.
+
+Records from every crawl process of a crawl arrive here (`take`); items are buffered and
+written `batch_size` at a time, or every FLUSH_SECONDS, each batch in its own write
+transaction (SQLite `BEGIN IMMEDIATE`) by one background thread, so reading the pipes goes
+on while the database works and a crawl killed part-way keeps every batch committed before
+(the rerun finds them by their natural key). New items get their status from
+`kil_feed.rules.decide`. Status records update the source's health; `close` gives each
+source's run its counts and errors.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.engine import Engine
+
+from crawler.records import CrawledItem, CrawlSource, Record, SourceStatus
+from kil_feed.db import write_session
+from kil_feed.rules import RulesSettings, decide
+from kil_feed.storage.crawl_runs import RunResult, finish_runs
+from kil_feed.storage.items import upsert_items
+from kil_feed.storage.sources import FetchOutcome, record_fetches
+
+logger = logging.getLogger(__name__)
+FLUSH_SECONDS = 0.5
+MAX_PENDING_BATCHES = 2
+MAX_PAGE_ERRORS = 20
+
+
+@dataclass
+class SourceState:
+    """What happened to one source in this crawl."""
+
+    source: CrawlSource
+    counts: Counter[str] = field(default_factory=Counter)
+    http_status: int | None = None
+    fatal: str | None = None
+    errors: list[str] = field(default_factory=list)
+    problem: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    answered: bool = False
+
+    def error(self) -> str | None:
+        """The run's error: the fatal one, a malformed feed, then page errors."""
+        errors = [e for e in (self.fatal, _problem(self.problem)) if e]
+        errors += self.errors[:MAX_PAGE_ERRORS]
+        if len(self.errors) > MAX_PAGE_ERRORS:
+            errors.append(f"... and {len(self.errors) - MAX_PAGE_ERRORS} more page errors")
+        return "; ".join(errors) or None
+
+
+class CrawlRecorder:
+    """Feed it records (`take`); `close` waits for the writes and closes every run."""
+
+    def __init__(
+        self, rules: RulesSettings, engine: Engine, sources: list[CrawlSource], *, batch_size: int
+    ) -> None:
+        self.rules = rules
+        self.engine = engine
+        self.batch_size = max(1, batch_size)
+        self.states = {s["id"]: SourceState(s) for s in sources}
+        self.names = {s["id"]: s["name"] for s in sources}
+        self.buffer: list[CrawledItem] = []
+        self.health_pending: set[int] = set()  # sources whose answer is not written yet
+        self.last_flush = time.monotonic()
+        self.writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kil-store")
+        self.pending: list[Future[None]] = []
+        self.lock = threading.Lock()  # counts are updated by the writer thread too
+        self.answered = 0  # sources that have answered so far (for progress)
+
+    # --- input ----------------------------------------------------------------------
+
+    def take(self, records: Iterable[Record]) -> None:
+        """A batch of records from a crawl process (`crawler.records.Record`)."""
+        for record in records:
+            kind = record[0]
+            if kind == "item":
+                self.buffer.append(record[1])
+            elif kind == "status":
+                self.status(record[1])
+            elif kind == "dropped":
+                self.dropped(record[1], duplicate=bool(record[2]))
+        self.tick()
+
+    def tick(self) -> None:
+        """Write what is due: a full batch, or anything older than FLUSH_SECONDS."""
+        due = time.monotonic() - self.last_flush > FLUSH_SECONDS
+        if len(self.buffer) >= self.batch_size or (due and (self.buffer or self.health_pending)):
+            self.flush()
+
+    def dropped(self, source_id: Any, *, duplicate: bool) -> None:
+        state = self.states.get(source_id)
+        if state is not None:
+            with self.lock:
+                state.counts["duplicate" if duplicate else "dropped"] += 1
+
+    def status(self, status: SourceStatus) -> None:
+        state = self.states.get(status["source_id"])
+        if state is None:
+            return
+        if status["fatal"]:
+            if not state.answered:
+                self.answered += 1
+            state.answered = True
+            state.http_status = status["http_status"] or state.http_status
+            state.etag, state.last_modified = status["etag"], status["last_modified"]
+            state.problem = status["problem"]
+            if status["error"]:
+                state.fatal = status["error"]
+            self.health_pending.add(status["source_id"])
+        elif status["error"]:
+            state.errors.append(status["error"])
+
+    def silent(self, source_ids: Iterable[int]) -> list[int]:
+        """Those of `source_ids` that have not answered yet."""
+        return [sid for sid in source_ids if not self.states[sid].answered]
+
+    def fail_silent(self, source_ids: Iterable[int], reason: str) -> None:
+        """Sources that never answered fail with `reason` (their process ended early)."""
+        for sid in source_ids:
+            if sid in self.states and not self.states[sid].answered:
+                self.status(_failure(sid, reason))
+
+    # --- writing --------------------------------------------------------------------
+
+    def flush(self) -> None:
+        """Hand the buffered items and new source health to the writer thread."""
+        rows, self.buffer = self.buffer, []
+        self.last_flush = time.monotonic()
+        health = self._health_snapshot()
+        if not rows and not health:
+            return
+        while len(self.pending) >= MAX_PENDING_BATCHES:  # back-pressure: bounded memory
+            self.pending.pop(0).result()
+        # drop finished batches (result() re-raises a failed write here, in the caller)
+        self.pending = [f for f in self.pending if not f.done() or f.result()]
+        self.pending.append(self.writer.submit(self._write, rows, health))
+
+    def _write(self, rows: list[CrawledItem], health: list[FetchOutcome]) -> None:
+        names, rules = self.names, self.rules
+
+        def decision(row: Any) -> tuple[str, str | None, str | None]:
+            result = decide(row, names.get(row["source_id"], ""), rules)
+            return result.status, result.rule, result.reason
+
+        with write_session(self.engine) as session:  # one commit per batch
+            outcomes = upsert_items(rows, session=session, decide=decision) if rows else []
+            record_fetches(health, session=session)
+        with self.lock:
+            for row, outcome in zip(rows, outcomes, strict=True):
+                state = self.states.get(row["source_id"])
+                if state is not None:
+                    state.counts["duplicate" if outcome == "unchanged" else outcome] += 1
+
+    def _health_snapshot(self) -> list[FetchOutcome]:
+        """How the sources that answered since the last write did."""
+        pending, self.health_pending = self.health_pending, set()
+        return [
+            FetchOutcome(
+                sid, error=s.fatal, etag=s.etag, last_modified=s.last_modified, problem=s.problem
+            )
+            for sid in sorted(pending)
+            for s in (self.states[sid],)
+        ]
+
+    # --- the end --------------------------------------------------------------------
+
+    def close(self, *, unanswered: str = "no answer before the crawl ended") -> None:
+        """Write what is left, then close every source's run (a silent source failed)."""
+        try:
+            self.flush()
+            for future in self.pending:
+                future.result()
+            self.pending = []
+        finally:
+            self.writer.shutdown(wait=True)
+        self.fail_silent(list(self.states), unanswered)
+        results = [
+            RunResult(
+                s.source["run_id"],
+                new=s.counts["new"],
+                updated=s.counts["updated"],
+                duplicate=s.counts["duplicate"],
+                dropped=s.counts["dropped"],
+                http_status=s.http_status,
+                error=s.error(),
+            )  # fmt: skip
+            for s in self.states.values()
+            if s.source.get("run_id")
+        ]
+        with write_session(self.engine) as session:
+            record_fetches(self._health_snapshot(), session=session)
+            finish_runs(results, session=session)
+        for state in self.states.values():
+            logger.debug(
+                "source done source=%s status=%s new=%d updated=%d duplicate=%d "
+                "dropped=%d error=%s",
+                state.source["name"], state.http_status, state.counts["new"],
+                state.counts["updated"], state.counts["duplicate"], state.counts["dropped"],
+                state.fatal,
+            )  # fmt: skip
+
+
+def _failure(source_id: int, reason: str) -> SourceStatus:
+    return SourceStatus(
+        source_id=source_id, http_status=None, error=reason, problem=None, fatal=True,
+        etag=None, last_modified=None,
+    )  # fmt: skip
+
+
+def _problem(problem: str | None) -> str | None:
+    return f"malformed feed: {problem}" if problem else None

@@ -1,0 +1,169 @@
+"""`run_crawl`: the one orchestrator of a crawl, from the sources to the rows.
+
+prepare the sources (`sources`) -> start the crawl processes (`launcher`) -> read their
+pipes and record every batch (`recorder`) -> close each source's run -> typed summaries.
+One `Deadline` bounds all of it; `stop` (a scheduler shutting down) ends it early.
+"""
+
+from __future__ import annotations
+
+import gc
+import logging
+import pickle
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from multiprocessing.connection import wait
+from pathlib import Path
+
+from crawler.records import CrawlSource
+from kil_feed.config import Settings
+from kil_feed.db import make_engine
+from kil_feed.ingest.launcher import SHUTDOWN, TIME_LIMIT, CrawlProcess, Deadline, enforce, finish
+from kil_feed.ingest.launcher import launch as launch_processes
+from kil_feed.ingest.recorder import CrawlRecorder
+from kil_feed.ingest.sources import prepare_sources
+
+logger = logging.getLogger(__name__)
+
+ProgressCallback = Callable[[int, int], None]
+REPORT_SECONDS = 0.25
+
+
+@dataclass
+class SourceSummary:
+    """What one source's crawl run recorded."""
+
+    name: str
+    kind: str
+    new: int = 0
+    updated: int = 0
+    duplicate: int = 0
+    dropped: int = 0
+    error: str | None = None
+    http_status: int | None = None
+    run_id: int | None = None
+    log: str | None = None  # the crawl process's log file
+    stopped: str | None = None  # TIME_LIMIT or SHUTDOWN when the crawl was cut short
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+def run_crawl(
+    settings: Settings,
+    *,
+    sources: list[str] | None = None,
+    time_limit: float | None = None,
+    on_progress: ProgressCallback | None = None,
+    stop: threading.Event | None = None,
+) -> list[SourceSummary]:
+    """Crawl the named sources (default: every enabled one) and return per-source results.
+
+    A failing source is recorded on that source and in its summary; it never stops the
+    others. `on_progress(done, total)` is called as sources answer.
+    """
+    deadline = Deadline.after(
+        float(time_limit or settings.crawl.time_limit),
+        grace=settings.schedule.crawl_kill_margin_seconds,
+        stop=stop,
+    )
+    engine = make_engine(settings)
+    try:
+        prepared = prepare_sources(engine, names=sources)
+        if not prepared:
+            return []
+        recorder = CrawlRecorder(
+            settings.rules, engine, prepared, batch_size=settings.crawl.store_batch_size
+        )
+        with tempfile.TemporaryDirectory(prefix="kil-crawl-") as tmp:
+            crawls = launch_processes(settings, prepared, Path(tmp), deadline)
+            # what exists before the crawl outlives it: the collector need not walk it over
+            # and over while tens of thousands of records pass through (unfrozen after)
+            gc.freeze()
+            try:
+                _collect(recorder, crawls, deadline, on_progress, len(prepared))
+                for crawl in crawls:  # sources a failed or stopped process never answered for
+                    silent = recorder.silent(crawl.source_ids)
+                    reason = crawl.exit_reason(wait=deadline.grace) if silent else None
+                    if reason is not None:
+                        recorder.fail_silent(silent, reason)
+                recorder.close()
+            finally:
+                gc.unfreeze()
+                finish(crawls, deadline)
+        return _summaries(recorder, prepared, crawls)
+    finally:
+        engine.dispose()
+
+
+def _collect(
+    recorder: CrawlRecorder,
+    crawls: list[CrawlProcess],
+    deadline: Deadline,
+    on_progress: ProgressCallback | None,
+    total: int,
+) -> None:
+    """Record what the crawl processes send until every pipe is closed.
+
+    A crawl process closes its pipe when its spider has closed: all it had is recorded
+    then, and its interpreter's shut-down need not be waited for.
+    """
+    next_report = 0.0
+    while any(c.connection is not None for c in crawls):
+        enforce(crawls, deadline)
+        pipes = {c.connection: c for c in crawls if c.connection is not None}
+        for ready in wait(list(pipes), timeout=0.05):
+            _receive(recorder, pipes[ready])  # type: ignore[index]
+        recorder.tick()
+        if on_progress is not None and time.monotonic() >= next_report:
+            on_progress(recorder.answered, total)
+            next_report = time.monotonic() + REPORT_SECONDS
+    if on_progress is not None:
+        on_progress(total, total)
+
+
+def _receive(recorder: CrawlRecorder, crawl: CrawlProcess) -> None:
+    """One batch of records from a crawl process; its pipe is closed at end of file."""
+    assert crawl.connection is not None
+    try:
+        batch = crawl.connection.recv()
+    except (EOFError, OSError, pickle.UnpicklingError) as exc:
+        if not isinstance(exc, EOFError):
+            logger.warning("crawl pipe broken kind=%s error=%s", crawl.kind, exc)
+        crawl.connection.close()
+        crawl.connection = None
+        return
+    recorder.take(batch)
+
+
+def _summaries(
+    recorder: CrawlRecorder, prepared: list[CrawlSource], crawls: list[CrawlProcess]
+) -> list[SourceSummary]:
+    logs = {sid: str(c.log_path) for c in crawls for sid in c.source_ids}
+    stopped = {sid: c.stopped for c in crawls for sid in c.source_ids}
+    summaries = []
+    for source in prepared:
+        state = recorder.states[source["id"]]
+        summaries.append(
+            SourceSummary(
+                name=source["name"],
+                kind=source["kind"],
+                new=state.counts["new"],
+                updated=state.counts["updated"],
+                duplicate=state.counts["duplicate"],
+                dropped=state.counts["dropped"],
+                error=state.error(),
+                http_status=state.http_status,
+                run_id=source["run_id"],
+                log=logs.get(source["id"]),
+                stopped=stopped.get(source["id"]),
+            )  # fmt: skip
+        )
+    return summaries
+
+
+__all__ = ["SHUTDOWN", "TIME_LIMIT", "SourceSummary", "run_crawl"]

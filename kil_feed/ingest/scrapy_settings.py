@@ -1,0 +1,57 @@
+"""The one mapping of kil-feed's settings to the Scrapy settings of a crawl process.
+
+Only what a crawl process needs travels (as `-s NAME=VALUE`): politeness, limits, its log
+level, the topics file. No secret, no database URL: a crawl process never opens either.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any
+
+from kil_feed.config import Settings
+
+MAX_AUTO_PROCESSES = 8
+
+
+def scrapy_settings(settings: Settings, *, close_after: float | None = None) -> dict[str, Any]:
+    """The Scrapy settings a crawl runs with; `close_after` seconds, the spider closes itself."""
+    crawl = settings.crawl
+    values: dict[str, Any] = {
+        "USER_AGENT": crawl.user_agent.replace("{contact_url}", crawl.contact_url),
+        "ROBOTSTXT_OBEY": crawl.obey_robots,
+        "CONCURRENT_REQUESTS": max(crawl.concurrent_requests, crawl.concurrent_per_domain),
+        "CONCURRENT_REQUESTS_PER_DOMAIN": crawl.concurrent_per_domain,
+        "DOWNLOAD_DELAY": crawl.download_delay,
+        "AUTOTHROTTLE_ENABLED": crawl.autothrottle,
+        "AUTOTHROTTLE_START_DELAY": max(crawl.download_delay, 0.1),
+        "AUTOTHROTTLE_TARGET_CONCURRENCY": float(crawl.concurrent_per_domain),
+        "DOWNLOAD_TIMEOUT": crawl.download_timeout,
+        "DOWNLOAD_MAXSIZE": crawl.max_response_bytes,
+        "REDIRECT_MAX_TIMES": crawl.max_redirects,
+        "KIL_ALLOW_PRIVATE_NETWORKS": settings.allow_private_networks,
+        "LOG_LEVEL": crawl.log_level,
+        "KIL_TOPICS_FILE": str(crawl.topics_file or ""),
+    }
+    if close_after is not None:
+        values["CLOSESPIDER_TIMEOUT"] = max(1, int(close_after))
+    return values
+
+
+def command_line(values: dict[str, Any]) -> list[str]:
+    """`-s NAME=VALUE` arguments for `scrapy crawl` (dicts as JSON, as Scrapy reads them)."""
+    args: list[str] = []
+    for key, value in values.items():
+        text = json.dumps(value) if isinstance(value, dict) else str(value)
+        args += ["-s", f"{key}={text}"]
+    return args
+
+
+def crawl_processes(settings: Settings) -> int:
+    """Crawl processes per source kind: as configured, or one per CPU (at most 8)."""
+    configured = settings.crawl.processes
+    if configured:
+        return configured
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return max(1, min(cpus or 1, MAX_AUTO_PROCESSES))

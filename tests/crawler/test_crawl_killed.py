@@ -1,0 +1,69 @@
+"""A crawl killed part-way (`kill -9` of `kil crawl`) keeps every batch it had written."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import psutil
+import pytest
+
+from tests.support.crawl import add_source, count_items, crawl
+
+FEEDS, ENTRIES = 40, 250
+FEED = """<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>{items}
+</channel></rss>"""
+ITEM = (
+    "<item><title>Council procurement story {s} {n}</title><link>{base}/s{s}/{n}</link>"
+    "<description>Commissioning and insourcing at the council, part {n}.</description></item>"
+)
+
+
+def _wait_for(predicate, timeout: float, what: str) -> None:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"within {timeout:g}s: {what}")
+        time.sleep(0.05)
+
+
+@pytest.mark.slow
+def test_kill_9_of_kil_crawl_keeps_what_was_recorded_and_the_rerun_skips_it(
+    http_server, crawl_settings, crawl_engine
+):  # type: ignore[no-untyped-def]
+    base = http_server.base_url
+    for s in range(FEEDS):
+        body = FEED.format(items="".join(ITEM.format(s=s, n=n, base=base) for n in range(ENTRIES)))
+        add_source(
+            crawl_engine,
+            f"feed-{s:02d}",
+            http_server.add(f"/f{s}.xml", body, "application/rss+xml"),
+        )
+    add_source(crawl_engine, "stuck", http_server.url("/hang"))  # the crawl cannot end early
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "kil_feed", "crawl", "--json"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        _wait_for(lambda: count_items(crawl_engine) > 0, 60, "the crawl stored a first batch")
+        crawlers = psutil.Process(proc.pid).children(recursive=True)
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    kept = count_items(crawl_engine)
+    assert 0 < kept < FEEDS * ENTRIES
+    # its crawl processes notice the closed pipe and stop (none lingers on)
+    _, alive = psutil.wait_procs(crawlers, timeout=30)
+    assert not alive, [p.pid for p in alive]
+    assert count_items(crawl_engine) == kept  # nothing was half-written
+
+    with_feeds = [f"feed-{s:02d}" for s in range(FEEDS)]
+    results = crawl(crawl_settings, with_feeds)
+    assert all(r.error is None for r in results.values()), results
+    assert sum(r.new for r in results.values()) == FEEDS * ENTRIES - kept
+    assert count_items(crawl_engine) == FEEDS * ENTRIES

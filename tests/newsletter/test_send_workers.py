@@ -1,0 +1,289 @@
+"""Several senders of one issue on PostgreSQL (#19): leased rows claimed with SKIP LOCKED,
+leases that run out, one rate and one pause for all, and three real sender processes of
+which one is killed twice."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from kil_feed.config import Settings
+from kil_feed.db import read_session, write_session, writer
+from kil_feed.models import Issue, SendState, Subscriber
+from kil_feed.storage import leases
+from newsletter.send import send_issue
+from tests.conftest import _truncate_postgres
+from tests.newsletter.conftest import tune
+from tests.newsletter.helpers import approved_issue, kil_process, ledger
+from tests.newsletter.world import make_world
+from tests.support.countingsink import CountingSink
+
+pytestmark = pytest.mark.postgres
+
+
+@pytest.fixture
+def database_url(postgres_url: str) -> str:
+    """PostgreSQL only: what these tests exercise does not exist on SQLite."""
+    _truncate_postgres(postgres_url)
+    return postgres_url
+
+
+@pytest.fixture
+def sink() -> Iterator[CountingSink]:
+    server = CountingSink().start()
+    yield server
+    server.stop()
+
+
+def _subscribers(engine: Engine, n: int) -> None:
+    regions = ["North West", "London", "Scotland"]
+    with write_session(engine) as s:
+        s.add_all(
+            Subscriber(
+                email=f"many{i:05d}@example.org",
+                status="confirmed",
+                regions=[regions[i % 3]] if i % 4 else [],
+            )
+            for i in range(n)
+        )
+
+
+def _sending_issue(engine: Engine, settings: Settings, subscribers: int) -> int:
+    """An issue whose ledger exists (status `sending`) and nothing sent yet."""
+    make_world(engine)
+    _subscribers(engine, subscribers)
+    issue_id = approved_issue(engine, settings)
+    send_issue(engine, settings, issue_id, limit=0)  # creates the ledger, sends nothing
+    return issue_id
+
+
+def _wait(what: str, cond: Any, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while not cond():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.02)
+
+
+def test_concurrent_claims_never_share_a_row(any_engine: Engine, any_settings: Settings) -> None:
+    issue_id = _sending_issue(any_engine, any_settings, 400)
+    got: dict[str, list[int]] = {"a": [], "b": [], "c": []}
+
+    def claim(owner: str) -> None:
+        while True:
+            with writer(any_engine).begin() as conn:
+                rows = leases.claim_batch(issue_id, owner, 7, 60, session=conn)
+            if not rows:
+                return
+            got[owner] += [r.delivery_id for r in rows]
+
+    threads = [threading.Thread(target=claim, args=(o,)) for o in got]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    claimed = got["a"] + got["b"] + got["c"]
+    assert len(claimed) == len(set(claimed)) == 404  # 4 world subscribers + 400
+    assert all(got.values()), "every claimer should have had a share"
+
+
+def test_rows_of_a_sender_whose_lease_ran_out_are_sent_by_another(
+    any_engine: Engine, any_settings: Settings, sink: CountingSink
+) -> None:
+    issue_id = _sending_issue(any_engine, any_settings, 20)
+    with writer(any_engine).begin() as conn:  # a sender on another machine took 10, then died
+        taken = leases.claim_batch(issue_id, "elsewhere:1:dead01", 10, 1.5, session=conn)
+    started = time.monotonic()
+    report = send_issue(any_engine, tune(any_settings, smtp_url=sink.url), issue_id)
+    assert time.monotonic() - started >= 1.0  # it waited for the lease to run out
+    assert report.sent == 24 and report.status == "sent" and report.pending == 0
+    assert {mid_count for mid_count in sink.per_recipient().values()} == {1}
+    assert {r.id for r in ledger(any_engine, issue_id) if r.status == "sent"} >= {
+        t.delivery_id for t in taken
+    }
+
+
+def test_rows_of_a_dead_sender_on_this_machine_are_freed_without_waiting(
+    any_engine: Engine, any_settings: Settings, sink: CountingSink
+) -> None:
+    issue_id = _sending_issue(any_engine, any_settings, 10)
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait(30)
+    owner = f"{socket.gethostname()}:{gone.pid}:dead02"
+    with writer(any_engine).begin() as conn:
+        leases.claim_batch(issue_id, owner, 14, 3600, session=conn)
+    report = send_issue(any_engine, tune(any_settings, smtp_url=sink.url), issue_id)
+    assert report.sent == 14 and report.status == "sent"
+
+
+def test_live_holder_is_waited_for_not_robbed(
+    any_engine: Engine, any_settings: Settings, sink: CountingSink
+) -> None:
+    issue_id = _sending_issue(any_engine, any_settings, 10)
+    owner = f"{socket.gethostname()}:{os.getpid()}:alive3"  # this very process: alive
+    with writer(any_engine).begin() as conn:
+        taken = leases.claim_batch(issue_id, owner, 4, 3600, session=conn)
+    stop = threading.Timer(1.0, lambda: _release(any_engine, issue_id, owner))
+    stop.start()
+    report = send_issue(any_engine, tune(any_settings, smtp_url=sink.url), issue_id)
+    stop.join()
+    # the 4 held rows were sent only once their holder gave them back, by this send
+    assert report.sent == 14 and report.status == "sent"
+    assert len(taken) == 4
+
+
+def _release(engine: Engine, issue_id: int, owner: str) -> None:
+    with writer(engine).begin() as conn:
+        leases.release_leases(issue_id, owner, session=conn)
+
+
+def _senders(n: int, engine: Engine, settings: Settings, issue_id: int, **kw: Any) -> list[Any]:
+    """`n` sends of the issue at once (threads of this process); their reports."""
+    reports: list[Any] = []
+    threads = [
+        threading.Thread(
+            target=lambda: reports.append(send_issue(engine, settings, issue_id, **kw))
+        )
+        for _ in range(n)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    return reports
+
+
+def test_the_rate_holds_across_senders(
+    any_engine: Engine, any_settings: Settings, sink: CountingSink
+) -> None:
+    issue_id = _sending_issue(any_engine, any_settings, 26)  # 30 messages
+    settings = tune(any_settings, smtp_url=sink.url)
+    reports = _senders(3, any_engine, settings, issue_id, rate=20.0)
+    times = sorted(sink.times())
+    assert len(times) == 30 and sum(r.sent for r in reports) == 30
+    assert sum(1 for r in reports if r.sent) >= 2, "the senders should have shared the work"
+    # 30 starts at 20/s for all three together take >= 1.45 s (each alone would allow 20/s)
+    assert times[-1] - times[0] >= 29 / 20 - 0.1
+
+
+def test_error_rate_pause_stops_every_sender_and_a_new_send_lifts_it(
+    any_engine: Engine, any_settings: Settings, smtp_server: Any
+) -> None:
+    issue_id = _sending_issue(any_engine, any_settings, 60)
+    for i in range(0, 60, 2):  # half the addresses refused for good
+        smtp_server.reject(f"many{i:05d}@example.org", "550 5.7.1 Refused")
+    settings = tune(any_settings, smtp_url=smtp_server.url)
+    reports = _senders(2, any_engine, settings, issue_id, rate=100.0)
+    assert len(reports) == 2 and all(r.paused for r in reports)
+    assert all("deliveries failed" in r.message for r in reports)
+    with read_session(any_engine) as s:
+        state = s.get(SendState, issue_id)
+        assert state is not None and state.paused_reason
+        assert s.get(Issue, issue_id).status == "sending"  # type: ignore[union-attr]
+    attempted = sum(r.attempted for r in reports)
+    assert attempted < 40, "both senders should have stopped soon after the pause"
+    smtp_server.reset()
+    again = send_issue(any_engine, settings, issue_id)  # the editor fixed it: resume
+    assert not again.paused and again.status == "sent"
+
+
+def test_worker_send_joins_a_send_begun_elsewhere(
+    any_engine: Engine, any_settings: Settings, sink: CountingSink
+) -> None:
+    issue_id = _sending_issue(any_engine, any_settings, 30)
+    proc = kil_process(any_settings, sink.url, "worker", "send", "--once")
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err.decode()
+    assert f"issue {issue_id}: 34 sent" in out.decode()
+    with read_session(any_engine) as s:
+        assert s.get(Issue, issue_id).status == "sent"  # type: ignore[union-attr]
+    again = kil_process(any_settings, sink.url, "worker", "send", "--once")
+    out, _ = again.communicate(timeout=60)
+    assert again.returncode == 0 and "nothing to do" in out.decode()
+
+
+def test_worker_send_on_sqlite_refuses_in_one_line(cli: Any) -> None:
+    result = cli("worker", "send", "--once", ok=False)
+    assert result.exit_code == 3
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and "send workers need PostgreSQL" in lines[0]
+
+
+def _sent_marks(engine: Engine) -> None:
+    """Count in a table every time the issue turns `sent` (a trigger: what any process did)."""
+    with engine.begin() as conn:
+        conn.exec_driver_sql(
+            "CREATE TABLE IF NOT EXISTS test_sent_mark (issue_id int, at timestamptz)"
+        )
+        conn.exec_driver_sql(
+            "CREATE OR REPLACE FUNCTION test_note_sent() RETURNS trigger AS $$ BEGIN "
+            "INSERT INTO test_sent_mark VALUES (NEW.id, clock_timestamp()); RETURN NEW; END "
+            "$$ LANGUAGE plpgsql"
+        )
+        conn.exec_driver_sql(
+            "CREATE OR REPLACE TRIGGER test_sent AFTER UPDATE OF status ON issue FOR EACH ROW "
+            "WHEN (NEW.status = 'sent') EXECUTE FUNCTION test_note_sent()"
+        )
+
+
+def _drop_sent_marks(engine: Engine) -> None:
+    with engine.begin() as conn:
+        conn.exec_driver_sql("DROP TRIGGER IF EXISTS test_sent ON issue")
+        conn.exec_driver_sql("DROP FUNCTION IF EXISTS test_note_sent()")
+        conn.exec_driver_sql("DROP TABLE IF EXISTS test_sent_mark")
+
+
+@pytest.mark.slow
+def test_three_senders_one_killed_twice_miss_nobody(
+    any_engine: Engine, any_settings: Settings, sink: CountingSink
+) -> None:
+    subscribers = 5000
+    make_world(any_engine)
+    _subscribers(any_engine, subscribers - 4)
+    issue_id = approved_issue(any_engine, any_settings)
+    _sent_marks(any_engine)
+    env = {"KIL_NEWSLETTER__LEASE_SECONDS": "2"}
+    try:
+        # two editors' sends start at once (one creates the ledger), a worker joins later
+        a = kil_process(any_settings, sink.url, "issue", "send", str(issue_id), env=env)
+        b = kil_process(any_settings, sink.url, "issue", "send", str(issue_id), env=env)
+        _wait("the first messages", lambda: sink.count() >= 200)
+        c = kil_process(any_settings, sink.url, "worker", "send", "--once", env=env)
+        victim = a
+        for at in (1500, 3000):  # kill a sender, start another; kill that one too
+            _wait(f"{at} messages", lambda at=at: sink.count() >= at)
+            assert victim.poll() is None, "the victim finished before it could be killed"
+            victim.send_signal(signal.SIGKILL)
+            assert victim.wait(30) == -signal.SIGKILL
+            victim = kil_process(any_settings, sink.url, "worker", "send", "--once", env=env)
+        survivors = [b, c, victim]
+        for proc in survivors:
+            out, err = proc.communicate(timeout=300)
+            assert proc.returncode == 0, err.decode()
+            assert b"Traceback" not in err
+        got = sink.per_recipient()
+        recipients = {rcpt for rcpt, _ in got}
+        assert len(recipients) == subscribers, "nobody missed"
+        assert len(got) == subscribers, "one Message-ID per recipient"
+        duplicates = sum(got.values()) - subscribers
+        assert duplicates <= 2, f"{duplicates} duplicates: more than one in flight per kill"
+        rows = ledger(any_engine, issue_id)
+        assert len(rows) == subscribers and {r.status for r in rows} == {"sent"}
+        with read_session(any_engine) as s:
+            issue = s.get(Issue, issue_id)
+            assert issue is not None and issue.status == "sent" and issue.sent_at is not None
+        with any_engine.connect() as conn:
+            marks = conn.execute(sa.text("SELECT count(*) FROM test_sent_mark")).scalar()
+        assert marks == 1, f"the issue turned sent {marks} times"
+    finally:
+        _drop_sent_marks(any_engine)
