@@ -180,6 +180,25 @@ class NewsletterSettings(Section):
         description="PostgreSQL: how long a killed sender's claimed rows wait before another "
         "sender takes them (live senders renew theirs).",
     )
+    subject_template: str = Field(
+        "Keep it Local, week {week}: {lead}",
+        description="Automatic subject: `{week}` (number), `{year}` and `{lead}` (the lead "
+        "story's title, cut at a word so the subject fits in 78 characters).",
+        json_schema_extra={"limits": "placeholders {week}, {year}, {lead}"},
+    )
+
+    @field_validator("subject_template")
+    @classmethod
+    def _subject_placeholders(cls, value: str) -> str:
+        try:
+            value.format(week=48, year=2026, lead="Lead")
+        except (KeyError, IndexError, ValueError) as exc:
+            raise ValueError(
+                f"bad placeholder in {value!r} ({exc}); use {{week}}, {{year}} and {{lead}}"
+            ) from None
+        if not value.strip():
+            raise ValueError("the subject template cannot be empty")
+        return value
 
 
 class WebSettings(Section):

@@ -204,6 +204,7 @@ class Issue(IssueBase, table=True):
     updated_at: datetime = _ts(default_factory=utcnow)
     approved_at: datetime | None = _ts(default=None)
     sent_at: datetime | None = _ts(default=None)
+    headline: str = ""  # the web page's title: the subject before it was cut to fit
 
 
 class IssueItem(SQLModel, table=True):

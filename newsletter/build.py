@@ -1,10 +1,10 @@
 """Build the draft issue of an ISO week: choose approved items and place them in sections.
 
-The window runs from the previous issue's build (the last 7 days for the first issue) to
-now (or the end of the week, for a past week). Items any sent issue carried are left out,
-as are news older than `max_news_age_days` and jobs whose closing date has passed. One card
-per cluster: the best-ranked member leads and the others become "also reported by".
-Rebuilding a draft keeps its subject, intro and every placement the editor made (`pinned`).
+Every approved item collected up to now (or the end of the week, for a past week) that no
+sent issue carried goes in, however late it was approved, unless it is stale: news older
+than `max_news_age_days`, jobs whose closing date has passed. One card per cluster: the
+best-ranked member leads and the others become "also reported by". Rebuilding a draft
+keeps its subject, intro and every placement the editor made (`pinned`).
 """
 
 from __future__ import annotations
@@ -12,13 +12,14 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from kil_feed.config import Settings
-from kil_feed.db import write_session
+from kil_feed.db import read_session, write_session
 from kil_feed.errors import ConflictError, ValidationError
 from kil_feed.models import Issue, IssueItem, IssueStatus, Item, ItemKind
 from kil_feed.storage import issues as issues_db
@@ -39,6 +40,45 @@ def normalise_week(week: str) -> str:
     return f"{int(year):04d}-W{int(num):02d}"
 
 
+@dataclass(frozen=True)
+class Waiting:
+    """Approved items no sent issue carried that are still fresh enough to go out."""
+
+    count: int
+    oldest: datetime | None  # the date (published, else collected) of the oldest one
+
+    def describe(self, now: datetime) -> str:
+        """`3 approved items waiting for an issue, the oldest from 9 days ago`."""
+        if not self.count:
+            return "no approved items are waiting for an issue"
+        noun = "item is" if self.count == 1 else "items are"
+        text = f"{self.count} approved {noun} waiting for an issue"
+        if self.oldest is not None:
+            days = max(0, (now - self.oldest).days)
+            ago = "today" if days == 0 else f"{days} day{'s' if days != 1 else ''} ago"
+            text += f", the oldest from {ago}"
+        return text
+
+
+def _candidates(
+    settings: Settings, now: datetime, until: datetime, *, session: Session, exclude: int | None
+) -> list[Item]:
+    news_since = now - timedelta(days=settings.newsletter.max_news_age_days)
+    return list(
+        issues_db.candidate_items(
+            session=session, until=until, news_since=news_since, now=now, exclude_issue_id=exclude
+        )
+    )
+
+
+def waiting_items(engine: Engine, settings: Settings, *, now: datetime | None = None) -> Waiting:
+    """What the next issue built would draw on (`kil status`, `kil issue build`)."""
+    now = as_utc(now) or utcnow()
+    with read_session(engine) as session:
+        items = _candidates(settings, now, now, session=session, exclude=None)
+    return Waiting(len(items), min((sec.item_date(i) for i in items), default=None))
+
+
 def build_issue(
     engine: Engine, settings: Settings, week: str | None = None, *, now: datetime | None = None
 ) -> Issue | None:
@@ -52,30 +92,25 @@ def build_issue(
         if issue is not None and issue.status != IssueStatus.draft.value:
             raise ConflictError(
                 f"issue {issue.id} for {week} is {issue.status} and can no longer be rebuilt",
-                hint="edit it with `kil issue edit`, or build another week",
+                hint=_rebuild_hint(issue, settings, now),
             )
-        previous = issues_db.previous_issue(week, session=session)
-        since = until - timedelta(days=7)
-        if previous is not None and as_utc(previous.created_at) < until:  # type: ignore[operator]
-            since = as_utc(previous.created_at)  # type: ignore[assignment]
         old_rows = issues_db.placements(issue.id, session=session) if issue else []
-        candidates = issues_db.candidate_items(
-            session=session, since=since, until=until, exclude_issue_id=issue.id if issue else None
+        fresh = _candidates(
+            settings, now, until, session=session, exclude=issue.id if issue else None
         )
-        fresh = [i for i in candidates if _still_fresh(i, now, settings)]
         rows = _place(fresh, old_rows, settings, session=session)
         if not any(r.section != sec.DROPPED for r in rows):
-            logger.info("empty week week=%s since=%s candidates=%d", week, since, len(candidates))
+            logger.info("empty week week=%s candidates=%d", week, len(fresh))
             return None
         if issue is None:
             issue = Issue(week=week)
             session.add(issue)
             session.flush()
-        old_auto = _auto_subject(week, old_rows, session=session)
+        old_auto = _auto_subject(week, old_rows, settings, session=session)
         assert issue.id is not None
         issues_db.replace_placements(issue.id, rows, session=session)
-        if not issue.subject or issue.subject == old_auto:
-            issue.subject = _auto_subject(week, rows, session=session)
+        if not issue.subject or issue.subject == old_auto[0]:
+            issue.subject, issue.headline = _auto_subject(week, rows, settings, session=session)
         issue.updated_at = utcnow()
         session.add(issue)
         logger.info(
@@ -87,12 +122,16 @@ def build_issue(
         return issue
 
 
-def _still_fresh(item: Item, now: datetime, settings: Settings) -> bool:
-    if item.kind == ItemKind.news.value:
-        return sec.item_date(item) >= now - timedelta(days=settings.newsletter.max_news_age_days)
-    if item.kind == ItemKind.job.value and item.closes_at is not None:
-        return as_utc(item.closes_at) >= now  # type: ignore[operator]
-    return True
+def _rebuild_hint(issue: Issue, settings: Settings, now: datetime) -> str:
+    """Advice that works for an issue a build may no longer touch."""
+    if issue.status == IssueStatus.approved.value:
+        return (
+            f"`kil issue edit {issue.id}` changes it (and returns it to draft), "
+            f"or `kil issue send {issue.id}` sends it"
+        )
+    week_end = week_bounds(issue.week, settings.timezone)[1]
+    following = max(iso_week(now, settings.timezone), iso_week(week_end, settings.timezone))
+    return f"it has gone out; build the next week with `kil issue build --week {following}`"
 
 
 def _place(
@@ -163,16 +202,48 @@ def _cluster_leads(items: Iterable[Item]) -> list[Item]:
     return sorted(best.values(), key=sec.rank_key)
 
 
-def _auto_subject(week: str, rows: list[IssueItem], *, session: Session) -> str:
-    """The subject a build gives: the week and the lead story (an editor's subject is kept)."""
+SUBJECT_CHARS = 78  # RFC 5322's recommended line length: whole in every inbox list
+_SEPARATORS = " :;,-–—|·"
+
+
+def _cut_words(text: str, limit: int) -> str:
+    """`text` cut to at most `limit` characters at a word boundary, with an ellipsis."""
+    if len(text) <= limit:
+        return text
+    head = text[: limit - 1]
+    if " " in head and not text[limit - 1].isspace():
+        head = head.rsplit(" ", 1)[0]
+    return head.rstrip(_SEPARATORS) + "…"
+
+
+def subject_for(template: str, week: str, lead: str) -> tuple[str, str]:
+    """(subject, headline) from `newsletter.subject_template`: the subject fits in
+    SUBJECT_CHARS, cut in the lead's words; the headline (the web page's) is never cut."""
+    year, number = week.split("-W")
+    fields = {"week": int(number), "year": int(year)}
+    full = template.format(**fields, lead=lead).strip()
+    if not lead:
+        full = full.rstrip(_SEPARATORS)
+    if len(full) <= SUBJECT_CHARS:
+        return full, full
+    room = SUBJECT_CHARS - len(template.format(**fields, lead="").strip())
+    if room >= 12:
+        return template.format(**fields, lead=_cut_words(lead, room)).strip(), full
+    return _cut_words(full, SUBJECT_CHARS), full
+
+
+def _auto_subject(
+    week: str, rows: list[IssueItem], settings: Settings, *, session: Session
+) -> tuple[str, str]:
+    """(subject, headline) a build gives: the week and the lead story, which is the first
+    story with a real date (an editor's subject is kept)."""
     shown = [r for r in rows if r.section != sec.DROPPED]
     if not shown:
-        return ""
-    order = {sec.TOP: 0, sec.JOBS: 2, sec.NOTICES: 3}
-    lead = min(shown, key=lambda r: (order.get(r.section, 1), r.section, r.position))
-    item = issues_db.items_by_ids([lead.item_id], session=session).get(lead.item_id)
-    number = int(week.split("-W")[1])
-    title = " ".join((item.title if item else "").split())
-    if len(title) > 90:
-        title = title[:89].rstrip() + "…"
-    return f"Keep it Local, week {number}: {title}" if title else f"Keep it Local, week {number}"
+        return "", ""
+    items = issues_db.items_by_ids([r.item_id for r in shown], session=session)
+    dated = [r for r in shown if r.item_id in items and not items[r.item_id].date_estimated]
+    title = ""
+    if dated:
+        lead = min(dated, key=lambda r: (*sec.section_order(r.section), r.position))
+        title = " ".join(items[lead.item_id].title.split())
+    return subject_for(settings.newsletter.subject_template, week, title)

@@ -20,6 +20,7 @@ from kil_feed.db import read_session
 from kil_feed.models import Issue
 from kil_feed.storage import issues as issues_db
 from kil_feed.storage.items import source_names
+from kil_feed.topics import TopicCatalog, topic_catalog
 from newsletter import sections as sec
 
 SUMMARY_CHARS = 280
@@ -64,6 +65,7 @@ class IssueContent:
     news: list[tuple[str, list[Card]]] = field(default_factory=list)
     jobs: list[Card] = field(default_factory=list)
     notices: list[Card] = field(default_factory=list)
+    labels: dict[str, str] = field(default_factory=dict)  # topic slug -> label
 
     @property
     def is_empty(self) -> bool:
@@ -113,14 +115,20 @@ def format_pay(
     return f"{amount} {_PERIOD.get(period or '', '')}".strip()
 
 
-def load_issue_content(engine: Engine, issue_id: int) -> IssueContent:
-    """The issue's cards, with "also reported by" from each card's cluster."""
+def load_issue_content(
+    engine: Engine, issue_id: int, topics: TopicCatalog | None = None
+) -> IssueContent:
+    """The issue's cards, with "also reported by" from each card's cluster; news sections
+    are labelled from `topics` (the bundled topic list when None)."""
     with read_session(engine) as session:
-        return issue_content(issue_id, session=session)
+        return issue_content(issue_id, session=session, topics=topics)
 
 
-def issue_content(issue_id: int, *, session: Session) -> IssueContent:
+def issue_content(
+    issue_id: int, *, session: Session, topics: TopicCatalog | None = None
+) -> IssueContent:
     """`load_issue_content` in a session the caller holds (the web page's request session)."""
+    catalog = topics or topic_catalog()
     issue: Issue = issues_db.get_issue(issue_id, session=session)
     rows = [(p, i) for p, i in issues_db.issue_items(issue_id, session=session)]
     names = source_names(session=session)
@@ -170,5 +178,9 @@ def issue_content(issue_id: int, *, session: Session) -> IssueContent:
             content.notices.append(card)
         else:
             news.setdefault(placement.section, []).append(card)
-    content.news = [(sec.topic_label(s), news[s]) for s in sorted(news, key=sec.topic_label)]
+    content.labels = catalog.labels() | {
+        t: catalog.label(t) for card in content.cards() for t in card.topics
+    }
+    labelled = [(catalog.label(s.removeprefix(sec.NEWS_PREFIX)), s) for s in news]
+    content.news = [(label, news[s]) for label, s in sorted(labelled)]
     return content

@@ -45,7 +45,7 @@ def edit_issue(
             clean = " ".join(subject.split())
             if not clean:
                 raise ValidationError("the subject cannot be empty")
-            issue.subject = clean[:300]
+            issue.subject = issue.headline = clean[:300]
             changes.append("subject set")
         if intro is not None:
             issue.intro = intro.strip()
@@ -58,8 +58,8 @@ def edit_issue(
             rows = _drop(rows, drop)
             changes.append(f"item {drop} dropped")
         if move is not None:
-            rows = _move(rows, *move)
-            changes.append(f"item {move[0]} moved to position {move[1]}")
+            rows, where = _move(rows, *move)
+            changes.append(f"item {move[0]} moved to {where}")
         if add is not None or drop is not None or move is not None:
             issues_db.replace_placements(issue_id, rows, session=session)
         if issue.status == IssueStatus.approved.value and changes:
@@ -109,16 +109,21 @@ def _find(rows: list[IssueItem], item_id: int) -> IssueItem:
     raise ValidationError(f"item {item_id} is not in this issue", hint="see `kil issue show ID`")
 
 
-def _move(rows: list[IssueItem], item_id: int, position: int) -> list[IssueItem]:
-    """Move an item to a 1-based position within its section; it and its section are pinned."""
+def _move(rows: list[IssueItem], item_id: int, position: int) -> tuple[list[IssueItem], str]:
+    """Move an item to a 1-based position within its section (a position past the end
+    means the last); it and its section are pinned. Returns where it went, in words."""
     if position < 1:
         raise ValidationError("positions start at 1")
     row = _find(rows, item_id)
     ordered = [r for r in _section_rows(rows, row.section) if r.item_id != item_id]
-    ordered.insert(min(position - 1, len(ordered)), row)
+    index = min(position - 1, len(ordered))
+    ordered.insert(index, row)
     for r in ordered:  # the editor has now ordered the whole section
         r.pinned = True
-    return _renumber(rows, row.section, ordered)
+    where = f"position {index + 1} of {len(ordered)} in {row.section}"
+    if index + 1 < position:
+        where += f" (the last; the section has {len(ordered)})"
+    return _renumber(rows, row.section, ordered), where
 
 
 def _drop(rows: list[IssueItem], item_id: int) -> list[IssueItem]:

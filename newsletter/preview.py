@@ -10,6 +10,7 @@ from kil_feed.db import read_session
 from kil_feed.errors import ValidationError
 from kil_feed.storage.subscribers import get_subscriber
 from kil_feed.timeutil import utcnow
+from kil_feed.topics import topic_catalog
 from newsletter.content import load_issue_content
 from newsletter.message import MessageFactory, Recipient
 from newsletter.render import Audience, Renderer
@@ -29,7 +30,7 @@ def preview_issue(
     """The HTML part, the text part or the whole message (eml), with real links filled in."""
     if fmt not in FORMATS:
         raise ValidationError(f"unknown format {fmt!r}", hint="use html, text or eml")
-    content = load_issue_content(engine, issue_id)
+    content = load_issue_content(engine, issue_id, topic_catalog(settings))
     recipient = Recipient(0, PREVIEW_ADDRESS, "Preview")
     audience = Audience()
     if subscriber:

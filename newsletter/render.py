@@ -112,10 +112,8 @@ def sections_for(content: IssueContent, audience: Audience) -> list[Section]:
     out: list[Section] = []
     if content.top:
         out.append(Section("top", "Top stories", content.top))
-    for label, cards in content.news:
-        shown = [c for c in cards if not audience.topics or audience.topics & set(c.topics)]
-        if shown:
-            out.append(Section("news", label, shown))
+    for label, cards in news_for(content, audience):
+        out.append(Section("news", label, cards))
     for key, title, cards in (
         ("jobs", "interim jobs", content.jobs),
         ("notices", "procurement notices", content.notices),
@@ -132,6 +130,22 @@ def sections_for(content: IssueContent, audience: Audience) -> list[Section]:
         else:
             out.append(Section(key, title[:1].upper() + title[1:], cards))
     return out
+
+
+def news_for(content: IssueContent, audience: Audience) -> list[tuple[str, list[Card]]]:
+    """The news-by-topic sections an audience sees: all of them for no topic preference;
+    otherwise only the chosen topics' sections, each story once, under the first of its
+    topics that was chosen (a story's other topics never drag their sections in)."""
+    if not audience.topics:
+        return [(label, cards) for label, cards in content.news if cards]
+    chosen: dict[str, list[Card]] = {}
+    for _, cards in content.news:
+        for card in cards:
+            topic = next((t for t in card.topics if t in audience.topics), None)
+            if topic is not None:
+                chosen.setdefault(topic, []).append(card)
+    labelled = [(content.labels.get(t, t), cards) for t, cards in chosen.items()]
+    return sorted(labelled, key=lambda section: section[0])
 
 
 CHARSET_META = '<meta charset="utf-8">'
@@ -173,10 +187,12 @@ class Renderer:
                 logger.debug("rendered issue=%s audience=%s", self.content.issue_id, audience)
             return self._cache[audience]
 
-    def preheader(self) -> str:
+    def preheader(self, sections: list[Section] | None = None) -> str:
+        """The intro, else the titles of the stories this audience gets (all when None)."""
         from newsletter.content import plain_text
 
-        source = plain_text(self.content.intro) or " · ".join(c.title for c in self.content.cards())
+        cards = self.content.cards() if sections is None else [c for s in sections for c in s.cards]
+        source = plain_text(self.content.intro) or " · ".join(c.title for c in cards)
         return plain_text(source, PREHEADER_CHARS)
 
     def _render(self, audience: Audience) -> RenderedEmail:
@@ -185,7 +201,7 @@ class Renderer:
             "issue": self.content,
             "subject": self.content.subject,
             "intro_paragraphs": [p.strip() for p in self.content.intro.split("\n\n") if p.strip()],
-            "preheader": self.preheader(),
+            "preheader": self.preheader(sections),
             "sections": sections,
             "audience": audience,
             "regions": sorted(audience.regions),

@@ -39,17 +39,29 @@ def item_date(item: Item) -> datetime:
     return as_utc(item.published_at or item.collected_at)  # type: ignore[return-value]
 
 
-def rank_key(item: Item) -> tuple[bool, float, float, int]:
-    """Featured first, then higher score, then newer, then id (stable)."""
+def rank_key(item: Item) -> tuple[bool, bool, float, float, int]:
+    """Featured first, then items with a real date (an estimated one is only the collection
+    time, so it cannot claim to be news), then higher score, then newer, then id (stable)."""
     return (
         not item.featured,
+        bool(item.date_estimated),
         -float(item.score or 0.0),
         -item_date(item).timestamp(),
         item.id or 0,
     )
 
 
+def section_order(section: str, label: str = "") -> tuple[int, str, str]:
+    """Where a section comes in the email: top stories, news by topic (by label), jobs,
+    notices, anything else, and the editor's drops last (`kil issue show` uses it too)."""
+    rank = {TOP: 0, JOBS: 2, NOTICES: 3, DROPPED: 9}.get(section)
+    if rank is None:
+        rank = 1 if section.startswith(NEWS_PREFIX) else 4
+    return (rank, label or topic_label(section), section)
+
+
 def topic_label(section: str) -> str:
-    """`news:social-value` -> `Social value`."""
-    topic = section.removeprefix(NEWS_PREFIX).replace("-", " ").replace("_", " ").strip()
-    return topic[:1].upper() + topic[1:] if topic else "General"
+    """`news:social-value` -> `Social value` (the bundled topic list's label)."""
+    from kil_feed.topics import topic_catalog
+
+    return topic_catalog().label(section.removeprefix(NEWS_PREFIX))

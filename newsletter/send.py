@@ -20,6 +20,7 @@ import queue
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import replace
 
 from sqlalchemy.engine import Connection, Engine
 
@@ -31,6 +32,7 @@ from kil_feed.storage import deliveries as ledger
 from kil_feed.storage import issues as issues_db
 from kil_feed.storage.subscribers import find_subscriber
 from kil_feed.timeutil import utcnow
+from kil_feed.topics import topic_catalog
 from newsletter.attempt import Job, RateLimiter, Run, deliver, prepare
 from newsletter.content import IssueContent, load_issue_content
 from newsletter.ledgerwriter import GroupCommitter, Result
@@ -43,6 +45,7 @@ from newsletter.transport import check_transport, make_transport
 logger = logging.getLogger(__name__)
 
 Progress = Callable[[int, int], None]
+TEST_PREFIX = "[TEST]"
 MIN_FAILURES_TO_PAUSE = 5
 PREFETCH_PER_CONNECTION = 2  # messages built ahead: bytes in memory, not on the wire
 
@@ -138,9 +141,11 @@ def send_issue(
     started = time.monotonic()
     if not dry_run:
         check_transport(settings)
-    content = load_issue_content(engine, issue_id)
+    content = load_issue_content(engine, issue_id, topic_catalog(settings))
     if content.is_empty:
         raise ConflictError(f"issue {issue_id} has no items", hint="rebuild it or add items")
+    if to is not None:  # a test copy says so where the reader looks first
+        content = replace(content, subject=f"{TEST_PREFIX} {content.subject}")
     renderer = Renderer(settings, content)
     factory = MessageFactory(settings, issue_id)
     run = Run(settings, renderer, factory)

@@ -30,6 +30,7 @@ COMMAND_MODULES = (
     "curation",
     "review",
     "rules",
+    "topics",
     "subscribers",
     "issue",
     "status",

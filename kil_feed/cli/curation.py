@@ -242,7 +242,10 @@ def edit(
     as_json: bool = _opt_json(),
 ) -> None:
     """Edit an item's title, summary, topics or regions; no options opens $EDITOR on a form."""
+    from kil_feed.topics import topic_catalog
+
     st = state()
+    check = topic_catalog(st.settings).check
     with read_session(st.engine) as session:
         item = get_item(item_id, session=session)
         source_name = source_names(session=session).get(item.source_id, "?")
@@ -250,12 +253,16 @@ def edit(
         changes = Changes(
             title=title,
             summary=summary,
-            topics=apply_deltas(item.topics or [], topic, regions=False) if topic else None,
+            topics=(
+                apply_deltas(item.topics or [], topic, regions=False, check=check)
+                if topic
+                else None
+            ),
             regions=apply_deltas(item.regions or [], region, regions=True) if region else None,
             notes=notes,
         )
     else:
-        changes = edit_in_editor(item, source_name)
+        changes = edit_in_editor(item, source_name, check)
         if changes is None:
             console.print(f"[dim]item {item_id} unchanged (nothing saved in the editor)[/dim]")
             return

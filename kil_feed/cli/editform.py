@@ -10,7 +10,7 @@ import json
 import tempfile
 import textwrap
 import tomllib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -45,8 +45,15 @@ class Changes:
     notes: str | None = None
 
 
-def apply_deltas(current: Sequence[str], deltas: Sequence[str], *, regions: bool) -> list[str]:
-    """`+T` (or plain `T`) adds, `-T` removes; case-insensitive; regions checked as ITL1."""
+def apply_deltas(
+    current: Sequence[str],
+    deltas: Sequence[str],
+    *,
+    regions: bool,
+    check: Callable[[str], str] | None = None,
+) -> list[str]:
+    """`+T` (or plain `T`) adds, `-T` removes; case-insensitive; regions checked as ITL1,
+    added topics by `check` (the topic list's: a typo is refused, a label becomes a slug)."""
     result = list(current)
     for raw in deltas:
         value = raw.strip()
@@ -57,6 +64,8 @@ def apply_deltas(current: Sequence[str], deltas: Sequence[str], *, regions: bool
             raise ValidationError(f"empty {'region' if regions else 'topic'} in {raw!r}")
         if regions:
             value = canonical_region(value)
+        elif check is not None and sign == "+":
+            value = check(value)
         key = value.casefold()
         if sign == "+":
             if all(v.casefold() != key for v in result):
@@ -86,8 +95,11 @@ def render_form(item: Item, source_name: str) -> str:
     )
 
 
-def parse_form(text: str) -> Changes:
-    """The edited form as changes; ValidationError says what is wrong."""
+def parse_form(
+    text: str, check: Callable[[str], str] | None = None, current: Sequence[str] = ()
+) -> Changes:
+    """The edited form as changes; ValidationError says what is wrong (`check` refuses a
+    topic the item did not already have that is not in the topic list)."""
     try:
         data: dict[str, Any] = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -109,13 +121,17 @@ def parse_form(text: str) -> Changes:
             values = [v.strip() for v in values if v.strip()]
             if key == "regions":
                 values = [canonical_region(v) for v in values]
+            elif check is not None:
+                values = [v if v in current else check(v) for v in values]
             setattr(changes, key, list(dict.fromkeys(values)))
     if changes.title is not None and not changes.title.strip():
         raise ValidationError("the title cannot be empty")
     return changes
 
 
-def edit_in_editor(item: Item, source_name: str) -> Changes | None:
+def edit_in_editor(
+    item: Item, source_name: str, check: Callable[[str], str] | None = None
+) -> Changes | None:
     """Open `$EDITOR` on the form; None if nothing was saved."""
     original = render_form(item, source_name)
     try:
@@ -127,7 +143,7 @@ def edit_in_editor(item: Item, source_name: str) -> Changes | None:
     if edited is None or edited == original:
         return None
     try:
-        return parse_form(edited)
+        return parse_form(edited, check, item.topics or [])
     except ValidationError as exc:
         with tempfile.NamedTemporaryFile(
             "w", suffix=".toml", prefix=f"kil-item-{item.id}-", delete=False, encoding="utf-8"

@@ -47,18 +47,22 @@ def build(
     week: str | None = typer.Option(None, "--week", help="ISO week YYYY-Www (default: this one)."),
 ) -> None:
     """Create or refresh the draft issue of a week from approved items."""
-    from newsletter.build import build_issue
+    from kil_feed.timeutil import utcnow
+    from newsletter.build import build_issue, waiting_items
 
     st = state()
-    issue = build_issue(st.engine, st.settings, week)
+    now = utcnow()
+    waiting = waiting_items(st.engine, st.settings, now=now).describe(now)
+    issue = build_issue(st.engine, st.settings, week, now=now)
     if issue is None:
         console.print(
             f"No approved items to send for {week or 'this week'}: no issue was built "
-            "(approve items with `kil items` or `kil review`, then build again)."
+            f"({waiting}; approve items with `kil items` or `kil review`, then build again)."
         )
         return
     with read_session(st.engine) as session:
         count = issues_db.placement_counts(session=session).get(issue.id, 0)  # type: ignore[arg-type]
+    console.print(waiting[:1].upper() + waiting[1:] + ".")
     success(f"issue {issue.id} for {issue.week} ({issue.status}): {count} items — {issue.subject}")
 
 
@@ -85,7 +89,9 @@ def show(
     issue_id: int = typer.Argument(..., metavar="ID"),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
-    """Show an issue: subject, intro, items by section, deliveries."""
+    """Show an issue: subject, intro, items by section (in the email's order), deliveries."""
+    from newsletter.sections import section_order
+
     with read_session(state().engine) as session:
         issue = issues_db.get_issue(issue_id, session=session)
         rows = issues_db.issue_items(issue_id, session=session)
@@ -104,9 +110,7 @@ def show(
             "featured": i.featured,
             "score": i.score,
         }
-        for p, i in sorted(
-            rows, key=lambda r: (r[0].section == "dropped", r[0].section, r[0].position)
-        )
+        for p, i in sorted(rows, key=lambda r: (section_order(r[0].section), r[0].position))
     ]
     data = _issue_row(issue, sum(r["section"] != "dropped" for r in items), counts)
     data |= {"intro": issue.intro, "deliveries": counts, "items_by_section": items}

@@ -10,6 +10,7 @@ import typer
 from rich.markup import escape
 
 from kil_feed.cli.context import state
+from kil_feed.cli.itemview import ESTIMATED
 from kil_feed.cli.output import console, print_json, print_table
 from kil_feed.db import read_session
 from kil_feed.errors import ValidationError
@@ -98,6 +99,8 @@ def show_cmd(
         if key == "body_html":
             continue
         shown = ", ".join(value) if isinstance(value, list) else value
+        if key == "published_at" and item.date_estimated:
+            shown = f"{shown} ({ESTIMATED})"
         console.print(f"[bold]{key}[/bold]: {escape('' if shown is None else str(shown))}")
 
 

@@ -16,6 +16,7 @@ from kil_feed.models import Item
 from kil_feed.serialize import item_to_dict
 
 JOB_FIELDS = ("employer", "location", "contract_type", "ir35")
+ESTIMATED = "date estimated: collection time"
 
 
 def item_json(item: Item, source_name: str) -> dict[str, Any]:
@@ -48,7 +49,10 @@ def item_card(
     when = (item.published_at or item.collected_at).astimezone(ZoneInfo(tz))
     lines = Text()
     lines.append(f"{source_name}", style="bold cyan")
-    lines.append(f"  ·  {when:%a %d %b %Y %H:%M}  ·  {item.kind}  ·  #{item.id}\n")
+    lines.append(f"  ·  {when:%a %d %b %Y %H:%M}")
+    if item.date_estimated:
+        lines.append(f" ({ESTIMATED})", style="yellow")
+    lines.append(f"  ·  {item.kind}  ·  #{item.id}\n")
     if item.summary:
         lines.append(f"\n{item.summary}\n")
     lines.append("\n")

@@ -20,7 +20,7 @@ from kil_feed.models import ItemKind, ItemStatus, Source, SubscriberStatus
 from kil_feed.storage import status as status_store
 from kil_feed.storage.sources import list_sources
 from kil_feed.storage.subscribers import status_counts
-from kil_feed.timeutil import iso_week, isoformat, week_bounds
+from kil_feed.timeutil import iso_week, isoformat, utcnow, week_bounds
 
 logger = logging.getLogger(__name__)
 
@@ -94,6 +94,10 @@ def collect(engine: Engine, settings: Settings) -> dict[str, Any]:
                 "sections": sections,
             }
         subscribers = status_counts(session=session)
+    from newsletter.build import waiting_items
+
+    now = utcnow()
+    waiting = waiting_items(engine, settings, now=now)
     by_status = {s.value: 0 for s in ItemStatus}
     by_kind = {k.value: 0 for k in ItemKind}
     for status, kind, count in counts:
@@ -112,6 +116,11 @@ def collect(engine: Engine, settings: Settings) -> dict[str, Any]:
         },
         "schedule": upcoming_jobs(engine, settings),
         "draft_issue": draft_data,
+        "waiting_items": {
+            "count": waiting.count,
+            "oldest": isoformat(waiting.oldest),
+            "summary": waiting.describe(now),
+        },
         "subscribers": {**{s.value: 0 for s in SubscriberStatus}, **subscribers},
     }
 
@@ -174,6 +183,7 @@ def show(data: dict[str, Any]) -> None:
     else:
         sections = ", ".join(f"{k} {v}" for k, v in draft["sections"].items()) or "empty"
         console.print(f"#{draft['id']} {draft['week']}, {draft['items']} item(s) ({sections})")
+    console.print(f"[bold]Waiting[/bold]: {data['waiting_items']['summary']}")
     subs = data["subscribers"]
     console.print("\n[bold]Subscribers[/bold]: " + ", ".join(f"{k} {v}" for k, v in subs.items()))
 

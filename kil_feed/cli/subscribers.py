@@ -24,6 +24,7 @@ from kil_feed.regions import canonical_region
 from kil_feed.storage import subscribers as store
 from kil_feed.subscriber_csv import import_csv, write_csv
 from kil_feed.timeutil import isoformat
+from kil_feed.topics import topic_catalog
 
 subscribers_app = typer.Typer(
     help="Newsletter subscribers: add, list, update, unsubscribe, import and export.",
@@ -60,7 +61,8 @@ def _modify(current: list[str], values: list[str] | None, *, regions: bool) -> l
         return None
     plain = [v for v in values if v.strip()[:1] not in ("+", "-")]
     base = [] if plain else current
-    return apply_deltas(base, values, regions=regions)
+    check = None if regions else topic_catalog(state().settings).check
+    return apply_deltas(base, values, regions=regions, check=check)
 
 
 @subscribers_app.command("add")
@@ -73,7 +75,7 @@ def add(
 ) -> None:
     """Add a subscriber, confirmed at once (the editor vouches for consent)."""
     regions = list(dict.fromkeys(canonical_region(r) for r in region or []))
-    topics = list(dict.fromkeys(t.strip() for t in topic or [] if t.strip()))
+    topics = topic_catalog(state().settings).check_all([t for t in topic or [] if t.strip()])
     with write_session(state().engine) as session:
         sub = store.add_subscriber(
             email, session=session, name=name, regions=regions, topics=topics

@@ -57,11 +57,18 @@ def previous_issue(week: str, *, session: Session) -> Issue | None:
 def candidate_items(
     *,
     session: Session,
-    since: datetime,
     until: datetime,
+    news_since: datetime,
+    now: datetime,
     exclude_issue_id: int | None = None,
 ) -> Sequence[Item]:
-    """Approved items collected in [since, until) whose story no sent (or sending) issue carried."""
+    """Approved items collected before `until` that are still fresh and whose story no
+    sent (or sending) issue carried: the one query behind a build and the waiting count.
+
+    There is no lower bound on collection: an item approved after the issue of its week
+    went out still reaches the next one. Fresh means open (a closing date still ahead) or,
+    without a closing date, dated (published, else collected) on or after `news_since`.
+    """
     already = (
         select(IssueItem.item_id)
         .join(Issue, col(Issue.id) == col(IssueItem.issue_id))
@@ -72,10 +79,15 @@ def candidate_items(
     covered_clusters = select(Item.cluster_id).where(
         col(Item.id).in_(already), col(Item.cluster_id).is_not(None)
     )
+    dated = func.coalesce(col(Item.published_at), col(Item.collected_at))
+    fresh = sa.or_(
+        col(Item.closes_at) >= now,
+        sa.and_(col(Item.closes_at).is_(None), dated >= news_since),
+    )
     query = select(Item).where(
         Item.status == ItemStatus.approved.value,
-        col(Item.collected_at) >= since,
         col(Item.collected_at) < until,
+        fresh,
         col(Item.id).not_in(already),
         sa.or_(col(Item.cluster_id).is_(None), col(Item.cluster_id).not_in(covered_clusters)),
     )

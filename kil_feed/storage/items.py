@@ -293,3 +293,11 @@ def cluster_new_items(rows: list[dict[str, Any]], *, session: Session) -> None:
         session.execute(
             sa.update(Item), [{"id": item_id, "cluster_id": c} for item_id, c in assign.items()]
         )
+
+
+def tag_counts(kind: str, *, session: Session) -> dict[str, int]:
+    """Items carrying each topic or region (`kil topics list`)."""
+    rows = session.exec(
+        select(ItemTag.value, sa.func.count()).where(ItemTag.kind == kind).group_by(ItemTag.value)
+    ).all()
+    return {value: int(count) for value, count in rows}

@@ -297,6 +297,17 @@ def request_subscription(
     return sub
 
 
+def confirmation_pending(subscriber_id: int, nonce: int, *, session: Session) -> bool:
+    """True when this link would confirm the subscriber, False when it is already
+    confirmed; NotFoundError when the link was used or replaced (as confirming says)."""
+    sub = get_subscriber_by_id(subscriber_id, session=session)
+    if sub.status == SubscriberStatus.confirmed.value:
+        return False
+    if nonce == 0 or sub.token_nonce != nonce or sub.status != SubscriberStatus.pending.value:
+        raise NotFoundError("this confirmation link has already been used or has been replaced")
+    return True
+
+
 def confirm_subscription(subscriber_id: int, nonce: int, *, session: Session) -> Subscriber:
     """Confirm a pending subscriber whose link carries the current nonce (single use)."""
     sub = get_subscriber_by_id(subscriber_id, session=session)

@@ -14,6 +14,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from kil_feed.config import Settings
 from kil_feed.db import make_engine
 from kil_feed.errors import KilError
+from kil_feed.topics import topic_catalog
 from kil_feed.web.deps import render
 from kil_feed.web.facets import FacetCache
 from kil_feed.web.http import CachedStaticFiles, HeadAsGet, allow_header
@@ -40,7 +41,10 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.engine = make_engine(settings)
     app.state.jinja = make_environment(settings)
     app.state.signup_limiter = RateLimiter(app.state.engine, settings.web.signup_rate_limit, 3600.0)
-    app.state.facets = FacetCache(app.state.engine, ttl=settings.web.facet_cache_seconds)
+    app.state.topics = topic_catalog(settings)
+    app.state.facets = FacetCache(
+        app.state.engine, ttl=settings.web.facet_cache_seconds, topics=app.state.topics
+    )
     app.add_middleware(SecurityHeaders)
     app.add_middleware(HeadAsGet)
     app.mount(  # before /static, which would otherwise claim these paths

@@ -15,6 +15,7 @@ from sqlalchemy.engine import Engine
 from kil_feed.db import read_session
 from kil_feed.storage import items as item_store
 from kil_feed.storage import web as store
+from kil_feed.topics import TopicCatalog
 
 
 @dataclass(frozen=True)
@@ -27,8 +28,11 @@ class Facets:
 
 
 class FacetCache:
-    def __init__(self, engine: Engine, ttl: float = 60.0) -> None:
+    def __init__(
+        self, engine: Engine, ttl: float = 60.0, topics: TopicCatalog | None = None
+    ) -> None:
         self.engine = engine
+        self.catalog = topics
         self.ttl = ttl
         self._value: Facets | None = None
         self._at = 0.0
@@ -45,11 +49,17 @@ class FacetCache:
         with self._lock:
             self._value = None
 
+    def _public_topics(self, used: list[str]) -> list[str]:
+        """Only known topics are public choices (a typo on an item never becomes one)."""
+        if self.catalog is None:
+            return used
+        return sorted(self.catalog.known(used), key=self.catalog.label)
+
     def _load(self) -> Facets:
         with read_session(self.engine) as s:
             return Facets(
                 regions=store.tag_values("region", session=s),
-                topics=store.tag_values("topic", session=s),
+                topics=self._public_topics(store.tag_values("topic", session=s)),
                 contract_types=store.contract_types(session=s),
                 source_list=store.news_source_names(session=s),
                 sources=item_store.source_names(session=s),

@@ -19,6 +19,7 @@ import templates as bundled_templates
 from kil_feed.config import Settings
 from kil_feed.storage.search import MARK_END, MARK_START
 from kil_feed.timeutil import as_utc
+from kil_feed.topics import topic_catalog
 from kil_feed.web.filters import slugify
 
 ALLOWED_TAGS = {
@@ -109,5 +110,9 @@ def make_environment(settings: Settings) -> Environment:
         sanitize=sanitize, marked=marked, pay=pay, date=date_label, iso=iso, money=money,
         slug=slugify,
     )  # fmt: skip
-    env.globals.update(query_string=query_string, site_name="Keep it Local feed")
+    catalog = topic_catalog(settings)
+    env.filters["topic_label"] = catalog.label
+    env.globals.update(
+        query_string=query_string, site_name="Keep it Local feed", topic_labels=catalog.labels()
+    )
     return env

@@ -161,11 +161,11 @@ def test_edit_with_flags_keeps_tag_index(cli, engine: Engine, world) -> None:  #
     )
     item = get(engine, a)
     assert item.title == "Council brings waste in-house"
-    assert item.topics == ["local government"]
+    assert item.topics == ["local-government"]  # a known topic, stored by its slug
     assert item.regions == ["South East"]
     with read_session(engine) as s:
         tags = {(t.kind, t.value) for t in s.exec(select(ItemTag).where(ItemTag.item_id == a))}
-    assert tags == {("topic", "local government"), ("region", "South East")}
+    assert tags == {("topic", "local-government"), ("region", "South East")}
     out = cli("items", "edit", str(a), "--topic", "+Local Government").output
     assert "unchanged" in out
 

@@ -58,12 +58,12 @@ def test_add_show_list_update(cli, engine: Engine) -> None:  # type: ignore[no-u
         "--region",
         "+North East",
         "--topic",
-        "jobs",
+        "recruitment",
         "--name",
         "Alice S",
     )
     sub = _sub(engine, "alice.smith@example.org")
-    assert sub.regions == ["London", "North East"] and sub.topics == ["jobs"]
+    assert sub.regions == ["London", "North East"] and sub.topics == ["recruitment"]
     assert sub.name == "Alice S"
     cli("subscribers", "update", "alice.smith@example.org", "--email", "alice@example.org")
     assert _sub(engine, "alice.smith@example.org") is None

@@ -60,7 +60,7 @@ def seed_archive(engine: Engine) -> Archive:
             title="Council brings waste collection back in-house",
             summary="Insourcing the bin service will save money and improve social value, "
             "says the council.",
-            topics=["insourcing"],
+            topics=["outsourcing"],
             regions=["North West"],
             featured=True,
             published_at=now - timedelta(days=2),
@@ -73,7 +73,7 @@ def seed_archive(engine: Engine) -> Archive:
             title="New guidance on social value in procurement",
             summary="Cabinet Office guidance asks buyers to weigh local employment "
             "and apprenticeships.",
-            topics=["social value"],
+            topics=["social-value"],
             regions=["London"],
             published_at=now - timedelta(days=3),
         )
@@ -84,7 +84,7 @@ def seed_archive(engine: Engine) -> Archive:
             url="https://lgw.example/act",
             title="Procurement Act 2023 regime goes live",
             summary="Contracting authorities now publish notices on the central digital platform.",
-            topics=["procurement reform"],
+            topics=["procurement"],
             regions=[],
             published_at=now - timedelta(days=20),
         )
@@ -96,7 +96,7 @@ def seed_archive(engine: Engine) -> Archive:
             title="Unreviewed embargoed story",
             summary="Not yet approved.",
             status="pending",
-            topics=["insourcing"],
+            topics=["outsourcing"],
         )
         add(
             "rejected",
@@ -115,7 +115,7 @@ def seed_archive(engine: Engine) -> Archive:
             title=XSS_TITLE,
             summary='Summary with <img src=x onerror="alert(3)"> markup',
             body_html=XSS_BODY,
-            topics=["budgets"],
+            topics=["finance"],
             regions=["Wales"],
             published_at=now - timedelta(days=4),
         )
@@ -240,7 +240,7 @@ def seed_archive(engine: Engine) -> Archive:
                 name=name.title(),
                 status=status,
                 regions=["North West"],
-                topics=["insourcing"],
+                topics=["outsourcing"],
                 token_nonce=1,
             )
             s.add(sub)

@@ -99,8 +99,14 @@ def test_subscribe_confirm_by_email_link(browser, live: str, smtp_server, engine
     with read_session(engine) as s:
         assert find_subscriber("browser.reader@example.org", session=s).status == "pending"
 
-    page.goto(link)
+    page.goto(link)  # a page with a button: opening the link confirms nothing
+    assert page.locator("h1").inner_text() == "Confirm your subscription"
+    with read_session(engine) as s:
+        assert find_subscriber("browser.reader@example.org", session=s).status == "pending"
+    page.get_by_role("button", name="Confirm my subscription").click()
     assert page.locator("h1").inner_text() == "You are subscribed"
+    welcome = wait_for_mail(smtp_server, 2)[1].message
+    assert welcome["Subject"] == "Welcome to Keep it Local feed"
     shot(page, "confirmed")
     with read_session(engine) as s:
         sub = find_subscriber("browser.reader@example.org", session=s)

@@ -74,7 +74,7 @@ def test_api_items_and_filters(client: TestClient, archive: Archive) -> None:
     assert body["total"] == 4 and body["limit"] == 20
     assert {i["kind"] for i in body["items"]} == {"news"}
     first = next(i for i in body["items"] if i["id"] == archive.items["insourcing"])
-    assert first["source"] == "LocalGov Wire" and first["topics"] == ["insourcing"]
+    assert first["source"] == "LocalGov Wire" and first["topics"] == ["outsourcing"]
     assert first["published_at"].endswith("+00:00")
     only = client.get("/api/items", params={"region": "London"}).json()
     assert [i["id"] for i in only["items"]] == [archive.items["social"]]

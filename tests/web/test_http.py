@@ -19,12 +19,12 @@ from tests.support.webdata import Archive
 PAGES = [
     "/", "/news", "/jobs", "/jobs/{head}", "/issues", "/issues/{sent}", "/search?q=council",
     "/subscribe", "/feeds/issues.xml", "/feeds/news.xml", "/feeds/jobs.xml",
-    "/feeds/topic/insourcing.xml", "/feeds/region/north-west.xml", "/sitemap.xml",
+    "/feeds/topic/outsourcing.xml", "/feeds/region/north-west.xml", "/sitemap.xml",
     "/robots.txt", "/api/items", "/api/jobs", "/api/jobs/{head}", "/api/issues",
     "/api/issues/{sent}", "/api/openapi.json", "/api/docs", "/static/kil.css",
 ]  # fmt: skip
 FEEDS = [
-    "/feeds/issues.xml", "/feeds/news.xml", "/feeds/jobs.xml", "/feeds/topic/insourcing.xml",
+    "/feeds/issues.xml", "/feeds/news.xml", "/feeds/jobs.xml", "/feeds/topic/outsourcing.xml",
     "/feeds/topic/social-value.xml", "/feeds/region/north-west.xml",
     "/feeds/region/yorkshire-and-the-humber.xml",
 ]  # fmt: skip

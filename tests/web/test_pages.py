@@ -112,7 +112,7 @@ def test_news_lists_approved_news_only(client: TestClient) -> None:
 
 
 def test_news_filters_by_topic_region_and_source(client: TestClient) -> None:
-    assert titles(client.get("/news", params={"topic": "social value"}).text) == [
+    assert titles(client.get("/news", params={"topic": "social-value"}).text) == [
         "New guidance on social value in procurement"
     ]
     assert titles(client.get("/news", params={"region": "North West"}).text) == [

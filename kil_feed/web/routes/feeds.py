@@ -108,11 +108,16 @@ def _tag_from_slug(kind: str, slug: str, session: Session) -> str:
 
 @router.get("/feeds/topic/{slug}")
 def topic_feed(slug: str, request: Request, session: Session = Depends(reader)) -> Response:
+    """News on one known topic (a tag outside the topic list has no feed)."""
+    catalog = request.app.state.topics
     topic = _tag_from_slug("topic", slug, session)
+    if topic not in catalog.slugs:
+        raise NotFoundError(f"no topic called {slug.removesuffix('.xml')!r}")
     items = store.public_news(session=session, topic=topic, limit=FEED_SIZE).items
     entries = _item_entries(items, _base(request), item_store.source_names(session=session))
     path = f"/feeds/topic/{slugify(topic)}.xml"
-    return _feed(request, f"News on {topic}", path, f"/news?topic={slugify(topic)}", entries)
+    label = catalog.label(topic)
+    return _feed(request, f"News on {label}", path, f"/news?topic={slugify(topic)}", entries)
 
 
 @router.get("/feeds/region/{slug}")

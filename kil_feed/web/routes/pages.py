@@ -23,11 +23,11 @@ router = APIRouter(include_in_schema=False)
 
 
 def subscribe_context(request: Request, session: Session) -> dict:
-    topics = facets_of(request).topics
+    """The signup form's choices: every known topic, whether or not items carry it yet."""
     return {
         "csrf": csrf_token(request, settings_of(request)),
         "all_regions": ITL1_REGIONS,
-        "all_topics": topics,
+        "all_topics": request.app.state.topics.slugs,
     }
 
 
@@ -64,7 +64,7 @@ def issue(issue_id: int, request: Request, session: Session = Depends(reader)) -
     content selection, so the page and the email cannot drift apart.
     """
     found = store.get_sent_issue(issue_id, session=session)
-    content = issue_content(issue_id, session=session)
+    content = issue_content(issue_id, session=session, topics=request.app.state.topics)
     page = render(
         request, "issue.html", {"issue": found, "sections": sections_for(content, Audience())}
     )
