@@ -90,6 +90,7 @@ class SourceStatus(TypedDict):
     fatal: bool
     etag: str | None
     last_modified: str | None
+    site_title: str | None  # the feed's or site's own name: a new source's display title
 
 
 # every field of a stored item, in declaration order

@@ -141,6 +141,14 @@ class NewsletterSettings(Section):
     max_top_stories: int = Field(5, ge=0, le=100, description="Items in the top-stories section.")
     max_news_per_topic: int = Field(5, ge=0, le=100, description="Items per topic section.")
     max_jobs: int = Field(20, ge=0, le=500, description="Jobs in the jobs section.")
+    recheck_links: bool = Field(
+        True,
+        description="Re-check jobs and notices just before a send and in housekeeping; "
+        "closed ones are dropped (404/410, markup gone, closing date passed).",
+    )
+    recheck_time_limit: float = Field(
+        30.0, ge=1, le=600, description="Seconds a pre-send or housekeeping link check may take."
+    )
     max_error_rate: float = Field(
         0.2, ge=0, le=1, description="Fraction of failed deliveries that pauses a send."
     )

@@ -78,6 +78,8 @@ def _json_list() -> Any:
 
 class SourceBase(SQLModel):
     name: str = Field(max_length=200, sa_column_kwargs={"unique": True})
+    # what people see ("Manchester City Council"); the name stays the editors' handle
+    title: str | None = Field(default=None, max_length=300)
     kind: str = Field(default=SourceKind.feed.value, max_length=20)
     url: str
     enabled: bool = True
@@ -85,6 +87,12 @@ class SourceBase(SQLModel):
     regions: list[str] = _json_list()
     options: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)
     interval_minutes: int | None = None
+
+
+def source_display_name(title: str | None, name: str) -> str:
+    """The one way a source is shown to people (email, web, feeds, CLI): its title, else
+    its name."""
+    return " ".join(title.split()) if title and title.strip() else name
 
 
 class Source(SourceBase, table=True):

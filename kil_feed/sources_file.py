@@ -3,6 +3,7 @@
 ```toml
 [[sources]]
 name = "gov-uk-procurement"
+title = "GOV.UK procurement news"  # optional: shown to people (else the feed's own title)
 url = "https://www.gov.uk/search/news-and-communications.atom?topics[]=procurement"
 kind = "feed"              # feed | page | jobs
 topics = ["procurement"]   # optional defaults added to every item
@@ -26,7 +27,8 @@ from kil_feed.errors import ValidationError
 from kil_feed.regions import ITL1_REGIONS
 
 CRAWLABLE_KINDS = ("feed", "page", "jobs")
-_KEYS = {"name", "url", "kind", "topics", "regions", "enabled", "interval", "options"}
+_KEYS = {"name", "title", "url", "kind", "topics", "regions", "enabled", "interval", "options"}
+TITLE_CHARS = 300
 
 
 @dataclass
@@ -41,10 +43,14 @@ class SourceSpec:
     enabled: bool = True
     interval_minutes: int | None = None
     options: dict[str, Any] = field(default_factory=dict)
+    title: str | None = None  # unset: the feed's or site's own title, on the first crawl
 
     def fields(self) -> dict[str, Any]:
-        """Column values for `storage.sources.upsert_source` (all but the name)."""
+        """Column values for `storage.sources.upsert_source` (all but the name); no title
+        unless one is given, so a re-import keeps the title the first crawl found."""
+        title = {"title": self.title} if self.title else {}
         return {
+            **title,
             "url": self.url,
             "kind": self.kind,
             "topics": list(self.topics),
@@ -60,6 +66,10 @@ def validate_spec(spec: SourceSpec, *, allow_private: bool, resolve: bool = True
     if not spec.name or not spec.name.strip():
         raise ValidationError("a source needs a name")
     spec.name = spec.name.strip()
+    if spec.title and len(spec.title) > TITLE_CHARS:
+        raise ValidationError(
+            f"source {spec.name!r}: title is longer than {TITLE_CHARS} characters"
+        )
     if spec.kind not in CRAWLABLE_KINDS:
         raise ValidationError(
             f"source {spec.name!r}: unknown kind {spec.kind!r}",
@@ -108,6 +118,7 @@ def parse_sources(text: str, *, origin: str = "sources file") -> list[SourceSpec
             enabled=_bool(table.get("enabled", True), where),
             interval_minutes=_interval(table.get("interval"), where),
             options=_options(table.get("options", {}), where),
+            title=_title(table.get("title"), where),
         )
         if spec.name in seen:
             raise ValidationError(f"{where}: duplicate name {spec.name!r}")
@@ -176,3 +187,14 @@ def _options(value: Any, where: str) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise ValidationError(f"{where}: 'options' must be a table")
     return dict(value)
+
+
+def _title(value: Any, where: str) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ValidationError(f"{where}: 'title' must be a string")
+    title = " ".join(value.split())
+    if len(title) > TITLE_CHARS:
+        raise ValidationError(f"{where}: 'title' is longer than {TITLE_CHARS} characters")
+    return title or None

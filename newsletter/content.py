@@ -19,7 +19,7 @@ from sqlmodel import Session
 from kil_feed.db import read_session
 from kil_feed.models import Issue
 from kil_feed.storage import issues as issues_db
-from kil_feed.storage.items import source_names
+from kil_feed.storage.items import source_titles
 from kil_feed.topics import TopicCatalog, topic_catalog
 from newsletter import sections as sec
 
@@ -131,7 +131,7 @@ def issue_content(
     catalog = topics or topic_catalog()
     issue: Issue = issues_db.get_issue(issue_id, session=session)
     rows = [(p, i) for p, i in issues_db.issue_items(issue_id, session=session)]
-    names = source_names(session=session)
+    names = source_titles(session=session)
     clusters = issues_db.cluster_members(
         [i.cluster_id for _, i in rows if i.cluster_id is not None], session=session
     )

@@ -23,6 +23,8 @@ class SendReport:
     already_sent: int = 0
     pending: int = 0  # still to send after this run
     renders: int = 0  # distinct preference sets rendered
+    jobs_closed: int = 0  # postings found closed just before the send: dropped
+    jobs_unchecked: int = 0  # postings the pre-send check could not reach: kept
     paused: bool = False
     status: str = ""
     message: str = ""

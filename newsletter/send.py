@@ -37,6 +37,7 @@ from newsletter.attempt import Job, RateLimiter, Run, deliver, prepare
 from newsletter.content import IssueContent, load_issue_content
 from newsletter.ledgerwriter import GroupCommitter, Result
 from newsletter.message import MessageFactory, Recipient
+from newsletter.recheck import recheck_issue
 from newsletter.render import Audience, Renderer
 from newsletter.report import SendReport, summary
 from newsletter.sendlock import issue_send_lock
@@ -141,6 +142,9 @@ def send_issue(
     started = time.monotonic()
     if not dry_run:
         check_transport(settings)
+    recheck = None
+    if not dry_run and to is None and not join and settings.newsletter.recheck_links:
+        recheck = recheck_issue(engine, settings, issue_id)  # no dead job in an email
     content = load_issue_content(engine, issue_id, topic_catalog(settings))
     if content.is_empty:
         raise ConflictError(f"issue {issue_id} has no items", hint="rebuild it or add items")
@@ -157,6 +161,10 @@ def send_issue(
     else:
         report = _send(engine, run, content, limit, progress, start=not join)
     report.renders = renderer.renders
+    if recheck is not None:
+        report.jobs_closed, report.jobs_unchecked = recheck.closed, recheck.unknown
+        if recheck.line:
+            report.message = f"{report.message}; {recheck.line}" if report.message else recheck.line
     report.elapsed = time.monotonic() - started
     return report
 

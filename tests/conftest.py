@@ -143,6 +143,8 @@ def _test_env(tmp_path: Path, database_url: str) -> dict[str, str]:
         "KIL_SECRET_KEY": TEST_SECRET,
         "KIL_BASE_URL": "https://kil.example.org",
         "KIL_ALLOW_PRIVATE_NETWORKS": "true",
+        # fixtures' job URLs are example.org: no link checks unless a test asks (#16)
+        "KIL_NEWSLETTER__RECHECK_LINKS": "false",
         "KIL_SMTP_URL": "",
     }
 

@@ -24,6 +24,7 @@ class ParsedFeed:
     version: str = ""
     problem: str | None = None  # why feedparser flagged the feed (bozo), if it did
     is_feed: bool = True
+    title: str | None = None  # the feed's own title: the source's display name by default
 
 
 def parse_feed(body: bytes, url: str, headers: dict[str, str] | None = None) -> ParsedFeed:
@@ -46,8 +47,13 @@ def parse_feed(body: bytes, url: str, headers: dict[str, str] | None = None) -> 
     version = parsed.get("version") or ""
     entries = [entry_to_item(e, url) for e in parsed.get("entries", [])]
     is_feed = bool(version) or bool(entries)
+    feed_title = " ".join(str((parsed.get("feed") or {}).get("title") or "").split()) or None
     return ParsedFeed(
-        entries=[e for e in entries if e], version=version, problem=problem, is_feed=is_feed
+        entries=[e for e in entries if e],
+        version=version,
+        problem=problem,
+        is_feed=is_feed,
+        title=feed_title,
     )
 
 

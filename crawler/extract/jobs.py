@@ -80,6 +80,7 @@ def posting_to_item(node: dict[str, Any], page_url: str) -> dict[str, Any]:
         "employment_type": _str(employment) or None,
         "base_salary": salary,
         "valid_through": _str(node.get("validThrough")) or None,
+        "extra": {"extraction": "jobposting"},  # what a liveness check expects to find
     }
 
 

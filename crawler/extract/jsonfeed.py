@@ -30,8 +30,11 @@ def parse_json_feed(body: bytes, url: str) -> ParsedFeed | None:
             html = f"<p>{escape(text)}</p>" if text else ""
         author = entry.get("author") or (entry.get("authors") or [None])[0]
         entries.append(_item(entry, urljoin(base, str(link)) if link else "", base, html, author))
+    title = data.get("title")
     return ParsedFeed(
-        entries=entries, version="json" + str(data.get("version", "")).rsplit("/", 1)[-1]
+        entries=entries,
+        version="json" + str(data.get("version", "")).rsplit("/", 1)[-1],
+        title=" ".join(title.split()) or None if isinstance(title, str) else None,
     )
 
 

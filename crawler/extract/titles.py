@@ -72,3 +72,31 @@ def strip_site_suffix(title: str, site_names: Iterable[str] = ()) -> str:
         if _SITE_WORDS.search(rest) and not looks_like_job_title(rest):
             return parts[0]
     return title
+
+
+_SITE_NAME = re.compile(
+    r"<meta\s[^>]*?(?:property|name)=[\"']og:site_name[\"'][^>]*?content=[\"']([^\"']+)"
+    r"|<meta\s[^>]*?content=[\"']([^\"']+)[\"'][^>]*?(?:property|name)=[\"']og:site_name",
+    re.IGNORECASE,
+)
+_TITLE = re.compile(r"<title[^>]*>([^<]{1,300})</title>", re.IGNORECASE)
+
+
+def site_title_of(page: str) -> str | None:
+    """A site's own name from its page: `og:site_name`, else the `<title>` without its
+    first part ("Search Results - Jobs in Schools | North East" -> "Jobs in Schools |
+    North East"), else the whole `<title>`."""
+    from html import unescape
+
+    if not page or "<" not in page:
+        return None
+    match = _SITE_NAME.search(page)
+    if match:
+        return " ".join(unescape(match.group(1) or match.group(2)).split()) or None
+    title = _TITLE.search(page)
+    if not title:
+        return None
+    text = " ".join(unescape(title.group(1)).split())
+    parts = _SEPARATORS.split(text, maxsplit=1)
+    rest = parts[1].strip(" -|") if len(parts) > 1 else ""
+    return rest or text.strip(" -|") or None

@@ -23,10 +23,12 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet.error import DNSLookupError, TCPTimedOutError, TimeoutError
 from twisted.python.failure import Failure
 
+from crawler.extract.titles import site_title_of
 from crawler.itemstream import STATUS_KEY
 from crawler.records import CrawlSource
 
 logger = logging.getLogger(__name__)
+SITE_TITLE_CHARS = 30_000  # a page's <head> is near its start
 
 
 class SourceSpider(scrapy.Spider):
@@ -110,12 +112,18 @@ class SourceSpider(scrapy.Spider):
         problem: str | None = None,
         response: Response | None = None,
         fatal: bool = True,
+        site_title: str | None = None,
     ) -> dict[str, Any]:
-        """The outcome of fetching a source (or one of its pages when `fatal` is False)."""
+        """The outcome of fetching a source (or one of its pages when `fatal` is False).
+
+        `site_title` (else an HTML page's own site name) becomes the source's display name
+        if it has none yet."""
         etag = last_modified = None
         if response is not None and response.status == 200:
             etag = _header(response, "ETag")
             last_modified = _header(response, "Last-Modified")
+            if site_title is None and isinstance(response, TextResponse) and fatal:
+                site_title = site_title_of(body_text(response)[:SITE_TITLE_CHARS])
         return {
             STATUS_KEY: True,
             "source_id": source["id"],
@@ -127,6 +135,7 @@ class SourceSpider(scrapy.Spider):
             "fatal": fatal,
             "etag": etag,
             "last_modified": last_modified,
+            "site_title": site_title,
         }
 
     def source_failed(self, failure: Failure) -> Iterable[dict[str, Any]]:

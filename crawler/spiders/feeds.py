@@ -37,5 +37,6 @@ class FeedsSpider(SourceSpider):
         for entry in parsed.entries:
             yield self.content_item(source, entry)
         yield self.status_item(
-            source, http_status=response.status, problem=parsed.problem, response=response
-        )
+            source, http_status=response.status, problem=parsed.problem, response=response,
+            site_title=parsed.title,
+        )  # fmt: skip

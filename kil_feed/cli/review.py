@@ -29,7 +29,7 @@ from kil_feed.db import read_session, write_session
 from kil_feed.errors import KilError
 from kil_feed.models import Item, ItemStatus
 from kil_feed.storage import curation
-from kil_feed.storage.items import source_names
+from kil_feed.storage.items import source_titles
 
 logger = logging.getLogger(__name__)
 
@@ -133,7 +133,7 @@ class ReviewSession:
                 if item is None or item.status != ItemStatus.pending.value:
                     self.index += 1  # decided meanwhile (elsewhere or with its cluster)
                     continue
-                names = source_names(session=session)
+                names = source_titles(session=session)
                 others = curation.other_sources_count(item, session=session)
             console.print()
             console.print(

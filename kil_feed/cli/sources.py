@@ -10,7 +10,7 @@ from kil_feed.cli.context import state
 from kil_feed.cli.output import console, print_json, print_table, success
 from kil_feed.db import read_session, write_session
 from kil_feed.errors import ConflictError
-from kil_feed.models import Source
+from kil_feed.models import Source, source_display_name
 from kil_feed.sources_file import (
     SourceSpec,
     default_sources_text,
@@ -29,6 +29,8 @@ sources_app = typer.Typer(help="Where news and jobs come from.", no_args_is_help
 def source_to_dict(source: Source, items: int | None = None) -> dict[str, object]:
     data: dict[str, object] = {
         "name": source.name,
+        "title": source.title,
+        "display_name": source_display_name(source.title, source.name),
         "kind": source.kind,
         "url": source.url,
         "enabled": source.enabled,
@@ -55,12 +57,16 @@ def add_cmd(
     region: list[str] = typer.Option([], "--region", help="ITL1 region of every item (repeat)."),
     option: list[str] = typer.Option([], "--option", help="Spider option key=value (repeat)."),
     interval: int | None = typer.Option(None, "--interval", help="Minutes between crawls."),
+    title: str | None = typer.Option(
+        None, "--title", help="Display name (else the feed's or site's own title)."
+    ),
 ) -> None:
     """Add a source."""
     st = state()
     spec = SourceSpec(
         name=name, url=url, kind=kind, topics=topic, regions=region,
         interval_minutes=interval, options=parse_options(option),
+        title=" ".join(title.split()) or None if title else None,
     )  # fmt: skip
     validate_spec(spec, allow_private=st.settings.allow_private_networks)
     with write_session(st.engine) as session:
@@ -89,7 +95,7 @@ def list_cmd(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) 
     ]
     print_table(
         table,
-        ["name", "kind", "enabled", "items", "last_crawled_at", "status", "url"],
+        ["name", "display_name", "kind", "enabled", "items", "last_crawled_at", "status", "url"],
         title="Sources",
         empty="no sources yet: `kil sources add` or `kil sources import`",
     )

@@ -47,6 +47,7 @@ class SourceState:
     problem: str | None = None
     etag: str | None = None
     last_modified: str | None = None
+    site_title: str | None = None
     answered: bool = False
 
     def error(self) -> str | None:
@@ -114,6 +115,7 @@ class CrawlRecorder:
             state.http_status = status["http_status"] or state.http_status
             state.etag, state.last_modified = status["etag"], status["last_modified"]
             state.problem = status["problem"]
+            state.site_title = status.get("site_title") or state.site_title
             if status["error"]:
                 state.fatal = status["error"]
             self.health_pending.add(status["source_id"])
@@ -166,7 +168,12 @@ class CrawlRecorder:
         pending, self.health_pending = self.health_pending, set()
         return [
             FetchOutcome(
-                sid, error=s.fatal, etag=s.etag, last_modified=s.last_modified, problem=s.problem
+                sid,
+                error=s.fatal,
+                etag=s.etag,
+                last_modified=s.last_modified,
+                problem=s.problem,
+                title=s.site_title,
             )
             for sid in sorted(pending)
             for s in (self.states[sid],)
@@ -213,7 +220,7 @@ class CrawlRecorder:
 def _failure(source_id: int, reason: str) -> SourceStatus:
     return SourceStatus(
         source_id=source_id, http_status=None, error=reason, problem=None, fatal=True,
-        etag=None, last_modified=None,
+        etag=None, last_modified=None, site_title=None,
     )  # fmt: skip
 
 

@@ -145,9 +145,15 @@ def _housekeeping(rt: Runtime, run_id: int) -> tuple[str, str]:
         runs_pruned = job_runs.prune_job_runs(
             now - timedelta(days=keep.keep_job_runs_days), session=session
         )
+    rechecked = ""
+    if rt.settings.newsletter.recheck_links:
+        from newsletter.recheck import recheck_open_postings
+
+        found = recheck_open_postings(rt.engine, rt.settings)
+        rechecked = f", re-checked {found.checked} open postings ({found.closed} closed)"
     return "ok", (
         f"expired {expired} closed jobs, pruned {crawl_pruned} crawl runs "
-        f"and {runs_pruned} job runs"
+        f"and {runs_pruned} job runs{rechecked}"
     )
 
 

@@ -10,7 +10,15 @@ from sqlalchemy import func
 from sqlmodel import Session, col, delete, select
 
 from kil_feed.errors import NotFoundError
-from kil_feed.models import Issue, IssueItem, IssueStatus, Item, ItemStatus, Source
+from kil_feed.models import (
+    Issue,
+    IssueItem,
+    IssueStatus,
+    Item,
+    ItemStatus,
+    Source,
+    source_display_name,
+)
 
 
 def get_issue(issue_id: int, *, session: Session) -> Issue:
@@ -132,19 +140,20 @@ def replace_placements(issue_id: int, rows: Iterable[IssueItem], *, session: Ses
 def cluster_members(
     cluster_ids: Iterable[int], *, session: Session
 ) -> dict[int, list[tuple[Item, str]]]:
-    """Items (not rejected) of the given clusters with their source names, by cluster."""
+    """Items (not rejected) of the given clusters with their sources' display names."""
     ids = sorted(set(cluster_ids))
     if not ids:
         return {}
     rows = session.exec(
-        select(Item, Source.name)
+        select(Item, Source.title, Source.name)
         .join(Source, col(Source.id) == col(Item.source_id))
         .where(col(Item.cluster_id).in_(ids), Item.status != ItemStatus.rejected.value)
         .order_by(col(Item.id))
     ).all()
     out: dict[int, list[tuple[Item, str]]] = {}
-    for item, name in rows:
-        out.setdefault(item.cluster_id, []).append((item, name))  # type: ignore[arg-type]
+    for item, title, name in rows:
+        shown = source_display_name(title, name)
+        out.setdefault(item.cluster_id, []).append((item, shown))  # type: ignore[arg-type]
     return out
 
 

@@ -11,7 +11,7 @@ from sqlmodel import Session, col, delete, select
 
 import crawler.records
 from kil_feed.errors import NotFoundError
-from kil_feed.models import Item, ItemTag, Source
+from kil_feed.models import Item, ItemTag, Source, source_display_name
 from kil_feed.storage.bulk import chunks, insert_with_ids
 from kil_feed.timeutil import utcnow
 
@@ -86,8 +86,14 @@ def list_items(
 
 
 def source_names(*, session: Session) -> dict[int, str]:
-    """Map of source id to name (for displaying items)."""
+    """Map of source id to name (the editors' handle: API fields, CLI filters)."""
     return {s.id: s.name for s in session.exec(select(Source)).all() if s.id is not None}
+
+
+def source_titles(*, session: Session) -> dict[int, str]:
+    """Map of source id to what people see: its title, else its name."""
+    rows = session.exec(select(Source.id, Source.title, Source.name)).all()
+    return {sid: source_display_name(title, name) for sid, title, name in rows if sid is not None}
 
 
 # --- batched ingest: natural-key upsert and cross-source clustering ----------------------

@@ -24,6 +24,7 @@ class FetchOutcome:
     etag: str | None = None
     last_modified: str | None = None
     problem: str | None = None  # a malformed feed that still gave entries
+    title: str | None = None  # the feed's or site's own title (kept only if none is set)
 
 
 def get_source(name: str, *, session: Session) -> Source:
@@ -70,7 +71,8 @@ def upsert_source(name: str, *, session: Session, **fields: Any) -> tuple[Source
 def record_fetches(outcomes: Sequence[FetchOutcome], *, session: Session) -> None:
     """Record fetches (a crawl of 1,000 feeds): one UPDATE per kind of outcome.
 
-    A success stamps the time, resets the failure count, keeps new HTTP validators and
+    A success stamps the time, resets the failure count, keeps new HTTP validators, takes
+    the source's own title when it has none (the first crawl names it), and
     stores the source's `problem` (a malformed feed that still parsed) as its last error, or
     clears it. A failure stamps the time, keeps why, and counts consecutive failures.
     """
@@ -88,9 +90,11 @@ def record_fetches(outcomes: Sequence[FetchOutcome], *, session: Session) -> Non
                     typed_param("b_modified", sa.String), Source.last_modified
                 ),
                 last_error=typed_param("b_problem", sa.String),
+                title=sa.func.coalesce(Source.title, typed_param("b_title", sa.String)),
             ),
             [{"b_id": o.source_id, "b_etag": o.etag, "b_modified": o.last_modified,
-              "b_problem": f"malformed feed: {o.problem}"[:2000] if o.problem else None}
+              "b_problem": f"malformed feed: {o.problem}"[:2000] if o.problem else None,
+              "b_title": o.title[:300] if o.title else None}
              for o in ok],
         )  # fmt: skip
     if failed:

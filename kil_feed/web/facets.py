@@ -62,5 +62,5 @@ class FacetCache:
                 topics=self._public_topics(store.tag_values("topic", session=s)),
                 contract_types=store.contract_types(session=s),
                 source_list=store.news_source_names(session=s),
-                sources=item_store.source_names(session=s),
+                sources=item_store.source_titles(session=s),
             )

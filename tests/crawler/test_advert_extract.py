@@ -169,3 +169,14 @@ def test_non_html_documents_are_not_adverts(corpus_dir: Path) -> None:
         "jobs/extruct_jsonld_with_control_characters.html",
     ):
         assert advert_from_html(page_text(corpus_dir / name), "https://example.org/x") is None
+
+
+def test_site_title_of(corpus_dir: Path) -> None:
+    from crawler.extract.titles import site_title_of
+
+    assert site_title_of(page_text(corpus_dir / JISNE_ADVERT)) == "Jobs in Schools | North East"
+    assert site_title_of(page_text(corpus_dir / CSJ_DETAIL)) == "Civil Service Jobs - GOV.UK"
+    # "National Rail Enquiries - ": a title whose page part is empty
+    rail = page_text(corpus_dir / "html/nationalrail_co_uk_disruptions_page.html")
+    assert site_title_of(rail) == "National Rail Enquiries"
+    assert site_title_of("no markup at all") is None

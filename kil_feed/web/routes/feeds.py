@@ -83,7 +83,7 @@ def issues_feed(request: Request, session: Session = Depends(reader)) -> Respons
 @router.get("/feeds/news.xml")
 def news_feed(request: Request, session: Session = Depends(reader)) -> Response:
     items = store.public_news(session=session, limit=FEED_SIZE).items
-    entries = _item_entries(items, _base(request), item_store.source_names(session=session))
+    entries = _item_entries(items, _base(request), item_store.source_titles(session=session))
     return _feed(request, "News", "/feeds/news.xml", "/news", entries)
 
 
@@ -92,7 +92,7 @@ def jobs_feed(request: Request, session: Session = Depends(reader)) -> Response:
     """The jobs board as a feed, with the board's filters (a saved search to follow)."""
     filters = job_filters(request, dict(request.query_params))
     items = store.public_jobs(session=session, limit=FEED_SIZE, **filters.storage()).items
-    entries = _item_entries(items, _base(request), item_store.source_names(session=session))
+    entries = _item_entries(items, _base(request), item_store.source_titles(session=session))
     query = query_string(filters.params())
     title = "Jobs" + (f" in {filters.region}" if filters.region else "")
     return _feed(request, title, "/feeds/jobs.xml" + query, "/jobs" + query, entries)
@@ -114,7 +114,7 @@ def topic_feed(slug: str, request: Request, session: Session = Depends(reader)) 
     if topic not in catalog.slugs:
         raise NotFoundError(f"no topic called {slug.removesuffix('.xml')!r}")
     items = store.public_news(session=session, topic=topic, limit=FEED_SIZE).items
-    entries = _item_entries(items, _base(request), item_store.source_names(session=session))
+    entries = _item_entries(items, _base(request), item_store.source_titles(session=session))
     path = f"/feeds/topic/{slugify(topic)}.xml"
     label = catalog.label(topic)
     return _feed(request, f"News on {label}", path, f"/news?topic={slugify(topic)}", entries)
@@ -129,7 +129,7 @@ def region_feed(slug: str, request: Request, session: Session = Depends(reader))
     items = sorted([*news, *jobs], key=lambda i: i.published_at or i.collected_at, reverse=True)[
         :FEED_SIZE
     ]
-    entries = _item_entries(items, _base(request), item_store.source_names(session=session))
+    entries = _item_entries(items, _base(request), item_store.source_titles(session=session))
     path = f"/feeds/region/{slugify(region)}.xml"
     return _feed(request, f"{region}", path, f"/jobs?region={slugify(region)}", entries)
 
