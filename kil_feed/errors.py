@@ -49,13 +49,6 @@ class ValidationError(KilError):
     http_status = 422
 
 
-class FetchError(KilError):
-    """A source could not be fetched or parsed."""
-
-    exit_code = 6
-    http_status = 502
-
-
 class DeliveryError(KilError):
     """Mail could not be handed to the transport."""
 

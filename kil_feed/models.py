@@ -273,7 +273,7 @@ class CrawlRun(SQLModel, table=True):
 ALL_TABLES = [Source, Item, ItemTag, Subscriber, Issue, IssueItem, Delivery, CrawlRun]
 
 
-# --- Scheduler (issue #7): run log, once-per-week claims, the leader lock ----------------
+# --- Scheduler: run log, once-per-week claims, the leader lock ----------------
 
 
 class JobRun(SQLModel, table=True):

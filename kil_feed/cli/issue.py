@@ -1,4 +1,4 @@
-"""`kil issue` commands (issue #5): build, list, show, edit, approve, preview, send."""
+"""`kil issue` commands: build, list, show, edit, approve, preview, send."""
 
 from __future__ import annotations
 

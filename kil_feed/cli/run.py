@@ -14,7 +14,6 @@ import typer
 
 from kil_feed.cli.context import state
 from kil_feed.cli.schedule import announce
-from kil_feed.errors import ConfigError
 
 logger = logging.getLogger(__name__)
 
@@ -40,10 +39,8 @@ def run(
     configure_logging(st.debug, settings.log_level.upper())
     if not st.debug:
         logging.getLogger("apscheduler").setLevel(logging.WARNING)
-    try:
-        from kil_feed.web.app import create_app
-    except ImportError as exc:
-        raise ConfigError(f"the web app is not available: {exc}") from None
+    from kil_feed.web.app import create_app
+
     require_current_schema(st.engine)
     service = None if no_scheduler else SchedulerService(settings, st.engine, announce=announce)
     app = create_app(settings)

@@ -1,4 +1,4 @@
-"""`kil serve`: run the web archive with uvicorn (issue #6)."""
+"""`kil serve`: run the web archive with uvicorn."""
 
 from __future__ import annotations
 

@@ -38,13 +38,9 @@ def source_health(source: Source) -> str:
 
 
 def upcoming_jobs(engine: Engine, settings: Settings) -> dict[str, Any]:
-    """The scheduler's next runs, when the scheduler is installed."""
-    try:
-        from kil_feed import scheduler
-        from kil_feed.scheduler import upcoming  # type: ignore[attr-defined]
-    except ImportError:
-        return {"available": False, "jobs": [], "error": None}
-    recent_runs = getattr(scheduler, "recent_runs", lambda engine, limit: [])
+    """The scheduler's next runs and its latest runs."""
+    from kil_feed.scheduler import recent_runs, upcoming
+
     recent = [
         {
             "job": run.job,

@@ -1,1 +1,1 @@
-"""`kil demo`: a bundled demo site, its sources, subscribers and rules (issue #7)."""
+"""`kil demo`: a bundled demo site, its sources, subscribers and rules."""

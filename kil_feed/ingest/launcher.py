@@ -44,12 +44,14 @@ class Deadline:
     at: float
     grace: float
     stop: threading.Event = field(default_factory=threading.Event)
+    close_at: float = 0.0  # when the spiders close themselves, a little before `at`
 
     @classmethod
     def after(
         cls, seconds: float, *, grace: float, stop: threading.Event | None = None
     ) -> Deadline:
-        return cls(time.monotonic() + seconds, grace, stop or threading.Event())
+        at = time.monotonic() + seconds
+        return cls(at, grace, stop or threading.Event(), at - min(10, seconds * 0.2))
 
     def remaining(self) -> float:
         return self.at - time.monotonic()
@@ -61,9 +63,12 @@ class Deadline:
         return TIME_LIMIT if self.remaining() <= 0 else None
 
     def close_spider_after(self) -> float:
-        """The spiders close themselves this long after start, before the deadline."""
-        limit = self.remaining()
-        return limit - min(10, limit * 0.2)
+        """Seconds from now until the spiders close themselves (CLOSESPIDER_TIMEOUT)."""
+        return self.close_at - time.monotonic()
+
+    def closing(self) -> bool:
+        """Whether the spiders have reached their own closing time."""
+        return time.monotonic() >= self.close_at
 
 
 @dataclass

@@ -89,6 +89,8 @@ def run_crawl(
                 for crawl in crawls:  # sources a failed or stopped process never answered for
                     silent = recorder.silent(crawl.source_ids)
                     reason = crawl.exit_reason(wait=deadline.grace) if silent else None
+                    if silent and reason is None and deadline.closing():
+                        reason = crawl.stopped = TIME_LIMIT  # its spider closed at the limit
                     if reason is not None:
                         recorder.fail_silent(silent, reason)
                 recorder.close()

@@ -1,7 +1,7 @@
 """The scheduled jobs and the one entry point APScheduler calls for all of them.
 
 Each job calls the library function its CLI command calls (`run_crawl`, `build_issue`,
-`send_issue`), imported when the job runs, and returns `(status, detail)` for the run log.
+`send_issue`: the runtime's `JobFunctions`) and returns `(status, detail)` for the run log.
 `execute()` records every run in `job_run`, whatever happens inside.
 """
 
@@ -19,6 +19,7 @@ from kil_feed.scheduler.crawljob import crawl_job
 from kil_feed.scheduler.runtime import Runtime
 from kil_feed.storage import housekeeping, issues, job_runs
 from kil_feed.timeutil import iso_week, utcnow
+from newsletter.report import SendReport
 
 logger = logging.getLogger(__name__)
 
@@ -45,8 +46,6 @@ def execute(rt: Runtime, name: str) -> JobRun:
         status, detail = job(rt, run_id)
     except KilError as exc:
         status, detail = "failed", str(exc)
-    except ImportError as exc:
-        status, detail = "failed", f"not available in this installation: {exc}"
     except Exception as exc:  # a job must never take the scheduler down
         logger.exception("job failed job=%s run=%d", name, run_id)
         status, detail = "failed", f"{type(exc).__name__}: {exc}"
@@ -67,7 +66,7 @@ def _build(rt: Runtime, run_id: int) -> tuple[str, str]:
         existing = issues.find_issue_for_week(week, session=session)
     if existing is not None and existing.status != IssueStatus.draft.value:
         return "skipped", f"issue {week} is {existing.status}: not rebuilt"
-    issue = rt.function("build")(rt.engine, rt.settings)
+    issue = rt.functions.build(rt.engine, rt.settings)
     if issue is None:
         return "skipped", "nothing for an issue this week"
     return "ok", f"issue {issue.week} (#{issue.id}) is {issue.status}"
@@ -80,7 +79,7 @@ def _send(rt: Runtime, run_id: int) -> tuple[str, str]:
     with read_session(rt.engine) as session:
         issue = issues.find_issue_for_week(week, session=session)
     if issue is None and settings.schedule.auto_send:
-        issue = rt.function("build")(rt.engine, settings)
+        issue = rt.functions.build(rt.engine, settings)
     if issue is None:
         return "skipped", f"no issue for {week}"
     if issue.status == IssueStatus.sent.value:
@@ -102,18 +101,18 @@ def _send(rt: Runtime, run_id: int) -> tuple[str, str]:
         return "skipped", f"{week} was already sent{by} (once per ISO week)"
     if issue.status == IssueStatus.draft.value:  # auto_send: approve it as an editor would
         try:
-            issue = rt.function("approve")(rt.engine, int(issue.id))  # type: ignore[arg-type]
+            issue = rt.functions.approve(rt.engine, int(issue.id))  # type: ignore[arg-type]
         except BaseException:  # nothing was sent: give the week back
             with write_session(rt.engine) as session:
                 job_runs.release_claim("send", week, session=session)
             raise
     try:
-        report = _send_issue(rt, int(issue.id))  # type: ignore[arg-type]
+        report = rt.functions.send(rt.engine, settings, int(issue.id))  # type: ignore[arg-type]
     except BaseException:  # perhaps part-sent: the claim stays; `kil issue send` resumes
         with write_session(rt.engine) as session:
             job_runs.set_claim_status("send", week, "failed", session=session)
         raise
-    paused = bool(getattr(report, "paused", False))  # too many failures: a person looks
+    paused = report.paused  # too many failures: a person looks
     with write_session(rt.engine) as session:
         job_runs.set_claim_status("send", week, "paused" if paused else "done", session=session)
     if paused:
@@ -121,17 +120,11 @@ def _send(rt: Runtime, run_id: int) -> tuple[str, str]:
     return "ok", f"issue {week} (#{issue.id}): {_report(report)}"
 
 
-def _send_issue(rt: Runtime, issue_id: int) -> object:
-    return rt.function("send")(rt.engine, rt.settings, issue_id)
-
-
-def _report(report: object) -> str:
-    message = getattr(report, "message", "")
-    if message:
-        return str(message)
-    fields = ("sent", "failed", "skipped", "pending")
-    parts = [f"{f}={getattr(report, f)}" for f in fields if hasattr(report, f)]
-    return " ".join(parts) or str(report)
+def _report(report: SendReport) -> str:
+    return report.message or (
+        f"sent={report.sent} failed={report.failed} skipped={report.skipped} "
+        f"pending={report.pending}"
+    )
 
 
 def _housekeeping(rt: Runtime, run_id: int) -> tuple[str, str]:

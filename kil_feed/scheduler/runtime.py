@@ -1,33 +1,62 @@
-"""What a running job needs (settings, engine, the running children), found by a token.
+"""What a running job needs (settings, engine, its library functions), found by a token.
 
-APScheduler pickles each job into the database, so a job names its function by reference
-and carries only `(job name, token)`; the token finds the live runtime of the scheduler
-that is leading in this process.
+APScheduler pickles each job into the database, so a job carries only `(job name, token)`;
+the token finds the live runtime of the scheduler that is leading in this process. The
+library functions a job calls (the ones the CLI calls) are typed callables in
+`JobFunctions`: tests pass stand-ins the same way.
 """
 
 from __future__ import annotations
 
-import importlib
 import os
 import socket
 import threading
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Protocol
 
 from sqlalchemy.engine import Engine
 
 from kil_feed.config import Settings
-from kil_feed.scheduler.proctree import Children
 
-# The library functions the jobs call (the same ones the CLI calls), by reference.
-DEFAULT_TARGETS = {
-    "crawl": "kil_feed.ingest.run:run_crawl",
-    "build": "newsletter.build:build_issue",
-    "send": "newsletter.send:send_issue",
-    "approve": "newsletter.edit:approve_issue",
-}
-DEFAULT_CRAWL_TARGET = DEFAULT_TARGETS["crawl"]
+if TYPE_CHECKING:
+    from kil_feed.ingest.run import SourceSummary
+    from kil_feed.models import Issue
+    from newsletter.report import SendReport
+
+
+class CrawlFunction(Protocol):
+    def __call__(
+        self,
+        settings: Settings,
+        *,
+        sources: list[str] | None = None,
+        time_limit: float | None = None,
+        stop: threading.Event | None = None,
+    ) -> list[SourceSummary]: ...
+
+
+@dataclass(frozen=True)
+class JobFunctions:
+    """The library functions behind the jobs: `run_crawl`, `build_issue`, `send_issue`,
+    `approve_issue` (the scheduler calls what the CLI calls)."""
+
+    crawl: CrawlFunction
+    build: Callable[[Engine, Settings], Issue | None]
+    send: Callable[[Engine, Settings, int], SendReport]
+    approve: Callable[[Engine, int], Issue]
+
+
+def library_functions() -> JobFunctions:
+    """The real ones (imported when a scheduler starts, not with the CLI)."""
+    from kil_feed.ingest.run import run_crawl
+    from newsletter.build import build_issue
+    from newsletter.edit import approve_issue
+    from newsletter.send import send_issue
+
+    return JobFunctions(crawl=run_crawl, build=build_issue, send=send_issue, approve=approve_issue)
+
 
 _RUNTIMES: dict[str, Runtime] = {}
 _LOCK = threading.Lock()
@@ -43,20 +72,9 @@ class Runtime:
     settings: Settings
     engine: Engine
     owner: str = field(default_factory=make_owner)
-    targets: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_TARGETS))
-    children: Children = field(default_factory=Children)
-    stopping: threading.Event = field(default_factory=threading.Event)
+    functions: JobFunctions = field(default_factory=library_functions)
+    stopping: threading.Event = field(default_factory=threading.Event)  # running jobs end
     token: str = field(default_factory=lambda: uuid.uuid4().hex)
-
-    def function(self, name: str) -> Any:
-        """The library function behind job step `name`, imported now (not at start-up)."""
-        return load_reference(self.targets[name])
-
-
-def load_reference(reference: str) -> Any:
-    """`package.module:function` -> the function."""
-    module_name, _, attr = reference.partition(":")
-    return getattr(importlib.import_module(module_name), attr)
 
 
 def register(runtime: Runtime) -> str:

@@ -26,7 +26,7 @@ from kil_feed.errors import ConfigError
 from kil_feed.scheduler import runtime as runtimes
 from kil_feed.scheduler.jobs import JOB_FUNC_REF
 from kil_feed.scheduler.lock import current_holder, make_leader_lock
-from kil_feed.scheduler.runtime import Runtime
+from kil_feed.scheduler.runtime import JobFunctions, Runtime, library_functions
 from kil_feed.scheduler.triggers import configured_jobs
 from kil_feed.storage import job_runs
 from kil_feed.timeutil import as_utc
@@ -57,13 +57,14 @@ class SchedulerService:
         engine: Engine,
         *,
         announce: Callable[[str], None] | None = None,
-        targets: dict[str, str] | None = None,
+        functions: JobFunctions | None = None,
     ) -> None:
         configured_jobs(settings)  # a bad cron expression fails now, not when leading
         self.settings = settings
         self.engine = engine
-        self.runtime = Runtime(settings=settings, engine=engine)
-        self.runtime.targets.update(targets or {})
+        self.runtime = Runtime(
+            settings=settings, engine=engine, functions=functions or library_functions()
+        )
         self.owner = self.runtime.owner
         self.lock = make_leader_lock(engine, self.owner, settings.schedule.lock_ttl_seconds)
         self.announce = announce or (lambda message: logger.info("%s", message))
@@ -111,11 +112,8 @@ class SchedulerService:
                     break
         finally:
             self.leading.clear()
-            rt.stopping.set()
+            rt.stopping.set()  # a running crawl stops its processes and returns
             scheduler.pause()
-            ended = rt.children.kill_all()
-            if ended:
-                logger.info("stopped %d running crawl(s) for shutdown", ended)
             scheduler.shutdown(wait=True)
             runtimes.unregister(rt)
             self.scheduler = None

@@ -50,7 +50,7 @@ def issue_items(issue_id: int, *, session: Session) -> list[tuple[IssueItem, Ite
     return [(placement, item) for placement, item in rows]
 
 
-# --- building and editing (issue #5) ---------------------------------------------------------
+# --- building and editing ----------------------------------------------------------------
 
 SENT_STATUSES = (IssueStatus.sending.value, IssueStatus.sent.value)
 

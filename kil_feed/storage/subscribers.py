@@ -41,7 +41,7 @@ def list_subscribers(
     return subs
 
 
-# --- editorial: adding, changing and removing subscribers (issue #4) ---------------------
+# --- editorial: adding, changing and removing subscribers ------------------------------
 
 
 def validate_email_address(email: str) -> str:

@@ -6,13 +6,18 @@ import json
 import os
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
+import psutil
 from sqlmodel import select
 
 from crawler.itemstream import BATCH_RECORDS, STATUS_KEY, RecordSender
 from crawler.records import ITEM_FIELDS, CrawlSource, crawled_item
 from kil_feed.db import read_session
+from kil_feed.ingest.launcher import SHUTDOWN, TIME_LIMIT
+from kil_feed.ingest.run import run_crawl
 from kil_feed.models import CrawlRun
 from tests.support.crawl import add_source, count_items, crawl, items_of
 
@@ -107,8 +112,34 @@ def test_crawl_stopped_at_time_limit_keeps_what_arrived(http_server, crawl_setti
     add_source(crawl_engine, "stuck", http_server.url("/hang"))
     results = crawl(crawl_settings, time_limit=4)
     assert results["quick"].new == 2 and results["quick"].error is None
-    assert results["stuck"].error and results["stuck"].new == 0
+    assert results["stuck"].error == TIME_LIMIT and results["stuck"].new == 0
+    assert results["stuck"].stopped == TIME_LIMIT
     assert len(items_of(crawl_engine, "quick")) == 2
+
+
+def test_a_stop_event_ends_a_crawl_at_once_and_leaves_no_process(
+    http_server, crawl_settings, crawl_engine
+):  # type: ignore[no-untyped-def]
+    """What a scheduler shutting down does: the crawl stops now, not at its time limit."""
+    add_source(crawl_engine, "stuck", http_server.url("/hang"))
+    stop = threading.Event()
+    seen: list[int] = []
+
+    def progress(done: int, total: int) -> None:  # the processes are running: stop them
+        seen.append(done)
+        if len(seen) == 8:
+            stop.set()
+
+    started = time.monotonic()
+    settings = crawl_settings.model_copy(
+        update={"schedule": crawl_settings.schedule.model_copy(
+            update={"crawl_kill_margin_seconds": 5})}
+    )  # fmt: skip
+    (summary,) = run_crawl(settings, time_limit=600, on_progress=progress, stop=stop)
+    assert time.monotonic() - started < 60
+    assert (summary.stopped, summary.error) == (SHUTDOWN, SHUTDOWN)
+    mine = psutil.Process().children(recursive=True)
+    assert not [p for p in mine if "scrapy" in " ".join(p.cmdline())]
 
 
 def test_record_sender_batches_and_sends_only_stored_fields() -> None:

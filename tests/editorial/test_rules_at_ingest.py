@@ -1,4 +1,4 @@
-"""Rules applied by a real crawl (needs ingestion, #3): block, auto-approve, then review."""
+"""Rules applied by a real crawl: block, auto-approve, then review."""
 
 from __future__ import annotations
 

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
-import types
 from datetime import UTC, datetime
 
 import pytest
@@ -45,7 +43,6 @@ def filled(engine: Engine) -> dict[str, int]:
 
 
 def test_status_json(cli, filled, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
-    monkeypatch.setitem(sys.modules, "kil_feed.scheduler", None)  # not installed
     data = json.loads(cli("status", "--json").output)
     health = {s["name"]: (s["health"], s["last_error"]) for s in data["sources"]}
     assert health == {
@@ -65,14 +62,19 @@ def test_status_json(cli, filled, monkeypatch: pytest.MonkeyPatch) -> None:  # t
         "sections": {"top": 1},
     }
     assert data["subscribers"]["confirmed"] == 2 and data["subscribers"]["unsubscribed"] == 1
-    assert data["schedule"]["available"] is False
+    schedule = data["schedule"]
+    assert schedule["available"] is True and schedule["error"] is None
+    assert {j["job"] for j in schedule["jobs"]} == {"crawl", "build", "send", "housekeeping"}
+    assert schedule["recent_runs"] == []
 
 
 def test_status_for_people_with_a_scheduler(cli, filled, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    scheduler = types.ModuleType("kil_feed.scheduler")
+    import kil_feed.scheduler
+
     when = datetime(2026, 11, 30, 6, 0, tzinfo=UTC)
-    scheduler.upcoming = lambda engine, settings: [("build", when), ("send", None)]  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "kil_feed.scheduler", scheduler)
+    monkeypatch.setattr(
+        kil_feed.scheduler, "upcoming", lambda engine, settings: [("build", when), ("send", None)]
+    )
     out = cli("status").output
     assert "failing" in out and "HTTP 500" in out
     assert "build" in out and "Mon 30 Nov 06:00" in out and "paused" in out

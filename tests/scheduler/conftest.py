@@ -14,6 +14,7 @@ from sqlalchemy.engine import Engine
 from kil_feed.config import Settings
 from kil_feed.db import read_session, write_session
 from kil_feed.models import Issue, IssueStatus, JobRun
+from kil_feed.scheduler.runtime import JobFunctions
 from kil_feed.scheduler.service import SchedulerService
 from kil_feed.storage import job_runs
 from kil_feed.timeutil import iso_week, utcnow
@@ -72,12 +73,10 @@ def approved_issue(engine: Engine, settings: Settings) -> int:
 
 
 @pytest.fixture
-def fake_targets(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
-    """Stand-in library functions, importable by crawl children too; their ledgers' paths."""
-    monkeypatch.setenv("PYTHONPATH", str(ROOT))
+def fake_functions(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> JobFunctions:
+    """Stand-in library functions (the send's ledger under tmp_path)."""
     monkeypatch.setenv(scheduler_targets.LEDGER_ENV, str(tmp_path / "sends.log"))
-    monkeypatch.setenv(scheduler_targets.PIDS_FILE_ENV, str(tmp_path / "pids.json"))
-    return dict(scheduler_targets.FAKE_TARGETS)
+    return scheduler_targets.fake_functions()
 
 
 def sends(tmp_path: Path) -> list[str]:

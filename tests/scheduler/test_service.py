@@ -1,16 +1,15 @@
 """The scheduler running for real (in-process, on a real database): jobs fire and are
 logged, the once-per-week send guard holds across schedulers and restarts, missed runs
-catch up once within the grace time, and a hung crawl is killed while the next one runs."""
+catch up once within the grace time, and a shutdown stops a running crawl."""
 
 from __future__ import annotations
 
-import json
+import dataclasses
 import threading
 import time
 from datetime import timedelta
 from pathlib import Path
 
-import psutil
 import pytest
 from sqlmodel import select
 
@@ -22,6 +21,7 @@ from kil_feed.scheduler.runtime import Runtime
 from kil_feed.scheduler.service import SchedulerService
 from kil_feed.timeutil import iso_week, utcnow
 from tests.scheduler.conftest import approved_issue, fast, running, runs, sends
+from tests.support import scheduler_targets
 
 EVERY_SECOND = "* * * * * *"
 
@@ -37,10 +37,10 @@ def _wait_for(predicate, timeout: float = 10.0, engine=None) -> None:  # type: i
 
 
 def test_jobs_fire_on_their_schedule_and_every_run_is_logged(
-    settings, engine, fake_targets
+    settings, engine, fake_functions
 ) -> None:  # type: ignore[no-untyped-def]
     cfg = fast(settings, housekeeping=EVERY_SECOND, build=EVERY_SECOND)
-    service = SchedulerService(cfg, engine, targets=fake_targets)
+    service = SchedulerService(cfg, engine, functions=fake_functions)
     with running(service):
         _wait_for(
             lambda: len(runs(engine, "build")) >= 2 and len(runs(engine, "housekeeping")) >= 2
@@ -56,14 +56,14 @@ def test_jobs_fire_on_their_schedule_and_every_run_is_logged(
 
 @pytest.mark.slow
 def test_the_send_guard_holds_for_racing_senders_and_after_a_restart(  # type: ignore[no-untyped-def]
-    any_settings, any_engine, fake_targets, tmp_path: Path
+    any_settings, any_engine, fake_functions, tmp_path: Path
 ) -> None:
     cfg = fast(any_settings)
     approved_issue(any_engine, cfg)
     # two schedulers' send jobs at the same moment (two runtimes, two owners)
-    first, second = (Runtime(settings=cfg, engine=any_engine) for _ in range(2))
-    for rt in (first, second):
-        rt.targets.update(fake_targets)
+    first, second = (
+        Runtime(settings=cfg, engine=any_engine, functions=fake_functions) for _ in range(2)
+    )
     results = {}
     threads = [
         threading.Thread(target=lambda rt=rt: results.setdefault(rt.owner, execute(rt, "send")))
@@ -76,8 +76,7 @@ def test_the_send_guard_holds_for_racing_senders_and_after_a_restart(  # type: i
     assert len(sends(tmp_path)) == 1
     assert sorted(r.status for r in results.values()) == ["ok", "skipped"]
     # a restarted scheduler (new owner), the week unchanged: still no second send
-    restarted = Runtime(settings=cfg, engine=any_engine)
-    restarted.targets.update(fake_targets)
+    restarted = Runtime(settings=cfg, engine=any_engine, functions=fake_functions)
     again = execute(restarted, "send")
     assert again.status == "skipped" and "already sent" in again.detail
     assert len(sends(tmp_path)) == 1
@@ -90,19 +89,19 @@ def test_the_send_guard_holds_for_racing_senders_and_after_a_restart(  # type: i
 
 @pytest.mark.slow
 def test_two_running_schedulers_send_a_week_once(
-    any_settings, any_engine, fake_targets, tmp_path: Path
+    any_settings, any_engine, fake_functions, tmp_path: Path
 ) -> None:  # type: ignore[no-untyped-def]
     cfg = fast(any_settings, send=EVERY_SECOND)
     approved_issue(any_engine, cfg)
-    a = SchedulerService(cfg, any_engine, targets=fake_targets)
-    b = SchedulerService(cfg, any_engine, targets=fake_targets)
+    a = SchedulerService(cfg, any_engine, functions=fake_functions)
+    b = SchedulerService(cfg, any_engine, functions=fake_functions)
     with running(a), running(b, lead=False):
         _wait_for(lambda: len(runs(any_engine, "send")) >= 3)
         assert a.leading.is_set() and not b.leading.is_set()
     # the old leader is gone; the stand-by leads next time, and a restart of it too
     with running(b):
         _wait_for(lambda: len(runs(any_engine, "send")) >= 5)
-    with running(SchedulerService(cfg, any_engine, targets=fake_targets)):
+    with running(SchedulerService(cfg, any_engine, functions=fake_functions)):
         _wait_for(lambda: len(runs(any_engine, "send")) >= 7)
     assert len(sends(tmp_path)) == 1
     statuses = [r.status for r in runs(any_engine, "send")]
@@ -117,19 +116,19 @@ def _cron_at(moment) -> str:  # type: ignore[no-untyped-def]
 @pytest.mark.slow
 @pytest.mark.parametrize("grace_minutes, expected", [(1.0, ["ok"]), (0.02, ["missed"])])
 def test_a_run_missed_while_down_catches_up_once_within_grace(  # type: ignore[no-untyped-def]
-    settings, engine, fake_targets, grace_minutes: float, expected: list[str]
+    settings, engine, fake_functions, grace_minutes: float, expected: list[str]
 ) -> None:
     base = settings.model_copy(update={"timezone": "UTC"})
     due = utcnow().replace(microsecond=0) + timedelta(seconds=3)
     cfg = fast(base, housekeeping=_cron_at(due), misfire_grace_minutes=grace_minutes)
     before = fast(base, housekeeping=_cron_at(due), misfire_grace_minutes=1.0)
-    with running(SchedulerService(before, engine, targets=fake_targets)):
+    with running(SchedulerService(before, engine, functions=fake_functions)):
         pass  # stored the job with its next run at `due`, then went down
     assert dict(upcoming(engine, cfg))["housekeeping"] == due
     # (the grace of the restarted scheduler applies to the stored job)
     time.sleep(max(0.0, (due - utcnow()).total_seconds()) + 2.0)  # down while it was due
     assert runs(engine, "housekeeping") == []
-    with running(SchedulerService(cfg, engine, targets=fake_targets)) as back:
+    with running(SchedulerService(cfg, engine, functions=fake_functions)) as back:
         _wait_for(lambda: len(runs(engine, "housekeeping")) >= 1)
         time.sleep(1.5)  # and it does not run again
         assert [r.status for r in runs(engine, "housekeeping")] == expected
@@ -141,29 +140,24 @@ def test_a_run_missed_while_down_catches_up_once_within_grace(  # type: ignore[n
 
 
 @pytest.mark.slow
-def test_a_hung_crawl_is_killed_at_the_limit_and_the_next_crawl_runs(  # type: ignore[no-untyped-def]
-    settings, engine, fake_targets, tmp_path: Path
+def test_a_shutdown_stops_the_running_crawl_and_the_next_scheduler_crawls_again(  # type: ignore[no-untyped-def]
+    settings, engine, fake_functions
 ) -> None:
+    """The crawl job runs `run_crawl` in the scheduler's thread with the scheduler's
+    stopping event: stopping the scheduler ends the crawl (its run says so) instead of
+    waiting for it, and the next scheduler crawls the source, still due, again."""
     with write_session(engine) as session:
         session.add(Source(name="council-news", url="http://127.0.0.1:9/feed"))
-    crawl = settings.crawl.model_copy(update={"time_limit": 1})
-    cfg = fast(settings.model_copy(update={"crawl": crawl}), crawl="*/2 * * * * *")
-    hanging = dict(fake_targets, crawl="tests.support.scheduler_targets:hang_crawl")
-    service = SchedulerService(cfg, engine, targets=hanging)
-    with running(service):
-        _wait_for(lambda: any(r.finished_at for r in runs(engine, "crawl")), timeout=20)
-        # the next tick runs again (the source is still due: the hung crawl recorded nothing)
-        _wait_for(lambda: len(runs(engine, "crawl")) >= 2, timeout=10)
-    first = runs(engine, "crawl")[0]
-    assert first.status == "timeout" and "killed" in first.detail
-    pids = json.loads((tmp_path / "pids.json").read_text())
-    assert all(not psutil.pid_exists(p) or psutil.Process(p).status() == "zombie" for p in pids)
-    # with a crawl that works, the same job records its result and the source is done
-    roomy = cfg.crawl.model_copy(update={"time_limit": 60})  # a child's start-up takes a while
-    service = SchedulerService(
-        cfg.model_copy(update={"crawl": roomy}), engine, targets=fake_targets
-    )
-    with running(service):
+    cfg = fast(settings, crawl="*/2 * * * * *")
+    endless = dataclasses.replace(fake_functions, crawl=scheduler_targets.crawl_until_stopped)
+    scheduler_targets.STARTED.clear()
+    started = time.monotonic()
+    with running(SchedulerService(cfg, engine, functions=endless)):
+        assert scheduler_targets.STARTED.wait(20), "the crawl job did not start"
+    assert time.monotonic() - started < 25  # the shutdown did not wait 600 s for the crawl
+    (first,) = runs(engine, "crawl")
+    assert first.status == "interrupted" and "stopped by shutdown" in first.detail
+    with running(SchedulerService(cfg, engine, functions=fake_functions)):
         _wait_for(lambda: runs(engine, "crawl")[-1].status == "ok", timeout=20, engine=engine)
     assert "council-news: new=1" in runs(engine, "crawl")[-1].detail
     with read_session(engine) as session:
