@@ -49,6 +49,13 @@ class ValidationError(KilError):
     http_status = 422
 
 
+class FetchError(KilError):
+    """A source could not be fetched: `kil crawl` and `kil sources check` exit with this."""
+
+    exit_code = 6
+    http_status = 502
+
+
 class DeliveryError(KilError):
     """Mail could not be handed to the transport."""
 
@@ -56,8 +63,15 @@ class DeliveryError(KilError):
     http_status = 502
 
 
+class DatabaseError(KilError):
+    """The database cannot be used: not set up, unreachable, full."""
+
+    exit_code = 8
+    http_status = 503
+
+
 class QueueError(KilError):
     """The crawl queue (Redis) cannot be reached or was lost."""
 
-    exit_code = 8
+    exit_code = 9
     http_status = 503

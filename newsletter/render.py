@@ -47,7 +47,7 @@ def _strings(values: object) -> list[str]:
 
 @dataclass(frozen=True)
 class Section:
-    key: str  # top, news, near, jobs, notices-near, notices
+    key: str  # top, news, near, jobs, notices-near, notices, signals-near, signals
     title: str
     cards: list[Card]
 
@@ -117,6 +117,7 @@ def sections_for(content: IssueContent, audience: Audience) -> list[Section]:
     for key, title, cards in (
         ("jobs", "interim jobs", content.jobs),
         ("notices", "procurement notices", content.notices),
+        ("signals", "signals", content.signals),
     ):
         if not cards:
             continue
@@ -146,6 +147,17 @@ def news_for(content: IssueContent, audience: Audience) -> list[tuple[str, list[
                 chosen.setdefault(topic, []).append(card)
     labelled = [(content.labels.get(t, t), cards) for t, cards in chosen.items()]
     return sorted(labelled, key=lambda section: section[0])
+
+
+CHARSET_META = '<meta charset="utf-8">'
+
+
+def charset_first(html: str) -> str:
+    """The `<meta charset>` first in `<head>`: the inliner writes the kept `@media` rules
+    before it, and HTML wants the charset within the first 1024 bytes."""
+    if CHARSET_META not in html or "<head>" not in html:
+        return html
+    return html.replace(CHARSET_META, "", 1).replace("<head>", "<head>" + CHARSET_META, 1)
 
 
 class Renderer:
@@ -201,5 +213,5 @@ class Renderer:
         }
         raw_html = self.env.get_template("issue.html").render(context)
         text = self.env.get_template("issue.txt").render(context)
-        html = self.inliner.inline(raw_html)
+        html = charset_first(self.inliner.inline(raw_html))
         return RenderedEmail(self.content.subject, context["preheader"], html, text)

@@ -87,14 +87,14 @@ def crawl(
     """Crawl what `kil crawl` queued in Redis (`[crawl] backend = "redis"`), alongside
     every other crawl worker, and store it in the database."""
     from kil_feed.errors import ValidationError
-    from kil_feed.ingest.sources import SPIDER_FOR_KIND
+    from kil_feed.ingest.queue import WORKER_KINDS
     from kil_feed.ingest.worker import run_worker
 
     st = state()
-    bad = [k for k in kind if k not in SPIDER_FOR_KIND]
+    bad = [k for k in kind if k not in WORKER_KINDS]
     if bad:
         raise ValidationError(f"unknown source kind {bad[0]!r}: one of feed, page, jobs")
-    kinds = kind or list(SPIDER_FOR_KIND)
+    kinds = kind or list(WORKER_KINDS)
     _stop_on_sigterm()
     typer.echo(
         f"crawl worker: {processes} process(es) per kind ({', '.join(kinds)}) on "

@@ -25,6 +25,9 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
 
+WORKER_KINDS = ("feed", "page", "jobs")  # notices (OCDS APIs) are crawled locally
+
+
 def worker_spider(kind: str) -> str:
     """The scrapy-redis spider of a source kind (`crawler.spiders.workers`)."""
     return f"{SPIDER_FOR_KIND[kind]}_worker"
@@ -85,7 +88,7 @@ def connect(settings: Settings) -> redis.Redis:
     return client
 
 
-def pending(client: redis.Redis, prefix: str, kinds: Sequence[str] = tuple(SPIDER_FOR_KIND)) -> int:
+def pending(client: redis.Redis, prefix: str, kinds: Sequence[str] = WORKER_KINDS) -> int:
     """Sources and requests still queued (not yet taken by a worker)."""
     total = 0
     for kind in kinds:
@@ -110,13 +113,13 @@ def enqueue_crawl(
 ) -> Enqueued:
     """Start a run for each due source and queue its start request for the workers."""
     client = connect(settings)  # before any run is started: an unreachable queue changes nothing
-    prepared = prepare_sources(engine, names=sources)
+    prepared = prepare_sources(engine, names=sources, kinds=WORKER_KINDS)
     by_kind: dict[str, int] = {}
     prefix = settings.crawl.redis_prefix
     try:
         if not pending(client, prefix) and not client.hlen(in_flight_key(prefix)):
             # a new crawl: the requests of the last one may be made again
-            for kind in SPIDER_FOR_KIND:
+            for kind in WORKER_KINDS:
                 client.delete(f"{prefix}{worker_spider(kind)}:dupefilter")
         with client.pipeline() as pipe:
             for source in prepared:

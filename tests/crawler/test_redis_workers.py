@@ -78,14 +78,14 @@ def test_enqueue_queues_each_source_with_its_run(redis_settings, http_server, cr
     assert len(runs) == 3 and all(r.finished_at is None for r in runs)
 
 
-def test_unreachable_redis_is_one_line_and_exit_8(kil_env, tmp_path):  # type: ignore[no-untyped-def]
+def test_unreachable_redis_is_one_line_and_exit_9(kil_env, tmp_path):  # type: ignore[no-untyped-def]
     env = dict(kil_env, KIL_CRAWL__BACKEND="redis", KIL_CRAWL__REDIS_URL="redis://127.0.0.1:1/0")
     for command in (["crawl"], ["worker", "crawl"]):
         done = subprocess.run(
             [sys.executable, "-m", "kil_feed", *command], env={**_base_env(), **env},
             capture_output=True, text=True, timeout=120, cwd=tmp_path,
         )  # fmt: skip
-        assert done.returncode == 8, (command, done.stdout, done.stderr)
+        assert done.returncode == 9, (command, done.stdout, done.stderr)
         lines = done.stderr.strip().splitlines()
         assert (
             len(lines) == 1 and "cannot reach the crawl queue at redis://127.0.0.1:1/0" in lines[0]
@@ -195,7 +195,7 @@ def test_worker_that_loses_redis_stops_and_says_why(private_redis, kil_env, tmp_
         if worker.poll() is None:
             worker.kill()
             worker.wait()
-    assert worker.returncode == 8, (out, err)
+    assert worker.returncode == 9, (out, err)
     lines = err.strip().splitlines()
     assert len(lines) == 1 and "lost the crawl queue at unix://" in lines[0], err
     assert "Traceback" not in err

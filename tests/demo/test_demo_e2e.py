@@ -11,7 +11,6 @@ import sqlite3
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Iterator
 from email.message import EmailMessage
 from pathlib import Path
@@ -20,6 +19,7 @@ import httpx
 import pytest
 
 from kil_feed.demo.workspace import demo_subscribers
+from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.slow
 
@@ -106,10 +106,7 @@ def served_archive(monkeypatch: pytest.MonkeyPatch) -> Iterator:  # type: ignore
         thread = threading.Thread(target=server.run, daemon=True)
         thread.start()
         servers.append((server, thread))
-        deadline = time.monotonic() + 20
-        while not server.started:
-            assert time.monotonic() < deadline, "the web archive did not start"
-            time.sleep(0.05)
+        wait_until(lambda: server.started, "the web archive's start")
         return f"http://127.0.0.1:{port}"
 
     yield serve
@@ -138,6 +135,11 @@ def test_kil_demo_end_to_end_and_again(tmp_path: Path, served_archive) -> None: 
     london = text_part(by_recipient["priya.shah@example.org"])
     assert MANCHESTER_JOB in north_west
     assert MANCHESTER_JOB in near_you(north_west)  # personalised by region
+    # the demo's Find a Tender data: the Durham contract notice is a signal in every email
+    signal = ("Durham County Council: contract details published for Murton MOD Area Victor "
+              "West Peatland Restoration Project · £395,493")  # fmt: skip
+    assert signal in " ".join(london.split()) and signal in " ".join(north_west.split())
+    assert "signals" in london.lower()
     assert MANCHESTER_JOB not in near_you(london)
     assert "Interim Category Manager" in near_you(london)  # a London role
     national = text_part(by_recipient["jo.bennett@example.org"])
