@@ -11,7 +11,8 @@ to go through scrapy-redis's shared scheduler queue and dupe filter (the Scrapy 
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
+import os
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import scrapy
@@ -29,6 +30,21 @@ class QueuedSources(RedisMixin):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         scrapy.Spider.__init__(self, *args, **kwargs)  # type: ignore[arg-type]
         self.sources: list[CrawlSource] = []
+        self.worker_pid = os.getppid()  # the `kil worker crawl` that records what we send
+
+    def orphaned(self) -> bool:
+        """Our worker is gone (`kill -9`): take nothing more, let the spider close."""
+        return os.getppid() != self.worker_pid
+
+    def next_requests(self) -> Iterator[scrapy.Request]:
+        if self.orphaned():
+            return iter(())
+        return super().next_requests()  # type: ignore[misc]
+
+    def spider_idle(self) -> None:
+        if self.orphaned():
+            return  # no DontCloseSpider: the spider closes
+        super().spider_idle()  # type: ignore[misc]
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> Any:
