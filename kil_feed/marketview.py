@@ -39,9 +39,13 @@ def pounds(value: float | None) -> str:
     return f"£{value:,.0f}" if value == int(value) else f"£{value:,.2f}"
 
 
+def _roles(count: int) -> str:
+    return f"{count} role{'s' if count != 1 else ''}"
+
+
 def pay_text(fig: PayFigure) -> str:
     """'median £450 (IQR £450–£550), 5 roles' or 'not enough data (2 roles)'."""
-    roles = f"{fig.count} role{'s' if fig.count != 1 else ''}"
+    roles = _roles(fig.count)
     if not fig.enough:
         return f"{NOT_ENOUGH} ({roles})"
     return f"median {pounds(fig.median)} (IQR {pounds(fig.q1)}–{pounds(fig.q3)}), {roles}"
@@ -68,11 +72,11 @@ def pulse_sentence(region: str | None, figs: MarketFigures) -> str:
     now = figs.quarters[-1].day_rate
     before = figs.quarters[-2].day_rate if len(figs.quarters) > 1 else None
     if not now.enough:
-        return f"{where} interim day rates: {NOT_ENOUGH} this quarter ({now.count} roles)."
+        return f"{where} interim day rates: {NOT_ENOUGH} this quarter ({_roles(now.count)})."
     change = change_text(now.median, before.median if before else None)
     return (
         f"{where} interim day rates: median {pounds(now.median)}"
-        f"{f' ({change})' if change else ''}, {now.count} roles."
+        f"{f' ({change})' if change else ''}, {_roles(now.count)}."
     )
 
 
