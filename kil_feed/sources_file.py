@@ -5,7 +5,7 @@
 name = "gov-uk-procurement"
 title = "GOV.UK procurement news"  # optional: shown to people (else the feed's own title)
 url = "https://www.gov.uk/search/news-and-communications.atom?topics[]=procurement"
-kind = "feed"              # feed | page | jobs
+kind = "feed"              # feed | page | jobs | notices
 topics = ["procurement"]   # optional defaults added to every item
 regions = []               # optional ITL1 names
 enabled = true             # optional
@@ -26,7 +26,8 @@ from crawler.netguard import BlockedURL, check_url
 from kil_feed.errors import ValidationError
 from kil_feed.regions import ITL1_REGIONS
 
-CRAWLABLE_KINDS = ("feed", "page", "jobs")
+CRAWLABLE_KINDS = ("feed", "page", "jobs", "notices")
+KIND_ALIASES = {"notice": "notices"}  # the model's item kind, accepted for the source kind
 _KEYS = {"name", "title", "url", "kind", "topics", "regions", "enabled", "interval", "options"}
 TITLE_CHARS = 300
 
@@ -66,6 +67,7 @@ def validate_spec(spec: SourceSpec, *, allow_private: bool, resolve: bool = True
     if not spec.name or not spec.name.strip():
         raise ValidationError("a source needs a name")
     spec.name = spec.name.strip()
+    spec.kind = KIND_ALIASES.get(spec.kind, spec.kind)
     if spec.title and len(spec.title) > TITLE_CHARS:
         raise ValidationError(
             f"source {spec.name!r}: title is longer than {TITLE_CHARS} characters"
@@ -81,6 +83,10 @@ def validate_spec(spec: SourceSpec, *, allow_private: bool, resolve: bool = True
         raise ValidationError(f"source {spec.name!r}: {exc}") from None
     if spec.interval_minutes is not None and spec.interval_minutes < 1:
         raise ValidationError(f"source {spec.name!r}: interval must be at least 1 minute")
+    if spec.kind == "notices":
+        from kil_feed.notice_options import validate_notice_options
+
+        spec.options = validate_notice_options(spec.options, where=f"source {spec.name!r}")
     unknown = [r for r in spec.regions if r not in ITL1_REGIONS]
     if unknown:
         raise ValidationError(

@@ -106,7 +106,7 @@ def test_sources_import_is_idempotent_and_defaults_parse(cli, kil_env, tmp_path:
     assert result.exit_code == 2 and "unknown kind" in result.output
     specs = parse_sources(default_sources_text())
     assert len(specs) >= 10 and all(s.url.startswith("https://") for s in specs)
-    assert {s.kind for s in specs} == {"feed", "page", "jobs"}
+    assert {s.kind for s in specs} == {"feed", "page", "jobs", "notices"}
     cli("sources", "import", "--defaults")
     assert len(_sources(_db(kil_env))) == 2 + len(specs)
 

@@ -27,6 +27,7 @@ COMMAND_MODULES = (
     "sources",
     "crawl",
     "items",
+    "buyers",
     "curation",
     "review",
     "rules",

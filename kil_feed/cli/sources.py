@@ -52,7 +52,7 @@ def source_to_dict(source: Source, items: int | None = None) -> dict[str, object
 def add_cmd(
     name: str = typer.Argument(..., help="A short unique name."),
     url: str = typer.Argument(..., help="The feed, listing page or job board URL."),
-    kind: str = typer.Option("feed", "--kind", help="feed, page or jobs."),
+    kind: str = typer.Option("feed", "--kind", help="feed, page, jobs or notices."),
     topic: list[str] = typer.Option([], "--topic", help="Topic added to every item (repeat)."),
     region: list[str] = typer.Option([], "--region", help="ITL1 region of every item (repeat)."),
     option: list[str] = typer.Option([], "--option", help="Spider option key=value (repeat)."),

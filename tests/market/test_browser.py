@@ -13,7 +13,7 @@ from sqlalchemy.engine import Engine
 
 from tests.support.market import seed_market
 from tests.web.liveserver import serve_subprocess
-from tests.web.test_browser import LAUNCH_ARGS, _chromium_path
+from tests.web.test_browser import browser  # noqa: F401  (the module's Chromium fixture)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 PAGE = "/market?region=north-west&week=2026-W48"
@@ -32,16 +32,6 @@ def _axe_js() -> Path:
     return axe_script()
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    playwright_api = pytest.importorskip("playwright.sync_api")
-    path = _chromium_path()
-    with playwright_api.sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=path, args=LAUNCH_ARGS, headless=True)
-        yield chromium
-        chromium.close()
-
-
 @pytest.fixture
 def live(kil_env: dict[str, str], engine: Engine) -> Iterator[str]:
     seed_market(engine)
@@ -49,10 +39,10 @@ def live(kil_env: dict[str, str], engine: Engine) -> Iterator[str]:
         yield base
 
 
-def _check(browser, live: str, shot: Path, axe: Path, **options) -> None:  # type: ignore[no-untyped-def]
+def _check(chromium, live: str, shot: Path, axe: Path, **options) -> None:  # type: ignore[no-untyped-def]
     """Under the site's CSP: colours applied, nothing refused, a screenshot; then axe, which
     is a script the CSP would refuse, in a context that bypasses it."""
-    context = browser.new_context(**options)
+    context = chromium.new_context(**options)
     page = context.new_page()
     refused: list[str] = []
     page.on("console", lambda m: refused.append(m.text) if "Content Security" in m.text else None)
@@ -71,7 +61,7 @@ def _check(browser, live: str, shot: Path, axe: Path, **options) -> None:  # typ
     print(f"screenshot: {shot}")
     assert refused == [], refused
     context.close()
-    context = browser.new_context(bypass_csp=True, **options)
+    context = chromium.new_context(bypass_csp=True, **options)
     page = context.new_page()
     page.goto(live + PAGE)
     page.add_script_tag(path=str(axe))
@@ -82,7 +72,7 @@ def _check(browser, live: str, shot: Path, axe: Path, **options) -> None:  # typ
     context.close()
 
 
-def test_market_desktop_and_phone(browser, live: str, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_market_desktop_and_phone(browser, live: str, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
     axe = _axe_js()
     _check(
         browser, live, tmp_path / "market-desktop.png", axe, viewport={"width": 1280, "height": 900}
