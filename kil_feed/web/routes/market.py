@@ -9,7 +9,7 @@ from sqlmodel import Session
 
 from kil_feed.charts import inline_svg, render_chart
 from kil_feed.errors import ValidationError
-from kil_feed.marketview import figures_json, market_filters, pay_text, pulse_sentence
+from kil_feed.marketview import WEEK_PATTERN, figures_json, market_filters, pay_text, pulse_sentence
 from kil_feed.regions import ITL1_REGIONS
 from kil_feed.roles import ROLE_FAMILIES, ROLE_LABELS
 from kil_feed.storage.market import MarketFigures, market_figures
@@ -83,7 +83,9 @@ def api_market(
     role: str | None = Query(
         None, description="Role family", json_schema_extra={"enum": [*ROLE_FAMILIES, ""]}
     ),
-    week: str | None = Query(None, description="Up to this ISO week, e.g. 2026-W48"),
+    week: str | None = Query(
+        None, description="Up to this ISO week, e.g. 2026-W48", pattern=WEEK_PATTERN
+    ),
     session: Session = Depends(reader),
 ) -> dict:
     """The figures behind every chart on /market (each with its role count and weeks)."""
