@@ -80,7 +80,7 @@ def make_feed(number: int, entries: list[dict[str, str]]) -> bytes:
 
 
 class FeedServer:
-    """The test suite's loopback HTTP server (ETag/Last-Modified, 304) in its own process."""
+    """The loopback HTTP server the tests use (ETag/Last-Modified, 304) in its own process."""
 
     def __init__(self, feeds: list[bytes]) -> None:
         context = multiprocessing.get_context("fork")  # the child inherits the feed bytes
@@ -94,13 +94,8 @@ class FeedServer:
 
     @staticmethod
     def _serve(feeds: list[bytes], ports: Any, stop_event: Any) -> None:
-        from http.server import ThreadingHTTPServer
+        from kil_feed.loopback import MockServer  # its listen backlog takes 64+ clients
 
-        from tests.support.httpserver import MockServer
-
-        # the default listen backlog (5) drops connections under 64+ concurrent requests;
-        # clients then hit their download timeout, which would be the server's fault
-        ThreadingHTTPServer.request_queue_size = 512
         server = MockServer().start()
         for number, body in enumerate(feeds):
             server.add(f"/feeds/{number}.rss", body, "application/rss+xml")

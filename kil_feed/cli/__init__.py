@@ -63,6 +63,14 @@ class KilGroup(TyperGroup):
         except Exception as exc:  # the last resort: still one line, never a traceback
             if _debug(ctx):
                 raise
+            from sqlalchemy.exc import DBAPIError
+
+            if isinstance(exc, DBAPIError):  # unreachable server, full disk: no SQL dump
+                from kil_feed.db import database_problem
+                from kil_feed.errors import DatabaseError
+
+                error_line(database_problem(exc))
+                raise typer.Exit(DatabaseError.exit_code) from None
             logging.getLogger("kil_feed.cli").debug("unexpected error", exc_info=True)
             error_line(f"unexpected {type(exc).__name__}: {exc} (run with --debug for details)")
             raise typer.Exit(1) from None
@@ -117,6 +125,16 @@ def configure_logging(debug: bool = False, level: str = "WARNING") -> None:
         handler._kil = True  # type: ignore[attr-defined]
         root_logger.addHandler(handler)
     root_logger.setLevel(logging.DEBUG if debug else getattr(logging, level, logging.WARNING))
+    if not debug:  # alembic's plugin and dialect notes on every start: only migrations count
+        logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+        migration = logging.getLogger("alembic.runtime.migration")
+        if _only_migrations not in migration.filters:
+            migration.addFilter(_only_migrations)
+
+
+def _only_migrations(record: logging.LogRecord) -> bool:
+    """Keep alembic's "Running upgrade 0005 -> 0006" lines, drop "Context impl SQLiteImpl."."""
+    return str(record.msg).startswith("Running ")
 
 
 def _register_all() -> None:
