@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-from sqlalchemy.engine import Engine
 
-from kil_feed.config import Settings, load_settings
+if TYPE_CHECKING:  # imported when used, so that `kil --version` loads neither
+    from sqlalchemy.engine import Engine
+
+    from kil_feed.config import Settings
 
 
 @dataclass
@@ -21,6 +24,8 @@ class CliState:
     @property
     def settings(self) -> Settings:
         if self._settings is None:
+            from kil_feed.config import load_settings
+
             self._settings = load_settings(self.config_file)
         return self._settings
 
