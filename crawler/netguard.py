@@ -41,6 +41,7 @@ def check_url(url: str, *, allow_private: bool, resolve: bool = True) -> None:
 
 
 def _addresses(host: str, resolve: bool) -> list[str]:
+    host = host.rstrip(".")  # `localhost.` is localhost: a fully qualified name
     try:
         return [str(ipaddress.ip_address(host.strip("[]")))]
     except ValueError:

@@ -29,7 +29,7 @@ ITL1_REGIONS: tuple[str, ...] = (
     "Northern Ireland",
 )
 
-SourceKind = Literal["feed", "page", "jobs"]
+SourceKind = Literal["feed", "page", "jobs", "notices"]
 
 
 class CrawlSource(TypedDict):
@@ -45,6 +45,7 @@ class CrawlSource(TypedDict):
     etag: str | None
     last_modified: str | None
     run_id: int | None
+    checkpoint: dict[str, Any] | None  # notices sources: how far their API has been read
 
 
 class CrawledItem(TypedDict, total=False):
@@ -78,6 +79,7 @@ class CrawledItem(TypedDict, total=False):
     title_key: str
     fingerprint: str
     extra: dict[str, Any]  # what an advert says beyond the columns (hours, reference ...)
+    buyer_key: str | None  # set by storage (kil_feed.buyers): the buyer this item joins
 
 
 class SourceStatus(TypedDict):
@@ -90,6 +92,7 @@ class SourceStatus(TypedDict):
     fatal: bool
     etag: str | None
     last_modified: str | None
+    checkpoint: dict[str, Any] | None  # notices: the window/cursor reached (not `fatal`)
     site_title: str | None  # the feed's or site's own name: a new source's display title
 
 

@@ -58,6 +58,8 @@ EXTENSIONS_BASE = _base_without(
 DNS_TIMEOUT = 20
 
 DOWNLOADER_MIDDLEWARES = {
+    # Scrapy's robots.txt middleware with RFC 9309's answers to 4xx and 5xx, in its place
+    "crawler.robots.StrictRobotsTxtMiddleware": 100,
     # after robots.txt (100), before everything that could send the request out
     "crawler.middlewares.PrivateNetworkMiddleware": 110,
 }
@@ -69,6 +71,7 @@ DOWNLOADER_MIDDLEWARES_BASE = _base_without(
     {
         "scrapy.downloadermiddlewares.cookies.CookiesMiddleware",
         "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware",
+        "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware",  # crawler/robots.py
     },
 )
 

@@ -19,7 +19,7 @@ from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session
 
 from kil_feed.config import Settings
-from kil_feed.errors import ConfigError
+from kil_feed.errors import ConfigError, DatabaseError
 
 logger = logging.getLogger(__name__)
 
@@ -75,6 +75,41 @@ def _sqlite_engine(url: sa.URL, **kwargs: Any) -> Engine:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
     return engine
+
+
+NO_DATABASE_HINT = "run `kil init` (or `kil db upgrade`)"
+
+
+def require_database(settings: Settings) -> None:
+    """A SQLite file that does not exist is never created by a command that only reads or
+    writes rows: it says so (only `kil init` and `kil db upgrade` create the database)."""
+    try:
+        url = make_url(settings.database_url)
+    except sa.exc.ArgumentError:
+        return  # make_engine says what is wrong with it
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        return
+    name = url.database
+    if url.query.get("uri") == "true":  # sqlite:///file:path?mode=ro&uri=true
+        name = name.removeprefix("file:")
+    path = Path(name).expanduser()
+    if not path.is_file():
+        raise DatabaseError(f"no database here ({path}): {NO_DATABASE_HINT}")
+
+
+def require_schema(engine: Engine) -> None:
+    """The schema exists (a database that was never set up has no `alembic_version`)."""
+    with engine.connect() as conn:
+        if not sa.inspect(conn).has_table("alembic_version"):
+            url = engine.url.render_as_string(hide_password=True)
+            raise DatabaseError(f"no database here ({url} has no tables): {NO_DATABASE_HINT}")
+
+
+def database_problem(exc: sa.exc.DBAPIError) -> str:
+    """`database error: database or disk is full`: the driver's first line, without the SQL
+    and the "Background on this error" link that SQLAlchemy adds."""
+    reason = str(exc.orig).strip().splitlines()
+    return f"database error: {reason[0] if reason else type(exc.orig).__name__}"
 
 
 def writer(engine: Engine) -> Engine:

@@ -49,8 +49,22 @@ class ValidationError(KilError):
     http_status = 422
 
 
+class FetchError(KilError):
+    """A source could not be fetched: `kil crawl` and `kil sources check` exit with this."""
+
+    exit_code = 6
+    http_status = 502
+
+
 class DeliveryError(KilError):
     """Mail could not be handed to the transport."""
 
     exit_code = 7
     http_status = 502
+
+
+class DatabaseError(KilError):
+    """The database cannot be used: not set up, unreachable, full."""
+
+    exit_code = 8
+    http_status = 503

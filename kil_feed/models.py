@@ -108,6 +108,8 @@ class Source(SourceBase, table=True):
     last_error: str | None = None
     last_error_at: datetime | None = _ts(default=None)
     consecutive_failures: int = 0
+    # notices sources: how far the API has been read (see kil_feed.storage.notices)
+    checkpoint: dict[str, Any] | None = Field(default=None, sa_type=sa.JSON)
 
 
 # --- Item -----------------------------------------------------------------------------
@@ -161,6 +163,7 @@ class Item(ItemBase, table=True):
     reviewed_at: datetime | None = _ts(default=None)
     rule: str | None = None  # the curation rule that decided the status at ingest, if any
     extra: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)
+    buyer_key: str | None = Field(default=None, max_length=200, index=True)  # kil_feed.buyers
 
 
 class ItemTag(SQLModel, table=True):
@@ -172,6 +175,25 @@ class ItemTag(SQLModel, table=True):
     item_id: int = Field(foreign_key="item.id", primary_key=True, ondelete="CASCADE")
     kind: str = Field(primary_key=True, max_length=10)
     value: str = Field(primary_key=True, max_length=100)
+
+
+# --- Buyer: the organisation behind notices, jobs and news (issue #15) -----------------
+
+
+class Buyer(SQLModel, table=True):
+    """One buyer; items join it on `Item.buyer_key == Buyer.key` (see kil_feed.buyers)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=200, sa_column_kwargs={"unique": True})
+    slug: str = Field(max_length=200, sa_column_kwargs={"unique": True})
+    name: str = Field(max_length=300)
+    scheme: str | None = Field(default=None, max_length=40)
+    identifier: str | None = Field(default=None, max_length=200, index=True)
+    buyer_type: str | None = Field(default=None, max_length=40)
+    region: str | None = Field(default=None, max_length=40)
+    la_code: str | None = Field(default=None, max_length=10)  # ISO 3166-2:GB of a council
+    created_at: datetime = _ts(default_factory=utcnow)
+    updated_at: datetime = _ts(default_factory=utcnow)
 
 
 # --- Subscriber -----------------------------------------------------------------------
@@ -270,7 +292,7 @@ class CrawlRun(SQLModel, table=True):
     error: str | None = None
 
 
-ALL_TABLES = [Source, Item, ItemTag, Subscriber, Issue, IssueItem, Delivery, CrawlRun]
+ALL_TABLES = [Source, Item, ItemTag, Subscriber, Issue, IssueItem, Delivery, CrawlRun, Buyer]
 
 
 # --- Scheduler: run log, once-per-week claims, the leader lock ----------------

@@ -5,7 +5,7 @@
 name = "gov-uk-procurement"
 title = "GOV.UK procurement news"  # optional: shown to people (else the feed's own title)
 url = "https://www.gov.uk/search/news-and-communications.atom?topics[]=procurement"
-kind = "feed"              # feed | page | jobs
+kind = "feed"              # feed | page | jobs | notices
 topics = ["procurement"]   # optional defaults added to every item
 regions = []               # optional ITL1 names
 enabled = true             # optional
@@ -16,17 +16,20 @@ interval = 120             # optional, minutes between crawls
 
 from __future__ import annotations
 
+import re
 import tomllib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from importlib import resources
-from pathlib import Path
 from typing import Any
 
 from crawler.netguard import BlockedURL, check_url
 from kil_feed.errors import ValidationError
 from kil_feed.regions import ITL1_REGIONS
+from kil_feed.source_checks import check_options, normalise_url
 
-CRAWLABLE_KINDS = ("feed", "page", "jobs")
+CRAWLABLE_KINDS = ("feed", "page", "jobs", "notices")
+KIND_ALIASES = {"notice": "notices"}  # the model's item kind, accepted for the source kind
 _KEYS = {"name", "title", "url", "kind", "topics", "regions", "enabled", "interval", "options"}
 TITLE_CHARS = 300
 
@@ -66,6 +69,7 @@ def validate_spec(spec: SourceSpec, *, allow_private: bool, resolve: bool = True
     if not spec.name or not spec.name.strip():
         raise ValidationError("a source needs a name")
     spec.name = spec.name.strip()
+    spec.kind = KIND_ALIASES.get(spec.kind, spec.kind)
     if spec.title and len(spec.title) > TITLE_CHARS:
         raise ValidationError(
             f"source {spec.name!r}: title is longer than {TITLE_CHARS} characters"
@@ -76,11 +80,17 @@ def validate_spec(spec: SourceSpec, *, allow_private: bool, resolve: bool = True
             hint="use one of " + ", ".join(CRAWLABLE_KINDS),
         )
     try:
+        spec.url = normalise_url(spec.url)
         check_url(spec.url, allow_private=allow_private, resolve=resolve)
-    except BlockedURL as exc:
+        check_options(spec.options)
+    except (BlockedURL, ValidationError) as exc:
         raise ValidationError(f"source {spec.name!r}: {exc}") from None
     if spec.interval_minutes is not None and spec.interval_minutes < 1:
         raise ValidationError(f"source {spec.name!r}: interval must be at least 1 minute")
+    if spec.kind == "notices":
+        from kil_feed.notice_options import validate_notice_options
+
+        spec.options = validate_notice_options(spec.options, where=f"source {spec.name!r}")
     unknown = [r for r in spec.regions if r not in ITL1_REGIONS]
     if unknown:
         raise ValidationError(
@@ -90,8 +100,21 @@ def validate_spec(spec: SourceSpec, *, allow_private: bool, resolve: bool = True
     return spec
 
 
-def parse_sources(text: str, *, origin: str = "sources file") -> list[SourceSpec]:
-    """Parse TOML text into specs (structure only; call `validate_spec` on each)."""
+@dataclass
+class SourceRow:
+    """One source of an import file: its spec, or why it is not one; `line` in the file."""
+
+    line: int | None
+    spec: SourceSpec | None = None
+    error: str | None = None
+
+
+_TABLE_HEADER = re.compile(r"^[ \t]*\[\[[ \t]*sources[ \t]*\]\]", re.M)
+
+
+def read_sources(text: str, *, origin: str = "sources file") -> list[SourceRow]:
+    """Every `[[sources]]` table as a row: a spec (structure only; `validate_spec` checks the
+    rest) or the reason it is invalid. Only a file that is no sources file at all raises."""
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -99,48 +122,75 @@ def parse_sources(text: str, *, origin: str = "sources file") -> list[SourceSpec
     tables = data.get("sources")
     if not isinstance(tables, list) or not all(isinstance(t, dict) for t in tables):
         raise ValidationError(f"{origin} has no [[sources]] tables")
-    specs: list[SourceSpec] = []
-    seen: set[str] = set()
-    for number, table in enumerate(tables, 1):
-        where = f"{origin}, source #{number}"
-        extra = set(table) - _KEYS
-        if extra:
-            raise ValidationError(f"{where}: unknown key {sorted(extra)[0]!r}")
-        for key in ("name", "url"):
-            if not isinstance(table.get(key), str):
-                raise ValidationError(f"{where}: {key!r} must be a string")
-        spec = SourceSpec(
-            name=table["name"],
-            url=table["url"],
-            kind=str(table.get("kind", "feed")),
-            topics=_str_list(table.get("topics", []), where, "topics"),
-            regions=_str_list(table.get("regions", []), where, "regions"),
-            enabled=_bool(table.get("enabled", True), where),
-            interval_minutes=_interval(table.get("interval"), where),
-            options=_options(table.get("options", {}), where),
-            title=_title(table.get("title"), where),
-        )
-        if spec.name in seen:
-            raise ValidationError(f"{where}: duplicate name {spec.name!r}")
-        seen.add(spec.name)
-        specs.append(spec)
+    starts = [text.count("\n", 0, m.start()) + 1 for m in _TABLE_HEADER.finditer(text)]
+    lines: list[int | None] = list(starts) if len(starts) == len(tables) else [None] * len(tables)
+    rows: list[SourceRow] = []
+    seen: dict[str, int | None] = {}
+    for table, line in zip(tables, lines, strict=True):
+        try:
+            spec = _table_spec(table)
+            if spec.name in seen:
+                raise ValidationError(f"duplicate name {spec.name!r} (line {seen[spec.name]})")
+        except ValidationError as exc:
+            rows.append(SourceRow(line, error=exc.message))
+            continue
+        seen[spec.name] = line
+        rows.append(SourceRow(line, spec=spec))
+    return rows
+
+
+def parse_sources(text: str, *, origin: str = "sources file") -> list[SourceSpec]:
+    """Parse TOML text into specs, refusing the file at its first invalid table."""
+    specs = []
+    for number, row in enumerate(read_sources(text, origin=origin), 1):
+        if row.spec is None:
+            raise ValidationError(f"{origin}, source #{number}: {row.error}")
+        specs.append(row.spec)
     return specs
 
 
-def load_sources_file(path: str | Path) -> list[SourceSpec]:
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ValidationError(f"cannot read {path}: {exc.strerror or exc}") from None
-    except UnicodeDecodeError:
-        raise ValidationError(f"{path} is not UTF-8 text") from None
-    return parse_sources(text, origin=str(path))
+def _table_spec(table: dict[str, Any]) -> SourceSpec:
+    extra = set(table) - _KEYS
+    if extra:
+        raise ValidationError(f"unknown key {sorted(extra)[0]!r}")
+    for key in ("name", "url"):
+        if not isinstance(table.get(key), str):
+            raise ValidationError(f"{key!r} must be a string")
+    where = f"source {table['name']!r}"
+    return SourceSpec(
+        name=table["name"],
+        url=table["url"],
+        kind=str(table.get("kind", "feed")),
+        topics=_str_list(table.get("topics", []), where, "topics"),
+        regions=_str_list(table.get("regions", []), where, "regions"),
+        enabled=_bool(table.get("enabled", True), where),
+        interval_minutes=_interval(table.get("interval"), where),
+        options=_options(table.get("options", {}), where),
+        title=_title(table.get("title"), where),
+    )
 
 
 def default_sources_text() -> str:
     """The bundled `sources.toml` a real deployment starts from."""
     return resources.files("kil_feed").joinpath("data/sources.toml").read_text(encoding="utf-8")
+
+
+def write_sources(sources: Iterable[Any]) -> str:
+    """A sources file of stored sources (objects with the `SourceSpec` fields), in the
+    layout `read_sources` reads: an export imports again unchanged."""
+    import tomli_w
+
+    tables = []
+    for source in sources:
+        table: dict[str, Any] = {"name": source.name, "url": source.url, "kind": source.kind}
+        table |= {"topics": list(source.topics or []), "regions": list(source.regions or [])}
+        table["enabled"] = bool(source.enabled)
+        if source.interval_minutes is not None:
+            table["interval"] = source.interval_minutes
+        if source.options:
+            table["options"] = dict(source.options)
+        tables.append(table)
+    return tomli_w.dumps({"sources": tables})
 
 
 def parse_options(pairs: list[str]) -> dict[str, Any]:

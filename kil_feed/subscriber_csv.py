@@ -9,9 +9,8 @@ consent); an address that unsubscribed is never resubscribed by an import.
 from __future__ import annotations
 
 import csv
-import io
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
@@ -65,26 +64,46 @@ def _split(value: str | None) -> list[str] | None:
     return list(dict.fromkeys(v.strip() for v in value.split(";") if v.strip()))
 
 
+def _records(text: str) -> Iterator[tuple[int, list[str] | str]]:
+    """(line number, cells) per physical line, or (line number, why it is unreadable).
+
+    Each line is parsed on its own: no column of this format holds a line break, so an
+    unterminated quote costs its own row, never every row after it, and an oversized cell
+    (over the csv module's 128 KiB) is one invalid row, not a failed file."""
+    for number, line in enumerate(text.split("\n"), 1):
+        line = line.removesuffix("\r")
+        if not line.strip():
+            continue
+        try:
+            yield number, next(csv.reader([line], strict=True))
+        except csv.Error as exc:
+            reason = "unterminated quote" if "end of data" in str(exc) else str(exc)
+            yield number, f"unreadable CSV: {reason}"
+
+
 def read_rows(text: str, report: ImportReport) -> list[Row]:
     """Every well-formed row; the others go to `report.invalid` with their line number."""
-    reader = csv.DictReader(io.StringIO(text))
-    header = [(h or "").strip().lower() for h in reader.fieldnames or []]
+    records = _records(text)
+    first = next(records, None)
+    if first is None or isinstance(first[1], str):
+        raise ValidationError("the CSV has no header line", hint="columns: " + ", ".join(COLUMNS))
+    header = [h.strip().lower() for h in first[1]]
     if "email" not in header:
         raise ValidationError(
             "the CSV has no 'email' column", hint="columns: " + ", ".join(COLUMNS)
         )
-    reader.fieldnames = header
     rows: list[Row] = []
     seen: dict[str, int] = {}
     statuses = {s.value for s in SubscriberStatus}
-    for record in reader:
-        line = reader.line_num
-        values = {k: (v or "") for k, v in record.items() if k}
-        if not any(v.strip() for v in values.values()):
-            continue
+    for line, cells in records:
         try:
-            if None in record:  # more cells than columns
+            if isinstance(cells, str):
+                raise ValidationError(cells)
+            if len(cells) > len(header):
                 raise ValidationError("more cells than columns")
+            values = {k: v for k, v in zip(header, cells, strict=False) if k}
+            if not any(v.strip() for v in values.values()):
+                continue
             email = store.validate_email_address(values.get("email", ""))
             if email in seen:
                 raise ValidationError(f"{email} repeats line {seen[email]}")
@@ -114,10 +133,7 @@ def import_csv(engine: Engine, path: Path, *, dry_run: bool = False) -> ImportRe
     except OSError as exc:
         raise ValidationError(f"cannot read {path}: {exc.strerror}") from None
     report = ImportReport()
-    try:
-        rows = read_rows(text, report)
-    except csv.Error as exc:
-        raise ValidationError(f"{path} is not a readable CSV file: {exc}") from None
+    rows = read_rows(text, report)
     with write_session(engine) as session:
         for row in rows:
             _import_row(row, report, session=session)

@@ -68,3 +68,25 @@ def week_bounds(week: str, tz: str = "Europe/London") -> tuple[datetime, datetim
 def isoformat(value: datetime | None) -> str | None:
     """ISO 8601 in UTC with a `Z`-free `+00:00` offset, or None."""
     return as_utc(value).isoformat() if value is not None else None  # type: ignore[union-attr]
+
+
+def human_time(value: datetime | None, *, now: datetime | None = None, tz: str = "UTC") -> str:
+    """A time as people read it, in `tz`: `today 08:14`, `yesterday 17:30`, `tomorrow
+    06:00`, `3 days ago`, `in 6 days (Mon 07 Dec 06:00)`, or a date further off.
+
+    For people only: `--json` and the API keep ISO 8601 (`isoformat`)."""
+    if value is None:
+        return "never"
+    zone = ZoneInfo(tz)
+    when = as_utc(value).astimezone(zone)  # type: ignore[union-attr]
+    today = (now or utcnow()).astimezone(zone).date()
+    days = (when.date() - today).days
+    clock = when.strftime("%H:%M")
+    named = {0: "today", -1: "yesterday", 1: "tomorrow"}
+    if days in named:
+        return f"{named[days]} {clock}"
+    if -7 < days < 0:
+        return f"{-days} days ago"
+    if 0 < days < 7:
+        return f"in {days} days ({when.strftime('%a %d %b')} {clock})"
+    return when.strftime("%d %b %Y %H:%M")

@@ -168,9 +168,12 @@ def _place(
     for item in leads:
         if item.kind == ItemKind.job.value:
             auto[sec.JOBS].append(item.id)  # type: ignore[arg-type]
-        elif item.kind == ItemKind.notice.value:
-            auto[sec.NOTICES].append(item.id)  # type: ignore[arg-type]
-    limits = {sec.TOP: nl.max_top_stories, sec.JOBS: nl.max_jobs, sec.NOTICES: nl.max_notices}
+    # open tenders closing soonest first; signals in rank order
+    notices = [i for i in leads if i.kind == ItemKind.notice.value]
+    for item in sorted(notices, key=lambda i: (i.closes_at is None, i.closes_at or 0)):
+        auto[sec.notice_section(item)].append(item.id)  # type: ignore[arg-type]
+    limits = {sec.TOP: nl.max_top_stories, sec.JOBS: nl.max_jobs, sec.NOTICES: nl.max_notices,
+              sec.SIGNALS: nl.max_notices}  # fmt: skip
     by_section: dict[str, list[IssueItem]] = defaultdict(list)
     for row in pinned:
         by_section[row.section].append(row)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import html
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 import nh3
@@ -17,7 +17,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from kil_feed.db import read_session
-from kil_feed.models import Issue
+from kil_feed.models import Issue, Item
 from kil_feed.storage import issues as issues_db
 from kil_feed.storage.items import source_titles
 from kil_feed.topics import TopicCatalog, topic_catalog
@@ -50,6 +50,7 @@ class Card:
     contract: str | None = None
     ir35: str | None = None
     closes: datetime | None = None
+    signal: str | None = None  # a signal's line: the notice, then the buyer's jobs and news
 
 
 @dataclass
@@ -65,17 +66,18 @@ class IssueContent:
     news: list[tuple[str, list[Card]]] = field(default_factory=list)
     jobs: list[Card] = field(default_factory=list)
     notices: list[Card] = field(default_factory=list)
+    signals: list[Card] = field(default_factory=list)
     labels: dict[str, str] = field(default_factory=dict)  # topic slug -> label
 
     @property
     def is_empty(self) -> bool:
-        return not (self.top or self.news or self.jobs or self.notices)
+        return not (self.top or self.news or self.jobs or self.notices or self.signals)
 
     def cards(self) -> list[Card]:
         out = list(self.top)
         for _, cards in self.news:
             out.extend(cards)
-        return out + self.jobs + self.notices
+        return out + self.jobs + self.notices + self.signals
 
 
 def plain_text(value: str | None, limit: int | None = None) -> str:
@@ -176,6 +178,8 @@ def issue_content(
             content.jobs.append(card)
         elif placement.section == sec.NOTICES:
             content.notices.append(card)
+        elif placement.section == sec.SIGNALS:
+            content.signals.append(replace(card, signal=_signal_line(item, session=session)))
         else:
             news.setdefault(placement.section, []).append(card)
     content.labels = catalog.labels() | {
@@ -184,3 +188,15 @@ def issue_content(
     labelled = [(catalog.label(s.removeprefix(sec.NEWS_PREFIX)), s) for s in news]
     content.news = [(label, news[s]) for label, s in sorted(labelled)]
     return content
+
+
+def _signal_line(item: Item, *, session: Session) -> str:
+    """The notice's line with what else its buyer has (open jobs, recent news)."""
+    from kil_feed.notice_view import signal_line
+    from kil_feed.storage.buyers import buyer_items, find_buyer
+
+    buyer = find_buyer(item.buyer_key, session=session)
+    if buyer is None:
+        return signal_line(item, 0, 0)
+    found = buyer_items(buyer, session=session, limit=20)
+    return signal_line(item, len(found.jobs), len(found.news))

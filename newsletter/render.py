@@ -47,7 +47,7 @@ def _strings(values: object) -> list[str]:
 
 @dataclass(frozen=True)
 class Section:
-    key: str  # top, news, near, jobs, notices-near, notices
+    key: str  # top, news, near, jobs, notices-near, notices, signals-near, signals
     title: str
     cards: list[Card]
 
@@ -117,6 +117,7 @@ def sections_for(content: IssueContent, audience: Audience) -> list[Section]:
     for key, title, cards in (
         ("jobs", "interim jobs", content.jobs),
         ("notices", "procurement notices", content.notices),
+        ("signals", "signals", content.signals),
     ):
         if not cards:
             continue

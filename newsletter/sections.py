@@ -1,6 +1,6 @@
 """Section names and the ranking shared by the build and the editor commands.
 
-A placement's `section` is `top`, `news:<topic>`, `jobs`, `notices` or `dropped` (an item
+A placement's `section` is `top`, `news:<topic>`, `jobs`, `notices`, `signals` or `dropped` (an item
 the editor took out: kept so a rebuild does not bring it back). `position` is the index
 within the section.
 """
@@ -15,6 +15,8 @@ from kil_feed.timeutil import as_utc
 TOP = "top"
 JOBS = "jobs"
 NOTICES = "notices"
+SIGNALS = "signals"  # awards, contract changes, terminations: see kil_feed.storage.buyers
+SIGNAL_STAGES = ("award", "contract", "amendment", "termination")
 DROPPED = "dropped"
 NEWS_PREFIX = "news:"
 GENERAL_TOPIC = "general"
@@ -31,8 +33,14 @@ def home_section(item: Item) -> str:
     if item.kind == ItemKind.job.value:
         return JOBS
     if item.kind == ItemKind.notice.value:
-        return NOTICES
+        return notice_section(item)
     return news_section(item)
+
+
+def notice_section(item: Item) -> str:
+    """`signals` for an award, change or termination, else `notices` (open tenders ...)."""
+    stage = ((item.extra or {}).get("notice") or {}).get("stage")
+    return SIGNALS if stage in SIGNAL_STAGES else NOTICES
 
 
 def item_date(item: Item) -> datetime:

@@ -96,7 +96,7 @@ def test_sources_import_is_idempotent_and_defaults_parse(cli, kil_env, tmp_path:
     )
     assert "2 new" in cli("sources", "import", str(file)).output
     file.write_text(file.read_text().replace("interval = 30", "interval = 45"))
-    assert "2 updated" in cli("sources", "import", str(file)).output
+    assert "1 updated, 1 unchanged" in cli("sources", "import", str(file)).output
     found = _sources(_db(kil_env))
     assert found["one"].interval_minutes == 45 and found["two"].enabled is False
     assert found["two"].options == {"follow_pattern": "/job/"}
@@ -106,7 +106,7 @@ def test_sources_import_is_idempotent_and_defaults_parse(cli, kil_env, tmp_path:
     assert result.exit_code == 2 and "unknown kind" in result.output
     specs = parse_sources(default_sources_text())
     assert len(specs) >= 10 and all(s.url.startswith("https://") for s in specs)
-    assert {s.kind for s in specs} == {"feed", "page", "jobs"}
+    assert {s.kind for s in specs} == {"feed", "page", "jobs", "notices"}
     cli("sources", "import", "--defaults")
     assert len(_sources(_db(kil_env))) == 2 + len(specs)
 
@@ -126,8 +126,17 @@ def test_crawl_check_and_items(cli, kil_env, http_server, monkeypatch) -> None: 
     with read_session(engine) as session:
         assert session.exec(select(Item)).all() == []  # check stores nothing
 
-    out = cli("crawl").output
+    health = {s["name"]: s["health"] for s in json.loads(cli("sources", "list", "--json").stdout)}
+    assert health == {"news": "never crawled", "jobs": "never crawled", "broken": "never crawled"}
+    broken = cli("sources", "check", "broken", ok=False)  # a check that could not fetch fails
+    assert broken.exit_code == 6 and broken.stderr == "error: broken: HTTP 500\n"
+    crawled = cli("crawl", ok=False)  # one source of three failed: not a success
+    assert crawled.exit_code == 6
+    out = crawled.output
     assert "Crawl summary" in out and "HTTP 500" in out
+    assert out.strip().splitlines()[-1] == "3 sources, 2 new items; 1 failed (see the errors above)"
+    health = {s["name"]: s["health"] for s in json.loads(cli("sources", "list", "--json").stdout)}
+    assert health == {"news": "ok", "jobs": "ok", "broken": "error: HTTP 500"}
     with read_session(engine) as session:
         runs = session.exec(select(CrawlRun)).all()
         assert len(runs) == 3 and all(r.finished_at for r in runs)
@@ -153,5 +162,5 @@ def test_crawl_check_and_items(cli, kil_env, http_server, monkeypatch) -> None: 
     bad = cli("items", "list", "--since", "yesterday-ish", ok=False)
     assert bad.exit_code == 2
     assert cli("items", "show", "99999", ok=False).exit_code == 4
-    second = cli("crawl", "--source", "news", "--json").output
+    second = cli("crawl", "--source", "news", "--json").output  # none failed: exit 0
     assert json.loads(second)[0]["http"] == 304

@@ -65,7 +65,10 @@ class ClassifyPipeline:
         item["topics"] = _merge(
             classify.topics_for(text, self.topic_rules), item.get("source_topics") or []
         )
-        regions = classify.regions_for(text, item.get("address"))
+        if item.get("kind") == "notice" and item.get("region"):
+            regions = [item["region"]]  # the notice's own NUTS code, postcode or town
+        else:
+            regions = classify.regions_for(text, item.get("address"))
         if not regions and item.get("kind") == "news":  # the council a news URL names
             regions = classify.regions_for_url(str(item.get("url") or ""))
         item["regions"] = _merge(regions, item.get("source_regions") or [])

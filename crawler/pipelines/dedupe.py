@@ -36,7 +36,8 @@ class DedupePipeline:
         keys = [(source, "url", item["url"])]
         if item.get("guid"):
             keys.append((source, "guid", item["guid"]))
-        if any(key in self.seen for key in keys):
+        # a procurement seen on two pages of one crawl is one notice: storage merges them
+        if item.get("kind") != "notice" and any(key in self.seen for key in keys):
             raise drop(self.stats, f"{DUPLICATE}: seen in this crawl", item)
         self.seen.update(keys)
         item["title_key"] = title_key(

@@ -18,9 +18,10 @@ from pathlib import Path
 from typing import Any
 
 import scrapy
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
-from twisted.internet.error import DNSLookupError, TCPTimedOutError, TimeoutError
+from twisted.internet.error import TCPTimedOutError, TimeoutError
 from twisted.python.failure import Failure
 
 from crawler.extract.titles import site_title_of
@@ -172,16 +173,35 @@ def adhoc_source(url: str, kind: str, number: int) -> CrawlSource:
     )  # fmt: skip
 
 
+# why a request failed, in words, by the exception Scrapy or Twisted raised
+_FAILURE_WORDS = {
+    "CannotResolveHostError": "DNS lookup failed: the host name does not resolve",
+    "DNSLookupError": "DNS lookup failed: the host name does not resolve",
+    "DownloadConnectionRefusedError": "connection refused",
+    "ConnectionRefusedError": "connection refused",
+    "DownloadCancelledError": "download cancelled (response too large?)",
+    "ResponseDataLossError": "the response was cut short",
+    "ResponseNeverReceived": "the server closed the connection without answering",
+    "ConnectionLost": "the connection was lost",
+    "UnsupportedURLSchemeError": "unsupported URL scheme",
+}
+
+
 def describe_failure(failure: Failure) -> str:
-    """One line saying why a request failed."""
+    """One line saying why a request failed, in words (no exception class names)."""
+    value = failure.value
     if failure.check(HttpError):
-        return f"HTTP {failure.value.response.status}"
-    if failure.check(TimeoutError, TCPTimedOutError) or "Timeout" in type(failure.value).__name__:
-        return f"timed out: {failure.value}"[:500]
-    if failure.check(DNSLookupError):
-        return "DNS lookup failed"
-    text = str(failure.value).strip() or type(failure.value).__name__
-    return f"{type(failure.value).__name__}: {text}"[:500]
+        return f"HTTP {value.response.status}"
+    if failure.check(IgnoreRequest):  # robots.txt, a private address: the reason is the text
+        return (str(value).strip() or "request refused")[:500]
+    name = type(value).__name__
+    if failure.check(TimeoutError, TCPTimedOutError) or "Timeout" in name:
+        return "timed out"
+    words = _FAILURE_WORDS.get(name)
+    detail = str(value).strip()
+    if words:
+        return words
+    return (detail or name)[:500]
 
 
 def body_text(response: Response) -> str:

@@ -40,6 +40,10 @@ COMMANDS: dict[str, tuple[tuple[str, ...], str]] = {
         ("status",),
         "Sources, this week's items, the next jobs, the draft issue and subscribers.",
     ),
+    "market": (
+        ("market",),
+        "Day rates (median, IQR, count), open and new roles, IR35 share, by week and quarter.",
+    ),
     "serve": (
         ("serve",),
         "Serve the web archive: issues, news, jobs, search, feeds, API and subscriptions.",
@@ -56,6 +60,7 @@ COMMANDS: dict[str, tuple[tuple[str, ...], str]] = {
     "db": (("db",), "Database schema (Alembic migrations)."),
     "sources": (("sources",), "Where news and jobs come from."),
     "items": (("items", "curation"), "Collected news and jobs: list, show and curate."),
+    "buyers": (("buyers",), "Buyers: who publishes the notices."),
     "rules": (
         ("rules",),
         "Curation rules applied at ingest: list, test on stored items, suggest.",
@@ -121,23 +126,31 @@ class KilGroup(TyperGroup):
         except KilError as exc:
             if _debug(ctx):
                 raise
-            from kil_feed.cli.output import error_line
-
-            error_line(str(exc))
+            _error_line(str(exc))
             raise typer.Exit(exc.exit_code) from None
         except KeyboardInterrupt:
-            from kil_feed.cli.output import error_line
-
-            error_line("interrupted")
+            _error_line("interrupted")
             raise typer.Exit(130) from None
         except Exception as exc:  # the last resort: still one line, never a traceback
             if _debug(ctx):
                 raise
-            logging.getLogger("kil_feed.cli").debug("unexpected error", exc_info=True)
-            from kil_feed.cli.output import error_line
+            from sqlalchemy.exc import DBAPIError
 
-            error_line(f"unexpected {type(exc).__name__}: {exc} (run with --debug for details)")
+            if isinstance(exc, DBAPIError):  # unreachable server, full disk: no SQL dump
+                from kil_feed.db import database_problem
+                from kil_feed.errors import DatabaseError
+
+                _error_line(database_problem(exc))
+                raise typer.Exit(DatabaseError.exit_code) from None
+            logging.getLogger("kil_feed.cli").debug("unexpected error", exc_info=True)
+            _error_line(f"unexpected {type(exc).__name__}: {exc} (run with --debug for details)")
             raise typer.Exit(1) from None
+
+
+def _error_line(message: str) -> None:
+    from kil_feed.cli.output import error_line  # Rich, loaded only when there is an error
+
+    error_line(message)
 
 
 def _debug(ctx: click.Context) -> bool:
@@ -189,6 +202,16 @@ def configure_logging(debug: bool = False, level: str = "WARNING") -> None:
         handler._kil = True  # type: ignore[attr-defined]
         root_logger.addHandler(handler)
     root_logger.setLevel(logging.DEBUG if debug else getattr(logging, level, logging.WARNING))
+    if not debug:  # alembic's plugin and dialect notes on every start: only migrations count
+        logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+        migration = logging.getLogger("alembic.runtime.migration")
+        if _only_migrations not in migration.filters:
+            migration.addFilter(_only_migrations)
+
+
+def _only_migrations(record: logging.LogRecord) -> bool:
+    """Keep alembic's "Running upgrade 0005 -> 0006" lines, drop "Context impl SQLiteImpl."."""
+    return str(record.msg).startswith("Running ")
 
 
 def main() -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import stat
+import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -24,13 +26,35 @@ class CliState:
     @property
     def settings(self) -> Settings:
         if self._settings is None:
-            from kil_feed.config import load_settings
+            from kil_feed.config import config_path, load_settings
 
             self._settings = load_settings(self.config_file)
+            warn_if_readable(config_path(self.config_file), self._settings)
         return self._settings
 
     @property
     def engine(self) -> Engine:
+        """The database's engine; a database that was never set up is an error, and nothing
+        is created for it (`setup_engine` is for the commands that create it)."""
+        if self._engine is None:
+            from kil_feed.db import make_engine, require_database, require_schema
+
+            require_database(self.settings)
+            engine = make_engine(self.settings)
+            try:
+                require_schema(engine)
+            except BaseException:
+                engine.dispose()
+                raise
+            self._engine = engine
+        return self._engine
+
+    def require_database(self) -> None:
+        """For commands whose library function builds its own engine (crawl, serve)."""
+        self.engine  # noqa: B018 (the property checks and raises)
+
+    def setup_engine(self) -> Engine:
+        """The engine for `kil init` and `kil db upgrade`, which create the database."""
         if self._engine is None:
             from kil_feed.db import make_engine
 
@@ -41,6 +65,25 @@ class CliState:
         if self._engine is not None:
             self._engine.dispose()
             self._engine = None
+
+
+def warn_if_readable(path: Path, settings: Settings) -> None:
+    """A config file with the secret key that others can read gets one warning line."""
+    try:
+        mode = path.stat().st_mode
+        data = tomllib.loads(path.read_text(encoding="utf-8")) if mode & 0o077 else {}
+    except (OSError, ValueError):
+        return
+    secret = data.get("secret_key") or "@" in str(data.get("smtp_url", ""))
+    if secret and not settings.demo:
+        from kil_feed.cli.output import err_console
+
+        err_console.print(
+            f"warning: {path} holds secrets (secret_key, SMTP password) and is readable by others "
+            f"({stat.filemode(mode)}): run `chmod 600 {path}`",
+            markup=False,
+            highlight=False,
+        )
 
 
 def state() -> CliState:

@@ -9,6 +9,7 @@ import typer
 
 from kil_feed.cli.context import state
 from kil_feed.cli.output import console, err_console, print_json, print_table
+from kil_feed.errors import FetchError
 
 
 @contextmanager
@@ -37,6 +38,7 @@ def crawl_cmd(
     from kil_feed.ingest.run import run_crawl
 
     st = state()
+    st.require_database()
     with progress_bar(not as_json) as on_progress:
         summaries = run_crawl(
             st.settings, sources=source or None, time_limit=time_limit, on_progress=on_progress
@@ -54,18 +56,21 @@ def crawl_cmd(
         }  # fmt: skip
         for s in summaries
     ]
+    failed = sum(1 for s in summaries if s.error)
     if as_json:
         print_json(rows)
-        return
-    print_table(
-        rows,
-        ["source", "kind", "http", "new", "updated", "duplicate", "dropped", "errors"],
-        title="Crawl summary",
-        empty="no sources to crawl: `kil sources add` or `kil sources import`",
-    )
-    failed = sum(1 for s in summaries if s.error)
-    total_new = sum(s.new for s in summaries)
-    console.print(f"{len(summaries)} sources, {total_new} new items, {failed} with errors")
+    else:
+        print_table(
+            rows,
+            ["source", "kind", "http", "new", "updated", "duplicate", "dropped", "errors"],
+            title="Crawl summary",
+            empty="no sources to crawl: `kil sources add` or `kil sources import`",
+        )
+        line = f"{len(summaries)} sources, {sum(s.new for s in summaries)} new items"
+        end = f"{failed} failed (see the errors above)" if failed else "none failed"
+        console.print(f"{line}; {end}", markup=False)
+    if failed:  # a crawl that lost a source is not a success, for scripts and cron either
+        raise typer.Exit(FetchError.exit_code)
 
 
 def register(app: typer.Typer) -> None:

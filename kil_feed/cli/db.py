@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 from pathlib import Path
 
@@ -37,7 +38,7 @@ def upgrade(revision: str = typer.Argument("head", help="Target revision.")) -> 
     from kil_feed.migrate import upgrade as do_upgrade
 
     st = state()
-    do_upgrade(st.engine, revision)
+    do_upgrade(st.setup_engine(), revision)
     success(f"database at revision {current_revision(st.engine)} ({_safe_url(st)})")
 
 
@@ -63,17 +64,23 @@ def init(
     path = st.config_file or Path(CONFIG_FILE_NAME)
     if path.exists() and not force:
         raise ConflictError(f"{path} already exists", hint="use --force to overwrite it")
-    path.write_text(
-        CONFIG_TEMPLATE.format(database_url=database_url, secret_key=secrets.token_urlsafe(32)),
-        encoding="utf-8",
-    )
+    text = CONFIG_TEMPLATE.format(database_url=database_url, secret_key=secrets.token_urlsafe(32))
+    write_private(path, text)
     st.config_file = path
-    do_upgrade(st.engine)
+    do_upgrade(st.setup_engine())
     success(f"wrote {path} and created the database ({_safe_url(st)})")
     console.print(
-        "Next: `kil sources import sources.toml`, `kil crawl`, `kil review`, or `kil demo` "
+        "Next: `kil sources import --defaults`, `kil crawl`, `kil review`, or `kil demo` "
         "to see the whole pipeline on a bundled demo site."
     )
+
+
+def write_private(path: Path, text: str) -> None:
+    """Write a file only its owner can read (it holds the secret key and SMTP password)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)  # an existing file keeps its mode otherwise
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        out.write(text)
 
 
 def _safe_url(st) -> str:  # type: ignore[no-untyped-def]

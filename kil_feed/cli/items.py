@@ -45,7 +45,7 @@ def parse_since(value: str | None) -> datetime | None:
 
 @items_app.command("list")
 def list_cmd(
-    kind: str | None = typer.Option(None, "--kind", help="news or job."),
+    kind: str | None = typer.Option(None, "--kind", help="news, job or notice."),
     status: str | None = typer.Option(None, "--status", help="pending, approved or rejected."),
     source: str | None = typer.Option(None, "--source", help="Only items of this source."),
     since: str | None = typer.Option(None, "--since", help="Collected since: 7d, 24h or a date."),

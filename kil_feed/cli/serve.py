@@ -25,6 +25,7 @@ def serve(
 
     st = state()
     settings = st.settings
+    st.require_database()
     configure_logging(st.debug, settings.log_level.upper())
     options = {
         "host": host or settings.web.host,

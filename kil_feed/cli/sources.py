@@ -7,16 +7,14 @@ from pathlib import Path
 import typer
 
 from kil_feed.cli.context import state
-from kil_feed.cli.output import console, print_json, print_table, success
+from kil_feed.cli.output import console, error_line, print_json, print_table, success
 from kil_feed.db import read_session, write_session
-from kil_feed.errors import ConflictError
+from kil_feed.errors import ConflictError, FetchError
 from kil_feed.models import Source, source_display_name
 from kil_feed.sources_file import (
     SourceSpec,
     default_sources_text,
-    load_sources_file,
     parse_options,
-    parse_sources,
     validate_spec,
 )
 from kil_feed.storage import crawl_runs
@@ -43,6 +41,7 @@ def source_to_dict(source: Source, items: int | None = None) -> dict[str, object
         "last_error": source.last_error,
         "consecutive_failures": source.consecutive_failures,
     }
+    data["health"] = _health(data)
     if items is not None:
         data["items"] = items
     return data
@@ -52,7 +51,7 @@ def source_to_dict(source: Source, items: int | None = None) -> dict[str, object
 def add_cmd(
     name: str = typer.Argument(..., help="A short unique name."),
     url: str = typer.Argument(..., help="The feed, listing page or job board URL."),
-    kind: str = typer.Option("feed", "--kind", help="feed, page or jobs."),
+    kind: str = typer.Option("feed", "--kind", help="feed, page, jobs or notices."),
     topic: list[str] = typer.Option([], "--topic", help="Topic added to every item (repeat)."),
     region: list[str] = typer.Option([], "--region", help="ITL1 region of every item (repeat)."),
     option: list[str] = typer.Option([], "--option", help="Spider option key=value (repeat)."),
@@ -89,16 +88,20 @@ def list_cmd(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) 
     if as_json:
         print_json(data)
         return
-    table = [
-        {**d, "status": "ok" if not d["last_error"] else f"error: {str(d['last_error'])[:60]}"}
-        for d in data
-    ]
+    table = [{**d, "status": d["health"]} for d in data]
     print_table(
         table,
         ["name", "display_name", "kind", "enabled", "items", "last_crawled_at", "status", "url"],
         title="Sources",
         empty="no sources yet: `kil sources add` or `kil sources import`",
     )
+
+
+def _health(source: dict[str, object]) -> str:
+    """`ok`, `never crawled` or `error: ...` (the last error, shortened)."""
+    if source["last_error"]:
+        return f"error: {str(source['last_error'])[:60]}"
+    return "ok" if source["last_crawled_at"] else "never crawled"
 
 
 @sources_app.command("show")
@@ -177,29 +180,73 @@ def remove_cmd(
 
 @sources_app.command("import")
 def import_cmd(
-    file: Path | None = typer.Argument(None, help="A sources TOML file."),
+    file: Path | None = typer.Argument(None, help="A sources file: TOML, or OPML (.opml)."),
     defaults: bool = typer.Option(False, "--defaults", help="Import the bundled sources."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Check and report; change nothing."),
+    as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
 ) -> None:
-    """Create or update sources from a TOML file (re-importing updates them)."""
+    """Create or update sources from a file (exit 2 when some were invalid; the rest are kept)."""
+    from kil_feed.source_import import import_sources, read_rows
+    from kil_feed.sources_file import read_sources
+
     st = state()
     if defaults:
-        specs = parse_sources(default_sources_text(), origin="bundled sources.toml")
+        rows = read_sources(default_sources_text(), origin="bundled sources.toml")
     elif file is not None:
-        specs = load_sources_file(file)
+        rows = read_rows(file)
     else:
         from kil_feed.errors import ValidationError
 
         raise ValidationError("give a sources file or --defaults")
     allow = st.settings.allow_private_networks
-    for spec in specs:
-        validate_spec(spec, allow_private=allow, resolve=False)
-    created = updated = 0
-    with write_session(st.engine) as session:
-        for spec in specs:
-            _, new = store.upsert_source(spec.name, session=session, **spec.fields())
-            created += new
-            updated += not new
-    success(f"imported {len(specs)} sources: {created} new, {updated} updated")
+    report = import_sources(st.engine, rows, allow_private=allow, dry_run=dry_run)
+    if as_json:
+        print_json(report.as_dict())
+    else:
+        verb = "checked" if dry_run else "imported"
+        typer.echo(
+            f"{verb} {report.total} sources: {len(report.added)} new, "
+            f"{len(report.updated)} updated, {len(report.unchanged)} unchanged, "
+            f"{len(report.invalid)} invalid"
+        )
+        for entry in report.invalid:
+            where = f"line {entry['line']}" if entry["line"] else "a source"
+            typer.echo(f"  {where}: {entry['reason']}")
+    if report.invalid:
+        raise typer.Exit(2)
+
+
+@sources_app.command("export")
+def export_cmd(
+    fmt: str = typer.Option("toml", "--format", help="toml (every source) or opml (feeds)."),
+    out: Path | None = typer.Option(None, "--out", help="Write to this file (default: stdout)."),
+) -> None:
+    """Write the sources as a file that `kil sources import` reads back."""
+    from kil_feed.sources_file import write_sources
+    from kil_feed.sources_opml import write_opml
+
+    if fmt not in ("toml", "opml"):
+        from kil_feed.errors import ValidationError
+
+        raise ValidationError(f"unknown format {fmt!r}", hint="use toml or opml")
+    with read_session(state().engine) as session:
+        sources = list(store.list_sources(session=session))
+    if fmt == "opml":
+        feeds = [s for s in sources if s.kind == "feed"]
+        text = write_opml(feeds)
+        if len(feeds) < len(sources):
+            typer.echo(
+                f"note: {len(sources) - len(feeds)} page and jobs sources are not in the OPML "
+                "(it lists feeds only): use --format toml for all of them",
+                err=True,
+            )
+    else:
+        text = write_sources(sources)
+    if out is None:
+        typer.echo(text, nl=False)
+        return
+    out.write_text(text, encoding="utf-8")
+    success(f"wrote {out}")
 
 
 @sources_app.command("check")
@@ -217,17 +264,18 @@ def check_cmd(
     result = check_source(st.settings, source)
     if as_json:
         print_json(result)
-        return
-    if result["error"]:
-        console.print(f"[red]error:[/red] {result['error']}", markup=True)
-    if result.get("problem"):
-        console.print(f"[yellow]problem:[/yellow] {result['problem']}")
-    print_table(
-        result["items"][:limit],
-        ["kind", "published_at", "title", "topics", "regions", "url"],
-        title=f"{name}: {len(result['items'])} items would be stored",
-        empty="nothing would be stored",
-    )
+    else:
+        if result.get("problem"):
+            console.print(f"[yellow]problem:[/yellow] {result['problem']}")
+        print_table(
+            result["items"][:limit],
+            ["kind", "published_at", "title", "topics", "regions", "url"],
+            title=f"{name}: {len(result['items'])} items would be stored",
+            empty="nothing would be stored",
+        )
+    if result["error"]:  # a check that could not fetch is a failed check
+        error_line(f"{name}: {result['error']}")
+        raise typer.Exit(FetchError.exit_code)
 
 
 def register(app: typer.Typer) -> None:

@@ -20,7 +20,7 @@ from kil_feed.models import ItemKind, ItemStatus, Source, SubscriberStatus
 from kil_feed.storage import status as status_store
 from kil_feed.storage.sources import list_sources
 from kil_feed.storage.subscribers import status_counts
-from kil_feed.timeutil import iso_week, isoformat, utcnow, week_bounds
+from kil_feed.timeutil import human_time, iso_week, isoformat, utcnow, week_bounds
 
 logger = logging.getLogger(__name__)
 
@@ -128,10 +128,11 @@ def status(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) ->
     if as_json:
         print_json(data)
         return
-    show(data)
+    show(data, st.settings.timezone)
 
 
-def show(data: dict[str, Any]) -> None:
+def show(data: dict[str, Any], tz: str = "UTC") -> None:
+    """For people: times as `today 08:14` or `3 days ago` in `tz` (`--json` keeps ISO)."""
     sources = data["sources"]
     failing = [s for s in sources if s["health"] == "failing"]
     console.print(
@@ -139,7 +140,7 @@ def show(data: dict[str, Any]) -> None:
         f"{sum(s['health'] == 'healthy' for s in sources)} healthy, {len(failing)} failing"
     )
     print_table(
-        sources,
+        [{**s, "last_success_at": _when(s["last_success_at"], tz, "never")} for s in sources],
         ["name", "health", "consecutive_failures", "last_success_at", "last_error"],
         empty="no sources yet: `kil sources import sources.toml`",
     )
@@ -162,14 +163,14 @@ def show(data: dict[str, Any]) -> None:
         console.print(f"[red]{schedule['error']}[/red]")
     else:
         print_table(
-            [{"job": j["job"], "next_run": _when(j["next_run"])} for j in schedule["jobs"]],
+            [{"job": j["job"], "next_run": _when(j["next_run"], tz)} for j in schedule["jobs"]],
             ["job", "next_run"],
             empty="no jobs scheduled",
         )
     if schedule.get("recent_runs"):
         console.print("\n[bold]Recent scheduler runs[/bold]")
         print_table(
-            [{**r, "started_at": _when(r["started_at"])} for r in schedule["recent_runs"]],
+            [{**r, "started_at": _when(r["started_at"], tz)} for r in schedule["recent_runs"]],
             ["job", "status", "started_at", "detail"],
         )
     draft = data["draft_issue"]
@@ -184,10 +185,10 @@ def show(data: dict[str, Any]) -> None:
     console.print("\n[bold]Subscribers[/bold]: " + ", ".join(f"{k} {v}" for k, v in subs.items()))
 
 
-def _when(value: str | None) -> str:
+def _when(value: str | None, tz: str, missing: str = "paused") -> str:
     if value is None:
-        return "paused"
-    return datetime.fromisoformat(value).strftime("%a %d %b %H:%M UTC")
+        return missing
+    return human_time(datetime.fromisoformat(value), tz=tz)
 
 
 def register(app: typer.Typer) -> None:

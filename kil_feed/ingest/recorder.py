@@ -25,6 +25,8 @@ from sqlalchemy.engine import Engine
 from crawler.records import CrawledItem, CrawlSource, Record, SourceStatus
 from kil_feed.db import write_session
 from kil_feed.rules import RulesSettings, decide
+from kil_feed.storage import notices
+from kil_feed.storage.buyers import link_rows
 from kil_feed.storage.crawl_runs import RunResult, finish_runs
 from kil_feed.storage.items import upsert_items
 from kil_feed.storage.sources import FetchOutcome, record_fetches
@@ -52,7 +54,7 @@ class SourceState:
 
     def error(self) -> str | None:
         """The run's error: the fatal one, a malformed feed, then page errors."""
-        errors = [e for e in (self.fatal, _problem(self.problem)) if e]
+        errors = [e for e in (self.fatal, _problem(self.problem, self.source)) if e]
         errors += self.errors[:MAX_PAGE_ERRORS]
         if len(self.errors) > MAX_PAGE_ERRORS:
             errors.append(f"... and {len(self.errors) - MAX_PAGE_ERRORS} more page errors")
@@ -72,6 +74,7 @@ class CrawlRecorder:
         self.names = {s["id"]: s["name"] for s in sources}
         self.buffer: list[CrawledItem] = []
         self.health_pending: set[int] = set()  # sources whose answer is not written yet
+        self.checkpoints: dict[int, dict[str, Any]] = {}  # written after the items before them
         self.last_flush = time.monotonic()
         self.writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kil-store")
         self.pending: list[Future[None]] = []
@@ -95,7 +98,8 @@ class CrawlRecorder:
     def tick(self) -> None:
         """Write what is due: a full batch, or anything older than FLUSH_SECONDS."""
         due = time.monotonic() - self.last_flush > FLUSH_SECONDS
-        if len(self.buffer) >= self.batch_size or (due and (self.buffer or self.health_pending)):
+        waiting = self.buffer or self.health_pending or self.checkpoints
+        if len(self.buffer) >= self.batch_size or (due and waiting):
             self.flush()
 
     def dropped(self, source_id: Any, *, duplicate: bool) -> None:
@@ -119,6 +123,8 @@ class CrawlRecorder:
             if status["error"]:
                 state.fatal = status["error"]
             self.health_pending.add(status["source_id"])
+        elif status.get("checkpoint") is not None:
+            self.checkpoints[status["source_id"]] = status["checkpoint"]  # type: ignore[assignment]
         elif status["error"]:
             state.errors.append(status["error"])
 
@@ -139,27 +145,44 @@ class CrawlRecorder:
         rows, self.buffer = self.buffer, []
         self.last_flush = time.monotonic()
         health = self._health_snapshot()
-        if not rows and not health:
+        checkpoints, self.checkpoints = self.checkpoints, {}
+        if not rows and not health and not checkpoints:
             return
         while len(self.pending) >= MAX_PENDING_BATCHES:  # back-pressure: bounded memory
             self.pending.pop(0).result()
         # drop finished batches (result() re-raises a failed write here, in the caller)
         self.pending = [f for f in self.pending if not f.done() or f.result()]
-        self.pending.append(self.writer.submit(self._write, rows, health))
+        self.pending.append(self.writer.submit(self._write, rows, health, checkpoints))
 
-    def _write(self, rows: list[CrawledItem], health: list[FetchOutcome]) -> None:
+    def _write(
+        self,
+        rows: list[CrawledItem],
+        health: list[FetchOutcome],
+        checkpoints: dict[int, dict[str, Any]] | None = None,
+    ) -> None:
         names, rules = self.names, self.rules
 
         def decision(row: Any) -> tuple[str, str | None, str | None]:
             result = decide(row, names.get(row["source_id"], ""), rules)
             return result.status, result.rule, result.reason
 
+        counted: list[tuple[Any, str]] = []
         with write_session(self.engine) as session:  # one commit per batch
-            outcomes = upsert_items(rows, session=session, decide=decision) if rows else []
+            if rows:  # notices join their buyer and fold onto what is stored of them
+                link_rows(rows, session=session)  # type: ignore[arg-type]
+            plain, updates = notices.merge_notice_rows(rows, session=session)  # type: ignore[arg-type]
+            if plain:
+                outcomes = upsert_items(plain, session=session, decide=decision)
+                counted += zip((r["source_id"] for r in plain), outcomes, strict=True)
+            if updates:
+                outcomes = notices.apply_notice_updates(updates, session=session)
+                counted += zip((sid for sid, _ in updates), outcomes, strict=True)
             record_fetches(health, session=session)
+            if checkpoints:
+                notices.save_checkpoints(checkpoints, session=session)
         with self.lock:
-            for row, outcome in zip(rows, outcomes, strict=True):
-                state = self.states.get(row["source_id"])
+            for source_id, outcome in counted:
+                state = self.states.get(source_id)
                 if state is not None:
                     state.counts["duplicate" if outcome == "unchanged" else outcome] += 1
 
@@ -220,9 +243,12 @@ class CrawlRecorder:
 def _failure(source_id: int, reason: str) -> SourceStatus:
     return SourceStatus(
         source_id=source_id, http_status=None, error=reason, problem=None, fatal=True,
-        etag=None, last_modified=None, site_title=None,
+        etag=None, last_modified=None, checkpoint=None, site_title=None,
     )  # fmt: skip
 
 
-def _problem(problem: str | None) -> str | None:
-    return f"malformed feed: {problem}" if problem else None
+def _problem(problem: str | None, source: CrawlSource) -> str | None:
+    if not problem:
+        return None
+    what = "notice data" if source.get("kind") == "notices" else "malformed feed"
+    return f"{what}: {problem}"

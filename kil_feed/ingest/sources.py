@@ -14,7 +14,7 @@ from kil_feed.models import Source
 from kil_feed.storage import crawl_runs
 from kil_feed.storage import sources as source_store
 
-SPIDER_FOR_KIND = {"feed": "feeds", "page": "pages", "jobs": "jobs"}
+SPIDER_FOR_KIND = {"feed": "feeds", "page": "pages", "jobs": "jobs", "notices": "notices"}
 
 
 def crawl_source(source: Source, run_id: int | None = None) -> CrawlSource:
@@ -30,6 +30,7 @@ def crawl_source(source: Source, run_id: int | None = None) -> CrawlSource:
         etag=source.etag,
         last_modified=source.last_modified,
         run_id=run_id,
+        checkpoint=dict(source.checkpoint) if source.checkpoint else None,
     )
 
 
@@ -46,7 +47,7 @@ def prepare_sources(
         if kinds:
             chosen = [s for s in chosen if s.kind in kinds]
         if names and not chosen:
-            raise ValidationError("none of the named sources can be crawled (kind notices?)")
+            raise ValidationError("none of the named sources can be crawled")
         run_ids = crawl_runs.start_runs([s.id for s in chosen], session=session)  # type: ignore[misc]
         return [crawl_source(s, run_id) for s, run_id in zip(chosen, run_ids, strict=True)]
 

@@ -87,7 +87,12 @@ def candidate_items(
     covered_clusters = select(Item.cluster_id).where(
         col(Item.id).in_(already), col(Item.cluster_id).is_not(None)
     )
-    dated = func.coalesce(col(Item.published_at), col(Item.collected_at))
+    # a notice is as fresh as its latest release's arrival (its published date is the
+    # service's, often weeks before the award reaches a weekly reader)
+    dated = sa.case(
+        (col(Item.kind) == "notice", col(Item.updated_at)),
+        else_=func.coalesce(col(Item.published_at), col(Item.collected_at)),
+    )
     fresh = sa.or_(
         col(Item.closes_at) >= now,
         sa.and_(col(Item.closes_at).is_(None), dated >= news_since),

@@ -18,7 +18,7 @@ from kil_feed.topics import topic_catalog
 from kil_feed.web.deps import render
 from kil_feed.web.facets import FacetCache
 from kil_feed.web.http import CachedStaticFiles, HeadAsGet, allow_header
-from kil_feed.web.routes import api, docs, feeds, jobs, pages, search, subscriptions
+from kil_feed.web.routes import api, docs, feeds, jobs, notices, pages, search, subscriptions
 from kil_feed.web.security import RateLimiter, SecurityHeaders
 from kil_feed.web.templating import make_environment, templates_root
 
@@ -57,8 +57,9 @@ def create_app(settings: Settings) -> FastAPI:
         CachedStaticFiles(directory=templates_root(settings) / "web" / "static"),
         name="static",
     )
-    for module in (pages, jobs, search, feeds, subscriptions, api, docs):
+    for module in (pages, jobs, notices, search, feeds, subscriptions, api, docs):
         app.include_router(module.router)
+    app.include_router(notices.api)
     _error_handlers(app)
 
     return app

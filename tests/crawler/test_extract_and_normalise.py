@@ -175,4 +175,4 @@ def test_scrapy_list_from_the_repo_root() -> None:
     out = subprocess.run(
         [sys.executable, "-m", "scrapy", "list"], cwd=root, capture_output=True, text=True
     )
-    assert out.stdout.split() == ["feeds", "jobs", "pages"], out.stderr
+    assert out.stdout.split() == ["feeds", "jobs", "notices", "pages"], out.stderr

@@ -138,6 +138,11 @@ def test_kil_demo_end_to_end_and_again(tmp_path: Path, served_archive) -> None: 
     london = text_part(by_recipient["priya.shah@example.org"])
     assert MANCHESTER_JOB in north_west
     assert MANCHESTER_JOB in near_you(north_west)  # personalised by region
+    # the demo's Find a Tender data: the Durham contract notice is a signal in every email
+    signal = ("Durham County Council: contract details published for Murton MOD Area Victor "
+              "West Peatland Restoration Project · £395,493")  # fmt: skip
+    assert signal in " ".join(london.split()) and signal in " ".join(north_west.split())
+    assert "signals" in london.lower()
     assert MANCHESTER_JOB not in near_you(london)
     assert "Interim Category Manager" in near_you(london)  # a London role
     national = text_part(by_recipient["jo.bennett@example.org"])

@@ -162,7 +162,7 @@ def test_feed_links_resolve_to_pages() -> None:
 
 def test_demo_sources_subscribers_and_rules() -> None:
     sources = tomllib.loads(demo_sources_text(BASE))["sources"]
-    assert {s["kind"] for s in sources} == {"feed", "page", "jobs"}
+    assert {s["kind"] for s in sources} == {"feed", "page", "jobs", "notices"}
     site = DemoSite(now=NOW)
     for source in sources:
         assert source["url"].startswith(BASE + "/")

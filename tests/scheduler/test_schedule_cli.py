@@ -170,4 +170,4 @@ def test_a_stand_by_takes_over_from_a_leader_that_was_killed(  # type: ignore[no
 def test_an_unmigrated_database_is_a_clear_error(cli, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setenv("KIL_DATABASE_URL", f"sqlite:///{tmp_path / 'fresh.db'}")
     result = cli("schedule", ok=False)
-    assert result.exit_code == 3 and "kil db upgrade" in result.output
+    assert result.exit_code == 8 and "kil db upgrade" in result.output

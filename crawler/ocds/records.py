@@ -1,0 +1,42 @@
+"""The typed records of procurement notices, as they cross from parsing to storage."""
+
+from __future__ import annotations
+
+from typing import TypedDict
+
+
+class Organisation(TypedDict):
+    """A buyer or supplier: its name and, when published, its identifier."""
+
+    name: str
+    scheme: str | None  # GB-PPON, GB-COH, GB-GOR, GB-CFS ...
+    identifier: str | None  # scheme-prefixed ("GB-COH-09442333") or the party id
+
+
+class NoticeFields(TypedDict):
+    """One procurement (one ocid) as its compiled release reads now."""
+
+    ocid: str
+    title: str
+    description: str
+    buyer: Organisation | None
+    buyer_type: str | None  # a key of crawler.ocds.fields.BUYER_TYPES
+    buyer_address: dict[str, str]
+    region: str | None  # ITL1 name
+    cpv: list[dict[str, str]]  # [{code, label}]
+    value_amount: float | None
+    value_gross: float | None
+    currency: str | None
+    procedure: str
+    stage: str  # planning tender award contract amendment termination
+    status: str | None
+    notice_type: str | None  # UK4, UK7 ... (Find a Tender)
+    tender_deadline: str | None  # ISO 8601 as published
+    award_date: str | None
+    suppliers: list[Organisation]
+    contract_start: str | None
+    contract_end: str | None
+    notice_url: str | None  # the notice's own page on the service
+    published: str | None  # date of the newest release
+    tags: list[str]  # the newest release's tags
+    releases: int  # how many releases made it

@@ -1,0 +1,28 @@
+"""Text of published notices: mojibake repaired (ftfy), whitespace tidied."""
+
+from __future__ import annotations
+
+import re
+
+_SPACES = re.compile(r"[ \t\u00a0\u202f]+")
+_BLANKS = re.compile(r"\n\s*\n+")
+_ANY_WS = re.compile(r"\s+")
+# mojibake leaves these behind: "Â£" for "£", "â€™" for "’"
+_SUSPECT = re.compile("[\u00c2\u00c3\u00e2][\u0080-\u00bf\u20ac\u201a-\u201e\u2020-\u2122]")
+
+
+def fix_text(value: str, *, keep_lines: bool = False) -> str:
+    """`value` with doubly-encoded UTF-8 repaired and whitespace collapsed.
+
+    ftfy is only asked when the text shows the marks of mojibake: most text is clean and
+    ftfy's analysis is the dearest part of reading a notice.
+    """
+    if _SUSPECT.search(value):
+        import ftfy
+
+        value = ftfy.fix_text(value, normalization="NFC")
+    if not keep_lines:
+        return _ANY_WS.sub(" ", value).strip()
+    value = value.replace("\r\n", "\n").replace("\r", "\n")
+    lines = [_SPACES.sub(" ", line).strip() for line in value.split("\n")]
+    return _BLANKS.sub("\n\n", "\n".join(lines)).strip()

@@ -1,0 +1,230 @@
+"""Procurement notices from OCDS APIs: Find a Tender, Contracts Finder, any OCDS package URL.
+
+A crawl reads one date window per source, page by page along `links.next` (a cursor),
+from the source's checkpoint: the end of the last completed window minus an overlap, or
+`backfill_days` back on a first crawl. After each page it sends a checkpoint record (the
+window and the next page's URL), after the last one the window's end: a crawl that dies
+mid-pagination resumes from the cursor it had reached, and no window is ever skipped.
+429 answers wait for `Retry-After`, 5xx ones back off; both are retried a few times, then
+recorded on the source. One item per ocid and page; storage merges it with what is stored.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
+from typing import Any
+from urllib.parse import urlencode, urlsplit, urlunsplit
+
+import scrapy
+from scrapy.http import Response
+
+from crawler.itemstream import STATUS_KEY
+from crawler.ocds import compile_document, read_ocds
+from crawler.ocds.item import notice_item
+from crawler.spiders.base import SourceSpider
+
+UK_ZONE = "Europe/London"
+DEFAULT_BACKFILL_DAYS = 14
+DEFAULT_OVERLAP_MINUTES = 60
+DEFAULT_PAGE_SIZE = 100
+DEFAULT_MAX_PAGES = 1000
+RETRY_STATUSES = (429, 500, 502, 503, 504)
+MAX_ATTEMPTS = 4  # per page
+MAX_WAIT_SECONDS = 120.0  # a longer Retry-After is capped (the crawl has a time limit)
+# the API's stage names, where they differ from ours (Find a Tender filters on OCDS tags)
+_FTS_STAGES = {"amendment": "contract", "termination": "contract"}
+
+
+class NoticesSpider(SourceSpider):
+    name = "notices"
+    source_kind = "notices"
+
+    async def start(self) -> AsyncIterator[Any]:
+        for source in self.sources:
+            yield self.first_request(source)
+
+    def first_request(self, source: dict[str, Any], now: datetime | None = None) -> scrapy.Request:
+        options = source.get("options") or {}
+        checkpoint = source.get("checkpoint") or {}
+        if checkpoint.get("next") and checkpoint.get("window_to"):
+            window = (checkpoint["window_from"], checkpoint["window_to"])
+            url = checkpoint["next"]  # resume a window that a crawl did not finish
+        else:
+            window = window_for(checkpoint, options, now or datetime.now(UTC))
+            url = page_url(source["url"], options, window)
+        return self.page_request(url, source, window, page=1)
+
+    def page_request(
+        self, url: str, source: dict[str, Any], window: tuple[str, str], *, page: int,
+        attempt: int = 1,
+    ) -> scrapy.Request:  # fmt: skip
+        return scrapy.Request(
+            url,
+            callback=self.parse_page,
+            errback=self.source_failed,
+            dont_filter=True,
+            headers={"Accept": "application/json"},
+            meta={
+                "kil_source": source,
+                "kil_window": window,
+                "kil_page": page,
+                "kil_attempt": attempt,
+                "dont_retry": True,  # 429 and 5xx are retried here, with their waits
+                "handle_httpstatus_list": list(RETRY_STATUSES),
+            },
+        )
+
+    async def parse_page(self, response: Response) -> AsyncIterator[Any]:
+        source = response.meta["kil_source"]
+        window, page = response.meta["kil_window"], response.meta["kil_page"]
+        if response.status in RETRY_STATUSES:
+            attempt = response.meta["kil_attempt"]
+            if attempt >= MAX_ATTEMPTS:
+                yield self.status_item(
+                    source,
+                    http_status=response.status,
+                    error=f"HTTP {response.status} on page {page} after {attempt} attempts; "
+                    "the next crawl resumes from this page",
+                )
+                return
+            await asyncio.sleep(retry_wait(response, attempt))
+            yield self.page_request(response.url, source, window, page=page, attempt=attempt + 1)
+            return
+        for record in self.page_records(response, source, window, page):
+            yield record
+
+    def page_records(
+        self, response: Response, source: dict[str, Any], window: tuple[str, str], page: int
+    ) -> Iterator[Any]:
+        doc = read_ocds(response.body)
+        if doc.error:
+            yield self.status_item(
+                source, http_status=response.status, error=f"page {page}: {doc.error}"
+            )
+            return
+        options = source.get("options") or {}
+        for notice in compile_document(doc):
+            if not keep(notice["fields"], options):
+                continue
+            item = notice_item(
+                notice["fields"], notice["compiled"], notice["history"], fallback_url=response.url
+            )
+            yield self.content_item(source, item)
+        next_url = doc.next_url
+        if next_url and page < int(options.get("max_pages") or DEFAULT_MAX_PAGES):
+            yield checkpoint_record(source, {"window_from": window[0], "window_to": window[1],
+                                             "next": next_url, "page": page + 1})  # fmt: skip
+            yield self.page_request(next_url, source, window, page=page + 1)
+            if doc.problem:
+                yield self.status_item(source, problem=doc.problem, fatal=False)
+            return
+        done = {"done_until": window[1], "next": None}
+        if next_url:
+            done["stopped_at_max_pages"] = page
+        yield checkpoint_record(source, done)
+        yield self.status_item(
+            source, http_status=response.status, problem=doc.problem, response=response
+        )
+
+
+def checkpoint_record(source: dict[str, Any], checkpoint: dict[str, Any]) -> dict[str, Any]:
+    """A record for the launcher: the source's checkpoint, stored after the items before it."""
+    return {
+        STATUS_KEY: True,
+        "source_id": source["id"],
+        "source": source["name"],
+        "run_id": source.get("run_id"),
+        "fatal": False,
+        "checkpoint": checkpoint,
+    }
+
+
+def window_for(
+    checkpoint: dict[str, Any], options: dict[str, Any], now: datetime
+) -> tuple[str, str]:
+    """(from, to) as UTC ISO strings: from the last window's end less the overlap, or a
+    back-fill of `backfill_days` on a first crawl; to now."""
+    done = checkpoint.get("done_until")
+    if done:
+        overlap = int(options.get("overlap_minutes", DEFAULT_OVERLAP_MINUTES))
+        start = datetime.fromisoformat(done) - timedelta(minutes=overlap)
+    else:
+        start = now - timedelta(days=int(options.get("backfill_days", DEFAULT_BACKFILL_DAYS)))
+    return _iso(start), _iso(now)
+
+
+def page_url(base: str, options: dict[str, Any], window: tuple[str, str]) -> str:
+    """The first page's URL of a window, in each API's own parameters and date format."""
+    api = options.get("api", "ocds")
+    start, end = (datetime.fromisoformat(w) for w in window)
+    size = int(options.get("page_size") or DEFAULT_PAGE_SIZE)
+    stages = list(options.get("stages") or [])
+    if api == "fts":
+        # Find a Tender reads an offset-less time as UK local time
+        params: list[tuple[str, str]] = [
+            ("updatedFrom", _uk_local(start)),
+            ("updatedTo", _uk_local(end)),
+        ]
+        api_stages = dict.fromkeys(_FTS_STAGES.get(s, s) for s in stages)
+        params += [("stages", ",".join(api_stages))] if api_stages else []
+        params.append(("limit", str(size)))
+    elif api == "contracts-finder":
+        params = [
+            ("publishedFrom", _uk_local(start)),
+            ("publishedTo", _uk_local(end)),
+        ]
+        cf_stages = [s for s in stages if s in ("planning", "tender", "award")]
+        params += [("stages", ",".join(cf_stages))] if cf_stages else []
+        params.append(("limit", str(size)))
+    else:
+        return base  # a plain package URL: read as given, its links.next followed
+    parts = urlsplit(base)
+    query = "&".join(p for p in (parts.query, urlencode(params)) if p)
+    return urlunsplit(parts._replace(query=query))
+
+
+def retry_wait(response: Response, attempt: int) -> float:
+    """Seconds to wait: the server's Retry-After (seconds or a date), else 1, 2, 4 ..."""
+    header = response.headers.get("Retry-After")
+    if header:
+        value = header.decode("latin-1").strip()
+        try:
+            return min(max(float(value), 0.0), MAX_WAIT_SECONDS)
+        except ValueError:
+            try:
+                when = parsedate_to_datetime(value)
+                delta = (when - datetime.now(UTC)).total_seconds()
+                return min(max(delta, 0.0), MAX_WAIT_SECONDS)
+            except (TypeError, ValueError):
+                pass
+    return min(float(2 ** (attempt - 1)), MAX_WAIT_SECONDS)
+
+
+def keep(fields: dict[str, Any], options: dict[str, Any]) -> bool:
+    """Whether a notice passes the source's filters (stages, cpv, buyer types, value, regions)."""
+    if options.get("stages") and fields["stage"] not in options["stages"]:
+        return False
+    prefixes = options.get("cpv") or []
+    if prefixes and not any(c["code"].startswith(tuple(prefixes)) for c in fields["cpv"]):
+        return False
+    if options.get("buyer_types") and fields["buyer_type"] not in options["buyer_types"]:
+        return False
+    minimum = options.get("min_value")
+    if minimum is not None:
+        value = fields["value_amount"] or fields["value_gross"]
+        if value is None or value < float(minimum):
+            return False
+    return not (options.get("regions") and fields["region"] not in options["regions"])
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).replace(microsecond=0).isoformat()
+
+
+def _uk_local(moment: datetime) -> str:
+    from zoneinfo import ZoneInfo
+
+    return moment.astimezone(ZoneInfo(UK_ZONE)).strftime("%Y-%m-%dT%H:%M:%S")

@@ -1,0 +1,56 @@
+"""How a notice and a signal read, in one place for the CLI, the web and the newsletter."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kil_feed.models import Item
+from newsletter.content import format_pay
+
+STAGE_PHRASES = {
+    "planning": "planned procurement",
+    "tender": "tender open",
+    "award": "contract awarded",
+    "contract": "contract details published",
+    "amendment": "contract changed",
+    "termination": "procurement terminated",
+}
+
+
+def notice_fields(item: Item) -> dict[str, Any]:
+    """The fields read from the notice's compiled release (`extra.notice`)."""
+    return dict((item.extra or {}).get("notice") or {})
+
+
+def notice_value(fields: dict[str, Any]) -> str | None:
+    """'£395,493' (or the gross amount when that is all there is), None when unknown."""
+    amount = fields.get("value_amount")
+    if amount is None:
+        amount = fields.get("value_gross")
+    return format_pay(amount, None, None, fields.get("currency")) if amount is not None else None
+
+
+def notice_line(item: Item) -> str:
+    """'Durham County Council: contract details published for TITLE · £X · supplier Y'."""
+    fields = notice_fields(item)
+    buyer = item.employer or (fields.get("buyer") or {}).get("name") or "A buyer"
+    stage = STAGE_PHRASES.get(str(fields.get("stage")), str(fields.get("stage") or "notice"))
+    parts = [f"{buyer}: {stage} for {item.title}"]
+    value = notice_value(fields)
+    if value:
+        parts.append(value)
+    suppliers = [s["name"] for s in fields.get("suppliers") or [] if s.get("name")]
+    if suppliers:
+        parts.append("supplier " + ", ".join(suppliers[:3]))
+    return " · ".join(parts)
+
+
+def signal_line(notice: Item, jobs: int, news: int) -> str:
+    """The notice line, then what else its buyer has: '2 interim jobs at X · 1 story'."""
+    parts = [notice_line(notice)]
+    buyer = notice.employer or "this buyer"
+    if jobs:
+        parts.append(f"{jobs} interim job{'s' if jobs != 1 else ''} at {buyer}")
+    if news:
+        parts.append(f"{news} stor{'ies' if news != 1 else 'y'}")
+    return " · ".join(parts)

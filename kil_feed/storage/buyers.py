@@ -1,0 +1,257 @@
+"""Buyers and signals: who buys, and what else that buyer has (jobs, news) beside a notice.
+
+At ingest `link_rows` gives every item with an employer its `buyer_key` and creates or
+completes the buyer of each notice (matched by identifier first, else by name key). A
+*signal* is an award, contract, change or termination notice shown with the buyer's open
+interim jobs and recent news, ranked by topic, value, recency and region.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
+
+from kil_feed.buyers import local_authority_code, name_key, slug_for
+from kil_feed.errors import NotFoundError
+from kil_feed.models import Buyer, Item
+from kil_feed.timeutil import utcnow
+
+SIGNAL_STAGES = ("award", "contract", "amendment", "termination")
+NEWS_DAYS = 90
+
+
+def link_rows(rows: Sequence[dict[str, Any]], *, session: Session) -> None:
+    """Set `buyer_key` on rows with an employer; create or complete notices' buyers."""
+    by_identifier: dict[str, Buyer] = {}
+    by_key: dict[str, Buyer] = {}
+    for row in rows:
+        notice = (row.get("extra") or {}).get("notice") if row.get("kind") == "notice" else None
+        buyer_ref = (notice or {}).get("buyer") or None
+        name = (buyer_ref or {}).get("name") or row.get("employer")
+        key = name_key(name)
+        if not key:
+            continue
+        if buyer_ref is None:
+            row["buyer_key"] = key
+            continue
+        identifier = buyer_ref.get("identifier")
+        buyer = by_identifier.get(identifier or "") or by_key.get(key)
+        if buyer is None:
+            buyer = _find(identifier, key, session=session) or _create(
+                key, buyer_ref, notice, session=session
+            )
+        elif identifier and not buyer.identifier:
+            buyer.identifier, buyer.scheme = identifier, buyer_ref.get("scheme")
+        if not buyer.region and notice.get("region"):
+            buyer.region = notice["region"]
+        if identifier:
+            by_identifier[identifier] = buyer
+        by_key[buyer.key] = buyer
+        row["buyer_key"] = buyer.key
+    session.flush()
+
+
+def _find(identifier: str | None, key: str, *, session: Session) -> Buyer | None:
+    if identifier:
+        found = session.exec(select(Buyer).where(Buyer.identifier == identifier)).first()
+        if found is not None:
+            return found
+    found = session.exec(select(Buyer).where(Buyer.key == key)).first()
+    if found is not None and identifier and not found.identifier:
+        found.identifier = identifier
+    return found
+
+
+def _create(key: str, ref: dict[str, Any], notice: dict[str, Any], *, session: Session) -> Buyer:
+    name = str(ref["name"])
+    la_code = local_authority_code(name)
+    slug = slug_for(name)
+    taken = set(session.exec(select(Buyer.slug).where(col(Buyer.slug).like(f"{slug}%"))).all())
+    base, number = slug, 2
+    while slug in taken:
+        slug, number = f"{base}-{number}", number + 1
+    buyer = Buyer(
+        key=key,
+        slug=slug,
+        name=name,
+        scheme=ref.get("scheme"),
+        identifier=ref.get("identifier"),
+        buyer_type="local-authority" if la_code else notice.get("buyer_type"),
+        region=notice.get("region"),
+        la_code=la_code,
+    )
+    session.add(buyer)
+    session.flush()
+    return buyer
+
+
+# --- reading ------------------------------------------------------------------------------
+
+
+@dataclass
+class BuyerSummary:
+    buyer: Buyer
+    notices: int
+    jobs: int
+
+
+def list_buyers(
+    *, session: Session, query: str | None = None, limit: int = 100, offset: int = 0
+) -> list[BuyerSummary]:
+    """Buyers with their notice and job counts, the busiest first."""
+    counts = (
+        sa.select(
+            col(Item.buyer_key),
+            sa.func.sum(sa.case((col(Item.kind) == "notice", 1), else_=0)).label("notices"),
+            sa.func.sum(sa.case((col(Item.kind) == "job", 1), else_=0)).label("jobs"),
+        )
+        .where(col(Item.buyer_key).is_not(None), col(Item.status) != "rejected")
+        .group_by(col(Item.buyer_key))
+        .subquery()
+    )
+    stmt = sa.select(Buyer, counts.c.notices, counts.c.jobs).outerjoin(
+        counts, counts.c.buyer_key == col(Buyer.key)
+    )
+    if query:
+        stmt = stmt.where(col(Buyer.name).ilike(f"%{query}%"))
+    stmt = stmt.order_by(sa.func.coalesce(counts.c.notices, 0).desc(), col(Buyer.name))
+    rows = session.execute(stmt.limit(limit).offset(offset)).all()
+    return [BuyerSummary(b, int(n or 0), int(j or 0)) for b, n, j in rows]
+
+
+def find_buyer(key: str | None, *, session: Session) -> Buyer | None:
+    """The buyer with this name key, if any."""
+    if not key:
+        return None
+    return session.exec(select(Buyer).where(Buyer.key == key)).first()
+
+
+def get_buyer(slug: str, *, session: Session) -> Buyer:
+    buyer = session.exec(select(Buyer).where(Buyer.slug == slug)).first()
+    if buyer is None:
+        raise NotFoundError(f"no buyer {slug!r}", hint="see `kil buyers list`")
+    return buyer
+
+
+@dataclass
+class BuyerItems:
+    buyer: Buyer
+    notices: list[Item] = field(default_factory=list)
+    jobs: list[Item] = field(default_factory=list)  # open jobs
+    news: list[Item] = field(default_factory=list)  # recent stories naming the buyer
+
+
+def buyer_items(
+    buyer: Buyer, *, session: Session, now: datetime | None = None, limit: int = 50
+) -> BuyerItems:
+    """The buyer's notices, open jobs and recent news (rejected items left out)."""
+    now = now or utcnow()
+    base = select(Item).where(col(Item.status) != "rejected")
+    newest = sa.func.coalesce(col(Item.published_at), col(Item.collected_at)).desc()
+    notices = session.exec(
+        base.where(Item.kind == "notice", Item.buyer_key == buyer.key).order_by(newest).limit(limit)
+    ).all()
+    jobs = session.exec(
+        base.where(
+            Item.kind == "job",
+            Item.buyer_key == buyer.key,
+            sa.or_(col(Item.closes_at).is_(None), col(Item.closes_at) >= now),
+        )
+        .order_by(newest)
+        .limit(limit)
+    ).all()
+    names = {buyer.name}
+    news = session.exec(
+        base.where(
+            Item.kind == "news",
+            col(Item.published_at) >= now - timedelta(days=NEWS_DAYS),
+            sa.or_(
+                Item.buyer_key == buyer.key,
+                *[col(Item.title).ilike(f"%{n}%") for n in names],
+                *[col(Item.summary).ilike(f"%{n}%") for n in names],
+            ),
+        )
+        .order_by(newest)
+        .limit(limit)
+    ).all()
+    return BuyerItems(buyer, list(notices), list(jobs), list(news))
+
+
+# --- signals -------------------------------------------------------------------------------
+
+
+@dataclass
+class Signal:
+    """An award, change or termination with what else its buyer has."""
+
+    notice: Item
+    buyer: Buyer | None
+    jobs: list[Item]
+    news: list[Item]
+    score: float
+
+    @property
+    def stage(self) -> str:
+        return str((self.notice.extra or {}).get("notice", {}).get("stage", ""))
+
+
+def signals(
+    *,
+    session: Session,
+    since: datetime | None = None,
+    regions: Sequence[str] = (),
+    status: str | None = None,
+    limit: int = 10,
+    now: datetime | None = None,
+) -> list[Signal]:
+    """Signals of notices collected since `since`, the most relevant first."""
+    now = now or utcnow()
+    since = since or now - timedelta(days=30)
+    query = select(Item).where(
+        Item.kind == "notice",
+        col(Item.buyer_key).is_not(None),
+        col(Item.collected_at) >= since,
+        col(Item.status) != "rejected",
+    )
+    if status:
+        query = query.where(Item.status == status)
+    candidates = [
+        n
+        for n in session.exec(query).all()
+        if (n.extra or {}).get("notice", {}).get("stage") in SIGNAL_STAGES
+    ]
+    keys = sorted({n.buyer_key for n in candidates if n.buyer_key})
+    buyers = {b.key: b for b in session.exec(select(Buyer).where(col(Buyer.key).in_(keys))).all()}
+    out = []
+    for notice in candidates:
+        buyer = buyers.get(notice.buyer_key or "")
+        found = (
+            buyer_items(buyer, session=session, now=now, limit=5)
+            if buyer
+            else BuyerItems(Buyer(key="", slug="", name=""))
+        )
+        score = _score(notice, found, regions, now)
+        out.append(Signal(notice, buyer, found.jobs, found.news, score))
+    out.sort(key=lambda s: (-s.score, -(s.notice.id or 0)))
+    return out[:limit]
+
+
+def _score(notice: Item, found: BuyerItems, regions: Sequence[str], now: datetime) -> float:
+    """Topic, value, recency, region and what else the buyer has, added up."""
+    fields = (notice.extra or {}).get("notice", {})
+    value = fields.get("value_amount") or fields.get("value_gross") or 0
+    score = 2.0 * len(notice.topics or [])
+    score += math.log10(value) if value and value > 1 else 0.0
+    published = notice.published_at or notice.collected_at
+    if published is not None:
+        score += max(0.0, 3.0 - (now - published).days / 10)
+    if regions and set(notice.regions or []) & set(regions):
+        score += 3.0
+    score += 2.0 * min(len(found.jobs), 3) + min(len(found.news), 3)
+    return round(score, 3)

@@ -1,0 +1,365 @@
+"""Procurement notices and buyers on the web: pages, Atom feeds and the JSON API."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time
+from typing import Any, Literal
+
+from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi.responses import HTMLResponse, Response
+from pydantic import BaseModel
+from sqlmodel import Session
+
+from crawler.ocds import BUYER_TYPE_LABELS, STAGES
+from kil_feed.errors import ValidationError
+from kil_feed.models import Buyer, Item
+from kil_feed.notice_view import STAGE_PHRASES, notice_fields, notice_value, signal_line
+from kil_feed.regions import ITL1_REGIONS
+from kil_feed.storage import buyers as buyer_store
+from kil_feed.storage import items as item_store
+from kil_feed.storage import notices as store
+from kil_feed.storage import web as web_store
+from kil_feed.web.deps import Pager, invalid_listing, reader, render, settings_of
+from kil_feed.web.filters import choice_param, clean, page_param, region_param
+from kil_feed.web.routes.api import REGION
+from kil_feed.web.serialize import INVALID, NOT_FOUND
+
+router = APIRouter(include_in_schema=False)
+api = APIRouter(prefix="/api", tags=["notices"], responses=INVALID)
+FEED_SIZE = 50
+STAGES_LITERAL = tuple(STAGES)
+BUYER_TYPES_LITERAL = tuple(BUYER_TYPE_LABELS)
+# value bands of the /notices filter: (label, min, max) in GBP
+VALUE_BANDS = {
+    "under-100k": ("Under £100,000", None, 100_000.0),
+    "100k-1m": ("£100,000 to £1m", 100_000.0, 1_000_000.0),
+    "1m-10m": ("£1m to £10m", 1_000_000.0, 10_000_000.0),
+    "over-10m": ("Over £10m", 10_000_000.0, None),
+}
+
+
+def _date(value: str | None) -> datetime | None:
+    """The end of a YYYY-MM-DD day (UTC); None when left out; else a ValidationError."""
+    text = clean(value)
+    if text is None:
+        return None
+    try:
+        day = datetime.strptime(text, "%Y-%m-%d").date()
+    except ValueError:
+        raise ValidationError(
+            f"invalid closing_before: {text[:40]!r}", hint="use a date as YYYY-MM-DD"
+        ) from None
+    return datetime.combine(day, time.max, tzinfo=UTC)
+
+
+def notice_filters(
+    region: str | None,
+    stage: str | None,
+    buyer_type: str | None,
+    cpv: str | None,
+    value: str | None,
+    closing_before: str | None,
+) -> dict[str, Any]:
+    """Filters from the query string (names or slugs); a bad value is a ValidationError
+    (the page answers 422, as every listing does)."""
+    band_key = choice_param("value", value, VALUE_BANDS)
+    band = VALUE_BANDS[band_key] if band_key else None
+    code = (clean(cpv) or "").replace("-", "")
+    if code and not (code.isdigit() and len(code) <= 8):
+        raise ValidationError(f"invalid cpv: {code[:40]!r}", hint="use a CPV code or its prefix")
+    return {
+        "region": region_param(region),
+        "stage": choice_param("stage", stage, STAGES),
+        "buyer_type": choice_param("buyer_type", buyer_type, BUYER_TYPE_LABELS),
+        "cpv": code or None,
+        "value_min": band[1] if band else None,
+        "value_max": band[2] if band else None,
+        "closing_before": _date(closing_before),
+    }
+
+
+def _page_of(session: Session, filters: dict[str, Any], limit: int, offset: int) -> Any:
+    return store.public_notices(session=session, limit=limit, offset=offset, **filters)
+
+
+@router.get("/notices", response_class=HTMLResponse)
+def notices(
+    request: Request,
+    region: str | None = None,
+    stage: str | None = None,
+    buyer_type: str | None = None,
+    cpv: str | None = None,
+    value: str | None = None,
+    closing_before: str | None = None,
+    page: str | None = None,
+    session: Session = Depends(reader),
+) -> HTMLResponse:
+    size = settings_of(request).web.page_size
+    context = {
+        "regions": ITL1_REGIONS,
+        "stages": STAGES,
+        "buyer_types": BUYER_TYPE_LABELS,
+        "value_bands": {k: v[0] for k, v in VALUE_BANDS.items()},
+        "phrases": STAGE_PHRASES,
+        "fields": {},
+    }
+    try:
+        filters = notice_filters(region, stage, buyer_type, cpv, value, closing_before)
+        number = page_param(page)
+    except ValidationError as exc:
+        return invalid_listing(request, "notices.html", context, exc)
+    result = _page_of(session, filters, size, (number - 1) * size)
+    params = {
+        "region": filters["region"],
+        "stage": filters["stage"],
+        "buyer_type": filters["buyer_type"],
+        "cpv": filters["cpv"],
+        "value": clean(value),
+        "closing_before": closing_before if filters["closing_before"] else None,
+    }
+    return render(
+        request,
+        "notices.html",
+        {
+            **context,
+            "items": result.items,
+            "pager": Pager(number, size, result.total, result.capped),
+            "filters": filters,
+            "params": params,
+            "fields": {i.id: notice_fields(i) for i in result.items},
+        },
+    )
+
+
+@router.get("/notices/{item_id}", response_class=HTMLResponse)
+def notice(item_id: int, request: Request, session: Session = Depends(reader)) -> HTMLResponse:
+    item = web_store.get_public_item(item_id, session=session, kind="notice")
+    fields = notice_fields(item)
+    buyer = buyer_store.find_buyer(item.buyer_key, session=session)
+    found = buyer_store.buyer_items(buyer, session=session, limit=5) if buyer else None
+    timeline = [
+        {**entry, "stage": _stage_of_tags(entry.get("tag") or [])}
+        for entry in (item.extra or {}).get("history") or []
+    ]
+    return render(
+        request,
+        "notice.html",
+        {
+            "item": item,
+            "fields": fields,
+            "value": notice_value(fields),
+            "buyer": buyer,
+            "found": found,
+            "timeline": timeline,
+            "phrases": STAGE_PHRASES,
+            "buyer_types": BUYER_TYPE_LABELS,
+            "signal": signal_line(item, len(found.jobs), len(found.news)) if found else None,
+        },
+    )
+
+
+def _stage_of_tags(tags: list[str]) -> str:
+    from crawler.ocds.fields import stage_for
+
+    return stage_for(tags, None, {})
+
+
+@router.get("/buyers/{slug}", response_class=HTMLResponse)
+def buyer_page(slug: str, request: Request, session: Session = Depends(reader)) -> HTMLResponse:
+    buyer = buyer_store.get_buyer(slug, session=session)
+    found = buyer_store.buyer_items(buyer, session=session)
+    approved = [
+        [i for i in items if i.status == "approved"]
+        for items in (found.notices, found.jobs, found.news)
+    ]
+    return render(
+        request,
+        "buyer.html",
+        {
+            "buyer": buyer,
+            "notices": approved[0],
+            "jobs": approved[1],
+            "news": approved[2],
+            "fields": {i.id: notice_fields(i) for i in approved[0]},
+            "phrases": STAGE_PHRASES,
+            "buyer_types": BUYER_TYPE_LABELS,
+        },
+    )
+
+
+# --- Atom feeds ------------------------------------------------------------------------------
+
+
+@router.get("/feeds/notices.xml")
+def notices_feed(
+    request: Request,
+    region: str | None = None,
+    topic: str | None = None,
+    session: Session = Depends(reader),
+) -> Response:
+    """Approved notices, optionally of one region and one topic, newest first."""
+    from kil_feed.web.routes.feeds import _base, _feed, _item_entries
+
+    region = region_param(region)
+    items = store.public_notices(
+        session=session, region=region, topic=clean(topic), limit=FEED_SIZE
+    ).items
+    base = _base(request)
+    entries = _item_entries(items, base, item_store.source_names(session=session))
+    for entry, item in zip(entries, items, strict=True):
+        entry.link = f"{base}/notices/{item.id}"
+    title = " · ".join(t for t in ("Procurement notices", clean(region), clean(topic)) if t)
+    query = "&".join(f"{k}={v}" for k, v in (("region", region), ("topic", topic)) if clean(v))
+    path = "/feeds/notices.xml" + (f"?{query}" if query else "")
+    return _feed(request, title, path, "/notices" + (f"?{query}" if query else ""), entries)
+
+
+# --- JSON API --------------------------------------------------------------------------------
+
+
+class BuyerOut(BaseModel):
+    slug: str
+    name: str
+    identifier: str | None = None
+    scheme: str | None = None
+    buyer_type: str | None = None
+    region: str | None = None
+    local_authority_code: str | None = None
+    web_url: str
+
+
+class NoticeOut(BaseModel):
+    id: int
+    title: str
+    url: str
+    web_url: str
+    summary: str
+    published_at: str | None = None
+    closes_at: str | None = None
+    regions: list[str] = []
+    topics: list[str] = []
+    buyer: str | None = None
+    buyer_slug: str | None = None
+    notice: dict[str, Any]
+    history: list[dict[str, Any]] = []
+
+
+class NoticeListOut(BaseModel):
+    total: int
+    limit: int
+    offset: int
+    items: list[NoticeOut]
+
+
+class BuyerListOut(BaseModel):
+    buyers: list[BuyerOut]
+
+
+def buyer_dict(buyer: Buyer, base: str) -> dict[str, Any]:
+    return {
+        "slug": buyer.slug,
+        "name": buyer.name,
+        "identifier": buyer.identifier,
+        "scheme": buyer.scheme,
+        "buyer_type": buyer.buyer_type,
+        "region": buyer.region,
+        "local_authority_code": buyer.la_code,
+        "web_url": f"{base}/buyers/{buyer.slug}",
+    }
+
+
+def notice_dict(item: Item, base: str, slugs: dict[str, str]) -> dict[str, Any]:
+    from kil_feed.timeutil import isoformat
+
+    fields = notice_fields(item)
+    fields.pop("description", None)  # long: read it on the notice page
+    return {
+        "id": item.id,
+        "title": item.title,
+        "url": item.url,
+        "web_url": f"{base}/notices/{item.id}",
+        "summary": item.summary,
+        "published_at": isoformat(item.published_at),
+        "closes_at": isoformat(item.closes_at),
+        "regions": list(item.regions or []),
+        "topics": list(item.topics or []),
+        "buyer": item.employer,
+        "buyer_slug": slugs.get(item.buyer_key or ""),
+        "notice": fields,
+        "history": list((item.extra or {}).get("history") or []),
+    }
+
+
+def _slugs(items: list[Item], session: Session) -> dict[str, str]:
+    keys = {i.buyer_key for i in items if i.buyer_key}
+    out = {}
+    for key in keys:
+        buyer = buyer_store.find_buyer(key, session=session)
+        if buyer is not None:
+            out[key] = buyer.slug
+    return out
+
+
+@api.get("/notices", response_model=NoticeListOut, summary="Approved procurement notices")
+def api_notices(
+    request: Request,
+    region: str | None = REGION,
+    stage: Literal[STAGES_LITERAL] | None = Query(None, description="Lifecycle stage"),  # type: ignore[valid-type]
+    buyer_type: Literal[BUYER_TYPES_LITERAL] | None = Query(None, description="Buyer type"),  # type: ignore[valid-type]
+    cpv: str | None = Query(None, pattern=r"^[0-9]{1,8}$", description="CPV code prefix"),
+    value: Literal["under-100k", "100k-1m", "1m-10m", "over-10m"] | None = Query(
+        None, description="Value band (GBP)"
+    ),
+    closing_before: date | None = Query(None, description="Open tenders closing by this day"),
+    limit: int = Query(20, ge=1, le=100),
+    offset: int = Query(0, ge=0, le=1_000_000),
+    session: Session = Depends(reader),
+) -> dict:
+    filters = notice_filters(
+        region,
+        stage,
+        buyer_type,
+        cpv,
+        value,
+        closing_before.isoformat() if closing_before else None,
+    )
+    page = _page_of(session, filters, limit, offset)
+    base = settings_of(request).base_url.rstrip("/")
+    slugs = _slugs(list(page.items), session)
+    items = [notice_dict(i, base, slugs) for i in page.items]
+    return {"total": page.total, "limit": limit, "offset": offset, "items": items}
+
+
+@api.get(
+    "/notices/{item_id}",
+    response_model=NoticeOut,
+    responses=NOT_FOUND,
+    summary="One approved notice",
+)
+def api_notice(item_id: int, request: Request, session: Session = Depends(reader)) -> dict:
+    item = web_store.get_public_item(item_id, session=session, kind="notice")
+    base = settings_of(request).base_url.rstrip("/")
+    return notice_dict(item, base, _slugs([item], session))
+
+
+@api.get("/buyers", response_model=BuyerListOut, summary="Buyers, the busiest first")
+def api_buyers(
+    request: Request,
+    q: str | None = Query(None, max_length=200, description="Only names containing this"),
+    limit: int = Query(50, ge=1, le=500),
+    offset: int = Query(0, ge=0, le=1_000_000),
+    session: Session = Depends(reader),
+) -> dict:
+    base = settings_of(request).base_url.rstrip("/")
+    rows = buyer_store.list_buyers(session=session, query=clean(q), limit=limit, offset=offset)
+    return {"buyers": [buyer_dict(r.buyer, base) for r in rows]}
+
+
+@api.get("/buyers/{slug}", response_model=BuyerOut, responses=NOT_FOUND, summary="One buyer")
+def api_buyer(
+    request: Request,
+    slug: str = Path(pattern=r"^[a-z0-9-]{1,200}$", description="The buyer's slug"),
+    session: Session = Depends(reader),
+) -> dict:
+    buyer = buyer_store.get_buyer(slug, session=session)
+    return buyer_dict(buyer, settings_of(request).base_url.rstrip("/"))

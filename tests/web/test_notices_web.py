@@ -1,0 +1,123 @@
+"""/notices, /notices/{id}, /buyers/{slug}, the notices Atom feed and /api/notices|buyers."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from xml.etree import ElementTree as ET
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy.engine import Engine
+
+from kil_feed.config import Settings
+from kil_feed.web.app import create_app
+from tests.support.notices import store_notices
+
+FILES = (
+    "findatender_2026-09-03_release-package_page1_5_releases_links-next.json",
+    "findatender_2026-09-03_release-package_final_page_3_releases.json",
+    "findatender_record-package_ocds-h6vhtk-0525b3_durham_cc_uk7.json",
+    "sell2wales_2025-02-03_swansea_agency_social_workers_framework_ocds-kuma6s.json",
+)
+ATOM = "{http://www.w3.org/2005/Atom}"
+
+
+@pytest.fixture
+def notices_client(settings: Settings, engine: Engine, corpus_dir: Path) -> Iterator[TestClient]:
+    store_notices(engine, settings, [corpus_dir / "ocds" / f for f in FILES])
+    app = create_app(settings)
+    with TestClient(app, base_url="http://testserver") as client:
+        yield client
+    app.state.engine.dispose()
+
+
+def _titles(html: str) -> list[str]:
+    import re
+
+    return re.findall(r'<h3 class="card-title"><a href="/notices/\d+">([^<]+)</a>', html)
+
+
+def test_notices_page_and_filters(notices_client: TestClient) -> None:
+    page = notices_client.get("/notices")
+    assert page.status_code == 200
+    assert "10 notices" in page.text
+    tender = "ACE 1012 ITQ - Cultural Education Network One-to-One Evaluation"
+    assert tender in _titles(page.text)
+    swansea = (
+        "Framework Agreement for the Provision of Agency Social Workers and Adult Services "
+        "Support Lots 1 &amp; 2"
+    )
+    by_region = notices_client.get("/notices", params={"region": "Wales"}).text
+    assert _titles(by_region) == [swansea]
+    contract = _titles(notices_client.get("/notices", params={"stage": "contract"}).text)
+    assert "Murton MOD Area Victor West Peatland Restoration Project" in contract
+    assert tender not in contract
+    councils = _titles(notices_client.get("/notices?buyer_type=local-authority").text)
+    assert "SOL30024 SOL Concessions in Solihull Parks 2026" in councils
+    assert tender not in councils
+    assert _titles(notices_client.get("/notices?cpv=7941").text) == [tender]
+    big = _titles(notices_client.get("/notices?value=1m-10m").text)
+    assert "ServiceNow Development &amp; Managed Services Delivery Partner" in big
+    assert tender not in big
+    closing = _titles(notices_client.get("/notices?closing_before=2025-12-31").text)
+    assert closing == [swansea]  # closes 3 Mar 2025; the UK4 tender on 21 Sep 2026
+    assert tender in _titles(notices_client.get("/notices?closing_before=2026-09-30").text)
+    # a region by slug as by name; a bad value answers 422 with the form and the message
+    assert _titles(notices_client.get("/notices?region=wales").text) == [swansea]
+    for query, message in [
+        ("stage=bogus", "invalid stage: &#39;bogus&#39;"),
+        ("cpv=x1", "invalid cpv: &#39;x1&#39;"),
+        ("value=lots", "invalid value: &#39;lots&#39;"),
+        ("closing_before=soon", "invalid closing_before: &#39;soon&#39;"),
+        ("region=atlantis", "atlantis"),
+    ]:
+        odd = notices_client.get(f"/notices?{query}")
+        assert odd.status_code == 422, query
+        assert message in odd.text, (query, odd.text[-2000:])
+    assert notices_client.get("/api/notices?stage=bogus").status_code == 422
+
+
+def test_notice_page_timeline_and_buyer_page(notices_client: TestClient) -> None:
+    listing = notices_client.get("/api/notices", params={"stage": "contract", "limit": 100})
+    durham = next(n for n in listing.json()["items"] if n["buyer"] == "Durham County Council")
+    assert durham["buyer_slug"] == "durham-county-council"
+    assert durham["notice"]["notice_type"] == "UK7"
+    assert [h["id"] for h in durham["history"]] == ["027320-2025", "092299-2026"]
+    page = notices_client.get(f"/notices/{durham['id']}")
+    assert page.status_code == 200
+    assert "Planned procurement" in page.text and "Contract details published" in page.text
+    assert 'href="https://www.find-tender.service.gov.uk/Notice/092299-2026"' in page.text
+    assert "Dinsdale Moorland Specialists Ltd" in page.text and "£395,493" in page.text
+    assert 'href="/buyers/durham-county-council"' in page.text
+    buyer = notices_client.get("/buyers/durham-county-council")
+    assert buyer.status_code == 200 and "Murton MOD Area" in buyer.text
+    assert notices_client.get("/buyers/nobody").status_code == 404
+    assert notices_client.get("/notices/999999").status_code == 404
+
+
+def test_notices_atom_feed_per_region(notices_client: TestClient) -> None:
+    feed = notices_client.get("/feeds/notices.xml", params={"region": "West Midlands"})
+    assert feed.status_code == 200 and feed.headers["content-type"].startswith(
+        "application/atom+xml"
+    )
+    root = ET.fromstring(feed.content)
+    titles = [e.findtext(f"{ATOM}title") for e in root.iter(f"{ATOM}entry")]
+    assert "SOL30024 SOL Concessions in Solihull Parks 2026" in titles
+    assert "ACE 1012 ITQ - Cultural Education Network One-to-One Evaluation" not in titles
+    links = [e.find(f"{ATOM}link").get("href") for e in root.iter(f"{ATOM}entry")]  # type: ignore[union-attr]
+    assert all(link.startswith("https://kil.example.org/notices/") for link in links)
+
+
+def test_api_buyers(notices_client: TestClient) -> None:
+    buyers = notices_client.get("/api/buyers").json()["buyers"]
+    slugs = {b["slug"] for b in buyers}
+    assert {"durham-county-council", "leeds-city-council", "arts-council-england"} <= slugs
+    leeds = notices_client.get("/api/buyers/leeds-city-council").json()
+    assert leeds["local_authority_code"] == "GB-LDS"
+    assert leeds["identifier"] == "GB-PPON-PJYG-6658-PPMY"
+    assert leeds["web_url"] == "https://kil.example.org/buyers/leeds-city-council"
+    assert notices_client.get("/api/buyers/nobody").status_code == 404
+    spec = notices_client.get("/api/openapi.json")
+    if spec.status_code == 200:
+        assert "/api/notices" in spec.json()["paths"]
