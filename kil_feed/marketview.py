@@ -3,6 +3,7 @@ one sentence of a region's market, the one JSON shape (CLI `--json`, `/api/marke
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict
 from datetime import date, timedelta
 from typing import Any
@@ -10,6 +11,8 @@ from typing import Any
 from kil_feed.errors import ValidationError
 from kil_feed.roles import ROLE_LABELS, canonical_role
 from kil_feed.storage.market import MIN_ADVERTS, NOT_ENOUGH, MarketFigures, PayFigure, PeriodFigures
+
+WEEK_PATTERN = r"^((?:19|20)\d\d)-W(0[1-9]|[1-4]\d|5[0-3])$"
 
 
 def market_filters(
@@ -22,13 +25,14 @@ def market_filters(
     role = clean(role)
     last_day = None
     if clean(week):
-        try:
-            year, number = clean(week).upper().split("-W")  # type: ignore[union-attr]
-            last_day = date.fromisocalendar(int(year), int(number), 1) + timedelta(days=6)
-        except ValueError:
+        match = re.fullmatch(WEEK_PATTERN, clean(week).upper())  # type: ignore[union-attr]
+        if not match:
             raise ValidationError(
                 f"invalid week: {clean(week)[:40]!r}", hint="use an ISO week such as 2026-W48"
-            ) from None
+            )
+        # W53 of a year with 52 weeks is the next year's W01, as weeks are counted on
+        first_monday = date.fromisocalendar(int(match[1]), 1, 1)
+        last_day = first_monday + timedelta(weeks=int(match[2]) - 1, days=6)
     return region_param(region), canonical_role(role) if role else None, last_day
 
 
@@ -39,9 +43,13 @@ def pounds(value: float | None) -> str:
     return f"£{value:,.0f}" if value == int(value) else f"£{value:,.2f}"
 
 
+def _roles(count: int) -> str:
+    return f"{count} role{'s' if count != 1 else ''}"
+
+
 def pay_text(fig: PayFigure) -> str:
     """'median £450 (IQR £450–£550), 5 roles' or 'not enough data (2 roles)'."""
-    roles = f"{fig.count} role{'s' if fig.count != 1 else ''}"
+    roles = _roles(fig.count)
     if not fig.enough:
         return f"{NOT_ENOUGH} ({roles})"
     return f"median {pounds(fig.median)} (IQR {pounds(fig.q1)}–{pounds(fig.q3)}), {roles}"
@@ -68,11 +76,11 @@ def pulse_sentence(region: str | None, figs: MarketFigures) -> str:
     now = figs.quarters[-1].day_rate
     before = figs.quarters[-2].day_rate if len(figs.quarters) > 1 else None
     if not now.enough:
-        return f"{where} interim day rates: {NOT_ENOUGH} this quarter ({now.count} roles)."
+        return f"{where} interim day rates: {NOT_ENOUGH} this quarter ({_roles(now.count)})."
     change = change_text(now.median, before.median if before else None)
     return (
         f"{where} interim day rates: median {pounds(now.median)}"
-        f"{f' ({change})' if change else ''}, {now.count} roles."
+        f"{f' ({change})' if change else ''}, {_roles(now.count)}."
     )
 
 

@@ -149,6 +149,17 @@ def news_for(content: IssueContent, audience: Audience) -> list[tuple[str, list[
     return sorted(labelled, key=lambda section: section[0])
 
 
+CHARSET_META = '<meta charset="utf-8">'
+
+
+def charset_first(html: str) -> str:
+    """The `<meta charset>` first in `<head>`: the inliner writes the kept `@media` rules
+    before it, and HTML wants the charset within the first 1024 bytes."""
+    if CHARSET_META not in html or "<head>" not in html:
+        return html
+    return html.replace(CHARSET_META, "", 1).replace("<head>", "<head>" + CHARSET_META, 1)
+
+
 class Renderer:
     """Renders one issue for any number of audiences, caching each audience's result."""
 
@@ -202,5 +213,5 @@ class Renderer:
         }
         raw_html = self.env.get_template("issue.html").render(context)
         text = self.env.get_template("issue.txt").render(context)
-        html = self.inliner.inline(raw_html)
+        html = charset_first(self.inliner.inline(raw_html))
         return RenderedEmail(self.content.subject, context["preheader"], html, text)

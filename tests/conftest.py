@@ -1,5 +1,16 @@
 """Fixtures every test module can use: databases (SQLite and PostgreSQL), settings, the CLI,
-a real HTTP server and a real SMTP server on loopback, and the shared real-world corpus."""
+a real HTTP server and a real SMTP server on loopback, and the shared real-world corpus.
+
+Per test: `kil_env` (an isolated SQLite setup in os.environ, cwd = tmp_path), `settings`,
+`engine`, `cli`, `http_server`, `smtp_server`; `any_settings`/`any_engine` run the test on
+SQLite and on PostgreSQL.
+
+Shared by a module (one crawl or one server for many tests, which keeps the suite fast):
+`kil_environment(folder, database_url)` is `kil_env` as a context manager for a module- or
+session-scoped fixture, `sqlite_copy(folder, sqlite_template)` gives it a migrated SQLite
+file, and `module_http_server` is a loopback HTTP server of the module's own. Waiting for
+an event: `tests.support.waiting.wait_until` (never a fixed sleep).
+"""
 
 from __future__ import annotations
 
@@ -7,6 +18,7 @@ import os
 import shutil
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -16,8 +28,8 @@ from typer.testing import CliRunner
 
 from kil_feed.config import Settings, load_settings
 from kil_feed.db import make_engine
+from kil_feed.loopback import MockServer
 from kil_feed.migrate import upgrade
-from tests.support.httpserver import MockServer
 from tests.support.smtpserver import SMTPServer
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -63,11 +75,16 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+def sqlite_copy(folder: Path, template: Path) -> str:
+    """The URL of a fresh copy of the migrated template database in `folder`."""
+    db = folder / "kil.db"
+    shutil.copy(template, db)
+    return f"sqlite:///{db}"
+
+
 @pytest.fixture
 def sqlite_url(tmp_path: Path, sqlite_template: Path) -> str:
-    db = tmp_path / "kil.db"
-    shutil.copy(sqlite_template, db)
-    return f"sqlite:///{db}"
+    return sqlite_copy(tmp_path, sqlite_template)
 
 
 def _postgres_available() -> str | None:
@@ -149,16 +166,32 @@ def _test_env(tmp_path: Path, database_url: str) -> dict[str, str]:
     }
 
 
+def _isolate(
+    mp: pytest.MonkeyPatch, folder: Path, database_url: str, extra: dict[str, str] | None
+) -> dict[str, str]:
+    for key in [k for k in os.environ if k.startswith("KIL_")]:
+        mp.delenv(key)
+    env = {**_test_env(folder, database_url), **(extra or {})}
+    for key, value in env.items():
+        mp.setenv(key, value)
+    mp.chdir(folder)
+    return env
+
+
+@contextmanager
+def kil_environment(
+    folder: Path, database_url: str, extra: dict[str, str] | None = None
+) -> Iterator[dict[str, str]]:
+    """`kil_env` for a module- or session-scoped fixture: KIL_* of an isolated setup (plus
+    `extra`) in os.environ and cwd at `folder`, all undone when the block ends."""
+    with pytest.MonkeyPatch.context() as mp:
+        yield _isolate(mp, folder, database_url, extra)
+
+
 @pytest.fixture
 def kil_env(tmp_path: Path, sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     """KIL_* variables of an isolated SQLite setup, set in os.environ; cwd is tmp_path."""
-    for key in [k for k in os.environ if k.startswith("KIL_")]:
-        monkeypatch.delenv(key)
-    env = _test_env(tmp_path, sqlite_url)
-    for key, value in env.items():
-        monkeypatch.setenv(key, value)
-    monkeypatch.chdir(tmp_path)
-    return env
+    return _isolate(monkeypatch, tmp_path, sqlite_url, None)
 
 
 @pytest.fixture
@@ -176,11 +209,7 @@ def engine(settings: Settings) -> Iterator[Engine]:
 @pytest.fixture
 def any_settings(tmp_path: Path, database_url: str, monkeypatch: pytest.MonkeyPatch) -> Settings:
     """Settings on SQLite or PostgreSQL (parametrised), with KIL_* set in os.environ."""
-    for key in [k for k in os.environ if k.startswith("KIL_")]:
-        monkeypatch.delenv(key)
-    for key, value in _test_env(tmp_path, database_url).items():
-        monkeypatch.setenv(key, value)
-    monkeypatch.chdir(tmp_path)
+    _isolate(monkeypatch, tmp_path, database_url, None)
     return load_settings()
 
 
@@ -229,6 +258,15 @@ def http_server(_http_server: MockServer) -> Iterator[MockServer]:
     _http_server.reset()
     yield _http_server
     _http_server.reset()
+
+
+@pytest.fixture(scope="module")
+def module_http_server() -> Iterator[MockServer]:
+    """A loopback HTTP server for one module's shared fixtures (a module-scoped crawl): the
+    per-test `http_server` empties its routes between tests, this one keeps them."""
+    server = MockServer().start()
+    yield server
+    server.stop()
 
 
 @pytest.fixture(scope="session")

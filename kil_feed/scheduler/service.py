@@ -101,7 +101,10 @@ class SchedulerService:
         rt = self.runtime
         rt.stopping.clear()
         runtimes.register(rt)
-        scheduler = self._start_scheduler()
+        # the job store's own engine, disposed when leading ends (the store's shutdown
+        # disposes only its writer view, which would leave pooled connections open)
+        store_engine = make_engine(self.settings)
+        scheduler = self._start_scheduler(store_engine)
         self.scheduler = scheduler
         self.leading.set()
         self.announce(f"leading: {self._describe_jobs(scheduler)}")
@@ -115,15 +118,14 @@ class SchedulerService:
             rt.stopping.set()  # a running crawl stops its processes and returns
             scheduler.pause()
             scheduler.shutdown(wait=True)
+            store_engine.dispose()
             runtimes.unregister(rt)
             self.scheduler = None
 
     # --- APScheduler ----------------------------------------------------------------
 
-    def _start_scheduler(self) -> BackgroundScheduler:
-        store = SQLAlchemyJobStore(
-            engine=writer(make_engine(self.settings)), tablename=JOBSTORE_TABLE
-        )
+    def _start_scheduler(self, store_engine: Engine) -> BackgroundScheduler:
+        store = SQLAlchemyJobStore(engine=writer(store_engine), tablename=JOBSTORE_TABLE)
         scheduler = BackgroundScheduler(
             jobstores={"default": store},
             executors={"default": ThreadPoolExecutor(max_workers=4)},

@@ -18,7 +18,17 @@ from kil_feed.topics import topic_catalog
 from kil_feed.web.deps import render
 from kil_feed.web.facets import FacetCache
 from kil_feed.web.http import CachedStaticFiles, HeadAsGet, allow_header
-from kil_feed.web.routes import api, docs, feeds, jobs, notices, pages, search, subscriptions
+from kil_feed.web.routes import (
+    api,
+    docs,
+    feeds,
+    jobs,
+    market,
+    notices,
+    pages,
+    search,
+    subscriptions,
+)
 from kil_feed.web.security import RateLimiter, SecurityHeaders
 from kil_feed.web.templating import make_environment, templates_root
 
@@ -57,9 +67,10 @@ def create_app(settings: Settings) -> FastAPI:
         CachedStaticFiles(directory=templates_root(settings) / "web" / "static"),
         name="static",
     )
-    for module in (pages, jobs, notices, search, feeds, subscriptions, api, docs):
+    for module in (pages, jobs, notices, market, search, feeds, subscriptions, api, docs):
         app.include_router(module.router)
     app.include_router(notices.api)
+    app.include_router(market.api_router)
     _error_handlers(app)
 
     return app

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from kil_feed.models import Issue, Item
 from kil_feed.serialize import item_to_dict
@@ -47,7 +47,10 @@ class IssueOut(BaseModel):
 
 
 class IssueDetailOut(IssueOut):
-    sections: dict[str, list[ItemOut]]
+    sections: dict[str, list[ItemOut]] = Field(
+        description="The issue's sections in order, by the title its web page shows "
+        "(`Top stories`, one per news topic, `Interim jobs`, `Procurement notices`)"
+    )
 
 
 class ErrorOut(BaseModel):

@@ -100,6 +100,8 @@ def query_string(params: dict[str, Any], **changes: Any) -> str:
 
 
 def make_environment(settings: Settings) -> Environment:
+    from kil_feed.marketview import pay_text as market_pay_text
+
     env = Environment(
         loader=FileSystemLoader(str(templates_root(settings))),
         autoescape=select_autoescape(["html", "xml"], default_for_string=True),
@@ -112,6 +114,7 @@ def make_environment(settings: Settings) -> Environment:
     )  # fmt: skip
     catalog = topic_catalog(settings)
     env.filters["topic_label"] = catalog.label
+    env.filters["pay_figure"] = market_pay_text
     env.globals.update(
         query_string=query_string, site_name="Keep it Local feed", topic_labels=catalog.labels()
     )

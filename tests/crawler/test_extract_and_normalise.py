@@ -46,7 +46,12 @@ def test_jobposting_from_nhs_jobs_json(corpus_dir):  # type: ignore[no-untyped-d
     (job,) = jobs_from_json(body, "http://x/job")
     assert job["kind"] == "job" and job["employer"] == "Cygnet Health Care"
     assert "Harrogate" in job["location"]
-    assert "<p>" in job["body_html"] or "<" in job["body_html"]  # once-escaped HTML repaired
+    # the advert's once-escaped HTML (`&lt;p&gt;...`) is repaired into markup
+    assert job["body_html"].startswith(
+        "<p><strong>*Interim position - 3 months*</strong></p>\n"
+        "<p>We are looking for a <strong>Clinical Manager (RMN/RNLD)</strong> with a passion"
+    )
+    assert "&lt;" not in job["body_html"] and "&gt;" not in job["body_html"]
 
 
 @pytest.mark.parametrize(

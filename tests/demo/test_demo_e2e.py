@@ -11,7 +11,6 @@ import sqlite3
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Iterator
 from email.message import EmailMessage
 from pathlib import Path
@@ -20,6 +19,7 @@ import httpx
 import pytest
 
 from kil_feed.demo.workspace import demo_subscribers
+from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.slow
 
@@ -106,10 +106,7 @@ def served_archive(monkeypatch: pytest.MonkeyPatch) -> Iterator:  # type: ignore
         thread = threading.Thread(target=server.run, daemon=True)
         thread.start()
         servers.append((server, thread))
-        deadline = time.monotonic() + 20
-        while not server.started:
-            assert time.monotonic() < deadline, "the web archive did not start"
-            time.sleep(0.05)
+        wait_until(lambda: server.started, "the web archive's start")
         return f"http://127.0.0.1:{port}"
 
     yield serve

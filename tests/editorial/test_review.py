@@ -208,25 +208,22 @@ def test_review_edit_and_undo_through_input_stream(
 @pytest.mark.slow
 def test_review_decisions_survive_a_crash(kil_env, engine: Engine, queue) -> None:  # type: ignore[no-untyped-def]
     n1, n2, *_ = queue
-    proc = subprocess.Popen(
+    with subprocess.Popen(
         [sys.executable, "-m", "kil_feed", "review"],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
-    )
-    assert proc.stdin is not None and proc.stdout is not None
-    term = Terminal(proc.stdout.fileno())
-    try:
-        term.expect(b"> ")
-        proc.stdin.write(b"a\n")
-        proc.stdin.flush()
-        term.expect(b"approved #")
-        term.expect(b"> ")
-        proc.kill()  # SIGKILL while the next card waits for a key
-        proc.wait(timeout=10)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
+    ) as proc:  # leaving the block closes the pipes and reaps the process
+        assert proc.stdin is not None and proc.stdout is not None
+        term = Terminal(proc.stdout.fileno())
+        try:
+            term.expect(b"> ")
+            proc.stdin.write(b"a\n")
+            proc.stdin.flush()
+            term.expect(b"approved #")
+            term.expect(b"> ")
+        finally:
+            proc.kill()  # SIGKILL while the next card waits for a key
     assert get(engine, n1).status == "approved"
     assert get(engine, n2).status == "pending"
 

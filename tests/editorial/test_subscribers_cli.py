@@ -160,7 +160,8 @@ def test_import_reports_and_export_round_trip(cli, engine: Engine, tmp_path: Pat
 
     out = tmp_path / "out.csv"
     cli("subscribers", "export", str(out))
-    rows = list(csv.DictReader(out.open(encoding="utf-8")))
+    with out.open(encoding="utf-8") as exported:
+        rows = list(csv.DictReader(exported))
     assert {r["email"]: r["status"] for r in rows} == {
         "dan@example.org": "confirmed",
         "erin@example.org": "pending",

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import signal
 import subprocess
-import time
 from collections import Counter
 from typing import Any
 
@@ -17,6 +16,7 @@ from kil_feed.db import read_session
 from kil_feed.models import Issue
 from tests.newsletter.helpers import approved_issue, kil_process, ledger
 from tests.newsletter.world import add_subscribers, make_world
+from tests.support.waiting import WAIT_SECONDS, wait_until
 
 
 def _kil(settings: Settings, smtp_url: str, *args: str) -> subprocess.Popen[bytes]:
@@ -30,13 +30,15 @@ def test_killed_send_resumes_without_duplicates_or_gaps(
     make_world(any_engine)
     add_subscribers(any_engine, 26)  # 30 confirmed subscribers in all
     issue_id = approved_issue(any_engine, any_settings)
-    proc = _kil(any_settings, smtp_server.url, str(issue_id), "--rate", "12/s")
-    deadline = time.monotonic() + 30
-    while len(smtp_server.messages) < 8 and time.monotonic() < deadline:
+    # 8/s: 30 messages take ~4 s, so the kill after the 8th lands mid-way on a busy machine
+    with _kil(any_settings, smtp_server.url, str(issue_id), "--rate", "8/s") as proc:
+        wait_until(
+            lambda: len(smtp_server.messages) >= 8 or proc.poll() is not None,
+            "the 8th message of the send",
+        )
         assert proc.poll() is None, proc.stderr.read().decode()  # type: ignore[union-attr]
-        time.sleep(0.01)
-    proc.send_signal(signal.SIGKILL)
-    proc.wait(10)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
     assert proc.returncode == -signal.SIGKILL
     received_before = len(smtp_server.messages)
     assert 8 <= received_before < 30, "the send must be killed mid-way"
@@ -47,8 +49,8 @@ def test_killed_send_resumes_without_duplicates_or_gaps(
     with read_session(any_engine) as s:
         assert s.get(Issue, issue_id).status == "sending"  # type: ignore[union-attr]
 
-    resumed = _kil(any_settings, smtp_server.url, str(issue_id))
-    out, err = resumed.communicate(timeout=60)
+    with _kil(any_settings, smtp_server.url, str(issue_id)) as resumed:
+        out, err = resumed.communicate(timeout=WAIT_SECONDS)
     assert resumed.returncode == 0, err.decode()
     assert f"{30 - sent_rows} sent" in out.decode()
     got = Counter(smtp_server.recipients())
@@ -66,17 +68,20 @@ def test_ctrl_c_stops_cleanly_and_records_every_accepted_message(
     make_world(engine)
     add_subscribers(engine, 16)
     issue_id = approved_issue(engine, settings)
-    proc = _kil(settings, smtp_server.url, str(issue_id), "--rate", "15/s")
-    deadline = time.monotonic() + 30
-    while len(smtp_server.messages) < 5 and time.monotonic() < deadline:
-        time.sleep(0.01)
-    proc.send_signal(signal.SIGINT)
-    _, err = proc.communicate(timeout=20)
+    # 8/s: 20 messages take ~2.5 s, so Ctrl-C after the 5th lands mid-way on a busy machine
+    with _kil(settings, smtp_server.url, str(issue_id), "--rate", "8/s") as proc:
+        wait_until(
+            lambda: len(smtp_server.messages) >= 5 or proc.poll() is not None,
+            "the 5th message of the send",
+        )
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=WAIT_SECONDS)
     assert proc.returncode == 130 and b"interrupted" in err and b"Traceback" not in err
     received = len(smtp_server.messages)
     assert received < 20
     assert sum(r.status == "sent" for r in ledger(engine, issue_id)) == received
-    resumed = _kil(settings, smtp_server.url, str(issue_id))
-    assert resumed.wait(60) == 0
+    with _kil(settings, smtp_server.url, str(issue_id)) as resumed:
+        _, err = resumed.communicate(timeout=WAIT_SECONDS)
+    assert resumed.returncode == 0, err.decode()
     got = Counter(smtp_server.recipients())
     assert len(got) == 20 and set(got.values()) == {1}  # nobody twice, nobody skipped

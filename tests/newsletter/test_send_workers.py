@@ -264,7 +264,8 @@ def test_three_senders_one_killed_twice_miss_nobody(
             _wait(f"{at} messages", lambda at=at: sink.count() >= at)
             assert victim.poll() is None, "the victim finished before it could be killed"
             victim.send_signal(signal.SIGKILL)
-            assert victim.wait(30) == -signal.SIGKILL
+            victim.communicate(timeout=60)  # reaps it and closes its pipes
+            assert victim.returncode == -signal.SIGKILL
             victim = kil_process(any_settings, sink.url, "worker", "send", "--once", env=env)
         survivors = [b, c, victim]
         for proc in survivors:

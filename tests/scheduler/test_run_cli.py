@@ -7,13 +7,13 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
 import pytest
 
 from tests.scheduler.conftest import runs
+from tests.support.waiting import WAIT_SECONDS, wait_until
 
 
 def _free_port() -> int:
@@ -46,23 +46,25 @@ def test_kil_run_serves_and_schedules_and_stops_cleanly(  # type: ignore[no-unty
             stderr=subprocess.STDOUT,
         )
         try:
-            deadline = time.monotonic() + 20
-            status = None
-            while time.monotonic() < deadline:
+
+            def home() -> int | None:
                 try:
-                    status = httpx.get(f"http://127.0.0.1:{port}/", timeout=2).status_code
-                    if status == 200 and runs(engine, "housekeeping"):
-                        break
+                    return httpx.get(f"http://127.0.0.1:{port}/", timeout=5).status_code
                 except httpx.TransportError:
-                    pass
-                time.sleep(0.2)
-            assert status == 200, log.read_text()
-            assert runs(engine, "housekeeping"), log.read_text()
+                    return None
+
+            wait_until(
+                lambda: proc.poll() is not None or (home() == 200 and runs(engine, "housekeeping")),
+                "the web archive answering and a housekeeping run",
+                detail=log.read_text,
+            )
+            assert proc.poll() is None, log.read_text()
             proc.send_signal(signal.SIGTERM)
-            assert proc.wait(30) == 0
+            assert proc.wait(WAIT_SECONDS) == 0
         finally:
             if proc.poll() is None:
                 proc.kill()
+                proc.wait()
     output = log.read_text()
     assert "leading:" in output and "scheduler stopped" in output
     assert "Traceback" not in output

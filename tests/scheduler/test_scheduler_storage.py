@@ -13,6 +13,7 @@ from kil_feed.models import CrawlRun, Item, ItemStatus, Source
 from kil_feed.scheduler.lock import make_leader_lock
 from kil_feed.storage import housekeeping, job_runs
 from kil_feed.timeutil import utcnow
+from tests.support.waiting import wait_until
 
 
 def test_a_week_is_claimed_once_even_by_racing_writers(any_engine) -> None:  # type: ignore[no-untyped-def]
@@ -49,12 +50,13 @@ def test_one_leader_at_a_time_and_the_next_takes_over(any_engine) -> None:  # ty
 
 
 def test_sqlite_lock_lapses_when_its_holder_stops_renewing(engine) -> None:  # type: ignore[no-untyped-def]
-    dead = make_leader_lock(engine, "dead", ttl_seconds=0.5)
-    alive = make_leader_lock(engine, "alive", ttl_seconds=0.5)
+    dead = make_leader_lock(engine, "dead", ttl_seconds=2)  # a TTL a busy machine stays in
+    alive = make_leader_lock(engine, "alive", ttl_seconds=2)
+    taken = time.monotonic()
     assert dead.try_acquire()
     assert not alive.try_acquire()
-    time.sleep(0.7)
-    assert alive.try_acquire()
+    wait_until(alive.try_acquire, "the unrenewed lock lapsing", interval=0.1)
+    assert time.monotonic() - taken >= 2  # not before its TTL
     assert not dead.refresh()  # the old leader learns it lost
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import dataclasses
 import threading
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -22,18 +22,18 @@ from kil_feed.scheduler.service import SchedulerService
 from kil_feed.timeutil import iso_week, utcnow
 from tests.scheduler.conftest import approved_issue, fast, running, runs, sends
 from tests.support import scheduler_targets
+from tests.support.waiting import WAIT_SECONDS, wait_until
 
 EVERY_SECOND = "* * * * * *"
 
 
-def _wait_for(predicate, timeout: float = 10.0, engine=None) -> None:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.1)
-    seen = [(r.job, r.status, r.detail) for r in runs(engine)] if engine is not None else ""
-    raise AssertionError(f"timed out waiting; runs: {seen}")
+def _wait_for(predicate, what: str, engine=None) -> None:  # type: ignore[no-untyped-def]
+    """Wait for `what` (generous deadline); on failure say which runs were logged."""
+
+    def seen() -> str:
+        return f"runs: {[(r.job, r.status, r.detail) for r in runs(engine)]}" if engine else ""
+
+    wait_until(predicate, what, detail=seen)
 
 
 def test_jobs_fire_on_their_schedule_and_every_run_is_logged(
@@ -43,7 +43,9 @@ def test_jobs_fire_on_their_schedule_and_every_run_is_logged(
     service = SchedulerService(cfg, engine, functions=fake_functions)
     with running(service):
         _wait_for(
-            lambda: len(runs(engine, "build")) >= 2 and len(runs(engine, "housekeeping")) >= 2
+            lambda: len(runs(engine, "build")) >= 2 and len(runs(engine, "housekeeping")) >= 2,
+            "two build and two housekeeping runs",
+            engine,
         )
         names = dict(upcoming(engine, cfg))
     assert names["crawl"] is None and names["send"] is None
@@ -96,13 +98,13 @@ def test_two_running_schedulers_send_a_week_once(
     a = SchedulerService(cfg, any_engine, functions=fake_functions)
     b = SchedulerService(cfg, any_engine, functions=fake_functions)
     with running(a), running(b, lead=False):
-        _wait_for(lambda: len(runs(any_engine, "send")) >= 3)
+        _wait_for(lambda: len(runs(any_engine, "send")) >= 3, "3 send runs", any_engine)
         assert a.leading.is_set() and not b.leading.is_set()
     # the old leader is gone; the stand-by leads next time, and a restart of it too
     with running(b):
-        _wait_for(lambda: len(runs(any_engine, "send")) >= 5)
+        _wait_for(lambda: len(runs(any_engine, "send")) >= 5, "5 send runs", any_engine)
     with running(SchedulerService(cfg, any_engine, functions=fake_functions)):
-        _wait_for(lambda: len(runs(any_engine, "send")) >= 7)
+        _wait_for(lambda: len(runs(any_engine, "send")) >= 7, "7 send runs", any_engine)
     assert len(sends(tmp_path)) == 1
     statuses = [r.status for r in runs(any_engine, "send")]
     assert statuses.count("ok") == 1 and set(statuses) == {"ok", "skipped"}
@@ -119,21 +121,31 @@ def test_a_run_missed_while_down_catches_up_once_within_grace(  # type: ignore[n
     settings, engine, fake_functions, grace_minutes: float, expected: list[str]
 ) -> None:
     base = settings.model_copy(update={"timezone": "UTC"})
-    due = utcnow().replace(microsecond=0) + timedelta(seconds=3)
+    # far enough ahead that the first scheduler is down again by then, even on a busy machine
+    due = utcnow().replace(microsecond=0) + timedelta(seconds=6)
     cfg = fast(base, housekeeping=_cron_at(due), misfire_grace_minutes=grace_minutes)
     before = fast(base, housekeeping=_cron_at(due), misfire_grace_minutes=1.0)
     with running(SchedulerService(before, engine, functions=fake_functions)):
         pass  # stored the job with its next run at `due`, then went down
+    assert utcnow() < due, "the first scheduler was still up when the job fell due"
     assert dict(upcoming(engine, cfg))["housekeeping"] == due
     # (the grace of the restarted scheduler applies to the stored job)
-    time.sleep(max(0.0, (due - utcnow()).total_seconds()) + 2.0)  # down while it was due
+    late = due + timedelta(seconds=2)  # down while it was due, past the shorter grace (1.2 s)
+    wait_until(lambda: utcnow() >= late, f"the clock passing {late:%H:%M:%S}", interval=0.1)
     assert runs(engine, "housekeeping") == []
     with running(SchedulerService(cfg, engine, functions=fake_functions)) as back:
-        _wait_for(lambda: len(runs(engine, "housekeeping")) >= 1)
-        time.sleep(1.5)  # and it does not run again
+        _wait_for(lambda: len(runs(engine, "housekeeping")) >= 1, "the catch-up run", engine)
+
+        def next_run() -> datetime | None:
+            return dict(upcoming(engine, cfg))["housekeeping"]
+
+        # once the stored next run is tomorrow's, nothing can run it again today
+        wait_until(
+            lambda: (nxt := next_run()) is not None and nxt > utcnow() + timedelta(hours=23),
+            "the next run moving to tomorrow",
+            detail=next_run,
+        )
         assert [r.status for r in runs(engine, "housekeeping")] == expected
-        nxt = dict(upcoming(engine, cfg))["housekeeping"]
-        assert nxt is not None and nxt > utcnow() + timedelta(hours=23)
         assert back.leading.is_set()
     if expected == ["missed"]:
         assert runs(engine, "housekeeping")[0].scheduled_for == due
@@ -153,12 +165,12 @@ def test_a_shutdown_stops_the_running_crawl_and_the_next_scheduler_crawls_again(
     scheduler_targets.STARTED.clear()
     started = time.monotonic()
     with running(SchedulerService(cfg, engine, functions=endless)):
-        assert scheduler_targets.STARTED.wait(20), "the crawl job did not start"
-    assert time.monotonic() - started < 25  # the shutdown did not wait 600 s for the crawl
+        assert scheduler_targets.STARTED.wait(WAIT_SECONDS), "the crawl job did not start"
+    assert time.monotonic() - started < WAIT_SECONDS + 30  # it did not wait 600 s for the crawl
     (first,) = runs(engine, "crawl")
     assert first.status == "interrupted" and "stopped by shutdown" in first.detail
     with running(SchedulerService(cfg, engine, functions=fake_functions)):
-        _wait_for(lambda: runs(engine, "crawl")[-1].status == "ok", timeout=20, engine=engine)
+        _wait_for(lambda: runs(engine, "crawl")[-1].status == "ok", "a crawl that works", engine)
     assert "council-news: new=1" in runs(engine, "crawl")[-1].detail
     with read_session(engine) as session:
         assert session.exec(select(Source)).one().last_crawled_at is not None

@@ -1,18 +1,22 @@
 """A small, known archive for the web tests: sources, news and jobs in several states,
-a sent and a draft issue, and subscribers, written through `kil_feed.storage`."""
+a sent and a draft issue, and subscribers, written through `kil_feed.storage` and the
+newsletter's own build and edit functions."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy.engine import Engine
 
+from kil_feed.config import Settings, load_settings
 from kil_feed.db import write_session
-from kil_feed.models import Issue, IssueItem, Item, Subscriber
+from kil_feed.models import Issue, IssueStatus, Item, Subscriber
 from kil_feed.storage.items import save_item
 from kil_feed.storage.sources import upsert_source
-from kil_feed.timeutil import utcnow
+from kil_feed.timeutil import iso_week, utcnow
+from newsletter.build import build_issue
+from newsletter.edit import approve_issue, edit_issue
 
 
 @dataclass
@@ -31,7 +35,9 @@ XSS_BODY = (
 )
 
 
-def seed_archive(engine: Engine) -> Archive:
+def seed_archive(engine: Engine, settings: Settings | None = None) -> Archive:
+    """The archive; its issues are built with `settings` (the environment's by default)."""
+    settings = settings or load_settings()
     now = utcnow()
     out = Archive()
     with write_session(engine) as s:
@@ -204,32 +210,6 @@ def seed_archive(engine: Engine) -> Archive:
             contract_type="interim",
         )
 
-        sent = Issue(
-            week="2026-W47",
-            subject="Insourcing wins and a new Head of Procurement",
-            intro="This week: councils take services back in-house.",
-            status="sent",
-            sent_at=now - timedelta(days=3),
-        )
-        draft = Issue(week="2026-W48", subject="Draft issue not yet sent", status="draft")
-        s.add(sent)
-        s.add(draft)
-        s.flush()
-        out.issues = {"sent": sent.id, "draft": draft.id}  # type: ignore[dict-item]
-        for pos, (name, section) in enumerate(
-            [
-                ("insourcing", "top"),
-                ("social", "top"),
-                ("act", "procurement-reform"),
-                ("head", "jobs"),
-                ("category", "jobs"),
-            ]
-        ):
-            s.add(
-                IssueItem(issue_id=sent.id, item_id=out.items[name], section=section, position=pos)
-            )
-        s.add(IssueItem(issue_id=draft.id, item_id=out.items["act"], section="top", position=0))
-
         for name, status in (
             ("reader", "confirmed"),
             ("waiting", "pending"),
@@ -246,4 +226,40 @@ def seed_archive(engine: Engine) -> Archive:
             s.add(sub)
             s.flush()
             out.subscribers[name] = sub.id  # type: ignore[assignment]
+    out.issues = _seed_issues(engine, settings, out, now)
     return out
+
+
+def _seed_issues(engine: Engine, settings: Settings, out: Archive, now: datetime) -> dict[str, int]:
+    """A sent and a draft issue, made as an editor makes them (build, edit, approve), so their
+    placements are the sections production writes: `top`, `news:<topic>`, `jobs`, `dropped`.
+
+    The sent issue has two top stories, a `news:procurement reform` section, two jobs, and
+    two items the editor dropped (the hostile story and the permanent job).
+    """
+    nl = settings.newsletter.model_copy(update={"max_top_stories": 2, "max_news_age_days": 30})
+    issue = build_issue(engine, settings.model_copy(update={"newsletter": nl}))
+    assert issue is not None, "the build found nothing to put in the issue"
+    assert issue.id is not None
+    edit_issue(
+        engine,
+        issue.id,
+        subject="Insourcing wins and a new Head of Procurement",
+        intro="This week: councils take services back in-house.",
+        drop=out.items["xss"],
+    )
+    edit_issue(engine, issue.id, drop=out.items["commissioning"])
+    approve_issue(engine, issue.id)
+    with write_session(engine) as s:  # what the send does once every delivery is made
+        sent = s.get(Issue, issue.id)
+        assert sent is not None
+        sent.status, sent.sent_at = IssueStatus.sent.value, now - timedelta(days=3)
+        s.add(sent)
+        draft = Issue(week=iso_week(now + timedelta(days=7), settings.timezone))
+        draft.subject = "Draft issue not yet sent"
+        s.add(draft)
+        s.flush()
+        draft_id = draft.id
+    assert draft_id is not None
+    edit_issue(engine, draft_id, add=out.items["act"])
+    return {"sent": issue.id, "draft": draft_id}

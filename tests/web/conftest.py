@@ -14,8 +14,8 @@ from tests.support.webdata import Archive, seed_archive
 
 
 @pytest.fixture
-def archive(engine: Engine) -> Archive:
-    return seed_archive(engine)
+def archive(engine: Engine, settings: Settings) -> Archive:
+    return seed_archive(engine, settings)
 
 
 @pytest.fixture

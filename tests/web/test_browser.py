@@ -7,10 +7,10 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from sqlalchemy.engine import Engine
 
@@ -19,10 +19,13 @@ from kil_feed.db import read_session
 from kil_feed.storage.subscribers import find_subscriber
 from kil_feed.tokens import preferences_url, unsubscribe_url
 from tests.conftest import IN_CI, ROOT
+from tests.support.waiting import WAIT_SECONDS, wait_until
 from tests.support.webdata import Archive
 from tests.web.liveserver import serve_subprocess
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
+playwright_api = pytest.importorskip("playwright.sync_api")
+expect = playwright_api.expect
 
 CHROMIUM = os.environ.get("KIL_CHROMIUM", "/usr/bin/chromium")
 SHOTS = ROOT / "test-artifacts" / "screenshots"
@@ -49,8 +52,10 @@ def _chromium_path() -> str:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
-    playwright_api = pytest.importorskip("playwright.sync_api")
     path = _chromium_path()
+    # expect() waits for its condition (a page that has loaded, a heading that changed):
+    # give it the suite's generous deadline instead of Playwright's 5 s
+    expect.set_options(timeout=WAIT_SECONDS * 1000)
     with playwright_api.sync_playwright() as pw:
         chromium = pw.chromium.launch(executable_path=path, args=LAUNCH_ARGS, headless=True)
         yield chromium
@@ -69,12 +74,8 @@ def shot(page, name: str) -> None:  # type: ignore[no-untyped-def]
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
 
-def wait_for_mail(smtp_server, count: int = 1, timeout: float = 10.0):  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while len(smtp_server.messages) < count:
-        if time.monotonic() > deadline:
-            raise AssertionError("the confirmation email did not arrive")
-        time.sleep(0.1)
+def wait_for_mail(smtp_server, count: int = 1):  # type: ignore[no-untyped-def]
+    wait_until(lambda: len(smtp_server.messages) >= count, "the confirmation email's arrival")
     return smtp_server.messages
 
 
@@ -89,7 +90,7 @@ def test_subscribe_confirm_by_email_link(browser, live: str, smtp_server, engine
     form.get_by_label("North West").check()
     form.get_by_role("button", name="Subscribe").click()
     page.wait_for_url(live + "/subscribe")
-    assert "Check your inbox" in page.content()
+    expect(page.locator("body")).to_contain_text("Check your inbox")
     shot(page, "subscribe-done")
 
     messages = wait_for_mail(smtp_server)
@@ -100,11 +101,11 @@ def test_subscribe_confirm_by_email_link(browser, live: str, smtp_server, engine
         assert find_subscriber("browser.reader@example.org", session=s).status == "pending"
 
     page.goto(link)  # a page with a button: opening the link confirms nothing
-    assert page.locator("h1").inner_text() == "Confirm your subscription"
+    expect(page.locator("h1")).to_have_text("Confirm your subscription")
     with read_session(engine) as s:
         assert find_subscriber("browser.reader@example.org", session=s).status == "pending"
     page.get_by_role("button", name="Confirm my subscription").click()
-    assert page.locator("h1").inner_text() == "You are subscribed"
+    expect(page.locator("h1")).to_have_text("You are subscribed")
     welcome = wait_for_mail(smtp_server, 2)[1].message
     assert welcome["Subject"] == "Welcome to Keep it Local feed"
     shot(page, "confirmed")
@@ -118,14 +119,14 @@ def test_subscribe_confirm_by_email_link(browser, live: str, smtp_server, engine
     page.get_by_label("Wales").check()
     shot(page, "preferences")
     page.get_by_role("button", name="Save preferences").click()
-    assert "Your preferences are saved" in page.content()
+    expect(page.locator("body")).to_contain_text("Your preferences are saved")
     page.goto(live + unsubscribe_url(settings, sub.id).removeprefix(settings.base_url))
     shot(page, "unsubscribe")
     with read_session(engine) as s:
         sub = find_subscriber("browser.reader@example.org", session=s)
         assert sub.regions == ["North West", "Wales"] and sub.status == "confirmed"
     page.get_by_role("button", name="Unsubscribe").click()
-    assert page.locator("h1").inner_text() == "You are unsubscribed"
+    expect(page.locator("h1")).to_have_text("You are unsubscribed")
     with read_session(engine) as s:
         assert find_subscriber("browser.reader@example.org", session=s).status == "unsubscribed"
     page.close()
@@ -147,10 +148,9 @@ def test_search_and_filter_jobs_by_region(browser, live: str, archive: Archive) 
     page.get_by_label("Region", exact=True).select_option("North West")
     page.get_by_role("button", name="Filter").click()
     page.wait_for_url(re.compile(r".*/jobs\?region=north-west"))
-    titles = page.locator(".job-list h3").all_inner_texts()
-    assert titles == ["Interim Head of Procurement"]
+    expect(page.locator(".job-list h3")).to_have_text(["Interim Head of Procurement"])
     page.get_by_text("Interim Head of Procurement").click()
-    assert page.locator("h1").inner_text() == "Interim Head of Procurement"
+    expect(page.locator("h1")).to_have_text("Interim Head of Procurement")
     assert page.get_by_role("link", name="Apply at Interim Board").get_attribute("href") == (
         "https://jobs.example/head-of-procurement"
     )
@@ -186,7 +186,7 @@ def test_pages_work_on_a_phone(browser, live: str, archive: Archive) -> None:  #
     page.goto(live + "/subscribe")
     page.get_by_label("Email address").fill("phone@example.org")
     page.get_by_role("button", name="Subscribe").click()
-    assert "Check your inbox" in page.content()
+    expect(page.locator("body")).to_contain_text("Check your inbox")  # the response loaded
     context.close()
 
 
@@ -198,11 +198,12 @@ def test_api_docs_load_from_our_own_origin(browser, live: str) -> None:  # type:
     page.on("request", lambda r: requested.append(r.url))
     page.on("console", lambda m: violations.append(m.text) if "Security" in m.text else None)
     page.on("pageerror", lambda e: violations.append(str(e)))
+    spec = httpx.get(live + "/api/openapi.json", timeout=WAIT_SECONDS).json()
+    operations = sum(len(methods) for methods in spec["paths"].values())
     page.goto(live + "/api/docs")
-    page.wait_for_selector(".opblock-summary-path", timeout=15_000)
+    expect(page.locator(".opblock-summary-path")).to_have_count(operations)  # every one
     paths = page.locator(".opblock-summary-path").all_inner_texts()
     assert "/api/jobs/{item_id}" in [p.replace("\u200b", "") for p in paths], paths
-    assert len(paths) >= 6  # every API operation is listed
     assert any(u.endswith("/static/swagger-ui/swagger-ui-bundle.js") for u in requested)
     assert any(u.endswith("/api/openapi.json") for u in requested)
     assert [u for u in requested if not u.startswith((live, "data:"))] == []

@@ -10,6 +10,7 @@ from datetime import timedelta
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 
+from kil_feed.config import Settings
 from kil_feed.db import read_session, write_session
 from kil_feed.models import Item
 from kil_feed.storage.items import save_item
@@ -43,8 +44,10 @@ def _add_places(engine: Engine, archive: Archive) -> dict[str, int]:
     return ids  # type: ignore[return-value]
 
 
-def test_search_finds_places_employers_and_regions(any_engine: Engine) -> None:
-    archive = seed_archive(any_engine)
+def test_search_finds_places_employers_and_regions(
+    any_engine: Engine, any_settings: Settings
+) -> None:
+    archive = seed_archive(any_engine, any_settings)
     _add_places(any_engine, archive)
     with read_session(any_engine) as s:
 

@@ -21,7 +21,7 @@ LIMIT = 5
 def _server(kil_env: dict[str, str], workers: int = 1, **extra: str) -> Iterator[str]:
     env = {**kil_env, "KIL_WEB__SIGNUP_RATE_LIMIT": str(LIMIT), **extra}
     args = ("--workers", str(workers)) if workers > 1 else ()
-    with serve_subprocess(env, extra_args=args, timeout=40.0) as base:
+    with serve_subprocess(env, extra_args=args) as base:
         yield base
 
 

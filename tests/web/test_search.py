@@ -6,6 +6,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 
+from kil_feed.config import Settings
 from kil_feed.db import read_session, write_session
 from kil_feed.models import Item
 from kil_feed.storage.search import MARK_END, MARK_START, fts5_query, search_items
@@ -47,9 +48,9 @@ def test_fts5_query_quotes_every_term() -> None:
     assert fts5_query('""  *') == ""
 
 
-def test_search_on_both_backends(any_engine: Engine) -> None:
+def test_search_on_both_backends(any_engine: Engine, any_settings: Settings) -> None:
     """Ranking, highlighting, filters and hostile input, on SQLite and PostgreSQL."""
-    archive = seed_archive(any_engine)
+    archive = seed_archive(any_engine, any_settings)
     with read_session(any_engine) as s:
         page = search_items("procurement", session=s)
         ids = [h.item.id for h in page.hits]
@@ -79,8 +80,10 @@ def test_search_on_both_backends(any_engine: Engine) -> None:
         assert search_items("", session=s).hits == []
 
 
-def test_search_index_follows_updates_and_deletes(any_engine: Engine) -> None:
-    archive = seed_archive(any_engine)
+def test_search_index_follows_updates_and_deletes(
+    any_engine: Engine, any_settings: Settings
+) -> None:
+    archive = seed_archive(any_engine, any_settings)
     with write_session(any_engine) as s:
         item = s.get(Item, archive.items["social"])
         item.title = "Zanzibar framework agreement"

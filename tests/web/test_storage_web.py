@@ -5,14 +5,15 @@ from __future__ import annotations
 import pytest
 from sqlalchemy.engine import Engine
 
+from kil_feed.config import Settings
 from kil_feed.db import read_session, write_session
 from kil_feed.errors import NotFoundError
 from kil_feed.storage import web as store
 from tests.support.webdata import seed_archive
 
 
-def test_listings_on_both_backends(any_engine: Engine) -> None:
-    archive = seed_archive(any_engine)
+def test_listings_on_both_backends(any_engine: Engine, any_settings: Settings) -> None:
+    archive = seed_archive(any_engine, any_settings)
     with read_session(any_engine) as s:
         news = store.public_news(session=s)
         assert news.total == 4 and not news.capped
@@ -44,8 +45,8 @@ def test_listings_on_both_backends(any_engine: Engine) -> None:
             store.get_public_item(archive.items["pending"], session=s)
 
 
-def test_subscription_flow_on_both_backends(any_engine: Engine) -> None:
-    archive = seed_archive(any_engine)
+def test_subscription_flow_on_both_backends(any_engine: Engine, any_settings: Settings) -> None:
+    archive = seed_archive(any_engine, any_settings)
     with write_session(any_engine) as s:
         sub = store.request_subscription("New@Example.org", session=s, regions=["Wales"])
         assert sub is not None and sub.status == "pending" and sub.token_nonce == 1

@@ -25,6 +25,8 @@ from kil_feed.web.serialize import (
     api_item_dict,
     issue_to_dict,
 )
+from newsletter.content import issue_content
+from newsletter.render import Audience, sections_for
 
 REGION = Query(
     None,
@@ -150,11 +152,17 @@ def api_issues(request: Request, session: Session = Depends(reader)) -> dict:
     summary="One sent issue",
 )
 def api_issue(issue_id: int, request: Request, session: Session = Depends(reader)) -> dict:
+    """The issue as its web page shows it (the national email): the same sections, titles,
+    cards and order, from the newsletter's own content; dropped items are not in it."""
     issue = store.get_sent_issue(issue_id, session=session)
+    shown = sections_for(issue_content(issue_id, session=session), Audience())
+    ids = [card.item_id for section in shown for card in section.cards]
+    items = issue_store.items_by_ids(ids, session=session)
     names = item_store.source_names(session=session)
     sections: dict[str, list[dict]] = {}
-    for placement, item in issue_store.issue_items(issue_id, session=session):
-        sections.setdefault(placement.section, []).append(
-            api_item_dict(item, _base(request), names.get(item.source_id))
+    for section in shown:
+        sections.setdefault(section.title, []).extend(
+            api_item_dict(items[c.item_id], _base(request), names.get(items[c.item_id].source_id))
+            for c in section.cards
         )
     return {**issue_to_dict(issue, _base(request)), "sections": sections}

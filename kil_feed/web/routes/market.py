@@ -1,0 +1,94 @@
+"""`/market`: the interim market's day rates and roles as charts drawn on the server (inline
+SVG, no script), each with a text summary and its data table; `/api/market` its JSON."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import HTMLResponse
+from sqlmodel import Session
+
+from kil_feed.charts import inline_svg, render_chart
+from kil_feed.errors import ValidationError
+from kil_feed.marketview import WEEK_PATTERN, figures_json, market_filters, pay_text, pulse_sentence
+from kil_feed.regions import ITL1_REGIONS
+from kil_feed.roles import ROLE_FAMILIES, ROLE_LABELS
+from kil_feed.storage.market import MarketFigures, market_figures
+from kil_feed.web.deps import reader, render
+from kil_feed.web.filters import region_values, slugify
+
+router = APIRouter(include_in_schema=False)
+api_router = APIRouter(prefix="/api", tags=["market"])
+
+
+def _summaries(figs: MarketFigures) -> dict[str, str]:
+    weeks = [w for w in figs.weeks if w.open_roles]
+    span = f"{figs.weeks[0].period} to {figs.weeks[-1].period}"
+    last = figs.weeks[-1]
+    rated = [w for w in figs.weeks if w.day_rate.enough]
+    rates = (
+        f"Median day rate by week, {span}: {len(rated)} of {len(figs.weeks)} weeks rest on "
+        f"at least 5 roles. This week: {pay_text(last.day_rate)}."
+    )
+    peak = max(weeks, key=lambda w: w.open_roles) if weeks else None
+    roles = (
+        f"Open roles by week, {span}: {last.open_roles} open this week, {last.new_roles} new"
+        + (
+            f"; the most, {peak.open_roles}, in {peak.period}."
+            if peak
+            else "; none in these weeks."
+        )
+    )
+    return {"day-rates": rates, "roles": roles}
+
+
+@router.get("/market", response_class=HTMLResponse)
+def market(
+    request: Request,
+    region: str | None = None,
+    role: str | None = None,
+    week: str | None = None,
+    session: Session = Depends(reader),
+) -> HTMLResponse:
+    context = {"regions": ITL1_REGIONS, "roles": ROLE_FAMILIES, "role_labels": ROLE_LABELS}
+    try:
+        region, role, last_day = market_filters(region, role, week)
+    except ValidationError as exc:
+        return render(request, "market.html", {**context, "error": exc}, status=422)
+    figs = market_figures(session=session, region=region, role=role, today=last_day)
+    summaries = _summaries(figs)
+    charts = {
+        name: inline_svg(render_chart(name, figs.weeks), summaries[name]) for name in summaries
+    }
+    params = {"region": slugify(region) if region else None, "role": role, "week": week}
+    return render(
+        request,
+        "market.html",
+        {
+            **context,
+            "figs": figs,
+            "charts": charts,
+            "summaries": summaries,
+            "headline": pulse_sentence(region, figs),
+            "selected": {"region": region, "role": role},
+            "params": params,
+        },
+    )
+
+
+@api_router.get("/market", summary="Market figures: day rates, roles, IR35 by week and quarter")
+def api_market(
+    region: str | None = Query(
+        None, description="ITL1 region: name or slug", json_schema_extra={"enum": region_values()}
+    ),
+    role: str | None = Query(
+        None, description="Role family", json_schema_extra={"enum": [*ROLE_FAMILIES, ""]}
+    ),
+    week: str | None = Query(
+        None, description="Up to this ISO week, e.g. 2026-W48", pattern=WEEK_PATTERN
+    ),
+    session: Session = Depends(reader),
+) -> dict:
+    """The figures behind every chart on /market (each with its role count and weeks)."""
+    region, role, last_day = market_filters(region, role, week)
+    figs = market_figures(session=session, region=region, role=role, today=last_day)
+    return figures_json(figs)

@@ -1,0 +1,29 @@
+"""One-way dependencies between the top-level folders: nothing outside tests/ imports it."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _imported_modules(file: Path) -> list[str]:
+    names: list[str] = []
+    for node in ast.walk(ast.parse(file.read_text(encoding="utf-8"), str(file))):
+        if isinstance(node, ast.Import):
+            names.extend(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names.append(node.module)
+    return names
+
+
+def test_production_code_and_benchmarks_never_import_the_tests() -> None:
+    offenders = [
+        f"{file.relative_to(ROOT)} imports {name}"
+        for folder in ("kil_feed", "crawler", "newsletter", "bench")
+        for file in sorted((ROOT / folder).rglob("*.py"))
+        for name in _imported_modules(file)
+        if name == "tests" or name.startswith("tests.")
+    ]
+    assert offenders == []

@@ -1,0 +1,89 @@
+"""The Nu Html Checker (npm's vnu-jar on the machine's Java) over every page type and the
+newsletter's HTML email, in one run: zero errors."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy.engine import Engine
+
+from kil_feed.config import Settings
+from kil_feed.db import read_session
+from kil_feed.tokens import preferences_url, unsubscribe_url
+from newsletter.content import issue_content
+from newsletter.render import Audience, Renderer
+from tests.support.validators import vnu_command
+from tests.support.webdata import Archive
+
+pytestmark = pytest.mark.slow
+
+
+def _documents(
+    client: TestClient, settings: Settings, archive: Archive, engine: Engine
+) -> dict[str, str]:
+    base = settings.base_url
+    sub = archive.subscribers["reader"]
+    paths = {
+        "home": "/", "news": "/news", "news-filtered": "/news?region=north-west", "jobs": "/jobs",
+        "jobs-sorted": "/jobs?sort=pay&closed=1", "job": f"/jobs/{archive.items['head']}",
+        "closed-job": f"/jobs/{archive.items['closed']}", "issues": "/issues",
+        "issue": f"/issues/{archive.issues['sent']}", "search": "/search",
+        "search-results": "/search?q=procurement", "subscribe": "/subscribe",
+        "preferences": preferences_url(settings, sub).removeprefix(base),
+        "unsubscribe": unsubscribe_url(settings, sub).removeprefix(base),
+        "not-found": "/issues/999999", "invalid": "/jobs?rate_min=abc", "api-docs": "/api/docs",
+    }  # fmt: skip
+    docs = {name: client.get(path).text for name, path in paths.items()}
+    with read_session(engine) as s:
+        content = issue_content(archive.issues["sent"], session=s)
+    renderer = Renderer(settings, content)
+    docs["email"] = renderer.render(Audience()).html
+    docs["email-north-west"] = renderer.render(Audience.of(regions=["North West"])).html
+    return docs
+
+
+def test_pages_and_email_are_valid_html(
+    client: TestClient, settings: Settings, archive: Archive, engine: Engine, tmp_path: Path
+) -> None:
+    command = vnu_command()
+    folder = tmp_path / "html"
+    folder.mkdir()
+    documents = _documents(client, settings, archive, engine)
+    for name, html in documents.items():
+        (folder / f"{name}.html").write_text(html, encoding="utf-8")
+    run = subprocess.run(
+        [*command, "--errors-only", "--format", "json", "--stdout", str(folder)],
+        capture_output=True, text=True, timeout=180,
+    )  # fmt: skip
+    report = json.loads(run.stdout or "{}")
+    errors = [
+        f"{Path(m.get('url', '')).name}:{m.get('lastLine')}: {m['message']}"
+        f" [{m.get('extract', '')[:80]!r}]"
+        for m in report.get("messages", [])
+        if m.get("type") == "error" or m.get("subType") == "fatal"
+    ]
+    assert "messages" in report, run.stderr[-2000:]
+    assert errors == [], "\n".join(errors)
+    assert len(documents) == 19
+
+
+def test_the_checker_reports_errors(tmp_path: Path) -> None:
+    """The validator itself: the issue's own findings are errors to it."""
+    bad = tmp_path / "bad.html"
+    bad.write_text(
+        '<!doctype html><html lang="en"><head><title>t</title>'
+        '<meta name="x-apple-disable-message-reformatting"></head><body>'
+        '<time datetime="2026-11-30T10:00:00.123456+00:00">today</time></body></html>',
+        encoding="utf-8",
+    )
+    run = subprocess.run(
+        [*vnu_command(), "--errors-only", "--format", "json", "--stdout", str(bad)],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    messages = [m["message"] for m in json.loads(run.stdout)["messages"]]
+    assert any("datetime" in m for m in messages), messages
+    assert any("content" in m for m in messages), messages
