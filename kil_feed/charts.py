@@ -102,7 +102,24 @@ def inline_svg(svg: bytes, label: str) -> str:
     text = re.sub(r"<style[^>]*>.*?</style>", "", text, flags=re.S)
     text = _STYLE_ATTR.sub(lambda m: _attributes(m.group(1)), text)
     text = re.sub(r'\s(width|height)="[\d.]+pt"', "", text, count=2)  # scale with the page
+    text = _unique_ids(text)
     return text.replace("<svg ", f'<svg role="img" aria-label="{escape(label)}" ', 1)
+
+
+def _unique_ids(svg: str) -> str:
+    """Prefix matplotlib's element ids (`figure_1`, `patch_3` ...) with the chart's own, so
+    several charts on one page keep ids unique; references follow."""
+    root = re.search(r'<svg[^>]*\sid="([^"]+)"', svg)
+    if root is None:
+        return svg
+    prefix = root[1]
+    names = set(re.findall(r'\sid="([^"]+)"', svg)) - {prefix}
+    if not names:
+        return svg
+    pattern = re.compile(
+        r'(\sid="|url\(#|href="#)(' + "|".join(map(re.escape, names)) + r')(?=[")])'
+    )
+    return pattern.sub(lambda m: f"{m[1]}{prefix}-{m[2]}", svg)
 
 
 def _attributes(style: str) -> str:

@@ -36,6 +36,7 @@ def _documents(
         "preferences": preferences_url(settings, sub).removeprefix(base),
         "unsubscribe": unsubscribe_url(settings, sub).removeprefix(base),
         "not-found": "/issues/999999", "invalid": "/jobs?rate_min=abc", "api-docs": "/api/docs",
+        "market": "/market", "market-filtered": "/market?region=north-west&role=procurement",
     }  # fmt: skip
     docs = {name: client.get(path).text for name, path in paths.items()}
     with read_session(engine) as s:
@@ -68,7 +69,7 @@ def test_pages_and_email_are_valid_html(
     ]
     assert "messages" in report, run.stderr[-2000:]
     assert errors == [], "\n".join(errors)
-    assert len(documents) == 19
+    assert len(documents) == 21
 
 
 def test_the_checker_reports_errors(tmp_path: Path) -> None:

@@ -4,11 +4,11 @@ SVG, no script), each with a text summary and its data table; `/api/market` its 
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 from sqlmodel import Session
 
-from kil_feed.charts import inline_svg, render_chart
-from kil_feed.errors import ValidationError
+from kil_feed.charts import CHARTS, inline_svg, render_chart
+from kil_feed.errors import NotFoundError, ValidationError
 from kil_feed.marketview import WEEK_PATTERN, figures_json, market_filters, pay_text, pulse_sentence
 from kil_feed.regions import ITL1_REGIONS
 from kil_feed.roles import ROLE_FAMILIES, ROLE_LABELS
@@ -73,6 +73,23 @@ def market(
             "params": params,
         },
     )
+
+
+@router.get("/market/charts/{name}.png")
+def chart_png(
+    name: str,
+    region: str | None = None,
+    role: str | None = None,
+    week: str | None = None,
+    session: Session = Depends(reader),
+) -> Response:
+    """A small PNG of one chart, for email (Gmail shows no SVG); cached for a day."""
+    if name not in CHARTS:
+        raise NotFoundError(f"no chart {name!r}", hint="charts: " + ", ".join(CHARTS))
+    region, role, last_day = market_filters(region, role, week)
+    figs = market_figures(session=session, region=region, role=role, today=last_day)
+    png = render_chart(name, figs.weeks, fmt="png", small=True)
+    return Response(png, media_type="image/png", headers={"Cache-Control": "public, max-age=86400"})
 
 
 @api_router.get("/market", summary="Market figures: day rates, roles, IR35 by week and quarter")
