@@ -1,12 +1,16 @@
-"""Ingestion benchmark: 1,000 feeds x 50 entries from real corpus entries, served on loopback.
+"""Ingestion benchmark: `kil crawl`, the whole command, on feeds made of real corpus entries.
 
-Times the whole crawl (`kil_feed.ingest.run_crawl`: fetch, parse, normalise, classify,
-dedupe, store into a fresh SQLite file) against bare `feedparser.parse` over the very same
-bytes in this process, then a second crawl where every feed answers 304.
+300 feeds x 50 entries (real entries from the corpus, fresh links) are served from 250
+loopback hosts (127.0.0.x, one uvicorn process). `kil crawl` runs as a user runs it, on the
+default settings except politeness (no download delay, no AutoThrottle, 8 requests per
+domain) and the private-network guard (loopback is private), into a fresh SQLite file.
+The in-run baseline is bare `feedparser.parse` over the very same bytes in this process.
+A second `kil crawl`, where every feed answers 304, is timed as a share of the first.
 
-    .venv/bin/python bench/ingest.py [--feeds 1000] [--entries 50] [--processes 2]
+    .venv/bin/python bench/ingest.py [--feeds 300] [--entries 50] [--hosts 250]
 
-Targets: whole crawl within 1.5x of bare feedparser; the 304 pass under 5% of the first.
+Targets: whole crawl within 1.2x of bare feedparser's wall time; the 304 pass under 5%.
+Prints wall and CPU time, and the peak memory of every process (launcher, crawl processes).
 """
 
 from __future__ import annotations
@@ -14,21 +18,23 @@ from __future__ import annotations
 import argparse
 import email.utils
 import html
-import multiprocessing
+import json
 import os
 import random
 import resource
+import subprocess
 import sys
 import tempfile
 import threading
 import time
 from pathlib import Path
-from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import feedparser  # noqa: E402
+
+from bench.feedserver import FeedHosts  # noqa: E402
 
 CORPUS = Path(os.environ.get("KIL_CORPUS_DIR", ROOT.parent / "shared" / "corpus"))
 if not CORPUS.is_dir():
@@ -79,66 +85,54 @@ def make_feed(number: int, entries: list[dict[str, str]]) -> bytes:
     ).encode()
 
 
-class FeedServer:
-    """The loopback HTTP server the tests use (ETag/Last-Modified, 304) in its own process."""
+class TreeMemory:
+    """Peak resident memory (VmHWM) of each process below `root`, sampled from /proc.
 
-    def __init__(self, feeds: list[bytes]) -> None:
-        context = multiprocessing.get_context("fork")  # the child inherits the feed bytes
-        ports: Any = context.Queue()
-        self.stop_event = context.Event()
-        self.process = context.Process(
-            target=self._serve, args=(feeds, ports, self.stop_event), daemon=True
-        )
-        self.process.start()
-        self.base_url = f"http://127.0.0.1:{ports.get(timeout=60)}"
-
-    @staticmethod
-    def _serve(feeds: list[bytes], ports: Any, stop_event: Any) -> None:
-        from kil_feed.loopback import MockServer  # its listen backlog takes 64+ clients
-
-        server = MockServer().start()
-        for number, body in enumerate(feeds):
-            server.add(f"/feeds/{number}.rss", body, "application/rss+xml")
-        ports.put(server.port)
-        stop_event.wait()
-        server.stop()
-
-    def stop(self) -> None:
-        self.stop_event.set()
-        self.process.join(10)
-
-
-class CrawlMemory:
-    """Peak resident memory (VmHWM) of the crawl processes, sampled from /proc while they run.
-
-    (getrusage's figure for children is not usable here: a forked child starts out with the
-    bench process's own peak.)
+    (getrusage gives only the largest child, and a forked child starts out with its parent's
+    peak; here every process is an exec'd `kil` or `scrapy crawl`.)
     """
 
-    def __init__(self) -> None:
-        self.peak_kib = 0
+    def __init__(self, root: int) -> None:
+        self.root = root
+        self.peaks: dict[int, tuple[str, int]] = {}
         self.stop_event = threading.Event()
         self.thread = threading.Thread(target=self._sample, daemon=True)
         self.thread.start()
 
     def _sample(self) -> None:
-        while not self.stop_event.wait(0.2):
+        while not self.stop_event.wait(0.1):
+            parents: dict[int, int] = {}
             for pid in filter(str.isdigit, os.listdir("/proc")):
                 try:
-                    cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
-                    if b"scrapy\x00crawl" not in cmdline:
-                        continue
-                    status = Path(f"/proc/{pid}/status").read_text()
+                    stat = Path(f"/proc/{pid}/stat").read_text()
                 except OSError:
                     continue
+                parents[int(pid)] = int(stat.rsplit(")", 1)[1].split()[1])
+            for pid in parents:
+                if not self._below_root(pid, parents):
+                    continue
+                try:
+                    status = Path(f"/proc/{pid}/status").read_text()
+                    argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+                except OSError:
+                    continue
+                label = " ".join(Path(a.decode(errors="replace")).name for a in argv[:5] if a)
                 for line in status.splitlines():
                     if line.startswith("VmHWM:"):
-                        self.peak_kib = max(self.peak_kib, int(line.split()[1]))
+                        kib = int(line.split()[1])
+                        self.peaks[pid] = (label, max(kib, self.peaks.get(pid, ("", 0))[1]))
 
-    def stop(self) -> float:
+    def _below_root(self, pid: int, parents: dict[int, int]) -> bool:
+        while pid > 1:
+            if pid == self.root:
+                return True
+            pid = parents.get(pid, 0)
+        return False
+
+    def stop(self) -> list[tuple[str, float]]:
         self.stop_event.set()
         self.thread.join()
-        return self.peak_kib / 1024
+        return [(label, kib / 1024) for label, kib in self.peaks.values()]
 
 
 def _own_peak_mib() -> float:
@@ -153,11 +147,35 @@ def _children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+def _kil() -> list[str]:
+    script = Path(sys.executable).with_name("kil")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "kil_feed.cli"]
+
+
+def timed_crawl(env: dict[str, str], cwd: Path) -> tuple[float, float, list[dict], list]:
+    """Run `kil crawl --json`: wall s, CPU s of every process it started, rows, memory."""
+    started, cpu = time.perf_counter(), _children_cpu()
+    process = subprocess.Popen(
+        [*_kil(), "crawl", "--json"],
+        env=env,
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    memory = TreeMemory(process.pid)
+    out, err = process.communicate()
+    wall, cpu = time.perf_counter() - started, _children_cpu() - cpu
+    peaks = memory.stop()
+    if process.returncode != 0:
+        raise SystemExit(f"kil crawl failed ({process.returncode}): {err.decode()[-2000:]}")
+    return wall, cpu, json.loads(out), peaks
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--feeds", type=int, default=1000)
+    parser.add_argument("--feeds", type=int, default=300)
     parser.add_argument("--entries", type=int, default=50)
-    parser.add_argument("--processes", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--hosts", type=int, default=250)
     args = parser.parse_args()
 
     pool = corpus_entries()
@@ -166,7 +184,7 @@ def main() -> None:
     total_entries = args.feeds * args.entries
     size_mb = sum(map(len, feeds)) / 1e6
     print(f"corpus entries: {len(pool)}; generated {args.feeds} feeds x {args.entries} entries "
-          f"({size_mb:.1f} MB)")  # fmt: skip
+          f"({size_mb:.1f} MB) on {args.hosts} loopback hosts")  # fmt: skip
 
     started, cpu_started = time.perf_counter(), time.process_time()
     parsed_entries = sum(len(feedparser.parse(body).entries) for body in feeds)
@@ -175,73 +193,52 @@ def main() -> None:
     print(f"bare feedparser.parse: {bare:.2f} s ({parsed_entries} entries, "
           f"{parsed_entries / bare:,.0f} entries/s), CPU {bare_cpu:.2f} s")  # fmt: skip
 
-    # the loopback server runs in a process of its own, as a real site would: its threads
-    # must not compete for this process's GIL with the launcher, which records the items
-    server = FeedServer(feeds)
+    server = FeedHosts(args.hosts)
     tmp = Path(tempfile.mkdtemp(prefix="kil-bench-"))
-    os.environ.update(
+    lines = []
+    for number, body in enumerate(feeds):
+        url = server.add(number, f"/feeds/{number}.rss", body)
+        lines.append(f'[[sources]]\nname = "bench-{number:04d}"\nurl = "{url}"\nkind = "feed"\n')
+    (tmp / "sources.toml").write_text("\n".join(lines))
+    server.start()
+    env = {
+        key: value for key, value in os.environ.items() if not key.startswith("KIL_")
+    }  # fmt: skip
+    env.update(
         KIL_DATABASE_URL=f"sqlite:///{tmp / 'bench.db'}",
         KIL_ALLOW_PRIVATE_NETWORKS="true",
         KIL_CRAWL__DOWNLOAD_DELAY="0",
         KIL_CRAWL__AUTOTHROTTLE="false",
-        KIL_CRAWL__CONCURRENT_PER_DOMAIN="32",
-        KIL_CRAWL__CONCURRENT_REQUESTS="32",
-        KIL_CRAWL__PROCESSES=str(args.processes),
-        KIL_CRAWL__STORE_BATCH_SIZE="2000",
-        KIL_CRAWL__LOG_LEVEL=os.environ.get("BENCH_LOG_LEVEL", "WARNING"),
+        KIL_CRAWL__CONCURRENT_PER_DOMAIN="8",
     )
-    from kil_feed.config import load_settings
-    from kil_feed.db import make_engine, write_session
-    from kil_feed.ingest.run import run_crawl
-    from kil_feed.migrate import upgrade
-    from kil_feed.storage.sources import upsert_source
+    for command in (["db", "upgrade"], ["sources", "import", "sources.toml"]):
+        subprocess.run([*_kil(), *command], env=env, cwd=tmp, check=True, capture_output=True)
 
-    settings = load_settings()
-    engine = make_engine(settings)
-    upgrade(engine)
-    with write_session(engine) as session:
-        for number in range(len(feeds)):
-            url = f"{server.base_url}/feeds/{number}.rss"
-            upsert_source(f"bench-{number:04d}", session=session, url=url, kind="feed")
-
-    memory = CrawlMemory()
-    started, children, own = time.perf_counter(), _children_cpu(), time.process_time()
-    first = run_crawl(settings, time_limit=1800)
-    crawl = time.perf_counter() - started
-    crawl_cpu = _children_cpu() - children
-    launcher_cpu = time.process_time() - own  # the launcher, which records the items
-    peak_child = memory.stop()  # the crawl that stores items; the sampler stays out of the 304 pass
-    new = sum(s.new for s in first)
-    errors = [s for s in first if s.error]
-    started, children, own = time.perf_counter(), _children_cpu(), time.process_time()
-    second = run_crawl(settings, time_limit=600)
-    again = time.perf_counter() - started
-    again_cpu = _children_cpu() - children + time.process_time() - own
-    not_modified = sum(1 for s in second if s.http_status == 304)
-    peak_self = _own_peak_mib()
-    server.stop()
-    engine.dispose()
-
-    print(f"whole crawl (fetch, parse, normalise, classify, dedupe, store): {crawl:.2f} s, "
-          f"{new} new items of {total_entries}, {len(errors)} sources with errors, "
-          f"{args.processes} crawl process(es)")  # fmt: skip
-    print(f"ratio crawl / bare feedparser: {crawl / bare:.2f}x wall (target <= 1.5x)")
-    total_cpu = crawl_cpu + launcher_cpu
-    print(
-        f"CPU: crawl processes {crawl_cpu:.2f} s + launcher (recording) {launcher_cpu:.2f} s = "
-        f"{total_cpu:.2f} s vs bare feedparser {bare_cpu:.2f} s = {total_cpu / bare_cpu:.2f}x "
-        f"(wall time on a shared machine is noisy; CPU is not)"
-    )
-    print(f"items per second: {new / crawl:,.0f}")
-    print(f"peak memory: largest crawl process (first crawl) {peak_child:.0f} MiB; bench process "
-          f"(launcher and recorder, plus the generated feeds) {peak_self:.0f} MiB")  # fmt: skip
+    crawl, crawl_cpu, first, peaks = timed_crawl(env, tmp)
     load = os.getloadavg()
-    print(f"load average at the end: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} (2 cores here)")
-    print(f"second crawl (all 304): {again:.2f} s, {not_modified} not modified, "
-          f"{again / crawl:.1%} of the first (target < 5%); "
-          f"CPU {again_cpu:.2f} s (crawl processes and launcher)")  # fmt: skip
+    again, again_cpu, second, _ = timed_crawl(env, tmp)
+    server.stop()
+
+    new = sum(row["new"] for row in first)
+    errors = [row for row in first if row["errors"]]
+    not_modified = sum(1 for row in second if row["http"] == 304)
+    print(f"kil crawl (fetch, parse, normalise, classify, dedupe, store; whole command): "
+          f"{crawl:.2f} s, {new} new items of {total_entries}, {len(errors)} sources with "
+          f"errors")  # fmt: skip
+    print(f"ratio kil crawl / bare feedparser: {crawl / bare:.2f}x wall (target <= 1.2x)")
+    print(f"CPU: kil crawl and its crawl processes {crawl_cpu:.2f} s vs bare feedparser "
+          f"{bare_cpu:.2f} s = {crawl_cpu / bare_cpu:.2f}x")  # fmt: skip
+    print(f"items per second: {new / crawl:,.0f}")
+    for label, mib in sorted(peaks, key=lambda peak: -peak[1]):
+        print(f"peak memory: {mib:6.0f} MiB  {label}")
+    print(f"peak memory: {_own_peak_mib():6.0f} MiB  this bench process (the generated feeds)")
+    print(f"load average after the first crawl: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} "
+          f"({os.cpu_count()} CPUs here)")  # fmt: skip
+    print(f"second kil crawl (all 304): {again:.2f} s, {not_modified} of {len(second)} not "
+          f"modified, {again / crawl:.1%} of the first (target < 5%); "
+          f"CPU {again_cpu:.2f} s")  # fmt: skip
     if errors:
-        print("first errors:", [(s.name, s.error) for s in errors[:3]])
+        print("first errors:", [(row["source"], row["errors"]) for row in errors[:3]])
 
 
 if __name__ == "__main__":

@@ -21,8 +21,11 @@ def _all_command_paths() -> list[list[str]]:
 
     def walk(cmd: click.Command, prefix: list[str]) -> None:
         if isinstance(cmd, click.Group):
-            for name, sub in cmd.commands.items():
+            ctx = click.Context(cmd)
+            for name in cmd.list_commands(ctx):  # the root loads its commands on first use
                 paths.append(prefix + [name])
+                sub = cmd.get_command(ctx, name)
+                assert sub is not None, name
                 walk(sub, prefix + [name])
 
     walk(root, [])

@@ -6,6 +6,7 @@ Each area registers its commands from its own module (`register(app)`). Domain e
 
 from __future__ import annotations
 
+import difflib
 import importlib
 import logging
 import sys
@@ -14,38 +15,108 @@ from typing import Any
 
 import click
 import typer
+import typer.main
 from typer.core import TyperGroup
 
 from kil_feed import __version__
 from kil_feed.cli.context import CliState
-from kil_feed.cli.output import error_line
 from kil_feed.errors import KilError
 
-# Modules under kil_feed.cli that add commands, in the order they appear in --help.
-COMMAND_MODULES = (
-    "db",
-    "sources",
-    "crawl",
-    "items",
-    "buyers",
-    "curation",
-    "review",
-    "rules",
-    "topics",
-    "subscribers",
-    "issue",
-    "status",
-    "market",
-    "serve",
-    "schedule",
-    "worker",
-    "run",
-    "demo",
-)
+# Every command: the modules that define it and the one line `kil --help` shows for it, in
+# --help order. A command's modules are imported only when it runs, so `kil --version`,
+# `kil --help` and each command load only what they use; a test checks these lines against
+# the commands' own help.
+COMMANDS: dict[str, tuple[tuple[str, ...], str]] = {
+    "init": (("db",), "Create kil.toml (with a fresh secret key) and an up-to-date database."),
+    "crawl": (
+        ("crawl",),
+        "Crawl every enabled source (or the named ones) and print a per-source summary.",
+    ),
+    "review": (
+        ("review",),
+        "Review pending items one at a time, newest first (single keys; ? for help).",
+    ),
+    "status": (
+        ("status",),
+        "Sources, this week's items, the next jobs, the draft issue and subscribers.",
+    ),
+    "market": (
+        ("market",),
+        "Day rates (median, IQR, count), open and new roles, IR35 share, by week and quarter.",
+    ),
+    "serve": (
+        ("serve",),
+        "Serve the web archive: issues, news, jobs, search, feeds, API and subscriptions.",
+    ),
+    "schedule": (
+        ("schedule",),
+        "Run the scheduler until SIGTERM/SIGINT; a second one waits as a stand-by.",
+    ),
+    "run": (("run",), "Run the web archive and the scheduler together until SIGTERM/SIGINT."),
+    "demo": (
+        ("demo",),
+        "Run the whole pipeline on a bundled demo site: crawl, curate, send, serve.",
+    ),
+    "db": (("db",), "Database schema (Alembic migrations)."),
+    "sources": (("sources",), "Where news and jobs come from."),
+    "items": (("items", "curation"), "Collected news and jobs: list, show and curate."),
+    "buyers": (("buyers",), "Buyers: who publishes the notices."),
+    "rules": (
+        ("rules",),
+        "Curation rules applied at ingest: list, test on stored items, suggest.",
+    ),
+    "topics": (("topics",), "The known topics: what items and subscribers can choose."),
+    "subscribers": (
+        ("subscribers",),
+        "Newsletter subscribers: add, list, update, unsubscribe, import and export.",
+    ),
+    "issue": (("issue",), "Weekly newsletter issues: build, edit, preview and send."),
+    "worker": (("worker",), "Workers that share the work of a deployment across machines."),
+}
+
+
+def load_command(name: str) -> click.Command:
+    """Import the modules of command `name` and build its click command (as Typer would)."""
+    holder = typer.Typer()
+    for module in COMMANDS[name][0]:
+        importlib.import_module(f"kil_feed.cli.{module}").register(holder)
+    return typer.main.get_group(holder).commands[name]
 
 
 class KilGroup(TyperGroup):
-    """Turns expected errors into one line and a stable exit code."""
+    """Loads a command when it is used; turns expected errors into one line and an exit code."""
+
+    _listing = False  # while `kil --help` lists the commands, their modules stay unloaded
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return [*COMMANDS, *(name for name in self.commands if name not in COMMANDS)]
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self.commands or cmd_name not in COMMANDS:
+            return self.commands.get(cmd_name)
+        if self._listing:
+            return click.Command(cmd_name, help=COMMANDS[cmd_name][1])
+        command = self.commands[cmd_name] = load_command(cmd_name)
+        return command
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        try:
+            return super().resolve_command(ctx, args)
+        except click.UsageError as exc:  # suggest among all commands, loaded or not
+            matches = difflib.get_close_matches(args[0], self.list_commands(ctx)) if args else []
+            if matches and "Did you mean" not in exc.message:
+                names = ", ".join(repr(name) for name in matches)
+                exc.message = f"{exc.message.rstrip('.')}. Did you mean {names}?"
+            raise
+
+    def format_help(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        self._listing = True
+        try:
+            super().format_help(ctx, formatter)
+        finally:
+            self._listing = False
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -55,10 +126,10 @@ class KilGroup(TyperGroup):
         except KilError as exc:
             if _debug(ctx):
                 raise
-            error_line(str(exc))
+            _error_line(str(exc))
             raise typer.Exit(exc.exit_code) from None
         except KeyboardInterrupt:
-            error_line("interrupted")
+            _error_line("interrupted")
             raise typer.Exit(130) from None
         except Exception as exc:  # the last resort: still one line, never a traceback
             if _debug(ctx):
@@ -69,11 +140,17 @@ class KilGroup(TyperGroup):
                 from kil_feed.db import database_problem
                 from kil_feed.errors import DatabaseError
 
-                error_line(database_problem(exc))
+                _error_line(database_problem(exc))
                 raise typer.Exit(DatabaseError.exit_code) from None
             logging.getLogger("kil_feed.cli").debug("unexpected error", exc_info=True)
-            error_line(f"unexpected {type(exc).__name__}: {exc} (run with --debug for details)")
+            _error_line(f"unexpected {type(exc).__name__}: {exc} (run with --debug for details)")
             raise typer.Exit(1) from None
+
+
+def _error_line(message: str) -> None:
+    from kil_feed.cli.output import error_line  # Rich, loaded only when there is an error
+
+    error_line(message)
 
 
 def _debug(ctx: click.Context) -> bool:
@@ -135,15 +212,6 @@ def configure_logging(debug: bool = False, level: str = "WARNING") -> None:
 def _only_migrations(record: logging.LogRecord) -> bool:
     """Keep alembic's "Running upgrade 0005 -> 0006" lines, drop "Context impl SQLiteImpl."."""
     return str(record.msg).startswith("Running ")
-
-
-def _register_all() -> None:
-    for name in COMMAND_MODULES:
-        module = importlib.import_module(f"kil_feed.cli.{name}")
-        module.register(app)
-
-
-_register_all()
 
 
 def main() -> None:

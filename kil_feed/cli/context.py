@@ -6,11 +6,14 @@ import stat
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-from sqlalchemy.engine import Engine
 
-from kil_feed.config import Settings, config_path, load_settings
+if TYPE_CHECKING:  # imported when used, so that `kil --version` loads neither
+    from sqlalchemy.engine import Engine
+
+    from kil_feed.config import Settings
 
 
 @dataclass
@@ -23,6 +26,8 @@ class CliState:
     @property
     def settings(self) -> Settings:
         if self._settings is None:
+            from kil_feed.config import config_path, load_settings
+
             self._settings = load_settings(self.config_file)
             warn_if_readable(config_path(self.config_file), self._settings)
         return self._settings

@@ -1,0 +1,94 @@
+"""`kil` loads a command's modules only when that command runs: `kil --version` and
+`kil --help` stay fast, and the one-line helps listed without loading match the commands."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from typer.core import TyperGroup
+from typer.testing import CliRunner
+
+from kil_feed.cli import COMMANDS, KilGroup, app, load_command
+
+ROOT = Path(__file__).resolve().parents[1]
+HEAVY = ("sqlalchemy", "sqlmodel", "scrapy", "twisted", "fastapi", "jinja2", "feedparser")
+
+
+def _loaded_after(*args: str) -> set[str]:
+    """The modules a fresh interpreter holds after running `kil ARGS`."""
+    code = (
+        "import json, sys\n"
+        f"sys.argv = ['kil', *{list(args)!r}]\n"
+        "from kil_feed.cli import main\n"
+        "try:\n"
+        "    main()\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "sys.stderr.write(json.dumps(sorted(sys.modules)))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr[-2000:]
+    return set(json.loads(result.stderr))
+
+
+def _heavy(modules: set[str], extra: tuple[str, ...] = ()) -> list[str]:
+    return sorted(m for m in modules if m.split(".")[0] in HEAVY + extra)
+
+
+def test_version_loads_no_heavy_library_and_no_command() -> None:
+    modules = _loaded_after("--version")
+    assert "kil_feed.cli" in modules
+    assert _heavy(modules, ("rich", "pydantic", "pydantic_settings")) == []
+    assert sorted(m for m in modules if m.startswith("kil_feed.cli.")) == ["kil_feed.cli.context"]
+
+
+def test_help_lists_every_command_without_loading_them() -> None:
+    modules = _loaded_after("--help")
+    assert _heavy(modules) == []
+    commands = {f"kil_feed.cli.{m}" for entry in COMMANDS.values() for m in entry[0]}
+    assert sorted(commands & modules) == []
+
+
+def test_a_command_loads_only_its_own_modules() -> None:
+    modules = _loaded_after("topics", "--help")
+    assert "kil_feed.cli.topics" in modules
+    others = {f"kil_feed.cli.{m}" for n, (ms, _) in COMMANDS.items() if n != "topics" for m in ms}
+    assert sorted(others & modules) == []
+    assert {"fastapi", "scrapy", "twisted", "jinja2"} & modules == set()
+
+
+def test_listed_help_is_each_commands_own_help() -> None:
+    """The lines `kil --help` shows unloaded are the commands' docstrings, word for word."""
+    for name, (_, line) in COMMANDS.items():
+        command = load_command(name)
+        assert command.name == name
+        assert (command.short_help, command.help) == (None, line), name
+
+
+def test_every_module_that_registers_commands_is_listed() -> None:
+    registering = {
+        path.stem
+        for path in (ROOT / "kil_feed" / "cli").glob("*.py")
+        if "\ndef register(" in path.read_text()
+    }
+    listed = {m for entry in COMMANDS.values() for m in entry[0]}
+    assert registering == listed
+
+
+def test_help_listing_is_the_same_with_every_command_loaded(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    runner = CliRunner()
+    lazy = runner.invoke(app, ["--help"], terminal_width=100)
+    monkeypatch.setattr(KilGroup, "format_help", TyperGroup.format_help)  # list loaded commands
+    loaded = runner.invoke(app, ["--help"], terminal_width=100)
+    assert lazy.exit_code == loaded.exit_code == 0
+    assert "worker" in lazy.output and "Commands" in lazy.output
+    assert lazy.output == loaded.output
+
+
+def test_unknown_command_suggests_among_unloaded_ones() -> None:
+    result = CliRunner().invoke(app, ["itmes"], terminal_width=100)
+    assert result.exit_code == 2
+    assert result.output.count("Did you mean 'items'?") == 1
