@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from kil_feed.models import Item
+from kil_feed.models import Buyer, Item
 from newsletter.content import format_pay
 
 STAGE_PHRASES = {
@@ -54,3 +54,16 @@ def signal_line(notice: Item, jobs: int, news: int) -> str:
     if news:
         parts.append(f"{news} stor{'ies' if news != 1 else 'y'}")
     return " · ".join(parts)
+
+
+def buyer_fields(buyer: Buyer) -> dict[str, Any]:
+    """A buyer's public fields, as `kil buyers --json` and `/api/buyers` both give them."""
+    return {
+        "slug": buyer.slug,
+        "name": buyer.name,
+        "identifier": buyer.identifier,
+        "scheme": buyer.scheme,
+        "buyer_type": buyer.buyer_type,
+        "region": buyer.region,
+        "local_authority_code": buyer.la_code,
+    }

@@ -7,23 +7,10 @@ import typer
 from kil_feed.cli.context import state
 from kil_feed.cli.output import console, print_json, print_table
 from kil_feed.db import read_session
-from kil_feed.models import Buyer
-from kil_feed.notice_view import notice_fields, signal_line
+from kil_feed.notice_view import buyer_fields, notice_fields, signal_line
 from kil_feed.storage import buyers as store
 
 buyers_app = typer.Typer(help="Buyers: who publishes the notices.", no_args_is_help=True)
-
-
-def _buyer_json(buyer: Buyer) -> dict[str, object]:
-    return {
-        "slug": buyer.slug,
-        "name": buyer.name,
-        "identifier": buyer.identifier,
-        "scheme": buyer.scheme,
-        "buyer_type": buyer.buyer_type,
-        "region": buyer.region,
-        "local_authority_code": buyer.la_code,
-    }
 
 
 @buyers_app.command("list")
@@ -36,7 +23,7 @@ def list_cmd(
     st = state()
     with read_session(st.engine) as session:
         rows = store.list_buyers(session=session, query=query, limit=limit)
-    data = [{**_buyer_json(r.buyer), "notices": r.notices, "jobs": r.jobs} for r in rows]
+    data = [{**buyer_fields(r.buyer), "notices": r.notices, "jobs": r.jobs} for r in rows]
     if as_json:
         print_json(data)
         return
@@ -60,7 +47,7 @@ def show_cmd(
         found = store.buyer_items(buyer, session=session)
         jobs, news = len(found.jobs), len(found.news)
         data = {
-            **_buyer_json(buyer),
+            **buyer_fields(buyer),
             "notices": [
                 {
                     "id": n.id,

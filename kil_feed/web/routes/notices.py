@@ -13,7 +13,13 @@ from sqlmodel import Session
 from crawler.ocds import BUYER_TYPE_LABELS, STAGES
 from kil_feed.errors import ValidationError
 from kil_feed.models import Buyer, Item
-from kil_feed.notice_view import STAGE_PHRASES, notice_fields, notice_value, signal_line
+from kil_feed.notice_view import (
+    STAGE_PHRASES,
+    buyer_fields,
+    notice_fields,
+    notice_value,
+    signal_line,
+)
 from kil_feed.regions import ITL1_REGIONS
 from kil_feed.storage import buyers as buyer_store
 from kil_feed.storage import items as item_store
@@ -256,16 +262,7 @@ class BuyerListOut(BaseModel):
 
 
 def buyer_dict(buyer: Buyer, base: str) -> dict[str, Any]:
-    return {
-        "slug": buyer.slug,
-        "name": buyer.name,
-        "identifier": buyer.identifier,
-        "scheme": buyer.scheme,
-        "buyer_type": buyer.buyer_type,
-        "region": buyer.region,
-        "local_authority_code": buyer.la_code,
-        "web_url": f"{base}/buyers/{buyer.slug}",
-    }
+    return {**buyer_fields(buyer), "web_url": f"{base}/buyers/{buyer.slug}"}
 
 
 def notice_dict(item: Item, base: str, slugs: dict[str, str]) -> dict[str, Any]:
