@@ -179,11 +179,11 @@ class NewsletterSettings(Section):
         description="Address of the mailto: List-Unsubscribe; empty: unsubscribe@ the From domain.",
     )
     smtp_connections: int = Field(
-        1,
+        4,
         ge=1,
         le=32,
-        description="SMTP connections a send uses in parallel; a kill can duplicate one per "
-        "connection.",
+        description="SMTP connections a send process uses in parallel (one message waits for "
+        "the server's answer on each); a `kill -9` can duplicate one message per connection.",
     )
     max_attempts: int = Field(
         5,

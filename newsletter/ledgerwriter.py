@@ -6,6 +6,13 @@ unrecorded message. There is no writer thread to hand over to: the caller that t
 commit lock writes every outcome queued so far in one transaction (BEGIN IMMEDIATE on
 SQLite), and the others find theirs already done. With one connection that is a commit
 per message; with several, commits are shared and the database sees fewer transactions.
+
+A commit here must outlive the sender (a `kill -9` right after it), not the database
+server's own crash: SQLite's WAL with `synchronous=NORMAL` already works so, and on
+PostgreSQL this connection sets `synchronous_commit = off`. COMMIT then returns once the
+server has the change, visible to every other sender, without waiting for the disk (the
+WAL writer flushes it within 3 x `wal_writer_delay`, 0.6 s by default). Only a crash of
+the database server itself in that window can forget marks, so its messages go again.
 """
 
 from __future__ import annotations
@@ -51,6 +58,10 @@ class GroupCommitter:
         after_write: Callable[[Connection, list[Result]], None] | None = None,
     ) -> None:
         self._conn: Connection = writer(engine).connect()
+        self._postgres = engine.dialect.name == "postgresql"
+        if self._postgres:  # see the module docstring; RESET when the connection goes back
+            with self._conn.begin():
+                self._conn.exec_driver_sql("SET synchronous_commit = off")
         self._on_commit = on_commit
         self._after_write = after_write  # more writes in the same transaction
         self._queue_lock = threading.Lock()
@@ -95,4 +106,17 @@ class GroupCommitter:
                 self._after_write(self._conn, batch)
 
     def close(self) -> None:
+        if self._postgres and not self._reset_durability():
+            self._conn.invalidate()  # never back into the pool with the setting
         self._conn.close()
+
+    def _reset_durability(self) -> bool:
+        """The pool's next user of this connection gets the server's durability back."""
+        if self._broken is not None:
+            return False
+        try:
+            with self._conn.begin():
+                self._conn.exec_driver_sql("RESET synchronous_commit")
+        except Exception:  # noqa: BLE001 - a broken connection is simply not reused
+            return False
+        return True
