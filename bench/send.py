@@ -14,7 +14,10 @@ same run:
 - `--scale N`: the whole command once with one connection and once with N connections
   (or N processes with `--processes`), on fresh databases, for the speed-up of N.
 
-`--delay 0.02` makes the sink answer each message 20 ms late (a distant relay).
+`--delay 0.02` makes the sink answer each message 20 ms late (a distant relay). The
+issue's job links are on hosts that do not resolve here, so the pre-send link check (on
+by default) costs one failed lookup; against a live job board it waits 0.5 s per further
+job on the same host before the first message.
 Prints messages per second, the ratios and the sink's count.
 Run: `.venv/bin/python bench/send.py [--subscribers 5000] [--delay 0.02 --scale 4]`.
 """
