@@ -120,6 +120,11 @@ def success(message: str) -> None:
     console.print(f"[green]✓[/green] {message}")
 
 
+def warning_line(message: str) -> None:
+    """A one-line warning on stderr: the command goes on."""
+    err_console.print(f"warning: {message}", markup=False, highlight=False)
+
+
 def error_line(message: str) -> None:
     """The one line a failed command prints to stderr."""
     from rich.markup import escape
