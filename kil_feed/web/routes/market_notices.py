@@ -54,7 +54,8 @@ def _summaries(figs: NoticeFigures) -> dict[str, str]:
         value = (
             f"Value of tenders and awards by region, {quarter}, in GBP: the most in "
             f"{region_label(name)}, {totals_text(top.tenders, 'tender')} and "
-            f"{totals_text(top.awards, 'award')}; {len(ranked)} regions in the table."
+            f"{totals_text(top.awards, 'award')}; {len(ranked)} "
+            f"{'region' if len(ranked) == 1 else 'regions'} in the table."
         )
     else:
         value = f"Value of tenders and awards by region, {quarter}: no notices this quarter."
