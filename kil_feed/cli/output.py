@@ -103,7 +103,8 @@ def fit_widths(
     if sum(widths) <= room:
         return widths
     narrowest = {i for i, w in enumerate(natural) if w <= 16}
-    for short in (narrowest | set(keep), set(keep), narrowest, set()):  # what still fits, kept whole
+    # what still fits is kept whole: names and short columns, names, short columns, nothing
+    for short in (narrowest | set(keep), set(keep), narrowest, set()):
         if sum(natural[i] for i in short) + 3 * (len(natural) - len(short)) <= room:
             break
     weight = [2 if i == main else 1 for i in range(len(natural))]
