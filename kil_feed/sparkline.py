@@ -8,7 +8,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from kil_feed.charts import NEW, RATE, inline_svg, new_figure, save_figure
-from kil_feed.marketview import pay_text, pounds
+from kil_feed.marketview import pay_text
+from kil_feed.money import amount as pounds
 from kil_feed.storage.market import MarketFigures, PeriodFigures
 
 SPARK_WEEKS = 12
