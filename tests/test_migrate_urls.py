@@ -12,17 +12,21 @@ from sqlalchemy.engine import make_url
 from kil_feed.migrate import current_revision, head_revision
 
 
+def _revision(url: object) -> str | None:
+    engine = create_engine(url)  # type: ignore[call-overload]
+    try:
+        return current_revision(engine)
+    finally:
+        engine.dispose()
+
+
 def test_db_upgrade_in_a_folder_with_a_percent_sign(cli, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     folder = tmp_path / "100% local"
     folder.mkdir()
     url = f"sqlite:///{folder / 'kil.db'}"
     monkeypatch.setenv("KIL_DATABASE_URL", url)
     cli("db", "upgrade")
-    engine = create_engine(url)
-    try:
-        assert current_revision(engine) == head_revision()
-    finally:
-        engine.dispose()
+    assert _revision(url) == head_revision()
 
 
 @pytest.mark.postgres
@@ -37,11 +41,7 @@ def test_db_upgrade_with_a_percent_encoded_password(cli, postgres_url: str, monk
         monkeypatch.setenv("KIL_DATABASE_URL", url.render_as_string(hide_password=False))
         assert "%40" in url.render_as_string(hide_password=False)
         cli("db", "upgrade")
-        engine = create_engine(url)
-        try:
-            assert current_revision(engine) == head_revision()
-        finally:
-            engine.dispose()
+        assert _revision(url) == head_revision()
     finally:
         with admin.connect() as conn:
             conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
