@@ -186,6 +186,7 @@ def test_scrapy_list_from_the_repo_root() -> None:
         "jobs",
         "jobs_worker",
         "notices",
+        "notices_worker",
         "pages",
         "pages_worker",
     ], out.stderr
