@@ -88,6 +88,19 @@ def fresh_database(workdir: Path, server: str | None, name: str) -> str:
     return sa.make_url(server).set(database=db).render_as_string(hide_password=False)
 
 
+def drop_databases(server: str) -> None:
+    """Drop the databases this run created on `server`."""
+    import sqlalchemy as sa
+
+    admin = sa.create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        for name in ("a", "b"):
+            conn.exec_driver_sql(
+                f'DROP DATABASE IF EXISTS "kil_bench_{os.getpid()}_{name}" WITH (FORCE)'
+            )
+    admin.dispose()
+
+
 def prepare(url: str, subscribers: int) -> int:
     """Set up `url` in a child process (so the parent stays small); the issue's id."""
     os.environ["KIL_DATABASE_URL"] = url
@@ -281,6 +294,8 @@ def main() -> None:
                 print(f"ratio kil/raw: {rate / raw_rate:.2f}x (target >= 1.0x)")
     finally:
         received = stop_sink(sink)
+        if args.database_url:
+            drop_databases(args.database_url)
     print(f"sink received {received:,} messages")
 
 

@@ -68,7 +68,7 @@ class GroupCommitter:
             self._conn.exec_driver_sql("SET synchronous_commit = off")
             self._conn.commit()  # SQLAlchemy's own bookkeeping: no round trip in autocommit
         self._on_commit = on_commit
-        self._after_write = after_write  # more writes in the same transaction
+        self._after_write = after_write  # more writes with each batch (in its transaction)
         self._queue_lock = threading.Lock()
         self._commit_lock = threading.Lock()
         self._queued: list[Result] = []

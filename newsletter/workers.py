@@ -158,8 +158,9 @@ class _Claims:
         return []
 
     def after_write(self, conn: Connection, batch: list[Result]) -> None:
-        """In each ledger commit: count the outcomes for everyone, free deferred rows for
-        a later try, and pause every sender if the shared counts say so."""
+        """With each ledger write (in its transaction when the batch had failures): count
+        the outcomes for everyone, free deferred rows for a later try, and pause every
+        sender if the shared counts say so."""
         errors = sum(r.status != DeliveryStatus.sent.value for r in batch)
         self.untallied[0] += len(batch)
         self.untallied[1] += errors

@@ -12,6 +12,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -19,9 +20,10 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from kil_feed.config import NewsletterSettings, Settings
-from kil_feed.db import read_session, write_session, writer
+from kil_feed.db import make_engine, read_session, write_session, writer
 from kil_feed.models import Issue, SendState, Subscriber
 from kil_feed.storage import leases
+from newsletter.ledgerwriter import GroupCommitter, Result
 from newsletter.send import send_issue
 from tests.conftest import _truncate_postgres
 from tests.newsletter.conftest import tune
@@ -95,6 +97,32 @@ def test_concurrent_claims_never_share_a_row(any_engine: Engine, any_settings: S
     claimed = got["a"] + got["b"] + got["c"]
     assert len(claimed) == len(set(claimed)) == 404  # 4 world subscribers + 400
     assert all(got.values()), "every claimer should have had a share"
+
+
+def test_ledger_marks_in_one_statement_or_a_transaction_and_the_pool_gets_its_connection_back(
+    any_engine: Engine, any_settings: Settings
+) -> None:
+    issue_id = _sending_issue(any_engine, any_settings, 6)
+    rows = ledger(any_engine, issue_id)
+    engine = make_engine(any_settings.database_url, pool_size=1, max_overflow=0)
+    try:
+        committer = GroupCommitter(engine, lambda batch: None)
+        sent = [Result(r.id, r.subscriber_id, "sent", 1, f"<m{r.id}@x>", 250, "ok") for r in rows]
+        for result in sent[:-1]:
+            committer.record(result)
+        committer.record(replace(sent[-1], status="failed", code=550, reply="5.7.1 no"))
+        committer.close()
+        with engine.connect() as conn:  # the pool's only connection: the committer's
+            assert conn.exec_driver_sql("SHOW synchronous_commit").scalar() == "on"
+    finally:
+        engine.dispose()
+    marks = {
+        r.id: (r.status, r.message_id, r.sent_at is not None) for r in ledger(any_engine, issue_id)
+    }
+    assert marks == {
+        **{r.id: ("sent", f"<m{r.id}@x>", True) for r in rows[:-1]},
+        rows[-1].id: ("failed", f"<m{rows[-1].id}@x>", False),
+    }
 
 
 def test_rows_of_a_sender_whose_lease_ran_out_are_sent_by_another(
