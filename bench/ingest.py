@@ -176,6 +176,9 @@ def main() -> None:
     parser.add_argument("--feeds", type=int, default=300)
     parser.add_argument("--entries", type=int, default=50)
     parser.add_argument("--hosts", type=int, default=250)
+    parser.add_argument(
+        "--profile", metavar="PREFIX", help="cProfile each crawl process to PREFIX-*.prof"
+    )
     args = parser.parse_args()
 
     pool = corpus_entries()
@@ -211,6 +214,8 @@ def main() -> None:
         KIL_CRAWL__AUTOTHROTTLE="false",
         KIL_CRAWL__CONCURRENT_PER_DOMAIN="8",
     )
+    if args.profile:
+        env["KIL_CRAWL_PROFILE"] = str(Path(args.profile).resolve())
     for command in (["db", "upgrade"], ["sources", "import", "sources.toml"]):
         subprocess.run([*_kil(), *command], env=env, cwd=tmp, check=True, capture_output=True)
 

@@ -27,7 +27,8 @@ _FONT = re.compile(r"(?:(?P<style>italic|oblique|normal)\s+)?(?:(?P<weight>\d{3}
                    r"(?P<size>[\d.]+px)\s+(?P<family>.+)")  # fmt: skip
 
 
-def _figure(width: float, height: float, layout: str | None = "constrained"):  # type: ignore[no-untyped-def]
+def new_figure(width: float, height: float, layout: str | None = "constrained"):  # type: ignore[no-untyped-def]
+    """A figure and axes in the charts' style (ink, grid, no top or right spine)."""
     from matplotlib.figure import Figure  # the object API: no pyplot, no global state
 
     fig = Figure(figsize=(width, height), dpi=100, layout=layout)
@@ -75,15 +76,22 @@ def render_chart(
     chart: str, periods: Sequence[PeriodFigures], *, fmt: str = "svg", small: bool = False
 ) -> bytes:
     """One chart ('day-rates' or 'roles') of weekly figures, as SVG or PNG bytes."""
-    import matplotlib
-
-    fig, ax = _figure(*((4.8, 2.2) if small else (7.2, 3.0)))
+    fig, ax = new_figure(*((4.8, 2.2) if small else (7.2, 3.0)))
     _DRAW[chart](ax, periods)
     ax.set_xticks(range(len(periods)), _week_labels(periods))
     if len(periods) > 8:
         for label in ax.get_xticklabels()[len(periods) % 2 :: 2]:
             label.set_visible(False)  # every other week on a crowded axis
-    ax.legend(loc="lower left", bbox_to_anchor=(0, 1), ncols=2, fontsize=8, frameon=False)
+    return save_figure(fig, ax, chart, fmt)
+
+
+def save_figure(fig, ax, chart: str, fmt: str) -> bytes:  # type: ignore[no-untyped-def]
+    """The figure with its legend above the plot, as SVG (ids prefixed `chart-<chart>`,
+    no date: the same bytes for the same figures) or PNG."""
+    import matplotlib
+
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(loc="lower left", bbox_to_anchor=(0, 1), ncols=2, fontsize=8, frameon=False)
     out = io.BytesIO()
     rc = {"svg.fonttype": "none", "svg.hashsalt": chart, "svg.id": f"chart-{chart}"}
     with matplotlib.rc_context(rc):
@@ -156,7 +164,7 @@ def render_pulse_chart(
     caption (how many roles over which weeks) written on the image itself."""
     import matplotlib
 
-    fig, ax = _figure(*PULSE_SIZE, layout=None)  # a fixed size needs no layout solver
+    fig, ax = new_figure(*PULSE_SIZE, layout=None)  # a fixed size needs no layout solver
     fig.subplots_adjust(left=0.15, right=0.98, top=0.80, bottom=0.11)
     xs = range(len(weeks))
     for n, (name, medians) in enumerate(series):

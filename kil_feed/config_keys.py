@@ -51,17 +51,26 @@ def env_name(dotted: str) -> str:
 
 def closest(name: str, known: Iterable[str], near: Iterable[str] = ()) -> str | None:
     """The known name a typo most likely meant: the same key in another table (`block`
-    pasted without `rules.`), else the most similar name, preferring those in `near`."""
+    pasted without `rules.`), else the most similar key name, preferring those in `near`
+    (its own table). Keys are compared without their table, so that `smtp_ulr` written
+    under `[newsletter]` still finds the top-level `smtp_url`."""
     known = list(known)
-    leaf = name.rsplit(".", 1)[-1]
+    leaf = _leaf(name)
     for candidate in known:
-        if candidate != name and candidate.rsplit(".", 1)[-1] == leaf:
+        if candidate != name and _leaf(candidate) == leaf:
             return candidate
     for pool in (list(near), known):
-        matches = difflib.get_close_matches(name, pool, n=1, cutoff=0.6)
+        by_leaf: dict[str, str] = {}
+        for candidate in pool:
+            by_leaf.setdefault(_leaf(candidate), candidate)
+        matches = difflib.get_close_matches(leaf, list(by_leaf), n=1, cutoff=0.6)
         if matches:
-            return matches[0]
+            return by_leaf[matches[0]]
     return None
+
+
+def _leaf(name: str) -> str:
+    return name.rsplit(".", 1)[-1]
 
 
 def unknown_key_message(loc: tuple[object, ...], settings_cls: type[BaseModel]) -> str:
@@ -71,8 +80,12 @@ def unknown_key_message(loc: tuple[object, ...], settings_cls: type[BaseModel]) 
     section = f"{loc[0]}." if len(loc) > 1 else None
     near = [n for n in known if section and n.startswith(section)]  # a typo inside [crawl]
     guess = closest(dotted, known, near)
-    hint = f" (did you mean {guess!r}?)" if guess else ""
-    return f"unknown setting {dotted!r}{hint}"
+    if not guess:
+        return f"unknown setting {dotted!r}"
+    where = ""
+    if section and "." not in guess:
+        where = ", a top-level setting: kil.toml needs it above the first [table]"
+    return f"unknown setting {dotted!r} (did you mean {guess!r}{where}?)"
 
 
 def unknown_env_variables(environ: Mapping[str, str], settings_cls: type[BaseModel]) -> list[str]:

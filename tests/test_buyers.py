@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from kil_feed.buyers import local_authorities, local_authority_code, name_key
+from kil_feed.buyers import local_authorities, local_authority_code, name_key, register
 from kil_feed.db import read_session
 from kil_feed.storage.buyers import signals
 from tests.support.crawl import FAST_CRAWL_ENV, add_source, crawl
@@ -38,7 +38,8 @@ def test_name_variants_share_a_key(names: list[str], key: str) -> None:
 
 def test_local_authorities_come_from_a_real_list() -> None:
     authorities = local_authorities()
-    assert len(authorities) > 200  # ISO 3166-2:GB councils, via pycountry
+    current = {la for la in register() if la.current}
+    assert len(current) == 397 and current <= set(authorities.values())  # all tiers
     assert local_authority_code("Leeds City Council") == "GB-LDS"
     assert local_authority_code("Comhairle nan Eilean Siar") == "GB-ELS"
     assert local_authority_code("Royal Borough of Kensington and Chelsea") == "GB-KEC"

@@ -39,3 +39,18 @@ def test_status_shows_human_times_and_json_keeps_iso(cli: Any, engine: Any) -> N
     (lgc,) = data["sources"]
     crawled = datetime.fromisoformat(lgc["last_crawled_at"])
     assert crawled.tzinfo is not None and abs((utcnow() - crawled).total_seconds()) < 60
+
+
+def test_sources_list_shows_when_each_was_crawled_as_people_read_it(cli: Any, engine: Any) -> None:
+    from kil_feed.storage.sources import FetchOutcome
+
+    with write_session(engine) as session:
+        source, _ = upsert_source("lgc", session=session, url="https://example.org/f", kind="feed")
+        upsert_source("new", session=session, url="https://example.org/g", kind="feed")
+        record_fetches([FetchOutcome(source_id=source.id or 0)], session=session)
+    rows = {line.split("│")[1].strip(): line for line in cli("sources", "list").stdout.splitlines()
+            if line.startswith("│")}  # fmt: skip
+    local = human_time(utcnow(), tz="Europe/London")[: len("today ")]
+    assert local in rows["lgc"] and "never" in rows["new"] and "T" not in rows["lgc"].split("│")[6]
+    listed = {s["name"]: s for s in json.loads(cli("sources", "list", "--json").stdout)}
+    assert datetime.fromisoformat(listed["lgc"]["last_crawled_at"]).tzinfo is not None

@@ -48,8 +48,19 @@ def test_unknown_keys_in_tables_and_a_rules_table_without_its_prefix(
     assert "'crawl.download_timeot' (did you mean 'crawl.download_timeout'?)" in line
     assert "unknown setting 'block' (did you mean 'rules.block'?)" in line
     _write(tmp_path, '[schedule]\nlog_level = "DEBUG"\n')  # a key in the wrong table
-    assert "unknown setting 'schedule.log_level' (did you mean 'log_level'?)" in _refused(
-        cli, "status"
+    assert "unknown setting 'schedule.log_level' (did you mean 'log_level', a top-level " in (
+        _refused(cli, "status")
+    )
+
+
+def test_a_misspelt_top_level_key_appended_under_a_table_finds_the_top_level_name(
+    cli: Any, tmp_path: Path
+) -> None:
+    """`kil init` ends kil.toml with `[newsletter]`: a line appended at the end lands there."""
+    _write(tmp_path, '[newsletter]\nmax_jobs = 5\nsmtp_ulr = "smtp://relay.example.org"\n')
+    assert _refused(cli, "issue", "send", "1").endswith(
+        "unknown setting 'newsletter.smtp_ulr' (did you mean 'smtp_url', a top-level setting: "
+        "kil.toml needs it above the first [table]?) (check kil.toml and KIL_* variables)"
     )
 
 

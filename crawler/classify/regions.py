@@ -11,7 +11,7 @@ with capitalisation intact so "reading the report" never means Reading; address 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from functools import cache
 from typing import Any
 
@@ -39,8 +39,10 @@ _CIVIC_AFTER = re.compile(
     r"region|office|offices|-based|based)\b|,\s+[A-Z]{1,2}[0-9]",
 )
 _PREV_WORD = re.compile(r"(\w+)[\s,]*$")
+# the area's first letter opens the pattern (so `re` skips to capitals) and the
+# lookbehind after it checks the character before the postcode
 _FULL_POSTCODE = re.compile(
-    r"(?<![A-Za-z0-9])([A-Z]{1,2})[0-9][A-Z0-9]? ?[0-9][A-Z]{2}(?![A-Za-z0-9])"
+    r"([A-Z](?<![A-Za-z0-9].)[A-Z]?)[0-9][A-Z0-9]? ?[0-9][A-Z]{2}(?![A-Za-z0-9])"
 )
 _OUTWARD_ONLY = re.compile(r"^\s*([A-Z]{1,2})[0-9][A-Z0-9]?\s*$")
 # In free text an outward code alone ("Wallsend, NE28") is only trusted after a comma and
@@ -62,23 +64,30 @@ _NATION_REGION = {
 
 @cache
 def _patterns() -> tuple[re.Pattern[str], re.Pattern[str], dict[str, str]]:
-    """(free-text pattern, address pattern, spelling -> canonical name) built once."""
+    """(free-text pattern, address pattern, spelling -> canonical name) built once.
+
+    The free-text pattern begins with the names themselves, so that `re` skips straight to
+    the capital letters that can start one; what must not come before a name is checked
+    where a name matched (`_PLACE_START`), as a leading lookbehind would be tried at every
+    character. Address fields are matched lower-cased, against lower-cased names: faster
+    to build and to run than re.IGNORECASE.
+    """
     gaz = gazetteer()
     canonical: dict[str, str] = {}
     for name in gaz.names:
         canonical[name] = name
         if name not in gaz.ambiguous and len(name) >= 4:
             canonical.setdefault(name.upper(), name)
-    body = trie_pattern(canonical)
-    text = re.compile(
-        rf"(?<![\w-]){_NOT_A_PLACE_BEFORE}(?P<name>{body})(?![\w])(?!\s+{_NOT_A_PLACE_AFTER}\b)"
-    )
+    text = re.compile(rf"(?P<name>{trie_pattern(canonical)})(?![\w])(?!\s+{_NOT_A_PLACE_AFTER}\b)")
     address = re.compile(
-        rf"(?<![\w-])(?P<name>{trie_pattern(gaz.names)})(?![\w])"
-        rf"(?!\s+{_NOT_A_PLACE_AFTER}\b)",
-        re.IGNORECASE,
+        rf"(?<![\w-])(?P<name>{trie_pattern({n.lower() for n in gaz.names})})(?![\w])"
+        rf"(?!\s+{_NOT_A_PLACE_AFTER.lower()}\b)"
     )
     return text, address, canonical
+
+
+# What must not come right before a place name in free text (see `_patterns`).
+_PLACE_START = re.compile(rf"(?<![\w-]){_NOT_A_PLACE_BEFORE}")
 
 
 def regions_for(
@@ -173,11 +182,9 @@ def _address_regions(address: Any) -> tuple[list[str], bool]:
 
 def _names_in(text: str, *, address_mode: bool) -> list[str]:
     gaz = gazetteer()
-    text_re, address_re, canonical = _patterns()
     found: list[str] = []
-    for match in (address_re if address_mode else text_re).finditer(text):
-        spelled = match.group("name")
-        key = gaz.canonical(canonical.get(spelled, spelled))
+    for spelled, match in _matches(text, address_mode=address_mode):
+        key = gaz.canonical(spelled)
         if key is None:
             continue
         if key in gaz.unless and any(marker in text for marker in gaz.unless[key]):
@@ -186,6 +193,23 @@ def _names_in(text: str, *, address_mode: bool) -> list[str]:
             continue
         found.append(gaz.names[key])
     return found
+
+
+def _matches(text: str, *, address_mode: bool) -> Iterator[tuple[str, re.Match[str]]]:
+    """(spelling as matched, match) of each place name, left to right, not overlapping."""
+    text_re, address_re, canonical = _patterns()
+    if address_mode:
+        for match in address_re.finditer(text.lower()):
+            yield match.group("name"), match
+        return
+    pos = 0
+    while match := text_re.search(text, pos):
+        if _PLACE_START.match(text, match.start()):
+            spelled = match.group("name")
+            yield canonical.get(spelled, spelled), match
+            pos = match.end()
+        else:  # as the lookbehind would: try again one character on
+            pos = match.start() + 1
 
 
 def _in_place_context(text: str, match: re.Match[str]) -> bool:

@@ -57,8 +57,15 @@ def _flexible(pattern: str) -> str:
     return pattern.replace("\\ ", r"[\s\-]+").replace("'", "['\u2019]")
 
 
-def _boundary(body: str) -> str:
-    return rf"(?<![\w#]){body}"
+def _word_start(body: str) -> re.Pattern[str]:
+    """`body` where no word character or "#" comes before it, searched in " " + text.
+
+    The character before is matched, not looked behind at: a pattern that begins with a
+    character class lets `re` skip to the next candidate in C, where a leading lookbehind
+    is tried at every position. The leading space stands for the start of the text, so a
+    match's `start("k")` in the padded text is one more than in the text itself.
+    """
+    return re.compile(rf"[^\w#](?P<k>{body})")
 
 
 class _Matcher:
@@ -88,20 +95,22 @@ class _Matcher:
         insensitive = _flexible(trie_pattern(set(self.exact) | set(self.stems)))
         # Case-insensitive keywords are matched in the lower-cased text, which is much faster
         # than re.IGNORECASE; case-sensitive ones ("=SEND") in the text as written.
-        self.pattern = re.compile(_boundary(rf"(?P<ci>{insensitive})(?P<tail>\w*)"))
+        self.pattern = _word_start(rf"(?P<ci>{insensitive})(?P<tail>\w*)")
+        # acronyms ("=NHS"): the pattern begins with their first letters, so `re` skips
+        # straight to the capitals; what comes before is checked where one matched
         self.sensitive_pattern = (
-            re.compile(_boundary(rf"(?P<cs>{_flexible(trie_pattern(self.sensitive))})(?!\w)"))
+            re.compile(rf"(?P<k>{_flexible(trie_pattern(self.sensitive))})(?!\w)")
             if self.sensitive
             else None
         )
         self.exclude_pattern = (
-            re.compile(_boundary(rf"{_flexible(trie_pattern(self.excluded))}(?!\w)"))
+            _word_start(rf"{_flexible(trie_pattern(self.excluded))}(?!\w)")
             if self.excluded
             else None
         )
 
     def topics(self, text: str) -> list[str]:
-        low = text.lower()
+        low = " " + text.lower()
         hits: dict[int, int] = {}  # rule index -> position of its first hit
         for index, start in self._hits(text, low):
             hits.setdefault(index, start)
@@ -109,8 +118,8 @@ class _Matcher:
                 break
         if hits and self.exclude_pattern is not None:
             spans = [
-                (m.start(), m.end(), self.excluded[_normalise(m.group(0))])
-                for m in self.exclude_pattern.finditer(low)
+                (start, end, self.excluded[_normalise(phrase)])
+                for phrase, start, end in _scan(self.exclude_pattern, low)
             ]
             if spans:
                 hits = {}
@@ -120,16 +129,24 @@ class _Matcher:
         return [self.names[i] for i in sorted(hits)]
 
     def _hits(self, text: str, low: str) -> Iterator[tuple[int, int]]:
-        """(rule index, position) for every keyword occurrence, overlapping ones included."""
+        """(rule index, position) for every keyword occurrence, overlapping ones included.
+
+        `low` is " " + the lower-cased text; positions are in the text itself."""
         pos = 0
         while m := self.pattern.search(low, pos):
             for index in self._rules_of(_normalise(m.group("ci")), m.group("tail")):
-                yield index, m.start()
-            pos = m.start() + 1
+                yield index, m.start("k") - 1
+            pos = m.start("k")  # the next keyword starts at least one character on
         if self.sensitive_pattern is not None:
-            for m in self.sensitive_pattern.finditer(text):
-                for index in self.sensitive[_normalise(m.group("cs"))]:
-                    yield index, m.start()
+            pos = 0
+            while m := self.sensitive_pattern.search(text, pos):
+                start = m.start()
+                if start and (text[start - 1].isalnum() or text[start - 1] in "_#"):
+                    pos = start + 1  # inside a word (as `(?<![\w#])` would refuse)
+                    continue
+                for index in self.sensitive[_normalise(m.group("k"))]:
+                    yield index, start
+                pos = m.end() if m.end() > start else start + 1
 
     def _rules_of(self, core: str, tail: str) -> set[int]:
         found: set[int] = set(self.stems.get(core, ()))
@@ -145,6 +162,16 @@ class _Matcher:
                     found |= self.stems[word[:i]]
                     break
         return found
+
+
+def _scan(pattern: re.Pattern[str], padded: str) -> Iterator[tuple[str, int, int]]:
+    """(keyword, start, end) of non-overlapping matches of a `_word_start` pattern, as
+    `finditer` of the keyword alone would give them, positions in the unpadded text."""
+    pos = 0
+    while m := pattern.search(padded, pos):
+        start, end = m.span("k")
+        yield m.group("k"), start - 1, end - 1
+        pos = end - 1 if end > start else end  # the next may start right after this one
 
 
 @lru_cache(maxsize=32)

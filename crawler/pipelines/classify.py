@@ -30,6 +30,15 @@ def _merge(first: list[str], second: list[str]) -> list[str]:
     return list(seen)
 
 
+def _cpv_labels(item: dict[str, Any]) -> list[str]:
+    """A notice's CPV labels ("Supply services of personnel including temporary staff"):
+    what it buys, in words the topic rules know, when its own text says little."""
+    if item.get("kind") != "notice":
+        return []
+    notice = (item.get("extra") or {}).get("notice") or {}
+    return [str(c.get("label")) for c in notice.get("cpv") or [] if c.get("label")]
+
+
 class ClassifyPipeline:
     def __init__(self, topic_rules: list[TopicRule] | None = None) -> None:
         self.topic_rules = topic_rules
@@ -60,6 +69,7 @@ class ClassifyPipeline:
             item.get("location"),
             item.get("summary"),
             body_text[:CLASSIFY_CHARS],
+            *_cpv_labels(item),
         )
         text = " ".join(t for t in parts if t)
         item["topics"] = _merge(

@@ -16,6 +16,7 @@ from typing import Any
 import click
 import typer
 import typer.main
+from click.exceptions import NoArgsIsHelpError
 from typer.core import TyperGroup
 
 from kil_feed import __version__
@@ -118,9 +119,40 @@ class KilGroup(TyperGroup):
         finally:
             self._listing = False
 
+    def make_context(
+        self, info_name: str | None, args: list[str], parent: click.Context | None = None,
+        **extra: Any,
+    ) -> click.Context:  # fmt: skip
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except click.UsageError as exc:  # `kil --bogus`: before any command runs
+            if isinstance(exc, NoArgsIsHelpError):
+                raise
+            _error_line(usage_line(exc))
+            raise typer.Exit(exc.exit_code) from None
+
+    def _deepest_context(self, ctx: click.Context, args: list[str]) -> click.Context:
+        """The context of the command the arguments name (`kil items list ...`)."""
+        command: click.Command = self
+        for arg in args:
+            sub = command.get_command(ctx, arg) if isinstance(command, click.Group) else None
+            if sub is None:
+                break
+            ctx = click.Context(sub, parent=ctx, info_name=arg)
+            command = sub
+        return ctx
+
     def invoke(self, ctx: click.Context) -> Any:
+        args = [*ctx._protected_args, *ctx.args]  # click empties them as it goes
         try:
             return super().invoke(ctx)
+        except click.UsageError as exc:  # a wrong command, option or argument: one line too
+            if _debug(ctx) or isinstance(exc, NoArgsIsHelpError):
+                raise
+            if exc.ctx is None:  # an option's missing value: click knows no command yet
+                exc.ctx = self._deepest_context(ctx, args)
+            _error_line(usage_line(exc))
+            raise typer.Exit(exc.exit_code) from None
         except (click.exceptions.ClickException, click.exceptions.Exit, click.Abort):
             raise
         except KilError as exc:
@@ -145,6 +177,14 @@ class KilGroup(TyperGroup):
             logging.getLogger("kil_feed.cli").debug("unexpected error", exc_info=True)
             _error_line(f"unexpected {type(exc).__name__}: {exc} (run with --debug for details)")
             raise typer.Exit(1) from None
+
+
+def usage_line(exc: click.UsageError) -> str:
+    """`no such option: --limt (see `kil items list --help`)`: click's message without its
+    usage block, pointing to the help of the command that was meant."""
+    path = exc.ctx.command_path if exc.ctx is not None else "kil"
+    message = exc.format_message().rstrip(".")
+    return f"{message[:1].lower()}{message[1:]} (see `{path} --help`)"
 
 
 def _error_line(message: str) -> None:

@@ -76,13 +76,11 @@ def warn_if_readable(path: Path, settings: Settings) -> None:
         return
     secret = data.get("secret_key") or "@" in str(data.get("smtp_url", ""))
     if secret and not settings.demo:
-        from kil_feed.cli.output import err_console
+        from kil_feed.cli.output import warning_line
 
-        err_console.print(
-            f"warning: {path} holds secrets (secret_key, SMTP password) and is readable by others "
-            f"({stat.filemode(mode)}): run `chmod 600 {path}`",
-            markup=False,
-            highlight=False,
+        warning_line(
+            f"{path} holds secrets (secret_key, SMTP password) and is readable by others "
+            f"({stat.filemode(mode)}): run `chmod 600 {path}`"
         )
 
 

@@ -54,7 +54,7 @@ def list_cmd(
 ) -> None:
     """List items, newest first."""
     if kind and kind not in ("news", "job", "notice"):
-        raise ValidationError(f"unknown kind {kind!r}", hint="use news or job")
+        raise ValidationError(f"unknown kind {kind!r}", hint="use news, job or notice")
     if status and status not in ("pending", "approved", "rejected"):
         raise ValidationError(f"unknown status {status!r}", hint="use pending, approved, rejected")
     st = state()
@@ -84,9 +84,10 @@ def list_cmd(
 @items_app.command("show")
 def show_cmd(
     item_id: int = typer.Argument(..., help="Item id."),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON (every field)."),
+    show_all: bool = typer.Option(False, "--all", help="Also the fields that are empty."),
 ) -> None:
-    """Show one item with all its fields."""
+    """Show one item: its fields that have a value (`--all` for every field)."""
     st = state()
     with read_session(st.engine) as session:
         item = item_store.get_item(item_id, session=session)
@@ -96,7 +97,7 @@ def show_cmd(
         print_json(data)
         return
     for key, value in data.items():
-        if key == "body_html":
+        if key == "body_html" or (not show_all and value in (None, "", [], {})):
             continue
         shown = ", ".join(value) if isinstance(value, list) else value
         if key == "published_at" and item.date_estimated:

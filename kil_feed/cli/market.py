@@ -14,15 +14,24 @@ def market(
     role: str | None = typer.Option(None, "--role", help="A role family, e.g. procurement."),
     week: str | None = typer.Option(None, "--week", help="Up to this ISO week (default: now)."),
     weeks: int = typer.Option(12, "--weeks", min=1, max=104, help="How many weeks to show."),
+    notices: bool = typer.Option(
+        False, "--notices", help="Procurement notices instead: tenders, awards, top buyers."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
-    """Day rates (median, IQR, count), open and new roles, IR35 share, by week and quarter."""
+    """Day rates (median, IQR, count), open and new roles, IR35 share, by week and quarter;
+    with --notices, tenders and awards (count, GBP value) by region and buyer type."""
     from kil_feed.db import read_session
     from kil_feed.marketview import figures_json, market_filters, pounds, pulse_sentence
     from kil_feed.roles import ROLE_LABELS
     from kil_feed.storage.market import MIN_ADVERTS, market_figures
 
     region, role, today = market_filters(region, role, week)
+    if notices:
+        from kil_feed.cli.market_notices import print_notice_figures
+
+        print_notice_figures(region, today, weeks, as_json)
+        return
     st = state()
     with read_session(st.engine) as session:
         figs = market_figures(session=session, region=region, role=role, weeks=weeks, today=today)

@@ -9,10 +9,23 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 
+from rich.cells import cell_len
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
-console = Console(highlight=False, soft_wrap=False)
+
+class _Console(Console):
+    """Word-wraps long lines for a terminal; piped, a line of text (a report of invalid
+    rows, a path) stays one line, as it was written. Tables and panels lay out as usual."""
+
+    def print(self, *objects: Any, soft_wrap: bool | None = None, **options: Any) -> None:
+        if soft_wrap is None and not self.is_terminal and all(isinstance(o, str) for o in objects):
+            soft_wrap = True
+        super().print(*objects, soft_wrap=soft_wrap, **options)
+
+
+console = _Console(highlight=False, soft_wrap=False)
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
@@ -44,16 +57,60 @@ def print_table(
     title: str | None = None,
     empty: str = "nothing to show",
 ) -> None:
+    """A table for people. Piped (not a terminal), every row stays on one line and the
+    longest values end in an ellipsis, so `| grep` and `| less` see one row per line;
+    `--json` has the full values."""
     rows = list(rows)
     if not rows:
         console.print(f"[dim]{empty}[/dim]")
         return
+    headers = [column.replace("_", " ") for column in columns]
+    cells = [[_cell(row.get(column)) for column in columns] for row in rows]
+    widths: list[int | None] = [None] * len(columns)
     table = Table(title=title, show_lines=False)
-    for column in columns:
-        table.add_column(column.replace("_", " "))
-    for row in rows:
-        table.add_row(*(_cell(row.get(column)) for column in columns))
+    if not console.is_terminal:
+        natural = [
+            max([cell_len(h)] + [cell_len(Text.from_markup(r[i]).plain) for r in cells])
+            for i, h in enumerate(headers)
+        ]
+        main = columns.index("title") if "title" in columns else None
+        widths = list(fit_widths(natural, console.width - 3 * len(columns) - 1, main))
+    for header, width in zip(headers, widths, strict=True):
+        piped = width is not None
+        table.add_column(
+            header, width=width, no_wrap=piped, overflow="ellipsis" if piped else "fold"
+        )
+    for row in cells:
+        table.add_row(*row)
     console.print(table)
+
+
+def fit_widths(natural: Sequence[int], room: int, main: int | None = None) -> list[int]:
+    """Column widths that fit `room` cells. Short columns (ids, statuses, dates: at most
+    16 cells) keep their whole width while there is room; the long ones share what is left
+    by water-filling (the narrower keep their whole width), the `main` one (the title)
+    taking two shares, none below 3 cells."""
+    widths = list(natural)
+    if sum(widths) <= room:
+        return widths
+    short = {i for i, w in enumerate(natural) if w <= 16}
+    if sum(natural[i] for i in short) + 3 * (len(natural) - len(short)) > room:
+        short = set()
+    weight = [2 if i == main else 1 for i in range(len(natural))]
+    wide = set(range(len(natural))) - short
+    left = room - sum(natural[i] for i in short)
+    while wide:
+        share = left / sum(weight[i] for i in wide)
+        narrow = {i for i in wide if natural[i] <= share * weight[i]}
+        if not narrow:
+            break
+        wide -= narrow
+        left -= sum(natural[i] for i in narrow)
+    if wide:
+        share = left / sum(weight[i] for i in wide)
+        for i in wide:
+            widths[i] = max(3, int(share * weight[i]))
+    return widths
 
 
 def _cell(value: Any) -> str:
@@ -72,6 +129,11 @@ def _cell(value: Any) -> str:
 
 def success(message: str) -> None:
     console.print(f"[green]✓[/green] {message}")
+
+
+def warning_line(message: str) -> None:
+    """A one-line warning on stderr: the command goes on."""
+    err_console.print(f"warning: {message}", markup=False, highlight=False)
 
 
 def error_line(message: str) -> None:

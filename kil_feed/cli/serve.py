@@ -8,6 +8,7 @@ import os
 import typer
 
 from kil_feed.cli.context import state
+from kil_feed.config import Settings
 
 logger = logging.getLogger(__name__)
 
@@ -27,6 +28,7 @@ def serve(
     settings = st.settings
     st.require_database()
     configure_logging(st.debug, settings.log_level.upper())
+    _warn_without_mail(settings)
     options = {
         "host": host or settings.web.host,
         "port": port if port is not None else settings.web.port,
@@ -41,6 +43,18 @@ def serve(
     if st.config_file:
         os.environ["KIL_CONFIG"] = str(st.config_file)
     uvicorn.run("kil_feed.web.asgi:app_from_environment", factory=True, workers=workers, **options)
+
+
+def _warn_without_mail(settings: Settings) -> None:
+    """Sign-up needs its confirmation email: say at start-up, once, when none can go out."""
+    from kil_feed.cli.output import warning_line
+    from kil_feed.errors import ConfigError
+    from newsletter.transport import check_transport
+
+    try:
+        check_transport(settings)
+    except ConfigError as exc:
+        warning_line(f"subscription emails (confirmations) will not be sent: {exc}")
 
 
 def register(app: typer.Typer) -> None:

@@ -19,7 +19,7 @@ from kil_feed.sources_file import (
 )
 from kil_feed.storage import crawl_runs
 from kil_feed.storage import sources as store
-from kil_feed.timeutil import isoformat
+from kil_feed.timeutil import human_time, isoformat
 
 sources_app = typer.Typer(help="Where news and jobs come from.", no_args_is_help=True)
 
@@ -88,10 +88,14 @@ def list_cmd(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) 
     if as_json:
         print_json(data)
         return
-    table = [{**d, "status": d["health"]} for d in data]
+    tz = st.settings.timezone
+    table = [
+        {**d, "status": d["health"], "last_crawled": human_time(s.last_crawled_at, tz=tz)}
+        for s, d in zip(rows, data, strict=True)
+    ]
     print_table(
         table,
-        ["name", "display_name", "kind", "enabled", "items", "last_crawled_at", "status", "url"],
+        ["name", "display_name", "kind", "enabled", "items", "last_crawled", "status", "url"],
         title="Sources",
         empty="no sources yet: `kil sources add` or `kil sources import`",
     )

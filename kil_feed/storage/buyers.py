@@ -17,7 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from kil_feed.buyers import local_authority_code, name_key, slug_for
+from kil_feed.buyers import local_authority, mentions, name_key, search_words, slug_for
 from kil_feed.errors import NotFoundError
 from kil_feed.models import Buyer, Item
 from kil_feed.timeutil import utcnow
@@ -70,7 +70,7 @@ def _find(identifier: str | None, key: str, *, session: Session) -> Buyer | None
 
 def _create(key: str, ref: dict[str, Any], notice: dict[str, Any], *, session: Session) -> Buyer:
     name = str(ref["name"])
-    la_code = local_authority_code(name)
+    council = local_authority(name)
     slug = slug_for(name)
     taken = set(session.exec(select(Buyer.slug).where(col(Buyer.slug).like(f"{slug}%"))).all())
     base, number = slug, 2
@@ -82,9 +82,9 @@ def _create(key: str, ref: dict[str, Any], notice: dict[str, Any], *, session: S
         name=name,
         scheme=ref.get("scheme"),
         identifier=ref.get("identifier"),
-        buyer_type="local-authority" if la_code else notice.get("buyer_type"),
-        region=notice.get("region"),
-        la_code=la_code,
+        buyer_type="local-authority" if council else notice.get("buyer_type"),
+        region=notice.get("region") or (council.region if council else None) or None,
+        la_code=council.code if council else None,
     )
     session.add(buyer)
     session.flush()
@@ -166,21 +166,38 @@ def buyer_items(
         .order_by(newest)
         .limit(limit)
     ).all()
-    names = {buyer.name}
-    news = session.exec(
+    return BuyerItems(
+        buyer, list(notices), list(jobs), _news(buyer, base, newest, now, limit, session)
+    )
+
+
+def _news(
+    buyer: Buyer, base: Any, newest: Any, now: datetime, limit: int, session: Session
+) -> list[Item]:
+    """Recent stories naming the buyer: the query narrows to stories holding one of its
+    place's spellings, `mentions` keeps those naming it as a council ("Durham CC",
+    "City of Manchester"), never the place alone."""
+    words = search_words(buyer.name, buyer.la_code)
+    candidates = session.exec(
         base.where(
             Item.kind == "news",
             col(Item.published_at) >= now - timedelta(days=NEWS_DAYS),
             sa.or_(
                 Item.buyer_key == buyer.key,
-                *[col(Item.title).ilike(f"%{n}%") for n in names],
-                *[col(Item.summary).ilike(f"%{n}%") for n in names],
+                *[col(Item.title).icontains(w, autoescape=True) for w in words],
+                *[col(Item.summary).icontains(w, autoescape=True) for w in words],
             ),
         )
         .order_by(newest)
-        .limit(limit)
+        .limit(limit * 20)
     ).all()
-    return BuyerItems(buyer, list(notices), list(jobs), list(news))
+    found = [
+        item
+        for item in candidates
+        if item.buyer_key == buyer.key
+        or mentions(f"{item.title}\n{item.summary or ''}", name=buyer.name, la_code=buyer.la_code)
+    ]
+    return found[:limit]
 
 
 # --- signals -------------------------------------------------------------------------------

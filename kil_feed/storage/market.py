@@ -265,6 +265,22 @@ def quarter_span(day: date) -> tuple[str, date, date]:
     return f"{day.year}-Q{(first_month - 1) // 3 + 1}", start, nxt - timedelta(days=1)
 
 
+Span = tuple[str, date, date]  # ("2026-W48", first day, last day)
+
+
+def period_spans(today: date, weeks: int, quarters: int) -> tuple[list[Span], list[Span]]:
+    """The last `weeks` ISO weeks and `quarters` quarters up to `today`'s, oldest first."""
+    monday = today - timedelta(days=today.weekday())
+    week_spans = [week_span(monday - timedelta(weeks=n)) for n in range(weeks - 1, -1, -1)]
+    quarter_spans: list[Span] = []
+    day = today
+    for _ in range(quarters):
+        span = quarter_span(day)
+        quarter_spans.insert(0, span)
+        day = span[1] - timedelta(days=1)
+    return week_spans, quarter_spans
+
+
 def market_figures(
     *,
     session: Session,
@@ -277,14 +293,7 @@ def market_figures(
     """Weekly figures for the last `weeks` ISO weeks, quarterly for the last `quarters`
     quarters (both up to `today`'s), and this quarter by region and by role family."""
     today = today or as_utc(utcnow()).date()  # type: ignore[union-attr]
-    monday = today - timedelta(days=today.weekday())
-    week_spans = [week_span(monday - timedelta(weeks=n)) for n in range(weeks - 1, -1, -1)]
-    quarter_spans: list[tuple[str, date, date]] = []
-    day = today
-    for _ in range(quarters):
-        span = quarter_span(day)
-        quarter_spans.insert(0, span)
-        day = span[1] - timedelta(days=1)
+    week_spans, quarter_spans = period_spans(today, weeks, quarters)
     since = min(week_spans[0][1], quarter_spans[0][1])
     roles = market_roles(session=session, since=since, until=today, region=region)
     every_role = roles

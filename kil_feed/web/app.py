@@ -24,6 +24,7 @@ from kil_feed.web.routes import (
     feeds,
     jobs,
     market,
+    market_notices,
     notices,
     pages,
     search,
@@ -71,6 +72,7 @@ def create_app(settings: Settings) -> FastAPI:
         app.include_router(module.router)
     app.include_router(notices.api)
     app.include_router(market.api_router)
+    app.include_router(market_notices.api_router)
     _error_handlers(app)
 
     return app

@@ -15,9 +15,9 @@ from typing import Any
 from jinja2 import Environment
 
 from kil_feed.config import Settings
-from kil_feed.errors import DeliveryError
+from kil_feed.errors import ConfigError, DeliveryError
 from kil_feed.tokens import confirm_url, preferences_url, unsubscribe_url
-from newsletter.transport import make_transport
+from newsletter.transport import check_transport, make_transport
 
 logger = logging.getLogger(__name__)
 
@@ -58,6 +58,11 @@ def _message(
 
 def _send(settings: Settings, msg: EmailMessage, to: str, what: str, subscriber_id: int) -> None:
     mail_from = parseaddr(settings.newsletter.from_address)[1]
+    try:  # the same refusal as `kil issue send`: no outbox that nobody chose
+        check_transport(settings)
+    except ConfigError as exc:
+        logger.error("%s not sent subscriber_id=%s error=%s", what, subscriber_id, exc)
+        return
     transport = make_transport(settings)
     try:
         transport.send(msg, mail_from, to)

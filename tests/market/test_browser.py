@@ -1,10 +1,14 @@
 """`/market` in real headless Chromium against `kil serve`: screenshots at desktop and phone
 widths, no CSP refusals (the charts' styling is presentation attributes), nothing wider
-than a phone, and axe-core reports no violations."""
+than a phone, and axe-core reports no violations.
+
+Screenshots are kept in $KIL_TEST_ARTIFACTS (default: kil-artifacts/market in the system's
+temporary folder), whose path the test prints, so a closing note can cite them."""
 
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,6 +16,7 @@ import pytest
 from sqlalchemy.engine import Engine
 
 from tests.support.market import seed_market
+from tests.support.market_notices import seed_notices
 from tests.web.liveserver import serve_subprocess
 from tests.web.test_browser import browser  # noqa: F401  (the module's Chromium fixture)
 
@@ -35,6 +40,7 @@ def _axe_js() -> Path:
 @pytest.fixture
 def live(kil_env: dict[str, str], engine: Engine) -> Iterator[str]:
     seed_market(engine)
+    seed_notices(engine)
     with serve_subprocess(kil_env) as base:
         yield base
 
@@ -54,7 +60,7 @@ def _check(chromium, live: str, shot: Path, axe: Path, **options) -> None:  # ty
         ".stroke"
     )
     assert stroke == "rgb(29, 79, 145)"
-    assert page.locator("svg[role=img]").count() == 2
+    assert page.locator("svg[role=img]").count() == 4  # two of the jobs, two of the notices
     width = options["viewport"]["width"]
     assert page.evaluate("document.documentElement.scrollWidth") <= width  # no sideways scroll
     page.screenshot(path=str(shot), full_page=True)
@@ -72,10 +78,25 @@ def _check(chromium, live: str, shot: Path, axe: Path, **options) -> None:  # ty
     context.close()
 
 
-def test_market_desktop_and_phone(browser, live: str, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+@pytest.fixture
+def artifacts() -> Path:
+    folder = Path(
+        os.environ.get("KIL_TEST_ARTIFACTS") or Path(tempfile.gettempdir()) / "kil-artifacts"
+    )
+    folder = folder / "market"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def test_market_desktop_and_phone(browser, live: str, artifacts: Path) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
     axe = _axe_js()
     _check(
-        browser, live, tmp_path / "market-desktop.png", axe, viewport={"width": 1280, "height": 900}
+        browser,
+        live,
+        artifacts / "market-desktop.png",
+        axe,
+        viewport={"width": 1280, "height": 900},
     )
     phone = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True}
-    _check(browser, live, tmp_path / "market-phone.png", axe, **phone)
+    _check(browser, live, artifacts / "market-phone.png", axe, **phone)
+    assert (artifacts / "market-phone.png").stat().st_size > 10_000

@@ -33,7 +33,7 @@ def test_market_page(client: TestClient) -> None:
     html = page.text
     assert "North West interim day rates: median £500, 6 roles." in html
     charts = re.findall(r'<svg role="img" aria-label="([^"]+)"', html)
-    assert len(charts) == 2
+    assert len(charts) == 4  # two of the jobs, then two of the notices
     assert "This week: median £450 (IQR £450–£550), 5 roles." in charts[0]
     assert "7 open this week, 6 new" in charts[1]
     # the CSP forbids inline styles and scripts: the charts use presentation attributes

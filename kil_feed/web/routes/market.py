@@ -17,6 +17,7 @@ from kil_feed.storage.market import MarketFigures, market_figures
 from kil_feed.storage.web import storable_id
 from kil_feed.web.deps import reader, render
 from kil_feed.web.filters import region_values, slugify
+from kil_feed.web.routes.market_notices import notice_context
 
 router = APIRouter(include_in_schema=False)
 api_router = APIRouter(prefix="/api", tags=["market"])
@@ -62,6 +63,7 @@ def market(
         name: inline_svg(render_chart(name, figs.weeks), summaries[name]) for name in summaries
     }
     params = {"region": slugify(region) if region else None, "role": role, "week": week}
+    notices = notice_context(session, region, last_day)
     return render(
         request,
         "market.html",
@@ -73,6 +75,7 @@ def market(
             "headline": pulse_sentence(region, figs),
             "selected": {"region": region, "role": role},
             "params": params,
+            **notices,
         },
     )
 

@@ -1,0 +1,339 @@
+"""Market figures from the stored procurement notices: how many tenders and awards, of what
+value, per ISO week and per quarter, by ITL1 region and buyer type; the top buyers by value
+this quarter.
+
+One query reads the approved notices (the JSON fields they need are picked out in SQL, the
+same on SQLite and PostgreSQL); the periods are counted here in Python, as for the job
+figures (kil_feed.storage.market), so both databases give the same numbers. Rules, each
+tested by hand in tests/market/test_notice_figures.py:
+
+- a procurement (one ocid) counts once, however many sources or copies hold it: the copy
+  with the newest release is read;
+- it is a *tender* in the week its first tender release was published (or, with no
+  release history, the notice's date when it is still at tender stage), valued at the
+  tender's estimate; it is an *award* on its award date (else its first award or contract
+  release, else the notice's date at award, contract or amendment stage), valued at the
+  notice's value (the contract's, else the award's). One procurement can be both, in
+  different weeks;
+- values are net amounts (the gross amount only when no net one is published) and are
+  summed in GBP only: a value in another currency, or without one, is counted
+  (`not_gbp`) and left out of the total, never converted;
+- its region is the first ITL1 region the notice names (the buyer's address first); its
+  buyer type is the one read from the buyer (crawler.ocds.fields.BUYER_TYPES).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from kil_feed.models import Buyer, Item, ItemKind, ItemStatus
+from kil_feed.storage.market import Span, period_spans
+from kil_feed.timeutil import as_utc, utcnow
+
+CURRENCY = "GBP"
+TOP_BUYERS = 10
+UNKNOWN = "unknown"  # a notice without a region or buyer type
+_TENDER_TAGS = frozenset({"tender", "tenderUpdate", "tenderAmendment"})
+_AWARD_TAGS = frozenset({"award", "awardUpdate", "contract", "contractUpdate", "implementation",
+                         "implementationUpdate", "contractAmendment"})  # fmt: skip
+_AWARD_STAGES = frozenset({"award", "contract", "amendment"})
+
+
+@dataclass(frozen=True)
+class Value:
+    amount: float | None
+    currency: str | None
+
+    @property
+    def gbp(self) -> float | None:
+        return self.amount if self.amount is not None and self.currency == CURRENCY else None
+
+
+@dataclass(frozen=True)
+class Procurement:
+    """One ocid as the market figures read it."""
+
+    ocid: str
+    region: str | None
+    buyer_type: str | None
+    buyer_key: str | None
+    buyer_name: str
+    buyer_slug: str | None
+    tendered: date | None
+    tender_value: Value
+    awarded: date | None
+    award_value: Value
+
+
+@dataclass(frozen=True)
+class Totals:
+    """`count` notices; `valued` of them have a GBP value, summed in `value`; `not_gbp` have
+    a value in another currency or none stated (counted, not summed)."""
+
+    count: int = 0
+    valued: int = 0
+    value: float = 0.0
+    not_gbp: int = 0
+
+    @property
+    def no_value(self) -> int:
+        return self.count - self.valued - self.not_gbp
+
+
+@dataclass(frozen=True)
+class NoticePeriod:
+    """Tenders and awards of one ISO week ("2026-W48") or quarter ("2026-Q4")."""
+
+    period: str
+    start: date
+    end: date
+    tenders: Totals
+    awards: Totals
+
+
+@dataclass(frozen=True)
+class NoticeSeries:
+    weeks: list[NoticePeriod]
+    quarters: list[NoticePeriod]
+
+
+@dataclass(frozen=True)
+class TopBuyer:
+    """A buyer's notices this quarter: each procurement once, at its award value when
+    awarded this quarter, else at its tender estimate."""
+
+    key: str
+    name: str
+    slug: str | None
+    buyer_type: str | None
+    notices: int
+    value: float
+    tenders: int
+    awards: int
+
+
+@dataclass
+class NoticeFigures:
+    """Everything `/market`, `/api/market/notices` and `kil market --notices` show."""
+
+    region: str | None
+    weeks: list[NoticePeriod]
+    quarters: list[NoticePeriod]
+    by_region: dict[str, NoticeSeries] = field(default_factory=dict)
+    by_buyer_type: dict[str, NoticeSeries] = field(default_factory=dict)
+    top_buyers: list[TopBuyer] = field(default_factory=list)
+    procurements: int = 0  # ocids read (after the filter) with a tender or award in the span
+
+
+# --- reading the notices ------------------------------------------------------------------
+
+
+def _day(text: Any) -> date | None:
+    """The calendar day of an ISO 8601 date as published (its own time zone's day)."""
+    if not isinstance(text, str) or len(text) < 10:
+        return None
+    try:
+        return date.fromisoformat(text[:10])
+    except ValueError:
+        return None
+
+
+def _first(history: Any, tags: frozenset[str]) -> date | None:
+    days = [
+        _day(entry.get("date"))
+        for entry in history or []
+        if isinstance(entry, dict) and tags & set(entry.get("tag") or [])
+    ]
+    found = [d for d in days if d is not None]
+    return min(found) if found else None
+
+
+def _procurement(row: Any) -> Procurement:
+    published = as_utc(row.published_at).date() if row.published_at else None  # type: ignore[union-attr]
+    stage = row.stage or ""
+    tendered = _first(row.history, _TENDER_TAGS) or (published if stage == "tender" else None)
+    awarded = (
+        _day(row.award_date)
+        or _first(row.history, _AWARD_TAGS)
+        or (published if stage in _AWARD_STAGES else None)
+    )
+    tender_amount = row.tender_amount if row.tender_amount is not None else row.tender_gross
+    amount = row.value_amount if row.value_amount is not None else row.value_gross
+    regions = list(row.regions or [])
+    return Procurement(
+        ocid=row.guid,
+        region=regions[0] if regions else None,
+        buyer_type=row.buyer_type,
+        buyer_key=row.buyer_key,
+        buyer_name=row.buyer_name or row.employer or "",
+        buyer_slug=row.buyer_slug,
+        tendered=tendered,
+        tender_value=Value(tender_amount, row.tender_currency),
+        awarded=awarded,
+        award_value=Value(amount, row.currency) if awarded else Value(None, None),
+    )
+
+
+def market_procurements(
+    *, session: Session, since: date, region: str | None = None
+) -> list[Procurement]:
+    """The procurements whose newest release is dated `since` or later (earlier ones have
+    neither a tender nor an award after it), one per ocid, optionally only in `region`."""
+    extra = col(Item.extra)
+
+    def notice(name: str) -> Any:
+        return extra[("notice", name)]
+
+    def tender_value(name: str) -> Any:
+        return extra[("compiled", "tender", "value", name)]
+
+    query = (
+        select(
+            Item.id,
+            Item.guid,
+            Item.published_at,
+            Item.regions,
+            Item.buyer_key,
+            Item.employer,
+            notice("stage").as_string().label("stage"),
+            notice("buyer_type").as_string().label("buyer_type"),
+            notice("award_date").as_string().label("award_date"),
+            notice("value_amount").as_float().label("value_amount"),
+            notice("value_gross").as_float().label("value_gross"),
+            notice("currency").as_string().label("currency"),
+            tender_value("amount").as_float().label("tender_amount"),
+            tender_value("amountGross").as_float().label("tender_gross"),
+            tender_value("currency").as_string().label("tender_currency"),
+            extra["history"].label("history"),
+            col(Buyer.name).label("buyer_name"),
+            col(Buyer.slug).label("buyer_slug"),
+        )  # fmt: skip
+        .outerjoin(Buyer, col(Buyer.key) == col(Item.buyer_key))
+        .where(
+            col(Item.status) == ItemStatus.approved.value,
+            col(Item.kind) == ItemKind.notice.value,
+            col(Item.guid).is_not(None),
+            col(Item.published_at) >= datetime.combine(since, datetime.min.time(), UTC),
+        )
+        .order_by(col(Item.published_at).desc(), col(Item.id).desc())
+    )
+    newest: dict[str, Procurement] = {}
+    for row in session.exec(query):  # type: ignore[call-overload]
+        if row.guid not in newest:  # newest release first: later copies are older
+            newest[row.guid] = _procurement(row)
+    found = sorted(newest.values(), key=lambda p: p.ocid)
+    return [p for p in found if p.region == region] if region else found
+
+
+# --- the figures --------------------------------------------------------------------------
+
+
+def totals(values: Iterable[Value]) -> Totals:
+    values = list(values)
+    gbp = [v.gbp for v in values if v.gbp is not None]
+    return Totals(
+        count=len(values),
+        valued=len(gbp),
+        value=round(sum(gbp), 2),
+        not_gbp=sum(1 for v in values if v.amount is not None and v.gbp is None),
+    )
+
+
+def notice_period(procurements: Sequence[Procurement], span: Span) -> NoticePeriod:
+    period, start, end = span
+    return NoticePeriod(
+        period=period,
+        start=start,
+        end=end,
+        tenders=totals(
+            p.tender_value for p in procurements if p.tendered and start <= p.tendered <= end
+        ),
+        awards=totals(
+            p.award_value for p in procurements if p.awarded and start <= p.awarded <= end
+        ),
+    )
+
+
+def _series(procurements: Sequence[Procurement], weeks: list[Span], quarters: list[Span]):  # type: ignore[no-untyped-def]
+    return NoticeSeries(
+        weeks=[notice_period(procurements, s) for s in weeks],
+        quarters=[notice_period(procurements, s) for s in quarters],
+    )
+
+
+def top_buyers(procurements: Sequence[Procurement], span: Span, limit: int) -> list[TopBuyer]:
+    """The buyers with the highest value of notices in `span` (then the most notices)."""
+    _, start, end = span
+    found: dict[str, list[tuple[Procurement, bool, bool]]] = {}
+    for p in procurements:
+        awarded = bool(p.awarded and start <= p.awarded <= end)
+        tendered = bool(p.tendered and start <= p.tendered <= end)
+        if (awarded or tendered) and (p.buyer_key or p.buyer_name):
+            found.setdefault(p.buyer_key or p.buyer_name, []).append((p, tendered, awarded))
+    buyers = []
+    for key, rows in found.items():
+        first = rows[0][0]
+        value = sum(
+            (p.award_value.gbp if awarded else p.tender_value.gbp) or 0.0 for p, _, awarded in rows
+        )
+        buyers.append(
+            TopBuyer(
+                key=key,
+                name=first.buyer_name,
+                slug=first.buyer_slug,
+                buyer_type=first.buyer_type,
+                notices=len(rows),
+                value=round(value, 2),
+                tenders=sum(1 for _, tendered, _ in rows if tendered),
+                awards=sum(1 for _, _, awarded in rows if awarded),
+            )
+        )
+    buyers.sort(key=lambda b: (-b.value, -b.notices, b.name))
+    return buyers[:limit]
+
+
+def notice_figures(
+    *,
+    session: Session,
+    region: str | None = None,
+    weeks: int = 12,
+    quarters: int = 4,
+    today: date | None = None,
+    top: int = TOP_BUYERS,
+) -> NoticeFigures:
+    """Tenders and awards for the last `weeks` ISO weeks and `quarters` quarters (up to
+    `today`'s), the same per region and per buyer type, and this quarter's top buyers."""
+    today = today or as_utc(utcnow()).date()  # type: ignore[union-attr]
+    week_spans, quarter_spans = period_spans(today, weeks, quarters)
+    since = min(week_spans[0][1], quarter_spans[0][1])
+
+    def in_span(d: date | None) -> bool:
+        return d is not None and since <= d <= today
+
+    found = market_procurements(session=session, since=since, region=region)
+    found = [p for p in found if in_span(p.tendered) or in_span(p.awarded)]
+    by_region = {
+        name: _series([p for p in found if (p.region or UNKNOWN) == name], week_spans,
+                      quarter_spans)
+        for name in sorted({p.region or UNKNOWN for p in found})
+    }  # fmt: skip
+    by_type = {
+        kind: _series([p for p in found if (p.buyer_type or UNKNOWN) == kind], week_spans,
+                      quarter_spans)
+        for kind in sorted({p.buyer_type or UNKNOWN for p in found})
+    }  # fmt: skip
+    whole = _series(found, week_spans, quarter_spans)
+    return NoticeFigures(
+        region=region,
+        weeks=whole.weeks,
+        quarters=whole.quarters,
+        by_region=by_region,
+        by_buyer_type=by_type,
+        top_buyers=top_buyers(found, quarter_spans[-1], top),
+        procurements=len(found),
+    )

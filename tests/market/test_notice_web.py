@@ -1,0 +1,105 @@
+"""The notice figures on `/market`, at `/api/market/notices` and in `kil market --notices`:
+charts (inline SVG under the unchanged CSP) with summaries and tables, the same JSON in the
+API and the CLI."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy.engine import Engine
+
+from kil_feed.config import Settings
+from kil_feed.web.app import create_app
+from tests.support.market_notices import CAMDEN, MANCHESTER, seed_notices
+
+
+@pytest.fixture
+def client(settings: Settings, engine: Engine) -> Iterator[TestClient]:
+    seed_notices(engine)
+    app = create_app(settings)
+    with TestClient(app, base_url="http://testserver") as c:
+        yield c
+    app.state.engine.dispose()
+
+
+def _row(html: str, header: str) -> list[str]:
+    found = re.search(rf"<tr><th scope=\"row\">{header}</th>(.*?)</tr>", html)
+    assert found, header
+    return re.findall(r"<td>(.*?)</td>", found.group(1))
+
+
+def test_market_page_shows_the_notices(client: TestClient) -> None:
+    page = client.get("/market", params={"week": "2026-W48"})
+    assert page.status_code == 200, page.text
+    html = page.text
+    assert (
+        "UK procurement notices, 2026-Q4: 4 tenders worth £130,000 (2 valued in GBP; 1 in "
+        "another currency), 3 awards worth £740,000." in html
+    )
+    labels = re.findall(r'<svg role="img" aria-label="([^"]+)"', html)
+    assert len(labels) == 4  # the two job charts and the two notice charts
+    assert (
+        "this week 2 tenders worth £100,000 (1 valued in GBP; 1 in another currency)" in labels[2]
+    )
+    assert "the most in London" in labels[3]
+    assert "<script" not in html and "<style" not in html and " style=" not in html
+    assert len(set(re.findall(r'\sid="([^"]+)"', html))) == len(re.findall(r'\sid="([^"]+)"', html))
+    html = html[html.index('id="h-notices-all"') :]  # the tables of the notices
+    assert _row(html, "2026-W48") == ["2", "£100,000", "2", "£560,000"]
+    assert _row(html, "North West") == ["3", "£100,000", "2", "£240,000"]
+    assert _row(html, "Region not known") == ["1", "£30,000", "0", "–"]
+    assert _row(html, "Education") == ["1", "–", "0", "–"]
+    assert _row(html, "2026-Q3") == ["1", "£200,000", "0", "–"]
+    buyers = re.findall(r'<tr><th scope="row"><a href="/buyers/([^"]+)">([^<]+)</a>', html)
+    assert buyers[:2] == [("camden", CAMDEN), ("manchester-city-council", MANCHESTER)]
+    assert _row(html, f'<a href="/buyers/camden">{CAMDEN}</a>') == [
+        "Local authority", "£500,000", "1", "0", "1"
+    ]  # fmt: skip
+    assert '<a href="/api/market/notices?week=2026-W48">' in html
+
+
+def test_region_filter(client: TestClient) -> None:
+    html = client.get("/market", params={"region": "north-west", "week": "2026-W48"}).text
+    assert "North West procurement notices, 2026-Q4: 3 tenders worth £100,000" in html
+    assert "London Borough of Camden" not in html
+    assert '<a href="/api/market/notices?region=north-west&amp;week=2026-W48">' in html
+
+
+def test_api_and_cli_give_the_same_figures(client: TestClient, cli) -> None:  # type: ignore[no-untyped-def]
+    got = client.get("/api/market/notices", params={"region": "North West", "week": "2026-W48"})
+    assert got.status_code == 200
+    data = got.json()
+    assert data["currency"] == "GBP" and data["procurements"] == 5
+    q4 = data["quarters"][-1]
+    assert q4["tenders"] == {"count": 3, "valued": 1, "value": 100000, "not_gbp": 1, "no_value": 1}
+    assert q4["awards"]["value"] == 240000
+    assert data["top_buyers"]["quarter"] == "2026-Q4"
+    assert data["top_buyers"]["buyers"][0]["url"] == "/buyers/manchester-city-council"
+    assert list(data["by_buyer_type"]) == ["education", "local-authority", "nhs"]
+    assert data["by_buyer_type"]["nhs"]["label"] == "NHS"
+    printed = cli("market", "--notices", "--region", "north-west", "--week", "2026-W48", "--json")
+    assert json.loads(printed.stdout) == data
+    bad = client.get("/api/market/notices", params={"region": "Atlantis"})
+    assert bad.status_code == 422 and "unknown region" in bad.text
+
+
+def test_cli_table(client: TestClient, cli) -> None:  # type: ignore[no-untyped-def]
+    out = cli("market", "--notices", "--week", "2026-W48").stdout
+    assert "UK procurement notices, 2026-Q4: 4 tenders worth £130,000" in out
+    w48 = next(line for line in out.splitlines() if "2026-W48" in line)
+    assert re.findall(r"[\d£,]+", w48.split("2026-W48", 1)[1]) == [
+        "2",
+        "£100,000",
+        "1",
+        "2",
+        "£560,000",
+        "0",
+    ]
+    top = out[out.index("Top buyers by value, 2026-Q4") :]
+    assert re.search(r"London Borough\s.*£500,000 │ 1 ", top)
+    assert top.index("London Borough") < top.index("Manchester City") < top.index("Salford")
+    assert re.search(r"North West\s*│ 3 .*│ £100,000 │ 1 .*│ 2 .*│ £240,000", out)

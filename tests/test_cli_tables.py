@@ -1,0 +1,58 @@
+"""Tables stay one line a row when piped (#13 point 12); `items show` hides empty fields."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from rich.cells import cell_len
+
+from kil_feed.cli.output import fit_widths
+from tests.support.editorial import add_item, add_source
+
+TITLE = (
+    "Interim Head of Procurement and Commercial Services - Adult Social Care "
+    "Transformation Programme (Outside IR35, hybrid, three days a week in Manchester)"
+)
+
+
+def test_fit_widths_keeps_short_columns_and_gives_the_title_most() -> None:
+    natural = [5, 4, 7, 16, 40, 150, 36]
+    widths = fit_widths(natural, 80 - 3 * 7 - 1, main=5)
+    assert sum(widths) <= 80 - 3 * 7 - 1
+    assert widths[:4] == [5, 4, 7, 16]  # id, kind, status, date: whole
+    assert widths[5] == max(widths[4:])  # the title takes the widest share
+    assert fit_widths([3, 10], 100) == [3, 10]  # room enough: untouched
+
+
+def test_fit_widths_never_below_three_cells() -> None:
+    assert min(fit_widths([30, 30, 30], 6)) == 3
+
+
+@pytest.mark.parametrize("columns", [80, 120])
+def test_piped_items_list_is_one_line_a_row(cli, engine, monkeypatch, columns) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("COLUMNS", str(columns))
+    source = add_source(engine, "Council jobs board with a rather long name", kind="job")
+    for n in range(3):
+        add_item(engine, source, f"{TITLE} #{n}", kind="job", age_hours=n + 1,
+                 regions=["North West", "Yorkshire and The Humber"])  # fmt: skip
+    out = cli("items", "list").output
+    lines = out.splitlines()
+    rows = [line for line in lines if "Interim" in line]
+    assert len(rows) == 3  # one line each, not a title wrapped over five
+    assert all(cell_len(line) <= columns for line in lines)
+    assert all("…" in row for row in rows)
+    full = json.loads(cli("items", "list", "--json").output)
+    assert sorted(i["title"] for i in full) == [f"{TITLE} #{n}" for n in range(3)]
+
+
+def test_items_show_hides_empty_fields_unless_all(cli, engine) -> None:  # type: ignore[no-untyped-def]
+    source = add_source(engine, "News", kind="feed")
+    item_id = add_item(engine, source, "Council brings waste services back in house")
+    short = cli("items", "show", str(item_id)).output
+    keys = {line.split(":", 1)[0] for line in short.splitlines() if ":" in line}
+    assert {"title", "url", "status"} <= keys and "author" not in keys
+    every = cli("items", "show", str(item_id), "--all").output
+    every_keys = {line.split(":", 1)[0] for line in every.splitlines() if ":" in line}
+    assert "author" in every_keys and keys < every_keys
+    assert all(line.split(":", 1)[1].strip() for line in short.splitlines() if ":" in line)
