@@ -200,3 +200,21 @@ def test_region_keys() -> None:
     for bad in ("north-west+london", "atlantis", "", "london+london"):
         with pytest.raises(ValidationError):
             key_regions(bad)
+
+
+def test_a_second_sender_keeps_the_first_senders_snapshot(any_engine: Engine) -> None:
+    """Two senders racing on one region set (PostgreSQL send workers): the first write
+    stands and both read it."""
+    from kil_feed.models import Issue
+    from kil_feed.storage.snapshots import issue_snapshots, keep_snapshot
+
+    with write_session(any_engine) as s:
+        issue = Issue(week="2026-W48", status="sending")
+        s.add(issue)
+        s.flush()
+        first = keep_snapshot(issue.id, "north-west", {"lines": ["first"]}, b"one", session=s)  # type: ignore[arg-type]
+    with write_session(any_engine) as s:
+        second = keep_snapshot(issue.id, "north-west", {"lines": ["second"]}, b"two", session=s)  # type: ignore[arg-type]
+    assert (second.id, second.figures, second.png) == (first.id, {"lines": ["first"]}, b"one")
+    with read_session(any_engine) as s:
+        assert list(issue_snapshots(issue.id, session=s)) == ["north-west"]  # type: ignore[arg-type]
