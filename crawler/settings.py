@@ -18,6 +18,7 @@ def _base_without(base: dict[str, int], unwanted: set[str]) -> dict[str, int]:
 BOT_NAME = "kil-feed"
 SPIDER_MODULES = ["crawler.spiders"]
 NEWSPIDER_MODULE = "crawler.spiders"
+SPIDER_LOADER_CLASS = "crawler.spiderloader.LazySpiderLoader"  # imports only the one it runs
 
 # Politeness by hand (a launched crawl gets the configured values)
 ROBOTSTXT_OBEY = True

@@ -9,6 +9,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from kil_feed.errors import ValidationError
+from kil_feed.money import amount as pounds
 from kil_feed.roles import ROLE_LABELS, canonical_role
 from kil_feed.storage.market import MIN_ADVERTS, NOT_ENOUGH, MarketFigures, PayFigure, PeriodFigures
 
@@ -34,13 +35,6 @@ def market_filters(
         first_monday = date.fromisocalendar(int(match[1]), 1, 1)
         last_day = first_monday + timedelta(weeks=int(match[2]) - 1, days=6)
     return region_param(region), canonical_role(role) if role else None, last_day
-
-
-def pounds(value: float | None) -> str:
-    """£575, £587.50; '' for None."""
-    if value is None:
-        return ""
-    return f"£{value:,.0f}" if value == int(value) else f"£{value:,.2f}"
 
 
 def _roles(count: int) -> str:

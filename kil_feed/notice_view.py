@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from kil_feed.models import Buyer, Item
-from newsletter.content import format_pay
+from kil_feed.money import pay_range
 
 STAGE_PHRASES = {
     "planning": "planned procurement",
@@ -27,7 +27,7 @@ def notice_value(fields: dict[str, Any]) -> str | None:
     amount = fields.get("value_amount")
     if amount is None:
         amount = fields.get("value_gross")
-    return format_pay(amount, None, None, fields.get("currency")) if amount is not None else None
+    return pay_range(amount, None, None, fields.get("currency")) if amount is not None else None
 
 
 def notice_line(item: Item) -> str:

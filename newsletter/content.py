@@ -18,6 +18,7 @@ from sqlmodel import Session
 
 from kil_feed.db import read_session
 from kil_feed.models import Issue, Item
+from kil_feed.money import pay_range
 from kil_feed.storage import issues as issues_db
 from kil_feed.storage.items import source_titles
 from kil_feed.topics import TopicCatalog, topic_catalog
@@ -25,8 +26,6 @@ from newsletter import sections as sec
 
 SUMMARY_CHARS = 280
 _SPACE = re.compile(r"\s+")
-_CURRENCY = {"GBP": "£", "EUR": "€", "USD": "$"}
-_PERIOD = {"hour": "per hour", "day": "per day", "year": "per year"}
 
 
 @dataclass(frozen=True)
@@ -100,23 +99,6 @@ def safe_url(url: str | None) -> str | None:
     return url if re.match(r"(?i)^https?://[^\s\"'<>]+$", url) else None
 
 
-def format_pay(
-    low: float | None, high: float | None, period: str | None, currency: str | None
-) -> str | None:
-    if low is None and high is None:
-        return None
-    symbol = _CURRENCY.get((currency or "GBP").upper(), f"{currency} ")
-
-    def money(v: float) -> str:
-        return f"{symbol}{v:,.0f}" if v >= 100 or v == int(v) else f"{symbol}{v:,.2f}"
-
-    if low is not None and high is not None and low != high:
-        amount = f"{money(low)}–{money(high)}"
-    else:
-        amount = money(low if low is not None else high)  # type: ignore[arg-type]
-    return f"{amount} {_PERIOD.get(period or '', '')}".strip()
-
-
 def load_issue_content(
     engine: Engine, issue_id: int, topics: TopicCatalog | None = None
 ) -> IssueContent:
@@ -167,7 +149,7 @@ def issue_content(
             also=tuple(also),
             employer=one_line(item.employer) or None,
             location=one_line(item.location) or None,
-            pay=format_pay(item.pay_min, item.pay_max, item.pay_period, item.pay_currency),
+            pay=pay_range(item.pay_min, item.pay_max, item.pay_period, item.pay_currency),
             contract=one_line(item.contract_type) or None,
             ir35=one_line(item.ir35) or None,
             closes=item.closes_at,

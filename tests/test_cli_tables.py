@@ -56,3 +56,11 @@ def test_items_show_hides_empty_fields_unless_all(cli, engine) -> None:  # type:
     every_keys = {line.split(":", 1)[0] for line in every.splitlines() if ":" in line}
     assert "author" in every_keys and keys < every_keys
     assert all(line.split(":", 1)[1].strip() for line in short.splitlines() if ":" in line)
+
+
+def test_fit_widths_keeps_identifiers_whole_while_they_fit() -> None:
+    natural = [23, 8, 7, 6, 4, 80, 14]  # section, position, item id, pinned, kind, title, source
+    widths = fit_widths(natural, 80 - 3 * 7 - 1, main=5, keep=[0])
+    assert widths[0] == 23 and widths[5] < 80 and sum(widths) <= 58
+    too_wide = fit_widths([40, 5, 200], 30, keep=[0])  # the identifier cannot fit: shared
+    assert too_wide[1] == 5 and sum(too_wide) <= 30

@@ -6,7 +6,6 @@ import re
 
 _SPACES = re.compile(r"[ \t\u00a0\u202f]+")
 _BLANKS = re.compile(r"\n\s*\n+")
-_ANY_WS = re.compile(r"\s+")
 # mojibake leaves these behind: "Â£" for "£", "â€™" for "’"
 _SUSPECT = re.compile("[\u00c2\u00c3\u00e2][\u0080-\u00bf\u20ac\u201a-\u201e\u2020-\u2122]")
 
@@ -17,12 +16,12 @@ def fix_text(value: str, *, keep_lines: bool = False) -> str:
     ftfy is only asked when the text shows the marks of mojibake: most text is clean and
     ftfy's analysis is the dearest part of reading a notice.
     """
-    if _SUSPECT.search(value):
+    if not value.isascii() and _SUSPECT.search(value):  # mojibake is never ASCII
         import ftfy
 
         value = ftfy.fix_text(value, normalization="NFC")
     if not keep_lines:
-        return _ANY_WS.sub(" ", value).strip()
+        return " ".join(value.split())  # what re's \s+ to " " and strip() give, faster
     value = value.replace("\r\n", "\n").replace("\r", "\n")
-    lines = [_SPACES.sub(" ", line).strip() for line in value.split("\n")]
+    lines = [line.strip() for line in _SPACES.sub(" ", value).split("\n")]
     return _BLANKS.sub("\n\n", "\n".join(lines)).strip()

@@ -43,7 +43,8 @@ COMMANDS: dict[str, tuple[tuple[str, ...], str]] = {
     ),
     "market": (
         ("market",),
-        "Day rates (median, IQR, count), open and new roles, IR35 share, by week and quarter.",
+        "Day rates (median, IQR, count), open and new roles, IR35 share, by week and quarter;\n"
+        "with --notices, tenders and awards (count, GBP value) by region and buyer type.",
     ),
     "serve": (
         ("serve",),

@@ -13,6 +13,7 @@ from rich.panel import Panel
 from rich.text import Text
 
 from kil_feed.models import Item
+from kil_feed.money import pay_range
 from kil_feed.serialize import item_to_dict
 
 JOB_FIELDS = ("employer", "location", "contract_type", "ir35")
@@ -25,21 +26,8 @@ def item_json(item: Item, source_name: str) -> dict[str, Any]:
 
 
 def pay_text(item: Item) -> str | None:
-    """`£550-£650 per day`, or None."""
-    if item.pay_min is None and item.pay_max is None:
-        return None
-    symbol = {"GBP": "£", "EUR": "€", "USD": "$"}.get(item.pay_currency or "GBP", "")
-    low, high = item.pay_min, item.pay_max
-
-    def money(value: float) -> str:
-        return f"{symbol}{value:,.0f}" if value >= 1000 else f"{symbol}{value:g}"
-
-    amount = (
-        money(low or high)
-        if low is None or high is None or low == high
-        else (f"{money(low)}-{money(high)}")
-    )
-    return f"{amount} per {item.pay_period}" if item.pay_period else amount
+    """`£550–£650 per day`, or None."""
+    return pay_range(item.pay_min, item.pay_max, item.pay_period, item.pay_currency)
 
 
 def item_card(

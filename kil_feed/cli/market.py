@@ -22,7 +22,8 @@ def market(
     """Day rates (median, IQR, count), open and new roles, IR35 share, by week and quarter;
     with --notices, tenders and awards (count, GBP value) by region and buyer type."""
     from kil_feed.db import read_session
-    from kil_feed.marketview import figures_json, market_filters, pounds, pulse_sentence
+    from kil_feed.marketview import figures_json, market_filters, pulse_sentence
+    from kil_feed.money import amount as pounds
     from kil_feed.roles import ROLE_LABELS
     from kil_feed.storage.market import MIN_ADVERTS, market_figures
 

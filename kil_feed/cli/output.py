@@ -50,6 +50,10 @@ def print_json(data: Any) -> None:
     print(dumps(data))
 
 
+# columns whose values people type back into a command (`--source NAME`, `--move ...`)
+IDENTIFIERS = frozenset({"id", "name", "item_id", "section", "email", "slug"})
+
+
 def print_table(
     rows: Iterable[Mapping[str, Any]],
     columns: Sequence[str],
@@ -74,7 +78,9 @@ def print_table(
             for i, h in enumerate(headers)
         ]
         main = columns.index("title") if "title" in columns else None
-        widths = list(fit_widths(natural, console.width - 3 * len(columns) - 1, main))
+        keep = [i for i, column in enumerate(columns) if column in IDENTIFIERS]
+        room = console.width - 3 * len(columns) - 1
+        widths = list(fit_widths(natural, room, main, keep))
     for header, width in zip(headers, widths, strict=True):
         piped = width is not None
         table.add_column(
@@ -85,17 +91,22 @@ def print_table(
     console.print(table)
 
 
-def fit_widths(natural: Sequence[int], room: int, main: int | None = None) -> list[int]:
-    """Column widths that fit `room` cells. Short columns (ids, statuses, dates: at most
-    16 cells) keep their whole width while there is room; the long ones share what is left
-    by water-filling (the narrower keep their whole width), the `main` one (the title)
-    taking two shares, none below 3 cells."""
+def fit_widths(
+    natural: Sequence[int], room: int, main: int | None = None, keep: Iterable[int] = ()
+) -> list[int]:
+    """Column widths that fit `room` cells. Short columns (statuses, dates: at most 16
+    cells) and those in `keep` (names people type back into a command) keep their whole
+    width while there is room; the long ones share what is left by water-filling (the
+    narrower keep their whole width), the `main` one (the title) taking two shares, none
+    below 3 cells."""
     widths = list(natural)
     if sum(widths) <= room:
         return widths
-    short = {i for i, w in enumerate(natural) if w <= 16}
-    if sum(natural[i] for i in short) + 3 * (len(natural) - len(short)) > room:
-        short = set()
+    narrowest = {i for i, w in enumerate(natural) if w <= 16}
+    # what still fits is kept whole: names and short columns, names, short columns, nothing
+    for short in (narrowest | set(keep), set(keep), narrowest, set()):
+        if sum(natural[i] for i in short) + 3 * (len(natural) - len(short)) <= room:
+            break
     weight = [2 if i == main else 1 for i in range(len(natural))]
     wide = set(range(len(natural))) - short
     left = room - sum(natural[i] for i in short)

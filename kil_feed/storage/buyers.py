@@ -20,6 +20,7 @@ from sqlmodel import Session, col, select
 from kil_feed.buyers import local_authority, mentions, name_key, search_words, slug_for
 from kil_feed.errors import NotFoundError
 from kil_feed.models import Buyer, Item
+from kil_feed.storage.bulk import chunks
 from kil_feed.timeutil import utcnow
 
 SIGNAL_STAGES = ("award", "contract", "amendment", "termination")
@@ -28,24 +29,33 @@ NEWS_DAYS = 90
 
 def link_rows(rows: Sequence[dict[str, Any]], *, session: Session) -> None:
     """Set `buyer_key` on rows with an employer; create or complete notices' buyers."""
-    by_identifier: dict[str, Buyer] = {}
-    by_key: dict[str, Buyer] = {}
+    keys: dict[str, str] = {}  # name -> name_key: a batch names few buyers, many times
+    linked: list[tuple[dict[str, Any], dict[str, Any], dict[str, Any], str]] = []
     for row in rows:
         notice = (row.get("extra") or {}).get("notice") if row.get("kind") == "notice" else None
         buyer_ref = (notice or {}).get("buyer") or None
         name = (buyer_ref or {}).get("name") or row.get("employer")
-        key = name_key(name)
+        key = keys[name] if name in keys else keys.setdefault(name, name_key(name))
         if not key:
             continue
         if buyer_ref is None:
             row["buyer_key"] = key
             continue
+        linked.append((row, notice, buyer_ref, key))  # type: ignore[arg-type]
+    if not linked:
+        return
+    stored = _StoredBuyers(
+        {ref["identifier"] for _, _, ref, _ in linked if ref.get("identifier")},
+        {key for *_, key in linked},
+        session=session,
+    )
+    by_identifier: dict[str, Buyer] = {}
+    by_key: dict[str, Buyer] = {}
+    for row, notice, buyer_ref, key in linked:
         identifier = buyer_ref.get("identifier")
         buyer = by_identifier.get(identifier or "") or by_key.get(key)
         if buyer is None:
-            buyer = _find(identifier, key, session=session) or _create(
-                key, buyer_ref, notice, session=session
-            )
+            buyer = stored.find(identifier, key) or _create(key, buyer_ref, notice, session=session)
         elif identifier and not buyer.identifier:
             buyer.identifier, buyer.scheme = identifier, buyer_ref.get("scheme")
         if not buyer.region and notice.get("region"):
@@ -57,15 +67,31 @@ def link_rows(rows: Sequence[dict[str, Any]], *, session: Session) -> None:
     session.flush()
 
 
-def _find(identifier: str | None, key: str, *, session: Session) -> Buyer | None:
-    if identifier:
-        found = session.exec(select(Buyer).where(Buyer.identifier == identifier)).first()
-        if found is not None:
+class _StoredBuyers:
+    """The stored buyers a batch's notices may join, read with two IN queries per batch
+    (by identifier, by name key) rather than one or two queries per buyer."""
+
+    def __init__(self, identifiers: set[str], keys: set[str], *, session: Session) -> None:
+        self.by_identifier: dict[str, Buyer] = {}
+        self.by_key: dict[str, Buyer] = {}
+        for column, values, found in (
+            (col(Buyer.identifier), identifiers, self.by_identifier),
+            (col(Buyer.key), keys, self.by_key),
+        ):
+            for chunk in chunks(sorted(values)):
+                query = select(Buyer).where(column.in_(chunk)).order_by(col(Buyer.id))
+                for buyer in session.exec(query):
+                    found.setdefault(getattr(buyer, column.key), buyer)
+
+    def find(self, identifier: str | None, key: str) -> Buyer | None:
+        """The buyer with `identifier`, else the one with name `key` (given the identifier
+        if it had none)."""
+        if identifier and (found := self.by_identifier.get(identifier)) is not None:
             return found
-    found = session.exec(select(Buyer).where(Buyer.key == key)).first()
-    if found is not None and identifier and not found.identifier:
-        found.identifier = identifier
-    return found
+        found = self.by_key.get(key)
+        if found is not None and identifier and not found.identifier:
+            found.identifier = identifier
+        return found
 
 
 def _create(key: str, ref: dict[str, Any], notice: dict[str, Any], *, session: Session) -> Buyer:

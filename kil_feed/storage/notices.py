@@ -45,17 +45,21 @@ def merge_notice_rows(
             folded[key] = _fold(folded[key], row) if key in folded else dict(row)
     stored = _stored_notices(list(folded), session=session)
     updates: list[tuple[int, dict[str, Any]]] = []
+    moving: list[tuple[tuple[int, str], int]] = []  # stored notices with new releases
     for key, row in folded.items():
         existing = stored.get(key)
         if existing is None:
             others.append(row)
             continue
-        item_id, extra, _digest = existing
-        stored_ids = {e["id"] for e in extra.get("history") or []}
+        item_id, stored_ids = existing
         if {e["id"] for e in row["extra"].get("history") or []} <= stored_ids:
             updates.append((key[0], {"id": item_id, "_unchanged": True}))  # merged already
             continue
-        merged = _fold({**row, "extra": extra}, row, keep_columns=False)
+        moving.append((key, item_id))
+    extras = _stored_extras([item_id for _, item_id in moving], session=session)
+    for key, item_id in moving:
+        row = folded[key]
+        merged = _fold({**row, "extra": extras[item_id]}, row, keep_columns=False)
         values = {f: merged.get(f) for f in _MOVED_FIELDS}
         values.update(id=item_id, extra=merged["extra"], content_hash=merged["content_hash"])
         updates.append((key[0], values))
@@ -141,19 +145,34 @@ def _date(extra: Mapping[str, Any]) -> str:
 
 def _stored_notices(
     keys: list[tuple[int, str]], *, session: Session
-) -> dict[tuple[int, str], tuple[int, dict[str, Any], str]]:
-    """(source_id, ocid) -> (item id, extra, content hash) of the notices already stored."""
-    found: dict[tuple[int, str], tuple[int, dict[str, Any], str]] = {}
+) -> dict[tuple[int, str], tuple[int, set[str]]]:
+    """(source_id, ocid) -> (item id, ids of its releases) of the notices already stored.
+
+    Only `extra -> history` is read: a re-crawl (the window's overlap, a resumed window)
+    mostly finds releases merged already, and those need no compiled release at all.
+    """
+    found: dict[tuple[int, str], tuple[int, set[str]]] = {}
     by_source: dict[int, list[str]] = {}
     for sid, guid in keys:
         by_source.setdefault(sid, []).append(guid)
+    history = col(Item.extra)["history"]
     for sid, guids in by_source.items():
         for chunk in chunks(sorted(guids)):
-            query = sa.select(
-                col(Item.id), col(Item.guid), col(Item.extra), col(Item.content_hash)
-            ).where(Item.source_id == sid, Item.kind == "notice", col(Item.guid).in_(chunk))
-            for item_id, guid, extra, digest in session.execute(query):
-                found.setdefault((sid, guid), (item_id, dict(extra or {}), digest))
+            query = sa.select(col(Item.id), col(Item.guid), history).where(
+                Item.source_id == sid, Item.kind == "notice", col(Item.guid).in_(chunk)
+            )
+            for item_id, guid, entries in session.execute(query):
+                ids = {str(e.get("id")) for e in entries or [] if isinstance(e, dict)}
+                found.setdefault((sid, guid), (item_id, ids))
+    return found
+
+
+def _stored_extras(item_ids: list[int], *, session: Session) -> dict[int, dict[str, Any]]:
+    """item id -> `extra` (compiled release, history, fields) of stored notices."""
+    found: dict[int, dict[str, Any]] = {}
+    for chunk in chunks(sorted(set(item_ids))):
+        query = sa.select(col(Item.id), col(Item.extra)).where(col(Item.id).in_(chunk))
+        found.update((item_id, dict(extra or {})) for item_id, extra in session.execute(query))
     return found
 
 

@@ -17,6 +17,7 @@ from markupsafe import Markup, escape
 
 import templates as bundled_templates
 from kil_feed.config import Settings
+from kil_feed.money import amount, pay_range
 from kil_feed.storage.search import MARK_END, MARK_START
 from kil_feed.timeutil import as_utc
 from kil_feed.topics import topic_catalog
@@ -26,7 +27,6 @@ ALLOWED_TAGS = {
     "p", "br", "a", "strong", "em", "b", "i", "ul", "ol", "li", "blockquote",
     "h3", "h4", "h5", "code", "pre",
 }  # fmt: skip
-PERIOD_LABELS = {"day": "per day", "hour": "per hour", "year": "per year"}
 
 
 def templates_root(settings: Settings) -> Path:
@@ -56,26 +56,9 @@ def marked(text: str | None) -> Markup:
     )
 
 
-def money(value: float | None) -> str:
-    if value is None:
-        return ""
-    return f"£{value:,.0f}" if value == int(value) else f"£{value:,.2f}"
-
-
 def pay(item: Any) -> str:
     """'£500–£650 per day', '£45,000 per year', or '' when unknown."""
-    low, high = item.pay_min, item.pay_max
-    if low is None and high is None:
-        return ""
-    currency = getattr(item, "pay_currency", None)
-    if currency and currency != "GBP":
-        amount = " – ".join(f"{v:,.0f}" for v in (low, high) if v is not None)
-        return f"{currency} {amount} {PERIOD_LABELS.get(item.pay_period or '', '')}".strip()
-    if low is not None and high is not None and low != high:
-        amount = f"{money(low)}–{money(high)}"
-    else:
-        amount = money(low if low is not None else high)
-    return f"{amount} {PERIOD_LABELS.get(item.pay_period or '', '')}".strip()
+    return pay_range(item.pay_min, item.pay_max, item.pay_period, item.pay_currency) or ""
 
 
 def date_label(value: datetime | None, fmt: str = "%-d %b %Y") -> str:
@@ -109,7 +92,7 @@ def make_environment(settings: Settings) -> Environment:
         lstrip_blocks=True,
     )
     env.filters.update(
-        sanitize=sanitize, marked=marked, pay=pay, date=date_label, iso=iso, money=money,
+        sanitize=sanitize, marked=marked, pay=pay, date=date_label, iso=iso, money=amount,
         slug=slugify,
     )  # fmt: skip
     catalog = topic_catalog(settings)

@@ -186,6 +186,36 @@ def test_scrapy_list_from_the_repo_root() -> None:
         "jobs",
         "jobs_worker",
         "notices",
+        "notices_worker",
         "pages",
         "pages_worker",
     ], out.stderr
+
+
+def test_a_crawl_imports_only_its_own_spider() -> None:
+    """`scrapy crawl feeds` loads the feeds spider's module, not the job, notice and worker
+    spiders' (extruct, OCDS, scrapy-redis); `list` and an unknown name still see them all."""
+    from pathlib import Path
+
+    code = (
+        "import sys\n"
+        "from scrapy.spiderloader import get_spider_loader\n"
+        "from scrapy.utils.project import get_project_settings\n"
+        "loader = get_spider_loader(get_project_settings())\n"
+        "assert loader.load('feeds').name == 'feeds'\n"
+        "others = ('crawler.spiders.jobs', 'crawler.spiders.notices', 'crawler.spiders.pages',"
+        " 'crawler.spiders.workers', 'scrapy_redis')\n"
+        "loaded = [m for m in others if m in sys.modules]\n"
+        "assert not loaded, loaded\n"
+        "assert loader.load('jobs_worker').name == 'jobs_worker'  # not named after a module\n"
+        "assert 'notices' in loader.list() and 'crawler.spiders.notices' in sys.modules\n"
+        "try:\n"
+        "    loader.load('no_such_spider')\n"
+        "except KeyError as exc:\n"
+        "    assert 'Spider not found: no_such_spider' in str(exc), exc\n"
+        "else:\n"
+        "    raise AssertionError('an unknown spider loaded')\n"
+    )
+    root = Path(__file__).resolve().parents[2]
+    result = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr[-2000:]

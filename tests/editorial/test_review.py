@@ -249,5 +249,5 @@ def test_review_card_shows_job_terms(cli, engine: Engine) -> None:  # type: igno
         regions=["Yorkshire and The Humber"],
     )
     out = cli("review", input="q\n").output
-    assert "Leeds City Council · Leeds · interim · outside · £550-£650 per day" in out
+    assert "Leeds City Council · Leeds · interim · outside · £550–£650 per day" in out
     assert "closes 15 Dec 2026" in out and "Yorkshire and The Humber" in out

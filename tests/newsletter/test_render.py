@@ -9,7 +9,7 @@ from sqlalchemy.engine import Engine
 
 from kil_feed.config import Settings
 from newsletter.build import build_issue
-from newsletter.content import format_pay, load_issue_content, plain_text, safe_url
+from newsletter.content import load_issue_content, plain_text, safe_url
 from newsletter.edit import edit_issue
 from newsletter.render import (
     PREFERENCES_PLACEHOLDER,
@@ -115,9 +115,6 @@ def test_text_helpers() -> None:
     assert plain_text("word " * 100, 20).endswith("…")
     assert safe_url("javascript:alert(1)") is None
     assert safe_url(" https://ok.example/a?b=1 ") == "https://ok.example/a?b=1"
-    assert format_pay(550, 650, "day", "GBP") == "£550–£650 per day"
-    assert format_pay(None, 60000, "year", "GBP") == "£60,000 per year"
-    assert format_pay(None, None, None, None) is None
 
 
 def test_notices_have_their_own_section_near_you_first(
