@@ -51,7 +51,7 @@ from kil_feed.ingest.queue import (
     workers_key,
 )
 from kil_feed.ingest.scrapy_settings import command_line, scrapy_settings
-from kil_feed.rules import decide
+from kil_feed.rules import decider
 from kil_feed.storage.crawl_runs import RunResult, finish_runs
 from kil_feed.storage.crawled import store_crawled
 from kil_feed.storage.notices import save_checkpoints
@@ -143,14 +143,9 @@ class WorkerRecorder:
         with write_session(self.engine) as session:  # one commit per batch
             unknown = {r["source_id"] for r in rows} - set(self.names)
             self.names.update(source_names(sorted(unknown), session=session))
-            names, rules = self.names, self.rules
-
-            def decision(row: Any) -> tuple[str, str | None, str | None]:
-                result = decide(row, names.get(row["source_id"], ""), rules)
-                return result.status, result.rule, result.reason
-
+            decide = decider(self.rules, self.names)
             counts: dict[int, Counter[str]] = {}
-            for source_id, outcome in store_crawled(rows, session=session, decide=decision):
+            for source_id, outcome in store_crawled(rows, session=session, decide=decide):
                 if source_id in self.runs:
                     key = "duplicate" if outcome == "unchanged" else outcome
                     counts.setdefault(self.runs[source_id], Counter())[key] += 1

@@ -29,6 +29,7 @@ def _documents(
     sub = archive.subscribers["reader"]
     paths = {
         "home": "/", "news": "/news", "news-filtered": "/news?region=north-west", "jobs": "/jobs",
+        "jobs-region": "/jobs?region=north-west",
         "jobs-sorted": "/jobs?sort=pay&closed=1", "job": f"/jobs/{archive.items['head']}",
         "closed-job": f"/jobs/{archive.items['closed']}", "issues": "/issues",
         "issue": f"/issues/{archive.issues['sent']}", "search": "/search",
@@ -57,7 +58,7 @@ def test_pages_and_email_are_valid_html(
         (folder / f"{name}.html").write_text(html, encoding="utf-8")
     errors = vnu_errors(folder)
     assert errors == [], "\n".join(errors)
-    assert len(documents) == 21
+    assert len(documents) == 22
 
 
 def test_the_checker_reports_errors(tmp_path: Path) -> None:

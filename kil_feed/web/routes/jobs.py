@@ -107,6 +107,9 @@ def jobs(
     result = store.public_jobs(
         session=session, limit=size, offset=(number - 1) * size, **filters.storage()
     )
+    if filters.region:  # a region's jobs page: its trend lines
+        context["sparklines"] = request.app.state.trends.lines(filters.region)
+        context["spark_weeks"] = request.app.state.trends.weeks
     return render(
         request,
         "jobs.html",
