@@ -96,7 +96,11 @@ def _late_adverts(engine: Engine) -> None:
             )  # fmt: skip
 
 
-def test_each_reader_gets_the_figures_of_their_regions(engine: Engine, settings: Settings) -> None:
+def test_each_reader_gets_the_figures_of_their_regions(
+    any_engine: Engine, any_settings: Settings
+) -> None:
+    """On SQLite and on PostgreSQL (whose sends lease rows in batches, `newsletter.workers`)."""
+    engine, settings = any_engine, any_settings
     issue_id = _issue(engine, settings)
     send_issue(engine, settings, issue_id)
     mails = _outbox(settings)
