@@ -24,7 +24,7 @@ from sqlalchemy.engine import Engine
 
 from crawler.records import CrawledItem, CrawlSource, Record, SourceStatus
 from kil_feed.db import write_session
-from kil_feed.rules import RulesSettings, decide
+from kil_feed.rules import RulesSettings, decider
 from kil_feed.storage import notices
 from kil_feed.storage.crawl_runs import RunResult, finish_runs
 from kil_feed.storage.crawled import store_crawled
@@ -159,14 +159,9 @@ class CrawlRecorder:
         health: list[FetchOutcome],
         checkpoints: dict[int, dict[str, Any]] | None = None,
     ) -> None:
-        names, rules = self.names, self.rules
-
-        def decision(row: Any) -> tuple[str, str | None, str | None]:
-            result = decide(row, names.get(row["source_id"], ""), rules)
-            return result.status, result.rule, result.reason
-
+        decide = decider(self.rules, self.names)
         with write_session(self.engine) as session:  # one commit per batch
-            counted = store_crawled(rows, session=session, decide=decision)
+            counted = store_crawled(rows, session=session, decide=decide)
             record_fetches(health, session=session)
             if checkpoints:
                 notices.save_checkpoints(checkpoints, session=session)
