@@ -16,6 +16,7 @@ import zlib
 from typing import Any
 
 _WORD = re.compile(r"[a-z0-9£$€%]+")
+_ASCII_WORD = re.compile(rb"[a-z0-9$%]+")  # _WORD on text already folded to ASCII
 _MIN_TITLE_WORDS = 4
 _MIN_TEXT_WORDS = 25
 _SIGNATURE_SIZE = 4
@@ -42,10 +43,14 @@ def title_key(title: str, kind: str = "news", employer: str | None = None,
 
 def fingerprint(text: str) -> str:
     """A MinHash band of the text's word 3-shingles; '' for short texts."""
-    words = normalise_words(text[:6000])[:300]
+    # normalise_words, kept as ASCII bytes: each shingle is hashed without encoding it
+    folded = unicodedata.normalize("NFKD", text[:6000]).encode("ascii", "ignore").lower()
+    words = _ASCII_WORD.findall(folded)[:300]
     if len(words) < _MIN_TEXT_WORDS:
         return ""
-    hashes = {zlib.crc32(" ".join(words[i : i + 3]).encode()) for i in range(len(words) - 2)}
+    spaced = [word + b" " for word in words]
+    shingles = zip(spaced, spaced[1:], words[2:], strict=False)  # shorter by two
+    hashes = set(map(zlib.crc32, map(b"".join, shingles)))
     smallest = sorted(hashes)[:_SIGNATURE_SIZE]
     return hashlib.blake2b(repr(smallest).encode(), digest_size=12).hexdigest()
 

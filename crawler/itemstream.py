@@ -11,7 +11,9 @@ progress still moves several times a second.
 
 - `("item", CrawledItem)`: a content item;
 - `("status", SourceStatus)`: how fetching a source (or one of its pages) went;
-- `("dropped", source_id, duplicate)`: an item a pipeline dropped.
+- `("dropped", source_id, duplicate)`: an item a pipeline dropped;
+- `("done", [lease field, ...])`: a crawl worker's requests whose records went before
+  (`crawler.leases`): released once those are stored.
 
 This module imports only the standard library: the launcher never loads Scrapy.
 """

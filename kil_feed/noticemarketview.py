@@ -8,7 +8,7 @@ from dataclasses import asdict
 from typing import Any
 
 from crawler.ocds import BUYER_TYPE_LABELS
-from kil_feed.marketview import pounds
+from kil_feed.money import amount as pounds
 from kil_feed.storage.market_notices import (
     CURRENCY,
     UNKNOWN,

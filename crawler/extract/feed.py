@@ -59,37 +59,42 @@ def parse_feed(body: bytes, url: str, headers: dict[str, str] | None = None) -> 
 
 def entry_to_item(entry: Any, feed_url: str) -> dict[str, Any]:
     """One feedparser entry as an item dict; text fields are plain text, HTML is marked."""
-    title = _text_of(entry.get("title_detail") or {}, entry.get("title", ""))
-    link = entry.get("link") or ""
+    # the entry's own keys, read as a plain dict: FeedParserDict.get maps legacy names
+    # (none of these) at a cost, and answers `updated` with `published` and a warning
+    get = dict.get
+    title_detail = get(entry, "title_detail") or {}
+    title = _text_of(title_detail, get(entry, "title", ""))
+    link = get(entry, "link") or ""
     if not link:
-        links = [lk.get("href") for lk in entry.get("links", []) if lk.get("href")]
+        links = [lk.get("href") for lk in get(entry, "links", []) if lk.get("href")]
         link = links[0] if links else ""
     body_html = ""
-    contents = entry.get("content") or []
-    summary_detail = entry.get("summary_detail") or {}
+    contents = get(entry, "content") or []
+    summary_detail = get(entry, "summary_detail") or {}
     best = summary_detail
     if contents:
         best = max(contents, key=lambda c: len(c.get("value") or ""))
         body_html = _as_html(best)
     summary_html = _as_html(summary_detail) if summary_detail else ""
     image = None
-    for media in (entry.get("media_thumbnail") or []) + (entry.get("media_content") or []):
-        if media.get("url"):
+    for media in (get(entry, "media_thumbnail") or []) + (get(entry, "media_content") or []):
+        if media.get("url"):  # FeedParserDict: `url` is also an `href`
             image = media["url"]
             break
+    published = get(entry, "published_parsed") or get(entry, "updated_parsed")
     return {
         "kind": "news",
         "url": link.strip(),
-        "base_url": best.get("base") or (entry.get("title_detail") or {}).get("base") or feed_url,
-        "guid": (entry.get("id") or "").strip() or None,
+        "base_url": best.get("base") or title_detail.get("base") or feed_url,
+        "guid": (get(entry, "id") or "").strip() or None,
         "title": title,
         "summary_html": summary_html,
         "body_html": body_html or summary_html,
-        "author": (entry.get("author") or "").strip() or None,
+        "author": (get(entry, "author") or "").strip() or None,
         "image_url": image,
-        "published": _struct_to_dt(entry.get("published_parsed") or entry.get("updated_parsed")),
-        "published_raw": entry.get("published") or entry.get("updated"),
-        "categories": [t.get("term") for t in entry.get("tags", []) if t.get("term")],
+        "published": _struct_to_dt(published),
+        "published_raw": get(entry, "published") or get(entry, "updated"),
+        "categories": [t.get("term") for t in get(entry, "tags", []) if t.get("term")],
     }
 
 

@@ -6,7 +6,6 @@ import re
 
 from w3lib.html import remove_tags_with_content, replace_entities
 
-_WS = re.compile(r"\s+")
 # w3lib's remove_tags pattern, used without its Python callback per tag (which was most of
 # the cost on 20 kB bodies); with no which_ones/keep every tag goes anyway
 _TAGS = re.compile(r"</?([^ >/]+).*?>", re.DOTALL | re.IGNORECASE)
@@ -19,7 +18,11 @@ def clean_text(value: str | None) -> str:
     """Collapse whitespace and decode entities in a plain-text value."""
     if not value:
         return ""
-    return _WS.sub(" ", replace_entities(value)).strip()
+    if "&" in value:
+        value = replace_entities(value)
+    # str.split() splits on exactly the characters that the regex \s matches (both are
+    # Py_UNICODE_ISSPACE), at a fifth of the cost of re.sub on a long body
+    return " ".join(value.split())
 
 
 def html_to_text(html: str | None) -> str:

@@ -68,13 +68,22 @@ BUYER_TYPES: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
 BUYER_TYPE_LABELS = {key: label for key, label, _, _ in BUYER_TYPES}
 
 
-@cache
-def _buyer_name_res() -> list[tuple[str, re.Pattern[str]]]:
-    """The buyer-type name patterns, compiled on first use (not at crawl start-up)."""
-    return [(key, re.compile(pat, re.I)) for key, _, pat, _ in BUYER_TYPES if pat]
-
-
 _NAME_DECIDES = frozenset({"nhs", "police-fire", "local-authority", "education"})
+
+
+@cache
+def _buyer_name_res() -> tuple[
+    list[tuple[str, re.Pattern[str]]], list[tuple[str, re.Pattern[str]]]
+]:
+    """The buyer-type name patterns, compiled on first use (not at crawl start-up): those
+    whose match decides, then the weaker hints, each in BUYER_TYPES' order."""
+    patterns = [(key, re.compile(pat, re.I)) for key, _, pat, _ in BUYER_TYPES if pat]
+    return (
+        [(k, p) for k, p in patterns if k in _NAME_DECIDES],
+        [(k, p) for k, p in patterns if k not in _NAME_DECIDES],
+    )
+
+
 _PLACE_COUNCIL = re.compile(r"^(?:The )?(.+?) Council$", re.I)
 _BUYER_CLASS = {cid: key for key, _, _, ids in BUYER_TYPES for cid in ids}
 # hosts of the services whose notice pages are the "official notice"
@@ -225,7 +234,7 @@ def buyer_type_for(name: str, party: dict[str, Any] | None = None) -> str | None
     "Council" alone is not enough ("Arts Council England", "Nursing and Midwifery
     Council"): "<place> Council" is a local authority when the place is in the gazetteer.
     """
-    strong = [(k, p) for k, p in _buyer_name_res() if k in _NAME_DECIDES]
+    strong, weak = _buyer_name_res()
     for key, pattern in strong:
         if name and pattern.search(name):
             return key
@@ -240,7 +249,7 @@ def buyer_type_for(name: str, party: dict[str, Any] | None = None) -> str | None
         key = _BUYER_CLASS.get(str(cls.get("id")))
         if key and key != "public-body":
             return key
-    for key, pattern in _buyer_name_res():  # weaker hints: "Agency", "Water", "Homes"
+    for key, pattern in weak:  # weaker hints ("Agency", "Water", "Homes"): strong ones failed
         if name and pattern.search(name):
             return key
     return "public-body" if details.get("classifications") else None

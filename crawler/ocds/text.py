@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 
-_SPACES = re.compile(r"[ \t\u00a0\u202f]+")
+# runs of blanks to one space; a lone space (most of them) is not even matched
+_SPACES = re.compile(r"(?: [ \t\u00a0\u202f]|[\t\u00a0\u202f])[ \t\u00a0\u202f]*")
 _BLANKS = re.compile(r"\n\s*\n+")
 # mojibake leaves these behind: "Â£" for "£", "â€™" for "’"
 _SUSPECT = re.compile("[\u00c2\u00c3\u00e2][\u0080-\u00bf\u20ac\u201a-\u201e\u2020-\u2122]")
@@ -23,5 +24,7 @@ def fix_text(value: str, *, keep_lines: bool = False) -> str:
     if not keep_lines:
         return " ".join(value.split())  # what re's \s+ to " " and strip() give, faster
     value = value.replace("\r\n", "\n").replace("\r", "\n")
-    lines = [line.strip() for line in _SPACES.sub(" ", value).split("\n")]
+    if "  " in value or "\t" in value or "\u00a0" in value or "\u202f" in value:
+        value = _SPACES.sub(" ", value)  # else there is no run of blanks to collapse
+    lines = [line.strip() for line in value.split("\n")]
     return _BLANKS.sub("\n\n", "\n".join(lines)).strip()

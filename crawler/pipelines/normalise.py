@@ -5,12 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from html import escape
 from typing import Any
-from urllib.parse import urljoin
 
 from scrapy.crawler import Crawler
 
 from crawler.extract.text import clean_text, html_to_text, shorten
-from crawler.normal import canonical_url, parse_date, sanitise_html
+from crawler.normal import canonical_link, parse_date, sanitise_html
 from crawler.pipelines.base import drop, is_status
 
 EARLIEST = datetime(1990, 1, 1, tzinfo=UTC)
@@ -30,7 +29,7 @@ class NormalisePipeline:
         if is_status(item):
             return item
         base = item.get("base_url") or item.get("url")
-        url = canonical_url(urljoin(base, str(item["url"]).strip()))
+        url = canonical_link(base, str(item["url"]).strip())
         if url is None:
             raise drop(self.stats, "bad url", item)
         item["url"] = url
@@ -61,9 +60,7 @@ class NormalisePipeline:
         item["summary"] = shorten(summary, SUMMARY_CHARS)
         item["author"] = clean_text(item.get("author"))[:200] or None
         image = item.get("image_url")
-        item["image_url"] = (
-            canonical_url(urljoin(url, image), strip_tracking=False) if image else None
-        )
+        item["image_url"] = canonical_link(url, image, strip_tracking=False) if image else None
         for key in ("employer", "location"):
             if item.get(key):
                 item[key] = clean_text(item[key])[:300] or None

@@ -50,6 +50,7 @@ class StorePipeline:
         if self.flusher is not None and self.flusher.running:
             self.flusher.stop()
         if self.sender is not None:
+            self._send_released()
             self.sender.close()
 
     def process_item(self, item: dict[str, Any]) -> dict[str, Any]:
@@ -76,8 +77,16 @@ class StorePipeline:
         except OSError:
             self._launcher_gone()
 
+    def _send_released(self) -> None:
+        """A crawl worker's finished requests (`crawler.leases`), after their records."""
+        leases = getattr(self.crawler.spider, "leases", None)
+        fields = leases.released() if leases is not None else None
+        if fields:
+            self._send(("done", fields))
+
     def _send_pending(self) -> None:
         if self.sender is not None and not self.sender.broken:
+            self._send_released()
             try:
                 self.sender.flush()
             except OSError:

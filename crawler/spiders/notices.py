@@ -24,6 +24,7 @@ from scrapy.http import Response
 from crawler.itemstream import STATUS_KEY
 from crawler.ocds import compile_document, read_ocds
 from crawler.ocds.item import notice_item
+from crawler.records import CrawlSource
 from crawler.spiders.base import SourceSpider
 
 UK_ZONE = "Europe/London"
@@ -42,9 +43,10 @@ class NoticesSpider(SourceSpider):
     name = "notices"
     source_kind = "notices"
 
-    async def start(self) -> AsyncIterator[Any]:
-        for source in self.sources:
-            yield self.first_request(source)
+    def source_request(self, source: CrawlSource) -> scrapy.Request:
+        """A source's first page: where its checkpoint says (`SourceSpider.start`, and a
+        worker given a queued source, both start here)."""
+        return self.first_request(dict(source))
 
     def first_request(self, source: dict[str, Any], now: datetime | None = None) -> scrapy.Request:
         options = source.get("options") or {}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import typer
+from rich.markup import escape
 
 from kil_feed.cli.context import state
 from kil_feed.cli.output import console, print_json, print_table
@@ -65,8 +66,8 @@ def show_cmd(
     if as_json:
         print_json(data)
         return
-    console.print(f"[bold]{buyer.name}[/bold] ({buyer.buyer_type or 'buyer'}, "
-                  f"{buyer.region or 'region unknown'})")  # fmt: skip
+    console.print(f"[bold]{escape(buyer.name)}[/bold] ({escape(buyer.buyer_type or 'buyer')}, "
+                  f"{escape(buyer.region or 'region unknown')})")  # fmt: skip
     for section in ("notices", "jobs", "news"):
         rows = data[section]
         console.print(f"\n[bold]{section.capitalize()}[/bold] ({len(rows)})")  # type: ignore[arg-type]

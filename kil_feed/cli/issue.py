@@ -118,9 +118,9 @@ def show(
         print_json(data)
         return
     console.print(f"[bold]Issue {issue.id}[/bold] · {issue.week} · {issue.status}")
-    console.print(f"Subject: {issue.subject}")
+    console.print(f"Subject: {issue.subject}", markup=False)
     if issue.intro:
-        console.print(f"Intro: {issue.intro}")
+        console.print(f"Intro: {issue.intro}", markup=False)
     if counts:
         console.print("Deliveries: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
     print_table(items, ["section", "position", "item_id", "pinned", "kind", "title", "source"])

@@ -11,7 +11,7 @@ from kil_feed.cli.output import console, print_json, print_table
 
 def print_notice_figures(region: str | None, today: date | None, weeks: int, as_json: bool) -> None:
     from kil_feed.db import read_session
-    from kil_feed.marketview import pounds
+    from kil_feed.money import amount as pounds
     from kil_feed.noticemarketview import (
         RULES,
         buyer_type_label,

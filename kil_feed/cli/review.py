@@ -177,7 +177,8 @@ class ReviewSession:
             self.undo()
         elif action == "open":
             opened = webbrowser.open(item.url)
-            console.print(f"opened {item.url}" if opened else f"no browser; the link: {item.url}")
+            shown = f"opened {item.url}" if opened else f"no browser; the link: {item.url}"
+            console.print(shown, markup=False)
         elif action == "edit":
             changes = edit_in_editor(item, source_name)
             if changes is None:

@@ -105,7 +105,7 @@ def test_rules(
         empty="no rule fires for these items",
     )
     for name, count in fired.most_common():
-        console.print(f"  {name}: fires for {count} item(s)")
+        console.print(f"  {name}: fires for {count} item(s)", markup=False)
 
 
 @rules_app.command("suggest")

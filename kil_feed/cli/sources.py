@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 
 from kil_feed.cli.context import state
 from kil_feed.cli.output import console, error_line, print_json, print_table, success
@@ -270,7 +271,7 @@ def check_cmd(
         print_json(result)
     else:
         if result.get("problem"):
-            console.print(f"[yellow]problem:[/yellow] {result['problem']}")
+            console.print(f"[yellow]problem:[/yellow] {escape(str(result['problem']))}")
         print_table(
             result["items"][:limit],
             ["kind", "published_at", "title", "topics", "regions", "url"],

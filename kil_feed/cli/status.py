@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 import typer
+from rich.markup import escape
 from sqlalchemy.engine import Engine
 
 from kil_feed.cli.context import state
@@ -160,7 +161,7 @@ def show(data: dict[str, Any], tz: str = "UTC") -> None:
     if not schedule["available"]:
         console.print("[dim]the scheduler is not installed[/dim]")
     elif schedule["error"]:
-        console.print(f"[red]{schedule['error']}[/red]")
+        console.print(f"[red]{escape(str(schedule['error']))}[/red]")
     else:
         print_table(
             [{"job": j["job"], "next_run": _when(j["next_run"], tz)} for j in schedule["jobs"]],
@@ -180,7 +181,7 @@ def show(data: dict[str, Any], tz: str = "UTC") -> None:
     else:
         sections = ", ".join(f"{k} {v}" for k, v in draft["sections"].items()) or "empty"
         console.print(f"#{draft['id']} {draft['week']}, {draft['items']} item(s) ({sections})")
-    console.print(f"[bold]Waiting[/bold]: {data['waiting_items']['summary']}")
+    console.print(f"[bold]Waiting[/bold]: {escape(data['waiting_items']['summary'])}")
     subs = data["subscribers"]
     console.print("\n[bold]Subscribers[/bold]: " + ", ".join(f"{k} {v}" for k, v in subs.items()))
 

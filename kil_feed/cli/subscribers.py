@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import typer
+from rich.markup import escape
 
 from kil_feed.cli.context import state
 from kil_feed.cli.editform import apply_deltas
@@ -122,7 +123,7 @@ def show(
         return
     for key, value in data.items():
         shown = ", ".join(value) if isinstance(value, list) else ("" if value is None else value)
-        console.print(f"[dim]{key:>16}[/dim]  {shown}")
+        console.print(f"[dim]{key:>16}[/dim]  {escape(str(shown))}")
 
 
 @subscribers_app.command("update")
@@ -157,7 +158,7 @@ def update(
     elif changed:
         success(f"updated {sub.email}")
     else:
-        console.print(f"[dim]{sub.email} unchanged[/dim]")
+        console.print(f"[dim]{escape(sub.email)} unchanged[/dim]")
 
 
 @subscribers_app.command("remove")
@@ -184,7 +185,7 @@ def unsubscribe(email: str = typer.Argument(...)) -> None:
     if changed:
         success(f"unsubscribed {sub.email}")
     else:
-        console.print(f"[dim]{sub.email} was already unsubscribed[/dim]")
+        console.print(f"[dim]{escape(sub.email)} was already unsubscribed[/dim]")
 
 
 @subscribers_app.command("import")
@@ -207,9 +208,11 @@ def import_(
             f"invalid {len(report.invalid)}"
         )
         for entry in report.skipped:
-            console.print(f"  line {entry['line']}: {entry['email']}: {entry['reason']}")
+            console.print(
+                f"  line {entry['line']}: {entry['email']}: {entry['reason']}", markup=False
+            )
         for entry in report.invalid:
-            console.print(f"  [red]line {entry['line']}[/red]: {entry['reason']}")
+            console.print(f"  [red]line {entry['line']}[/red]: {escape(str(entry['reason']))}")
     if report.invalid:
         raise typer.Exit(2)
 

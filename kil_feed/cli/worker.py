@@ -78,7 +78,7 @@ def crawl(
         1, "--processes", "-p", min=1, max=64, help="Crawl processes per source kind."
     ),
     kind: list[str] = typer.Option(
-        [], "--kind", help="Only sources of this kind: feed, page or jobs (repeat)."
+        [], "--kind", help="Only sources of this kind: feed, page, jobs or notices (repeat)."
     ),
     exit_when_idle: int = typer.Option(
         0, "--exit-when-idle", min=0, help="Exit after this many seconds with nothing queued."
@@ -93,7 +93,7 @@ def crawl(
     st = state()
     bad = [k for k in kind if k not in WORKER_KINDS]
     if bad:
-        raise ValidationError(f"unknown source kind {bad[0]!r}: one of feed, page, jobs")
+        raise ValidationError(f"unknown source kind {bad[0]!r}: one of feed, page, jobs, notices")
     kinds = kind or list(WORKER_KINDS)
     _stop_on_sigterm()
     typer.echo(

@@ -3,8 +3,10 @@
 `enqueue_crawl` prepares the due sources (a run each) and pushes each as a JSON
 `CrawlSource` onto scrapy-redis's start list of its kind's worker spider
 (`crawler.spiders.workers`); `kil worker crawl` processes pop them. The keys are the ones
-scrapy-redis reads, named by `queue_keys`, all under `[crawl] redis_prefix`. What the
-workers store closes each run, so `wait_for_runs` follows a crawl by its runs.
+scrapy-redis reads, named by `queue_keys`, all under `[crawl] redis_prefix`; what a
+worker takes off them is leased to it (`crawler.leases`) until stored, and put back by
+`requeue_dead` when it dies. What the workers store closes each run, so `wait_for_runs`
+follows a crawl by its runs.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from crawler.leases import REQUEUE
 from crawler.records import CrawlSource
 from kil_feed.config import Settings
 from kil_feed.errors import QueueError
@@ -25,7 +28,7 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
 
-WORKER_KINDS = ("feed", "page", "jobs")  # notices (OCDS APIs) are crawled locally
+WORKER_KINDS = ("feed", "page", "jobs", "notices")
 
 
 def worker_spider(kind: str) -> str:
@@ -47,9 +50,15 @@ def start_key(prefix: str, kind: str) -> str:
     return f"{prefix}{worker_spider(kind)}:start_urls"
 
 
-def in_flight_key(prefix: str) -> str:
-    """The hash of sources taken by a worker and not yet answered (run id -> owner, source)."""
-    return f"{prefix}in_flight"
+def workers_key(prefix: str) -> str:
+    """The set of the ids of every worker that has leases (alive or not yet reaped)."""
+    return f"{prefix}workers"
+
+
+def lease_key(prefix: str, worker_id: str) -> str:
+    """The hash of what a worker has taken off the queue and not yet stored
+    (`crawler.leases`): field -> the entry, as it was queued."""
+    return f"{prefix}lease:{worker_id}"
 
 
 def heartbeat_key(prefix: str, worker_id: str) -> str:
@@ -57,19 +66,26 @@ def heartbeat_key(prefix: str, worker_id: str) -> str:
     return f"{prefix}worker:{worker_id}"
 
 
-def requeue_orphans(client: redis.Redis, prefix: str) -> int:
-    """Put back on the queue every source taken by a worker that is gone (its heartbeat
-    expired, e.g. after `kill -9`); how many. The worker whose HDEL removes an entry is the
-    one that requeues it, so two workers reaping at once requeue it once."""
+def requeue_dead(client: redis.Redis, prefix: str) -> int:
+    """Put back on the queue everything held by workers that are gone (heartbeat expired,
+    e.g. after `kill -9`); how many entries. REQUEUE moves a lease hash back in one step,
+    so two workers reaping at once requeue it once."""
+    requeue = client.register_script(REQUEUE)
     requeued = 0
-    for field, value in client.hgetall(in_flight_key(prefix)).items():
-        entry = json.loads(value)
-        if client.exists(heartbeat_key(prefix, entry["owner"])):
+    for raw in client.smembers(workers_key(prefix)):
+        worker_id = raw.decode() if isinstance(raw, bytes) else str(raw)
+        if client.exists(heartbeat_key(prefix, worker_id)):
             continue
-        if client.hdel(in_flight_key(prefix), field):
-            client.rpush(start_key(prefix, entry["source"]["kind"]), json.dumps(entry["source"]))
-            requeued += 1
+        requeued += int(requeue(keys=[lease_key(prefix, worker_id)]))
+        client.srem(workers_key(prefix), worker_id)
     return requeued
+
+
+def leased(client: redis.Redis, prefix: str) -> int:
+    """Entries taken by a worker (alive or dead) and not yet stored."""
+    ids = [r.decode() if isinstance(r, bytes) else str(r)
+           for r in client.smembers(workers_key(prefix))]  # fmt: skip
+    return sum(int(client.hlen(lease_key(prefix, worker_id))) for worker_id in ids)
 
 
 def connect(settings: Settings) -> redis.Redis:
@@ -117,7 +133,7 @@ def enqueue_crawl(
     by_kind: dict[str, int] = {}
     prefix = settings.crawl.redis_prefix
     try:
-        if not pending(client, prefix) and not client.hlen(in_flight_key(prefix)):
+        if not pending(client, prefix) and not leased(client, prefix):
             # a new crawl: the requests of the last one may be made again
             for kind in WORKER_KINDS:
                 client.delete(f"{prefix}{worker_spider(kind)}:dupefilter")

@@ -24,11 +24,10 @@ from sqlalchemy.engine import Engine
 
 from crawler.records import CrawledItem, CrawlSource, Record, SourceStatus
 from kil_feed.db import write_session
-from kil_feed.rules import RulesSettings, decide
+from kil_feed.rules import RulesSettings, decider
 from kil_feed.storage import notices
-from kil_feed.storage.buyers import link_rows
 from kil_feed.storage.crawl_runs import RunResult, finish_runs
-from kil_feed.storage.items import upsert_items
+from kil_feed.storage.crawled import store_crawled
 from kil_feed.storage.sources import FetchOutcome, record_fetches
 
 logger = logging.getLogger(__name__)
@@ -160,23 +159,9 @@ class CrawlRecorder:
         health: list[FetchOutcome],
         checkpoints: dict[int, dict[str, Any]] | None = None,
     ) -> None:
-        names, rules = self.names, self.rules
-
-        def decision(row: Any) -> tuple[str, str | None, str | None]:
-            result = decide(row, names.get(row["source_id"], ""), rules)
-            return result.status, result.rule, result.reason
-
-        counted: list[tuple[Any, str]] = []
+        decide = decider(self.rules, self.names)
         with write_session(self.engine) as session:  # one commit per batch
-            if rows:  # notices join their buyer and fold onto what is stored of them
-                link_rows(rows, session=session)  # type: ignore[arg-type]
-            plain, updates = notices.merge_notice_rows(rows, session=session)  # type: ignore[arg-type]
-            if plain:
-                outcomes = upsert_items(plain, session=session, decide=decision)
-                counted += zip((r["source_id"] for r in plain), outcomes, strict=True)
-            if updates:
-                outcomes = notices.apply_notice_updates(updates, session=session)
-                counted += zip((sid for sid, _ in updates), outcomes, strict=True)
+            counted = store_crawled(rows, session=session, decide=decide)
             record_fetches(health, session=session)
             if checkpoints:
                 notices.save_checkpoints(checkpoints, session=session)

@@ -5,9 +5,15 @@ Each worker starts `processes` scrapy-redis spider processes per source kind
 send through `kil_feed.storage` in one transaction per batch. A source's requests may be
 spread over many workers: every batch *adds* its counts to the source's run
 (`finish_runs`), and the run is closed (and the source's health and validators written,
-once, by the worker that fetched it) when the source's own answer arrives. The worker
-checks Redis every PING_SECONDS: when it is lost, the processes are stopped, what they
-sent is stored, and `QueueError` says why.
+once, by the worker that fetched it) when the source's own answer arrives.
+
+What the processes take off the queue is leased to this worker (`crawler.leases`) until
+the commit that stores what it led to; the worker's heartbeat key expires LEASE_SECONDS
+after a `kill -9`, and any live worker then puts the dead one's leases back on the queue
+(`requeue_dead`), so nothing taken is lost and nothing stored is stored twice (a request
+made again finds its items stored and counts them as duplicates). The worker checks Redis
+every PING_SECONDS: when it is lost, the processes are stopped, what they sent is stored,
+and `QueueError` says why.
 """
 
 from __future__ import annotations
@@ -27,6 +33,7 @@ from dataclasses import dataclass
 from multiprocessing.connection import wait
 from typing import Any
 
+from crawler.leases import REQUEUE
 from crawler.records import CrawledItem, Record, SourceStatus
 from kil_feed.config import Settings
 from kil_feed.db import make_engine, write_session
@@ -36,15 +43,17 @@ from kil_feed.ingest.logs import log_dir
 from kil_feed.ingest.queue import (
     connect,
     heartbeat_key,
-    in_flight_key,
+    lease_key,
     queue_keys,
-    requeue_orphans,
+    requeue_dead,
     worker_spider,
+    workers_key,
 )
 from kil_feed.ingest.scrapy_settings import command_line, scrapy_settings
-from kil_feed.rules import decide
+from kil_feed.rules import decider
 from kil_feed.storage.crawl_runs import RunResult, finish_runs
-from kil_feed.storage.items import upsert_items
+from kil_feed.storage.crawled import store_crawled
+from kil_feed.storage.notices import save_checkpoints
 from kil_feed.storage.sources import FetchOutcome, record_fetches, source_names
 
 logger = logging.getLogger(__name__)
@@ -71,9 +80,9 @@ class WorkerRecorder:
         self,
         settings: Settings,
         engine: Any,
-        on_answered: Callable[[list[int]], None] | None = None,
+        on_stored: Callable[[list[str]], None] | None = None,
     ) -> None:
-        self.on_answered = on_answered
+        self.on_stored = on_stored  # gets the leases released by each commit
         self.rules = settings.rules
         self.engine = engine
         self.batch_size = max(1, settings.crawl.store_batch_size)
@@ -112,18 +121,12 @@ class WorkerRecorder:
         with write_session(self.engine) as session:  # one commit per batch
             unknown = {r["source_id"] for r in rows} - set(self.names)
             self.names.update(source_names(sorted(unknown), session=session))
-            names, rules = self.names, self.rules
-
-            def decision(row: Any) -> tuple[str, str | None, str | None]:
-                result = decide(row, names.get(row["source_id"], ""), rules)
-                return result.status, result.rule, result.reason
-
-            outcomes = upsert_items(rows, session=session, decide=decision) if rows else []
+            decide = decider(self.rules, self.names)
             counts: dict[int, Counter[str]] = {}
-            for row, outcome in zip(rows, outcomes, strict=True):
-                if row.get("run_id"):
+            for source_id, outcome in store_crawled(rows, session=session, decide=decide):
+                if source_id in self.runs:
                     key = "duplicate" if outcome == "unchanged" else outcome
-                    counts.setdefault(row["run_id"], Counter())[key] += 1  # type: ignore[index]
+                    counts.setdefault(self.runs[source_id], Counter())[key] += 1
             for record in records:
                 if record[0] == "dropped" and record[1] in self.runs:
                     key = "duplicate" if record[2] else "dropped"
@@ -136,10 +139,14 @@ class WorkerRecorder:
                  for s in fatal],
                 session=session,
             )  # fmt: skip
+            checkpoints = {s["source_id"]: s["checkpoint"] for s in statuses
+                           if s.get("checkpoint") is not None}  # fmt: skip
+            if checkpoints:  # notices: how far their API was read, after the items
+                save_checkpoints(checkpoints, session=session)  # type: ignore[arg-type]
             finish_runs(_run_results(counts, statuses), session=session)
-        answered = [s["run_id"] for s in fatal if s.get("run_id")]
-        if answered and self.on_answered is not None:
-            self.on_answered(answered)  # type: ignore[arg-type]
+        released = [f for r in records if r[0] == "done" for f in r[1]]
+        if released and self.on_stored is not None:
+            self.on_stored(released)
         self.report.items += len(rows)
         self.report.new += sum(c["new"] for c in counts.values())
         self.report.answered += len(fatal)
@@ -191,8 +198,8 @@ def worker_scrapy_settings(
         SCHEDULER_PERSIST=True,  # a stopped or killed worker leaves the queue to the others
         REDIS_URL=settings.crawl.redis_url,
         MAX_IDLE_TIME_BEFORE_CLOSE=int(idle_exit),
-        KIL_WORKER_ID=worker_id,
-        KIL_IN_FLIGHT_KEY=in_flight_key(settings.crawl.redis_prefix),
+        SCHEDULER_QUEUE_CLASS="crawler.spiders.workers.LeasedQueue",
+        KIL_LEASE_KEY=lease_key(settings.crawl.redis_prefix, worker_id),
         **queue_keys(settings.crawl.redis_prefix),
     )
     return values
@@ -213,7 +220,7 @@ def run_worker(
     prefix = settings.crawl.redis_prefix
     worker = Heartbeat(client, prefix)
     engine = make_engine(settings)
-    recorder = WorkerRecorder(settings, engine, on_answered=worker.answered)
+    recorder = WorkerRecorder(settings, engine, on_stored=worker.release)
     arguments = command_line(
         worker_scrapy_settings(settings, worker_id=worker.worker_id, idle_exit=idle_exit)
     )
@@ -256,40 +263,48 @@ def run_worker(
 
 class Heartbeat:
     """This worker in Redis: a heartbeat key renewed every PING_SECONDS (it expires
-    LEASE_SECONDS after a `kill -9`), the in-flight entries of sources it has answered
-    cleared, and orphans of dead workers put back on the queue (`requeue_orphans`)."""
+    LEASE_SECONDS after a `kill -9`), its lease hash emptied as what it took is stored,
+    and dead workers' leases put back on the queue (`requeue_dead`) every REAP_SECONDS."""
 
     def __init__(self, client: Any, prefix: str) -> None:
         self.client, self.prefix = client, prefix
         self.worker_id = f"{socket.gethostname()}-{os.getpid()}-{secrets.token_hex(3)}"
         self.key = heartbeat_key(prefix, self.worker_id)
+        self.leases = lease_key(prefix, self.worker_id)
         self.lost: str | None = None
         self.next_reap = 0.0
-        self.beat()
+        self.beat()  # alive before it is listed: a reaper never takes it for dead
+        client.sadd(workers_key(prefix), self.worker_id)
 
     def beat(self) -> None:
-        """Renew the heartbeat, and now and then requeue dead workers' sources."""
+        """Renew the heartbeat, and now and then requeue dead workers' leases."""
         self.client.set(self.key, "1", ex=LEASE_SECONDS)
         if time.monotonic() >= self.next_reap:
             self.next_reap = time.monotonic() + REAP_SECONDS
-            requeued = requeue_orphans(self.client, self.prefix)
+            requeued = requeue_dead(self.client, self.prefix)
             if requeued:
-                logger.warning("requeued %d sources of a worker that is gone", requeued)
+                logger.warning("requeued %d requests of a worker that is gone", requeued)
 
-    def answered(self, run_ids: list[int]) -> None:
+    def release(self, fields: list[str]) -> None:
+        """What these leases led to is stored."""
         import redis
 
         try:
-            self.client.hdel(in_flight_key(self.prefix), *[str(r) for r in run_ids])
+            self.client.hdel(self.leases, *fields)
         except (redis.RedisError, OSError) as exc:
             self.lost = self.lost or str(exc) or type(exc).__name__
 
     def end(self) -> None:
-        """A clean stop: what this worker still had is at once another's to take."""
+        """A clean stop (the processes have ended): what they had not finished goes back on
+        the queue at once, for the other workers."""
         import redis
 
         with contextlib.suppress(redis.RedisError, OSError):
+            requeued = int(self.client.register_script(REQUEUE)(keys=[self.leases]))
+            if requeued:
+                logger.info("requeued %d unfinished requests on stopping", requeued)
             self.client.delete(self.key)
+            self.client.srem(workers_key(self.prefix), self.worker_id)
 
 
 def _collect(

@@ -176,6 +176,19 @@ def upsert_items(
     return outcomes
 
 
+def _existing_query(column: Any) -> sa.Select[Any]:
+    """Stored items of one source whose `column` is one of `values` (bound per call)."""
+    return sa.select(col(Item.id), col(Item.url), col(Item.guid), col(Item.content_hash)).where(
+        col(Item.source_id) == sa.bindparam("sid"),
+        column.in_(sa.bindparam("values", expanding=True)),
+    )
+
+
+# built once: a batch runs them a few times per source, and building a statement costs
+# more than SQLite takes to answer it
+_EXISTING_BY = {"url": _existing_query(col(Item.url)), "guid": _existing_query(col(Item.guid))}
+
+
 def _existing_by_key(
     rows: Sequence[Mapping[str, Any]], *, session: Session
 ) -> dict[tuple[int, str, str], tuple[int, str]]:
@@ -185,19 +198,18 @@ def _existing_by_key(
     IN over all sources at once would scan the whole index on SQLite.
     """
     found: dict[tuple[int, str, str], tuple[int, str]] = {}
-    by_source: dict[int, tuple[set[str], set[str]]] = {}
+    by_source: dict[int, dict[str, set[str]]] = {}
     for row in rows:
-        urls, guids = by_source.setdefault(row["source_id"], (set(), set()))
-        urls.add(row["url"])
+        keys = by_source.setdefault(row["source_id"], {"url": set(), "guid": set()})
+        keys["url"].add(row["url"])
         if row.get("guid"):
-            guids.add(row["guid"])
-    columns = (col(Item.id), col(Item.url), col(Item.guid), col(Item.content_hash))
+            keys["guid"].add(row["guid"])
     connection = session.connection()
-    for sid, (urls, guids) in by_source.items():
-        for column, values in ((col(Item.url), urls), (col(Item.guid), guids)):
+    for sid, keys in by_source.items():
+        for name, values in keys.items():
             for chunk in chunks(sorted(values)):
-                query = sa.select(*columns).where(Item.source_id == sid, column.in_(chunk))
-                for item_id, url, guid, digest in connection.execute(query):
+                result = connection.execute(_EXISTING_BY[name], {"sid": sid, "values": chunk})
+                for item_id, url, guid, digest in result:
                     found.setdefault((sid, "url", url), (item_id, digest))
                     if guid:
                         found.setdefault((sid, "guid", guid), (item_id, digest))
@@ -323,9 +335,18 @@ def cluster_new_items(rows: list[dict[str, Any]], *, session: Session) -> None:
                 assign[member_id] = cluster
         assign[row["id"]] = cluster
     if assign:
-        session.execute(
-            sa.update(Item), [{"id": item_id, "cluster_id": c} for item_id, c in assign.items()]
+        session.connection().execute(
+            _SET_CLUSTER, [{"b_id": item_id, "b_cluster": c} for item_id, c in assign.items()]
         )
+
+
+# a Core executemany: the ORM's bulk update by primary key costs more per row than SQLite
+_ITEMS = Item.__table__  # type: ignore[attr-defined]
+_SET_CLUSTER = (
+    sa.update(_ITEMS)
+    .where(_ITEMS.c.id == sa.bindparam("b_id"))
+    .values(cluster_id=sa.bindparam("b_cluster"))
+)
 
 
 def tag_counts(kind: str, *, session: Session) -> dict[str, int]:

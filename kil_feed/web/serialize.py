@@ -40,7 +40,8 @@ class ItemOut(BaseModel):
 class IssueOut(BaseModel):
     id: int
     week: str
-    subject: str
+    subject: str = Field(description="The email's subject line (cut to fit an inbox)")
+    headline: str = Field(description="The issue's title as its web page shows it, uncut")
     intro: str
     sent_at: str | None = None
     web_url: str
@@ -90,11 +91,17 @@ def api_item_dict(item: Item, base_url: str, source: str | None = None) -> dict[
     return item_to_dict(item, source, all_job_fields=True, web_url=web_url)
 
 
+def issue_title(issue: Issue) -> str:
+    """What the web page, the feed and the API call an issue: its uncut headline."""
+    return issue.headline or issue.subject or f"Issue {issue.week}"
+
+
 def issue_to_dict(issue: Issue, base_url: str) -> dict[str, Any]:
     return {
         "id": issue.id,
         "week": issue.week,
         "subject": issue.subject,
+        "headline": issue_title(issue),
         "intro": issue.intro,
         "sent_at": isoformat(issue.sent_at),
         "web_url": f"{base_url.rstrip('/')}/issues/{issue.id}",

@@ -22,6 +22,7 @@ from kil_feed.storage.search import MARK_END, MARK_START
 from kil_feed.timeutil import as_utc
 from kil_feed.topics import topic_catalog
 from kil_feed.web.filters import slugify
+from kil_feed.web.serialize import issue_title
 
 ALLOWED_TAGS = {
     "p", "br", "a", "strong", "em", "b", "i", "ul", "ol", "li", "blockquote",
@@ -93,7 +94,7 @@ def make_environment(settings: Settings) -> Environment:
     )
     env.filters.update(
         sanitize=sanitize, marked=marked, pay=pay, date=date_label, iso=iso, money=amount,
-        slug=slugify,
+        slug=slugify, issue_title=issue_title,
     )  # fmt: skip
     catalog = topic_catalog(settings)
     env.filters["topic_label"] = catalog.label

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import random
 import subprocess
 import sys
 import time
 from datetime import UTC, datetime
+from urllib.parse import urljoin
 
 import pytest
 from scrapy import Request
@@ -17,7 +19,7 @@ from crawler.extract.jobs import jobs_from_json
 from crawler.extract.text import shorten
 from crawler.middlewares import PrivateNetworkMiddleware
 from crawler.netguard import BlockedURL, check_url
-from crawler.normal import canonical_url, parse_date, sanitise_html
+from crawler.normal import canonical_link, canonical_url, canonicalise, parse_date, sanitise_html
 
 
 def test_billion_laughs_and_xxe_are_not_expanded(data_dir, tmp_path):  # type: ignore[no-untyped-def]
@@ -65,6 +67,36 @@ def test_jobposting_from_nhs_jobs_json(corpus_dir):  # type: ignore[no-untyped-d
 )
 def test_canonical_url(raw: str, expected: str | None) -> None:
     assert canonical_url(raw) == expected
+
+
+def test_canonical_url_shortcut_agrees_with_the_long_way(corpus_dir):  # type: ignore[no-untyped-def]
+    """URLs taken as canonical as they are (no w3lib call) are exactly what w3lib gives."""
+    urls = [
+        entry["url"]
+        for folder in ("feeds", "feeds_nasty")
+        for path in sorted((corpus_dir / folder).iterdir())
+        for entry in parse_feed(path.read_bytes(), "http://x/feed").entries
+    ]
+    rng = random.Random(14)
+    host_chars, path_chars = "abz09-.", "aZ09-._~/%?#:;@!+"
+    for _ in range(20000):
+        host = "".join(rng.choice(host_chars) for _ in range(rng.randint(1, 70)))
+        path = "".join(rng.choice(path_chars) for _ in range(rng.randint(0, 12)))
+        urls.append(f"{rng.choice(['http', 'https', 'HTTP'])}://{host}/{path}")
+    urls += [
+        "https://a.example",
+        "https://a.example/./b",
+        "https://a.example/b/..",
+        "https://a--b.example/",
+        "/relative/path",
+        "//other.example/x",
+    ]
+    shortcut = [url for url in urls if canonical_url(url) is not None and url == canonical_url(url)]
+    assert len(shortcut) > 1000  # the shortcut is taken
+    for url in urls:
+        assert canonical_url(url) == canonicalise(url), url
+        for base in ("https://base.example/a/b", "http://base.example"):
+            assert canonical_link(base, url) == canonicalise(urljoin(base, url)), (base, url)
 
 
 def test_sanitise_html_keeps_text_drops_active_content() -> None:
@@ -186,6 +218,7 @@ def test_scrapy_list_from_the_repo_root() -> None:
         "jobs",
         "jobs_worker",
         "notices",
+        "notices_worker",
         "pages",
         "pages_worker",
     ], out.stderr

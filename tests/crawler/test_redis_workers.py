@@ -21,6 +21,7 @@ from kil_feed.ingest.queue import connect, enqueue_crawl, pending, worker_spider
 from kil_feed.ingest.worker import run_worker
 from kil_feed.models import CrawlRun, Item, Source
 from tests.support.crawl import add_source
+from tests.support.waiting import wait_until
 
 FEED = """<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>{items}
 </channel></rss>"""
@@ -170,32 +171,129 @@ def private_redis(tmp_path):  # type: ignore[no-untyped-def]
     proc.wait()
 
 
-def test_worker_that_loses_redis_stops_and_says_why(private_redis, kil_env, tmp_path):  # type: ignore[no-untyped-def]
-    proc, url = private_redis
-    env = {**_base_env(), **kil_env, "KIL_CRAWL__BACKEND": "redis", "KIL_CRAWL__REDIS_URL": url,
-           "KIL_CRAWL__LOG_DIR": str(tmp_path / "logs")}  # fmt: skip
-    worker = subprocess.Popen(
-        [sys.executable, "-m", "kil_feed", "worker", "crawl", "--kind", "feed"], env=env,
-        cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
-    try:
-        import redis
+@pytest.fixture
+def started():  # type: ignore[no-untyped-def]
+    """Start `kil worker crawl` processes; those still running at the end are killed."""
+    procs: list[subprocess.Popen[str]] = []
 
-        client = redis.Redis.from_url(url)
-        deadline = time.monotonic() + 60
-        while not list(client.scan_iter("kil:worker:*")):  # the worker's heartbeat
-            assert worker.poll() is None, worker.communicate()
-            assert time.monotonic() < deadline, "the worker never registered"
-            time.sleep(0.05)
-        client.close()
-        proc.terminate()
-        proc.wait(30)
-        out, err = worker.communicate(timeout=120)
-    finally:
-        if worker.poll() is None:
-            worker.kill()
-            worker.wait()
+    def start(env: dict[str, str], cwd: object) -> subprocess.Popen[str]:
+        procs.append(subprocess.Popen(
+            [sys.executable, "-m", "kil_feed", "worker", "crawl", "--kind", "feed"],
+            env={**_base_env(), **env}, cwd=cwd,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        ))  # fmt: skip
+        return procs[-1]
+
+    yield start
+    for proc in procs:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+
+
+def _stop_redis_expect_exit_9(redis_proc, worker, url: str) -> None:  # type: ignore[no-untyped-def]
+    """Stop the worker's Redis: it must exit 9 with one line saying it lost the queue."""
+    redis_proc.terminate()
+    redis_proc.wait(30)
+    out, err = worker.communicate(timeout=120)
     assert worker.returncode == 9, (out, err)
     lines = err.strip().splitlines()
-    assert len(lines) == 1 and "lost the crawl queue at unix://" in lines[0], err
+    assert len(lines) == 1 and f"lost the crawl queue at {url}" in lines[0], err
     assert "Traceback" not in err
+
+
+def test_worker_that_loses_redis_stops_and_says_why(private_redis, kil_env, tmp_path, started):  # type: ignore[no-untyped-def]
+    proc, url = private_redis
+    worker = started({**kil_env, "KIL_CRAWL__BACKEND": "redis", "KIL_CRAWL__REDIS_URL": url,
+                      "KIL_CRAWL__LOG_DIR": str(tmp_path / "logs")}, tmp_path)  # fmt: skip
+    import redis
+
+    client = redis.Redis.from_url(url)
+    deadline = time.monotonic() + 60
+    while not list(client.scan_iter("kil:worker:*")):  # the worker's heartbeat
+        assert worker.poll() is None, worker.communicate()
+        assert time.monotonic() < deadline, "the worker never registered"
+        time.sleep(0.05)
+    client.close()
+    _stop_redis_expect_exit_9(proc, worker, url)
+
+
+@pytest.mark.slow
+def test_worker_that_loses_redis_mid_crawl_stores_what_it_fetched_and_says_why(
+    private_redis, crawl_settings, crawl_engine, http_server, monkeypatch, tmp_path, started
+):  # type: ignore[no-untyped-def]
+    """Redis goes away while the worker has sources in flight: it stops its processes,
+    keeps what they fetched, exits 9 with one line, and leaves no process behind."""
+    import os
+
+    import psutil
+
+    proc, url = private_redis
+    env = {"KIL_CRAWL__BACKEND": "redis", "KIL_CRAWL__REDIS_URL": url,
+           "KIL_CRAWL__CONCURRENT_REQUESTS": "1", "KIL_CRAWL__CONCURRENT_PER_DOMAIN": "1",
+           "KIL_CRAWL__LOG_DIR": str(tmp_path / "logs")}  # fmt: skip
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    settings = load_settings()
+    for s in range(30):
+        entry = ITEM.format(title=f"Slow story {s}", link=f"{http_server.base_url}/slow/{s}",
+                            text="A council story from a slow server.")  # fmt: skip
+        path = http_server.add(f"/slow{s}.xml", FEED.format(items=entry), "application/rss+xml")
+        add_source(crawl_engine, f"slow-{s:02d}", f"{path}?delay=0.4")
+    queued = enqueue_crawl(settings, crawl_engine)
+    worker = started({k: v for k, v in os.environ.items() if k.startswith("KIL_")}, tmp_path)
+
+    def finished() -> list[CrawlRun]:
+        with read_session(crawl_engine) as session:
+            runs = session.exec(select(CrawlRun)).all()
+        return [r for r in runs if r.finished_at is not None]
+
+    wait_until(lambda: len(finished()) >= 3, "three sources answered", timeout=120)
+    crawlers = psutil.Process(worker.pid).children(recursive=True)
+    assert crawlers, "the worker runs no crawl process"
+    _stop_redis_expect_exit_9(proc, worker, url)
+    _, alive = psutil.wait_procs(crawlers, timeout=30)
+    assert not alive, [p.pid for p in alive]
+    done = finished()
+    assert 3 <= len(done) < len(queued.run_ids), "the crawl was not cut short"
+    with read_session(crawl_engine) as session:
+        stored = {i.source_id for i in session.exec(select(Item)).all()}
+    assert all(r.http_status == 200 and r.items_new == 1 for r in done)
+    assert {r.source_id for r in done} <= stored  # what it had fetched is stored
+
+
+def test_notices_sources_are_crawled_by_workers_along_their_cursor(
+    redis_settings, http_server, crawl_engine, corpus_dir
+):  # type: ignore[no-untyped-def]
+    """A notices source (Find a Tender's cursor pagination, 3 pages) goes to the workers
+    like any other: its pages are requests on the shared queue, its notices join their
+    buyers, its checkpoint is stored, and the next crawl folds onto what is stored."""
+    from tests.crawler.test_notices_crawl import FTS_FINAL, FTS_PAGE1, _recent, _releases
+    from tests.support.crawl import items_of
+    from tests.support.ocds_api import fts_api
+
+    ocds = corpus_dir / "ocds"
+    api = fts_api(http_server, _recent(_releases(ocds, FTS_PAGE1, FTS_FINAL)))
+    add_source(crawl_engine, "fts", api.url, kind="notices", options={"api": "fts", "page_size": 3})
+    queued = enqueue_crawl(redis_settings, crawl_engine)
+    assert queued.by_kind == {"notices": 1}
+    report = run_worker(redis_settings, kinds=["notices"], idle_exit=3)
+    assert report.answered == 1 and report.new == 8
+    assert len(api.served) == 3  # the three pages, once each
+    items = items_of(crawl_engine, "fts")
+    assert len(items) == 8 and {i.kind for i in items} == {"notice"}
+    assert all(i.buyer_key for i in items if i.employer)
+    with read_session(crawl_engine) as session:
+        (run,) = session.exec(select(CrawlRun)).all()
+        source = session.exec(select(Source)).one()
+    assert run.finished_at is not None and run.error is None and run.items_new == 8
+    assert source.checkpoint is not None and source.checkpoint["next"] is None
+    assert source.checkpoint["done_until"]
+
+    again = enqueue_crawl(redis_settings, crawl_engine)  # from the checkpoint: nothing new
+    run_worker(redis_settings, kinds=["notices"], idle_exit=3)
+    with read_session(crawl_engine) as session:
+        second = session.get(CrawlRun, again.run_ids[0])
+    assert second is not None and second.finished_at is not None
+    assert (second.items_new, second.items_updated) == (0, 0)
+    assert len(items_of(crawl_engine, "fts")) == 8

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy.engine import Engine
 
 from kil_feed.errors import ValidationError
-from kil_feed.rules import RulesSettings, compile_rules, decide
+from kil_feed.rules import RulesSettings, compile_rules, decide, decider
 from tests.support.editorial import add_item, add_source, get
 
 RULES = RulesSettings(
@@ -66,6 +66,8 @@ RULES = RulesSettings(
 def test_decide(item, source, expected) -> None:  # type: ignore[no-untyped-def]
     d = decide(item, source, RULES)
     assert (d.status, d.rule, d.reason) == expected
+    # the recorder's form: rules compiled once per batch, the source named by its id
+    assert decider(RULES, {7: source})({**item, "source_id": 7}) == expected
 
 
 def test_no_rules_leave_items_pending() -> None:

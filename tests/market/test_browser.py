@@ -45,22 +45,24 @@ def live(kil_env: dict[str, str], engine: Engine) -> Iterator[str]:
         yield base
 
 
-def _check(chromium, live: str, shot: Path, axe: Path, **options) -> None:  # type: ignore[no-untyped-def]
-    """Under the site's CSP: colours applied, nothing refused, a screenshot; then axe, which
+def _check(chromium, url: str, shot: Path, axe: Path, charts: dict[str, str], **options) -> None:  # type: ignore[no-untyped-def]
+    """Under the site's CSP: each chart's marks drawn in their colour (`charts`: root id ->
+    stroke), nothing refused, nothing wider than the window, a screenshot; then axe, which
     is a script the CSP would refuse, in a context that bypasses it."""
     context = chromium.new_context(**options)
     page = context.new_page()
     refused: list[str] = []
     page.on("console", lambda m: refused.append(m.text) if "Content Security" in m.text else None)
-    response = page.goto(live + PAGE)
+    response = page.goto(url)
     assert response.status == 200
-    # the median line is drawn in its colour: presentation attributes survive the CSP
-    stroke = page.evaluate(
-        "getComputedStyle(document.querySelector('#chart-day-rates path[stroke=\"#1d4f91\"]'))"
-        ".stroke"
-    )
-    assert stroke == "rgb(29, 79, 145)"
-    assert page.locator("svg[role=img]").count() == 4  # two of the jobs, two of the notices
+    for chart, colour in charts.items():
+        # presentation attributes survive the CSP: the marks keep their colour
+        stroke = page.evaluate(
+            f"getComputedStyle(document.querySelector('#{chart} path[stroke=\"{colour}\"]')).stroke"
+        )
+        red, green, blue = (int(colour[i : i + 2], 16) for i in (1, 3, 5))
+        assert stroke == f"rgb({red}, {green}, {blue})", chart
+    assert page.locator("svg[role=img]").count() == len(charts)
     width = options["viewport"]["width"]
     assert page.evaluate("document.documentElement.scrollWidth") <= width  # no sideways scroll
     page.screenshot(path=str(shot), full_page=True)
@@ -69,7 +71,7 @@ def _check(chromium, live: str, shot: Path, axe: Path, **options) -> None:  # ty
     context.close()
     context = chromium.new_context(bypass_csp=True, **options)
     page = context.new_page()
-    page.goto(live + PAGE)
+    page.goto(url)
     page.add_script_tag(path=str(axe))
     result = page.evaluate("async () => await axe.run(document)")
     problems = [(v["id"], [n["target"] for n in v["nodes"]]) for v in result["violations"]]
@@ -88,15 +90,27 @@ def artifacts() -> Path:
     return folder
 
 
+DESKTOP = {"viewport": {"width": 1280, "height": 900}}
+PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True}
+MARKET_CHARTS = {
+    "chart-day-rates": "#1d4f91",  # the median line
+    "chart-roles": "#a1420b",  # the new roles' hatched bars
+    "chart-notices": "#a1420b",  # the awards' hatched bars
+    "chart-notice-value": "#a1420b",
+}
+
+
 def test_market_desktop_and_phone(browser, live: str, artifacts: Path) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
     axe = _axe_js()
-    _check(
-        browser,
-        live,
-        artifacts / "market-desktop.png",
-        axe,
-        viewport={"width": 1280, "height": 900},
-    )
-    phone = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True}
-    _check(browser, live, artifacts / "market-phone.png", axe, **phone)
-    assert (artifacts / "market-phone.png").stat().st_size > 10_000
+    for name, options in (("desktop", DESKTOP), ("phone", PHONE)):
+        shot = artifacts / f"market-{name}.png"
+        _check(browser, live + PAGE, shot, axe, MARKET_CHARTS, **options)
+        assert shot.stat().st_size > 10_000
+
+
+def test_region_jobs_page_trend_line(browser, live: str, artifacts: Path) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    axe = _axe_js()
+    lines = {"chart-spark-new": "#a1420b", "chart-spark-rate": "#1d4f91"}
+    for name, options in (("desktop", DESKTOP), ("phone", PHONE)):
+        shot = artifacts / f"jobs-north-west-{name}.png"
+        _check(browser, live + "/jobs?region=north-west", shot, axe, lines, **options)

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -14,7 +16,9 @@ from sqlalchemy.engine import Engine
 
 from kil_feed.config import Settings
 from kil_feed.web.app import create_app
+from tests.support.market import seed_market
 from tests.support.market_notices import CAMDEN, MANCHESTER, seed_notices
+from tests.support.validators import vnu_command
 
 
 @pytest.fixture
@@ -103,3 +107,32 @@ def test_cli_table(client: TestClient, cli) -> None:  # type: ignore[no-untyped-
     assert re.search(r"London Borough\s.*£500,000 │ 1 ", top)
     assert top.index("London Borough") < top.index("Manchester City") < top.index("Salford")
     assert re.search(r"North West\s*│ 3 .*│ £100,000 │ 1 .*│ 2 .*│ £240,000", out)
+
+
+@pytest.mark.slow
+def test_pages_with_notices_and_trend_lines_are_valid_html(
+    client: TestClient, engine: Engine, tmp_path: Path
+) -> None:
+    """The Nu Html Checker over /market with every notice table filled, and a region's jobs
+    page with its trend lines: zero errors."""
+    seed_market(engine)
+    folder = tmp_path / "html"
+    folder.mkdir()
+    pages = {
+        "market": "/market?week=2026-W48",
+        "market-region": "/market?region=north-west&week=2026-W48",
+        "jobs-region": "/jobs?region=north-west",
+    }
+    for name, path in pages.items():
+        page = client.get(path)
+        assert page.status_code == 200 and "<svg" in page.text
+        (folder / f"{name}.html").write_text(page.text, encoding="utf-8")
+    run = subprocess.run(
+        [*vnu_command(), "--errors-only", "--format", "json", "--stdout", str(folder)],
+        capture_output=True, text=True, timeout=180,
+    )  # fmt: skip
+    report = json.loads(run.stdout or "{}")
+    assert "messages" in report, run.stderr[-2000:]
+    errors = [f"{Path(m.get('url', '')).name}:{m.get('lastLine')}: {m['message']}"
+              for m in report["messages"]]  # fmt: skip
+    assert errors == []

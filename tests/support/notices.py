@@ -60,6 +60,7 @@ def store_items(
             "date_estimated": False,
             "regions": [item["region"]] if item.get("region") else [],
             "topics": item.get("topics") or [],
+            "body_html": item.get("body_html") or f"<p>{item.get('summary') or ''}</p>",
         }
         row["title_key"] = title_key(row["title"], row["kind"])
         row["fingerprint"] = fingerprint(row.get("summary") or row["title"])

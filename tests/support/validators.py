@@ -35,3 +35,24 @@ def vnu_command() -> list[str]:
     _need("Java (for the Nu Html Checker)", java is not None)
     _need("vnu-jar", VNU_JAR.is_file())
     return [java, "-Xss8m", "-jar", str(VNU_JAR)]  # type: ignore[list-item]
+
+
+def vnu_errors(path: Path, timeout: float = 300) -> list[str]:
+    """The Nu Html Checker's errors on an HTML file or a folder of them, one line each
+    ("name.html:12: message ['extract']"); none for valid HTML. The deadline is generous:
+    the checker's JVM starts slowly on a busy machine."""
+    import json
+    import subprocess
+
+    run = subprocess.run(
+        [*vnu_command(), "--errors-only", "--format", "json", "--stdout", str(path)],
+        capture_output=True, text=True, timeout=timeout,
+    )  # fmt: skip
+    report = json.loads(run.stdout or "{}")
+    assert "messages" in report, run.stderr[-2000:]
+    return [
+        f"{Path(m.get('url', '')).name}:{m.get('lastLine')}: {m['message']}"
+        f" [{m.get('extract', '')[:80]!r}]"
+        for m in report["messages"]
+        if m.get("type") == "error" or m.get("subType") == "fatal"
+    ]

@@ -166,3 +166,25 @@ def test_api_item_fields_are_the_public_contract(client: TestClient, archive: Ar
     job = client.get(f"/api/jobs/{archive.items['head']}").json()
     assert list(news) == API_ITEM_FIELDS and list(job) == API_ITEM_FIELDS
     assert news["employer"] is None and news["web_url"] == news["url"]
+
+
+def test_api_and_feed_call_an_issue_by_its_uncut_headline(
+    client: TestClient, archive: Archive, engine
+) -> None:  # type: ignore[no-untyped-def]
+    from kil_feed.db import write_session
+    from kil_feed.models import Issue
+
+    headline = "Insourcing wins in Leeds, Bristol and Durham, and a new Head of Procurement"
+    with write_session(engine) as s:
+        issue = s.get(Issue, archive.issues["sent"])
+        assert issue is not None
+        issue.headline, issue.subject = headline, "Insourcing wins in Leeds, Bristol and…"
+        s.add(issue)
+    (listed,) = client.get("/api/issues").json()["issues"]
+    assert (listed["headline"], listed["subject"]) == (
+        headline,
+        "Insourcing wins in Leeds, Bristol and…",
+    )
+    detail = client.get(f"/api/issues/{archive.issues['sent']}").json()
+    assert detail["headline"] == headline
+    assert f"<title>{headline}</title>" in client.get("/feeds/issues.xml").text

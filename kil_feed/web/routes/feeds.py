@@ -19,6 +19,7 @@ from kil_feed.web.deps import reader, settings_of
 from kil_feed.web.filters import pick, slugify
 from kil_feed.web.http import conditional, latest
 from kil_feed.web.routes.jobs import job_filters
+from kil_feed.web.serialize import issue_title
 from kil_feed.web.templating import query_string, sanitize
 
 router = APIRouter(include_in_schema=False)
@@ -70,7 +71,7 @@ def issues_feed(request: Request, session: Session = Depends(reader)) -> Respons
     entries = [
         Entry(
             id=f"{base}/issues/{i.id}",
-            title=i.subject or f"Issue {i.week}",
+            title=issue_title(i),
             link=f"{base}/issues/{i.id}",
             updated=i.sent_at or i.updated_at,
             summary=i.intro,

@@ -35,6 +35,7 @@ from kil_feed.web.confirmation import (
 from kil_feed.web.deps import engine_of, reader, render, settings_of, writer
 from kil_feed.web.routes.pages import subscribe_context
 from kil_feed.web.security import RateLimited, check_csrf, client_key, csrf_token
+from kil_feed.web.serialize import issue_title
 
 logger = logging.getLogger(__name__)
 router = APIRouter(include_in_schema=False)
@@ -126,7 +127,7 @@ def confirm(token: str, request: Request, background: BackgroundTasks) -> HTMLRe
             welcome = Welcome(
                 sub.id, sub.email, sub.name,  # type: ignore[arg-type]
                 latest[0].id if latest else None,
-                (latest[0].headline or latest[0].subject) if latest else "",
+                issue_title(latest[0]) if latest else "",
             )  # fmt: skip
     if not already:
         background.add_task(send_welcome, settings, request.app.state.jinja, welcome)
