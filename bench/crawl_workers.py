@@ -26,7 +26,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.ingest import FeedServer, corpus_entries, make_feed  # noqa: E402
+from bench.feedserver import FeedHosts  # noqa: E402
+from bench.ingest import corpus_entries, make_feed  # noqa: E402
 
 
 def _cpu() -> float:
@@ -68,8 +69,9 @@ def main() -> None:
     rng = random.Random(42)
     pool = corpus_entries()
     feeds = [make_feed(n, rng.sample(pool, args.entries)) for n in range(args.feeds)]
-    server = FeedServer(feeds)
-    urls = [f"{server.base_url}/feeds/{n}.rss" for n in range(args.feeds)]
+    server = FeedHosts(1)  # one loopback host, as the feeds of one busy site
+    urls = [server.add(0, f"/feeds/{n}.rss", body) for n, body in enumerate(feeds)]
+    server.start()
     prefix = f"kilbench:{secrets.token_hex(4)}:"
     env = dict(
         KIL_ALLOW_PRIVATE_NETWORKS="true", KIL_CRAWL__DOWNLOAD_DELAY="0",
