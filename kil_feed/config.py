@@ -165,6 +165,11 @@ class NewsletterSettings(Section):
     recheck_time_limit: float = Field(
         30.0, ge=1, le=600, description="Seconds a pre-send or housekeeping link check may take."
     )
+    market_pulse: bool = Field(
+        True,
+        description='A "Market pulse" section in every issue: day rates of the reader\'s '
+        "regions and the UK, with a small chart; frozen when the send begins.",
+    )
     max_error_rate: float = Field(
         0.2, ge=0, le=1, description="Fraction of failed deliveries that pauses a send."
     )

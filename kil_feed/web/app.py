@@ -32,6 +32,7 @@ from kil_feed.web.routes import (
 )
 from kil_feed.web.security import RateLimiter, SecurityHeaders
 from kil_feed.web.templating import make_environment, templates_root
+from kil_feed.web.trends import TrendCache
 
 logger = logging.getLogger(__name__)
 
@@ -53,6 +54,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.jinja = make_environment(settings)
     app.state.signup_limiter = RateLimiter(app.state.engine, settings.web.signup_rate_limit, 3600.0)
     app.state.topics = topic_catalog(settings)
+    app.state.trends = TrendCache(app.state.engine)
     app.state.facets = FacetCache(
         app.state.engine, ttl=settings.web.facet_cache_seconds, topics=app.state.topics
     )
@@ -80,6 +82,7 @@ def create_app(settings: Settings) -> FastAPI:
 
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    app.state.trends.warm()
     yield
     app.state.engine.dispose()
 

@@ -78,15 +78,6 @@ def job_filters(request: Request, args: dict[str, str | None]) -> JobFilters:
     )
 
 
-def _sparklines(session: Session, region: str) -> dict:
-    """The trend lines of a region's jobs page (new roles, median day rate by week)."""
-    from kil_feed.sparkline import SPARK_WEEKS, region_sparklines
-    from kil_feed.storage.market import market_figures
-
-    figs = market_figures(session=session, region=region, weeks=SPARK_WEEKS, quarters=1)
-    return {"sparklines": region_sparklines(region, figs), "spark_weeks": SPARK_WEEKS}
-
-
 @router.get("/jobs", response_class=HTMLResponse)
 def jobs(
     request: Request,
@@ -117,7 +108,8 @@ def jobs(
         session=session, limit=size, offset=(number - 1) * size, **filters.storage()
     )
     if filters.region:  # a region's jobs page: its trend lines
-        context.update(_sparklines(session, filters.region))
+        context["sparklines"] = request.app.state.trends.lines(filters.region)
+        context["spark_weeks"] = request.app.state.trends.weeks
     return render(
         request,
         "jobs.html",
