@@ -107,7 +107,7 @@ class CrawlSettings(Section):
         ge=0,
         le=64,
         description="Crawl subprocesses per source kind (sources are split between them by "
-        "host); 0 means one per CPU, at most 8.",
+        "host); 0 means one per CPU, at most 8, and no more than one per 16 sources.",
     )
     topics_file: str | None = Field(
         None,
