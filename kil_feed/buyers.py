@@ -313,14 +313,19 @@ def _pick(councils: tuple[LocalAuthority, ...], kinds: list[str]) -> set[str]:
 
 def mentions(text: str | None, *, name: str, la_code: str | None = None) -> bool:
     """True when `text` names this buyer: a council in any of its spellings, any other
-    buyer by its full name (on word boundaries, in any case)."""
+    buyer by its full name on word boundaries, in any case when it has several words
+    ("Met Office"), as written when it is one ("VIVID" is not "vivid colours"; "UK", a real
+    buyer's name, is too short to tell)."""
     if not text:
         return False
     code = la_code or local_authority_code(name)
     if code and code in council_mentions(text):
         return True
-    pattern = r"(?<!\w)" + r"\s+".join(map(re.escape, name.split())) + r"(?!\w)"
-    return re.search(pattern, text, re.I) is not None
+    words = name.split()
+    if len(words) == 1 and len(words[0]) < 4:
+        return False
+    pattern = r"(?<!\w)" + r"\s+".join(map(re.escape, words)) + r"(?!\w)"
+    return re.search(pattern, text, re.I if len(words) > 1 else 0) is not None
 
 
 def search_words(name: str, la_code: str | None = None) -> list[str]:

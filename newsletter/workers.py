@@ -150,6 +150,7 @@ class _Claims:
             if self.left is not None:
                 self.left -= len(jobs)
             if jobs:
+                run.renderer.prepare([job.audience for job in jobs])  # new market sets: one write
                 return jobs
             if not rows and not busy:
                 return []

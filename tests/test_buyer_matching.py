@@ -168,6 +168,27 @@ def test_council_mentions_in_a_real_news_page(corpus_dir: Path) -> None:
     assert not mentions(skyline, name="City of London Corporation")
 
 
+@pytest.mark.parametrize(
+    ("text", "name", "named"),
+    [
+        # other buyers of the corpus notices, by their full names
+        ("The Met Office warns of storms", "MET OFFICE", True),
+        ("Cabinet Office guidance on social value", "Cabinet Office", True),
+        ("The office cabinet was moved", "Cabinet Office", False),
+        ("VIVID wins a housing award", "VIVID", True),
+        ("A vivid account of the meeting", "VIVID", False),
+        ("Ofcom fines a broadcaster", "Ofcom", True),
+        ("UK inflation falls", "UK", False),  # a real buyer's name, too short to tell
+        # councils by their spellings, other buyers never by a place alone
+        ("Durham CC awards", "Durham County Council", True),
+        ("Durham University wins", "Durham County Council", False),
+        ("Research at Durham", "Durham University", False),
+    ],
+)
+def test_mentions_of_a_buyer(text: str, name: str, named: bool) -> None:
+    assert mentions(text, name=name) is named
+
+
 def _story(slug: str, title: str, summary: str, days: int = 1) -> dict[str, object]:
     return {
         "kind": "news", "url": f"https://news.example/{slug}", "guid": slug, "title": title,

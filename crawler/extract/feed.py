@@ -32,6 +32,7 @@ def parse_feed(body: bytes, url: str, headers: dict[str, str] | None = None) -> 
     # imported on first use: a crawl where every feed answers 304 never parses one
     import feedparser
 
+    _index_cp1252_table()
     parsed = feedparser.parse(
         body,
         response_headers={k.lower(): v for k, v in (headers or {}).items()},
@@ -55,6 +56,27 @@ def parse_feed(body: bytes, url: str, headers: dict[str, str] | None = None) -> 
         is_feed=is_feed,
         title=feed_title,
     )
+
+
+def _index_cp1252_table() -> None:
+    """Give feedparser its cp1252 table as a list indexed by code point, once.
+
+    feedparser maps the C1 controls (U+0080-U+009F) of every text it reads to the cp1252
+    characters they stand for, with `str.translate` and a dict of 27 entries. For text that
+    is not pure ASCII, every character the dict lacks costs translate a KeyError: about 6% of
+    a crawl process's CPU. A list with the same 27 entries and every other character mapped
+    to itself is the same mapping (above U+FFFF the IndexError leaves a character as it is,
+    like the KeyError), three times faster. Only the parser's own reference is replaced.
+    """
+    from feedparser import mixin
+
+    table = getattr(mixin, "_cp1252", None)
+    if not isinstance(table, dict):
+        return  # done already (or a feedparser without it)
+    indexed: list[int | str] = list(range(0x10000))
+    for code, text in table.items():
+        indexed[code] = text
+    mixin._cp1252 = indexed  # type: ignore[attr-defined]
 
 
 def entry_to_item(entry: Any, feed_url: str) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import scrapy
+from scrapy import signals
 from scrapy_redis.queue import PriorityQueue
 from scrapy_redis.spiders import RedisMixin
 
@@ -113,10 +114,18 @@ class QueuedSources(RedisMixin):
             return  # no DontCloseSpider: the spider closes
         super().spider_idle()  # type: ignore[misc]
 
+    def refill(self) -> None:
+        """The request queue ran dry: take the next batch of sources now, not only when
+        the spider is idle (scrapy-redis's own rule), so the downloader never drains to
+        nothing between batches while the slowest source of the last one answers."""
+        if not self.orphaned():
+            self.schedule_next_requests()
+
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> Any:
         spider = super().from_crawler(crawler, *args, **kwargs)  # type: ignore[misc]
         spider.setup_redis(crawler)
+        crawler.signals.connect(spider.refill, signal=signals.scheduler_empty)
         return spider
 
     async def start(self) -> AsyncIterator[Any]:

@@ -29,6 +29,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from multiprocessing.connection import wait
 from typing import Any
@@ -38,7 +39,7 @@ from crawler.records import CrawledItem, Record, SourceStatus
 from kil_feed.config import Settings
 from kil_feed.db import make_engine, write_session
 from kil_feed.errors import QueueError
-from kil_feed.ingest.launcher import CrawlProcess, crawl_environment, start_process
+from kil_feed.ingest.launcher import CrawlProcess, _profiler, crawl_environment, start_process
 from kil_feed.ingest.logs import log_dir
 from kil_feed.ingest.queue import (
     connect,
@@ -61,6 +62,7 @@ PING_SECONDS = 2.0
 LEASE_SECONDS = 10  # a worker's heartbeat outlives it by at most this
 REAP_SECONDS = 5.0
 FLUSH_SECONDS = 0.5
+MAX_PENDING_BATCHES = 2
 STOP_GRACE = 30.0
 
 
@@ -74,7 +76,9 @@ class WorkerReport:
 
 
 class WorkerRecorder:
-    """Buffers records from the worker's processes; each flush is one transaction."""
+    """Buffers records from the worker's processes; each flush is one transaction, written
+    by a writer thread while the reading goes on (at most MAX_PENDING_BATCHES queued), so
+    the crawl processes never wait on a full pipe while a batch is being committed."""
 
     def __init__(
         self,
@@ -92,6 +96,8 @@ class WorkerRecorder:
         self.names: dict[int, str] = {}
         self.last_flush = time.monotonic()
         self.report = WorkerReport()
+        self.writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kil-worker-store")
+        self.pending: list[Future[None]] = []
 
     def take(self, records: Iterable[Record]) -> None:
         for record in records:
@@ -106,10 +112,26 @@ class WorkerRecorder:
             self.flush()
 
     def flush(self) -> None:
+        """Hand what is buffered to the writer (a failed write is raised here, next time)."""
         records, self.records, self.items = self.records, [], 0
         self.last_flush = time.monotonic()
         if not records:
             return
+        while len(self.pending) >= MAX_PENDING_BATCHES:  # back-pressure: bounded memory
+            self.pending.pop(0).result()
+        self.pending = [f for f in self.pending if not f.done() or f.result()]
+        self.pending.append(self.writer.submit(self._write, records))
+
+    def close(self) -> None:
+        """Write what is left and wait for every write."""
+        try:
+            self.flush()
+            for future in self.pending:
+                future.result()
+        finally:
+            self.writer.shutdown(wait=True)
+
+    def _write(self, records: list[Record]) -> None:
         rows: list[CrawledItem] = [r[1] for r in records if r[0] == "item"]
         statuses: list[SourceStatus] = [r[1] for r in records if r[0] == "status"]
         for row in rows:
@@ -232,13 +254,14 @@ def run_worker(
         for kind in kinds:
             for number in range(processes):
                 log_path = logs / f"worker-{token}-{kind}-{number}.log"
-                cmd = [sys.executable, "-m", "scrapy", "crawl",
+                profile = _profiler(f"worker-{kind}-{number}")
+                cmd = [sys.executable, *profile, "-m", "scrapy", "crawl",
                        worker_spider(kind), "--logfile", str(log_path), *arguments]  # fmt: skip
                 crawls.append(start_process(cmd, env, kind, log_path, []))
         if on_start is not None:
             on_start(crawls)
         lost = _collect(recorder, crawls, worker, stop)
-        recorder.flush()
+        recorder.close()
         lost = lost or worker.lost
     finally:
         for crawl in crawls:
@@ -249,6 +272,7 @@ def run_worker(
             except Exception:  # noqa: BLE001 - hung: killed below
                 logger.warning("crawl worker process hung pid=%s: killing it", crawl.process.pid)
             crawl.kill()
+        recorder.writer.shutdown(wait=True)  # after a failure too: no writer left behind
         worker.end()
         client.close()
         engine.dispose()

@@ -2,8 +2,9 @@
 kept `ttl` seconds: they are weekly figures, and counting the market takes seconds at
 200,000 items, which a listing page must not spend per request.
 
-The read starts with the app (in a thread, `warm`); a page waits for it only when no figures
-for the day exist yet; stale figures are served while a thread reads fresh ones."""
+The read starts with the app (in a thread, `warm`) and a page never waits for it: until it
+is done the page has no trend lines, and later stale figures are served while a thread
+reads fresh ones (a new day's too)."""
 
 from __future__ import annotations
 
@@ -36,19 +37,16 @@ class TrendCache:
             self._start(as_utc(utcnow()).date())  # type: ignore[union-attr]
 
     def lines(self, region: str) -> list[Sparkline]:
-        """The region's trend lines (zero roles, "not enough data", for a region without)."""
+        """The region's trend lines (zero roles, "not enough data", for a region without);
+        none until the first read is done: a page never waits for it."""
         today = as_utc(utcnow()).date()  # type: ignore[union-attr]
         with self._lock:
             figures = self._figures
-            current = figures is not None and figures[0] == today
-            if not current or time.monotonic() - figures[1] > self.ttl:  # type: ignore[index]
+            if figures is None or figures[0] != today or time.monotonic() - figures[1] > self.ttl:
                 self._start(today)
-            loading = self._loading
-        if not current and loading is not None:
-            loading.join()  # nothing for today yet: wait for the read
-            figures = self._figures
-        by_region = figures[2] if figures else {}
-        weeks = by_region.get(region) or self._empty(today)
+        if figures is None:
+            return []
+        weeks = figures[2].get(region) or self._empty(figures[0])
         return region_sparklines(region, weeks)
 
     def _start(self, today: date) -> None:

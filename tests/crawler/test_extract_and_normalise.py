@@ -43,6 +43,21 @@ def test_feed_entries_from_corpus(corpus_dir):  # type: ignore[no-untyped-def]
     assert first["title"] and first["url"].startswith("http") and first["published"]
 
 
+def test_feedparser_gets_the_same_cp1252_mapping_as_a_list() -> None:
+    from feedparser import html, mixin
+
+    parse_feed(b'<rss version="2.0"><channel><title>x</title></channel></rss>', "http://x/")
+    assert isinstance(mixin._cp1252, list)  # what parse_feed gives the parser
+    text = "".join(chr(i) for i in range(0x110000) if not 0xD800 <= i < 0xE000)
+    assert text.translate(mixin._cp1252) == text.translate(html._cp1252)  # its own dict
+    entry = parse_feed(
+        b'<rss version="2.0"><channel><item><title>A &#150; b</title><link>http://x/1</link>'
+        b"</item></channel></rss>",
+        "http://x/",
+    ).entries[0]
+    assert entry["title"] == "A \u2013 b"  # C1 control read as the cp1252 en dash
+
+
 def test_jobposting_from_nhs_jobs_json(corpus_dir):  # type: ignore[no-untyped-def]
     body = (corpus_dir / "jobs" / "nhsjobs_jobposting_916234107.json").read_bytes()
     (job,) = jobs_from_json(body, "http://x/job")

@@ -109,8 +109,16 @@ def test_market_desktop_and_phone(browser, live: str, artifacts: Path) -> None: 
 
 
 def test_region_jobs_page_trend_line(browser, live: str, artifacts: Path) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    import httpx
+
+    from tests.support.waiting import wait_until
+
     axe = _axe_js()
     lines = {"chart-spark-new": "#a1420b", "chart-spark-rate": "#1d4f91"}
+    wait_until(  # the trend lines come once the server's first read of the roles is done
+        lambda: "<svg" in httpx.get(live + "/jobs?region=north-west", timeout=10).text or None,
+        "the region page shows its trend lines",
+    )
     for name, options in (("desktop", DESKTOP), ("phone", PHONE)):
         shot = artifacts / f"jobs-north-west-{name}.png"
         _check(browser, live + "/jobs?region=north-west", shot, axe, lines, **options)

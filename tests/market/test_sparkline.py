@@ -61,7 +61,13 @@ def test_sparkline_path() -> None:
 
 
 def test_region_jobs_page_has_the_trend(client: TestClient) -> None:
-    html = client.get("/jobs", params={"region": "north-west"}).text
+    from tests.support.waiting import wait_until
+
+    def page() -> str | None:  # the trend lines come once the app's first read is done
+        html = client.get("/jobs", params={"region": "north-west"}).text
+        return html if "<svg" in html else None
+
+    html = wait_until(page, "the region page shows its trend lines")
     labels = re.findall(r'<svg role="img" aria-label="([^"]+)"', html)
     assert len(labels) == 2
     assert labels[0].startswith("New roles in North West per week, ")
@@ -87,6 +93,8 @@ def test_trend_cache_serves_stale_lines_while_it_reads_fresh_ones(
     monkeypatch.setattr(trends, "utcnow", lambda: now)
     seed_market(engine)
     cache = trends.TrendCache(engine)
+    assert cache.lines(NW) == []  # the first read has started: the page does not wait
+    wait_until(lambda: cache.lines(NW), "the first read")
     assert cache.lines(NW)[0].text.endswith("0, 1, 0, 1, 6; 8 in all.")
     assert cache.lines("Wales")[0].text.endswith(": 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0; 0 in all.")
     with write_session(engine) as s:
