@@ -27,11 +27,11 @@ _FONT = re.compile(r"(?:(?P<style>italic|oblique|normal)\s+)?(?:(?P<weight>\d{3}
                    r"(?P<size>[\d.]+px)\s+(?P<family>.+)")  # fmt: skip
 
 
-def new_figure(width: float, height: float):  # type: ignore[no-untyped-def]
+def new_figure(width: float, height: float, layout: str | None = "constrained"):  # type: ignore[no-untyped-def]
     """A figure and axes in the charts' style (ink, grid, no top or right spine)."""
     from matplotlib.figure import Figure  # the object API: no pyplot, no global state
 
-    fig = Figure(figsize=(width, height), dpi=100, layout="constrained")
+    fig = Figure(figsize=(width, height), dpi=100, layout=layout)
     ax = fig.add_subplot()
     ax.spines[["top", "right"]].set_visible(False)
     ax.tick_params(colors=INK, labelsize=9)
@@ -148,3 +148,46 @@ def _attributes(style: str) -> str:
             pairs = [(name, value)]
         out += [f' {n}="{v.replace(chr(34), chr(39))}"' for n, v in pairs]
     return "".join(out)
+
+
+PULSE_COLOURS = (RATE, NEW, "#2f6b2f", "#6a3d9a")  # each above 4.5:1 on white
+PULSE_MARKERS = ("o", "s", "^", "D")
+PULSE_SIZE = (4.8, 2.4)  # inches at 100 dpi: the <img> width and height in the email
+PULSE_DPI = 200  # twice the pixels, sharp on high-density screens
+
+
+def render_pulse_chart(
+    weeks: Sequence[str], series: Sequence[tuple[str, Sequence[float | None]]], caption: str
+) -> bytes:
+    """The newsletter's small PNG: the median day rate by week of each named series (the
+    subscriber's regions, then the UK), each with its own marker and line style, the
+    caption (how many roles over which weeks) written on the image itself."""
+    import matplotlib
+
+    fig, ax = new_figure(*PULSE_SIZE, layout=None)  # a fixed size needs no layout solver
+    fig.subplots_adjust(left=0.15, right=0.98, top=0.80, bottom=0.11)
+    xs = range(len(weeks))
+    for n, (name, medians) in enumerate(series):
+        national = n == len(series) - 1 and len(series) > 1
+        ax.plot(
+            xs,
+            [m if m is not None else float("nan") for m in medians],
+            color=OPEN if national else PULSE_COLOURS[n % len(PULSE_COLOURS)],
+            marker=None if national else PULSE_MARKERS[n % len(PULSE_MARKERS)],
+            linestyle="--" if national else "-",
+            linewidth=1.6 if national else 2,
+            markersize=4,
+            label=name,
+        )
+    ax.set_ylabel("£ a day (median)", color=INK, fontsize=8)
+    ax.yaxis.set_major_formatter("£{x:,.0f}")
+    ax.set_xticks(xs, [w.split("-")[-1] for w in weeks])
+    if len(weeks) > 8:
+        for label in ax.get_xticklabels()[len(weeks) % 2 :: 2]:
+            label.set_visible(False)
+    ax.set_title(caption, color=INK, fontsize=8, loc="left")
+    ax.legend(loc="best", fontsize=7, frameon=False)
+    out = io.BytesIO()
+    with matplotlib.rc_context({"svg.hashsalt": "pulse"}):
+        fig.savefig(out, format="png", dpi=PULSE_DPI, metadata={"Software": None})
+    return out.getvalue()

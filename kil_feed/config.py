@@ -107,7 +107,7 @@ class CrawlSettings(Section):
         ge=0,
         le=64,
         description="Crawl subprocesses per source kind (sources are split between them by "
-        "host); 0 means one per CPU, at most 8.",
+        "host); 0 means one per CPU, at most 8, and no more than one per 16 sources.",
     )
     topics_file: str | None = Field(
         None,
@@ -165,6 +165,11 @@ class NewsletterSettings(Section):
     recheck_time_limit: float = Field(
         30.0, ge=1, le=600, description="Seconds a pre-send or housekeeping link check may take."
     )
+    market_pulse: bool = Field(
+        True,
+        description='A "Market pulse" section in every issue: day rates of the reader\'s '
+        "regions and the UK, with a small chart; frozen when the send begins.",
+    )
     max_error_rate: float = Field(
         0.2, ge=0, le=1, description="Fraction of failed deliveries that pauses a send."
     )
@@ -179,11 +184,11 @@ class NewsletterSettings(Section):
         description="Address of the mailto: List-Unsubscribe; empty: unsubscribe@ the From domain.",
     )
     smtp_connections: int = Field(
-        1,
+        4,
         ge=1,
         le=32,
-        description="SMTP connections a send uses in parallel; a kill can duplicate one per "
-        "connection.",
+        description="SMTP connections a send process uses in parallel (one message waits for "
+        "the server's answer on each); a `kill -9` can duplicate one message per connection.",
     )
     max_attempts: int = Field(
         5,

@@ -10,7 +10,10 @@ Bounded and polite: at most `concurrency` requests at once and one at a time per
 `per_host_delay` between them, a timeout per request and a total `time_limit`, the
 crawler's User-Agent, and conditional GET with the ETag / Last-Modified of the last check
 (a 304 means unchanged, so still open). Only http(s) to public hosts unless private
-networks are allowed, as for the crawler.
+networks are allowed, as for the crawler. A host that cannot be reached at all (its name
+does not resolve, the connection is refused or times out) is not asked again in the same
+check: its other postings are unknown at once, instead of each waiting its turn to fail
+(a send waits for the check before its first message).
 """
 
 from __future__ import annotations
@@ -100,7 +103,11 @@ async def _check_all(targets: list[Target], limits: Limits, now: datetime) -> li
     async with httpx.AsyncClient(headers=headers, timeout=timeout, follow_redirects=True) as client:
 
         async def host_queue(queue: list[Target]) -> None:
+            down: str | None = None  # why the host could not be reached
             for index, target in enumerate(queue):
+                if down is not None:
+                    results[target.item_id] = Check(target.item_id, UNKNOWN, down)
+                    continue
                 if index:
                     await asyncio.sleep(limits.per_host_delay)
                 if time.monotonic() >= deadline:
@@ -108,8 +115,12 @@ async def _check_all(targets: list[Target], limits: Limits, now: datetime) -> li
                         target.item_id, UNKNOWN, "not checked: time limit reached"
                     )
                     continue
-                async with gate:
-                    results[target.item_id] = await _check_one(client, target, now)
+                try:
+                    async with gate:
+                        results[target.item_id] = await _check_one(client, target, now)
+                except _HostDown as exc:
+                    results[target.item_id] = exc.check
+                    down = f"not checked: {urlsplit(target.url).netloc} unreachable"
 
         tasks = [asyncio.create_task(host_queue(q)) for q in by_host.values()]
         if tasks:
@@ -121,6 +132,14 @@ async def _check_all(targets: list[Target], limits: Limits, now: datetime) -> li
         results.get(t.item_id) or Check(t.item_id, UNKNOWN, "not checked: time limit reached")
         for t in targets
     ]
+
+
+class _HostDown(Exception):  # noqa: N818 - a signal within this module, not an error
+    """The host was never reached (`check` says how): skip its other postings."""
+
+    def __init__(self, check: Check) -> None:
+        super().__init__(check.reason)
+        self.check = check
 
 
 async def _check_one(client: httpx.AsyncClient, target: Target, now: datetime) -> Check:
@@ -135,7 +154,10 @@ async def _check_one(client: httpx.AsyncClient, target: Target, now: datetime) -
     except (httpx.HTTPError, OSError) as exc:
         reason = f"unreachable: {type(exc).__name__}: {exc}".strip()[:300]
         logger.info("liveness unknown item=%s url=%s %s", target.item_id, target.url, reason)
-        return Check(target.item_id, UNKNOWN, reason)
+        check = Check(target.item_id, UNKNOWN, reason)
+        if isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout)):  # never reached it
+            raise _HostDown(check) from None
+        return check
     status = response.status_code
     etag = response.headers.get("ETag") or target.etag
     modified = response.headers.get("Last-Modified") or target.last_modified

@@ -364,3 +364,24 @@ class RateLimitCount(SQLModel, table=True):
     key: str = Field(max_length=200, primary_key=True)
     window: int = Field(primary_key=True)
     hits: int = 0
+
+
+# --- Market pulse (#20): what an issue's email said about the market ---------------------
+
+
+class MarketSnapshot(SQLModel, table=True):
+    """The market pulse of one issue for one region set, frozen when the send began: the
+    sentences, the chart's series and the PNG the email showed, so the figures of a sent
+    issue never change however many adverts arrive later for its week."""
+
+    __tablename__ = "market_snapshot"
+    __table_args__ = (
+        sa.UniqueConstraint("issue_id", "region_key", name="uq_market_snapshot_issue_regions"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    issue_id: int = Field(foreign_key="issue.id", ondelete="CASCADE")
+    region_key: str = Field(max_length=400)  # "uk", or region slugs joined by "+"
+    figures: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)
+    png: bytes = Field(sa_type=sa.LargeBinary)
+    created_at: datetime = _ts(default_factory=utcnow)

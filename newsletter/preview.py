@@ -13,6 +13,7 @@ from kil_feed.timeutil import utcnow
 from kil_feed.topics import topic_catalog
 from newsletter.content import load_issue_content
 from newsletter.message import MessageFactory, Recipient
+from newsletter.pulse import issue_pulses
 from newsletter.render import Audience, Renderer
 
 FORMATS = ("html", "text", "eml")
@@ -38,7 +39,8 @@ def preview_issue(
             sub = get_subscriber(subscriber, session=session)
         recipient = Recipient(sub.id or 0, sub.email, sub.name)
         audience = Audience.of(sub.regions, sub.topics)
-    rendered = Renderer(settings, content).render(audience)
+    pulses = issue_pulses(engine, settings, issue_id, content.week, keep=False)
+    rendered = Renderer(settings, content, pulses).render(audience)
     unsubscribe = tokens.unsubscribe_url(settings, recipient.subscriber_id)
     preferences = tokens.preferences_url(settings, recipient.subscriber_id)
     if fmt == "eml":

@@ -13,12 +13,16 @@ import threading
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import css_inline
 import jinja2
 
 from kil_feed.config import Settings
 from newsletter.content import Card, IssueContent
+
+if TYPE_CHECKING:
+    from newsletter.pulse import IssuePulses, Pulse
 
 logger = logging.getLogger(__name__)
 
@@ -47,9 +51,10 @@ def _strings(values: object) -> list[str]:
 
 @dataclass(frozen=True)
 class Section:
-    key: str  # top, news, near, jobs, notices-near, notices, signals-near, signals
+    key: str  # top, news, near, jobs, market, notices-near, notices, signals-near, signals
     title: str
     cards: list[Card]
+    pulse: Pulse | None = None  # the market section's figures (it has no cards)
 
 
 @dataclass(frozen=True)
@@ -107,8 +112,10 @@ def _wrap(text: str, width: int = 76, indent: str = "") -> str:
     )
 
 
-def sections_for(content: IssueContent, audience: Audience) -> list[Section]:
-    """The sections this audience sees, in order."""
+def sections_for(
+    content: IssueContent, audience: Audience, pulse: Pulse | None = None
+) -> list[Section]:
+    """The sections this audience sees, in order; the market pulse after the jobs."""
     out: list[Section] = []
     if content.top:
         out.append(Section("top", "Top stories", content.top))
@@ -119,6 +126,8 @@ def sections_for(content: IssueContent, audience: Audience) -> list[Section]:
         ("notices", "procurement notices", content.notices),
         ("signals", "signals", content.signals),
     ):
+        if key == "notices" and pulse is not None:
+            out.append(Section("market", "Market pulse", [], pulse))
         if not cards:
             continue
         if audience.regions:
@@ -163,9 +172,12 @@ def charset_first(html: str) -> str:
 class Renderer:
     """Renders one issue for any number of audiences, caching each audience's result."""
 
-    def __init__(self, settings: Settings, content: IssueContent) -> None:
+    def __init__(
+        self, settings: Settings, content: IssueContent, pulses: IssuePulses | None = None
+    ) -> None:
         self.settings = settings
         self.content = content
+        self.pulses = pulses  # None: no market section
         self.env = make_environment(settings)
         self.inliner = css_inline.CSSInliner(keep_style_tags=False, keep_at_rules=True)
         self._cache: dict[Audience, RenderedEmail] = {}
@@ -177,6 +189,12 @@ class Renderer:
 
     def web_url(self) -> str:
         return f"{self.settings.base_url.rstrip('/')}/issues/{self.content.issue_id}"
+
+    def prepare(self, audiences: list[Audience]) -> None:
+        """Work out the market pulse of every region set among `audiences` at once."""
+        if self.pulses is not None:
+            with self._lock:
+                self.pulses.prepare(a.regions for a in audiences)
 
     def render(self, audience: Audience) -> RenderedEmail:
         cached = self._cache.get(audience)
@@ -197,7 +215,8 @@ class Renderer:
         return plain_text(source, PREHEADER_CHARS)
 
     def _render(self, audience: Audience) -> RenderedEmail:
-        sections = sections_for(self.content, audience)
+        pulse = self.pulses.for_regions(audience.regions) if self.pulses else None
+        sections = sections_for(self.content, audience, pulse)
         context = {
             "issue": self.content,
             "subject": self.content.subject,

@@ -37,6 +37,7 @@ from newsletter.attempt import Job, RateLimiter, Run, deliver, prepare
 from newsletter.content import IssueContent, load_issue_content
 from newsletter.ledgerwriter import GroupCommitter, Result
 from newsletter.message import MessageFactory, Recipient
+from newsletter.pulse import issue_pulses
 from newsletter.recheck import recheck_issue
 from newsletter.render import Audience, Renderer
 from newsletter.report import SendReport, summary
@@ -150,7 +151,10 @@ def send_issue(
         raise ConflictError(f"issue {issue_id} has no items", hint="rebuild it or add items")
     if to is not None:  # a test copy says so where the reader looks first
         content = replace(content, subject=f"{TEST_PREFIX} {content.subject}")
-    renderer = Renderer(settings, content)
+    # a real send freezes the market figures it mails; a dry run or test copy does not
+    keep = not dry_run and to is None
+    pulses = issue_pulses(engine, settings, issue_id, content.week, keep=keep)
+    renderer = Renderer(settings, content, pulses)
     factory = MessageFactory(settings, issue_id)
     run = Run(settings, renderer, factory)
     run.limiter = RateLimiter(rate)
@@ -257,10 +261,11 @@ def _send(
         todo = [r for r in rows if r.status == SubscriberStatus.confirmed.value]
         if limit is not None:
             todo = todo[: max(0, limit)]
-        for row in todo:
-            recipient, audience = _recipient_audience(row)
-            run.jobs.put(Job(row.delivery_id, recipient, audience))
-            run.renderer.render(audience)  # every variant up front, before the clock matters
+        jobs = [Job(row.delivery_id, *_recipient_audience(row)) for row in todo]
+        run.renderer.prepare([job.audience for job in jobs])  # market figures: one write
+        for job in jobs:
+            run.jobs.put(job)
+            run.renderer.render(job.audience)  # every variant up front, before the clock matters
         if todo:
             _pump(engine, run, report, len(todo), progress)
         with write_session(engine) as session:

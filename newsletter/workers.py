@@ -150,6 +150,7 @@ class _Claims:
             if self.left is not None:
                 self.left -= len(jobs)
             if jobs:
+                run.renderer.prepare([job.audience for job in jobs])  # new market sets: one write
                 return jobs
             if not rows and not busy:
                 return []
@@ -158,8 +159,9 @@ class _Claims:
         return []
 
     def after_write(self, conn: Connection, batch: list[Result]) -> None:
-        """In each ledger commit: count the outcomes for everyone, free deferred rows for
-        a later try, and pause every sender if the shared counts say so."""
+        """With each ledger write (in its transaction when the batch had failures): count
+        the outcomes for everyone, free deferred rows for a later try, and pause every
+        sender if the shared counts say so."""
         errors = sum(r.status != DeliveryStatus.sent.value for r in batch)
         self.untallied[0] += len(batch)
         self.untallied[1] += errors

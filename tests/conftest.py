@@ -163,6 +163,7 @@ def _test_env(tmp_path: Path, database_url: str) -> dict[str, str]:
         # fixtures' job URLs are example.org: no link checks unless a test asks (#16)
         "KIL_NEWSLETTER__RECHECK_LINKS": "false",
         "KIL_SMTP_URL": "",
+        "COLUMNS": "80",  # CLI tables lay out the same whatever the shell that runs pytest
     }
 
 

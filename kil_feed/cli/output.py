@@ -19,6 +19,11 @@ class _Console(Console):
     """Word-wraps long lines for a terminal; piped, a line of text (a report of invalid
     rows, a path) stays one line, as it was written. Tables and panels lay out as usual."""
 
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        if "width" not in options:  # Rich fixes $COLUMNS at import: read it at each print
+            self._width = None
+
     def print(self, *objects: Any, soft_wrap: bool | None = None, **options: Any) -> None:
         if soft_wrap is None and not self.is_terminal and all(isinstance(o, str) for o in objects):
             soft_wrap = True

@@ -158,6 +158,9 @@ class DemoSite:
 
     def render(self, url_path: str, base_url: str | None = None) -> Page | None:
         """The page at `url_path` with its placeholders filled, or None (404)."""
+        generated = self._generated(url_path, base_url or self.base_url)
+        if generated is not None:
+            return generated
         file = self.resolve(url_path)
         if file is None:
             return None
@@ -168,6 +171,24 @@ class DemoSite:
                 raw.decode("utf-8"), base_url=base_url or self.base_url, now=self.now
             )
             raw = text.encode("utf-8")
+        etag = '"' + hashlib.sha256(raw).hexdigest()[:20] + '"'
+        return Page(raw, ctype, etag, self.now)
+
+    def _generated(self, url_path: str, base_url: str) -> Page | None:
+        """The job board's archive (`kil_feed.demo.market`): drawn, not stored as files."""
+        from kil_feed.demo import market
+
+        path = unquote(urlsplit(url_path).path)
+        if path == market.ARCHIVE_JSON:
+            text, ctype = market.archive_json(base_url, self.now), "application/json"
+        elif path.startswith(market.ARCHIVE_PAGES):
+            page = market.archive_page(path, base_url, self.now)
+            if page is None:
+                return None
+            text, ctype = page, CONTENT_TYPES[".html"]
+        else:
+            return None
+        raw = text.encode("utf-8")
         etag = '"' + hashlib.sha256(raw).hexdigest()[:20] + '"'
         return Page(raw, ctype, etag, self.now)
 

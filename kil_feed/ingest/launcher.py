@@ -126,7 +126,9 @@ def launch(
     crawls: list[CrawlProcess] = []
     try:
         for kind, group in by_kind.items():
-            for part, share in enumerate(split_by_host(group, crawl_processes(settings))):
+            for part, share in enumerate(
+                split_by_host(group, crawl_processes(settings, len(group)))
+            ):
                 name = f"{kind}-{part}"
                 sources_file = tmp / f"sources-{name}.json"
                 sources_file.write_text(json.dumps(share), encoding="utf-8")

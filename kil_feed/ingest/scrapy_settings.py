@@ -13,6 +13,7 @@ from typing import Any
 from kil_feed.config import Settings
 
 MAX_AUTO_PROCESSES = 8
+SOURCES_PER_PROCESS = 16  # a second process only pays for itself with more work
 
 
 def scrapy_settings(settings: Settings, *, close_after: float | None = None) -> dict[str, Any]:
@@ -48,10 +49,16 @@ def command_line(values: dict[str, Any]) -> list[str]:
     return args
 
 
-def crawl_processes(settings: Settings) -> int:
-    """Crawl processes per source kind: as configured, or one per CPU (at most 8)."""
+def crawl_processes(settings: Settings, sources: int | None = None) -> int:
+    """Crawl processes for `sources` sources of one kind: as configured, or one per CPU (at
+    most 8) and per SOURCES_PER_PROCESS sources. Each process costs ~0.45 s of CPU to start
+    (Scrapy, Twisted): measured, a crawl of 10 feeds is faster in one process than in two,
+    whether they answer with 50 entries each or all with 304."""
     configured = settings.crawl.processes
     if configured:
         return configured
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return max(1, min(cpus or 1, MAX_AUTO_PROCESSES))
+    wanted = max(1, min(cpus or 1, MAX_AUTO_PROCESSES))
+    if sources is not None:
+        wanted = min(wanted, max(1, -(-sources // SOURCES_PER_PROCESS)))
+    return wanted

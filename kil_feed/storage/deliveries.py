@@ -159,13 +159,43 @@ def _outcome_update() -> sa.Update:
     )
 
 
+_PG_OUTCOMES = sa.text(
+    "UPDATE delivery AS d SET status = v.status, attempts = d.attempts + v.attempts, "
+    "message_id = v.message_id, smtp_code = v.code, smtp_reply = v.reply, "
+    "updated_at = v.at, sent_at = v.sent_at "
+    "FROM unnest(CAST(:ids AS bigint[]), CAST(:statuses AS text[]), CAST(:attempts AS int[]), "
+    "CAST(:mids AS text[]), CAST(:codes AS int[]), CAST(:replies AS text[]), "
+    "CAST(:ats AS timestamptz[]), CAST(:sents AS timestamptz[])) "
+    "AS v(id, status, attempts, message_id, code, reply, at, sent_at) WHERE d.id = v.id"
+)
+
+
 def record_outcomes(outcomes: Sequence[Outcome], *, session: Session | Connection) -> None:
-    """Write a batch of outcomes (one executemany); sent rows get `sent_at`.
+    """Write a batch of outcomes; sent rows get `sent_at`. On PostgreSQL one UPDATE from
+    arrays (one round trip, and a transaction by itself on an autocommit connection),
+    elsewhere one executemany.
 
     Takes a Core connection as well as a session: the sender keeps one connection open
     for its group commits (a session per commit costs more than the commit).
     """
     if not outcomes:
+        return
+    bind = session.get_bind() if isinstance(session, Session) else session
+    if bind.dialect.name == "postgresql":
+        sent = DeliveryStatus.sent.value
+        session.execute(
+            _PG_OUTCOMES,
+            {
+                "ids": [o.delivery_id for o in outcomes],
+                "statuses": [o.status for o in outcomes],
+                "attempts": [o.attempts for o in outcomes],
+                "mids": [o.message_id for o in outcomes],
+                "codes": [o.code for o in outcomes],
+                "replies": [o.reply[:1000] for o in outcomes],
+                "ats": [o.at for o in outcomes],
+                "sents": [o.at if o.status == sent else None for o in outcomes],
+            },
+        )
         return
     stmt = _outcome_update()
     session.execute(

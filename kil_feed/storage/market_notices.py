@@ -244,26 +244,47 @@ def totals(values: Iterable[Value]) -> Totals:
     )
 
 
-def notice_period(procurements: Sequence[Procurement], span: Span) -> NoticePeriod:
-    period, start, end = span
-    return NoticePeriod(
-        period=period,
-        start=start,
-        end=end,
-        tenders=totals(
-            p.tender_value for p in procurements if p.tendered and start <= p.tendered <= end
-        ),
-        awards=totals(
-            p.award_value for p in procurements if p.awarded and start <= p.awarded <= end
-        ),
-    )
+def _period_label(day: date) -> tuple[str, str]:
+    """("2026-W48", "2026-Q4") of a day."""
+    year, week, _ = day.isocalendar()
+    return f"{year}-W{week:02d}", f"{day.year}-Q{(day.month - 1) // 3 + 1}"
 
 
-def _series(procurements: Sequence[Procurement], weeks: list[Span], quarters: list[Span]):  # type: ignore[no-untyped-def]
-    return NoticeSeries(
-        weeks=[notice_period(procurements, s) for s in weeks],
-        quarters=[notice_period(procurements, s) for s in quarters],
-    )
+def _groups(p: Procurement) -> tuple[str, ...]:
+    return ("", f"region:{p.region or UNKNOWN}", f"type:{p.buyer_type or UNKNOWN}")
+
+
+def _bucket(procurements: Sequence[Procurement]) -> dict[tuple[str, str, str], list[Value]]:
+    """(group, period, "tenders"|"awards") -> the values counted there, in one pass (a
+    group is "" for all, "region:<name>" or "type:<key>")."""
+    found: dict[tuple[str, str, str], list[Value]] = {}
+    for p in procurements:
+        groups = _groups(p)
+        for kind, day, value in (("tenders", p.tendered, p.tender_value),
+                                 ("awards", p.awarded, p.award_value)):  # fmt: skip
+            if day is None:
+                continue
+            for label in _period_label(day):
+                for group in groups:
+                    found.setdefault((group, label, kind), []).append(value)
+    return found
+
+
+def _series(
+    found: dict[tuple[str, str, str], list[Value]], group: str, weeks: list[Span],
+    quarters: list[Span],
+) -> NoticeSeries:  # fmt: skip
+    def period(span: Span) -> NoticePeriod:
+        label, start, end = span
+        return NoticePeriod(
+            period=label,
+            start=start,
+            end=end,
+            tenders=totals(found.get((group, label, "tenders"), ())),
+            awards=totals(found.get((group, label, "awards"), ())),
+        )
+
+    return NoticeSeries(weeks=[period(s) for s in weeks], quarters=[period(s) for s in quarters])
 
 
 def top_buyers(procurements: Sequence[Procurement], span: Span, limit: int) -> list[TopBuyer]:
@@ -317,17 +338,16 @@ def notice_figures(
 
     found = market_procurements(session=session, since=since, region=region)
     found = [p for p in found if in_span(p.tendered) or in_span(p.awarded)]
+    buckets = _bucket(found)
     by_region = {
-        name: _series([p for p in found if (p.region or UNKNOWN) == name], week_spans,
-                      quarter_spans)
+        name: _series(buckets, f"region:{name}", week_spans, quarter_spans)
         for name in sorted({p.region or UNKNOWN for p in found})
-    }  # fmt: skip
+    }
     by_type = {
-        kind: _series([p for p in found if (p.buyer_type or UNKNOWN) == kind], week_spans,
-                      quarter_spans)
+        kind: _series(buckets, f"type:{kind}", week_spans, quarter_spans)
         for kind in sorted({p.buyer_type or UNKNOWN for p in found})
-    }  # fmt: skip
-    whole = _series(found, week_spans, quarter_spans)
+    }
+    whole = _series(buckets, "", week_spans, quarter_spans)
     return NoticeFigures(
         region=region,
         weeks=whole.weeks,

@@ -68,7 +68,7 @@ def test_long_hostile_text_stays_linear() -> None:
         "AB1 " * 30_000,
         "IR35 " * 30_000,
     ]
-    start = time.perf_counter()
+    start = time.process_time()  # CPU time: other processes on the machine do not count
     for text in chunks:
         parse_pay(text)
         regions_for(text)
@@ -77,4 +77,4 @@ def test_long_hostile_text_stays_linear() -> None:
         contract_type_for(text)
         ir35_for(text)
         parse_closing_date(text)
-    assert time.perf_counter() - start < 10
+    assert time.process_time() - start < 10  # a backtracking pattern takes minutes

@@ -8,7 +8,12 @@ from pydantic import ValidationError
 import crawler.settings as project
 from crawler.records import CrawlSource
 from kil_feed.config import CrawlSettings, Settings
-from kil_feed.ingest.scrapy_settings import MAX_AUTO_PROCESSES, crawl_processes, scrapy_settings
+from kil_feed.ingest.scrapy_settings import (
+    MAX_AUTO_PROCESSES,
+    SOURCES_PER_PROCESS,
+    crawl_processes,
+    scrapy_settings,
+)
 from kil_feed.ingest.sources import split_by_host
 
 
@@ -52,6 +57,18 @@ def test_processes_default_to_the_cpus_capped() -> None:
     cpus = len(os.sched_getaffinity(0))
     assert crawl_processes(Settings()) == max(1, min(cpus, MAX_AUTO_PROCESSES))
     assert crawl_processes(Settings(crawl=CrawlSettings(processes=3))) == 3
+
+
+def test_a_small_crawl_starts_fewer_processes() -> None:
+    """A process per SOURCES_PER_PROCESS sources, up to the CPUs; a configured count holds."""
+    import os
+
+    auto = max(1, min(len(os.sched_getaffinity(0)), MAX_AUTO_PROCESSES))
+    assert crawl_processes(Settings(), 1) == 1
+    assert crawl_processes(Settings(), SOURCES_PER_PROCESS) == 1
+    assert crawl_processes(Settings(), SOURCES_PER_PROCESS + 1) == min(2, auto)
+    assert crawl_processes(Settings(), 1000) == auto
+    assert crawl_processes(Settings(crawl=CrawlSettings(processes=3)), 1) == 3
 
 
 def test_one_hosts_sources_stay_in_one_share() -> None:

@@ -78,6 +78,18 @@ def test_checks_on_loopback(http_server: Any) -> None:
     assert http_server.requests_to("/live")[-1].headers.get("If-None-Match") == checks[1].etag
 
 
+def test_a_host_never_reached_is_not_asked_again(http_server: Any) -> None:
+    future = (utcnow() + timedelta(days=30)).isoformat()
+    live = http_server.add("/live", job_page("Interim Head of Procurement", future))
+    down = [Target(n, f"http://127.0.0.1:9/job-{n}") for n in (1, 2, 3)]  # nothing listens
+    slow = Limits(per_host_delay=5, timeout=3, time_limit=8, allow_private=True)
+    checks = {c.item_id: c for c in check_postings([*down, Target(4, live)], slow)}
+    assert {i: c.state for i, c in checks.items()} == {1: UNKNOWN, 2: UNKNOWN, 3: UNKNOWN, 4: OPEN}
+    assert checks[1].reason.startswith("unreachable: ConnectError")
+    # not waited for in turn (5 s apart, past the time limit): unknown at once, said why
+    assert checks[2].reason == checks[3].reason == "not checked: 127.0.0.1:9 unreachable"
+
+
 def test_time_limit_keeps_what_it_could_not_check(http_server: Any) -> None:
     slow = http_server.add("/slow", job_page("Buyer", "2099-01-01"))
     limits = Limits(per_host_delay=0, timeout=5, time_limit=0.5, allow_private=True)

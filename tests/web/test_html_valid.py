@@ -15,6 +15,7 @@ from kil_feed.config import Settings
 from kil_feed.db import read_session
 from kil_feed.tokens import preferences_url, unsubscribe_url
 from newsletter.content import issue_content
+from newsletter.pulse import IssuePulses
 from newsletter.render import Audience, Renderer
 from tests.support.validators import vnu_command, vnu_errors
 from tests.support.webdata import Archive
@@ -39,13 +40,19 @@ def _documents(
         "not-found": "/issues/999999", "invalid": "/jobs?rate_min=abc", "api-docs": "/api/docs",
         "market": "/market", "market-filtered": "/market?region=north-west&role=procurement",
     }  # fmt: skip
-    docs = {name: client.get(path).text for name, path in paths.items()}
     with read_session(engine) as s:
         content = issue_content(archive.issues["sent"], session=s)
-    renderer = Renderer(settings, content)
-    docs["email"] = renderer.render(Audience()).html
-    docs["email-north-west"] = renderer.render(Audience.of(regions=["North West"])).html
-    return docs
+    # the market pulse as a send stores it, so the issue's web page shows it too
+    pulses = IssuePulses(engine, settings, content.issue_id, content.week, keep=True)
+    renderer = Renderer(settings, content, pulses)
+    emails = {
+        "email": renderer.render(Audience()).html,
+        "email-north-west": renderer.render(Audience.of(regions=["North West"])).html,
+    }
+    assert all("Market pulse" in html for html in emails.values())
+    docs = {name: client.get(path).text for name, path in paths.items()}
+    assert "Market pulse" in docs["issue"]
+    return docs | emails
 
 
 def test_pages_and_email_are_valid_html(

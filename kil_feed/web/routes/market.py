@@ -8,11 +8,13 @@ from fastapi.responses import HTMLResponse, Response
 from sqlmodel import Session
 
 from kil_feed.charts import CHARTS, inline_svg, render_chart
+from kil_feed.db import read_session
 from kil_feed.errors import NotFoundError, ValidationError
 from kil_feed.marketview import WEEK_PATTERN, figures_json, market_filters, pay_text, pulse_sentence
 from kil_feed.regions import ITL1_REGIONS
 from kil_feed.roles import ROLE_FAMILIES, ROLE_LABELS
 from kil_feed.storage.market import MarketFigures, market_figures
+from kil_feed.storage.web import storable_id
 from kil_feed.web.deps import reader, render
 from kil_feed.web.filters import region_values, slugify
 from kil_feed.web.routes.market_notices import notice_context
@@ -93,6 +95,36 @@ def chart_png(
     figs = market_figures(session=session, region=region, role=role, today=last_day)
     png = render_chart(name, figs.weeks, fmt="png", small=True)
     return Response(png, media_type="image/png", headers={"Cache-Control": "public, max-age=86400"})
+
+
+@router.get("/issues/{issue_id}/market/{key}.png")
+def issue_chart_png(issue_id: int, key: str, request: Request) -> Response:
+    """An issue's market-pulse chart (the email's image): the stored PNG once the send has
+    begun, so it never changes; drawn from today's figures for a preview of an unsent one."""
+    from kil_feed.models import Issue
+    from kil_feed.storage.issues import SENT_STATUSES
+    from kil_feed.storage.snapshots import find_snapshot
+    from kil_feed.web.deps import engine_of, settings_of
+    from newsletter.pulse import IssuePulses, key_regions
+
+    missing = NotFoundError(f"no market chart {key!r} for issue {issue_id}")
+    try:
+        key_regions(key)
+    except ValidationError:
+        raise missing from None
+    engine = engine_of(request)
+    with read_session(engine) as session:
+        stored = find_snapshot(issue_id, key, session=session) if storable_id(issue_id) else None
+        issue = session.get(Issue, issue_id) if stored is None and storable_id(issue_id) else None
+    if stored is not None and stored.png:
+        immutable = "public, max-age=31536000, immutable"
+        return Response(stored.png, media_type="image/png", headers={"Cache-Control": immutable})
+    if issue is None or issue.status in SENT_STATUSES:
+        raise missing
+    _, png = IssuePulses(engine, settings_of(request), issue_id, issue.week).entry(key)
+    if not png:
+        raise missing
+    return Response(png, media_type="image/png", headers={"Cache-Control": "no-cache"})
 
 
 @api_router.get("/market", summary="Market figures: day rates, roles, IR35 by week and quarter")

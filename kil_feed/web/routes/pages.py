@@ -17,6 +17,7 @@ from kil_feed.web.filters import named_param, page_param, region_param, slugify
 from kil_feed.web.http import conditional, latest
 from kil_feed.web.security import csrf_token
 from newsletter.content import issue_content
+from newsletter.pulse import stored_pulse
 from newsletter.render import Audience, sections_for
 
 router = APIRouter(include_in_schema=False)
@@ -65,8 +66,11 @@ def issue(issue_id: int, request: Request, session: Session = Depends(reader)) -
     """
     found = store.get_sent_issue(issue_id, session=session)
     content = issue_content(issue_id, session=session, topics=request.app.state.topics)
+    pulse = stored_pulse(settings_of(request), issue_id, session=session)  # what was mailed
     page = render(
-        request, "issue.html", {"issue": found, "sections": sections_for(content, Audience())}
+        request,
+        "issue.html",
+        {"issue": found, "sections": sections_for(content, Audience(), pulse)},
     )
     return conditional(request, page, latest(found.sent_at, found.updated_at))  # type: ignore[return-value]
 
