@@ -238,9 +238,18 @@ def run_worker(
 ) -> WorkerReport:
     """Run crawl processes on the shared queue until they end (idle), `stop`, or Redis goes."""
     stop = stop or threading.Event()
+    import redis
+
     client = connect(settings)
     prefix = settings.crawl.redis_prefix
-    worker = Heartbeat(client, prefix)
+    try:
+        worker = Heartbeat(client, prefix)
+    except (redis.RedisError, OSError) as exc:  # Redis went between the PING and here
+        client.close()
+        raise QueueError(
+            f"lost the crawl queue at {settings.crawl.redis_url}: {exc}",
+            hint="start the worker again when Redis is back",
+        ) from exc
     engine = make_engine(settings)
     recorder = WorkerRecorder(settings, engine, on_stored=worker.release)
     arguments = command_line(
