@@ -74,8 +74,9 @@ def test_ctrl_c_stops_cleanly_and_records_every_accepted_message(
     make_world(engine)
     add_subscribers(engine, 16)
     issue_id = approved_issue(engine, settings)
-    # 8/s: 20 messages take ~2.5 s, so Ctrl-C after the 5th lands mid-way on a busy machine
-    with _kil(settings, smtp_server.url, str(issue_id), "--rate", "8/s") as proc:
+    # 2/s: 20 messages take ~10 s, so Ctrl-C after the 5th lands mid-way on a busy machine
+    # (at 8/s a loaded test process saw the 5th only once the send had ended)
+    with _kil(settings, smtp_server.url, str(issue_id), "--rate", "2/s") as proc:
         wait_until(
             lambda: len(smtp_server.messages) >= 5 or proc.poll() is not None,
             "the 5th message of the send",
