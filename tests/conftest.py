@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -42,6 +43,13 @@ TEST_SECRET = "test-secret-key-0123456789abcdefghijklmnop"
 
 
 # --- the shared corpus -------------------------------------------------------------------
+
+
+# A suite started in the background (`... &` in a script) ignores SIGINT, and every `kil` a
+# test starts would inherit that: a test's Ctrl-C (in a pty, or a signal) would never reach
+# it. Python's own handler here means children start with the default, as from a terminal.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 @pytest.fixture(scope="session")
