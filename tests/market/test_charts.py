@@ -13,7 +13,6 @@ from kil_feed.charts import inline_svg, render_chart
 from kil_feed.errors import ValidationError
 from kil_feed.marketview import market_filters
 from kil_feed.storage.market import PayFigure, PeriodFigures
-from tests.market.test_web import client  # noqa: F401  (the seeded app)
 
 PNG = b"\x89PNG\r\n\x1a\n"
 

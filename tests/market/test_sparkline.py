@@ -4,27 +4,15 @@ inline SVG named by the sentence of their values (the known adverts of tests/sup
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 
-from kil_feed.config import Settings
 from kil_feed.db import read_session, write_session
 from kil_feed.sparkline import region_sparklines, sparkline_svg
 from kil_feed.storage.market import market_figures
-from kil_feed.web.app import create_app
 from tests.support.market import NW, TODAY, seed_market
-
-
-@pytest.fixture
-def client(settings: Settings, engine: Engine) -> Iterator[TestClient]:
-    seed_market(engine)
-    app = create_app(settings)
-    with TestClient(app, base_url="http://testserver") as c:
-        yield c
-    app.state.engine.dispose()
 
 
 def test_sparklines_say_their_values(engine: Engine) -> None:

@@ -4,27 +4,15 @@ SVG under the unchanged CSP), summaries and tables; bad filters answer 422."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 
-from kil_feed.config import Settings
 from kil_feed.db import read_session
 from kil_feed.marketview import figures_json
 from kil_feed.storage.market import market_figures
-from kil_feed.web.app import create_app
-from tests.support.market import NW, TODAY, seed_market
-
-
-@pytest.fixture
-def client(settings: Settings, engine: Engine) -> Iterator[TestClient]:
-    seed_market(engine)
-    app = create_app(settings)
-    with TestClient(app, base_url="http://testserver") as c:
-        yield c
-    app.state.engine.dispose()
+from tests.support.market import NW, TODAY
 
 
 def test_market_page(client: TestClient) -> None:

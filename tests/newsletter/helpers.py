@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import os
 import re
-import signal
 import subprocess
 import sys
-import threading
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -54,15 +52,6 @@ def ledger(engine: Engine, issue_id: int) -> list[Delivery]:
         return list(deliveries_for_issue(issue_id, session=s))
 
 
-def _let_children_see_ctrl_c() -> None:
-    """A suite started in the background (`... &` in a script, as CI may) ignores SIGINT, and
-    children inherit that, so a test's Ctrl-C would never reach `kil`. Give this process
-    Python's own handler: exec resets handlers, so children start with the default."""
-    main = threading.current_thread() is threading.main_thread()
-    if main and signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
-        signal.signal(signal.SIGINT, signal.default_int_handler)
-
-
 def kil_process(
     settings: Settings, smtp_url: str, *args: str, env: dict[str, str] | None = None
 ) -> subprocess.Popen[bytes]:
@@ -77,7 +66,6 @@ def kil_process(
         "KIL_NEWSLETTER__RETRY_BACKOFF": "0.05",
         "PYTHONPATH": str(ROOT),
     } | (env or {})
-    _let_children_see_ctrl_c()
     return subprocess.Popen(
         [sys.executable, "-m", "kil_feed", *args],
         env=full,
