@@ -40,9 +40,6 @@ from bench.feedserver import FeedHosts  # noqa: E402
 
 MEMORY_TARGET = 300e6  # bytes, for every process of a crawl of 50,000 items
 CORPUS = Path(os.environ.get("KIL_CORPUS_DIR", ROOT.parent / "shared" / "corpus"))
-if not CORPUS.is_dir():
-    MEMORY_TARGET = 300e6  # bytes, for every process of a crawl of 50,000 items
-CORPUS = Path("/work/shared/corpus")
 
 
 def corpus_entries() -> list[dict[str, str]]:
