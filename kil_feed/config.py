@@ -115,7 +115,8 @@ class CrawlSettings(Section):
         ge=0,
         le=64,
         description="Crawl subprocesses per source kind (sources are split between them by "
-        "host); 0 means one per CPU, at most 8, and no more than one per 16 sources.",
+        "host); 0 means one per CPU, at most 8, and no more than one per 16 sources (a "
+        "feed with a stored ETag or Last-Modified, likely to answer 304, counts 1/25).",
     )
     topics_file: str | None = Field(
         None,

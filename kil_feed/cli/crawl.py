@@ -38,17 +38,23 @@ def crawl_cmd(
     ),
 ) -> None:
     """Crawl every enabled source (or the named ones) and print a per-source summary."""
-    from kil_feed.ingest.run import run_crawl
-
     st = state()
-    st.require_database()
     if st.settings.crawl.backend == "redis":
+        st.require_database()
         enqueue_cmd(source or None, time_limit=time_limit, as_json=as_json, wait=wait)
         return
-    with progress_bar(not as_json) as on_progress:
-        summaries = run_crawl(
-            st.settings, sources=source or None, time_limit=time_limit, on_progress=on_progress
-        )
+    from kil_feed.ingest.warm import WarmProcess
+
+    # a crawl process starts now: its Scrapy start-up overlaps ours (imports, database)
+    with WarmProcess.start() as warm:
+        from kil_feed.ingest.run import run_crawl
+
+        st.require_database()
+        with progress_bar(not as_json) as on_progress:
+            summaries = run_crawl(
+                st.settings, sources=source or None, time_limit=time_limit,
+                on_progress=on_progress, warm=warm,
+            )  # fmt: skip
     rows = [
         {
             "source": s.name,

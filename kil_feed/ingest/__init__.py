@@ -3,6 +3,7 @@
 - `sources`: which sources a crawl fetches, as `crawler.records.CrawlSource`;
 - `scrapy_settings`: kil-feed's settings as the Scrapy settings of a crawl process;
 - `launcher`: the crawl processes, their pipes and the one `Deadline`;
+- `warm`: the crawl process `kil crawl` starts before it knows the sources;
 - `recorder`: every record from every process, written batch by batch through storage;
 - `logs`: the crawl processes' log files;
 - `run`: `run_crawl`, tying them together and returning `SourceSummary`s.

@@ -2,7 +2,8 @@
 
 Scrapy's reactor cannot restart inside a process, so each crawl process is
 `python -m scrapy crawl SPIDER -a sources_file=...` with the Scrapy settings of
-`scrapy_settings` and the write end of its own pipe (`crawler.itemstream`). A `Deadline`
+`scrapy_settings` and the write end of its own pipe (`crawler.itemstream`); the first may be
+a process `kil crawl` started ahead (`warm`), which is handed that command line. A `Deadline`
 is the one time limit of a crawl: the spiders close themselves a little before it, at it
 every process still running is sent SIGTERM (Scrapy closes its spider, the records still
 flow), and `grace` seconds later SIGKILL; a `stop` event does the same at once.
@@ -22,7 +23,6 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
 
-from crawler.itemstream import STREAM_FD_ENV
 from crawler.records import CrawlSource, RobotsAnswer
 from kil_feed.config import Settings
 from kil_feed.ingest.logs import last_error, log_dir, prune_logs
@@ -32,12 +32,12 @@ from kil_feed.ingest.scrapy_settings import (
     crawl_processes,
     scrapy_settings,
 )
-from kil_feed.ingest.sources import SPIDER_FOR_KIND, origin_of, split_by_host
+from kil_feed.ingest.sources import SPIDER_FOR_KIND, crawl_work, origin_of, split_by_host
+from kil_feed.ingest.warm import WarmProcess, crawl_environment, spawn
+from kil_feed.ingest.warm import profiler as _profiler
 
 logger = logging.getLogger(__name__)
 
-PROJECT_SETTINGS = "crawler.settings"
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
 TIME_LIMIT = "crawl stopped at the time limit"
 SHUTDOWN = "crawl stopped by shutdown"
 
@@ -119,9 +119,11 @@ def launch(
     tmp: Path,
     deadline: Deadline,
     robots: list[RobotsAnswer] | None = None,
+    warm: WarmProcess | None = None,
 ) -> list[CrawlProcess]:
     """One crawl process per kind and share of the sources, each with its own pipe and the
-    kept robots.txt answers (`robots`) of its sources' sites."""
+    kept robots.txt answers (`robots`) of its sources' sites; the first share goes to the
+    `warm` process if there is one (started ahead, its Scrapy already imported)."""
     env = crawl_environment()
     arguments = command_line(scrapy_settings(settings, close_after=deadline.close_spider_after()))
     logs = log_dir(settings)
@@ -138,18 +140,24 @@ def launch(
     try:
         for kind, group in by_kind.items():
             for part, share in enumerate(
-                split_by_host(group, crawl_processes(settings, len(group)))
+                split_by_host(group, crawl_processes(settings, crawl_work(group)))
             ):
                 name = f"{kind}-{part}"
                 sources_file = tmp / f"sources-{name}.json"
                 sources_file.write_text(json.dumps(share), encoding="utf-8")
                 robots_args = _robots_cache(kept, share, tmp / f"robots-{name}.json")
                 log_path = logs / f"crawl-{token}-{share[0]['run_id']}-{name}.log"
-                cmd = [sys.executable, *_profiler(f"{token}-{name}"), "-m", "scrapy", "crawl",
-                       SPIDER_FOR_KIND[kind], "-a", f"sources_file={sources_file}",
-                       "--logfile", str(log_path), *arguments, *robots_args]  # fmt: skip
+                argv = ["crawl", SPIDER_FOR_KIND[kind], "-a", f"sources_file={sources_file}",
+                        "--logfile", str(log_path), *arguments, *robots_args]  # fmt: skip
                 logger.info("crawl starting kind=%s sources=%d log=%s", kind, len(share), log_path)
-                crawls.append(start_process(cmd, env, kind, log_path, [s["id"] for s in share]))
+                ids = [s["id"] for s in share]
+                taken = warm.take(argv) if warm is not None and not crawls else None
+                if taken is not None:
+                    process, connection = taken
+                    crawls.append(CrawlProcess(kind, process, log_path, connection, ids))
+                    continue
+                cmd = [sys.executable, *_profiler(f"{token}-{name}"), "-m", "scrapy", *argv]
+                crawls.append(start_process(cmd, env, kind, log_path, ids))
     except BaseException:
         for crawl in crawls:
             crawl.terminate(SHUTDOWN)
@@ -167,34 +175,11 @@ def _robots_cache(kept: dict[str, RobotsAnswer], share: list[CrawlSource], path:
     return ["-s", f"{ROBOTS_CACHE}={path}"]
 
 
-def crawl_environment() -> dict[str, str]:
-    """A crawl process's environment: ours, plus the Scrapy project and its import path."""
-    env = dict(os.environ, SCRAPY_SETTINGS_MODULE=PROJECT_SETTINGS)
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(PROJECT_ROOT), env.get("PYTHONPATH")) if p)
-    return env
-
-
 def start_process(
     cmd: list[str], env: dict[str, str], kind: str, log_path: Path, source_ids: list[int]
 ) -> CrawlProcess:
-    read_fd, write_fd = os.pipe()
-    try:
-        process = subprocess.Popen(
-            cmd, env={**env, STREAM_FD_ENV: str(write_fd)}, pass_fds=(write_fd,),
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )  # fmt: skip
-    except BaseException:
-        os.close(read_fd)
-        raise
-    finally:
-        os.close(write_fd)  # the child has its own copy: end of file when it exits
-    return CrawlProcess(kind, process, log_path, Connection(read_fd, writable=False), source_ids)
-
-
-def _profiler(name: str) -> list[str]:
-    """`-m cProfile -o PREFIX-NAME.prof` when KIL_CRAWL_PROFILE=PREFIX (a tuning aid)."""
-    prefix = os.environ.get("KIL_CRAWL_PROFILE")
-    return ["-m", "cProfile", "-o", f"{prefix}-{name}.prof"] if prefix else []
+    process, connection = spawn(cmd, env)
+    return CrawlProcess(kind, process, log_path, connection, source_ids)
 
 
 def enforce(crawls: list[CrawlProcess], deadline: Deadline) -> None:

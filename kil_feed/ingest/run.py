@@ -28,6 +28,7 @@ from kil_feed.ingest.launcher import SHUTDOWN, TIME_LIMIT, CrawlProcess, Deadlin
 from kil_feed.ingest.launcher import launch as launch_processes
 from kil_feed.ingest.recorder import CrawlRecorder
 from kil_feed.ingest.sources import origin_of, prepare_sources
+from kil_feed.ingest.warm import WarmProcess
 from kil_feed.storage.robots import fresh_robots, save_robots
 
 logger = logging.getLogger(__name__)
@@ -65,12 +66,15 @@ def run_crawl(
     time_limit: float | None = None,
     on_progress: ProgressCallback | None = None,
     stop: threading.Event | None = None,
+    warm: WarmProcess | None = None,
 ) -> list[SourceSummary]:
     """Crawl the named sources (default: every enabled one) and return per-source results.
 
     A failing source is recorded on that source and in its summary; it never stops the
     others. `on_progress(done, total)` is called as sources answer. With `[crawl] backend =
     "redis"` the sources are queued for `kil worker crawl` instead (each summary `QUEUED`).
+    `warm`, a crawl process started ahead (`kil crawl` starts one first thing), takes the
+    first share of the sources; the caller closes it if the crawl did not use it.
     """
     if settings.crawl.backend == "redis":
         return _enqueue(settings, sources)
@@ -91,7 +95,7 @@ def run_crawl(
         kept = _kept_robots(engine, settings, prepared) if keep_robots else []
         fetched: list[RobotsAnswer] = []
         with tempfile.TemporaryDirectory(prefix="kil-crawl-") as tmp:
-            crawls = launch_processes(settings, prepared, Path(tmp), deadline, kept)
+            crawls = launch_processes(settings, prepared, Path(tmp), deadline, kept, warm)
             # what exists before the crawl outlives it: the collector need not walk it over
             # and over while tens of thousands of records pass through (unfrozen after)
             gc.freeze()

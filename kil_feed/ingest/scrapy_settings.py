@@ -7,6 +7,7 @@ level, the topics file. No secret, no database URL: a crawl process never opens 
 from __future__ import annotations
 
 import json
+import math
 import os
 from typing import Any
 
@@ -50,16 +51,18 @@ def command_line(values: dict[str, Any]) -> list[str]:
     return args
 
 
-def crawl_processes(settings: Settings, sources: int | None = None) -> int:
-    """Crawl processes for `sources` sources of one kind: as configured, or one per CPU (at
-    most 8) and per SOURCES_PER_PROCESS sources. Each process costs ~0.45 s of CPU to start
-    (Scrapy, Twisted): measured, a crawl of 10 feeds is faster in one process than in two,
-    whether they answer with 50 entries each or all with 304."""
+def crawl_processes(settings: Settings, sources: float | None = None) -> int:
+    """Crawl processes for `sources` sources of one kind (their work, `sources.crawl_work`:
+    a source that will most likely answer 304 counts 1/25): as configured, or one per CPU
+    (at most 8) and per SOURCES_PER_PROCESS sources. Each process costs ~0.45 s of CPU to
+    start (Scrapy, Twisted): measured, a crawl of 10 feeds is faster in one process than in
+    two, whether they answer with 50 entries each or all with 304, and so is a crawl of 300
+    feeds that all answer 304."""
     configured = settings.crawl.processes
     if configured:
         return configured
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     wanted = max(1, min(cpus or 1, MAX_AUTO_PROCESSES))
     if sources is not None:
-        wanted = min(wanted, max(1, -(-sources // SOURCES_PER_PROCESS)))
+        wanted = min(wanted, max(1, math.ceil(sources / SOURCES_PER_PROCESS)))
     return wanted

@@ -52,6 +52,22 @@ def prepare_sources(
         return [crawl_source(s, run_id) for s, run_id in zip(chosen, run_ids, strict=True)]
 
 
+CONDITIONAL_KINDS = {"feed"}  # fetched with If-None-Match / If-Modified-Since
+VALIDATED_WORK = 1 / 25  # what a source with stored validators costs (a 304, measured)
+
+
+def crawl_work(sources: Sequence[CrawlSource]) -> float:
+    """The sources' crawl work in fresh sources: a feed with a stored ETag or Last-Modified
+    will most likely answer 304, which costs a crawl process about 1/25 of fetching and
+    parsing a feed of 50 entries (`bench/ingest.py`: 0.4 s against 10 s per 150 sources)."""
+    return sum(
+        VALIDATED_WORK
+        if s["kind"] in CONDITIONAL_KINDS and (s.get("etag") or s.get("last_modified"))
+        else 1
+        for s in sources
+    )
+
+
 def origin_of(url: str) -> str:
     """`scheme://netloc` of a URL: what a robots.txt answer is kept under (`crawler.robots`)."""
     parts = urlsplit(url)

@@ -1,0 +1,106 @@
+"""A crawl process started before the launcher knows its work (`crawler.warm`).
+
+`kil crawl` starts one first thing (`WarmProcess.start`), so that its Scrapy start-up
+overlaps the launcher's own (imports, the database, preparing the sources); the launcher
+then gives it the first share of the sources (`take`). Unused (nothing to crawl, an error
+before the crawl), `close` ends it: end of file on its stdin, and it exits.
+
+Standard library only (and `crawler.itemstream`): imported before SQLAlchemy and Scrapy.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from multiprocessing.connection import Connection
+from pathlib import Path
+from types import TracebackType
+
+from crawler.itemstream import STREAM_FD_ENV
+
+PROJECT_SETTINGS = "crawler.settings"
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+def crawl_environment() -> dict[str, str]:
+    """A crawl process's environment: ours, plus the Scrapy project and its import path."""
+    env = dict(os.environ, SCRAPY_SETTINGS_MODULE=PROJECT_SETTINGS)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(PROJECT_ROOT), env.get("PYTHONPATH")) if p)
+    return env
+
+
+def spawn(
+    cmd: list[str], env: dict[str, str], *, stdin: int = subprocess.DEVNULL
+) -> tuple[subprocess.Popen[bytes], Connection]:
+    """A crawl process with the write end of its own pipe; the read end is returned."""
+    read_fd, write_fd = os.pipe()
+    try:
+        process = subprocess.Popen(
+            cmd, env={**env, STREAM_FD_ENV: str(write_fd)}, pass_fds=(write_fd,),
+            stdin=stdin, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+    except BaseException:
+        os.close(read_fd)
+        raise
+    finally:
+        os.close(write_fd)  # the child has its own copy: end of file when it exits
+    return process, Connection(read_fd, writable=False)
+
+
+def profiler(name: str) -> list[str]:
+    """`-m cProfile -o PREFIX-NAME.prof` when KIL_CRAWL_PROFILE=PREFIX (a tuning aid)."""
+    prefix = os.environ.get("KIL_CRAWL_PROFILE")
+    return ["-m", "cProfile", "-o", f"{prefix}-{name}.prof"] if prefix else []
+
+
+class WarmProcess:
+    """One `python -m crawler.warm` waiting on its stdin for the command line to run."""
+
+    def __init__(self, process: subprocess.Popen[bytes], connection: Connection) -> None:
+        self.process: subprocess.Popen[bytes] | None = process
+        self.connection = connection
+
+    @classmethod
+    def start(cls) -> WarmProcess:
+        name = f"warm-{os.getpid()}-{id(cls):x}"
+        cmd = [sys.executable, *profiler(name), "-m", "crawler.warm"]
+        return cls(*spawn(cmd, crawl_environment(), stdin=subprocess.PIPE))
+
+    def take(self, argv: list[str]) -> tuple[subprocess.Popen[bytes], Connection] | None:
+        """Run `scrapy ARGV` in it; its process and pipe, now the caller's (None if gone)."""
+        process, self.process = self.process, None
+        if process is None or process.stdin is None or process.poll() is not None:
+            self._end(process)
+            return None
+        try:
+            process.stdin.write(json.dumps(argv).encode() + b"\n")
+            process.stdin.close()
+        except OSError:  # it died while waiting: the caller starts a cold one
+            self._end(process)
+            return None
+        return process, self.connection
+
+    def close(self) -> None:
+        """Not used: end of file on its stdin; it exits without crawling anything."""
+        process, self.process = self.process, None
+        self._end(process)
+
+    def _end(self, process: subprocess.Popen[bytes] | None) -> None:
+        if process is not None:
+            if process.poll() is None:
+                process.kill()  # it has done nothing yet but import
+            process.wait()
+            if process.stdin is not None:
+                process.stdin.close()
+        self.connection.close()
+
+    def __enter__(self) -> WarmProcess:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if self.process is not None:
+            self.close()
