@@ -116,3 +116,16 @@ def test_batch_lookup_matches_per_source_keys_only(any_engine) -> None:  # type:
     assert outcomes[30:] == ["updated", "new"]
     with read_session(any_engine) as session:
         assert session.exec(select(sa.func.count()).select_from(Item)).one() == 31
+
+
+def test_no_item_index_that_a_wider_one_covers(any_engine) -> None:  # type: ignore[no-untyped-def]
+    """Every crawled item pays for every index of `item`: a one-column index whose column
+    leads a wider index (or the unique (source_id, url)) serves nothing the wider one
+    does not (migration 0013 dropped three)."""
+    inspector = sa.inspect(any_engine)
+    indexes = [list(i["column_names"]) for i in inspector.get_indexes("item")]
+    indexes += [list(u["column_names"]) for u in inspector.get_unique_constraints("item")]
+    single = {cols[0] for cols in indexes if len(cols) == 1}
+    leading = {cols[0] for cols in indexes if len(cols) > 1}
+    assert single & leading == set()
+    assert {"source_id", "status", "kind"} <= leading  # still served by the wider indexes
