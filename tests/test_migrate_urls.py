@@ -3,6 +3,7 @@ once stopped `kil db upgrade` in Alembic's ini-style option parser."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -32,7 +33,7 @@ def test_db_upgrade_in_a_folder_with_a_percent_sign(cli, tmp_path: Path, monkeyp
 @pytest.mark.postgres
 def test_db_upgrade_with_a_percent_encoded_password(cli, postgres_url: str, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     admin = create_engine(postgres_url, isolation_level="AUTOCOMMIT")
-    name = "kil_percent_url"
+    name = f"kil_percent_url_{os.getpid()}"  # suites running side by side each have their own
     with admin.connect() as conn:
         conn.execute(text(f"DROP DATABASE IF EXISTS {name}"))
         conn.execute(text(f"CREATE DATABASE {name}"))
