@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from operator import itemgetter
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
@@ -91,12 +92,17 @@ class _Lean:
     positional: bool
 
     def parameters(self, rows: Sequence[dict[str, Any]]) -> list[Any]:
-        pairs = tuple(zip(self.keys, self.processors, strict=True))
+        values = itemgetter(*self.keys) if len(self.keys) > 1 else lambda r: (r[self.keys[0]],)
+        processed = [(i, p) for i, p in enumerate(self.processors) if p is not None]
+        bound: list[tuple[Any, ...]] = []
+        for row in rows:
+            params = list(values(row))
+            for i, process in processed:
+                params[i] = process(params[i])
+            bound.append(tuple(params))  # SQLAlchemy hands on tuples or dicts only
         if self.positional:
-            return [
-                tuple(row[k] if p is None else p(row[k]) for k, p in pairs) for row in rows
-            ]  # fmt: skip
-        return [{k: row[k] if p is None else p(row[k]) for k, p in pairs} for row in rows]
+            return bound
+        return [dict(zip(self.keys, params, strict=True)) for params in bound]
 
 
 @lru_cache(maxsize=64)
