@@ -140,7 +140,7 @@ class ItemBase(SQLModel):
 
 
 class Item(ItemBase, table=True):
-    # source_id, status and kind have no index of their own (migration 0013): the unique
+    # source_id, status and kind have no index of their own (migration 0014): the unique
     # (source_id, url), (status, kind, published_at) and (kind, status, closes_at) from
     # migration 0005 start with them
     __table_args__ = (

@@ -121,7 +121,7 @@ def test_batch_lookup_matches_per_source_keys_only(any_engine) -> None:  # type:
 def test_no_item_index_that_a_wider_one_covers(any_engine) -> None:  # type: ignore[no-untyped-def]
     """Every crawled item pays for every index of `item`: a one-column index whose column
     leads a wider index (or the unique (source_id, url)) serves nothing the wider one
-    does not (migration 0013 dropped three)."""
+    does not (migration 0014 dropped three)."""
     inspector = sa.inspect(any_engine)
     indexes = [list(i["column_names"]) for i in inspector.get_indexes("item")]
     indexes += [list(u["column_names"]) for u in inspector.get_unique_constraints("item")]

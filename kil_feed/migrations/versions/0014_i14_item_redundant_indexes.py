@@ -6,16 +6,16 @@ of `ix_item_kind_status_closes`: every lookup they served the wider index serves
 each insert of a crawled item paid for all three. Plain DROP/CREATE INDEX (a batch table
 copy on SQLite would drop the search triggers).
 
-Revision ID: 0013_i14_item_indexes
-Revises: 0012_i20a_market_snapshot
+Revision ID: 0014_i14_item_indexes
+Revises: 0013_i14a_robots_txt
 """
 
 from __future__ import annotations
 
 from alembic import op
 
-revision = "0013_i14_item_indexes"
-down_revision = "0012_i20a_market_snapshot"
+revision = "0014_i14_item_indexes"
+down_revision = "0013_i14a_robots_txt"
 branch_labels = None
 depends_on = None
 
