@@ -12,6 +12,7 @@ progress still moves several times a second.
 - `("item", CrawledItem)`: a content item;
 - `("status", SourceStatus)`: how fetching a source (or one of its pages) went;
 - `("dropped", source_id, duplicate)`: an item a pipeline dropped;
+- `("robots", RobotsAnswer)`: a robots.txt fetched in this crawl, for the launcher's cache;
 - `("done", [lease field, ...])`: a crawl worker's requests whose records went before
   (`crawler.leases`): released once those are stored.
 

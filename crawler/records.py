@@ -97,12 +97,23 @@ class SourceStatus(TypedDict):
     site_title: str | None  # the feed's or site's own name: a new source's display title
 
 
+class RobotsAnswer(TypedDict):
+    """A site's robots.txt as fetched (2xx-4xx only: a 5xx answer is never reused), which
+    the launcher keeps for later crawls (RFC 9309 §2.4 allows up to 24 hours)."""
+
+    origin: str  # scheme://host[:port]
+    status: int
+    body: str  # the text robots.txt rules are parsed from (empty for a 4xx)
+    fetched_at: float  # seconds since the epoch
+
+
 # every field of a stored item, in declaration order
 ITEM_FIELDS: tuple[str, ...] = tuple(CrawledItem.__annotations__)
 STATUS_FIELDS: tuple[str, ...] = tuple(SourceStatus.__annotations__)
 
 # Messages down the pipe, sent in lists (batches):
 #   ("item", CrawledItem) | ("status", SourceStatus) | ("dropped", source_id, duplicate)
+#   | ("robots", RobotsAnswer)
 Record = tuple[Any, ...]
 
 

@@ -76,6 +76,14 @@ class CrawlSettings(Section):
         1.0, ge=0, le=3600, description="Minimum seconds between requests to a domain."
     )
     obey_robots: bool = Field(True, description="Obey robots.txt.")
+    robots_cache_hours: float = Field(
+        24,
+        ge=0,
+        le=24,
+        description="Hours a site's robots.txt is reused by later crawls before it is "
+        "fetched again (RFC 9309 allows 24); 0 fetches it at every crawl. A 5xx answer is "
+        "never reused.",
+    )
     time_limit: int = Field(
         1800,
         ge=1,

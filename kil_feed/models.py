@@ -385,3 +385,18 @@ class MarketSnapshot(SQLModel, table=True):
     figures: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)
     png: bytes = Field(sa_type=sa.LargeBinary)
     created_at: datetime = _ts(default_factory=utcnow)
+
+
+# --- robots.txt kept between crawls (RFC 9309 §2.4: up to 24 hours) ---------------------
+
+
+class RobotsTxt(SQLModel, table=True):
+    """A site's robots.txt as last fetched (2xx-4xx; a 5xx answer is never kept), which
+    crawls within `[crawl] robots_cache_hours` of `fetched_at` use instead of asking again."""
+
+    __tablename__ = "robots_txt"
+
+    origin: str = Field(max_length=300, primary_key=True)  # scheme://host[:port]
+    status: int
+    body: str = Field(default="", sa_type=sa.Text)
+    fetched_at: datetime = _ts(default_factory=utcnow, index=True)

@@ -21,7 +21,8 @@ from scrapy.utils.asyncio import create_looping_call
 from crawler.itemstream import FLUSH_SECONDS, STATUS_KEY, RecordSender, stream_fd
 from crawler.pipelines.base import is_status
 from crawler.pipelines.dedupe import DUPLICATE
-from crawler.records import Record, crawled_item, source_status
+from crawler.records import Record, RobotsAnswer, crawled_item, source_status
+from crawler.robots import robots_fetched
 
 logger = logging.getLogger(__name__)
 
@@ -36,6 +37,7 @@ class StorePipeline:
     def from_crawler(cls, crawler: Crawler) -> StorePipeline:
         pipeline = cls(crawler)
         crawler.signals.connect(pipeline.item_dropped, signal=signals.item_dropped)
+        crawler.signals.connect(pipeline.robots_fetched, signal=robots_fetched)
         return pipeline
 
     def open_spider(self, spider: Spider | None = None) -> None:
@@ -68,6 +70,10 @@ class StorePipeline:
         if isinstance(item, dict):
             duplicate = str(exception or "").startswith(DUPLICATE)
             self._send(("dropped", item.get("source_id"), duplicate))
+
+    def robots_fetched(self, answer: RobotsAnswer, **kw: Any) -> None:
+        """A robots.txt fetched here, for the launcher to keep (`crawler.robots`)."""
+        self._send(("robots", answer))
 
     def _send(self, record: Record) -> None:
         if self.sender is None or self.sender.broken:

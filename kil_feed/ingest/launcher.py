@@ -23,11 +23,16 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 
 from crawler.itemstream import STREAM_FD_ENV
-from crawler.records import CrawlSource
+from crawler.records import CrawlSource, RobotsAnswer
 from kil_feed.config import Settings
 from kil_feed.ingest.logs import last_error, log_dir, prune_logs
-from kil_feed.ingest.scrapy_settings import command_line, crawl_processes, scrapy_settings
-from kil_feed.ingest.sources import SPIDER_FOR_KIND, split_by_host
+from kil_feed.ingest.scrapy_settings import (
+    ROBOTS_CACHE,
+    command_line,
+    crawl_processes,
+    scrapy_settings,
+)
+from kil_feed.ingest.sources import SPIDER_FOR_KIND, origin_of, split_by_host
 
 logger = logging.getLogger(__name__)
 
@@ -109,9 +114,14 @@ class CrawlProcess:
 
 
 def launch(
-    settings: Settings, sources: list[CrawlSource], tmp: Path, deadline: Deadline
+    settings: Settings,
+    sources: list[CrawlSource],
+    tmp: Path,
+    deadline: Deadline,
+    robots: list[RobotsAnswer] | None = None,
 ) -> list[CrawlProcess]:
-    """One crawl process per kind and share of the sources, each with its own pipe."""
+    """One crawl process per kind and share of the sources, each with its own pipe and the
+    kept robots.txt answers (`robots`) of its sources' sites."""
     env = crawl_environment()
     arguments = command_line(scrapy_settings(settings, close_after=deadline.close_spider_after()))
     logs = log_dir(settings)
@@ -123,6 +133,7 @@ def launch(
     by_kind: dict[str, list[CrawlSource]] = {}
     for source in sources:
         by_kind.setdefault(source["kind"], []).append(source)
+    kept = {answer["origin"]: answer for answer in robots or ()}
     crawls: list[CrawlProcess] = []
     try:
         for kind, group in by_kind.items():
@@ -132,10 +143,11 @@ def launch(
                 name = f"{kind}-{part}"
                 sources_file = tmp / f"sources-{name}.json"
                 sources_file.write_text(json.dumps(share), encoding="utf-8")
+                robots_args = _robots_cache(kept, share, tmp / f"robots-{name}.json")
                 log_path = logs / f"crawl-{token}-{share[0]['run_id']}-{name}.log"
                 cmd = [sys.executable, *_profiler(f"{token}-{name}"), "-m", "scrapy", "crawl",
                        SPIDER_FOR_KIND[kind], "-a", f"sources_file={sources_file}",
-                       "--logfile", str(log_path), *arguments]  # fmt: skip
+                       "--logfile", str(log_path), *arguments, *robots_args]  # fmt: skip
                 logger.info("crawl starting kind=%s sources=%d log=%s", kind, len(share), log_path)
                 crawls.append(start_process(cmd, env, kind, log_path, [s["id"] for s in share]))
     except BaseException:
@@ -144,6 +156,15 @@ def launch(
             crawl.kill()
         raise
     return crawls
+
+
+def _robots_cache(kept: dict[str, RobotsAnswer], share: list[CrawlSource], path: Path) -> list[str]:
+    """`-s KIL_ROBOTS_CACHE=FILE` with the kept answers of the share's sites, if any."""
+    answers = [kept[o] for o in sorted({origin_of(s["url"]) for s in share}) if o in kept]
+    if not answers:
+        return []
+    path.write_text(json.dumps(answers), encoding="utf-8")
+    return ["-s", f"{ROBOTS_CACHE}={path}"]
 
 
 def crawl_environment() -> dict[str, str]:

@@ -15,16 +15,20 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from multiprocessing.connection import wait
 from pathlib import Path
 
-from crawler.records import CrawlSource
+from sqlalchemy.engine import Engine
+
+from crawler.records import CrawlSource, RobotsAnswer
 from kil_feed.config import Settings
-from kil_feed.db import make_engine
+from kil_feed.db import make_engine, read_session, write_session
 from kil_feed.ingest.launcher import SHUTDOWN, TIME_LIMIT, CrawlProcess, Deadline, enforce, finish
 from kil_feed.ingest.launcher import launch as launch_processes
 from kil_feed.ingest.recorder import CrawlRecorder
-from kil_feed.ingest.sources import prepare_sources
+from kil_feed.ingest.sources import origin_of, prepare_sources
+from kil_feed.storage.robots import fresh_robots, save_robots
 
 logger = logging.getLogger(__name__)
 
@@ -83,13 +87,16 @@ def run_crawl(
         recorder = CrawlRecorder(
             settings.rules, engine, prepared, batch_size=settings.crawl.store_batch_size
         )
+        keep_robots = settings.crawl.obey_robots and settings.crawl.robots_cache_hours > 0
+        kept = _kept_robots(engine, settings, prepared) if keep_robots else []
+        fetched: list[RobotsAnswer] = []
         with tempfile.TemporaryDirectory(prefix="kil-crawl-") as tmp:
-            crawls = launch_processes(settings, prepared, Path(tmp), deadline)
+            crawls = launch_processes(settings, prepared, Path(tmp), deadline, kept)
             # what exists before the crawl outlives it: the collector need not walk it over
             # and over while tens of thousands of records pass through (unfrozen after)
             gc.freeze()
             try:
-                _collect(recorder, crawls, deadline, on_progress, len(prepared))
+                _collect(recorder, crawls, deadline, on_progress, len(prepared), fetched)
                 for crawl in crawls:  # sources a failed or stopped process never answered for
                     silent = recorder.silent(crawl.source_ids)
                     reason = crawl.exit_reason(wait=deadline.grace) if silent else None
@@ -98,12 +105,24 @@ def run_crawl(
                     if reason is not None:
                         recorder.fail_silent(silent, reason)
                 recorder.close()
+                if keep_robots and fetched:
+                    with write_session(engine) as session:
+                        save_robots(fetched, session=session)
             finally:
                 gc.unfreeze()
                 finish(crawls, deadline)
         return _summaries(recorder, prepared, crawls)
     finally:
         engine.dispose()
+
+
+def _kept_robots(
+    engine: Engine, settings: Settings, sources: list[CrawlSource]
+) -> list[RobotsAnswer]:
+    """The robots.txt answers of the sources' sites fetched within the cache lifetime."""
+    lifetime = timedelta(hours=settings.crawl.robots_cache_hours)
+    with read_session(engine) as session:
+        return fresh_robots({origin_of(s["url"]) for s in sources}, lifetime, session=session)
 
 
 def _enqueue(settings: Settings, sources: list[str] | None) -> list[SourceSummary]:
@@ -126,8 +145,10 @@ def _collect(
     deadline: Deadline,
     on_progress: ProgressCallback | None,
     total: int,
+    robots: list[RobotsAnswer],
 ) -> None:
-    """Record what the crawl processes send until every pipe is closed.
+    """Record what the crawl processes send until every pipe is closed (the robots.txt
+    answers they fetched go to `robots`).
 
     A crawl process closes its pipe when its spider has closed: all it had is recorded
     then, and its interpreter's shut-down need not be waited for.
@@ -137,7 +158,7 @@ def _collect(
         enforce(crawls, deadline)
         pipes = {c.connection: c for c in crawls if c.connection is not None}
         for ready in wait(list(pipes), timeout=0.05):
-            _receive(recorder, pipes[ready])  # type: ignore[index]
+            _receive(recorder, pipes[ready], robots)  # type: ignore[index]
         recorder.tick()
         if on_progress is not None and time.monotonic() >= next_report:
             on_progress(recorder.answered, total)
@@ -146,7 +167,7 @@ def _collect(
         on_progress(total, total)
 
 
-def _receive(recorder: CrawlRecorder, crawl: CrawlProcess) -> None:
+def _receive(recorder: CrawlRecorder, crawl: CrawlProcess, robots: list[RobotsAnswer]) -> None:
     """One batch of records from a crawl process; its pipe is closed at end of file."""
     assert crawl.connection is not None
     try:
@@ -158,6 +179,7 @@ def _receive(recorder: CrawlRecorder, crawl: CrawlProcess) -> None:
         crawl.connection = None
         return
     recorder.take(batch)
+    robots.extend(record[1] for record in batch if record[0] == "robots")
 
 
 def _summaries(

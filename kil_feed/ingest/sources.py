@@ -52,6 +52,12 @@ def prepare_sources(
         return [crawl_source(s, run_id) for s, run_id in zip(chosen, run_ids, strict=True)]
 
 
+def origin_of(url: str) -> str:
+    """`scheme://netloc` of a URL: what a robots.txt answer is kept under (`crawler.robots`)."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
 def split_by_host(sources: Sequence[CrawlSource], parts: int) -> list[list[CrawlSource]]:
     """Up to `parts` shares of about equal size that never split one host's sources, so
     each host's politeness (per-domain concurrency and delay) holds across processes."""
