@@ -116,7 +116,7 @@ class Source(SourceBase, table=True):
 
 
 class ItemBase(SQLModel):
-    kind: str = Field(default=ItemKind.news.value, max_length=20, index=True)
+    kind: str = Field(default=ItemKind.news.value, max_length=20)
     url: str
     guid: str | None = None
     title: str
@@ -140,6 +140,9 @@ class ItemBase(SQLModel):
 
 
 class Item(ItemBase, table=True):
+    # source_id, status and kind have no index of their own (migration 0014): the unique
+    # (source_id, url), (status, kind, published_at) and (kind, status, closes_at) from
+    # migration 0005 start with them
     __table_args__ = (
         sa.UniqueConstraint("source_id", "url", name="uq_item_source_url"),
         sa.Index("ix_item_source_guid", "source_id", "guid"),
@@ -147,7 +150,7 @@ class Item(ItemBase, table=True):
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    source_id: int = Field(foreign_key="source.id", index=True, ondelete="CASCADE")
+    source_id: int = Field(foreign_key="source.id", ondelete="CASCADE")
     collected_at: datetime = _ts(default_factory=utcnow, index=True)
     updated_at: datetime = _ts(default_factory=utcnow)
     date_estimated: bool = False  # published_at fell back to the collection time
@@ -155,7 +158,7 @@ class Item(ItemBase, table=True):
     title_key: str = Field(default="", index=True)  # normalised title for clustering
     fingerprint: str = Field(default="", index=True)  # near-duplicate text signature
     cluster_id: int | None = Field(default=None, index=True)
-    status: str = Field(default=ItemStatus.pending.value, max_length=20, index=True)
+    status: str = Field(default=ItemStatus.pending.value, max_length=20)
     featured: bool = False
     score: float = 0.0
     editor_notes: str | None = None

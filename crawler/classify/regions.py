@@ -118,13 +118,18 @@ _URL_COUNCIL = re.compile(
 )
 
 
+_URL_SPACE = re.compile(r"[\t\r\n]")  # what urlsplit drops from anywhere in a URL
+
+
 def regions_for_url(url: str) -> list[str]:
     """Regions of the councils a URL's path names ("/news/city-of-york-council-approves",
     "/hammersmith-and-fulham-council-insources-repairs"); a council word is required, so a
     slug that merely contains a place-like word ("bath-time") gives nothing."""
+    if not url or ("%" not in url and "council" not in _URL_SPACE.sub("", url.lower())):
+        return []  # most URLs: no council word, nor an escape that could spell one
     from urllib.parse import unquote, urlsplit
 
-    path = unquote(urlsplit(url or "").path).lower()
+    path = unquote(urlsplit(url).path).lower()
     found: list[str] = []
     for match in _URL_COUNCIL.finditer(path):
         words = match.group("name").split("-")

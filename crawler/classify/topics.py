@@ -235,5 +235,11 @@ def topics_for(text: str, rules: list[TopicRule] | None = None) -> list[str]:
     """Names of the rules whose keywords occur in `text`, in rule order."""
     if not text:
         return []
-    active = _default_rules() if rules is None else tuple(rules)
-    return _matcher(active).topics(text)
+    if rules is None:  # the matcher itself: looking it up hashes every rule, each call
+        return _default_matcher().topics(text)
+    return _matcher(tuple(rules)).topics(text)
+
+
+@cache
+def _default_matcher() -> _Matcher:
+    return _matcher(_default_rules())

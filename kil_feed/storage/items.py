@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -13,8 +14,10 @@ from sqlmodel import Session, col, delete, select
 import crawler.records
 from kil_feed.errors import NotFoundError
 from kil_feed.models import Item, ItemTag, Source, source_display_name
-from kil_feed.storage.bulk import chunks, insert_with_ids
+from kil_feed.storage.bulk import chunks, executemany, insert_with_ids
 from kil_feed.timeutil import utcnow
+
+LOOKUP_CHUNK = 1000  # (source, key) pairs per lookup: one bound parameter (two on PostgreSQL)
 
 
 def get_item(item_id: int, *, session: Session) -> Item:
@@ -176,17 +179,28 @@ def upsert_items(
     return outcomes
 
 
-def _existing_query(column: Any) -> sa.Select[Any]:
-    """Stored items of one source whose `column` is one of `values` (bound per call)."""
-    return sa.select(col(Item.id), col(Item.url), col(Item.guid), col(Item.content_hash)).where(
-        col(Item.source_id) == sa.bindparam("sid"),
-        column.in_(sa.bindparam("values", expanding=True)),
+def _existing_query(column: str, dialect: str) -> sa.TextClause:
+    """Stored items matching any of a list of (source id, `column` value) pairs: the list
+    joined to the (source_id, url) or (source_id, guid) index, one probe per pair."""
+    if dialect == "postgresql":
+        keys = "unnest(CAST(:sids AS integer[]), CAST(:vals AS varchar[])) AS k(sid, val)"
+        sid, val = "k.sid", "k.val"
+    else:  # SQLite: the pairs as one JSON array (json_each keeps their order)
+        keys = "json_each(:pairs) AS k"
+        sid, val = "json_extract(k.value, '$[0]')", "json_extract(k.value, '$[1]')"
+    return sa.text(
+        f"SELECT i.id, i.source_id, i.url, i.guid, i.content_hash FROM {keys} "
+        f"JOIN item AS i ON i.source_id = {sid} AND i.{column} = {val}"
     )
 
 
-# built once: a batch runs them a few times per source, and building a statement costs
-# more than SQLite takes to answer it
-_EXISTING_BY = {"url": _existing_query(col(Item.url)), "guid": _existing_query(col(Item.guid))}
+# built once: a batch runs them twice, and building a statement costs more than SQLite
+# takes to answer it
+_EXISTING_BY = {
+    (column, dialect): _existing_query(column, dialect)
+    for column in ("url", "guid")
+    for dialect in ("sqlite", "postgresql")
+}
 
 
 def _existing_by_key(
@@ -194,25 +208,36 @@ def _existing_by_key(
 ) -> dict[tuple[int, str, str], tuple[int, str]]:
     """(source_id, 'url'|'guid', value) -> (item id, content hash) for rows already stored.
 
-    Per source, indexed IN-lookups on (source_id, url) and (source_id, guid); a row-value
-    IN over all sources at once would scan the whole index on SQLite.
+    Two lookups per batch, whatever its number of sources: the batch's (source, URL) and
+    (source, GUID) pairs joined to their indexes. (A row-value IN over the pairs scans the
+    whole index on SQLite; one IN-lookup per source cost a statement per source.)
     """
-    found: dict[tuple[int, str, str], tuple[int, str]] = {}
-    by_source: dict[int, dict[str, set[str]]] = {}
+    keys: dict[str, set[tuple[int, str]]] = {"url": set(), "guid": set()}
     for row in rows:
-        keys = by_source.setdefault(row["source_id"], {"url": set(), "guid": set()})
-        keys["url"].add(row["url"])
+        keys["url"].add((row["source_id"], row["url"]))
         if row.get("guid"):
-            keys["guid"].add(row["guid"])
+            keys["guid"].add((row["source_id"], row["guid"]))
     connection = session.connection()
-    for sid, keys in by_source.items():
-        for name, values in keys.items():
-            for chunk in chunks(sorted(values)):
-                result = connection.execute(_EXISTING_BY[name], {"sid": sid, "values": chunk})
-                for item_id, url, guid, digest in result:
-                    found.setdefault((sid, "url", url), (item_id, digest))
-                    if guid:
-                        found.setdefault((sid, "guid", guid), (item_id, digest))
+    dialect = "postgresql" if connection.dialect.name == "postgresql" else "sqlite"
+    answers: dict[int, list[tuple[int, str, str | None, str]]] = {}
+    for name, pairs in keys.items():
+        for chunk in chunks(sorted(pairs), LOOKUP_CHUNK):
+            if dialect == "postgresql":
+                params = {"sids": [p[0] for p in chunk], "vals": [p[1] for p in chunk]}
+            else:
+                params = {"pairs": json.dumps(chunk, ensure_ascii=False)}
+            for item_id, sid, url, guid, digest in connection.execute(
+                _EXISTING_BY[(name, dialect)], params
+            ):
+                answers.setdefault(sid, []).append((item_id, url, guid, digest))
+    # per source, what its URLs found before what its GUIDs found: the first stored item
+    # wins a GUID that two of them share
+    found: dict[tuple[int, str, str], tuple[int, str]] = {}
+    for sid, answered in answers.items():
+        for item_id, url, guid, digest in answered:
+            found.setdefault((sid, "url", url), (item_id, digest))
+            if guid:
+                found.setdefault((sid, "guid", guid), (item_id, digest))
     return found
 
 
@@ -295,27 +320,13 @@ def cluster_new_items(rows: list[dict[str, Any]], *, session: Session) -> None:
     # id and the range of their sources), so a story syndicated to many sources costs one
     # row per key, not one per copy
     members: dict[tuple[str, str], list[tuple[int | None, int, int | None]]] = {}
-    for column, name, values in (
-        (col(Item.title_key), "title_key", keys),
-        (col(Item.fingerprint), "fingerprint", prints),
-    ):
+    connection = session.connection()
+    for name, values in (("title_key", keys), ("fingerprint", prints)):
+        loose, clustered = _CANDIDATES[name]
         for chunk in chunks(values):
-            loose = sa.select(col(Item.id), col(Item.source_id), column).where(
-                column.in_(chunk), col(Item.cluster_id).is_(None)
-            )
-            for item_id, source_id, value in session.execute(loose):
+            for item_id, source_id, value in connection.execute(loose, {"values": chunk}):
                 members.setdefault((name, value), []).append((item_id, source_id, None))
-            clustered = (
-                sa.select(
-                    column,
-                    sa.func.min(col(Item.cluster_id)),
-                    sa.func.min(col(Item.source_id)),
-                    sa.func.max(col(Item.source_id)),
-                )
-                .where(column.in_(chunk), col(Item.cluster_id).is_not(None))
-                .group_by(column)
-            )
-            for value, cluster, low, high in session.execute(clustered):
+            for value, cluster, low, high in connection.execute(clustered, {"values": chunk}):
                 members.setdefault((name, value), []).extend(
                     [(None, low, cluster), (None, high, cluster)]
                 )
@@ -335,11 +346,36 @@ def cluster_new_items(rows: list[dict[str, Any]], *, session: Session) -> None:
                 assign[member_id] = cluster
         assign[row["id"]] = cluster
     if assign:
-        session.connection().execute(
-            _SET_CLUSTER, [{"b_id": item_id, "b_cluster": c} for item_id, c in assign.items()]
+        executemany(
+            connection,
+            _SET_CLUSTER,
+            [{"b_id": item_id, "b_cluster": c} for item_id, c in assign.items()],
         )
 
 
+def _candidates(column: Any) -> tuple[sa.Select[Any], sa.Select[Any]]:
+    """Items with one of `values` as `column`: those not in a cluster, and per value a
+    summary of the clustered ones (the smallest cluster id, the range of their sources)."""
+    values = sa.bindparam("values", expanding=True)
+    loose = sa.select(col(Item.id), col(Item.source_id), column).where(
+        column.in_(values), col(Item.cluster_id).is_(None)
+    )
+    clustered = (
+        sa.select(
+            column,
+            sa.func.min(col(Item.cluster_id)),
+            sa.func.min(col(Item.source_id)),
+            sa.func.max(col(Item.source_id)),
+        )
+        .where(column.in_(values), col(Item.cluster_id).is_not(None))
+        .group_by(column)
+    )
+    return loose, clustered
+
+
+# built once, run on the connection (the ORM session's execute costs more than the query)
+_CANDIDATES = {"title_key": _candidates(col(Item.title_key)),
+               "fingerprint": _candidates(col(Item.fingerprint))}  # fmt: skip
 # a Core executemany: the ORM's bulk update by primary key costs more per row than SQLite
 _ITEMS = Item.__table__  # type: ignore[attr-defined]
 _SET_CLUSTER = (

@@ -117,6 +117,11 @@ def test_news_region_from_the_council_named(text: str, expected: list[str]) -> N
             [],
         ),
         ("https://example.org/2024/bath-time-for-kids", []),  # no council word, no place
+        # the word only once unescaped, or once urlsplit drops a tab: still found
+        ("https://example.org/news/york-coun%63il-votes", ["Yorkshire and The Humber"]),
+        ("https://example.org/news/York-Coun\tcil-votes", ["Yorkshire and The Humber"]),
+        ("https://example.org/news/YORK-COUNCIL-VOTES", ["Yorkshire and The Humber"]),
+        ("", []),
     ],
 )
 def test_news_region_from_a_council_in_the_url(url: str, expected: list[str]) -> None:
