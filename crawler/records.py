@@ -10,7 +10,7 @@ Standard library only: imported by both sides of the pipe.
 """
 
 from datetime import datetime
-from typing import Any, Literal, TypedDict
+from typing import Any, Literal, NotRequired, TypedDict
 
 # The ITL1 regions of the UK: the one vocabulary of the `regions` fields (items, sources,
 # subscribers); `kil_feed.regions` validates against it.
@@ -46,6 +46,9 @@ class CrawlSource(TypedDict):
     last_modified: str | None
     run_id: int | None
     checkpoint: dict[str, Any] | None  # notices sources: how far their API has been read
+    # fetched without error a short while ago: with its validators, it will most likely
+    # answer 304 (the launcher sizes a crawl by it; a spider never reads it)
+    recently_fetched: NotRequired[bool]
 
 
 class CrawledItem(TypedDict, total=False):

@@ -5,16 +5,21 @@ ends with the command."""
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from typing import Any
 
 import psutil
+from sqlmodel import select
 
 from crawler.records import CrawlSource
 from kil_feed.config import Settings
+from kil_feed.db import write_session
 from kil_feed.ingest.run import run_crawl
 from kil_feed.ingest.scrapy_settings import crawl_processes
-from kil_feed.ingest.sources import crawl_work
+from kil_feed.ingest.sources import crawl_source, crawl_work
 from kil_feed.ingest.warm import WarmProcess
+from kil_feed.models import Source
+from kil_feed.timeutil import utcnow
 from tests.support.crawl import add_source, crawl, items_of
 
 FEED = """<?xml version="1.0"?><rss version="2.0"><channel><title>Council news</title>
@@ -76,11 +81,11 @@ def test_an_unused_warm_process_ends_with_the_command(
     assert _warm_children() == []
 
 
-def _source(n: int, validated: bool) -> CrawlSource:
+def _source(n: int, validated: bool, recent: bool = True) -> CrawlSource:
     return CrawlSource(
         id=n, name=f"s{n}", kind="feed", url=f"http://h{n}.example/feed.xml", options={},
         topics=[], regions=[], etag='"v1"' if validated else None, last_modified=None,
-        run_id=n, checkpoint=None,
+        run_id=n, checkpoint=None, recently_fetched=recent,
     )  # fmt: skip
 
 
@@ -95,3 +100,21 @@ def test_sources_that_will_likely_answer_304_share_one_process() -> None:
     assert crawl_processes(Settings(), crawl_work(validated[:290] + fresh[:10])) == min(cpus, 2)
     pages = [{**s, "kind": "page"} for s in validated]  # fetched unconditionally: all work
     assert crawl_processes(Settings(), crawl_work(pages)) == min(cpus, 8)  # type: ignore[arg-type]
+    # fetched days ago (a weekly crawl): its feeds have most likely changed, every CPU works
+    stale = [_source(n, True, recent=False) for n in range(300)]
+    assert crawl_processes(Settings(), crawl_work(stale)) == min(cpus, 8)
+
+
+def test_a_source_fetched_in_the_last_hours_is_recent(engine) -> None:  # type: ignore[no-untyped-def]
+    """`recently_fetched` comes from the source's last success: now yes, days ago or never no."""
+    with write_session(engine) as session:
+        for name, when in (
+            ("now", utcnow()),
+            ("days", utcnow() - timedelta(days=3)),
+            ("never", None),
+        ):
+            session.add(Source(name=name, kind="feed", url=f"http://{name}.example/f", etag='"1"',
+                               last_success_at=when))  # fmt: skip
+    with write_session(engine) as session:
+        recent = {s.name: crawl_source(s)["recently_fetched"] for s in session.exec(select(Source))}
+    assert recent == {"now": True, "days": False, "never": False}
