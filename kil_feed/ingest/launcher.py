@@ -33,8 +33,7 @@ from kil_feed.ingest.scrapy_settings import (
     scrapy_settings,
 )
 from kil_feed.ingest.sources import SPIDER_FOR_KIND, crawl_work, origin_of, split_by_host
-from kil_feed.ingest.warm import WarmProcess, crawl_environment, spawn
-from kil_feed.ingest.warm import profiler as _profiler
+from kil_feed.ingest.warm import WarmProcess, crawl_environment, profiler, spawn
 
 logger = logging.getLogger(__name__)
 
@@ -156,7 +155,7 @@ def launch(
                     process, connection = taken
                     crawls.append(CrawlProcess(kind, process, log_path, connection, ids))
                     continue
-                cmd = [sys.executable, *_profiler(f"{token}-{name}"), "-m", "scrapy", *argv]
+                cmd = [sys.executable, *profiler(f"{token}-{name}"), "-m", "scrapy", *argv]
                 crawls.append(start_process(cmd, env, kind, log_path, ids))
     except BaseException:
         for crawl in crawls:

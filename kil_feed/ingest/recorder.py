@@ -22,7 +22,7 @@ from typing import Any
 
 from sqlalchemy.engine import Engine
 
-from crawler.records import CrawledItem, CrawlSource, Record, SourceStatus
+from crawler.records import CrawledItem, CrawlSource, Record, RobotsAnswer, SourceStatus
 from kil_feed.db import write_session
 from kil_feed.rules import RulesSettings, decider
 from kil_feed.storage import notices
@@ -79,6 +79,7 @@ class CrawlRecorder:
         self.pending: list[Future[None]] = []
         self.lock = threading.Lock()  # counts are updated by the writer thread too
         self.answered = 0  # sources that have answered so far (for progress)
+        self.robots: list[RobotsAnswer] = []  # robots.txt fetched in this crawl, to keep
 
     # --- input ----------------------------------------------------------------------
 
@@ -92,6 +93,8 @@ class CrawlRecorder:
                 self.status(record[1])
             elif kind == "dropped":
                 self.dropped(record[1], duplicate=bool(record[2]))
+            elif kind == "robots":
+                self.robots.append(record[1])
         self.tick()
 
     def tick(self) -> None:

@@ -93,14 +93,13 @@ def run_crawl(
         )
         keep_robots = settings.crawl.obey_robots and settings.crawl.robots_cache_hours > 0
         kept = _kept_robots(engine, settings, prepared) if keep_robots else []
-        fetched: list[RobotsAnswer] = []
         with tempfile.TemporaryDirectory(prefix="kil-crawl-") as tmp:
             crawls = launch_processes(settings, prepared, Path(tmp), deadline, kept, warm)
             # what exists before the crawl outlives it: the collector need not walk it over
             # and over while tens of thousands of records pass through (unfrozen after)
             gc.freeze()
             try:
-                _collect(recorder, crawls, deadline, on_progress, len(prepared), fetched)
+                _collect(recorder, crawls, deadline, on_progress, len(prepared))
                 for crawl in crawls:  # sources a failed or stopped process never answered for
                     silent = recorder.silent(crawl.source_ids)
                     reason = crawl.exit_reason(wait=deadline.grace) if silent else None
@@ -109,9 +108,9 @@ def run_crawl(
                     if reason is not None:
                         recorder.fail_silent(silent, reason)
                 recorder.close()
-                if keep_robots and fetched:
+                if keep_robots and recorder.robots:
                     with write_session(engine) as session:
-                        save_robots(fetched, session=session)
+                        save_robots(recorder.robots, session=session)
             finally:
                 gc.unfreeze()
                 finish(crawls, deadline)
@@ -149,10 +148,8 @@ def _collect(
     deadline: Deadline,
     on_progress: ProgressCallback | None,
     total: int,
-    robots: list[RobotsAnswer],
 ) -> None:
-    """Record what the crawl processes send until every pipe is closed (the robots.txt
-    answers they fetched go to `robots`).
+    """Record what the crawl processes send until every pipe is closed.
 
     A crawl process closes its pipe when its spider has closed: all it had is recorded
     then, and its interpreter's shut-down need not be waited for.
@@ -162,7 +159,7 @@ def _collect(
         enforce(crawls, deadline)
         pipes = {c.connection: c for c in crawls if c.connection is not None}
         for ready in wait(list(pipes), timeout=0.05):
-            _receive(recorder, pipes[ready], robots)  # type: ignore[index]
+            _receive(recorder, pipes[ready])  # type: ignore[index]
         recorder.tick()
         if on_progress is not None and time.monotonic() >= next_report:
             on_progress(recorder.answered, total)
@@ -171,7 +168,7 @@ def _collect(
         on_progress(total, total)
 
 
-def _receive(recorder: CrawlRecorder, crawl: CrawlProcess, robots: list[RobotsAnswer]) -> None:
+def _receive(recorder: CrawlRecorder, crawl: CrawlProcess) -> None:
     """One batch of records from a crawl process; its pipe is closed at end of file."""
     assert crawl.connection is not None
     try:
@@ -183,7 +180,6 @@ def _receive(recorder: CrawlRecorder, crawl: CrawlProcess, robots: list[RobotsAn
         crawl.connection = None
         return
     recorder.take(batch)
-    robots.extend(record[1] for record in batch if record[0] == "robots")
 
 
 def _summaries(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 from sqlalchemy.engine import Engine
@@ -14,6 +14,7 @@ from kil_feed.errors import ValidationError
 from kil_feed.models import Source
 from kil_feed.storage import crawl_runs
 from kil_feed.storage import sources as source_store
+from kil_feed.timeutil import as_utc, utcnow
 
 SPIDER_FOR_KIND = {"feed": "feeds", "page": "pages", "jobs": "jobs", "notices": "notices"}
 
@@ -32,16 +33,9 @@ def crawl_source(source: Source, run_id: int | None = None) -> CrawlSource:
         last_modified=source.last_modified,
         run_id=run_id,
         checkpoint=dict(source.checkpoint) if source.checkpoint else None,
-        recently_fetched=_recently(source.last_success_at),
+        recently_fetched=source.last_success_at is not None
+        and utcnow() - as_utc(source.last_success_at) < RECENT,  # type: ignore[operator]
     )
-
-
-def _recently(when: datetime | None) -> bool:
-    if when is None:
-        return False
-    if when.tzinfo is None:  # SQLite hands back naive UTC
-        when = when.replace(tzinfo=UTC)
-    return datetime.now(UTC) - when < RECENT
 
 
 def prepare_sources(

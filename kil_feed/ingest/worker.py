@@ -39,7 +39,7 @@ from crawler.records import CrawledItem, Record, SourceStatus
 from kil_feed.config import Settings
 from kil_feed.db import make_engine, write_session
 from kil_feed.errors import QueueError
-from kil_feed.ingest.launcher import CrawlProcess, _profiler, crawl_environment, start_process
+from kil_feed.ingest.launcher import CrawlProcess, start_process
 from kil_feed.ingest.logs import log_dir
 from kil_feed.ingest.queue import (
     connect,
@@ -51,6 +51,7 @@ from kil_feed.ingest.queue import (
     workers_key,
 )
 from kil_feed.ingest.scrapy_settings import command_line, scrapy_settings
+from kil_feed.ingest.warm import crawl_environment, profiler
 from kil_feed.rules import decider
 from kil_feed.storage.crawl_runs import RunResult, finish_runs
 from kil_feed.storage.crawled import store_crawled
@@ -263,7 +264,7 @@ def run_worker(
         for kind in kinds:
             for number in range(processes):
                 log_path = logs / f"worker-{token}-{kind}-{number}.log"
-                profile = _profiler(f"worker-{kind}-{number}")
+                profile = profiler(f"worker-{kind}-{number}")
                 cmd = [sys.executable, *profile, "-m", "scrapy", "crawl",
                        worker_spider(kind), "--logfile", str(log_path), *arguments]  # fmt: skip
                 crawls.append(start_process(cmd, env, kind, log_path, []))

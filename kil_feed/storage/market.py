@@ -258,11 +258,16 @@ def week_span(week_monday: date) -> tuple[str, date, date]:
     return iso_week(week_monday), week_monday, week_monday + timedelta(days=6)
 
 
+def quarter_label(day: date) -> str:
+    """`YYYY-Qn` of a day."""
+    return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
+
+
 def quarter_span(day: date) -> tuple[str, date, date]:
     first_month = 3 * ((day.month - 1) // 3) + 1
     start = date(day.year, first_month, 1)
     nxt = date(day.year + 1, 1, 1) if first_month == 10 else date(day.year, first_month + 3, 1)
-    return f"{day.year}-Q{(first_month - 1) // 3 + 1}", start, nxt - timedelta(days=1)
+    return quarter_label(day), start, nxt - timedelta(days=1)
 
 
 Span = tuple[str, date, date]  # ("2026-W48", first day, last day)

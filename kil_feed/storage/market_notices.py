@@ -32,8 +32,8 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from kil_feed.models import Buyer, Item, ItemKind, ItemStatus
-from kil_feed.storage.market import Span, period_spans
-from kil_feed.timeutil import as_utc, utcnow
+from kil_feed.storage.market import Span, period_spans, quarter_label
+from kil_feed.timeutil import as_utc, iso_week, utcnow
 
 CURRENCY = "GBP"
 TOP_BUYERS = 10
@@ -245,9 +245,8 @@ def totals(values: Iterable[Value]) -> Totals:
 
 
 def _period_label(day: date) -> tuple[str, str]:
-    """("2026-W48", "2026-Q4") of a day."""
-    year, week, _ = day.isocalendar()
-    return f"{year}-W{week:02d}", f"{day.year}-Q{(day.month - 1) // 3 + 1}"
+    """("2026-W48", "2026-Q4") of a day: the labels of its week's and quarter's spans."""
+    return iso_week(day), quarter_label(day)
 
 
 def _groups(p: Procurement) -> tuple[str, ...]:
