@@ -84,6 +84,12 @@ class CrawlSettings(Section):
         "fetched again (RFC 9309 allows 24); 0 fetches it at every crawl. A 5xx answer is "
         "never reused.",
     )
+    revalidate_first: bool = Field(
+        True,
+        description="Ask the feeds fetched in the last 3 hours (with an ETag or "
+        "Last-Modified) whether they changed before starting the crawl processes; a 304 is "
+        "then recorded without Scrapy, any other answer is crawled as usual.",
+    )
     time_limit: int = Field(
         1800,
         ge=1,

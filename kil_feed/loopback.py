@@ -24,6 +24,7 @@ import hashlib
 import mimetypes
 import sys
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -56,6 +57,7 @@ class RequestInfo:
     path: str
     query: dict[str, list[str]]
     headers: dict[str, str]
+    at: float = field(default_factory=time.monotonic)  # when it arrived
 
 
 class _Server(ThreadingHTTPServer):

@@ -1,7 +1,9 @@
 """`run_crawl`: the one orchestrator of a crawl, from the sources to the rows.
 
-prepare the sources (`sources`) -> start the crawl processes (`launcher`) -> read their
-pipes and record every batch (`recorder`) -> close each source's run -> typed summaries.
+prepare the sources (`sources`) -> ask the feeds that most likely did not change whether
+they did (`crawler.revalidate`: a 304 needs no crawl process) -> start the crawl processes
+for the rest (`launcher`) -> read their pipes and record every batch (`recorder`) -> close
+each source's run -> typed summaries.
 One `Deadline` bounds all of it; `stop` (a scheduler shutting down) ends it early.
 """
 
@@ -18,16 +20,19 @@ from dataclasses import dataclass
 from datetime import timedelta
 from multiprocessing.connection import wait
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from sqlalchemy.engine import Engine
 
 from crawler.records import CrawlSource, RobotsAnswer
+from crawler.revalidate import revalidate
 from kil_feed.config import Settings
 from kil_feed.db import make_engine, read_session, write_session
 from kil_feed.ingest.launcher import SHUTDOWN, TIME_LIMIT, CrawlProcess, Deadline, enforce, finish
 from kil_feed.ingest.launcher import launch as launch_processes
 from kil_feed.ingest.recorder import CrawlRecorder
-from kil_feed.ingest.sources import origin_of, prepare_sources
+from kil_feed.ingest.scrapy_settings import politeness
+from kil_feed.ingest.sources import likely_unchanged, origin_of, prepare_sources
 from kil_feed.ingest.warm import WarmProcess
 from kil_feed.storage.robots import fresh_robots, save_robots
 
@@ -36,6 +41,7 @@ logger = logging.getLogger(__name__)
 ProgressCallback = Callable[[int, int], None]
 REPORT_SECONDS = 0.25
 QUEUED = "queued for the crawl workers"
+REVALIDATE_SECONDS = 5.0  # at most, asking feeds whether they changed before the crawl
 
 
 @dataclass
@@ -93,8 +99,13 @@ def run_crawl(
         )
         keep_robots = settings.crawl.obey_robots and settings.crawl.robots_cache_hours > 0
         kept = _kept_robots(engine, settings, prepared) if keep_robots else []
+        remaining = _revalidate(settings, prepared, kept, recorder, deadline)
         with tempfile.TemporaryDirectory(prefix="kil-crawl-") as tmp:
-            crawls = launch_processes(settings, prepared, Path(tmp), deadline, kept, warm)
+            crawls = (
+                launch_processes(settings, remaining, Path(tmp), deadline, kept, warm)
+                if remaining
+                else []
+            )
             # what exists before the crawl outlives it: the collector need not walk it over
             # and over while tens of thousands of records pass through (unfrozen after)
             gc.freeze()
@@ -126,6 +137,42 @@ def _kept_robots(
     lifetime = timedelta(hours=settings.crawl.robots_cache_hours)
     with read_session(engine) as session:
         return fresh_robots({origin_of(s["url"]) for s in sources}, lifetime, session=session)
+
+
+def _revalidate(
+    settings: Settings,
+    sources: list[CrawlSource],
+    robots: list[RobotsAnswer],
+    recorder: CrawlRecorder,
+    deadline: Deadline,
+) -> list[CrawlSource]:
+    """Record the 304s of the feeds that most likely did not change, asked without a crawl
+    process (`crawler.revalidate`); the sources left for the crawl processes. Those are
+    started once the hosts asked here may be asked again (the download delay)."""
+    asked = [s for s in sources if likely_unchanged(s)]
+    if not asked or not settings.crawl.revalidate_first:
+        return sources
+    started = time.monotonic()
+    budget = min(REVALIDATE_SECONDS, max(0.0, deadline.close_spider_after()) / 4)
+    answers = revalidate(
+        asked,
+        politeness(settings),
+        {answer["origin"]: answer for answer in robots},
+        budget=budget,
+        stop=deadline.stop,
+    )
+    recorder.take([("status", status) for status in answers.unchanged])
+    unchanged = answers.unchanged_ids
+    logger.info(
+        "revalidated sources=%d not_modified=%d seconds=%.2f",
+        len(asked), len(unchanged), time.monotonic() - started,
+    )  # fmt: skip
+    remaining = [s for s in sources if s["id"] not in unchanged]
+    hosts = {urlsplit(s["url"]).netloc.lower() for s in remaining}
+    ready_at = max((answers.ready_at.get(h, 0.0) for h in hosts), default=0.0)
+    if ready_at > time.monotonic():
+        deadline.stop.wait(ready_at - time.monotonic())
+    return remaining
 
 
 def _enqueue(settings: Settings, sources: list[str] | None) -> list[SourceSummary]:

@@ -11,6 +11,7 @@ import math
 import os
 from typing import Any
 
+from crawler.revalidate import Politeness
 from kil_feed.config import Settings
 
 ROBOTS_CACHE = "KIL_ROBOTS_CACHE"  # a process's kept robots.txt answers (crawler/robots.py)
@@ -40,6 +41,23 @@ def scrapy_settings(settings: Settings, *, close_after: float | None = None) -> 
     if close_after is not None:
         values["CLOSESPIDER_TIMEOUT"] = max(1, int(close_after))
     return values
+
+
+def politeness(settings: Settings) -> Politeness:
+    """The same politeness for the conditional GETs asked without Scrapy
+    (`crawler.revalidate`): its delay is the one Scrapy starts each host with."""
+    values = scrapy_settings(settings)
+    delay = values["DOWNLOAD_DELAY"]
+    if values["AUTOTHROTTLE_ENABLED"]:
+        delay = max(delay, values["AUTOTHROTTLE_START_DELAY"])
+    return Politeness(
+        user_agent=values["USER_AGENT"],
+        timeout=float(values["DOWNLOAD_TIMEOUT"]),
+        delay=float(delay),
+        concurrency=values["CONCURRENT_REQUESTS"],
+        allow_private=values["KIL_ALLOW_PRIVATE_NETWORKS"],
+        obey_robots=values["ROBOTSTXT_OBEY"],
+    )
 
 
 def command_line(values: dict[str, Any]) -> list[str]:

@@ -27,6 +27,9 @@ FEED = """<?xml version="1.0"?><rss version="2.0"><channel><title>Council news</
 <item><title>Council brings housing repairs back in-house</title>
 <link>http://example.org/news/1</link><pubDate>Tue, 01 Sep 2026 08:00:00 GMT</pubDate>
 <description>Procurement news from Leeds.</description></item></channel></rss>"""
+SECOND = """<item><title>Social value in the new contracts</title>
+<link>http://example.org/news/2</link><pubDate>Wed, 02 Sep 2026 08:00:00 GMT</pubDate>
+<description>Procurement news from Leeds.</description></item>"""
 
 
 def _warm_children() -> list[psutil.Process]:
@@ -52,12 +55,15 @@ def test_the_crawl_runs_in_the_warm_process(
         pid = warm.process.pid  # type: ignore[union-attr]
         assert crawl(crawl_settings)["council"].new == 1  # without it: a process of its own
         assert warm.process is not None and warm.process.pid == pid  # still waiting
+        # the feed changed: asked first whether it did (200), then crawled in the warm process
+        http_server.add("/news.rss", FEED.replace("</channel>", SECOND + "</channel>"),
+                        "application/rss+xml")  # fmt: skip
         (summary,) = run_crawl(crawl_settings, warm=warm)
         assert warm.process is None  # taken by the crawl
-    assert summary.ok and summary.http_status == 304
+    assert summary.ok and (summary.http_status, summary.new) == (200, 1)
     assert not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
-    assert len(items_of(crawl_engine, "council")) == 1
-    assert len(http_server.requests_to("/news.rss")) == 2
+    assert len(items_of(crawl_engine, "council")) == 2
+    assert len(http_server.requests_to("/news.rss")) == 3
 
 
 def test_a_warm_process_that_died_is_replaced(
