@@ -134,7 +134,13 @@ def test_a_run_missed_while_down_catches_up_once_within_grace(  # type: ignore[n
     wait_until(lambda: utcnow() >= late, f"the clock passing {late:%H:%M:%S}", interval=0.1)
     assert runs(engine, "housekeeping") == []
     with running(SchedulerService(cfg, engine, functions=fake_functions)) as back:
-        _wait_for(lambda: len(runs(engine, "housekeeping")) >= 1, "the catch-up run", engine)
+        # finished, not only begun: a run is logged as "running" first (a busy machine can
+        # move the next run to tomorrow before the catch-up run itself has ended)
+        _wait_for(
+            lambda: [r.status for r in runs(engine, "housekeeping")] not in ([], ["running"]),
+            "the catch-up run",
+            engine,
+        )
 
         def next_run() -> datetime | None:
             return dict(upcoming(engine, cfg))["housekeeping"]
