@@ -22,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import http.client
+import logging
 import ssl
 import threading
 import time
@@ -35,6 +36,7 @@ from urllib.parse import urlsplit
 from crawler.netguard import BlockedURL, check_url
 from crawler.records import CrawlSource, RobotsAnswer, SourceStatus
 
+logger = logging.getLogger(__name__)
 MAX_TIMEOUT = 10.0  # seconds: a slow answer is left to the crawl, which waits longer
 MAX_WORKERS = 16
 # what Scrapy sends by default (DEFAULT_REQUEST_HEADERS, HttpCompressionMiddleware)
@@ -86,16 +88,18 @@ def revalidate(
     stop = stop or threading.Event()
     give_up_at = time.monotonic() + budget
     rules = _Rules(politeness, robots)
-    by_host: dict[str, list[CrawlSource]] = {}
+    by_host: dict[str, list[CrawlSource]] = {}  # by host name, as Scrapy's download slots
     for source in sources:
         if rules.may_ask(source):
-            by_host.setdefault(urlsplit(source["url"]).netloc.lower(), []).append(source)
+            by_host.setdefault(host_of(source["url"]), []).append(source)
     result = Revalidation()
     if not by_host:
         return result
     lock = threading.Lock()
 
     def ask_host(host: str, group: list[CrawlSource]) -> None:
+        if not rules.public_enough(group[0]["url"]):  # resolving the name: in this thread
+            return
         asker = _HostAsker(politeness)
         try:
             for number, source in enumerate(group):
@@ -119,6 +123,11 @@ def revalidate(
     return result
 
 
+def host_of(url: str) -> str:
+    """The host name of a URL (lower case): what Scrapy keeps one download slot for."""
+    return (urlsplit(url).hostname or "").lower()
+
+
 class _Rules:
     """Whether a source can be asked here at all (else the crawl fetches it); the proxies
     and the parsed robots.txt of each site are looked up once per revalidation."""
@@ -138,12 +147,17 @@ class _Rules:
             return False
         if parts.scheme in self.proxies and not urllib.request.proxy_bypass(parts.hostname):
             return False  # Scrapy would fetch it through the environment's proxy
+        if self.politeness.obey_robots:
+            return self._robots_allow(f"{parts.scheme}://{parts.netloc}", url)
+        return True
+
+    def public_enough(self, url: str) -> bool:
+        """The private-network guard (which may resolve the host name): a blocked source
+        is left to the crawl, which records why."""
         try:
             check_url(url, allow_private=self.politeness.allow_private)
         except BlockedURL:
-            return False  # the crawl records why
-        if self.politeness.obey_robots:
-            return self._robots_allow(f"{parts.scheme}://{parts.netloc}", url)
+            return False
         return True
 
     def _robots_allow(self, origin: str, url: str) -> bool:
@@ -167,6 +181,7 @@ class _HostAsker:
     def __init__(self, politeness: Politeness) -> None:
         self.politeness = politeness
         self.connection: http.client.HTTPConnection | None = None
+        self.address: tuple[str, str] = ("", "")
 
     def ask(self, source: CrawlSource) -> bool:
         """Whether the source answered 304 to a conditional GET of its URL."""
@@ -176,9 +191,7 @@ class _HostAsker:
             headers["If-None-Match"] = source["etag"]  # type: ignore[assignment]
         if source.get("last_modified"):
             headers["If-Modified-Since"] = source["last_modified"]  # type: ignore[assignment]
-        target = parts.path or "/"
-        if parts.query:
-            target += "?" + parts.query
+        target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         try:
             connection = self._connection(parts.scheme, parts.netloc)
             connection.request("GET", target, headers=headers)
@@ -188,12 +201,16 @@ class _HostAsker:
                 if response.will_close:
                     self.close()
                 return True
-        except (OSError, http.client.HTTPException, ValueError):
-            pass
+        except (OSError, http.client.HTTPException, ValueError) as exc:
+            logger.debug("revalidation failed url=%s error=%r", source["url"], exc)
+        except Exception as exc:  # never a reason to fail the crawl: it fetches the feed
+            logger.warning("revalidation failed url=%s error=%r", source["url"], exc)
         self.close()  # any other answer's body is left unread
         return False
 
     def _connection(self, scheme: str, netloc: str) -> http.client.HTTPConnection:
+        if self.connection is not None and self.address != (scheme, netloc):
+            self.close()  # one host name, another port or scheme
         if self.connection is None:
             timeout = min(self.politeness.timeout, MAX_TIMEOUT)
             if scheme == "https":
@@ -202,6 +219,7 @@ class _HostAsker:
                 )
             else:
                 self.connection = http.client.HTTPConnection(netloc, timeout=timeout)
+            self.address = (scheme, netloc)
         return self.connection
 
     def close(self) -> None:

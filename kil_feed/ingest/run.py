@@ -20,12 +20,11 @@ from dataclasses import dataclass
 from datetime import timedelta
 from multiprocessing.connection import wait
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from sqlalchemy.engine import Engine
 
 from crawler.records import CrawlSource, RobotsAnswer
-from crawler.revalidate import revalidate
+from crawler.revalidate import host_of, revalidate
 from kil_feed.config import Settings
 from kil_feed.db import make_engine, read_session, write_session
 from kil_feed.ingest.launcher import SHUTDOWN, TIME_LIMIT, CrawlProcess, Deadline, enforce, finish
@@ -168,7 +167,7 @@ def _revalidate(
         len(asked), len(unchanged), time.monotonic() - started,
     )  # fmt: skip
     remaining = [s for s in sources if s["id"] not in unchanged]
-    hosts = {urlsplit(s["url"]).netloc.lower() for s in remaining}
+    hosts = {host_of(s["url"]) for s in remaining}
     ready_at = max((answers.ready_at.get(h, 0.0) for h in hosts), default=0.0)
     if ready_at > time.monotonic():
         deadline.stop.wait(ready_at - time.monotonic())
