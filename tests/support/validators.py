@@ -34,7 +34,10 @@ def vnu_command() -> list[str]:
     java = shutil.which("java")
     _need("Java (for the Nu Html Checker)", java is not None)
     _need("vnu-jar", VNU_JAR.is_file())
-    return [java, "-Xss8m", "-jar", str(VNU_JAR)]  # type: ignore[list-item]
+    # the quick JIT only and one GC thread: a checker run is short, and the JVM's optimising
+    # compiler and parallel GC cost more CPU than they save (~27% less CPU, measured)
+    jvm = ["-Xss8m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"]
+    return [java, *jvm, "-jar", str(VNU_JAR)]  # type: ignore[list-item]
 
 
 def vnu_errors(path: Path, timeout: float = 300) -> list[str]:
