@@ -34,7 +34,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from crawler.netguard import BlockedURL, check_url
-from crawler.records import CrawlSource, RobotsAnswer, SourceStatus
+from crawler.records import CrawlSource, RobotsAnswer, SourceStatus, source_status
 
 logger = logging.getLogger(__name__)
 MAX_TIMEOUT = 10.0  # seconds: a slow answer is left to the crawl, which waits longer
@@ -238,10 +238,9 @@ def _tls_context() -> ssl.SSLContext:
 
 def _not_modified(source: CrawlSource) -> SourceStatus:
     """The status record the crawl's spider sends for a 304 (`SourceSpider.parse`)."""
-    return SourceStatus(
-        source_id=source["id"], run_id=source.get("run_id"), http_status=304, error=None,
-        problem=None, fatal=True, etag=None, last_modified=None, checkpoint=None,
-        site_title=None,
+    return source_status(
+        {"source_id": source["id"], "run_id": source.get("run_id"), "http_status": 304,
+         "fatal": True}
     )  # fmt: skip
 
 

@@ -22,7 +22,14 @@ from typing import Any
 
 from sqlalchemy.engine import Engine
 
-from crawler.records import CrawledItem, CrawlSource, Record, RobotsAnswer, SourceStatus
+from crawler.records import (
+    CrawledItem,
+    CrawlSource,
+    Record,
+    RobotsAnswer,
+    SourceStatus,
+    source_status,
+)
 from kil_feed.db import write_session
 from kil_feed.rules import RulesSettings, decider
 from kil_feed.storage import notices
@@ -229,10 +236,7 @@ class CrawlRecorder:
 
 
 def _failure(source_id: int, reason: str) -> SourceStatus:
-    return SourceStatus(
-        source_id=source_id, run_id=None, http_status=None, error=reason, problem=None, fatal=True,
-        etag=None, last_modified=None, checkpoint=None, site_title=None,
-    )  # fmt: skip
+    return source_status({"source_id": source_id, "error": reason, "fatal": True})
 
 
 def _problem(problem: str | None, source: CrawlSource) -> str | None:

@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 from sqlalchemy.engine import Engine
 
 from crawler.records import CrawlSource
+from crawler.revalidate import host_of
 from kil_feed.db import write_session
 from kil_feed.errors import ValidationError
 from kil_feed.models import Source
@@ -92,7 +93,7 @@ def split_by_host(sources: Sequence[CrawlSource], parts: int) -> list[list[Crawl
     each host's politeness (per-domain concurrency and delay) holds across processes."""
     by_host: dict[str, list[CrawlSource]] = {}
     for source in sources:
-        by_host.setdefault((urlsplit(source["url"]).hostname or "").lower(), []).append(source)
+        by_host.setdefault(host_of(source["url"]), []).append(source)
     shares: list[list[CrawlSource]] = [[] for _ in range(max(1, min(parts, len(by_host))))]
     for group in sorted(by_host.values(), key=len, reverse=True):  # largest first
         min(shares, key=len).extend(group)

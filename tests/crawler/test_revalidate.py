@@ -4,6 +4,7 @@ leaves the feed to the crawl, and the politeness is the crawl's."""
 
 from __future__ import annotations
 
+import socket
 import threading
 import time
 from datetime import timedelta
@@ -149,8 +150,6 @@ def test_the_budget_and_stop_end_the_asking(http_server: Any) -> None:
 
 
 def test_dead_and_hanging_servers_are_left_to_the_crawl(http_server: Any) -> None:
-    import socket
-
     with socket.socket() as closed:
         closed.bind(("127.0.0.1", 0))
         port = closed.getsockname()[1]
