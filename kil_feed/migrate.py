@@ -9,9 +9,11 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.util.exc import CommandError
 from sqlalchemy.engine import Engine
 
 from kil_feed.db import writer
+from kil_feed.errors import ValidationError
 
 logger = logging.getLogger(__name__)
 
@@ -28,11 +30,18 @@ def alembic_config() -> Config:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Bring the schema up to `revision` (default: the newest)."""
+    """Bring the schema up to `revision` (default: the newest). A revision Alembic cannot
+    resolve is a ValidationError (the transaction is rolled back: nothing changed)."""
     cfg = alembic_config()
-    with writer(engine).begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, revision)
+    try:
+        with writer(engine).begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, revision)
+    except CommandError as exc:  # "Can't locate revision identified by '0005_nope'"
+        raise ValidationError(
+            f"cannot upgrade to schema revision {revision!r}: {str(exc).splitlines()[0]}",
+            hint=f"leave it out for the newest, {head_revision()}",
+        ) from None
 
 
 def current_revision(engine: Engine) -> str | None:
@@ -42,3 +51,22 @@ def current_revision(engine: Engine) -> str | None:
 
 def head_revision() -> str | None:
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+def schema_behind(engine: Engine) -> str | None:
+    """Why the database's schema is not this code's, with what to do (None when it is): a
+    database migrated by an older kil-feed fails on its first new column otherwise, with a
+    message that says nothing of the cause."""
+    current, head = current_revision(engine), head_revision()
+    if current == head:
+        return None
+    script = ScriptDirectory.from_config(alembic_config())
+    if current is not None and current not in {s.revision for s in script.walk_revisions()}:
+        return (
+            f"the database is at schema revision {current}, newer than this kil-feed knows "
+            f"(its newest is {head}): upgrade kil-feed"
+        )
+    return (
+        f"the database is at schema revision {current or 'none'}, this kil-feed needs {head} "
+        "(run `kil db upgrade`)"
+    )

@@ -173,7 +173,7 @@ class KilGroup(TyperGroup):
                 from kil_feed.db import database_problem
                 from kil_feed.errors import DatabaseError
 
-                _error_line(database_problem(exc))
+                _error_line(_schema_behind(ctx) or database_problem(exc))
                 raise typer.Exit(DatabaseError.exit_code) from None
             logging.getLogger("kil_feed.cli").debug("unexpected error", exc_info=True)
             _error_line(f"unexpected {type(exc).__name__}: {exc} (run with --debug for details)")
@@ -192,6 +192,23 @@ def _error_line(message: str) -> None:
     from kil_feed.cli.output import error_line  # Rich, loaded only when there is an error
 
     error_line(message)
+
+
+def _schema_behind(ctx: click.Context) -> str | None:
+    """After a database error: "the database is at schema revision 0005, this kil-feed needs
+    0014 (run `kil db upgrade`)" when that is why (`no such column: source.title` says nothing to an
+    editor); None when the schema is current or cannot be read."""
+    obj = ctx.find_object(CliState)
+    engine = obj._engine if obj is not None else None
+    if engine is None:
+        return None
+    from kil_feed.migrate import schema_behind
+
+    try:
+        problem = schema_behind(engine)
+    except Exception:  # the database that just failed may fail again: keep its own error
+        return None
+    return problem
 
 
 def _debug(ctx: click.Context) -> bool:

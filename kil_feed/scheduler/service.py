@@ -38,14 +38,11 @@ JOBSTORE_TABLE = "apscheduler_jobs"
 
 def require_current_schema(engine: Engine) -> None:
     """A scheduler on an old schema would fail on its first write: say so up front."""
-    from kil_feed.migrate import current_revision, head_revision
+    from kil_feed.migrate import schema_behind
 
-    current, head = current_revision(engine), head_revision()
-    if current != head:
-        raise ConfigError(
-            f"the database is at schema revision {current or 'none'}, this kil-feed needs {head}",
-            hint="run `kil db upgrade`",
-        )
+    problem = schema_behind(engine)
+    if problem:
+        raise ConfigError(problem)
 
 
 class SchedulerService:
