@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from kil_feed.db import make_engine
+from kil_feed.db import make_engine, write_session
 from kil_feed.migrate import current_revision, head_revision, upgrade
+from kil_feed.models import Issue
 
 
 @pytest.fixture
@@ -44,3 +45,60 @@ def test_an_unknown_revision_is_refused_and_changes_nothing(cli, old_schema) -> 
     engine.dispose()
     cli("db", "upgrade")
     assert cli("items", "list", "--json").stdout.strip() == "[]"
+
+
+def test_an_out_file_that_cannot_be_written_is_one_line(cli, engine, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    with write_session(engine) as s:
+        issue = Issue(week="2026-W49", subject="Week 49")
+        s.add(issue)
+        s.flush()
+        issue_id = issue.id
+    missing = tmp_path / "no-such-folder"
+    for out, args in (
+        (missing / "sources.toml", ["sources", "export"]),
+        (missing / "issue.html", ["issue", "preview", str(issue_id)]),
+    ):
+        result = cli(*args, "--out", str(out), ok=False)
+        assert result.exit_code == 2, args
+        (line,) = result.stderr.splitlines()
+        assert line == f"error: cannot write {out}: No such file or directory"
+    assert not missing.exists()
+
+
+def test_sending_a_draft_prints_nothing_on_stdout(cli, engine) -> None:  # type: ignore[no-untyped-def]
+    with write_session(engine) as s:
+        issue = Issue(week="2026-W49", subject="Week 49")
+        s.add(issue)
+        s.flush()
+        issue_id = issue.id
+    result = cli("issue", "send", str(issue_id), "--outbox", ok=False)
+    assert result.exit_code == 5
+    (line,) = result.stderr.splitlines()
+    assert line == f"error: issue {issue_id} has no items (rebuild it or add items)"
+    assert result.stdout == ""
+
+
+def test_a_sources_file_and_defaults_together_are_a_usage_error(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    file = tmp_path / "sources.toml"
+    file.write_text('[[sources]]\nname = "one"\nurl = "http://127.0.0.1:9/feed"\n', "utf-8")
+    result = cli("sources", "import", str(file), "--defaults", ok=False)
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [
+        "error: give a sources file or --defaults, not both (see `kil sources import --help`)"
+    ]
+    assert cli("sources", "list", "--json").stdout.strip() == "[]"
+
+
+def test_removing_a_source_that_is_not_there_says_so_before_asking(cli) -> None:  # type: ignore[no-untyped-def]
+    result = cli("sources", "remove", "nosuch", input="y\n", ok=False)
+    assert result.exit_code == 4
+    assert result.stdout == ""
+    (line,) = result.stderr.splitlines()
+    assert line == "error: no source named 'nosuch' (see `kil sources list`)"
+
+
+def test_a_negative_check_limit_is_refused(cli) -> None:  # type: ignore[no-untyped-def]
+    cli("sources", "add", "one", "http://127.0.0.1:9/feed")
+    result = cli("sources", "check", "one", "--limit", "-1", ok=False)
+    assert result.exit_code == 2
+    assert "-1 is not in the range x>=0" in result.stderr

@@ -14,8 +14,9 @@ from kil_feed.errors import FetchError
 
 @contextmanager
 def progress_bar(enabled: bool) -> Iterator[Callable[[int, int], None] | None]:
-    """A Rich bar on stderr fed by the crawl's `on_progress(done, total)` callback."""
-    if not enabled:
+    """A Rich bar on stderr fed by the crawl's `on_progress(done, total)` callback; none
+    when stderr is not a terminal (undrawn, it still left a blank line before an error)."""
+    if not enabled or not err_console.is_terminal:
         yield None
         return
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn

@@ -11,7 +11,14 @@ from typing import Any
 import typer
 
 from kil_feed.cli.context import state
-from kil_feed.cli.output import console, error_line, print_json, print_table, success
+from kil_feed.cli.output import (
+    console,
+    error_line,
+    print_json,
+    print_table,
+    success,
+    write_file,
+)
 from kil_feed.db import read_session
 from kil_feed.errors import DeliveryError, ValidationError
 from kil_feed.storage import deliveries as ledger
@@ -180,7 +187,7 @@ def preview(
     if out is None:
         typer.echo(data.decode("utf-8"), nl=False)
         return
-    out.write_bytes(data)
+    write_file(out, data)
     success(f"wrote {out}")
     if open_:
         webbrowser.open(out.resolve().as_uri())
@@ -232,7 +239,8 @@ def send(
         TimeRemainingColumn(),
         console=console,
         transient=True,
-        disable=as_json or dry_run or to is not None,
+        # piped, a bar is never drawn but still ends with a blank line on stdout
+        disable=as_json or dry_run or to is not None or not console.is_terminal,
     )
     task = bar.add_task(f"sending issue {issue_id}", total=None)
 

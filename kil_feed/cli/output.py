@@ -143,6 +143,17 @@ def _cell(value: Any) -> str:
     return escape(str(value))
 
 
+def write_file(path: Path, data: bytes) -> None:
+    """Write a command's `--out` file; a folder that is missing or read-only is one line
+    (exit 2), not an unexpected OSError."""
+    from kil_feed.errors import ValidationError
+
+    try:
+        path.write_bytes(data)
+    except OSError as exc:
+        raise ValidationError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
 def success(message: str) -> None:
     console.print(f"[green]✓[/green] {message}")
 

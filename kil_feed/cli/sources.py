@@ -4,11 +4,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import click
 import typer
 from rich.markup import escape
 
 from kil_feed.cli.context import state
-from kil_feed.cli.output import console, error_line, print_json, print_table, success
+from kil_feed.cli.output import (
+    console,
+    error_line,
+    print_json,
+    print_table,
+    success,
+    write_file,
+)
 from kil_feed.db import read_session, write_session
 from kil_feed.errors import ConflictError, FetchError
 from kil_feed.models import Source, source_display_name
@@ -177,6 +185,8 @@ def remove_cmd(
     """Delete a source with its items and crawl history."""
     st = state()
     if not yes:
+        with read_session(st.engine) as session:  # a name that is not there: say so, not ask
+            store.get_source(name, session=session)
         typer.confirm(f"Delete source {name} and all its items?", abort=True)
     with write_session(st.engine) as session:
         store.remove_source(name, session=session)
@@ -195,6 +205,8 @@ def import_cmd(
     from kil_feed.sources_file import read_sources
 
     st = state()
+    if defaults and file is not None:
+        raise click.UsageError("give a sources file or --defaults, not both")
     if defaults:
         rows = read_sources(default_sources_text(), origin="bundled sources.toml")
     elif file is not None:
@@ -250,14 +262,14 @@ def export_cmd(
     if out is None:
         typer.echo(text, nl=False)
         return
-    out.write_text(text, encoding="utf-8")
+    write_file(out, text.encode("utf-8"))
     success(f"wrote {out}")
 
 
 @sources_app.command("check")
 def check_cmd(
     name: str = typer.Argument(...),
-    limit: int = typer.Option(10, "--limit", help="Items to show."),
+    limit: int = typer.Option(10, "--limit", min=0, help="Items to show."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Fetch a source once and show what would be stored (stores nothing)."""
