@@ -4,8 +4,10 @@ Each is one line on stderr with the exit code of its kind, and nothing half-done
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
+import click
 import pytest
 
 from kil_feed.db import make_engine, write_session
@@ -102,3 +104,58 @@ def test_a_negative_check_limit_is_refused(cli) -> None:  # type: ignore[no-unty
     result = cli("sources", "check", "one", "--limit", "-1", ok=False)
     assert result.exit_code == 2
     assert "-1 is not in the range x>=0" in result.stderr
+
+
+def _commands() -> Iterator[tuple[list[str], click.Command]]:
+    """Every command and sub-command of `kil`, with the words that name it."""
+    from kil_feed.cli import COMMANDS, load_command
+
+    def walk(path: list[str], command: click.Command) -> Iterator[tuple[list[str], click.Command]]:
+        yield path, command
+        if isinstance(command, click.Group):
+            for name, sub in command.commands.items():
+                yield from walk([*path, name], sub)
+
+    for name in COMMANDS:
+        yield from walk([name], load_command(name))
+
+
+def test_every_word_of_every_help_text_is_shown(cli, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    """Help is Rich markup: `[web.host]` in an option's help was read as a style and
+    vanished ("Address to listen on ."), so was `[crawl]`."""
+    monkeypatch.setenv("COLUMNS", "400")  # no word folded across two lines
+    missing = {}
+    for path, command in _commands():
+        texts = [command.help or "", *(getattr(p, "help", None) or "" for p in command.params)]
+        shown = set(cli(*path, "--help").stdout.split())
+        lost = [word for text in texts for word in text.split() if word not in shown]
+        if lost:
+            missing[" ".join(path)] = lost
+    assert missing == {}
+
+
+@pytest.mark.parametrize(
+    ("args", "line"),
+    [
+        (["serve", "--port", "99999"],
+         "error: invalid value for '--port': 99999 is not in the range 0<=x<=65535 "
+         "(see `kil serve --help`)"),
+        (["run", "--port", "-1"],
+         "error: invalid value for '--port': -1 is not in the range 0<=x<=65535 "
+         "(see `kil run --help`)"),
+        (["crawl", "--time-limit", "-1"],
+         "error: invalid value for '--time-limit': -1.0 is not in the range x>=1 "
+         "(see `kil crawl --help`)"),
+        (["market", "--notices", "--role", "procurement"],
+         "error: --role is for jobs: the notices have no role family (see `kil market --help`)"),
+        (["schedule", "--list", "--run", "housekeeping"],
+         "error: give --list or --run JOB, not both (see `kil schedule --help`)"),
+    ],
+)  # fmt: skip
+def test_out_of_range_and_conflicting_options_are_usage_errors(cli, args, line) -> None:  # type: ignore[no-untyped-def]
+    """Each of these was accepted: uvicorn said it listened on port 99999 (it did not), the
+    crawl stopped at once, the role or the job was silently ignored."""
+    result = cli(*args, ok=False)
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [line]
+    assert result.stdout == ""

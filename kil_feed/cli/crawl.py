@@ -32,10 +32,12 @@ def progress_bar(enabled: bool) -> Iterator[Callable[[int, int], None] | None]:
 
 def crawl_cmd(
     source: list[str] = typer.Option([], "--source", "-s", help="Only this source (repeat)."),
-    time_limit: float | None = typer.Option(None, "--time-limit", help="Seconds before stopping."),
+    time_limit: float | None = typer.Option(
+        None, "--time-limit", min=1, help="Seconds before stopping."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
     wait: bool = typer.Option(
-        False, "--wait", help='With [crawl] backend = "redis": follow the workers until done.'
+        False, "--wait", help='With crawl.backend = "redis": follow the workers until done.'
     ),
 ) -> None:
     """Crawl every enabled source (or the named ones) and print a per-source summary."""

@@ -3,6 +3,7 @@ per quarter, for a region and a role family (the same figures as `/market`)."""
 
 from __future__ import annotations
 
+import click
 import typer
 
 from kil_feed.cli.context import state
@@ -27,6 +28,8 @@ def market(
     from kil_feed.roles import ROLE_LABELS
     from kil_feed.storage.market import MIN_ADVERTS, market_figures
 
+    if notices and role is not None:  # the notices have no role family: it did nothing
+        raise click.UsageError("--role is for jobs: the notices have no role family")
     region, role, today = market_filters(region, role, week)
     if notices:
         from kil_feed.cli.market_notices import print_notice_figures

@@ -21,8 +21,13 @@ SCHEDULER_STOP_TIMEOUT = 600.0
 
 
 def run(
-    host: str | None = typer.Option(None, "--host", help="Address to listen on [web.host]."),
-    port: int | None = typer.Option(None, "--port", help="Port to listen on [web.port]."),
+    # help in Rich markup: "[web.host]" would be read as a style and vanish
+    host: str | None = typer.Option(
+        None, "--host", help="Address to listen on (default: web.host)."
+    ),
+    port: int | None = typer.Option(
+        None, "--port", min=0, max=65535, help="Port to listen on (default: web.port)."
+    ),
     no_scheduler: bool = typer.Option(
         False, "--no-scheduler", help="Serve only (another host runs the scheduler)."
     ),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 
+import click
 import typer
 from rich.markup import escape
 
@@ -26,6 +27,8 @@ def schedule(
     from kil_feed.cli import configure_logging
 
     st = state()
+    if run_now and (list_jobs or as_json):  # one of them would be silently ignored
+        raise click.UsageError("give --list or --run JOB, not both")
     if list_jobs or as_json:
         show_jobs(as_json)
         return

@@ -14,8 +14,13 @@ logger = logging.getLogger(__name__)
 
 
 def serve(
-    host: str | None = typer.Option(None, "--host", help="Address to listen on [web.host]."),
-    port: int | None = typer.Option(None, "--port", help="Port to listen on [web.port]."),
+    # help in Rich markup: "[web.host]" would be read as a style and vanish
+    host: str | None = typer.Option(
+        None, "--host", help="Address to listen on (default: web.host)."
+    ),
+    port: int | None = typer.Option(
+        None, "--port", min=0, max=65535, help="Port to listen on (default: web.port)."
+    ),
     workers: int = typer.Option(1, "--workers", min=1, max=64, help="Worker processes."),
 ) -> None:
     """Serve the web archive: issues, news, jobs, search, feeds, API and subscriptions."""

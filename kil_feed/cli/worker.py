@@ -84,7 +84,7 @@ def crawl(
         0, "--exit-when-idle", min=0, help="Exit after this many seconds with nothing queued."
     ),
 ) -> None:
-    """Crawl what `kil crawl` queued in Redis (`[crawl] backend = "redis"`), alongside
+    """Crawl what `kil crawl` queued in Redis (`crawl.backend = "redis"`), alongside
     every other crawl worker, and store it in the database."""
     from kil_feed.errors import ValidationError
     from kil_feed.ingest.queue import WORKER_KINDS
