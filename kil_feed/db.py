@@ -29,24 +29,31 @@ _WRITE_OPTION = "kil_write"
 
 def make_engine(settings: Settings | str, **kwargs: Any) -> Engine:
     """Build the engine for the configured database (never at import time)."""
-    url_s = settings if isinstance(settings, str) else settings.database_url
+    url = database_url(settings if isinstance(settings, str) else settings.database_url)
+    if url.get_backend_name() == "sqlite":
+        return _sqlite_engine(url, **kwargs)
+    if url.drivername == "postgresql":  # PostgreSQL: database_url refuses the rest
+        url = url.set(drivername="postgresql+psycopg")
+    try:
+        return sa.create_engine(url, pool_pre_ping=True, **kwargs)
+    except ModuleNotFoundError:
+        raise ConfigError(
+            "PostgreSQL support is not installed", hint="pip install 'kil-feed[postgres]'"
+        ) from None
+
+
+def database_url(url_s: str) -> sa.URL:
+    """The parsed URL of a database kil-feed can use; ConfigError says what is wrong."""
     try:
         url = make_url(url_s)
     except sa.exc.ArgumentError as exc:
         raise ConfigError(f"invalid database URL {url_s!r}: {exc}") from None
-    backend = url.get_backend_name()
-    if backend == "sqlite":
-        return _sqlite_engine(url, **kwargs)
-    if backend == "postgresql":
-        if url.drivername == "postgresql":
-            url = url.set(drivername="postgresql+psycopg")
-        try:
-            return sa.create_engine(url, pool_pre_ping=True, **kwargs)
-        except ModuleNotFoundError:
-            raise ConfigError(
-                "PostgreSQL support is not installed", hint="pip install 'kil-feed[postgres]'"
-            ) from None
-    raise ConfigError(f"unsupported database {backend!r}", hint="use sqlite:/// or postgresql://")
+    if url.get_backend_name() not in ("sqlite", "postgresql"):
+        raise ConfigError(
+            f"unsupported database {url.get_backend_name()!r}",
+            hint="use sqlite:/// or postgresql://",
+        )
+    return url
 
 
 def _sqlite_engine(url: sa.URL, **kwargs: Any) -> Engine:

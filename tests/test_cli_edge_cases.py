@@ -159,3 +159,31 @@ def test_out_of_range_and_conflicting_options_are_usage_errors(cli, args, line) 
     assert result.exit_code == 2
     assert result.stderr.splitlines() == [line]
     assert result.stdout == ""
+
+
+@pytest.fixture
+def no_setup(kil_env, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    """A folder where `kil init` has to write kil.toml (no KIL_DATABASE_URL, no secret)."""
+    monkeypatch.delenv("KIL_DATABASE_URL")
+    monkeypatch.delenv("KIL_SECRET_KEY")
+
+
+def test_init_with_a_bad_database_url_keeps_the_config_it_had(cli, no_setup, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    cli("init")
+    config = tmp_path / "kil.toml"
+    before = config.read_text()
+    result = cli("init", "--force", "--database-url", "oracle://db.example.org/kil", ok=False)
+    assert result.exit_code == 3
+    assert result.stderr.splitlines() == [
+        "error: unsupported database 'oracle' (use sqlite:/// or postgresql://)"
+    ]
+    assert config.read_text() == before  # its secret key too: sessions and links still work
+    cli("db", "current")
+
+
+def test_init_writes_any_database_url_as_a_toml_string(cli, no_setup, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    name = 'the "news" db.sqlite'
+    cli("init", "--database-url", f"sqlite:///{tmp_path / name}")
+    assert (tmp_path / name).is_file()
+    head = head_revision()
+    assert cli("db", "current").stdout.split() == ["current:", head, "head:", head]

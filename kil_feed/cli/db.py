@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 from pathlib import Path
@@ -19,7 +20,7 @@ CONFIG_TEMPLATE = """\
 # kil-feed configuration. Every setting can also be set as an environment variable
 # KIL_<NAME> (nested: KIL_<SECTION>__<NAME>). See the README for the full list.
 
-database_url = "{database_url}"
+database_url = {database_url}
 # smtp_url = "smtp://user:pass@smtp.example.org:587?starttls=true"   # empty: file outbox
 outbox_dir = "outbox"
 base_url = "http://127.0.0.1:8000"
@@ -58,13 +59,18 @@ def init(
     ),
 ) -> None:
     """Create kil.toml (with a fresh secret key) and an up-to-date database."""
+    from kil_feed.db import database_url as check_url
     from kil_feed.migrate import upgrade as do_upgrade
 
     st = state()
     path = st.config_file or Path(CONFIG_FILE_NAME)
     if path.exists() and not force:
         raise ConflictError(f"{path} already exists", hint="use --force to overwrite it")
-    text = CONFIG_TEMPLATE.format(database_url=database_url, secret_key=secrets.token_urlsafe(32))
+    check_url(database_url)  # before an existing kil.toml (and its secret key) is replaced
+    text = CONFIG_TEMPLATE.format(
+        database_url=json.dumps(database_url),  # a TOML string, whatever the URL holds
+        secret_key=secrets.token_urlsafe(32),
+    )
     write_private(path, text)
     st.config_file = path
     do_upgrade(st.setup_engine())
