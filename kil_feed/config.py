@@ -8,6 +8,7 @@ and to environment variables with a double underscore (`KIL_NEWSLETTER__MAX_NEWS
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -28,6 +29,7 @@ from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
+    SettingsError,
     TomlConfigSettingsSource,
 )
 
@@ -509,6 +511,15 @@ def load_settings(config_file: str | Path | None = None, **overrides: Any) -> Se
         raise ConfigError(
             _first_of([_error_line(e) for e in exc.errors()]),
             hint=f"check {path} and KIL_* variables",
+        ) from None
+    except SettingsError as exc:  # KIL_CRAWL='notjson': the file is not to blame
+        field = re.search(r'field "([^"]+)" from source "EnvSettingsSource"', str(exc))
+        if field is None:
+            raise ConfigError(f"cannot read the settings: {exc}") from None
+        raise ConfigError(
+            f"KIL_{field.group(1).upper()} is not valid JSON: {exc.__cause__ or exc}",
+            hint="a section is a JSON object, or set its keys one by one: "
+            f"KIL_{field.group(1).upper()}__<NAME>",
         ) from None
     except ValueError as exc:  # e.g. a TOML syntax error
         raise ConfigError(f"cannot read {path}: {exc}") from None

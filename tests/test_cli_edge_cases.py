@@ -187,3 +187,14 @@ def test_init_writes_any_database_url_as_a_toml_string(cli, no_setup, tmp_path) 
     assert (tmp_path / name).is_file()
     head = head_revision()
     assert cli("db", "current").stdout.split() == ["current:", head, "head:", head]
+
+
+def test_a_section_variable_that_is_not_json_is_named(cli, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    """It blamed a kil.toml that was not there: `cannot read kil.toml: error parsing value
+    for field "crawl" from source "EnvSettingsSource"`."""
+    monkeypatch.setenv("KIL_CRAWL", "download_delay=1")
+    result = cli("items", "list", ok=False)
+    assert result.exit_code == 3
+    (line,) = result.stderr.splitlines()
+    assert line.startswith("error: KIL_CRAWL is not valid JSON: ")
+    assert "kil.toml" not in line and line.endswith("KIL_CRAWL__<NAME>)")
