@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy.engine import Engine
 
@@ -16,6 +17,9 @@ from kil_feed.errors import ValidationError
 from kil_feed.models import Source
 from kil_feed.sources_file import SourceRow, read_sources, validate_spec
 from kil_feed.storage import sources as store
+
+if TYPE_CHECKING:
+    from kil_feed.topics import TopicCatalog
 
 
 @dataclass
@@ -55,15 +59,24 @@ def _unchanged(source: Source, fields: dict[str, object]) -> bool:
 
 
 def import_sources(
-    engine: Engine, rows: list[SourceRow], *, allow_private: bool, dry_run: bool = False
+    engine: Engine,
+    rows: list[SourceRow],
+    *,
+    allow_private: bool,
+    dry_run: bool = False,
+    topics: TopicCatalog | None = None,
 ) -> SourcesImportReport:
-    """Validate each row, then create or update the valid ones (see the module docstring)."""
+    """Validate each row (its topics against `topics` when given), then create or update the
+    valid ones (see the module docstring)."""
     report = SourcesImportReport()
     valid = []
     for row in rows:
         if row.spec is not None:
             try:
-                valid.append(validate_spec(row.spec, allow_private=allow_private, resolve=False))
+                spec = validate_spec(
+                    row.spec, allow_private=allow_private, resolve=False, topics=topics
+                )
+                valid.append(spec)
                 continue
             except ValidationError as exc:
                 row.error = exc.message

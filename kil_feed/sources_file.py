@@ -21,12 +21,15 @@ import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from crawler.netguard import BlockedURL, check_url
 from kil_feed.errors import ValidationError
 from kil_feed.regions import ITL1_REGIONS
 from kil_feed.source_checks import check_options, normalise_url
+
+if TYPE_CHECKING:
+    from kil_feed.topics import TopicCatalog
 
 CRAWLABLE_KINDS = ("feed", "page", "jobs", "notices")
 KIND_ALIASES = {"notice": "notices"}  # the model's item kind, accepted for the source kind
@@ -64,8 +67,16 @@ class SourceSpec:
         }
 
 
-def validate_spec(spec: SourceSpec, *, allow_private: bool, resolve: bool = True) -> SourceSpec:
-    """Check name, kind, URL (scheme and address), interval; raise ValidationError."""
+def validate_spec(
+    spec: SourceSpec,
+    *,
+    allow_private: bool,
+    resolve: bool = True,
+    topics: TopicCatalog | None = None,
+) -> SourceSpec:
+    """Check name, kind, URL (scheme and address), interval, regions and (given the known
+    `topics`) topics; raise ValidationError. A topic the catalog does not know would tag
+    every item of the source with it, where no subscriber or filter can choose it."""
     if not spec.name or not spec.name.strip():
         raise ValidationError("a source needs a name")
     spec.name = spec.name.strip()
@@ -91,6 +102,11 @@ def validate_spec(spec: SourceSpec, *, allow_private: bool, resolve: bool = True
         from kil_feed.notice_options import validate_notice_options
 
         spec.options = validate_notice_options(spec.options, where=f"source {spec.name!r}")
+    if topics is not None:
+        try:
+            spec.topics = topics.check_all(spec.topics)
+        except ValidationError as exc:
+            raise ValidationError(f"source {spec.name!r}: {exc.message}", hint=exc.hint) from None
     unknown = [r for r in spec.regions if r not in ITL1_REGIONS]
     if unknown:
         raise ValidationError(

@@ -4,6 +4,7 @@ Each is one line on stderr with the exit code of its kind, and nothing half-done
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -198,3 +199,27 @@ def test_a_section_variable_that_is_not_json_is_named(cli, monkeypatch: pytest.M
     (line,) = result.stderr.splitlines()
     assert line.startswith("error: KIL_CRAWL is not valid JSON: ")
     assert "kil.toml" not in line and line.endswith("KIL_CRAWL__<NAME>)")
+
+
+def test_a_source_topic_must_be_a_known_topic(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """`--topic procurment` was stored and given to every item of the source, a topic no
+    subscriber, filter or feed can choose (an editor's `items edit --topic` refuses it)."""
+    result = cli(
+        "sources", "add", "one", "http://127.0.0.1:9/feed", "--topic", "procurment", ok=False
+    )
+    assert result.exit_code == 2
+    (line,) = result.stderr.splitlines()
+    assert line.startswith("error: source 'one': unknown topic 'procurment' (known topics: ")
+    file = tmp_path / "sources.toml"
+    file.write_text(
+        '[[sources]]\nname = "two"\nurl = "http://127.0.0.1:9/two"\ntopics = ["procurment"]\n'
+        '[[sources]]\nname = "three"\nurl = "http://127.0.0.1:9/3"\ntopics = ["Social value"]\n',
+        encoding="utf-8",
+    )
+    result = cli("sources", "import", str(file), "--json", ok=False)
+    assert result.exit_code == 2
+    report = json.loads(result.stdout)
+    assert report["added"] == ["three"]
+    assert report["invalid"] == [{"line": 1, "reason": "source 'two': unknown topic 'procurment'"}]
+    (stored,) = json.loads(cli("sources", "list", "--json").stdout)
+    assert (stored["name"], stored["topics"]) == ("three", ["social-value"])

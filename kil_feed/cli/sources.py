@@ -76,7 +76,11 @@ def add_cmd(
         interval_minutes=interval, options=parse_options(option),
         title=" ".join(title.split()) or None if title else None,
     )  # fmt: skip
-    validate_spec(spec, allow_private=st.settings.allow_private_networks)
+    from kil_feed.topics import topic_catalog
+
+    validate_spec(
+        spec, allow_private=st.settings.allow_private_networks, topics=topic_catalog(st.settings)
+    )
     with write_session(st.engine) as session:
         if store.find_source(spec.name, session=session) is not None:
             raise ConflictError(
@@ -215,8 +219,12 @@ def import_cmd(
         from kil_feed.errors import ValidationError
 
         raise ValidationError("give a sources file or --defaults")
+    from kil_feed.topics import topic_catalog
+
     allow = st.settings.allow_private_networks
-    report = import_sources(st.engine, rows, allow_private=allow, dry_run=dry_run)
+    report = import_sources(
+        st.engine, rows, allow_private=allow, dry_run=dry_run, topics=topic_catalog(st.settings)
+    )
     if as_json:
         print_json(report.as_dict())
     else:
