@@ -13,7 +13,7 @@ import pytest
 
 from kil_feed.db import make_engine, write_session
 from kil_feed.migrate import current_revision, head_revision, upgrade
-from kil_feed.models import Issue
+from kil_feed.models import Buyer, Issue
 
 
 @pytest.fixture
@@ -223,3 +223,13 @@ def test_a_source_topic_must_be_a_known_topic(cli, tmp_path: Path) -> None:  # t
     assert report["invalid"] == [{"line": 1, "reason": "source 'two': unknown topic 'procurment'"}]
     (stored,) = json.loads(cli("sources", "list", "--json").stdout)
     assert (stored["name"], stored["topics"]) == ("three", ["social-value"])
+
+
+def test_a_buyer_search_that_matches_nothing_says_so(cli, engine) -> None:  # type: ignore[no-untyped-def]
+    """It said "no buyers yet: crawl a notices source" with buyers there."""
+    with write_session(engine) as s:
+        s.add(Buyer(key="durham", slug="durham", name="Durham County Council", region="North East"))
+    assert "Durham County Council" in cli("buyers", "list", "--search", "durham").stdout
+    for query in ("nowhere", "[/dim] council"):
+        result = cli("buyers", "list", "--search", query)
+        assert result.stdout.splitlines() == [f"no buyer's name contains {query!r}"]

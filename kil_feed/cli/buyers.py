@@ -32,7 +32,9 @@ def list_cmd(
         data,
         ["slug", "name", "buyer_type", "region", "notices", "jobs"],
         title="Buyers",
-        empty="no buyers yet: crawl a notices source (`kil sources add ... --kind notices`)",
+        empty=f"no buyer's name contains {escape(repr(query))}"  # print_table's markup
+        if query
+        else "no buyers yet: crawl a notices source (`kil sources add ... --kind notices`)",
     )
 
 
