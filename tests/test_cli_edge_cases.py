@@ -233,3 +233,12 @@ def test_a_buyer_search_that_matches_nothing_says_so(cli, engine) -> None:  # ty
     for query in ("nowhere", "[/dim] council"):
         result = cli("buyers", "list", "--search", query)
         assert result.stdout.splitlines() == [f"no buyer's name contains {query!r}"]
+
+
+@pytest.mark.parametrize("command", [["items", "list"], ["items", "approve", "--dry-run"]])
+def test_a_since_before_the_year_1_is_one_line(cli, command) -> None:  # type: ignore[no-untyped-def]
+    result = cli(*command, "--since", "999999999d", ok=False)
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [
+        "error: bad --since '999999999d': that is before the year 1 (use e.g. 7d or 52w)"
+    ]

@@ -3,44 +3,21 @@
 
 from __future__ import annotations
 
-import re
-from datetime import UTC, datetime, timedelta
-
 import typer
 from rich.markup import escape
 
 from kil_feed.cli.context import state
 from kil_feed.cli.itemview import ESTIMATED
 from kil_feed.cli.output import console, print_json, print_table
+from kil_feed.cli.selection import parse_since
 from kil_feed.db import read_session
 from kil_feed.errors import ValidationError
 from kil_feed.serialize import item_to_dict
 from kil_feed.storage import items as item_store
-from kil_feed.timeutil import utcnow
 
 items_app = typer.Typer(
     help="Collected news and jobs: list, show and curate.", no_args_is_help=True
 )
-
-_RELATIVE = re.compile(r"^(\d+)\s*([mhdw])$")
-_UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
-
-
-def parse_since(value: str | None) -> datetime | None:
-    """`7d`, `12h`, `2w`, `30m` ago, or a date/time like `2026-11-01` (UTC)."""
-    if not value:
-        return None
-    text = value.strip().lower()
-    match = _RELATIVE.match(text)
-    if match:
-        return utcnow() - timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
-    try:
-        parsed = datetime.fromisoformat(value.strip())
-    except ValueError:
-        raise ValidationError(
-            f"--since {value!r} is neither a duration nor a date", hint="use e.g. 7d or 2026-11-01"
-        ) from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 @items_app.command("list")
@@ -65,7 +42,7 @@ def list_cmd(
             get_source(source, session=session)
         rows = item_store.list_items(
             session=session, kind=kind, status=status, source=source,
-            since=parse_since(since), limit=limit,
+            since=parse_since(since, st.settings.timezone), limit=limit,
         )  # fmt: skip
         names = item_store.source_names(session=session)
     data = [item_to_dict(item, names.get(item.source_id)) for item in rows]

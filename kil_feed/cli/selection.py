@@ -30,7 +30,12 @@ def parse_since(value: str | None, tz: str = "Europe/London") -> datetime | None
     match = _AGO.match(value)
     if match:
         amount, unit = int(match.group(1)), match.group(2).lower()
-        return utcnow() - timedelta(**{_UNITS[unit]: amount})
+        try:
+            return utcnow() - timedelta(**{_UNITS[unit]: amount})
+        except OverflowError:  # `999999999d`: before the year 1
+            raise ValidationError(
+                f"bad --since {value!r}: that is before the year 1", hint="use e.g. 7d or 52w"
+            ) from None
     try:
         parsed = datetime.fromisoformat(value.strip())
     except ValueError:
