@@ -159,7 +159,10 @@ def find_buyer(key: str | None, *, session: Session) -> Buyer | None:
 
 
 def get_buyer(slug: str, *, session: Session) -> Buyer:
-    buyer = session.exec(select(Buyer).where(Buyer.slug == slug)).first()
+    # no slug holds a NUL, and PostgreSQL refuses one in a query (/buyers/%00 was a 500)
+    buyer = (
+        None if "\x00" in slug else session.exec(select(Buyer).where(Buyer.slug == slug)).first()
+    )
     if buyer is None:
         raise NotFoundError(f"no buyer {slug!r}", hint="see `kil buyers list`")
     return buyer

@@ -34,8 +34,10 @@ def region_values() -> list[str]:
 
 
 def clean(value: str | None) -> str | None:
-    """An optional query parameter: stripped, None when empty."""
-    value = (value or "").strip()
+    """An optional query parameter: stripped, None when empty. A NUL becomes U+FFFD:
+    PostgreSQL refuses NUL in text (a 500), and as no stored value holds one, the value
+    still matches nothing, as it does on SQLite."""
+    value = (value or "").replace("\x00", "\ufffd").strip()
     return value or None
 
 
