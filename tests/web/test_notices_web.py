@@ -12,6 +12,7 @@ from sqlalchemy.engine import Engine
 
 from kil_feed.config import Settings
 from kil_feed.web.app import create_app
+from tests.support.atomcheck import atom_problems
 from tests.support.notices import store_notices
 
 FILES = (
@@ -107,6 +108,25 @@ def test_notices_atom_feed_per_region(notices_client: TestClient) -> None:
     assert "ACE 1012 ITQ - Cultural Education Network One-to-One Evaluation" not in titles
     links = [e.find(f"{ATOM}link").get("href") for e in root.iter(f"{ATOM}entry")]  # type: ignore[union-attr]
     assert all(link.startswith("https://kil.example.org/notices/") for link in links)
+
+
+def test_a_filtered_notices_feed_is_valid_atom(notices_client: TestClient) -> None:
+    """The feed's id and links carry its filters as slugs, URL-encoded: they were the raw
+    values ("?region=North West", "topic=a b&c"), no IRI, so feed validators refused it."""
+    for params in (
+        {"region": "north-west"},
+        {"region": "West Midlands", "topic": "a b&c#d"},
+        {"topic": "Social Value"},
+    ):
+        feed = notices_client.get("/feeds/notices.xml", params=params)
+        assert feed.status_code == 200, params
+        assert atom_problems(feed.content) == [], params
+    root = ET.fromstring(
+        notices_client.get("/feeds/notices.xml", params={"region": "West Midlands"}).content
+    )
+    self_link = next(link for link in root.findall(f"{ATOM}link") if link.get("rel") == "self")
+    assert self_link.get("href") == "https://kil.example.org/feeds/notices.xml?region=west-midlands"
+    assert root.findtext(f"{ATOM}id") == self_link.get("href")
 
 
 def test_api_buyers(notices_client: TestClient) -> None:
