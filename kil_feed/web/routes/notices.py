@@ -212,7 +212,7 @@ def notices_feed(
     session: Session = Depends(reader),
 ) -> Response:
     """Approved notices, optionally of one region and one topic, newest first."""
-    from kil_feed.web.routes.feeds import _base, _feed, _item_entries
+    from kil_feed.web.routes.feeds import _base, _feed, _item_entries, items_changed
 
     region = region_param(region)
     topic = named_param(topic, facets_of(request).topics)
@@ -224,7 +224,8 @@ def notices_feed(
     title = " · ".join(t for t in ("Procurement notices", region, topic) if t)
     # slugs, URL-encoded: the feed's id and links must be IRIs ("region=North East" is not)
     query = query_string({"region": region and slugify(region), "topic": topic and slugify(topic)})
-    return _feed(request, title, "/feeds/notices.xml" + query, "/notices" + query, entries)
+    path, alternate = "/feeds/notices.xml" + query, "/notices" + query
+    return _feed(request, title, path, alternate, entries, items_changed(items))
 
 
 # --- JSON API --------------------------------------------------------------------------------
