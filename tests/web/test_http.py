@@ -144,6 +144,16 @@ def test_other_methods_answer_405_with_allow(client: TestClient) -> None:
         assert {m.strip() for m in response.headers["allow"].split(",")} == allowed, path
 
 
+def test_static_files_answer_405_with_allow(client: TestClient) -> None:
+    """Inside the /static mount the routes were matched against the mount's root path:
+    the 405 came with an empty `Allow`, which says nothing may be done there."""
+    for path in ("/static/kil.css", "/static/swagger-ui/swagger-ui.css"):
+        for method in ("POST", "DELETE", "OPTIONS"):
+            response = client.request(method, path)
+            assert response.status_code == 405, (method, path)
+            assert {m.strip() for m in response.headers["allow"].split(",")} == {"GET", "HEAD"}
+
+
 @pytest.mark.parametrize("path", FEEDS)
 def test_feeds_are_valid_atom(client: TestClient, path: str) -> None:
     response = client.get(path)
