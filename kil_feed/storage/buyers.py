@@ -145,7 +145,8 @@ def list_buyers(
         counts, counts.c.buyer_key == col(Buyer.key)
     )
     if query:
-        stmt = stmt.where(col(Buyer.name).ilike(f"%{query}%"))
+        # "containing": % and _ are the characters themselves, not LIKE's wildcards
+        stmt = stmt.where(col(Buyer.name).icontains(query, autoescape=True))
     stmt = stmt.order_by(sa.func.coalesce(counts.c.notices, 0).desc(), col(Buyer.name))
     rows = session.execute(stmt.limit(limit).offset(offset)).all()
     return [BuyerSummary(b, int(n or 0), int(j or 0)) for b, n, j in rows]

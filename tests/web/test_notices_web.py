@@ -129,6 +129,14 @@ def test_a_filtered_notices_feed_is_valid_atom(notices_client: TestClient) -> No
     assert root.findtext(f"{ATOM}id") == self_link.get("href")
 
 
+def test_api_buyers_q_is_text_not_a_like_pattern(notices_client: TestClient) -> None:
+    """`q` is "only names containing this": q=% or q=_ listed every buyer."""
+    for q in ("%", "_", "%%", "Durham%", "\\"):
+        assert notices_client.get("/api/buyers", params={"q": q}).json()["buyers"] == [], q
+    found = notices_client.get("/api/buyers", params={"q": "durham county"}).json()["buyers"]
+    assert [b["slug"] for b in found] == ["durham-county-council"]
+
+
 def test_api_buyers(notices_client: TestClient) -> None:
     buyers = notices_client.get("/api/buyers").json()["buyers"]
     slugs = {b["slug"] for b in buyers}
