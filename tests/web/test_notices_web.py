@@ -79,6 +79,17 @@ def test_notices_page_and_filters(notices_client: TestClient) -> None:
     assert notices_client.get("/api/notices?stage=bogus").status_code == 422
 
 
+def test_a_cpv_prefix_is_ascii_digits_on_the_page_as_in_the_api(
+    notices_client: TestClient,
+) -> None:
+    """`str.isdigit` takes "²" and "٧": the page listed nothing for them with a 200, where
+    the API's pattern answers 422."""
+    for cpv in ("²", "٧٩", "7941²"):
+        assert notices_client.get("/api/notices", params={"cpv": cpv}).status_code == 422, cpv
+        page = notices_client.get("/notices", params={"cpv": cpv})
+        assert page.status_code == 422 and "invalid cpv" in page.text, cpv
+
+
 def test_notice_page_timeline_and_buyer_page(notices_client: TestClient) -> None:
     listing = notices_client.get("/api/notices", params={"stage": "contract", "limit": 100})
     durham = next(n for n in listing.json()["items"] if n["buyer"] == "Durham County Council")

@@ -79,7 +79,7 @@ def notice_filters(
     band_key = choice_param("value", value, VALUE_BANDS)
     band = VALUE_BANDS[band_key] if band_key else None
     code = (clean(cpv) or "").replace("-", "")
-    if code and not (code.isdigit() and len(code) <= 8):
+    if code and not (code.isascii() and code.isdigit() and len(code) <= 8):  # not "²"
         raise ValidationError(f"invalid cpv: {code[:40]!r}", hint="use a CPV code or its prefix")
     return {
         "region": region_param(region),
