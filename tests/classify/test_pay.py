@@ -30,6 +30,37 @@ from crawler.classify import Pay, parse_pay
         # weekly and monthly figures become yearly
         ("£400 per week", Pay(20800, 20800, "year")),
         ("£2,500 pcm", Pay(30000, 30000, "year")),
+        # ranges whose ends both carry the period, or are worded, are the whole range
+        ("£500/day - £550/day", Pay(500, 550, "day")),
+        ("£500pd-£550pd outside IR35", Pay(500, 550, "day")),
+        ("£500 per day to £550 per day", Pay(500, 550, "day")),
+        ("£18/hr - £22/hr", Pay(18, 22, "hour")),
+        ("between £400 and £500 per day", Pay(400, 500, "day")),
+        ("from £400 up to £500 per day", Pay(400, 500, "day")),
+        ("£70-80,000", Pay(70000, 80000, "year")),
+        # a figure without a sign, framed by a rate word and a period
+        ("Rate: 450 - 500 per day", Pay(450, 500, "day")),
+        ("Day rate: 550", Pay(550, 550, "day")),
+        # the currency written after the figure
+        ("500 GBP per day", Pay(500, 500, "day")),
+        ("500 pounds a day", Pay(500, 500, "day")),
+        ("450 euros per day", Pay(450, 450, "day", "EUR")),
+        # entities and mis-decoded UTF-8 as job boards serve them
+        ("&pound;500 per day", Pay(500, 500, "day")),
+        ("&#163;450 &ndash; &#163;550 per day", Pay(450, 550, "day")),
+        ("Â£450 - Â£550 per day", Pay(450, 550, "day")),
+        ("£450 â€“ £550 per day", Pay(450, 550, "day")),
+        ("£450\u00a0-\u00a0£550\u00a0per\u00a0day", Pay(450, 550, "day")),
+        # a charge on top of the rate is not the rate
+        ("Agency fee of £50 per day, rate £500 per day", Pay(500, 500, "day")),
+        ("VAT: £100 per day. Rate: £500 per day", Pay(500, 500, "day")),
+        ("Overtime at £25 per hour; basic rate £15 per hour", Pay(15, 15, "hour")),
+        ("Agency margin: £60 per day; £520 per day to the contractor", Pay(520, 520, "day")),
+        # ... unless the rate includes or excludes it
+        ("Inclusive of agency fees: £600 per day", Pay(600, 600, "day")),
+        ("Rate inc. VAT: £600 per day", Pay(600, 600, "day")),
+        ("Consultancy fee £700 per day", Pay(700, 700, "day")),
+        ("£550 + VAT per day", Pay(550, 550, "day")),
     ],
 )
 def test_pay_phrases(text: str, expected: Pay) -> None:
@@ -51,6 +82,10 @@ def test_pay_phrases(text: str, expected: Pay) -> None:
         "negotiable",
         "£1 per hour",
         "£9,000,000 per annum",
+        "Agency fee of £50 per day",
+        "Mileage at £0.45 per mile",
+        "lost 10 pounds in weight",
+        "Call 0121 496 0000 before 2025",
         "",
     ],
 )
