@@ -70,9 +70,11 @@ _MOJIBAKE = (("â£", "£"), ("â€“", "–"), ("â€”", "—"), ("â‚¬
 _QUALIFIER = re.compile(
     r"\b(up\s+to|upto|from|circa|c\.|approx\.?|around|max(?:imum)?|min(?:imum)?)\s*$"
 )
+# a period named just before the figure ("Day rate: 550"); the words between are few and
+# cross no sentence, so "Day rate: negotiable. Established 1998" gives no day rate of 1998
 _PREFIX_HINT = re.compile(
-    r"(?P<day>day\s+rate|daily\s+rate)|(?P<hour>hourly\s+rate|hourly\s+pay)|(?P<year>per\s+annum)"
-    r"[^£\d]{0,15}$"
+    r"(?:(?P<day>day\s+rate|daily\s+rate)|(?P<hour>hourly\s+rate|hourly\s+pay)|"
+    r"(?P<year>per\s+annum))[^£\d;!?\n]{0,15}$"
 )
 _NOT_PAY_AFTER = re.compile(
     r"\s*(?:\w+\s+){0,2}?(?:contract|budget|funding|fund|investment|bonus|grant|programme|project|"
@@ -371,9 +373,11 @@ def _float(value: Any) -> float | None:
     if isinstance(value, int | float):
         return float(value)
     if isinstance(value, str):
-        cleaned = value.strip().replace(",", "").lstrip("£$€")
+        cleaned = value.strip().replace(",", "").lstrip("£$€").strip()
+        # "45k" in minValue: ATS exports write thousands as they are typed
+        factor = 1000.0 if cleaned[-1:] in ("k", "K") else 1.0
         try:
-            return float(cleaned)
+            return float(cleaned.rstrip("kK")) * factor
         except ValueError:
             return None
     return None

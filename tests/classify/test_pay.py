@@ -85,6 +85,9 @@ def test_pay_phrases(text: str, expected: Pay) -> None:
         "Agency fee of £50 per day",
         "Mileage at £0.45 per mile",
         "lost 10 pounds in weight",
+        # a year or a phone number after a rate word is not the rate
+        "Day rate: negotiable. Established 1998.",
+        "Day rate: to be agreed, call 0161 496 0000",
         "Call 0121 496 0000 before 2025",
         "",
     ],
@@ -123,6 +126,10 @@ def test_explicit_period_beats_an_earlier_guess() -> None:
             Pay(50000, 60000, "year"),
         ),
         ({"value": {"value": "negotiable", "unitText": "YEAR"}}, None),
+        (
+            {"value": {"minValue": "45k", "maxValue": "£55,000", "unitText": "YEAR"}},
+            Pay(45000, 55000, "year"),
+        ),
         ({"value": {"value": 0, "unitText": "YEAR"}}, None),
         (48000, Pay(48000, 48000, "year")),
         (525, Pay(525, 525, "day")),
