@@ -174,8 +174,10 @@ def region_for_postcode(postcode: str) -> str | None:
 def _address_regions(address: Any) -> tuple[list[str], bool]:
     """(regions, is_foreign) for one address-like value or a list of them."""
     if isinstance(address, str):
-        found = _postcodes_in(address, free_text=False) or _names_in(address, address_mode=True)
-        return _dedupe(found), False
+        # as in a PostalAddress: the place it names first, its postcode's region after
+        # ("Andover, South East England, SP11 8HJ": SP is mostly Wiltshire)
+        named = _names_in(address, address_mode=True)
+        return _dedupe(named + _postcodes_in(address, free_text=False)), False
     if isinstance(address, Iterable) and not isinstance(address, Mapping):
         regions: list[str] = []
         foreign = False

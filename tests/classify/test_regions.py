@@ -116,6 +116,9 @@ def test_several_regions_in_order_of_mention() -> None:
         ({"@type": "Place", "address": {"postalCode": "CF5 5AD"}}, ["Wales"]),
         ([{"postalCode": "B7 4BN"}, {"postalCode": "EH1 1YZ"}], ["West Midlands", "Scotland"]),
         ("Dstl Porton Down, Salisbury - SP4 0JQ", ["South West"]),
+        # a location string as an address: the place it states first, then its postcode's
+        # region (Civil Service Jobs results page 2; SP is mostly Wiltshire)
+        ("Andover, South East England, SP11 8HJ", ["South East", "South West"]),
         ("Barnstaple,_Devon", ["South West"]),
         ("Dagenham", ["London"]),
         ("Fulham", ["London"]),
