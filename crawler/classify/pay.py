@@ -38,11 +38,11 @@ _CURRENCY_WORDS = {"pound": "gbp", "pounds": "gbp", "sterling": "gbp", "euro": "
 _NUM = r"\d{1,3}(?:,\d{3})+(?:\.\d{1,2})?|\d+(?:\.\d{1,2})?"
 _MULT = r"(?:\s?(?:k|m|bn|million|thousand)(?![a-z]))"
 _PERIOD_WORDS = {
-    "hour": r"per\s+hour|an\s+hour|/\s*(?:hour|hr|h)\b|p\.?/?h\b\.?|ph\b|hourly|per\s+hr\b",
-    "day": r"per\s+day|a\s+day|/\s*(?:day|d)\b|p\.?/?d\b\.?|pd\b|daily|per\s+diem",
-    "week": r"per\s+week|a\s+week|/\s*(?:week|wk|w)\b|p\.?/?w\b\.?|pw\b|weekly",
-    "month": r"per\s+(?:calendar\s+)?month|a\s+month|/\s*(?:month|mth)\b|p\.?c\.?m\b\.?|monthly",
-    "year": r"per\s+(?:annum|year)|a\s+year|/\s*(?:year|yr|annum)\b|p\.?a\b\.?|annual(?:ly)?"
+    "hour": r"per\s+hour|an\s+hour|p?/\s*(?:hour|hr|h)\b|p\.?/?h\b\.?|ph\b|hourly|per\s+hr\b",
+    "day": r"per\s+day|a\s+day|p?/\s*(?:day|d)\b|p\.?/?d\b\.?|pd\b|daily|per\s+diem",
+    "week": r"per\s+week|a\s+week|p?/\s*(?:week|wk|w)\b|p\.?/?w\b\.?|pw\b|weekly",
+    "month": r"per\s+(?:calendar\s+)?month|a\s+month|p?/\s*(?:month|mth)\b|p\.?c\.?m\b\.?|monthly",
+    "year": r"per\s+(?:annum|year)|a\s+year|p?/\s*(?:year|yr|annum)\b|p\.?a\b\.?|annual(?:ly)?"
     r"|yearly|per\s+yr\b",
 }
 _PERIOD = "|".join(f"(?P<{name}>{words})" for name, words in _PERIOD_WORDS.items())
@@ -56,11 +56,12 @@ _CUR_AFTER = r"\s?(?P<cur3>gbp|pounds?(?:\s+sterling)?|sterling|eur|euros?|usd)\
 # The lookahead lets the engine skip straight to a currency sign or a digit.
 _AMOUNTS = re.compile(
     rf"(?=[£€$\dgeu])(?:(?P<cur1>{_CUR})\s?)?(?<![\d.,])(?P<a1>{_NUM})(?P<k1>{_MULT})?"
-    rf"(?:\s*(?:-|–|—|to)\s*(?P<cur2>{_CUR})?\s?(?P<a2>{_NUM})(?P<k2>{_MULT})?)?"
+    rf"(?:\s*(?:-|–|—|‑|−|to)\s*(?P<cur2>{_CUR})?\s?(?P<a2>{_NUM})(?P<k2>{_MULT})?)?"
     rf"(?:{_CUR_AFTER})?(?P<tail>{_FILLER}\s*(?:{_PERIOD}))?"
 )
-# "£500/day - £550/day", "£500pd-£550pd": a range whose ends both carry the period
-_RANGE_JOIN = re.compile(r"\s*(?:-|–|—|to)\s*")
+# "£500/day - £550/day", "£500pd-£550pd": a range whose ends both carry the period (the
+# dashes include U+2011 and the minus sign, which word processors put in)
+_RANGE_JOIN = re.compile(r"\s*(?:-|–|—|‑|−|to)\s*")
 # "between £400 and £500", "from £400 up to £500": the same range as "£400 - £500"
 _RANGE_WORDS = re.compile(
     rf"\b(?:between|from)\s+(?P<low>(?:{_CUR})?\s?(?:{_NUM}){_MULT}?)\s+(?:and|up\s+to)\s+"

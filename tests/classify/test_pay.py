@@ -30,6 +30,10 @@ from crawler.classify import Pay, parse_pay
         # weekly and monthly figures become yearly
         ("£400 per week", Pay(20800, 20800, "year")),
         ("£2,500 pcm", Pay(30000, 30000, "year")),
+        # "p/" before the period word: a weekly figure is not a day rate of £2,000
+        ("£2,000 p/week", Pay(104000, 104000, "year")),
+        ("£45 p/hour", Pay(45, 45, "hour")),
+        ("£450 \u2212 £550 per day", Pay(450, 550, "day")),  # a minus sign as the dash
         # ranges whose ends both carry the period, or are worded, are the whole range
         ("£500/day - £550/day", Pay(500, 550, "day")),
         ("£500pd-£550pd outside IR35", Pay(500, 550, "day")),
