@@ -65,6 +65,7 @@ _RANGE_JOIN = re.compile(r"\s*(?:-|–|—|‑|−|to)\s*")
 # "between £400 and £500", "from £400 up to £500": the same range as "£400 - £500"
 _RANGE_WORDS = re.compile(
     rf"\b(?:between|from)\s+(?P<low>(?:{_CUR})?\s?(?:{_NUM}){_MULT}?)\s+(?:and|up\s+to)\s+"
+    rf"(?=(?:{_CUR})?\s?\d)"  # another amount: "from £30,000 and a car" stays "from"
 )
 # mis-decoded UTF-8 read as cp1252/latin-1 ("Â£500", "â€“"): what the publisher typed
 _MOJIBAKE = (("â£", "£"), ("â€“", "–"), ("â€”", "—"), ("â‚¬", "€"), ("â\xa0", " "))

@@ -41,6 +41,7 @@ from crawler.classify import Pay, parse_pay
         ("£18/hr - £22/hr", Pay(18, 22, "hour")),
         ("between £400 and £500 per day", Pay(400, 500, "day")),
         ("from £400 up to £500 per day", Pay(400, 500, "day")),
+        ("From £30,000 and a car allowance", Pay(30000, None, "year")),
         ("£70-80,000", Pay(70000, 80000, "year")),
         # a figure without a sign, framed by a rate word and a period
         ("Rate: 450 - 500 per day", Pay(450, 500, "day")),
