@@ -22,6 +22,7 @@ This module imports only the standard library: the launcher never loads Scrapy.
 from __future__ import annotations
 
 import os
+import select
 from multiprocessing.connection import Connection
 
 from crawler.records import Record
@@ -45,6 +46,14 @@ class RecordSender:
         self.connection = Connection(fd, readable=False)
         self.batch: list[Record] = []
         self.broken = False  # the launcher is gone: nothing more can be delivered
+        self._poller = select.poll()
+        self._poller.register(fd, select.POLLOUT)
+
+    def reader_closed(self) -> bool:
+        """Whether the launcher's end of the pipe is closed (it died): a crawl with nothing
+        to send, waiting on a slow site, would otherwise notice only at its next send."""
+        events = self._poller.poll(0)
+        return any(mask & (select.POLLERR | select.POLLHUP) for _, mask in events)
 
     def send(self, record: Record) -> None:
         """Queue a record; a full batch goes at once."""

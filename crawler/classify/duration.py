@@ -18,13 +18,22 @@ _ENGAGEMENT = (
     r"contract|assignment|ftc|secondment|interim|role|post|placement|engagement|basis|"
     r"project|period|position|fixed[\s-]term"
 )
+_MONTHS = r"january|february|march|april|may|june|july|august|september|october|november|december"
 _DURATION = re.compile(
     rf"\b(?P<n>{_NUMBER})[\s-]*(?P<unit>{_UNIT})['’]?"
     rf"(?=\s+(?:initial\s+|rolling\s+|fixed[\s-]term\s+)?(?:{_ENGAGEMENT})\b|\s*\))"
     rf"|\b(?:{_ENGAGEMENT})\s*(?:[-–:]|of|for)\s*(?:an?\s+)?(?:initial\s+)?"
     rf"(?P<n2>{_NUMBER})[\s-]*(?P<unit2>{_UNIT})\b"
-    r"|\buntil\s+(?:the\s+end\s+of\s+)?(?P<until>(?:january|february|march|april|may|june|"
-    r"july|august|september|october|november|december)\s+20\d\d)\b",
+    # a labelled length ("Duration: 6 months", "Contract length - 12 weeks") and "initial 6
+    # months", "initially 3 months": said of the engagement whatever follows
+    rf"|\b(?:duration|(?:contract|assignment)\s+(?:length|duration)|length\s+of\s+(?:contract|"
+    rf"assignment))\s*[:\-–]?\s*(?:an?\s+)?(?:initial(?:ly)?\s+)?(?P<n3>{_NUMBER})[\s-]*"
+    rf"(?P<unit3>{_UNIT})\b"
+    rf"|(?<!the )(?<!your )(?<!first )\binitial(?:ly)?\s+(?:period\s+of\s+|term\s+of\s+)?"
+    rf"(?P<n4>{_NUMBER})[\s-]*"
+    rf"(?P<unit4>{_UNIT})\b"
+    rf"|\buntil\s+(?:the\s+)?(?:end\s+of\s+)?(?P<until>(?:\d{{1,2}}(?:st|nd|rd|th)?\s+)?"
+    rf"(?:{_MONTHS})\s+20\d\d)\b",
     re.IGNORECASE,
 )
 _LENGTH = re.compile(rf"\b({_NUMBER})[\s-]*({_UNIT})\b", re.IGNORECASE)
@@ -42,8 +51,8 @@ def duration_for(text: str) -> str | None:
         return None
     if match.group("until"):
         return "until " + match.group("until")
-    number = match.group("n") or match.group("n2")
-    unit = match.group("unit") or match.group("unit2")
+    number = next(match.group(g) for g in ("n", "n2", "n3", "n4") if match.group(g))
+    unit = next(match.group(g) for g in ("unit", "unit2", "unit3", "unit4") if match.group(g))
     return f"{number} {unit}"
 
 

@@ -9,6 +9,7 @@ Bonus", "awarded a bid of over £400,000") are rejected rather than guessed at.
 
 from __future__ import annotations
 
+import html
 import logging
 import re
 from collections.abc import Mapping
@@ -31,15 +32,17 @@ class Pay:
 
 
 _CURRENCY = {"£": "GBP", "gbp": "GBP", "€": "EUR", "eur": "EUR", "$": "USD", "usd": "USD"}
+# currencies written as words after the figure, as the signs above
+_CURRENCY_WORDS = {"pound": "gbp", "pounds": "gbp", "sterling": "gbp", "euro": "eur"}
 # Everything below runs on the lower-cased text: case-insensitive regexes are much slower.
 _NUM = r"\d{1,3}(?:,\d{3})+(?:\.\d{1,2})?|\d+(?:\.\d{1,2})?"
 _MULT = r"(?:\s?(?:k|m|bn|million|thousand)(?![a-z]))"
 _PERIOD_WORDS = {
-    "hour": r"per\s+hour|an\s+hour|/\s*(?:hour|hr|h)\b|p\.?/?h\b\.?|ph\b|hourly|per\s+hr\b",
-    "day": r"per\s+day|a\s+day|/\s*(?:day|d)\b|p\.?/?d\b\.?|pd\b|daily|per\s+diem",
-    "week": r"per\s+week|a\s+week|/\s*(?:week|wk|w)\b|p\.?/?w\b\.?|pw\b|weekly",
-    "month": r"per\s+(?:calendar\s+)?month|a\s+month|/\s*(?:month|mth)\b|p\.?c\.?m\b\.?|monthly",
-    "year": r"per\s+(?:annum|year)|a\s+year|/\s*(?:year|yr|annum)\b|p\.?a\b\.?|annual(?:ly)?"
+    "hour": r"per\s+hour|an\s+hour|p?/\s*(?:hour|hr|h)\b|p\.?/?h\b\.?|ph\b|hourly|per\s+hr\b",
+    "day": r"per\s+day|a\s+day|p?/\s*(?:day|d)\b|p\.?/?d\b\.?|pd\b|daily|per\s+diem",
+    "week": r"per\s+week|a\s+week|p?/\s*(?:week|wk|w)\b|p\.?/?w\b\.?|pw\b|weekly",
+    "month": r"per\s+(?:calendar\s+)?month|a\s+month|p?/\s*(?:month|mth)\b|p\.?c\.?m\b\.?|monthly",
+    "year": r"per\s+(?:annum|year)|a\s+year|p?/\s*(?:year|yr|annum)\b|p\.?a\b\.?|annual(?:ly)?"
     r"|yearly|per\s+yr\b",
 }
 _PERIOD = "|".join(f"(?P<{name}>{words})" for name, words in _PERIOD_WORDS.items())
@@ -48,24 +51,50 @@ _FILLER = (
     r"depending\s+on\s+experience|\+\s*benefits)\b)*"
 )
 _CUR = r"£|gbp|€|eur|\$|usd"
+# a currency written after the figure: "500 GBP per day", "500 pounds a day"
+_CUR_AFTER = r"\s?(?P<cur3>gbp|pounds?(?:\s+sterling)?|sterling|eur|euros?|usd)\b"
 # The lookahead lets the engine skip straight to a currency sign or a digit.
 _AMOUNTS = re.compile(
     rf"(?=[£€$\dgeu])(?:(?P<cur1>{_CUR})\s?)?(?<![\d.,])(?P<a1>{_NUM})(?P<k1>{_MULT})?"
-    rf"(?:\s*(?:-|–|—|to)\s*(?P<cur2>{_CUR})?\s?(?P<a2>{_NUM})(?P<k2>{_MULT})?)?"
-    rf"(?P<tail>{_FILLER}\s*(?:{_PERIOD}))?"
+    rf"(?:\s*(?:-|–|—|‑|−|to)\s*(?P<cur2>{_CUR})?\s?(?P<a2>{_NUM})(?P<k2>{_MULT})?)?"
+    rf"(?:{_CUR_AFTER})?(?P<tail>{_FILLER}\s*(?:{_PERIOD}))?"
 )
+# "£500/day - £550/day", "£500pd-£550pd": a range whose ends both carry the period (the
+# dashes include U+2011 and the minus sign, which word processors put in)
+_RANGE_JOIN = re.compile(r"\s*(?:-|–|—|‑|−|to)\s*")
+# "between £400 and £500", "from £400 up to £500": the same range as "£400 - £500"
+_RANGE_WORDS = re.compile(
+    rf"\b(?:between|from)\s+(?P<low>(?:{_CUR})?\s?(?:{_NUM}){_MULT}?)\s+(?:and|up\s+to)\s+"
+    rf"(?=(?:{_CUR})?\s?\d)"  # another amount: "from £30,000 and a car" stays "from"
+)
+# mis-decoded UTF-8 read as cp1252/latin-1 ("Â£500", "â€“"): what the publisher typed
+_MOJIBAKE = (("â£", "£"), ("â€“", "–"), ("â€”", "—"), ("â‚¬", "€"), ("â\xa0", " "))
 _QUALIFIER = re.compile(
     r"\b(up\s+to|upto|from|circa|c\.|approx\.?|around|max(?:imum)?|min(?:imum)?)\s*$"
 )
+# a period named just before the figure ("Day rate: 550"); the words between are few and
+# cross no sentence, so "Day rate: negotiable. Established 1998" gives no day rate of 1998
 _PREFIX_HINT = re.compile(
-    r"(?P<day>day\s+rate|daily\s+rate)|(?P<hour>hourly\s+rate|hourly\s+pay)|(?P<year>per\s+annum)"
-    r"[^£\d]{0,15}$"
+    r"(?:(?P<day>day\s+rate|daily\s+rate)|(?P<hour>hourly\s+rate|hourly\s+pay)|"
+    r"(?P<year>per\s+annum))[^£\d;!?\n]{0,15}$"
 )
 _NOT_PAY_AFTER = re.compile(
     r"\s*(?:\w+\s+){0,2}?(?:contract|budget|funding|fund|investment|bonus|grant|programme|project|"
     r"deal|turnover|relocation|allowance|golden\s+hello|sign[\s-]on|contribution|prize|fine|"
     r"savings?|spend|worth)\b"
 )
+# a charge on top of the rate, named right before its figure ("agency fee of £50 per day",
+# "VAT: £100", "overtime at £25 per hour"), unless the rate includes or excludes it
+# ("inclusive of agency fees: £600 per day")
+_CHARGE_BEFORE = re.compile(
+    r"(?P<included>(?:inclusive\s+of|exclusive\s+of|including|excluding|incl?\.?|excl?\.?|ex|"
+    r"plus|\+|no)\s*)?"
+    r"\b(?:(?:agency|umbrella|placement|finder'?s|referral|admin(?:istration)?)\s+"
+    r"(?:fees?|margin|charges?|commission)|margin|commission|mileage|expenses|subsistence|"
+    r"overtime|vat)\b\s*(?:of|at|is|:|=|-|–)?\s*(?:up\s+to\s+|approx\.?\s+|circa\s+|c\.\s?)?$"
+)
+# a bare figure with a period counts after a rate word ("Rate: 450 - 500 per day")
+_RATE_BEFORE = re.compile(r"\b(?:rate|salary|pay|remuneration)\b[^£\d\n]{0,12}$")
 _NOT_PAY_BEFORE = re.compile(
     r"(?:budget|worth|valued\s+at|value\s+of|funding|investment|bid|bonus|grant|turnover|raised?|"
     r"savings?|fine|spend|cost|costs|award(?:ed)?|relocation|package\s+of)\b[^£\d;.!?\n]{0,25}$"
@@ -128,16 +157,49 @@ def parse_pay_text(
     """The pay quoted in a text; explicit periods beat amounts whose period is guessed."""
     if not text or not isinstance(text, str):
         return None
-    low = text.lower()
+    low = _prepare(text)
     guessed: Pay | None = None
     for match in _AMOUNTS.finditer(low):
         pay, explicit = _from_match(low, match, default_period, currency)
         if pay is None:
             continue
         if explicit:
-            return pay
+            return _range_to(low, match, pay, default_period, currency)
         guessed = guessed or pay
     return guessed
+
+
+def _prepare(text: str) -> str:
+    """Lower-cased text with entities decoded, mojibake repaired and worded ranges as
+    dashes: "&pound;500", "Â£500" and "between £400 and £500" read like "£500", "£400 - £500"."""
+    low = text.lower()
+    if "&" in low:
+        low = html.unescape(low)
+    if "â" in low:
+        for wrong, right in _MOJIBAKE:
+            low = low.replace(wrong, right)
+    if "between" in low or "from" in low:
+        low = _RANGE_WORDS.sub(r"\g<low> - ", low)
+    return low
+
+
+def _range_to(
+    text: str, m: re.Match[str], pay: Pay, default_period: str | None, currency: str
+) -> Pay:
+    """`pay` widened to the next amount when both ends carry the period ("£500/day -
+    £550/day"); the period written once ("£500 - £550 per day") is one match already."""
+    if m.group("a2") or not m.group("tail"):
+        return pay
+    join = _RANGE_JOIN.match(text, m.end())
+    after = _AMOUNTS.match(text, join.end()) if join else None
+    if after is None or after.group("a2"):
+        return pay
+    upper, explicit = _from_match(text, after, default_period, currency)
+    if upper is None or not explicit or upper.period != pay.period or upper.min is None:
+        return pay
+    if pay.min is None or upper.min <= pay.min:
+        return pay
+    return Pay(pay.min, upper.max, pay.period, pay.currency)
 
 
 # An annual figure this many times an hourly rate is that rate annualised (1,681 h on NHS
@@ -152,7 +214,7 @@ def text_band(text: str, *, default_period: str | None = None, currency: str = "
     £34,510 DOE (Preceptors £22,465)" -> 27,373.50-34,510: later figures are other rates)."""
     if not text or not isinstance(text, str):
         return None
-    low_text = text.lower()
+    low_text = _prepare(text)
     found: list[Pay] = []
     first_priced: Pay | None = None
     for match in _AMOUNTS.finditer(low_text):
@@ -204,7 +266,7 @@ def prefer_stated(structured: Pay | None, text: str) -> Pay | None:
 def _from_match(
     text: str, m: re.Match[str], default_period: str | None, currency: str
 ) -> tuple[Pay | None, bool]:
-    cur = m.group("cur1") or m.group("cur2")
+    cur = m.group("cur1") or m.group("cur2") or m.group("cur3")
     period = next((p for p in _PERIOD_WORDS if m.group(p)), None)
     explicit = period is not None
     if period is None:
@@ -216,13 +278,26 @@ def _from_match(
             return None, False  # millions and billions are budgets, not pay
     a1 = _number(m.group("a1"), m.group("k1"))
     a2 = _number(m.group("a2"), m.group("k2")) if m.group("a2") else None
-    if a2 is not None and m.group("k2") and not m.group("k1") and a1 < a2 / 100:
-        a1 *= 1000  # "£42-48k"
-    if cur is None and not (explicit and (a1 >= 1000 or m.group("k1") or m.group("k2"))):
-        return None, False  # a bare number is a band, a count or a date, not pay
+    if m.group("cur3") and not (explicit or m.group("cur1") or m.group("cur2")):
+        return None, False  # "lost 10 pounds": a currency word counts only with a period
+    thousands = m.group("k2") or "," in (m.group("a2") or "")
+    if a2 is not None and thousands and not m.group("k1") and a1 < a2 / 100 <= a1 * 15:
+        a1 *= 1000  # "£42-48k", "£70-80,000"
+    # a bare number is a band, a count or a date, not pay; unless a rate word and a period
+    # frame it ("Rate: 450 - 500 per day", "Day rate: 550")
+    if (
+        cur is None
+        and not (explicit and (a1 >= 1000 or m.group("k1") or m.group("k2")))
+        and not (explicit and _RATE_BEFORE.search(text, max(0, m.start() - 30), m.start()))
+    ):
+        return None, False
     if _NOT_PAY_AFTER.match(text, m.end()) and not explicit:
         return None, False
-    if _NOT_PAY_BEFORE.search(text, max(0, m.start() - 40), m.start()):
+    before = max(0, m.start() - 40)
+    if _NOT_PAY_BEFORE.search(text, before, m.start()):
+        return None, False
+    charge = _CHARGE_BEFORE.search(text, before, m.start())
+    if charge and not charge.group("included"):
         return None, False
     qualifier = _QUALIFIER.search(text, max(0, m.start() - 16), m.start())
     qual = " ".join(qualifier.group(1).split()) if qualifier else ""
@@ -235,7 +310,9 @@ def _from_match(
         low,
         high,
         period or default_period,
-        _CURRENCY.get(cur or "", currency),
+        _CURRENCY.get(
+            _CURRENCY_WORDS.get(cur.split()[0].rstrip("s"), cur) if cur else "", currency
+        ),
         inferred=period is None and default_period is None,
     )
     return pay, explicit
@@ -298,9 +375,11 @@ def _float(value: Any) -> float | None:
     if isinstance(value, int | float):
         return float(value)
     if isinstance(value, str):
-        cleaned = value.strip().replace(",", "").lstrip("£$€")
+        cleaned = value.strip().replace(",", "").lstrip("£$€").strip()
+        # "45k" in minValue: ATS exports write thousands as they are typed
+        factor = 1000.0 if cleaned[-1:] in ("k", "K") else 1.0
         try:
-            return float(cleaned)
+            return float(cleaned.rstrip("kK")) * factor
         except ValueError:
             return None
     return None

@@ -112,6 +112,28 @@ def regions_for(
     return _dedupe(_names_in(text, address_mode=False) + _postcodes_in(text, free_text=True))
 
 
+# An advertiser's legal footer names its own address, not the job's: "Registered office: 1
+# Piccadilly Gardens, Manchester M1 1AE", "Registered in England No. 0123", "Acme is acting as
+# an employment business". A place in the sentence holding one of these is not the job's.
+_COMPANY_DETAILS = re.compile(
+    r"\bregistered\s+(?:office|address|in\s+(?:england|scotland|wales|northern\s+ireland))\b"
+    r"|\bcompany\s+(?:no\b|number|registration)|\bvat\s+(?:no\b|number|registration)"
+    r"|\bemployment\s+(?:business|agency)\b"
+)
+_SENTENCE_END = re.compile(r"\.(?:\s|$)|\n")
+_SENTENCE_REACH = 150  # characters each side of a place: a footer sentence is short
+
+
+def _in_company_details(text: str, at: int) -> bool:
+    """True when the sentence around offset `at` gives the advertiser's registered details
+    (only the few sentences holding a place are read, never the whole text)."""
+    floor = max(0, at - _SENTENCE_REACH)
+    start = max(text.rfind(". ", floor, at), text.rfind("\n", floor, at), floor - 1) + 1
+    end = _SENTENCE_END.search(text, at, at + _SENTENCE_REACH)
+    stop = end.start() if end else min(len(text), at + _SENTENCE_REACH)
+    return bool(_COMPANY_DETAILS.search(text[start:stop].lower()))
+
+
 _URL_COUNCIL = re.compile(
     r"(?:^|[/\-_])(?:city-of-)?(?P<name>[a-z]+(?:-(?:and|upon|on|under|le)?-?[a-z]+){0,4}?)"
     r"-(?:city-|county-|borough-|district-|metropolitan-borough-)?council\b"
@@ -152,8 +174,10 @@ def region_for_postcode(postcode: str) -> str | None:
 def _address_regions(address: Any) -> tuple[list[str], bool]:
     """(regions, is_foreign) for one address-like value or a list of them."""
     if isinstance(address, str):
-        found = _postcodes_in(address, free_text=False) or _names_in(address, address_mode=True)
-        return _dedupe(found), False
+        # as in a PostalAddress: the place it names first, its postcode's region after
+        # ("Andover, South East England, SP11 8HJ": SP is mostly Wiltshire)
+        named = _names_in(address, address_mode=True)
+        return _dedupe(named + _postcodes_in(address, free_text=False)), False
     if isinstance(address, Iterable) and not isinstance(address, Mapping):
         regions: list[str] = []
         foreign = False
@@ -196,6 +220,8 @@ def _names_in(text: str, *, address_mode: bool) -> list[str]:
             continue
         if not address_mode and key in gaz.ambiguous and not _in_place_context(text, match):
             continue
+        if not address_mode and _in_company_details(text, match.start()):
+            continue
         found.append(gaz.names[key])
     return found
 
@@ -228,11 +254,15 @@ def _in_place_context(text: str, match: re.Match[str]) -> bool:
 def _postcodes_in(text: str, *, free_text: bool) -> list[str]:
     areas = gazetteer().postcode_areas
     value = text if free_text else text.upper()
-    found = [areas[m.group(1)] for m in _FULL_POSTCODE.finditer(value) if m.group(1) in areas]
-    if not found:
-        outward = _OUTWARD_IN_TEXT if free_text else _OUTWARD_ONLY
-        found = [areas[m.group(1)] for m in outward.finditer(value) if m.group(1) in areas]
-    return found
+
+    def regions(pattern: re.Pattern[str]) -> list[str]:
+        return [
+            areas[m.group(1)]
+            for m in pattern.finditer(value)
+            if m.group(1) in areas and not (free_text and _in_company_details(value, m.start()))
+        ]
+
+    return regions(_FULL_POSTCODE) or regions(_OUTWARD_IN_TEXT if free_text else _OUTWARD_ONLY)
 
 
 def _is_other_country(country: str) -> bool:

@@ -57,12 +57,22 @@ _EMPLOYMENT_TYPES = {
     "INTERIM": "interim",
     "PERMANENT": "permanent",
 }
+# "within" and "caught by" count after a verb stating a status ("falls within IR35", "is
+# not caught by IR35"), not in "if you are caught by IR35" or "work within IR35 rules"
+_NOT = r"(?:\bnot\s+|n't\s+|\bnever\s+)"
 _IR35 = re.compile(
-    r"\b(?P<a>inside|outside)(?:\s+of)?(?:\s+the)?[\s-]+ir[\s-]?35\b"
+    rf"(?P<not>{_NOT}(?:fall\s+|sit\s+|be\s+)?)?\b(?P<a>inside|outside|outwith)"
+    r"(?:\s+(?:of\s+)?(?:the\s+)?scope)?(?:\s+of)?(?:\s+the)?[\s-]+ir[\s-]?35\b"
+    rf"|(?P<not_verb>{_NOT})?\b(?:is|been|be|falls?|sits?|deemed|determined\s+as|assessed\s+as)"
+    rf"(?P<nt>n't)?\s+(?P<not_in>{_NOT})?(?P<caught>caught\s+by|within)(?:\s+the\s+scope\s+of)?\s+"
+    r"(?:the\s+)?ir[\s-]?35\b"
+    r"|\b(?P<out>out\s+of)\s+(?:the\s+)?scope\s+of\s+(?:the\s+)?ir[\s-]?35\b"
     r"|\bir[\s-]?35(?:\s+(?:status|determination|position))?\s*(?:[:\-–]|is|=)?\s*"
     r"(?:is\s+|deemed\s+|determined\s+)?(?P<b>inside|outside)\b"
 )
-_IR35_EITHER = re.compile(r"\b(?:inside|outside)\s*(?:or|/|and)\s*(?:inside|outside)\b")
+_IR35_EITHER = re.compile(r"\b(?:inside|outside)\s*(?:or|/|and|&|and/or|\\)\s*(?:inside|outside)\b")
+_IR35_WORDS = {"inside": "inside", "outside": "outside", "outwith": "outside"}
+_IR35_OPPOSITE = {"inside": "outside", "outside": "inside"}
 
 
 def contract_type_for(text: str, employment_type: str | Iterable[str] | None = None) -> str | None:
@@ -83,12 +93,26 @@ def contract_type_for(text: str, employment_type: str | Iterable[str] | None = N
 
 
 def ir35_for(text: str) -> str | None:
-    """ "inside" or "outside" when the text states one IR35 status; None if unsure."""
+    """ "inside" or "outside" when the text states one IR35 status; None if unsure.
+
+    "within IR35" and "caught by IR35" are inside, "outwith" and "out of scope of IR35"
+    outside; "not" before a status is the other one ("not caught by IR35": outside).
+    """
     low = (text or "").lower()
     if "35" not in low or _IR35_EITHER.search(low):
         return None
-    found = {m.group("a") or m.group("b") for m in _IR35.finditer(low)}
+    found = {_ir35_status(m) for m in _IR35.finditer(low)}
     return found.pop() if len(found) == 1 else None
+
+
+def _ir35_status(match: re.Match[str]) -> str:
+    if match.group("caught"):
+        negated = match.group("not_in") or match.group("not_verb") or match.group("nt")
+        return "outside" if negated else "inside"
+    if match.group("out"):
+        return "outside"
+    status = _IR35_WORDS[match.group("a") or match.group("b")]
+    return _IR35_OPPOSITE[status] if match.group("not") else status
 
 
 def _value_kind(value: str) -> str | None:

@@ -8,6 +8,7 @@ so billion-laughs chains and external entities are not expanded (see tests).
 from __future__ import annotations
 
 import calendar
+import html
 import logging
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -27,8 +28,11 @@ class ParsedFeed:
     title: str | None = None  # the feed's own title: the source's display name by default
 
 
-def parse_feed(body: bytes, url: str, headers: dict[str, str] | None = None) -> ParsedFeed:
-    """Parse feed bytes; entries come back as plain item dicts (kind news)."""
+def parse_feed(
+    body: bytes, url: str, headers: dict[str, str] | None = None, *, jobs: bool = False
+) -> ParsedFeed:
+    """Parse feed bytes; entries come back as plain item dicts (kind news). With `jobs`,
+    each entry also carries the job fields its feed states (`crawler.extract.jobfeed`)."""
     # imported on first use: a crawl where every feed answers 304 never parses one
     import feedparser
 
@@ -46,7 +50,7 @@ def parse_feed(body: bytes, url: str, headers: dict[str, str] | None = None) -> 
         exc = parsed.get("bozo_exception")
         problem = f"{type(exc).__name__}: {exc}" if exc else "malformed feed"
     version = parsed.get("version") or ""
-    entries = [entry_to_item(e, url) for e in parsed.get("entries", [])]
+    entries = [entry_to_item(e, url, jobs=jobs) for e in parsed.get("entries", [])]
     is_feed = bool(version) or bool(entries)
     feed_title = " ".join(str((parsed.get("feed") or {}).get("title") or "").split()) or None
     return ParsedFeed(
@@ -79,7 +83,7 @@ def _index_cp1252_table() -> None:
     mixin._cp1252 = indexed  # type: ignore[attr-defined]
 
 
-def entry_to_item(entry: Any, feed_url: str) -> dict[str, Any]:
+def entry_to_item(entry: Any, feed_url: str, *, jobs: bool = False) -> dict[str, Any]:
     """One feedparser entry as an item dict; text fields are plain text, HTML is marked."""
     # the entry's own keys, read as a plain dict: FeedParserDict.get maps legacy names
     # (none of these) at a cost, and answers `updated` with `published` and a warning
@@ -104,7 +108,7 @@ def entry_to_item(entry: Any, feed_url: str) -> dict[str, Any]:
             image = media["url"]
             break
     published = get(entry, "published_parsed") or get(entry, "updated_parsed")
-    return {
+    item = {
         "kind": "news",
         "url": link.strip(),
         "base_url": best.get("base") or title_detail.get("base") or feed_url,
@@ -118,6 +122,32 @@ def entry_to_item(entry: Any, feed_url: str) -> dict[str, Any]:
         "published_raw": get(entry, "published") or get(entry, "updated"),
         "categories": [t.get("term") for t in get(entry, "tags", []) if t.get("term")],
     }
+    return _with_job_fields(item, entry) if jobs else item
+
+
+def _with_job_fields(item: dict[str, Any], entry: Any) -> dict[str, Any]:
+    """The item plus its entry's job fields; what the entry's standard elements gave (link,
+    title, guid, description) is kept, the vacancy's own elements fill what they lack."""
+    from crawler.extract.jobfeed import job_fields
+
+    fields = job_fields(entry)
+    body = fields.pop("body", None)
+    details = "".join(
+        f"<li>{name}: {html.escape(value)}</li>"
+        for name in ("IR35", "Duration")
+        if (value := fields.pop(name, None))
+    )
+    for key in ("url", "title", "guid"):
+        value = fields.pop(key, None)
+        if value and not item.get(key):
+            item[key] = value
+    if body and not item["body_html"]:
+        if "&lt;" in body and "<" not in body:
+            body = html.unescape(body)  # HTML escaped once too often (current-vacancies.com)
+        item["body_html"] = _as_html({"type": "text/html" if "<" in body else "", "value": body})
+    if details:  # as a plain advert's labelled details (`crawler.extract.advert`)
+        item["body_html"] = f"<ul>{details}</ul>" + item["body_html"]
+    return {**item, **fields}
 
 
 def _text_of(detail: dict[str, Any], value: str) -> str:

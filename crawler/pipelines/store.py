@@ -32,6 +32,7 @@ class StorePipeline:
         self.crawler = crawler
         self.sender: RecordSender | None = None
         self.flusher: Any = None  # the timer that sends partial batches
+        self.stopping = False  # the launcher is gone and the crawl was told to stop
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StorePipeline:
@@ -91,14 +92,26 @@ class StorePipeline:
             self._send(("done", fields))
 
     def _send_pending(self) -> None:
-        if self.sender is not None and not self.sender.broken:
-            self._send_released()
-            try:
-                self.sender.flush()
-            except OSError:
-                self._launcher_gone()
+        """The timer's tick: send what is queued, or stop if the launcher is gone."""
+        if self.sender is None:
+            return
+        if self.sender.broken or self.sender.reader_closed():
+            self._launcher_gone()
+            return
+        self._send_released()
+        try:
+            self.sender.flush()
+        except OSError:
+            self._launcher_gone()
 
     def _launcher_gone(self) -> None:
-        """The launcher died (a kill -9): stop as a SIGTERM would, nothing is recorded now."""
-        logger.error("the launcher's pipe is closed: stopping the crawl")
+        """The launcher died (a kill -9): nothing can be recorded now, so the crawl stops.
+        The first time as a SIGTERM stops it; at the next tick as a second SIGTERM does, at
+        once, without waiting for the requests in flight (a hanging site would keep an
+        orphaned process fetching until its download timeout)."""
+        assert self.sender is not None
+        self.sender.broken = True
+        if not self.stopping:
+            logger.error("the launcher's pipe is closed: stopping the crawl")
+        self.stopping = True
         os.kill(os.getpid(), signal.SIGTERM)

@@ -46,7 +46,7 @@ class JobsSpider(SourceSpider):
                 else:
                     yield self._job_request(url, source)
         elif mode == "feed":
-            parsed = parse_feed(response.body, response.url)
+            parsed = parse_feed(response.body, response.url, jobs=True)
             for entry in parsed.entries:
                 found += 1
                 if options.get("follow") and entry.get("url"):

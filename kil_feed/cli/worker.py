@@ -8,6 +8,7 @@ new messages, those in flight finish and are recorded.
 from __future__ import annotations
 
 import signal
+import threading
 from types import FrameType
 
 import typer
@@ -28,6 +29,23 @@ def _stop_on_sigterm() -> None:
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, handler)
+
+
+def _stop_event_on_signals() -> threading.Event:
+    """SIGTERM or Ctrl-C sets the event the crawl worker stops by (its processes stopped,
+    what they sent stored), wherever it is then; a second one interrupts it at once. An
+    interrupt raised at the first could land outside the loop that handles it (a batch
+    being written, the heartbeat) and end the worker with "interrupted" and status 130."""
+    stop = threading.Event()
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        if stop.is_set():
+            raise KeyboardInterrupt
+        stop.set()
+
+    signal.signal(signal.SIGTERM, handler)
+    signal.signal(signal.SIGINT, handler)
+    return stop
 
 
 @worker_app.command("send")
@@ -95,12 +113,14 @@ def crawl(
     if bad:
         raise ValidationError(f"unknown source kind {bad[0]!r}: one of feed, page, jobs, notices")
     kinds = kind or list(WORKER_KINDS)
-    _stop_on_sigterm()
+    stop = _stop_event_on_signals()
     typer.echo(
         f"crawl worker: {processes} process(es) per kind ({', '.join(kinds)}) on "
         f"{st.settings.crawl.redis_url}"
     )
-    report = run_worker(st.settings, processes=processes, kinds=kinds, idle_exit=exit_when_idle)
+    report = run_worker(
+        st.settings, processes=processes, kinds=kinds, idle_exit=exit_when_idle, stop=stop
+    )
     success(
         f"crawl worker done: {report.answered} sources answered, "
         f"{report.items} items stored ({report.new} new)"

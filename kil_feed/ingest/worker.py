@@ -361,6 +361,8 @@ def _collect(
             for ready in wait(list(pipes), timeout=0.1):
                 _receive(recorder, pipes[ready])  # type: ignore[index]
         except KeyboardInterrupt:  # Ctrl-C or SIGTERM: stop the processes, keep recording
+            if stop.is_set():
+                raise  # a second one: at once
             stop.set()
         recorder.tick()
         if lost is None and time.monotonic() >= next_ping:

@@ -145,7 +145,8 @@ def list_buyers(
         counts, counts.c.buyer_key == col(Buyer.key)
     )
     if query:
-        stmt = stmt.where(col(Buyer.name).ilike(f"%{query}%"))
+        # "containing": % and _ are the characters themselves, not LIKE's wildcards
+        stmt = stmt.where(col(Buyer.name).icontains(query, autoescape=True))
     stmt = stmt.order_by(sa.func.coalesce(counts.c.notices, 0).desc(), col(Buyer.name))
     rows = session.execute(stmt.limit(limit).offset(offset)).all()
     return [BuyerSummary(b, int(n or 0), int(j or 0)) for b, n, j in rows]
@@ -159,7 +160,10 @@ def find_buyer(key: str | None, *, session: Session) -> Buyer | None:
 
 
 def get_buyer(slug: str, *, session: Session) -> Buyer:
-    buyer = session.exec(select(Buyer).where(Buyer.slug == slug)).first()
+    # no slug holds a NUL, and PostgreSQL refuses one in a query (/buyers/%00 was a 500)
+    buyer = (
+        None if "\x00" in slug else session.exec(select(Buyer).where(Buyer.slug == slug)).first()
+    )
     if buyer is None:
         raise NotFoundError(f"no buyer {slug!r}", hint="see `kil buyers list`")
     return buyer

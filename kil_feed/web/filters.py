@@ -19,6 +19,7 @@ _NOT_SLUG = re.compile(r"[^a-z0-9]+")
 TRUE = {"1", "on", "true", "yes"}
 FALSE = {"", "0", "off", "false", "no"}
 MAX_RATE = 1e7
+_PAGE = re.compile(r"[0-9]{1,6}")
 
 
 def slugify(value: str) -> str:
@@ -33,8 +34,10 @@ def region_values() -> list[str]:
 
 
 def clean(value: str | None) -> str | None:
-    """An optional query parameter: stripped, None when empty."""
-    value = (value or "").strip()
+    """An optional query parameter: stripped, None when empty. A NUL becomes U+FFFD:
+    PostgreSQL refuses NUL in text (a 500), and as no stored value holds one, the value
+    still matches nothing, as it does on SQLite."""
+    value = (value or "").replace("\x00", "\ufffd").strip()
     return value or None
 
 
@@ -108,10 +111,11 @@ def choice_param(name: str, value: str | None, choices: Iterable[str]) -> str | 
 
 
 def page_param(value: str | None) -> int:
-    """A page number, 1 to 10,000."""
+    """A page number, 1 to 10,000: ASCII digits only (`str.isdigit` also takes "²", which
+    `int` refuses, and `int` refuses more than 4,300 digits)."""
     text = (value or "").strip()
     if not text:
         return 1
-    if not text.isdigit() or not 1 <= int(text) <= 10_000:
+    if not _PAGE.fullmatch(text) or not 1 <= int(text) <= 10_000:
         raise ValidationError(f"invalid page: {text[:40]!r}", hint="use a number from 1")
     return int(text)

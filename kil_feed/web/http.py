@@ -16,7 +16,7 @@ from typing import Any
 from fastapi import Request
 from fastapi.staticfiles import StaticFiles
 from starlette.responses import Response
-from starlette.routing import Match
+from starlette.routing import BaseRoute, Match, Mount
 
 from kil_feed.timeutil import as_utc
 
@@ -49,18 +49,25 @@ class HeadAsGet:
 def allow_header(request: Request) -> dict[str, str]:
     """A 405's `Allow`: every method some route answers at this path (Starlette names only
     the first route's), with HEAD wherever GET is allowed. Each method is tried against
-    the routes, since included routers do not list their methods."""
+    the routes, since included routers do not list their methods. Routes match against the
+    app's root path: inside a mount (/static) the scope's root path is the mount's, which
+    matched no route and sent an empty `Allow`."""
+    root = request.scope.get("app_root_path", request.scope.get("root_path", ""))
+    scope = {**request.scope, "root_path": root}
     allowed = [
         method
         for method in _METHODS
-        if any(
-            route.matches({**request.scope, "method": method})[0] == Match.FULL
-            for route in request.app.router.routes
-        )
+        if any(_answers(route, {**scope, "method": method}) for route in request.app.router.routes)
     ]
     if "GET" in allowed:
         allowed.insert(allowed.index("GET") + 1, "HEAD")
     return {"Allow": ", ".join(allowed)}
+
+
+def _answers(route: BaseRoute, scope: Scope) -> bool:
+    if isinstance(route, Mount):  # the static files: a mount matches any method, they GET
+        return scope["method"] == "GET" and route.matches(scope)[0] == Match.FULL
+    return route.matches(scope)[0] == Match.FULL
 
 
 def http_date(value: datetime) -> str:

@@ -117,7 +117,7 @@ def check_csrf(request: Request, settings: Settings, submitted: str | None) -> N
     if (
         not submitted
         or not cookie
-        or not secrets.compare_digest(submitted, cookie)
+        or not secrets.compare_digest(submitted.encode(), cookie.encode())  # str: ASCII only
         or not _valid(settings, cookie)
     ):
         raise CsrfError(

@@ -30,6 +30,42 @@ from crawler.classify import Pay, parse_pay
         # weekly and monthly figures become yearly
         ("£400 per week", Pay(20800, 20800, "year")),
         ("£2,500 pcm", Pay(30000, 30000, "year")),
+        # "p/" before the period word: a weekly figure is not a day rate of £2,000
+        ("£2,000 p/week", Pay(104000, 104000, "year")),
+        ("£45 p/hour", Pay(45, 45, "hour")),
+        ("£450 \u2212 £550 per day", Pay(450, 550, "day")),  # a minus sign as the dash
+        # ranges whose ends both carry the period, or are worded, are the whole range
+        ("£500/day - £550/day", Pay(500, 550, "day")),
+        ("£500pd-£550pd outside IR35", Pay(500, 550, "day")),
+        ("£500 per day to £550 per day", Pay(500, 550, "day")),
+        ("£18/hr - £22/hr", Pay(18, 22, "hour")),
+        ("between £400 and £500 per day", Pay(400, 500, "day")),
+        ("from £400 up to £500 per day", Pay(400, 500, "day")),
+        ("From £30,000 and a car allowance", Pay(30000, None, "year")),
+        ("£70-80,000", Pay(70000, 80000, "year")),
+        # a figure without a sign, framed by a rate word and a period
+        ("Rate: 450 - 500 per day", Pay(450, 500, "day")),
+        ("Day rate: 550", Pay(550, 550, "day")),
+        # the currency written after the figure
+        ("500 GBP per day", Pay(500, 500, "day")),
+        ("500 pounds a day", Pay(500, 500, "day")),
+        ("450 euros per day", Pay(450, 450, "day", "EUR")),
+        # entities and mis-decoded UTF-8 as job boards serve them
+        ("&pound;500 per day", Pay(500, 500, "day")),
+        ("&#163;450 &ndash; &#163;550 per day", Pay(450, 550, "day")),
+        ("Â£450 - Â£550 per day", Pay(450, 550, "day")),
+        ("£450 â€“ £550 per day", Pay(450, 550, "day")),
+        ("£450\u00a0-\u00a0£550\u00a0per\u00a0day", Pay(450, 550, "day")),
+        # a charge on top of the rate is not the rate
+        ("Agency fee of £50 per day, rate £500 per day", Pay(500, 500, "day")),
+        ("VAT: £100 per day. Rate: £500 per day", Pay(500, 500, "day")),
+        ("Overtime at £25 per hour; basic rate £15 per hour", Pay(15, 15, "hour")),
+        ("Agency margin: £60 per day; £520 per day to the contractor", Pay(520, 520, "day")),
+        # ... unless the rate includes or excludes it
+        ("Inclusive of agency fees: £600 per day", Pay(600, 600, "day")),
+        ("Rate inc. VAT: £600 per day", Pay(600, 600, "day")),
+        ("Consultancy fee £700 per day", Pay(700, 700, "day")),
+        ("£550 + VAT per day", Pay(550, 550, "day")),
     ],
 )
 def test_pay_phrases(text: str, expected: Pay) -> None:
@@ -51,6 +87,13 @@ def test_pay_phrases(text: str, expected: Pay) -> None:
         "negotiable",
         "£1 per hour",
         "£9,000,000 per annum",
+        "Agency fee of £50 per day",
+        "Mileage at £0.45 per mile",
+        "lost 10 pounds in weight",
+        # a year or a phone number after a rate word is not the rate
+        "Day rate: negotiable. Established 1998.",
+        "Day rate: to be agreed, call 0161 496 0000",
+        "Call 0121 496 0000 before 2025",
         "",
     ],
 )
@@ -88,6 +131,10 @@ def test_explicit_period_beats_an_earlier_guess() -> None:
             Pay(50000, 60000, "year"),
         ),
         ({"value": {"value": "negotiable", "unitText": "YEAR"}}, None),
+        (
+            {"value": {"minValue": "45k", "maxValue": "£55,000", "unitText": "YEAR"}},
+            Pay(45000, 55000, "year"),
+        ),
         ({"value": {"value": 0, "unitText": "YEAR"}}, None),
         (48000, Pay(48000, 48000, "year")),
         (525, Pay(525, 525, "day")),

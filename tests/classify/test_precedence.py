@@ -135,6 +135,16 @@ def test_news_region_from_a_council_in_the_url(url: str, expected: list[str]) ->
         ("appoint a locum Consultant in GI oncology for an initial 6 month period", "6 month", 6),
         ("Two years, with the possibility of extension or permanence", None, None),  # no tie
         ("30 days annual leave (increasing to 35 after one years’ service)", None, None),
+        # labelled lengths and "initial N months", whatever word follows
+        ("Start: ASAP | Duration: 6 months | Rate: £550 per day", "6 months", 6),
+        ("Contract length: 3 months (likely to extend)", "3 months", 3),
+        ("Interim Head of Commercial. Initial 6 months, outside IR35", "6 months", 6),
+        ("Interim, initially 12 weeks", "12 weeks", 2.8),
+        ("During the initial 6 months you will complete an induction", None, None),
+        ("Duration: permanent", None, None),
+        # an end date with its day, or "until the end of"
+        ("Fixed term until 31 March 2027", "until 31 March 2027", None),
+        ("Secondment until the end of March 2027", "until March 2027", None),
     ],
 )
 def test_duration(text: str, duration: str | None, months: float | None) -> None:

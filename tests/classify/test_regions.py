@@ -53,6 +53,26 @@ from crawler.classify import ITL1_REGIONS, regions_for
         ("READING LIST FOR BUYERS", []),
         # lower case is not a place in free text
         ("we will manchester the deal", []),
+        # the advertiser's registered details are not where the job is
+        (
+            "Interim Category Manager for a London borough. Acme Recruitment Ltd, Registered "
+            "Office: 1 Piccadilly Gardens, Manchester M1 1AE. Apply by Friday.",
+            ["London"],
+        ),
+        (
+            "Based in Leeds.\nRegistered in England and Wales, company number 01234567",
+            ["Yorkshire and The Humber"],
+        ),
+        (
+            "Acme is acting as an Employment Business (Bristol office) for this vacancy. "
+            "The role is in Cardiff.",
+            ["Wales"],
+        ),
+        ("The unregistered office in Leeds is closing", ["Yorkshire and The Humber"]),
+        # London districts written without their borough's other half
+        ("Hybrid - Kensington, two days a week", ["London"]),
+        ("Offices in Hammersmith and Barking", ["London"]),
+        ("Chelsea won at home", []),
         ("", []),
     ],
 )
@@ -96,7 +116,12 @@ def test_several_regions_in_order_of_mention() -> None:
         ({"@type": "Place", "address": {"postalCode": "CF5 5AD"}}, ["Wales"]),
         ([{"postalCode": "B7 4BN"}, {"postalCode": "EH1 1YZ"}], ["West Midlands", "Scotland"]),
         ("Dstl Porton Down, Salisbury - SP4 0JQ", ["South West"]),
+        # a location string as an address: the place it states first, then its postcode's
+        # region (Civil Service Jobs results page 2; SP is mostly Wiltshire)
+        ("Andover, South East England, SP11 8HJ", ["South East", "South West"]),
         ("Barnstaple,_Devon", ["South West"]),
+        ("Dagenham", ["London"]),
+        ("Fulham", ["London"]),
         ({"addressLocality": "Nowhere Special"}, []),
     ],
 )

@@ -65,6 +65,21 @@ def test_contract_type(text: str, employment_type: object, expected: str | None)
         ("Inside or outside IR35 to be confirmed", None),
         ("IR35 status to be confirmed", None),
         ("Working inside the team, outside the office", None),
+        # both statuses named as alternatives: undetermined
+        ("Inside & outside IR35 roles available", None),
+        ("Inside/Outside IR35 (TBC)", None),
+        # negations and the other ways of saying it
+        ("This role does not fall inside IR35", "outside"),
+        ("Not inside IR35 - Ltd company contractors welcome", "outside"),
+        ("This role falls within IR35 (umbrella or PAYE)", "inside"),
+        ("The role has been determined as within the scope of IR35", "inside"),
+        ("This role is caught by IR35", "inside"),
+        ("This role isn't caught by IR35", "outside"),
+        ("Outwith IR35", "outside"),
+        ("Out of scope of IR35", "outside"),
+        # "within" and "caught by" without a verb stating a status say nothing
+        ("If you are caught by IR35 your take-home pay falls", None),
+        ("We work within IR35 rules at all times", None),
         ("", None),
     ],
 )

@@ -3,16 +3,20 @@ and every corpus page that is not one advert (news, home, listing, search) kept 
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from parsel import Selector
 
-from crawler.classify import parse_closing_date, parse_pay
+from crawler.classify import parse_closing_date, parse_pay, regions_for
 from crawler.classify.duration import duration_months
 from crawler.extract.advert import advert_from_html, read_page
 from crawler.extract.advert_links import job_links
 from crawler.extract.titles import looks_like_job_title, strip_site_suffix
+from crawler.pipelines.classify import ClassifyPipeline
+from crawler.pipelines.normalise import NormalisePipeline
+from crawler.pipelines.validate import ValidatePipeline
 
 CSJ_DETAIL = "jobs/civilservicejobs_job_detail_house_of_lords_head_of_policy_research.html"
 JISNE_ADVERT = "jobs/jobsinschoolsnortheast_assistant_headteacher.html"
@@ -180,3 +184,34 @@ def test_site_title_of(corpus_dir: Path) -> None:
     rail = page_text(corpus_dir / "html/nationalrail_co_uk_disruptions_page.html")
     assert site_title_of(rail) == "National Rail Enquiries"
     assert site_title_of("no markup at all") is None
+
+
+# An agency's advert in the phrasing UK job boards use (test input, not a corpus document):
+# a range with the period on both ends, mis-decoded pound signs, an agency fee before the
+# rate, the advertiser's registered office in the text.
+AGENCY_ADVERT = """<html><head><title>Interim Category Manager | Acme Interim</title></head><body>
+<h1>Interim Category Manager</h1>
+<ul><li>Location: Hybrid - Leeds</li><li>Rate: Â£500pd-Â£550pd</li><li>IR35: Inside</li>
+<li>Duration: 6 months</li><li>Closing date: 30 June 2023</li></ul>
+<div><p>Our client, a metropolitan borough council, needs an interim category manager to
+lead its adult social care commissioning. No agency fees are charged to candidates. The
+agency fee of £60 per day is paid by the client.</p>
+<p>Acme Interim Ltd, Registered Office: 1 Piccadilly Gardens, Manchester M1 1AE.
+Acme is acting as an employment business in relation to this vacancy.</p></div>
+<a href="/apply/1">Apply now</a></body></html>"""
+
+
+def test_agency_advert_through_the_pipelines() -> None:
+    item = advert_from_html(AGENCY_ADVERT, "https://jobs.example/roles/1")
+    assert item is not None
+    item["collected_at"] = datetime(2023, 6, 1, tzinfo=UTC)
+    for stage in (ValidatePipeline(), NormalisePipeline(), ClassifyPipeline(None)):
+        item = stage.process_item(item)
+    assert (item["pay_min"], item["pay_max"], item["pay_period"]) == (500, 550, "day")
+    assert item["ir35"] == "inside"
+    assert item["regions"] == ["Yorkshire and The Humber"]
+    assert item["extra"]["duration_months"] == 6
+    # without the location, the registered office is still not where the job is
+    body = item["_text"].replace("Location: Hybrid - Leeds", "")
+    assert "Manchester" in body
+    assert "North West" not in regions_for(body)

@@ -30,6 +30,23 @@ def _wait_for(predicate, timeout: float, what: str) -> None:  # type: ignore[no-
         time.sleep(0.05)
 
 
+def _kill_9_of_kil_crawl_once(predicate, what: str) -> list[psutil.Process]:  # type: ignore[no-untyped-def]
+    """Start `kil crawl`, `kill -9` it once `predicate()` holds: its crawl processes."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "kil_feed", "crawl", "--json"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        _wait_for(predicate, 60, what)
+        crawlers = psutil.Process(proc.pid).children(recursive=True)
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    return crawlers
+
+
 @pytest.mark.slow
 def test_kill_9_of_kil_crawl_keeps_what_was_recorded_and_the_rerun_skips_it(
     http_server, crawl_settings, crawl_engine
@@ -43,18 +60,9 @@ def test_kill_9_of_kil_crawl_keeps_what_was_recorded_and_the_rerun_skips_it(
             http_server.add(f"/f{s}.xml", body, "application/rss+xml"),
         )
     add_source(crawl_engine, "stuck", http_server.url("/hang"))  # the crawl cannot end early
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "kil_feed", "crawl", "--json"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    try:
-        _wait_for(lambda: count_items(crawl_engine) > 0, 60, "the crawl stored a first batch")
-        crawlers = psutil.Process(proc.pid).children(recursive=True)
-        os.kill(proc.pid, signal.SIGKILL)
-        proc.wait(10)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
+    crawlers = _kill_9_of_kil_crawl_once(
+        lambda: count_items(crawl_engine) > 0, "the crawl stored a first batch"
+    )
     kept = count_items(crawl_engine)
     assert 0 < kept < FEEDS * ENTRIES
     # its crawl processes notice the closed pipe and stop (none lingers on)
@@ -67,3 +75,18 @@ def test_kill_9_of_kil_crawl_keeps_what_was_recorded_and_the_rerun_skips_it(
     assert all(r.error is None for r in results.values()), results
     assert sum(r.new for r in results.values()) == FEEDS * ENTRIES - kept
     assert count_items(crawl_engine) == FEEDS * ENTRIES
+
+
+def test_crawl_processes_of_a_killed_kil_crawl_stop_though_waiting_on_a_hanging_site(
+    http_server, crawl_settings, crawl_engine, monkeypatch
+):  # type: ignore[no-untyped-def]
+    """A crawl process with nothing to send still notices that its launcher died: it does
+    not go on fetching, orphaned, until its download timeout (60 s here)."""
+    monkeypatch.setenv("KIL_CRAWL__DOWNLOAD_TIMEOUT", "60")
+    add_source(crawl_engine, "stuck", http_server.url("/hang"))
+    crawlers = _kill_9_of_kil_crawl_once(
+        lambda: http_server.requests_to("/hang"), "the crawl asked the stuck site"
+    )
+    assert crawlers
+    _, alive = psutil.wait_procs(crawlers, timeout=30)
+    assert not alive, [p.pid for p in alive]

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import json
 import secrets
+import signal
 import subprocess
 import sys
 import time
 
+import psutil
 import pytest
 from sqlmodel import select
 
@@ -297,3 +299,27 @@ def test_notices_sources_are_crawled_by_workers_along_their_cursor(
     assert second is not None and second.finished_at is not None
     assert (second.items_new, second.items_updated) == (0, 0)
     assert len(items_of(crawl_engine, "fts")) == 8
+
+
+def test_sigterm_as_the_worker_starts_stops_it_cleanly(redis_settings, crawl_engine):  # type: ignore[no-untyped-def]
+    """A SIGTERM wherever the worker is (here: connecting, starting its processes) stops
+    it as one in its loop does: status 0, its report, no crawl process left behind."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "kil_feed", "worker", "crawl", "--kind", "feed"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert proc.stdout is not None
+        first = proc.stdout.readline()
+        assert first.startswith("crawl worker:"), first
+        children = psutil.Process(proc.pid).children(recursive=True)
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert proc.returncode == 0, err
+    assert "crawl worker done" in out
+    _, alive = psutil.wait_procs(children, timeout=30)
+    assert not alive, alive

@@ -8,7 +8,15 @@ import pytest
 from sqlalchemy.engine import Engine
 
 from kil_feed.config import Settings
+from tests.newsletter.helpers import end_started
 from tests.newsletter.world import World, make_world
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> None:
+    """Before the test's fixtures (its database, its SMTP server) go: end the `kil`
+    processes it started and left running."""
+    end_started()
 
 
 def tune(settings: Settings, *, smtp_url: str | None = None, **newsletter: Any) -> Settings:

@@ -20,6 +20,7 @@ from newsletter.edit import approve_issue
 from tests.newsletter.world import NOW
 
 ROOT = Path(__file__).resolve().parents[2]
+STARTED: list[subprocess.Popen[bytes]] = []  # every `kil_process`, ended after its test
 
 
 def approved_issue(engine: Engine, settings: Settings) -> int:
@@ -66,10 +67,23 @@ def kil_process(
         "KIL_NEWSLETTER__RETRY_BACKOFF": "0.05",
         "PYTHONPATH": str(ROOT),
     } | (env or {})
-    return subprocess.Popen(
+    process = subprocess.Popen(
         [sys.executable, "-m", "kil_feed", *args],
         env=full,
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )
+    STARTED.append(process)
+    return process
+
+
+def end_started() -> None:
+    """Kill and reap what a test started and left running (it failed part-way): a leftover
+    process would go on sending into the next test, and its pipes and exit would surface
+    there as warnings."""
+    while STARTED:
+        process = STARTED.pop()
+        if process.poll() is None:
+            process.kill()
+        process.communicate()

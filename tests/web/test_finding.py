@@ -171,6 +171,17 @@ def test_bad_filter_values_answer_422(client: TestClient) -> None:
     assert client.get("/api/items", params={"region": "Atlantis"}).status_code == 422
 
 
+def test_odd_page_numbers_answer_422(client: TestClient) -> None:
+    """A superscript digit passes `str.isdigit` but not `int`, and `int` refuses more than
+    4,300 digits: both were a 500."""
+    for path in ("/news", "/jobs", "/notices", "/search?q=council"):
+        for page in ("²", "١", "9" * 5000, "0", "-1", "1.5", "10001"):
+            response = client.get(path, params={"page": page})
+            assert response.status_code == 422, (path, page[:10], response.text[:200])
+            assert "invalid page" in response.text, (path, page[:10])
+        assert client.get(path, params={"page": " 1 "}).status_code == 200, path
+
+
 def test_filtered_job_feeds(client: TestClient, archive: Archive) -> None:
     response = client.get(
         "/feeds/jobs.xml",

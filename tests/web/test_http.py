@@ -7,11 +7,13 @@ from datetime import timedelta
 from email.utils import format_datetime
 
 import pytest
+import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 
 from kil_feed.db import write_session
 from kil_feed.models import Item
+from kil_feed.storage.items import save_item
 from kil_feed.timeutil import utcnow
 from tests.support.atomcheck import atom_problems
 from tests.support.webdata import Archive
@@ -81,6 +83,28 @@ def test_a_new_item_changes_the_feed_validators(
     assert client.get("/feeds/news.xml", headers={"if-modified-since": old}).status_code == 200
 
 
+def test_an_older_story_approved_later_changes_last_modified(
+    client: TestClient, archive: Archive, engine: Engine
+) -> None:
+    """Last-Modified is when the feed changed, not its newest published date: a story
+    published last week and approved now was answered 304 to the poller's If-Modified-Since."""
+    feeds = ("/feeds/news.xml", "/feeds/region/north-west.xml", "/feeds/topic/outsourcing.xml")
+    with write_session(engine) as s:  # the archive was curated an hour ago
+        s.execute(sa.update(Item).values(updated_at=utcnow() - timedelta(hours=1)))
+    before = {path: client.get(path).headers["last-modified"] for path in feeds}
+    with write_session(engine) as s:
+        late = Item(
+            source_id=1, kind="news", url="https://lgw.example/late", title="Late story",
+            status="approved", published_at=utcnow() - timedelta(days=7),
+            regions=["North West"], topics=["outsourcing"],
+        )  # fmt: skip
+        save_item(late, session=s)
+    for path in feeds:
+        after = client.get(path, headers={"if-modified-since": before[path]})
+        assert after.status_code == 200 and b"Late story" in after.content, path
+        assert after.headers["last-modified"] != before[path], path
+
+
 def test_static_files_are_cacheable(client: TestClient) -> None:
     css = client.get("/static/kil.css")
     assert css.headers["cache-control"] == "public, max-age=3600"
@@ -118,6 +142,16 @@ def test_other_methods_answer_405_with_allow(client: TestClient) -> None:
         response = client.request(method, path)
         assert response.status_code == 405, (method, path)
         assert {m.strip() for m in response.headers["allow"].split(",")} == allowed, path
+
+
+def test_static_files_answer_405_with_allow(client: TestClient) -> None:
+    """Inside the /static mount the routes were matched against the mount's root path:
+    the 405 came with an empty `Allow`, which says nothing may be done there."""
+    for path in ("/static/kil.css", "/static/swagger-ui/swagger-ui.css"):
+        for method in ("POST", "DELETE", "OPTIONS"):
+            response = client.request(method, path)
+            assert response.status_code == 405, (method, path)
+            assert {m.strip() for m in response.headers["allow"].split(",")} == {"GET", "HEAD"}
 
 
 @pytest.mark.parametrize("path", FEEDS)

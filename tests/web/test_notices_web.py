@@ -12,6 +12,7 @@ from sqlalchemy.engine import Engine
 
 from kil_feed.config import Settings
 from kil_feed.web.app import create_app
+from tests.support.atomcheck import atom_problems
 from tests.support.notices import store_notices
 
 FILES = (
@@ -78,6 +79,17 @@ def test_notices_page_and_filters(notices_client: TestClient) -> None:
     assert notices_client.get("/api/notices?stage=bogus").status_code == 422
 
 
+def test_a_cpv_prefix_is_ascii_digits_on_the_page_as_in_the_api(
+    notices_client: TestClient,
+) -> None:
+    """`str.isdigit` takes "²" and "٧": the page listed nothing for them with a 200, where
+    the API's pattern answers 422."""
+    for cpv in ("²", "٧٩", "7941²"):
+        assert notices_client.get("/api/notices", params={"cpv": cpv}).status_code == 422, cpv
+        page = notices_client.get("/notices", params={"cpv": cpv})
+        assert page.status_code == 422 and "invalid cpv" in page.text, cpv
+
+
 def test_notice_page_timeline_and_buyer_page(notices_client: TestClient) -> None:
     listing = notices_client.get("/api/notices", params={"stage": "contract", "limit": 100})
     durham = next(n for n in listing.json()["items"] if n["buyer"] == "Durham County Council")
@@ -107,6 +119,33 @@ def test_notices_atom_feed_per_region(notices_client: TestClient) -> None:
     assert "ACE 1012 ITQ - Cultural Education Network One-to-One Evaluation" not in titles
     links = [e.find(f"{ATOM}link").get("href") for e in root.iter(f"{ATOM}entry")]  # type: ignore[union-attr]
     assert all(link.startswith("https://kil.example.org/notices/") for link in links)
+
+
+def test_a_filtered_notices_feed_is_valid_atom(notices_client: TestClient) -> None:
+    """The feed's id and links carry its filters as slugs, URL-encoded: they were the raw
+    values ("?region=North West", "topic=a b&c"), no IRI, so feed validators refused it."""
+    for params in (
+        {"region": "north-west"},
+        {"region": "West Midlands", "topic": "a b&c#d"},
+        {"topic": "Social Value"},
+    ):
+        feed = notices_client.get("/feeds/notices.xml", params=params)
+        assert feed.status_code == 200, params
+        assert atom_problems(feed.content) == [], params
+    root = ET.fromstring(
+        notices_client.get("/feeds/notices.xml", params={"region": "West Midlands"}).content
+    )
+    self_link = next(link for link in root.findall(f"{ATOM}link") if link.get("rel") == "self")
+    assert self_link.get("href") == "https://kil.example.org/feeds/notices.xml?region=west-midlands"
+    assert root.findtext(f"{ATOM}id") == self_link.get("href")
+
+
+def test_api_buyers_q_is_text_not_a_like_pattern(notices_client: TestClient) -> None:
+    """`q` is "only names containing this": q=% or q=_ listed every buyer."""
+    for q in ("%", "_", "%%", "Durham%", "\\"):
+        assert notices_client.get("/api/buyers", params={"q": q}).json()["buyers"] == [], q
+    found = notices_client.get("/api/buyers", params={"q": "durham county"}).json()["buyers"]
+    assert [b["slug"] for b in found] == ["durham-county-council"]
 
 
 def test_api_buyers(notices_client: TestClient) -> None:

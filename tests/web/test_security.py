@@ -79,7 +79,7 @@ def test_app_refuses_to_start_without_a_secret_key(settings: Settings) -> None:
 
 def test_rate_limiter_window(any_engine) -> None:  # type: ignore[no-untyped-def]
     """Counted in the database on both backends, one count for every limiter (worker) on
-    the same database; a new window starts afresh."""
+    the same database; attempts count for a window's length, not until its boundary."""
     limiter = RateLimiter(any_engine, 2, window=3600)
     start = 1_800_000_000.0  # the start of a window (a multiple of 3600)
     assert limiter.hit("a", now=start) and limiter.hit("a", now=start + 1)
@@ -87,7 +87,21 @@ def test_rate_limiter_window(any_engine) -> None:  # type: ignore[no-untyped-def
     assert limiter.hit("b", now=start + 3)  # per client
     other_worker = RateLimiter(any_engine, 2, window=3600)
     assert not other_worker.hit("a", now=start + 4)
-    assert limiter.hit("a", now=start + 3600)  # the next window
+    assert not limiter.hit("a", now=start + 3600)  # the last hour still has a's attempts
+    assert limiter.hit("a", now=start + 3 * 3600)  # an hour with none of them
+
+
+def test_rate_limiter_slides_across_the_window_boundary(any_engine) -> None:  # type: ignore[no-untyped-def]
+    """Two attempts in a window's last seconds and a third just after its boundary: the
+    third is the third within an hour, so it is refused (fixed windows would let a client
+    make twice its limit there). The earlier window counts in proportion to the part of
+    it the last hour still covers."""
+    limiter = RateLimiter(any_engine, 2, window=3600)
+    start = 1_800_000_000.0  # the start of a window (a multiple of 3600)
+    assert limiter.hit("a", now=start - 2) and limiter.hit("a", now=start - 1)
+    assert not limiter.hit("a", now=start + 1)  # 1 + 2 x 3599/3600 attempts: over 2
+    # two windows on, half an hour in: this one + half of the one refused attempt before
+    assert limiter.hit("a", now=start + 2 * 3600 + 1800)
 
 
 def test_form_regions_are_the_classifier_regions() -> None:

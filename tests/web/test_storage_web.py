@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 
 from kil_feed.config import Settings
 from kil_feed.db import read_session, write_session
 from kil_feed.errors import NotFoundError
 from kil_feed.storage import web as store
+from kil_feed.storage.subscribers import find_subscriber
+from kil_feed.web.app import create_app
 from tests.support.webdata import seed_archive
+from tests.web.conftest import csrf_of
 
 
 def test_listings_on_both_backends(any_engine: Engine, any_settings: Settings) -> None:
@@ -73,3 +77,38 @@ def test_subscription_flow_on_both_backends(any_engine: Engine, any_settings: Se
         assert store.get_subscriber_by_id(new_id, session=s).regions == ["London"]
         with pytest.raises(NotFoundError):
             store.get_subscriber_by_id(999999, session=s)
+
+
+def test_a_nul_in_the_request_on_both_backends(any_engine: Engine, any_settings: Settings) -> None:
+    """PostgreSQL refuses NUL in text: a NUL in a filter, a buyer's slug or a signup's name
+    was a 500 there. A filter with one matches nothing (as on SQLite); a name keeps one line."""
+    seed_archive(any_engine, any_settings)
+    app = create_app(any_settings)
+    with TestClient(app, base_url="http://testserver") as client:
+        for path, params in (
+            ("/api/items", {"topic": "\x00"}),
+            ("/api/items", {"source": "x\x00"}),
+            ("/api/jobs", {"contract_type": "\x00"}),
+        ):
+            response = client.get(path, params=params)
+            assert response.status_code == 200, (path, response.text[:200])
+            assert response.json()["total"] == 0, (path, params)
+        assert client.get("/api/buyers", params={"q": "\x00"}).json()["buyers"] == []
+        for path, params in (
+            ("/news", {"topic": "\x00"}),
+            ("/news", {"source": "\x00"}),
+            ("/jobs", {"contract_type": "\x00"}),
+            ("/feeds/jobs.xml", {"contract_type": "\x00"}),
+            ("/feeds/notices.xml", {"topic": "\x00"}),
+        ):
+            response = client.get(path, params=params)
+            assert response.status_code == 200, (path, response.text[:200])
+            assert "Council brings waste collection" not in response.text, path
+        assert client.get("/buyers/a%00b").status_code == 404
+        token = csrf_of(client)
+        data = {"email": "nul@example.org", "name": "Pat\x00\r\nBcc: x", "csrf_token": token}
+        assert client.post("/subscribe", data=data).status_code == 200
+    app.state.engine.dispose()
+    with read_session(any_engine) as s:
+        sub = find_subscriber("nul@example.org", session=s)
+        assert sub is not None and sub.name == "Pat Bcc: x"

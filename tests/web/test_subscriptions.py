@@ -142,6 +142,24 @@ def test_signup_requires_csrf(client: TestClient, engine: Engine) -> None:
     assert subscriber(engine, "a@example.org") is None
 
 
+def test_a_non_ascii_csrf_token_is_refused_not_a_500(
+    client: TestClient, settings: Settings, archive: Archive
+) -> None:
+    """`secrets.compare_digest` raises TypeError on non-ASCII str: a forged "tok€n" was a 500.
+    (Two posts per form: /subscribe and /preferences share the signup limit of 5.)"""
+    prefs = preferences_url(settings, archive.subscribers["reader"]).removeprefix(settings.base_url)
+    for path in ("/subscribe", "/preferences", prefs):
+        csrf_of(client, "/subscribe")
+        response = client.post(path, data={"email": "a@example.org", "csrf_token": "tok€n"})
+        assert response.status_code == 403, (path, response.text[:200])
+        client.cookies.clear()
+        raw = {"cookie": "kil_csrf=café".encode()}  # a non-ASCII cookie, as curl sends it
+        response = client.post(
+            path, data={"email": "a@example.org", "csrf_token": "cafÃ©"}, headers=raw
+        )
+        assert response.status_code == 403, path
+
+
 def test_csrf_cookie_is_httponly_samesite(client: TestClient) -> None:
     client.cookies.clear()
     cookie = client.get("/subscribe").headers["set-cookie"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from xml.etree import ElementTree as ET
 
 from fastapi import APIRouter, Depends, Request
@@ -50,8 +51,21 @@ def _item_entries(items: Sequence[Item], base: str, sources: dict[int, str]) -> 
     return entries
 
 
+def items_changed(items: Sequence[Item]) -> datetime | None:
+    """When a feed of these items last changed, for its Last-Modified: their newest
+    `updated_at`, which moves when an item is approved or edited. Not the newest published
+    date: an older story approved today changes the feed and leaves that date as it was,
+    and If-Modified-Since would answer 304 to a changed feed."""
+    return latest(*(item.updated_at for item in items))
+
+
 def _feed(
-    request: Request, title: str, path: str, alternate: str, entries: list[Entry]
+    request: Request,
+    title: str,
+    path: str,
+    alternate: str,
+    entries: list[Entry],
+    changed: datetime | None,
 ) -> Response:
     base = _base(request)
     body = atom_feed(
@@ -61,13 +75,13 @@ def _feed(
         alternate_url=f"{base}{alternate}",
         entries=entries,
     )
-    changed = latest(*(e.updated for e in entries))
     return conditional(request, Response(body, media_type=ATOM), changed)
 
 
 @router.get("/feeds/issues.xml")
 def issues_feed(request: Request, session: Session = Depends(reader)) -> Response:
     base = _base(request)
+    issues = store.sent_issues(session=session, limit=FEED_SIZE)
     entries = [
         Entry(
             id=f"{base}/issues/{i.id}",
@@ -76,16 +90,17 @@ def issues_feed(request: Request, session: Session = Depends(reader)) -> Respons
             updated=i.sent_at or i.updated_at,
             summary=i.intro,
         )
-        for i in store.sent_issues(session=session, limit=FEED_SIZE)
+        for i in issues
     ]
-    return _feed(request, "Issues", "/feeds/issues.xml", "/issues", entries)
+    changed = latest(*(i.sent_at for i in issues), *(i.updated_at for i in issues))
+    return _feed(request, "Issues", "/feeds/issues.xml", "/issues", entries, changed)
 
 
 @router.get("/feeds/news.xml")
 def news_feed(request: Request, session: Session = Depends(reader)) -> Response:
     items = store.public_news(session=session, limit=FEED_SIZE).items
     entries = _item_entries(items, _base(request), item_store.source_titles(session=session))
-    return _feed(request, "News", "/feeds/news.xml", "/news", entries)
+    return _feed(request, "News", "/feeds/news.xml", "/news", entries, items_changed(items))
 
 
 @router.get("/feeds/jobs.xml")
@@ -96,7 +111,8 @@ def jobs_feed(request: Request, session: Session = Depends(reader)) -> Response:
     entries = _item_entries(items, _base(request), item_store.source_titles(session=session))
     query = query_string(filters.params())
     title = "Jobs" + (f" in {filters.region}" if filters.region else "")
-    return _feed(request, title, "/feeds/jobs.xml" + query, "/jobs" + query, entries)
+    path, alternate = "/feeds/jobs.xml" + query, "/jobs" + query
+    return _feed(request, title, path, alternate, entries, items_changed(items))
 
 
 def _tag_from_slug(kind: str, slug: str, session: Session) -> str:
@@ -118,7 +134,8 @@ def topic_feed(slug: str, request: Request, session: Session = Depends(reader)) 
     entries = _item_entries(items, _base(request), item_store.source_titles(session=session))
     path = f"/feeds/topic/{slugify(topic)}.xml"
     label = catalog.label(topic)
-    return _feed(request, f"News on {label}", path, f"/news?topic={slugify(topic)}", entries)
+    alternate = f"/news?topic={slugify(topic)}"
+    return _feed(request, f"News on {label}", path, alternate, entries, items_changed(items))
 
 
 @router.get("/feeds/region/{slug}")
@@ -132,7 +149,8 @@ def region_feed(slug: str, request: Request, session: Session = Depends(reader))
     ]
     entries = _item_entries(items, _base(request), item_store.source_titles(session=session))
     path = f"/feeds/region/{slugify(region)}.xml"
-    return _feed(request, f"{region}", path, f"/jobs?region={slugify(region)}", entries)
+    alternate = f"/jobs?region={slugify(region)}"
+    return _feed(request, f"{region}", path, alternate, entries, items_changed(items))
 
 
 @router.get("/sitemap.xml")

@@ -25,10 +25,18 @@ from kil_feed.storage import buyers as buyer_store
 from kil_feed.storage import items as item_store
 from kil_feed.storage import notices as store
 from kil_feed.storage import web as web_store
-from kil_feed.web.deps import Pager, invalid_listing, reader, render, settings_of
-from kil_feed.web.filters import choice_param, clean, page_param, region_param
+from kil_feed.web.deps import Pager, facets_of, invalid_listing, reader, render, settings_of
+from kil_feed.web.filters import (
+    choice_param,
+    clean,
+    named_param,
+    page_param,
+    region_param,
+    slugify,
+)
 from kil_feed.web.routes.api import REGION
 from kil_feed.web.serialize import INVALID, NOT_FOUND
+from kil_feed.web.templating import query_string
 
 router = APIRouter(include_in_schema=False)
 api = APIRouter(prefix="/api", tags=["notices"], responses=INVALID)
@@ -71,7 +79,7 @@ def notice_filters(
     band_key = choice_param("value", value, VALUE_BANDS)
     band = VALUE_BANDS[band_key] if band_key else None
     code = (clean(cpv) or "").replace("-", "")
-    if code and not (code.isdigit() and len(code) <= 8):
+    if code and not (code.isascii() and code.isdigit() and len(code) <= 8):  # not "²"
         raise ValidationError(f"invalid cpv: {code[:40]!r}", hint="use a CPV code or its prefix")
     return {
         "region": region_param(region),
@@ -204,20 +212,20 @@ def notices_feed(
     session: Session = Depends(reader),
 ) -> Response:
     """Approved notices, optionally of one region and one topic, newest first."""
-    from kil_feed.web.routes.feeds import _base, _feed, _item_entries
+    from kil_feed.web.routes.feeds import _base, _feed, _item_entries, items_changed
 
     region = region_param(region)
-    items = store.public_notices(
-        session=session, region=region, topic=clean(topic), limit=FEED_SIZE
-    ).items
+    topic = named_param(topic, facets_of(request).topics)
+    items = store.public_notices(session=session, region=region, topic=topic, limit=FEED_SIZE).items
     base = _base(request)
     entries = _item_entries(items, base, item_store.source_names(session=session))
     for entry, item in zip(entries, items, strict=True):
         entry.link = f"{base}/notices/{item.id}"
-    title = " · ".join(t for t in ("Procurement notices", clean(region), clean(topic)) if t)
-    query = "&".join(f"{k}={v}" for k, v in (("region", region), ("topic", topic)) if clean(v))
-    path = "/feeds/notices.xml" + (f"?{query}" if query else "")
-    return _feed(request, title, path, "/notices" + (f"?{query}" if query else ""), entries)
+    title = " · ".join(t for t in ("Procurement notices", region, topic) if t)
+    # slugs, URL-encoded: the feed's id and links must be IRIs ("region=North East" is not)
+    query = query_string({"region": region and slugify(region), "topic": topic and slugify(topic)})
+    path, alternate = "/feeds/notices.xml" + query, "/notices" + query
+    return _feed(request, title, path, alternate, entries, items_changed(items))
 
 
 # --- JSON API --------------------------------------------------------------------------------

@@ -36,6 +36,7 @@ from kil_feed.web.deps import engine_of, reader, render, settings_of, writer
 from kil_feed.web.routes.pages import subscribe_context
 from kil_feed.web.security import RateLimited, check_csrf, client_key, csrf_token
 from kil_feed.web.serialize import issue_title
+from newsletter.message import header_value
 
 logger = logging.getLogger(__name__)
 router = APIRouter(include_in_schema=False)
@@ -80,10 +81,12 @@ def subscribe(
     chosen_regions = _choices(regions, ITL1_REGIONS)
     chosen_topics = request.app.state.topics.known(topics)[:50]
     if not website:
+        # the name on one printable line: no NUL (PostgreSQL refuses it), CR, LF or escapes
         with writer(request) as wsession:
             sub = store.request_subscription(
-                address, session=wsession, name=name, regions=chosen_regions, topics=chosen_topics
-            )
+                address, session=wsession, name=header_value(name),
+                regions=chosen_regions, topics=chosen_topics,
+            )  # fmt: skip
             pending = (sub.id, sub.token_nonce, sub.email, sub.name) if sub else None
         if pending:
             sub_id, nonce, to, who = pending
