@@ -16,6 +16,7 @@ from kil_feed.config import Settings
 from kil_feed.errors import NotFoundError
 
 PURPOSES = ("unsubscribe", "preferences", "confirm", "csrf")
+ROW_ID_MAX = 2**31 - 1  # the largest id an INTEGER column holds on PostgreSQL (SQLite: more)
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,7 @@ def read_token(
         not isinstance(payload, list)
         or not payload
         or not all(isinstance(p, int) and not isinstance(p, bool) for p in payload)
+        or not 0 < payload[0] <= ROW_ID_MAX  # a row id the database can hold
     ):
         raise NotFoundError("this link is not valid")
     return TokenData(subscriber_id=payload[0], nonce=payload[1] if len(payload) > 1 else 0)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, MutableMapping
-from datetime import datetime
+from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
 from typing import Any
 
@@ -102,8 +102,8 @@ def _not_modified(request: Request, etag: str, last_modified: datetime | None) -
             client = parsedate_to_datetime(since)
         except (TypeError, ValueError):
             return False
-        if client.tzinfo is None:
-            return False
+        if client.tzinfo is None or client > datetime.now(UTC):
+            return False  # a date later than ours is invalid and ignored (RFC 9110 13.1.3)
         return as_utc(last_modified).replace(microsecond=0) <= client  # type: ignore[union-attr]
     return False
 

@@ -63,6 +63,9 @@ def test_feeds_and_pages_answer_conditional_requests(client: TestClient, archive
         # If-None-Match wins over If-Modified-Since (RFC 9110 13.2.2)
         both = client.get(path, headers={"if-none-match": '"x"', "if-modified-since": modified})
         assert both.status_code == 200, path
+        # a date later than the server's is invalid and ignored (RFC 9110 13.1.3)
+        future = format_datetime(utcnow() + timedelta(days=1), usegmt=True)
+        assert client.get(path, headers={"if-modified-since": future}).status_code == 200, path
 
 
 def test_a_new_item_changes_the_feed_validators(

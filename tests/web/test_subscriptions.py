@@ -211,6 +211,10 @@ def test_preferences_tampered_token_404(
     assert (
         client.get(f"/preferences/{make_token(settings, 987654, 'preferences')}").status_code == 404
     )
+    # signed, but with an id no row can have (only the key's holder could make one): not a 500
+    for purpose in ("preferences", "unsubscribe"):
+        huge = make_token(settings, 2**70, purpose)
+        assert client.get(f"/{purpose}/{huge}").status_code == 404, purpose
 
 
 def unsub_path(settings: Settings, subscriber_id: int) -> str:
