@@ -242,3 +242,14 @@ def test_a_since_before_the_year_1_is_one_line(cli, command) -> None:  # type: i
     assert result.stderr.splitlines() == [
         "error: bad --since '999999999d': that is before the year 1 (use e.g. 7d or 52w)"
     ]
+
+
+def test_a_limit_past_any_count_means_all(cli, engine) -> None:  # type: ignore[no-untyped-def]
+    """It reached SQLite and came back as "unexpected OverflowError"."""
+    with write_session(engine) as s:
+        s.add(Issue(week="2026-W49", subject="Week 49"))
+    for command in (["items", "list", "--json"], ["rules", "test", "--json"]):
+        result = cli(*command, "--limit", str(10**20))
+        assert result.exit_code == 0 and json.loads(result.stdout) == [], (command, result.output)
+    result = cli("issue", "send", "1", "--dry-run", "--limit", str(10**20), ok=False)
+    assert "OverflowError" not in result.output and "unexpected" not in result.output

@@ -39,3 +39,35 @@ def test_a_buyer_name_with_brackets_is_shown_as_written(cli, engine) -> None:  #
         )
     out = cli("buyers", "show", "hostile").stdout
     assert out.splitlines()[0] == f"{HOSTILE} ([/i], North West)"
+
+
+def test_a_source_named_with_brackets_is_added_checked_and_removed(cli, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The ✓ lines and the table titles carry the name as written: they once failed with
+    "unexpected MarkupError" after the change was made."""
+    monkeypatch.setenv("KIL_ALLOW_PRIVATE_NETWORKS", "true")
+    name = "[/x] [bold]"
+    added = cli("sources", "add", name, "http://127.0.0.1:9/feed.xml")
+    assert f"✓ added source {name} (feed)" in added.stdout, added.stdout
+    assert name in cli("sources", "disable", name).stdout
+    assert name in cli("sources", "remove", name, "--yes").stdout
+    assert "no sources yet" in cli("sources", "list").stdout
+
+
+def test_a_yes_no_question_is_printed_as_written(capsys, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Asked without a terminal, the question and its "[y/N]" are printed as they are, not
+    taken for markup tags (and dropped, or a crash)."""
+    import io
+
+    from kil_feed.cli.selection import ask_yes_no
+
+    monkeypatch.setattr("sys.stdin", io.StringIO("n\n"))
+    assert ask_yes_no("Approve [/x] too?") is False
+    assert "Approve [/x] too? [y/N]: " in capsys.readouterr().out
+
+
+def test_a_table_title_is_printed_as_written(capsys) -> None:  # type: ignore[no-untyped-def]
+    from kil_feed.cli.output import print_table
+
+    wide = "n" * 70  # a table as wide as its title, which is not wrapped then
+    print_table([{"name": wide}], ["name"], title=f"{HOSTILE}: 1 item would be stored")
+    assert f"{HOSTILE}: 1 item would be stored" in capsys.readouterr().out

@@ -12,6 +12,7 @@ import typer
 
 from kil_feed.cli.context import state
 from kil_feed.cli.output import (
+    at_most_count,
     console,
     error_line,
     print_json,
@@ -208,7 +209,9 @@ def parse_rate(value: str | None) -> float | None:
 def send(
     issue_id: int = typer.Argument(..., metavar="ID"),
     dry_run: bool = typer.Option(False, "--dry-run", help="Render everything, send nothing."),
-    limit: int | None = typer.Option(None, "--limit", min=0, help="Send at most N this run."),
+    limit: int | None = typer.Option(
+        None, "--limit", min=0, callback=at_most_count, help="Send at most N this run."
+    ),
     rate: str | None = typer.Option(None, "--rate", help="At most this many, e.g. 10/s."),
     to: str | None = typer.Option(None, "--to", help="Send one test copy to this address only."),
     as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),

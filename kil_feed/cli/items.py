@@ -8,7 +8,7 @@ from rich.markup import escape
 
 from kil_feed.cli.context import state
 from kil_feed.cli.itemview import ESTIMATED
-from kil_feed.cli.output import console, print_json, print_table
+from kil_feed.cli.output import at_most_count, console, print_json, print_table
 from kil_feed.cli.selection import parse_since
 from kil_feed.db import read_session
 from kil_feed.errors import ValidationError
@@ -26,7 +26,9 @@ def list_cmd(
     status: str | None = typer.Option(None, "--status", help="pending, approved or rejected."),
     source: str | None = typer.Option(None, "--source", help="Only items of this source."),
     since: str | None = typer.Option(None, "--since", help="Collected since: 7d, 24h or a date."),
-    limit: int = typer.Option(100, "--limit", min=1, help="At most this many items."),
+    limit: int = typer.Option(
+        100, "--limit", min=1, callback=at_most_count, help="At most this many items."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """List items, newest first."""

@@ -11,6 +11,7 @@ from typing import Any
 
 from rich.cells import cell_len
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
@@ -55,6 +56,15 @@ def print_json(data: Any) -> None:
     print(dumps(data))
 
 
+COUNT_MAX = 2**31 - 1  # more rows than any listing has
+
+
+def at_most_count(value: int | None) -> int | None:
+    """A --limit's callback: a count past any listing's size means all of it, and is not
+    passed on to the database (whose LIMIT takes 64 bits: 10**20 was an OverflowError)."""
+    return None if value is None else min(value, COUNT_MAX)
+
+
 # columns whose values people type back into a command (`--source NAME`, `--move ...`)
 IDENTIFIERS = frozenset({"id", "name", "item_id", "section", "email", "slug"})
 
@@ -76,7 +86,7 @@ def print_table(
     headers = [column.replace("_", " ") for column in columns]
     cells = [[_cell(row.get(column)) for column in columns] for row in rows]
     widths: list[int | None] = [None] * len(columns)
-    table = Table(title=title, show_lines=False)
+    table = Table(title=escape(title) if title else None, show_lines=False)
     if not console.is_terminal:
         natural = [
             max([cell_len(h)] + [cell_len(Text.from_markup(r[i]).plain) for r in cells])
@@ -138,8 +148,6 @@ def _cell(value: Any) -> str:
         return ", ".join(str(v) for v in value)
     if isinstance(value, bool):
         return "yes" if value else ""
-    from rich.markup import escape
-
     return escape(str(value))
 
 
@@ -155,7 +163,8 @@ def write_file(path: Path, data: bytes) -> None:
 
 
 def success(message: str) -> None:
-    console.print(f"[green]✓[/green] {message}")
+    """A tick and the message, which is plain text: a source named "[/x]" is no markup."""
+    console.print(f"[green]✓[/green] {escape(message)}")
 
 
 def warning_line(message: str) -> None:
@@ -165,6 +174,4 @@ def warning_line(message: str) -> None:
 
 def error_line(message: str) -> None:
     """The one line a failed command prints to stderr."""
-    from rich.markup import escape
-
     err_console.print(f"[red]error:[/red] {escape(message)}")

@@ -10,7 +10,7 @@ from typing import Any
 import typer
 
 from kil_feed.cli.context import state
-from kil_feed.cli.output import console, print_json, print_table
+from kil_feed.cli.output import at_most_count, console, print_json, print_table
 from kil_feed.cli.selection import make_filter
 from kil_feed.db import read_session
 from kil_feed.rules import RULE_KINDS, compile_rules, decide
@@ -57,7 +57,9 @@ def test_rules(
     kind: str | None = typer.Option(None, "--kind", help="news, job or notice."),
     status: str | None = typer.Option(None, "--status", help="pending, approved, rejected, any."),
     show_all: bool = typer.Option(False, "--all", help="Also list items no rule fires for."),
-    limit: int = typer.Option(0, "--limit", min=0, help="At most this many rows (0: all)."),
+    limit: int = typer.Option(
+        0, "--limit", min=0, callback=at_most_count, help="At most this many rows (0: all)."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Replay the rules on stored items: which rule would fire, and what it would decide."""
@@ -113,7 +115,9 @@ def suggest(
     min_count: int = typer.Option(
         3, "--min", min=2, help="Rejections needed before a rule is proposed."
     ),
-    limit: int = typer.Option(10, "--limit", min=1, help="At most this many proposals."),
+    limit: int = typer.Option(
+        10, "--limit", min=1, callback=at_most_count, help="At most this many proposals."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Propose block rules from repeated rejections (same source, same words)."""

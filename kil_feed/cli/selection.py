@@ -95,7 +95,7 @@ def ask_line(prompt: str, default: str = "") -> str | None:
             return click.prompt(prompt, default=default, show_default=bool(default))
         except click.Abort:
             return None
-    console.print(f"{prompt}: ", end="")
+    console.print(f"{prompt}: ", end="", markup=False)
     line = sys.stdin.readline()
     console.print(line.rstrip("\r\n"), markup=False)
     if not line:
@@ -108,7 +108,7 @@ def ask_yes_no(question: str, default: bool = False) -> bool:
     if interactive():
         return click.confirm(question, default=default)
     hint = "[Y/n]" if default else "[y/N]"
-    console.print(f"{question} {hint}: ", end="")
+    console.print(f"{question} {hint}: ", end="", markup=False)  # "[y/N]" is no tag
     line = sys.stdin.readline()
     console.print(line.strip(), markup=False)
     if not line:

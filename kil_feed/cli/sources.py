@@ -10,6 +10,7 @@ from rich.markup import escape
 
 from kil_feed.cli.context import state
 from kil_feed.cli.output import (
+    at_most_count,
     console,
     error_line,
     print_json,
@@ -277,7 +278,7 @@ def export_cmd(
 @sources_app.command("check")
 def check_cmd(
     name: str = typer.Argument(...),
-    limit: int = typer.Option(10, "--limit", min=0, help="Items to show."),
+    limit: int = typer.Option(10, "--limit", min=0, callback=at_most_count, help="Items to show."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Fetch a source once and show what would be stored (stores nothing)."""
