@@ -125,13 +125,22 @@ def read_rows(text: str, report: ImportReport) -> list[Row]:
 def import_csv(engine: Engine, path: Path, *, dry_run: bool = False) -> ImportReport:
     """Add or update subscribers from a CSV file (see the module docstring)."""
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        data = path.read_bytes()
     except FileNotFoundError:
         raise ValidationError(f"{path} not found") from None
-    except UnicodeDecodeError:
-        raise ValidationError(f"{path} is not UTF-8 text", hint="save the CSV as UTF-8") from None
     except OSError as exc:
         raise ValidationError(f"cannot read {path}: {exc.strerror}") from None
+    return import_csv_bytes(engine, data, origin=str(path), dry_run=dry_run)
+
+
+def import_csv_bytes(
+    engine: Engine, data: bytes, *, origin: str, dry_run: bool = False
+) -> ImportReport:
+    """Add or update subscribers from CSV bytes (a file, or standard input: `origin`)."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ValidationError(f"{origin} is not UTF-8 text", hint="save the CSV as UTF-8") from None
     report = ImportReport()
     rows = read_rows(text, report)
     with write_session(engine) as session:
@@ -141,7 +150,7 @@ def import_csv(engine: Engine, path: Path, *, dry_run: bool = False) -> ImportRe
             session.rollback()
     logger.info(
         "subscribers import path=%s added=%d updated=%d invalid=%d",
-        path,
+        origin,
         len(report.added),
         len(report.updated),
         len(report.invalid),

@@ -23,7 +23,7 @@ from kil_feed.errors import ConflictError, ValidationError
 from kil_feed.models import Subscriber, SubscriberStatus
 from kil_feed.regions import canonical_region
 from kil_feed.storage import subscribers as store
-from kil_feed.subscriber_csv import import_csv, write_csv
+from kil_feed.subscriber_csv import import_csv, import_csv_bytes, write_csv
 from kil_feed.timeutil import isoformat
 from kil_feed.topics import topic_catalog
 
@@ -190,14 +190,19 @@ def unsubscribe(email: str = typer.Argument(...)) -> None:
 
 @subscribers_app.command("import")
 def import_(
-    file: Path = typer.Argument(
-        ..., metavar="FILE.csv", help="CSV: email,name,regions,topics,status"
+    file: str = typer.Argument(
+        ..., metavar="FILE.csv", help="CSV: email,name,regions,topics,status; - for stdin."
     ),
     dry_run: bool = typer.Option(False, "--dry-run", help="Check and report; change nothing."),
     as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
 ) -> None:
     """Import subscribers from CSV (exit 2 when some rows were invalid; the rest are kept)."""
-    report = import_csv(state().engine, file, dry_run=dry_run)
+    engine = state().engine
+    if file == "-":  # as `export -` writes to stdout
+        data = sys.stdin.buffer.read()
+        report = import_csv_bytes(engine, data, origin="standard input", dry_run=dry_run)
+    else:
+        report = import_csv(engine, Path(file), dry_run=dry_run)
     if as_json:
         print_json(report.as_dict())
     else:

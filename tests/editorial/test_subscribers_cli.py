@@ -190,3 +190,15 @@ def test_import_without_email_column(cli, tmp_path: Path) -> None:  # type: igno
     assert result.exit_code == 2 and "no 'email' column" in result.output
     path.write_bytes(b"email\n\xff\xfe@example.org\n")
     assert "not UTF-8" in cli("subscribers", "import", str(path), ok=False).output
+
+
+def test_import_from_standard_input_as_export_writes_to_it(cli, engine: Engine) -> None:  # type: ignore[no-untyped-def]
+    """`kil subscribers export - | ... | kil subscribers import -`: it said "- not found"."""
+    cli("subscribers", "add", "ann@example.org", "--name", "Ann")
+    exported = cli("subscribers", "export", "-").stdout
+    changed = exported.replace("ann@example.org", "bea@example.org")
+    report = json.loads(cli("subscribers", "import", "-", "--json", input=changed).stdout)
+    assert report["added"] == ["bea@example.org"]
+    assert _sub(engine, "bea@example.org").name == "Ann"
+    bad = cli("subscribers", "import", "-", input=b"email\n\xff\xfe@example.org\n", ok=False)
+    assert bad.exit_code == 2 and "standard input is not UTF-8" in bad.output
