@@ -57,10 +57,10 @@ def schema_behind(engine: Engine) -> str | None:
     """Why the database's schema is not this code's, with what to do (None when it is): a
     database migrated by an older kil-feed fails on its first new column otherwise, with a
     message that says nothing of the cause."""
-    current, head = current_revision(engine), head_revision()
+    script = ScriptDirectory.from_config(alembic_config())
+    current, head = current_revision(engine), script.get_current_head()
     if current == head:
         return None
-    script = ScriptDirectory.from_config(alembic_config())
     if current is not None and current not in {s.revision for s in script.walk_revisions()}:
         return (
             f"the database is at schema revision {current}, newer than this kil-feed knows "

@@ -205,10 +205,9 @@ def _schema_behind(ctx: click.Context) -> str | None:
     from kil_feed.migrate import schema_behind
 
     try:
-        problem = schema_behind(engine)
+        return schema_behind(engine)
     except Exception:  # the database that just failed may fail again: keep its own error
         return None
-    return problem
 
 
 def _debug(ctx: click.Context) -> bool:

@@ -23,12 +23,13 @@ def count_attempt(
 ) -> float:
     """Record an attempt by `key`; about how many it has made in the last `window_seconds`
     (this one too): all of the current window's, and the previous window's in proportion."""
+    key = key[:200]  # the column's length
     position = (time.time() if now is None else now) / window_seconds
     window = int(position)
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     table = RateLimitCount.__table__  # type: ignore[attr-defined]
-    statement = insert(table).values(key=key[:200], window=window, hits=1)
+    statement = insert(table).values(key=key, window=window, hits=1)
     statement = statement.on_conflict_do_update(
         index_elements=["key", "window"], set_={"hits": table.c.hits + 1}
     ).returning(table.c.hits)
@@ -36,6 +37,6 @@ def count_attempt(
     if hits == 1:  # a client's first attempt in a window: forget windows that have passed
         session.execute(delete(RateLimitCount).where(col(RateLimitCount.window) < window - 1))
     previous = session.execute(
-        select(table.c.hits).where(table.c.key == key[:200], table.c.window == window - 1)
+        select(table.c.hits).where(table.c.key == key, table.c.window == window - 1)
     ).scalar_one_or_none()
     return hits + (previous or 0) * (1 - (position - window))
