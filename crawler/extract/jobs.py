@@ -73,7 +73,9 @@ def posting_to_item(node: dict[str, Any], page_url: str) -> dict[str, Any]:
         "guid": _str(identifier) or None,
         # "Category Manager | Kent County Council": the employer is not part of the title
         "title": strip_site_suffix(
-            clean_text(html.unescape(_str(node.get("title")))), [employer or ""]
+            # `title` is JobPosting's own; some publish only the `name` every Thing has
+            clean_text(html.unescape(_str(node.get("title")) or _str(node.get("name")))),
+            [employer or ""],
         ),
         "body_html": description,
         "summary": "",
