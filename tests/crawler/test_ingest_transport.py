@@ -20,6 +20,7 @@ from tests.conftest import kil_environment, sqlite_copy
 from tests.support.crawl import FAST_CRAWL_ENV, add_source, crawl, items_of
 
 FTS_PAGE = "ocds/findatender_2026-09-03_release-package_final_page_3_releases.json"
+WORDPRESS = "feeds/wordpress_rss2_dc_atom.xml"
 TELECOMMUTE = "jobs/schemaorg_example_jobposting_telecommute_applicantLocationRequirements.txt"
 
 
@@ -62,6 +63,11 @@ def _routes(server: MockServer, corpus: Path) -> dict[str, tuple[str, str]]:
         ),
         # Find a Tender's page as a .json.gz download (application/gzip, no Content-Encoding)
         "fts-download": (server.add("/releases.json.gz", fts, "application/gzip"), "notices"),
+        # a UTF-8 feed (so its prolog says) behind a server whose default charset is Latin-1
+        "latin1-server": (
+            server.add_file("/wp.xml", corpus / WORDPRESS, "text/xml; charset=ISO-8859-1"),
+            "feed",
+        ),
     }
 
 
@@ -122,3 +128,10 @@ def test_a_gzip_file_sent_without_content_encoding_is_read(crawled: Crawled) -> 
     assert {n.guid for n in notices} == {
         "ocds-h6vhtk-06f0ca", "ocds-h6vhtk-05f9f4", "ocds-h6vhtk-06f0c7",
     }  # fmt: skip
+
+
+def test_a_utf8_feed_keeps_its_text_when_the_server_says_latin1(crawled: Crawled) -> None:
+    assert crawled.summaries["latin1-server"].error is None
+    titles = {i.title for i in items_of(crawled.engine, "latin1-server")}
+    assert "Seven Things – Tagged by Pádraic" in titles  # "PÃ¡draic" when read as Latin-1
+    assert len(titles) == 10
