@@ -253,3 +253,37 @@ def test_a_limit_past_any_count_means_all(cli, engine) -> None:  # type: ignore[
         assert result.exit_code == 0 and json.loads(result.stdout) == [], (command, result.output)
     result = cli("issue", "send", "1", "--dry-run", "--limit", str(10**20), ok=False)
     assert "OverflowError" not in result.output and "unexpected" not in result.output
+
+
+@pytest.mark.parametrize("how", ["KIL_CONFIG", "--config", "./kil.toml"])
+def test_a_config_path_that_is_a_folder_says_so(cli, tmp_path, monkeypatch, how) -> None:  # type: ignore[no-untyped-def]
+    """KIL_CONFIG naming a folder said 'not found', and a folder at ./kil.toml was taken for
+    no config at all (`kil init --force` then failed with 'unexpected IsADirectoryError')."""
+    folder = tmp_path / ("kil.toml" if how == "./kil.toml" else "settings")
+    folder.mkdir()
+    args = ["--config", str(folder)] if how == "--config" else []
+    if how == "KIL_CONFIG":
+        monkeypatch.setenv("KIL_CONFIG", str(folder))
+    for command in (["sources", "list"], ["init", "--force"]):
+        result = cli(*args, *command, ok=False)
+        assert result.exit_code == 3, command
+        shown = "kil.toml" if how == "./kil.toml" else str(folder)
+        assert result.stderr.splitlines() == [
+            f"error: config file {shown} is a folder, not a file "
+            "(point KIL_CONFIG or --config at a TOML file)"
+        ]
+        assert result.stdout == ""
+    assert list(folder.iterdir()) == []
+
+
+def test_init_writes_the_config_where_kil_config_names_it(
+    cli, no_setup, tmp_path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    """It wrote ./kil.toml, and the next command said KIL_CONFIG's file was not found."""
+    named = tmp_path / "etc" / "kil-feed.toml"
+    named.parent.mkdir()
+    monkeypatch.setenv("KIL_CONFIG", str(named))
+    cli("init")
+    assert named.is_file() and not (tmp_path / "kil.toml").exists()
+    head = head_revision()
+    assert cli("db", "current").stdout.split() == ["current:", head, "head:", head]
