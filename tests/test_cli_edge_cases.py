@@ -50,6 +50,23 @@ def test_an_unknown_revision_is_refused_and_changes_nothing(cli, old_schema) -> 
     assert cli("items", "list", "--json").stdout.strip() == "[]"
 
 
+@pytest.mark.parametrize("target", ["0001", "base", "0006"])
+def test_an_upgrade_to_an_older_revision_is_refused(cli, engine, target) -> None:  # type: ignore[no-untyped-def]
+    """`kil db upgrade 0001` on a database at head said '✓ database at revision <head>':
+    Alembic does nothing for an older target, and the editor believed it had gone back."""
+    head = head_revision()
+    result = cli("db", "upgrade", target, ok=False)
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [
+        f"error: cannot upgrade to schema revision '{target}': the database is at {head}, "
+        "which is newer (an upgrade never goes back, and kil-feed has no downgrade: restore "
+        "a backup taken before the upgrade to go back)"
+    ]
+    assert result.stdout == ""
+    assert current_revision(engine) == head
+    assert "revision " + head in cli("db", "upgrade", head).stdout  # its own revision is fine
+
+
 def test_an_out_file_that_cannot_be_written_is_one_line(cli, engine, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     with write_session(engine) as s:
         issue = Issue(week="2026-W49", subject="Week 49")
