@@ -16,6 +16,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from crawler.extract.text import repair_mojibake
+
 logger = logging.getLogger(__name__)
 
 PERIODS = ("hour", "day", "year")
@@ -67,8 +69,6 @@ _RANGE_WORDS = re.compile(
     rf"\b(?:between|from)\s+(?P<low>(?:{_CUR})?\s?(?:{_NUM}){_MULT}?)\s+(?:and|up\s+to)\s+"
     rf"(?=(?:{_CUR})?\s?\d)"  # another amount: "from £30,000 and a car" stays "from"
 )
-# mis-decoded UTF-8 read as cp1252/latin-1 ("Â£500", "â€“"): what the publisher typed
-_MOJIBAKE = (("â£", "£"), ("â€“", "–"), ("â€”", "—"), ("â‚¬", "€"), ("â\xa0", " "))
 _QUALIFIER = re.compile(
     r"\b(up\s+to|upto|from|circa|c\.|approx\.?|around|max(?:imum)?|min(?:imum)?)\s*$"
 )
@@ -172,12 +172,9 @@ def parse_pay_text(
 def _prepare(text: str) -> str:
     """Lower-cased text with entities decoded, mojibake repaired and worded ranges as
     dashes: "&pound;500", "Â£500" and "between £400 and £500" read like "£500", "£400 - £500"."""
-    low = text.lower()
+    low = repair_mojibake(text).lower()
     if "&" in low:
         low = html.unescape(low)
-    if "â" in low:
-        for wrong, right in _MOJIBAKE:
-            low = low.replace(wrong, right)
     if "between" in low or "from" in low:
         low = _RANGE_WORDS.sub(r"\g<low> - ", low)
     return low

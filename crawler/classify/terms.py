@@ -71,6 +71,36 @@ _IR35 = re.compile(
     r"(?:is\s+|deemed\s+|determined\s+)?(?P<b>inside|outside)\b"
 )
 _IR35_EITHER = re.compile(r"\b(?:inside|outside)\s*(?:or|/|and|&|and/or|\\)\s*(?:inside|outside)\b")
+# a status still to be settled: "Outside IR35 (TBC)", "IR35 status TBC", "IR35: to be
+# confirmed", "IR35 determination pending", "likely outside IR35": no determination yet
+_IR35_PENDING = re.compile(
+    r"\bir[\s-]?35(?:\s+(?:status|determination|position|assessment))?[\s:()\-–=/]*"
+    r"(?:(?:inside|outside)\b[\s:()\-–=/]*)?(?:(?:is|currently|still|yet|being)\s+)*"
+    r"(?:tbc|tbd|tba|to\s+be\s+(?:confirmed|determined|decided|agreed|assessed|advised)|pending|"
+    r"provisional(?:ly)?|under\s+review|awaiting|not\s+yet\s+(?:determined|confirmed|known)|"
+    r"unknown|undetermined|to\s+follow)\b"
+    r"|\b(?:pending|awaiting|subject\s+to)\s+(?:an?\s+|the\s+)?ir[\s-]?35\s+"
+    r"(?:determination|assessment|review|status)\b"
+    r"|\b(?:likely|probably|provisionally|expected)\s+(?:to\s+(?:be|fall)\s+)?(?:inside|outside)"
+    r"\s+(?:of\s+)?(?:the\s+)?ir[\s-]?35\b"
+)
+# Paid through an umbrella company or PAYE, with no limited-company option: inside IR35 in
+# all but name, as UK contractors read it ("Umbrella / PAYE only", "via umbrella", "PAYE
+# through an umbrella company", "£550 per day (umbrella)"); an explicit status still wins.
+_INSIDE_ROUTE = re.compile(
+    r"\b(?:umbrella|paye)(?:\s+compan(?:y|ies))?\s*(?:(?:/|or|and|&|,)\s*(?:umbrella|paye)"
+    r"(?:\s+compan(?:y|ies))?\s*)?(?:\(|-|–)?\s*only\b"
+    r"|(?<!not )(?<!never )\b(?:via|through|using|thru)\s+(?:an?\s+|your\s+|our\s+|the\s+)?"
+    r"(?:(?:approved|accredited|compliant|preferred|fca[\s-]approved)\s+)?umbrella\b"
+    r"|\bumbrella\s*(?:/|or|and|&)\s*paye\b|\bpaye\s*(?:/|or|and|&)\s*umbrella\b"
+    r"|\(\s*(?:via\s+)?(?:umbrella|paye)(?:\s+compan(?:y|ies))?\s*\)"
+)
+# a limited company offered beside the umbrella ("umbrella or Ltd", "PAYE/Umbrella/Ltd")
+_LTD_ROUTE = re.compile(
+    r"\b(?:umbrella|paye)(?:\s+compan(?:y|ies))?\s*(?:/|or|and/or|,)\s*(?:ltd|limited|psc|"
+    r"personal\s+service)\b|\b(?:ltd|limited(?:\s+compan(?:y|ies))?|psc)\s*(?:/|or|and/or|,)\s*"
+    r"(?:umbrella|paye)\b"
+)
 _IR35_WORDS = {"inside": "inside", "outside": "outside", "outwith": "outside"}
 _IR35_OPPOSITE = {"inside": "outside", "outside": "inside"}
 
@@ -96,13 +126,20 @@ def ir35_for(text: str) -> str | None:
     """ "inside" or "outside" when the text states one IR35 status; None if unsure.
 
     "within IR35" and "caught by IR35" are inside, "outwith" and "out of scope of IR35"
-    outside; "not" before a status is the other one ("not caught by IR35": outside).
+    outside; "not" before a status is the other one ("not caught by IR35": outside). A
+    status still to be confirmed ("Outside IR35 (TBC)") is None; with no status stated,
+    pay through an umbrella company or PAYE only is inside.
     """
     low = (text or "").lower()
-    if "35" not in low or _IR35_EITHER.search(low):
-        return None
-    found = {_ir35_status(m) for m in _IR35.finditer(low)}
-    return found.pop() if len(found) == 1 else None
+    if "35" in low:
+        if _IR35_EITHER.search(low) or _IR35_PENDING.search(low):
+            return None
+        found = {_ir35_status(m) for m in _IR35.finditer(low)}
+        if found:
+            return found.pop() if len(found) == 1 else None
+    if ("umbrella" in low or "paye" in low) and _INSIDE_ROUTE.search(low):
+        return None if _LTD_ROUTE.search(low) else "inside"
+    return None
 
 
 def _ir35_status(match: re.Match[str]) -> str:

@@ -12,6 +12,24 @@ _TAGS = re.compile(r"</?([^ >/]+).*?>", re.DOTALL | re.IGNORECASE)
 _HIDDEN = ("script", "style", "noscript", "template")
 _CUT_LABEL = re.compile(r"(?<=[.!?])\s+[A-Z][\w /&()-]{1,30}:\s[^.!?]*$")
 _BREAKS = re.compile(r"<(br|/p|/div|/li|/h\d)\b[^>]*>", re.IGNORECASE)
+# mojibake leaves these behind: "Â£" for "£", "â€™" for "’", "Ã‚Â£" for "£" twice over
+_MOJIBAKE = re.compile("[\u00c2\u00c3\u00e2][\u0080-\u00bf\u20ac\u201a-\u201e\u2020-\u2122]")
+
+
+def has_mojibake(value: str) -> bool:
+    """Whether `value` shows the marks of UTF-8 read as cp1252 or latin-1 (never ASCII)."""
+    return not value.isascii() and _MOJIBAKE.search(value) is not None
+
+
+def repair_mojibake(value: str) -> str:
+    """`value` as its publisher typed it when UTF-8 was read as cp1252/latin-1 ("Â£500 per
+    day" -> "£500 per day"); only the encoding is repaired (ftfy's `fix_encoding`: quotes,
+    widths and entities stay as written), and ftfy is asked only when the marks show."""
+    if not value or not has_mojibake(value):
+        return value
+    import ftfy
+
+    return ftfy.fix_encoding(value)
 
 
 def clean_text(value: str | None) -> str:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import re
 
+from crawler.extract.text import has_mojibake
+
 # runs of blanks to one space; a lone space (most of them) is not even matched
 _SPACES = re.compile(r"(?: [ \t\u00a0\u202f]|[\t\u00a0\u202f])[ \t\u00a0\u202f]*")
 _BLANKS = re.compile(r"\n\s*\n+")
-# mojibake leaves these behind: "Â£" for "£", "â€™" for "’"
-_SUSPECT = re.compile("[\u00c2\u00c3\u00e2][\u0080-\u00bf\u20ac\u201a-\u201e\u2020-\u2122]")
 
 
 def fix_text(value: str, *, keep_lines: bool = False) -> str:
@@ -17,7 +17,7 @@ def fix_text(value: str, *, keep_lines: bool = False) -> str:
     ftfy is only asked when the text shows the marks of mojibake: most text is clean and
     ftfy's analysis is the dearest part of reading a notice.
     """
-    if not value.isascii() and _SUSPECT.search(value):  # mojibake is never ASCII
+    if has_mojibake(value):
         import ftfy
 
         value = ftfy.fix_text(value, normalization="NFC")

@@ -8,13 +8,31 @@ from typing import Any
 
 from scrapy.crawler import Crawler
 
-from crawler.extract.text import clean_text, html_to_text, shorten
+from crawler.extract.text import clean_text, html_to_text, repair_mojibake, shorten
 from crawler.normal import canonical_link, parse_date, sanitise_html
 from crawler.pipelines.base import drop, is_status
 
 EARLIEST = datetime(1990, 1, 1, tzinfo=UTC)
 FUTURE_SLACK = timedelta(days=1)
 SUMMARY_CHARS = 300
+
+
+# what people read of an item, repaired when its UTF-8 was read as cp1252 ("Â£500 per day")
+_TEXT_FIELDS = (
+    "title", "summary", "summary_html", "body_html", "body_text", "author", "employer", "location",
+)  # fmt: skip
+
+
+def _repair_text(item: dict[str, Any]) -> None:
+    body_is_summary = item.get("body_html") is not None and item.get("summary_html") is item.get(
+        "body_html"
+    )
+    for key in _TEXT_FIELDS:
+        value = item.get(key)
+        if isinstance(value, str):
+            item[key] = repair_mojibake(value)
+    if body_is_summary:  # one text read once (see the summary below)
+        item["summary_html"] = item["body_html"]
 
 
 class NormalisePipeline:
@@ -33,6 +51,7 @@ class NormalisePipeline:
         if url is None:
             raise drop(self.stats, "bad url", item)
         item["url"] = url
+        _repair_text(item)
         item["title"] = clean_text(item.get("title"))[:500]
         if not item["title"]:
             raise drop(self.stats, "no title", item)

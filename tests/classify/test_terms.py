@@ -80,6 +80,28 @@ def test_contract_type(text: str, employment_type: object, expected: str | None)
         # "within" and "caught by" without a verb stating a status say nothing
         ("If you are caught by IR35 your take-home pay falls", None),
         ("We work within IR35 rules at all times", None),
+        # a status still to be confirmed is no determination
+        ("Outside IR35 (TBC)", None),
+        ("IR35 status TBC", None),
+        ("IR35: to be confirmed", None),
+        ("IR35 determination pending", None),
+        ("IR35 - Outside (provisional). Start ASAP", None),
+        ("Pending IR35 determination", None),
+        ("Likely to be outside IR35", None),
+        ("Inside IR35, start ASAP, duration TBC", "inside"),  # the TBC is not the status's
+        ("IR35: Inside. Start date TBC", "inside"),
+        # pay through an umbrella or PAYE only, no status stated: inside, as contractors read it
+        ("Umbrella / PAYE only", "inside"),
+        ("Paid weekly via umbrella.", "inside"),
+        ("PAYE through an umbrella company", "inside"),
+        ("£550 per day (Umbrella)", "inside"),
+        ("Rate: £450 per day, PAYE or umbrella", "inside"),
+        ("Acme Ltd are recruiting. Paid via an approved umbrella", "inside"),
+        ("Inside IR35 via umbrella", "inside"),
+        ("Outside IR35 - paid via umbrella or Ltd", "outside"),  # the stated status wins
+        ("Via umbrella or limited company", None),  # a Ltd route beside it: no reading
+        ("Umbrella/PAYE/Ltd", None),
+        ("Umbrella company fees may apply", None),  # a fee named is not the pay route
         ("", None),
     ],
 )
