@@ -491,10 +491,21 @@ def config_path(explicit: str | Path | None = None) -> Path:
     return Path(env) if env else Path(CONFIG_FILE_NAME)
 
 
+def refuse_folder(path: Path) -> None:
+    """A folder where the config file should be is a mistake, not "no config" (even at the
+    default ./kil.toml), and "not found" would send the user looking for a missing file."""
+    if path.is_dir():
+        raise ConfigError(
+            f"config file {path} is a folder, not a file",
+            hint="point KIL_CONFIG or --config at a TOML file",
+        )
+
+
 def load_settings(config_file: str | Path | None = None, **overrides: Any) -> Settings:
     """Read settings; a missing default `kil.toml` is fine, a missing explicit file is not."""
     path = config_path(config_file)
     explicit = bool(config_file or os.environ.get("KIL_CONFIG"))
+    refuse_folder(path)
     if explicit and not path.is_file():
         raise ConfigError(f"config file {path} not found", hint="run `kil init` to create one")
 

@@ -31,8 +31,9 @@ def alembic_config() -> Config:
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Bring the schema up to `revision` (default: the newest). A revision Alembic cannot
-    resolve is a ValidationError (the transaction is rolled back: nothing changed)."""
+    resolve, or one older than the database's, is a ValidationError (nothing changed)."""
     cfg = alembic_config()
+    _refuse_going_back(engine, ScriptDirectory.from_config(cfg), revision)
     try:
         with writer(engine).begin() as conn:
             cfg.attributes["connection"] = conn
@@ -42,6 +43,26 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
             f"cannot upgrade to schema revision {revision!r}: {str(exc).splitlines()[0]}",
             hint=f"leave it out for the newest, {head_revision()}",
         ) from None
+
+
+def _refuse_going_back(engine: Engine, script: ScriptDirectory, revision: str) -> None:
+    """Alembic's upgrade to a revision older than the database's does nothing and returns:
+    `kil db upgrade 0001` said ok, and an editor who meant to go back believed it had."""
+    current = current_revision(engine)
+    if current is None:
+        return
+    try:
+        targets = script.get_revisions(revision)  # () for "base"
+        older = {r.revision for r in script.iterate_revisions(current, "base")} - {current}
+    except CommandError:
+        return  # an unknown target (or a database newer than this code): upgrade says so
+    if all(t is not None and t.revision in older for t in targets):
+        raise ValidationError(
+            f"cannot upgrade to schema revision {revision!r}: the database is at {current}, "
+            "which is newer",
+            hint="an upgrade never goes back, and kil-feed has no downgrade: restore a backup "
+            "taken before the upgrade to go back",
+        )
 
 
 def current_revision(engine: Engine) -> str | None:

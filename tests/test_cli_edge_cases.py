@@ -50,6 +50,23 @@ def test_an_unknown_revision_is_refused_and_changes_nothing(cli, old_schema) -> 
     assert cli("items", "list", "--json").stdout.strip() == "[]"
 
 
+@pytest.mark.parametrize("target", ["0001", "base", "0006"])
+def test_an_upgrade_to_an_older_revision_is_refused(cli, engine, target) -> None:  # type: ignore[no-untyped-def]
+    """`kil db upgrade 0001` on a database at head said '✓ database at revision <head>':
+    Alembic does nothing for an older target, and the editor believed it had gone back."""
+    head = head_revision()
+    result = cli("db", "upgrade", target, ok=False)
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [
+        f"error: cannot upgrade to schema revision '{target}': the database is at {head}, "
+        "which is newer (an upgrade never goes back, and kil-feed has no downgrade: restore "
+        "a backup taken before the upgrade to go back)"
+    ]
+    assert result.stdout == ""
+    assert current_revision(engine) == head
+    assert "revision " + head in cli("db", "upgrade", head).stdout  # its own revision is fine
+
+
 def test_an_out_file_that_cannot_be_written_is_one_line(cli, engine, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     with write_session(engine) as s:
         issue = Issue(week="2026-W49", subject="Week 49")
@@ -253,3 +270,37 @@ def test_a_limit_past_any_count_means_all(cli, engine) -> None:  # type: ignore[
         assert result.exit_code == 0 and json.loads(result.stdout) == [], (command, result.output)
     result = cli("issue", "send", "1", "--dry-run", "--limit", str(10**20), ok=False)
     assert "OverflowError" not in result.output and "unexpected" not in result.output
+
+
+@pytest.mark.parametrize("how", ["KIL_CONFIG", "--config", "./kil.toml"])
+def test_a_config_path_that_is_a_folder_says_so(cli, tmp_path, monkeypatch, how) -> None:  # type: ignore[no-untyped-def]
+    """KIL_CONFIG naming a folder said 'not found', and a folder at ./kil.toml was taken for
+    no config at all (`kil init --force` then failed with 'unexpected IsADirectoryError')."""
+    folder = tmp_path / ("kil.toml" if how == "./kil.toml" else "settings")
+    folder.mkdir()
+    args = ["--config", str(folder)] if how == "--config" else []
+    if how == "KIL_CONFIG":
+        monkeypatch.setenv("KIL_CONFIG", str(folder))
+    for command in (["sources", "list"], ["init", "--force"]):
+        result = cli(*args, *command, ok=False)
+        assert result.exit_code == 3, command
+        shown = "kil.toml" if how == "./kil.toml" else str(folder)
+        assert result.stderr.splitlines() == [
+            f"error: config file {shown} is a folder, not a file "
+            "(point KIL_CONFIG or --config at a TOML file)"
+        ]
+        assert result.stdout == ""
+    assert list(folder.iterdir()) == []
+
+
+def test_init_writes_the_config_where_kil_config_names_it(
+    cli, no_setup, tmp_path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    """It wrote ./kil.toml, and the next command said KIL_CONFIG's file was not found."""
+    named = tmp_path / "etc" / "kil-feed.toml"
+    named.parent.mkdir()
+    monkeypatch.setenv("KIL_CONFIG", str(named))
+    cli("init")
+    assert named.is_file() and not (tmp_path / "kil.toml").exists()
+    head = head_revision()
+    assert cli("db", "current").stdout.split() == ["current:", head, "head:", head]

@@ -58,9 +58,25 @@ def test_items_show_hides_empty_fields_unless_all(cli, engine) -> None:  # type:
     assert all(line.split(":", 1)[1].strip() for line in short.splitlines() if ":" in line)
 
 
-def test_fit_widths_keeps_identifiers_whole_while_they_fit() -> None:
+def test_fit_widths_keeps_identifiers_whole() -> None:
     natural = [23, 8, 7, 6, 4, 80, 14]  # section, position, item id, pinned, kind, title, source
     widths = fit_widths(natural, 80 - 3 * 7 - 1, main=5, keep=[0])
-    assert widths[0] == 23 and widths[5] < 80 and sum(widths) <= 58
-    too_wide = fit_widths([40, 5, 200], 30, keep=[0])  # the identifier cannot fit: shared
-    assert too_wide[1] == 5 and sum(too_wide) <= 30
+    assert widths == [23, 8, 7, 6, 4, 58 // 3, 14]  # all whole but the title: a third of 58
+    assert fit_widths([23, 8, 80], 58, main=2, keep=[0]) == [23, 8, 27]  # room enough: fits
+    # an identifier wider than the room stays whole (a cut name cannot be typed back), and
+    # the free text keeps a third of the room
+    assert fit_widths([40, 5, 200], 30, keep=[0]) == [40, 5, 10]
+
+
+def test_piped_sources_list_keeps_names_and_urls_whole(cli, engine, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """At 80 columns, piped, it printed `│ a … │ a … │ ... │ ht… │`: no name or URL could
+    be grepped, copied or typed back into `kil sources show`."""
+    monkeypatch.setenv("COLUMNS", "80")
+    name = "barnsley-metropolitan-borough-council-procurement-news"
+    url = "https://www.barnsley.gov.uk/services/business-and-investment/procurement/news/rss/"
+    cli("sources", "add", name, url)
+    cli("sources", "add", "apse-news", "https://www.apse.org.uk/news", "--kind", "page")
+    rows = [line for line in cli("sources", "list").stdout.splitlines() if "│" in line]
+    assert len(rows) == 2  # one line per source, none wrapped
+    assert any(f"│ {name} " in row and f"│ {url} " in row for row in rows)
+    assert any("│ apse-news " in row and "│ https://www.apse.org.uk/news " in row for row in rows)

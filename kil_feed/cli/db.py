@@ -11,7 +11,7 @@ import typer
 
 from kil_feed.cli.context import state
 from kil_feed.cli.output import console, success
-from kil_feed.config import CONFIG_FILE_NAME
+from kil_feed.config import config_path, refuse_folder
 from kil_feed.errors import ConflictError
 
 db_app = typer.Typer(help="Database schema (Alembic migrations).", no_args_is_help=True)
@@ -63,7 +63,8 @@ def init(
     from kil_feed.migrate import upgrade as do_upgrade
 
     st = state()
-    path = st.config_file or Path(CONFIG_FILE_NAME)
+    path = config_path(st.config_file)  # where every other command will read it
+    refuse_folder(path)
     if path.exists() and not force:
         raise ConflictError(f"{path} already exists", hint="use --force to overwrite it")
     check_url(database_url)  # before an existing kil.toml (and its secret key) is replaced

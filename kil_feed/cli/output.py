@@ -30,6 +30,17 @@ class _Console(Console):
             soft_wrap = True
         super().print(*objects, soft_wrap=soft_wrap, **options)
 
+    def print_at(self, renderable: Any, width: int | None) -> None:
+        """Print at `width` cells, wider than the console if need be (`print(width=)` only
+        narrows)."""
+        saved = self._width
+        if width is not None:
+            self.width = width
+        try:
+            self.print(renderable)
+        finally:
+            self._width = saved
+
 
 console = _Console(highlight=False, soft_wrap=False)
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -65,8 +76,9 @@ def at_most_count(value: int | None) -> int | None:
     return None if value is None else min(value, COUNT_MAX)
 
 
-# columns whose values people type back into a command (`--source NAME`, `--move ...`)
-IDENTIFIERS = frozenset({"id", "name", "item_id", "section", "email", "slug"})
+# columns whose values people type back into a command (`--source NAME`, `--move ...`) or
+# copy (a URL): a piped table never cuts them
+IDENTIFIERS = frozenset({"id", "name", "item_id", "section", "email", "slug", "url"})
 
 
 def print_table(
@@ -76,9 +88,10 @@ def print_table(
     title: str | None = None,
     empty: str = "nothing to show",
 ) -> None:
-    """A table for people. Piped (not a terminal), every row stays on one line and the
-    longest values end in an ellipsis, so `| grep` and `| less` see one row per line;
-    `--json` has the full values."""
+    """A table for people. Piped (not a terminal), every row stays on one line: names, ids,
+    URLs and short values whole (a row is then wider than $COLUMNS if need be: a pipe has no
+    edge to wrap at), the long free text (a title) ending in an ellipsis; `--json` has the
+    full values."""
     rows = list(rows)
     if not rows:
         console.print(f"[dim]{empty}[/dim]")
@@ -87,6 +100,7 @@ def print_table(
     cells = [[_cell(row.get(column)) for column in columns] for row in rows]
     widths: list[int | None] = [None] * len(columns)
     table = Table(title=escape(title) if title else None, show_lines=False)
+    width = None
     if not console.is_terminal:
         natural = [
             max([cell_len(h)] + [cell_len(Text.from_markup(r[i]).plain) for r in cells])
@@ -94,37 +108,36 @@ def print_table(
         ]
         main = columns.index("title") if "title" in columns else None
         keep = [i for i, column in enumerate(columns) if column in IDENTIFIERS]
-        room = console.width - 3 * len(columns) - 1
-        widths = list(fit_widths(natural, room, main, keep))
-    for header, width in zip(headers, widths, strict=True):
-        piped = width is not None
+        borders = 3 * len(columns) + 1
+        fitted = fit_widths(natural, console.width - borders, main, keep)
+        widths = list(fitted)
+        width = max(console.width, sum(fitted) + borders)
+    for header, column_width in zip(headers, widths, strict=True):
+        piped = column_width is not None
         table.add_column(
-            header, width=width, no_wrap=piped, overflow="ellipsis" if piped else "fold"
+            header, width=column_width, no_wrap=piped, overflow="ellipsis" if piped else "fold"
         )
     for row in cells:
         table.add_row(*row)
-    console.print(table)
+    console.print_at(table, width)
 
 
 def fit_widths(
     natural: Sequence[int], room: int, main: int | None = None, keep: Iterable[int] = ()
 ) -> list[int]:
-    """Column widths that fit `room` cells. Short columns (statuses, dates: at most 16
-    cells) and those in `keep` (names people type back into a command) keep their whole
-    width while there is room; the long ones share what is left by water-filling (the
+    """Column widths for `room` cells. Short columns (statuses, dates: at most 16 cells)
+    and those in `keep` (names people type back into a command, URLs) keep their whole
+    width, even past `room`: a cut one can be neither grepped nor typed back. The long ones
+    share what is left, and never less than a third of `room`, by water-filling (the
     narrower keep their whole width), the `main` one (the title) taking two shares, none
     below 3 cells."""
     widths = list(natural)
     if sum(widths) <= room:
         return widths
-    narrowest = {i for i, w in enumerate(natural) if w <= 16}
-    # what still fits is kept whole: names and short columns, names, short columns, nothing
-    for short in (narrowest | set(keep), set(keep), narrowest, set()):
-        if sum(natural[i] for i in short) + 3 * (len(natural) - len(short)) <= room:
-            break
+    whole = {i for i, w in enumerate(natural) if w <= 16} | set(keep)
     weight = [2 if i == main else 1 for i in range(len(natural))]
-    wide = set(range(len(natural))) - short
-    left = room - sum(natural[i] for i in short)
+    wide = set(range(len(natural))) - whole
+    left = max(room - sum(natural[i] for i in whole), room // 3)
     while wide:
         share = left / sum(weight[i] for i in wide)
         narrow = {i for i in wide if natural[i] <= share * weight[i]}
