@@ -129,6 +129,25 @@ def test_ids_no_database_can_hold_are_not_found(client: TestClient, big: int) ->
             assert "error" in response.json()
 
 
+@pytest.mark.parametrize("odd", ["{id}.0", "+{id}", "0{id}", "%20{id}", "{id}%20", "{id}e0"])
+def test_an_id_is_written_one_way(client: TestClient, archive: Archive, odd: str) -> None:
+    """`/jobs/54.0`, `/jobs/+54`, `/jobs/054` and `/jobs/%2054` were all job 54 (Pydantic's
+    lax int): one page at many addresses. Only the id as links write it is a page."""
+    item, issue = archive.items["head"], archive.issues["sent"]
+    for path, id_ in (
+        ("/jobs/", item), ("/api/jobs/", item), ("/api/items/", item),
+        ("/issues/", issue), ("/api/issues/", issue),
+    ):  # fmt: skip
+        response = client.get(path + odd.format(id=id_), follow_redirects=False)
+        assert response.status_code == 404, (path, odd)
+        if path.startswith("/api/"):
+            assert response.json()["error"] == "There is nothing at this address."
+        else:
+            assert "There is nothing at this address." in response.text
+    assert client.get(f"/jobs/{item}").status_code == 200
+    assert client.get(f"/api/issues/{issue}").status_code == 200
+
+
 def test_the_largest_storable_id_is_a_plain_miss(client: TestClient) -> None:
     assert client.get(f"/api/items/{2**63 - 1}").status_code == 404
     assert client.get(f"/jobs/{2**63 - 1}").status_code == 404

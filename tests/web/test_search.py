@@ -119,9 +119,12 @@ def test_search_page_filters(client: TestClient) -> None:
 
 @pytest.mark.parametrize("text", NASTY)
 def test_any_query_text_is_safe(client: TestClient, text: str) -> None:
-    page = client.get("/search", params={"q": text, "page": "2"})
+    page = client.get("/search", params={"q": text})
     assert page.status_code == 200
     assert "<script>alert(1)</script>" not in page.text
+    past = client.get("/search", params={"q": text, "page": "2"})  # one page of results
+    assert past.status_code == 404 and "there is no page 2" in past.text
+    assert "<script>alert(1)</script>" not in past.text
 
 
 def test_empty_search_shows_help(client: TestClient) -> None:
