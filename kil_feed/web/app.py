@@ -17,7 +17,7 @@ from kil_feed.errors import KilError
 from kil_feed.topics import topic_catalog
 from kil_feed.web.deps import render
 from kil_feed.web.facets import FacetCache
-from kil_feed.web.http import CachedStaticFiles, HeadAsGet, allow_header
+from kil_feed.web.http import CachedStaticFiles, HeadAsGet, allow_header, slash_redirect
 from kil_feed.web.routes import (
     api,
     docs,
@@ -50,6 +50,7 @@ def create_app(settings: Settings) -> FastAPI:
         openapi_url="/api/openapi.json",
         lifespan=_lifespan,
     )
+    app.router.redirect_slashes = False  # slash_redirect, with a relative Location
     app.state.settings = settings
     app.state.engine = make_engine(settings)
     app.state.jinja = make_environment(settings)
@@ -125,6 +126,9 @@ def _error_handlers(app: FastAPI) -> None:
         status = exc.status_code
         message = exc.detail if isinstance(exc.detail, str) else "request failed"
         if status == 404:
+            redirect = slash_redirect(request)
+            if redirect is not None:
+                return redirect
             message = NOTHING_HERE
         headers = allow_header(request) if status == 405 else getattr(exc, "headers", None)
         return _error(request, status, titles.get(status, "Error"), message, None, headers)
