@@ -13,6 +13,7 @@ from sqlalchemy.engine import Engine
 
 from kil_feed.db import write_session
 from kil_feed.models import Item
+from kil_feed.storage.curation import apply_action
 from kil_feed.storage.items import save_item
 from kil_feed.timeutil import utcnow
 from tests.support.atomcheck import atom_problems
@@ -106,6 +107,60 @@ def test_an_older_story_approved_later_changes_last_modified(
         after = client.get(path, headers={"if-modified-since": before[path]})
         assert after.status_code == 200 and b"Late story" in after.content, path
         assert after.headers["last-modified"] != before[path], path
+
+
+def test_an_item_leaving_a_feed_changes_last_modified(
+    client: TestClient, archive: Archive, engine: Engine
+) -> None:
+    """Last-Modified was the newest `updated_at` of the listed items: a story rejected (or
+    retagged out of a topic) left the feed and that date as it was, and If-Modified-Since
+    was answered 304 with the feed that still held it."""
+    feeds = ("/feeds/news.xml", "/feeds/topic/outsourcing.xml", "/feeds/region/north-west.xml")
+    with write_session(engine) as s:  # the archive was curated an hour ago
+        s.execute(sa.update(Item).values(updated_at=utcnow() - timedelta(hours=1)))
+    before = {path: client.get(path) for path in feeds}
+    title = "Council brings waste collection back in-house"
+    assert all(title in r.text for r in before.values())
+    with write_session(engine) as s:
+        apply_action(s.get(Item, archive.items["insourcing"]), "reject", session=s)
+    for path, first in before.items():
+        since = {"if-modified-since": first.headers["last-modified"]}
+        after = client.get(path, headers=since)
+        assert after.status_code == 200 and title not in after.text, path
+        both = client.get(path, headers={**since, "if-none-match": first.headers["etag"]})
+        assert both.status_code == 200, path
+        assert (
+            client.get(
+                path, headers={"if-modified-since": after.headers["last-modified"]}
+            ).status_code
+            == 304
+        )
+
+
+def test_a_job_closing_changes_the_jobs_feed_last_modified(
+    client: TestClient, archive: Archive, engine: Engine
+) -> None:
+    """A job leaves the board when it closes, and nothing is written then: a poller whose
+    copy was fetched before the close got 304 and kept the closed job."""
+    now = utcnow()
+    with write_session(engine) as s:
+        s.execute(sa.update(Item).values(updated_at=now - timedelta(hours=2)))
+        s.get(Item, archive.items["head"]).closes_at = now - timedelta(minutes=30)
+    fetched_before_the_close = format_datetime(now - timedelta(hours=1), usegmt=True)
+    response = client.get(
+        "/feeds/jobs.xml", headers={"if-modified-since": fetched_before_the_close}
+    )
+    assert response.status_code == 200
+    assert "Interim Head of Procurement" not in response.text
+    # the sitemap keeps a closed job's page, and drops a rejected one
+    sitemap = client.get("/sitemap.xml")
+    page = f"/jobs/{archive.items['head']}</loc>"
+    assert page in sitemap.text
+    with write_session(engine) as s:
+        apply_action(s.get(Item, archive.items["head"]), "reject", session=s)
+    since = {"if-modified-since": sitemap.headers["last-modified"]}
+    after = client.get("/sitemap.xml", headers=since)
+    assert after.status_code == 200 and page not in after.text
 
 
 def test_static_files_are_cacheable(client: TestClient) -> None:

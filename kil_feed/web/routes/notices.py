@@ -12,7 +12,7 @@ from sqlmodel import Session
 
 from crawler.ocds import BUYER_TYPE_LABELS, STAGES
 from kil_feed.errors import ValidationError
-from kil_feed.models import Buyer, Item
+from kil_feed.models import Buyer, Item, ItemKind
 from kil_feed.notice_view import (
     STAGE_PHRASES,
     buyer_fields,
@@ -214,7 +214,7 @@ def notices_feed(
     session: Session = Depends(reader),
 ) -> Response:
     """Approved notices, optionally of one region and one topic, newest first."""
-    from kil_feed.web.routes.feeds import _base, _feed, _item_entries, items_changed
+    from kil_feed.web.routes.feeds import _base, _feed, _item_entries
 
     region = region_param(region)
     topic = named_param(topic, facets_of(request).topics)
@@ -227,7 +227,8 @@ def notices_feed(
     # slugs, URL-encoded: the feed's id and links must be IRIs ("region=North East" is not)
     query = query_string({"region": region and slugify(region), "topic": topic and slugify(topic)})
     path, alternate = "/feeds/notices.xml" + query, "/notices" + query
-    return _feed(request, title, path, alternate, entries, items_changed(items))
+    changed = web_store.listing_changed((ItemKind.notice.value,), session=session)
+    return _feed(request, title, path, alternate, entries, changed)
 
 
 # --- JSON API --------------------------------------------------------------------------------
