@@ -6,6 +6,11 @@ has passed), or, for an advert read from plain text, the page no longer reads as
 check that cannot reach the host (timeout, DNS, 5xx, the time limit) leaves it **unknown**:
 the job is kept and the reason said, never dropped on a guess.
 
+A procurement notice is checked by its data only: closed once its deadline has passed. Its
+page is not fetched, since a notice's page on Find a Tender or Contracts Finder stays
+published as a public record after the tender closes (a 200 there says nothing), and a
+cancelled or amended tender comes as a new release, which the notices crawl records.
+
 Bounded and polite: at most `concurrency` requests at once and one at a time per host with
 `per_host_delay` between them, a timeout per request and a total `time_limit`, the
 crawler's User-Agent, and conditional GET with the ETag / Last-Modified of the last check
@@ -49,6 +54,7 @@ class Target:
     extraction: str | None = None
     etag: str | None = None
     last_modified: str | None = None
+    fetch: bool = True  # False for a notice: only its closing date counts (module doc)
 
 
 @dataclass(frozen=True)
@@ -89,6 +95,9 @@ async def _check_all(targets: list[Target], limits: Limits, now: datetime) -> li
     for target in targets:
         if target.closes_at is not None and _aware(target.closes_at) <= now:
             results[target.item_id] = Check(target.item_id, CLOSED, "closing date passed")
+            continue
+        if not target.fetch:
+            results[target.item_id] = Check(target.item_id, OPEN, "closing date not passed")
             continue
         try:
             check_url(target.url, allow_private=limits.allow_private)

@@ -18,7 +18,7 @@ from kil_feed.liveness import CLOSED, Check, Target
 from kil_feed.models import IssueItem, Item, ItemKind, ItemStatus
 from kil_feed.timeutil import as_utc
 
-CHECKED_KINDS = (ItemKind.job.value, "notice")  # notices, where #15 adds them
+CHECKED_KINDS = (ItemKind.job.value, ItemKind.notice.value)
 DROPPED_SECTION = "dropped"  # newsletter.sections.DROPPED: placed, but not sent
 
 
@@ -31,6 +31,7 @@ def _target(item: Item) -> Target:
         extraction=extra.get("extraction"),
         etag=extra.get("link_etag"),
         last_modified=extra.get("link_last_modified"),
+        fetch=item.kind != ItemKind.notice.value,  # a notice's page stays published
     )
 
 

@@ -99,11 +99,12 @@ def test_time_limit_keeps_what_it_could_not_check(http_server: Any) -> None:
 
 def _job(engine: Engine, source_id: int, key: str, url: str, **fields: Any) -> int:
     now = utcnow()
+    fields = {"kind": "job", "closes_at": now + timedelta(days=20), **fields}
     with write_session(engine) as session:
         item = Item(
-            source_id=source_id, kind="job", url=url, title=key, status="approved",
+            source_id=source_id, url=url, title=key, status="approved",
             summary=f"{key} summary", regions=["North West"], published_at=now - timedelta(days=1),
-            collected_at=now - timedelta(days=1), closes_at=now + timedelta(days=20), **fields,
+            collected_at=now - timedelta(days=1), **fields,
         )  # fmt: skip
         return save_item(item, session=session).id  # type: ignore[return-value]
 
@@ -185,3 +186,29 @@ def test_housekeeping_closes_dead_postings(  # type: ignore[no-untyped-def]
         kept = session.get(Item, alive)
         assert kept is not None and kept.extra["link_state"] == OPEN
         assert kept.extra["link_etag"]  # kept for the next, conditional, check
+
+
+def test_notices_are_checked_by_their_deadline_not_their_page(  # type: ignore[no-untyped-def]
+    engine: Engine, settings: Settings, http_server: Any
+):
+    """A notice's page stays published after the tender closes (and a 404 there, or a host
+    out of reach, says nothing of the tender): only its deadline closes it, and its page is
+    never fetched (the demo, offline, had "4 could not be checked" from Find a Tender)."""
+    with write_session(engine) as session:
+        source, _ = upsert_source("Find a Tender", session=session, url=http_server.url("/"))
+    now = utcnow()
+    notice_ids = [
+        _job(engine, source.id, key, http_server.url(f"/Notice/{key}"), kind="notice", closes_at=at)
+        for key, at in (("open", now + timedelta(days=20)), ("closed", now - timedelta(days=1)))
+    ]
+    report = recheck_open_postings(engine, settings)
+    assert (report.checked, report.closed, report.unknown) == (1, 0, 0)  # the open one
+    assert http_server.requests_to("/Notice/open") == []
+    with read_session(engine) as session:
+        opened = session.get(Item, notice_ids[0])
+        assert opened is not None and opened.extra["link_state"] == OPEN
+        assert opened.extra["link_reason"] == "closing date not passed"
+    passed = utcnow() - timedelta(days=1)
+    gone = Target(1, http_server.url("/Notice/gone"), closes_at=passed, fetch=False)
+    checks = check_postings([gone], FAST)
+    assert (checks[0].state, checks[0].reason) == (CLOSED, "closing date passed")
