@@ -74,6 +74,17 @@ def test_search_on_both_backends(any_engine: Engine, any_settings: Settings) -> 
         north_west = search_items("procurement", session=s, region="North West")
         assert [h.item.id for h in north_west.hits] == [archive.items["head"]]
         assert search_items("council", session=s, topic="outsourcing").total == 1
+
+        # one reading of the text on both backends (PostgreSQL's websearch_to_tsquery knew
+        # no prefix, took `-waste` for NOT and quotes for a phrase): words, all required
+        def found(text: str) -> list[int]:
+            return sorted(h.item.id for h in search_items(text, session=s).hits)
+
+        council = found("council")
+        assert len(council) > 1 and found("counc*") == council
+        waste = found("council waste")
+        assert waste == [archive.items["insourcing"]]
+        assert found("council -waste") == waste and found('"collection waste"') == waste
         # hostile input never raises
         for text in NASTY:
             search_items(text, session=s)
