@@ -13,7 +13,7 @@ from kil_feed.storage import items as item_store
 from kil_feed.storage import web as store
 from kil_feed.storage.search import search_items
 from kil_feed.web.deps import facets_of, reader, settings_of
-from kil_feed.web.filters import RowId, named_param, region_param, region_values
+from kil_feed.web.filters import MAX_RATE, RowId, named_param, region_param, region_values
 from kil_feed.web.serialize import (
     INVALID,
     NOT_FOUND,
@@ -85,8 +85,8 @@ def api_jobs(
     request: Request,
     region: str | None = REGION,
     contract_type: str | None = None,
-    rate_min: float | None = Query(None, ge=0, description="Lowest day rate (GBP)"),
-    rate_max: float | None = Query(None, ge=0, description="Highest day rate (GBP)"),
+    rate_min: float | None = Query(None, ge=0, lt=MAX_RATE, description="Lowest day rate (GBP)"),
+    rate_max: float | None = Query(None, ge=0, lt=MAX_RATE, description="Highest day rate (GBP)"),
     include_closed: bool = False,
     sort: Literal["newest", "pay", "closing"] = Query(
         "newest", description="newest first, highest pay first (as a day rate), closing soonest"
