@@ -48,6 +48,9 @@ def posting_to_item(node: dict[str, Any], page_url: str) -> dict[str, Any]:
     org = node.get("hiringOrganization")
     employer = _name(org)
     address, location = _location(node.get("jobLocation"))
+    location_type = node.get("jobLocationType")  # TELECOMMUTE: worked from anywhere
+    if location is None and "TELECOMMUTE" in str(location_type).upper():
+        location = "Remote"
     identifier = node.get("identifier")
     if isinstance(identifier, dict):
         identifier = identifier.get("value") or identifier.get("name")
@@ -77,6 +80,8 @@ def posting_to_item(node: dict[str, Any], page_url: str) -> dict[str, Any]:
         "employer": employer,
         "location": location,
         "address": address,
+        "location_type": location_type,
+        "applicants": node.get("applicantLocationRequirements"),
         "employment_type": _str(employment) or None,
         "base_salary": salary,
         "valid_through": _str(node.get("validThrough")) or None,
