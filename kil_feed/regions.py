@@ -6,10 +6,20 @@ produce them; this module validates what people type against them.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from crawler.records import ITL1_REGIONS
 from kil_feed.errors import ValidationError
 
-__all__ = ["ITL1_REGIONS", "canonical_region", "is_region"]
+__all__ = [
+    "ITL1_REGIONS",
+    "UK_WIDE",
+    "canonical_region",
+    "is_region",
+    "is_uk_wide",
+    "regions_label",
+]
+UK_WIDE = "UK-wide"  # how a job in every region (remote, nationwide) is shown
 _REGION_BY_KEY = {r.casefold(): r for r in ITL1_REGIONS}
 
 
@@ -26,3 +36,15 @@ def canonical_region(name: str) -> str:
             f"unknown region {name!r}", hint="use an ITL1 name: " + ", ".join(ITL1_REGIONS)
         )
     return region
+
+
+def is_uk_wide(regions: Iterable[str] | None) -> bool:
+    """Whether `regions` holds every ITL1 region: a remote or nationwide job."""
+    return set(ITL1_REGIONS) <= set(regions or ())
+
+
+def regions_label(regions: Iterable[str] | None) -> str:
+    """Regions as people read them (email, web, CLI): "UK-wide" for all of them, else the
+    names joined ("London, South East")."""
+    names = list(regions or ())
+    return UK_WIDE if is_uk_wide(names) else ", ".join(names)

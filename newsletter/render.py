@@ -19,6 +19,7 @@ import css_inline
 import jinja2
 
 from kil_feed.config import Settings
+from kil_feed.regions import regions_label
 from newsletter.content import Card, IssueContent
 
 if TYPE_CHECKING:
@@ -96,6 +97,7 @@ def make_environment(settings: Settings) -> jinja2.Environment:
     )
     env.filters["day"] = _day
     env.filters["wrap"] = _wrap
+    env.filters["regions_label"] = regions_label
     return env
 
 

@@ -5,10 +5,16 @@ built on first use and cached, so calling them for each of many items is cheap.
 """
 
 from crawler.classify.dates import parse_closing_date
-from crawler.classify.duration import duration_for, duration_months
+from crawler.classify.duration import duration_extra, duration_for, duration_months
 from crawler.classify.gazetteer import ITL1_REGIONS
 from crawler.classify.pay import Pay, parse_pay, parse_pay_text, prefer_stated, text_band
-from crawler.classify.regions import region_for_postcode, regions_for, regions_for_url
+from crawler.classify.regions import (
+    is_remote,
+    job_regions,
+    region_for_postcode,
+    regions_for,
+    regions_for_url,
+)
 from crawler.classify.terms import CONTRACT_TYPES, contract_type_for, ir35_for
 from crawler.classify.topics import TopicRule, TopicRulesError, load_topic_rules, topics_for
 
@@ -19,9 +25,12 @@ __all__ = [
     "TopicRule",
     "TopicRulesError",
     "contract_type_for",
+    "duration_extra",
     "duration_for",
     "duration_months",
     "ir35_for",
+    "is_remote",
+    "job_regions",
     "load_topic_rules",
     "parse_closing_date",
     "parse_pay",

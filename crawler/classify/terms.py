@@ -94,12 +94,16 @@ _INSIDE_ROUTE = re.compile(
     r"(?:(?:approved|accredited|compliant|preferred|fca[\s-]approved)\s+)?umbrella\b"
     r"|\bumbrella\s*(?:/|or|and|&)\s*paye\b|\bpaye\s*(?:/|or|and|&)\s*umbrella\b"
     r"|\(\s*(?:via\s+)?(?:umbrella|paye)(?:\s+compan(?:y|ies))?\s*\)"
+    # a rate quoted for the route: "£65/hr umbrella", "£500 - £550 per day, umbrella"
+    r"|(?:\b(?:per\s+(?:day|hour)|a\s+day|an\s+hour|p\.?/?[dh]|pd|ph|daily|hourly)|/\s*(?:day|hr|hour|d|h))"
+    r"\s*[,(–-]?\s*(?:via\s+)?(?:umbrella|paye)\b"
 )
 # a limited company offered beside the umbrella ("umbrella or Ltd", "PAYE/Umbrella/Ltd")
 _LTD_ROUTE = re.compile(
     r"\b(?:umbrella|paye)(?:\s+compan(?:y|ies))?\s*(?:/|or|and/or|,)\s*(?:ltd|limited|psc|"
     r"personal\s+service)\b|\b(?:ltd|limited(?:\s+compan(?:y|ies))?|psc)\s*(?:/|or|and/or|,)\s*"
     r"(?:umbrella|paye)\b"
+    r"|\d[^£\n]{0,15}?\b(?:ltd|limited\s+company|psc)\b|\b(?:ltd|limited\s+company|psc)\s+rate\b"
 )
 _IR35_WORDS = {"inside": "inside", "outside": "outside", "outwith": "outside"}
 _IR35_OPPOSITE = {"inside": "outside", "outside": "inside"}

@@ -183,13 +183,13 @@ def advert_from_html(body: str, url: str) -> dict[str, Any] | None:
 def advert_item(reading: PageReading, url: str) -> dict[str, Any]:
     """A job item dict in the shape `crawler.extract.jobs.posting_to_item` gives."""
     labels = reading.labels
-    from crawler.classify.duration import duration_for, duration_months
+    from crawler.classify.duration import duration_extra, duration_for
 
     duration = labels.get("duration") or duration_for(reading.main_text)
     extra = {
         "hours": labels.get("hours"),
         "duration": duration,
-        "duration_months": duration_months(duration),
+        **duration_extra(duration),
         "apply_url": reading.apply_url,
         "reference": labels.get("reference"),
         "extraction": "advert-text",

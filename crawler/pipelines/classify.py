@@ -1,4 +1,4 @@
-"""3. classify: topics, ITL1 regions and, for jobs, contract type, pay, IR35, closing date.
+"""3. classify: topics, ITL1 regions and, for jobs, contract type, pay, IR35, length, closing date.
 
 The rules are pure functions in `crawler.classify`; this pipeline only feeds them the
 item's text and structured fields, and adds the source's default topics and regions.
@@ -77,6 +77,14 @@ class ClassifyPipeline:
         )
         if item.get("kind") == "notice" and item.get("region"):
             regions = [item["region"]]  # the notice's own NUTS code, postcode or town
+        elif item.get("kind") == "job":  # a remote or nationwide role: every region
+            regions = classify.job_regions(
+                text,
+                item.get("address"),
+                location=item.get("location"),
+                location_type=item.get("location_type"),
+                applicants=item.get("applicants"),
+            )
         else:
             regions = classify.regions_for(text, item.get("address"))
         if not regions and item.get("kind") == "news":  # the council a news URL names
@@ -104,6 +112,6 @@ class ClassifyPipeline:
         if "duration" not in extra and (duration := classify.duration_for(text)):
             extra["duration"] = duration
         if extra.get("duration") and "duration_months" not in extra:
-            extra["duration_months"] = classify.duration_months(extra["duration"])
+            extra.update(classify.duration_extra(extra["duration"]))
         if item.get("valid_through"):
             item["closes_at"] = classify.parse_closing_date(item["valid_through"])

@@ -14,6 +14,7 @@ from rich.text import Text
 
 from kil_feed.models import Item
 from kil_feed.money import pay_range
+from kil_feed.regions import regions_label
 from kil_feed.serialize import item_to_dict
 
 JOB_FIELDS = ("employer", "location", "contract_type", "ir35")
@@ -47,7 +48,7 @@ def item_card(
     lines.append("topics: ", style="dim")
     lines.append(", ".join(item.topics or []) or "-")
     lines.append("   regions: ", style="dim")
-    lines.append(", ".join(item.regions or []) or "-")
+    lines.append(regions_label(item.regions) or "-")
     if item.kind == "job":
         terms = [str(getattr(item, f)) for f in JOB_FIELDS if getattr(item, f)]
         pay = pay_text(item)

@@ -10,6 +10,7 @@ from typing import Any
 from markupsafe import Markup
 
 from kil_feed.models import Item
+from kil_feed.regions import is_uk_wide
 from kil_feed.timeutil import isoformat
 from kil_feed.web.templating import sanitize
 
@@ -45,7 +46,7 @@ def job_posting(item: Item, *, organisation: str, page_url: str) -> dict[str, An
     address: dict[str, Any] = {"@type": "PostalAddress", "addressCountry": "GB"}
     if item.location:
         address["addressLocality"] = item.location
-    if item.regions:
+    if item.regions and not is_uk_wide(item.regions):  # a remote role is in no one region
         address["addressRegion"] = item.regions[0]
     data: dict[str, Any] = {
         "@context": "https://schema.org/",

@@ -9,7 +9,7 @@ import html
 import pytest
 
 from crawler.classify import Pay, parse_pay, prefer_stated, regions_for, regions_for_url
-from crawler.classify.duration import duration_for, duration_months
+from crawler.classify.duration import duration_extra, duration_for, duration_months
 from crawler.extract.jobs import posting_to_item
 from crawler.extract.text import shorten
 
@@ -145,8 +145,30 @@ def test_news_region_from_a_council_in_the_url(url: str, expected: list[str]) ->
         # an end date with its day, or "until the end of"
         ("Fixed term until 31 March 2027", "until 31 March 2027", None),
         ("Secondment until the end of March 2027", "until March 2027", None),
+        # a range is kept whole, shown as a job board shows it; its months are the shortest
+        ("3-6 month contract, outside IR35", "3–6 months", 3),
+        ("Interim role for 3 to 6 months", "3–6 months", 3),
+        ("Duration: 6-12 months", "6–12 months", 6),
+        ("Initial 6 – 9 months with a view to extend", "6–9 months", 6),
+        ("Contract length: three to six months", "three–six months", 3),
+        ("3-6 months' notice", None, None),  # still no engagement word
     ],
 )
 def test_duration(text: str, duration: str | None, months: float | None) -> None:
     assert duration_for(text) == duration
     assert duration_months(duration) == months
+
+
+@pytest.mark.parametrize(
+    ("duration", "stored"),
+    [
+        ("3–6 months", {"duration_months": 3, "duration_months_max": 6}),
+        ("6-12 months", {"duration_months": 6, "duration_months_max": 12}),  # a label as typed
+        ("12 to 18 weeks", {"duration_months": 2.8, "duration_months_max": 4.2}),
+        ("6 months", {"duration_months": 6}),
+        ("until March 2027", {}),
+        (None, {}),
+    ],
+)
+def test_duration_extra(duration: str | None, stored: dict[str, float]) -> None:
+    assert duration_extra(duration) == stored

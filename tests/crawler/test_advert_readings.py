@@ -37,6 +37,13 @@ def plain_advert(details: dict[str, str], prose: str) -> dict[str, Any]:
     return through_pipelines(item)
 
 
+def posting(description: str, **fields: Any) -> dict[str, Any]:
+    """A JobPosting (JSON-LD) with this description through the pipelines."""
+    node = {"@type": "JobPosting", "title": "Interim Commercial Lead", "datePosted": "2027-05-30"}
+    node |= {"description": description, **fields}
+    return through_pipelines(posting_to_item(node, "https://jobs.example/roles/2"))
+
+
 def test_mojibake_pay_label_is_read_and_stored_as_typed() -> None:
     item = plain_advert(
         {"Salary": "Â£500 per day", "Location": "Leeds"},
@@ -49,15 +56,12 @@ def test_mojibake_pay_label_is_read_and_stored_as_typed() -> None:
 
 
 def test_mojibake_in_a_jobposting_is_repaired() -> None:
-    node = {
-        "@type": "JobPosting",
-        "title": "Interim Category Manager â€“ Adult Social Care",
-        "description": "<p>Rate: Ã‚Â£550 per day. Our client, a Leeds council.</p>",
-        "hiringOrganization": {"name": "Acme Interim"},
-        "jobLocation": {"address": {"addressLocality": "Leeds"}},
-        "datePosted": "2027-05-30",
-    }
-    item = through_pipelines(posting_to_item(node, "https://jobs.example/roles/2"))
+    item = posting(
+        "<p>Rate: Ã‚Â£550 per day. Our client, a Leeds council.</p>",
+        title="Interim Category Manager â€“ Adult Social Care",
+        hiringOrganization={"name": "Acme Interim"},
+        jobLocation={"address": {"addressLocality": "Leeds"}},
+    )
     assert item["title"] == "Interim Category Manager – Adult Social Care"
     assert "Rate: £550 per day" in item["body_html"]
     assert (item["pay_min"], item["pay_period"]) == (550, "day")
@@ -79,3 +83,148 @@ def test_mojibake_in_a_jobposting_is_repaired() -> None:
 def test_ir35_reading(prose: str, expected: str | None) -> None:
     item = plain_advert({"Rate": "£500 per day"}, f"Our client needs a category lead. {prose}")
     assert item["ir35"] == expected
+
+
+@pytest.mark.parametrize(
+    ("details", "prose", "duration", "months"),
+    [
+        ({}, "A 3-6 month contract to reset the pipeline.", "3–6 months", (3, 6)),
+        ({}, "Interim role for 3 to 6 months.", "3–6 months", (3, 6)),
+        ({"Duration": "6-12 months"}, "Lead the category team.", "6-12 months", (6, 12)),
+        ({"Duration": "6 months"}, "Lead the category team.", "6 months", (6, None)),
+    ],
+)
+def test_contract_length_range(
+    details: dict[str, str], prose: str, duration: str, months: tuple[float, float | None]
+) -> None:
+    extra = plain_advert({"Rate": "£500 per day", **details}, prose)["extra"]
+    assert extra["duration"] == duration
+    assert (extra["duration_months"], extra.get("duration_months_max")) == months
+
+
+def test_contract_length_range_from_a_job_feed_body() -> None:
+    """A JobPosting's description is read by the classify pipeline (no label reader)."""
+    extra = posting("<p>An initial 6-12 months assignment, £600 per day.</p>")["extra"]
+    assert extra["duration"] == "6–12 months"
+    assert (extra["duration_months"], extra["duration_months_max"]) == (6, 12)
+
+
+EVERY_REGION = [
+    "North East", "North West", "Yorkshire and The Humber", "East Midlands", "West Midlands",
+    "East of England", "London", "South East", "South West", "Wales", "Scotland",
+    "Northern Ireland",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("location", "prose", "regions"),
+    [
+        ("Remote", "Our client, a London borough, needs a category lead.", EVERY_REGION),
+        (None, "Fully remote. Our client, a London borough, needs a lead.", EVERY_REGION),
+        ("Nationwide", "Our client, a Leeds council, needs a lead.", EVERY_REGION),
+        (None, "UK-wide role. Our client is a London borough.", EVERY_REGION),
+        ("Home based", "Occasional travel to Birmingham.", EVERY_REGION),
+        ("Remote - Scotland", "Our client, a London borough.", ["Scotland"]),
+        (
+            "Hybrid, 2 days in Leeds",
+            "Remote working the rest of the week.",
+            ["Yorkshire and The Humber"],
+        ),
+        (
+            None,
+            "Our client, a nationwide housing association in Leeds.",
+            ["Yorkshire and The Humber"],
+        ),
+        (None, "Commissioning home-based care in Leeds.", ["Yorkshire and The Humber"]),
+        (None, "This is not a remote role: based in Leeds.", ["Yorkshire and The Humber"]),
+    ],
+)
+def test_remote_and_nationwide_roles_are_in_every_region(
+    location: str | None, prose: str, regions: list[str]
+) -> None:
+    details = {"Rate": "£500 per day"} | ({"Location": location} if location else {})
+    assert plain_advert(details, prose)["regions"] == regions
+
+
+def test_a_telecommute_jobposting_is_remote() -> None:
+    item = posting("<p>Our client, a London borough. £600/day.</p>", jobLocationType="TELECOMMUTE")
+    assert item["regions"] == EVERY_REGION
+    assert item["location"] == "Remote"
+
+
+@pytest.mark.parametrize(
+    ("rate", "prose", "expected"),
+    [
+        ("£65/hr umbrella", "", "inside"),
+        ("£500 - £550 per day, umbrella", "", "inside"),
+        ("£32.50 per hour PAYE", "", "inside"),
+        ("£550 per day Umbrella / £650 Ltd", "", None),  # a Ltd rate beside it
+        ("£400 - 450 per day inside IR35", "", "inside"),
+        ("£600 pd", "Outside of IR35.", "outside"),
+        ("£600 pd", "IR35: Inside", "inside"),
+    ],
+)
+def test_rate_and_ir35_phrasings(rate: str, prose: str, expected: str | None) -> None:
+    assert plain_advert({"Rate": rate}, f"Our client needs a lead. {prose}")["ir35"] == expected
+
+
+@pytest.mark.parametrize(
+    ("rate", "pay"),
+    [
+        ("£450-£550 p/d", (450, 550, "day")),
+        ("up to £600/day", (None, 600, "day")),
+        ("£65 per hour", (65, 65, "hour")),
+        ("£500pd", (500, 500, "day")),
+        ("500 GBP daily", (500, 500, "day")),
+        ("£400 - 450 per day inside IR35", (400, 450, "day")),
+        ("£500.00 - £550.00 per day", (500, 550, "day")),
+        ("£450–£550/day", (450, 550, "day")),
+        ("Â£450 - Â£550 per day", (450, 550, "day")),
+    ],
+)
+def test_day_rate_phrasings(rate: str, pay: tuple[float | None, float, str]) -> None:
+    item = plain_advert({"Rate": rate}, "Our client needs a lead.")
+    assert (item["pay_min"], item["pay_max"], item["pay_period"]) == pay
+
+
+@pytest.mark.parametrize(
+    ("applicants", "regions"),
+    [
+        ({"@type": "Country", "name": "United Kingdom"}, EVERY_REGION),
+        ({"@type": "Country", "name": "USA"}, []),  # schema.org's own example: US applicants
+        ({"@type": "AdministrativeArea", "name": "Scotland"}, ["Scotland"]),
+        ([{"@type": "AdministrativeArea", "name": "Greater Manchester"}], ["North West"]),
+    ],
+)
+def test_a_telecommute_jobposting_open_to_applicants_in(
+    applicants: object, regions: list[str]
+) -> None:
+    item = posting(
+        "<p>Our client, a London borough. £600 per day.</p>",
+        jobLocationType="TELECOMMUTE",
+        applicantLocationRequirements=applicants,
+    )
+    assert item["regions"] == regions
+
+
+REMOTE_ADVERT = """<html><head><meta charset="utf-8"><title>Interim Category Lead | Acme</title>
+</head><body><h1>Interim Category Lead</h1><ul><li>Salary: Â£500 per day</li>
+<li>Location: Fully remote</li><li>Closing date: 30 June 2027</li></ul><div><p>Our client, a
+London borough, needs an interim category lead for a 3-6 month contract. Umbrella / PAYE
+only.</p></div><a href="/apply/1">Apply now</a></body></html>"""
+
+
+def test_a_remote_advert_as_a_crawl_stores_it(http_server, crawl_settings, crawl_engine):  # type: ignore[no-untyped-def]
+    """The public path: a jobs source crawled over HTTP, its advert read and stored."""
+    from tests.support.crawl import add_source, crawl, items_of
+
+    url = http_server.add("/roles/1", REMOTE_ADVERT.encode(), "text/html; charset=utf-8")
+    add_source(crawl_engine, "remote-advert", url, kind="jobs")
+    crawl(crawl_settings)
+    (job,) = items_of(crawl_engine, "remote-advert")
+    assert (job.pay_min, job.pay_max, job.pay_period) == (500, 500, "day")
+    assert "Salary: £500 per day" in job.body_html and "Â" not in job.body_html
+    assert job.ir35 == "inside"
+    assert job.regions == EVERY_REGION and job.location == "Fully remote"
+    assert job.extra["duration"] == "3–6 months"
+    assert (job.extra["duration_months"], job.extra["duration_months_max"]) == (3, 6)

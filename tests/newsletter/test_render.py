@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 from sqlalchemy.engine import Engine
@@ -117,34 +119,56 @@ def test_text_helpers() -> None:
     assert safe_url(" https://ok.example/a?b=1 ") == "https://ok.example/a?b=1"
 
 
-def test_notices_have_their_own_section_near_you_first(
-    engine: Engine, settings: Settings, world: World
-) -> None:
+@pytest.fixture
+def with_item(engine: Engine, settings: Settings, world: World) -> Callable[..., Renderer]:
+    """Adds one more approved item to the jobs source, then renders this week's issue."""
     from datetime import timedelta
 
     from kil_feed.db import write_session
     from kil_feed.models import Item
     from kil_feed.storage.items import save_item
 
-    with write_session(engine) as s:
-        notice = Item(
-            source_id=world.sources["jobs"],
-            kind="notice",
-            url="https://find-tender.example.org/notice/1",
-            title="Tender: Waste collection services, Bolton",
-            employer="Bolton Council",
-            regions=["North West"],
-            status="approved",
-            published_at=NOW - timedelta(days=1),
-            collected_at=NOW - timedelta(days=1),
-        )
-        save_item(notice, session=s)
-    issue = build_issue(engine, settings, now=NOW)
-    assert issue is not None and issue.id is not None
-    renderer = Renderer(settings, load_issue_content(engine, issue.id))
-    assert [c.title for c in renderer.content.notices] == [notice.title]
+    def add(kind: str, title: str, **fields: Any) -> Renderer:
+        with write_session(engine) as s:
+            item = Item(
+                source_id=world.sources["jobs"],
+                kind=kind,
+                title=title,
+                url=f"https://{kind}s.example.org/{len(title)}",
+                status="approved",
+                published_at=NOW - timedelta(days=1),
+                collected_at=NOW - timedelta(days=1),
+                **fields,
+            )
+            save_item(item, session=s)
+        issue = build_issue(engine, settings, now=NOW)
+        assert issue is not None and issue.id is not None
+        return Renderer(settings, load_issue_content(engine, issue.id))
+
+    return add
+
+
+def test_notices_have_their_own_section_near_you_first(with_item: Callable[..., Renderer]) -> None:
+    title = "Tender: Waste collection services, Bolton"
+    renderer = with_item("notice", title, employer="Bolton Council", regions=["North West"])
+    assert [c.title for c in renderer.content.notices] == [title]
     nw = _section_titles(renderer, NW)
-    assert nw["Near you: procurement notices"] == [notice.title]
-    assert _section_titles(renderer, LONDON)["More procurement notices"] == [notice.title]
-    assert _section_titles(renderer, Audience())["Procurement notices"] == [notice.title]
+    assert nw["Near you: procurement notices"] == [title]
+    assert _section_titles(renderer, LONDON)["More procurement notices"] == [title]
+    assert _section_titles(renderer, Audience())["Procurement notices"] == [title]
     assert "Bolton Council" in renderer.render(NW).text
+
+
+def test_a_remote_job_is_near_every_subscriber_and_shown_uk_wide(
+    with_item: Callable[..., Renderer],
+) -> None:
+    from crawler.classify import job_regions
+
+    title = "Interim Procurement Lead (remote)"
+    regions = job_regions("Fully remote. Our client, a London borough, needs a lead.")
+    renderer = with_item("job", title, employer="Acme Interim", regions=regions)
+    for audience in (NW, LONDON):
+        assert title in _section_titles(renderer, audience)["Near you: interim jobs"]
+    assert title in _section_titles(renderer, Audience())["Interim jobs"]
+    text = renderer.render(LONDON).text
+    assert "Acme Interim, UK-wide" in text and "North East, North West" not in text

@@ -6,7 +6,12 @@ import json
 import re
 
 from fastapi.testclient import TestClient
+from sqlalchemy.engine import Engine
 
+from kil_feed.db import write_session
+from kil_feed.models import Item
+from kil_feed.regions import ITL1_REGIONS
+from kil_feed.storage.items import save_item
 from tests.support.webdata import Archive
 
 
@@ -149,3 +154,26 @@ def test_capped_counts_still_page_on(client: TestClient, monkeypatch) -> None:  
     assert "1+ jobs" in first and 'rel="next" href="?page=2"' in first
     third = client.get("/jobs", params={"page": 3}).text
     assert len(job_titles(third)) == 1 and "Page 3" in third
+
+
+def test_a_uk_wide_job_is_in_every_region_and_shown_once(
+    client: TestClient, archive: Archive, engine: Engine
+) -> None:
+    """A remote or nationwide role (every region, `crawler.classify.job_regions`) is listed
+    under each region and labelled UK-wide, not with twelve region names."""
+    with write_session(engine) as s:
+        job = s.get(Item, archive.items["head"])
+        assert job is not None
+        job.regions = list(ITL1_REGIONS)
+        job.location = None
+        save_item(job, session=s)
+    for region in ("London", "Scotland"):
+        assert "Interim Head of Procurement" in job_titles(
+            client.get("/jobs", params={"region": region}).text
+        )
+    listing = client.get("/jobs").text
+    assert '<span class="tag tag-region">UK-wide</span>' in listing
+    assert "/jobs?region=north-east" not in listing.split("Interim Head of Procurement")[1]
+    page = client.get(f"/jobs/{archive.items['head']}").text
+    assert "<dt>Region</dt><dd>UK-wide</dd>" in page
+    assert "addressRegion" not in jsonld(page)["jobLocation"]["address"]
