@@ -63,6 +63,8 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.robots.StrictRobotsTxtMiddleware": 100,
     # after robots.txt (100), before everything that could send the request out
     "crawler.middlewares.PrivateNetworkMiddleware": 110,
+    # its responses after HttpCompressionMiddleware's (590) have undone Content-Encoding
+    "crawler.middlewares.GzipBodyMiddleware": 585,
 }
 # cookies and meta refresh are switched off above; their middlewares are left out of the
 # base list too, so that not even their modules load in every crawl process (the cookie

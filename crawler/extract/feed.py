@@ -39,7 +39,7 @@ def parse_feed(
     _index_cp1252_table()
     parsed = feedparser.parse(
         body,
-        response_headers={k.lower(): v for k, v in (headers or {}).items()},
+        response_headers=_believed_headers(headers or {}, body),
         # nh3 sanitises later with our own allow-list and makes links absolute against the
         # entry's xml:base, so feedparser need not re-parse every HTML field to do either
         resolve_relative_uris=False,
@@ -60,6 +60,25 @@ def parse_feed(
         is_feed=is_feed,
         title=feed_title,
     )
+
+
+def _believed_headers(headers: dict[str, str], body: bytes) -> dict[str, str]:
+    """The response headers feedparser should go by, lower-cased. A charset that is not
+    UTF-8, on a body that is valid UTF-8 beyond ASCII, is a server's default (Apache's
+    ISO-8859-1), not the feed's: text in another encoding is almost never valid UTF-8, and
+    ISO-8859-1 would decode every byte of it wrongly without a complaint ("PÃ¡draic"). The
+    document's own declaration then decides, as in Miniflux."""
+    from w3lib.encoding import http_content_type_encoding
+
+    lowered = {k.lower(): v for k, v in headers.items()}
+    charset = http_content_type_encoding(lowered.get("content-type", ""))
+    if charset not in (None, "utf-8") and not body.isascii():
+        try:
+            body.decode("utf-8")
+        except UnicodeDecodeError:
+            return lowered
+        lowered["content-type"] = "application/xml"
+    return lowered
 
 
 def _index_cp1252_table() -> None:

@@ -7,7 +7,7 @@ import json
 import logging
 from typing import Any
 
-from crawler.extract.jsonld import iter_typed
+from crawler.extract.jsonld import iter_typed, jsonld_blocks
 from crawler.extract.text import clean_text
 from crawler.extract.titles import strip_site_suffix
 
@@ -17,17 +17,21 @@ JOB_TYPES = {"JobPosting"}
 
 
 def jobs_from_html(body: str, url: str) -> list[dict[str, Any]]:
-    """All JobPostings embedded in an HTML page (extruct repairs common JSON-LD faults)."""
+    """All JobPostings embedded in an HTML page: JSON-LD blocks one by one (a bad block
+    hides no other) and microdata (extruct)."""
+    from parsel import Selector
+
     try:
         import extruct  # only job pages need it (~0.2 s to import)
 
-        data = extruct.extract(
-            body, base_url=url, syntaxes=["json-ld", "microdata"], uniform=True, errors="ignore"
-        )
-    except (ValueError, TypeError) as exc:  # extruct/lxml give up on some documents
+        root = Selector(text=body).root
+        microdata = extruct.extract(
+            root, base_url=url, syntaxes=["microdata"], uniform=True, errors="ignore"
+        ).get("microdata", [])
+    except (ValueError, TypeError) as exc:  # lxml gives up on some documents
         logger.info("structured data unreadable url=%s error=%s", url, exc)
         return []
-    blocks = list(data.get("json-ld", [])) + list(data.get("microdata", []))
+    blocks = jsonld_blocks(root) + list(microdata)
     return [posting_to_item(node, url) for node in iter_typed(blocks, JOB_TYPES)]
 
 
@@ -72,7 +76,9 @@ def posting_to_item(node: dict[str, Any], page_url: str) -> dict[str, Any]:
         "guid": _str(identifier) or None,
         # "Category Manager | Kent County Council": the employer is not part of the title
         "title": strip_site_suffix(
-            clean_text(html.unescape(_str(node.get("title")))), [employer or ""]
+            # `title` is JobPosting's own; some publish only the `name` every Thing has
+            clean_text(html.unescape(_str(node.get("title")) or _str(node.get("name")))),
+            [employer or ""],
         ),
         "body_html": description,
         "summary": "",

@@ -6,7 +6,6 @@ Per-source selectors (CSS or XPath) win; otherwise the article's JSON-LD
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 from typing import Any
@@ -14,7 +13,7 @@ from urllib.parse import urljoin, urlsplit
 
 from parsel import Selector
 
-from crawler.extract.jsonld import iter_typed
+from crawler.extract.jsonld import iter_typed, jsonld_blocks
 from crawler.extract.text import clean_text
 
 logger = logging.getLogger(__name__)
@@ -85,7 +84,7 @@ def _looks_like_article(url: str) -> bool:
 def extract_article(sel: Selector, url: str, options: dict[str, Any]) -> dict[str, Any]:
     """One article page as an item dict (kind news); empty title if nothing was found."""
     meta = _meta(sel)
-    ld = next(iter_typed(jsonld_blocks(sel), ARTICLE_TYPES - {"WebPage"}), None) or {}
+    ld = next(iter_typed(jsonld_blocks(sel.root), ARTICLE_TYPES - {"WebPage"}), None) or {}
     title = _first_text(sel, options.get("title_selector")) or _str(ld.get("headline"))
     title = title or meta.get("og:title") or meta.get("twitter:title")
     title = (
@@ -129,17 +128,6 @@ def extract_article(sel: Selector, url: str, options: dict[str, Any]) -> dict[st
         "image_url": _str(image) or meta.get("og:image") or None,
         "published_raw": clean_text(date) or None,
     }
-
-
-def jsonld_blocks(sel: Selector) -> list[Any]:
-    """Parsed JSON-LD blocks of a page (invalid ones are skipped, see jobs for repairs)."""
-    blocks = []
-    for raw in sel.xpath("//script[@type='application/ld+json']/text()").getall():
-        try:
-            blocks.append(json.loads(raw))
-        except ValueError:
-            continue
-    return blocks
 
 
 def _meta(sel: Selector) -> dict[str, str]:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 NOT_SUPPORTED_XML = "TED/eForms XML notices are not supported yet (OCDS JSON only)"
+HTML_PAGE = "an HTML page, not OCDS JSON (an error or sign-in page, or not the API's URL)"
 
 
 @dataclass
@@ -53,6 +54,9 @@ def read_ocds(body: bytes) -> OcdsDocument:
     """Parse one OCDS document; never raises for bad input (see `error` / `problems`)."""
     head = body[:512].lstrip(b"\xef\xbb\xbf \t\r\n")
     if head.startswith(b"<"):
+        lowered = body[:2048].lower()
+        if b"<html" in lowered or b"<!doctype html" in lowered:
+            return OcdsDocument(error=HTML_PAGE)  # an error, login or moved-page answer
         return OcdsDocument(error=NOT_SUPPORTED_XML)
     try:
         data, problem = decode_json(body)

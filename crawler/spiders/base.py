@@ -30,6 +30,7 @@ from crawler.records import CrawlSource
 
 logger = logging.getLogger(__name__)
 SITE_TITLE_CHARS = 30_000  # a page's <head> is near its start
+XML_HEAD = 8192  # an XHTML page's <html> follows its prolog and comments within this
 
 
 class SourceSpider(scrapy.Spider):
@@ -212,8 +213,13 @@ def body_text(response: Response) -> str:
 
 
 def sniff(response: Response) -> str:
-    """'json', 'sitemap', 'feed' or 'html' from the first bytes of the body."""
-    head = response.body[:1024].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    """'json', 'sitemap', 'feed' or 'html' from the first bytes of the body. An XML
+    document that is neither a sitemap nor a web page is a feed: job boards' ATS feeds have
+    roots of their own (Broadbean's `<items>`, Vacancy Poster's bare `<channel>`)."""
+    body = response.body
+    if body[:2] in (b"\xff\xfe", b"\xfe\xff"):  # UTF-16 (a BOM): its ASCII, as bytes
+        body = body[:XML_HEAD].decode("utf-16", errors="ignore").encode("ascii", errors="ignore")
+    head = body[:1024].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     if head[:1] in (b"{", b"["):
         return "json"
     if b"<urlset" in head or b"<sitemapindex" in head:
@@ -221,6 +227,8 @@ def sniff(response: Response) -> str:
     if b"<html" in head or b"<!doctype html" in head:
         return "html"
     if any(tag in head for tag in (b"<rss", b"<feed", b"<rdf", b"<channel")):
+        return "feed"
+    if head.startswith(b"<?xml") and b"<html" not in body[:XML_HEAD].lower():
         return "feed"
     return "html"
 

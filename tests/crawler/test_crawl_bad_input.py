@@ -46,6 +46,8 @@ def _add_bad_sources(server: MockServer, engine: Engine, data_dir: Path, folder:
         "gzip-bomb": server.add(
             "/bomb.xml", bomb, "application/xml", headers={"Content-Encoding": "gzip"}
         ),
+        # the same bomb as a .gz file: gunzipped by the crawler itself, under the same cap
+        "gzip-file-bomb": server.add("/bomb.xml.gz", bomb, "application/gzip"),
         "redirect-loop": server.url("/redirect-loop"),
         "html-not-feed": server.add("/page.html", "<html><body><p>Hello</p></body></html>"),
         "server-error": server.url("/status/500"),
@@ -85,6 +87,9 @@ def test_every_failure_is_recorded_on_its_source(bad_crawl: BadCrawl) -> None:
     assert f"exceeded DOWNLOAD_MAXSIZE ({cap} B) during decompression" in (
         bad_crawl.summaries["gzip-bomb"].error
     )
+    assert bad_crawl.summaries["gzip-file-bomb"].error == (
+        f"larger than the download limit ({cap} bytes) once gunzipped"
+    )
     with read_session(bad_crawl.engine) as session:
         for name in (
             "server-error",
@@ -92,6 +97,7 @@ def test_every_failure_is_recorded_on_its_source(bad_crawl: BadCrawl) -> None:
             "redirect-loop",
             "html-not-feed",
             "gzip-bomb",
+            "gzip-file-bomb",
         ):
             source = get_source(name, session=session)
             assert source.consecutive_failures == 1 and source.last_error, name
