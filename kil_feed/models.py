@@ -142,7 +142,7 @@ class ItemBase(SQLModel):
 class Item(ItemBase, table=True):
     # source_id, status and kind have no index of their own (migration 0014): the unique
     # (source_id, url), (status, kind, published_at) and (kind, status, closes_at) from
-    # migration 0005 start with them
+    # migration 0005 start with them; (kind, updated_at) from migration 0015 dates listings
     __table_args__ = (
         sa.UniqueConstraint("source_id", "url", name="uq_item_source_url"),
         sa.Index("ix_item_source_guid", "source_id", "guid"),

@@ -108,16 +108,19 @@ def fts5_query(text: str) -> str:
 
 
 def _tsquery(text: str, params: dict[str, object]) -> str:
-    """PostgreSQL's query: `websearch_to_tsquery` of the text, or, when it names places, of
-    the other words AND (each place's phrase OR its region's)."""
+    """PostgreSQL's query, read as SQLite's `fts5_query` reads the text: every word required
+    (stemmed; a trailing `*` a prefix), a place's phrase OR its region's. It was
+    `websearch_to_tsquery` of the text, which took `-waste` for NOT, `a OR b` for either
+    and quotes for a phrase, and knew no prefix: `counc*` found every council on SQLite and
+    nothing on PostgreSQL, and `council -waste` the opposite items."""
     plain, places = _parts(text)
-    if not places:
-        params["q"] = text
-        return "websearch_to_tsquery('english', :q)"
     parts = []
-    if plain:
-        params["q"] = " ".join(word for word, _ in plain)
-        parts.append("websearch_to_tsquery('english', :q)")
+    for n, (word, prefix) in enumerate(plain):
+        params[f"w{n}"] = word  # letters and digits only (_WORD): safe inside a quoted lexeme
+        if prefix:
+            parts.append(f"to_tsquery('english', quote_literal(:w{n}) || ':*')")
+        else:
+            parts.append(f"plainto_tsquery('english', :w{n})")
     for n, (phrase, region) in enumerate(places):
         params[f"place{n}"], params[f"region{n}"] = phrase, region
         parts.append(
@@ -158,11 +161,10 @@ def search_items(
         return page
     filters = SearchFilters(kind, region, topic, sort)
     dialect = session.get_bind().dialect.name
+    if not _words(query):  # quotes, `*`, punctuation: nothing to match on either backend
+        return page
     if dialect == "sqlite":
-        match = fts5_query(query)
-        if not match:
-            return page
-        rows, total = _search_sqlite(match, session, filters, limit, offset)
+        rows, total = _search_sqlite(fts5_query(query), session, filters, limit, offset)
     elif dialect == "postgresql":
         rows, total = _search_postgres(query, session, filters, limit, offset)
     else:  # pragma: no cover - only the two supported backends

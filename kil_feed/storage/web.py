@@ -24,7 +24,7 @@ from kil_feed.models import (
     SubscriberStatus,
 )
 from kil_feed.storage.subscribers import find_subscriber, normalise_email, set_status
-from kil_feed.timeutil import utcnow
+from kil_feed.timeutil import as_utc, utcnow
 
 # Listings count at most this many (+1) matches: "200+ jobs" is enough to show and to page,
 # and counting every match of a filter costs one row lookup per match on a large archive.
@@ -233,6 +233,32 @@ def contract_types(*, session: Session) -> list[str]:
 
 def news_source_names(*, session: Session) -> list[str]:
     return list(session.exec(select(Source.name).order_by(Source.name)).all())
+
+
+def listing_changed(
+    kinds: Sequence[str], *, session: Session, now: datetime | None = None
+) -> datetime | None:
+    """When a public listing of these kinds last changed, for its Last-Modified: the newest
+    `updated_at` of any item of the kinds, listed or not, and for jobs the newest closing
+    time that has passed. A reject, a reset or an edit of its tags moves an item's
+    `updated_at` and takes it out of the listing; a job leaves the board when it closes,
+    with nothing written. The listed rows' newest `updated_at` stayed put then, and
+    If-Modified-Since was answered 304 with the stale listing. Each value is one index
+    lookup: (kind, updated_at) and (kind, status, closes_at)."""
+    now = now or utcnow()
+    found = [
+        session.exec(select(func.max(Item.updated_at)).where(Item.kind == kind)).one()
+        for kind in kinds
+    ]
+    if ItemKind.job.value in kinds:
+        closed = select(func.max(Item.closes_at)).where(
+            Item.kind == ItemKind.job.value,
+            Item.status == ItemStatus.approved.value,
+            col(Item.closes_at) < now,
+        )
+        found.append(session.exec(closed).one())
+    present = [as_utc(value) for value in found if value is not None]
+    return max(present) if present else None  # type: ignore[type-var]
 
 
 def sitemap_items(*, session: Session, limit: int = 45_000) -> Sequence[tuple[int, str, datetime]]:

@@ -17,7 +17,7 @@ from kil_feed.errors import KilError
 from kil_feed.topics import topic_catalog
 from kil_feed.web.deps import render
 from kil_feed.web.facets import FacetCache
-from kil_feed.web.http import CachedStaticFiles, HeadAsGet, allow_header
+from kil_feed.web.http import CachedStaticFiles, HeadAsGet, allow_header, slash_redirect
 from kil_feed.web.routes import (
     api,
     docs,
@@ -35,6 +35,7 @@ from kil_feed.web.templating import make_environment, templates_root
 from kil_feed.web.trends import TrendCache
 
 logger = logging.getLogger(__name__)
+NOTHING_HERE = "There is nothing at this address."
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -49,6 +50,7 @@ def create_app(settings: Settings) -> FastAPI:
         openapi_url="/api/openapi.json",
         lifespan=_lifespan,
     )
+    app.router.redirect_slashes = False  # slash_redirect, with a relative Location
     app.state.settings = settings
     app.state.engine = make_engine(settings)
     app.state.jinja = make_environment(settings)
@@ -124,13 +126,18 @@ def _error_handlers(app: FastAPI) -> None:
         status = exc.status_code
         message = exc.detail if isinstance(exc.detail, str) else "request failed"
         if status == 404:
-            message = "There is nothing at this address."
+            redirect = slash_redirect(request)
+            if redirect is not None:
+                return redirect
+            message = NOTHING_HERE
         headers = allow_header(request) if status == 405 else getattr(exc, "headers", None)
         return _error(request, status, titles.get(status, "Error"), message, None, headers)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> Response:
         first = exc.errors()[0] if exc.errors() else {}
+        if tuple(first.get("loc", ()))[:1] == ("path",):  # /jobs/54.0, /issues/abc: no page
+            return _error(request, 404, titles[404], NOTHING_HERE, None)
         where = ".".join(str(p) for p in first.get("loc", ()) if p not in ("query", "body"))
         message = f"invalid {where or 'input'}: {first.get('msg', 'not accepted')}"
         return _error(request, 422, titles[422], message, None)

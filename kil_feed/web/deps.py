@@ -13,7 +13,7 @@ from sqlmodel import Session
 
 from kil_feed.config import Settings
 from kil_feed.db import read_session, write_session
-from kil_feed.errors import KilError
+from kil_feed.errors import KilError, NotFoundError
 from kil_feed.web.facets import Facets
 from kil_feed.web.security import set_csrf_cookie
 
@@ -88,3 +88,15 @@ class Pager:
     def has_next(self) -> bool:
         # a capped total is a lower bound: there may be more pages after the counted ones
         return self.page < self.pages or (self.capped and self.page >= self.pages)
+
+
+def listing_pager(number: int, size: int, total: int, capped: bool, shown: int) -> Pager:
+    """The pager of a listing page that shows `shown` rows. A page past the last is a 404,
+    as Django's paginator and Datasette answer: "Page 50 of 2" with nothing on it was a 200
+    that crawlers kept and links could point at."""
+    pager = Pager(number, size, total, capped)
+    if number > 1 and shown == 0:
+        pages = pager.pages
+        last = f"more than {total} results" if capped else f"{pages} page{'s' * (pages > 1)}"
+        raise NotFoundError(f"there is no page {number}: this listing has {last}")
+    return pager

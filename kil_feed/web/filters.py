@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from typing import Annotated
+
+from pydantic import BeforeValidator
 
 from kil_feed.errors import ValidationError
 from kil_feed.regions import ITL1_REGIONS
@@ -20,6 +23,7 @@ TRUE = {"1", "on", "true", "yes"}
 FALSE = {"", "0", "off", "false", "no"}
 MAX_RATE = 1e7
 _PAGE = re.compile(r"[0-9]{1,6}")
+_ID = re.compile(r"0|[1-9][0-9]{0,19}")
 
 
 def slugify(value: str) -> str:
@@ -119,3 +123,15 @@ def page_param(value: str | None) -> int:
     if not _PAGE.fullmatch(text) or not 1 <= int(text) <= 10_000:
         raise ValidationError(f"invalid page: {text[:40]!r}", hint="use a number from 1")
     return int(text)
+
+
+def _canonical_id(value: object) -> object:
+    """An id in a path is written one way, `54`: Pydantic's lax int also read `54.0`, `+54`,
+    `054` and ` 54` as 54, one page at many addresses that no link gives."""
+    if isinstance(value, str) and not _ID.fullmatch(value):
+        raise ValueError("not an id")
+    return value
+
+
+# a row id in a URL path; anything else is a validation error the app answers with 404
+RowId = Annotated[int, BeforeValidator(_canonical_id)]

@@ -15,7 +15,7 @@ from typing import Any
 
 from fastapi import Request
 from fastapi.staticfiles import StaticFiles
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Match, Mount
 
 from kil_feed.timeutil import as_utc
@@ -62,6 +62,24 @@ def allow_header(request: Request) -> dict[str, str]:
     if "GET" in allowed:
         allowed.insert(allowed.index("GET") + 1, "HEAD")
     return {"Allow": ", ".join(allowed)}
+
+
+def slash_redirect(request: Request) -> Response | None:
+    """For a path no route answers, a redirect to its trailing-slash twin that one does
+    (`/news/` -> `/news`), or None. The Location is relative (path and query): Starlette's
+    own redirect (turned off in the app) wrote the Host header into it, so `Host:
+    evil.example` sent the client to http://evil.example/news, an open redirect wherever a
+    cache or proxy passes the header on."""
+    path = request.scope["path"]
+    if "route" in request.scope or path.rstrip("/") == "":
+        return None  # a route matched (its own 404), or the root
+    twin = path.rstrip("/") if path.endswith("/") else path + "/"
+    scope = {**request.scope, "path": twin}
+    if not any(route.matches(scope)[0] != Match.NONE for route in request.app.router.routes):
+        return None
+    location = "/" + twin.lstrip("/")  # never `//host`: a browser reads that as a host
+    query = request.scope.get("query_string", b"").decode("latin-1")
+    return RedirectResponse(location + (f"?{query}" if query else ""))
 
 
 def _answers(route: BaseRoute, scope: Scope) -> bool:

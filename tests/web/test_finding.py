@@ -168,6 +168,10 @@ def test_bad_filter_values_answer_422(client: TestClient) -> None:
     assert 'role="alert"' in page and 'id="f-min"' in page  # the page, its form and a message
     api = client.get("/api/jobs", params={"rate_min": "abc"})
     assert api.status_code == 422 and "rate_min" in api.json()["error"]
+    for amount in ("inf", "1e400", "10000000"):  # the page refuses them: the API did not
+        for name in ("rate_min", "rate_max"):
+            api = client.get("/api/jobs", params={name: amount})
+            assert api.status_code == 422 and name in api.json()["error"], (name, amount)
     assert client.get("/api/items", params={"region": "Atlantis"}).status_code == 422
 
 

@@ -13,6 +13,7 @@ from sqlalchemy.engine import Engine
 
 from kil_feed.db import write_session
 from kil_feed.models import Item
+from kil_feed.storage.curation import apply_action
 from kil_feed.storage.items import save_item
 from kil_feed.timeutil import utcnow
 from tests.support.atomcheck import atom_problems
@@ -108,6 +109,60 @@ def test_an_older_story_approved_later_changes_last_modified(
         assert after.headers["last-modified"] != before[path], path
 
 
+def test_an_item_leaving_a_feed_changes_last_modified(
+    client: TestClient, archive: Archive, engine: Engine
+) -> None:
+    """Last-Modified was the newest `updated_at` of the listed items: a story rejected (or
+    retagged out of a topic) left the feed and that date as it was, and If-Modified-Since
+    was answered 304 with the feed that still held it."""
+    feeds = ("/feeds/news.xml", "/feeds/topic/outsourcing.xml", "/feeds/region/north-west.xml")
+    with write_session(engine) as s:  # the archive was curated an hour ago
+        s.execute(sa.update(Item).values(updated_at=utcnow() - timedelta(hours=1)))
+    before = {path: client.get(path) for path in feeds}
+    title = "Council brings waste collection back in-house"
+    assert all(title in r.text for r in before.values())
+    with write_session(engine) as s:
+        apply_action(s.get(Item, archive.items["insourcing"]), "reject", session=s)
+    for path, first in before.items():
+        since = {"if-modified-since": first.headers["last-modified"]}
+        after = client.get(path, headers=since)
+        assert after.status_code == 200 and title not in after.text, path
+        both = client.get(path, headers={**since, "if-none-match": first.headers["etag"]})
+        assert both.status_code == 200, path
+        assert (
+            client.get(
+                path, headers={"if-modified-since": after.headers["last-modified"]}
+            ).status_code
+            == 304
+        )
+
+
+def test_a_job_closing_changes_the_jobs_feed_last_modified(
+    client: TestClient, archive: Archive, engine: Engine
+) -> None:
+    """A job leaves the board when it closes, and nothing is written then: a poller whose
+    copy was fetched before the close got 304 and kept the closed job."""
+    now = utcnow()
+    with write_session(engine) as s:
+        s.execute(sa.update(Item).values(updated_at=now - timedelta(hours=2)))
+        s.get(Item, archive.items["head"]).closes_at = now - timedelta(minutes=30)
+    fetched_before_the_close = format_datetime(now - timedelta(hours=1), usegmt=True)
+    response = client.get(
+        "/feeds/jobs.xml", headers={"if-modified-since": fetched_before_the_close}
+    )
+    assert response.status_code == 200
+    assert "Interim Head of Procurement" not in response.text
+    # the sitemap keeps a closed job's page, and drops a rejected one
+    sitemap = client.get("/sitemap.xml")
+    page = f"/jobs/{archive.items['head']}</loc>"
+    assert page in sitemap.text
+    with write_session(engine) as s:
+        apply_action(s.get(Item, archive.items["head"]), "reject", session=s)
+    since = {"if-modified-since": sitemap.headers["last-modified"]}
+    after = client.get("/sitemap.xml", headers=since)
+    assert after.status_code == 200 and page not in after.text
+
+
 def test_static_files_are_cacheable(client: TestClient) -> None:
     css = client.get("/static/kil.css")
     assert css.headers["cache-control"] == "public, max-age=3600"
@@ -127,6 +182,25 @@ def test_ids_no_database_can_hold_are_not_found(client: TestClient, big: int) ->
         assert response.status_code == 404, (path, response.text[:200])
         if path.startswith("/api/"):
             assert "error" in response.json()
+
+
+@pytest.mark.parametrize("odd", ["{id}.0", "+{id}", "0{id}", "%20{id}", "{id}%20", "{id}e0"])
+def test_an_id_is_written_one_way(client: TestClient, archive: Archive, odd: str) -> None:
+    """`/jobs/54.0`, `/jobs/+54`, `/jobs/054` and `/jobs/%2054` were all job 54 (Pydantic's
+    lax int): one page at many addresses. Only the id as links write it is a page."""
+    item, issue = archive.items["head"], archive.issues["sent"]
+    for path, id_ in (
+        ("/jobs/", item), ("/api/jobs/", item), ("/api/items/", item),
+        ("/issues/", issue), ("/api/issues/", issue),
+    ):  # fmt: skip
+        response = client.get(path + odd.format(id=id_), follow_redirects=False)
+        assert response.status_code == 404, (path, odd)
+        if path.startswith("/api/"):
+            assert response.json()["error"] == "There is nothing at this address."
+        else:
+            assert "There is nothing at this address." in response.text
+    assert client.get(f"/jobs/{item}").status_code == 200
+    assert client.get(f"/api/issues/{issue}").status_code == 200
 
 
 def test_the_largest_storable_id_is_a_plain_miss(client: TestClient) -> None:

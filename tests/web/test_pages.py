@@ -98,7 +98,7 @@ def test_issue_web_version_is_the_national_email(
 def test_draft_and_missing_issues_are_404(client: TestClient, archive: Archive) -> None:
     assert client.get(f"/issues/{archive.issues['draft']}").status_code == 404
     assert client.get("/issues/999999").status_code == 404
-    assert client.get("/issues/not-a-number").status_code == 422
+    assert client.get("/issues/not-a-number").status_code == 404  # no page there
 
 
 def test_news_lists_approved_news_only(client: TestClient) -> None:
@@ -132,6 +132,14 @@ def test_news_paginates(client: TestClient, engine, archive: Archive) -> None:
     assert not set(titles(first)) & set(titles(second))
     assert 'rel="next" href="?page=2"' in first
     assert "Page 2 of 2" in second
+    # a page past the last is not found (Django's paginator, Datasette): it was a 200
+    # "Page 50 of 2" with nothing on it
+    for path in ("/news", "/jobs", "/notices", "/search?q=council"):
+        past = client.get(path, params={"page": 50})
+        assert past.status_code == 404, path
+        assert "<h1>Not found</h1>" in past.text, path
+        assert "there is no page 50: this listing has " in past.text, path
+    assert client.get("/news", params={"page": 3}).status_code == 404
     # a page number that cannot be is a 422 with the page and a message (never a 500)
     for odd in ("0", "-3", "abc", "99999999999"):
         response = client.get("/news", params={"page": odd})

@@ -74,6 +74,17 @@ def test_search_on_both_backends(any_engine: Engine, any_settings: Settings) -> 
         north_west = search_items("procurement", session=s, region="North West")
         assert [h.item.id for h in north_west.hits] == [archive.items["head"]]
         assert search_items("council", session=s, topic="outsourcing").total == 1
+
+        # one reading of the text on both backends (PostgreSQL's websearch_to_tsquery knew
+        # no prefix, took `-waste` for NOT and quotes for a phrase): words, all required
+        def found(text: str) -> list[int]:
+            return sorted(h.item.id for h in search_items(text, session=s).hits)
+
+        council = found("council")
+        assert len(council) > 1 and found("counc*") == council
+        waste = found("council waste")
+        assert waste == [archive.items["insourcing"]]
+        assert found("council -waste") == waste and found('"collection waste"') == waste
         # hostile input never raises
         for text in NASTY:
             search_items(text, session=s)
@@ -119,9 +130,12 @@ def test_search_page_filters(client: TestClient) -> None:
 
 @pytest.mark.parametrize("text", NASTY)
 def test_any_query_text_is_safe(client: TestClient, text: str) -> None:
-    page = client.get("/search", params={"q": text, "page": "2"})
+    page = client.get("/search", params={"q": text})
     assert page.status_code == 200
     assert "<script>alert(1)</script>" not in page.text
+    past = client.get("/search", params={"q": text, "page": "2"})  # one page of results
+    assert past.status_code == 404 and "there is no page 2" in past.text
+    assert "<script>alert(1)</script>" not in past.text
 
 
 def test_empty_search_shows_help(client: TestClient) -> None:

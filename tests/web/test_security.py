@@ -111,3 +111,25 @@ def test_form_regions_are_the_classifier_regions() -> None:
 
     assert tuple(subscriptions.ITL1_REGIONS) == tuple(ITL1_REGIONS)
     assert tuple(pages.ITL1_REGIONS) == tuple(ITL1_REGIONS)
+
+
+def test_the_trailing_slash_redirect_never_names_a_host(
+    client: TestClient, archive: Archive
+) -> None:
+    """`/news/` with `Host: evil.example` redirected to http://evil.example/news: any cache
+    or proxy passing the header on made it an open redirect. The Location is the path and
+    query only."""
+    head = archive.items["head"]
+    for path, location in (
+        ("/news/", "/news"),
+        ("/jobs/?region=north-west&page=1", "/jobs?region=north-west&page=1"),
+        (f"/jobs/{head}/", f"/jobs/{head}"),
+        ("/api/items/", "/api/items"),
+        ("/news///", "/news"),
+    ):
+        response = client.get(path, headers={"host": "evil.example"}, follow_redirects=False)
+        assert response.status_code == 307, path
+        assert response.headers["location"] == location, path
+    assert client.get("/news/", follow_redirects=True).url.path == "/news"
+    missing = client.get("/no-such-page/", headers={"host": "evil.example"})
+    assert missing.status_code == 404 and "location" not in missing.headers

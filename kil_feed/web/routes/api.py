@@ -13,7 +13,7 @@ from kil_feed.storage import items as item_store
 from kil_feed.storage import web as store
 from kil_feed.storage.search import search_items
 from kil_feed.web.deps import facets_of, reader, settings_of
-from kil_feed.web.filters import named_param, region_param, region_values
+from kil_feed.web.filters import MAX_RATE, RowId, named_param, region_param, region_values
 from kil_feed.web.serialize import (
     INVALID,
     NOT_FOUND,
@@ -75,7 +75,7 @@ def api_items(
 @router.get(
     "/items/{item_id}", response_model=ItemOut, responses=NOT_FOUND, summary="One approved item"
 )
-def api_item(item_id: int, request: Request, session: Session = Depends(reader)) -> dict:
+def api_item(item_id: RowId, request: Request, session: Session = Depends(reader)) -> dict:
     item = store.get_public_item(item_id, session=session)
     return _one_item(request, item, session=session)
 
@@ -85,8 +85,8 @@ def api_jobs(
     request: Request,
     region: str | None = REGION,
     contract_type: str | None = None,
-    rate_min: float | None = Query(None, ge=0, description="Lowest day rate (GBP)"),
-    rate_max: float | None = Query(None, ge=0, description="Highest day rate (GBP)"),
+    rate_min: float | None = Query(None, ge=0, lt=MAX_RATE, description="Lowest day rate (GBP)"),
+    rate_max: float | None = Query(None, ge=0, lt=MAX_RATE, description="Highest day rate (GBP)"),
     include_closed: bool = False,
     sort: Literal["newest", "pay", "closing"] = Query(
         "newest", description="newest first, highest pay first (as a day rate), closing soonest"
@@ -107,7 +107,7 @@ def api_jobs(
 @router.get(
     "/jobs/{item_id}", response_model=ItemOut, responses=NOT_FOUND, summary="One approved job"
 )
-def api_job(item_id: int, request: Request, session: Session = Depends(reader)) -> dict:
+def api_job(item_id: RowId, request: Request, session: Session = Depends(reader)) -> dict:
     item = store.get_public_item(item_id, session=session, kind=ItemKind.job.value)
     return _one_item(request, item, session=session)
 
@@ -151,7 +151,7 @@ def api_issues(request: Request, session: Session = Depends(reader)) -> dict:
     responses=NOT_FOUND,
     summary="One sent issue",
 )
-def api_issue(issue_id: int, request: Request, session: Session = Depends(reader)) -> dict:
+def api_issue(issue_id: RowId, request: Request, session: Session = Depends(reader)) -> dict:
     """The issue as its web page shows it (the national email): the same sections, titles,
     cards and order, from the newsletter's own content; dropped items are not in it."""
     issue = store.get_sent_issue(issue_id, session=session)

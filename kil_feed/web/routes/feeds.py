@@ -11,7 +11,7 @@ from fastapi.responses import PlainTextResponse, Response
 from sqlmodel import Session
 
 from kil_feed.errors import NotFoundError
-from kil_feed.models import Item
+from kil_feed.models import Item, ItemKind
 from kil_feed.storage import items as item_store
 from kil_feed.storage import web as store
 from kil_feed.timeutil import isoformat
@@ -26,6 +26,7 @@ from kil_feed.web.templating import query_string, sanitize
 router = APIRouter(include_in_schema=False)
 ATOM = "application/atom+xml; charset=utf-8"
 FEED_SIZE = 50
+NEWS, JOBS = (ItemKind.news.value,), (ItemKind.job.value,)
 
 
 def _base(request: Request) -> str:
@@ -49,14 +50,6 @@ def _item_entries(items: Sequence[Item], base: str, sources: dict[int, str]) -> 
             )
         )
     return entries
-
-
-def items_changed(items: Sequence[Item]) -> datetime | None:
-    """When a feed of these items last changed, for its Last-Modified: their newest
-    `updated_at`, which moves when an item is approved or edited. Not the newest published
-    date: an older story approved today changes the feed and leaves that date as it was,
-    and If-Modified-Since would answer 304 to a changed feed."""
-    return latest(*(item.updated_at for item in items))
 
 
 def _feed(
@@ -100,7 +93,8 @@ def issues_feed(request: Request, session: Session = Depends(reader)) -> Respons
 def news_feed(request: Request, session: Session = Depends(reader)) -> Response:
     items = store.public_news(session=session, limit=FEED_SIZE).items
     entries = _item_entries(items, _base(request), item_store.source_titles(session=session))
-    return _feed(request, "News", "/feeds/news.xml", "/news", entries, items_changed(items))
+    changed = store.listing_changed(NEWS, session=session)
+    return _feed(request, "News", "/feeds/news.xml", "/news", entries, changed)
 
 
 @router.get("/feeds/jobs.xml")
@@ -112,7 +106,8 @@ def jobs_feed(request: Request, session: Session = Depends(reader)) -> Response:
     query = query_string(filters.params())
     title = "Jobs" + (f" in {filters.region}" if filters.region else "")
     path, alternate = "/feeds/jobs.xml" + query, "/jobs" + query
-    return _feed(request, title, path, alternate, entries, items_changed(items))
+    changed = store.listing_changed(JOBS, session=session)
+    return _feed(request, title, path, alternate, entries, changed)
 
 
 def _tag_from_slug(kind: str, slug: str, session: Session) -> str:
@@ -135,7 +130,8 @@ def topic_feed(slug: str, request: Request, session: Session = Depends(reader)) 
     path = f"/feeds/topic/{slugify(topic)}.xml"
     label = catalog.label(topic)
     alternate = f"/news?topic={slugify(topic)}"
-    return _feed(request, f"News on {label}", path, alternate, entries, items_changed(items))
+    changed = store.listing_changed(NEWS, session=session)
+    return _feed(request, f"News on {label}", path, alternate, entries, changed)
 
 
 @router.get("/feeds/region/{slug}")
@@ -150,7 +146,8 @@ def region_feed(slug: str, request: Request, session: Session = Depends(reader))
     entries = _item_entries(items, _base(request), item_store.source_titles(session=session))
     path = f"/feeds/region/{slugify(region)}.xml"
     alternate = f"/jobs?region={slugify(region)}"
-    return _feed(request, f"{region}", path, alternate, entries, items_changed(items))
+    changed = store.listing_changed((*NEWS, *JOBS), session=session)
+    return _feed(request, f"{region}", path, alternate, entries, changed)
 
 
 @router.get("/sitemap.xml")
@@ -171,8 +168,8 @@ def sitemap(request: Request, session: Session = Depends(reader)) -> Response:
     for issue in store.sent_issues(session=session):
         changes.append(issue.sent_at or issue.updated_at)
         add(f"{base}/issues/{issue.id}", isoformat(issue.sent_at or issue.updated_at))
+    changes.append(store.listing_changed(JOBS, session=session))  # a job that left it too
     for item_id, kind, updated in store.sitemap_items(session=session):
-        changes.append(updated)
         if kind == "job":
             add(f"{base}/jobs/{item_id}", isoformat(updated))
     body = ET.tostring(urlset, encoding="utf-8", xml_declaration=True)

@@ -13,8 +13,9 @@ from kil_feed.models import ItemKind
 from kil_feed.regions import ITL1_REGIONS
 from kil_feed.storage import web as store
 from kil_feed.timeutil import as_utc, utcnow
-from kil_feed.web.deps import Pager, facets_of, invalid_listing, reader, render, settings_of
+from kil_feed.web.deps import facets_of, invalid_listing, listing_pager, reader, render, settings_of
 from kil_feed.web.filters import (
+    RowId,
     choice_param,
     flag_param,
     named_param,
@@ -110,13 +111,14 @@ def jobs(
     if filters.region:  # a region's jobs page: its trend lines
         context["sparklines"] = request.app.state.trends.lines(filters.region)
         context["spark_weeks"] = request.app.state.trends.weeks
+    pager = listing_pager(number, size, result.total, result.capped, len(result.items))
     return render(
         request,
         "jobs.html",
         {
             **context,
             "items": result.items,
-            "pager": Pager(number, size, result.total, result.capped),
+            "pager": pager,
             "filters": filters,
             "params": filters.params(),
             "feed_url": "/feeds/jobs.xml" + query_string(filters.params()),
@@ -125,7 +127,7 @@ def jobs(
 
 
 @router.get("/jobs/{item_id}", response_class=HTMLResponse)
-def job(item_id: int, request: Request, session: Session = Depends(reader)) -> HTMLResponse:
+def job(item_id: RowId, request: Request, session: Session = Depends(reader)) -> HTMLResponse:
     item = store.get_public_item(item_id, session=session, kind=ItemKind.job.value)
     source = facets_of(request).sources.get(item.source_id, "")
     settings = settings_of(request)

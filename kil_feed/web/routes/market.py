@@ -16,7 +16,7 @@ from kil_feed.roles import ROLE_FAMILIES, ROLE_LABELS
 from kil_feed.storage.market import MarketFigures, market_figures
 from kil_feed.storage.web import storable_id
 from kil_feed.web.deps import reader, render
-from kil_feed.web.filters import region_values, slugify
+from kil_feed.web.filters import RowId, region_values, slugify
 from kil_feed.web.routes.market_notices import notice_context
 
 router = APIRouter(include_in_schema=False)
@@ -98,7 +98,7 @@ def chart_png(
 
 
 @router.get("/issues/{issue_id}/market/{key}.png")
-def issue_chart_png(issue_id: int, key: str, request: Request) -> Response:
+def issue_chart_png(issue_id: RowId, key: str, request: Request) -> Response:
     """An issue's market-pulse chart (the email's image): the stored PNG once the send has
     begun, so it never changes; drawn from today's figures for a preview of an unsent one."""
     from kil_feed.models import Issue

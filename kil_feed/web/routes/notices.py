@@ -12,7 +12,7 @@ from sqlmodel import Session
 
 from crawler.ocds import BUYER_TYPE_LABELS, STAGES
 from kil_feed.errors import ValidationError
-from kil_feed.models import Buyer, Item
+from kil_feed.models import Buyer, Item, ItemKind
 from kil_feed.notice_view import (
     STAGE_PHRASES,
     buyer_fields,
@@ -25,8 +25,9 @@ from kil_feed.storage import buyers as buyer_store
 from kil_feed.storage import items as item_store
 from kil_feed.storage import notices as store
 from kil_feed.storage import web as web_store
-from kil_feed.web.deps import Pager, facets_of, invalid_listing, reader, render, settings_of
+from kil_feed.web.deps import facets_of, invalid_listing, listing_pager, reader, render, settings_of
 from kil_feed.web.filters import (
+    RowId,
     choice_param,
     clean,
     named_param,
@@ -131,13 +132,14 @@ def notices(
         "value": clean(value),
         "closing_before": closing_before if filters["closing_before"] else None,
     }
+    pager = listing_pager(number, size, result.total, result.capped, len(result.items))
     return render(
         request,
         "notices.html",
         {
             **context,
             "items": result.items,
-            "pager": Pager(number, size, result.total, result.capped),
+            "pager": pager,
             "filters": filters,
             "params": params,
             "fields": {i.id: notice_fields(i) for i in result.items},
@@ -146,7 +148,7 @@ def notices(
 
 
 @router.get("/notices/{item_id}", response_class=HTMLResponse)
-def notice(item_id: int, request: Request, session: Session = Depends(reader)) -> HTMLResponse:
+def notice(item_id: RowId, request: Request, session: Session = Depends(reader)) -> HTMLResponse:
     item = web_store.get_public_item(item_id, session=session, kind="notice")
     fields = notice_fields(item)
     buyer = buyer_store.find_buyer(item.buyer_key, session=session)
@@ -212,7 +214,7 @@ def notices_feed(
     session: Session = Depends(reader),
 ) -> Response:
     """Approved notices, optionally of one region and one topic, newest first."""
-    from kil_feed.web.routes.feeds import _base, _feed, _item_entries, items_changed
+    from kil_feed.web.routes.feeds import _base, _feed, _item_entries
 
     region = region_param(region)
     topic = named_param(topic, facets_of(request).topics)
@@ -225,7 +227,8 @@ def notices_feed(
     # slugs, URL-encoded: the feed's id and links must be IRIs ("region=North East" is not)
     query = query_string({"region": region and slugify(region), "topic": topic and slugify(topic)})
     path, alternate = "/feeds/notices.xml" + query, "/notices" + query
-    return _feed(request, title, path, alternate, entries, items_changed(items))
+    changed = web_store.listing_changed((ItemKind.notice.value,), session=session)
+    return _feed(request, title, path, alternate, entries, changed)
 
 
 # --- JSON API --------------------------------------------------------------------------------
@@ -341,7 +344,7 @@ def api_notices(
     responses=NOT_FOUND,
     summary="One approved notice",
 )
-def api_notice(item_id: int, request: Request, session: Session = Depends(reader)) -> dict:
+def api_notice(item_id: RowId, request: Request, session: Session = Depends(reader)) -> dict:
     item = web_store.get_public_item(item_id, session=session, kind="notice")
     base = settings_of(request).base_url.rstrip("/")
     return notice_dict(item, base, _slugs([item], session))

@@ -12,8 +12,8 @@ from kil_feed.errors import ValidationError
 from kil_feed.regions import ITL1_REGIONS
 from kil_feed.storage import web as store
 from kil_feed.timeutil import utcnow
-from kil_feed.web.deps import Pager, facets_of, invalid_listing, reader, render, settings_of
-from kil_feed.web.filters import named_param, page_param, region_param, slugify
+from kil_feed.web.deps import facets_of, invalid_listing, listing_pager, reader, render, settings_of
+from kil_feed.web.filters import RowId, named_param, page_param, region_param, slugify
 from kil_feed.web.http import conditional, latest
 from kil_feed.web.security import csrf_token
 from newsletter.content import issue_content
@@ -58,7 +58,7 @@ def issues(request: Request, session: Session = Depends(reader)) -> HTMLResponse
 
 
 @router.get("/issues/{issue_id}", response_class=HTMLResponse)
-def issue(issue_id: int, request: Request, session: Session = Depends(reader)) -> HTMLResponse:
+def issue(issue_id: RowId, request: Request, session: Session = Depends(reader)) -> HTMLResponse:
     """The web version of an issue: the email's national view (no region, every topic).
 
     The cards, sections, order and "also reported by" come from the newsletter's own
@@ -102,13 +102,14 @@ def news(
     except ValidationError as exc:
         return invalid_listing(request, "news.html", context, exc)
     result = store.public_news(session=session, limit=size, offset=(number - 1) * size, **filters)
+    pager = listing_pager(number, size, result.total, result.capped, len(result.items))
     return render(
         request,
         "news.html",
         {
             **context,
             "items": result.items,
-            "pager": Pager(number, size, result.total, result.capped),
+            "pager": pager,
             "filters": filters,
             "params": {k: slugify(v) if v else None for k, v in filters.items()},
         },

@@ -9,7 +9,7 @@ from sqlmodel import Session
 from kil_feed.errors import ValidationError
 from kil_feed.regions import ITL1_REGIONS
 from kil_feed.storage.search import search_items
-from kil_feed.web.deps import Pager, facets_of, invalid_listing, reader, render, settings_of
+from kil_feed.web.deps import facets_of, invalid_listing, listing_pager, reader, render, settings_of
 from kil_feed.web.filters import choice_param, named_param, page_param, region_param, slugify
 
 router = APIRouter(include_in_schema=False)
@@ -62,13 +62,14 @@ def search(
         "sort": None if filters["sort"] == "relevance" else filters["sort"],
         "q": result.query,
     }
+    pager = listing_pager(number, size, result.total, result.capped, len(result.hits))
     return render(
         request,
         "search.html",
         {
             **context,
             "result": result,
-            "pager": Pager(number, size, result.total, result.capped),
+            "pager": pager,
             "filters": filters,
             "params": params,
         },
