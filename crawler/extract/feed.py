@@ -170,8 +170,11 @@ def _with_job_fields(item: dict[str, Any], entry: Any) -> dict[str, Any]:
 
 
 def _text_of(detail: dict[str, Any], value: str) -> str:
-    """Plain text of a title: HTML types are converted, plain text is kept as typed."""
-    value = detail.get("value", value) or ""
+    """Plain text of a title: HTML types are converted, plain text is kept as typed. The
+    entry's own title wins over its detail's value: an <atom:author> inside an RSS item
+    has a <title> of its own (Google's Cloud blog: the author's job), which feedparser
+    puts in `title_detail` but not in `title`."""
+    value = value or detail.get("value") or ""
     if detail.get("type") in HTML_TYPES:
         from crawler.extract.text import html_to_text
 

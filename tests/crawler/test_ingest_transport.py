@@ -20,6 +20,7 @@ from tests.conftest import kil_environment, sqlite_copy
 from tests.support.crawl import FAST_CRAWL_ENV, add_source, crawl, items_of
 
 FTS_PAGE = "ocds/findatender_2026-09-03_release-package_final_page_3_releases.json"
+CLOUDBLOG = "feeds/google_cloudblog_atom_authors_in_rss.rss"
 KC0011 = "feeds_nasty/kc0011_gb2312_nonrfc822_dates.rss"
 WORDPRESS = "feeds/wordpress_rss2_dc_atom.xml"
 TELECOMMUTE = "jobs/schemaorg_example_jobposting_telecommute_applicantLocationRequirements.txt"
@@ -66,6 +67,8 @@ def _routes(server: MockServer, corpus: Path) -> dict[str, tuple[str, str]]:
         "fts-download": (server.add("/releases.json.gz", fts, "application/gzip"), "notices"),
         # a forum feed (GB2312) dated "2020/1/10 14:33:00", not as RFC 822 says
         "kc0011": (server.add_file("/kc.rss", corpus / KC0011), "feed"),
+        # RSS items with <atom:author> blocks, each with a <title> (the author's job)
+        "cloudblog": (server.add_file("/cloudblog.rss", corpus / CLOUDBLOG), "feed"),
         # a UTF-8 feed (so its prolog says) behind a server whose default charset is Latin-1
         "latin1-server": (
             server.add_file("/wp.xml", corpus / WORDPRESS, "text/xml; charset=ISO-8859-1"),
@@ -148,3 +151,14 @@ def test_a_date_written_year_first_with_slashes_is_read_as_written(crawled: Craw
     # every "2020/1/10 ..." as 2020-12-01 00:00)
     assert {"2020-01-10T14:33:00", "2020-01-10T14:28:00"} <= dates
     assert not any(d.startswith("2020-12-01") for d in dates)
+
+
+def test_an_authors_title_inside_an_item_is_not_the_items_title(crawled: Crawled) -> None:
+    summary = crawled.summaries["cloudblog"]
+    assert (summary.new, summary.dropped) == (20, 0)  # one had no title, the author's empty
+    stored = {i.title: i.author for i in items_of(crawled.engine, "cloudblog")}
+    assert stored["Want to keep your employees productive? Pay attention to shadow IT clues"] == (
+        "Diane Chaleff"
+    )
+    assert "Last month today: August on GCP" in stored
+    assert "Product Manager, Office of the CTO" not in stored  # the author's job title
