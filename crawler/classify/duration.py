@@ -28,24 +28,24 @@ def _low(name: str) -> str:
 
 _MONTHS = r"january|february|march|april|may|june|july|august|september|october|november|december"
 _DURATION = re.compile(
-    rf"\b{_low('lo')}(?P<n>{_NUMBER})[\s-]*(?P<unit>{_UNIT})['’]?"
+    rf"\b{_low('lo')}(?P<n>{_NUMBER})(?P<plus>\+)?[\s-]*(?P<unit>{_UNIT})['’]?"
     rf"(?=\s+(?:initial\s+|rolling\s+|fixed[\s-]term\s+)?(?:{_ENGAGEMENT})\b|\s*\))"
     rf"|\b(?:{_ENGAGEMENT})\s*(?:[-–:]|of|for)\s*(?:an?\s+)?(?:initial\s+)?"
-    rf"{_low('lo2')}(?P<n2>{_NUMBER})[\s-]*(?P<unit2>{_UNIT})\b"
+    rf"{_low('lo2')}(?P<n2>{_NUMBER})(?P<plus2>\+)?[\s-]*(?P<unit2>{_UNIT})\b"
     # a labelled length ("Duration: 6 months", "Contract length - 12 weeks") and "initial 6
     # months", "initially 3 months": said of the engagement whatever follows
     rf"|\b(?:duration|(?:contract|assignment)\s+(?:length|duration)|length\s+of\s+(?:contract|"
     rf"assignment))\s*[:\-–]?\s*(?:an?\s+)?(?:initial(?:ly)?\s+)?{_low('lo3')}"
-    rf"(?P<n3>{_NUMBER})[\s-]*"
+    rf"(?P<n3>{_NUMBER})(?P<plus3>\+)?[\s-]*"
     rf"(?P<unit3>{_UNIT})\b"
     rf"|(?<!the )(?<!your )(?<!first )\binitial(?:ly)?\s+(?:period\s+of\s+|term\s+of\s+)?"
-    rf"{_low('lo4')}(?P<n4>{_NUMBER})[\s-]*"
+    rf"{_low('lo4')}(?P<n4>{_NUMBER})(?P<plus4>\+)?[\s-]*"
     rf"(?P<unit4>{_UNIT})\b"
     rf"|\buntil\s+(?:the\s+)?(?:end\s+of\s+)?(?P<until>(?:\d{{1,2}}(?:st|nd|rd|th)?\s+)?"
     rf"(?:{_MONTHS})\s+20\d\d)\b",
     re.IGNORECASE,
 )
-_LENGTH = re.compile(rf"\b{_low('lo')}(?P<n>{_NUMBER})[\s-]*(?P<unit>{_UNIT})\b", re.IGNORECASE)
+_LENGTH = re.compile(rf"\b{_low('lo')}(?P<n>{_NUMBER})\+?[\s-]*(?P<unit>{_UNIT})\b", re.IGNORECASE)
 _WORDS = {
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
     "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "eighteen": 18, "twenty four": 24,
@@ -63,7 +63,8 @@ def duration_for(text: str) -> str | None:
     key = next(k for k in ("", "2", "3", "4") if match.group("n" + k))
     number, unit, low = match.group("n" + key), match.group("unit" + key), match.group("lo" + key)
     if low is None:
-        return f"{number} {unit}"
+        plus = "+" if match.group("plus" + key) else ""  # "6+ months": at least six
+        return f"{number}{plus} {unit}"
     plural = unit if unit.lower().endswith(("s", "mths")) else unit + "s"
     return f"{low}–{number} {plural}"  # "3–6 months", as a job board shows a range
 

@@ -117,11 +117,9 @@ def regions_for(
 # Where a role is worked from anywhere: "Fully remote", "Remote (UK)", "home based",
 # "Nationwide", "UK-wide", "anywhere in the UK", "Location: Remote". "Nationwide" and
 # "UK-wide" count only standing alone, not as an adjective ("a nationwide housing
-# association", "a UK-wide programme"), and "home based" not of a service ("home-based care").
-_ALONE = (
-    r"(?=\s*(?:$|[.,;:)(/\n|•·–—-]|(?:role|position|post|contract|basis|travel|coverage|with|but)"
-    r"\b))"
-)
+# association", "a UK-wide programme", "nationwide travel" from a base), and "home based" not
+# of a service ("home-based care").
+_ALONE = r"(?=\s*(?:$|[.,;:)(/\n|•·–—-]|(?:role|position|post|contract|basis|coverage|with|but)\b))"
 _REMOTE = re.compile(
     r"\b(?:fully|100%|entirely|completely|wholly|totally|permanently)\s+(?:home[\s-]based|remote(?:ly)?"
     r"|from\s+home)\b"

@@ -152,6 +152,7 @@ def test_news_region_from_a_council_in_the_url(url: str, expected: list[str]) ->
         ("Initial 6 – 9 months with a view to extend", "6–9 months", 6),
         ("Contract length: three to six months", "three–six months", 3),
         ("3-6 months' notice", None, None),  # still no engagement word
+        ("A 6+ months contract", "6+ months", 6),  # at least six
     ],
 )
 def test_duration(text: str, duration: str | None, months: float | None) -> None:

@@ -137,6 +137,8 @@ EVERY_REGION = [
         ),
         (None, "Commissioning home-based care in Leeds.", ["Yorkshire and The Humber"]),
         (None, "This is not a remote role: based in Leeds.", ["Yorkshire and The Humber"]),
+        # travel around the country from a base is not a role worked from anywhere
+        (None, "Nationwide travel required. Based in Leeds.", ["Yorkshire and The Humber"]),
     ],
 )
 def test_remote_and_nationwide_roles_are_in_every_region(
