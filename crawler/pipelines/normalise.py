@@ -59,7 +59,9 @@ class NormalisePipeline:
             item["guid"] = str(item["guid"]).strip()[:500]
         collected = item.get("collected_at") or datetime.now(UTC)
         item["collected_at"] = collected
-        published = item.get("published") or parse_date(item.get("published_raw"))
+        # the date as written, read by our one date parser; a feed entry's date as feedparser
+        # read it only when ours cannot (feedparser took "2020/1/10 14:33" for 1 December)
+        published = parse_date(item.get("published_raw")) or item.get("published")
         if published is None or published < EARLIEST or published > collected + FUTURE_SLACK:
             item["published_at"], item["date_estimated"] = collected, True
         else:

@@ -20,6 +20,7 @@ from tests.conftest import kil_environment, sqlite_copy
 from tests.support.crawl import FAST_CRAWL_ENV, add_source, crawl, items_of
 
 FTS_PAGE = "ocds/findatender_2026-09-03_release-package_final_page_3_releases.json"
+KC0011 = "feeds_nasty/kc0011_gb2312_nonrfc822_dates.rss"
 WORDPRESS = "feeds/wordpress_rss2_dc_atom.xml"
 TELECOMMUTE = "jobs/schemaorg_example_jobposting_telecommute_applicantLocationRequirements.txt"
 
@@ -63,6 +64,8 @@ def _routes(server: MockServer, corpus: Path) -> dict[str, tuple[str, str]]:
         ),
         # Find a Tender's page as a .json.gz download (application/gzip, no Content-Encoding)
         "fts-download": (server.add("/releases.json.gz", fts, "application/gzip"), "notices"),
+        # a forum feed (GB2312) dated "2020/1/10 14:33:00", not as RFC 822 says
+        "kc0011": (server.add_file("/kc.rss", corpus / KC0011), "feed"),
         # a UTF-8 feed (so its prolog says) behind a server whose default charset is Latin-1
         "latin1-server": (
             server.add_file("/wp.xml", corpus / WORDPRESS, "text/xml; charset=ISO-8859-1"),
@@ -135,3 +138,13 @@ def test_a_utf8_feed_keeps_its_text_when_the_server_says_latin1(crawled: Crawled
     titles = {i.title for i in items_of(crawled.engine, "latin1-server")}
     assert "Seven Things – Tagged by Pádraic" in titles  # "PÃ¡draic" when read as Latin-1
     assert len(titles) == 10
+
+
+def test_a_date_written_year_first_with_slashes_is_read_as_written(crawled: Crawled) -> None:
+    stored = items_of(crawled.engine, "kc0011")
+    assert len(stored) == 20 and not any(i.date_estimated for i in stored)
+    dates = {i.published_at.replace(tzinfo=None).isoformat() for i in stored}
+    # its newest entries: <pubDate>2020/1/10 14:33:00</pubDate> and 14:28 (feedparser read
+    # every "2020/1/10 ..." as 2020-12-01 00:00)
+    assert {"2020-01-10T14:33:00", "2020-01-10T14:28:00"} <= dates
+    assert not any(d.startswith("2020-12-01") for d in dates)
