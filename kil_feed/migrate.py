@@ -31,13 +31,19 @@ def alembic_config() -> Config:
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Bring the schema up to `revision` (default: the newest). A revision Alembic cannot
-    resolve, or one older than the database's, is a ValidationError (nothing changed)."""
+    resolve, or one an upgrade cannot reach (older than the database's), is a
+    ValidationError, and nothing changed."""
+    if not revision.strip():
+        raise ValidationError("the schema revision is empty", hint="leave it out for the newest")
     cfg = alembic_config()
-    _refuse_going_back(engine, ScriptDirectory.from_config(cfg), revision)
+    before = current_revision(engine)
     try:
         with writer(engine).begin() as conn:
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, revision)
+            after = MigrationContext.configure(conn).get_current_revision()
+            if before is not None and after == before:
+                _refuse_a_no_op(ScriptDirectory.from_config(cfg), revision, before)
     except CommandError as exc:  # "Can't locate revision identified by '0005_nope'"
         raise ValidationError(
             f"cannot upgrade to schema revision {revision!r}: {str(exc).splitlines()[0]}",
@@ -45,24 +51,22 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
         ) from None
 
 
-def _refuse_going_back(engine: Engine, script: ScriptDirectory, revision: str) -> None:
-    """Alembic's upgrade to a revision older than the database's does nothing and returns:
-    `kil db upgrade 0001` said ok, and an editor who meant to go back believed it had."""
-    current = current_revision(engine)
-    if current is None:
-        return
-    try:
-        targets = script.get_revisions(revision)  # () for "base"
-        older = {r.revision for r in script.iterate_revisions(current, "base")} - {current}
+def _refuse_a_no_op(script: ScriptDirectory, revision: str, current: str) -> None:
+    """An upgrade that applied nothing to a target that is not the database's revision:
+    Alembic does nothing for an older one (`0001`, `base`, `head-1`) and returns, and `kil
+    db upgrade 0001` said ok to an editor who believed the schema had gone back."""
+    try:  # () for "base"
+        targets: list[str] | None = [r.revision for r in script.get_revisions(revision) if r]
     except CommandError:
-        return  # an unknown target (or a database newer than this code): upgrade says so
-    if all(t is not None and t.revision in older for t in targets):
-        raise ValidationError(
-            f"cannot upgrade to schema revision {revision!r}: the database is at {current}, "
-            "which is newer",
-            hint="an upgrade never goes back, and kil-feed has no downgrade: restore a backup "
-            "taken before the upgrade to go back",
-        )
+        targets = None  # a relative one, `head-1`: it named no newer revision
+    if targets == [current]:
+        return
+    older = "which is newer" if targets is not None else f"and {revision!r} names no newer revision"
+    raise ValidationError(
+        f"cannot upgrade to schema revision {revision!r}: the database is at {current}, {older}",
+        hint="an upgrade never goes back, and kil-feed has no downgrade: restore a backup "
+        "taken before the upgrade to go back",
+    )
 
 
 def current_revision(engine: Engine) -> str | None:

@@ -67,6 +67,24 @@ def test_an_upgrade_to_an_older_revision_is_refused(cli, engine, target) -> None
     assert "revision " + head in cli("db", "upgrade", head).stdout  # its own revision is fine
 
 
+@pytest.mark.parametrize("target", ["head-1", "base+1", ""])
+def test_an_upgrade_that_cannot_move_is_one_line(cli, engine, target) -> None:  # type: ignore[no-untyped-def]
+    """`head-1` (a relative revision) said ok and did nothing, as an older one did; an empty
+    one was 'unexpected AssertionError'."""
+    head = head_revision()
+    result = cli("db", "upgrade", target, ok=False)
+    assert result.exit_code == 2
+    (line,) = result.stderr.splitlines()
+    if target:
+        assert line.startswith(
+            f"error: cannot upgrade to schema revision '{target}': the database is at {head}, "
+            f"and '{target}' names no newer revision ("
+        )
+    else:
+        assert line == "error: the schema revision is empty (leave it out for the newest)"
+    assert current_revision(engine) == head
+
+
 def test_an_out_file_that_cannot_be_written_is_one_line(cli, engine, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     with write_session(engine) as s:
         issue = Issue(week="2026-W49", subject="Week 49")

@@ -168,12 +168,16 @@ def job_regions(
     applicants: Any = None,
 ) -> list[str]:
     """A job's regions: where it is worked; for a remote or nationwide role every region (it
-    is open to people anywhere, as job boards show it), unless its location names an area
-    ("Remote - Scotland") or `applicants` (schema.org applicantLocationRequirements: a
-    Country or an AdministrativeArea) limits it; applicants in another country give []."""
+    is open to people anywhere, as job boards show it), unless a remote location names an
+    area ("Remote - Scotland") or `applicants` (schema.org applicantLocationRequirements: a
+    Country or an AdministrativeArea) limits it; applicants or an address in another
+    country give []. A place alone as the location of a remote role ("London", the
+    employer's office in a JobPosting's address) does not narrow it."""
     if not is_remote(text, location, location_type):
         return regions_for(text, address)
-    if location:
+    if address and _address_regions(address) == ([], True):
+        return []  # a remote job abroad
+    if location and _REMOTE_PLACE.match(location.lower()):
         named = _names_in(location, address_mode=True) + _postcodes_in(location, free_text=False)
         if named:
             return _dedupe(named)

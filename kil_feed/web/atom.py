@@ -25,12 +25,22 @@ class Entry:
 
 
 def atom_feed(
-    *, feed_id: str, title: str, self_url: str, alternate_url: str, entries: Iterable[Entry]
+    *,
+    feed_id: str,
+    title: str,
+    self_url: str,
+    alternate_url: str,
+    entries: Iterable[Entry],
+    empty_updated: datetime | None = None,
 ) -> bytes:
+    """The feed; its `updated` is its newest entry's, or for a feed with none
+    `empty_updated` (when the listing last changed). The time of the request made every
+    fetch of an empty feed a new body, so its ETag never matched and each poll was a 200."""
     ET.register_namespace("", ATOM_NS)
     feed = ET.Element(f"{{{ATOM_NS}}}feed")
     entries = list(entries)
-    updated = max((e.updated for e in entries if e.updated), default=None) or utcnow()
+    newest = max((e.updated for e in entries if e.updated), default=None)
+    updated = newest or empty_updated or utcnow()
     _text(feed, "id", feed_id)
     _text(feed, "title", title)
     _text(feed, "updated", isoformat(updated) or "")

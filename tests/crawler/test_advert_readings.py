@@ -154,6 +154,18 @@ def test_a_telecommute_jobposting_is_remote() -> None:
     assert item["location"] == "Remote"
 
 
+def test_a_telecommute_jobposting_with_an_office_address_is_still_remote() -> None:
+    """The address of a remote JobPosting is the employer's office (Google lets both be
+    given): it does not make the job London's; an address abroad makes it no UK region's."""
+    london = {"address": {"addressLocality": "London", "postalCode": "SW1A 2AA"}}
+    remote = posting("<p>£600 per day.</p>", jobLocationType="TELECOMMUTE", jobLocation=london)
+    assert remote["regions"] == EVERY_REGION and remote["location"] == "London"
+    text = posting("<p>Fully remote role, £600 per day.</p>", jobLocation=london)
+    assert text["regions"] == EVERY_REGION
+    abroad = {"address": {"addressLocality": "Boston", "addressCountry": "US"}}
+    assert posting("<p>Fully remote role.</p>", jobLocation=abroad)["regions"] == []
+
+
 @pytest.mark.parametrize(
     ("rate", "prose", "expected"),
     [

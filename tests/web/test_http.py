@@ -163,6 +163,16 @@ def test_a_job_closing_changes_the_jobs_feed_last_modified(
     assert after.status_code == 200 and page not in after.text
 
 
+def test_an_empty_feed_answers_304_to_its_etag(client: TestClient) -> None:
+    """An empty feed's <updated> was the time of the request: each fetch was a new body, so
+    a saved search with no jobs yet never got a 304."""
+    path = "/feeds/jobs.xml?region=london&rate_min=900"
+    first = client.get(path)
+    assert first.status_code == 200 and "<entry>" not in first.text
+    again = client.get(path, headers={"if-none-match": first.headers["etag"]})
+    assert again.status_code == 304
+
+
 def test_static_files_are_cacheable(client: TestClient) -> None:
     css = client.get("/static/kil.css")
     assert css.headers["cache-control"] == "public, max-age=3600"

@@ -67,6 +67,7 @@ def _feed(
         self_url=f"{base}{path}",
         alternate_url=f"{base}{alternate}",
         entries=entries,
+        empty_updated=changed,
     )
     return conditional(request, Response(body, media_type=ATOM), changed)
 
