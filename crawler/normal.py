@@ -125,6 +125,13 @@ def sanitise_html(html: str, base_url: str) -> str:
 _ISO = re.compile(r"^\d{4}-\d{2}-\d{2}")
 
 
+# the zone names RFC 822 defines, which email.utils reads; it reads any other ("BST",
+# "CEST") as UTC, so a date with one goes to dateparser, which knows them
+_RFC822_ZONES = frozenset(
+    {"UT", "UTC", "GMT", "Z", "EST", "EDT", "CST", "CDT", "MST", "MDT", "PST", "PDT"}
+)
+
+
 def parse_date(value: object) -> datetime | None:
     """A UTC datetime from ISO 8601, RFC 822 or free text (dateparser); None if unreadable."""
     if isinstance(value, datetime):
@@ -140,10 +147,12 @@ def parse_date(value: object) -> datetime | None:
             pass
     try:
         parsed = email.utils.parsedate_to_datetime(text)
-        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
     except (TypeError, ValueError, IndexError):
-        pass
-    return _dateparser(text[:100])
+        return _dateparser(text[:100])
+    zone = text.rsplit(None, 1)[-1]
+    if zone.isalpha() and zone.upper() not in _RFC822_ZONES:  # "BST": email.utils says +00:00
+        return _dateparser(text[:100]) or parsed.replace(tzinfo=UTC)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 @lru_cache(maxsize=2048)

@@ -131,6 +131,11 @@ def test_dates() -> None:
     assert parse_date("2026-10-01T09:30:00+01:00") == datetime(2026, 10, 1, 8, 30, tzinfo=UTC)
     assert parse_date("15 March 2026") == datetime(2026, 3, 15, 0, tzinfo=UTC)
     assert parse_date("not a date at all") is None
+    # a zone RFC 822 does not name: British Summer Time is an hour ahead (it was read as UTC)
+    assert parse_date("Wed, 01 Jul 2026 09:00:00 BST") == datetime(2026, 7, 1, 8, tzinfo=UTC)
+    assert parse_date("Wed, 01 Jul 2026 09:00:00 CEST") == datetime(2026, 7, 1, 7, tzinfo=UTC)
+    assert parse_date("Wed, 01 Jul 2026 09:00:00 EDT") == datetime(2026, 7, 1, 13, tzinfo=UTC)
+    assert parse_date("Wed, 01 Jul 2026 09:00:00 +0100") == datetime(2026, 7, 1, 8, tzinfo=UTC)
 
 
 def test_summary_is_short() -> None:
