@@ -1,4 +1,5 @@
-"""Read an OCDS document (release package, record package, bare release or a list of them).
+"""Read an OCDS document: a release package, record package, release or record, a list of
+releases, or JSON lines of any of these.
 
 Tolerant like feedparser: a document that is not UTF-8 is decoded as Windows-1252 and said
 so in `problem`; releases without an `ocid` are skipped and counted; a release without an
@@ -14,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 NOT_SUPPORTED_XML = "TED/eForms XML notices are not supported yet (OCDS JSON only)"
+NOT_OCDS = "not an OCDS release or record package"
 HTML_PAGE = "an HTML page, not OCDS JSON (an error or sign-in page, or not the API's URL)"
 
 
@@ -58,28 +60,64 @@ def read_ocds(body: bytes) -> OcdsDocument:
         if b"<html" in lowered or b"<!doctype html" in lowered:
             return OcdsDocument(error=HTML_PAGE)  # an error, login or moved-page answer
         return OcdsDocument(error=NOT_SUPPORTED_XML)
+    doc = OcdsDocument()
     try:
         data, problem = decode_json(body)
     except (ValueError, RecursionError) as exc:
-        return OcdsDocument(error=f"malformed JSON: {str(exc)[:200]}")
-    doc = OcdsDocument()
+        lines = _json_lines(body)
+        if lines is None:
+            return OcdsDocument(error=f"malformed JSON: {str(exc)[:200]}")
+        values, problem = lines
+    else:
+        if isinstance(data, dict) and _shape(data) is None:
+            return OcdsDocument(error=NOT_OCDS, problems=[problem] if problem else [])
+        values = data if isinstance(data, list) else [data]
+        if isinstance(data, dict):
+            doc.next_url = _next_link(data.get("links"))
     if problem:
         doc.problems.append(problem)
-    if isinstance(data, list):
-        raw_releases: list[Any] = data
-    elif isinstance(data, dict) and isinstance(data.get("records"), list):
-        _read_records(data["records"], doc)
-        raw_releases = []
-    elif isinstance(data, dict) and isinstance(data.get("releases"), list):
-        raw_releases = data["releases"]
-    elif isinstance(data, dict) and "ocid" in data:
-        raw_releases = [data]
-    else:
-        return OcdsDocument(error="not an OCDS release or record package", problems=doc.problems)
-    if isinstance(data, dict):
-        doc.next_url = _next_link(data.get("links"))
-    _read_releases(raw_releases, doc)
+    releases: list[Any] = []
+    for value in values:
+        shape = _shape(value) if isinstance(value, dict) else None
+        if shape == "record package":
+            _read_records(value["records"], doc)
+        elif shape == "record":
+            _read_records([value], doc)
+        elif shape == "release package":
+            releases.extend(value["releases"])
+        else:  # a release (skipped and counted without an ocid)
+            releases.append(value)
+    _read_releases(releases, doc)
     return doc
+
+
+def _shape(data: dict[str, Any]) -> str | None:
+    """Which OCDS document `data` is (a record has an ocid and releases, as a package has)."""
+    if isinstance(data.get("records"), list):
+        return "record package"
+    if "ocid" in data and ("compiledRelease" in data or isinstance(data.get("releases"), list)):
+        return "record"
+    if isinstance(data.get("releases"), list):
+        return "release package"
+    return "release" if "ocid" in data else None
+
+
+def _json_lines(body: bytes) -> tuple[list[Any], str | None] | None:
+    """JSON lines: one release, record or package a line, as bulk downloads and Kingfisher
+    Collect write them; None unless there are several lines and every one is JSON."""
+    lines = [line for line in body.splitlines() if line.strip()]
+    if len(lines) < 2:
+        return None
+    values, problems = [], set()
+    for line in lines:
+        try:
+            value, problem = decode_json(line)
+        except (ValueError, RecursionError):
+            return None
+        values.append(value)
+        problems.add(problem)
+    problems.discard(None)
+    return values, "; ".join(sorted(problems)) or None  # type: ignore[arg-type]
 
 
 def _read_releases(raw: list[Any], doc: OcdsDocument) -> None:
@@ -99,13 +137,16 @@ def _read_releases(raw: list[Any], doc: OcdsDocument) -> None:
 
 
 def _read_records(raw: list[Any], doc: OcdsDocument) -> None:
-    skipped = 0
+    skipped = linked = 0
     for record in raw:
         if not isinstance(record, dict) or not isinstance(record.get("ocid"), str):
             skipped += 1
             continue
         releases = [r for r in record.get("releases") or [] if isinstance(r, dict)]
         compiled = record.get("compiledRelease")
+        if not isinstance(compiled, dict) and not any("ocid" in r for r in releases):
+            linked += 1  # nothing to compile here: its releases are only links
+            continue
         doc.records.append(
             {
                 "ocid": record["ocid"],
@@ -116,6 +157,11 @@ def _read_records(raw: list[Any], doc: OcdsDocument) -> None:
         )
     if skipped:
         doc.problems.append(f"{skipped} record(s) without an ocid skipped")
+    if linked:
+        doc.problems.append(
+            f"{linked} record(s) with neither a compiledRelease nor embedded releases skipped "
+            "(linked releases are not fetched)"
+        )
 
 
 def _next_link(links: Any) -> str | None:

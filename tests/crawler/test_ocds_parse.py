@@ -135,6 +135,42 @@ def test_find_a_tender_record_package(ocds_dir: Path) -> None:
     assert fields["notice_url"] == "https://www.find-tender.service.gov.uk/Notice/092299-2026"
 
 
+def _lines(*values: Any) -> bytes:
+    return b"\n".join(json.dumps(v).encode() for v in values) + b"\n"
+
+
+def test_json_lines_of_releases_records_and_packages(ocds_dir: Path) -> None:
+    """JSON lines (a bulk download's, Kingfisher Collect's) read as the same documents whole:
+    the corpus files' releases, packages and records written one a line."""
+    page1, final = (json.loads((ocds_dir / n).read_text("utf-8")) for n in (FTS_PAGE1, FTS_FINAL))
+    package = json.loads((ocds_dir / FTS_RECORD).read_text("utf-8"))
+    whole = {**_notices(ocds_dir / FTS_PAGE1), **_notices(ocds_dir / FTS_FINAL)}
+    for body in (_lines(*page1["releases"], *final["releases"]), _lines(page1, final)):
+        doc = read_ocds(body)
+        assert (doc.error, doc.problem) == (None, None)
+        assert {n["ocid"]: n for n in compile_document(doc)} == whole
+    (record,) = package["records"]
+    as_package = _notices(ocds_dir / FTS_RECORD)
+    for body in (_lines(package, page1), _lines(record, page1), json.dumps(record).encode()):
+        notices = {n["ocid"]: n for n in compile_document(read_ocds(body))}
+        assert notices["ocds-h6vhtk-0525b3"] == as_package["ocds-h6vhtk-0525b3"]  # a record
+    assert read_ocds(_lines(record) + b"{not json\n").error.startswith("malformed JSON")  # type: ignore[union-attr]
+
+
+def test_a_record_of_linked_releases_only_is_skipped_and_said(ocds_dir: Path) -> None:
+    package = json.loads((ocds_dir / FTS_RECORD).read_text("utf-8"))
+    (record,) = package["records"]
+    links = [{"url": f"https://example.org/r/{r['id']}", "date": r["date"], "tag": r["tag"]}
+             for r in record["releases"]]  # fmt: skip
+    linked = {"ocid": record["ocid"], "releases": links}
+    doc = read_ocds(json.dumps({**package, "records": [linked]}).encode())
+    assert compile_document(doc) == []
+    assert doc.problem == (
+        "1 record(s) with neither a compiledRelease nor embedded releases skipped "
+        "(linked releases are not fetched)"
+    )
+
+
 def test_contracts_finder_search_merges_releases_per_ocid(ocds_dir: Path) -> None:
     doc = read_ocds((ocds_dir / CF_2022).read_bytes())
     assert len(doc.releases) == 100
