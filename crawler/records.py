@@ -110,6 +110,10 @@ class RobotsAnswer(TypedDict):
     fetched_at: float  # seconds since the epoch
 
 
+# the Scrapy setting naming a JSON file of `RobotsAnswer`s a crawl process starts with
+ROBOTS_CACHE_SETTING = "KIL_ROBOTS_CACHE"
+
+
 # every field of a stored item, in declaration order
 ITEM_FIELDS: tuple[str, ...] = tuple(CrawledItem.__annotations__)
 STATUS_FIELDS: tuple[str, ...] = tuple(SourceStatus.__annotations__)

@@ -27,9 +27,8 @@ from scrapy.robotstxt import decode_robotstxt
 from scrapy.utils.httpobj import urlparse_cached
 from scrapy.utils.misc import build_from_crawler
 
-from crawler.records import RobotsAnswer
+from crawler.records import ROBOTS_CACHE_SETTING, RobotsAnswer
 
-CACHE_SETTING = "KIL_ROBOTS_CACHE"
 MAX_KEPT_CHARS = 512_000  # RFC 9309 §2.5: parse at least the first 500 KiB
 robots_fetched = object()  # signal: answer=RobotsAnswer
 
@@ -50,7 +49,7 @@ class StrictRobotsTxtMiddleware(RobotsTxtMiddleware):
 
     def __init__(self, crawler: Crawler) -> None:
         super().__init__(crawler)
-        self._cache_file = crawler.settings.get(CACHE_SETTING) or None
+        self._cache_file = crawler.settings.get(ROBOTS_CACHE_SETTING) or None
         self._cached: dict[str, RobotsAnswer] | None = None  # read at the first request
 
     async def robot_parser(self, request: Request) -> Any:

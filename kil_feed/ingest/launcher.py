@@ -23,11 +23,10 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
 
-from crawler.records import CrawlSource, RobotsAnswer
+from crawler.records import ROBOTS_CACHE_SETTING, CrawlSource, RobotsAnswer
 from kil_feed.config import Settings
 from kil_feed.ingest.logs import last_error, log_dir, prune_logs
 from kil_feed.ingest.scrapy_settings import (
-    ROBOTS_CACHE,
     command_line,
     crawl_processes,
     scrapy_settings,
@@ -171,7 +170,7 @@ def _robots_cache(kept: dict[str, RobotsAnswer], share: list[CrawlSource], path:
     if not answers:
         return []
     path.write_text(json.dumps(answers), encoding="utf-8")
-    return ["-s", f"{ROBOTS_CACHE}={path}"]
+    return ["-s", f"{ROBOTS_CACHE_SETTING}={path}"]
 
 
 def start_process(

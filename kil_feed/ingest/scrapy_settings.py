@@ -14,7 +14,6 @@ from typing import Any
 from crawler.revalidate import Politeness
 from kil_feed.config import Settings
 
-ROBOTS_CACHE = "KIL_ROBOTS_CACHE"  # a process's kept robots.txt answers (crawler/robots.py)
 MAX_AUTO_PROCESSES = 8
 SOURCES_PER_PROCESS = 16  # a second process only pays for itself with more work
 
