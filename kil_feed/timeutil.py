@@ -23,6 +23,12 @@ def as_utc(value: datetime | None) -> datetime | None:
     return value.astimezone(UTC)
 
 
+def latest(*values: datetime | None) -> datetime | None:
+    """The most recent of some timestamps, in UTC (None when there are none)."""
+    present = [as_utc(v) for v in values if v is not None]
+    return max(present) if present else None  # type: ignore[type-var]
+
+
 class UTCDateTime(TypeDecorator[datetime]):
     """Stores UTC (naive on SQLite, timestamptz on PostgreSQL) and always returns aware UTC."""
 

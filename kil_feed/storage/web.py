@@ -24,7 +24,7 @@ from kil_feed.models import (
     SubscriberStatus,
 )
 from kil_feed.storage.subscribers import find_subscriber, normalise_email, set_status
-from kil_feed.timeutil import as_utc, utcnow
+from kil_feed.timeutil import latest, utcnow
 
 # Listings count at most this many (+1) matches: "200+ jobs" is enough to show and to page,
 # and counting every match of a filter costs one row lookup per match on a large archive.
@@ -257,8 +257,7 @@ def listing_changed(
             col(Item.closes_at) < now,
         )
         found.append(session.exec(closed).one())
-    present = [as_utc(value) for value in found if value is not None]
-    return max(present) if present else None  # type: ignore[type-var]
+    return latest(*found)
 
 
 def sitemap_items(*, session: Session, limit: int = 45_000) -> Sequence[tuple[int, str, datetime]]:

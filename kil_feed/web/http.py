@@ -126,12 +126,6 @@ def _not_modified(request: Request, etag: str, last_modified: datetime | None) -
     return False
 
 
-def latest(*values: datetime | None) -> datetime | None:
-    """The most recent of some timestamps (None when there are none)."""
-    present = [as_utc(v) for v in values if v is not None]
-    return max(present) if present else None  # type: ignore[type-var]
-
-
 class CachedStaticFiles(StaticFiles):
     """Static files with a Cache-Control header (Starlette already sends ETag and 304s)."""
 

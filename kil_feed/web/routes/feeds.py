@@ -14,11 +14,11 @@ from kil_feed.errors import NotFoundError
 from kil_feed.models import Item, ItemKind
 from kil_feed.storage import items as item_store
 from kil_feed.storage import web as store
-from kil_feed.timeutil import isoformat
+from kil_feed.timeutil import isoformat, latest
 from kil_feed.web.atom import Entry, atom_feed
 from kil_feed.web.deps import reader, settings_of
 from kil_feed.web.filters import pick, slugify
-from kil_feed.web.http import conditional, latest
+from kil_feed.web.http import conditional
 from kil_feed.web.routes.jobs import job_filters
 from kil_feed.web.serialize import issue_title
 from kil_feed.web.templating import query_string, sanitize

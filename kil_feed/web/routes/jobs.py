@@ -12,7 +12,7 @@ from kil_feed.errors import ValidationError
 from kil_feed.models import ItemKind
 from kil_feed.regions import ITL1_REGIONS
 from kil_feed.storage import web as store
-from kil_feed.timeutil import as_utc, utcnow
+from kil_feed.timeutil import as_utc, latest, utcnow
 from kil_feed.web.deps import facets_of, invalid_listing, listing_pager, reader, render, settings_of
 from kil_feed.web.filters import (
     RowId,
@@ -24,7 +24,7 @@ from kil_feed.web.filters import (
     region_param,
     slugify,
 )
-from kil_feed.web.http import conditional, latest
+from kil_feed.web.http import conditional
 from kil_feed.web.jsonld import job_posting, script_json
 from kil_feed.web.templating import query_string
 

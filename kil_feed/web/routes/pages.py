@@ -11,10 +11,10 @@ from sqlmodel import Session
 from kil_feed.errors import ValidationError
 from kil_feed.regions import ITL1_REGIONS
 from kil_feed.storage import web as store
-from kil_feed.timeutil import utcnow
+from kil_feed.timeutil import latest, utcnow
 from kil_feed.web.deps import facets_of, invalid_listing, listing_pager, reader, render, settings_of
 from kil_feed.web.filters import RowId, named_param, page_param, region_param, slugify
-from kil_feed.web.http import conditional, latest
+from kil_feed.web.http import conditional
 from kil_feed.web.security import csrf_token
 from newsletter.content import issue_content
 from newsletter.pulse import stored_pulse
