@@ -108,16 +108,17 @@ def _json_lines(body: bytes) -> tuple[list[Any], str | None] | None:
     lines = [line for line in body.splitlines() if line.strip()]
     if len(lines) < 2:
         return None
-    values, problems = [], set()
+    values: list[Any] = []
+    problems: set[str] = set()
     for line in lines:
         try:
             value, problem = decode_json(line)
         except (ValueError, RecursionError):
             return None
         values.append(value)
-        problems.add(problem)
-    problems.discard(None)
-    return values, "; ".join(sorted(problems)) or None  # type: ignore[arg-type]
+        if problem:
+            problems.add(problem)
+    return values, "; ".join(sorted(problems)) or None
 
 
 def _read_releases(raw: list[Any], doc: OcdsDocument) -> None:
