@@ -230,7 +230,7 @@ def test_two_procurements_sharing_a_notice_page_stay_two(  # type: ignore[no-unt
 def test_bare_party_ids_of_two_publishers_stay_two_buyers(  # type: ignore[no-untyped-def]
     http_server, crawl_settings, crawl_engine, ocds_dir
 ):
-    """"org-12" is NHS Lothian's party id in a Public Contracts Scotland release; party ids
+    """ "org-12" is NHS Lothian's party id in a Public Contracts Scotland release; party ids
     without a scheme are numbered per publication, so Sell2Wales may give the same one to
     Swansea: they are two buyers, joined by name, not by that id."""
     from sqlmodel import select
