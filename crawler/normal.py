@@ -1,4 +1,9 @@
-"""Normalisation functions: canonical URLs, dates to UTC, HTML sanitising (pure, testable)."""
+"""Normalisation functions: canonical URLs, dates to UTC, HTML sanitising (pure, testable).
+
+Dates: `parse_date` is the one reader of a date as published. A date that names no zone is
+UK wall time (`uk_time`: Europe/London, so 09:00 is 08:00 UTC in summer), whichever way
+it is written (ISO 8601, RFC 822, free text): this is a UK product, and UK publishers
+leave the zone out when they mean their own clock."""
 
 from __future__ import annotations
 
@@ -8,6 +13,7 @@ from contextvars import ContextVar
 from datetime import UTC, datetime
 from functools import lru_cache
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+from zoneinfo import ZoneInfo
 
 import nh3
 from w3lib.url import canonicalize_url
@@ -132,17 +138,26 @@ _RFC822_ZONES = frozenset(
 )
 
 
+UK = ZoneInfo("Europe/London")
+
+
+def uk_time(value: datetime) -> datetime:
+    """An aware datetime: a naive one is UK wall time (GMT or BST as the date falls)."""
+    return value if value.tzinfo else value.replace(tzinfo=UK)
+
+
 def parse_date(value: object) -> datetime | None:
-    """A UTC datetime from ISO 8601, RFC 822 or free text (dateparser); None if unreadable."""
+    """A UTC datetime from ISO 8601, RFC 822 or free text (dateparser); None if unreadable.
+    Without a zone a date is UK time (`uk_time`), a day alone the start of that UK day."""
     if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=UTC)
+        return uk_time(value).astimezone(UTC)
     if not isinstance(value, str) or not value.strip():
         return None
     text = value.strip()
     if _ISO.match(text):
         try:
             parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
-            return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+            return uk_time(parsed).astimezone(UTC)
         except ValueError:
             pass
     try:
@@ -151,25 +166,24 @@ def parse_date(value: object) -> datetime | None:
         return _dateparser(text[:100])
     zone = text.rsplit(None, 1)[-1]
     if zone.isalpha() and zone.upper() not in _RFC822_ZONES:  # "BST": email.utils says +00:00
-        return _dateparser(text[:100]) or parsed.replace(tzinfo=UTC)
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+        return _dateparser(text[:100]) or uk_time(parsed).astimezone(UTC)
+    if parsed.tzinfo is None and zone == "-0000":  # RFC 5322: UTC, local zone unknown
+        return parsed.replace(tzinfo=UTC)
+    return uk_time(parsed).astimezone(UTC)
 
 
 @lru_cache(maxsize=2048)
 def _dateparser(text: str) -> datetime | None:
+    """Free text; a zone it names is kept, else UK time applied with zoneinfo (dateparser's
+    own TIMEZONE uses the zone's offset today, so in winter a July date lost BST)."""
     import dateparser
 
     try:
         parsed = dateparser.parse(
             text,
             languages=["en"],  # UK sources; detecting among all locales costs seconds
-            settings={
-                "TIMEZONE": "Europe/London",
-                "TO_TIMEZONE": "UTC",
-                "RETURN_AS_TIMEZONE_AWARE": True,
-                "DATE_ORDER": "DMY",
-            },
+            settings={"DATE_ORDER": "DMY"},
         )
     except (ValueError, OverflowError, TypeError):
         return None
-    return parsed.astimezone(UTC) if parsed else None
+    return uk_time(parsed).astimezone(UTC) if parsed else None

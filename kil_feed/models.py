@@ -180,6 +180,17 @@ class ItemTag(SQLModel, table=True):
     value: str = Field(primary_key=True, max_length=100)
 
 
+class ItemRemoval(SQLModel, table=True):
+    """When items of a kind were last deleted (`kil sources remove`, or any DELETE): written
+    by a trigger on `item` (migration 0017), read by a listing's Last-Modified, since a
+    deleted row leaves no `updated_at` behind to say that the listing changed."""
+
+    __tablename__ = "item_removal"
+
+    kind: str = Field(primary_key=True, max_length=20)
+    removed_at: datetime = _ts()
+
+
 # --- Buyer: the organisation behind notices, jobs and news (issue #15) -----------------
 
 

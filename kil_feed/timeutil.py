@@ -76,6 +76,15 @@ def isoformat(value: datetime | None) -> str | None:
     return as_utc(value).isoformat() if value is not None else None  # type: ignore[union-attr]
 
 
+def day_label(value: datetime | None, tz: str = "Europe/London") -> str:
+    """`1 Jul 2026`: the day a moment falls on in `tz` (a UK page shows the UK day: a
+    posting of 00:30 BST on 1 July is 23:30 UTC on 30 June); '' for None."""
+    if value is None:
+        return ""
+    when = as_utc(value).astimezone(ZoneInfo(tz))  # type: ignore[union-attr]
+    return f"{when.day} {when:%b %Y}"
+
+
 def human_time(value: datetime | None, *, now: datetime | None = None, tz: str = "UTC") -> str:
     """A time as people read it, in `tz`: `today 08:14`, `yesterday 17:30`, `tomorrow
     06:00`, `3 days ago`, `in 6 days (Mon 07 Dec 06:00)`, or a date further off.

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import dataclass
-from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -20,6 +20,7 @@ import jinja2
 
 from kil_feed.config import Settings
 from kil_feed.regions import regions_label
+from kil_feed.timeutil import day_label
 from newsletter.content import Card, IssueContent
 
 if TYPE_CHECKING:
@@ -95,14 +96,10 @@ def make_environment(settings: Settings) -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.filters["day"] = _day
+    env.filters["day"] = partial(day_label, tz=settings.timezone)
     env.filters["wrap"] = _wrap
     env.filters["regions_label"] = regions_label
     return env
-
-
-def _day(value: datetime | None) -> str:
-    return f"{value.day} {value:%b %Y}" if value else ""
 
 
 def _wrap(text: str, width: int = 76, indent: str = "") -> str:

@@ -12,11 +12,11 @@ import logging
 import re
 from datetime import UTC, date, datetime, time
 from typing import Any
-from zoneinfo import ZoneInfo
+
+from crawler.normal import UK, uk_time
 
 logger = logging.getLogger(__name__)
 
-UK = ZoneInfo("Europe/London")
 MIN_YEAR, MAX_YEAR = 1990, 2100
 
 _SETTINGS: dict[str, Any] = {
@@ -59,7 +59,7 @@ def parse_closing_date(value: Any) -> datetime | None:
     if value is None or value == "":
         return None
     if isinstance(value, datetime):
-        return _check(value if value.tzinfo else value.replace(tzinfo=UK))
+        return _check(uk_time(value))
     if isinstance(value, date):
         return _check(datetime.combine(value, time(23, 59, 59), UK))
     if not isinstance(value, str):
@@ -84,7 +84,7 @@ def _from_iso(text: str) -> datetime | None:
         return None
     if len(text) == 10:
         return _check(datetime.combine(parsed.date(), time(23, 59, 59), UK))
-    return _check(parsed if parsed.tzinfo else parsed.replace(tzinfo=UK))
+    return _check(uk_time(parsed))
 
 
 def _from_phrase(phrase: str) -> datetime | None:
@@ -103,8 +103,7 @@ def _from_phrase(phrase: str) -> datetime | None:
     if parsed is None:
         logger.debug("no closing date in %r", phrase)
         return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UK)
+    parsed = uk_time(parsed)
     if not _TIME_OF_DAY.search(cleaned):
         local = parsed.astimezone(UK)
         parsed = datetime.combine(local.date(), time(23, 59, 59), UK)

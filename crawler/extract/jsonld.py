@@ -44,17 +44,45 @@ def _types(node: dict[str, Any]) -> set[str]:
     return {str(v).rsplit("/", 1)[-1] for v in values}
 
 
-def iter_typed(blocks: Iterable[Any], wanted: set[str], depth: int = 0) -> Iterator[dict[str, Any]]:
-    """Every dict whose @type is in `wanted`, searching lists and @graph (bounded depth)."""
-    if depth > 6:
+# how deep a wanted node may sit (WebPage > mainEntity > ItemList > ListItem > item is 4);
+# a document nested deeper than this is not structured data anyone reads
+MAX_DEPTH = 10
+_NOT_DATA = frozenset({"@context"})
+
+
+def iter_typed(blocks: Iterable[Any], wanted: set[str]) -> Iterator[dict[str, Any]]:
+    """Every dict whose @type is in `wanted`, wherever it is nested (@graph, lists and any
+    property: WebPage.mainEntity, ItemList.itemListElement[].item), shallowest first and
+    in document order within a level, to MAX_DEPTH. A wanted node's own properties are not
+    searched (a posting's relatedLink is not another posting of the page), and a node
+    given twice with one @id is yielded once."""
+    level = list(_dicts(blocks, 0))
+    seen: set[str] = set()
+    for _ in range(MAX_DEPTH + 1):
+        deeper: list[dict[str, Any]] = []
+        for node in level:
+            if _types(node) & wanted:
+                ident = node.get("@id")
+                if isinstance(ident, str) and ident:
+                    if ident in seen:
+                        continue
+                    seen.add(ident)
+                yield node
+                continue
+            for key, value in node.items():
+                if key not in _NOT_DATA:
+                    deeper.extend(_dicts([value], 0))
+        if not deeper:
+            return
+        level = deeper
+
+
+def _dicts(values: Iterable[Any], depth: int) -> Iterator[dict[str, Any]]:
+    """The dicts among values, lists (of lists) opened, to MAX_DEPTH."""
+    if depth > MAX_DEPTH:
         return
-    for block in blocks:
-        if isinstance(block, list):
-            yield from iter_typed(block, wanted, depth + 1)
-        elif isinstance(block, dict):
-            if _types(block) & wanted:
-                yield block
-            elif "@graph" in block:
-                yield from iter_typed([block["@graph"]], wanted, depth + 1)
-            elif "properties" in block and _types(block) & wanted:
-                yield block
+    for value in values:
+        if isinstance(value, dict):
+            yield value
+        elif isinstance(value, list):
+            yield from _dicts(value, depth + 1)

@@ -22,12 +22,12 @@ import scrapy
 from scrapy.http import Response
 
 from crawler.itemstream import STATUS_KEY
+from crawler.normal import UK
 from crawler.ocds import compile_document, read_ocds
 from crawler.ocds.item import notice_item
 from crawler.records import CrawlSource
 from crawler.spiders.base import SourceSpider
 
-UK_ZONE = "Europe/London"
 DEFAULT_BACKFILL_DAYS = 14
 DEFAULT_OVERLAP_MINUTES = 60
 DEFAULT_PAGE_SIZE = 100
@@ -227,6 +227,4 @@ def _iso(moment: datetime) -> str:
 
 
 def _uk_local(moment: datetime) -> str:
-    from zoneinfo import ZoneInfo
-
-    return moment.astimezone(ZoneInfo(UK_ZONE)).strftime("%Y-%m-%dT%H:%M:%S")
+    return moment.astimezone(UK).strftime("%Y-%m-%dT%H:%M:%S")

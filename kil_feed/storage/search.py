@@ -2,7 +2,9 @@
 
 Any text a visitor types is safe: on SQLite it is reduced to quoted word tokens (so FTS5
 operators, quotes, `*` and `NEAR(` are plain words), on PostgreSQL it goes through
-`websearch_to_tsquery`, which accepts any input. Both return highlighted titles and
+bound parameters of `plainto_tsquery` and friends. Both read words alike: Porter's stemmer,
+accents folded (PostgreSQL's `kil_search` configuration, migration 0016) and the same stop
+words left out of the query (`kil_feed.storage.stopwords`). Both return highlighted titles and
 snippets with the `MARK_START`/`MARK_END` markers around matches (the web layer turns them
 into `<mark>` after escaping the rest).
 """
@@ -16,6 +18,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from kil_feed.models import Item, ItemStatus
+from kil_feed.storage.stopwords import is_stop_word
 
 MARK_START = "\ue000"
 MARK_END = "\ue001"
@@ -23,6 +26,7 @@ MAX_QUERY_CHARS = 500
 MAX_TERMS = 12
 COUNT_CAP = 1000
 CANDIDATES = 1000  # ranking considers the newest this-many matches (see _search_sqlite)
+TS_CONFIG = "kil_search"  # PostgreSQL's text search configuration (migration 0016)
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\ue000-\uf8ff]")
@@ -42,6 +46,8 @@ class SearchPage:
     hits: list[SearchHit] = field(default_factory=list)
     total: int = 0
     capped: bool = False  # more than COUNT_CAP matches: `total` is a lower bound
+    ignored: list[str] = field(default_factory=list)  # stop words left out, as typed
+    searched: bool = False  # the query had something to find (not only stop words)
 
 
 def clean_query(text: str) -> str:
@@ -80,51 +86,65 @@ def place_spans(words: list[str]) -> dict[int, tuple[int, str]]:
     return spans
 
 
-def _parts(text: str) -> tuple[list[tuple[str, bool]], list[tuple[str, str]]]:
-    """The query split into plain words (with prefix flags) and places (phrase, region)."""
+@dataclass(frozen=True)
+class ReadQuery:
+    """A query as both backends read it: plain words (each with whether a `*` follows),
+    places (phrase, ITL1 region) and the stop words left out (as typed, once each)."""
+
+    plain: list[tuple[str, bool]]
+    places: list[tuple[str, str]]
+    ignored: list[str]
+
+
+def read_query(text: str) -> ReadQuery:
+    """The query split into words and places; stop words outside a place name are left out
+    (PostgreSQL's index has none of them, so SQLite must not require them either)."""
     words = _words(clean_query(text))
     spans = place_spans([w for w, _ in words])
-    plain: list[tuple[str, bool]] = []
-    places: list[tuple[str, str]] = []
+    read = ReadQuery([], [], [])
     i = 0
     while i < len(words):
         if i in spans:
             end, region = spans[i]
-            places.append((" ".join(w for w, _ in words[i:end]), region))
+            read.places.append((" ".join(w for w, _ in words[i:end]), region))
             i = end
-        else:
-            plain.append(words[i])
-            i += 1
-    return plain, places
+            continue
+        word = words[i][0]
+        if not is_stop_word(word):
+            read.plain.append(words[i])
+        elif word.lower() not in {w.lower() for w in read.ignored}:
+            read.ignored.append(word)
+        i += 1
+    return read
 
 
-def fts5_query(text: str) -> str:
+def fts5_query(text: str | ReadQuery) -> str:
     """An FTS5 MATCH expression: every word quoted, all required; a trailing `*` is a prefix;
     a place name matches itself or the items tagged with its region."""
-    plain, places = _parts(text)
-    terms = [f'"{word}"' + ("*" if prefix else "") for word, prefix in plain]
-    terms += [f'("{phrase}" OR regions : "{region}")' for phrase, region in places]
+    read = read_query(text) if isinstance(text, str) else text
+    terms = [f'"{word}"' + ("*" if prefix else "") for word, prefix in read.plain]
+    terms += [f'("{phrase}" OR regions : "{region}")' for phrase, region in read.places]
     return " AND ".join(terms)
 
 
-def _tsquery(text: str, params: dict[str, object]) -> str:
+def _tsquery(read: ReadQuery, params: dict[str, object]) -> str:
     """PostgreSQL's query, read as SQLite's `fts5_query` reads the text: every word required
     (stemmed; a trailing `*` a prefix), a place's phrase OR its region's. It was
     `websearch_to_tsquery` of the text, which took `-waste` for NOT, `a OR b` for either
     and quotes for a phrase, and knew no prefix: `counc*` found every council on SQLite and
     nothing on PostgreSQL, and `council -waste` the opposite items."""
-    plain, places = _parts(text)
     parts = []
-    for n, (word, prefix) in enumerate(plain):
+    for n, (word, prefix) in enumerate(read.plain):
         params[f"w{n}"] = word  # letters and digits only (_WORD): safe inside a quoted lexeme
         if prefix:
-            parts.append(f"to_tsquery('english', quote_literal(:w{n}) || ':*')")
+            parts.append(f"to_tsquery('{TS_CONFIG}', quote_literal(:w{n}) || ':*')")
         else:
-            parts.append(f"plainto_tsquery('english', :w{n})")
-    for n, (phrase, region) in enumerate(places):
+            parts.append(f"plainto_tsquery('{TS_CONFIG}', :w{n})")
+    for n, (phrase, region) in enumerate(read.places):
         params[f"place{n}"], params[f"region{n}"] = phrase, region
         parts.append(
-            f"(phraseto_tsquery('english', :place{n}) || phraseto_tsquery('english', :region{n}))"
+            f"(phraseto_tsquery('{TS_CONFIG}', :place{n})"
+            f" || phraseto_tsquery('{TS_CONFIG}', :region{n}))"
         )
     return " && ".join(parts)
 
@@ -161,12 +181,15 @@ def search_items(
         return page
     filters = SearchFilters(kind, region, topic, sort)
     dialect = session.get_bind().dialect.name
-    if not _words(query):  # quotes, `*`, punctuation: nothing to match on either backend
+    read = read_query(query)
+    page.ignored = read.ignored
+    if not read.plain and not read.places:  # quotes, `*`, punctuation or stop words only
         return page
+    page.searched = True
     if dialect == "sqlite":
-        rows, total = _search_sqlite(fts5_query(query), session, filters, limit, offset)
+        rows, total = _search_sqlite(fts5_query(read), session, filters, limit, offset)
     elif dialect == "postgresql":
-        rows, total = _search_postgres(query, session, filters, limit, offset)
+        rows, total = _search_postgres(read, session, filters, limit, offset)
     else:  # pragma: no cover - only the two supported backends
         raise NotImplementedError(dialect)
     page.total = min(total, COUNT_CAP)
@@ -249,10 +272,10 @@ def _search_sqlite(
 
 
 def _search_postgres(
-    text: str, session: Session, filters: SearchFilters, limit: int, offset: int
+    read: ReadQuery, session: Session, filters: SearchFilters, limit: int, offset: int
 ) -> tuple[list[sa.Row], int]:
     params: dict[str, object] = {}
-    tsquery = _tsquery(text, params)
+    tsquery = _tsquery(read, params)
     where = "i.search_tsv @@ query" + _filters(filters, params)
     base = f"FROM item i, (SELECT {tsquery} AS query) AS q WHERE " + where
     opts = f"StartSel={MARK_START}, StopSel={MARK_END}"
@@ -264,8 +287,8 @@ def _search_postgres(
     rows = session.execute(
         sa.text(
             "SELECT id, score,"
-            f" ts_headline('english', title, query, '{opts}, HighlightAll=true'),"
-            f" ts_headline('english', summary, query, '{opts}, MaxWords=40, MinWords=15')"
+            f" ts_headline('{TS_CONFIG}', title, query, '{opts}, HighlightAll=true'),"
+            f" ts_headline('{TS_CONFIG}', summary, query, '{opts}, MaxWords=40, MinWords=15')"
             " FROM (SELECT id, title, summary, query, score, published FROM"
             " (SELECT i.id, i.title, coalesce(i.summary, '') AS summary, query,"
             " ts_rank_cd(i.search_tsv, query) AS score, i.published_at AS published "

@@ -16,6 +16,7 @@ from kil_feed.models import (
     IssueStatus,
     Item,
     ItemKind,
+    ItemRemoval,
     ItemStatus,
     ItemTag,
     PayPeriod,
@@ -243,13 +244,16 @@ def listing_changed(
     time that has passed. A reject, a reset or an edit of its tags moves an item's
     `updated_at` and takes it out of the listing; a job leaves the board when it closes,
     with nothing written. The listed rows' newest `updated_at` stayed put then, and
-    If-Modified-Since was answered 304 with the stale listing. Each value is one index
-    lookup: (kind, updated_at) and (kind, status, closes_at)."""
+    If-Modified-Since was answered 304 with the stale listing. A deleted item leaves no
+    row at all: `item_removal` has when each kind last lost one (a trigger writes it). Each
+    value is one index lookup: (kind, updated_at), (kind, status, closes_at), the kind."""
     now = now or utcnow()
     found = [
         session.exec(select(func.max(Item.updated_at)).where(Item.kind == kind)).one()
         for kind in kinds
     ]
+    removed = select(func.max(ItemRemoval.removed_at)).where(col(ItemRemoval.kind).in_(kinds))
+    found.append(session.exec(removed).one())
     if ItemKind.job.value in kinds:
         closed = select(func.max(Item.closes_at)).where(
             Item.kind == ItemKind.job.value,

@@ -16,6 +16,7 @@ from kil_feed.db import make_engine
 from kil_feed.errors import KilError
 from kil_feed.topics import topic_catalog
 from kil_feed.web.deps import render
+from kil_feed.web.emptyvalues import DropEmptyQueryValues, allow_empty_values
 from kil_feed.web.facets import FacetCache
 from kil_feed.web.http import CachedStaticFiles, HeadAsGet, allow_header, slash_redirect
 from kil_feed.web.routes import (
@@ -62,6 +63,9 @@ def create_app(settings: Settings) -> FastAPI:
     )
     app.add_middleware(SecurityHeaders)
     app.add_middleware(HeadAsGet)
+    app.add_middleware(DropEmptyQueryValues)
+    document = app.openapi
+    app.openapi = lambda: allow_empty_values(document())  # type: ignore[method-assign]
     app.mount(  # before /static, which would otherwise claim these paths
         docs.SWAGGER_UI_MOUNT,
         CachedStaticFiles(directory=docs.swagger_ui_dir()),

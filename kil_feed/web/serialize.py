@@ -78,6 +78,9 @@ class ItemListOut(PageOut):
 class SearchOut(ItemListOut):
     query: str
     sort: str
+    ignored: list[str] = Field(
+        [], description="Words of the query too common to search for (stop words), left out"
+    )
 
 
 class IssueListOut(BaseModel):

@@ -7,6 +7,7 @@ else is escaped by autoescape.
 from __future__ import annotations
 
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -19,7 +20,7 @@ import templates as bundled_templates
 from kil_feed.config import Settings
 from kil_feed.money import amount, pay_range
 from kil_feed.storage.search import MARK_END, MARK_START
-from kil_feed.timeutil import as_utc
+from kil_feed.timeutil import as_utc, day_label
 from kil_feed.topics import topic_catalog
 from kil_feed.web.filters import slugify
 from kil_feed.web.serialize import issue_title
@@ -62,10 +63,6 @@ def pay(item: Any) -> str:
     return pay_range(item.pay_min, item.pay_max, item.pay_period, item.pay_currency) or ""
 
 
-def date_label(value: datetime | None, fmt: str = "%-d %b %Y") -> str:
-    return as_utc(value).strftime(fmt) if value else ""  # type: ignore[union-attr]
-
-
 def iso(value: datetime | None) -> str:
     """A `<time datetime>` value: whole seconds (HTML allows at most three decimals)."""
     return as_utc(value).replace(microsecond=0).isoformat() if value else ""  # type: ignore[union-attr]
@@ -94,8 +91,8 @@ def make_environment(settings: Settings) -> Environment:
         lstrip_blocks=True,
     )
     env.filters.update(
-        sanitize=sanitize, marked=marked, pay=pay, date=date_label, iso=iso, money=amount,
-        slug=slugify, issue_title=issue_title,
+        sanitize=sanitize, marked=marked, pay=pay, iso=iso, money=amount, slug=slugify,
+        issue_title=issue_title, date=partial(day_label, tz=settings.timezone),
     )  # fmt: skip
     catalog = topic_catalog(settings)
     env.filters["topic_label"] = catalog.label

@@ -35,6 +35,7 @@ def _documents(
         "closed-job": f"/jobs/{archive.items['closed']}", "issues": "/issues",
         "issue": f"/issues/{archive.issues['sent']}", "search": "/search",
         "search-results": "/search?q=procurement", "subscribe": "/subscribe",
+        "search-common": "/search?q=the+council+or+waste", "search-stop": "/search?q=the",
         "preferences": preferences_url(settings, sub).removeprefix(base),
         "unsubscribe": unsubscribe_url(settings, sub).removeprefix(base),
         "not-found": "/issues/999999", "invalid": "/jobs?rate_min=abc", "api-docs": "/api/docs",
@@ -65,7 +66,7 @@ def test_pages_and_email_are_valid_html(
         (folder / f"{name}.html").write_text(html, encoding="utf-8")
     errors = vnu_errors(folder)
     assert errors == [], "\n".join(errors)
-    assert len(documents) == 22
+    assert len(documents) == 24
 
 
 def test_the_checker_reports_errors(tmp_path: Path) -> None:

@@ -11,13 +11,16 @@ import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 
+from kil_feed.config import Settings
 from kil_feed.db import write_session
-from kil_feed.models import Item
+from kil_feed.models import Item, ItemRemoval
 from kil_feed.storage.curation import apply_action
 from kil_feed.storage.items import save_item
 from kil_feed.timeutil import utcnow
+from kil_feed.web.app import create_app
+from tests.conftest import Cli
 from tests.support.atomcheck import atom_problems
-from tests.support.webdata import Archive
+from tests.support.webdata import Archive, seed_archive
 
 PAGES = [
     "/", "/news", "/jobs", "/jobs/{head}", "/issues", "/issues/{sent}", "/search?q=council",
@@ -277,3 +280,48 @@ def test_the_checker_finds_what_the_validator_rejects() -> None:
         "a category without a term",
     ):
         assert expected in problems, expected
+
+
+def test_items_deleted_with_their_source_change_last_modified(
+    any_engine: Engine, any_settings: Settings
+) -> None:
+    """`kil sources remove` deletes the source's items: no row is left whose `updated_at`
+    could move, so a feed's Last-Modified stayed where it was and a poller's
+    If-Modified-Since was answered 304 with the stories that had gone. On both backends."""
+    archive = seed_archive(any_engine, any_settings)
+    with write_session(any_engine) as s:  # the archive was curated an hour ago
+        s.execute(sa.update(Item).values(updated_at=utcnow() - timedelta(hours=1)))
+    feeds = (
+        "/feeds/news.xml",
+        "/feeds/topic/social-value.xml",
+        "/feeds/jobs.xml",
+        "/sitemap.xml",
+    )
+    app = create_app(any_settings)
+    with TestClient(app, base_url="http://testserver") as client:
+        before = {path: client.get(path) for path in feeds}
+        story = "Council brings waste collection back in-house"
+        assert story in before["/feeds/news.xml"].text
+        Cli()("sources", "remove", "LocalGov Wire", "--yes")  # the insourcing story's source
+        Cli()("sources", "remove", "Interim Board", "--yes")  # every job's
+        for path, first in before.items():
+            since = {"if-modified-since": first.headers["last-modified"]}
+            after = client.get(path, headers=since)
+            assert after.status_code == 200, path
+            assert story not in after.text and "Interim Head of Procurement" not in after.text
+            assert after.headers["last-modified"] != first.headers["last-modified"], path
+            again = {"if-modified-since": after.headers["last-modified"]}
+            assert client.get(path, headers=again).status_code == 304, path
+        # one item deleted through the ORM moves its kind's listing too (the earlier
+        # changes set back an hour: Last-Modified counts whole seconds)
+        with write_session(any_engine) as s:
+            s.execute(sa.update(Item).values(updated_at=utcnow() - timedelta(hours=1)))
+            hour_ago = utcnow() - timedelta(hours=1)
+            s.execute(sa.update(ItemRemoval).values(removed_at=hour_ago))
+        latest = client.get("/feeds/news.xml")
+        with write_session(any_engine) as s:
+            s.delete(s.get(Item, archive.items["social"]))
+        since = {"if-modified-since": latest.headers["last-modified"]}
+        after = client.get("/feeds/news.xml", headers=since)
+        assert after.status_code == 200 and "social value in procurement" not in after.text
+    app.state.engine.dispose()

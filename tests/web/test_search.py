@@ -3,13 +3,25 @@
 from __future__ import annotations
 
 import pytest
+import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 
 from kil_feed.config import Settings
-from kil_feed.db import read_session, write_session
+from kil_feed.db import make_engine, read_session, write_session
 from kil_feed.models import Item
-from kil_feed.storage.search import MARK_END, MARK_START, fts5_query, search_items
+from kil_feed.storage.items import save_item
+from kil_feed.storage.search import (
+    MARK_END,
+    MARK_START,
+    TS_CONFIG,
+    fts5_query,
+    search_items,
+)
+from kil_feed.storage.sources import upsert_source
+from kil_feed.storage.stopwords import STOP_WORDS
+from kil_feed.web.app import create_app
+from tests.conftest import _truncate_postgres
 from tests.support.webdata import seed_archive
 
 NASTY = [
@@ -41,9 +53,7 @@ NASTY = [
 
 
 def test_fts5_query_quotes_every_term() -> None:
-    assert (
-        fts5_query('head "of" NEAR(procurement') == '"head" AND "of" AND "NEAR" AND "procurement"'
-    )
+    assert fts5_query('head "of" NEAR(procurement') == '"head" AND "NEAR" AND "procurement"'
     assert fts5_query("procure*") == '"procure"*'
     assert fts5_query('""  *') == ""
 
@@ -141,3 +151,84 @@ def test_any_query_text_is_safe(client: TestClient, text: str) -> None:
 def test_empty_search_shows_help(client: TestClient) -> None:
     assert "Type a few words" in client.get("/search").text
     assert "Type a few words" in client.get("/search?q=").text
+
+
+def test_stop_words_read_alike_on_both_backends(any_engine: Engine, any_settings: Settings) -> None:
+    """The documented syntax gives the same answers on SQLite and PostgreSQL: the very
+    common words PostgreSQL leaves out of its index ("the", "or", "of") are left out of the
+    query on both, and the answer says which (FTS5 indexes them, so it required them)."""
+    archive = seed_archive(any_engine, any_settings)
+    app = create_app(any_settings)
+    with TestClient(app, base_url="http://testserver") as client:
+
+        def api(q: str) -> dict:
+            answer = client.get("/api/search", params={"q": q})
+            assert answer.status_code == 200, answer.text
+            return answer.json()
+
+        def found(q: str) -> list[int]:
+            return sorted(i["id"] for i in api(q)["items"])
+
+        waste = found("council waste")
+        assert waste == [archive.items["insourcing"]]
+        assert found("council OR waste") == waste and found("the council and waste") == waste
+        # a quoted "phrase" is its words: "is" is in neither the act's title nor its summary
+        assert found('"Procurement Act 2023 is live"') == [archive.items["act"]]
+        assert api("council OR waste")["ignored"] == ["OR"]
+        for q in ("the", "and of", "THE AND OF", '"to be or not"'):
+            body = api(q)
+            assert (body["items"], body["total"]) == ([], 0), q
+            assert body["ignored"] and all(w.lower() in q.lower() for w in body["ignored"])
+        page = client.get("/search", params={"q": "the and of"})
+        assert page.status_code == 200
+        assert "too common to search for" in page.text and "“the”, “and”, “of”" in page.text
+        assert "too common" not in client.get("/search", params={"q": "council"}).text
+    app.state.engine.dispose()
+
+
+@pytest.mark.postgres
+def test_postgres_index_holds_the_words_fts5_holds(engine: Engine, postgres_url: str) -> None:
+    """Both indexes stem with Porter's algorithm (FTS5's `porter`, not PostgreSQL's
+    'english' Snowball stemmer, which stems "skies" to "sky", not "ski") and fold accents
+    ("Môn" is "mon"), so a word finds the same items on both."""
+    text = "Skies dying communities generously news café Ynys Môn"
+
+    def add(target: Engine) -> int:
+        with write_session(target) as s:
+            source, _ = upsert_source("Words", session=s, kind="feed", url="https://x.example/")
+            item = Item(kind="news", url="https://x.example/1", title=text, source_id=source.id)
+            return int(save_item(item, session=s).id)  # type: ignore[arg-type]
+
+    item_id = add(engine)
+    with engine.connect() as conn:
+        conn.exec_driver_sql(
+            "CREATE VIRTUAL TABLE temp.vocab USING fts5vocab(main, item_fts, 'instance')"
+        )
+        sqlite_words = {
+            r[0]
+            for r in conn.exec_driver_sql(
+                f"SELECT term FROM temp.vocab WHERE doc = {item_id} AND col = 'title'"
+            )
+        }
+    _truncate_postgres(postgres_url)
+    pg = make_engine(postgres_url)
+    try:
+        pg_id = add(pg)
+        with pg.connect() as conn:
+            pg_words = set(
+                conn.execute(
+                    sa.text("SELECT tsvector_to_array(search_tsv) FROM item WHERE id = :id"),
+                    {"id": pg_id},
+                ).scalar_one()
+            )
+            # every word the query leaves out is one PostgreSQL's index leaves out
+            left_in = conn.execute(
+                sa.text(f"SELECT to_tsvector('{TS_CONFIG}', :words)::text"),
+                {"words": " ".join(sorted(STOP_WORDS))},
+            ).scalar_one()
+    finally:
+        pg.dispose()
+        _truncate_postgres(postgres_url)
+    assert "ski" in sqlite_words and "mon" in sqlite_words
+    assert pg_words == sqlite_words
+    assert left_in == ""

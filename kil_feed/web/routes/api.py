@@ -136,7 +136,7 @@ def api_search(
         api_item_dict(h.item, _base(request), names.get(h.item.source_id)) for h in result.hits
     ]
     return {"query": result.query, "total": result.total, "limit": limit, "offset": offset,
-            "sort": sort, "items": items}  # fmt: skip
+            "sort": sort, "ignored": result.ignored, "items": items}  # fmt: skip
 
 
 @router.get("/issues", response_model=IssueListOut, summary="Sent issues, newest first")
