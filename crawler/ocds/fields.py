@@ -94,6 +94,10 @@ _SERVICE_HOSTS = (
     "publiccontractsscotland.gov.uk",
     "etendersni.gov.uk",
 )
+# an org-id.guide identifier, "GB-COH-09442333", "GB-PPON-PMPB-8772-VYWM", "GB-CFS-18525":
+# the same organisation in every publication. A bare party id ("org-12", a hash) is only
+# unique within its own release, so two publishers' "org-12" are not one buyer.
+_ORG_ID = re.compile(r"^[A-Z]{2}-[A-Z0-9]{2,}-\S+$")
 _CF_OCID = re.compile(r"^ocds-b5fd17-([0-9a-f-]{36})$")
 _FTS_OCID = re.compile(r"^ocds-h6vhtk-")
 
@@ -221,11 +225,11 @@ def _organisation(party: dict[str, Any], reference: dict[str, Any]) -> Organisat
     ident = _obj(party.get("identifier"))
     scheme, local_id = _text(ident.get("scheme")), _text(ident.get("id"))
     party_id = _text(party.get("id")) or _text(reference.get("id"))
-    return Organisation(
-        name=name,
-        scheme=scheme or None,
-        identifier=f"{scheme}-{local_id}" if scheme and local_id else (party_id or None),
-    )
+    if scheme and local_id:
+        identifier: str | None = f"{scheme}-{local_id}"
+    else:  # a party id is only an identifier when it is a scheme-prefixed one itself
+        identifier = party_id if _ORG_ID.match(party_id) else None
+    return Organisation(name=name, scheme=scheme or None, identifier=identifier)
 
 
 def buyer_type_for(name: str, party: dict[str, Any] | None = None) -> str | None:

@@ -10,7 +10,7 @@ class Organisation(TypedDict):
 
     name: str
     scheme: str | None  # GB-PPON, GB-COH, GB-GOR, GB-CFS ...
-    identifier: str | None  # scheme-prefixed ("GB-COH-09442333") or the party id
+    identifier: str | None  # scheme-prefixed ("GB-COH-09442333"); never a bare party id
 
 
 class NoticeFields(TypedDict):

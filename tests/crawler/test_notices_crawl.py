@@ -225,3 +225,40 @@ def test_two_procurements_sharing_a_notice_page_stay_two(  # type: ignore[no-unt
         "https://www.find-tender.service.gov.uk/Notice/083662-2026",
         "https://www.find-tender.service.gov.uk/Notice/083662-2026?ocid=ocds-x-2",
     ]
+
+
+def test_bare_party_ids_of_two_publishers_stay_two_buyers(  # type: ignore[no-untyped-def]
+    http_server, crawl_settings, crawl_engine, ocds_dir
+):
+    """ "org-12" is NHS Lothian's party id in a Public Contracts Scotland release; party ids
+    without a scheme are numbered per publication, so Sell2Wales may give the same one to
+    Swansea: they are two buyers, joined by name, not by that id."""
+    from sqlmodel import select
+
+    from kil_feed.models import Buyer, Item
+
+    pcs = http_server.add_file(
+        "/ocds/pcs.json",
+        ocds_dir / "publiccontractsscotland_2019-04-25_nhs_lothian_tender_ocds-r6ebe6.json",
+    )
+    swansea = "sell2wales_2025-02-03_swansea_agency_social_workers_framework_ocds-kuma6s.json"
+    wales = json.loads((ocds_dir / swansea).read_text(encoding="utf-8"))
+    assert wales["buyer"]["id"] == "org-3"
+    wales["buyer"]["id"] = "org-12"
+    for party in wales["parties"]:
+        party["id"] = {"org-3": "org-12", "org-12": "org-3"}.get(party["id"], party["id"])
+    s2w = http_server.add("/ocds/s2w.json", json.dumps(wales), "application/json")
+    add_source(crawl_engine, "pcs", pcs, kind="notices", options={"api": "ocds"})
+    add_source(crawl_engine, "s2w", s2w, kind="notices", options={"api": "ocds"})
+
+    summaries = crawl(crawl_settings, ["pcs", "s2w"])
+
+    assert summaries["pcs"].new == 1 and summaries["s2w"].new == 1
+    with read_session(crawl_engine) as session:
+        buyers = {b.key: b for b in session.exec(select(Buyer))}
+        keys = {i.employer: i.buyer_key for i in session.exec(select(Item))}
+    assert set(keys) == {"NHS Lothian", "City & County of Swansea"}
+    assert keys["NHS Lothian"] != keys["City & County of Swansea"]
+    assert {buyers[k].name for k in keys.values()} == set(keys)
+    # a bare party id is no identifier: it would join the next publisher's org-12 again
+    assert all(b.identifier is None for b in buyers.values())
