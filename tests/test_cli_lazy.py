@@ -92,3 +92,15 @@ def test_unknown_command_suggests_among_unloaded_ones() -> None:
     result = CliRunner().invoke(app, ["itmes"], terminal_width=100)
     assert result.exit_code == 2
     assert result.output.count("Did you mean 'items'?") == 1
+
+
+def test_the_crawl_loads_item_and_notice_storage_only_when_an_item_arrives() -> None:
+    """A re-crawl where every feed answers 304 stores nothing but the sources' health: the
+    orchestrator does not load the item and notice storage (and their parsers) up front."""
+    code = "import json, sys\nimport kil_feed.ingest.run\nprint(json.dumps(sorted(sys.modules)))"
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr[-2000:]
+    modules = set(json.loads(result.stdout))
+    assert "kil_feed.ingest.recorder" in modules
+    unwanted = ("kil_feed.storage.crawled", "kil_feed.storage.notices", "kil_feed.storage.items")
+    assert sorted(modules & {*unwanted, "crawler.ocds", "nh3", "ftfy"}) == []

@@ -32,9 +32,7 @@ from crawler.records import (
 )
 from kil_feed.db import write_session
 from kil_feed.rules import RulesSettings, decider
-from kil_feed.storage import notices
 from kil_feed.storage.crawl_runs import RunResult, finish_runs
-from kil_feed.storage.crawled import store_crawled
 from kil_feed.storage.sources import FetchOutcome, record_fetches
 
 logger = logging.getLogger(__name__)
@@ -169,11 +167,19 @@ class CrawlRecorder:
         health: list[FetchOutcome],
         checkpoints: dict[int, dict[str, Any]] | None = None,
     ) -> None:
-        decide = decider(self.rules, self.names)
+        counted: list[tuple[int, str]] = []
         with write_session(self.engine) as session:  # one commit per batch
-            counted = store_crawled(rows, session=session, decide=decide)
+            # imported on first use: a pass where every feed answered 304 stores no item
+            # and no notice, and `kil crawl` need not load the item and notice storage
+            if rows:
+                from kil_feed.storage.crawled import store_crawled
+
+                decide = decider(self.rules, self.names)
+                counted = store_crawled(rows, session=session, decide=decide)
             record_fetches(health, session=session)
             if checkpoints:
+                from kil_feed.storage import notices
+
                 notices.save_checkpoints(checkpoints, session=session)
         with self.lock:
             for source_id, outcome in counted:
