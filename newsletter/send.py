@@ -42,7 +42,7 @@ from newsletter.recheck import recheck_issue
 from newsletter.render import Audience, Renderer
 from newsletter.report import SendReport, summary
 from newsletter.sendlock import issue_send_lock
-from newsletter.transport import check_transport, make_transport
+from newsletter.transport import LOST_REPLY, check_transport, make_transport
 
 logger = logging.getLogger(__name__)
 
@@ -275,6 +275,11 @@ def _send(
         todo = [r for r in rows if r.status == SubscriberStatus.confirmed.value]
         if limit is not None:
             todo = todo[: max(0, limit)]
+        if todo:  # rows whose earlier copy may have arrived: the report says so
+            with read_session(engine) as session:
+                report.resent_unconfirmed = ledger.count_unconfirmed(
+                    issue_id, todo[-1].delivery_id, LOST_REPLY, session=session
+                )
         jobs = [Job(row.delivery_id, *_recipient_audience(row)) for row in todo]
         run.renderer.prepare([job.audience for job in jobs])  # market figures: one write
         for job in jobs:
@@ -378,11 +383,13 @@ def _count(batch: list[Result], report: SendReport) -> None:
         report.attempted += 1
         if result.status == DeliveryStatus.sent.value:
             report.sent += 1
+            report.maybe_twice += result.twice
         elif result.status == DeliveryStatus.failed.value:
             report.failed += 1
             report.bounced += result.bounce
         else:
             report.deferred += 1
+            report.unconfirmed += result.unconfirmed
             if result.unreachable:
                 report.paused = True
                 report.message = f"paused: cannot reach the mail server ({result.reply})"

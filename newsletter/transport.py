@@ -44,6 +44,15 @@ class TemporaryFailure(DeliveryError):
         self.reply = reply
 
 
+LOST_REPLY = "no reply after the whole message was sent"
+
+
+class LostReply(TemporaryFailure):
+    """The whole message went out but the connection dropped (or timed out) before the
+    server's reply: the server may have it (RFC 1047), so sending it again may make a
+    duplicate. The sender says so rather than count it sent or retry it blindly."""
+
+
 class PermanentFailure(DeliveryError):
     """The server refused for good (5xx), e.g. 550 5.1.1 for an unknown address."""
 
@@ -151,10 +160,17 @@ def _sendmail(smtp: smtplib.SMTP, mail_from: str, to: str, data: bytes) -> None:
             raise _SessionReply(code, resp, "the mail server refused the session")
         raise smtplib.SMTPDataError(code, resp)
     smtp.send(_dot_stuffed(data))
-    code, resp = smtp.getreply()
+    try:
+        code, resp = smtp.getreply()
+    except smtplib.SMTPServerDisconnected as exc:  # EOF, reset or timeout: smtplib closed it
+        raise _LostReply(str(exc)) from None
     if code != 250:
         _abandon(smtp, code)
         raise smtplib.SMTPDataError(code, resp)
+
+
+class _LostReply(smtplib.SMTPException):
+    """The connection ended while waiting for the reply to the message (see `LostReply`)."""
 
 
 class _SessionReply(smtplib.SMTPResponseException):
@@ -296,6 +312,9 @@ class SMTPTransport:
         except smtplib.SMTPResponseException as exc:
             self._reset_after_error()
             raise _failure(exc.smtp_code, _text(exc.smtp_error)) from None
+        except _LostReply as exc:
+            self._drop()
+            raise LostReply(None, f"{LOST_REPLY}: the server may have it ({exc})") from None
         except (smtplib.SMTPServerDisconnected, OSError) as exc:
             self._drop()
             raise TemporaryFailure(None, f"connection lost: {exc}") from None

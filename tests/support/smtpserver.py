@@ -5,6 +5,8 @@ It can be scripted to misbehave, per recipient address:
 - `server.defer(addr, times=2, reply="451 4.3.0 Try later")` refuses the first N attempts;
 - `server.fail_data(times=1, reply="421 4.7.0 Go away")` refuses DATA N times;
 - `server.drop_after(n)` closes the connection after N accepted messages;
+- `server.drop_for(addr, times=None)` stores the message to addr and hangs up before its 250
+  (the first N times, or always);
 - `server.refuse_mail("530 5.7.0 Must issue a STARTTLS command first")` answers MAIL FROM so;
 - `server.greet("554 5.7.1 No service")` greets new connections with that instead of 220.
 `SMTPServer(login=("user", "password"))` wants AUTH (PLAIN/LOGIN, over plain text on
@@ -44,6 +46,7 @@ class _Script:
     data_failures: list[str] = field(default_factory=list)
     drop_after: int | None = None
     mail_reply: str | None = None
+    dropped_for: dict[str, int | None] = field(default_factory=dict)
     greeting: str | None = None
 
 
@@ -91,6 +94,12 @@ class RecordingHandler:
             )
             count = len(self.messages)
             drop = self.script.drop_after is not None and count % self.script.drop_after == 0
+            for rcpt in envelope.rcpt_tos:
+                left = self.script.dropped_for.get(rcpt.lower(), 0)
+                if left is None or left > 0:
+                    drop = True
+                    if left is not None:
+                        self.script.dropped_for[rcpt.lower()] = left - 1
         if drop and session.peer and server.transport is not None:
             server.transport.close()  # a dropped connection right after accepting
         return "250 2.0.0 Message accepted"
@@ -166,6 +175,9 @@ class SMTPServer:
 
     def drop_after(self, n: int | None) -> None:
         self.handler.script.drop_after = n
+
+    def drop_for(self, address: str, times: int | None = None) -> None:
+        self.handler.script.dropped_for[address.lower()] = times
 
     def refuse_mail(self, reply: str | None) -> None:
         self.handler.script.mail_reply = reply
