@@ -8,6 +8,7 @@ draft so it is approved again before it goes out.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
@@ -32,10 +33,14 @@ def edit_issue(
     subject: str | None = None,
     intro: str | None = None,
     move: tuple[int, int] | None = None,
-    drop: int | None = None,
-    add: int | None = None,
+    drop: int | Sequence[int] | None = None,
+    add: int | Sequence[int] | None = None,
 ) -> list[str]:
-    """Apply the requested changes in one transaction; returns what changed, for the user."""
+    """Apply the requested changes in one transaction; returns what changed, for the user.
+
+    `drop` and `add` take one item or several (`--drop 3 --drop 5`: both, not the last)."""
+    drops = [drop] if isinstance(drop, int) else list(drop or [])
+    adds = [add] if isinstance(add, int) else list(add or [])
     changes: list[str] = []
     with write_session(engine) as session:
         issue = issues_db.get_issue(issue_id, session=session)
@@ -51,16 +56,16 @@ def edit_issue(
             issue.intro = intro.strip()
             changes.append("intro set")
         rows = issues_db.placements(issue_id, session=session)
-        if add is not None:
-            rows = _add(rows, add, session=session)
-            changes.append(f"item {add} added")
-        if drop is not None:
-            rows = _drop(rows, drop)
-            changes.append(f"item {drop} dropped")
+        for item_id in adds:
+            rows = _add(rows, item_id, session=session)
+            changes.append(f"item {item_id} added")
+        for item_id in drops:
+            rows = _drop(rows, item_id)
+            changes.append(f"item {item_id} dropped")
         if move is not None:
             rows, where = _move(rows, *move)
             changes.append(f"item {move[0]} moved to {where}")
-        if add is not None or drop is not None or move is not None:
+        if adds or drops or move is not None:
             issues_db.replace_placements(issue_id, rows, session=session)
         if issue.status == IssueStatus.approved.value and changes:
             issue.status = IssueStatus.draft.value

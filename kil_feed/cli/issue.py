@@ -142,12 +142,17 @@ def edit(
     move: tuple[int, int] | None = typer.Option(
         None, "--move", metavar="ITEM POS", help="Move an item to a position in its section."
     ),
-    drop: int | None = typer.Option(None, "--drop", metavar="ITEM", help="Take an item out."),
-    add: int | None = typer.Option(None, "--add", metavar="ITEM", help="Add an approved item."),
+    drop: list[int] | None = typer.Option(
+        None, "--drop", metavar="ITEM", help="Take an item out (repeat for more)."
+    ),
+    add: list[int] | None = typer.Option(
+        None, "--add", metavar="ITEM", help="Add an approved item (repeat for more)."
+    ),
 ) -> None:
     """Change an issue's subject, intro or items (kept when the draft is rebuilt)."""
     from newsletter.edit import edit_issue
 
+    drop, add = drop or None, add or None  # typer gives [] for a list option not given
     if all(v is None for v in (subject, intro, move, drop, add)):
         raise ValidationError(
             "nothing to change", hint="give --subject, --intro, --move, --drop or --add"

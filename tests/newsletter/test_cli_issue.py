@@ -108,3 +108,22 @@ def test_parse_rate() -> None:
     assert parse_rate(None) is None
     with pytest.raises(ValidationError):
         parse_rate("fast")
+
+
+def test_repeated_drops_all_apply_and_an_emptied_issue_is_not_sent(
+    cli: Any, engine: Engine
+) -> None:
+    make_world(engine, now=utcnow())
+    cli("issue", "build")
+    shown = json.loads(cli("issue", "show", "1", "--json").output)
+    ids = [i["item_id"] for i in shown["items_by_section"] if i["section"] != "dropped"]
+    assert len(ids) == 6
+    dropped = cli("issue", "edit", "1", *[a for i in ids for a in ("--drop", str(i))]).output
+    assert all(f"item {i} dropped" in dropped for i in ids)  # every one, not only the last
+    shown = json.loads(cli("issue", "show", "1", "--json").output)
+    assert {i["section"] for i in shown["items_by_section"]} == {"dropped"}
+    refused = cli("issue", "approve", "1", ok=False)
+    assert refused.exit_code == 5 and "has no items" in refused.stderr
+    assert "has no items" in cli("issue", "send", "1", ok=False).stderr
+    added = cli("issue", "edit", "1", "--add", str(ids[0]), "--add", str(ids[1])).output
+    assert f"item {ids[0]} added" in added and f"item {ids[1]} added" in added
