@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from kil_feed.models import Buyer, Item
-from kil_feed.money import pay_range
+from kil_feed.money import amount, pay_range
 
 STAGE_PHRASES = {
     "planning": "planned procurement",
@@ -23,11 +23,16 @@ def notice_fields(item: Item) -> dict[str, Any]:
 
 
 def notice_value(fields: dict[str, Any]) -> str | None:
-    """'£395,493' (or the gross amount when that is all there is), None when unknown."""
-    amount = fields.get("value_amount")
-    if amount is None:
-        amount = fields.get("value_gross")
-    return pay_range(amount, None, None, fields.get("currency")) if amount is not None else None
+    """'£395,493' (or the gross amount when that is all there is), '£5,000–£22,000' for an
+    estimate given as a range (`value_min` to the value), 'from £213,506' when only its low
+    end is known; None when unknown. The one way a notice's value is shown."""
+    high = fields.get("value_amount")
+    if high is None:
+        high = fields.get("value_gross")
+    low, currency = fields.get("value_min"), fields.get("currency")
+    if high is None:
+        return f"from {amount(low, currency)}" if low is not None else None
+    return pay_range(low, high, None, currency)
 
 
 def notice_line(item: Item) -> str:

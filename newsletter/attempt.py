@@ -2,7 +2,10 @@
 
 `deliver` never touches the ledger; the sender (`newsletter.send`) records what it returns.
 4xx answers and dropped connections are retried (the transport reconnects) with
-exponential backoff; a 5xx answer is final, and a 5.1.x one marks the address bad.
+exponential backoff; a 5xx answer is final, and a 5.1.x one marks the address bad. A copy
+whose reply was lost after the whole message went out may have arrived: it is tried once
+more at most (a success is flagged "may have arrived twice"), a second such loss leaves the
+row pending and flagged unconfirmed, so one message never piles up copies.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from kil_feed.timeutil import utcnow
 from newsletter.ledgerwriter import GroupCommitter, Result
 from newsletter.message import MessageFactory, Recipient
 from newsletter.render import Audience, Renderer
-from newsletter.transport import PermanentFailure, TemporaryFailure
+from newsletter.transport import LostReply, PermanentFailure, TemporaryFailure
 
 logger = logging.getLogger(__name__)
 
@@ -122,6 +125,7 @@ def deliver(
         return prepared
     data, mid = prepared
     attempts = 0
+    lost = 0  # copies that went out whole without a reply
     while True:
         if not run.limiter.wait(run.stop):
             if attempts == 0:
@@ -132,6 +136,18 @@ def deliver(
             result = transport.send(data, run.mail_from, job.recipient.email)  # type: ignore[attr-defined]
         except TemporaryFailure as exc:
             logger.info("temporary failure to=%s try=%d: %s", job.recipient.email, attempts, exc)
+            if isinstance(exc, LostReply):
+                lost += 1
+            if lost >= 2 or (lost and attempts >= nl.max_attempts):
+                return outcome(
+                    job,
+                    DeliveryStatus.pending.value,
+                    attempts,
+                    None,
+                    None,
+                    exc.reply,
+                    unconfirmed=True,
+                )
             if attempts >= nl.max_attempts:
                 return outcome(
                     job,
@@ -158,5 +174,10 @@ def deliver(
                 exc.code,
                 exc.reply,
                 bounce=exc.is_bad_address,
+            )
+        if lost:
+            reply = f"{result.reply} after a copy that got no reply: may have arrived twice"
+            return outcome(
+                job, DeliveryStatus.sent.value, attempts, mid, result.code, reply, twice=True
             )
         return outcome(job, DeliveryStatus.sent.value, attempts, mid, result.code, result.reply)

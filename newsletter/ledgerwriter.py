@@ -49,6 +49,8 @@ class Result:
     reply: str
     bounce: bool = False  # a 5.1.x answer: the address is bad
     unreachable: bool = False  # the server could not be reached at all
+    unconfirmed: bool = False  # pending: the last copy lost its reply, it may have arrived
+    twice: bool = False  # sent, but after a copy that lost its reply: may have arrived twice
     done: threading.Event = field(default_factory=threading.Event, repr=False)
 
 

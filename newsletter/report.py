@@ -21,6 +21,9 @@ class SendReport:
     deferred: int = 0  # temporary failures that ran out of tries: still pending
     skipped: int = 0  # subscriber left (unsubscribed, bounced) after the send began
     already_sent: int = 0
+    unconfirmed: int = 0  # of `deferred`: the server got the message but never confirmed it
+    maybe_twice: int = 0  # of `sent`: sent again after a copy that got no reply
+    resent_unconfirmed: int = 0  # rows tried again that an earlier run left unconfirmed
     pending: int = 0  # still to send after this run
     renders: int = 0  # distinct preference sets rendered
     jobs_closed: int = 0  # postings found closed just before the send: dropped
@@ -50,6 +53,22 @@ def summary(report: SendReport) -> str:
         parts.append(f"{report.skipped} skipped")
     if report.already_sent:
         parts.append(f"{report.already_sent} sent earlier")
+    if report.maybe_twice:
+        parts.append(
+            f"{report.maybe_twice} of them may have arrived twice "
+            "(the server hung up before confirming the first copy)"
+        )
+    if report.resent_unconfirmed:
+        parts.append(
+            f"{report.resent_unconfirmed} tried again after an unconfirmed copy "
+            "(they may get it twice)"
+        )
+    if report.unconfirmed:
+        parts.append(
+            f"{report.unconfirmed} unconfirmed (the server took the whole message but hung "
+            "up before confirming it: it may have arrived, and sending it again may "
+            "deliver it twice)"
+        )
     text = ", ".join(parts) + f"; {report.pending} still pending, status {report.status}"
     if report.paused:
         hint = f"fix the cause, then run `kil issue send {report.issue_id}` again to resume"

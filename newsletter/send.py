@@ -26,11 +26,11 @@ from sqlalchemy.engine import Connection, Engine
 
 from kil_feed.config import Settings
 from kil_feed.db import read_session, write_session
-from kil_feed.errors import ConflictError, DeliveryError
+from kil_feed.errors import ConflictError, DeliveryError, ValidationError
 from kil_feed.models import DeliveryStatus, IssueStatus, SubscriberStatus
 from kil_feed.storage import deliveries as ledger
 from kil_feed.storage import issues as issues_db
-from kil_feed.storage.subscribers import find_subscriber
+from kil_feed.storage.subscribers import find_subscriber, validate_email_address
 from kil_feed.timeutil import utcnow
 from kil_feed.topics import topic_catalog
 from newsletter.attempt import Job, RateLimiter, Run, deliver, prepare
@@ -42,7 +42,7 @@ from newsletter.recheck import recheck_issue
 from newsletter.render import Audience, Renderer
 from newsletter.report import SendReport, summary
 from newsletter.sendlock import issue_send_lock
-from newsletter.transport import check_transport, make_transport
+from newsletter.transport import LOST_REPLY, check_transport, make_transport
 
 logger = logging.getLogger(__name__)
 
@@ -124,6 +124,18 @@ def _recipient_audience(row: ledger.PendingDelivery) -> tuple[Recipient, Audienc
     )
 
 
+def check_test_address(to: str) -> str:
+    """The `--to` address of a test copy, refused (exit 2) before anything is sent when it
+    is no address: a relay would refuse it too, and the outbox would keep it."""
+    try:
+        return validate_email_address(to)
+    except ValidationError as exc:
+        raise ValidationError(
+            f"cannot send a test copy to {to.strip()!r}: {exc.message.split(': ', 1)[-1]}",
+            hint="--to takes one email address, e.g. you@example.org",
+        ) from None
+
+
 def send_issue(
     engine: Engine,
     settings: Settings,
@@ -141,6 +153,8 @@ def send_issue(
     On PostgreSQL any number of these may run at once (`join`: a send worker taking part
     in a send already begun, `newsletter.workers`)."""
     started = time.monotonic()
+    if to is not None:
+        check_test_address(to)
     if not dry_run:
         check_transport(settings)
     recheck = None
@@ -261,6 +275,11 @@ def _send(
         todo = [r for r in rows if r.status == SubscriberStatus.confirmed.value]
         if limit is not None:
             todo = todo[: max(0, limit)]
+        if todo:  # rows whose earlier copy may have arrived: the report says so
+            with read_session(engine) as session:
+                report.resent_unconfirmed = ledger.count_unconfirmed(
+                    issue_id, todo[-1].delivery_id, LOST_REPLY, session=session
+                )
         jobs = [Job(row.delivery_id, *_recipient_audience(row)) for row in todo]
         run.renderer.prepare([job.audience for job in jobs])  # market figures: one write
         for job in jobs:
@@ -364,11 +383,13 @@ def _count(batch: list[Result], report: SendReport) -> None:
         report.attempted += 1
         if result.status == DeliveryStatus.sent.value:
             report.sent += 1
+            report.maybe_twice += result.twice
         elif result.status == DeliveryStatus.failed.value:
             report.failed += 1
             report.bounced += result.bounce
         else:
             report.deferred += 1
+            report.unconfirmed += result.unconfirmed
             if result.unreachable:
                 report.paused = True
                 report.message = f"paused: cannot reach the mail server ({result.reply})"

@@ -44,6 +44,15 @@ class TemporaryFailure(DeliveryError):
         self.reply = reply
 
 
+LOST_REPLY = "no reply after the whole message was sent"
+
+
+class LostReply(TemporaryFailure):
+    """The whole message went out but the connection dropped (or timed out) before the
+    server's reply: the server may have it (RFC 1047), so sending it again may make a
+    duplicate. The sender says so rather than count it sent or retry it blindly."""
+
+
 class PermanentFailure(DeliveryError):
     """The server refused for good (5xx), e.g. 550 5.1.1 for an unknown address."""
 
@@ -56,6 +65,30 @@ class PermanentFailure(DeliveryError):
     def is_bad_address(self) -> bool:
         """An enhanced status 5.1.x means the address itself is bad (bounce the subscriber)."""
         return self.reply.lstrip().startswith("5.1.") or " 5.1." in f" {self.reply}"
+
+
+class SessionRefused(DeliveryError):
+    """The server refused this client, not a recipient: a 5xx greeting, a 5xx to MAIL FROM,
+    530 (authentication or STARTTLS required), a login it does not offer. Every message
+    would meet the same answer, so the send stops and nobody's delivery is marked failed."""
+
+    def __init__(self, message: str, *, hint: str | None = None, code: int | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.code = code
+
+
+def _session_hint(code: int, reply: str, config: SMTPConfig | None) -> str:
+    """What to change in `smtp_url` for a refusal of the whole session."""
+    text = reply.lower()
+    again = "then run the send again: who has not had it yet is still pending"
+    wants_tls = "starttls" in text or "tls" in text.split() or "5.7.11" in text
+    if wants_tls and config is not None and not (config.starttls or config.implicit_tls):
+        return f"the server wants TLS: add ?starttls=true to smtp_url or use smtps://, {again}"
+    if code == 530 or "auth" in text:
+        if config is not None and not config.username:
+            return f"the server wants a login: put user:password@ in smtp_url, {again}"
+        return f"check the relay's user name and password in smtp_url, {again}"
+    return f"check smtp_url and [newsletter] from_address with the relay, {again}"
 
 
 class Transport(Protocol):
@@ -109,21 +142,43 @@ def _sendmail(smtp: smtplib.SMTP, mail_from: str, to: str, data: bytes) -> None:
     code, resp = smtp.getreply()
     if code != 250:
         _abandon(smtp, code)
+        if code >= 500:  # the sender or the session is refused: so is every recipient
+            raise _SessionReply(code, resp, "the mail server refused the sender")
         raise smtplib.SMTPSenderRefused(code, resp, mail_from)
     smtp.putcmd("rcpt", f"TO:{_quote_address(to)}")
     code, resp = smtp.getreply()
     if code not in (250, 251):
         _abandon(smtp, code)
+        if code == 530:
+            raise _SessionReply(code, resp, "the mail server refused the session")
         raise smtplib.SMTPRecipientsRefused({to: (code, resp)})
     smtp.putcmd("data")
     code, resp = smtp.getreply()
     if code != 354:
+        if code == 530:
+            _abandon(smtp, code)
+            raise _SessionReply(code, resp, "the mail server refused the session")
         raise smtplib.SMTPDataError(code, resp)
     smtp.send(_dot_stuffed(data))
-    code, resp = smtp.getreply()
+    try:
+        code, resp = smtp.getreply()
+    except smtplib.SMTPServerDisconnected as exc:  # EOF, reset or timeout: smtplib closed it
+        raise _LostReply(str(exc)) from None
     if code != 250:
         _abandon(smtp, code)
         raise smtplib.SMTPDataError(code, resp)
+
+
+class _LostReply(smtplib.SMTPException):
+    """The connection ended while waiting for the reply to the message (see `LostReply`)."""
+
+
+class _SessionReply(smtplib.SMTPResponseException):
+    """A reply that refuses the session, not the recipient (see `SessionRefused`)."""
+
+    def __init__(self, code: int, resp: bytes, what: str) -> None:
+        super().__init__(code, resp)
+        self.what = what
 
 
 def _abandon(smtp: smtplib.SMTP, code: int) -> None:
@@ -187,26 +242,57 @@ class SMTPTransport:
     def connect(self) -> smtplib.SMTP:
         if self._smtp is not None:
             return self._smtp
+        return self._open()
+
+    def _connect(self) -> smtplib.SMTP:
         c = self.config
+        smtp: smtplib.SMTP | None = None
         try:
             if c.implicit_tls:
-                smtp: smtplib.SMTP = smtplib.SMTP_SSL(
-                    c.host, c.port, timeout=c.timeout, context=self._context()
-                )
+                smtp = smtplib.SMTP_SSL(c.host, c.port, timeout=c.timeout, context=self._context())
             else:
                 smtp = smtplib.SMTP(c.host, c.port, timeout=c.timeout)
                 if c.starttls:
                     smtp.starttls(context=self._context())
             if c.username:
                 smtp.login(c.username, c.password or "")
+        except BaseException:
+            if smtp is not None:  # a refused login or STARTTLS leaves the socket open
+                smtp.close()
+            raise
+        self._smtp = smtp
+        return smtp
+
+    def _open(self) -> smtplib.SMTP:
+        """`connect`'s errors as the sender reads them."""
+        c = self.config
+        try:
+            return self._connect()
         except smtplib.SMTPAuthenticationError as exc:
             raise DeliveryError(
                 f"SMTP login failed: {exc.smtp_code} {_text(exc.smtp_error)}"
             ) from None
+        except smtplib.SMTPNotSupportedError as exc:  # no STARTTLS, or no AUTH, on offer
+            raise SessionRefused(
+                f"the mail server at {c.host}:{c.port} cannot do what smtp_url asks: {exc}",
+                hint="the server may offer a login only after STARTTLS: add ?starttls=true"
+                if c.username and not (c.starttls or c.implicit_tls)
+                else "check smtp_url with the relay's settings",
+            ) from None
+        except smtplib.SMTPConnectError as exc:  # the greeting was no 220
+            reply = f"{exc.smtp_code} {_text(exc.smtp_error)}"
+            if exc.smtp_code >= 500:  # "no SMTP service here" (RFC 5321 3.1)
+                raise SessionRefused(
+                    f"the mail server at {c.host}:{c.port} refused the connection: {reply}",
+                    hint="the relay refuses this machine: check the host and port in smtp_url "
+                    "with the relay's admin, then run the send again",
+                    code=exc.smtp_code,
+                ) from None
+            raise TemporaryFailure(
+                None, f"the mail server at {c.host}:{c.port} is not taking mail now: {reply}"
+            ) from None
         except (OSError, smtplib.SMTPException) as exc:
             raise TemporaryFailure(None, f"cannot connect to {c.host}:{c.port}: {exc}") from None
-        self._smtp = smtp
-        return smtp
 
     def send(self, message: bytes | EmailMessage, mail_from: str, to: str) -> SendResult:
         smtp = self.connect()
@@ -216,9 +302,19 @@ class SMTPTransport:
         except smtplib.SMTPRecipientsRefused as exc:
             code, reply = exc.recipients.get(to, (550, b"recipient refused"))
             raise _failure(code, _text(reply)) from None
+        except _SessionReply as exc:
+            reply = f"{exc.smtp_code} {_text(exc.smtp_error)}"
+            raise SessionRefused(
+                f"{exc.what}: {reply}",
+                hint=_session_hint(exc.smtp_code, reply, self.config),
+                code=exc.smtp_code,
+            ) from None
         except smtplib.SMTPResponseException as exc:
             self._reset_after_error()
             raise _failure(exc.smtp_code, _text(exc.smtp_error)) from None
+        except _LostReply as exc:
+            self._drop()
+            raise LostReply(None, f"{LOST_REPLY}: the server may have it ({exc})") from None
         except (smtplib.SMTPServerDisconnected, OSError) as exc:
             self._drop()
             raise TemporaryFailure(None, f"connection lost: {exc}") from None

@@ -126,7 +126,7 @@ def notice_fields(compiled: dict[str, Any], history: list[dict[str, Any]]) -> No
         or next((_text(a.get("description"), keep_lines=True) for a in awards), "")
         or _text(compiled.get("description"), keep_lines=True)
     )
-    amount, gross, currency = value_for(stage, tender, awards, contracts)
+    amount, gross, currency, minimum = value_for(stage, tender, awards, contracts)
     address = _obj(buyer_party.get("address")) if buyer_party else {}
     delivery = [
         addr
@@ -146,6 +146,7 @@ def notice_fields(compiled: dict[str, Any], history: list[dict[str, Any]]) -> No
         cpv=cpv_codes(compiled),
         value_amount=amount,
         value_gross=gross,
+        value_min=minimum,
         currency=currency,
         procedure=_text(tender.get("procurementMethodDetails"))
         or _text(tender.get("procurementMethod")),
@@ -280,21 +281,33 @@ def _address_fields(address: dict[str, Any]) -> dict[str, str]:
 
 def value_for(
     stage: str, tender: dict, awards: list[dict], contracts: list[dict]
-) -> tuple[float | None, float | None, str | None]:
-    """(amount, amountGross, currency): the contract's at contract stages, else the award's,
-    else the tender's (an estimate)."""
-    order: list[dict[str, Any]] = []
+) -> tuple[float | None, float | None, str | None, float | None]:
+    """(amount, amountGross, currency, minimum): the contract's at contract stages, else the
+    award's, else the tender's (an estimate). A tender's estimate may be a range: Contracts
+    Finder gives its low end as `tender.minValue` beside `tender.value`, and minimum is
+    that low end (with amount None when only minValue is given)."""
+    order: list[Any] = []
     if stage in ("contract", "amendment", "termination"):
         order += [c.get("value") for c in reversed(contracts)]
     order += [a.get("value") for a in reversed(awards)]
     order.append(tender.get("value"))
     order += [c.get("value") for c in reversed(contracts)]
+    low_value = _obj(tender.get("minValue"))
+    low = _num(low_value.get("amount"))
     for value in order:
-        value = _obj(value)
-        amount, gross = _num(value.get("amount")), _num(value.get("amountGross"))
+        found = _obj(value)
+        amount, gross = _num(found.get("amount")), _num(found.get("amountGross"))
         if amount is not None or gross is not None:
-            return amount, gross, _str(value.get("currency"))
-    return None, None, None
+            currency = _str(found.get("currency"))
+            if value is not tender.get("value") or low is None:
+                return amount, gross, currency, None
+            same_currency = _str(low_value.get("currency")) in (None, currency)
+            high = amount if amount is not None else gross
+            in_range = same_currency and high is not None and low < high
+            return amount, gross, currency, low if in_range else None
+    if low is not None:  # "from £213,506": the low end is all the tender gives
+        return None, None, _str(low_value.get("currency")), low
+    return None, None, None, None
 
 
 def cpv_codes(compiled: dict[str, Any]) -> list[dict[str, str]]:

@@ -26,6 +26,9 @@ class NoticeFields(TypedDict):
     cpv: list[dict[str, str]]  # [{code, label}]
     value_amount: float | None
     value_gross: float | None
+    # the low end of an estimated range (a tender's minValue), value_amount its high end;
+    # None for a single value
+    value_min: float | None
     currency: str | None
     procedure: str
     stage: str  # planning tender award contract amendment termination

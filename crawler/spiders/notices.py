@@ -216,7 +216,7 @@ def keep(fields: dict[str, Any], options: dict[str, Any]) -> bool:
         return False
     minimum = options.get("min_value")
     if minimum is not None:
-        value = fields["value_amount"] or fields["value_gross"]
+        value = fields["value_amount"] or fields["value_gross"] or fields["value_min"]
         if value is None or value < float(minimum):
             return False
     return not (options.get("regions") and fields["region"] not in options["regions"])

@@ -223,9 +223,11 @@ def send(
     """Send an approved issue to confirmed subscribers (resumes an interrupted send)."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
-    from newsletter.send import send_issue
+    from newsletter.send import check_test_address, send_issue
     from newsletter.transport import check_transport, describe_transport
 
+    if to is not None:
+        check_test_address(to)  # before the first line says where it goes
     st = state()
     per_second = parse_rate(rate)
     settings = st.settings

@@ -85,6 +85,22 @@ class PendingDelivery:
     attempts: int
 
 
+def count_unconfirmed(issue_id: int, up_to_id: int, reply_prefix: str, *, session: Session) -> int:
+    """How many of the issue's unsent rows (up to `up_to_id`, in the sender's id order) an
+    earlier copy left unconfirmed (`smtp_reply` starts so): sending them again may deliver
+    them twice."""
+    return session.execute(
+        sa.select(sa.func.count())
+        .select_from(_delivery)
+        .where(
+            _delivery.c.issue_id == issue_id,
+            _delivery.c.id <= up_to_id,
+            _delivery.c.status.in_([DeliveryStatus.pending.value, DeliveryStatus.sending.value]),
+            _delivery.c.smtp_reply.startswith(reply_prefix, autoescape=True),
+        )
+    ).scalar_one()
+
+
 def pending_deliveries(issue_id: int, *, session: Session) -> list[PendingDelivery]:
     """Rows not yet sent (pending, or `sending` left behind by a crash), in id order."""
     rows = session.execute(

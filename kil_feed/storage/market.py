@@ -152,7 +152,7 @@ def _role(row: Any, regions: tuple[str, ...]) -> Role:
     elif pay is not None and paid_by_contract and period == PayPeriod.day.value:
         day_rate = pay
     elif pay is not None and paid_by_contract and period == PayPeriod.hour.value:
-        hours = hours_per_day((row.extra or {}).get("hours"))
+        hours = hours_per_day(row.hours)
         day_rate = pay * hours if hours else None
         hourly_without_hours = hours is None
     return Role(
@@ -199,7 +199,7 @@ def market_roles(
             Item.pay_max,
             Item.pay_period,
             Item.ir35,
-            Item.extra,
+            col(Item.extra)["hours"].label("hours"),  # not every job's whole `extra` decoded
         )  # fmt: skip
         .where(approved_jobs, col(Item.id).in_(first_of_cluster))
         .where(opened < end)

@@ -224,13 +224,16 @@ def public_notices(
         # codes are stored as JSON text {"code": "79600000", ...}: a prefix is a LIKE on it
         query = query.where(sa.cast(col(Item.extra), sa.Text).like(f'%"code": "{cpv}%'))
     if value_min is not None or value_max is not None:
-        value = sa.func.coalesce(
-            _notice_field("value_amount").as_float(), _notice_field("value_gross").as_float()
-        )
+        # a value given as a range (an estimate's minValue to its value) is in every band
+        # it overlaps; a single value has both ends equal
+        single = (_notice_field("value_amount").as_float(), _notice_field("value_gross").as_float())
+        low_end = _notice_field("value_min").as_float()
+        high = sa.func.coalesce(*single, low_end)
+        low = sa.func.coalesce(low_end, *single)
         if value_min is not None:
-            query = query.where(value >= value_min)
+            query = query.where(high >= value_min)
         if value_max is not None:
-            query = query.where(value < value_max)
+            query = query.where(low < value_max)
     if closing_before is not None:
         query = query.where(col(Item.closes_at).is_not(None), col(Item.closes_at) <= closing_before)
     if buyer_key:

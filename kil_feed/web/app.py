@@ -18,6 +18,7 @@ from kil_feed.topics import topic_catalog
 from kil_feed.web.deps import render
 from kil_feed.web.emptyvalues import DropEmptyQueryValues, allow_empty_values
 from kil_feed.web.facets import FacetCache
+from kil_feed.web.figurecache import FigureCache
 from kil_feed.web.http import CachedStaticFiles, HeadAsGet, allow_header, slash_redirect
 from kil_feed.web.routes import (
     api,
@@ -58,6 +59,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.signup_limiter = RateLimiter(app.state.engine, settings.web.signup_rate_limit, 3600.0)
     app.state.topics = topic_catalog(settings)
     app.state.trends = TrendCache(app.state.engine)
+    app.state.figures = FigureCache()
     app.state.facets = FacetCache(
         app.state.engine, ttl=settings.web.facet_cache_seconds, topics=app.state.topics
     )

@@ -15,11 +15,16 @@ from kil_feed.config import Settings
 from kil_feed.db import read_session, write_session
 from kil_feed.errors import KilError, NotFoundError
 from kil_feed.web.facets import Facets
+from kil_feed.web.figurecache import FigureCache
 from kil_feed.web.security import set_csrf_cookie
 
 
 def facets_of(request: Request) -> Facets:
     return request.app.state.facets.get()
+
+
+def figures_of(request: Request) -> FigureCache:
+    return request.app.state.figures
 
 
 def settings_of(request: Request) -> Settings:

@@ -82,6 +82,7 @@ def query_string(params: dict[str, Any], **changes: Any) -> str:
 
 def make_environment(settings: Settings) -> Environment:
     from kil_feed.marketview import pay_text as market_pay_text
+    from kil_feed.notice_view import notice_value
     from kil_feed.regions import is_uk_wide, regions_label
 
     env = Environment(
@@ -98,6 +99,7 @@ def make_environment(settings: Settings) -> Environment:
     env.filters["topic_label"] = catalog.label
     env.filters["pay_figure"] = market_pay_text
     env.filters["regions_label"] = regions_label
+    env.filters["notice_value"] = notice_value
     env.tests["uk_wide"] = is_uk_wide
     env.globals.update(
         query_string=query_string, site_name="Keep it Local feed", topic_labels=catalog.labels()

@@ -329,3 +329,21 @@ def test_nuts_and_itl_codes(code: str, region: str | None) -> None:
 )
 def test_buyer_types_from_real_names(name: str, kind: str | None) -> None:
     assert buyer_type_for(name) == kind
+
+
+def test_a_tender_valued_as_a_range_passes_a_min_value_filter_on_its_range(
+    ocds_dir: Path,
+) -> None:
+    """Contracts Finder 2017: minValue 213,506 and a null value; 2025: 5,000 to 22,000."""
+    from crawler.spiders.notices import keep
+
+    guernsey = _notices(ocds_dir / "contractsfinder_2017-01_release-package_guer-9rgk-thfad0.json")
+    (fields,) = (n["fields"] for n in guernsey.values())
+    assert (fields["value_min"], fields["value_amount"], fields["currency"]) == (
+        213506,
+        None,
+        "GBP",
+    )
+    assert keep(fields, {"min_value": 100000}) and not keep(fields, {"min_value": 300000})
+    tender = _notices(ocds_dir / CF_2025)["ocds-b5fd17-6d755e24-2b61-40ff-80e4-4ae4f4214e49"]
+    assert (tender["fields"]["value_min"], tender["fields"]["value_amount"]) == (5000, 22000)

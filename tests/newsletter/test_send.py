@@ -141,6 +141,32 @@ def test_dropped_connections_are_reopened(
     assert max(r.attempts for r in ledger(engine, issue_id)) == 2
 
 
+def test_a_copy_without_a_reply_is_said_so_never_piled_up_nor_counted_sent(
+    engine: Engine, smtp_settings: Settings, smtp_server: Any, world: World
+) -> None:
+    settings = tune(smtp_settings, smtp_connections=1)
+    issue_id = approved_issue(engine, settings)
+    # nw's first copy is stored but its 250 never comes: tried once more, and said so
+    smtp_server.drop_for("nw@example.org", times=1)
+    # london's server takes every copy and hangs up each time: two copies at most
+    smtp_server.drop_for("london@example.org")
+    report = send_issue(engine, settings, issue_id)
+    got = Counter(smtp_server.recipients())
+    assert got["nw@example.org"] == 2 and got["london@example.org"] == 2
+    assert (report.sent, report.maybe_twice, report.unconfirmed) == (3, 1, 1)
+    assert (report.pending, report.status) == (1, "sending")  # london: not reported sent
+    assert "1 of them may have arrived twice" in report.message
+    assert "1 unconfirmed" in report.message and "may deliver it twice" in report.message
+    rows = {r.subscriber_id: r for r in ledger(engine, issue_id)}
+    assert "may have arrived twice" in (rows[world.subscribers["nw"]].smtp_reply or "")
+    assert rows[world.subscribers["london"]].status == "pending"
+    smtp_server.reset()  # the server is fixed: the resume says what it may duplicate
+    resumed = send_issue(engine, settings, issue_id)
+    assert (resumed.sent, resumed.resent_unconfirmed, resumed.status) == (1, 1, "sent")
+    assert "1 tried again after an unconfirmed copy (they may get it twice)" in resumed.message
+    assert smtp_server.recipients() == ["london@example.org"]
+
+
 def test_policy_rejection_fails_without_bouncing(
     engine: Engine, smtp_settings: Settings, smtp_server: Any, world: World
 ) -> None:

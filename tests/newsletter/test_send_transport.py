@@ -88,3 +88,14 @@ def test_a_pause_is_one_line_on_stderr_with_exit_7(
     assert result.stderr.startswith("error: paused: cannot reach the mail server")
     assert result.stderr.count("\n") == 1
     assert "paused" not in result.stdout
+
+
+@pytest.mark.parametrize("address", ["not-an-address", "a@b@example.org", "  "])
+def test_a_test_copy_to_no_address_is_bad_input_and_nothing_goes(
+    cli: Any, issue_id: int, tmp_path: Path, address: str
+) -> None:
+    result = cli("issue", "send", str(issue_id), "--outbox", "--to", address, ok=False)
+    assert result.exit_code == 2 and result.stdout == ""
+    assert result.stderr.startswith(f"error: cannot send a test copy to {address.strip()!r}: ")
+    assert result.stderr.count("\n") == 1
+    assert not list((tmp_path / "outbox").glob("*/*.eml"))  # nothing written

@@ -11,11 +11,12 @@ from kil_feed.charts import CHARTS, inline_svg, render_chart
 from kil_feed.db import read_session
 from kil_feed.errors import NotFoundError, ValidationError
 from kil_feed.marketview import WEEK_PATTERN, figures_json, market_filters, pay_text, pulse_sentence
+from kil_feed.models import ItemKind
 from kil_feed.regions import ITL1_REGIONS
 from kil_feed.roles import ROLE_FAMILIES, ROLE_LABELS
-from kil_feed.storage.market import MarketFigures, market_figures
+from kil_feed.storage.market import MarketFigures
 from kil_feed.storage.web import storable_id
-from kil_feed.web.deps import reader, render
+from kil_feed.web.deps import figures_of, reader, render
 from kil_feed.web.filters import RowId, region_values, slugify
 from kil_feed.web.routes.market_notices import notice_context
 
@@ -57,13 +58,25 @@ def market(
         region, role, last_day = market_filters(region, role, week)
     except ValidationError as exc:
         return render(request, "market.html", {**context, "error": exc}, status=422)
-    figs = market_figures(session=session, region=region, role=role, today=last_day)
-    summaries = _summaries(figs)
-    charts = {
-        name: inline_svg(render_chart(name, figs.weeks), summaries[name]) for name in summaries
-    }
+    cache = figures_of(request)
+
+    def drawn() -> tuple[MarketFigures, dict[str, str], dict[str, str]]:
+        figs = cache.market(session=session, region=region, role=role, today=last_day)
+        summaries = _summaries(figs)
+        charts = {
+            name: inline_svg(render_chart(name, figs.weeks), summaries[name]) for name in summaries
+        }
+        return figs, summaries, charts
+
+    job = ItemKind.job.value
+    figs, summaries, charts = cache.kept(("page", region, role, last_day), job, session, drawn)
     params = {"region": slugify(region) if region else None, "role": role, "week": week}
-    notices = notice_context(session, region, last_day)
+    notices = cache.kept(
+        ("notices page", region, last_day),
+        ItemKind.notice.value,
+        session,
+        lambda: notice_context(cache.notices(session=session, region=region, today=last_day)),
+    )
     return render(
         request,
         "market.html",
@@ -83,6 +96,7 @@ def market(
 @router.get("/market/charts/{name}.png")
 def chart_png(
     name: str,
+    request: Request,
     region: str | None = None,
     role: str | None = None,
     week: str | None = None,
@@ -92,7 +106,7 @@ def chart_png(
     if name not in CHARTS:
         raise NotFoundError(f"no chart {name!r}", hint="charts: " + ", ".join(CHARTS))
     region, role, last_day = market_filters(region, role, week)
-    figs = market_figures(session=session, region=region, role=role, today=last_day)
+    figs = figures_of(request).market(session=session, region=region, role=role, today=last_day)
     png = render_chart(name, figs.weeks, fmt="png", small=True)
     return Response(png, media_type="image/png", headers={"Cache-Control": "public, max-age=86400"})
 
@@ -129,6 +143,7 @@ def issue_chart_png(issue_id: RowId, key: str, request: Request) -> Response:
 
 @api_router.get("/market", summary="Market figures: day rates, roles, IR35 by week and quarter")
 def api_market(
+    request: Request,
     region: str | None = Query(
         None, description="ITL1 region: name or slug", json_schema_extra={"enum": region_values()}
     ),
@@ -142,5 +157,5 @@ def api_market(
 ) -> dict:
     """The figures behind every chart on /market (each with its role count and weeks)."""
     region, role, last_day = market_filters(region, role, week)
-    figs = market_figures(session=session, region=region, role=role, today=last_day)
+    figs = figures_of(request).market(session=session, region=region, role=role, today=last_day)
     return figures_json(figs)

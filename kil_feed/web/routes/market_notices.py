@@ -3,10 +3,9 @@ buyers) and their JSON at `/api/market/notices`."""
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
 from sqlmodel import Session
 
 from kil_feed.charts import inline_svg
@@ -20,8 +19,8 @@ from kil_feed.noticemarketview import (
     region_label,
     totals_text,
 )
-from kil_feed.storage.market_notices import NoticeFigures, notice_figures
-from kil_feed.web.deps import reader
+from kil_feed.storage.market_notices import NoticeFigures
+from kil_feed.web.deps import figures_of, reader
 from kil_feed.web.filters import region_values
 
 api_router = APIRouter(prefix="/api", tags=["market"])
@@ -62,9 +61,9 @@ def _summaries(figs: NoticeFigures) -> dict[str, str]:
     return {"notices": by_week, "notice-value": value}
 
 
-def notice_context(session: Session, region: str | None, last_day: date | None) -> dict[str, Any]:
-    """What `/market` shows of the notices for a region filter, up to `last_day`."""
-    figs = notice_figures(session=session, region=region, today=last_day)
+def notice_context(figs: NoticeFigures) -> dict[str, Any]:
+    """What `/market` shows of the notices figures (for a region filter, up to a day)."""
+    region = figs.region
     summaries = _summaries(figs)
     svgs = {"notices": notices_by_week(figs.weeks), "notice-value": value_by_region(figs.by_region)}
     return {
@@ -82,6 +81,7 @@ def notice_context(session: Session, region: str | None, last_day: date | None) 
     "/market/notices", summary="Procurement notices: tenders and awards by week and quarter"
 )
 def api_market_notices(
+    request: Request,
     region: str | None = Query(
         None, description="ITL1 region: name or slug", json_schema_extra={"enum": region_values()}
     ),
@@ -93,4 +93,5 @@ def api_market_notices(
     """Count and GBP value of tenders and awards per week, quarter, region and buyer type,
     and this quarter's top buyers: the figures behind the notice charts on /market."""
     region, _role, last_day = market_filters(region, None, week)
-    return notice_figures_json(notice_figures(session=session, region=region, today=last_day))
+    figs = figures_of(request).notices(session=session, region=region, today=last_day)
+    return notice_figures_json(figs)
