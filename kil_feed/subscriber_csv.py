@@ -8,6 +8,7 @@ consent); an address that unsubscribed is never resubscribed by an import.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import logging
 from collections.abc import Iterable, Iterator
@@ -64,18 +65,39 @@ def _split(value: str | None) -> list[str] | None:
     return list(dict.fromkeys(v.strip() for v in value.split(";") if v.strip()))
 
 
+DELIMITERS = (
+    ",",
+    ";",
+    "\t",
+)  # Excel writes ';' where ',' is the decimal mark, tabs as "Unicode Text"
+
+
+def _delimiter(text: str) -> str:
+    """The delimiter whose split of the header line has an `email` column (else ',')."""
+    header = next((line for line in text.split("\n") if line.strip()), "").removesuffix("\r")
+    for delimiter in DELIMITERS:
+        try:
+            cells = next(csv.reader([header], delimiter=delimiter))
+        except (csv.Error, StopIteration):
+            continue
+        if "email" in (c.strip().lower() for c in cells):
+            return delimiter
+    return ","
+
+
 def _records(text: str) -> Iterator[tuple[int, list[str] | str]]:
     """(line number, cells) per physical line, or (line number, why it is unreadable).
 
     Each line is parsed on its own: no column of this format holds a line break, so an
     unterminated quote costs its own row, never every row after it, and an oversized cell
     (over the csv module's 128 KiB) is one invalid row, not a failed file."""
+    delimiter = _delimiter(text)
     for number, line in enumerate(text.split("\n"), 1):
         line = line.removesuffix("\r")
         if not line.strip():
             continue
         try:
-            yield number, next(csv.reader([line], strict=True))
+            yield number, next(csv.reader([line], delimiter=delimiter, strict=True))
         except csv.Error as exc:
             reason = "unterminated quote" if "end of data" in str(exc) else str(exc)
             yield number, f"unreadable CSV: {reason}"
@@ -133,14 +155,28 @@ def import_csv(engine: Engine, path: Path, *, dry_run: bool = False) -> ImportRe
     return import_csv_bytes(engine, data, origin=str(path), dry_run=dry_run)
 
 
+def decode_csv(data: bytes, origin: str) -> str:
+    """UTF-8 (with or without Excel's BOM), or UTF-16 when its BOM says so (Excel's
+    "Unicode Text"); anything else is refused with the first line that is not UTF-8, never
+    guessed (a wrong guess would store mangled names)."""
+    hint = 'save the CSV as UTF-8: in Excel, "CSV UTF-8"'
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return data.decode("utf-16").removeprefix("\ufeff")  # a BOM written twice
+        except UnicodeDecodeError:
+            raise ValidationError(f"{origin} starts as UTF-16 but is not", hint=hint) from None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise ValidationError(f"{origin} is not UTF-8 text (line {line})", hint=hint) from None
+
+
 def import_csv_bytes(
     engine: Engine, data: bytes, *, origin: str, dry_run: bool = False
 ) -> ImportReport:
     """Add or update subscribers from CSV bytes (a file, or standard input: `origin`)."""
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise ValidationError(f"{origin} is not UTF-8 text", hint="save the CSV as UTF-8") from None
+    text = decode_csv(data, origin)
     report = ImportReport()
     rows = read_rows(text, report)
     with write_session(engine) as session:

@@ -192,6 +192,35 @@ def test_import_without_email_column(cli, tmp_path: Path) -> None:  # type: igno
     assert "not UTF-8" in cli("subscribers", "import", str(path), ok=False).output
 
 
+@pytest.mark.parametrize(
+    ("encoding", "delimiter"),
+    [("utf-16", "\t"), ("utf-8-sig", ";"), ("utf-8", "\t")],  # Excel's "Unicode Text", ';' Excel
+)
+def test_import_reads_what_excel_writes(  # type: ignore[no-untyped-def]
+    cli, engine: Engine, tmp_path: Path, encoding: str, delimiter: str
+) -> None:
+    rows = [["email", "name", "regions"], ["zoe@example.org", "Zoë Brontë", "wales"]]
+    path = tmp_path / "excel.csv"
+    path.write_bytes("\r\n".join(delimiter.join(r) for r in rows).encode(encoding))
+    result = cli("subscribers", "import", str(path))
+    assert result.stdout.startswith("added 1, ")
+    sub = _sub(engine, "zoe@example.org")
+    assert sub is not None and (sub.name, sub.regions) == ("Zoë Brontë", ["Wales"])
+
+
+def test_a_csv_in_another_encoding_names_its_first_bad_line(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "cp1252.csv"
+    path.write_bytes(
+        "email,name\r\nann@example.org,Ann\r\nzoe@example.org,Zoë\r\n".encode("cp1252")
+    )
+    result = cli("subscribers", "import", str(path), ok=False)
+    assert result.exit_code == 2 and result.stderr.count("\n") == 1
+    assert (
+        f"error: {path} is not UTF-8 text (line 3)" in result.stderr
+        and "CSV UTF-8" in result.stderr
+    )
+
+
 def test_import_from_standard_input_as_export_writes_to_it(cli, engine: Engine) -> None:  # type: ignore[no-untyped-def]
     """`kil subscribers export - | ... | kil subscribers import -`: it said "- not found"."""
     cli("subscribers", "add", "ann@example.org", "--name", "Ann")
