@@ -1,4 +1,4 @@
-"""The `kil` command: a thin edge over the library (Typer + Rich).
+"""The `kil` command: a thin edge over the library (Typer; Rich for tables).
 
 Each area registers its commands from its own module (`register(app)`). Domain errors
 (`KilError`) become one line on stderr and a non-zero exit; a traceback only with `--debug`.
@@ -17,10 +17,10 @@ import click
 import typer
 import typer.main
 from click.exceptions import NoArgsIsHelpError
-from typer.core import TyperGroup
 
 from kil_feed import __version__
 from kil_feed.cli.context import CliState
+from kil_feed.cli.help import HelpGroup, command_group
 from kil_feed.errors import KilError
 
 # Every command: the modules that define it and the one line `kil --help` shows for it, in
@@ -79,13 +79,13 @@ COMMANDS: dict[str, tuple[tuple[str, ...], str]] = {
 
 def load_command(name: str) -> click.Command:
     """Import the modules of command `name` and build its click command (as Typer would)."""
-    holder = typer.Typer()
+    holder = command_group()
     for module in COMMANDS[name][0]:
         importlib.import_module(f"kil_feed.cli.{module}").register(holder)
     return typer.main.get_group(holder).commands[name]
 
 
-class KilGroup(TyperGroup):
+class KilGroup(HelpGroup):
     """Loads a command when it is used; turns expected errors into one line and an exit code."""
 
     _listing = False  # while `kil --help` lists the commands, their modules stay unloaded
@@ -215,7 +215,7 @@ def _debug(ctx: click.Context) -> bool:
     return bool(obj and obj.debug)
 
 
-app = typer.Typer(
+app = command_group(
     cls=KilGroup,
     name="kil",
     help="kil-feed: UK public-sector procurement news, interim jobs and a weekly newsletter.",

@@ -6,12 +6,13 @@ import typer
 from rich.markup import escape
 
 from kil_feed.cli.context import state
+from kil_feed.cli.help import command_group
 from kil_feed.cli.output import console, print_json, print_table
 from kil_feed.db import read_session
 from kil_feed.notice_view import buyer_fields, notice_fields, signal_line
 from kil_feed.storage import buyers as store
 
-buyers_app = typer.Typer(help="Buyers: who publishes the notices.", no_args_is_help=True)
+buyers_app = command_group(help="Buyers: who publishes the notices.", no_args_is_help=True)
 
 
 @buyers_app.command("list")

@@ -10,11 +10,12 @@ from pathlib import Path
 import typer
 
 from kil_feed.cli.context import state
+from kil_feed.cli.help import command_group
 from kil_feed.cli.output import console, success
 from kil_feed.config import config_path, refuse_folder
 from kil_feed.errors import ConflictError
 
-db_app = typer.Typer(help="Database schema (Alembic migrations).", no_args_is_help=True)
+db_app = command_group(help="Database schema (Alembic migrations).", no_args_is_help=True)
 
 CONFIG_TEMPLATE = """\
 # kil-feed configuration. Every setting can also be set as an environment variable

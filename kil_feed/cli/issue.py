@@ -11,6 +11,7 @@ from typing import Any
 import typer
 
 from kil_feed.cli.context import state
+from kil_feed.cli.help import command_group
 from kil_feed.cli.output import (
     at_most_count,
     console,
@@ -26,7 +27,7 @@ from kil_feed.storage import deliveries as ledger
 from kil_feed.storage import issues as issues_db
 from kil_feed.storage.items import source_names
 
-issue_app = typer.Typer(help="Weekly newsletter issues: build, edit, preview and send.")
+issue_app = command_group(help="Weekly newsletter issues: build, edit, preview and send.")
 
 
 def register(app: typer.Typer) -> None:

@@ -7,6 +7,7 @@ import typer
 from rich.markup import escape
 
 from kil_feed.cli.context import state
+from kil_feed.cli.help import command_group
 from kil_feed.cli.itemview import ESTIMATED
 from kil_feed.cli.output import at_most_count, console, print_json, print_table
 from kil_feed.cli.selection import parse_since
@@ -15,7 +16,7 @@ from kil_feed.errors import ValidationError
 from kil_feed.serialize import item_to_dict
 from kil_feed.storage import items as item_store
 
-items_app = typer.Typer(
+items_app = command_group(
     help="Collected news and jobs: list, show and curate.", no_args_is_help=True
 )
 

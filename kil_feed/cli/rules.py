@@ -10,6 +10,7 @@ from typing import Any
 import typer
 
 from kil_feed.cli.context import state
+from kil_feed.cli.help import command_group
 from kil_feed.cli.output import at_most_count, console, print_json, print_table
 from kil_feed.cli.selection import make_filter
 from kil_feed.db import read_session
@@ -18,7 +19,7 @@ from kil_feed.rules_suggest import suggest as make_suggestions
 from kil_feed.storage import curation
 from kil_feed.storage.items import source_names
 
-rules_app = typer.Typer(
+rules_app = command_group(
     help="Curation rules applied at ingest: list, test on stored items, suggest.",
     no_args_is_help=True,
 )

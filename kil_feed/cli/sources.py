@@ -9,6 +9,7 @@ import typer
 from rich.markup import escape
 
 from kil_feed.cli.context import state
+from kil_feed.cli.help import command_group
 from kil_feed.cli.output import (
     at_most_count,
     console,
@@ -31,7 +32,7 @@ from kil_feed.storage import crawl_runs
 from kil_feed.storage import sources as store
 from kil_feed.timeutil import human_time, isoformat
 
-sources_app = typer.Typer(help="Where news and jobs come from.", no_args_is_help=True)
+sources_app = command_group(help="Where news and jobs come from.", no_args_is_help=True)
 
 
 def source_to_dict(source: Source, items: int | None = None) -> dict[str, object]:

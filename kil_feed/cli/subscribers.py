@@ -16,6 +16,7 @@ from rich.markup import escape
 
 from kil_feed.cli.context import state
 from kil_feed.cli.editform import apply_deltas
+from kil_feed.cli.help import command_group
 from kil_feed.cli.output import console, print_json, print_table, success
 from kil_feed.cli.selection import ask_yes_no, interactive
 from kil_feed.db import read_session, write_session
@@ -27,7 +28,7 @@ from kil_feed.subscriber_csv import import_csv, import_csv_bytes, write_csv
 from kil_feed.timeutil import isoformat
 from kil_feed.topics import topic_catalog
 
-subscribers_app = typer.Typer(
+subscribers_app = command_group(
     help="Newsletter subscribers: add, list, update, unsubscribe, import and export.",
     no_args_is_help=True,
 )

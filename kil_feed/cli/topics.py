@@ -6,12 +6,13 @@ from __future__ import annotations
 import typer
 
 from kil_feed.cli.context import state
+from kil_feed.cli.help import command_group
 from kil_feed.cli.output import console, print_json, print_table
 from kil_feed.db import read_session
 from kil_feed.storage.items import tag_counts
 from kil_feed.topics import topic_catalog
 
-topics_app = typer.Typer(help="The known topics: what items and subscribers can choose.")
+topics_app = command_group(help="The known topics: what items and subscribers can choose.")
 
 
 @topics_app.command("list")

@@ -14,9 +14,10 @@ from types import FrameType
 import typer
 
 from kil_feed.cli.context import state
+from kil_feed.cli.help import command_group
 from kil_feed.cli.output import success
 
-worker_app = typer.Typer(help="Workers that share the work of a deployment across machines.")
+worker_app = command_group(help="Workers that share the work of a deployment across machines.")
 
 
 def register(app: typer.Typer) -> None:
