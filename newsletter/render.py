@@ -134,8 +134,12 @@ def sections_for(
             rest = [c for c in cards if not audience.regions & set(c.regions)]
             if near:
                 out.append(Section(f"{key}-near", f"Near you: {title}", near))
-            if rest:
+            if rest and near:
                 out.append(Section(key, f"More {title}", rest))
+            elif rest:  # "More" after nothing reads as a section gone missing
+                where = " or ".join(sorted(audience.regions))
+                label = f"{title[:1].upper()}{title[1:]} (none in {where} this week)"
+                out.append(Section(key, label, rest))
         else:
             out.append(Section(key, title[:1].upper() + title[1:], cards))
     return out

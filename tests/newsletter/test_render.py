@@ -62,6 +62,10 @@ def test_near_you_follows_the_subscribers_regions(renderer: Renderer) -> None:
     national = _section_titles(renderer, Audience())
     assert not any(t.startswith("Near you") for t in national)
     assert len(national["Interim jobs"]) == 2
+    # a region with no job this week: the jobs under a title that says so, never "More ..."
+    scotland = _section_titles(renderer, Audience.of(["Scotland"], []))
+    assert scotland["Interim jobs (none in Scotland this week)"] == national["Interim jobs"]
+    assert not any(t.startswith(("Near you", "More")) for t in scotland)
 
 
 def test_topic_preferences_filter_news_sections(renderer: Renderer) -> None:
@@ -154,7 +158,8 @@ def test_notices_have_their_own_section_near_you_first(with_item: Callable[..., 
     assert [c.title for c in renderer.content.notices] == [title]
     nw = _section_titles(renderer, NW)
     assert nw["Near you: procurement notices"] == [title]
-    assert _section_titles(renderer, LONDON)["More procurement notices"] == [title]
+    london = _section_titles(renderer, LONDON)
+    assert london["Procurement notices (none in London this week)"] == [title]
     assert _section_titles(renderer, Audience())["Procurement notices"] == [title]
     assert "Bolton Council" in renderer.render(NW).text
 
