@@ -175,14 +175,20 @@ def _outcome_update() -> sa.Update:
     )
 
 
+# the rows are locked in id order first (`locked`), as every statement that waits for
+# delivery rows does: two senders' commits of overlapping rows (a lease taken over after it
+# expired) cannot deadlock
 _PG_OUTCOMES = sa.text(
+    "WITH locked AS MATERIALIZED (SELECT id FROM delivery "
+    "WHERE id = ANY(CAST(:ids AS bigint[])) ORDER BY id FOR UPDATE) "
     "UPDATE delivery AS d SET status = v.status, attempts = d.attempts + v.attempts, "
     "message_id = v.message_id, smtp_code = v.code, smtp_reply = v.reply, "
     "updated_at = v.at, sent_at = v.sent_at "
     "FROM unnest(CAST(:ids AS bigint[]), CAST(:statuses AS text[]), CAST(:attempts AS int[]), "
     "CAST(:mids AS text[]), CAST(:codes AS int[]), CAST(:replies AS text[]), "
     "CAST(:ats AS timestamptz[]), CAST(:sents AS timestamptz[])) "
-    "AS v(id, status, attempts, message_id, code, reply, at, sent_at) WHERE d.id = v.id"
+    "AS v(id, status, attempts, message_id, code, reply, at, sent_at), locked "
+    "WHERE d.id = v.id AND d.id = locked.id"
 )
 
 

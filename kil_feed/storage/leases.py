@@ -91,11 +91,18 @@ def claim_batch(
 
 
 def renew_leases(issue_id: int, owner: str, lease_seconds: float, *, session: Db) -> int:
-    """Push the expiry of every unsent row we hold forward; returns how many."""
+    """Push the expiry of every unsent row we hold forward; returns how many.
+
+    A row locked by a commit in progress (our ledger writer's, on its own connection) is
+    skipped, not waited on: it is renewed next time, well within the lease. Waiting, the
+    heartbeat and that commit locked the same rows in different orders, and PostgreSQL
+    broke the deadlock by failing one of them (a sender then exited with an error)."""
     result = session.execute(
         sa.text(
-            f"UPDATE delivery d SET lease_expires_at = {_LEASE} "
-            f"WHERE d.issue_id = :issue AND d.lease_owner = :owner AND {_UNSENT}"
+            "WITH mine AS MATERIALIZED (SELECT d.id FROM delivery d "
+            f"WHERE d.issue_id = :issue AND d.lease_owner = :owner AND {_UNSENT} "
+            "ORDER BY d.id FOR UPDATE SKIP LOCKED) "
+            f"UPDATE delivery d SET lease_expires_at = {_LEASE} FROM mine WHERE d.id = mine.id"
         ),
         {"issue": issue_id, "owner": owner, "lease": lease_seconds},
     )
@@ -105,13 +112,18 @@ def renew_leases(issue_id: int, owner: str, lease_seconds: float, *, session: Db
 def release_leases(
     issue_id: int, owner: str, *, session: Db, ids: list[int] | None = None, after: float = 0
 ) -> None:
-    """Give rows we hold back: at once, or (deferred rows) free again in `after` seconds."""
+    """Give rows we hold back: at once, or (deferred rows) free again in `after` seconds.
+    The rows are locked in id order, as every statement that waits for delivery rows does
+    (no two of them can deadlock)."""
     where = "AND d.id = ANY(:ids)" if ids is not None else ""
     session.execute(
         sa.text(
+            "WITH mine AS MATERIALIZED (SELECT d.id FROM delivery d "
+            f"WHERE d.issue_id = :issue AND d.lease_owner = :owner AND {_UNSENT} {where} "
+            "ORDER BY d.id FOR UPDATE) "
             "UPDATE delivery d SET lease_owner = NULL, lease_expires_at = "
             "CASE WHEN :after > 0 THEN clock_timestamp() + make_interval(secs => :after) END "
-            f"WHERE d.issue_id = :issue AND d.lease_owner = :owner AND {_UNSENT} {where}"
+            "FROM mine WHERE d.id = mine.id"
         ),
         {"issue": issue_id, "owner": owner, "after": after, "ids": ids},
     )

@@ -23,6 +23,8 @@ from kil_feed.config import NewsletterSettings, Settings
 from kil_feed.db import make_engine, read_session, write_session, writer
 from kil_feed.models import Issue, SendState, Subscriber
 from kil_feed.storage import leases
+from kil_feed.storage.deliveries import Outcome, record_outcomes
+from kil_feed.timeutil import utcnow
 from newsletter.ledgerwriter import GroupCommitter, Result
 from newsletter.send import send_issue
 from tests.conftest import _truncate_postgres
@@ -326,3 +328,97 @@ def test_three_senders_one_killed_twice_miss_nobody(
         assert marks == 1, f"the issue turned sent {marks} times"
     finally:
         _drop_sent_marks(any_engine)
+
+
+def _lock_row(engine: Engine, delivery_id: int) -> sa.engine.Connection:
+    """A connection whose open transaction holds delivery row `delivery_id` locked."""
+    conn = engine.connect()
+    conn.begin()
+    conn.execute(sa.text("SELECT id FROM delivery WHERE id = :id FOR UPDATE"), {"id": delivery_id})
+    return conn
+
+
+def test_the_lease_heartbeat_skips_a_row_a_commit_holds_and_never_waits(
+    any_engine: Engine, any_settings: Settings
+) -> None:
+    """Waiting on a row that the ledger writer's commit held, the heartbeat and that commit
+    could lock the same rows in different orders: PostgreSQL then failed one (a deadlock)."""
+    issue_id = _sending_issue(any_engine, any_settings, 6)
+    with writer(any_engine).begin() as conn:
+        held = [r.delivery_id for r in leases.claim_batch(issue_id, "me", 10, 60, session=conn)]
+    committing = _lock_row(any_engine, held[2])
+    try:
+        with writer(any_engine).begin() as conn:
+            conn.exec_driver_sql("SET LOCAL lock_timeout = '5s'")  # waiting: an error
+            renewed = leases.renew_leases(issue_id, "me", 60, session=conn)
+    finally:
+        committing.close()
+    assert renewed == len(held) - 1
+
+
+def test_ledger_commits_lock_their_rows_in_id_order(
+    any_engine: Engine, any_settings: Settings
+) -> None:
+    """A commit waiting for one row holds none above it: two commits of overlapping rows
+    (a lease taken over after it ran out) wait for each other in turn, never in a cycle."""
+    issue_id = _sending_issue(any_engine, any_settings, 6)
+    ids = [r.id for r in ledger(any_engine, issue_id)][:3]
+    low, middle, high = ids
+    with any_engine.begin() as conn:  # rows updated before lie out of id order on disk
+        conn.execute(sa.text("UPDATE delivery SET attempts = attempts WHERE id = :id"), {"id": low})
+    blocker = _lock_row(any_engine, middle)
+    outcomes = [
+        leases_outcome(delivery_id)
+        for delivery_id in (high, middle, low)  # unsorted batch
+    ]
+    errors: list[BaseException] = []
+
+    def commit() -> None:
+        try:
+            with writer(any_engine).begin() as conn:
+                record_outcomes(outcomes, session=conn)
+        except BaseException as exc:  # noqa: BLE001 (reported by the assertion below)
+            errors.append(exc)
+
+    thread = threading.Thread(target=commit)
+    thread.start()
+    try:
+        _wait("the commit to wait for the held row", lambda: _waiting_for_a_row(any_engine))
+        # the commit holds the row below the one it waits for, and not the one above
+        assert _locked_elsewhere(blocker, low)
+        assert not _locked_elsewhere(blocker, high)
+    finally:
+        blocker.close()
+        thread.join(30)
+    assert errors == []
+    statuses = {r.id: r.status for r in ledger(any_engine, issue_id)}
+    assert [statuses[i] for i in ids] == ["sent"] * 3
+
+
+def leases_outcome(delivery_id: int) -> Outcome:
+    return Outcome(delivery_id, "sent", 1, f"<m{delivery_id}@x>", 250, "ok", utcnow())
+
+
+def _waiting_for_a_row(engine: Engine) -> bool:
+    with engine.connect() as conn:
+        waiting = conn.execute(
+            sa.text(
+                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                "AND datname = current_database()"
+            )
+        ).scalar_one()
+    return bool(waiting)
+
+
+def _locked_elsewhere(conn: sa.engine.Connection, delivery_id: int) -> bool:
+    """Whether another transaction holds the row (tried without waiting, in a savepoint)."""
+    savepoint = conn.begin_nested()
+    try:
+        conn.execute(
+            sa.text("SELECT id FROM delivery WHERE id = :id FOR UPDATE NOWAIT"), {"id": delivery_id}
+        )
+    except sa.exc.OperationalError:
+        savepoint.rollback()
+        return True
+    savepoint.rollback()
+    return False
