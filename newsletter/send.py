@@ -33,7 +33,7 @@ from kil_feed.storage import issues as issues_db
 from kil_feed.storage.subscribers import find_subscriber, validate_email_address
 from kil_feed.timeutil import utcnow
 from kil_feed.topics import topic_catalog
-from newsletter.attempt import Job, RateLimiter, Run, deliver, prepare
+from newsletter.attempt import STOPPED, Job, RateLimiter, Run, deliver, prepare
 from newsletter.content import IssueContent, load_issue_content
 from newsletter.ledgerwriter import GroupCommitter, Result
 from newsletter.message import MessageFactory, Recipient
@@ -390,6 +390,8 @@ def _count(batch: list[Result], report: SendReport) -> None:
         else:
             report.deferred += 1
             report.unconfirmed += result.unconfirmed
+            if not result.unconfirmed and result.reply != STOPPED:
+                report.deferred_reply = f"{result.code or ''} {result.reply}".strip()
             if result.unreachable:
                 report.paused = True
                 report.message = f"paused: cannot reach the mail server ({result.reply})"
