@@ -275,11 +275,7 @@ def _send(
         todo = [r for r in rows if r.status == SubscriberStatus.confirmed.value]
         if limit is not None:
             todo = todo[: max(0, limit)]
-        if todo:  # rows whose earlier copy may have arrived: the report says so
-            with read_session(engine) as session:
-                report.resent_unconfirmed = ledger.count_unconfirmed(
-                    issue_id, todo[-1].delivery_id, LOST_REPLY, session=session
-                )
+        report.resent_unconfirmed = resent_unconfirmed(todo)
         jobs = [Job(row.delivery_id, *_recipient_audience(row)) for row in todo]
         run.renderer.prepare([job.audience for job in jobs])  # market figures: one write
         for job in jobs:
@@ -296,6 +292,12 @@ def _send(
                 session.add(issue)
             report.status = issue.status
     return finished(run, report)
+
+
+def resent_unconfirmed(rows: list[ledger.PendingDelivery]) -> int:
+    """How many of the rows about to be sent an earlier copy left unconfirmed (its reply
+    was lost): they may arrive twice, and the report says so."""
+    return sum(r.last_reply.startswith(LOST_REPLY) for r in rows)
 
 
 def finished(run: Run, report: SendReport) -> SendReport:
