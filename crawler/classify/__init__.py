@@ -8,13 +8,8 @@ from crawler.classify.dates import parse_closing_date
 from crawler.classify.duration import duration_extra, duration_for, duration_months
 from crawler.classify.gazetteer import ITL1_REGIONS
 from crawler.classify.pay import Pay, parse_pay, parse_pay_text, prefer_stated, text_band
-from crawler.classify.regions import (
-    is_remote,
-    job_regions,
-    region_for_postcode,
-    regions_for,
-    regions_for_url,
-)
+from crawler.classify.regions import region_for_postcode, regions_for, regions_for_url
+from crawler.classify.remote import is_remote, job_regions
 from crawler.classify.terms import CONTRACT_TYPES, contract_type_for, ir35_for
 from crawler.classify.topics import TopicRule, TopicRulesError, load_topic_rules, topics_for
 

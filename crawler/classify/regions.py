@@ -1,7 +1,6 @@
 """UK ITL1 regions from a schema.org address, postcodes and place names in text.
 
-A job worked from anywhere ("Fully remote", "Nationwide", "Home based") is in every region,
-as job boards show it to people everywhere, whatever places its text names (`job_regions`).
+Where a remote or nationwide job is, is `crawler.classify.remote`'s to say.
 Precedence: a structured address wins over free text (it is where the job is; a description
 mentions other places). Within an address, the place it states (addressRegion, then
 addressLocality) comes first and the postcode's region is added after it when they disagree:
@@ -19,7 +18,7 @@ from typing import Any
 
 import pycountry
 
-from crawler.classify.gazetteer import ITL1_REGIONS, gazetteer
+from crawler.classify.gazetteer import gazetteer
 from crawler.classify.triere import trie_pattern
 
 # Words after a place name that make it a street or something else ("London Road, Leicester",
@@ -112,87 +111,6 @@ def regions_for(
     if " & " in text:  # "Hammersmith & Fulham", "Redcar & Cleveland": the gazetteer says "and"
         text = text.replace(" & ", " and ")
     return _dedupe(_names_in(text, address_mode=False) + _postcodes_in(text, free_text=True))
-
-
-# Where a role is worked from anywhere: "Fully remote", "Remote (UK)", "home based",
-# "Nationwide", "UK-wide", "anywhere in the UK", "Location: Remote". "Nationwide" and
-# "UK-wide" count only standing alone, not as an adjective ("a nationwide housing
-# association", "a UK-wide programme", "nationwide travel" from a base), and "home based" not
-# of a service ("home-based care").
-_ALONE = r"(?=\s*(?:$|[.,;:)(/\n|•·–—-]|(?:role|position|post|contract|basis|coverage|with|but)\b))"
-_REMOTE = re.compile(
-    r"\b(?:fully|100%|entirely|completely|wholly|totally|permanently)\s+(?:home[\s-]based|remote(?:ly)?"
-    r"|from\s+home)\b"
-    r"|\bremote(?:ly)?[\s-](?:based|role|position|post|contract|assignment|opportunity|only|first)\b"
-    r"|\bremote\s*[(,/–—-]?\s*(?:uk|united\s+kingdom|gb|great\s+britain)\b"
-    r"|\b(?:uk|united\s+kingdom)\s*[(,/–—-]?\s*remote\b"
-    rf"|\bhome[\s-]based{_ALONE}|\bnationwide{_ALONE}|\b(?:uk|gb|britain|england)[\s-]wide{_ALONE}"
-    r"|\b(?:location|based|workplace|work\s+location|job\s+location|place\s+of\s+work|working\s+location)"
-    r"\s*[:\-–]\s*(?:remote|home|nationwide|uk[\s-]wide|anywhere|working\s+from\s+home|wfh)\b"
-    r"|\banywhere\s+in\s+(?:the\s+)?(?:uk|united\s+kingdom|england|great\s+britain)\b"
-)
-# a location that is only a remote word ("Remote", "Home", "Nationwide", "WFH")
-_REMOTE_PLACE = re.compile(
-    r"^\W*(?:(?:fully|100%)\s+)?(?:remote(?:ly)?|home(?:[\s-]based)?|nationwide|uk[\s-]wide|"
-    r"working\s+from\s+home|work\s+from\s+home|wfh|anywhere)\b"
-)
-_NOT_BEFORE = re.compile(r"\b(?:not|no|non|never|isn't|isnt)\b[\s-]*(?:an?\s+|be\s+|the\s+)?$")
-# a role partly worked at a place: "Hybrid, 2 days in Leeds", "3 days a week in the office"
-_HYBRID = re.compile(r"\bhybrid\b|\b\d\s*(?:days?|x)\s+(?:a|per|each)\s+week\s+(?:in|at)\b")
-
-
-def is_remote(text: str, location: str | None = None, location_type: Any = None) -> bool:
-    """Whether a job is worked from anywhere (remote, home based, nationwide); a hybrid role
-    ("Hybrid, 2 days in Leeds") never is."""
-    kinds = location_type if isinstance(location_type, list | tuple) else [location_type]
-    if any(isinstance(k, str) and k.strip().upper() == "TELECOMMUTE" for k in kinds):
-        return True
-    loc = (location or "").lower()
-    low = (text or "").lower()
-    if _HYBRID.search(low) or _HYBRID.search(loc):
-        return False
-    if loc and (_REMOTE_PLACE.match(loc) or _REMOTE.search(loc)):
-        return True
-    return any(
-        not _NOT_BEFORE.search(low, max(0, m.start() - 16), m.start())
-        for m in _REMOTE.finditer(low)
-    )
-
-
-def job_regions(
-    text: str,
-    address: Mapping[str, Any] | str | list[Any] | None = None,
-    *,
-    location: str | None = None,
-    location_type: Any = None,
-    applicants: Any = None,
-) -> list[str]:
-    """A job's regions: where it is worked; for a remote or nationwide role every region (it
-    is open to people anywhere, as job boards show it), unless a remote location names an
-    area ("Remote - Scotland") or `applicants` (schema.org applicantLocationRequirements: a
-    Country or an AdministrativeArea) limits it; applicants or an address in another
-    country give []. A place alone as the location of a remote role ("London", the
-    employer's office in a JobPosting's address) does not narrow it."""
-    if not is_remote(text, location, location_type):
-        return regions_for(text, address)
-    if address and _address_regions(address) == ([], True):
-        return []  # a remote job abroad
-    if location and _REMOTE_PLACE.match(location.lower()):
-        named = _names_in(location, address_mode=True) + _postcodes_in(location, free_text=False)
-        if named:
-            return _dedupe(named)
-    regions: list[str] = []
-    foreign = False
-    for area in applicants if isinstance(applicants, list) else [applicants]:
-        name = _text_of(area).strip()
-        if not name:
-            continue
-        got, other = _address_regions({"addressCountry": name})
-        regions += got or _names_in(name, address_mode=True)
-        foreign = foreign or other
-    if regions or foreign:
-        return _dedupe(regions)
-    return list(ITL1_REGIONS)
 
 
 # An advertiser's legal footer names its own address, not the job's: "Registered office: 1
@@ -293,8 +211,12 @@ def _address_regions(address: Any) -> tuple[list[str], bool]:
 
 
 def _names_in(text: str, *, address_mode: bool) -> list[str]:
+    return [region for region, _ in places_in(text, address_mode=address_mode)]
+
+
+def places_in(text: str, *, address_mode: bool = False) -> Iterator[tuple[str, re.Match[str]]]:
+    """(region, match) of each place name `text` uses as a place, left to right."""
     gaz = gazetteer()
-    found: list[str] = []
     for spelled, match in _matches(text, address_mode=address_mode):
         key = gaz.canonical(spelled)
         if key is None:
@@ -305,8 +227,7 @@ def _names_in(text: str, *, address_mode: bool) -> list[str]:
             continue
         if not address_mode and _in_company_details(text, match.start()):
             continue
-        found.append(gaz.names[key])
-    return found
+        yield gaz.names[key], match
 
 
 def _matches(text: str, *, address_mode: bool) -> Iterator[tuple[str, re.Match[str]]]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import calendar
 import html
 import logging
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -17,6 +18,7 @@ from typing import Any
 logger = logging.getLogger(__name__)
 
 HTML_TYPES = {"text/html", "application/xhtml+xml"}
+_DECLARATION_BYTES = 512  # an XML declaration opens the document
 
 
 @dataclass
@@ -62,23 +64,51 @@ def parse_feed(
     )
 
 
+# The encoding an XML declaration names, at the very start of the document (after a BOM).
+_XML_DECLARED = re.compile(
+    rb"""\A(?:\xef\xbb\xbf)?\s*<\?xml\s[^>]*?\bencoding\s*=\s*["']([\w.:-]+)["']"""
+)
+_SERVER_DEFAULT = "cp1252"  # how w3lib (as WHATWG's Encoding Standard) reads a Latin-1 label
+
+
 def _believed_headers(headers: dict[str, str], body: bytes) -> dict[str, str]:
     """The response headers feedparser should go by, lower-cased. A charset that is not
     UTF-8, on a body that is valid UTF-8 beyond ASCII, is a server's default (Apache's
     ISO-8859-1), not the feed's: text in another encoding is almost never valid UTF-8, and
     ISO-8859-1 would decode every byte of it wrongly without a complaint ("PÃ¡draic"). The
-    document's own declaration then decides, as in Miniflux."""
-    from w3lib.encoding import http_content_type_encoding
+    document's own declaration then decides, as in Miniflux. A Latin-1 label on any other
+    body is that default too: a document that declares another encoding its bytes are
+    valid in (windows-1251, GB2312) is read in that one; else the body is windows-1252, as
+    the Encoding Standard reads every Latin-1 label (its smart quotes and euro, which
+    ISO-8859-1 has as control characters)."""
+    from w3lib.encoding import http_content_type_encoding, resolve_encoding
 
     lowered = {k.lower(): v for k, v in headers.items()}
-    charset = http_content_type_encoding(lowered.get("content-type", ""))
-    if charset not in (None, "utf-8") and not body.isascii():
-        try:
-            body.decode("utf-8")
-        except UnicodeDecodeError:
-            return lowered
+    content_type = lowered.get("content-type", "")
+    charset = http_content_type_encoding(content_type)
+    if charset in (None, "utf-8") or body.isascii():
+        return lowered
+    if _decodes(body, "utf-8"):
         lowered["content-type"] = "application/xml"
+        return lowered
+    if charset != _SERVER_DEFAULT:
+        return lowered  # a label other than the default is the publisher's own choice
+    found = _XML_DECLARED.match(body[:_DECLARATION_BYTES])
+    declared = resolve_encoding(found.group(1).decode("ascii")) if found else None
+    if declared not in (None, "utf-8", _SERVER_DEFAULT) and _decodes(body, declared):
+        lowered["content-type"] = "application/xml"
+    else:
+        media_type = content_type.split(";", 1)[0].strip() or "application/xml"
+        lowered["content-type"] = f"{media_type}; charset=windows-1252"
     return lowered
+
+
+def _decodes(body: bytes, encoding: str) -> bool:
+    try:
+        body.decode(encoding)
+    except (UnicodeDecodeError, LookupError):
+        return False
+    return True
 
 
 def _index_cp1252_table() -> None:

@@ -76,9 +76,11 @@ def at_most_count(value: int | None) -> int | None:
     return None if value is None else min(value, COUNT_MAX)
 
 
-# columns whose values people type back into a command (`--source NAME`, `--move ...`) or
-# copy (a URL): a piped table never cuts them
-IDENTIFIERS = frozenset({"id", "name", "item_id", "section", "email", "slug", "url"})
+# columns whose values people type back into a command (`--source NAME`, `--move ...`,
+# `kil schedule run JOB`, `kil rules show RULE`) or copy (a URL): a piped table never cuts them
+IDENTIFIERS = frozenset(
+    {"id", "name", "item_id", "section", "email", "slug", "url", "source", "rule", "job"}
+)
 
 
 def print_table(

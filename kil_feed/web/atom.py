@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from xml.etree import ElementTree as ET
 
-from kil_feed.timeutil import isoformat, utcnow
+from kil_feed.timeutil import isoformat
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
+# the `updated` of a feed with no entries whose listing never had an item: a fixed time, so
+# the body, and with it the ETag, is the same on every fetch (and on every worker)
+NEVER_UPDATED = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 @dataclass
@@ -34,13 +37,14 @@ def atom_feed(
     empty_updated: datetime | None = None,
 ) -> bytes:
     """The feed; its `updated` is its newest entry's, or for a feed with none
-    `empty_updated` (when the listing last changed). The time of the request made every
-    fetch of an empty feed a new body, so its ETag never matched and each poll was a 200."""
+    `empty_updated` (when the listing last changed), or NEVER_UPDATED when it never had
+    an item. The time of the request made every fetch of an empty feed a new body, so its
+    ETag never matched and each poll was a 200."""
     ET.register_namespace("", ATOM_NS)
     feed = ET.Element(f"{{{ATOM_NS}}}feed")
     entries = list(entries)
     newest = max((e.updated for e in entries if e.updated), default=None)
-    updated = newest or empty_updated or utcnow()
+    updated = newest or empty_updated or NEVER_UPDATED
     _text(feed, "id", feed_id)
     _text(feed, "title", title)
     _text(feed, "updated", isoformat(updated) or "")

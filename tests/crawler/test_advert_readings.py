@@ -123,7 +123,7 @@ EVERY_REGION = [
         (None, "Fully remote. Our client, a London borough, needs a lead.", EVERY_REGION),
         ("Nationwide", "Our client, a Leeds council, needs a lead.", EVERY_REGION),
         (None, "UK-wide role. Our client is a London borough.", EVERY_REGION),
-        ("Home based", "Occasional travel to Birmingham.", EVERY_REGION),
+        ("Home based", "Our client, a Birmingham council, needs a lead.", EVERY_REGION),
         ("Remote - Scotland", "Our client, a London borough.", ["Scotland"]),
         (
             "Hybrid, 2 days in Leeds",
@@ -146,6 +146,42 @@ def test_remote_and_nationwide_roles_are_in_every_region(
 ) -> None:
     details = {"Rate": "£500 per day"} | ({"Location": location} if location else {})
     assert plain_advert(details, prose)["regions"] == regions
+
+
+@pytest.mark.parametrize(
+    ("location", "prose", "regions"),
+    [
+        ("Home-based; travel across the North West", "Our client needs a lead.", ["North West"]),
+        (None, "Home-based; travel across the North West. A council client.", ["North West"]),
+        ("Remote with occasional travel to Manchester", "A council client.", ["North West"]),
+        ("Home based", "Occasional travel to Birmingham.", ["West Midlands"]),
+        ("Hybrid - 2 days in Leeds", "Our client needs a lead.", ["Yorkshire and The Humber"]),
+        (
+            "Fully remote",
+            "Quarterly team days in our London office; visits to Cardiff and Bristol.",
+            ["London", "Wales", "South West"],
+        ),
+        (None, "Home based, covering Scotland and the North East.", ["Scotland", "North East"]),
+        # a place the text merely names, or travel ruled out, leaves it open to everyone
+        ("Fully remote", "No travel to London required. A Leeds council.", EVERY_REGION),
+        ("Home based", "Acme Ltd, Registered office in Manchester M1 1AE.", EVERY_REGION),
+    ],
+)
+def test_a_remote_role_tied_to_a_place_is_in_its_region(
+    location: str | None, prose: str, regions: list[str]
+) -> None:
+    """A home-based or remote role that travels to a place, or is partly worked there, is
+    open to people within reach of it, not to everyone (it read as every region)."""
+    details = {"Rate": "£500 per day"} | ({"Location": location} if location else {})
+    assert plain_advert(details, prose)["regions"] == regions
+
+
+def test_a_telecommute_jobposting_that_travels_is_in_the_region_it_travels_to() -> None:
+    item = posting(
+        "<p>Home-based; travel across the North West. Hybrid - 2 days in Leeds.</p>",
+        jobLocationType="TELECOMMUTE",
+    )
+    assert item["regions"] == ["North West", "Yorkshire and The Humber"]
 
 
 def test_a_telecommute_jobposting_is_remote() -> None:

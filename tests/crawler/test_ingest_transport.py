@@ -23,6 +23,15 @@ FTS_PAGE = "ocds/findatender_2026-09-03_release-package_final_page_3_releases.js
 CLOUDBLOG = "feeds/google_cloudblog_atom_authors_in_rss.rss"
 KC0011 = "feeds_nasty/kc0011_gb2312_nonrfc822_dates.rss"
 WORDPRESS = "feeds/wordpress_rss2_dc_atom.xml"
+OREN_RU = "feeds_nasty/oren_ru_windows-1251.xml"
+# synthetic test input, not a real document: an RSS item typed in windows-1252 (smart
+# quotes, a pound sign, an en dash and a euro), its prolog claiming UTF-8 as templates do
+CP1252_FEED = (
+    '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Council news '
+    "\u2013 \u201cKeep it local\u201d</title><item><title>Council\u2019s \u00a3500 per day "
+    "\u2013 \u20ac20m framework</title><link>http://example.org/1</link><description>The "
+    "council\u2019s interim lead.</description></item></channel></rss>"
+).encode("cp1252")
 TELECOMMUTE = "jobs/schemaorg_example_jobposting_telecommute_applicantLocationRequirements.txt"
 
 
@@ -72,6 +81,15 @@ def _routes(server: MockServer, corpus: Path) -> dict[str, tuple[str, str]]:
         # a UTF-8 feed (so its prolog says) behind a server whose default charset is Latin-1
         "latin1-server": (
             server.add_file("/wp.xml", corpus / WORDPRESS, "text/xml; charset=ISO-8859-1"),
+            "feed",
+        ),
+        # a windows-1251 feed (so its prolog says) behind the same Latin-1 default
+        "cp1251-latin1-server": (
+            server.add_file("/oren.xml", corpus / OREN_RU, "text/xml; charset=ISO-8859-1"),
+            "feed",
+        ),
+        "cp1252-latin1-server": (
+            server.add("/cp1252.xml", CP1252_FEED, "application/rss+xml; charset=iso-8859-1"),
             "feed",
         ),
     }
@@ -162,3 +180,30 @@ def test_an_authors_title_inside_an_item_is_not_the_items_title(crawled: Crawled
     )
     assert "Last month today: August on GCP" in stored
     assert "Product Manager, Office of the CTO" not in stored  # the author's job title
+
+
+def test_a_feed_declaring_its_own_encoding_is_read_in_it_when_the_server_says_latin1(
+    crawled: Crawled,
+) -> None:
+    """A Latin-1 label is a server's default: the feed's own windows-1251 wins (its titles
+    read 'Â Áóçóëóêå ...' when decoded as Latin-1)."""
+    assert crawled.summaries["cp1251-latin1-server"].error is None
+    titles = {i.title for i in items_of(crawled.engine, "cp1251-latin1-server")}
+    assert "В Бузулуке главные стройплощадки – детсад и Ледовый дворец" in titles
+    assert len(titles) == 10
+    with crawled.engine.connect() as conn:
+        (title,) = conn.exec_driver_sql(
+            "SELECT title FROM source WHERE name = 'cp1251-latin1-server'"
+        ).one()
+    assert title == "Новости Оренбурга и области / Раздел Новости"
+
+
+def test_windows_1252_under_a_latin1_label_keeps_its_quotes_and_pound(crawled: Crawled) -> None:
+    (item,) = items_of(crawled.engine, "cp1252-latin1-server")
+    assert item.title == "Council’s £500 per day – €20m framework"
+    assert "The council’s interim lead." in item.body_html
+    with crawled.engine.connect() as conn:
+        (title,) = conn.exec_driver_sql(
+            "SELECT title FROM source WHERE name = 'cp1252-latin1-server'"
+        ).one()
+    assert title == "Council news – “Keep it local”"

@@ -325,3 +325,29 @@ def test_items_deleted_with_their_source_change_last_modified(
         after = client.get("/feeds/news.xml", headers=since)
         assert after.status_code == 200 and "social value in procurement" not in after.text
     app.state.engine.dispose()
+
+
+EMPTY_FEEDS = [
+    "/feeds/notices.xml", "/feeds/notices.xml?region=wales", "/feeds/issues.xml",
+    "/feeds/news.xml", "/feeds/jobs.xml", "/feeds/jobs.xml?region=london", "/sitemap.xml",
+]  # fmt: skip
+
+
+def test_feeds_of_an_empty_archive_keep_their_etag(any_settings: Settings) -> None:
+    """A feed whose listing never had an item said it was updated at the time of the
+    request: each fetch was a new body and a new ETag, so a reader polling the notices feed
+    of a new site never got a 304. Its `updated` is now a fixed time (no Last-Modified)."""
+    app = create_app(any_settings)
+    with TestClient(app, base_url="http://testserver") as client:
+        for path in EMPTY_FEEDS:
+            first = client.get(path)
+            assert first.status_code == 200, path
+            assert b"<entry>" not in first.content and b"/jobs/" not in first.content, path
+            if path.startswith("/feeds/"):
+                assert atom_problems(first.content) == [], path
+            again = client.get(path)
+            assert again.headers["etag"] == first.headers["etag"], path
+            assert again.content == first.content, path
+            cached = client.get(path, headers={"if-none-match": first.headers["etag"]})
+            assert cached.status_code == 304 and cached.content == b"", path
+    app.state.engine.dispose()

@@ -160,3 +160,47 @@ def test_api_buyers(notices_client: TestClient) -> None:
     spec = notices_client.get("/api/openapi.json")
     if spec.status_code == 200:
         assert "/api/notices" in spec.json()["paths"]
+
+
+def test_closing_before_ends_the_day_in_uk_time(
+    any_engine: Engine, any_settings: Settings, corpus_dir: Path
+) -> None:
+    """`closing_before=2026-07-01` ended at midnight UTC, 01:00 BST: a tender closing at
+    00:30 BST on 2 July (23:30 UTC on 1 July) was listed as closing by 1 July. The day now
+    ends in the configured zone (Europe/London), in summer and winter, page and API alike,
+    on SQLite and PostgreSQL."""
+    import re
+    from datetime import UTC, datetime
+
+    import sqlalchemy as sa
+
+    from kil_feed.db import write_session
+    from kil_feed.models import Item
+
+    store_notices(any_engine, any_settings, [corpus_dir / "ocds" / FILES[0]])
+    with write_session(any_engine) as s:
+        ids = sorted(s.execute(sa.select(Item.id).where(Item.kind == "notice")).scalars())[:4]
+        closing = {
+            ids[0]: datetime(2026, 7, 1, 22, 30, tzinfo=UTC),  # 23:30 BST on 1 July
+            ids[1]: datetime(2026, 7, 1, 23, 30, tzinfo=UTC),  # 00:30 BST on 2 July
+            ids[2]: datetime(2026, 12, 1, 23, 30, tzinfo=UTC),  # 23:30 GMT on 1 December
+            ids[3]: datetime(2026, 12, 2, 0, 30, tzinfo=UTC),  # 00:30 GMT on 2 December
+        }
+        s.execute(sa.update(Item).values(closes_at=None))
+        for item_id, when in closing.items():
+            s.execute(sa.update(Item).where(Item.id == item_id).values(closes_at=when))
+    app = create_app(any_settings)
+    with TestClient(app, base_url="http://testserver") as client:
+        for day, expected in (
+            ("2026-07-01", [ids[0]]),
+            ("2026-07-02", ids[:2]),
+            ("2026-12-01", ids[:3]),
+            ("2026-12-02", ids),
+        ):
+            api = client.get("/api/notices", params={"closing_before": day, "limit": 100})
+            assert api.status_code == 200, api.text
+            assert sorted(n["id"] for n in api.json()["items"]) == expected, day
+            page = client.get("/notices", params={"closing_before": day}).text
+            listed = re.findall(r'<h3 class="card-title"><a href="/notices/(\d+)"', page)
+            assert sorted(map(int, listed)) == expected, day
+    app.state.engine.dispose()

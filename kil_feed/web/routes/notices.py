@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime
 from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request
@@ -25,6 +25,7 @@ from kil_feed.storage import buyers as buyer_store
 from kil_feed.storage import items as item_store
 from kil_feed.storage import notices as store
 from kil_feed.storage import web as web_store
+from kil_feed.timeutil import day_end
 from kil_feed.web.deps import facets_of, invalid_listing, listing_pager, reader, render, settings_of
 from kil_feed.web.filters import (
     RowId,
@@ -53,8 +54,9 @@ VALUE_BANDS = {
 }
 
 
-def _date(value: str | None) -> datetime | None:
-    """The end of a YYYY-MM-DD day (UTC); None when left out; else a ValidationError."""
+def _date(value: str | None, tz: str) -> datetime | None:
+    """The end of a YYYY-MM-DD day in `tz` (the configured zone), as UTC; None when left
+    out; else a ValidationError."""
     text = clean(value)
     if text is None:
         return None
@@ -64,7 +66,7 @@ def _date(value: str | None) -> datetime | None:
         raise ValidationError(
             f"invalid closing_before: {text[:40]!r}", hint="use a date as YYYY-MM-DD"
         ) from None
-    return datetime.combine(day, time.max, tzinfo=UTC)
+    return day_end(day, tz)
 
 
 def notice_filters(
@@ -74,6 +76,8 @@ def notice_filters(
     cpv: str | None,
     value: str | None,
     closing_before: str | None,
+    *,
+    tz: str,
 ) -> dict[str, Any]:
     """Filters from the query string (names or slugs); a bad value is a ValidationError
     (the page answers 422, as every listing does)."""
@@ -89,7 +93,7 @@ def notice_filters(
         "cpv": code or None,
         "value_min": band[1] if band else None,
         "value_max": band[2] if band else None,
-        "closing_before": _date(closing_before),
+        "closing_before": _date(closing_before, tz),
     }
 
 
@@ -119,7 +123,9 @@ def notices(
         "fields": {},
     }
     try:
-        filters = notice_filters(region, stage, buyer_type, cpv, value, closing_before)
+        filters = notice_filters(
+            region, stage, buyer_type, cpv, value, closing_before, tz=settings_of(request).timezone
+        )
         number = page_param(page)
     except ValidationError as exc:
         return invalid_listing(request, "notices.html", context, exc)
@@ -318,7 +324,9 @@ def api_notices(
     value: Literal["under-100k", "100k-1m", "1m-10m", "over-10m"] | None = Query(
         None, description="Value band (GBP)"
     ),
-    closing_before: date | None = Query(None, description="Open tenders closing by this day"),
+    closing_before: date | None = Query(
+        None, description="Closing by the end of this day, UK time"
+    ),
     limit: int = Query(20, ge=1, le=100),
     offset: int = Query(0, ge=0, le=1_000_000),
     session: Session = Depends(reader),
@@ -330,6 +338,7 @@ def api_notices(
         cpv,
         value,
         closing_before.isoformat() if closing_before else None,
+        tz=settings_of(request).timezone,
     )
     page = _page_of(session, filters, limit, offset)
     base = settings_of(request).base_url.rstrip("/")

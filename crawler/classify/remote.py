@@ -1,0 +1,151 @@
+"""Where a remote, home-based or nationwide job is: every region, or the places it is
+still tied to.
+
+A job worked from anywhere ("Fully remote", "Nationwide", "UK-wide") is in every region, as
+job boards show it to people everywhere, whatever places its text merely names ("Our client,
+a London borough"). A remote or home-based job that is tied to a place ("Home-based; travel
+across the North West", "Remote with occasional travel to Manchester", "2 days in Leeds",
+"Remote - Scotland") is in that place's region: it is open to people within reach of it,
+not to everyone.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from crawler.classify.gazetteer import ITL1_REGIONS
+from crawler.classify.regions import (
+    _address_regions,
+    _dedupe,
+    _names_in,
+    _postcodes_in,
+    _text_of,
+    places_in,
+    regions_for,
+)
+
+# Where a role is worked from anywhere: "Fully remote", "Remote (UK)", "home based",
+# "Nationwide", "UK-wide", "anywhere in the UK", "Location: Remote". "Nationwide" and
+# "UK-wide" count only standing alone, not as an adjective ("a nationwide housing
+# association", "a UK-wide programme", "nationwide travel" from a base), and "home based" not
+# of a service ("home-based care").
+_ALONE = r"(?=\s*(?:$|[.,;:)(/\n|•·–—-]|(?:role|position|post|contract|basis|coverage|with|but)\b))"
+_REMOTE = re.compile(
+    r"\b(?:fully|100%|entirely|completely|wholly|totally|permanently)\s+(?:home[\s-]based|remote(?:ly)?"
+    r"|from\s+home)\b"
+    r"|\bremote(?:ly)?[\s-](?:based|role|position|post|contract|assignment|opportunity|only|first)\b"
+    r"|\bremote\s*[(,/–—-]?\s*(?:uk|united\s+kingdom|gb|great\s+britain)\b"
+    r"|\b(?:uk|united\s+kingdom)\s*[(,/–—-]?\s*remote\b"
+    rf"|\bhome[\s-]based{_ALONE}|\bnationwide{_ALONE}|\b(?:uk|gb|britain|england)[\s-]wide{_ALONE}"
+    r"|\b(?:location|based|workplace|work\s+location|job\s+location|place\s+of\s+work|working\s+location)"
+    r"\s*[:\-–]\s*(?:remote|home|nationwide|uk[\s-]wide|anywhere|working\s+from\s+home|wfh)\b"
+    r"|\banywhere\s+in\s+(?:the\s+)?(?:uk|united\s+kingdom|england|great\s+britain)\b"
+)
+# a location that is only a remote word ("Remote", "Home", "Nationwide", "WFH")
+_REMOTE_PLACE = re.compile(
+    r"^\W*(?:(?:fully|100%)\s+)?(?:remote(?:ly)?|home(?:[\s-]based)?|nationwide|uk[\s-]wide|"
+    r"working\s+from\s+home|work\s+from\s+home|wfh|anywhere)\b"
+)
+_NOT_BEFORE = re.compile(r"\b(?:not|no|non|never|isn't|isnt)\b[\s-]*(?:an?\s+|be\s+|the\s+)?$")
+# a role partly worked at a place: "Hybrid, 2 days in Leeds", "3 days a week in the office"
+_HYBRID = re.compile(r"\bhybrid\b|\b\d\s*(?:days?|x)\s+(?:a|per|each)\s+week\s+(?:in|at)\b")
+
+
+def is_remote(text: str, location: str | None = None, location_type: Any = None) -> bool:
+    """Whether a job is worked from anywhere (remote, home based, nationwide); a hybrid role
+    ("Hybrid, 2 days in Leeds") never is."""
+    kinds = location_type if isinstance(location_type, list | tuple) else [location_type]
+    if any(isinstance(k, str) and k.strip().upper() == "TELECOMMUTE" for k in kinds):
+        return True
+    loc = (location or "").lower()
+    low = (text or "").lower()
+    if _HYBRID.search(low) or _HYBRID.search(loc):
+        return False
+    if loc and (_REMOTE_PLACE.match(loc) or _REMOTE.search(loc)):
+        return True
+    return any(
+        not _NOT_BEFORE.search(low, max(0, m.start() - 16), m.start())
+        for m in _REMOTE.finditer(low)
+    )
+
+
+def job_regions(
+    text: str,
+    address: Mapping[str, Any] | str | list[Any] | None = None,
+    *,
+    location: str | None = None,
+    location_type: Any = None,
+    applicants: Any = None,
+) -> list[str]:
+    """A job's regions: where it is worked. A remote or nationwide role is in the regions
+    of the places it is still tied to: those a remote location names ("Remote - Scotland"),
+    else those its text travels to or is partly worked at (`_tied_places`); else the
+    areas `applicants` (schema.org applicantLocationRequirements: a Country or an
+    AdministrativeArea) allows; else every region (it is open to people anywhere, as job
+    boards show it). Applicants or an address in another country give []. A place alone as
+    the location of a remote role ("London", the employer's office in a JobPosting's
+    address), or one its text merely names, does not narrow it."""
+    if not is_remote(text, location, location_type):
+        return regions_for(text, address)
+    if address and _address_regions(address) == ([], True):
+        return []  # a remote job abroad
+    if location and _REMOTE_PLACE.match(location.lower()):
+        named = _names_in(location, address_mode=True) + _postcodes_in(location, free_text=False)
+        if named:
+            return _dedupe(named)
+    if tied := _tied_places(text):
+        return tied
+    regions: list[str] = []
+    foreign = False
+    for area in applicants if isinstance(applicants, list) else [applicants]:
+        name = _text_of(area).strip()
+        if not name:
+            continue
+        got, other = _address_regions({"addressCountry": name})
+        regions += got or _names_in(name, address_mode=True)
+        foreign = foreign or other
+    if regions or foreign:
+        return _dedupe(regions)
+    return list(ITL1_REGIONS)
+
+
+# What ties a remote role to the place named right after it: travel, visits or days there
+# ("travel across the", "occasional travel to", "site visits in", "2 days a week in our"),
+# being home-based there ("home-based in", "working from home within"), being based there
+# ("the role is based in"), or a remote word with the place beside it ("Home based (").
+_TIED_BEFORE = re.compile(
+    r"(?:\b(?:travel\w*|visit\w*|trips?|days?|meetings?|attend\w*|commut\w*|liv(?:e|ing)"
+    r"|resid\w*)(?:\s+[\w'-]+){0,4}?\s+(?:to|in|across|around|within|throughout|at|near|into|of)"
+    r"|\bcover(?:ing|s)?|\b(?:home|remote(?:ly)?)[\s-]based\s+(?:in|within|across|around|near|from)"
+    r"|\bfrom\s+home\s+(?:in|within|across|around|near)"
+    r"|\b(?:role|post|position|job|you)\s+(?:is|are|will\s+be|would\s+be)\s+(?:\w+\s+)?based"
+    r"\s+(?:in|at|near|from|around|within)"
+    r"|\b(?:remote(?:ly)?|home[\s-]based|wfh)\s*[(,/|\u2013\u2014:-])"
+    r"\s*(?:(?:the|our|their|its|a|an|your)\s+)?$"
+)
+# ... unless it is ruled out: "no travel to", "without the need to travel to"
+_TIE_DENIED = re.compile(r"\b(?:no|not|without|never|nor)\s+(?:[\w'-]+\s+){0,3}$")
+_LIST_JOIN = re.compile(r"\s*(?:,\s*(?:and\s+|or\s+)?|\s(?:and|or)\s+|\s*[/&]\s*)(?:the\s+)?")
+_TIE_REACH = 60  # characters before a place that may tie a role to it
+
+
+def _tied_places(text: str) -> list[str]:
+    """Regions of the places a remote role's text ties it to ("travel across the North
+    West", "visits to Leeds, Bradford and York"), in order; [] when it names none so."""
+    if " & " in text:
+        text = text.replace(" & ", " and ")
+    found: list[str] = []
+    last_end = -1
+    for region, match in places_in(text):
+        start = match.start()
+        joined = last_end >= 0 and _LIST_JOIN.fullmatch(text, last_end, start) is not None
+        if not joined:
+            window = text[max(0, start - _TIE_REACH) : start].lower()
+            tie = _TIED_BEFORE.search(window)
+            if tie is None or _TIE_DENIED.search(window, 0, tie.start()):
+                continue
+        found.append(region)
+        last_end = match.end()
+    return _dedupe(found)
