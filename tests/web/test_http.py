@@ -351,3 +351,54 @@ def test_feeds_of_an_empty_archive_keep_their_etag(any_settings: Settings) -> No
             cached = client.get(path, headers={"if-none-match": first.headers["etag"]})
             assert cached.status_code == 304 and cached.content == b"", path
     app.state.engine.dispose()
+
+
+def test_a_known_topic_or_region_without_items_is_an_empty_feed(
+    any_engine: Engine, any_settings: Settings
+) -> None:
+    """A topic or region feed answered 404 once no item carried the tag: a reader
+    subscribed to it dropped the feed as gone. A known one (the topic list, the ITL1
+    regions) is an empty feed with validators that revalidate; anything else stays a 404.
+    On SQLite and PostgreSQL."""
+    seed_archive(any_engine, any_settings)
+    app = create_app(any_settings)
+    with TestClient(app, base_url="http://testserver") as client:
+        for path in ("/feeds/topic/public-health.xml", "/feeds/region/northern-ireland.xml"):
+            first = client.get(path)
+            assert first.status_code == 200, path
+            assert atom_problems(first.content) == [] and b"<entry>" not in first.content, path
+            assert client.get(path).headers["etag"] == first.headers["etag"], path
+            cached = client.get(path, headers={"if-none-match": first.headers["etag"]})
+            assert cached.status_code == 304, path
+            since = client.get(path, headers={"if-modified-since": first.headers["last-modified"]})
+            assert since.status_code == 304, path
+        for path in (
+            "/feeds/topic/plumbing.xml",
+            "/feeds/topic/plumbing.XML",
+            "/feeds/region/atlantis.xml",
+        ):
+            assert client.get(path).status_code == 404, path
+    app.state.engine.dispose()
+
+
+@pytest.mark.parametrize(
+    ("path", "location"),
+    [
+        ("/feeds/topic/outsourcing.XML", "/feeds/topic/outsourcing.xml"),
+        ("/feeds/topic/Outsourcing.xml", "/feeds/topic/outsourcing.xml"),
+        ("/feeds/topic/Social%20value.xml", "/feeds/topic/social-value.xml"),
+        ("/feeds/topic/outsourcing", "/feeds/topic/outsourcing.xml"),
+        ("/feeds/region/North-West.Xml", "/feeds/region/north-west.xml"),
+        ("/feeds/region/North%20West.xml?x=1", "/feeds/region/north-west.xml?x=1"),
+    ],
+)
+def test_another_spelling_of_a_feed_redirects_to_its_canonical_path(
+    client: TestClient, path: str, location: str
+) -> None:
+    """`/feeds/topic/outsourcing.XML` was a 404 (only a lower-case `.xml` was taken off),
+    while `Outsourcing.xml` answered a second copy of the feed. Each spelling of a known
+    feed is a 301 to the one canonical path (relative: never the Host header's)."""
+    moved = client.get(path, headers={"host": "evil.example"}, follow_redirects=False)
+    assert moved.status_code == 301, path
+    assert moved.headers["location"] == location
+    assert client.get(location).status_code == 200

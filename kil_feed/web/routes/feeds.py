@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from xml.etree import ElementTree as ET
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import PlainTextResponse, Response
+from fastapi.responses import PlainTextResponse, RedirectResponse, Response
 from sqlmodel import Session
 
 from kil_feed.errors import NotFoundError
 from kil_feed.models import Item, ItemKind
+from kil_feed.regions import ITL1_REGIONS
 from kil_feed.storage import items as item_store
 from kil_feed.storage import web as store
 from kil_feed.timeutil import isoformat, latest
@@ -111,21 +112,32 @@ def jobs_feed(request: Request, session: Session = Depends(reader)) -> Response:
     return _feed(request, title, path, alternate, entries, changed)
 
 
-def _tag_from_slug(kind: str, slug: str, session: Session) -> str:
-    slug = slug.removesuffix(".xml")
-    value = pick(slug, store.tag_values(kind, session=session))
+def _feed_tag(request: Request, kind: str, slug: str, known: Iterable[str]) -> str | Response:
+    """The known topic or region a feed path names, or a 301 to its canonical path when it
+    names one in another spelling (`Outsourcing.XML`, `North%20West.xml`, no `.xml`): one
+    URL per feed, so a reader's subscription and its cache settle on it. The Location is
+    relative, as the trailing-slash redirect's. A value outside the configured list is a
+    404; one in it with no items yet is an empty feed, not a 404."""
+    name = slug[: -len(".xml")] if slug.casefold().endswith(".xml") else slug
+    value = pick(name, known)
     if value is None:
-        raise NotFoundError(f"no {kind} called {slug!r}")
-    return value
+        raise NotFoundError(f"no {kind} called {name[:80]!r}")
+    canonical = f"{slugify(value)}.xml"
+    if slug == canonical:
+        return value
+    path = request.scope["path"]
+    location = "/" + (path[: len(path) - len(slug)] + canonical).lstrip("/")
+    query = request.scope.get("query_string", b"").decode("latin-1")
+    return RedirectResponse(location + (f"?{query}" if query else ""), status_code=301)
 
 
 @router.get("/feeds/topic/{slug}")
 def topic_feed(slug: str, request: Request, session: Session = Depends(reader)) -> Response:
     """News on one known topic (a tag outside the topic list has no feed)."""
     catalog = request.app.state.topics
-    topic = _tag_from_slug("topic", slug, session)
-    if topic not in catalog.slugs:
-        raise NotFoundError(f"no topic called {slug.removesuffix('.xml')!r}")
+    topic = _feed_tag(request, "topic", slug, catalog.slugs)
+    if isinstance(topic, Response):
+        return topic
     items = store.public_news(session=session, topic=topic, limit=FEED_SIZE).items
     entries = _item_entries(items, _base(request), item_store.source_titles(session=session))
     path = f"/feeds/topic/{slugify(topic)}.xml"
@@ -137,8 +149,10 @@ def topic_feed(slug: str, request: Request, session: Session = Depends(reader)) 
 
 @router.get("/feeds/region/{slug}")
 def region_feed(slug: str, request: Request, session: Session = Depends(reader)) -> Response:
-    """News and jobs for one region, newest first."""
-    region = _tag_from_slug("region", slug, session)
+    """News and jobs for one ITL1 region, newest first."""
+    region = _feed_tag(request, "region", slug, ITL1_REGIONS)
+    if isinstance(region, Response):
+        return region
     news = store.public_news(session=session, region=region, limit=FEED_SIZE).items
     jobs = store.public_jobs(session=session, region=region, limit=FEED_SIZE).items
     items = sorted([*news, *jobs], key=lambda i: i.published_at or i.collected_at, reverse=True)[
