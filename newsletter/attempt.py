@@ -30,6 +30,7 @@ from newsletter.transport import LostReply, PermanentFailure, TemporaryFailure
 logger = logging.getLogger(__name__)
 
 MAX_BACKOFF_SECONDS = 300.0
+STOPPED = "stopped"  # the reply of a row left pending because the send stopped
 
 
 @dataclass
@@ -130,7 +131,7 @@ def deliver(
         if not run.limiter.wait(run.stop):
             if attempts == 0:
                 return None
-            return outcome(job, DeliveryStatus.pending.value, attempts, None, None, "stopped")
+            return outcome(job, DeliveryStatus.pending.value, attempts, None, None, STOPPED)
         attempts += 1
         try:
             result = transport.send(data, run.mail_from, job.recipient.email)  # type: ignore[attr-defined]

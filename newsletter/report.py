@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
+from kil_feed.errors import DeliveryError
 from kil_feed.models import IssueStatus
+
+# sysexits.h EX_TEMPFAIL, the code sendmail and msmtp exit with when a message is queued
+# for a later try: the send ended with deferred deliveries that a later run retries
+DEFERRED_EXIT_CODE = 75
 
 
 @dataclass
@@ -21,6 +26,7 @@ class SendReport:
     deferred: int = 0  # temporary failures that ran out of tries: still pending
     skipped: int = 0  # subscriber left (unsubscribed, bounced) after the send began
     already_sent: int = 0
+    deferred_reply: str = ""  # the last temporary failure's answer, e.g. "451 4.7.1 ..."
     unconfirmed: int = 0  # of `deferred`: the server got the message but never confirmed it
     maybe_twice: int = 0  # of `sent`: sent again after a copy that got no reply
     resent_unconfirmed: int = 0  # rows tried again that an earlier run left unconfirmed
@@ -37,6 +43,14 @@ class SendReport:
     def rate(self) -> float:
         return self.attempted / self.elapsed if self.elapsed > 0 else 0.0
 
+    @property
+    def exit_code(self) -> int:
+        """0 when done; 7 (paused) when something must be fixed first; 75 when deliveries
+        were deferred by temporary failures and the same command, run later, retries them."""
+        if self.paused:
+            return DeliveryError.exit_code
+        return DEFERRED_EXIT_CODE if self.deferred else 0
+
     def as_dict(self) -> dict[str, object]:
         return asdict(self) | {"rate": round(self.rate, 1)}
 
@@ -48,7 +62,8 @@ def summary(report: SendReport) -> str:
     if report.failed:
         parts.append(f"{report.failed} failed ({report.bounced} bounced)")
     if report.deferred:
-        parts.append(f"{report.deferred} deferred")
+        why = f" ({report.deferred_reply})" if report.deferred_reply else ""
+        parts.append(f"{report.deferred} deferred{why}")
     if report.skipped:
         parts.append(f"{report.skipped} skipped")
     if report.already_sent:
@@ -73,6 +88,11 @@ def summary(report: SendReport) -> str:
     if report.paused:
         hint = f"fix the cause, then run `kil issue send {report.issue_id}` again to resume"
         text = f"{report.message}. {text}. {hint}"
+    elif report.deferred:
+        text += (
+            f" (the {report.deferred} deferred got a temporary failure: run "
+            f"`kil issue send {report.issue_id}` again later to retry them)"
+        )
     elif report.pending:
         text += f" (run `kil issue send {report.issue_id}` again to continue)"
     return text

@@ -33,7 +33,7 @@ from kil_feed.storage import issues as issues_db
 from kil_feed.storage.subscribers import find_subscriber, validate_email_address
 from kil_feed.timeutil import utcnow
 from kil_feed.topics import topic_catalog
-from newsletter.attempt import Job, RateLimiter, Run, deliver, prepare
+from newsletter.attempt import STOPPED, Job, RateLimiter, Run, deliver, prepare
 from newsletter.content import IssueContent, load_issue_content
 from newsletter.ledgerwriter import GroupCommitter, Result
 from newsletter.message import MessageFactory, Recipient
@@ -275,11 +275,7 @@ def _send(
         todo = [r for r in rows if r.status == SubscriberStatus.confirmed.value]
         if limit is not None:
             todo = todo[: max(0, limit)]
-        if todo:  # rows whose earlier copy may have arrived: the report says so
-            with read_session(engine) as session:
-                report.resent_unconfirmed = ledger.count_unconfirmed(
-                    issue_id, todo[-1].delivery_id, LOST_REPLY, session=session
-                )
+        report.resent_unconfirmed = resent_unconfirmed(todo)
         jobs = [Job(row.delivery_id, *_recipient_audience(row)) for row in todo]
         run.renderer.prepare([job.audience for job in jobs])  # market figures: one write
         for job in jobs:
@@ -296,6 +292,12 @@ def _send(
                 session.add(issue)
             report.status = issue.status
     return finished(run, report)
+
+
+def resent_unconfirmed(rows: list[ledger.PendingDelivery]) -> int:
+    """How many of the rows about to be sent an earlier copy left unconfirmed (its reply
+    was lost): they may arrive twice, and the report says so."""
+    return sum(r.last_reply.startswith(LOST_REPLY) for r in rows)
 
 
 def finished(run: Run, report: SendReport) -> SendReport:
@@ -390,6 +392,8 @@ def _count(batch: list[Result], report: SendReport) -> None:
         else:
             report.deferred += 1
             report.unconfirmed += result.unconfirmed
+            if not result.unconfirmed and result.reply != STOPPED:
+                report.deferred_reply = f"{result.code or ''} {result.reply}".strip()
             if result.unreachable:
                 report.paused = True
                 report.message = f"paused: cannot reach the mail server ({result.reply})"

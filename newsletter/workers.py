@@ -40,6 +40,7 @@ from newsletter.send import (
     _recipient_audience,
     error_rate_pause,
     finished,
+    resent_unconfirmed,
     send_issue,
     skipped_outcomes,
 )
@@ -142,11 +143,9 @@ class _Claims:
                     continue
                 busy = 0 if rows else leases.held_elsewhere(self.issue_id, self.owner, session=conn)
             self.report.skipped += len(skipped)
-            jobs = [
-                Job(r.delivery_id, *_recipient_audience(r))
-                for r in rows
-                if r.status == SubscriberStatus.confirmed.value
-            ]
+            todo = [r for r in rows if r.status == SubscriberStatus.confirmed.value]
+            self.report.resent_unconfirmed += resent_unconfirmed(todo)
+            jobs = [Job(r.delivery_id, *_recipient_audience(r)) for r in todo]
             if self.left is not None:
                 self.left -= len(jobs)
             if jobs:

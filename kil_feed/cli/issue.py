@@ -22,7 +22,7 @@ from kil_feed.cli.output import (
     write_file,
 )
 from kil_feed.db import read_session
-from kil_feed.errors import DeliveryError, ValidationError
+from kil_feed.errors import ValidationError
 from kil_feed.storage import deliveries as ledger
 from kil_feed.storage import issues as issues_db
 from kil_feed.storage.items import source_names
@@ -270,15 +270,17 @@ def send(
             progress=progress,
         )
     print_send_report(report, as_json=as_json)
-    if report.paused:  # exit 7 like every DeliveryError
-        raise typer.Exit(DeliveryError.exit_code)
+    if report.exit_code:  # 7 paused, like every DeliveryError; 75 deferred, to retry later
+        raise typer.Exit(report.exit_code)
 
 
 def print_send_report(report: Any, *, as_json: bool) -> None:
-    """A send's report: JSON for scripts, a sentence for people; a pause's reason goes to
-    stderr in one line."""
+    """A send's report: JSON for scripts, a sentence for people (ticked only when nothing
+    was left deferred); a pause's reason goes to stderr in one line."""
     if as_json:
         print_json(report.as_dict())
+    elif report.deferred and not report.paused:
+        console.print(report.message, markup=False)
     elif not report.paused:
         success(report.message)
     if report.paused:

@@ -83,22 +83,17 @@ class PendingDelivery:
     regions: tuple[str, ...]
     topics: tuple[str, ...]
     attempts: int
+    last_reply: str = ""  # what the server said to an earlier try (a lost reply, a 4xx)
 
 
-def count_unconfirmed(issue_id: int, up_to_id: int, reply_prefix: str, *, session: Session) -> int:
-    """How many of the issue's unsent rows (up to `up_to_id`, in the sender's id order) an
-    earlier copy left unconfirmed (`smtp_reply` starts so): sending them again may deliver
-    them twice."""
-    return session.execute(
-        sa.select(sa.func.count())
-        .select_from(_delivery)
-        .where(
-            _delivery.c.issue_id == issue_id,
-            _delivery.c.id <= up_to_id,
-            _delivery.c.status.in_([DeliveryStatus.pending.value, DeliveryStatus.sending.value]),
-            _delivery.c.smtp_reply.startswith(reply_prefix, autoescape=True),
-        )
-    ).scalar_one()
+def pending_delivery(row: Sequence[object]) -> PendingDelivery:
+    """A `PendingDelivery` from (delivery id, subscriber id, email, name, status, regions,
+    topics, attempts, smtp_reply), the columns every query of rows to send selects."""
+    did, sid, email, name, status, regions, topics, attempts, reply = row
+    return PendingDelivery(
+        did, sid, email, name or "", status,  # type: ignore[arg-type]
+        tuple(regions or ()), tuple(topics or ()), attempts, reply or "",  # type: ignore[arg-type]
+    )  # fmt: skip
 
 
 def pending_deliveries(issue_id: int, *, session: Session) -> list[PendingDelivery]:
@@ -113,6 +108,7 @@ def pending_deliveries(issue_id: int, *, session: Session) -> list[PendingDelive
             _subscriber.c.regions,
             _subscriber.c.topics,
             _delivery.c.attempts,
+            _delivery.c.smtp_reply,
         )
         .join(_subscriber, _subscriber.c.id == _delivery.c.subscriber_id)
         .where(
@@ -121,12 +117,7 @@ def pending_deliveries(issue_id: int, *, session: Session) -> list[PendingDelive
         )
         .order_by(_delivery.c.id)
     ).all()
-    return [
-        PendingDelivery(
-            r[0], r[1], r[2], r[3] or "", r[4], tuple(r[5] or ()), tuple(r[6] or ()), r[7]
-        )
-        for r in rows
-    ]
+    return [pending_delivery(r) for r in rows]
 
 
 def count_pending(issue_id: int, *, session: Session) -> int:

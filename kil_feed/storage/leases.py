@@ -16,7 +16,7 @@ from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
 from kil_feed.models import Issue, IssueStatus
-from kil_feed.storage.deliveries import PendingDelivery
+from kil_feed.storage.deliveries import PendingDelivery, pending_delivery
 
 _UNSENT = "d.status IN ('pending', 'sending')"
 _LEASE = "clock_timestamp() + make_interval(secs => :lease)"
@@ -75,19 +75,12 @@ def claim_batch(
             "ORDER BY d.id LIMIT :limit FOR UPDATE SKIP LOCKED) "
             f"UPDATE delivery d SET lease_owner = :owner, lease_expires_at = {_LEASE} "
             "FROM picked, subscriber s WHERE d.id = picked.id AND s.id = d.subscriber_id "
-            "RETURNING d.id, s.id, s.email, s.name, s.status, s.regions, s.topics, d.attempts"
+            "RETURNING d.id, s.id, s.email, s.name, s.status, s.regions, s.topics, d.attempts, "
+            "d.smtp_reply"
         ),
         {"issue": issue_id, "limit": limit, "owner": owner, "lease": lease_seconds},
     ).all()
-    return sorted(
-        (
-            PendingDelivery(
-                r[0], r[1], r[2], r[3] or "", r[4], tuple(r[5] or ()), tuple(r[6] or ()), r[7]
-            )
-            for r in rows
-        ),
-        key=lambda p: p.delivery_id,
-    )
+    return sorted((pending_delivery(r) for r in rows), key=lambda p: p.delivery_id)
 
 
 def renew_leases(issue_id: int, owner: str, lease_seconds: float, *, session: Db) -> int:

@@ -232,6 +232,30 @@ def test_error_rate_pause_stops_every_sender_and_a_new_send_lifts_it(
     assert not again.paused and again.status == "sent"
 
 
+def test_senders_count_the_copies_they_send_again_after_a_lost_reply(
+    any_engine: Engine, any_settings: Settings, smtp_server: Any
+) -> None:
+    issue_id = _sending_issue(any_engine, any_settings, 26)  # 30 rows
+    lost = [f"many{i:05d}@example.org" for i in (3, 14, 25)]
+    for address in lost:  # the server stores each copy and hangs up before its 250
+        smtp_server.drop_for(address)
+    settings = tune(any_settings, smtp_url=smtp_server.url, smtp_connections=1)
+    first = send_issue(any_engine, settings, issue_id)
+    assert (first.sent, first.unconfirmed, first.pending) == (27, 3, 3)
+    smtp_server.reset()  # the server is fixed, and the deferred rows' wait is over:
+    with writer(any_engine).begin() as conn:
+        conn.execute(
+            sa.text("UPDATE delivery SET lease_expires_at = NULL WHERE issue_id = :issue"),
+            {"issue": issue_id},
+        )
+    reports = _senders(2, any_engine, settings, issue_id)
+    assert sum(r.sent for r in reports) == 3
+    assert sum(r.resent_unconfirmed for r in reports) == 3  # counted by whoever sent them
+    told = [r.message for r in reports if r.resent_unconfirmed]
+    assert told and all("after an unconfirmed copy (they may get it twice)" in m for m in told)
+    assert sorted(smtp_server.recipients()) == lost
+
+
 def test_worker_send_joins_a_send_begun_elsewhere(
     any_engine: Engine, any_settings: Settings, sink: CountingSink
 ) -> None:
