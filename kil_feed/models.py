@@ -207,7 +207,7 @@ class Buyer(SQLModel, table=True):
     region: str | None = Field(default=None, max_length=40)
     la_code: str | None = Field(default=None, max_length=10)  # ISO 3166-2:GB of a council
     created_at: datetime = _ts(default_factory=utcnow)
-    updated_at: datetime = _ts(default_factory=utcnow)
+    updated_at: datetime = _ts(default_factory=utcnow, index=True)  # a trigger moves it
 
 
 # --- Subscriber -----------------------------------------------------------------------

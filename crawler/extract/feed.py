@@ -157,6 +157,7 @@ def entry_to_item(entry: Any, feed_url: str, *, jobs: bool = False) -> dict[str,
             image = media["url"]
             break
     published = get(entry, "published_parsed") or get(entry, "updated_parsed")
+    published_raw = get(entry, "published") or get(entry, "updated")
     item = {
         "kind": "news",
         "url": link.strip(),
@@ -167,8 +168,8 @@ def entry_to_item(entry: Any, feed_url: str, *, jobs: bool = False) -> dict[str,
         "body_html": body_html or summary_html,
         "author": (get(entry, "author") or "").strip() or None,
         "image_url": image,
-        "published": _struct_to_dt(published),
-        "published_raw": get(entry, "published") or get(entry, "updated"),
+        "published": _feedparser_date(published, published_raw),
+        "published_raw": published_raw,
         "categories": [t.get("term") for t in get(entry, "tags", []) if t.get("term")],
     }
     return _with_job_fields(item, entry) if jobs else item
@@ -220,6 +221,26 @@ def _as_html(detail: dict[str, Any]) -> str:
     from html import escape
 
     return "<p>" + escape(value).replace("\n\n", "</p><p>") + "</p>" if value.strip() else ""
+
+
+# a zone after a time: "09:00:00 GMT", "09:00+01:00", "T090000Z", "9:00 -0500"
+_NAMES_ZONE = re.compile(
+    r"(?:\d:\d{2}(?::\d{2})?|T\d{4}(?:\d{2})?)(?:[.,]\d+)?\s*"
+    r"(?:Z\b|[+-]\d{2}(?::?\d{2})?|[A-Z]{2,5}\b)"
+)
+
+
+def _feedparser_date(value: Any, raw: Any) -> datetime | None:
+    """feedparser's reading of an entry's date (kept for when `crawler.normal.parse_date`
+    cannot read it). feedparser takes a date that names no zone ("20260701") for UTC; as on
+    every other path, it is UK wall time (`crawler.normal.uk_time`) instead. Its readings
+    of Korean dates give their zone (KST) without naming it, so only ASCII is re-read."""
+    parsed = _struct_to_dt(value)
+    if parsed is None or not isinstance(raw, str) or not raw.isascii() or _NAMES_ZONE.search(raw):
+        return parsed
+    from crawler.normal import uk_time
+
+    return uk_time(parsed.replace(tzinfo=None)).astimezone(UTC)
 
 
 def _struct_to_dt(value: Any) -> datetime | None:

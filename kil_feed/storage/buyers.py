@@ -152,6 +152,12 @@ def list_buyers(
     return [BuyerSummary(b, int(n or 0), int(j or 0)) for b, n, j in rows]
 
 
+def buyers_changed(*, session: Session) -> datetime | None:
+    """When a buyer last changed: a rename moves it however it was made (migration 0018's
+    trigger); one index lookup."""
+    return session.exec(select(sa.func.max(Buyer.updated_at))).one()
+
+
 def find_buyer(key: str | None, *, session: Session) -> Buyer | None:
     """The buyer with this name key, if any."""
     if not key:

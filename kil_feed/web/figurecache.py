@@ -6,9 +6,11 @@ medians per week, quarter, region and role in Python: about 1.5 s for 20,000 job
 much for 20,000 notices, on every view of a page that shows both. The SQL is not the cost
 (an index search, 0.15 s); the per-row work is, and the figures only change when items do.
 So each filter's figures are kept with the stamp they were counted at: the kind's
-`listing_changed` (an added, edited, rejected, closed or deleted item moves it) and the
-day. A view checks the stamp (a few index lookups) and counts again only when it moved:
-never stale, unlike a time-to-live. The charts drawn from them are kept the same way.
+`listing_changed` (an added, edited, rejected, closed or deleted item moves it), for
+notices the buyers' last change too (the top buyers show their names: a rename must
+show), and the day. A view reads each stamp once (a few index lookups) and counts again
+only when it moved: never stale, unlike a time-to-live. The charts drawn from the figures
+are kept the same way, under the same stamp.
 """
 
 from __future__ import annotations
@@ -22,10 +24,11 @@ from typing import Any, TypeVar
 from sqlmodel import Session
 
 from kil_feed.models import ItemKind
+from kil_feed.storage.buyers import buyers_changed
 from kil_feed.storage.market import MarketFigures, market_figures
 from kil_feed.storage.market_notices import NoticeFigures, notice_figures
 from kil_feed.storage.web import listing_changed
-from kil_feed.timeutil import as_utc, utcnow
+from kil_feed.timeutil import as_utc, latest, utcnow
 
 T = TypeVar("T")
 Stamp = tuple[datetime | None, date]
@@ -40,29 +43,48 @@ class FigureCache:
         self._entries: OrderedDict[tuple[Any, ...], tuple[Stamp, Any]] = OrderedDict()
         self._lock = threading.Lock()
 
+    def stamp(self, kind: str, *, session: Session) -> Stamp:
+        """What the `kind`'s figures depend on now: read once per view and passed to each
+        `kept` of it (a miss read it again for the figures under the page's charts)."""
+        changed = listing_changed((kind,), session=session)
+        if kind == ItemKind.notice.value:
+            changed = latest(changed, buyers_changed(session=session))
+        return (changed, as_utc(utcnow()).date())  # type: ignore[union-attr]
+
     def market(
-        self, *, session: Session, region: str | None, role: str | None, today: date | None
+        self,
+        *,
+        session: Session,
+        region: str | None,
+        role: str | None,
+        today: date | None,
+        stamp: Stamp | None = None,
     ) -> MarketFigures:
         return self.kept(
             ("jobs", region, role, today),
-            ItemKind.job.value,
-            session,
+            stamp or self.stamp(ItemKind.job.value, session=session),
             lambda: market_figures(session=session, region=region, role=role, today=today),
         )
 
-    def notices(self, *, session: Session, region: str | None, today: date | None) -> NoticeFigures:
+    def notices(
+        self,
+        *,
+        session: Session,
+        region: str | None,
+        today: date | None,
+        stamp: Stamp | None = None,
+    ) -> NoticeFigures:
         return self.kept(
             ("notices", region, today),
-            ItemKind.notice.value,
-            session,
+            stamp or self.stamp(ItemKind.notice.value, session=session),
             lambda: notice_figures(session=session, region=region, today=today),
         )
 
-    def kept(self, key: tuple[Any, ...], kind: str, session: Session, count: Callable[[], T]) -> T:
-        """`count()`, or what it gave for `key` while the `kind`'s items are unchanged (a
-        page's charts, drawn from figures, are kept the same way: drawing costs 0.3 s). A
-        value counted from newer figures than its stamp says is counted again next time."""
-        stamp = (listing_changed((kind,), session=session), as_utc(utcnow()).date())  # type: ignore[union-attr]
+    def kept(self, key: tuple[Any, ...], stamp: Stamp, count: Callable[[], T]) -> T:
+        """`count()`, or what it gave for `key` while `stamp` (from `stamp()`) is unchanged
+        (a page's charts, drawn from figures, are kept the same way: drawing costs 0.3 s).
+        The stamp is read before counting: a value counted from newer items than its stamp
+        says is counted again next time, never kept stale."""
         with self._lock:
             kept = self._entries.get(key)
             if kept is not None and kept[0] == stamp:

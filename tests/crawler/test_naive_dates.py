@@ -43,6 +43,24 @@ def test_a_naive_datetime_is_uk_time() -> None:
     assert parse_date(datetime(2026, 3, 1, 9)) == WINTER_UTC
 
 
+def _feed(http_server, path: str, dates: dict[str, str]) -> str:  # type: ignore[no-untyped-def]
+    """The URL of an RSS feed served with one story per date, titled 'Story <key>'."""
+    entries = "".join(
+        f"<item><title>Story {key}</title><link>{http_server.url}{path}/{key}</link>"
+        f"<guid>{key}</guid><pubDate>{when}</pubDate><description>Text {key}</description></item>"
+        for key, when in dates.items()
+    )
+    return str(
+        http_server.add(
+            path,
+            f'<?xml version="1.0"?><rss version="2.0"><channel><title>Naive</title>'
+            f"<link>{http_server.url}/</link><description>d</description>{entries}"
+            "</channel></rss>",
+            "application/rss+xml",
+        )
+    )
+
+
 def test_every_path_agrees(http_server, crawl_settings, crawl_engine):  # type: ignore[no-untyped-def]
     """A feed with RFC 822, ISO and free-text dates and job postings with ISO datePosted,
     crawled: each naive 09:00 is 09:00 in London, summer and winter alike."""
@@ -54,18 +72,7 @@ def test_every_path_agrees(http_server, crawl_settings, crawl_engine):  # type: 
         "text-summer": "1 July 2026 09:00",
         "text-winter": "1 March 2026 09:00",
     }
-    entries = "".join(
-        f"<item><title>Story {key}</title><link>{http_server.url}/news/{key}</link>"
-        f"<guid>{key}</guid><pubDate>{when}</pubDate><description>Text {key}</description></item>"
-        for key, when in dates.items()
-    )
-    feed = http_server.add(
-        "/naive.rss",
-        f'<?xml version="1.0"?><rss version="2.0"><channel><title>Naive</title>'
-        f"<link>{http_server.url}/</link><description>d</description>{entries}</channel></rss>",
-        "application/rss+xml",
-    )
-    add_source(crawl_engine, "naive-feed", feed, kind="feed")
+    add_source(crawl_engine, "naive-feed", _feed(http_server, "/naive.rss", dates), kind="feed")
     for key in ("iso-summer", "iso-winter"):
         posting = {
             "@context": "https://schema.org",
@@ -112,3 +119,17 @@ def test_pages_show_the_uk_day(settings):  # type: ignore[no-untyped-def]
     assert page.render(when=parse_date("Wed, 01 Jul 2026 00:30:00")) == "1 Jul 2026"
     assert page.render(when=parse_date("2026-03-01")) == "1 Mar 2026"
     assert page.render(when=None) == ""
+
+
+def test_a_date_only_feedparser_reads_is_uk_time_too(http_server, crawl_settings, crawl_engine):  # type: ignore[no-untyped-def]
+    """A basic-format ISO date ("20260701": feedparser reads it, our parser does not) is the
+    start of that UK day, as every other path has it; feedparser's own reading is UTC."""
+    dates = {"summer": "20260701", "winter": "20260301", "zoned": "Wed, 01 Jul 2026 09:00 +0100"}
+    add_source(crawl_engine, "fp-dates", _feed(http_server, "/fp-dates.rss", dates), kind="feed")
+    assert crawl(crawl_settings, ["fp-dates"])["fp-dates"].new == 3
+    stories = {i.title.removeprefix("Story "): i for i in items_of(crawl_engine, "fp-dates")}
+    assert parse_date(dates["summer"]) is None  # so feedparser's reading is the one used
+    assert stories["summer"].published_at == datetime(2026, 6, 30, 23, 0, tzinfo=UTC)
+    assert stories["winter"].published_at == datetime(2026, 3, 1, 0, 0, tzinfo=UTC)
+    assert stories["zoned"].published_at == SUMMER_UTC  # a zone named is kept
+    assert not any(s.date_estimated for s in stories.values())

@@ -143,3 +143,43 @@ def test_pages_with_notices_and_trend_lines_are_valid_html(
     errors = [f"{Path(m.get('url', '')).name}:{m.get('lastLine')}: {m['message']}"
               for m in report["messages"]]  # fmt: skip
     assert errors == []
+
+
+def test_a_buyer_rename_shows_at_once_and_a_view_reads_each_stamp_once(
+    any_engine: Engine, any_settings: Settings
+) -> None:
+    """The top buyers on `/market` are kept with the notices' stamp, which a rename did not
+    move: the old name stayed until a notice changed. Any UPDATE of a buyer now moves its
+    `updated_at` (a trigger), which the notices' stamp reads. And a view missing the cache
+    read each kind's stamp twice (once for the page's charts, again for the figures under
+    them): now once. On SQLite and PostgreSQL."""
+    import sqlalchemy as sa
+
+    from kil_feed.db import write_session
+    from kil_feed.models import Buyer
+
+    seed_notices(any_engine)
+    app = create_app(any_settings)
+    stamps: list[str] = []
+
+    def watch(conn, cursor, statement, *args) -> None:  # type: ignore[no-untyped-def]
+        if "item_removal" in statement:  # one per `listing_changed`, the stamp's read
+            stamps.append(statement)
+
+    params = {"week": "2026-W48"}
+    renamed = "Camden Council (London Borough of Camden)"
+    with TestClient(app, base_url="http://testserver") as client:
+        sa.event.listen(app.state.engine, "before_cursor_execute", watch)
+        first = client.get("/market", params=params)
+        assert first.status_code == 200 and f'<a href="/buyers/camden">{CAMDEN}</a>' in first.text
+        assert len(stamps) == 2, stamps  # jobs and notices, each read once on a miss
+        assert client.get("/market", params=params).text == first.text
+        assert len(stamps) == 4  # and once each on a hit
+        with write_session(any_engine) as s:
+            s.execute(sa.update(Buyer).where(Buyer.slug == "camden").values(name=renamed))
+        after = client.get("/market", params=params).text
+        assert f'<a href="/buyers/camden">{renamed}</a>' in after
+        assert f">{CAMDEN}</a>" not in after
+        api = client.get("/api/market/notices", params=params).json()
+        assert renamed in {b["name"] for b in api["top_buyers"]["buyers"]}
+    app.state.engine.dispose()

@@ -59,23 +59,25 @@ def market(
     except ValidationError as exc:
         return render(request, "market.html", {**context, "error": exc}, status=422)
     cache = figures_of(request)
+    jobs = cache.stamp(ItemKind.job.value, session=session)
+    notice_stamp = cache.stamp(ItemKind.notice.value, session=session)
 
     def drawn() -> tuple[MarketFigures, dict[str, str], dict[str, str]]:
-        figs = cache.market(session=session, region=region, role=role, today=last_day)
+        figs = cache.market(session=session, region=region, role=role, today=last_day, stamp=jobs)
         summaries = _summaries(figs)
         charts = {
             name: inline_svg(render_chart(name, figs.weeks), summaries[name]) for name in summaries
         }
         return figs, summaries, charts
 
-    job = ItemKind.job.value
-    figs, summaries, charts = cache.kept(("page", region, role, last_day), job, session, drawn)
+    figs, summaries, charts = cache.kept(("page", region, role, last_day), jobs, drawn)
     params = {"region": slugify(region) if region else None, "role": role, "week": week}
     notices = cache.kept(
         ("notices page", region, last_day),
-        ItemKind.notice.value,
-        session,
-        lambda: notice_context(cache.notices(session=session, region=region, today=last_day)),
+        notice_stamp,
+        lambda: notice_context(
+            cache.notices(session=session, region=region, today=last_day, stamp=notice_stamp)
+        ),
     )
     return render(
         request,
