@@ -25,6 +25,7 @@ from kil_feed.models import SubscriberStatus
 from kil_feed.regions import ITL1_REGIONS
 from kil_feed.storage import web as store
 from kil_feed.storage.subscribers import find_subscriber
+from kil_feed.text import one_line
 from kil_feed.tokens import TokenData, read_token
 from kil_feed.web.confirmation import (
     Welcome,
@@ -36,7 +37,6 @@ from kil_feed.web.deps import engine_of, reader, render, settings_of, writer
 from kil_feed.web.routes.pages import subscribe_context
 from kil_feed.web.security import RateLimited, check_csrf, client_key, csrf_token
 from kil_feed.web.serialize import issue_title
-from newsletter.message import header_value
 
 logger = logging.getLogger(__name__)
 router = APIRouter(include_in_schema=False)
@@ -96,7 +96,7 @@ def subscribe(
         # the name on one printable line: no NUL (PostgreSQL refuses it), CR, LF or escapes
         with writer(request) as wsession:
             sub = store.request_subscription(
-                address, session=wsession, name=header_value(name),
+                address, session=wsession, name=one_line(name),
                 regions=chosen_regions, topics=chosen_topics,
             )  # fmt: skip
             pending = (sub.id, sub.token_nonce, sub.email, sub.name) if sub else None
