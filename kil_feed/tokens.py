@@ -17,12 +17,19 @@ from kil_feed.errors import NotFoundError
 
 PURPOSES = ("unsubscribe", "preferences", "confirm", "csrf")
 ROW_ID_MAX = 2**31 - 1  # the largest id an INTEGER column holds on PostgreSQL (SQLite: more)
+# whom the links of a test copy sent to someone who is not a subscriber name: no row has it
+TEST_COPY_ID = 0
 
 
 @dataclass(frozen=True)
 class TokenData:
     subscriber_id: int
     nonce: int = 0
+
+    @property
+    def is_test_copy(self) -> bool:
+        """The link came in a test copy to someone who is not a subscriber."""
+        return self.subscriber_id == TEST_COPY_ID
 
 
 def _serializer(settings: Settings, purpose: str) -> URLSafeTimedSerializer:
@@ -45,9 +52,15 @@ def token_maker(settings: Settings, purpose: str) -> Callable[[int], str]:
 
 
 def read_token(
-    settings: Settings, token: str, purpose: str, max_age: int | None = None
+    settings: Settings,
+    token: str,
+    purpose: str,
+    max_age: int | None = None,
+    *,
+    test_copy: bool = False,
 ) -> TokenData:
-    """The token's subscriber; NotFoundError (404 on the web) when tampered or expired."""
+    """The token's subscriber; NotFoundError (404 on the web) when tampered or expired.
+    `test_copy`: a test copy's token (`TEST_COPY_ID`) is valid too, for a page to say so."""
     try:
         payload = _serializer(settings, purpose).loads(token, max_age=max_age)
     except SignatureExpired:
@@ -58,7 +71,8 @@ def read_token(
         not isinstance(payload, list)
         or not payload
         or not all(isinstance(p, int) and not isinstance(p, bool) for p in payload)
-        or not 0 < payload[0] <= ROW_ID_MAX  # a row id the database can hold
+        # a row id the database can hold (or a test copy's, where it is asked for)
+        or not (TEST_COPY_ID if test_copy else 1) <= payload[0] <= ROW_ID_MAX
     ):
         raise NotFoundError("this link is not valid")
     return TokenData(subscriber_id=payload[0], nonce=payload[1] if len(payload) > 1 else 0)

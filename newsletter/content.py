@@ -21,6 +21,7 @@ from kil_feed.models import Issue, Item
 from kil_feed.money import pay_range
 from kil_feed.storage import issues as issues_db
 from kil_feed.storage.items import source_titles
+from kil_feed.text import one_line
 from kil_feed.topics import TopicCatalog, topic_catalog
 from newsletter import sections as sec
 
@@ -86,11 +87,6 @@ def plain_text(value: str | None, limit: int | None = None) -> str:
     if limit and len(text) > limit:
         text = text[: limit - 1].rsplit(" ", 1)[0].rstrip(",.;:-") + "…"
     return text
-
-
-def one_line(value: str | None) -> str:
-    """Plain text kept as written (the templates escape it), on one printable line."""
-    return " ".join("".join(ch if ch.isprintable() else " " for ch in value or "").split())
 
 
 def safe_url(url: str | None) -> str | None:

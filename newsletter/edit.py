@@ -32,15 +32,17 @@ def edit_issue(
     *,
     subject: str | None = None,
     intro: str | None = None,
-    move: tuple[int, int] | None = None,
+    move: tuple[int, int] | Sequence[tuple[int, int]] | None = None,
     drop: int | Sequence[int] | None = None,
     add: int | Sequence[int] | None = None,
 ) -> list[str]:
     """Apply the requested changes in one transaction; returns what changed, for the user.
 
-    `drop` and `add` take one item or several (`--drop 3 --drop 5`: both, not the last)."""
+    `move`, `drop` and `add` take one change or several (`--drop 3 --drop 5`: both, not
+    the last; `--move 3 1 --move 5 2`: in that order)."""
     drops = [drop] if isinstance(drop, int) else list(drop or [])
     adds = [add] if isinstance(add, int) else list(add or [])
+    moves = [move] if move and isinstance(move[0], int) else list(move or [])
     changes: list[str] = []
     with write_session(engine) as session:
         issue = issues_db.get_issue(issue_id, session=session)
@@ -62,10 +64,10 @@ def edit_issue(
         for item_id in drops:
             rows = _drop(rows, item_id)
             changes.append(f"item {item_id} dropped")
-        if move is not None:
-            rows, where = _move(rows, *move)
-            changes.append(f"item {move[0]} moved to {where}")
-        if adds or drops or move is not None:
+        for item_id, position in moves:
+            rows, where = _move(rows, item_id, position)
+            changes.append(f"item {item_id} moved to {where}")
+        if adds or drops or moves:
             issues_db.replace_placements(issue_id, rows, session=session)
         if issue.status == IssueStatus.approved.value and changes:
             issue.status = IssueStatus.draft.value

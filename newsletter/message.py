@@ -6,7 +6,7 @@ rendered variant is prepared once. The HTML part goes as 7bit: non-ASCII charact
 HTML character references and long lines are folded at whitespace between tags, so a
 subscriber's copy costs two string substitutions (quoted-printable remains the fallback).
 The small text part is quoted-printable encoded in C. Every header value passes through
-`header_value`, which drops CR, LF and other control characters, so no subscriber name or
+`kil_feed.text.one_line`, which drops CR, LF and other control characters, so no subscriber name or
 item title can inject a header. The result parses as a standard message (tests check).
 """
 
@@ -24,6 +24,7 @@ from pathlib import Path
 
 from kil_feed.config import Settings
 from kil_feed.errors import ConfigError, ValidationError
+from kil_feed.text import one_line
 from newsletter.render import PREFERENCES_PLACEHOLDER, UNSUBSCRIBE_PLACEHOLDER, RenderedEmail
 
 logger = logging.getLogger(__name__)
@@ -44,16 +45,9 @@ DKIM_HEADERS = (
 )
 
 
-def header_value(value: str) -> str:
-    """A header value with every control character (CR and LF above all) turned to a space."""
-    if not value.isprintable():
-        value = "".join(ch if ch.isprintable() else " " for ch in value)
-    return " ".join(value.split())
-
-
 def encode_header(name: str, value: str) -> str:
     """`Name: value` folded and RFC 2047-encoded when not ASCII (no trailing CRLF)."""
-    clean = header_value(value)
+    clean = one_line(value)
     if clean.isascii() and len(name) + len(clean) < 76:
         return f"{name}: {clean}"
     encoded = Header(clean, "utf-8" if not clean.isascii() else "us-ascii", header_name=name)
@@ -61,15 +55,15 @@ def encode_header(name: str, value: str) -> str:
 
 
 def address_header(name: str, display: str, address: str) -> str:
-    clean_addr = header_value(address)
+    clean_addr = one_line(address)
     if not clean_addr or " " in clean_addr or "<" in clean_addr or ">" in clean_addr:
         raise ValidationError(f"not a usable email address: {address!r}")
-    return f"{name}: {formataddr((header_value(display), clean_addr), charset='utf-8')}"
+    return f"{name}: {formataddr((one_line(display), clean_addr), charset='utf-8')}"
 
 
 def _list_unsubscribe(https: str, mailto: str) -> str:
     """`List-Unsubscribe: <https...>, <mailto:...>`, folded between the two."""
-    https, mailto = header_value(https), header_value(mailto)
+    https, mailto = one_line(https), one_line(mailto)
     if not (https + mailto).isascii() or ">" in https + mailto:
         return encode_header("List-Unsubscribe", f"<{https}>, <{mailto}>")
     return f"List-Unsubscribe: <{https}>,{CRLF} <{mailto}>"
@@ -172,17 +166,17 @@ class MessageFactory:
     def __init__(self, settings: Settings, issue_id: int) -> None:
         nl = settings.newsletter
         self.issue_id = issue_id
-        display, self.from_addr = parseaddr(header_value(nl.from_address))
+        display, self.from_addr = parseaddr(one_line(nl.from_address))
         if "@" not in self.from_addr:
             raise ConfigError(f"invalid newsletter from_address {nl.from_address!r}")
         self.domain = self.from_addr.rsplit("@", 1)[1]
         self.mailto = nl.unsubscribe_mailto or f"unsubscribe@{self.domain}"
         shared = [address_header("From", display, self.from_addr)]
         if nl.reply_to:
-            rt_display, rt_addr = parseaddr(header_value(nl.reply_to))
+            rt_display, rt_addr = parseaddr(one_line(nl.reply_to))
             shared.append(address_header("Reply-To", rt_display, rt_addr))
-        list_name = header_value(display or "Newsletter").replace('"', "")
-        shared.append(f'List-Id: "{list_name}" <{header_value(nl.list_id)}>')
+        list_name = one_line(display or "Newsletter").replace('"', "")
+        shared.append(f'List-Id: "{list_name}" <{one_line(nl.list_id)}>')
         shared.append("List-Unsubscribe-Post: List-Unsubscribe=One-Click")
         shared.append("MIME-Version: 1.0")
         self._shared = CRLF.join(shared)

@@ -88,7 +88,45 @@ def _session_hint(code: int, reply: str, config: SMTPConfig | None) -> str:
         if config is not None and not config.username:
             return f"the server wants a login: put user:password@ in smtp_url, {again}"
         return f"check the relay's user name and password in smtp_url, {again}"
+    if _REFUSES_US.search(reply):
+        if config is not None and not config.username:
+            return (
+                "the relay does not carry mail from this machine without a login: put "
+                f"user:password@ in smtp_url, or have its admin allow this host, {again}"
+            )
+        return (
+            "the relay does not carry mail for this login or sender: check that [newsletter] "
+            f"from_address is one the login may send as, {again}"
+        )
     return f"check smtp_url and [newsletter] from_address with the relay, {again}"
+
+
+# Replies refusing this client, not the recipient: the relay will not carry our mail to
+# anyone (Postfix "Relay access denied", "Client host rejected", "Sender address rejected";
+# Exchange and Microsoft 365 "Unable to relay", "Relay Access Denied"; sendmail "Relaying
+# denied"; Exim "relay not permitted"; qmail "not in my list of allowed rcpthosts"), so
+# every recipient would get the same. 5.7.1 alone is no sign: it also refuses one mailbox
+# or one message ("554 5.7.1 Message refused"), which fails that delivery only.
+_REFUSES_US = re.compile(
+    r"\brelay(?:ing)?\b.{0,40}?\b(?:denied|not permitted|not allowed|prohibited|refused)\b"
+    r"|\bunable to relay\b|\b(?:not (?:permitted|allowed|authori[sz]ed) to|(?:do|will|can) ?not)"
+    r" relay\b|\ballowed rcpthosts\b|\bclient host\b.{0,80}?\b(?:rejected|blocked)\b"
+    r"|\bsender address rejected\b",
+    re.IGNORECASE,
+)
+
+
+def _refuses_session(command: str, code: int, reply: str) -> str | None:
+    """What a refused command says about the session, or None when it refuses only this
+    recipient (or this message). A 5xx to MAIL FROM refuses the sender, so every message;
+    530 at any later step wants a login or TLS; a 5xx relay refusal is about us."""
+    if command == "mail" and code >= 500:
+        return "the mail server refused the sender"
+    if code == 530:
+        return "the mail server refused the session"
+    if code >= 500 and _REFUSES_US.search(reply):
+        return "the mail server refused to relay our mail"
+    return None
 
 
 class Transport(Protocol):
@@ -133,61 +171,47 @@ def _dot_stuffed(data: bytes) -> bytes:
 
 
 def _sendmail(smtp: smtplib.SMTP, mail_from: str, to: str, data: bytes) -> None:
-    """`smtplib.SMTP.sendmail` for one recipient and a CRLF message, with its errors, but
-    without its per-message regex passes over the body (line ends, dot-stuffing) and
-    address parsing when they have nothing to do: the client's share of each message."""
-    smtp.ehlo_or_helo_if_needed()
+    """`smtplib.SMTP.sendmail` for one recipient and a CRLF message, without its
+    per-message regex passes over the body (line ends, dot-stuffing) and address parsing
+    when they have nothing to do: the client's share of each message. A refused command
+    raises `_Refused`, naming the command."""
+    try:
+        smtp.ehlo_or_helo_if_needed()
+    except smtplib.SMTPHeloError as exc:
+        raise _Refused(exc.smtp_code, exc.smtp_error, "ehlo") from None
     options = f" size={len(data)}" if smtp.does_esmtp and smtp.has_extn("size") else ""
     smtp.putcmd("mail", f"FROM:{_quote_address(mail_from)}{options}")
-    code, resp = smtp.getreply()
-    if code != 250:
-        _abandon(smtp, code)
-        if code >= 500:  # the sender or the session is refused: so is every recipient
-            raise _SessionReply(code, resp, "the mail server refused the sender")
-        raise smtplib.SMTPSenderRefused(code, resp, mail_from)
+    _check(smtp.getreply(), "mail", 250)
     smtp.putcmd("rcpt", f"TO:{_quote_address(to)}")
-    code, resp = smtp.getreply()
-    if code not in (250, 251):
-        _abandon(smtp, code)
-        if code == 530:
-            raise _SessionReply(code, resp, "the mail server refused the session")
-        raise smtplib.SMTPRecipientsRefused({to: (code, resp)})
+    _check(smtp.getreply(), "rcpt", 250, 251)
     smtp.putcmd("data")
-    code, resp = smtp.getreply()
-    if code != 354:
-        if code == 530:
-            _abandon(smtp, code)
-            raise _SessionReply(code, resp, "the mail server refused the session")
-        raise smtplib.SMTPDataError(code, resp)
+    _check(smtp.getreply(), "data", 354)
     smtp.send(_dot_stuffed(data))
     try:
-        code, resp = smtp.getreply()
+        reply = smtp.getreply()
     except smtplib.SMTPServerDisconnected as exc:  # EOF, reset or timeout: smtplib closed it
         raise _LostReply(str(exc)) from None
-    if code != 250:
-        _abandon(smtp, code)
-        raise smtplib.SMTPDataError(code, resp)
+    _check(reply, "message", 250)
+
+
+def _check(reply: tuple[int, bytes], command: str, *ok: int) -> None:
+    """The one check of a command's reply: anything but `ok` raises `_Refused`."""
+    code, resp = reply
+    if code not in ok:
+        raise _Refused(code, resp, command)
 
 
 class _LostReply(smtplib.SMTPException):
     """The connection ended while waiting for the reply to the message (see `LostReply`)."""
 
 
-class _SessionReply(smtplib.SMTPResponseException):
-    """A reply that refuses the session, not the recipient (see `SessionRefused`)."""
+class _Refused(smtplib.SMTPResponseException):
+    """A command was refused; `command` says which ("ehlo", "mail", "rcpt", "data" or
+    "message", the reply to the message itself)."""
 
-    def __init__(self, code: int, resp: bytes, what: str) -> None:
+    def __init__(self, code: int, resp: bytes, command: str) -> None:
         super().__init__(code, resp)
-        self.what = what
-
-
-def _abandon(smtp: smtplib.SMTP, code: int) -> None:
-    """After a refused command: a 421 means the server is closing, otherwise reset the
-    transaction so the connection can carry the next message (as smtplib does)."""
-    if code == 421:
-        smtp.close()
-    else:
-        smtp._rset()  # noqa: SLF001
+        self.command = command
 
 
 @dataclass(frozen=True)
@@ -240,11 +264,15 @@ class SMTPTransport:
         return ctx
 
     def connect(self) -> smtplib.SMTP:
-        if self._smtp is not None:
-            return self._smtp
-        return self._open()
+        """The open connection, or a new one; its errors as the sender reads them."""
+        if self._smtp is None:
+            try:
+                self._smtp = self._dial()
+            except (OSError, smtplib.SMTPException) as exc:
+                raise _connect_failure(exc, self.config) from None
+        return self._smtp
 
-    def _connect(self) -> smtplib.SMTP:
+    def _dial(self) -> smtplib.SMTP:
         c = self.config
         smtp: smtplib.SMTP | None = None
         try:
@@ -260,58 +288,24 @@ class SMTPTransport:
             if smtp is not None:  # a refused login or STARTTLS leaves the socket open
                 smtp.close()
             raise
-        self._smtp = smtp
         return smtp
-
-    def _open(self) -> smtplib.SMTP:
-        """`connect`'s errors as the sender reads them."""
-        c = self.config
-        try:
-            return self._connect()
-        except smtplib.SMTPAuthenticationError as exc:
-            raise DeliveryError(
-                f"SMTP login failed: {exc.smtp_code} {_text(exc.smtp_error)}"
-            ) from None
-        except smtplib.SMTPNotSupportedError as exc:  # no STARTTLS, or no AUTH, on offer
-            raise SessionRefused(
-                f"the mail server at {c.host}:{c.port} cannot do what smtp_url asks: {exc}",
-                hint="the server may offer a login only after STARTTLS: add ?starttls=true"
-                if c.username and not (c.starttls or c.implicit_tls)
-                else "check smtp_url with the relay's settings",
-            ) from None
-        except smtplib.SMTPConnectError as exc:  # the greeting was no 220
-            reply = f"{exc.smtp_code} {_text(exc.smtp_error)}"
-            if exc.smtp_code >= 500:  # "no SMTP service here" (RFC 5321 3.1)
-                raise SessionRefused(
-                    f"the mail server at {c.host}:{c.port} refused the connection: {reply}",
-                    hint="the relay refuses this machine: check the host and port in smtp_url "
-                    "with the relay's admin, then run the send again",
-                    code=exc.smtp_code,
-                ) from None
-            raise TemporaryFailure(
-                None, f"the mail server at {c.host}:{c.port} is not taking mail now: {reply}"
-            ) from None
-        except (OSError, smtplib.SMTPException) as exc:
-            raise TemporaryFailure(None, f"cannot connect to {c.host}:{c.port}: {exc}") from None
 
     def send(self, message: bytes | EmailMessage, mail_from: str, to: str) -> SendResult:
         smtp = self.connect()
         data = _wire_bytes(message)
         try:
             _sendmail(smtp, mail_from, to, data)
-        except smtplib.SMTPRecipientsRefused as exc:
-            code, reply = exc.recipients.get(to, (550, b"recipient refused"))
-            raise _failure(code, _text(reply)) from None
-        except _SessionReply as exc:
-            reply = f"{exc.smtp_code} {_text(exc.smtp_error)}"
-            raise SessionRefused(
-                f"{exc.what}: {reply}",
-                hint=_session_hint(exc.smtp_code, reply, self.config),
-                code=exc.smtp_code,
-            ) from None
-        except smtplib.SMTPResponseException as exc:
-            self._reset_after_error()
-            raise _failure(exc.smtp_code, _text(exc.smtp_error)) from None
+        except _Refused as exc:
+            code, reply = exc.smtp_code, _text(exc.smtp_error)
+            self._reset_after_error(code)
+            what = _refuses_session(exc.command, code, reply)
+            if what is not None:
+                raise SessionRefused(
+                    f"{what}: {code} {reply}",
+                    hint=_session_hint(code, reply, self.config),
+                    code=code,
+                ) from None
+            raise _failure(code, reply) from None
         except _LostReply as exc:
             self._drop()
             raise LostReply(None, f"{LOST_REPLY}: the server may have it ({exc})") from None
@@ -320,7 +314,12 @@ class SMTPTransport:
             raise TemporaryFailure(None, f"connection lost: {exc}") from None
         return SendResult(250, "accepted")
 
-    def _reset_after_error(self) -> None:
+    def _reset_after_error(self, code: int) -> None:
+        """After a refused command: a 421 means the server is closing; otherwise reset the
+        transaction so the connection can carry the next message (as smtplib does)."""
+        if code == 421:
+            self._drop()
+            return
         try:
             if self._smtp is not None:
                 self._smtp.rset()
@@ -414,6 +413,33 @@ def make_transport(settings: Settings) -> SMTPTransport | OutboxTransport:
     if settings.smtp_url:
         return SMTPTransport(SMTPConfig.from_url(settings.smtp_url))
     return OutboxTransport(settings.outbox_dir)
+
+
+def _connect_failure(exc: OSError | smtplib.SMTPException, c: SMTPConfig) -> DeliveryError:
+    """A failed connection (or its login or STARTTLS) as the sender reads it: a refusal of
+    this client stops the send, anything else is worth another try."""
+    if isinstance(exc, smtplib.SMTPAuthenticationError):
+        return DeliveryError(f"SMTP login failed: {exc.smtp_code} {_text(exc.smtp_error)}")
+    if isinstance(exc, smtplib.SMTPNotSupportedError):  # no STARTTLS, or no AUTH, on offer
+        return SessionRefused(
+            f"the mail server at {c.host}:{c.port} cannot do what smtp_url asks: {exc}",
+            hint="the server may offer a login only after STARTTLS: add ?starttls=true"
+            if c.username and not (c.starttls or c.implicit_tls)
+            else "check smtp_url with the relay's settings",
+        )
+    if isinstance(exc, smtplib.SMTPConnectError):  # the greeting was no 220
+        reply = f"{exc.smtp_code} {_text(exc.smtp_error)}"
+        if exc.smtp_code >= 500:  # "no SMTP service here" (RFC 5321 3.1)
+            return SessionRefused(
+                f"the mail server at {c.host}:{c.port} refused the connection: {reply}",
+                hint="the relay refuses this machine: check the host and port in smtp_url "
+                "with the relay's admin, then run the send again",
+                code=exc.smtp_code,
+            )
+        return TemporaryFailure(
+            None, f"the mail server at {c.host}:{c.port} is not taking mail now: {reply}"
+        )
+    return TemporaryFailure(None, f"cannot connect to {c.host}:{c.port}: {exc}")
 
 
 def _failure(code: int, reply: str) -> DeliveryError:

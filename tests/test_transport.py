@@ -14,6 +14,7 @@ from kil_feed.errors import ConfigError
 from newsletter.transport import (
     OutboxTransport,
     PermanentFailure,
+    SessionRefused,
     SMTPConfig,
     SMTPTransport,
     TemporaryFailure,
@@ -56,6 +57,25 @@ def test_smtp_transport_sends_and_classifies_failures(smtp_server) -> None:  # t
             t.send(_msg("later@example.org"), "news@kil.example.org", "later@example.org")
         t.send(_msg("later@example.org"), "news@kil.example.org", "later@example.org")
     assert smtp_server.recipients() == ["ok@example.org", "later@example.org"]
+
+
+def test_a_refusal_to_relay_refuses_the_session_a_bad_mailbox_only_itself(smtp_server) -> None:  # type: ignore[no-untyped-def]
+    smtp_server.reject("far@example.net", "554 5.7.1 <far@example.net>: Relay access denied")
+    smtp_server.reject("gone@example.org", "550 5.1.1 <gone@example.org>: Recipient address "
+                       "rejected: User unknown in virtual mailbox table")  # fmt: skip
+    smtp_server.reject("spam@example.org", "554 5.7.1 Message refused")
+    with SMTPTransport(SMTPConfig.from_url(smtp_server.url)) as t:
+        with pytest.raises(PermanentFailure) as bad:
+            t.send(_msg("gone@example.org"), "news@kil.example.org", "gone@example.org")
+        assert bad.value.is_bad_address
+        with pytest.raises(PermanentFailure) as policy:  # this message, not every one
+            t.send(_msg("spam@example.org"), "news@kil.example.org", "spam@example.org")
+        assert not policy.value.is_bad_address
+        with pytest.raises(SessionRefused) as relay:
+            t.send(_msg("far@example.net"), "news@kil.example.org", "far@example.net")
+        assert relay.value.code == 554 and "Relay access denied" in relay.value.message
+        assert t.send(_msg("ok@example.org"), "news@kil.example.org", "ok@example.org").code == 250
+    assert smtp_server.recipients() == ["ok@example.org"]
 
 
 def test_connection_refused_is_temporary() -> None:

@@ -8,6 +8,7 @@ import webbrowser
 from pathlib import Path
 from typing import Any
 
+import click
 import typer
 
 from kil_feed.cli.context import state
@@ -140,8 +141,12 @@ def edit(
     issue_id: int = typer.Argument(..., metavar="ID"),
     subject: str | None = typer.Option(None, "--subject", help="New subject line."),
     intro: str | None = typer.Option(None, "--intro", help="Editor's introduction."),
-    move: tuple[int, int] | None = typer.Option(
-        None, "--move", metavar="ITEM POS", help="Move an item to a position in its section."
+    move: list[Any] | None = typer.Option(  # (ITEM, POS) pairs: Typer has no list of
+        None,  # tuples of its own, click has
+        "--move",
+        metavar="ITEM POS",
+        click_type=click.Tuple([int, int]),
+        help="Move an item to a position in its section (repeat for more, applied in order).",
     ),
     drop: list[int] | None = typer.Option(
         None, "--drop", metavar="ITEM", help="Take an item out (repeat for more)."
@@ -153,7 +158,8 @@ def edit(
     """Change an issue's subject, intro or items (kept when the draft is rebuilt)."""
     from newsletter.edit import edit_issue
 
-    drop, add = drop or None, add or None  # typer gives [] for a list option not given
+    # typer gives [] (or None) for a list option not given
+    move, drop, add = move or None, drop or None, add or None
     if all(v is None for v in (subject, intro, move, drop, add)):
         raise ValidationError(
             "nothing to change", hint="give --subject, --intro, --move, --drop or --add"

@@ -85,5 +85,40 @@ def show_cmd(
         console.print(f"[bold]{key}[/bold]: {escape('' if shown is None else str(shown))}")
 
 
+@items_app.command("reclassify")
+def reclassify_cmd(
+    kind: str | None = typer.Option(None, "--kind", help="news, job or notice."),
+    source: str | None = typer.Option(None, "--source", help="Only items of this source."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Count what would change; save nothing."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Re-read stored items' topics, regions, pay and IR35 with today's rules."""
+    from dataclasses import asdict
+
+    from kil_feed.reclassify import reclassify
+
+    if kind and kind not in ("news", "job", "notice"):
+        raise ValidationError(f"unknown kind {kind!r}", hint="use news, job or notice")
+    st = state()
+    source_id = None
+    if source:
+        from kil_feed.storage.sources import get_source
+
+        with read_session(st.engine) as session:
+            source_id = get_source(source, session=session).id
+    report = reclassify(st.engine, st.settings, kind=kind, source_id=source_id, dry_run=dry_run)
+    if as_json:
+        print_json(asdict(report))
+        return
+    fields = ", ".join(f"{name} {count}" for name, count in report.fields.items() if count)
+    verb = "would change" if dry_run else "changed"
+    line = f"{report.changed} of {report.examined} items {verb}"
+    if fields:
+        line += f" ({fields})"
+    if report.kept_edited:
+        line += f"; {report.kept_edited} kept an editor's edits"
+    console.print(escape(line))
+
+
 def register(app: typer.Typer) -> None:
     app.add_typer(items_app, name="items")

@@ -15,6 +15,8 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
+from kil_feed.text import one_line
+
 
 class _Console(Console):
     """Word-wraps long lines for a terminal; piped, a line of text (a report of invalid
@@ -155,15 +157,17 @@ def fit_widths(
 
 
 def _cell(value: Any) -> str:
+    """A value as its table cell, always on one line: a name stored with CR/LF (before
+    names were cleaned) would otherwise take two rows' lines."""
     if value is None:
         return ""
     if isinstance(value, datetime):
         return value.strftime("%Y-%m-%d %H:%M")
     if isinstance(value, list | tuple):
-        return ", ".join(str(v) for v in value)
+        return one_line(", ".join(str(v) for v in value))
     if isinstance(value, bool):
         return "yes" if value else ""
-    return escape(str(value))
+    return escape(one_line(str(value)))
 
 
 def write_file(path: Path, data: bytes) -> None:

@@ -25,6 +25,7 @@ from kil_feed.models import Subscriber, SubscriberStatus
 from kil_feed.regions import canonical_region
 from kil_feed.storage import subscribers as store
 from kil_feed.subscriber_csv import import_csv, import_csv_bytes, write_csv
+from kil_feed.text import one_line
 from kil_feed.timeutil import isoformat
 from kil_feed.topics import topic_catalog
 
@@ -124,7 +125,7 @@ def show(
         return
     for key, value in data.items():
         shown = ", ".join(value) if isinstance(value, list) else ("" if value is None else value)
-        console.print(f"[dim]{key:>16}[/dim]  {escape(str(shown))}")
+        console.print(f"[dim]{key:>16}[/dim]  {escape(one_line(str(shown)))}")
 
 
 @subscribers_app.command("update")

@@ -23,6 +23,9 @@ from kil_feed.storage.sources import get_source
 from kil_feed.timeutil import utcnow
 
 ACTIONS = ("approve", "reject", "feature", "unfeature", "reset")
+# the fields an editor may rewrite, recorded in `extra["edited"]` once edited
+EDITABLE_FIELDS = ("title", "summary", "topics", "regions")
+EDITED_KEY = "edited"
 SNAPSHOT_FIELDS = (
     "status",
     "featured",
@@ -193,8 +196,13 @@ def edit_item(
         item.regions = list(regions)
     if notes is not None:
         item.editor_notes = notes.strip() or None
-    if snapshot(item) == before:
+    after = snapshot(item)
+    if after == before:
         return False
+    edited = {f for f in EDITABLE_FIELDS if after[f] != before[f]}
+    if edited:  # what `kil items reclassify` leaves as the editor made it
+        marked = set((item.extra or {}).get(EDITED_KEY) or [])
+        item.extra = {**(item.extra or {}), EDITED_KEY: sorted(marked | edited)}
     item.updated_at = utcnow()
     save_item(item, session=session)
     return True

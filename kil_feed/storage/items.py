@@ -94,6 +94,30 @@ def source_names(*, session: Session) -> dict[int, str]:
     return {s.id: s.name for s in session.exec(select(Source)).all() if s.id is not None}
 
 
+def items_after(
+    after_id: int,
+    *,
+    session: Session,
+    kind: str | None = None,
+    source_id: int | None = None,
+    limit: int = 500,
+) -> Sequence[Item]:
+    """The next `limit` items by id after `after_id`, of a kind or source if given: a
+    whole table read a batch at a time (`kil items reclassify`)."""
+    query = select(Item).where(col(Item.id) > after_id)
+    if kind:
+        query = query.where(Item.kind == kind)
+    if source_id is not None:
+        query = query.where(Item.source_id == source_id)
+    return session.exec(query.order_by(col(Item.id)).limit(limit)).all()
+
+
+def source_defaults(*, session: Session) -> dict[int, tuple[list[str], list[str]]]:
+    """Map of source id to the (topics, regions) its items are given besides their own."""
+    rows = session.exec(select(Source.id, Source.topics, Source.regions)).all()
+    return {sid: (list(t or []), list(r or [])) for sid, t, r in rows if sid is not None}
+
+
 def source_titles(*, session: Session) -> dict[int, str]:
     """Map of source id to what people see: its title, else its name."""
     rows = session.exec(select(Source.id, Source.title, Source.name)).all()

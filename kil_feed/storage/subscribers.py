@@ -9,6 +9,7 @@ from sqlmodel import Session, col, delete, select
 
 from kil_feed.errors import ConflictError, NotFoundError, ValidationError
 from kil_feed.models import Delivery, Subscriber, SubscriberStatus
+from kil_feed.text import one_line
 from kil_feed.timeutil import utcnow
 
 
@@ -97,7 +98,7 @@ def add_subscriber(
         )
     sub = Subscriber(
         email=address,
-        name=name.strip(),
+        name=one_line(name),  # a CSV cell or --name may hold CR/LF: never a header or row
         regions=list(regions),
         topics=list(topics),
         status=SubscriberStatus.pending.value,
@@ -131,7 +132,7 @@ def update_subscriber(
     for field, value in (("name", name), ("regions", regions), ("topics", topics)):
         if value is None:
             continue
-        value = value.strip() if isinstance(value, str) else list(value)
+        value = one_line(value) if isinstance(value, str) else list(value)
         if getattr(sub, field) != value:
             setattr(sub, field, value)
             changed = True

@@ -231,3 +231,30 @@ def test_import_from_standard_input_as_export_writes_to_it(cli, engine: Engine) 
     assert _sub(engine, "bea@example.org").name == "Ann"
     bad = cli("subscribers", "import", "-", input=b"email\n\xff\xfe@example.org\n", ok=False)
     assert bad.exit_code == 2 and "standard input is not UTF-8" in bad.output
+
+
+def test_a_name_with_line_breaks_is_one_line_in_tables_and_stored_so(  # type: ignore[no-untyped-def]
+    cli, engine: Engine
+) -> None:
+    with write_session(engine) as s:  # a name stored before names were cleaned
+        s.add(
+            Subscriber(
+                email="old@example.org", name="Old\r\nBcc: x@example.org", status="confirmed"
+            )
+        )
+    cli("subscribers", "add", "cli@example.org", "--name", "Cli\nName\u2028Too")
+    cli("subscribers", "add", "upd@example.org")
+    cli("subscribers", "update", "upd@example.org", "--name", " Up\r\ndated ")
+    names = {a: _sub(engine, f"{a}@example.org").name for a in ("cli", "upd")}  # type: ignore[union-attr]
+    assert names == {"cli": "Cli Name Too", "upd": "Up dated"}
+
+    lines = cli("subscribers", "list").output.splitlines()
+    (row,) = [line for line in lines if "old@example.org" in line]
+    assert "Old Bcc: x@example.org" in row  # the whole name, on the subscriber's row
+    assert not any("Bcc" in line for line in lines if line is not row)
+    assert len([line for line in lines if "@example.org" in line]) == 3  # one line each
+    shown = cli("subscribers", "show", "old@example.org").output.splitlines()
+    fields = json.loads(cli("subscribers", "show", "old@example.org", "--json").output)
+    assert [line.split()[0] for line in shown if line.strip()] == list(fields)  # a line each
+    assert any(line.split(None, 1) == ["name", "Old Bcc: x@example.org"] for line in shown)
+    assert not any(line.strip().startswith("Bcc") for line in shown)

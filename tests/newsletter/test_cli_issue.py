@@ -127,3 +127,22 @@ def test_repeated_drops_all_apply_and_an_emptied_issue_is_not_sent(
     assert "has no items" in cli("issue", "send", "1", ok=False).stderr
     added = cli("issue", "edit", "1", "--add", str(ids[0]), "--add", str(ids[1])).output
     assert f"item {ids[0]} added" in added and f"item {ids[1]} added" in added
+
+
+def test_repeated_moves_all_apply_in_order(cli: Any, engine: Engine) -> None:
+    make_world(engine, now=utcnow())
+    cli("issue", "build")
+
+    def section(name: str) -> list[int]:
+        shown = json.loads(cli("issue", "show", "1", "--json").output)
+        return [i["item_id"] for i in shown["items_by_section"] if i["section"] == name]
+
+    name = next(s for s in ("news", "top") if len(section(s)) >= 3)
+    first, second, third = section(name)[:3]
+    out = cli("issue", "edit", "1", "--move", str(third), "1", "--move", str(second), "1").output
+    assert (
+        f"item {third} moved to position 1" in out and f"item {second} moved to position 1" in out
+    )
+    assert section(name)[:3] == [second, third, first]  # both moves, the second last
+    bad = cli("issue", "edit", "1", "--move", str(first), "x", ok=False)
+    assert bad.exit_code == 2 and "Traceback" not in bad.output

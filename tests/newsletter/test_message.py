@@ -11,13 +11,13 @@ import pytest
 
 from kil_feed.config import Settings
 from kil_feed.errors import ValidationError
+from kil_feed.text import one_line
 from newsletter.message import (
     MessageFactory,
     Recipient,
     address_header,
     encode_header,
     fold_html,
-    header_value,
 )
 from newsletter.render import PREFERENCES_PLACEHOLDER, UNSUBSCRIBE_PLACEHOLDER, RenderedEmail
 
@@ -25,8 +25,8 @@ WHEN = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
 
 
 def test_header_values_cannot_carry_new_lines() -> None:
-    assert header_value("a\r\nBcc: x@y\x00z\u2028") == "a Bcc: x@y z"
-    assert "\n" not in header_value("a\r\nb") and "\r" not in header_value("a\rb")
+    assert one_line("a\r\nBcc: x@y\x00z\u2028") == "a Bcc: x@y z"
+    assert "\n" not in one_line("a\r\nb") and "\r" not in one_line("a\rb")
     folded = encode_header("Subject", "Café " * 40 + "\r\nBcc: evil@example.org")
     assert "\r\nBcc:" not in folded and all(
         line.startswith(" ") for line in folded.split("\r\n")[1:]

@@ -1,6 +1,7 @@
 """A relay that refuses the session (not a recipient) stops the send in one line, exit 7,
 with every delivery still pending: TLS or a login required, a login refused or not on
-offer, a 554 greeting. Fixed and run again, the send delivers to everyone once."""
+offer, a 554 greeting, a refusal to relay. Fixed and run again, the send delivers to
+everyone once."""
 
 from __future__ import annotations
 
@@ -9,8 +10,11 @@ from typing import Any
 
 import pytest
 from sqlalchemy.engine import Engine
+from sqlmodel import select
 
 from kil_feed.config import Settings
+from kil_feed.db import read_session
+from kil_feed.models import Subscriber
 from tests.newsletter.helpers import approved_issue, ledger
 from tests.newsletter.world import make_world
 from tests.support.smtpserver import SMTPServer
@@ -104,3 +108,39 @@ def test_a_554_greeting_is_refused_at_once_not_retried(
     assert all(r.attempts == 0 for r in ledger(engine, issue_id))
     smtp_server.greet(None)
     _all_sent(cli, engine, issue_id, smtp_server)
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "554 5.7.1 <{}>: Relay access denied",  # Postfix, reject_unauth_destination
+        "550 5.7.54 SMTP; Unable to relay recipient in non-accepted domain",  # Exchange
+    ],
+)
+def test_a_relay_refusal_at_rcpt_stops_the_send_and_nobody_fails(
+    cli: Any,
+    engine: Engine,
+    issue_id: int,
+    smtp_server: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    reply: str,
+) -> None:
+    # a relay that does not carry mail for this machine refuses every outside recipient
+    for address in [*EVERYONE, "me@example.org"]:
+        smtp_server.reject(address, reply.format(address))
+    monkeypatch.setenv("KIL_SMTP_URL", smtp_server.url)
+    before = _statuses(engine)
+    line = _refused(cli, engine, issue_id)
+    assert "refused to relay our mail: " + reply.split(" <")[0] in line
+    assert "user:password@" in line  # the hint: log in (or have the host allowed)
+    assert max(smtp_server.handler.rcpt_attempts.values()) == 1  # stopped, never retried
+    test_copy = cli("issue", "send", str(issue_id), "--to", "me@example.org", ok=False)
+    assert test_copy.exit_code == 7 and "refused to relay" in test_copy.stderr
+    assert _statuses(engine) == before  # nobody bounced for our configuration
+    smtp_server.reset()  # the relay now lets this machine send
+    _all_sent(cli, engine, issue_id, smtp_server)
+
+
+def _statuses(engine: Engine) -> dict[str, str]:
+    with read_session(engine) as s:
+        return {sub.email: sub.status for sub in s.exec(select(Subscriber))}

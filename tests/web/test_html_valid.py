@@ -13,7 +13,7 @@ from sqlalchemy.engine import Engine
 
 from kil_feed.config import Settings
 from kil_feed.db import read_session
-from kil_feed.tokens import preferences_url, unsubscribe_url
+from kil_feed.tokens import TEST_COPY_ID, preferences_url, unsubscribe_url
 from newsletter.content import issue_content
 from newsletter.pulse import IssuePulses
 from newsletter.render import Audience, Renderer
@@ -38,6 +38,7 @@ def _documents(
         "search-common": "/search?q=the+council+or+waste", "search-stop": "/search?q=the",
         "preferences": preferences_url(settings, sub).removeprefix(base),
         "unsubscribe": unsubscribe_url(settings, sub).removeprefix(base),
+        "test-copy": unsubscribe_url(settings, TEST_COPY_ID).removeprefix(base),
         "not-found": "/issues/999999", "invalid": "/jobs?rate_min=abc", "api-docs": "/api/docs",
         "market": "/market", "market-filtered": "/market?region=north-west&role=procurement",
     }  # fmt: skip

@@ -5,12 +5,17 @@ the preferences link can be asked for by email with the signup's rules."""
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
+from sqlmodel import select
 
 from kil_feed.config import Settings
+from kil_feed.db import read_session
+from kil_feed.models import Subscriber
 from kil_feed.tokens import make_token, preferences_url, read_token
+from newsletter.send import send_issue
 from tests.support.webdata import Archive
 from tests.web.conftest import csrf_of
 from tests.web.test_subscriptions import confirm_link, outbox, signup, subscriber
@@ -128,3 +133,37 @@ def test_a_replaced_link_is_404_and_a_confirmed_one_says_so(
     page = client.get(f"/confirm/{confirmed}")
     assert page.status_code == 200 and "already subscribed" in page.text
     assert "<form" not in page.text.split("<main", 1)[1].split("</main>", 1)[0]
+
+
+def test_the_links_of_a_test_copy_to_a_non_subscriber_say_so_and_change_nobody(
+    client: TestClient, engine: Engine, settings: Settings, archive: Archive, smtp_server: Any
+) -> None:
+    relay = settings.model_copy(update={"smtp_url": smtp_server.url})
+    send_issue(engine, relay, archive.issues["sent"], to="editor@elsewhere.example")
+    (copy,) = [m.message for m in smtp_server.messages]
+    unsubscribe = re.search(
+        r"<https://kil\.example\.org(/unsubscribe/[^>]+)>", copy["List-Unsubscribe"]
+    )
+    assert unsubscribe is not None
+    (preferences,) = set(
+        re.findall(r"https://kil\.example\.org(/preferences/[\w.-]+)", _text(copy))
+    )
+    before = _statuses(engine)
+    for answer in (
+        client.get(unsubscribe.group(1)),
+        client.post(unsubscribe.group(1), data={"List-Unsubscribe": "One-Click"}),  # RFC 8058
+        client.get(preferences),
+        client.post(preferences, data={"action": "unsubscribe", "csrf_token": "x"}),
+    ):
+        assert answer.status_code == 200
+        assert "This link came in a test copy" in answer.text
+        assert "nothing to unsubscribe" in answer.text and "You are unsubscribed" not in answer.text
+        assert answer.headers["cache-control"] == "no-store"
+    assert _statuses(engine) == before  # nobody unsubscribed, reader@ (confirmed) above all
+    forged = unsubscribe.group(1)[:-2] + ("xx" if not unsubscribe.group(1).endswith("xx") else "yy")
+    assert client.get(forged).status_code == 404  # a tampered link is still no link
+
+
+def _statuses(engine: Engine) -> dict[str, str]:
+    with read_session(engine) as s:
+        return {sub.email: sub.status for sub in s.exec(select(Subscriber))}

@@ -25,7 +25,8 @@ from kil_feed.models import SubscriberStatus
 from kil_feed.regions import ITL1_REGIONS
 from kil_feed.storage import web as store
 from kil_feed.storage.subscribers import find_subscriber
-from kil_feed.tokens import read_token
+from kil_feed.text import one_line
+from kil_feed.tokens import TokenData, read_token
 from kil_feed.web.confirmation import (
     Welcome,
     send_confirmation,
@@ -36,7 +37,6 @@ from kil_feed.web.deps import engine_of, reader, render, settings_of, writer
 from kil_feed.web.routes.pages import subscribe_context
 from kil_feed.web.security import RateLimited, check_csrf, client_key, csrf_token
 from kil_feed.web.serialize import issue_title
-from newsletter.message import header_value
 
 logger = logging.getLogger(__name__)
 router = APIRouter(include_in_schema=False)
@@ -48,6 +48,18 @@ PRIVATE = {"cache-control": "no-store", "referrer-policy": "no-referrer"}
 def _private(response: HTMLResponse) -> HTMLResponse:
     response.headers.update(PRIVATE)
     return response
+
+
+def _link(request: Request, token: str, purpose: str) -> TokenData:
+    """The subscriber an emailed link names, or the test copy's `TEST_COPY_ID` (a copy
+    sent to someone who is not a subscriber names nobody: `_test_copy` answers it)."""
+    return read_token(settings_of(request), token, purpose, test_copy=True)
+
+
+def _test_copy(request: Request) -> HTMLResponse:
+    """The page of a test copy's unsubscribe or preferences link: 200 (a mail client's
+    one-click POST must not look failed), nothing to unsubscribe, nobody changed."""
+    return _private(render(request, "test_copy.html"))
 
 
 def _choices(values: list[str], allowed: set[str] | tuple[str, ...]) -> list[str]:
@@ -84,7 +96,7 @@ def subscribe(
         # the name on one printable line: no NUL (PostgreSQL refuses it), CR, LF or escapes
         with writer(request) as wsession:
             sub = store.request_subscription(
-                address, session=wsession, name=header_value(name),
+                address, session=wsession, name=one_line(name),
                 regions=chosen_regions, topics=chosen_topics,
             )  # fmt: skip
             pending = (sub.id, sub.token_nonce, sub.email, sub.name) if sub else None
@@ -183,6 +195,8 @@ def _preferences_context(request: Request, token: str, session: Session) -> dict
 
 @router.get("/preferences/{token}", response_class=HTMLResponse)
 def preferences(token: str, request: Request, session: Session = Depends(reader)) -> HTMLResponse:
+    if _link(request, token, "preferences").is_test_copy:
+        return _test_copy(request)
     return _private(
         render(request, "preferences.html", _preferences_context(request, token, session))
     )
@@ -198,7 +212,9 @@ def save_preferences(
     csrf_token_: str = Form("", alias="csrf_token"),
 ) -> HTMLResponse:
     settings = settings_of(request)
-    data = read_token(settings, token, "preferences")
+    data = _link(request, token, "preferences")
+    if data.is_test_copy:
+        return _test_copy(request)
     check_csrf(request, settings, csrf_token_)
     with writer(request) as wsession:
         if action == "unsubscribe":
@@ -226,7 +242,9 @@ def unsubscribe_page(
     token: str, request: Request, session: Session = Depends(reader)
 ) -> HTMLResponse:
     """Shows a button; a GET never unsubscribes (link scanners follow GETs)."""
-    data = read_token(settings_of(request), token, "unsubscribe")
+    data = _link(request, token, "unsubscribe")
+    if data.is_test_copy:
+        return _test_copy(request)
     sub = store.get_subscriber_by_id(data.subscriber_id, session=session)
     done = sub.status == SubscriberStatus.unsubscribed.value
     return _private(render(request, "unsubscribe.html", {"token": token, "done": done}))
@@ -236,7 +254,9 @@ def unsubscribe_page(
 async def unsubscribe(token: str, request: Request) -> HTMLResponse:
     """RFC 8058 one-click: `List-Unsubscribe=One-Click`, urlencoded or multipart, no cookies
     needed (so no CSRF token); answers 200 at once, never a redirect."""
-    data = read_token(settings_of(request), token, "unsubscribe")
+    data = _link(request, token, "unsubscribe")
+    if data.is_test_copy:
+        return _test_copy(request)
     form = await request.form()
     if form.get("List-Unsubscribe") != "One-Click":
         raise ValidationError(
