@@ -4,7 +4,7 @@ Any text a visitor types is safe: on SQLite it is reduced to quoted word tokens 
 operators, quotes, `*` and `NEAR(` are plain words), on PostgreSQL it goes through
 bound parameters of `plainto_tsquery` and friends. Both read words alike: runs of letters
 and digits (`www.gov.uk` is www, gov, uk; PostgreSQL's index reads punctuation as space,
-migration 0019), Porter's stemmer, accents folded (the `kil_search` configuration,
+migration 0020), Porter's stemmer, accents folded (the `kil_search` configuration,
 migration 0016), every word indexed, and the same stop words left out of the query
 (`kil_feed.storage.stopwords`). Both return highlighted titles and
 snippets with the `MARK_START`/`MARK_END` markers around matches (the web layer turns them

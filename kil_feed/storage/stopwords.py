@@ -3,7 +3,7 @@
 They are PostgreSQL's English stop words (`tsearch_data/english.stop`, the Snowball
 list). A query that kept them required them ("council OR waste" required "or"), so the
 query leaves them out on both backends. Both indexes hold them (FTS5 every word, and
-PostgreSQL's since migration 0019), so a place's phrase still says which word is between
+PostgreSQL's since migration 0020), so a place's phrase still says which word is between
 ("Isle of Wight", not "Isle in Wight").
 """
 

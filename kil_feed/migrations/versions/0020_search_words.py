@@ -11,16 +11,16 @@ dictionary keeps stop words (`isl <-> of <-> wight`); the query still leaves sto
 out on both backends (kil_feed.storage.stopwords). `search_tsv` is regenerated. Nothing
 changes on SQLite.
 
-Revision ID: 0019_search_words
-Revises: 0018_buyer_touch
+Revision ID: 0020_search_words
+Revises: 0019_buyer_bare_party_ids
 """
 
 from __future__ import annotations
 
 from alembic import op
 
-revision = "0019_search_words"
-down_revision = "0018_buyer_touch"
+revision = "0020_search_words"
+down_revision = "0019_buyer_bare_party_ids"
 branch_labels = None
 depends_on = None
 
