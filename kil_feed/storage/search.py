@@ -2,9 +2,11 @@
 
 Any text a visitor types is safe: on SQLite it is reduced to quoted word tokens (so FTS5
 operators, quotes, `*` and `NEAR(` are plain words), on PostgreSQL it goes through
-bound parameters of `plainto_tsquery` and friends. Both read words alike: Porter's stemmer,
-accents folded (PostgreSQL's `kil_search` configuration, migration 0016) and the same stop
-words left out of the query (`kil_feed.storage.stopwords`). Both return highlighted titles and
+bound parameters of `plainto_tsquery` and friends. Both read words alike: runs of letters
+and digits (`www.gov.uk` is www, gov, uk; PostgreSQL's index reads punctuation as space,
+migration 0020), Porter's stemmer, accents folded (the `kil_search` configuration,
+migration 0016), every word indexed, and the same stop words left out of the query
+(`kil_feed.storage.stopwords`). Both return highlighted titles and
 snippets with the `MARK_START`/`MARK_END` markers around matches (the web layer turns them
 into `<mark>` after escaping the rest).
 """
@@ -28,7 +30,8 @@ COUNT_CAP = 1000
 CANDIDATES = 1000  # ranking considers the newest this-many matches (see _search_sqlite)
 TS_CONFIG = "kil_search"  # PostgreSQL's text search configuration (migration 0016)
 
-_WORD = re.compile(r"\w+", re.UNICODE)
+# a word as FTS5's unicode61 tokenizer splits one: letters and digits, not `_`
+_WORD = re.compile(r"[^\W_]+", re.UNICODE)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\ue000-\uf8ff]")
 
 
@@ -98,7 +101,8 @@ class ReadQuery:
 
 def read_query(text: str) -> ReadQuery:
     """The query split into words and places; stop words outside a place name are left out
-    (PostgreSQL's index has none of them, so SQLite must not require them either)."""
+    on both backends (required, they found other items); a place keeps its own ("Isle of
+    Wight"), which both indexes hold."""
     words = _words(clean_query(text))
     spans = place_spans([w for w, _ in words])
     read = ReadQuery([], [], [])
@@ -129,7 +133,9 @@ def fts5_query(text: str | ReadQuery) -> str:
 
 def _tsquery(read: ReadQuery, params: dict[str, object]) -> str:
     """PostgreSQL's query, read as SQLite's `fts5_query` reads the text: every word required
-    (stemmed; a trailing `*` a prefix), a place's phrase OR its region's. It was
+    (stemmed; a trailing `*` a prefix), a place's phrase OR its region's in the regions
+    (weight D, as FTS5's `regions :` column filter: "Isle of Wight" found any item that
+    said "South East" anywhere). It was
     `websearch_to_tsquery` of the text, which took `-waste` for NOT, `a OR b` for either
     and quotes for a phrase, and knew no prefix: `counc*` found every council on SQLite and
     nothing on PostgreSQL, and `council -waste` the opposite items."""
@@ -141,10 +147,10 @@ def _tsquery(read: ReadQuery, params: dict[str, object]) -> str:
         else:
             parts.append(f"plainto_tsquery('{TS_CONFIG}', :w{n})")
     for n, (phrase, region) in enumerate(read.places):
-        params[f"place{n}"], params[f"region{n}"] = phrase, region
+        params[f"place{n}"] = phrase
+        params[f"region{n}"] = " <-> ".join(f"{w}:D" for w in _WORD.findall(region))
         parts.append(
-            f"(phraseto_tsquery('{TS_CONFIG}', :place{n})"
-            f" || phraseto_tsquery('{TS_CONFIG}', :region{n}))"
+            f"(phraseto_tsquery('{TS_CONFIG}', :place{n}) || to_tsquery('{TS_CONFIG}', :region{n}))"
         )
     return " && ".join(parts)
 

@@ -1,9 +1,10 @@
 """The words search leaves out, the same on both backends.
 
 They are PostgreSQL's English stop words (`tsearch_data/english.stop`, the Snowball
-list), which its index never holds; SQLite's FTS5 indexes every word, so a query that kept
-them found other items there ("council OR waste" required "or"). Dropping them from the
-query on both is the one reading that both can give.
+list). A query that kept them required them ("council OR waste" required "or"), so the
+query leaves them out on both backends. Both indexes hold them (FTS5 every word, and
+PostgreSQL's since migration 0020), so a place's phrase still says which word is between
+("Isle of Wight", not "Isle in Wight").
 """
 
 from __future__ import annotations
