@@ -7,6 +7,8 @@ message per connection at most). A sender killed mid-batch stops renewing; once 
 runs out the rows are free and a live sender takes them, so a kill can duplicate only the
 messages it had in flight. A sender that finds nothing free waits while others still hold
 rows (one of them may die), then ends; whoever commits last marks the issue `sent`, once.
+A row deferred (its tries ran out on temporary failures) waits for the next run of the send
+(`kil issue send ID` again, the scheduler's retry), however long this one lasts.
 The rate and the error-rate pause live in the issue's `send_state` row, shared by all.
 """
 
@@ -159,7 +161,7 @@ class _Claims:
 
     def after_write(self, conn: Connection, batch: list[Result]) -> None:
         """With each ledger write (in its transaction when the batch had failures): count
-        the outcomes for everyone, free deferred rows for a later try, and pause every
+        the outcomes for everyone, hold deferred rows for the next run, and pause every
         sender if the shared counts say so."""
         errors = sum(r.status != DeliveryStatus.sent.value for r in batch)
         self.untallied[0] += len(batch)
@@ -169,9 +171,8 @@ class _Claims:
         attempted, failed, paused = self.tally(conn)
         deferred = [r.delivery_id for r in batch if r.status == DeliveryStatus.pending.value]
         if deferred:
-            leases.release_leases(
-                self.issue_id, self.owner, session=conn, ids=deferred, after=self.lease
-            )
+            # for the next run, not this one: a lease running out must not retry them
+            leases.release_leases(self.issue_id, self.owner, session=conn, ids=deferred, defer=True)
         if paused is None:
             lost = next((r for r in batch if r.unreachable), None)
             reason = (
@@ -239,6 +240,8 @@ def send_shared(
         status = issue.status
         if status == IssueStatus.sending.value:
             leases.open_send_state(issue_id, rate, restart=start, session=session)
+            if start:  # a new run: what earlier runs deferred is tried again
+                leases.free_deferred(issue_id, session=session)
         counts = ledger.delivery_counts(issue_id, session=session)
         shared = leases.send_state(issue_id, session=session)
         total = ledger.count_pending(issue_id, session=session)
