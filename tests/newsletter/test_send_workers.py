@@ -472,3 +472,19 @@ def test_a_send_longer_than_the_lease_never_claims_again_the_rows_it_deferred(
     again = send_issue(any_engine, settings, issue_id)
     assert (again.sent, again.resent_unconfirmed, again.status) == (2, 1, "sent")
     assert sorted(smtp_server.recipients()) == [lost, grey]
+
+
+def test_worker_send_that_leaves_rows_deferred_exits_75_as_issue_send_does(
+    any_engine: Engine, any_settings: Settings, smtp_server: Any
+) -> None:
+    issue_id = _sending_issue(any_engine, any_settings, 6)
+    smtp_server.defer("many00002@example.org", times=100, reply="451 4.7.1 Greylisted")
+    env = {"KIL_NEWSLETTER__MAX_ATTEMPTS": "2"}
+    proc = kil_process(any_settings, smtp_server.url, "worker", "send", "--once", env=env)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 75, err.decode()
+    assert f"issue {issue_id}: 9 sent, 1 deferred (451 4.7.1 Greylisted)" in out.decode()
+    assert b"Traceback" not in err
+    again = kil_process(any_settings, smtp_server.url, "worker", "send", "--once", env=env)
+    out, _ = again.communicate(timeout=60)  # the deferred row waits for the next run
+    assert again.returncode == 0 and "nothing to do" in out.decode()
