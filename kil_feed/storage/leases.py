@@ -19,11 +19,10 @@ from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
 from kil_feed.models import Issue, IssueStatus
-from kil_feed.storage.deliveries import PendingDelivery, pending_delivery
+from kil_feed.storage.deliveries import DEFERRED, PendingDelivery, pending_delivery
 
 _UNSENT = "d.status IN ('pending', 'sending')"
 _LEASE = "clock_timestamp() + make_interval(secs => :lease)"
-DEFERRED = "deferred"  # the holder of deferred rows (a sender's name has colons: host:pid:x)
 _FREE = (
     f"d.lease_owner IS DISTINCT FROM '{DEFERRED}' "
     "AND (d.lease_expires_at IS NULL OR d.lease_expires_at <= clock_timestamp())"
