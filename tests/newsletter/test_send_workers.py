@@ -472,3 +472,39 @@ def test_a_send_longer_than_the_lease_never_claims_again_the_rows_it_deferred(
     again = send_issue(any_engine, settings, issue_id)
     assert (again.sent, again.resent_unconfirmed, again.status) == (2, 1, "sent")
     assert sorted(smtp_server.recipients()) == [lost, grey]
+
+
+def test_worker_send_that_leaves_rows_deferred_exits_75_as_issue_send_does(
+    any_engine: Engine, any_settings: Settings, smtp_server: Any
+) -> None:
+    issue_id = _sending_issue(any_engine, any_settings, 6)
+    smtp_server.defer("many00002@example.org", times=100, reply="451 4.7.1 Greylisted")
+    env = {"KIL_NEWSLETTER__MAX_ATTEMPTS": "2"}
+    proc = kil_process(any_settings, smtp_server.url, "worker", "send", "--once", env=env)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 75, err.decode()
+    assert f"issue {issue_id}: 9 sent, 1 deferred (451 4.7.1 Greylisted)" in out.decode()
+    assert b"Traceback" not in err
+    again = kil_process(any_settings, smtp_server.url, "worker", "send", "--once", env=env)
+    out, _ = again.communicate(timeout=60)  # the deferred row waits for the next run
+    assert again.returncode == 0 and "nothing to do" in out.decode()
+
+
+def test_the_next_issue_send_retries_deferred_rows_at_once_not_after_the_lease(
+    any_engine: Engine, any_settings: Settings, smtp_server: Any
+) -> None:
+    """It found every pending row waiting out a lease (60 s), sent nothing and exited 0
+    with a tick; the rows only waited for a run, and this is one."""
+    issue_id = _sending_issue(any_engine, any_settings, 6)
+    grey = "many00003@example.org"
+    smtp_server.defer(grey, times=1, reply="451 4.7.1 Greylisted")
+    env = {"KIL_NEWSLETTER__MAX_ATTEMPTS": "1", "KIL_NEWSLETTER__LEASE_SECONDS": "60"}
+    first = kil_process(any_settings, smtp_server.url, "issue", "send", str(issue_id), env=env)
+    out, err = first.communicate(timeout=60)
+    assert first.returncode == 75, err.decode()
+    assert "9 sent, 1 deferred (451 4.7.1 Greylisted)" in out.decode()
+    again = kil_process(any_settings, smtp_server.url, "issue", "send", str(issue_id), env=env)
+    out, err = again.communicate(timeout=60)
+    assert again.returncode == 0, err.decode()
+    assert f"issue {issue_id}: 1 sent, 9 sent earlier; 0 still pending, status sent" in out.decode()
+    assert smtp_server.recipients().count(grey) == 1
