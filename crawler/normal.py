@@ -128,7 +128,19 @@ def sanitise_html(html: str, base_url: str) -> str:
         _BASE_URL.reset(token)
 
 
-_ISO = re.compile(r"^\d{4}-\d{2}-\d{2}")
+# ISO 8601 as written: extended (2026-07-01, 2026-07-01T09:00) or basic with a time of day
+# (20260701T090000, 20260701T0900Z), which feedparser reads as the day alone
+_ISO = re.compile(r"^\d{4}-\d{2}-\d{2}|^\d{8}T\d{2}")
+
+
+def iso_datetime(text: str) -> datetime | None:
+    """An ISO 8601 date or date-time as written (naive when it names no zone), or None."""
+    if not _ISO.match(text):
+        return None
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
 
 
 # the zone names RFC 822 defines, which email.utils reads; it reads any other ("BST",
@@ -154,12 +166,8 @@ def parse_date(value: object) -> datetime | None:
     if not isinstance(value, str) or not value.strip():
         return None
     text = value.strip()
-    if _ISO.match(text):
-        try:
-            parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
-            return uk_time(parsed).astimezone(UTC)
-        except ValueError:
-            pass
+    if (iso := iso_datetime(text)) is not None:
+        return uk_time(iso).astimezone(UTC)
     try:
         parsed = email.utils.parsedate_to_datetime(text)
     except (TypeError, ValueError, IndexError):

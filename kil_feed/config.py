@@ -289,6 +289,24 @@ class ScheduleSettings(Section):
     build: str = _cron("0 6 * * mon", "When to build the weekly draft (cron).")
     send: str = _cron("0 8 * * mon", "When to send the approved issue (cron).")
     housekeeping: str = _cron("30 3 * * *", "When to expire jobs and prune (cron).")
+    retry: str = _cron(
+        "*/5 * * * *",
+        "When to look for deferred deliveries of a send the scheduler began that are due for "
+        "a retry (cron); a look that finds none is not logged.",
+    )
+    retry_deferred_hours: float = Field(
+        24,
+        ge=0,
+        description="How long (from the start of the send) the scheduler retries deliveries "
+        "deferred by temporary failures (4xx) before it gives up on them (failed, with the "
+        "last answer); 0: never retried by the scheduler.",
+    )
+    retry_first_minutes: float = Field(
+        5,
+        gt=0,
+        description="Wait before the first retry of deferred deliveries; each later wait is "
+        "as long as they have already waited (so it doubles), at most 4 hours.",
+    )
     auto_send: bool = Field(False, description="Send the draft even if no editor approved it.")
     misfire_grace_minutes: float = Field(
         60, ge=0, description="A job that missed its time runs if it is late by at most this."
@@ -314,7 +332,7 @@ class ScheduleSettings(Section):
         description="Seconds past `[crawl] time_limit` before a crawl's processes are killed.",
     )
 
-    @field_validator("crawl", "build", "send", "housekeeping")
+    @field_validator("crawl", "build", "send", "housekeeping", "retry")
     @classmethod
     def _cron(cls, value: str, info: ValidationInfo) -> str:
         """A cron expression that the scheduler could not parse fails here, in every command."""

@@ -26,7 +26,7 @@ from kil_feed.db import read_session, write_session
 from kil_feed.models import Item
 from kil_feed.regions import is_uk_wide
 from kil_feed.storage import items as item_store
-from kil_feed.storage.curation import EDITED_KEY
+from kil_feed.storage.edits import EDITED_KEY
 from kil_feed.timeutil import utcnow
 
 FIELDS = ("topics", "regions", "pay", "ir35")  # what a reclassification may change

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import codecs
 import csv
+import io
+import itertools
 import logging
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -86,21 +88,42 @@ def _delimiter(text: str) -> str:
 
 
 def _records(text: str) -> Iterator[tuple[int, list[str] | str]]:
-    """(line number, cells) per physical line, or (line number, why it is unreadable).
+    """(line number, cells) per record, or (line number, why it is unreadable).
 
-    Each line is parsed on its own: no column of this format holds a line break, so an
-    unterminated quote costs its own row, never every row after it, and an oversized cell
-    (over the csv module's 128 KiB) is one invalid row, not a failed file."""
+    Records are read as the csv module reads a file opened with `newline=''`, so a quoted
+    cell may hold line breaks (Excel writes an address or a note so); the line number is
+    that of the record's first line. A quote that never closes would swallow every line
+    after it: a record that fails past its first line, or that spans lines and has more
+    cells than the header, is read again as its first line alone, which then costs only its
+    own row; an oversized cell (over the csv module's 128 KiB) is one invalid row too."""
     delimiter = _delimiter(text)
-    for number, line in enumerate(text.split("\n"), 1):
-        line = line.removesuffix("\r")
-        if not line.strip():
-            continue
+    lines = list(io.StringIO(text, newline=""))
+    width: int | None = None  # cells in the header
+    start = 0
+    while start < len(lines):
+        reader = csv.reader(itertools.islice(lines, start, None), delimiter=delimiter, strict=True)
         try:
-            yield number, next(csv.reader([line], delimiter=delimiter, strict=True))
+            cells: list[str] | None = next(reader)
         except csv.Error as exc:
-            reason = "unterminated quote" if "end of data" in str(exc) else str(exc)
-            yield number, f"unreadable CSV: {reason}"
+            cells, error = None, exc
+        except StopIteration:
+            return
+        used = max(1, reader.line_num)
+        if cells is not None and (used == 1 or width is None or len(cells) <= width):
+            if any(c.strip() for c in cells):
+                width = len(cells) if width is None else width
+                yield start + 1, cells
+            start += used
+            continue
+        if cells is not None or used > 1:  # a quote left open: this line alone
+            try:
+                next(csv.reader([lines[start].rstrip("\r\n")], delimiter=delimiter, strict=True))
+                error = csv.Error("unexpected end of data")
+            except csv.Error as exc:
+                error = exc
+        reason = "unterminated quote" if "end of data" in str(error) else str(error)
+        yield start + 1, f"unreadable CSV: {reason}"
+        start += 1
 
 
 def read_rows(text: str, report: ImportReport) -> list[Row]:

@@ -129,3 +129,13 @@ def human_time(value: datetime | None, *, now: datetime | None = None, tz: str =
     if 0 < days < 7:
         return f"in {days} days ({when.strftime('%a %d %b')} {clock})"
     return when.strftime("%d %b %Y %H:%M")
+
+
+def duration_label(span: timedelta) -> str:
+    """A length of time as people say it: `45 s`, `20 min`, `24 h`, `1.5 h`."""
+    seconds = span.total_seconds()
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    if seconds < 7200:
+        return f"{seconds / 60:.0f} min"
+    return f"{round(seconds / 3600, 1):g} h"

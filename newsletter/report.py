@@ -30,6 +30,7 @@ class SendReport:
     unconfirmed: int = 0  # of `deferred`: the server got the message but never confirmed it
     maybe_twice: int = 0  # of `sent`: sent again after a copy that got no reply
     resent_unconfirmed: int = 0  # rows tried again that an earlier run left unconfirmed
+    held_unconfirmed: int = 0  # the scheduler's retry: unconfirmed rows left for an editor
     pending: int = 0  # still to send after this run
     renders: int = 0  # distinct preference sets rendered
     jobs_closed: int = 0  # postings found closed just before the send: dropped
@@ -83,6 +84,12 @@ def summary(report: SendReport) -> str:
             f"{report.unconfirmed} unconfirmed (the server took the whole message but hung "
             "up before confirming it: it may have arrived, and sending it again may "
             "deliver it twice)"
+        )
+    if report.held_unconfirmed:
+        parts.append(
+            f"{report.held_unconfirmed} unconfirmed not sent again (an automatic retry never "
+            f"sends a second copy: `kil issue send {report.issue_id}` does, and they may get "
+            "it twice)"
         )
     text = ", ".join(parts) + f"; {report.pending} still pending, status {report.status}"
     if report.paused:

@@ -147,18 +147,21 @@ def send_issue(
     to: str | None = None,
     progress: Progress | None = None,
     join: bool = False,
+    retry: bool = False,
 ) -> SendReport:
     """Send (or resume sending) an approved issue; see the module docstring.
 
     On PostgreSQL any number of these may run at once (`join`: a send worker taking part
-    in a send already begun, `newsletter.workers`)."""
+    in a send already begun, `newsletter.workers`). `retry`: the scheduler's automatic
+    retry of a send it began, which lifts no pause and sends no second copy of a row an
+    earlier copy left unconfirmed (`held_unconfirmed`: that is for an editor to decide)."""
     started = time.monotonic()
     if to is not None:
         check_test_address(to)
     if not dry_run:
         check_transport(settings)
     recheck = None
-    if not dry_run and to is None and not join and settings.newsletter.recheck_links:
+    if not dry_run and to is None and not (join or retry) and settings.newsletter.recheck_links:
         recheck = recheck_issue(engine, settings, issue_id)  # no dead job in an email
     content = load_issue_content(engine, issue_id, topic_catalog(settings))
     if content.is_empty:
@@ -177,7 +180,7 @@ def send_issue(
     elif dry_run:
         report = _dry_run(engine, run, content, limit)
     else:
-        report = _send(engine, run, content, limit, progress, start=not join)
+        report = _send(engine, run, content, limit, progress, start=not join, retry=retry)
     report.renders = renderer.renders
     if recheck is not None:
         report.jobs_closed, report.jobs_unchecked = recheck.closed, recheck.unknown
@@ -246,6 +249,7 @@ def _send(
     progress: Progress | None,
     *,
     start: bool = True,
+    retry: bool = False,
 ) -> SendReport:
     issue_id = content.issue_id
     report = SendReport(issue_id=issue_id, status=content.status)
@@ -256,7 +260,7 @@ def _send(
     if engine.dialect.name == "postgresql":  # several senders at once: leased rows
         from newsletter.workers import send_shared
 
-        return send_shared(engine, run, report, limit, progress, start=start)
+        return send_shared(engine, run, report, limit, progress, start=start, retry=retry)
     with issue_send_lock(engine, issue_id):
         with write_session(engine) as session:
             issue = issues_db.get_issue(issue_id, session=session)
@@ -273,6 +277,10 @@ def _send(
         report.already_sent = counts.get(DeliveryStatus.sent.value, 0)
         report.skipped = len(skipped)
         todo = [r for r in rows if r.status == SubscriberStatus.confirmed.value]
+        if retry:
+            held = unconfirmed_rows(todo)
+            report.held_unconfirmed = len(held)
+            todo = [r for r in todo if r not in held]
         if limit is not None:
             todo = todo[: max(0, limit)]
         report.resent_unconfirmed = resent_unconfirmed(todo)
@@ -294,10 +302,16 @@ def _send(
     return finished(run, report)
 
 
+def unconfirmed_rows(rows: list[ledger.PendingDelivery]) -> list[ledger.PendingDelivery]:
+    """The rows an earlier copy left unconfirmed (its reply was lost): sent again, they
+    may arrive twice."""
+    return [r for r in rows if r.last_reply.startswith(LOST_REPLY)]
+
+
 def resent_unconfirmed(rows: list[ledger.PendingDelivery]) -> int:
-    """How many of the rows about to be sent an earlier copy left unconfirmed (its reply
-    was lost): they may arrive twice, and the report says so."""
-    return sum(r.last_reply.startswith(LOST_REPLY) for r in rows)
+    """How many of the rows about to be sent an earlier copy left unconfirmed: the report
+    says they may arrive twice."""
+    return len(unconfirmed_rows(rows))
 
 
 def finished(run: Run, report: SendReport) -> SendReport:

@@ -7,6 +7,8 @@ message per connection at most). A sender killed mid-batch stops renewing; once 
 runs out the rows are free and a live sender takes them, so a kill can duplicate only the
 messages it had in flight. A sender that finds nothing free waits while others still hold
 rows (one of them may die), then ends; whoever commits last marks the issue `sent`, once.
+A row deferred (its tries ran out on temporary failures) waits for the next run of the send
+(`kil issue send ID` again, the scheduler's retry), however long this one lasts.
 The rate and the error-rate pause live in the issue's `send_state` row, shared by all.
 """
 
@@ -43,6 +45,7 @@ from newsletter.send import (
     resent_unconfirmed,
     send_issue,
     skipped_outcomes,
+    unconfirmed_rows,
 )
 
 logger = logging.getLogger(__name__)
@@ -111,7 +114,14 @@ class _Claims:
     """Where this sender's jobs come from (`Run.refill`) and what it adds to each commit."""
 
     def __init__(
-        self, engine: Engine, run: Run, report: SendReport, batch: int, limit: int | None
+        self,
+        engine: Engine,
+        run: Run,
+        report: SendReport,
+        batch: int,
+        limit: int | None,
+        *,
+        retry: bool = False,
     ) -> None:
         self.engine = engine
         self.run = run
@@ -121,6 +131,7 @@ class _Claims:
         self.lease = run.settings.newsletter.lease_seconds
         self.batch = batch
         self.left = limit
+        self.retry = retry  # the scheduler's retry: unconfirmed rows are held for an editor
         self.untallied = [0, 0]  # outcomes (attempted, errors) not yet in the shared count
         self.tallied_at = time.monotonic()
 
@@ -139,10 +150,18 @@ class _Claims:
                 )
                 skipped = [r for r in rows if r.status != SubscriberStatus.confirmed.value]
                 ledger.record_outcomes(skipped_outcomes(skipped), session=conn)
+                held = unconfirmed_rows(rows) if self.retry else []
+                if held:
+                    ids = [r.delivery_id for r in held]
+                    leases.release_leases(
+                        self.issue_id, self.owner, session=conn, ids=ids, defer=True
+                    )
+                    rows = [r for r in rows if r not in held]
                 if not rows and free_dead_leases(self.issue_id, session=conn):
                     continue
                 busy = 0 if rows else leases.held_elsewhere(self.issue_id, self.owner, session=conn)
             self.report.skipped += len(skipped)
+            self.report.held_unconfirmed += len(held)
             todo = [r for r in rows if r.status == SubscriberStatus.confirmed.value]
             self.report.resent_unconfirmed += resent_unconfirmed(todo)
             jobs = [Job(r.delivery_id, *_recipient_audience(r)) for r in todo]
@@ -151,15 +170,15 @@ class _Claims:
             if jobs:
                 run.renderer.prepare([job.audience for job in jobs])  # new market sets: one write
                 return jobs
-            if not rows and not busy:
+            if not rows and not busy and not held:
                 return []
-            if not rows:
+            if not rows and not held:
                 run.stop.wait(POLL_SECONDS)
         return []
 
     def after_write(self, conn: Connection, batch: list[Result]) -> None:
         """With each ledger write (in its transaction when the batch had failures): count
-        the outcomes for everyone, free deferred rows for a later try, and pause every
+        the outcomes for everyone, hold deferred rows for the next run, and pause every
         sender if the shared counts say so."""
         errors = sum(r.status != DeliveryStatus.sent.value for r in batch)
         self.untallied[0] += len(batch)
@@ -169,9 +188,8 @@ class _Claims:
         attempted, failed, paused = self.tally(conn)
         deferred = [r.delivery_id for r in batch if r.status == DeliveryStatus.pending.value]
         if deferred:
-            leases.release_leases(
-                self.issue_id, self.owner, session=conn, ids=deferred, after=self.lease
-            )
+            # for the next run, not this one: a lease running out must not retry them
+            leases.release_leases(self.issue_id, self.owner, session=conn, ids=deferred, defer=True)
         if paused is None:
             lost = next((r for r in batch if r.unreachable), None)
             reason = (
@@ -222,9 +240,11 @@ def send_shared(
     progress: Progress | None,
     *,
     start: bool,
+    retry: bool = False,
 ) -> SendReport:
     """Send the issue's rows alongside any other senders (`start`: an editor's `kil issue
-    send`, which may begin the send, sets the shared rate and lifts a pause)."""
+    send`, which may begin the send, sets the shared rate and lifts a pause; `retry`: the
+    scheduler's, which only frees the rows earlier runs deferred)."""
     issue_id = report.issue_id
     rate = 1 / run.limiter.interval if run.limiter.interval else None
     with write_session(engine) as session:
@@ -238,7 +258,9 @@ def send_shared(
             session.add(issue)
         status = issue.status
         if status == IssueStatus.sending.value:
-            leases.open_send_state(issue_id, rate, restart=start, session=session)
+            leases.open_send_state(issue_id, rate, restart=start and not retry, session=session)
+            if start:  # a new run: what earlier runs deferred is tried again
+                leases.free_deferred(issue_id, session=session)
         counts = ledger.delivery_counts(issue_id, session=session)
         shared = leases.send_state(issue_id, session=session)
         total = ledger.count_pending(issue_id, session=session)
@@ -251,7 +273,7 @@ def send_shared(
         rate = rate or shared.rate
         if rate:
             run.limiter = SharedRateLimiter(engine, issue_id, rate)
-        _run_claims(engine, run, report, limit, total, progress)
+        _run_claims(engine, run, report, limit, total, progress, retry=retry)
     with write_session(engine) as session:
         leases.finish_if_done(issue_id, session=session)
         report.pending = ledger.count_pending(issue_id, session=session)
@@ -269,10 +291,12 @@ def _run_claims(
     limit: int | None,
     total: int,
     progress: Progress | None,
+    *,
+    retry: bool,
 ) -> None:
     settings = run.settings
     connections = settings.newsletter.smtp_connections if settings.smtp_url else 1
-    claims = _Claims(engine, run, report, CLAIM_PER_CONNECTION * connections, limit)
+    claims = _Claims(engine, run, report, CLAIM_PER_CONNECTION * connections, limit, retry=retry)
     run.refill = claims
     done = threading.Event()
     beat = threading.Thread(target=claims.heartbeat, args=(done,), name="kil-lease", daemon=True)

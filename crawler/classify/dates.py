@@ -13,7 +13,7 @@ import re
 from datetime import UTC, date, datetime, time
 from typing import Any
 
-from crawler.normal import UK, uk_time
+from crawler.normal import UK, iso_datetime, uk_time
 
 logger = logging.getLogger(__name__)
 
@@ -76,11 +76,8 @@ def parse_closing_date(value: Any) -> datetime | None:
 
 
 def _from_iso(text: str) -> datetime | None:
-    if not re.match(r"^\d{4}-\d{2}-\d{2}", text):
-        return None
-    try:
-        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
+    parsed = iso_datetime(text)
+    if parsed is None:
         return None
     if len(text) == 10:
         return _check(datetime.combine(parsed.date(), time(23, 59, 59), UK))

@@ -6,7 +6,9 @@ job boards show it to people everywhere, whatever places its text merely names (
 a London borough"). A remote or home-based job that is tied to a place ("Home-based; travel
 across the North West", "Remote with occasional travel to Manchester", "2 days in Leeds",
 "Remote - Scotland") is in that place's region: it is open to people within reach of it,
-not to everyone.
+not to everyone. So is one whose advert gives a place or region as its location ("Location:
+North West" beside "Home based"): the advert says where the role is. A JobPosting's
+location is its jobLocation, the employer's office for a remote role, and does not narrow it.
 """
 
 from __future__ import annotations
@@ -78,20 +80,22 @@ def job_regions(
     location: str | None = None,
     location_type: Any = None,
     applicants: Any = None,
+    posting: bool = False,
 ) -> list[str]:
     """A job's regions: where it is worked. A remote or nationwide role is in the regions
-    of the places it is still tied to: those a remote location names ("Remote - Scotland"),
-    else those its text travels to or is partly worked at (`_tied_places`); else the
-    areas `applicants` (schema.org applicantLocationRequirements: a Country or an
-    AdministrativeArea) allows; else every region (it is open to people anywhere, as job
-    boards show it). Applicants or an address in another country give []. A place alone as
-    the location of a remote role ("London", the employer's office in a JobPosting's
-    address), or one its text merely names, does not narrow it."""
+    of the places it is still tied to: those its location names ("Remote - Scotland", or
+    "North West" or "Leeds" as an advert's location), else those its text travels to or is
+    partly worked at (`_tied_places`); else the areas `applicants` (schema.org
+    applicantLocationRequirements: a Country or an AdministrativeArea) allows; else every
+    region (it is open to people anywhere, as job boards show it). Applicants or an address
+    in another country give []. The location of a JobPosting (`posting`), its jobLocation,
+    narrows a remote role only next to a remote word ("Remote - Scotland"): alone
+    ("London") it is the employer's office; nor does a place its text merely names."""
     if not is_remote(text, location, location_type):
         return regions_for(text, address)
     if address and _address_regions(address) == ([], True):
         return []  # a remote job abroad
-    if location and _REMOTE_PLACE.match(location.lower()):
+    if location and (not posting or _REMOTE_PLACE.match(location.lower())):
         named = _names_in(location, address_mode=True) + _postcodes_in(location, free_text=False)
         if named:
             return _dedupe(named)

@@ -64,6 +64,17 @@ def parse_feed(
     )
 
 
+def parse_feed_response(response: Any, *, jobs: bool = False) -> ParsedFeed:
+    """`parse_feed` of a Scrapy response, given its headers: the one way news and job
+    feeds are read, so the server's charset counts for both (`_believed_headers`)."""
+    return parse_feed(response.body, response.url, response_headers(response), jobs=jobs)
+
+
+def response_headers(response: Any) -> dict[str, str]:
+    """A Scrapy response's headers as text, the first value of each."""
+    return {k.decode("latin-1"): v[0].decode("latin-1") for k, v in response.headers.items() if v}
+
+
 # The encoding an XML declaration names, at the very start of the document (after a BOM).
 _XML_DECLARED = re.compile(
     rb"""\A(?:\xef\xbb\xbf)?\s*<\?xml\s[^>]*?\bencoding\s*=\s*["']([\w.:-]+)["']"""

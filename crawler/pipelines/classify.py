@@ -84,6 +84,7 @@ class ClassifyPipeline:
                 location=item.get("location"),
                 location_type=item.get("location_type"),
                 applicants=item.get("applicants"),
+                posting=(item.get("extra") or {}).get("extraction") == "jobposting",
             )
         else:
             regions = classify.regions_for(text, item.get("address"))

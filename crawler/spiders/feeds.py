@@ -7,7 +7,7 @@ from typing import Any
 
 from scrapy.http import Response
 
-from crawler.extract.feed import parse_feed
+from crawler.extract.feed import parse_feed_response, response_headers
 from crawler.extract.jsonfeed import parse_json_feed
 from crawler.records import CrawlSource
 from crawler.spiders.base import SourceSpider, sniff
@@ -19,15 +19,12 @@ class FeedsSpider(SourceSpider):
     conditional = True
 
     def parse_source(self, response: Response, source: CrawlSource) -> Iterator[dict[str, Any]]:
-        headers = {
-            k.decode("latin-1"): v[0].decode("latin-1") for k, v in response.headers.items() if v
-        }
         kind = sniff(response)
         parsed = parse_json_feed(response.body, response.url) if kind == "json" else None
         if parsed is None:
-            parsed = parse_feed(response.body, response.url, headers)
+            parsed = parse_feed_response(response)
         if not parsed.is_feed:
-            ctype = headers.get("Content-Type", "unknown type")
+            ctype = response_headers(response).get("Content-Type", "unknown type")
             yield self.status_item(
                 source,
                 http_status=response.status,

@@ -13,7 +13,7 @@ from scrapy.utils.sitemap import Sitemap
 
 from crawler.extract.advert import advert_from_html
 from crawler.extract.advert_links import job_links
-from crawler.extract.feed import parse_feed
+from crawler.extract.feed import parse_feed_response
 from crawler.extract.jobs import jobs_from_html, jobs_from_json
 from crawler.extract.page import listing_links
 from crawler.records import CrawlSource
@@ -46,7 +46,7 @@ class JobsSpider(SourceSpider):
                 else:
                     yield self._job_request(url, source)
         elif mode == "feed":
-            parsed = parse_feed(response.body, response.url, jobs=True)
+            parsed = parse_feed_response(response, jobs=True)
             for entry in parsed.entries:
                 found += 1
                 if options.get("follow") and entry.get("url"):

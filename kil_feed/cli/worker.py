@@ -10,12 +10,16 @@ from __future__ import annotations
 import signal
 import threading
 from types import FrameType
+from typing import TYPE_CHECKING
 
 import typer
 
 from kil_feed.cli.context import state
 from kil_feed.cli.help import command_group
 from kil_feed.cli.output import success
+
+if TYPE_CHECKING:
+    from newsletter.report import SendReport
 
 worker_app = command_group(help="Workers that share the work of a deployment across machines.")
 
@@ -64,7 +68,8 @@ def send(
     as_json: bool = typer.Option(False, "--json", help="Print each report as a JSON line."),
 ) -> None:
     """Send issues alongside other senders (PostgreSQL): start a send with `kil issue send
-    ID`, and every worker on every machine takes its share."""
+    ID`, and every worker on every machine takes its share. Exits as `kil issue send`
+    does: 7 if a send it joined paused, 75 if it left deliveries deferred."""
     from kil_feed.cli.issue import parse_rate, print_send_report
     from newsletter.transport import check_transport, describe_transport
     from newsletter.workers import require_postgres, work
@@ -79,16 +84,32 @@ def send(
         )
     _stop_on_sigterm()
 
+    codes: list[int] = []
+
+    def on_report(report: SendReport) -> None:
+        print_send_report(report, as_json=as_json)
+        codes.append(report.exit_code)
+
     joined = work(
-        st.engine,
-        st.settings,
-        once=once,
-        poll=poll,
-        rate=per_second,
-        on_report=lambda report: print_send_report(report, as_json=as_json),
+        st.engine, st.settings, once=once, poll=poll, rate=per_second, on_report=on_report
     )
     if not as_json and joined == 0:
         success("no issue is being sent: nothing to do")
+    code = worst_exit_code(codes)
+    if code:  # as `kil issue send`: 7 a send paused, 75 rows deferred for a later run
+        raise typer.Exit(code)
+
+
+def worst_exit_code(codes: list[int]) -> int:
+    """The exit code of several sends: a pause (7, a person must act) before deferred
+    deliveries (75, a later run retries them) before 0."""
+    from kil_feed.errors import DeliveryError
+    from newsletter.report import DEFERRED_EXIT_CODE
+
+    for code in (DeliveryError.exit_code, DEFERRED_EXIT_CODE):
+        if code in codes:
+            return code
+    return 0
 
 
 @worker_app.command("crawl")

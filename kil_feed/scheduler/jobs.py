@@ -16,9 +16,10 @@ from kil_feed.errors import KilError
 from kil_feed.models import IssueStatus, JobRun
 from kil_feed.scheduler import runtime as runtimes
 from kil_feed.scheduler.crawljob import crawl_job
+from kil_feed.scheduler.retryjob import after_send, due_retries, retry_job
 from kil_feed.scheduler.runtime import Runtime
 from kil_feed.storage import housekeeping, issues, job_runs
-from kil_feed.timeutil import iso_week, utcnow
+from kil_feed.timeutil import duration_label, iso_week, utcnow
 from newsletter.report import SendReport
 
 logger = logging.getLogger(__name__)
@@ -32,6 +33,8 @@ def run_job(name: str, token: str) -> None:
     if rt is None:
         logger.warning("job %s fired for a scheduler that is no longer running", name)
         return
+    if name == "retry" and not due_retries(rt):
+        return  # a look every few minutes that finds nothing to retry: not worth a log line
     execute(rt, name)
 
 
@@ -112,12 +115,20 @@ def _send(rt: Runtime, run_id: int) -> tuple[str, str]:
         with write_session(rt.engine) as session:
             job_runs.set_claim_status("send", week, "failed", session=session)
         raise
-    paused = report.paused  # too many failures: a person looks
+    status, claim = after_send(rt, report)  # paused: a person looks; deferred: retried
     with write_session(rt.engine) as session:
-        job_runs.set_claim_status("send", week, "paused" if paused else "done", session=session)
-    if paused:
+        job_runs.set_claim_status("send", week, claim, session=session)
+    if report.paused:
         return "failed", f"issue {week} (#{issue.id}) paused: {_report(report)}"
-    return "ok", f"issue {week} (#{issue.id}): {_report(report)}"
+    if status == "deferred":
+        window = duration_label(timedelta(hours=settings.schedule.retry_deferred_hours))
+        then = (
+            f"the retry job tries them again for up to {window}"
+            if claim == "deferred"
+            else "retry_deferred_hours is 0: an editor resends them"
+        )
+        return status, f"issue {week} (#{issue.id}): {_report(report)}; {then}"
+    return status, f"issue {week} (#{issue.id}): {_report(report)}"
 
 
 def _report(report: SendReport) -> str:
@@ -155,4 +166,5 @@ JOBS: dict[str, Callable[[Runtime, int], tuple[str, str]]] = {
     "build": _build,
     "send": _send,
     "housekeeping": _housekeeping,
+    "retry": retry_job,
 }

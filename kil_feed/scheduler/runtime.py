@@ -37,6 +37,12 @@ class CrawlFunction(Protocol):
     ) -> list[SourceSummary]: ...
 
 
+class SendFunction(Protocol):
+    def __call__(
+        self, engine: Engine, settings: Settings, issue_id: int, *, retry: bool = False
+    ) -> SendReport: ...
+
+
 @dataclass(frozen=True)
 class JobFunctions:
     """The library functions behind the jobs: `run_crawl`, `build_issue`, `send_issue`,
@@ -44,7 +50,7 @@ class JobFunctions:
 
     crawl: CrawlFunction
     build: Callable[[Engine, Settings], Issue | None]
-    send: Callable[[Engine, Settings, int], SendReport]
+    send: SendFunction
     approve: Callable[[Engine, int], Issue]
 
 

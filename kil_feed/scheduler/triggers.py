@@ -10,7 +10,7 @@ from kil_feed.config import Settings
 from kil_feed.errors import ConfigError
 
 # Job names in the order they are listed; each is a field of ScheduleSettings.
-JOB_NAMES = ("crawl", "build", "send", "housekeeping")
+JOB_NAMES = ("crawl", "build", "send", "housekeeping", "retry")
 
 
 def cron_trigger(expression: str, timezone: str) -> CronTrigger:

@@ -18,14 +18,12 @@ from sqlmodel import Session, col, select
 from kil_feed.errors import NotFoundError, ValidationError
 from kil_feed.models import Item, ItemStatus, Source
 from kil_feed.storage.bulk import chunks
+from kil_feed.storage.edits import EDITABLE_FIELDS, EDITED_KEY
 from kil_feed.storage.items import list_items, save_item
 from kil_feed.storage.sources import get_source
 from kil_feed.timeutil import utcnow
 
 ACTIONS = ("approve", "reject", "feature", "unfeature", "reset")
-# the fields an editor may rewrite, recorded in `extra["edited"]` once edited
-EDITABLE_FIELDS = ("title", "summary", "topics", "regions")
-EDITED_KEY = "edited"
 SNAPSHOT_FIELDS = (
     "status",
     "featured",
@@ -200,7 +198,7 @@ def edit_item(
     if after == before:
         return False
     edited = {f for f in EDITABLE_FIELDS if after[f] != before[f]}
-    if edited:  # what `kil items reclassify` leaves as the editor made it
+    if edited:  # what a re-crawl and `kil items reclassify` leave as the editor made it
         marked = set((item.extra or {}).get(EDITED_KEY) or [])
         item.extra = {**(item.extra or {}), EDITED_KEY: sorted(marked | edited)}
     item.updated_at = utcnow()

@@ -22,6 +22,9 @@ from kil_feed.timeutil import utcnow
 
 _delivery = Delivery.__table__  # type: ignore[attr-defined]
 _subscriber = Subscriber.__table__  # type: ignore[attr-defined]
+# PostgreSQL: the lease holder of rows deferred for the next run (`storage.leases`); a
+# sender's own name has colons (host:pid:x)
+DEFERRED = "deferred"
 
 
 def delivery_counts(issue_id: int, *, session: Session) -> dict[str, int]:
@@ -249,3 +252,51 @@ def deliveries_for_issue(issue_id: int, *, session: Session) -> Sequence[Deliver
     return session.exec(
         select(Delivery).where(Delivery.issue_id == issue_id).order_by(col(Delivery.id))
     ).all()
+
+
+def give_up_deferred(issue_id: int, reason: str, *, keep_reply: str, session: Session) -> int:
+    """Fail the unsent rows of an issue that retries could not deliver: their reply becomes
+    `reason: <last code and reply>`. Rows whose last reply starts with `keep_reply` (a copy that may
+    have arrived) stay pending for an editor, and so do rows a live sender holds. Returns
+    how many failed. The rows are locked in id order first, as every sender locks them."""
+    now = utcnow()
+    unsent = [DeliveryStatus.pending.value, DeliveryStatus.sending.value]
+    lease_free = sa.or_(
+        _delivery.c.lease_owner.is_(None),
+        _delivery.c.lease_owner == DEFERRED,
+        _delivery.c.lease_expires_at <= now,
+    )
+    ids = (
+        session.execute(
+            sa.select(_delivery.c.id)
+            .where(
+                _delivery.c.issue_id == issue_id,
+                _delivery.c.status.in_(unsent),
+                sa.func.coalesce(_delivery.c.smtp_reply, "").not_like(f"{keep_reply}%"),
+                lease_free,
+            )
+            .order_by(_delivery.c.id)
+            .with_for_update()
+        )
+        .scalars()
+        .all()
+    )
+    if ids:
+        session.execute(
+            sa.update(_delivery)
+            .where(_delivery.c.id.in_(ids))
+            .values(
+                status=DeliveryStatus.failed.value,
+                smtp_reply=sa.func.substr(
+                    sa.literal(f"{reason}: ")
+                    + sa.func.coalesce(sa.cast(_delivery.c.smtp_code, sa.String) + " ", "")
+                    + sa.func.coalesce(_delivery.c.smtp_reply, ""),
+                    1,
+                    1000,
+                ),
+                lease_owner=None,
+                lease_expires_at=None,
+                updated_at=now,
+            )
+        )
+    return len(ids)

@@ -15,6 +15,7 @@ import crawler.records
 from kil_feed.errors import NotFoundError
 from kil_feed.models import Item, ItemTag, Source, source_display_name
 from kil_feed.storage.bulk import chunks, executemany, insert_with_ids
+from kil_feed.storage.edits import keep_edits
 from kil_feed.timeutil import utcnow
 
 LOOKUP_CHUNK = 1000  # (source, key) pairs per lookup: one bound parameter (two on PostgreSQL)
@@ -146,9 +147,10 @@ def upsert_items(
 
     Each row carries `source_id` and the item fields. An existing item of the same source
     with the same GUID, or else the same canonical URL, is updated in place (only when its
-    `content_hash` changed). New items get (status, rule, reason) from `decide` and join the
-    cluster of another source's item with the same `title_key` or `fingerprint`: a few
-    indexed IN-lookups per batch, never a comparison of all pairs.
+    `content_hash` changed), keeping what an editor edited (`keep_edits`). New items get
+    (status, rule, reason) from `decide` and join the cluster of another source's item with
+    the same `title_key` or `fingerprint`: a few indexed IN-lookups per batch, never a
+    comparison of all pairs.
     """
     outcomes = ["unchanged"] * len(rows)
     existing = _existing_by_key(rows, session=session)
@@ -196,6 +198,7 @@ def upsert_items(
         new_rows.append((index, values))
         outcomes[index] = "new"
     if updates:
+        keep_edits(updates, session=session)
         session.execute(sa.update(Item), updates)
         _replace_tags(updates, session=session)
     if new_rows:

@@ -97,6 +97,24 @@ def set_claim_status(job: str, week: str, status: str, *, session: Session) -> N
         session.add(claim)
 
 
+def claims_with_status(job: str, status: str, *, session: Session) -> Sequence[JobWeekClaim]:
+    """The claims of `job` in `status` (the sends left with deferred rows), oldest first."""
+    return session.exec(
+        select(JobWeekClaim)
+        .where(JobWeekClaim.job == job, JobWeekClaim.status == status)
+        .order_by(col(JobWeekClaim.claimed_at))
+    ).all()
+
+
+def note_claim_run(job: str, week: str, status: str, job_run_id: int, *, session: Session) -> None:
+    """The latest run acting under a claim (the scheduler's retries) and where it left it."""
+    claim = session.get(JobWeekClaim, (job, week))
+    if claim is not None:
+        claim.status = status
+        claim.job_run_id = job_run_id
+        session.add(claim)
+
+
 def release_claim(job: str, week: str, *, session: Session) -> None:
     """Give a claim back when nothing was done under it (nothing to send after all)."""
     session.exec(  # type: ignore[call-overload]

@@ -3,7 +3,10 @@
 A sender claims a batch of pending delivery rows with `SELECT ... FOR UPDATE SKIP LOCKED`
 (two senders never get the same row) and stamps them with its name and a lease expiry on
 the database's clock. It renews the lease while it works; a row whose lease has run out
-(its sender died) is pending again for anyone. The `send_state` row of the issue holds
+(its sender died) is pending again for anyone. A row whose tries ran out on temporary
+failures is held by `DEFERRED` instead, with no expiry: no sender of the run that deferred it
+(nor a worker joining that run) takes it again, only the next run (`free_deferred`), as on
+SQLite, where a run sends the rows it read once. The `send_state` row of the issue holds
 what all senders must agree on: the global rate's next free slot and the error-rate pause.
 """
 
@@ -16,11 +19,14 @@ from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
 from kil_feed.models import Issue, IssueStatus
-from kil_feed.storage.deliveries import PendingDelivery, pending_delivery
+from kil_feed.storage.deliveries import DEFERRED, PendingDelivery, pending_delivery
 
 _UNSENT = "d.status IN ('pending', 'sending')"
 _LEASE = "clock_timestamp() + make_interval(secs => :lease)"
-_FREE = "(d.lease_expires_at IS NULL OR d.lease_expires_at <= clock_timestamp())"
+_FREE = (
+    f"d.lease_owner IS DISTINCT FROM '{DEFERRED}' "
+    "AND (d.lease_expires_at IS NULL OR d.lease_expires_at <= clock_timestamp())"
+)
 
 Db = Session | Connection
 
@@ -103,22 +109,38 @@ def renew_leases(issue_id: int, owner: str, lease_seconds: float, *, session: Db
 
 
 def release_leases(
-    issue_id: int, owner: str, *, session: Db, ids: list[int] | None = None, after: float = 0
+    issue_id: int, owner: str, *, session: Db, ids: list[int] | None = None, defer: bool = False
 ) -> None:
-    """Give rows we hold back: at once, or (deferred rows) free again in `after` seconds.
-    The rows are locked in id order, as every statement that waits for delivery rows does
-    (no two of them can deadlock)."""
+    """Give rows we hold back: free at once, or (`defer`: their tries ran out) held for the
+    next run. The rows are locked in id order, as every statement that waits for delivery
+    rows does (no two of them can deadlock)."""
     where = "AND d.id = ANY(:ids)" if ids is not None else ""
     session.execute(
         sa.text(
             "WITH mine AS MATERIALIZED (SELECT d.id FROM delivery d "
             f"WHERE d.issue_id = :issue AND d.lease_owner = :owner AND {_UNSENT} {where} "
             "ORDER BY d.id FOR UPDATE) "
-            "UPDATE delivery d SET lease_owner = NULL, lease_expires_at = "
-            "CASE WHEN :after > 0 THEN clock_timestamp() + make_interval(secs => :after) END "
+            "UPDATE delivery d SET lease_owner = :holder, lease_expires_at = NULL "
             "FROM mine WHERE d.id = mine.id"
         ),
-        {"issue": issue_id, "owner": owner, "after": after, "ids": ids},
+        {"issue": issue_id, "owner": owner, "ids": ids, "holder": DEFERRED if defer else None},
+    )
+
+
+def free_deferred(issue_id: int, *, session: Db) -> int:
+    """A new run of the send (an editor's, the scheduler's retry) may try the rows earlier
+    runs deferred; returns how many."""
+    return int(
+        session.execute(
+            sa.text(
+                "WITH held AS MATERIALIZED (SELECT d.id FROM delivery d "
+                f"WHERE d.issue_id = :issue AND d.lease_owner = '{DEFERRED}' AND {_UNSENT} "
+                "ORDER BY d.id FOR UPDATE) "
+                "UPDATE delivery d SET lease_owner = NULL FROM held WHERE d.id = held.id"
+            ),
+            {"issue": issue_id},
+        ).rowcount
+        or 0
     )
 
 

@@ -90,6 +90,7 @@ def apply_notice_updates(
     updates: list[tuple[int, dict[str, Any]]], *, session: Session
 ) -> list[str]:
     """Write the updates of `merge_notice_rows`; 'updated' or 'unchanged' per update."""
+    from kil_feed.storage.edits import keep_edits
     from kil_feed.storage.items import _replace_tags as replace_tags
     from kil_feed.timeutil import utcnow
 
@@ -98,6 +99,7 @@ def apply_notice_updates(
     for row in changed:
         row["updated_at"] = now
     if changed:
+        keep_edits(changed, session=session)  # an editor's title, summary, tags stay
         session.execute(sa.update(Item), changed)
         replace_tags(changed, session=session)
     return ["unchanged" if u.get("_unchanged") else "updated" for _, u in updates]

@@ -15,6 +15,9 @@ from crawler.classify import parse_closing_date
         ("2020-12-31T23:59:59+0000", datetime(2020, 12, 31, 23, 59, 59, tzinfo=UTC)),
         ("2021-03-31T23:59:59+01:00", datetime(2021, 3, 31, 22, 59, 59, tzinfo=UTC)),
         ("2026-12-12T17:00:00Z", datetime(2026, 12, 12, 17, tzinfo=UTC)),
+        # ISO 8601's basic format, with its time of day (naive: UK time, BST in July)
+        ("20260701T170000", datetime(2026, 7, 1, 16, tzinfo=UTC)),
+        ("20261212T1700Z", datetime(2026, 12, 12, 17, tzinfo=UTC)),
         # date only: the end of that day in UK local time
         ("2026-12-12", datetime(2026, 12, 12, 23, 59, 59, tzinfo=UTC)),
         ("2023-06-30", datetime(2023, 6, 30, 22, 59, 59, tzinfo=UTC)),

@@ -162,6 +162,11 @@ def test_remote_and_nationwide_roles_are_in_every_region(
             ["London", "Wales", "South West"],
         ),
         (None, "Home based, covering Scotland and the North East.", ["Scotland", "North East"]),
+        # the advert's location names a region or a place: the role is worked from there
+        ("North West", "Home based. Our client needs a lead.", ["North West"]),
+        ("Yorkshire", "Fully remote role for a council client.", ["Yorkshire and The Humber"]),
+        ("Leeds", "This is a home-based role.", ["Yorkshire and The Humber"]),
+        ("Home based, Greater Manchester", "A council client.", ["North West"]),
         # a place the text merely names, or travel ruled out, leaves it open to everyone
         ("Fully remote", "No travel to London required. A Leeds council.", EVERY_REGION),
         ("Home based", "Acme Ltd, Registered office in Manchester M1 1AE.", EVERY_REGION),
@@ -278,3 +283,25 @@ def test_a_remote_advert_as_a_crawl_stores_it(http_server, crawl_settings, crawl
     assert job.regions == EVERY_REGION and job.location == "Fully remote"
     assert job.extra["duration"] == "3–6 months"
     assert (job.extra["duration_months"], job.extra["duration_months_max"]) == (3, 6)
+
+
+# synthetic test input, not a real document: an ATS-style job feed (its own elements, as
+# crawler/extract/jobfeed.py reads them) with a home-based role whose location is a region
+REGION_JOB_FEED = """<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>
+<title>Interim roles</title><item><title>Interim Category Manager</title>
+<link>http://example.org/jobs/7</link><Job_Location>North West</Job_Location>
+<Salary>£550 per day</Salary><description>Home based. Our client, a council, needs an interim
+category manager for six months.</description></item></channel></rss>"""
+
+
+def test_a_home_based_job_feed_role_located_in_a_region_is_in_it(  # type: ignore[no-untyped-def]
+    http_server, crawl_settings, crawl_engine
+):
+    """Crawled: 'Home based' with the location 'North West' read as every region."""
+    from tests.support.crawl import add_source, crawl, items_of
+
+    url = http_server.add("/jobs.xml", REGION_JOB_FEED.encode(), "application/rss+xml")
+    add_source(crawl_engine, "region-feed", url, kind="jobs")
+    crawl(crawl_settings)
+    (job,) = items_of(crawl_engine, "region-feed")
+    assert (job.location, job.regions) == ("North West", ["North West"])

@@ -32,6 +32,15 @@ CP1252_FEED = (
     "\u2013 \u20ac20m framework</title><link>http://example.org/1</link><description>The "
     "council\u2019s interim lead.</description></item></channel></rss>"
 ).encode("cp1252")
+# synthetic test input, not a real document: a job feed typed in ISO-8859-15 without an
+# XML declaration (its euro sign is byte 0xA4, a currency sign in windows-1252), served
+# with its charset; read without the server's word, "€600" became "¤600"
+EURO_JOB_FEED = (
+    '<rss version="2.0"><channel><title>Border jobs</title><item><title>Interim buyer, '
+    "\u20ac600 per day</title><link>http://example.org/jobs/1</link><description>Newry and "
+    "Dundalk, \u20ac600 per day, \u00a3 paid in Northern Ireland.</description></item>"
+    "</channel></rss>"
+).encode("iso-8859-15")
 TELECOMMUTE = "jobs/schemaorg_example_jobposting_telecommute_applicantLocationRequirements.txt"
 
 
@@ -87,6 +96,10 @@ def _routes(server: MockServer, corpus: Path) -> dict[str, tuple[str, str]]:
         "cp1251-latin1-server": (
             server.add_file("/oren.xml", corpus / OREN_RU, "text/xml; charset=ISO-8859-1"),
             "feed",
+        ),
+        "jobs-iso-8859-15-server": (
+            server.add("/jobs-euro.xml", EURO_JOB_FEED, "application/rss+xml; charset=iso-8859-15"),
+            "jobs",
         ),
         "cp1252-latin1-server": (
             server.add("/cp1252.xml", CP1252_FEED, "application/rss+xml; charset=iso-8859-1"),
@@ -207,3 +220,12 @@ def test_windows_1252_under_a_latin1_label_keeps_its_quotes_and_pound(crawled: C
             "SELECT title FROM source WHERE name = 'cp1252-latin1-server'"
         ).one()
     assert title == "Council news – “Keep it local”"
+
+
+def test_a_job_feed_is_read_in_the_charset_its_server_gives(crawled: Crawled) -> None:
+    """Job feeds go through the news feeds' reading of the response headers."""
+    assert crawled.summaries["jobs-iso-8859-15-server"].error is None
+    (item,) = items_of(crawled.engine, "jobs-iso-8859-15-server")
+    assert item.kind == "job"
+    assert item.title == "Interim buyer, \u20ac600 per day"
+    assert "Dundalk, \u20ac600 per day, \u00a3 paid" in item.body_html

@@ -32,6 +32,12 @@ WINTER_UTC = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)  # 09:00 GMT
         ("2026-07-01T09:00:00Z", datetime(2026, 7, 1, 9, tzinfo=UTC)),
         ("Wed, 01 Jul 2026 09:00:00 -0000", datetime(2026, 7, 1, 9, tzinfo=UTC)),
         ("Wed, 01 Jul 2026 09:00:00 +0000", datetime(2026, 7, 1, 9, tzinfo=UTC)),
+        # ISO 8601's basic format with a time of day (feedparser keeps only the day)
+        ("20260701T090000", SUMMER_UTC),
+        ("20260301T090000", WINTER_UTC),
+        ("20260701T0900", SUMMER_UTC),
+        ("20260701T0900Z", datetime(2026, 7, 1, 9, tzinfo=UTC)),
+        ("20260701T090000+0100", SUMMER_UTC),
     ],
 )
 def test_a_date_without_a_zone_is_uk_time(text: str, expected: datetime) -> None:
@@ -132,4 +138,17 @@ def test_a_date_only_feedparser_reads_is_uk_time_too(http_server, crawl_settings
     assert stories["summer"].published_at == datetime(2026, 6, 30, 23, 0, tzinfo=UTC)
     assert stories["winter"].published_at == datetime(2026, 3, 1, 0, 0, tzinfo=UTC)
     assert stories["zoned"].published_at == SUMMER_UTC  # a zone named is kept
+    assert not any(s.date_estimated for s in stories.values())
+
+
+def test_a_basic_format_date_keeps_its_time(http_server, crawl_settings, crawl_engine):  # type: ignore[no-untyped-def]
+    """ "20260701T090000" and "20260701T0900Z" in a feed: feedparser read both as midnight
+    UTC of the day; read whole, a naive one is 09:00 in London, a zoned one as it says."""
+    dates = {"summer": "20260701T090000", "winter": "20260301T090000", "zoned": "20260701T0900Z"}
+    add_source(crawl_engine, "basic", _feed(http_server, "/basic.rss", dates), kind="feed")
+    assert crawl(crawl_settings, ["basic"])["basic"].new == 3
+    stories = {i.title.removeprefix("Story "): i for i in items_of(crawl_engine, "basic")}
+    assert stories["summer"].published_at == SUMMER_UTC
+    assert stories["winter"].published_at == WINTER_UTC
+    assert stories["zoned"].published_at == datetime(2026, 7, 1, 9, tzinfo=UTC)
     assert not any(s.date_estimated for s in stories.values())

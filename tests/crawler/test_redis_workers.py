@@ -7,7 +7,6 @@ SQLite. Skipped when no Redis answers.
 from __future__ import annotations
 
 import json
-import secrets
 import signal
 import subprocess
 import sys
@@ -29,22 +28,6 @@ FEED = """<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>{item
 </channel></rss>"""
 SHARED = "Shared council insourcing story today"
 ITEM = "<item><title>{title}</title><link>{link}</link><description>{text}</description></item>"
-
-
-@pytest.fixture
-def redis_settings(crawl_settings, monkeypatch):  # type: ignore[no-untyped-def]
-    prefix = f"kiltest:{secrets.token_hex(4)}:"
-    monkeypatch.setenv("KIL_CRAWL__BACKEND", "redis")
-    monkeypatch.setenv("KIL_CRAWL__REDIS_PREFIX", prefix)
-    settings = load_settings()
-    try:
-        client = connect(settings)
-    except Exception:  # noqa: BLE001
-        pytest.skip("no Redis at 127.0.0.1:6379")
-    yield settings
-    for key in client.scan_iter(f"{prefix}*"):
-        client.delete(key)
-    client.close()
 
 
 def _feeds(http_server, engine, count: int) -> None:  # type: ignore[no-untyped-def]

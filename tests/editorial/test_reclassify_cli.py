@@ -103,3 +103,24 @@ def test_reclassify_bad_input(cli, world, args: list[str], code: int, message: s
     assert result.exit_code == code
     assert message in result.output
     assert "Traceback" not in result.output
+
+
+def test_reclassify_gives_a_home_based_role_the_region_its_advert_names(  # type: ignore[no-untyped-def]
+    cli, engine: Engine
+) -> None:
+    """Stored as every region ('Location: North West' beside 'Home based' read as UK-wide);
+    a JobPosting's location (its office: extra.extraction 'jobposting') still narrows
+    nothing."""
+    jobs = add_source(engine, "Region Jobs", kind="jobs")
+    text = "<p>Home based. Our client needs a lead.</p>"
+    advert = add_item(
+        engine, jobs, "Interim Lead", kind="job", body_html=text, location="North West",
+        regions=EVERY_REGION, extra={"extraction": "advert-text"},
+    )  # fmt: skip
+    posting = add_item(
+        engine, jobs, "Remote Buyer", kind="job", body_html=text, location="London",
+        regions=EVERY_REGION, extra={"extraction": "jobposting"},
+    )  # fmt: skip
+    cli("items", "reclassify")
+    assert get(engine, advert).regions == ["North West"]
+    assert get(engine, posting).regions == EVERY_REGION

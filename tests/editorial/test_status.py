@@ -64,7 +64,13 @@ def test_status_json(cli, filled, monkeypatch: pytest.MonkeyPatch) -> None:  # t
     assert data["subscribers"]["confirmed"] == 2 and data["subscribers"]["unsubscribed"] == 1
     schedule = data["schedule"]
     assert schedule["available"] is True and schedule["error"] is None
-    assert {j["job"] for j in schedule["jobs"]} == {"crawl", "build", "send", "housekeeping"}
+    assert {j["job"] for j in schedule["jobs"]} == {
+        "crawl",
+        "build",
+        "send",
+        "housekeeping",
+        "retry",
+    }
     assert schedule["recent_runs"] == []
 
 

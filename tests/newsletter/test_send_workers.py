@@ -242,12 +242,7 @@ def test_senders_count_the_copies_they_send_again_after_a_lost_reply(
     settings = tune(any_settings, smtp_url=smtp_server.url, smtp_connections=1)
     first = send_issue(any_engine, settings, issue_id)
     assert (first.sent, first.unconfirmed, first.pending) == (27, 3, 3)
-    smtp_server.reset()  # the server is fixed, and the deferred rows' wait is over:
-    with writer(any_engine).begin() as conn:
-        conn.execute(
-            sa.text("UPDATE delivery SET lease_expires_at = NULL WHERE issue_id = :issue"),
-            {"issue": issue_id},
-        )
+    smtp_server.reset()  # the server is fixed: the next run tries the deferred rows
     reports = _senders(2, any_engine, settings, issue_id)
     assert sum(r.sent for r in reports) == 3
     assert sum(r.resent_unconfirmed for r in reports) == 3  # counted by whoever sent them
@@ -446,3 +441,70 @@ def _locked_elsewhere(conn: sa.engine.Connection, delivery_id: int) -> bool:
         return True
     savepoint.rollback()
     return False
+
+
+def test_a_send_longer_than_the_lease_never_claims_again_the_rows_it_deferred(
+    any_engine: Engine, any_settings: Settings, smtp_server: Any
+) -> None:
+    """A deferred row waits for the next run, not for a lease: freed after LEASE_SECONDS,
+    the same run took it again and sent a lost-reply row two more copies."""
+    issue_id = _sending_issue(any_engine, any_settings, 26)  # 30 rows
+    lost, grey = "many00000@example.org", "many00001@example.org"
+    smtp_server.drop_for(lost)  # every copy stored, the reply never comes
+    smtp_server.defer(grey, times=100, reply="451 4.7.1 Greylisted")
+    settings = tune(
+        any_settings,
+        smtp_url=smtp_server.url,
+        smtp_connections=1,
+        lease_seconds=1,
+        retry_backoff=0.01,
+        max_attempts=2,
+    )
+    started = time.monotonic()
+    report = send_issue(any_engine, settings, issue_id, rate=10.0)  # ~3 s: three leases
+    assert time.monotonic() - started > 2.5
+    assert smtp_server.recipients().count(lost) == 2, "a lost-reply row: two copies in all"
+    assert smtp_server.handler.rcpt_attempts[grey] == 2  # max_attempts, once
+    assert (report.sent, report.deferred, report.unconfirmed) == (28, 2, 1)
+    assert report.pending == 2 and report.exit_code == 75
+    # the next run an editor starts retries them at once, not after a lease
+    smtp_server.reset()
+    again = send_issue(any_engine, settings, issue_id)
+    assert (again.sent, again.resent_unconfirmed, again.status) == (2, 1, "sent")
+    assert sorted(smtp_server.recipients()) == [lost, grey]
+
+
+def test_worker_send_that_leaves_rows_deferred_exits_75_as_issue_send_does(
+    any_engine: Engine, any_settings: Settings, smtp_server: Any
+) -> None:
+    issue_id = _sending_issue(any_engine, any_settings, 6)
+    smtp_server.defer("many00002@example.org", times=100, reply="451 4.7.1 Greylisted")
+    env = {"KIL_NEWSLETTER__MAX_ATTEMPTS": "2"}
+    proc = kil_process(any_settings, smtp_server.url, "worker", "send", "--once", env=env)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 75, err.decode()
+    assert f"issue {issue_id}: 9 sent, 1 deferred (451 4.7.1 Greylisted)" in out.decode()
+    assert b"Traceback" not in err
+    again = kil_process(any_settings, smtp_server.url, "worker", "send", "--once", env=env)
+    out, _ = again.communicate(timeout=60)  # the deferred row waits for the next run
+    assert again.returncode == 0 and "nothing to do" in out.decode()
+
+
+def test_the_next_issue_send_retries_deferred_rows_at_once_not_after_the_lease(
+    any_engine: Engine, any_settings: Settings, smtp_server: Any
+) -> None:
+    """It found every pending row waiting out a lease (60 s), sent nothing and exited 0
+    with a tick; the rows only waited for a run, and this is one."""
+    issue_id = _sending_issue(any_engine, any_settings, 6)
+    grey = "many00003@example.org"
+    smtp_server.defer(grey, times=1, reply="451 4.7.1 Greylisted")
+    env = {"KIL_NEWSLETTER__MAX_ATTEMPTS": "1", "KIL_NEWSLETTER__LEASE_SECONDS": "60"}
+    first = kil_process(any_settings, smtp_server.url, "issue", "send", str(issue_id), env=env)
+    out, err = first.communicate(timeout=60)
+    assert first.returncode == 75, err.decode()
+    assert "9 sent, 1 deferred (451 4.7.1 Greylisted)" in out.decode()
+    again = kil_process(any_settings, smtp_server.url, "issue", "send", str(issue_id), env=env)
+    out, err = again.communicate(timeout=60)
+    assert again.returncode == 0, err.decode()
+    assert f"issue {issue_id}: 1 sent, 9 sent earlier; 0 still pending, status sent" in out.decode()
+    assert smtp_server.recipients().count(grey) == 1

@@ -21,7 +21,7 @@ from kil_feed.timeutil import iso_week, utcnow
 from tests.support import scheduler_targets
 
 ROOT = Path(__file__).resolve().parents[2]
-OFF = {"crawl": "", "build": "", "send": "", "housekeeping": ""}
+OFF = {"crawl": "", "build": "", "send": "", "housekeeping": "", "retry": ""}
 
 
 def fast(settings: Settings, **schedule: Any) -> Settings:

@@ -22,7 +22,7 @@ KIL = [sys.executable, "-m", "kil_feed"]
 def test_list_shows_jobs_and_next_runs(cli) -> None:  # type: ignore[no-untyped-def]
     result = cli("schedule", "--list", "--json")
     jobs = json.loads(result.stdout)
-    assert [j["job"] for j in jobs] == ["crawl", "build", "send", "housekeeping"]
+    assert [j["job"] for j in jobs] == ["crawl", "build", "send", "housekeeping", "retry"]
     send = jobs[2]
     assert send["cron"] == "0 8 * * mon" and send["next_run"] and send["last_status"] is None
     assert "Scheduled jobs" in cli("schedule", "--list").stdout

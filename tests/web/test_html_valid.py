@@ -67,7 +67,7 @@ def test_pages_and_email_are_valid_html(
         (folder / f"{name}.html").write_text(html, encoding="utf-8")
     errors = vnu_errors(folder)
     assert errors == [], "\n".join(errors)
-    assert len(documents) == 24
+    assert len(documents) == 25
 
 
 def test_the_checker_reports_errors(tmp_path: Path) -> None:

@@ -1,0 +1,128 @@
+"""The scheduler's retry of deferred deliveries: a greylisted subscriber gets the issue by
+itself, with back-off, for a bounded time; then the scheduler gives up and says so. Real
+send functions, a real SMTP server on loopback, SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy.engine import Engine
+
+from kil_feed.config import Settings
+from kil_feed.db import read_session
+from kil_feed.models import Issue
+from kil_feed.scheduler.jobs import execute
+from kil_feed.scheduler.retryjob import MAX_WAIT, due_retries, next_retry
+from kil_feed.scheduler.runtime import Runtime
+from kil_feed.storage import job_runs
+from kil_feed.timeutil import iso_week, utcnow
+from newsletter.build import build_issue
+from newsletter.edit import approve_issue
+from tests.newsletter.conftest import tune
+from tests.newsletter.helpers import ledger
+from tests.newsletter.world import make_world
+from tests.scheduler.conftest import fast
+
+GREY = "london@example.org"
+LOST = "national@example.org"
+
+
+def _runtime(settings: Settings, engine: Engine, url: str, **schedule: Any) -> Runtime:
+    sending = tune(settings, smtp_url=url, max_attempts=1, retry_backoff=0, recheck_links=False)
+    return Runtime(settings=fast(sending, **schedule), engine=engine)
+
+
+def _approved(engine: Engine, settings: Settings) -> int:
+    make_world(engine, now=utcnow())
+    issue = build_issue(engine, settings)
+    assert issue is not None
+    approve_issue(engine, int(issue.id))  # type: ignore[arg-type]
+    return int(issue.id)  # type: ignore[arg-type]
+
+
+def _claim(rt: Runtime) -> str:
+    with read_session(rt.engine) as session:
+        claim = job_runs.get_claim(
+            "send", iso_week(utcnow(), rt.settings.timezone), session=session
+        )
+    assert claim is not None
+    return claim.status
+
+
+def _when_due(rt: Runtime, *, give_up: bool = False, seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while not any(d.give_up == give_up for d in due_retries(rt)):
+        assert time.monotonic() < deadline, "no retry came due"
+        time.sleep(0.02)
+
+
+def test_the_scheduler_retries_a_greylisted_subscriber_until_the_issue_is_sent(
+    any_engine: Engine, any_settings: Settings, smtp_server: Any
+) -> None:
+    rt = _runtime(any_settings, any_engine, smtp_server.url, retry_first_minutes=0.005)
+    issue_id = _approved(any_engine, rt.settings)
+    smtp_server.defer(GREY, times=3, reply="451 4.7.1 Greylisted, try again later")
+    first = execute(rt, "send")
+    assert first.status == "deferred", first.detail  # not "ok": one reader has not got it
+    assert "1 deferred (451 4.7.1 Greylisted" in first.detail and "for up to 24 h" in first.detail
+    assert _claim(rt) == "deferred"
+    statuses = []
+    for _ in range(3):  # the 2nd and 3rd tries are greylisted too, the 4th gets through
+        _when_due(rt)
+        statuses.append(execute(rt, "retry").status)
+    assert statuses == ["deferred", "deferred", "ok"]
+    assert _claim(rt) == "done"
+    with read_session(any_engine) as session:
+        assert session.get(Issue, issue_id).status == "sent"  # type: ignore[union-attr]
+    got = smtp_server.recipients()
+    assert sorted(got) == sorted(set(got)) and GREY in got  # delivered rows never resent
+    assert smtp_server.handler.rcpt_attempts[GREY.lower()] == 4
+    assert due_retries(rt) == []
+    assert execute(rt, "send").status == "skipped"  # once a week, still
+
+
+def test_the_scheduler_gives_up_after_the_retry_time_and_never_resends_an_unconfirmed_copy(
+    any_engine: Engine, any_settings: Settings, smtp_server: Any
+) -> None:
+    rt = _runtime(
+        any_settings,
+        any_engine,
+        smtp_server.url,
+        retry_first_minutes=0.005,
+        retry_deferred_hours=3 / 3600,
+    )
+    issue_id = _approved(any_engine, rt.settings)
+    smtp_server.defer(GREY, times=1000, reply="451 4.7.1 Greylisted, try again later")
+    smtp_server.drop_for(LOST)  # stored, then the connection drops before the 250
+    assert execute(rt, "send").status == "deferred"
+    _when_due(rt)
+    retried = execute(rt, "retry")
+    assert retried.status == "deferred" and "1 unconfirmed not sent again" in retried.detail
+    _when_due(rt, give_up=True)
+    ended = execute(rt, "retry")
+    assert ended.status == "failed" and "gave up after" in ended.detail, ended.detail
+    assert "1 deliveries failed, 1 still pending" in ended.detail
+    assert _claim(rt) == "gave_up" and due_retries(rt) == []
+    rows = {r.subscriber_id: r for r in ledger(any_engine, issue_id)}
+    by_email = {r.status: r for r in rows.values() if r.status != "sent"}
+    assert by_email["failed"].smtp_reply == (
+        "gave up after 3 s of temporary failures: 451 4.7.1 Greylisted, try again later"
+    )
+    assert by_email["pending"].smtp_reply.startswith("no reply")  # type: ignore[union-attr]
+    assert smtp_server.recipients().count(LOST) == 1  # the first send's one try: no retry added one
+    with read_session(any_engine) as session:
+        assert session.get(Issue, issue_id).status == "sending"  # type: ignore[union-attr]
+
+
+def test_back_off_doubles_from_the_first_wait_up_to_a_cap() -> None:
+    start = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
+    first = timedelta(minutes=5)
+    tries, last = [], start
+    for _ in range(9):
+        last = next_retry(start, last, first)
+        tries.append(round((last - start).total_seconds() / 60))
+    assert tries[:6] == [5, 10, 20, 40, 80, 160]
+    gaps = [b - a for a, b in zip(tries, tries[1:], strict=False)]
+    assert max(gaps) == MAX_WAIT.total_seconds() / 60
