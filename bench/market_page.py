@@ -87,6 +87,9 @@ def build_jobs(engine: sa.Engine, count: int) -> None:
         for start in range(0, len(rows), 2000):
             conn.execute(sa.insert(Item), rows[start : start + 2000])
             conn.execute(sa.insert(ItemTag), tags[start : start + 2000])
+        if engine.dialect.name == "postgresql":  # the ids were given: move the sequence on
+            conn.exec_driver_sql("SELECT setval(pg_get_serial_sequence('item', 'id'), "
+                                 "(SELECT max(id) FROM item))")  # fmt: skip
 
 
 def build_news(engine: sa.Engine, count: int) -> None:

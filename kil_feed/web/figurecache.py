@@ -2,9 +2,10 @@
 under them are unchanged.
 
 Counting the market reads every approved job (or notice) of the last year and works out
-medians per week, quarter, region and role in Python: about 1.5 s for 20,000 jobs and as
-much for 20,000 notices, on every view of a page that shows both. The SQL is not the cost
-(an index search, 0.15 s); the per-row work is, and the figures only change when items do.
+medians per week, quarter, region and role in Python: about 0.4 s for 20,000 jobs and 0.7 s
+for 20,000 notices, with 0.25 s of drawing, on every view of a page that shows both
+(bench/market_page.py). Reading the rows is most of it, and the figures only change when
+items do.
 So each filter's figures are kept with the stamp they were counted at: the kind's
 `listing_changed` (an added, edited, rejected, closed or deleted item moves it), for
 notices the buyers' last change too (the top buyers show their names: a rename must
