@@ -78,6 +78,23 @@ def day_end(day: date, tz: str = "Europe/London") -> datetime:
     return datetime.combine(day, time.max, ZoneInfo(tz)).astimezone(UTC)
 
 
+def day_start(day: date, tz: str = "Europe/London") -> datetime:
+    """The first instant of `day` in `tz` (its 00:00, GMT or BST as the day falls), in UTC:
+    where a UK week, quarter or day of the market figures begins."""
+    return datetime.combine(day, time.min, ZoneInfo(tz)).astimezone(UTC)
+
+
+def local_day(value: datetime, tz: str = "Europe/London") -> date:
+    """The day a moment falls on in `tz` (naive values are UTC): 23:30 UTC on Sunday 7 June
+    is 00:30 BST on Monday 8 June, in that Monday's week."""
+    return as_utc(value).astimezone(ZoneInfo(tz)).date()  # type: ignore[union-attr]
+
+
+def local_today(tz: str = "Europe/London", now: datetime | None = None) -> date:
+    """Today in `tz` (for a UK reader the day turns at midnight UK time, not UTC)."""
+    return local_day(now or utcnow(), tz)
+
+
 def isoformat(value: datetime | None) -> str | None:
     """ISO 8601 in UTC with a `Z`-free `+00:00` offset, or None."""
     return as_utc(value).isoformat() if value is not None else None  # type: ignore[union-attr]

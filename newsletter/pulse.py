@@ -29,7 +29,7 @@ from kil_feed.marketview import pounds, pulse_sentence
 from kil_feed.regions import ITL1_REGIONS
 from kil_feed.storage.market import MarketFigures, market_figures, market_roles, period_figures
 from kil_feed.storage.snapshots import find_snapshot, issue_snapshots, keep_snapshot
-from kil_feed.timeutil import as_utc, utcnow
+from kil_feed.timeutil import local_today
 from kil_feed.web.filters import slugify
 
 logger = logging.getLogger(__name__)
@@ -56,11 +56,12 @@ def key_regions(key: str) -> tuple[str, ...]:
     return regions
 
 
-def issue_last_day(week: str, today: date | None = None) -> date:
-    """The last day a week's figures run to: its Sunday, or today for the week in progress."""
+def issue_last_day(week: str, today: date | None = None, tz: str = "Europe/London") -> date:
+    """The last day a week's figures run to: its Sunday, or today (in `tz`) for the week
+    in progress."""
     year, number = week.split("-W")
     sunday = date.fromisocalendar(int(year), int(number), 7)
-    return min(sunday, today or as_utc(utcnow()).date())  # type: ignore[union-attr]
+    return min(sunday, today or local_today(tz))
 
 
 def chart_path(issue_id: int, key: str) -> str:
@@ -122,7 +123,8 @@ class IssuePulses:
         self.engine = engine
         self.settings = settings
         self.issue_id = issue_id
-        self.last_day = issue_last_day(week, today)
+        self.tz = settings.timezone
+        self.last_day = issue_last_day(week, today, self.tz)
         self.keep = keep
         self._pulses: dict[str, tuple[Pulse | None, bytes]] = {}
         self._regions: dict[str | None, _Region] = {}
@@ -201,9 +203,13 @@ class IssuePulses:
         """One region's figures (None: the UK), read once however many sets include it."""
         if region not in self._regions:
             with read_session(self.engine) as session:
-                figs = market_figures(session=session, region=region, today=self.last_day)
+                figs = market_figures(
+                    session=session, region=region, today=self.last_day, tz=self.tz
+                )
                 start, end = figs.weeks[0].start, figs.weeks[-1].end
-                roles = market_roles(session=session, since=start, until=end, region=region)
+                roles = market_roles(
+                    session=session, since=start, until=end, region=region, tz=self.tz
+                )
             span = period_figures(roles, "span", start, end).day_rate.count
             self._regions[region] = _Region(figs, span)
         return self._regions[region]

@@ -38,7 +38,10 @@ def market(
         return
     st = state()
     with read_session(st.engine) as session:
-        figs = market_figures(session=session, region=region, role=role, weeks=weeks, today=today)
+        figs = market_figures(
+            session=session, region=region, role=role, weeks=weeks, today=today,
+            tz=st.settings.timezone,
+        )  # fmt: skip
     if as_json:
         print_json(figures_json(figs))
         return

@@ -21,8 +21,11 @@ def print_notice_figures(region: str | None, today: date | None, weeks: int, as_
     )
     from kil_feed.storage.market_notices import NoticePeriod, notice_figures
 
-    with read_session(state().engine) as session:
-        figs = notice_figures(session=session, region=region, weeks=weeks, today=today)
+    st = state()
+    with read_session(st.engine) as session:
+        figs = notice_figures(
+            session=session, region=region, weeks=weeks, today=today, tz=st.settings.timezone
+        )
     if as_json:
         print_json(notice_figures_json(figs))
         return

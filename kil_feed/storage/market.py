@@ -4,8 +4,12 @@ is forming, per ISO week and per quarter, by ITL1 region and role family.
 One query reads the roles (approved job adverts, a cluster of copies across sources counted
 once, through its earliest approved member); the order statistics (median, quartiles) are
 taken here in Python because SQLite has no percentile function, so both databases give the
-same numbers. Rules, each tested by hand in tests/test_market.py:
+same numbers. Rules, each tested by hand in tests/market/test_figures.py and
+tests/market/test_timezone.py:
 
+- days, weeks and quarters are those of the configured zone (`timezone`, Europe/London):
+  a UK week starts Monday 00:00 UK time, so an advert of 00:30 BST on a Monday (23:30 UTC
+  on the Sunday) opened that Monday;
 - a role is open from its publication (or collection) date until its closing date, or for
   `OPEN_WITHOUT_CLOSING` when the advert gives none; it counts in every week it was open,
   closed or not now, and as new in the week it opened;
@@ -20,19 +24,21 @@ same numbers. Rules, each tested by hand in tests/test_market.py:
 
 from __future__ import annotations
 
+import json
 import re
 import statistics
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, func, select
 
 from kil_feed.models import Item, ItemKind, ItemStatus, ItemTag, PayPeriod
 from kil_feed.roles import role_family
-from kil_feed.timeutil import as_utc, iso_week, utcnow
+from kil_feed.timeutil import day_start, iso_week, local_today
 
 MIN_ADVERTS = 5
 OPEN_WITHOUT_CLOSING = timedelta(weeks=4)
@@ -138,10 +144,14 @@ def _pay(item: Any) -> float | None:
     return (float(low) + float(high)) / 2
 
 
-def _role(row: Any, regions: tuple[str, ...]) -> Role:
-    opened_at = as_utc(row.published_at or row.collected_at)
-    opened = opened_at.date()  # type: ignore[union-attr]
-    closes = as_utc(row.closes_at).date() if row.closes_at else opened + OPEN_WITHOUT_CLOSING  # type: ignore[union-attr]
+def _role(row: Any, regions: tuple[str, ...], family: str, zone: ZoneInfo) -> Role:
+    """A row as a role, its days those of `zone` (a UK advert of 00:30 BST on a Monday
+    opened that Monday, not on the Sunday its UTC date says)."""
+    # UTCDateTime gives aware UTC values: straight to the zone
+    opened = (row.published_at or row.collected_at).astimezone(zone).date()
+    closes = (
+        row.closes_at.astimezone(zone).date() if row.closes_at else opened + OPEN_WITHOUT_CLOSING
+    )
     closes = max(closes, opened)
     pay, period = _pay(row), row.pay_period
     day_rate = salary = None
@@ -158,7 +168,7 @@ def _role(row: Any, regions: tuple[str, ...]) -> Role:
     return Role(
         id=row.id,
         title=row.title,
-        family=role_family(row.title),
+        family=family,
         regions=regions,
         contract_type=row.contract_type,
         opened=opened,
@@ -171,10 +181,15 @@ def _role(row: Any, regions: tuple[str, ...]) -> Role:
 
 
 def market_roles(
-    *, session: Session, since: date, until: date, region: str | None = None
+    *,
+    session: Session,
+    since: date,
+    until: date,
+    region: str | None = None,
+    tz: str = "Europe/London",
 ) -> list[Role]:
-    """The roles open at some time in [since, until], a cluster counted once (its earliest
-    approved member), optionally only those in `region`."""
+    """The roles open at some time in [since, until] (days of `tz`), a cluster counted once
+    (its earliest approved member), optionally only those in `region`."""
     approved_jobs = sa.and_(
         col(Item.status) == ItemStatus.approved.value, col(Item.kind) == ItemKind.job.value
     )
@@ -184,13 +199,12 @@ def market_roles(
         .group_by(func.coalesce(col(Item.cluster_id), -col(Item.id)))
     )
     opened = func.coalesce(col(Item.published_at), col(Item.collected_at))
-    start = datetime.combine(since, datetime.min.time(), UTC)
-    end = datetime.combine(until + timedelta(days=1), datetime.min.time(), UTC)
+    start, end = day_start(since, tz), day_start(until + timedelta(days=1), tz)
     query = (
         select(
             Item.id,
             Item.title,
-            Item.regions,
+            sa.cast(col(Item.regions), sa.Text).label("regions"),  # decoded once per value
             Item.contract_type,
             Item.published_at,
             Item.collected_at,
@@ -199,7 +213,7 @@ def market_roles(
             Item.pay_max,
             Item.pay_period,
             Item.ir35,
-            col(Item.extra)["hours"].label("hours"),  # not every job's whole `extra` decoded
+            col(Item.extra)["hours"].as_string().label("hours"),  # not every job's `extra`
         )  # fmt: skip
         .where(approved_jobs, col(Item.id).in_(first_of_cluster))
         .where(opened < end)
@@ -209,8 +223,20 @@ def market_roles(
     if region:
         tagged = select(ItemTag.item_id).where(ItemTag.kind == "region", ItemTag.value == region)
         query = query.where(col(Item.id).in_(tagged))
-    roles = [_role(row, tuple(row.regions or ())) for row in session.exec(query)]
-    return [r for r in roles if r.open_during(since, until)]
+    zone = ZoneInfo(tz)
+    # adverts share a few region lists and titles: each is decoded or classified once
+    regions: dict[str | None, tuple[str, ...]] = {}
+    families: dict[str, str] = {}
+    roles = []
+    for row in session.connection().execute(query):  # Core rows: no ORM loading per row
+        if row.regions not in regions:
+            regions[row.regions] = tuple(json.loads(row.regions) or ()) if row.regions else ()
+        if row.title not in families:
+            families[row.title] = role_family(row.title)
+        role = _role(row, regions[row.regions], families[row.title], zone)
+        if role.open_during(since, until):
+            roles.append(role)
+    return roles
 
 
 # --- the figures --------------------------------------------------------------------------
@@ -219,8 +245,8 @@ def market_roles(
 def pay_figure(values: Iterable[tuple[float, date]]) -> PayFigure:
     """Median and quartiles (inclusive method) of pay values, with their week range."""
     pairs = list(values)
-    weeks = sorted(iso_week(d) for _, d in pairs)
-    first, last = (weeks[0], weeks[-1]) if weeks else (None, None)
+    days = [d for _, d in pairs]
+    first, last = (iso_week(min(days)), iso_week(max(days))) if days else (None, None)
     if len(pairs) < MIN_ADVERTS:
         return PayFigure(len(pairs), None, None, None, first, last)
     pay = sorted(v for v, _ in pairs)
@@ -294,32 +320,44 @@ def market_figures(
     weeks: int = 12,
     quarters: int = 4,
     today: date | None = None,
+    tz: str = "Europe/London",
 ) -> MarketFigures:
     """Weekly figures for the last `weeks` ISO weeks, quarterly for the last `quarters`
-    quarters (both up to `today`'s), and this quarter by region and by role family."""
-    today = today or as_utc(utcnow()).date()  # type: ignore[union-attr]
+    quarters (both up to `today`'s), and this quarter by region and by role family; days,
+    weeks and quarters are those of `tz` (the configured zone: a UK week starts Monday
+    00:00 UK time)."""
+    today = today or local_today(tz)
     week_spans, quarter_spans = period_spans(today, weeks, quarters)
     since = min(week_spans[0][1], quarter_spans[0][1])
-    roles = market_roles(session=session, since=since, until=today, region=region)
+    roles = market_roles(session=session, since=since, until=today, region=region, tz=tz)
     every_role = roles
     if role:
         roles = [r for r in roles if r.family == role]
     this_quarter = quarter_spans[-1]
-    by_region: dict[str, PeriodFigures] = {}
-    for name in sorted({g for r in roles for g in r.regions}):
-        of_region = [r for r in roles if name in r.regions]
-        by_region[name] = period_figures(of_region, *this_quarter)
-    by_role: dict[str, PeriodFigures] = {}
-    for family in sorted({r.family for r in every_role}):
-        by_role[family] = period_figures(
-            [r for r in every_role if r.family == family], *this_quarter
-        )
+    _, quarter_start, quarter_end = this_quarter
+
+    def grouped(found: list[Role], keys: Any) -> dict[str, list[Role]]:
+        """The roles open this quarter by region or by family, in one pass."""
+        groups: dict[str, list[Role]] = {}
+        for r in found:
+            if r.open_during(quarter_start, quarter_end):
+                for key in keys(r):
+                    groups.setdefault(key, []).append(r)
+        return groups
+
+    of_region = grouped(roles, lambda r: r.regions)
+    of_family = grouped(every_role, lambda r: (r.family,))
+    # every role of a region (or family) open at some time in the span is still counted,
+    # as before: the breakdowns list each region (family) that had a role in the span
+    names = sorted({g for r in roles for g in r.regions})
+    families = sorted({r.family for r in every_role})
+    in_weeks = [r for r in roles if r.open_during(week_spans[0][1], week_spans[-1][2])]
     return MarketFigures(
         region=region,
         role=role,
-        weeks=[period_figures(roles, *span) for span in week_spans],
+        weeks=[period_figures(in_weeks, *span) for span in week_spans],
         quarters=[period_figures(roles, *span) for span in quarter_spans],
-        by_region=by_region,
-        by_role=by_role,
+        by_region={name: period_figures(of_region.get(name, []), *this_quarter) for name in names},
+        by_role={f: period_figures(of_family.get(f, []), *this_quarter) for f in families},
         roles=len(roles),
     )

@@ -2,10 +2,12 @@
 value, per ISO week and per quarter, by ITL1 region and buyer type; the top buyers by value
 this quarter.
 
-One query reads the approved notices (the JSON fields they need are picked out in SQL, the
-same on SQLite and PostgreSQL); the periods are counted here in Python, as for the job
-figures (kil_feed.storage.market), so both databases give the same numbers. Rules, each
-tested by hand in tests/market/test_notice_figures.py:
+One query reads the newest copy of each approved notice, of the region asked for (both
+picked in SQL, as are the JSON fields they need, the same on SQLite and PostgreSQL); the
+periods are counted here in Python, as for the job figures (kil_feed.storage.market), so
+both databases give the same numbers. Days, weeks and quarters are those of the configured
+zone (`timezone`: a UK week starts Monday 00:00 UK time). Rules, each tested by hand in
+tests/market/test_notice_figures.py:
 
 - a procurement (one ocid) counts once, however many sources or copies hold it: the copy
   with the newest release is read;
@@ -24,16 +26,20 @@ tested by hand in tests/market/test_notice_figures.py:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import json
+from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime
+from functools import lru_cache
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from kil_feed.models import Buyer, Item, ItemKind, ItemStatus
 from kil_feed.storage.market import Span, period_spans, quarter_label
-from kil_feed.timeutil import as_utc, iso_week, utcnow
+from kil_feed.timeutil import as_utc, day_start, iso_week, local_today
 
 CURRENCY = "GBP"
 TOP_BUYERS = 10
@@ -133,41 +139,47 @@ class NoticeFigures:
 # --- reading the notices ------------------------------------------------------------------
 
 
-def _day(text: Any) -> date | None:
-    """The calendar day of an ISO 8601 date as published (its own time zone's day)."""
+def _day(text: Any, zone: ZoneInfo) -> date | None:
+    """The day of an ISO 8601 date as published, in `zone`: a moment with an offset is
+    the day it falls on there (2026-06-07T23:30:00Z is Monday 8 June in the UK); a date
+    alone, or a time without an offset (UK wall time), is the day written."""
     if not isinstance(text, str) or len(text) < 10:
         return None
     try:
-        return date.fromisoformat(text[:10])
-    except ValueError:
-        return None
+        moment = datetime.fromisoformat(text)
+    except ValueError:  # a date with a time Python does not read: the day written
+        try:
+            return date.fromisoformat(text[:10])
+        except ValueError:
+            return None
+    return moment.astimezone(zone).date() if moment.tzinfo else moment.date()
 
 
-def _first(history: Any, tags: frozenset[str]) -> date | None:
+def _first(history: Any, tags: frozenset[str], zone: ZoneInfo) -> date | None:
     days = [
-        _day(entry.get("date"))
+        _day(entry.get("date"), zone)
         for entry in history or []
-        if isinstance(entry, dict) and tags & set(entry.get("tag") or [])
+        if isinstance(entry, dict) and not tags.isdisjoint(entry.get("tag") or ())
     ]
     found = [d for d in days if d is not None]
     return min(found) if found else None
 
 
-def _procurement(row: Any) -> Procurement:
-    published = as_utc(row.published_at).date() if row.published_at else None  # type: ignore[union-attr]
+def _procurement(row: Any, zone: ZoneInfo) -> Procurement:
+    history = json.loads(row.history) if row.history else None
+    published = as_utc(row.published_at).astimezone(zone).date() if row.published_at else None  # type: ignore[union-attr]
     stage = row.stage or ""
-    tendered = _first(row.history, _TENDER_TAGS) or (published if stage == "tender" else None)
+    tendered = _first(history, _TENDER_TAGS, zone) or (published if stage == "tender" else None)
     awarded = (
-        _day(row.award_date)
-        or _first(row.history, _AWARD_TAGS)
+        _day(row.award_date, zone)
+        or _first(history, _AWARD_TAGS, zone)
         or (published if stage in _AWARD_STAGES else None)
     )
     tender_amount = row.tender_amount if row.tender_amount is not None else row.tender_gross
     amount = row.value_amount if row.value_amount is not None else row.value_gross
-    regions = list(row.regions or [])
     return Procurement(
         ocid=row.guid,
-        region=regions[0] if regions else None,
+        region=row.region,
         buyer_type=row.buyer_type,
         buyer_key=row.buyer_key,
         buyer_name=row.buyer_name or row.employer or "",
@@ -180,10 +192,11 @@ def _procurement(row: Any) -> Procurement:
 
 
 def market_procurements(
-    *, session: Session, since: date, region: str | None = None
+    *, session: Session, since: date, region: str | None = None, tz: str = "Europe/London"
 ) -> list[Procurement]:
-    """The procurements whose newest release is dated `since` or later (earlier ones have
-    neither a tender nor an award after it), one per ocid, optionally only in `region`."""
+    """The procurements whose newest release is dated `since` (a day of `tz`) or later
+    (earlier ones have neither a tender nor an award after it), one per ocid, optionally
+    only in `region`."""
     extra = col(Item.extra)
 
     def notice(name: str) -> Any:
@@ -192,12 +205,31 @@ def market_procurements(
     def tender_value(name: str) -> Any:
         return extra[("compiled", "tender", "value", name)]
 
+    first_region = col(Item.regions)[0].as_string()  # the first: the list is not decoded
+    # the newest copy of each ocid (newest release, then newest row), picked in SQL
+    newest = (
+        select(
+            col(Item.id).label("id"),
+            func.row_number()
+            .over(
+                partition_by=col(Item.guid),
+                order_by=(col(Item.published_at).desc(), col(Item.id).desc()),
+            )
+            .label("rank"),
+        )
+        .where(
+            col(Item.status) == ItemStatus.approved.value,
+            col(Item.kind) == ItemKind.notice.value,
+            col(Item.guid).is_not(None),
+            col(Item.published_at) >= day_start(since, tz),
+        )
+        .subquery()
+    )
     query = (
         select(
-            Item.id,
             Item.guid,
             Item.published_at,
-            Item.regions,
+            first_region.label("region"),
             Item.buyer_key,
             Item.employer,
             notice("stage").as_string().label("stage"),
@@ -209,41 +241,39 @@ def market_procurements(
             tender_value("amount").as_float().label("tender_amount"),
             tender_value("amountGross").as_float().label("tender_gross"),
             tender_value("currency").as_string().label("tender_currency"),
-            extra["history"].label("history"),
+            extra["history"].as_string().label("history"),  # JSON text: json.loads is cheaper
             col(Buyer.name).label("buyer_name"),
             col(Buyer.slug).label("buyer_slug"),
         )  # fmt: skip
+        .join(newest, newest.c.id == col(Item.id))
         .outerjoin(Buyer, col(Buyer.key) == col(Item.buyer_key))
-        .where(
-            col(Item.status) == ItemStatus.approved.value,
-            col(Item.kind) == ItemKind.notice.value,
-            col(Item.guid).is_not(None),
-            col(Item.published_at) >= datetime.combine(since, datetime.min.time(), UTC),
-        )
-        .order_by(col(Item.published_at).desc(), col(Item.id).desc())
+        .where(newest.c.rank == 1)
     )
-    newest: dict[str, Procurement] = {}
-    for row in session.exec(query):  # type: ignore[call-overload]
-        if row.guid not in newest:  # newest release first: later copies are older
-            newest[row.guid] = _procurement(row)
-    found = sorted(newest.values(), key=lambda p: p.ocid)
-    return [p for p in found if p.region == region] if region else found
+    if region:
+        query = query.where(first_region == region)
+    zone = ZoneInfo(tz)
+    rows = session.connection().execute(query)  # Core rows: no ORM loading per row
+    found = [_procurement(row, zone) for row in rows]
+    return sorted(found, key=lambda p: p.ocid)
 
 
 # --- the figures --------------------------------------------------------------------------
 
 
-def totals(values: Iterable[Value]) -> Totals:
-    values = list(values)
-    gbp = [v.gbp for v in values if v.gbp is not None]
-    return Totals(
-        count=len(values),
-        valued=len(gbp),
-        value=round(sum(gbp), 2),
-        not_gbp=sum(1 for v in values if v.amount is not None and v.gbp is None),
-    )
+class _Tally:
+    """The running Totals of one (group, period, kind): each value is looked at once."""
+
+    __slots__ = ("count", "gbp", "not_gbp")
+
+    def __init__(self) -> None:
+        self.count, self.not_gbp, self.gbp = 0, 0, []  # gbp summed at the end, in order
+
+    def totals(self) -> Totals:
+        value = round(sum(self.gbp), 2)
+        return Totals(count=self.count, valued=len(self.gbp), value=value, not_gbp=self.not_gbp)
 
 
+@lru_cache(maxsize=4096)
 def _period_label(day: date) -> tuple[str, str]:
     """("2026-W48", "2026-Q4") of a day: the labels of its week's and quarter's spans."""
     return iso_week(day), quarter_label(day)
@@ -253,24 +283,30 @@ def _groups(p: Procurement) -> tuple[str, ...]:
     return ("", f"region:{p.region or UNKNOWN}", f"type:{p.buyer_type or UNKNOWN}")
 
 
-def _bucket(procurements: Sequence[Procurement]) -> dict[tuple[str, str, str], list[Value]]:
-    """(group, period, "tenders"|"awards") -> the values counted there, in one pass (a
+def _bucket(procurements: Sequence[Procurement]) -> defaultdict[tuple[str, str, str], _Tally]:
+    """(group, period, "tenders"|"awards") -> the totals counted there, in one pass (a
     group is "" for all, "region:<name>" or "type:<key>")."""
-    found: dict[tuple[str, str, str], list[Value]] = {}
+    found: defaultdict[tuple[str, str, str], _Tally] = defaultdict(_Tally)
     for p in procurements:
         groups = _groups(p)
         for kind, day, value in (("tenders", p.tendered, p.tender_value),
                                  ("awards", p.awarded, p.award_value)):  # fmt: skip
             if day is None:
                 continue
+            gbp, other = value.gbp, value.amount is not None and value.gbp is None
             for label in _period_label(day):
                 for group in groups:
-                    found.setdefault((group, label, kind), []).append(value)
+                    tally = found[(group, label, kind)]
+                    tally.count += 1
+                    if gbp is not None:
+                        tally.gbp.append(gbp)
+                    elif other:
+                        tally.not_gbp += 1
     return found
 
 
 def _series(
-    found: dict[tuple[str, str, str], list[Value]], group: str, weeks: list[Span],
+    found: defaultdict[tuple[str, str, str], _Tally], group: str, weeks: list[Span],
     quarters: list[Span],
 ) -> NoticeSeries:  # fmt: skip
     def period(span: Span) -> NoticePeriod:
@@ -279,8 +315,8 @@ def _series(
             period=label,
             start=start,
             end=end,
-            tenders=totals(found.get((group, label, "tenders"), ())),
-            awards=totals(found.get((group, label, "awards"), ())),
+            tenders=(found.get((group, label, "tenders")) or _Tally()).totals(),
+            awards=(found.get((group, label, "awards")) or _Tally()).totals(),
         )
 
     return NoticeSeries(weeks=[period(s) for s in weeks], quarters=[period(s) for s in quarters])
@@ -325,17 +361,19 @@ def notice_figures(
     quarters: int = 4,
     today: date | None = None,
     top: int = TOP_BUYERS,
+    tz: str = "Europe/London",
 ) -> NoticeFigures:
     """Tenders and awards for the last `weeks` ISO weeks and `quarters` quarters (up to
-    `today`'s), the same per region and per buyer type, and this quarter's top buyers."""
-    today = today or as_utc(utcnow()).date()  # type: ignore[union-attr]
+    `today`'s), the same per region and per buyer type, and this quarter's top buyers;
+    days, weeks and quarters are those of `tz` (the configured zone)."""
+    today = today or local_today(tz)
     week_spans, quarter_spans = period_spans(today, weeks, quarters)
     since = min(week_spans[0][1], quarter_spans[0][1])
 
     def in_span(d: date | None) -> bool:
         return d is not None and since <= d <= today
 
-    found = market_procurements(session=session, since=since, region=region)
+    found = market_procurements(session=session, since=since, region=region, tz=tz)
     found = [p for p in found if in_span(p.tendered) or in_span(p.awarded)]
     buckets = _bucket(found)
     by_region = {

@@ -58,8 +58,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.jinja = make_environment(settings)
     app.state.signup_limiter = RateLimiter(app.state.engine, settings.web.signup_rate_limit, 3600.0)
     app.state.topics = topic_catalog(settings)
-    app.state.trends = TrendCache(app.state.engine)
-    app.state.figures = FigureCache()
+    app.state.trends = TrendCache(app.state.engine, tz=settings.timezone)
+    app.state.figures = FigureCache(tz=settings.timezone)
     app.state.facets = FacetCache(
         app.state.engine, ttl=settings.web.facet_cache_seconds, topics=app.state.topics
     )

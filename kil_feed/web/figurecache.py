@@ -28,7 +28,7 @@ from kil_feed.storage.buyers import buyers_changed
 from kil_feed.storage.market import MarketFigures, market_figures
 from kil_feed.storage.market_notices import NoticeFigures, notice_figures
 from kil_feed.storage.web import listing_changed
-from kil_feed.timeutil import as_utc, latest, utcnow
+from kil_feed.timeutil import latest, local_today
 
 T = TypeVar("T")
 Stamp = tuple[datetime | None, date]
@@ -38,8 +38,9 @@ class FigureCache:
     """The newest `size` filters' figures, each with its stamp; thread-safe (uvicorn runs
     sync routes in a pool). Two views that miss at once both count: no view waits."""
 
-    def __init__(self, size: int = 64) -> None:
+    def __init__(self, size: int = 64, tz: str = "Europe/London") -> None:
         self.size = size
+        self.tz = tz  # the configured zone: its days, weeks and quarters, and when today ends
         self._entries: OrderedDict[tuple[Any, ...], tuple[Stamp, Any]] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -49,7 +50,7 @@ class FigureCache:
         changed = listing_changed((kind,), session=session)
         if kind == ItemKind.notice.value:
             changed = latest(changed, buyers_changed(session=session))
-        return (changed, as_utc(utcnow()).date())  # type: ignore[union-attr]
+        return (changed, local_today(self.tz))
 
     def market(
         self,
@@ -63,7 +64,9 @@ class FigureCache:
         return self.kept(
             ("jobs", region, role, today),
             stamp or self.stamp(ItemKind.job.value, session=session),
-            lambda: market_figures(session=session, region=region, role=role, today=today),
+            lambda: market_figures(
+                session=session, region=region, role=role, today=today, tz=self.tz
+            ),
         )
 
     def notices(
@@ -77,7 +80,7 @@ class FigureCache:
         return self.kept(
             ("notices", region, today),
             stamp or self.stamp(ItemKind.notice.value, session=session),
-            lambda: notice_figures(session=session, region=region, today=today),
+            lambda: notice_figures(session=session, region=region, today=today, tz=self.tz),
         )
 
     def kept(self, key: tuple[Any, ...], stamp: Stamp, count: Callable[[], T]) -> T:

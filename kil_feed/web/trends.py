@@ -18,15 +18,22 @@ from sqlalchemy.engine import Engine
 from kil_feed.db import read_session
 from kil_feed.sparkline import SPARK_WEEKS, Sparkline, region_sparklines
 from kil_feed.storage.market import PeriodFigures, market_roles, period_figures, period_spans
-from kil_feed.timeutil import as_utc, utcnow
+from kil_feed.timeutil import local_today, utcnow
 
 TREND_TTL = 600.0
 logger = logging.getLogger(__name__)
 
 
 class TrendCache:
-    def __init__(self, engine: Engine, ttl: float = TREND_TTL, weeks: int = SPARK_WEEKS) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        ttl: float = TREND_TTL,
+        weeks: int = SPARK_WEEKS,
+        tz: str = "Europe/London",
+    ) -> None:
         self.engine, self.ttl, self.weeks = engine, ttl, weeks
+        self.tz = tz  # the configured zone's weeks and days, as on /market
         self._figures: tuple[date, float, dict[str, list[PeriodFigures]]] | None = None
         self._loading: threading.Thread | None = None
         self._lock = threading.Lock()
@@ -34,12 +41,12 @@ class TrendCache:
     def warm(self) -> None:
         """Start reading today's figures in a thread (at app start)."""
         with self._lock:
-            self._start(as_utc(utcnow()).date())  # type: ignore[union-attr]
+            self._start(local_today(self.tz, utcnow()))
 
     def lines(self, region: str) -> list[Sparkline]:
         """The region's trend lines (zero roles, "not enough data", for a region without);
         none until the first read is done: a page never waits for it."""
-        today = as_utc(utcnow()).date()  # type: ignore[union-attr]
+        today = local_today(self.tz, utcnow())
         with self._lock:
             figures = self._figures
             if figures is None or figures[0] != today or time.monotonic() - figures[1] > self.ttl:
@@ -64,7 +71,7 @@ class TrendCache:
         spans, _ = period_spans(today, self.weeks, 1)
         try:
             with read_session(self.engine) as session:
-                roles = market_roles(session=session, since=spans[0][1], until=today)
+                roles = market_roles(session=session, since=spans[0][1], until=today, tz=self.tz)
         except Exception as exc:  # a page shows no trend rather than fail; the next view retries
             logger.warning(
                 "trend lines not read: %s", str(exc).splitlines()[0] if str(exc) else exc
