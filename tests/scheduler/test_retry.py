@@ -132,3 +132,19 @@ def test_back_off_doubles_from_the_first_wait_up_to_a_cap() -> None:
     assert tries[:6] == [5, 10, 20, 40, 80, 160]
     gaps = [b - a for a, b in zip(tries, tries[1:], strict=False)]
     assert max(gaps) == MAX_WAIT.total_seconds() / 60
+
+
+def test_schedule_run_send_that_leaves_a_reader_deferred_exits_75(
+    cli: Any, engine: Engine, settings: Settings, smtp_server: Any, monkeypatch: Any
+) -> None:
+    """`kil schedule --run send` exits as `kil issue send` does when readers are deferred
+    (75, to retry later); it exited 0, so a cron wrapper saw a finished send."""
+    sending = {"SMTP_URL": smtp_server.url, "NEWSLETTER__MAX_ATTEMPTS": "1",
+               "NEWSLETTER__RETRY_BACKOFF": "0", "NEWSLETTER__RECHECK_LINKS": "false"}  # fmt: skip
+    for key, value in sending.items():
+        monkeypatch.setenv(f"KIL_{key}", value)
+    _approved(engine, settings)
+    smtp_server.defer(GREY, times=3, reply="451 4.7.1 Greylisted, try again later")
+    result = cli("schedule", "--run", "send", ok=False)
+    assert result.exit_code == 75, result.output
+    assert "send: deferred: " in result.stdout and "1 deferred (451 4.7.1" in result.stdout
