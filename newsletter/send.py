@@ -278,9 +278,9 @@ def _send(
         report.skipped = len(skipped)
         todo = [r for r in rows if r.status == SubscriberStatus.confirmed.value]
         if retry:
-            held = unconfirmed_rows(todo)
+            held = {r.delivery_id for r in unconfirmed_rows(todo)}
             report.held_unconfirmed = len(held)
-            todo = [r for r in todo if r not in held]
+            todo = [r for r in todo if r.delivery_id not in held]
         if limit is not None:
             todo = todo[: max(0, limit)]
         report.resent_unconfirmed = resent_unconfirmed(todo)

@@ -150,18 +150,19 @@ class _Claims:
                 )
                 skipped = [r for r in rows if r.status != SubscriberStatus.confirmed.value]
                 ledger.record_outcomes(skipped_outcomes(skipped), session=conn)
-                held = unconfirmed_rows(rows) if self.retry else []
+                confirmed = [r for r in rows if r not in skipped]
+                held = unconfirmed_rows(confirmed) if self.retry else []
                 if held:
                     ids = [r.delivery_id for r in held]
                     leases.release_leases(
                         self.issue_id, self.owner, session=conn, ids=ids, defer=True
                     )
                     rows = [r for r in rows if r not in held]
+                    self.report.held_unconfirmed += len(held)
                 if not rows and free_dead_leases(self.issue_id, session=conn):
                     continue
                 busy = 0 if rows else leases.held_elsewhere(self.issue_id, self.owner, session=conn)
             self.report.skipped += len(skipped)
-            self.report.held_unconfirmed += len(held)
             todo = [r for r in rows if r.status == SubscriberStatus.confirmed.value]
             self.report.resent_unconfirmed += resent_unconfirmed(todo)
             jobs = [Job(r.delivery_id, *_recipient_audience(r)) for r in todo]

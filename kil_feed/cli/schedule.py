@@ -94,6 +94,10 @@ def run_one(name: str) -> None:
     console.print(f"{name}: {run.status}: {escape(run.detail)}")
     if run.status in {"failed", "timeout", "interrupted"}:
         raise typer.Exit(1)
+    if run.status == "deferred":  # as `kil issue send`: readers left to retry later
+        from newsletter.report import DEFERRED_EXIT_CODE
+
+        raise typer.Exit(DEFERRED_EXIT_CODE)
 
 
 def register(app: typer.Typer) -> None:

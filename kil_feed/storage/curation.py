@@ -120,20 +120,28 @@ def other_sources_count(item: Item, *, session: Session) -> int:
 
 
 def snapshot(item: Item) -> dict[str, Any]:
-    """The editable state of an item, to restore on undo."""
+    """The editable state of an item, to restore on undo (with the fields an editor had
+    edited by then: an undone edit is no longer kept from re-crawls)."""
     data = {name: getattr(item, name) for name in SNAPSHOT_FIELDS}
     data["topics"] = list(item.topics or [])
     data["regions"] = list(item.regions or [])
+    data[EDITED_KEY] = list((item.extra or {}).get(EDITED_KEY) or [])
     return data
 
 
 def restore(item_id: int, state: dict[str, Any], *, session: Session) -> Item:
-    """Put an item back as `snapshot` saw it."""
+    """Put an item back as `snapshot` saw it; the rest of `extra` (a notice's releases,
+    what a crawl has stored since) stays as it is now."""
     item = session.get(Item, item_id)
     if item is None:
         raise NotFoundError(f"no item with id {item_id}")
+    state = dict(state)
+    edited = state.pop(EDITED_KEY, None)
     for name, value in state.items():
         setattr(item, name, value)
+    if edited is not None:
+        extra = {k: v for k, v in (item.extra or {}).items() if k != EDITED_KEY}
+        item.extra = {**extra, EDITED_KEY: edited} if edited else extra
     item.updated_at = utcnow()
     return save_item(item, session=session)
 

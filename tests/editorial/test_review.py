@@ -203,6 +203,9 @@ def test_review_edit_and_undo_through_input_stream(
     out = cli("review", input="e\nu\nq\n").output  # edit the next item, then undo the edit
     assert "saved" in out and "Tale 2" in out and "undone: edit" in out
     assert get(engine, queue[1]).title == "Story 2"
+    # undone, the edit is no longer kept from re-crawls (the first item's still is)
+    assert "edited" not in (get(engine, queue[1]).extra or {})
+    assert get(engine, n1).extra["edited"] == ["title"]
 
 
 @pytest.mark.slow

@@ -11,10 +11,10 @@ from typing import Any
 from sqlalchemy.engine import Engine
 
 from kil_feed.config import Settings
-from kil_feed.db import read_session
-from kil_feed.models import Issue
+from kil_feed.db import read_session, write_session
+from kil_feed.models import Issue, JobWeekClaim
 from kil_feed.scheduler.jobs import execute
-from kil_feed.scheduler.retryjob import MAX_WAIT, due_retries, next_retry
+from kil_feed.scheduler.retryjob import MAX_WAIT, Due, due_retries, next_retry
 from kil_feed.scheduler.runtime import Runtime
 from kil_feed.storage import job_runs
 from kil_feed.timeutil import iso_week, utcnow
@@ -51,9 +51,20 @@ def _claim(rt: Runtime) -> str:
     return claim.status
 
 
-def _when_due(rt: Runtime, *, give_up: bool = False, seconds: float = 30) -> None:
+def _started_hours_ago(rt: Runtime, hours: float) -> None:
+    """Move the start of the send (its week claim) back: a day's wait without the day."""
+    week = iso_week(utcnow(), rt.settings.timezone)
+    with write_session(rt.engine) as session:
+        claim = session.get(JobWeekClaim, ("send", week))
+        assert claim is not None
+        claim.claimed_at = utcnow() - timedelta(hours=hours)
+        session.add(claim)
+
+
+def _when_due(rt: Runtime, seconds: float = 30) -> None:
+    """Wait for the next retry to come due (the first waits a fraction of a second)."""
     deadline = time.monotonic() + seconds
-    while not any(d.give_up == give_up for d in due_retries(rt)):
+    while not any(not d.give_up for d in due_retries(rt)):
         assert time.monotonic() < deadline, "no retry came due"
         time.sleep(0.02)
 
@@ -86,13 +97,7 @@ def test_the_scheduler_retries_a_greylisted_subscriber_until_the_issue_is_sent(
 def test_the_scheduler_gives_up_after_the_retry_time_and_never_resends_an_unconfirmed_copy(
     any_engine: Engine, any_settings: Settings, smtp_server: Any
 ) -> None:
-    rt = _runtime(
-        any_settings,
-        any_engine,
-        smtp_server.url,
-        retry_first_minutes=0.005,
-        retry_deferred_hours=3 / 3600,
-    )
+    rt = _runtime(any_settings, any_engine, smtp_server.url, retry_first_minutes=0.005)
     issue_id = _approved(any_engine, rt.settings)
     smtp_server.defer(GREY, times=1000, reply="451 4.7.1 Greylisted, try again later")
     smtp_server.drop_for(LOST)  # stored, then the connection drops before the 250
@@ -100,7 +105,8 @@ def test_the_scheduler_gives_up_after_the_retry_time_and_never_resends_an_unconf
     _when_due(rt)
     retried = execute(rt, "retry")
     assert retried.status == "deferred" and "1 unconfirmed not sent again" in retried.detail
-    _when_due(rt, give_up=True)
+    _started_hours_ago(rt, 25)  # the retry time (24 h by default) is over
+    assert due_retries(rt) == [Due(iso_week(utcnow(), rt.settings.timezone), give_up=True)]
     ended = execute(rt, "retry")
     assert ended.status == "failed" and "gave up after" in ended.detail, ended.detail
     assert "1 deliveries failed, 1 still pending" in ended.detail
@@ -108,7 +114,7 @@ def test_the_scheduler_gives_up_after_the_retry_time_and_never_resends_an_unconf
     rows = {r.subscriber_id: r for r in ledger(any_engine, issue_id)}
     by_email = {r.status: r for r in rows.values() if r.status != "sent"}
     assert by_email["failed"].smtp_reply == (
-        "gave up after 3 s of temporary failures: 451 4.7.1 Greylisted, try again later"
+        "gave up after 24 h of temporary failures: 451 4.7.1 Greylisted, try again later"
     )
     assert by_email["pending"].smtp_reply.startswith("no reply")  # type: ignore[union-attr]
     assert smtp_server.recipients().count(LOST) == 1  # the first send's one try: no retry added one
@@ -126,3 +132,19 @@ def test_back_off_doubles_from_the_first_wait_up_to_a_cap() -> None:
     assert tries[:6] == [5, 10, 20, 40, 80, 160]
     gaps = [b - a for a, b in zip(tries, tries[1:], strict=False)]
     assert max(gaps) == MAX_WAIT.total_seconds() / 60
+
+
+def test_schedule_run_send_that_leaves_a_reader_deferred_exits_75(
+    cli: Any, engine: Engine, settings: Settings, smtp_server: Any, monkeypatch: Any
+) -> None:
+    """`kil schedule --run send` exits as `kil issue send` does when readers are deferred
+    (75, to retry later); it exited 0, so a cron wrapper saw a finished send."""
+    sending = {"SMTP_URL": smtp_server.url, "NEWSLETTER__MAX_ATTEMPTS": "1",
+               "NEWSLETTER__RETRY_BACKOFF": "0", "NEWSLETTER__RECHECK_LINKS": "false"}  # fmt: skip
+    for key, value in sending.items():
+        monkeypatch.setenv(f"KIL_{key}", value)
+    _approved(engine, settings)
+    smtp_server.defer(GREY, times=3, reply="451 4.7.1 Greylisted, try again later")
+    result = cli("schedule", "--run", "send", ok=False)
+    assert result.exit_code == 75, result.output
+    assert "send: deferred: " in result.stdout and "1 deferred (451 4.7.1" in result.stdout
