@@ -54,7 +54,7 @@ def iso_week(when: datetime | date | None = None, tz: str = "Europe/London") -> 
     if when is None:
         when = utcnow()
     if isinstance(when, datetime):
-        when = as_utc(when).astimezone(ZoneInfo(tz)).date()  # type: ignore[union-attr]
+        when = local_day(when, tz)
     year, week, _ = when.isocalendar()
     return f"{year}-W{week:02d}"
 
@@ -66,9 +66,7 @@ def week_bounds(week: str, tz: str = "Europe/London") -> tuple[datetime, datetim
         monday = date.fromisocalendar(int(year_s), int(week_s), 1)
     except ValueError as exc:
         raise ValueError(f"not an ISO week: {week!r} (expected YYYY-Www, e.g. 2026-W48)") from exc
-    start = datetime.combine(monday, datetime.min.time(), ZoneInfo(tz))
-    end = datetime.combine(monday + timedelta(days=7), datetime.min.time(), ZoneInfo(tz))
-    return start.astimezone(UTC), end.astimezone(UTC)
+    return day_start(monday, tz), day_start(monday + timedelta(days=7), tz)
 
 
 def day_end(day: date, tz: str = "Europe/London") -> datetime:
