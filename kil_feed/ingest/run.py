@@ -10,6 +10,7 @@ One `Deadline` bounds all of it; `stop` (a scheduler shutting down) ends it earl
 
 from __future__ import annotations
 
+import functools
 import gc
 import logging
 import pickle
@@ -99,11 +100,14 @@ def run_crawl(
             settings.rules, engine, prepared, batch_size=settings.crawl.store_batch_size
         )
         keep_robots = settings.crawl.obey_robots and settings.crawl.robots_cache_hours > 0
-        kept = _kept_robots(engine, settings, prepared) if keep_robots else []
+        # read only if something is asked or crawled here (not when all was answered ahead)
+        kept = functools.cache(
+            lambda: _kept_robots(engine, settings, prepared) if keep_robots else []
+        )
         remaining = _revalidate(settings, prepared, kept, recorder, deadline, warm)
         with tempfile.TemporaryDirectory(prefix="kil-crawl-") as tmp:
             crawls = (
-                launch_processes(settings, remaining, Path(tmp), deadline, kept, warm)
+                launch_processes(settings, remaining, Path(tmp), deadline, kept(), warm)
                 if remaining
                 else []
             )
@@ -143,7 +147,7 @@ def _kept_robots(
 def _revalidate(
     settings: Settings,
     sources: list[CrawlSource],
-    robots: list[RobotsAnswer],
+    robots: Callable[[], list[RobotsAnswer]],
     recorder: CrawlRecorder,
     deadline: Deadline,
     warm: WarmProcess | None,
@@ -172,7 +176,7 @@ def _revalidate(
         answers = revalidate(
             asked,
             politeness(settings),
-            {answer["origin"]: answer for answer in robots},
+            {answer["origin"]: answer for answer in robots()},
             budget=budget,
             stop=deadline.stop,
         )

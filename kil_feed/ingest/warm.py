@@ -15,6 +15,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 from multiprocessing.connection import Connection
 from pathlib import Path
 from types import TracebackType
@@ -66,6 +67,7 @@ class WarmProcess:
         self.process: subprocess.Popen[bytes] | None = process
         self.connection = connection
         self.asking: Ahead | None = None  # feeds it was asked to ask, until `ahead` reads
+        self.writer: threading.Thread | None = None  # writing that request to its stdin
 
     @classmethod
     def start(cls, ask: AskAhead | None = None) -> WarmProcess:
@@ -73,10 +75,11 @@ class WarmProcess:
         name = f"warm-{os.getpid()}-{id(cls):x}"
         cmd = [sys.executable, *profiler(name), "-m", "crawler.warm", *(["--ask"] if ask else [])]
         warm = cls(*spawn(cmd, crawl_environment(), stdin=subprocess.PIPE))
-        if ask is not None:
+        if ask is not None:  # written while it starts (more than a pipe's buffer): no waiting
             warm.asking = ahead_of(ask)
-            if not warm._write(json.dumps(ask.request()).encode() + b"\n"):
-                warm.asking = None
+            line = json.dumps(ask.request()).encode() + b"\n"
+            warm.writer = threading.Thread(target=warm._write, args=(line,), daemon=True)
+            warm.writer.start()
         return warm
 
     def ahead(self, timeout: float) -> Ahead | None:
@@ -101,6 +104,8 @@ class WarmProcess:
         """Run `scrapy ARGV` in it; its process and pipe, now the caller's (None if gone)."""
         if self.asking is not None:  # its first message is not the crawl's: read it first
             self.ahead(timeout=ASK_TIMEOUT)
+        if self.writer is not None:
+            self.writer.join()
         process = self.process
         if process is None or not self._write(json.dumps(argv).encode() + b"\n"):
             self.close()  # it died while waiting: the caller starts a cold one
@@ -130,8 +135,10 @@ class WarmProcess:
     def _end(self, process: subprocess.Popen[bytes] | None) -> None:
         if process is not None:
             if process.poll() is None:
-                process.kill()  # it has done nothing yet but import
+                process.kill()  # it has done nothing yet but import (or ask)
             process.wait()
+            if self.writer is not None:
+                self.writer.join()  # its write fails once the process is gone
             if process.stdin is not None:
                 process.stdin.close()
         self.connection.close()
