@@ -114,7 +114,9 @@ class _read_only:
     """A read-only connection that never creates, migrates or locks anything."""
 
     def __init__(self, path: Path) -> None:
-        self.connection = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        # a guess is never worth waiting for: a locked file means no asking ahead
+        uri = f"{path.resolve().as_uri()}?mode=ro"
+        self.connection = sqlite3.connect(uri, uri=True, timeout=0)
 
     def __enter__(self) -> sqlite3.Connection:
         return self.connection
