@@ -7,12 +7,21 @@ from typing import Any
 from urllib.parse import urljoin
 
 from crawler.extract.feed import ParsedFeed
+from crawler.extract.jsontext import UndecodableJson, json_text
 
 
-def parse_json_feed(body: bytes, url: str) -> ParsedFeed | None:
+def parse_json_feed(
+    body: bytes, url: str, headers: dict[str, str] | None = None
+) -> ParsedFeed | None:
+    """The feed, decoded as `json_text` says (BOM, the Content-Type's charset, UTF-8); one
+    that does not decode is no feed, with the reason as its `error`. None when the body is
+    not JSON or not a JSON Feed: feedparser may know it."""
+    content_type = next((v for k, v in (headers or {}).items() if k.lower() == "content-type"), "")
     try:
-        data = json.loads(body)
-    except ValueError:
+        data = json.loads(json_text(body, content_type))
+    except UndecodableJson as exc:
+        return ParsedFeed(is_feed=False, problem=str(exc), error=f"unreadable JSON Feed: {exc}")
+    except (ValueError, RecursionError):
         return None
     if not isinstance(data, dict) or "jsonfeed.org" not in str(data.get("version", "")):
         return None
