@@ -196,7 +196,7 @@ class ItemRemoval(SQLModel, table=True):
 
 class BuyerRemoval(SQLModel, table=True):
     """When a buyer was last deleted: one row, written by a trigger on `buyer` (migration
-    0022) and read by the notice figures' stamp, since a deleted row leaves no
+    0023) and read by the notice figures' stamp, since a deleted row leaves no
     `updated_at` behind (the top buyers link buyers by name)."""
 
     __tablename__ = "buyer_removal"

@@ -154,7 +154,7 @@ def list_buyers(
 
 def buyers_changed(*, session: Session) -> datetime | None:
     """When a buyer last changed: a rename moves it however it was made (migration 0018's
-    trigger), a delete too (0022's); an index lookup and a one-row read."""
+    trigger), a delete too (0023's); an index lookup and a one-row read."""
     changed = session.exec(select(sa.func.max(Buyer.updated_at))).one()
     return latest(changed, session.exec(select(sa.func.max(BuyerRemoval.removed_at))).one())
 

@@ -14,10 +14,10 @@ import sqlalchemy as sa
 
 from crawler.dedupe_keys import title_key
 from kil_feed.db import write_session
-from kil_feed.migrate import upgrade
 from kil_feed.models import Item
 from kil_feed.storage.curation import edit_item
 from tests.support.crawl import add_source, crawl, items_of
+from tests.support.migrations import rerun
 from tests.support.ocds_api import fts_api
 
 PAGE = "findatender_2026-09-03_release-package_page1_5_releases_links-next.json"
@@ -67,12 +67,6 @@ def test_pages_of_one_crawl_out_of_date_order(  # type: ignore[no-untyped-def]
     assert (item.title, item.title_key) == (AWARD_TITLE, title_key(AWARD_TITLE))
 
 
-def _rerun_0022(engine) -> None:  # type: ignore[no-untyped-def]
-    with engine.begin() as conn:
-        conn.execute(sa.text("UPDATE alembic_version SET version_num = '0021_edited_fields'"))
-    upgrade(engine)
-
-
 def test_migration_refreshes_stale_notice_title_keys(  # type: ignore[no-untyped-def]
     http_server, crawl_settings, crawl_engine, corpus_dir
 ):
@@ -99,7 +93,7 @@ def test_migration_refreshes_stale_notice_title_keys(  # type: ignore[no-untyped
             session.execute(sa.update(Item).where(Item.id == item_id).values(title_key=key))
         session.execute(sa.update(Item).where(Item.id == current.id).values(title_key=""))
 
-    _rerun_0022(crawl_engine)
+    rerun(crawl_engine, "0022_notice_title_keys", "0021_edited_fields")
 
     after = {i.id: i for i in items_of(crawl_engine, "fts") + items_of(crawl_engine, "bbc")}
     assert after[moved.id].title_key == title_key(AWARD_TITLE)

@@ -193,7 +193,7 @@ def test_every_change_under_the_figures_moves_their_stamp(
     did not set `updated_at` (SQL by hand, a script) moved nothing, so `/market` kept
     linking a buyer that was gone and counting a notice taken down. Now a buyer's DELETE
     is recorded (`buyer_removal`) and an UPDATE of a column the figures read moves the
-    item's `updated_at` (triggers, migration 0022). On SQLite and PostgreSQL."""
+    item's `updated_at` (triggers, migration 0023). On SQLite and PostgreSQL."""
     import sqlalchemy as sa
 
     from kil_feed.db import write_session

@@ -15,8 +15,8 @@ hand) left the figures counting the old values. Now:
   on its writes, which the trigger then leaves alone. `item_tag` mirrors `regions` and
   `topics`, so a change of its rows comes with a change of these.
 
-Revision ID: 0022_figure_changes
-Revises: 0021_edited_fields
+Revision ID: 0023_figure_changes
+Revises: 0022_notice_title_keys
 """
 
 from __future__ import annotations
@@ -26,8 +26,8 @@ from alembic import op
 
 import kil_feed.timeutil
 
-revision = "0022_figure_changes"
-down_revision = "0021_edited_fields"
+revision = "0023_figure_changes"
+down_revision = "0022_notice_title_keys"
 branch_labels = None
 depends_on = None
 
