@@ -21,8 +21,9 @@ class FeedsSpider(SourceSpider):
     def parse_source(self, response: Response, source: CrawlSource) -> Iterator[dict[str, Any]]:
         kind = sniff(response)
         headers = response_headers(response)
-        parsed = parse_json_feed(response.body, response.url, headers) if kind == "json" else None
-        if parsed is None:
+        if kind == "json":  # feedparser reads XML only
+            parsed = parse_json_feed(response.body, response.url, headers)
+        else:
             parsed = parse_feed_response(response)
         if not parsed.is_feed:
             ctype = headers.get("Content-Type", "unknown type")
