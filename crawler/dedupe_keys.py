@@ -13,6 +13,7 @@ import hashlib
 import re
 import unicodedata
 import zlib
+from collections.abc import Mapping
 from typing import Any
 
 _WORD = re.compile(r"[a-z0-9£$€%]+")
@@ -55,7 +56,23 @@ def fingerprint(text: str) -> str:
     return hashlib.blake2b(repr(smallest).encode(), digest_size=12).hexdigest()
 
 
-def content_hash(item: dict[str, Any]) -> str:
+def item_keys(item: Mapping[str, Any], text: str | None = None) -> dict[str, str]:
+    """`title_key`, `fingerprint` and `content_hash` of an item dict (`text`: its body as
+    plain text, when already known): set by the dedupe pipeline, and set again by storage
+    when a notice's later release moves its title or text."""
+    from crawler.extract.text import html_to_text
+
+    text = text or html_to_text(item.get("body_html")) or item.get("summary") or ""
+    return {
+        "title_key": title_key(
+            item["title"], item.get("kind", "news"), item.get("employer"), item.get("location")
+        ),
+        "fingerprint": fingerprint(text),
+        "content_hash": content_hash(item),
+    }
+
+
+def content_hash(item: Mapping[str, Any]) -> str:
     parts = [
         item.get("title") or "",
         item.get("summary") or "",

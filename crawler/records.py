@@ -110,6 +110,9 @@ class RobotsAnswer(TypedDict):
     fetched_at: float  # seconds since the epoch
 
 
+ROBOTS_MAX_AGE = 24 * 3600.0  # seconds: no kept robots.txt answer is used for longer
+
+
 # the Scrapy setting naming a JSON file of `RobotsAnswer`s a crawl process starts with
 ROBOTS_CACHE_SETTING = "KIL_ROBOTS_CACHE"
 

@@ -110,7 +110,7 @@ def revalidate(
                 unchanged = asker.ask(source)
                 with lock:
                     if unchanged:
-                        result.unchanged.append(_not_modified(source))
+                        result.unchanged.append(not_modified(source))
                     else:
                         result.ready_at[host] = time.monotonic() + politeness.delay
         finally:
@@ -236,7 +236,7 @@ def _tls_context() -> ssl.SSLContext:
     return ssl.create_default_context()
 
 
-def _not_modified(source: CrawlSource) -> SourceStatus:
+def not_modified(source: CrawlSource) -> SourceStatus:
     """The status record the crawl's spider sends for a 304 (`SourceSpider.parse`)."""
     return source_status(
         {"source_id": source["id"], "run_id": source.get("run_id"), "http_status": 304,
@@ -244,4 +244,4 @@ def _not_modified(source: CrawlSource) -> SourceStatus:
     )  # fmt: skip
 
 
-__all__ = ["Politeness", "Revalidation", "revalidate"]
+__all__ = ["Politeness", "Revalidation", "not_modified", "revalidate"]

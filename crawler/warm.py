@@ -7,6 +7,12 @@ then writes the `scrapy` command line to run on its stdin (one JSON list: `["cra
 "feeds", "-a", ...]`), which runs as `python -m scrapy ...` would. End of file instead (the
 launcher had nothing for it to do): it exits at once.
 
+Started with `--ask`, it first reads one JSON line of feeds to ask whether they changed
+(`kil_feed.ingest.ahead`), asks them (`crawler.revalidate`, standard library only) and sends
+the answers (a `Revalidation`) as the first message down its pipe. It imports Scrapy only
+if a crawl will most likely follow: other sources go to the crawl anyway, or a feed did
+not answer 304. An unchanged crawl then costs no Scrapy start-up at all.
+
 Nothing here installs the Twisted reactor: `scrapy crawl` installs the configured one.
 """
 
@@ -14,7 +20,11 @@ from __future__ import annotations
 
 import importlib
 import json
+import os
 import sys
+from multiprocessing.connection import Connection
+
+from crawler.itemstream import stream_fd
 
 # the component lists and classes of a crawl, imported ahead (the modules of their paths)
 _COMPONENT_DICTS = (
@@ -42,8 +52,34 @@ def preload() -> None:
         importlib.import_module(module)
 
 
+def ask_ahead() -> bool:
+    """Ask the feeds of the request on stdin and send the answers; whether a crawl follows."""
+    from crawler.revalidate import Politeness, revalidate
+
+    line = sys.stdin.readline()
+    fd = stream_fd()
+    if not line.strip() or fd is None:
+        return False
+    try:
+        request = json.loads(line)
+        answers = revalidate(
+            request["sources"],
+            Politeness(**request["politeness"]),
+            {answer["origin"]: answer for answer in request["robots"]},
+            budget=request["budget"],
+        )
+    except Exception:  # never a reason to fail the crawl: the launcher asks them itself
+        answers = None
+    with Connection(os.dup(fd), readable=False) as pipe:  # the crawl's own sender comes later
+        pipe.send(answers)
+    if answers is None:
+        return True
+    return request["crawl_follows"] or len(answers.unchanged) < len(request["sources"])
+
+
 def main() -> None:
-    preload()
+    if "--ask" not in sys.argv[1:] or ask_ahead():
+        preload()
     line = sys.stdin.readline()
     if not line.strip():
         return

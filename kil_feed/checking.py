@@ -15,8 +15,9 @@ from typing import Any
 
 from kil_feed.config import Settings
 from kil_feed.errors import ValidationError
+from kil_feed.ingest.policy import SPIDER_FOR_KIND
 from kil_feed.ingest.scrapy_settings import command_line, scrapy_settings
-from kil_feed.ingest.sources import SPIDER_FOR_KIND, crawl_source
+from kil_feed.ingest.sources import crawl_source
 from kil_feed.ingest.warm import crawl_environment
 from kil_feed.models import Source
 

@@ -194,6 +194,17 @@ class ItemRemoval(SQLModel, table=True):
 # --- Buyer: the organisation behind notices, jobs and news (issue #15) -----------------
 
 
+class BuyerRemoval(SQLModel, table=True):
+    """When a buyer was last deleted: one row, written by a trigger on `buyer` (migration
+    0023) and read by the notice figures' stamp, since a deleted row leaves no
+    `updated_at` behind (the top buyers link buyers by name)."""
+
+    __tablename__ = "buyer_removal"
+
+    id: int = Field(default=1, primary_key=True)
+    removed_at: datetime = _ts()
+
+
 class Buyer(SQLModel, table=True):
     """One buyer; items join it on `Item.buyer_key == Buyer.key` (see kil_feed.buyers)."""
 

@@ -27,3 +27,17 @@ def test_production_code_and_benchmarks_never_import_the_tests() -> None:
         if name == "tests" or name.startswith("tests.")
     ]
     assert offenders == []
+
+
+def test_crawler_modules_import_no_private_names_of_another() -> None:
+    """A leading underscore keeps a name its module's own: what two crawler modules share is
+    public (`crawler.classify.regions` for `remote`), so either may change its insides."""
+    offenders = [
+        f"{file.relative_to(ROOT)} imports {node.module}.{alias.name}"
+        for file in sorted((ROOT / "crawler").rglob("*.py"))
+        for node in ast.walk(ast.parse(file.read_text(encoding="utf-8"), str(file)))
+        if isinstance(node, ast.ImportFrom) and node.module
+        for alias in node.names
+        if alias.name.startswith("_") and not alias.name.startswith("__")
+    ]
+    assert offenders == []

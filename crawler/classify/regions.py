@@ -101,7 +101,7 @@ def regions_for(
     resolves, free text is not consulted; an address in another country gives [].
     """
     if address:
-        regions, foreign = _address_regions(address)
+        regions, foreign = address_regions(address)
         if foreign and not regions:
             return []
         if regions:
@@ -110,7 +110,7 @@ def regions_for(
         return []
     if " & " in text:  # "Hammersmith & Fulham", "Redcar & Cleveland": the gazetteer says "and"
         text = text.replace(" & ", " and ")
-    return _dedupe(_names_in(text, address_mode=False) + _postcodes_in(text, free_text=True))
+    return _dedupe(named_regions(text, address_mode=False) + _postcodes_in(text, free_text=True))
 
 
 # An advertiser's legal footer names its own address, not the job's: "Registered office: 1
@@ -158,7 +158,7 @@ def regions_for_url(url: str) -> list[str]:
         words = match.group("name").split("-")
         # the longest run of trailing words that is a place: "news-york" -> "york"
         for start in range(len(words)):
-            names = _names_in(" ".join(words[start:]), address_mode=True)
+            names = named_regions(" ".join(words[start:]), address_mode=True)
             if names:
                 found += names[-1:]
                 break
@@ -172,35 +172,39 @@ def region_for_postcode(postcode: str) -> str | None:
     return gazetteer().postcode_areas.get(match.group(1)) if match else None
 
 
-def _address_regions(address: Any) -> tuple[list[str], bool]:
-    """(regions, is_foreign) for one address-like value or a list of them."""
+def address_regions(address: Any) -> tuple[list[str], bool]:
+    """(regions, is_foreign) for one address-like value or a list of them: a PostalAddress,
+    a Place, a location string (the places it names, then its postcode's region). Regions
+    in order of evidence, without duplicates; ([], True) is an address in another country."""
     if isinstance(address, str):
         # as in a PostalAddress: the place it names first, its postcode's region after
         # ("Andover, South East England, SP11 8HJ": SP is mostly Wiltshire)
-        named = _names_in(address, address_mode=True)
+        named = named_regions(address, address_mode=True)
         return _dedupe(named + _postcodes_in(address, free_text=False)), False
     if isinstance(address, Iterable) and not isinstance(address, Mapping):
         regions: list[str] = []
         foreign = False
         for part in address:
-            got, part_foreign = _address_regions(part)
+            got, part_foreign = address_regions(part)
             regions += got
             foreign = foreign or part_foreign
         return _dedupe(regions), foreign
     if not isinstance(address, Mapping):
         return [], False
     if isinstance(address.get("address"), Mapping | str | list):
-        return _address_regions(address["address"])
-    country = _text_of(address.get("addressCountry")).strip().casefold()
+        return address_regions(address["address"])
+    country = schema_text(address.get("addressCountry")).strip().casefold()
     if country and country not in _UK_COUNTRIES and _is_other_country(country):
         return [], True
-    postal = _text_of(address.get("postalCode"))
+    postal = schema_text(address.get("postalCode"))
     postal_region = region_for_postcode(postal) if postal else None
     named: list[str] = []
     for key in ("addressRegion", "addressLocality"):
-        value = _text_of(address.get(key))
+        value = schema_text(address.get(key))
         if value:
-            named += _postcodes_in(value, free_text=False) or _names_in(value, address_mode=True)
+            named += _postcodes_in(value, free_text=False) or named_regions(
+                value, address_mode=True
+            )
     if postal_region:
         # a stated place that disagrees with the postcode: both, the stated one first (the
         # advert says where the job is; a postcode is often the employer's head office)
@@ -210,7 +214,9 @@ def _address_regions(address: Any) -> tuple[list[str], bool]:
     return _dedupe(named), False
 
 
-def _names_in(text: str, *, address_mode: bool) -> list[str]:
+def named_regions(text: str, *, address_mode: bool) -> list[str]:
+    """Regions of the place names `text` uses, left to right (repeats kept); `address_mode`
+    reads an address field, without regard to case or context (see `places_in`)."""
     return [region for region, _ in places_in(text, address_mode=address_mode)]
 
 
@@ -276,11 +282,13 @@ def _is_other_country(country: str) -> bool:
         return False
 
 
-def _text_of(value: Any) -> str:
+def schema_text(value: Any) -> str:
+    """The text of a schema.org value: itself, a Thing's name (else its @id), or a list of
+    them joined with commas."""
     if isinstance(value, Mapping):
         value = value.get("name") or value.get("@id") or ""
     if isinstance(value, list):
-        return ", ".join(_text_of(v) for v in value)
+        return ", ".join(schema_text(v) for v in value)
     return str(value) if value is not None else ""
 
 

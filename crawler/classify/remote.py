@@ -19,13 +19,11 @@ from typing import Any
 
 from crawler.classify.gazetteer import ITL1_REGIONS
 from crawler.classify.regions import (
-    _address_regions,
-    _dedupe,
-    _names_in,
-    _postcodes_in,
-    _text_of,
+    address_regions,
+    named_regions,
     places_in,
     regions_for,
+    schema_text,
 )
 
 # Where a role is worked from anywhere: "Fully remote", "Remote (UK)", "home based",
@@ -93,25 +91,25 @@ def job_regions(
     ("London") it is the employer's office; nor does a place its text merely names."""
     if not is_remote(text, location, location_type):
         return regions_for(text, address)
-    if address and _address_regions(address) == ([], True):
+    if address and address_regions(address) == ([], True):
         return []  # a remote job abroad
     if location and (not posting or _REMOTE_PLACE.match(location.lower())):
-        named = _names_in(location, address_mode=True) + _postcodes_in(location, free_text=False)
+        named, _ = address_regions(location)  # the places it names, then its postcode's
         if named:
-            return _dedupe(named)
+            return named
     if tied := _tied_places(text):
         return tied
     regions: list[str] = []
     foreign = False
     for area in applicants if isinstance(applicants, list) else [applicants]:
-        name = _text_of(area).strip()
+        name = schema_text(area).strip()
         if not name:
             continue
-        got, other = _address_regions({"addressCountry": name})
-        regions += got or _names_in(name, address_mode=True)
+        got, other = address_regions({"addressCountry": name})
+        regions += got or named_regions(name, address_mode=True)
         foreign = foreign or other
     if regions or foreign:
-        return _dedupe(regions)
+        return list(dict.fromkeys(regions))
     return list(ITL1_REGIONS)
 
 
@@ -152,4 +150,4 @@ def _tied_places(text: str) -> list[str]:
                 continue
         found.append(region)
         last_end = match.end()
-    return _dedupe(found)
+    return list(dict.fromkeys(found))

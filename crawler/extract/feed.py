@@ -28,6 +28,7 @@ class ParsedFeed:
     problem: str | None = None  # why feedparser flagged the feed (bozo), if it did
     is_feed: bool = True
     title: str | None = None  # the feed's own title: the source's display name by default
+    error: str | None = None  # why the body could not be read at all: the source's error
 
 
 def parse_feed(

@@ -13,8 +13,7 @@ from typing import Any
 
 from scrapy.crawler import Crawler
 
-from crawler.dedupe_keys import content_hash, fingerprint, title_key
-from crawler.extract.text import html_to_text
+from crawler.dedupe_keys import item_keys
 from crawler.pipelines.base import drop, is_status
 
 DUPLICATE = "duplicate"
@@ -40,10 +39,5 @@ class DedupePipeline:
         if item.get("kind") != "notice" and any(key in self.seen for key in keys):
             raise drop(self.stats, f"{DUPLICATE}: seen in this crawl", item)
         self.seen.update(keys)
-        item["title_key"] = title_key(
-            item["title"], item.get("kind", "news"), item.get("employer"), item.get("location")
-        )
-        text = item.get("_text") or html_to_text(item.get("body_html")) or item.get("summary", "")
-        item["fingerprint"] = fingerprint(text)
-        item["content_hash"] = content_hash(item)
+        item.update(item_keys(item, item.get("_text")))
         return item

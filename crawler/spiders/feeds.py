@@ -20,16 +20,15 @@ class FeedsSpider(SourceSpider):
 
     def parse_source(self, response: Response, source: CrawlSource) -> Iterator[dict[str, Any]]:
         kind = sniff(response)
-        parsed = parse_json_feed(response.body, response.url) if kind == "json" else None
-        if parsed is None:
+        headers = response_headers(response)
+        if kind == "json":  # feedparser reads XML only
+            parsed = parse_json_feed(response.body, response.url, headers)
+        else:
             parsed = parse_feed_response(response)
         if not parsed.is_feed:
-            ctype = response_headers(response).get("Content-Type", "unknown type")
-            yield self.status_item(
-                source,
-                http_status=response.status,
-                error=f"not a feed ({ctype.split(';')[0]}): {parsed.problem or 'no entries'}",
-            )
+            ctype = headers.get("Content-Type", "unknown type")
+            error = f"not a feed ({ctype.split(';')[0]}): {parsed.problem or 'no entries'}"
+            yield self.status_item(source, http_status=response.status, error=parsed.error or error)
             return
         for entry in parsed.entries:
             yield self.content_item(source, entry)

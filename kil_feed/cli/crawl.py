@@ -46,10 +46,13 @@ def crawl_cmd(
         st.require_database()
         enqueue_cmd(source or None, time_limit=time_limit, as_json=as_json, wait=wait)
         return
+    from kil_feed.ingest.ahead import ask_ahead
     from kil_feed.ingest.warm import WarmProcess
 
-    # a crawl process starts now: its Scrapy start-up overlaps ours (imports, database)
-    with WarmProcess.start() as warm:
+    # a crawl process starts now: it asks the feeds that most likely did not change whether
+    # they did, and imports Scrapy if a crawl will follow, while we import and prepare
+    ask = ask_ahead(st.settings, source or None, time_limit)
+    with WarmProcess.start(ask) as warm:
         from kil_feed.ingest.run import run_crawl
 
         st.require_database()

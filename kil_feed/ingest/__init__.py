@@ -1,6 +1,8 @@
 """Ingest: the one orchestrator of a crawl (`run_crawl`), from sources to stored rows.
 
 - `sources`: which sources a crawl fetches, as `crawler.records.CrawlSource`;
+- `policy`: which spider fetches each kind, and which feeds are asked first (304s);
+- `ahead`: the feeds `kil crawl`'s warm process asks before the storage is imported;
 - `scrapy_settings`: kil-feed's settings as the Scrapy settings of a crawl process;
 - `launcher`: the crawl processes, their pipes and the one `Deadline`;
 - `warm`: the crawl process `kil crawl` starts before it knows the sources;

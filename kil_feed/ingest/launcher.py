@@ -26,12 +26,13 @@ from pathlib import Path
 from crawler.records import ROBOTS_CACHE_SETTING, CrawlSource, RobotsAnswer
 from kil_feed.config import Settings
 from kil_feed.ingest.logs import last_error, log_dir, prune_logs
+from kil_feed.ingest.policy import SPIDER_FOR_KIND, origin_of
 from kil_feed.ingest.scrapy_settings import (
     command_line,
     crawl_processes,
     scrapy_settings,
 )
-from kil_feed.ingest.sources import SPIDER_FOR_KIND, crawl_work, origin_of, split_by_host
+from kil_feed.ingest.sources import crawl_work, split_by_host
 from kil_feed.ingest.warm import WarmProcess, crawl_environment, profiler, spawn
 
 logger = logging.getLogger(__name__)

@@ -21,7 +21,8 @@ from crawler.leases import REQUEUE
 from crawler.records import CrawlSource
 from kil_feed.config import Settings
 from kil_feed.errors import QueueError
-from kil_feed.ingest.sources import SPIDER_FOR_KIND, prepare_sources
+from kil_feed.ingest.policy import SPIDER_FOR_KIND
+from kil_feed.ingest.sources import prepare_sources
 
 if TYPE_CHECKING:
     import redis

@@ -1,7 +1,8 @@
 """`run_crawl`: the one orchestrator of a crawl, from the sources to the rows.
 
 prepare the sources (`sources`) -> ask the feeds that most likely did not change whether
-they did (`crawler.revalidate`: a 304 needs no crawl process) -> start the crawl processes
+they did (`crawler.revalidate`: a 304 needs no crawl process; `kil crawl`'s warm process
+has asked most of them already, `ingest.ahead`) -> start the crawl processes
 for the rest (`launcher`) -> read their pipes and record every batch (`recorder`) -> close
 each source's run -> typed summaries.
 One `Deadline` bounds all of it; `stop` (a scheduler shutting down) ends it early.
@@ -9,6 +10,7 @@ One `Deadline` bounds all of it; `stop` (a scheduler shutting down) ends it earl
 
 from __future__ import annotations
 
+import functools
 import gc
 import logging
 import pickle
@@ -24,14 +26,15 @@ from pathlib import Path
 from sqlalchemy.engine import Engine
 
 from crawler.records import CrawlSource, RobotsAnswer
-from crawler.revalidate import host_of, revalidate
+from crawler.revalidate import host_of, not_modified, revalidate
 from kil_feed.config import Settings
 from kil_feed.db import make_engine, read_session, write_session
 from kil_feed.ingest.launcher import SHUTDOWN, TIME_LIMIT, CrawlProcess, Deadline, enforce, finish
 from kil_feed.ingest.launcher import launch as launch_processes
+from kil_feed.ingest.policy import likely_unchanged, origin_of, revalidation_budget
 from kil_feed.ingest.recorder import CrawlRecorder
 from kil_feed.ingest.scrapy_settings import politeness
-from kil_feed.ingest.sources import likely_unchanged, origin_of, prepare_sources
+from kil_feed.ingest.sources import prepare_sources
 from kil_feed.ingest.warm import WarmProcess
 from kil_feed.storage.robots import fresh_robots, save_robots
 
@@ -39,8 +42,8 @@ logger = logging.getLogger(__name__)
 
 ProgressCallback = Callable[[int, int], None]
 REPORT_SECONDS = 0.25
+AHEAD_MARGIN = 2.0  # seconds past its budget for the warm process's answers
 QUEUED = "queued for the crawl workers"
-REVALIDATE_SECONDS = 5.0  # at most, asking feeds whether they changed before the crawl
 
 
 @dataclass
@@ -97,11 +100,14 @@ def run_crawl(
             settings.rules, engine, prepared, batch_size=settings.crawl.store_batch_size
         )
         keep_robots = settings.crawl.obey_robots and settings.crawl.robots_cache_hours > 0
-        kept = _kept_robots(engine, settings, prepared) if keep_robots else []
-        remaining = _revalidate(settings, prepared, kept, recorder, deadline)
+        # read only if something is asked or crawled here (not when all was answered ahead)
+        kept = functools.cache(
+            lambda: _kept_robots(engine, settings, prepared) if keep_robots else []
+        )
+        remaining = _revalidate(settings, prepared, kept, recorder, deadline, warm)
         with tempfile.TemporaryDirectory(prefix="kil-crawl-") as tmp:
             crawls = (
-                launch_processes(settings, remaining, Path(tmp), deadline, kept, warm)
+                launch_processes(settings, remaining, Path(tmp), deadline, kept(), warm)
                 if remaining
                 else []
             )
@@ -141,36 +147,52 @@ def _kept_robots(
 def _revalidate(
     settings: Settings,
     sources: list[CrawlSource],
-    robots: list[RobotsAnswer],
+    robots: Callable[[], list[RobotsAnswer]],
     recorder: CrawlRecorder,
     deadline: Deadline,
+    warm: WarmProcess | None,
 ) -> list[CrawlSource]:
     """Record the 304s of the feeds that most likely did not change, asked without a crawl
     process (`crawler.revalidate`); the sources left for the crawl processes. Those are
-    started once the hosts asked here may be asked again (the download delay)."""
+    started once the hosts asked here may be asked again (the download delay).
+
+    An answer the warm process got ahead is taken for a source asked with the URL and
+    validators prepared here; any other such source is asked here."""
     asked = [s for s in sources if likely_unchanged(s)]
     if not asked or not settings.crawl.revalidate_first:
         return sources
     started = time.monotonic()
-    budget = min(REVALIDATE_SECONDS, max(0.0, deadline.close_spider_after()) / 4)
-    answers = revalidate(
-        asked,
-        politeness(settings),
-        {answer["origin"]: answer for answer in robots},
-        budget=budget,
-        stop=deadline.stop,
-    )
-    recorder.take([("status", status) for status in answers.unchanged])
-    unchanged = answers.unchanged_ids
+    budget = revalidation_budget(deadline.close_spider_after())
+    unchanged: set[int] = set()
+    taken: set[int] = set()
+    ready_at: dict[str, float] = {}
+    ahead = warm.ahead(timeout=budget + AHEAD_MARGIN) if warm is not None else None
+    if ahead is not None:
+        taken = {s["id"] for s in asked if ahead.answered(s)}
+        unchanged = ahead.answers.unchanged_ids & taken
+        ready_at.update(ahead.answers.ready_at)
+        asked = [s for s in asked if s["id"] not in taken]
+    if asked:
+        answers = revalidate(
+            asked,
+            politeness(settings),
+            {answer["origin"]: answer for answer in robots()},
+            budget=budget,
+            stop=deadline.stop,
+        )
+        unchanged |= answers.unchanged_ids
+        for host, at in answers.ready_at.items():
+            ready_at[host] = max(at, ready_at.get(host, 0.0))
+    recorder.take([("status", not_modified(s)) for s in sources if s["id"] in unchanged])
     logger.info(
-        "revalidated sources=%d not_modified=%d seconds=%.2f",
-        len(asked), len(unchanged), time.monotonic() - started,
+        "revalidated sources=%d not_modified=%d ahead=%d seconds=%.2f",
+        len(asked) + len(taken), len(unchanged), len(taken), time.monotonic() - started,
     )  # fmt: skip
     remaining = [s for s in sources if s["id"] not in unchanged]
     hosts = {host_of(s["url"]) for s in remaining}
-    ready_at = max((answers.ready_at.get(h, 0.0) for h in hosts), default=0.0)
-    if ready_at > time.monotonic():
-        deadline.stop.wait(ready_at - time.monotonic())
+    ready = max((ready_at.get(h, 0.0) for h in hosts), default=0.0)
+    if ready > time.monotonic():
+        deadline.stop.wait(ready - time.monotonic())
     return remaining
 
 

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import timedelta
-from urllib.parse import urlsplit
 
 from sqlalchemy.engine import Engine
 
@@ -12,12 +10,11 @@ from crawler.records import CrawlSource
 from crawler.revalidate import host_of
 from kil_feed.db import write_session
 from kil_feed.errors import ValidationError
+from kil_feed.ingest.policy import RECENT, SPIDER_FOR_KIND, likely_unchanged
 from kil_feed.models import Source
 from kil_feed.storage import crawl_runs
 from kil_feed.storage import sources as source_store
 from kil_feed.timeutil import as_utc, utcnow
-
-SPIDER_FOR_KIND = {"feed": "feeds", "page": "pages", "jobs": "jobs", "notices": "notices"}
 
 
 def crawl_source(source: Source, run_id: int | None = None) -> CrawlSource:
@@ -57,20 +54,7 @@ def prepare_sources(
         return [crawl_source(s, run_id) for s, run_id in zip(chosen, run_ids, strict=True)]
 
 
-CONDITIONAL_KINDS = {"feed"}  # fetched with If-None-Match / If-Modified-Since
 VALIDATED_WORK = 1 / 25  # what a source that answers 304 costs (measured)
-RECENT = timedelta(hours=3)  # fetched this recently, a feed has most likely not changed
-
-
-def likely_unchanged(source: CrawlSource) -> bool:
-    """A feed with a stored ETag or Last-Modified fetched without error in the last few
-    hours: it will most likely answer 304, so it is asked first without Scrapy
-    (`crawler.revalidate`)."""
-    return (
-        source["kind"] in CONDITIONAL_KINDS
-        and bool(source.get("recently_fetched"))
-        and bool(source.get("etag") or source.get("last_modified"))
-    )
 
 
 def crawl_work(sources: Sequence[CrawlSource]) -> float:
@@ -80,12 +64,6 @@ def crawl_work(sources: Sequence[CrawlSource]) -> float:
     has most likely changed (a weekly crawl of news feeds): it counts in full, so such a
     crawl still uses every CPU."""
     return sum(VALIDATED_WORK if likely_unchanged(s) else 1 for s in sources)
-
-
-def origin_of(url: str) -> str:
-    """`scheme://netloc` of a URL: what a robots.txt answer is kept under (`crawler.robots`)."""
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}"
 
 
 def split_by_host(sources: Sequence[CrawlSource], parts: int) -> list[list[CrawlSource]]:

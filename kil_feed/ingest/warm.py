@@ -3,9 +3,10 @@
 `kil crawl` starts one first thing (`WarmProcess.start`), so that its Scrapy start-up
 overlaps the launcher's own (imports, the database, preparing the sources); the launcher
 then gives it the first share of the sources (`take`). Unused (nothing to crawl, an error
-before the crawl), `close` ends it: end of file on its stdin, and it exits.
+before the crawl), `close` ends it: end of file on its stdin, and it exits. Given feeds to
+ask ahead (`ingest.ahead`), it asks them first and `ahead` reads its answers.
 
-Standard library only (and `crawler.itemstream`): imported before SQLAlchemy and Scrapy.
+Standard library only (and `crawler`): imported before SQLAlchemy and Scrapy.
 """
 
 from __future__ import annotations
@@ -14,13 +15,17 @@ import json
 import os
 import subprocess
 import sys
+import threading
 from multiprocessing.connection import Connection
 from pathlib import Path
 from types import TracebackType
 
 from crawler.itemstream import STREAM_FD_ENV
+from crawler.revalidate import Revalidation
+from kil_feed.ingest.ahead import Ahead, AskAhead, ahead_of
 
 PROJECT_SETTINGS = "crawler.settings"
+ASK_TIMEOUT = 30.0  # seconds: its answers are due within its budget (at most 5 s)
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -61,26 +66,66 @@ class WarmProcess:
     def __init__(self, process: subprocess.Popen[bytes], connection: Connection) -> None:
         self.process: subprocess.Popen[bytes] | None = process
         self.connection = connection
+        self.asking: Ahead | None = None  # feeds it was asked to ask, until `ahead` reads
+        self.writer: threading.Thread | None = None  # writing that request to its stdin
 
     @classmethod
-    def start(cls) -> WarmProcess:
+    def start(cls, ask: AskAhead | None = None) -> WarmProcess:
+        """Start one; with `ask`, it first asks those feeds whether they changed."""
         name = f"warm-{os.getpid()}-{id(cls):x}"
-        cmd = [sys.executable, *profiler(name), "-m", "crawler.warm"]
-        return cls(*spawn(cmd, crawl_environment(), stdin=subprocess.PIPE))
+        cmd = [sys.executable, *profiler(name), "-m", "crawler.warm", *(["--ask"] if ask else [])]
+        warm = cls(*spawn(cmd, crawl_environment(), stdin=subprocess.PIPE))
+        if ask is not None:  # written while it starts (more than a pipe's buffer): no waiting
+            warm.asking = ahead_of(ask)
+            line = json.dumps(ask.request()).encode() + b"\n"
+            warm.writer = threading.Thread(target=warm._write, args=(line,), daemon=True)
+            warm.writer.start()
+        return warm
+
+    def ahead(self, timeout: float) -> Ahead | None:
+        """Its answers to the feeds asked ahead, waiting up to `timeout` seconds for them;
+        None if it was asked none, or died, or took longer (then it is ended: those feeds
+        must not be asked twice at once)."""
+        asking, self.asking = self.asking, None
+        if asking is None:
+            return None
+        try:
+            if self.connection.poll(timeout):
+                answers = self.connection.recv()
+                if isinstance(answers, Revalidation):
+                    asking.answers = answers
+                    return asking
+        except (EOFError, OSError):
+            pass
+        self.close()
+        return None
 
     def take(self, argv: list[str]) -> tuple[subprocess.Popen[bytes], Connection] | None:
         """Run `scrapy ARGV` in it; its process and pipe, now the caller's (None if gone)."""
-        process, self.process = self.process, None
-        if process is None or process.stdin is None or process.poll() is not None:
-            self._end(process)
+        if self.asking is not None:  # its first message is not the crawl's: read it first
+            self.ahead(timeout=ASK_TIMEOUT)
+        if self.writer is not None:
+            self.writer.join()
+        process = self.process
+        if process is None or not self._write(json.dumps(argv).encode() + b"\n"):
+            self.close()  # it died while waiting: the caller starts a cold one
             return None
-        try:
-            process.stdin.write(json.dumps(argv).encode() + b"\n")
-            process.stdin.close()
-        except OSError:  # it died while waiting: the caller starts a cold one
-            self._end(process)
-            return None
+        self.process = None
+        assert process.stdin is not None
+        process.stdin.close()
         return process, self.connection
+
+    def _write(self, line: bytes) -> bool:
+        """Write a line to its stdin; False if it is gone."""
+        process = self.process
+        if process is None or process.stdin is None or process.poll() is not None:
+            return False
+        try:
+            process.stdin.write(line)
+            process.stdin.flush()
+        except OSError:
+            return False
+        return True
 
     def close(self) -> None:
         """Not used: end of file on its stdin; it exits without crawling anything."""
@@ -90,8 +135,10 @@ class WarmProcess:
     def _end(self, process: subprocess.Popen[bytes] | None) -> None:
         if process is not None:
             if process.poll() is None:
-                process.kill()  # it has done nothing yet but import
+                process.kill()  # it has done nothing yet but import (or ask)
             process.wait()
+            if self.writer is not None:
+                self.writer.join()  # its write fails once the process is gone
             if process.stdin is not None:
                 process.stdin.close()
         self.connection.close()

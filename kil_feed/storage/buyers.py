@@ -19,9 +19,9 @@ from sqlmodel import Session, col, select
 
 from kil_feed.buyers import local_authority, mentions, name_key, search_words, slug_for
 from kil_feed.errors import NotFoundError
-from kil_feed.models import Buyer, Item
+from kil_feed.models import Buyer, BuyerRemoval, Item
 from kil_feed.storage.bulk import chunks
-from kil_feed.timeutil import utcnow
+from kil_feed.timeutil import latest, utcnow
 
 SIGNAL_STAGES = ("award", "contract", "amendment", "termination")
 NEWS_DAYS = 90
@@ -154,8 +154,9 @@ def list_buyers(
 
 def buyers_changed(*, session: Session) -> datetime | None:
     """When a buyer last changed: a rename moves it however it was made (migration 0018's
-    trigger); one index lookup."""
-    return session.exec(select(sa.func.max(Buyer.updated_at))).one()
+    trigger), a delete too (0023's); an index lookup and a one-row read."""
+    changed = session.exec(select(sa.func.max(Buyer.updated_at))).one()
+    return latest(changed, session.exec(select(sa.func.max(BuyerRemoval.removed_at))).one())
 
 
 def find_buyer(key: str | None, *, session: Session) -> Buyer | None:

@@ -17,15 +17,17 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from crawler.dedupe_keys import content_hash
+from crawler.dedupe_keys import item_keys
 from crawler.ocds import compile_releases, notice_fields
 from crawler.ocds.item import notice_item, url_with_ocid
 from kil_feed.models import Item, Source
 from kil_feed.storage.bulk import chunks
 
-# the columns a later release may change (url and guid identify the item: they stay)
+# the columns a later release may change (url and guid identify the item: they stay), with
+# the keys that match copies elsewhere, re-read from the merged title and text
 _MOVED_FIELDS = ("title", "summary", "body_html", "published_at", "employer", "location",
-                 "closes_at", "regions", "topics", "buyer_key")  # fmt: skip
+                 "closes_at", "regions", "topics", "buyer_key",
+                 "title_key", "fingerprint")  # fmt: skip
 
 
 def merge_notice_rows(
@@ -136,7 +138,7 @@ def _fold(
     merged["topics"] = topics
     if keep_columns:  # two rows of one crawl: the first one's URL identifies the item
         merged["url"] = old.get("url") or new.get("url")
-    merged["content_hash"] = content_hash(merged)
+    merged.update(item_keys(merged))  # the merged title's key, not the first release's
     return merged
 
 

@@ -8,10 +8,10 @@ from datetime import UTC, datetime, timedelta
 
 from sqlmodel import Session, col, delete, select
 
-from crawler.records import RobotsAnswer
+from crawler.records import ROBOTS_MAX_AGE, RobotsAnswer
 from kil_feed.models import RobotsTxt
 
-MAX_AGE = timedelta(hours=24)  # RFC 9309 §2.4: no cached copy is used for longer
+MAX_AGE = timedelta(seconds=ROBOTS_MAX_AGE)  # RFC 9309 §2.4
 
 
 def fresh_robots(

@@ -33,6 +33,9 @@ TS_CONFIG = "kil_search"  # PostgreSQL's text search configuration (migration 00
 # a word as FTS5's unicode61 tokenizer splits one: letters and digits, not `_`
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\ue000-\uf8ff]")
+# one ASCII punctuation character, read as a space by PostgreSQL's index (migration 0020)
+_PUNCTUATION = re.compile(r"[!-/:-@\[-`{-~]")
+_PG_PUNCTUATION = "[!-/:-@[-`{-~]"  # the same class in PostgreSQL's regex syntax
 
 
 @dataclass
@@ -284,7 +287,9 @@ def _search_postgres(
     tsquery = _tsquery(read, params)
     where = "i.search_tsv @@ query" + _filters(filters, params)
     base = f"FROM item i, (SELECT {tsquery} AS query) AS q WHERE " + where
+    params["punct"] = _PG_PUNCTUATION
     opts = f"StartSel={MARK_START}, StopSel={MARK_END}"
+    words = "regexp_replace({}, :punct, ' ', 'g')"  # as the index reads it: see _restore
     order = (
         "score DESC, id DESC"
         if filters.sort == "relevance"
@@ -293,8 +298,10 @@ def _search_postgres(
     rows = session.execute(
         sa.text(
             "SELECT id, score,"
-            f" ts_headline('{TS_CONFIG}', title, query, '{opts}, HighlightAll=true'),"
-            f" ts_headline('{TS_CONFIG}', summary, query, '{opts}, MaxWords=40, MinWords=15')"
+            f" ts_headline('{TS_CONFIG}', {words.format('title')}, query,"
+            f" '{opts}, HighlightAll=true'),"
+            f" ts_headline('{TS_CONFIG}', {words.format('summary')}, query,"
+            f" '{opts}, MaxWords=40, MinWords=15'), title, summary"
             " FROM (SELECT id, title, summary, query, score, published FROM"
             " (SELECT i.id, i.title, coalesce(i.summary, '') AS summary, query,"
             " ts_rank_cd(i.search_tsv, query) AS score, i.published_at AS published "
@@ -305,4 +312,24 @@ def _search_postgres(
         ),
         {**params, "limit": limit, "offset": offset},
     ).all()
-    return list(rows), _capped_count(base, params, session=session)
+    marked = [(r[0], r[1], _restore(r[4], r[2]), _restore(r[5], r[3])) for r in rows]
+    return marked, _capped_count(base, params, session=session)  # type: ignore[return-value]
+
+
+def _restore(text: str | None, marked: str | None) -> str:
+    """`marked` (a `ts_headline` of `text` with each ASCII punctuation character read as a
+    space) with `text`'s own characters put back around the marks.
+
+    `ts_headline` parses the text it is given with PostgreSQL's parser, which reads
+    `www.gov.uk` as one host and a URL as a URL: given the stored text it marked none of
+    the words the index (migration 0020) had matched. Given the text as the index reads it,
+    it marks the words FTS5 marks; a space stands for each punctuation character, so the
+    headline (the whole title, or one run of the summary) lines up character for character
+    with a run of the stored text."""
+    text, marked = text or "", marked or ""
+    plain = marked.replace(MARK_START, "").replace(MARK_END, "")
+    at = _PUNCTUATION.sub(" ", text).find(plain)
+    if at < 0:  # pragma: no cover - ts_headline keeps the characters it is given
+        return marked
+    chars = iter(text[at : at + len(plain)])
+    return "".join(c if c in (MARK_START, MARK_END) else next(chars) for c in marked)

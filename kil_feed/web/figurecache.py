@@ -8,7 +8,7 @@ for 20,000 notices, with 0.25 s of drawing, on every view of a page that shows b
 items do.
 So each filter's figures are kept with the stamp they were counted at: the kind's
 `listing_changed` (an added, edited, rejected, closed or deleted item moves it), for
-notices the buyers' last change too (the top buyers show their names: a rename must
+notices the buyers' last change too (the top buyers show their names: a rename or a delete must
 show), and the day. A view reads each stamp once (a few index lookups) and counts again
 only when it moved: never stale, unlike a time-to-live. The charts drawn from the figures
 are kept the same way, under the same stamp.

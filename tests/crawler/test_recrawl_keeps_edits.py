@@ -15,11 +15,11 @@ from sqlmodel import select
 
 from kil_feed.config import Settings, load_settings
 from kil_feed.db import make_engine, read_session, write_session
-from kil_feed.migrate import upgrade
 from kil_feed.models import Item, ItemTag
 from kil_feed.storage.curation import apply_action, edit_item
 from tests.conftest import Cli
 from tests.support.crawl import FAST_CRAWL_ENV, add_source, crawl, items_of
+from tests.support.migrations import rerun
 
 
 def _feed(entries: list[tuple[str, str, str, str]]) -> str:
@@ -138,12 +138,6 @@ CORPUS = (
 )
 
 
-def _rerun_0021(engine) -> None:  # type: ignore[no-untyped-def]
-    with engine.begin() as conn:
-        conn.execute(sa.text("UPDATE alembic_version SET version_num = '0020_search_words'"))
-    upgrade(engine)
-
-
 def test_migration_marks_edits_made_before_they_were_recorded(
     http_server, fast_settings, corpus_dir
 ):  # type: ignore[no-untyped-def]
@@ -161,7 +155,7 @@ def test_migration_marks_edits_made_before_they_were_recorded(
     assert paid, [(i.title, i.pay_min, i.closes_at) for i in jobs]
 
     # a crawl's own rows read as crawled: nothing is marked (real feed, real job adverts)
-    _rerun_0021(engine)
+    rerun(engine, "0021_edited_fields", "0020_search_words")
     with read_session(engine) as session:
         marked = [i.id for i in session.exec(select(Item)) if "edited" in (i.extra or {})]
     assert marked == []
@@ -173,7 +167,7 @@ def test_migration_marks_edits_made_before_they_were_recorded(
         session.execute(sa.update(Item).where(Item.id == a.id).values(title="An editor's title"))
         session.execute(sa.update(Item).where(Item.id == b.id).values(summary="An editor's text"))
         session.execute(sa.update(Item).where(Item.id == job.id).values(summary="Shorter."))
-    _rerun_0021(engine)
+    rerun(engine, "0021_edited_fields", "0020_search_words")
     with read_session(engine) as session:
         edited = {
             i.id: i.extra.get("edited")

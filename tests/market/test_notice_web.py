@@ -183,3 +183,41 @@ def test_a_buyer_rename_shows_at_once_and_a_view_reads_each_stamp_once(
         api = client.get("/api/market/notices", params=params).json()
         assert renamed in {b["name"] for b in api["top_buyers"]["buyers"]}
     app.state.engine.dispose()
+
+
+def test_every_change_under_the_figures_moves_their_stamp(
+    any_engine: Engine, any_settings: Settings
+) -> None:
+    """The notices' stamp read the newest buyer `updated_at` and the items' own: a deleted
+    buyer left nothing behind (unless it was the newest), and an UPDATE of a notice that
+    did not set `updated_at` (SQL by hand, a script) moved nothing, so `/market` kept
+    linking a buyer that was gone and counting a notice taken down. Now a buyer's DELETE
+    is recorded (`buyer_removal`) and an UPDATE of a column the figures read moves the
+    item's `updated_at` (triggers, migration 0023). On SQLite and PostgreSQL."""
+    import sqlalchemy as sa
+
+    from kil_feed.db import write_session
+    from kil_feed.models import Buyer, Item
+
+    seed_notices(any_engine)
+    with write_session(any_engine) as s:  # Camden is the newest buyer: a delete of
+        s.execute(sa.update(Buyer).where(Buyer.slug == "camden").values(region="London"))
+    app = create_app(any_settings)
+    params = {"week": "2026-W48"}
+    manchester = f'<a href="/buyers/manchester-city-council">{MANCHESTER}</a>'
+    camden = f'<a href="/buyers/camden">{CAMDEN}</a>'
+    with TestClient(app, base_url="http://testserver") as client:
+        first = client.get("/market", params=params).text
+        assert manchester in first and camden in first
+        with write_session(any_engine) as s:  # ... Manchester left the newest stamp as it was
+            s.execute(sa.delete(Buyer).where(Buyer.slug == "manchester-city-council"))
+        after = client.get("/market", params=params).text
+        assert manchester not in after and camden in after
+        with write_session(any_engine) as s:
+            s.execute(
+                sa.update(Item).where(Item.buyer_key == CAMDEN.lower()).values(status="rejected")
+            )
+        api = client.get("/api/market/notices", params=params).json()
+        assert CAMDEN not in {b["name"] for b in api["top_buyers"]["buyers"]}
+        assert camden not in client.get("/market", params=params).text
+    app.state.engine.dispose()

@@ -278,3 +278,33 @@ def test_postgres_index_holds_the_words_fts5_holds(engine: Engine, postgres_url:
         _truncate_postgres(postgres_url)
     assert {"ski", "mon", "of", "gov", "uk", "bid", "5m", "framework"} <= sqlite_words
     assert pg_words == sqlite_words
+
+
+def test_highlights_mark_split_words_alike_on_both_backends(
+    any_engine: Engine, any_settings: Settings
+) -> None:
+    """Since migration 0020 PostgreSQL found `www.gov.uk` by its words, but `ts_headline`
+    parsed the stored text again with its own parser, which reads `www.gov.uk` as one host
+    (and the URL as a URL), so the hit came back with nothing marked; FTS5 marks each word.
+    The marked text is the stored text, punctuation and all."""
+    title = "Guidance for suppliers on www.gov.uk (<b>draft</b>)"
+    summary = "Bid through https://www.gov.uk/find-tender by Friday: bids@example.gov.uk."
+    with write_session(any_engine) as s:
+        source, _ = upsert_source("Marks", session=s, kind="feed", url="https://x.example/")
+        save_item(
+            Item(kind="news", url="https://x.example/m", title=title, summary=summary,
+                 source_id=source.id, status="approved"),
+            session=s,
+        )  # fmt: skip
+    a, b = MARK_START, MARK_END
+    with read_session(any_engine) as s:
+        [hit] = search_items("gov.uk", session=s).hits
+        assert (
+            hit.title_marked == f"Guidance for suppliers on www.{a}gov{b}.{a}uk{b} (<b>draft</b>)"
+        )
+        assert f"https://www.{a}gov{b}.{a}uk{b}/find-tender" in hit.snippet_marked
+        assert f"bids@example.{a}gov{b}.{a}uk{b}" in hit.snippet_marked
+        [hit] = search_items("find-tender draft", session=s).hits
+        assert hit.title_marked.endswith(f"(<b>{a}draft{b}</b>)")
+        assert f"uk/{a}find{b}-{a}tender{b} by" in hit.snippet_marked
+        assert hit.snippet_marked.replace(a, "").replace(b, "").strip("…") in summary
