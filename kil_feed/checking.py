@@ -33,7 +33,8 @@ def check_pipelines() -> dict[str, int]:
 
 
 def check_source(settings: Settings, source: Source, *, time_limit: float = 120) -> dict[str, Any]:
-    """{'items': [...], 'error': str | None, 'problem': str | None, 'http_status': int | None}"""
+    """{'items': [...], 'error': str | None, 'problem': str | None, 'http_status': int | None,
+    'dropped': {reason: count}} (what the pipelines would not store, and why)."""
     if source.kind not in SPIDER_FOR_KIND:
         raise ValidationError(f"sources of kind {source.kind!r} cannot be checked")
     spec = crawl_source(source)
@@ -55,19 +56,23 @@ def check_source(settings: Settings, source: Source, *, time_limit: float = 120)
             subprocess.run(cmd, env=env, timeout=time_limit + 30, check=False,
                            stdin=subprocess.DEVNULL, capture_output=True)  # fmt: skip
         except subprocess.TimeoutExpired:
-            return {"items": [], "error": "check timed out", "problem": None, "http_status": None}
+            return {"items": [], "error": "check timed out", "problem": None, "http_status": None,
+                    "dropped": {}}  # fmt: skip
         records = []
         if output.exists():
             records = [json.loads(line) for line in output.read_text().splitlines() if line]
-    result: dict[str, Any] = {"items": [], "error": None, "problem": None, "http_status": None}
+    result: dict[str, Any] = {"items": [], "error": None, "problem": None, "http_status": None,
+                              "dropped": {}}  # fmt: skip
     for record in records:
         if "item" in record:
             result["items"].append(record["item"])
+        elif "dropped" in record:
+            result["dropped"] = record["dropped"]
         elif record["status"].get("fatal", True):
             status = record["status"]
             result["http_status"] = status.get("http_status") or result["http_status"]
             result["error"] = status.get("error") or result["error"]
             result["problem"] = status.get("problem") or result["problem"]
-    if not records:
+    if not any("dropped" not in record for record in records):
         result["error"] = "the check crawl produced nothing (see logs)"
     return result

@@ -42,6 +42,17 @@ class ConflictError(KilError):
     http_status = 409
 
 
+class BusyError(ConflictError):
+    """Another live process is doing this very thing (sending the same issue): nothing is
+    wrong, it is just not this command's turn; `details` says who, for `--json`."""
+
+    exit_code = 10
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.details: dict[str, object] = {}
+
+
 class ValidationError(KilError):
     """Input from a user or a file is invalid."""
 

@@ -41,7 +41,7 @@ from newsletter.pulse import issue_pulses
 from newsletter.recheck import recheck_issue
 from newsletter.render import Audience, Renderer
 from newsletter.report import SendReport, summary
-from newsletter.sendlock import issue_send_lock
+from newsletter.sendlock import check_not_busy, issue_send_lock
 from newsletter.transport import LOST_REPLY, check_transport, make_transport
 
 logger = logging.getLogger(__name__)
@@ -160,6 +160,8 @@ def send_issue(
         check_test_address(to)
     if not dry_run:
         check_transport(settings)
+    if not dry_run and to is None:  # another live sender (SQLite): before any work
+        check_not_busy(engine, issue_id)
     recheck = None
     if not dry_run and to is None and not (join or retry) and settings.newsletter.recheck_links:
         recheck = recheck_issue(engine, settings, issue_id)  # no dead job in an email

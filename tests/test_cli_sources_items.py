@@ -164,3 +164,17 @@ def test_crawl_check_and_items(cli, kil_env, http_server, monkeypatch) -> None: 
     assert cli("items", "show", "99999", ok=False).exit_code == 4
     second = cli("crawl", "--source", "news", "--json").output  # none failed: exit 0
     assert json.loads(second)[0]["http"] == 304
+
+
+def test_check_says_what_it_would_not_store(cli, kil_env, http_server, corpus_dir, monkeypatch):  # type: ignore[no-untyped-def]
+    """Diputación de Valencia's job feed has items with no link nor guid: the check that
+    stores nothing says why, not just "nothing would be stored"."""
+    for key, value in FAST_CRAWL_ENV.items():
+        monkeypatch.setenv(key, value)
+    name = "jobs/diputacion_valencia_rss091_public_job_offers_no_ids.xml"
+    cli("sources", "add", "valencia", http_server.add_file(f"/{name}", corpus_dir / name))
+
+    checked = json.loads(cli("sources", "check", "valencia", "--json").output)
+    assert (checked["items"], checked["dropped"], checked["error"]) == ([], {"no url": 1}, None)
+    shown = cli("sources", "check", "valencia").output
+    assert "not stored: no url (1)" in shown and "nothing would be stored" in shown

@@ -1,4 +1,4 @@
-"""JSON Feed (https://jsonfeed.org) 1.0/1.1 to item dicts; None when it is not one."""
+"""JSON Feed (https://jsonfeed.org) 1.0/1.1 to item dicts."""
 
 from __future__ import annotations
 
@@ -9,22 +9,25 @@ from urllib.parse import urljoin
 from crawler.extract.feed import ParsedFeed
 from crawler.extract.jsontext import UndecodableJson, json_text
 
+NOT_JSON_FEED = 'JSON, but not a JSON Feed (its "version" is no https://jsonfeed.org/version/ URL)'
 
-def parse_json_feed(
-    body: bytes, url: str, headers: dict[str, str] | None = None
-) -> ParsedFeed | None:
-    """The feed, decoded as `json_text` says (BOM, the Content-Type's charset, UTF-8); one
-    that does not decode is no feed, with the reason as its `error`. None when the body is
-    not JSON or not a JSON Feed: feedparser may know it."""
+
+def parse_json_feed(body: bytes, url: str, headers: dict[str, str] | None = None) -> ParsedFeed:
+    """The feed of a body that opens as JSON, decoded as `json_text` says (BOM, the
+    Content-Type's charset, UTF-8). One that does not decode is no feed, with the reason as
+    its `error`; malformed JSON, or JSON that is no JSON Feed (RSS-in-JSON, an API answer),
+    is no feed with that as its `problem`: feedparser would only call it bad XML."""
     content_type = next((v for k, v in (headers or {}).items() if k.lower() == "content-type"), "")
     try:
         data = json.loads(json_text(body, content_type))
     except UndecodableJson as exc:
         return ParsedFeed(is_feed=False, problem=str(exc), error=f"unreadable JSON Feed: {exc}")
-    except (ValueError, RecursionError):
-        return None
+    except RecursionError:
+        return ParsedFeed(is_feed=False, problem="malformed JSON: nested too deeply")
+    except ValueError as exc:
+        return ParsedFeed(is_feed=False, problem=f"malformed JSON: {str(exc)[:200]}")
     if not isinstance(data, dict) or "jsonfeed.org" not in str(data.get("version", "")):
-        return None
+        return ParsedFeed(is_feed=False, problem=NOT_JSON_FEED)
     base = data.get("home_page_url") or url
     entries = []
     for entry in data.get("items") or []:

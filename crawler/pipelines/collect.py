@@ -20,21 +20,32 @@ KEEP = tuple(
 )  # fmt: skip
 
 
+DROPPED = "kil/dropped/"  # the stats `crawler.pipelines.base.drop` counts drops by reason in
+
+
 class CollectPipeline:
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, stats: Any = None) -> None:
         self.path = path
+        self.stats = stats
         self.out: IO[str] | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> CollectPipeline:
-        return cls(crawler.settings.get("KIL_CHECK_OUTPUT"))
+        return cls(crawler.settings.get("KIL_CHECK_OUTPUT"), crawler.stats)
 
     def open_spider(self, spider: Any = None) -> None:
         self.out = open(self.path, "w", encoding="utf-8")  # noqa: SIM115 - closed in close_spider
 
     def close_spider(self, spider: Any = None) -> None:
-        if self.out is not None:
-            self.out.close()
+        """Last, what the pipelines before dropped, by reason: a check that would store
+        nothing says why ("no url": 1)."""
+        if self.out is None:
+            return
+        counts = self.stats.get_stats() if self.stats is not None else {}
+        dropped = {k.removeprefix(DROPPED): v for k, v in counts.items() if k.startswith(DROPPED)}
+        if dropped:
+            self.out.write(json.dumps({"dropped": dropped}) + "\n")
+        self.out.close()
 
     def process_item(self, item: dict[str, Any]) -> dict[str, Any]:
         if is_status(item):

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 import tempfile
 import webbrowser
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -235,6 +237,7 @@ def send(
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
     from newsletter.send import check_test_address, send_issue
+    from newsletter.sendlock import check_not_busy
     from newsletter.transport import check_transport, describe_transport
 
     if to is not None:
@@ -246,6 +249,9 @@ def send(
         settings = settings.model_copy(update={"smtp_url": "", "outbox_dir": settings.outbox_dir})
     if not dry_run:
         check_transport(settings)
+        if to is None:  # another live sender: say who, before a line says we are sending
+            with _busy_as_json(issue_id, as_json=as_json):
+                check_not_busy(st.engine, issue_id)
         line = None if as_json else _send_line(issue_id, to, describe_transport(settings))
         if line:
             typer.echo(line)  # one line, never wrapped: scripts read it
@@ -264,7 +270,7 @@ def send(
     def progress(done: int, total: int) -> None:
         bar.update(task, completed=done, total=total)
 
-    with bar:
+    with bar, _busy_as_json(issue_id, as_json=as_json):
         report = send_issue(
             st.engine,
             settings,
@@ -278,6 +284,22 @@ def send(
     print_send_report(report, as_json=as_json)
     if report.exit_code:  # 7 paused, like every DeliveryError; 75 deferred, to retry later
         raise typer.Exit(report.exit_code)
+
+
+@contextlib.contextmanager
+def _busy_as_json(issue_id: int, *, as_json: bool) -> Iterator[None]:
+    """Another live sender of the issue: exit 10 with one line on stderr naming it, and
+    with `--json` the same as data on stdout (`busy`, `sender`)."""
+    from kil_feed.errors import BusyError
+
+    try:
+        yield
+    except BusyError as exc:
+        if not as_json:
+            raise
+        print_json({"issue_id": issue_id, "busy": True, "error": str(exc)} | exc.details)
+        error_line(str(exc))
+        raise typer.Exit(exc.exit_code) from None
 
 
 def print_send_report(report: Any, *, as_json: bool) -> None:

@@ -294,6 +294,9 @@ def check_cmd(
     else:
         if result.get("problem"):
             console.print(f"[yellow]problem:[/yellow] {escape(str(result['problem']))}")
+        if result["dropped"]:
+            reasons = ", ".join(f"{why} ({n})" for why, n in sorted(result["dropped"].items()))
+            console.print(f"[yellow]not stored:[/yellow] {escape(reasons)}")
         print_table(
             result["items"][:limit],
             ["kind", "published_at", "title", "topics", "regions", "url"],

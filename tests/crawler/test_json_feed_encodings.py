@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from crawler.extract.jsonfeed import parse_json_feed
+from crawler.extract.jsonfeed import NOT_JSON_FEED, parse_json_feed
 from tests.support.crawl import add_source, crawl, items_of
 
 FEED = "feeds/inessential_jsonfeed.json"
@@ -29,7 +29,7 @@ def feed_text(corpus_dir: Path) -> str:
 def _titles(body: bytes, content_type: str | None) -> list[str]:
     headers = {"Content-Type": content_type} if content_type else {}
     parsed = parse_json_feed(body, "https://inessential.com/feed.json", headers)
-    assert parsed is not None and parsed.is_feed, parsed
+    assert parsed.is_feed, parsed
     return [e["title"] for e in parsed.entries]
 
 
@@ -58,15 +58,33 @@ def test_undecodable_json_feed_is_a_problem(feed_text: str) -> None:
         "https://x.example/feed.json",
         {"Content-Type": "application/json"},
     )
-    assert parsed is not None and not parsed.is_feed and not parsed.entries
+    assert not parsed.is_feed and not parsed.entries
     assert parsed.problem is not None
     assert "not valid UTF-8" in parsed.problem and "charset" in parsed.problem, parsed.problem
 
 
-def test_json_feed_encodings_crawl(feed_text, http_server, crawl_settings, crawl_engine):  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize(
+    ("body", "problem"),
+    [
+        (b'{"version": "https://jsonfeed.org/version/1.1", "items": [', "malformed JSON: "),
+        (b"[" * 100_000, "malformed JSON: nested too deeply"),
+        (b'{"rss": {"version": "2.0", "channel": {}}}', "JSON, but not a JSON Feed"),
+    ],
+)
+def test_json_that_is_no_feed_says_so(body: bytes, problem: str) -> None:
+    parsed = parse_json_feed(body, "https://x.example/feed.json", {})
+    assert not parsed.is_feed and parsed.problem is not None
+    assert parsed.problem.startswith(problem), parsed.problem
+
+
+def test_json_feed_encodings_crawl(feed_text, http_server, crawl_settings, crawl_engine,
+                                   corpus_dir):  # type: ignore[no-untyped-def]  # fmt: skip
     """Through a real crawl: both feeds stored with their quotes; the unlabelled one recorded
-    as failed with the reason, and nothing of it stored."""
+    as failed with the reason, and nothing of it stored. Scripting News' RSS-in-JSON is
+    said to be JSON but no JSON Feed, not an XML parser's complaint."""
+    rss_in_json = (corpus_dir / "feeds/scriptingnews_rss_in_json.json").read_bytes()
     served = {
+        "rss-in-json": (rss_in_json, "application/json"),
         "utf16": (feed_text.encode("utf-16"), "application/feed+json"),
         "cp1252": (feed_text.encode("cp1252"), "application/feed+json; charset=windows-1252"),
         "unlabelled": (feed_text.encode("cp1252"), "application/feed+json"),
@@ -84,5 +102,7 @@ def test_json_feed_encodings_crawl(feed_text, http_server, crawl_settings, crawl
     assert failed.error is not None and "not valid UTF-8" in failed.error, failed
     assert "Traceback" not in failed.error
     assert items_of(crawl_engine, "unlabelled") == []
+    other = summaries["rss-in-json"].error
+    assert other == f"not a feed (application/json): {NOT_JSON_FEED}", other
     log = Path(str(failed.log)).read_text(errors="replace")
     assert "Traceback" not in log

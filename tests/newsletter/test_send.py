@@ -253,7 +253,7 @@ def test_second_sender_on_sqlite_is_refused_while_one_runs(
     issue_id = approved_issue(engine, settings)
     with (
         issue_send_lock(engine, issue_id),
-        pytest.raises(ConflictError, match="another process; on SQLite one process") as err,
+        pytest.raises(ConflictError, match=r"another process: pid \d+ on .*; on SQLite") as err,
     ):
         send_issue(engine, settings, issue_id)
     assert "use PostgreSQL to send from several processes" in str(err.value)
