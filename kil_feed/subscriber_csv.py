@@ -25,6 +25,7 @@ from kil_feed.errors import KilError, ValidationError
 from kil_feed.models import Subscriber, SubscriberStatus
 from kil_feed.regions import canonical_region
 from kil_feed.storage import subscribers as store
+from kil_feed.topics import TopicCatalog, topic_catalog
 
 logger = logging.getLogger(__name__)
 
@@ -126,8 +127,11 @@ def _records(text: str) -> Iterator[tuple[int, list[str] | str]]:
         start += 1
 
 
-def read_rows(text: str, report: ImportReport) -> list[Row]:
-    """Every well-formed row; the others go to `report.invalid` with their line number."""
+def read_rows(text: str, report: ImportReport, topics: TopicCatalog | None = None) -> list[Row]:
+    """Every well-formed row; the others go to `report.invalid` with their line number.
+    Regions and topics are checked and spelled as `kil subscribers add` spells them (a
+    topic the catalog does not know would never match an item)."""
+    catalog = topics or topic_catalog()
     records = _records(text)
     first = next(records, None)
     if first is None or isinstance(first[1], str):
@@ -155,6 +159,9 @@ def read_rows(text: str, report: ImportReport) -> list[Row]:
             regions = _split(values.get("regions"))
             if regions is not None:
                 regions = [canonical_region(r) for r in regions]
+            chosen = _split(values.get("topics"))
+            if chosen is not None:
+                chosen = catalog.check_all(chosen)
             status = values.get("status", "").strip().lower() or None
             if status is not None and status not in statuses:
                 raise ValidationError(f"unknown status {status!r} (use {', '.join(statuses)})")
@@ -163,11 +170,13 @@ def read_rows(text: str, report: ImportReport) -> list[Row]:
             continue
         seen[email] = line
         name = values.get("name", "").strip() or None
-        rows.append(Row(line, email, name, regions, _split(values.get("topics")), status))
+        rows.append(Row(line, email, name, regions, chosen, status))
     return rows
 
 
-def import_csv(engine: Engine, path: Path, *, dry_run: bool = False) -> ImportReport:
+def import_csv(
+    engine: Engine, path: Path, *, dry_run: bool = False, topics: TopicCatalog | None = None
+) -> ImportReport:
     """Add or update subscribers from a CSV file (see the module docstring)."""
     try:
         data = path.read_bytes()
@@ -175,7 +184,7 @@ def import_csv(engine: Engine, path: Path, *, dry_run: bool = False) -> ImportRe
         raise ValidationError(f"{path} not found") from None
     except OSError as exc:
         raise ValidationError(f"cannot read {path}: {exc.strerror}") from None
-    return import_csv_bytes(engine, data, origin=str(path), dry_run=dry_run)
+    return import_csv_bytes(engine, data, origin=str(path), dry_run=dry_run, topics=topics)
 
 
 def decode_csv(data: bytes, origin: str) -> str:
@@ -196,12 +205,17 @@ def decode_csv(data: bytes, origin: str) -> str:
 
 
 def import_csv_bytes(
-    engine: Engine, data: bytes, *, origin: str, dry_run: bool = False
+    engine: Engine,
+    data: bytes,
+    *,
+    origin: str,
+    dry_run: bool = False,
+    topics: TopicCatalog | None = None,
 ) -> ImportReport:
     """Add or update subscribers from CSV bytes (a file, or standard input: `origin`)."""
     text = decode_csv(data, origin)
     report = ImportReport()
-    rows = read_rows(text, report)
+    rows = read_rows(text, report, topics)
     with write_session(engine) as session:
         for row in rows:
             _import_row(row, report, session=session)

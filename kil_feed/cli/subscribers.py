@@ -200,11 +200,14 @@ def import_(
 ) -> None:
     """Import subscribers from CSV (exit 2 when some rows were invalid; the rest are kept)."""
     engine = state().engine
+    topics = topic_catalog(state().settings)
     if file == "-":  # as `export -` writes to stdout
         data = sys.stdin.buffer.read()
-        report = import_csv_bytes(engine, data, origin="standard input", dry_run=dry_run)
+        report = import_csv_bytes(
+            engine, data, origin="standard input", dry_run=dry_run, topics=topics
+        )
     else:
-        report = import_csv(engine, Path(file), dry_run=dry_run)
+        report = import_csv(engine, Path(file), dry_run=dry_run, topics=topics)
     if as_json:
         print_json(report.as_dict())
     else:

@@ -113,7 +113,7 @@ def test_bad_input(cli, args, code, message) -> None:  # type: ignore[no-untyped
 
 CSV = """\
 Email,Name,Regions,Topics,Status
-dan@example.org,Dan,London;Wales,procurement;jobs,
+dan@example.org,Dan,London;Wales,Procurement;social value,
 ERIN@example.org,Erin,,,pending
 not an email,Nobody,,,
 gone@example.org,Gone Again,,,
@@ -121,6 +121,7 @@ frank@example.org,Frank,Atlantis,,
 dan@EXAMPLE.org,Dan twice,,,
 kept@example.org,Kept Name,south west,,
 grace@example.org,Grace,,,married
+hal@example.org,Hal,,procurement;jobs,
 """
 
 
@@ -141,16 +142,18 @@ def test_import_reports_and_export_round_trip(cli, engine: Engine, tmp_path: Pat
     assert report["added"] == ["dan@example.org", "erin@example.org"]
     assert report["updated"] == ["kept@example.org"]
     assert [s["line"] for s in report["skipped"]] == [5]
-    assert [i["line"] for i in report["invalid"]] == [4, 6, 7, 9]
+    assert [i["line"] for i in report["invalid"]] == [4, 6, 7, 9, 10]
     reasons = " ".join(i["reason"] for i in report["invalid"])
     assert "invalid email address" in reasons and "Atlantis" in reasons
     assert "repeats line 2" in reasons and "married" in reasons
+    # topics as `subscribers add` takes them: any spelling of a known one, no unknown one
+    assert "unknown topic 'jobs'" in reasons and _sub(engine, "hal@example.org") is None
 
     dan = _sub(engine, "DAN@example.org")
     assert (dan.status, dan.regions, dan.topics, dan.origin) == (
         "confirmed",
         ["London", "Wales"],
-        ["procurement", "jobs"],
+        ["procurement", "social-value"],
         "import",
     )
     assert _sub(engine, "erin@example.org").status == "pending"
