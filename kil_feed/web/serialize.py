@@ -87,11 +87,25 @@ class IssueListOut(BaseModel):
     issues: list[IssueOut]
 
 
+def item_path(item: Item) -> str | None:
+    """The path of the item's page on this site: a job's or a notice's; news is read at its
+    source (None)."""
+    if item.kind == "job":
+        return f"/jobs/{item.id}"
+    if item.kind == "notice":
+        return f"/notices/{item.id}"
+    return None
+
+
+def item_link(item: Item, base_url: str) -> str:
+    """Where a listing links an item: its page here (`item_path`), else its source's URL."""
+    path = item_path(item)
+    return f"{base_url.rstrip('/')}{path}" if path else item.url
+
+
 def api_item_dict(item: Item, base_url: str, source: str | None = None) -> dict[str, Any]:
     """The shared item JSON with every job field and the item's page on this site."""
-    # news items are read at their source
-    web_url = f"{base_url.rstrip('/')}/jobs/{item.id}" if item.kind == "job" else item.url
-    return item_to_dict(item, source, all_job_fields=True, web_url=web_url)
+    return item_to_dict(item, source, all_job_fields=True, web_url=item_link(item, base_url))
 
 
 def issue_title(issue: Issue) -> str:

@@ -23,7 +23,7 @@ from kil_feed.storage.search import MARK_END, MARK_START
 from kil_feed.timeutil import as_utc, day_label
 from kil_feed.topics import topic_catalog
 from kil_feed.web.filters import slugify
-from kil_feed.web.serialize import issue_title
+from kil_feed.web.serialize import issue_title, item_link
 
 ALLOWED_TAGS = {
     "p", "br", "a", "strong", "em", "b", "i", "ul", "ol", "li", "blockquote",
@@ -94,6 +94,7 @@ def make_environment(settings: Settings) -> Environment:
     env.filters.update(
         sanitize=sanitize, marked=marked, pay=pay, iso=iso, money=amount, slug=slugify,
         issue_title=issue_title, date=partial(day_label, tz=settings.timezone),
+        link=partial(item_link, base_url=""),
     )  # fmt: skip
     catalog = topic_catalog(settings)
     env.filters["topic_label"] = catalog.label

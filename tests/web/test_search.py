@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
@@ -308,3 +310,49 @@ def test_highlights_mark_split_words_alike_on_both_backends(
         assert hit.title_marked.endswith(f"(<b>{a}draft{b}</b>)")
         assert f"uk/{a}find{b}-{a}tender{b} by" in hit.snippet_marked
         assert hit.snippet_marked.replace(a, "").replace(b, "").strip("…") in summary
+
+
+def test_search_shows_notices_and_closed_jobs_as_they_are(
+    settings: Settings, engine: Engine
+) -> None:
+    """Search predates notices: a notice hit was labelled "News" and linked off-site (the
+    API's `web_url` too) instead of its page here, no "Show" choice kept to notices, and a
+    job that had closed looked open in the results (its page and the board say Closed)."""
+    from datetime import timedelta
+
+    from kil_feed.timeutil import utcnow
+
+    with write_session(engine) as s:
+        source, _ = upsert_source("Mixed", session=s, kind="feed", url="https://x.example/")
+
+        def add(kind: str, title: str, **fields: object) -> int:
+            item = Item(kind=kind, url=f"https://x.example/{kind}", title=title,
+                        source_id=source.id, status="approved", **fields)  # fmt: skip
+            return int(save_item(item, session=s).id)  # type: ignore[arg-type]
+
+        notice = add("notice", "Peatland restoration works", guid="ocds-peat-1")
+        closed = add("job", "Peatland project manager", closes_at=utcnow() - timedelta(days=2))
+        news = add("news", "Peatland news round-up")
+    app = create_app(settings)
+    with TestClient(app, base_url="http://testserver") as client:
+        html = client.get("/search", params={"q": "peatland"}).text
+        hits = re.findall(r'<li class="card hit[^"]*">(.*?)</li>', html, re.S)
+        assert len(hits) == 3, html
+        by_link = {re.search(r'<h2 class="card-title"><a href="([^"]+)"', h).group(1): h
+                   for h in hits}  # fmt: skip
+        assert set(by_link) == {f"/notices/{notice}", f"/jobs/{closed}", "https://x.example/news"}
+        assert '<p class="kind-label">Notice</p>' in by_link[f"/notices/{notice}"]
+        assert '<p class="kind-label">News</p>' in by_link["https://x.example/news"]
+        assert "Closed" in by_link[f"/jobs/{closed}"]
+        assert "Closed" not in by_link[f"/notices/{notice}"]
+        assert '<option value="notice"' in html
+        only = client.get("/search", params={"q": "peatland", "kind": "notice"}).text
+        assert f'href="/notices/{notice}"' in only and f"/jobs/{closed}" not in only
+        api = client.get("/api/search", params={"q": "peatland"}).json()
+        urls = {i["id"]: i["web_url"] for i in api["items"]}
+        assert urls[notice] == f"https://kil.example.org/notices/{notice}"
+        assert urls[news] == "https://x.example/news"
+        assert (
+            client.get("/api/search", params={"q": "peat*", "kind": "notice"}).json()["total"] == 1
+        )
+    app.state.engine.dispose()

@@ -116,7 +116,7 @@ def api_job(item_id: RowId, request: Request, session: Session = Depends(reader)
 def api_search(
     request: Request,
     q: str = Query(..., min_length=1, max_length=500, description="Words to find"),
-    kind: Literal["news", "job"] | None = None,
+    kind: Literal["news", "job", "notice"] | None = None,
     region: str | None = REGION,
     topic: str | None = Query(None, description="Topic name or slug"),
     sort: Literal["relevance", "newest"] = "relevance",

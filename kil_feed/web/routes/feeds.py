@@ -21,7 +21,7 @@ from kil_feed.web.deps import reader, settings_of
 from kil_feed.web.filters import pick, slugify
 from kil_feed.web.http import conditional
 from kil_feed.web.routes.jobs import job_filters
-from kil_feed.web.serialize import issue_title
+from kil_feed.web.serialize import issue_title, item_link
 from kil_feed.web.templating import query_string, sanitize
 
 router = APIRouter(include_in_schema=False)
@@ -37,7 +37,7 @@ def _base(request: Request) -> str:
 def _item_entries(items: Sequence[Item], base: str, sources: dict[int, str]) -> list[Entry]:
     entries = []
     for item in items:
-        link = f"{base}/jobs/{item.id}" if item.kind == "job" else item.url
+        link = item_link(item, base)
         entries.append(
             Entry(
                 id=f"{base}/items/{item.id}",

@@ -9,11 +9,12 @@ from sqlmodel import Session
 from kil_feed.errors import ValidationError
 from kil_feed.regions import ITL1_REGIONS
 from kil_feed.storage.search import search_items
+from kil_feed.timeutil import utcnow
 from kil_feed.web.deps import facets_of, invalid_listing, listing_pager, reader, render, settings_of
 from kil_feed.web.filters import choice_param, named_param, page_param, region_param, slugify
 
 router = APIRouter(include_in_schema=False)
-KINDS = ("news", "job")
+KINDS = ("news", "job", "notice")
 SEARCH_SORTS = {"relevance": "Best match", "newest": "Newest first"}
 
 
@@ -72,5 +73,6 @@ def search(
             "pager": pager,
             "filters": filters,
             "params": params,
+            "now": utcnow(),
         },
     )
