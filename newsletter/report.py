@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
 from kil_feed.errors import DeliveryError
 from kil_feed.models import IssueStatus
@@ -36,6 +36,8 @@ class SendReport:
     jobs_closed: int = 0  # postings found closed just before the send: dropped
     jobs_unchecked: int = 0  # postings the pre-send check could not reach: kept
     paused: bool = False
+    # PostgreSQL: the other live senders already holding rows when this one joined
+    other_senders: list[str] = field(default_factory=list)
     status: str = ""
     message: str = ""
     elapsed: float = 0.0
@@ -91,6 +93,8 @@ def summary(report: SendReport) -> str:
             f"sends a second copy: `kil issue send {report.issue_id}` does, and they may get "
             "it twice)"
         )
+    if report.other_senders:
+        parts.append(f"sent together with {joined_senders(report.other_senders)}")
     text = ", ".join(parts) + f"; {report.pending} still pending, status {report.status}"
     if report.paused:
         hint = f"fix the cause, then run `kil issue send {report.issue_id}` again to resume"
@@ -103,3 +107,9 @@ def summary(report: SendReport) -> str:
     elif report.pending:
         text += f" (run `kil issue send {report.issue_id}` again to continue)"
     return text
+
+
+def joined_senders(owners: list[str]) -> str:
+    """`1 other sender (relay-1:4242:ab12cd)`: who else was sending when a send joined."""
+    noun = "sender" if len(owners) == 1 else "senders"
+    return f"{len(owners)} other {noun} ({', '.join(owners)})"

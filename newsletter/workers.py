@@ -84,6 +84,12 @@ def free_dead_leases(issue_id: int, *, session: Connection) -> int:
     return len(dead)
 
 
+def live_senders(issue_id: int, *, session: leases.Db) -> list[str]:
+    """The other senders alive now that hold rows of the issue (host:pid:tag): a send that
+    joins them says so, as a lone SQLite sender says who holds its lock."""
+    return sorted(o for o in leases.lease_holders(issue_id, session=session) if not _dead_here(o))
+
+
 class SharedRateLimiter(RateLimiter):
     """`RateLimiter`'s contract, with its slots reserved on the issue's shared clock: all
     senders together start at most `rate` messages a second."""
@@ -264,6 +270,7 @@ def send_shared(
                 leases.free_deferred(issue_id, session=session)
         counts = ledger.delivery_counts(issue_id, session=session)
         shared = leases.send_state(issue_id, session=session)
+        report.other_senders = live_senders(issue_id, session=session)
         total = ledger.count_pending(issue_id, session=session)
     report.recipients = sum(counts.values())
     report.already_sent = counts.get(DeliveryStatus.sent.value, 0)

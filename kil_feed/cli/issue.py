@@ -22,6 +22,7 @@ from kil_feed.cli.output import (
     print_json,
     print_table,
     success,
+    warning_line,
     write_file,
 )
 from kil_feed.db import read_session
@@ -252,6 +253,7 @@ def send(
         if to is None:  # another live sender: say who, before a line says we are sending
             with _busy_as_json(issue_id, as_json=as_json):
                 check_not_busy(st.engine, issue_id)
+            _say_joined(issue_id)
         line = None if as_json else _send_line(issue_id, to, describe_transport(settings))
         if line:
             typer.echo(line)  # one line, never wrapped: scripts read it
@@ -284,6 +286,24 @@ def send(
     print_send_report(report, as_json=as_json)
     if report.exit_code:  # 7 paused, like every DeliveryError; 75 deferred, to retry later
         raise typer.Exit(report.exit_code)
+
+
+def _say_joined(issue_id: int) -> None:
+    """PostgreSQL: other live senders hold rows of the issue; this send joins them (the
+    report's `other_senders`), which one line on stderr says before it waits for them."""
+    engine = state().engine
+    if engine.dialect.name != "postgresql":
+        return
+    from newsletter.report import joined_senders
+    from newsletter.workers import live_senders
+
+    with read_session(engine) as session:
+        others = live_senders(issue_id, session=session)
+    if others:
+        warning_line(
+            f"issue {issue_id} is already being sent by {joined_senders(others)}: this send "
+            "joins it, sharing the rows left (it waits for theirs before it ends)"
+        )
 
 
 @contextlib.contextmanager

@@ -4,7 +4,9 @@ which one is killed twice."""
 
 from __future__ import annotations
 
+import json
 import os
+import select
 import signal
 import socket
 import subprocess
@@ -508,3 +510,28 @@ def test_the_next_issue_send_retries_deferred_rows_at_once_not_after_the_lease(
     assert again.returncode == 0, err.decode()
     assert f"issue {issue_id}: 1 sent, 9 sent earlier; 0 still pending, status sent" in out.decode()
     assert smtp_server.recipients().count(grey) == 1
+
+
+def test_a_send_that_joins_a_live_sender_says_so_and_its_report_names_it(
+    any_engine: Engine, any_settings: Settings, sink: CountingSink
+) -> None:
+    """`kil issue send` while another live process holds rows: one warning line before it
+    waits for them (it used to wait in silence), `other_senders` in --json."""
+    issue_id = _sending_issue(any_engine, any_settings, 10)
+    owner = f"{socket.gethostname()}:{os.getpid()}:alive4"  # this very process: alive
+    with writer(any_engine).begin() as conn:
+        assert len(leases.claim_batch(issue_id, owner, 4, 3600, session=conn)) == 4
+    proc = kil_process(any_settings, sink.url, "issue", "send", str(issue_id), "--json")
+    ready, _, _ = select.select([proc.stderr], [], [], 60)  # it used to wait in silence
+    assert ready, "no line on stderr while the send waited for the other sender's rows"
+    first = proc.stderr.readline().decode()  # type: ignore[union-attr]
+    assert first.startswith(f"warning: issue {issue_id} is already being sent by 1 other ")
+    assert f"sender ({owner}): this send joins it" in first
+    _wait("the free rows sent", lambda: len(sink.handler.received) >= 10)  # then it waits
+    _release(any_engine, issue_id, owner)  # the other sender ends, leaving its 4 rows
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err.decode()
+    report = json.loads(out)
+    assert report["other_senders"] == [owner] and report["sent"] == 14
+    assert f"sent together with 1 other sender ({owner})" in report["message"]
+    assert report["status"] == "sent"
