@@ -442,6 +442,9 @@ class Settings(BaseSettings):
                 raise ValueError(
                     "expected smtp://[user:pass@]host[:port][?starttls=true] or smtps://..."
                 )
+            from kil_feed.smtp_url import smtp_options
+
+            smtp_options(parts.query)  # a misspelt option would quietly mean "off"
         return value
 
     @field_validator("base_url")

@@ -20,10 +20,11 @@ from email.message import EmailMessage
 from pathlib import Path
 from types import TracebackType
 from typing import Protocol
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import unquote, urlsplit
 
 from kil_feed.config import Settings
 from kil_feed.errors import ConfigError, DeliveryError
+from kil_feed.smtp_url import smtp_options
 
 logger = logging.getLogger(__name__)
 _counter = itertools.count()
@@ -234,18 +235,20 @@ class SMTPConfig:
                 f"invalid SMTP URL {url!r}",
                 hint="use smtp://[user:pass@]host[:port][?starttls=true]",
             )
-        query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
+        try:
+            options = smtp_options(parts.query)
+        except ValueError as exc:
+            raise ConfigError(f"invalid SMTP URL: {exc}", hint="check smtp_url") from None
         implicit = parts.scheme == "smtps"
-        truthy = {"1", "true", "yes", "on"}
         return cls(
             host=parts.hostname,
             port=parts.port or (465 if implicit else 25),
             username=unquote(parts.username) if parts.username else None,
             password=unquote(parts.password) if parts.password else None,
-            starttls=query.get("starttls", "false").lower() in truthy,
+            starttls=options.starttls,
             implicit_tls=implicit,
-            timeout=float(query.get("timeout", 30)),
-            verify=query.get("verify", "true").lower() in truthy,
+            timeout=options.timeout,
+            verify=options.verify,
         )
 
 

@@ -84,3 +84,39 @@ def test_every_setting_has_a_description_and_is_in_the_readme() -> None:
     undocumented = [name for name, _type, _default, desc in rows if not desc.strip()]
     assert not undocumented, f"settings without a description: {undocumented}"
     assert not missing, f"settings missing from README.md: {missing}"
+
+
+@pytest.mark.parametrize(
+    ("query", "said"),
+    [
+        ("?startls=true", "unknown option 'startls' in the URL (did you mean 'starttls'?"),
+        ("?starttls=ture", "starttls='ture' in the URL is neither true nor false"),
+        ("?verify=nope", "verify='nope' in the URL is neither true nor false"),
+        ("?timeout=abc", "timeout='abc' in the URL is not a number of seconds above 0"),
+        ("?timeout=0", "timeout='0' in the URL is not a number of seconds above 0"),
+        ("?timeout=nan", "timeout='nan' in the URL is not a number of seconds above 0"),
+    ],
+)
+def test_a_misspelt_smtp_url_option_is_refused_not_read_as_off(
+    monkeypatch: pytest.MonkeyPatch, query: str, said: str
+) -> None:
+    """`?startls=true` read as "no STARTTLS" would send the password in the clear; a bad
+    timeout was a traceback (`unexpected ValueError`, exit 1) at the first connection."""
+    monkeypatch.setenv("KIL_SMTP_URL", f"smtp://user:secret@mail.example.org:587{query}")
+    with pytest.raises(ConfigError, match="smtp_url") as err:
+        load_settings()
+    assert said in str(err.value) and "secret" not in str(err.value)
+    assert err.value.exit_code == 3
+
+
+def test_smtp_url_options_are_read_as_the_transport_uses_them(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from newsletter.transport import SMTPConfig
+
+    url = "smtp://mail.example.org:587?starttls=YES&verify=off&timeout=7.5"
+    monkeypatch.setenv("KIL_SMTP_URL", url)
+    config = SMTPConfig.from_url(load_settings().smtp_url)
+    assert (config.starttls, config.verify, config.timeout) == (True, False, 7.5)
+    plain = SMTPConfig.from_url("smtp://mail.example.org")
+    assert (plain.starttls, plain.verify, plain.timeout) == (False, True, 30.0)
