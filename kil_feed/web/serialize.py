@@ -87,19 +87,16 @@ class IssueListOut(BaseModel):
     issues: list[IssueOut]
 
 
-def item_path(item: Item) -> str | None:
-    """The path of the item's page on this site: a job's or a notice's; news is read at its
+def page_path(kind: str, item_id: int | None) -> str | None:
+    """The path of an item's page on this site: a job's or a notice's; news is read at its
     source (None)."""
-    if item.kind == "job":
-        return f"/jobs/{item.id}"
-    if item.kind == "notice":
-        return f"/notices/{item.id}"
-    return None
+    section = {"job": "jobs", "notice": "notices"}.get(kind)
+    return f"/{section}/{item_id}" if section else None
 
 
 def item_link(item: Item, base_url: str) -> str:
-    """Where a listing links an item: its page here (`item_path`), else its source's URL."""
-    path = item_path(item)
+    """Where a listing links an item: its page here (`page_path`), else its source's URL."""
+    path = page_path(item.kind, item.id)
     return f"{base_url.rstrip('/')}{path}" if path else item.url
 
 

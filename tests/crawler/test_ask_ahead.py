@@ -110,7 +110,9 @@ def test_an_answer_is_taken_only_for_the_validators_the_crawl_prepared(
     # York was asked again with the ETag the crawl holds, which the server does not know
     york = http_server.requests_to("/york.rss")
     assert [r.headers.get("If-None-Match") for r in york[1:]] == [
-        york[1].headers.get("If-None-Match"), '"another"', '"another"'
+        york[1].headers.get("If-None-Match"),
+        '"another"',
+        '"another"',
     ]
     assert summaries["york"].http_status == 200 and summaries["york"].error is None
 

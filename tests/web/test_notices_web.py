@@ -204,3 +204,18 @@ def test_closing_before_ends_the_day_in_uk_time(
             listed = re.findall(r'<h3 class="card-title"><a href="/notices/(\d+)"', page)
             assert sorted(map(int, listed)) == expected, day
     app.state.engine.dispose()
+
+
+def test_sitemap_lists_the_notices(notices_client: TestClient) -> None:
+    """The sitemap predates notices: it listed the job pages but no notice page, nor
+    /notices or /market, and its Last-Modified did not follow the notices."""
+    sitemap = notices_client.get("/sitemap.xml")
+    assert sitemap.status_code == 200
+    root = ET.fromstring(sitemap.content)
+    locs = {e.text for e in root.iter("{http://www.sitemaps.org/schemas/sitemap/0.9}loc")}
+    notices = notices_client.get("/api/notices", params={"limit": 100}).json()["items"]
+    assert notices
+    pages = {f"https://kil.example.org/notices/{n['id']}" for n in notices}
+    assert pages <= locs
+    assert {"https://kil.example.org/notices", "https://kil.example.org/market"} <= locs
+    assert "last-modified" in sitemap.headers

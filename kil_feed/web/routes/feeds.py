@@ -21,13 +21,13 @@ from kil_feed.web.deps import reader, settings_of
 from kil_feed.web.filters import pick, slugify
 from kil_feed.web.http import conditional
 from kil_feed.web.routes.jobs import job_filters
-from kil_feed.web.serialize import issue_title, item_link
+from kil_feed.web.serialize import issue_title, item_link, page_path
 from kil_feed.web.templating import query_string, sanitize
 
 router = APIRouter(include_in_schema=False)
 ATOM = "application/atom+xml; charset=utf-8"
 FEED_SIZE = 50
-NEWS, JOBS = (ItemKind.news.value,), (ItemKind.job.value,)
+NEWS, JOBS, NOTICES = (ItemKind.news.value,), (ItemKind.job.value,), (ItemKind.notice.value,)
 
 
 def _base(request: Request) -> str:
@@ -177,16 +177,18 @@ def sitemap(request: Request, session: Session = Depends(reader)) -> Response:
         if lastmod:
             ET.SubElement(url, "lastmod").text = lastmod
 
-    for path in ("/", "/issues", "/news", "/jobs"):
+    for path in ("/", "/issues", "/news", "/jobs", "/notices", "/market"):
         add(base + path)
     changes = []
     for issue in store.sent_issues(session=session):
         changes.append(issue.sent_at or issue.updated_at)
         add(f"{base}/issues/{issue.id}", isoformat(issue.sent_at or issue.updated_at))
-    changes.append(store.listing_changed(JOBS, session=session))  # a job that left it too
+    # a job or notice that left it too
+    changes.append(store.listing_changed((*JOBS, *NOTICES), session=session))
     for item_id, kind, updated in store.sitemap_items(session=session):
-        if kind == "job":
-            add(f"{base}/jobs/{item_id}", isoformat(updated))
+        path = page_path(kind, item_id)
+        if path:  # news is read at its source
+            add(base + path, isoformat(updated))
     body = ET.tostring(urlset, encoding="utf-8", xml_declaration=True)
     return conditional(request, Response(body, media_type="application/xml"), latest(*changes))
 
