@@ -20,7 +20,10 @@ def schedule(
     ),
     as_json: bool = typer.Option(False, "--json", help="With --list: print JSON."),
     run_now: str | None = typer.Option(
-        None, "--run", metavar="JOB", help="Run one job (crawl, build, send, housekeeping) now."
+        None,
+        "--run",
+        metavar="JOB",
+        help="Run one job (crawl, build, send, housekeeping, retry) now.",
     ),
 ) -> None:
     """Run the scheduler until SIGTERM/SIGINT; a second one waits as a stand-by."""

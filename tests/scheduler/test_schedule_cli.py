@@ -176,3 +176,11 @@ def test_an_unmigrated_database_is_a_clear_error(cli, tmp_path: Path, monkeypatc
     monkeypatch.setenv("KIL_DATABASE_URL", f"sqlite:///{tmp_path / 'fresh.db'}")
     result = cli("schedule", ok=False)
     assert result.exit_code == 8 and "kil db upgrade" in result.output
+
+
+def test_run_help_names_every_job(cli) -> None:  # type: ignore[no-untyped-def]
+    """`--run retry` works; the help listed every job but it."""
+    from kil_feed.scheduler import JOB_NAMES
+
+    text = " ".join(cli("schedule", "--help").output.split())
+    assert f"Run one job ({', '.join(JOB_NAMES)}) now." in text
