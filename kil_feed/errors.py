@@ -44,9 +44,8 @@ class ConflictError(KilError):
 
 class BusyError(ConflictError):
     """Another live process is doing this very thing (sending the same issue): nothing is
-    wrong, it is just not this command's turn; `details` says who, for `--json`."""
-
-    exit_code = 10
+    wrong, it is just not this command's turn; `details` says who, for `--json`. It keeps
+    the conflict's exit code (5), which such a refusal always had: scripts check it."""
 
     def __init__(self, message: str, *, hint: str | None = None) -> None:
         super().__init__(message, hint=hint)

@@ -308,7 +308,7 @@ def _say_joined(issue_id: int) -> None:
 
 @contextlib.contextmanager
 def _busy_as_json(issue_id: int, *, as_json: bool) -> Iterator[None]:
-    """Another live sender of the issue: exit 10 with one line on stderr naming it, and
+    """Another live sender of the issue: exit 5 (a conflict) with one line on stderr naming it, and
     with `--json` the same as data on stdout (`busy`, `sender`)."""
     from kil_feed.errors import BusyError
 

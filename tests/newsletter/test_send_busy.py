@@ -1,5 +1,6 @@
 """A second `kil issue send` of an issue another live process is sending (SQLite): one line
-naming that process, exit 10, `busy`/`sender` in --json, and nothing sent or recorded twice."""
+naming that process, exit 5 (a conflict, as before), `busy`/`sender` in --json, and nothing
+sent or recorded twice."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from tests.support.waiting import WAIT_SECONDS, wait_until
 
 
 @pytest.mark.slow
-def test_second_send_names_the_live_sender_and_exits_10(
+def test_second_send_names_the_live_sender_and_exits_5_as_a_conflict(
     cli: Any, engine: Engine, settings: Settings, smtp_server: Any, monkeypatch: Any
 ) -> None:
     monkeypatch.setenv("KIL_SMTP_URL", smtp_server.url)
@@ -35,7 +36,7 @@ def test_second_send_names_the_live_sender_and_exits_10(
     assert first.poll() is None, first.communicate()[1].decode()
 
     plain = cli("issue", "send", str(issue_id), ok=False)
-    assert plain.exit_code == BusyError.exit_code == 10
+    assert plain.exit_code == BusyError.exit_code == 5
     assert plain.stdout == ""  # no "sending issue ... to N subscribers" line: it is not
     line = plain.stderr.strip()
     assert "\n" not in line and line.startswith("error: issue")
@@ -44,7 +45,7 @@ def test_second_send_names_the_live_sender_and_exits_10(
     assert f"run `kil issue send {issue_id}` again" in line
 
     as_json = cli("issue", "send", str(issue_id), "--json", ok=False)
-    assert as_json.exit_code == 10
+    assert as_json.exit_code == 5
     data = json.loads(as_json.stdout)
     assert data["busy"] is True and data["issue_id"] == issue_id
     assert data["sender"]["pid"] == first.pid
