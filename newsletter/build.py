@@ -25,6 +25,7 @@ from kil_feed.models import Issue, IssueItem, IssueStatus, Item, ItemKind
 from kil_feed.storage import issues as issues_db
 from kil_feed.timeutil import as_utc, iso_week, isoformat, utcnow, week_bounds
 from newsletter import sections as sec
+from newsletter.content import plain_text
 
 logger = logging.getLogger(__name__)
 
@@ -282,5 +283,5 @@ def _auto_subject(
     title = ""
     if dated:
         lead = min(dated, key=lambda r: (*sec.section_order(r.section), r.position))
-        title = " ".join(items[lead.item_id].title.split())
+        title = plain_text(items[lead.item_id].title)  # as the email's card shows it
     return subject_for(settings.newsletter.subject_template, week, title)

@@ -27,6 +27,7 @@ from newsletter import sections as sec
 
 SUMMARY_CHARS = 280
 _SPACE = re.compile(r"\s+")
+_PARAGRAPH = re.compile(r"\n\s*\n")
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,7 @@ class IssueContent:
     notices: list[Card] = field(default_factory=list)
     signals: list[Card] = field(default_factory=list)
     labels: dict[str, str] = field(default_factory=dict)  # topic slug -> label
+    intro_paragraphs: list[str] = field(default_factory=list)  # the intro as plain text
 
     @property
     def is_empty(self) -> bool:
@@ -81,12 +83,24 @@ class IssueContent:
 
 
 def plain_text(value: str | None, limit: int | None = None) -> str:
-    """Tags stripped, entities decoded, whitespace collapsed, optionally shortened."""
+    """Tags stripped (nh3), entities decoded, whitespace collapsed, optionally shortened:
+    the one formatter of an item's title and summary and an issue's intro, whichever part
+    (preheader, HTML, plain text, web page) shows them."""
     text = _SPACE.sub(" ", html.unescape(nh3.clean(value or "", tags=set()))).strip()
-    text = "".join(ch for ch in text if ch.isprintable())
+    return shorten("".join(ch for ch in text if ch.isprintable()), limit)
+
+
+def shorten(text: str, limit: int | None) -> str:
+    """Plain text cut at a word to at most `limit` characters, with an ellipsis; never
+    sanitised again (a second pass would read text such as "a <b> c" as a tag)."""
     if limit and len(text) > limit:
         text = text[: limit - 1].rsplit(" ", 1)[0].rstrip(",.;:-") + "…"
     return text
+
+
+def plain_paragraphs(value: str | None) -> list[str]:
+    """Text split at blank lines, each paragraph `plain_text`; empty ones left out."""
+    return [text for part in _PARAGRAPH.split(value or "") if (text := plain_text(part))]
 
 
 def safe_url(url: str | None) -> str | None:
@@ -121,6 +135,7 @@ def issue_content(
         subject=issue.subject,
         intro=issue.intro,
         status=issue.status,
+        intro_paragraphs=plain_paragraphs(issue.intro),
     )
     news: dict[str, list[Card]] = {}
     for placement, item in sorted(rows, key=lambda r: (r[0].section, r[0].position, r[1].id)):
@@ -134,7 +149,7 @@ def issue_content(
         card = Card(
             item_id=item.id,  # type: ignore[arg-type]
             kind=item.kind,
-            title=one_line(item.title) or "(untitled)",
+            title=plain_text(item.title) or "(untitled)",
             url=safe_url(item.url),
             summary=plain_text(item.summary, SUMMARY_CHARS),
             source=source,

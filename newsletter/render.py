@@ -21,7 +21,7 @@ import jinja2
 from kil_feed.config import Settings
 from kil_feed.regions import regions_label
 from kil_feed.timeutil import day_label
-from newsletter.content import Card, IssueContent
+from newsletter.content import Card, IssueContent, shorten
 
 if TYPE_CHECKING:
     from newsletter.pulse import IssuePulses, Pulse
@@ -211,11 +211,9 @@ class Renderer:
 
     def preheader(self, sections: list[Section] | None = None) -> str:
         """The intro, else the titles of the stories this audience gets (all when None)."""
-        from newsletter.content import plain_text
-
         cards = self.content.cards() if sections is None else [c for s in sections for c in s.cards]
-        source = plain_text(self.content.intro) or " · ".join(c.title for c in cards)
-        return plain_text(source, PREHEADER_CHARS)
+        intro = " ".join(self.content.intro_paragraphs)
+        return shorten(intro or " · ".join(c.title for c in cards), PREHEADER_CHARS)
 
     def _render(self, audience: Audience) -> RenderedEmail:
         pulse = self.pulses.for_regions(audience.regions) if self.pulses else None
@@ -223,7 +221,7 @@ class Renderer:
         context = {
             "issue": self.content,
             "subject": self.content.subject,
-            "intro_paragraphs": [p.strip() for p in self.content.intro.split("\n\n") if p.strip()],
+            "intro_paragraphs": self.content.intro_paragraphs,
             "preheader": self.preheader(sections),
             "sections": sections,
             "audience": audience,

@@ -70,7 +70,11 @@ def issue(issue_id: RowId, request: Request, session: Session = Depends(reader))
     page = render(
         request,
         "issue.html",
-        {"issue": found, "sections": sections_for(content, Audience(), pulse)},
+        {
+            "issue": found,
+            "intro_paragraphs": content.intro_paragraphs,  # as the email shows the intro
+            "sections": sections_for(content, Audience(), pulse),
+        },
     )
     return conditional(request, page, latest(found.sent_at, found.updated_at))  # type: ignore[return-value]
 
