@@ -93,7 +93,7 @@ def apply_notice_updates(
 ) -> list[str]:
     """Write the updates of `merge_notice_rows`; 'updated' or 'unchanged' per update."""
     from kil_feed.storage.edits import keep_edits
-    from kil_feed.storage.items import _replace_tags as replace_tags
+    from kil_feed.storage.items import replace_tags
     from kil_feed.timeutil import utcnow
 
     changed = [u for _, u in updates if not u.get("_unchanged")]
@@ -212,14 +212,14 @@ def public_notices(
     offset: int = 0,
 ) -> Any:
     """Approved notices, newest first, filtered; one query (web, API and feeds share it)."""
-    from kil_feed.storage.web import _page, _tagged
+    from kil_feed.storage.web import item_page, tagged
 
     dialect = session.get_bind().dialect.name
     query = select(Item).where(Item.status == "approved", Item.kind == "notice")
     if region:
-        query = query.where(_tagged("region", region, dialect))
+        query = query.where(tagged("region", region, dialect))
     if topic:
-        query = query.where(_tagged("topic", topic, dialect))
+        query = query.where(tagged("topic", topic, dialect))
     if stage:
         query = query.where(_notice_field("stage").as_string() == stage)
     if buyer_type:
@@ -242,4 +242,4 @@ def public_notices(
         query = query.where(col(Item.closes_at).is_not(None), col(Item.closes_at) <= closing_before)
     if buyer_key:
         query = query.where(Item.buyer_key == buyer_key)
-    return _page(query, session, limit, offset)
+    return item_page(query, session, limit, offset)

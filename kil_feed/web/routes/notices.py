@@ -220,13 +220,13 @@ def notices_feed(
     session: Session = Depends(reader),
 ) -> Response:
     """Approved notices, optionally of one region and one topic, newest first."""
-    from kil_feed.web.routes.feeds import _base, _feed, _item_entries
+    from kil_feed.web.routes.feeds import atom_response, item_entries, site_base
 
     region = region_param(region)
     topic = named_param(topic, facets_of(request).topics)
     items = store.public_notices(session=session, region=region, topic=topic, limit=FEED_SIZE).items
-    base = _base(request)
-    entries = _item_entries(items, base, item_store.source_names(session=session))
+    base = site_base(request)
+    entries = item_entries(items, base, item_store.source_names(session=session))
     for entry, item in zip(entries, items, strict=True):
         entry.link = f"{base}/notices/{item.id}"
     title = " · ".join(t for t in ("Procurement notices", region, topic) if t)
@@ -234,7 +234,7 @@ def notices_feed(
     query = query_string({"region": region and slugify(region), "topic": topic and slugify(topic)})
     path, alternate = "/feeds/notices.xml" + query, "/notices" + query
     changed = web_store.listing_changed((ItemKind.notice.value,), session=session)
-    return _feed(request, title, path, alternate, entries, changed)
+    return atom_response(request, title, path, alternate, entries, changed)
 
 
 # --- JSON API --------------------------------------------------------------------------------
