@@ -23,7 +23,7 @@ from kil_feed.db import read_session, write_session
 from kil_feed.errors import ConflictError, ValidationError
 from kil_feed.models import Issue, IssueItem, IssueStatus, Item, ItemKind
 from kil_feed.storage import issues as issues_db
-from kil_feed.timeutil import as_utc, iso_week, utcnow, week_bounds
+from kil_feed.timeutil import as_utc, iso_week, isoformat, utcnow, week_bounds
 from newsletter import sections as sec
 
 logger = logging.getLogger(__name__)
@@ -42,22 +42,43 @@ def normalise_week(week: str) -> str:
 
 @dataclass(frozen=True)
 class Waiting:
-    """Approved items no sent issue carried that are still fresh enough to go out."""
+    """Approved items no sent issue carried that are still fresh enough to go out, as the
+    issue of `week` sees them: `count` could go in it; `later` were collected after the
+    week ended, so only a later week's issue can carry them."""
 
     count: int
     oldest: datetime | None  # the date (published, else collected) of the oldest one
+    week: str | None = None  # None: the next issue built, whatever its week
+    later: int = 0
 
     def describe(self, now: datetime) -> str:
-        """`3 approved items waiting for an issue, the oldest from 9 days ago`."""
+        """`3 approved items are waiting for an issue, the oldest from 9 days ago`; for a
+        past week, only what its issue can hold, and how many wait for a later one."""
+        scope = f" collected by the end of {self.week}" if self.later else ""
         if not self.count:
-            return "no approved items are waiting for an issue"
-        noun = "item is" if self.count == 1 else "items are"
-        text = f"{self.count} approved {noun} waiting for an issue"
-        if self.oldest is not None:
+            text = f"no approved items{scope} are waiting for an issue"
+        elif self.count == 1:
+            text = f"1 approved item{scope} is waiting for an issue"
+        else:
+            text = f"{self.count} approved items{scope} are waiting for an issue"
+        if self.count and self.oldest is not None:
             days = max(0, (now - self.oldest).days)
             ago = "today" if days == 0 else f"{days} day{'s' if days != 1 else ''} ago"
             text += f", the oldest from {ago}"
+        if self.later:
+            verb = "waits" if self.later == 1 else "wait"
+            text += f"; {self.later} collected since {verb} for a later week's issue"
         return text
+
+    def as_json(self, now: datetime) -> dict[str, object]:
+        """`waiting_items` of `kil status --json` and `kil issue build --json`."""
+        return {
+            "count": self.count,
+            "oldest": isoformat(self.oldest),
+            "summary": self.describe(now),
+            "week": self.week,
+            "later": self.later,
+        }
 
 
 def _candidates(
@@ -71,12 +92,26 @@ def _candidates(
     )
 
 
-def waiting_items(engine: Engine, settings: Settings, *, now: datetime | None = None) -> Waiting:
-    """What the next issue built would draw on (`kil status`, `kil issue build`)."""
+def _until(week: str | None, settings: Settings, now: datetime) -> datetime:
+    """Items collected before this go in `week`'s issue: its end, or now for this week."""
+    if not week:
+        return now
+    return min(now, week_bounds(week, settings.timezone)[1])
+
+
+def waiting_items(
+    engine: Engine, settings: Settings, *, now: datetime | None = None, week: str | None = None
+) -> Waiting:
+    """What the issue of `week` (default: the next one built) would draw on (`kil status`,
+    `kil issue build`); one query, split at the week's end."""
     now = as_utc(now) or utcnow()
+    week = normalise_week(week) if week else None
+    until = _until(week, settings, now)
     with read_session(engine) as session:
         items = _candidates(settings, now, now, session=session, exclude=None)
-    return Waiting(len(items), min((sec.item_date(i) for i in items), default=None))
+    mine = [i for i in items if as_utc(i.collected_at) < until]  # type: ignore[operator]
+    oldest = min((sec.item_date(i) for i in mine), default=None)
+    return Waiting(len(mine), oldest, week, len(items) - len(mine))
 
 
 def build_issue(
@@ -85,8 +120,7 @@ def build_issue(
     """Create or refresh the draft for `week` (default: this week); None when nothing to send."""
     now = as_utc(now) or utcnow()
     week = normalise_week(week) if week else iso_week(now, settings.timezone)
-    _, week_end = week_bounds(week, settings.timezone)
-    until = min(now, week_end)
+    until = _until(week, settings, now)
     with write_session(engine) as session:
         issue = issues_db.find_issue_for_week(week, session=session)
         if issue is not None and issue.status != IssueStatus.draft.value:

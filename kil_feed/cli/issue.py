@@ -58,25 +58,38 @@ def _issue_row(issue: Any, items: int, counts: dict[str, int]) -> dict[str, Any]
 @issue_app.command("build")
 def build(
     week: str | None = typer.Option(None, "--week", help="ISO week YYYY-Www (default: this one)."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Create or refresh the draft issue of a week from approved items."""
-    from kil_feed.timeutil import utcnow
-    from newsletter.build import build_issue, waiting_items
+    from kil_feed.timeutil import iso_week, utcnow
+    from newsletter.build import build_issue, normalise_week, waiting_items
 
     st = state()
     now = utcnow()
-    waiting = waiting_items(st.engine, st.settings, now=now).describe(now)
+    week = normalise_week(week) if week else iso_week(now, st.settings.timezone)
+    waiting = waiting_items(st.engine, st.settings, now=now, week=week)
     issue = build_issue(st.engine, st.settings, week, now=now)
-    if issue is None:
+    row = None
+    if issue is not None:
+        with read_session(st.engine) as session:
+            count = issues_db.placement_counts(session=session).get(issue.id, 0)  # type: ignore[arg-type]
+            counts = ledger.delivery_counts(issue.id, session=session)  # type: ignore[arg-type]
+        row = _issue_row(issue, count, counts)
+    if as_json:
+        print_json({"week": week, "built": row is not None, "issue": row,
+                    "waiting_items": waiting.as_json(now)})  # fmt: skip
+        return
+    summary = waiting.describe(now)
+    if row is None:
         console.print(
-            f"No approved items to send for {week or 'this week'}: no issue was built "
-            f"({waiting}; approve items with `kil items` or `kil review`, then build again)."
+            f"No approved items to send for {week}: no issue was built "
+            f"({summary}; approve items with `kil items` or `kil review`, then build again).",
+            markup=False,
         )
         return
-    with read_session(st.engine) as session:
-        count = issues_db.placement_counts(session=session).get(issue.id, 0)  # type: ignore[arg-type]
-    console.print(waiting[:1].upper() + waiting[1:] + ".")
-    success(f"issue {issue.id} for {issue.week} ({issue.status}): {count} items — {issue.subject}")
+    console.print(summary[:1].upper() + summary[1:] + ".", markup=False)
+    items = f"{row['items']} item{'' if row['items'] == 1 else 's'}"
+    success(f"issue {row['id']} for {row['week']} ({row['status']}): {items} — {row['subject']}")
 
 
 @issue_app.command("list")

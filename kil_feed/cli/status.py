@@ -113,11 +113,7 @@ def collect(engine: Engine, settings: Settings) -> dict[str, Any]:
         },
         "schedule": upcoming_jobs(engine, settings),
         "draft_issue": draft_data,
-        "waiting_items": {
-            "count": waiting.count,
-            "oldest": isoformat(waiting.oldest),
-            "summary": waiting.describe(now),
-        },
+        "waiting_items": waiting.as_json(now),
         "subscribers": {**{s.value: 0 for s in SubscriberStatus}, **subscribers},
     }
 

@@ -21,7 +21,8 @@ from kil_feed.errors import ConfigError
 from kil_feed.models import Issue, Item
 from kil_feed.storage import issues as issues_db
 from kil_feed.storage.items import save_item
-from kil_feed.timeutil import utcnow
+from kil_feed.storage.sources import upsert_source
+from kil_feed.timeutil import iso_week, utcnow, week_bounds
 from kil_feed.web.app import create_app
 from newsletter.build import SUBJECT_CHARS, build_issue, subject_for, waiting_items
 from newsletter.content import load_issue_content
@@ -115,6 +116,49 @@ def test_status_and_build_say_what_is_waiting(cli: Any, engine: Engine) -> None:
     assert data["waiting_items"]["oldest"] is not None
     assert "7 approved items are waiting" in cli("status").output
     assert "7 approved items are waiting for an issue" in cli("issue", "build").output
+
+
+def test_building_a_past_week_counts_only_what_its_issue_can_hold(cli: Any, engine: Engine) -> None:
+    now = utcnow()
+    this_start = week_bounds(iso_week(now))[0]
+    last_week = iso_week(this_start - timedelta(days=3))
+    empty_week = iso_week(this_start - timedelta(days=10))
+    with write_session(engine) as s:
+        source, _ = upsert_source("LocalGov News", session=s, url="https://lg.example.org/f")
+    when = {
+        "last-week": week_bounds(last_week)[0] + timedelta(hours=12),
+        "this-week-1": this_start + (now - this_start) / 3,
+        "this-week-2": this_start + (now - this_start) / 2,
+    }
+    ids = {}
+    with write_session(engine) as s:
+        for key, at in when.items():
+            item = Item(source_id=source.id, url=f"https://lg.example.org/{key}", title=key,
+                        status="approved", published_at=at, collected_at=at)  # fmt: skip
+            save_item(item, session=s)
+            ids[key] = item.id
+    out = cli("issue", "build", "--week", last_week).output
+    assert f"1 approved item collected by the end of {last_week} is waiting" in out
+    assert "2 collected since wait for a later week's issue" in out
+    assert f"for {last_week} (draft): 1 item —" in out
+    again = json.loads(cli("issue", "build", "--week", last_week, "--json").output)
+    assert again["built"] and again["week"] == last_week == again["issue"]["week"]
+    assert (again["issue"]["items"], again["issue"]["status"]) == (1, "draft")
+    waiting = again["waiting_items"]
+    assert (waiting["count"], waiting["later"], waiting["week"]) == (1, 2, last_week)
+    assert waiting["oldest"] == when["last-week"].isoformat()
+    shown = json.loads(cli("issue", "show", str(again["issue"]["id"]), "--json").output)
+    assert [i["item_id"] for i in shown["items_by_section"]] == [ids["last-week"]]
+    # a week before any of them: nothing for it, and the later ones said to be later's
+    empty = json.loads(cli("issue", "build", "--week", empty_week, "--json").output)
+    assert (empty["built"], empty["issue"]) == (False, None)
+    assert (empty["waiting_items"]["count"], empty["waiting_items"]["later"]) == (0, 3)
+    text = cli("issue", "build", "--week", empty_week).output
+    assert f"no approved items collected by the end of {empty_week} are waiting" in text
+    # this week's issue may carry all three (last week's was never sent): no "later" then
+    current = json.loads(cli("issue", "build", "--json").output)
+    assert (current["waiting_items"]["count"], current["waiting_items"]["later"]) == (3, 0)
+    assert current["issue"]["items"] == 3 and current["week"] == iso_week(now)
 
 
 # --- 2. estimated dates --------------------------------------------------------------------
