@@ -149,10 +149,12 @@ def buyer_listing(
     public: bool = False,
     limit: int = 100,
     offset: int = 0,
+    now: datetime | None = None,
 ) -> BuyerPage:
     """Buyers with their counts and last activity; one query for the CLI, the API and
-    `/buyers`. `public` counts approved items only and leaves out buyers with none (their
-    page would be empty); otherwise every buyer, counting all but rejected items. `query`
+    `/buyers`. `public` counts approved items only (of jobs, the open ones, as the buyer's page) and
+    leaves out buyers with none (their page would be empty); otherwise every buyer,
+    counting all but rejected items. `query`
     is text the name contains, with "&" and "and" the same ("City and County" finds "City &
     County of Swansea")."""
     from kil_feed.storage.notices import notice_column
@@ -160,11 +162,15 @@ def buyer_listing(
     published = sa.func.coalesce(col(Item.published_at), col(Item.collected_at))
     is_notice = col(Item.kind) == "notice"
     awarded = notice_column("stage").as_string().in_(AWARD_STAGES)
+    is_job = col(Item.kind) == "job"
+    if public:  # the open jobs, as the buyer's page lists them
+        now = now or utcnow()
+        is_job = sa.and_(is_job, sa.or_(col(Item.closes_at).is_(None), col(Item.closes_at) >= now))
     counts = (
         sa.select(
             col(Item.buyer_key),
             sa.func.sum(sa.case((is_notice, 1), else_=0)).label("notices"),
-            sa.func.sum(sa.case((col(Item.kind) == "job", 1), else_=0)).label("jobs"),
+            sa.func.sum(sa.case((is_job, 1), else_=0)).label("jobs"),
             sa.func.sum(sa.case((sa.and_(is_notice, awarded), 1), else_=0)).label("awards"),
             sa.func.sum(sa.case((col(Item.kind) == "news", 1), else_=0)).label("news"),
             sa.func.max(published).label("last"),
@@ -214,6 +220,14 @@ def buyers_changed(*, session: Session) -> datetime | None:
     trigger), a delete too (0023's); an index lookup and a one-row read."""
     changed = session.exec(select(sa.func.max(Buyer.updated_at))).one()
     return latest(changed, session.exec(select(sa.func.max(BuyerRemoval.removed_at))).one())
+
+
+def buyers_version(*, session: Session) -> tuple[int, int]:
+    """How many buyers there are and the newest id, for stamps compared for equality: a
+    buyer inserted (or deleted) by hand or by a script with an `updated_at` of its own, older
+    than the newest, moved neither `buyers_changed` nor the figures counted under it."""
+    count, newest = session.exec(select(sa.func.count(), sa.func.max(Buyer.id))).one()
+    return int(count or 0), int(newest or 0)
 
 
 def find_buyer(key: str | None, *, session: Session) -> Buyer | None:

@@ -13,6 +13,7 @@ from kil_feed.models import Item
 from kil_feed.storage.items import save_item
 from kil_feed.storage.sources import upsert_source
 from kil_feed.timeutil import utcnow
+from tests.support.waiting import settled_response
 from tests.web.test_notices_web import notices_client  # noqa: F401 - the shared fixture
 
 DURHAM = "Durham County Council"
@@ -29,13 +30,14 @@ def _row(html: str, name: str) -> list[str]:
     return [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", row[1])]
 
 
-def _add_job(engine: Engine, status: str = "approved") -> int:
+def _add_job(engine: Engine, status: str = "approved", closes_in: float | None = None) -> int:
     with write_session(engine) as s:
         source, _ = upsert_source("Jobs board", session=s, kind="jobs", url="https://j.example/")
         item = Item(
-            source_id=source.id, kind="job", status=status, url="https://j.example/1",
+            source_id=source.id, kind="job", status=status, url=f"https://j.example/{status}-{closes_in}",
             title="Interim Head of Procurement", summary="Six months, day rate £650.",
             employer=DURHAM, buyer_key="durham", published_at=utcnow() - timedelta(hours=1),
+            closes_at=None if closes_in is None else utcnow() + timedelta(days=closes_in),
         )  # fmt: skip
         return int(save_item(item, session=s).id)  # type: ignore[arg-type]
 
@@ -91,7 +93,7 @@ def test_buyers_conditional_get_and_counts_follow_items(
     notices_client: TestClient,  # noqa: F811
     engine: Engine,
 ) -> None:
-    first = notices_client.get("/buyers")
+    first = settled_response(notices_client, "/buyers")  # the notices were stored just now
     etag, modified = first.headers["etag"], first.headers["last-modified"]
     again = notices_client.get("/buyers", headers={"if-none-match": etag})
     assert again.status_code == 304 and again.content == b""
@@ -110,7 +112,12 @@ def test_buyers_count_published_items_only(
     engine: Engine,
 ) -> None:
     _add_job(engine, status="pending")
+    _add_job(engine, closes_in=-1)  # closed yesterday: the buyer's page lists open jobs
     assert _row(notices_client.get("/buyers").text, DURHAM)[3] == "0"
+    _add_job(engine, closes_in=7)
+    assert _row(notices_client.get("/buyers").text, DURHAM)[3] == "1"
+    open_jobs = notices_client.get("/buyers/durham-county-council").text
+    assert "<h2>Open jobs (1)</h2>" in open_jobs
 
 
 def test_api_buyers_is_the_twin_of_the_page(notices_client: TestClient) -> None:  # noqa: F811

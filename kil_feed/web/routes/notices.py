@@ -323,7 +323,7 @@ class NoticeListOut(BaseModel):
 class BuyerSummaryOut(BuyerOut):
     notices: int = Field(description="Published notices of the buyer")
     awards: int = Field(description="Of those, notices at the award or contract stage")
-    jobs: int = Field(description="Published jobs (open or closed) whose employer it is")
+    jobs: int = Field(description="Open published jobs whose employer it is")
     news: int = Field(description="Published stories whose employer field names it")
     last_activity: str | None = Field(None, description="Its newest item's publication")
 
