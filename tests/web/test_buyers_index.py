@@ -81,11 +81,22 @@ def test_buyers_search(notices_client: TestClient) -> None:  # noqa: F811
     assert notices_client.get("/buyers", params={"q": "x" * 201}).status_code == 422
 
 
-def test_buyers_pages(notices_client: TestClient, settings, monkeypatch) -> None:  # noqa: F811
-    size = settings.web.page_size
-    assert notices_client.get("/buyers", params={"page": 2}).status_code == (
-        200 if size < 10 else 404
-    )
+def test_buyers_pages(notices_client: TestClient) -> None:  # noqa: F811
+    """Ten buyers three to a page: four pages, each buyer once; by name the pager says
+    Previous and Next (the pages are not newer or older), by activity Newer and Older."""
+    notices_client.app.state.settings.web.page_size = 3  # type: ignore[attr-defined]
+    names: list[str] = []
+    for number in range(1, 5):
+        page = notices_client.get("/buyers", params={"sort": "name", "page": number}).text
+        assert f"Page {number} of 4" in page
+        names += _names(page)
+    assert len(names) == 10 and names == sorted(names, key=str.lower)
+    second = notices_client.get("/buyers", params={"sort": "name", "page": 2}).text
+    assert 'rel="next" href="?sort=name&amp;page=3">Next →' in second
+    assert 'rel="prev" href="?sort=name&amp;page=1">← Previous' in second
+    by_activity = notices_client.get("/buyers", params={"page": 2}).text
+    assert 'rel="next" href="?page=3">Older →' in by_activity
+    assert notices_client.get("/buyers", params={"sort": "name", "page": 5}).status_code == 404
     assert notices_client.get("/buyers", params={"page": "x"}).status_code == 422
 
 

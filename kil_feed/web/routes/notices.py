@@ -227,7 +227,14 @@ def buyers(
     page_ = render(
         request,
         "buyers.html",
-        {**context, "items": found.rows, "pager": pager, "params": params, "sort": order},
+        {
+            **context,
+            "items": found.rows,
+            "pager": pager,
+            "params": params,
+            "sort": order,
+            "by_date": order == "activity",
+        },
     )
     return conditional(request, page_, buyers_stamp(session))
 
