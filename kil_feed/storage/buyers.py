@@ -9,6 +9,7 @@ interim jobs and recent news, ranked by topic, value, recency and region.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -120,36 +121,98 @@ def _create(key: str, ref: dict[str, Any], notice: dict[str, Any], *, session: S
 # --- reading ------------------------------------------------------------------------------
 
 
+BUYER_SORTS = ("busiest", "name", "activity")
+AWARD_STAGES = ("award", "contract")
+
+
 @dataclass
 class BuyerSummary:
     buyer: Buyer
     notices: int
     jobs: int
+    awards: int = 0  # notices at the award or contract stage
+    news: int = 0  # stories linked to the buyer by their employer
+    last_activity: datetime | None = None  # its newest item's publication (or collection)
+
+
+@dataclass
+class BuyerPage:
+    rows: list[BuyerSummary]
+    total: int  # every buyer the filters match, not only this page's
+
+
+def buyer_listing(
+    *,
+    session: Session,
+    query: str | None = None,
+    sort: str = "busiest",
+    public: bool = False,
+    limit: int = 100,
+    offset: int = 0,
+    now: datetime | None = None,
+) -> BuyerPage:
+    """Buyers with their counts and last activity; one query for the CLI, the API and
+    `/buyers`. `public` counts approved items only (of jobs, the open ones, as the buyer's page) and
+    leaves out buyers with none (their page would be empty); otherwise every buyer,
+    counting all but rejected items. `query`
+    is text the name contains, with "&" and "and" the same ("City and County" finds "City &
+    County of Swansea")."""
+    from kil_feed.storage.notices import notice_column
+
+    published = sa.func.coalesce(col(Item.published_at), col(Item.collected_at))
+    is_notice = col(Item.kind) == "notice"
+    awarded = notice_column("stage").as_string().in_(AWARD_STAGES)
+    is_job = col(Item.kind) == "job"
+    if public:  # the open jobs, as the buyer's page lists them
+        now = now or utcnow()
+        is_job = sa.and_(is_job, sa.or_(col(Item.closes_at).is_(None), col(Item.closes_at) >= now))
+    counts = (
+        sa.select(
+            col(Item.buyer_key),
+            sa.func.sum(sa.case((is_notice, 1), else_=0)).label("notices"),
+            sa.func.sum(sa.case((is_job, 1), else_=0)).label("jobs"),
+            sa.func.sum(sa.case((sa.and_(is_notice, awarded), 1), else_=0)).label("awards"),
+            sa.func.sum(sa.case((col(Item.kind) == "news", 1), else_=0)).label("news"),
+            sa.func.max(published).label("last"),
+        )
+        .where(
+            col(Item.buyer_key).is_not(None),
+            col(Item.status) == "approved" if public else col(Item.status) != "rejected",
+        )
+        .group_by(col(Item.buyer_key))
+        .subquery()
+    )
+    c = counts.c
+    stmt = sa.select(
+        Buyer, c.notices, c.jobs, c.awards, c.news, c.last, sa.func.count().over().label("total")
+    )
+    on = c.buyer_key == col(Buyer.key)
+    stmt = stmt.join(counts, on) if public else stmt.outerjoin(counts, on)
+    if query:
+        # "containing": % and _ are the characters themselves, not LIKE's wildcards
+        spellings = {query, re.sub(r"\s*&\s*", " and ", query)}
+        spellings.add(re.sub(r"\s+and\s+", " & ", query, flags=re.I))
+        matches = [col(Buyer.name).icontains(text, autoescape=True) for text in spellings]
+        stmt = stmt.where(sa.or_(*matches))
+    busiest = sa.func.coalesce(c.notices, 0).desc()
+    order = {
+        "busiest": [busiest, col(Buyer.name)],
+        "name": [sa.func.lower(col(Buyer.name)), col(Buyer.id)],
+        "activity": [c.last.desc().nulls_last(), col(Buyer.name)],
+    }[sort]
+    rows = session.execute(stmt.order_by(*order, col(Buyer.id)).limit(limit).offset(offset)).all()
+    summaries = [
+        BuyerSummary(b, int(n or 0), int(j or 0), int(a or 0), int(w or 0), last)
+        for b, n, j, a, w, last, _ in rows
+    ]
+    return BuyerPage(summaries, int(rows[0].total) if rows else 0)
 
 
 def list_buyers(
     *, session: Session, query: str | None = None, limit: int = 100, offset: int = 0
 ) -> list[BuyerSummary]:
-    """Buyers with their notice and job counts, the busiest first."""
-    counts = (
-        sa.select(
-            col(Item.buyer_key),
-            sa.func.sum(sa.case((col(Item.kind) == "notice", 1), else_=0)).label("notices"),
-            sa.func.sum(sa.case((col(Item.kind) == "job", 1), else_=0)).label("jobs"),
-        )
-        .where(col(Item.buyer_key).is_not(None), col(Item.status) != "rejected")
-        .group_by(col(Item.buyer_key))
-        .subquery()
-    )
-    stmt = sa.select(Buyer, counts.c.notices, counts.c.jobs).outerjoin(
-        counts, counts.c.buyer_key == col(Buyer.key)
-    )
-    if query:
-        # "containing": % and _ are the characters themselves, not LIKE's wildcards
-        stmt = stmt.where(col(Buyer.name).icontains(query, autoescape=True))
-    stmt = stmt.order_by(sa.func.coalesce(counts.c.notices, 0).desc(), col(Buyer.name))
-    rows = session.execute(stmt.limit(limit).offset(offset)).all()
-    return [BuyerSummary(b, int(n or 0), int(j or 0)) for b, n, j in rows]
+    """Buyers with their notice and job counts, the busiest first (the CLI, the API)."""
+    return buyer_listing(session=session, query=query, limit=limit, offset=offset).rows
 
 
 def buyers_changed(*, session: Session) -> datetime | None:
@@ -157,6 +220,14 @@ def buyers_changed(*, session: Session) -> datetime | None:
     trigger), a delete too (0023's); an index lookup and a one-row read."""
     changed = session.exec(select(sa.func.max(Buyer.updated_at))).one()
     return latest(changed, session.exec(select(sa.func.max(BuyerRemoval.removed_at))).one())
+
+
+def buyers_version(*, session: Session) -> tuple[int, int]:
+    """How many buyers there are and the newest id, for stamps compared for equality: a
+    buyer inserted (or deleted) by hand or by a script with an `updated_at` of its own, older
+    than the newest, moved neither `buyers_changed` nor the figures counted under it."""
+    count, newest = session.exec(select(sa.func.count(), sa.func.max(Buyer.id))).one()
+    return int(count or 0), int(newest or 0)
 
 
 def find_buyer(key: str | None, *, session: Session) -> Buyer | None:

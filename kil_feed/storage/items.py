@@ -200,7 +200,7 @@ def upsert_items(
     if updates:
         keep_edits(updates, session=session)
         session.execute(sa.update(Item), updates)
-        _replace_tags(updates, session=session)
+        replace_tags(updates, session=session)
     if new_rows:
         _insert_new([values for _, values in new_rows], session=session)
     return outcomes
@@ -297,7 +297,7 @@ def _insert_tags(rows: Iterable[Mapping[str, Any]], *, session: Session) -> None
         session.connection().execute(sa.insert(table), chunk)
 
 
-def _replace_tags(rows: list[dict[str, Any]], *, session: Session) -> None:
+def replace_tags(rows: list[dict[str, Any]], *, session: Session) -> None:
     """Keep `item_tag` in step with updated topics/regions."""
     changed = [r for r in rows if "topics" in r or "regions" in r]
     ids = [r["id"] for r in changed]

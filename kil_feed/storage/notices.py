@@ -93,7 +93,7 @@ def apply_notice_updates(
 ) -> list[str]:
     """Write the updates of `merge_notice_rows`; 'updated' or 'unchanged' per update."""
     from kil_feed.storage.edits import keep_edits
-    from kil_feed.storage.items import _replace_tags as replace_tags
+    from kil_feed.storage.items import replace_tags
     from kil_feed.timeutil import utcnow
 
     changed = [u for _, u in updates if not u.get("_unchanged")]
@@ -191,7 +191,7 @@ def save_checkpoints(checkpoints: Mapping[int, dict[str, Any]], *, session: Sess
 # --- the public listing (web, API, feeds) ---------------------------------------------------
 
 
-def _notice_field(name: str) -> Any:
+def notice_column(name: str) -> Any:
     """`extra -> notice -> name` as an SQL expression (JSON path on SQLite and PostgreSQL)."""
     return col(Item.extra)[("notice", name)]
 
@@ -212,26 +212,26 @@ def public_notices(
     offset: int = 0,
 ) -> Any:
     """Approved notices, newest first, filtered; one query (web, API and feeds share it)."""
-    from kil_feed.storage.web import _page, _tagged
+    from kil_feed.storage.web import item_page, tagged
 
     dialect = session.get_bind().dialect.name
     query = select(Item).where(Item.status == "approved", Item.kind == "notice")
     if region:
-        query = query.where(_tagged("region", region, dialect))
+        query = query.where(tagged("region", region, dialect))
     if topic:
-        query = query.where(_tagged("topic", topic, dialect))
+        query = query.where(tagged("topic", topic, dialect))
     if stage:
-        query = query.where(_notice_field("stage").as_string() == stage)
+        query = query.where(notice_column("stage").as_string() == stage)
     if buyer_type:
-        query = query.where(_notice_field("buyer_type").as_string() == buyer_type)
+        query = query.where(notice_column("buyer_type").as_string() == buyer_type)
     if cpv:
         # codes are stored as JSON text {"code": "79600000", ...}: a prefix is a LIKE on it
         query = query.where(sa.cast(col(Item.extra), sa.Text).like(f'%"code": "{cpv}%'))
     if value_min is not None or value_max is not None:
         # a value given as a range (an estimate's minValue to its value) is in every band
         # it overlaps; a single value has both ends equal
-        single = (_notice_field("value_amount").as_float(), _notice_field("value_gross").as_float())
-        low_end = _notice_field("value_min").as_float()
+        single = (notice_column("value_amount").as_float(), notice_column("value_gross").as_float())
+        low_end = notice_column("value_min").as_float()
         high = sa.func.coalesce(*single, low_end)
         low = sa.func.coalesce(low_end, *single)
         if value_min is not None:
@@ -242,4 +242,4 @@ def public_notices(
         query = query.where(col(Item.closes_at).is_not(None), col(Item.closes_at) <= closing_before)
     if buyer_key:
         query = query.where(Item.buyer_key == buyer_key)
-    return _page(query, session, limit, offset)
+    return item_page(query, session, limit, offset)

@@ -67,7 +67,7 @@ def get_sent_issue(issue_id: int, *, session: Session) -> Issue:
 # --- items -----------------------------------------------------------------------------
 
 
-def _tagged(kind: str, value: str, dialect: str) -> sa.ColumnElement[bool]:
+def tagged(kind: str, value: str, dialect: str) -> sa.ColumnElement[bool]:
     """The item carries the tag. On SQLite `id + 0` keeps the planner walking the
     (status, kind, published_at) index in page order and probing the tag list, instead of
     fetching every tagged item and sorting them (60 ms -> 3 ms at 200,000 items)."""
@@ -113,7 +113,7 @@ def _job_order(sort: str, dialect: str) -> list[sa.ColumnElement]:
     return _newest_first(dialect)
 
 
-def _page(
+def item_page(
     query: sa.Select,
     session: Session,
     limit: int,
@@ -151,12 +151,12 @@ def public_news(
         Item.status == ItemStatus.approved.value, Item.kind == ItemKind.news.value
     )
     if topic:
-        query = query.where(_tagged("topic", topic, dialect))
+        query = query.where(tagged("topic", topic, dialect))
     if region:
-        query = query.where(_tagged("region", region, dialect))
+        query = query.where(tagged("region", region, dialect))
     if source:
         query = query.where(col(Item.source_id).in_(select(Source.id).where(Source.name == source)))
-    return _page(query, session, limit, offset)
+    return item_page(query, session, limit, offset)
 
 
 def public_jobs(
@@ -185,7 +185,7 @@ def public_jobs(
     if not include_closed:
         query = query.where(sa.or_(col(Item.closes_at).is_(None), col(Item.closes_at) >= now))
     if region:
-        query = query.where(_tagged("region", region, session.get_bind().dialect.name))
+        query = query.where(tagged("region", region, session.get_bind().dialect.name))
     if contract_type:
         query = query.where(Item.contract_type == contract_type)
     if rate_min is not None or rate_max is not None:
@@ -197,7 +197,7 @@ def public_jobs(
         if rate_max is not None:
             query = query.where(bottom <= rate_max)
     order = _job_order(sort, session.get_bind().dialect.name)
-    return _page(query, session, limit, offset, order)
+    return item_page(query, session, limit, offset, order)
 
 
 def top_news(*, session: Session, since: datetime, limit: int = 6) -> Sequence[Item]:

@@ -8,8 +8,9 @@ for 20,000 notices, with 0.25 s of drawing, on every view of a page that shows b
 items do.
 So each filter's figures are kept with the stamp they were counted at: the kind's
 `listing_changed` (an added, edited, rejected, closed or deleted item moves it), for
-notices the buyers' last change too (the top buyers show their names: a rename or a delete must
-show), and the day. A view reads each stamp once (a few index lookups) and counts again
+notices the buyers' last change, count and newest id too (the top buyers show their names and
+links: a rename, a delete or a buyer added by hand with an old `updated_at` must show), and
+the day. A view reads each stamp once (a few index lookups) and counts again
 only when it moved: never stale, unlike a time-to-live. The charts drawn from the figures
 are kept the same way, under the same stamp.
 """
@@ -25,14 +26,14 @@ from typing import Any, TypeVar
 from sqlmodel import Session
 
 from kil_feed.models import ItemKind
-from kil_feed.storage.buyers import buyers_changed
+from kil_feed.storage.buyers import buyers_changed, buyers_version
 from kil_feed.storage.market import MarketFigures, market_figures
 from kil_feed.storage.market_notices import NoticeFigures, notice_figures
 from kil_feed.storage.web import listing_changed
 from kil_feed.timeutil import latest, local_today
 
 T = TypeVar("T")
-Stamp = tuple[datetime | None, date]
+Stamp = tuple[datetime | None, tuple[int, int] | None, date]
 
 
 class FigureCache:
@@ -49,9 +50,11 @@ class FigureCache:
         """What the `kind`'s figures depend on now: read once per view and passed to each
         `kept` of it (a miss read it again for the figures under the page's charts)."""
         changed = listing_changed((kind,), session=session)
+        buyers = None
         if kind == ItemKind.notice.value:
             changed = latest(changed, buyers_changed(session=session))
-        return (changed, local_today(self.tz))
+            buyers = buyers_version(session=session)  # a buyer added with an old updated_at
+        return (changed, buyers, local_today(self.tz))
 
     def market(
         self,

@@ -92,14 +92,30 @@ def http_date(value: datetime) -> str:
     return format_datetime(as_utc(value).replace(microsecond=0), usegmt=True)  # type: ignore[union-attr]
 
 
-def conditional(request: Request, response: Response, last_modified: datetime | None) -> Response:
+def conditional(
+    request: Request,
+    response: Response,
+    last_modified: datetime | None,
+    *,
+    now: datetime | None = None,
+) -> Response:
     """Add an ETag (of the body) and Last-Modified; a 304 when the client's copy is current.
 
     If-None-Match wins over If-Modified-Since (RFC 9110 13.2.2). The ETag is weak: the body
-    is the same representation, but it may be compressed on the way.
+    is the same representation, but it may be compressed on the way. It is a digest of the
+    body, so it moves with every change the page shows, however close together.
+
+    Last-Modified is whole seconds: a page sent at 12:00:00.3 with the change of 12:00:00.1
+    and changed again at 12:00:00.8 kept the same date, and a client asking
+    If-Modified-Since got a 304 and the stale page. So a last change within the current
+    second (or later: a clock ahead) is no validator yet, as RFC 9110 8.8.2.2 has it (weak
+    unless a second before Date): the page goes with its ETag only, and If-Modified-Since
+    is not answered 304 until that second has passed.
     """
     etag = 'W/"' + hashlib.blake2b(response.body, digest_size=12).hexdigest() + '"'
     headers = {"etag": etag}
+    if not settled(last_modified, now or datetime.now(UTC)):
+        last_modified = None
     if last_modified is not None:
         headers["last-modified"] = http_date(last_modified)
     if _not_modified(request, etag, last_modified):
@@ -107,6 +123,14 @@ def conditional(request: Request, response: Response, last_modified: datetime | 
         return Response(status_code=304, headers={**keep, **headers})
     response.headers.update(headers)
     return response
+
+
+def settled(last_modified: datetime | None, now: datetime) -> bool:
+    """The change's second is over at `now`: no later change can carry the same HTTP-date."""
+    if last_modified is None:
+        return False
+    whole = as_utc(last_modified).replace(microsecond=0)  # type: ignore[union-attr]
+    return whole < as_utc(now).replace(microsecond=0)  # type: ignore[union-attr]
 
 
 def _not_modified(request: Request, etag: str, last_modified: datetime | None) -> bool:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 T = TypeVar("T")
 
@@ -35,3 +35,12 @@ def wait_until(
             seen = f"; {detail()}" if detail is not None else ""
             raise AssertionError(f"{what} did not happen within {timeout:g}s{seen}")
         time.sleep(interval)
+
+
+def settled_response(client: Any, path: str, **headers: str) -> Any:
+    """`client.get(path)` once it carries Last-Modified: a page whose last change is within
+    the current second has none until that second is over (kil_feed.web.http.conditional)."""
+    return wait_until(
+        lambda: (r := client.get(path, headers=headers)).headers.get("last-modified") and r,
+        f"{path} to send Last-Modified",
+    )

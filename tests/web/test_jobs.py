@@ -156,6 +156,16 @@ def test_capped_counts_still_page_on(client: TestClient, monkeypatch) -> None:  
     assert len(job_titles(third)) == 1 and "Page 3" in third
 
 
+def test_pages_by_pay_are_next_and_previous_not_older(client: TestClient) -> None:
+    """Sorted by pay, the second page holds lower pay, not older jobs: "Older →" said so."""
+    client.app.state.settings.web.page_size = 1  # type: ignore[attr-defined]
+    by_pay = client.get("/jobs", params={"sort": "pay", "page": 2}).text
+    assert 'href="?sort=pay&amp;page=3">Next →' in by_pay and "← Previous" in by_pay
+    assert "Older →" not in by_pay
+    newest = client.get("/jobs", params={"page": 2}).text
+    assert 'href="?page=3">Older →' in newest and "← Newer" in newest
+
+
 def test_a_uk_wide_job_is_in_every_region_and_shown_once(
     client: TestClient, archive: Archive, engine: Engine
 ) -> None:

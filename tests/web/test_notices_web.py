@@ -14,6 +14,7 @@ from kil_feed.config import Settings
 from kil_feed.web.app import create_app
 from tests.support.atomcheck import atom_problems
 from tests.support.notices import store_notices
+from tests.support.waiting import settled_response
 
 FILES = (
     "findatender_2026-09-03_release-package_page1_5_releases_links-next.json",
@@ -209,7 +210,7 @@ def test_closing_before_ends_the_day_in_uk_time(
 def test_sitemap_lists_the_notices(notices_client: TestClient) -> None:
     """The sitemap predates notices: it listed the job pages but no notice page, nor
     /notices or /market, and its Last-Modified did not follow the notices."""
-    sitemap = notices_client.get("/sitemap.xml")
+    sitemap = settled_response(notices_client, "/sitemap.xml")  # the notices are new
     assert sitemap.status_code == 200
     root = ET.fromstring(sitemap.content)
     locs = {e.text for e in root.iter("{http://www.sitemaps.org/schemas/sitemap/0.9}loc")}

@@ -131,6 +131,16 @@ def test_search_page_highlights_and_escapes(client: TestClient) -> None:
     assert "<script>alert" not in xss and "&lt;script&gt;" in xss
 
 
+def test_search_pages_by_relevance_are_next_not_older(client: TestClient) -> None:
+    """Ranked by relevance, page 2 is less relevant, not older: the pager said "Older"."""
+    client.app.state.settings.web.page_size = 1  # type: ignore[attr-defined]
+    ranked = client.get("/search", params={"q": "procurement", "page": 2}).text
+    assert 'rel="next"' in ranked and "Next →" in ranked and "← Previous" in ranked
+    assert "Older →" not in ranked
+    newest = client.get("/search", params={"q": "procurement", "sort": "newest"}).text
+    assert "Older →" in newest
+
+
 def test_search_page_filters(client: TestClient) -> None:
     html = client.get("/search", params={"q": "procurement", "kind": "job"}).text
     assert "Interim Head of" in html and "Procurement Act 2023" not in html

@@ -30,11 +30,11 @@ FEED_SIZE = 50
 NEWS, JOBS, NOTICES = (ItemKind.news.value,), (ItemKind.job.value,), (ItemKind.notice.value,)
 
 
-def _base(request: Request) -> str:
+def site_base(request: Request) -> str:
     return settings_of(request).base_url.rstrip("/")
 
 
-def _item_entries(items: Sequence[Item], base: str, sources: dict[int, str]) -> list[Entry]:
+def item_entries(items: Sequence[Item], base: str, sources: dict[int, str]) -> list[Entry]:
     entries = []
     for item in items:
         link = item_link(item, base)
@@ -53,7 +53,7 @@ def _item_entries(items: Sequence[Item], base: str, sources: dict[int, str]) -> 
     return entries
 
 
-def _feed(
+def atom_response(
     request: Request,
     title: str,
     path: str,
@@ -61,7 +61,7 @@ def _feed(
     entries: list[Entry],
     changed: datetime | None,
 ) -> Response:
-    base = _base(request)
+    base = site_base(request)
     body = atom_feed(
         feed_id=f"{base}{path}",
         title=f"{title} · Keep it Local feed",
@@ -75,7 +75,7 @@ def _feed(
 
 @router.get("/feeds/issues.xml")
 def issues_feed(request: Request, session: Session = Depends(reader)) -> Response:
-    base = _base(request)
+    base = site_base(request)
     issues = store.sent_issues(session=session, limit=FEED_SIZE)
     entries = [
         Entry(
@@ -88,15 +88,15 @@ def issues_feed(request: Request, session: Session = Depends(reader)) -> Respons
         for i in issues
     ]
     changed = latest(*(i.sent_at for i in issues), *(i.updated_at for i in issues))
-    return _feed(request, "Issues", "/feeds/issues.xml", "/issues", entries, changed)
+    return atom_response(request, "Issues", "/feeds/issues.xml", "/issues", entries, changed)
 
 
 @router.get("/feeds/news.xml")
 def news_feed(request: Request, session: Session = Depends(reader)) -> Response:
     items = store.public_news(session=session, limit=FEED_SIZE).items
-    entries = _item_entries(items, _base(request), item_store.source_titles(session=session))
+    entries = item_entries(items, site_base(request), item_store.source_titles(session=session))
     changed = store.listing_changed(NEWS, session=session)
-    return _feed(request, "News", "/feeds/news.xml", "/news", entries, changed)
+    return atom_response(request, "News", "/feeds/news.xml", "/news", entries, changed)
 
 
 @router.get("/feeds/jobs.xml")
@@ -104,12 +104,12 @@ def jobs_feed(request: Request, session: Session = Depends(reader)) -> Response:
     """The jobs board as a feed, with the board's filters (a saved search to follow)."""
     filters = job_filters(request, dict(request.query_params))
     items = store.public_jobs(session=session, limit=FEED_SIZE, **filters.storage()).items
-    entries = _item_entries(items, _base(request), item_store.source_titles(session=session))
+    entries = item_entries(items, site_base(request), item_store.source_titles(session=session))
     query = query_string(filters.params())
     title = "Jobs" + (f" in {filters.region}" if filters.region else "")
     path, alternate = "/feeds/jobs.xml" + query, "/jobs" + query
     changed = store.listing_changed(JOBS, session=session)
-    return _feed(request, title, path, alternate, entries, changed)
+    return atom_response(request, title, path, alternate, entries, changed)
 
 
 def _feed_tag(request: Request, kind: str, slug: str, known: Iterable[str]) -> str | Response:
@@ -139,12 +139,12 @@ def topic_feed(slug: str, request: Request, session: Session = Depends(reader)) 
     if isinstance(topic, Response):
         return topic
     items = store.public_news(session=session, topic=topic, limit=FEED_SIZE).items
-    entries = _item_entries(items, _base(request), item_store.source_titles(session=session))
+    entries = item_entries(items, site_base(request), item_store.source_titles(session=session))
     path = f"/feeds/topic/{slugify(topic)}.xml"
     label = catalog.label(topic)
     alternate = f"/news?topic={slugify(topic)}"
     changed = store.listing_changed(NEWS, session=session)
-    return _feed(request, f"News on {label}", path, alternate, entries, changed)
+    return atom_response(request, f"News on {label}", path, alternate, entries, changed)
 
 
 @router.get("/feeds/region/{slug}")
@@ -158,16 +158,16 @@ def region_feed(slug: str, request: Request, session: Session = Depends(reader))
     items = sorted([*news, *jobs], key=lambda i: i.published_at or i.collected_at, reverse=True)[
         :FEED_SIZE
     ]
-    entries = _item_entries(items, _base(request), item_store.source_titles(session=session))
+    entries = item_entries(items, site_base(request), item_store.source_titles(session=session))
     path = f"/feeds/region/{slugify(region)}.xml"
     alternate = f"/jobs?region={slugify(region)}"
     changed = store.listing_changed((*NEWS, *JOBS), session=session)
-    return _feed(request, f"{region}", path, alternate, entries, changed)
+    return atom_response(request, f"{region}", path, alternate, entries, changed)
 
 
 @router.get("/sitemap.xml")
 def sitemap(request: Request, session: Session = Depends(reader)) -> Response:
-    base = _base(request)
+    base = site_base(request)
     ns = "http://www.sitemaps.org/schemas/sitemap/0.9"
     urlset = ET.Element("urlset", xmlns=ns)
 
@@ -195,7 +195,7 @@ def sitemap(request: Request, session: Session = Depends(reader)) -> Response:
 
 @router.get("/robots.txt", response_class=PlainTextResponse)
 def robots(request: Request) -> str:
-    base = _base(request)
+    base = site_base(request)
     return (
         "User-agent: *\n"
         "Disallow: /confirm/\n"

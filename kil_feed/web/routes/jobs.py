@@ -120,6 +120,7 @@ def jobs(
             "items": result.items,
             "pager": pager,
             "filters": filters,
+            "by_date": filters.sort == "newest",
             "params": filters.params(),
             "feed_url": "/feeds/jobs.xml" + query_string(filters.params()),
         },

@@ -6,8 +6,8 @@ from datetime import date, datetime
 from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request
-from fastapi.responses import HTMLResponse, Response
-from pydantic import BaseModel
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from pydantic import BaseModel, Field
 from sqlmodel import Session
 
 from crawler.ocds import BUYER_TYPE_LABELS, STAGES
@@ -25,7 +25,7 @@ from kil_feed.storage import buyers as buyer_store
 from kil_feed.storage import items as item_store
 from kil_feed.storage import notices as store
 from kil_feed.storage import web as web_store
-from kil_feed.timeutil import day_end
+from kil_feed.timeutil import day_end, isoformat, latest
 from kil_feed.web.deps import facets_of, invalid_listing, listing_pager, reader, render, settings_of
 from kil_feed.web.filters import (
     RowId,
@@ -36,6 +36,7 @@ from kil_feed.web.filters import (
     region_param,
     slugify,
 )
+from kil_feed.web.http import conditional
 from kil_feed.web.routes.api import REGION
 from kil_feed.web.serialize import INVALID, NOT_FOUND
 from kil_feed.web.templating import query_string
@@ -186,6 +187,58 @@ def _stage_of_tags(tags: list[str]) -> str:
     return stage_for(tags, None, {})
 
 
+BUYER_SORTS = {"activity": "Latest activity", "name": "Name (A to Z)", "busiest": "Most notices"}
+
+
+def buyers_stamp(session: Session) -> datetime | None:
+    """When the buyers index last changed: a buyer, or an item of any kind it counts."""
+    kinds = (ItemKind.notice.value, ItemKind.job.value, ItemKind.news.value)
+    changed = web_store.listing_changed(kinds, session=session)
+    return latest(changed, buyer_store.buyers_changed(session=session))
+
+
+@router.get("/buyers", response_class=HTMLResponse)
+def buyers(
+    request: Request,
+    q: str | None = None,
+    sort: str | None = None,
+    page: str | None = None,
+    session: Session = Depends(reader),
+) -> Response:
+    """Every buyer with a published item: searchable by name, sortable, with its counts."""
+    size = settings_of(request).web.page_size
+    context: dict[str, Any] = {
+        "sorts": BUYER_SORTS, "q": clean(q) or "", "buyer_types": BUYER_TYPE_LABELS
+    }  # fmt: skip
+    try:
+        order = choice_param("sort", sort, BUYER_SORTS) or "activity"
+        number = page_param(page)
+        query = clean(q)
+        if query and len(query) > 200:
+            raise ValidationError("invalid q: longer than 200 characters", hint="use fewer words")
+    except ValidationError as exc:
+        return invalid_listing(request, "buyers.html", context, exc)
+    found = buyer_store.buyer_listing(
+        session=session, query=query, sort=order, public=True, limit=size,
+        offset=(number - 1) * size,
+    )  # fmt: skip
+    pager = listing_pager(number, size, found.total, False, len(found.rows))
+    params = {"q": query, "sort": None if order == "activity" else order}
+    page_ = render(
+        request,
+        "buyers.html",
+        {
+            **context,
+            "items": found.rows,
+            "pager": pager,
+            "params": params,
+            "sort": order,
+            "by_date": order == "activity",
+        },
+    )
+    return conditional(request, page_, buyers_stamp(session))
+
+
 @router.get("/buyers/{slug}", response_class=HTMLResponse)
 def buyer_page(slug: str, request: Request, session: Session = Depends(reader)) -> HTMLResponse:
     buyer = buyer_store.get_buyer(slug, session=session)
@@ -220,13 +273,13 @@ def notices_feed(
     session: Session = Depends(reader),
 ) -> Response:
     """Approved notices, optionally of one region and one topic, newest first."""
-    from kil_feed.web.routes.feeds import _base, _feed, _item_entries
+    from kil_feed.web.routes.feeds import atom_response, item_entries, site_base
 
     region = region_param(region)
     topic = named_param(topic, facets_of(request).topics)
     items = store.public_notices(session=session, region=region, topic=topic, limit=FEED_SIZE).items
-    base = _base(request)
-    entries = _item_entries(items, base, item_store.source_names(session=session))
+    base = site_base(request)
+    entries = item_entries(items, base, item_store.source_names(session=session))
     for entry, item in zip(entries, items, strict=True):
         entry.link = f"{base}/notices/{item.id}"
     title = " · ".join(t for t in ("Procurement notices", region, topic) if t)
@@ -234,7 +287,7 @@ def notices_feed(
     query = query_string({"region": region and slugify(region), "topic": topic and slugify(topic)})
     path, alternate = "/feeds/notices.xml" + query, "/notices" + query
     changed = web_store.listing_changed((ItemKind.notice.value,), session=session)
-    return _feed(request, title, path, alternate, entries, changed)
+    return atom_response(request, title, path, alternate, entries, changed)
 
 
 # --- JSON API --------------------------------------------------------------------------------
@@ -274,17 +327,32 @@ class NoticeListOut(BaseModel):
     items: list[NoticeOut]
 
 
+class BuyerSummaryOut(BuyerOut):
+    notices: int = Field(description="Published notices of the buyer")
+    awards: int = Field(description="Of those, notices at the award or contract stage")
+    jobs: int = Field(description="Open published jobs whose employer it is")
+    news: int = Field(description="Published stories whose employer field names it")
+    last_activity: str | None = Field(None, description="Its newest item's publication")
+
+
 class BuyerListOut(BaseModel):
-    buyers: list[BuyerOut]
+    total: int
+    limit: int
+    offset: int
+    sort: str
+    buyers: list[BuyerSummaryOut]
 
 
 def buyer_dict(buyer: Buyer, base: str) -> dict[str, Any]:
     return {**buyer_fields(buyer), "web_url": f"{base}/buyers/{buyer.slug}"}
 
 
-def notice_dict(item: Item, base: str, slugs: dict[str, str]) -> dict[str, Any]:
-    from kil_feed.timeutil import isoformat
+def buyer_summary_dict(row: buyer_store.BuyerSummary, base: str) -> dict[str, Any]:
+    counts = {"notices": row.notices, "awards": row.awards, "jobs": row.jobs, "news": row.news}
+    return {**buyer_dict(row.buyer, base), **counts, "last_activity": isoformat(row.last_activity)}
 
+
+def notice_dict(item: Item, base: str, slugs: dict[str, str]) -> dict[str, Any]:
     fields = notice_fields(item)
     fields.pop("description", None)  # long: read it on the notice page
     return {
@@ -359,17 +427,28 @@ def api_notice(item_id: RowId, request: Request, session: Session = Depends(read
     return notice_dict(item, base, _slugs([item], session))
 
 
-@api.get("/buyers", response_model=BuyerListOut, summary="Buyers, the busiest first")
+@api.get("/buyers", response_model=BuyerListOut, summary="Buyers with published items, with counts")
 def api_buyers(
     request: Request,
     q: str | None = Query(None, max_length=200, description="Only names containing this"),
+    sort: Literal["busiest", "name", "activity"] = Query(
+        "busiest", description="most notices first, by name, or the latest activity first"
+    ),
     limit: int = Query(50, ge=1, le=500),
     offset: int = Query(0, ge=0, le=1_000_000),
     session: Session = Depends(reader),
-) -> dict:
+) -> Response:
+    """The JSON twin of `/buyers` (its counts, its search), with the same validators."""
     base = settings_of(request).base_url.rstrip("/")
-    rows = buyer_store.list_buyers(session=session, query=clean(q), limit=limit, offset=offset)
-    return {"buyers": [buyer_dict(r.buyer, base) for r in rows]}
+    found = buyer_store.buyer_listing(
+        session=session, query=clean(q), sort=sort, public=True, limit=limit, offset=offset
+    )
+    body = {
+        "total": found.total, "limit": limit, "offset": offset, "sort": sort,
+        "buyers": [buyer_summary_dict(r, base) for r in found.rows],
+    }  # fmt: skip
+    response = JSONResponse(BuyerListOut.model_validate(body).model_dump(mode="json"))
+    return conditional(request, response, buyers_stamp(session))
 
 
 @api.get("/buyers/{slug}", response_model=BuyerOut, responses=NOT_FOUND, summary="One buyer")

@@ -72,6 +72,7 @@ def search(
             "result": result,
             "pager": pager,
             "filters": filters,
+            "by_date": filters["sort"] == "newest",
             "params": params,
             "now": utcnow(),
         },
