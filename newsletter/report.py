@@ -26,6 +26,7 @@ class SendReport:
     deferred: int = 0  # temporary failures that ran out of tries: still pending
     skipped: int = 0  # subscriber left (unsubscribed, bounced) after the send began
     already_sent: int = 0
+    failed_earlier: int = 0  # rows an earlier run failed (or skipped): never tried again
     deferred_reply: str = ""  # the last temporary failure's answer, e.g. "451 4.7.1 ..."
     unconfirmed: int = 0  # of `deferred`: the server got the message but never confirmed it
     maybe_twice: int = 0  # of `sent`: sent again after a copy that got no reply
@@ -54,37 +55,46 @@ class SendReport:
             return DeliveryError.exit_code
         return DEFERRED_EXIT_CODE if self.deferred else 0
 
+    @property
+    def not_tried(self) -> int:
+        """Of `pending`: the rows no connection tried in this run (not deferred, not held)."""
+        return max(0, self.pending - self.deferred - self.held_unconfirmed)
+
+    @property
+    def by_other_senders(self) -> int:
+        """Rows the other senders (PostgreSQL) sent or failed while this one ran: what the
+        report's own counts leave of `recipients`."""
+        own = self.sent + self.failed + self.skipped + self.already_sent + self.failed_earlier
+        return max(0, self.recipients - own - self.pending)
+
     def as_dict(self) -> dict[str, object]:
-        return asdict(self) | {"rate": round(self.rate, 1)}
+        return asdict(self) | {
+            "rate": round(self.rate, 1),
+            "not_tried": self.not_tried,
+            "by_other_senders": self.by_other_senders,
+        }
 
 
 def summary(report: SendReport) -> str:
+    """One line whose counts add up: sent, failed, deferred, held and not tried yet (this
+    run), sent or failed earlier and by other senders, "of" the issue's subscribers."""
     if not report.attempted and not report.pending and report.status == IssueStatus.sent.value:
         return f"issue {report.issue_id} was already sent to everyone: nothing to send"
-    parts = [f"issue {report.issue_id}: {report.sent} sent"]
+    parts = [f"{report.sent} sent"]
+    if report.maybe_twice:
+        parts[-1] += (
+            f" ({report.maybe_twice} of them may have arrived twice: "
+            "the server hung up before confirming the first copy)"
+        )
     if report.failed:
         parts.append(f"{report.failed} failed ({report.bounced} bounced)")
     if report.deferred:
         why = f" ({report.deferred_reply})" if report.deferred_reply else ""
         parts.append(f"{report.deferred} deferred{why}")
-    if report.skipped:
-        parts.append(f"{report.skipped} skipped")
-    if report.already_sent:
-        parts.append(f"{report.already_sent} sent earlier")
-    if report.maybe_twice:
-        parts.append(
-            f"{report.maybe_twice} of them may have arrived twice "
-            "(the server hung up before confirming the first copy)"
-        )
-    if report.resent_unconfirmed:
-        parts.append(
-            f"{report.resent_unconfirmed} tried again after an unconfirmed copy "
-            "(they may get it twice)"
-        )
     if report.unconfirmed:
         parts.append(
-            f"{report.unconfirmed} unconfirmed (the server took the whole message but hung "
-            "up before confirming it: it may have arrived, and sending it again may "
+            f"{report.unconfirmed} unconfirmed among them (the server took the whole message "
+            "but hung up before confirming it: it may have arrived, and sending it again may "
             "deliver it twice)"
         )
     if report.held_unconfirmed:
@@ -93,9 +103,28 @@ def summary(report: SendReport) -> str:
             f"sends a second copy: `kil issue send {report.issue_id}` does, and they may get "
             "it twice)"
         )
+    if report.skipped:
+        parts.append(f"{report.skipped} skipped")
+    if report.not_tried:
+        parts.append(f"{report.not_tried} not tried yet")
+    if report.already_sent:
+        parts.append(f"{report.already_sent} sent earlier")
+    if report.failed_earlier:
+        parts.append(f"{report.failed_earlier} failed earlier")
+    if report.by_other_senders:
+        parts.append(f"{report.by_other_senders} by the other senders")
+    if len(parts) > 1:
+        noun = "subscriber" if report.recipients == 1 else "subscribers"
+        parts[-1] += f", of {report.recipients} {noun}"
+    if report.resent_unconfirmed:
+        parts.append(
+            f"{report.resent_unconfirmed} tried again after an unconfirmed copy "
+            "(they may get it twice)"
+        )
     if report.other_senders:
         parts.append(f"sent together with {joined_senders(report.other_senders)}")
-    text = ", ".join(parts) + f"; {report.pending} still pending, status {report.status}"
+    text = f"issue {report.issue_id}: " + ", ".join(parts)
+    text += f"; {report.pending} still pending, status {report.status}"
     if report.paused:
         hint = f"fix the cause, then run `kil issue send {report.issue_id}` again to resume"
         text = f"{report.message}. {text}. {hint}"

@@ -277,6 +277,7 @@ def _send(
             ledger.record_outcomes(skipped_outcomes(skipped), session=session)
         report.recipients = sum(counts.values())
         report.already_sent = counts.get(DeliveryStatus.sent.value, 0)
+        report.failed_earlier = counts.get(DeliveryStatus.failed.value, 0)
         report.skipped = len(skipped)
         todo = [r for r in rows if r.status == SubscriberStatus.confirmed.value]
         if retry:
@@ -416,10 +417,12 @@ def _count(batch: list[Result], report: SendReport) -> None:
 
 
 def error_rate_pause(errors: int, attempted: int, limit: float) -> str | None:
-    """Why a send with these counts must pause, or None if it may go on."""
+    """Why a send with these counts must pause, or None if it may go on. The counts are
+    those at the moment of the pause ("the first N"): messages already on their way still
+    come back, and the summary's counts (which add up) include them."""
     if errors >= MIN_FAILURES_TO_PAUSE and errors / attempted > limit:
         return (
-            f"paused: {errors} of {attempted} deliveries failed "
+            f"paused: {errors} of the first {attempted} deliveries failed or were deferred "
             f"({errors / attempted:.0%}, more than the {limit:.0%} allowed)"
         )
     return None

@@ -274,6 +274,7 @@ def send_shared(
         total = ledger.count_pending(issue_id, session=session)
     report.recipients = sum(counts.values())
     report.already_sent = counts.get(DeliveryStatus.sent.value, 0)
+    report.failed_earlier = counts.get(DeliveryStatus.failed.value, 0)
     report.status = status
     if shared.paused_reason is not None:
         run.paused_reason = shared.paused_reason

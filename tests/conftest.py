@@ -3,7 +3,8 @@ a real HTTP server and a real SMTP server on loopback, and the shared real-world
 
 Per test: `kil_env` (an isolated SQLite setup in os.environ, cwd = tmp_path), `settings`,
 `engine`, `cli`, `http_server`, `smtp_server`; `any_settings`/`any_engine` run the test on
-SQLite and on PostgreSQL.
+SQLite and on PostgreSQL; `fresh_engine` is an empty, unmigrated database of each (for a
+migration's tests).
 
 Shared by a module (one crawl or one server for many tests, which keeps the suite fast):
 `kil_environment(folder, database_url)` is `kil_env` as a context manager for a module- or
@@ -186,6 +187,29 @@ def _truncate_postgres(url: str) -> None:
                 "TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"
             )
     engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def fresh_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """An empty database of each backend, not yet migrated (for a migration's tests)."""
+    if request.param == "sqlite":
+        engine = make_engine(f"sqlite:///{tmp_path / 'kil.db'}")
+        yield engine
+        engine.dispose()
+        return
+    request.getfixturevalue("postgres_url")  # skips (or fails in CI) without the server
+    name = f"kil_fresh_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}"')
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    url = sa.make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+    engine = make_engine(url)
+    yield engine
+    engine.dispose()
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    admin.dispose()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])

@@ -9,20 +9,14 @@ tests/crawler/test_notices_crawl.py), not real documents."""
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
-import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from kil_feed.db import make_engine
 from kil_feed.migrate import upgrade
 from kil_feed.timeutil import UTCDateTime
-from tests.conftest import PG_ADMIN_URL
 
 BEFORE = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
 _TIME = UTCDateTime(timezone=True)
@@ -123,29 +117,6 @@ def _write_at_0017(engine: Engine) -> None:
                     featured=False, score=0.0, collected_at=BEFORE, updated_at=BEFORE,
                 )
             )  # fmt: skip
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def fresh_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    """An empty database of each backend, not yet migrated."""
-    if request.param == "sqlite":
-        engine = make_engine(f"sqlite:///{tmp_path / 'kil.db'}")
-        yield engine
-        engine.dispose()
-        return
-    request.getfixturevalue("postgres_url")  # skips (or fails in CI) without the server
-    name = f"kil_m0018_{os.getpid()}"
-    admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}"')
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    url = sa.make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-    engine = make_engine(url)
-    yield engine
-    engine.dispose()
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    admin.dispose()
 
 
 def test_notices_joined_by_a_bare_party_id_move_to_their_own_buyer(fresh_engine: Engine) -> None:
