@@ -6,6 +6,7 @@ from typing import Any
 
 from kil_feed.models import Buyer, Item
 from kil_feed.money import amount, pay_range
+from kil_feed.text import plain_title
 
 STAGE_PHRASES = {
     "planning": "planned procurement",
@@ -40,7 +41,7 @@ def notice_line(item: Item) -> str:
     fields = notice_fields(item)
     buyer = item.employer or (fields.get("buyer") or {}).get("name") or "A buyer"
     stage = STAGE_PHRASES.get(str(fields.get("stage")), str(fields.get("stage") or "notice"))
-    parts = [f"{buyer}: {stage} for {item.title}"]
+    parts = [f"{buyer}: {stage} for {plain_title(item.title)}"]  # as its card shows it
     value = notice_value(fields)
     if value:
         parts.append(value)

@@ -1,6 +1,18 @@
-"""Text that must stay on one line wherever it goes: a mail header, a table cell, a name."""
+"""Text as people read it: one line for a mail header, a table cell or a name
+(`one_line`), and an item's title and summary or an issue's intro as plain text
+(`plain_text`), the one formatter the email, the web pages, the feeds and the API share."""
 
 from __future__ import annotations
+
+import html
+import re
+
+import nh3
+
+SUMMARY_CHARS = 280  # a summary on a card (the email's, a web listing's)
+UNTITLED = "(untitled)"
+_SPACE = re.compile(r"\s+")
+_PARAGRAPH = re.compile(r"\n\s*\n")
 
 
 def one_line(value: str | None) -> str:
@@ -11,3 +23,32 @@ def one_line(value: str | None) -> str:
     if not value.isprintable():
         value = "".join(ch if ch.isprintable() else " " for ch in value)
     return " ".join(value.split())
+
+
+def plain_text(value: str | None, limit: int | None = None, *, keep: str = "") -> str:
+    """Tags stripped (nh3, a script or style with its content), entities decoded,
+    whitespace collapsed, optionally shortened: the one formatter of an item's title and
+    summary and an issue's intro, whichever part (email, web page, feed, API) shows them.
+    Feeds carry HTML in these fields; stored as it came, it read as `&lt;b&gt;` on the
+    web and as text in the email. `keep` are characters kept although not printable (the
+    search's match markers)."""
+    text = _SPACE.sub(" ", html.unescape(nh3.clean(value or "", tags=set()))).strip()
+    return shorten("".join(ch for ch in text if ch.isprintable() or ch in keep), limit)
+
+
+def plain_title(value: str | None) -> str:
+    """An item's title as `plain_text`, or "(untitled)" when nothing readable is left."""
+    return plain_text(value) or UNTITLED
+
+
+def shorten(text: str, limit: int | None) -> str:
+    """Plain text cut at a word to at most `limit` characters, with an ellipsis; never
+    sanitised again (a second pass would read text such as "a <b> c" as a tag)."""
+    if limit and len(text) > limit:
+        text = text[: limit - 1].rsplit(" ", 1)[0].rstrip(",.;:-") + "…"
+    return text
+
+
+def plain_paragraphs(value: str | None) -> list[str]:
+    """Text split at blank lines, each paragraph `plain_text`; empty ones left out."""
+    return [text for part in _PARAGRAPH.split(value or "") if (text := plain_text(part))]

@@ -23,9 +23,9 @@ from kil_feed.db import read_session, write_session
 from kil_feed.errors import ConflictError, ValidationError
 from kil_feed.models import Issue, IssueItem, IssueStatus, Item, ItemKind
 from kil_feed.storage import issues as issues_db
+from kil_feed.text import plain_text
 from kil_feed.timeutil import as_utc, iso_week, isoformat, utcnow, week_bounds
 from newsletter import sections as sec
-from newsletter.content import plain_text
 
 logger = logging.getLogger(__name__)
 

@@ -1,18 +1,16 @@
 """An issue's content as plain data (cards in sections), loaded once per render or send.
 
 Rendering works on these dataclasses, never on database rows, so one load serves every
-subscriber variant. Text from items is reduced to plain text here (feeds carry HTML); the
-templates escape it.
+subscriber variant. Text from items is made plain text here by `kil_feed.text.plain_text`
+(feeds carry HTML), the formatter the web shares; the templates escape it.
 """
 
 from __future__ import annotations
 
-import html
 import re
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-import nh3
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
@@ -21,13 +19,9 @@ from kil_feed.models import Issue, Item
 from kil_feed.money import pay_range
 from kil_feed.storage import issues as issues_db
 from kil_feed.storage.items import source_titles
-from kil_feed.text import one_line
+from kil_feed.text import SUMMARY_CHARS, one_line, plain_paragraphs, plain_text, plain_title
 from kil_feed.topics import TopicCatalog, topic_catalog
 from newsletter import sections as sec
-
-SUMMARY_CHARS = 280
-_SPACE = re.compile(r"\s+")
-_PARAGRAPH = re.compile(r"\n\s*\n")
 
 
 @dataclass(frozen=True)
@@ -82,27 +76,6 @@ class IssueContent:
         return out + self.jobs + self.notices + self.signals
 
 
-def plain_text(value: str | None, limit: int | None = None) -> str:
-    """Tags stripped (nh3), entities decoded, whitespace collapsed, optionally shortened:
-    the one formatter of an item's title and summary and an issue's intro, whichever part
-    (preheader, HTML, plain text, web page) shows them."""
-    text = _SPACE.sub(" ", html.unescape(nh3.clean(value or "", tags=set()))).strip()
-    return shorten("".join(ch for ch in text if ch.isprintable()), limit)
-
-
-def shorten(text: str, limit: int | None) -> str:
-    """Plain text cut at a word to at most `limit` characters, with an ellipsis; never
-    sanitised again (a second pass would read text such as "a <b> c" as a tag)."""
-    if limit and len(text) > limit:
-        text = text[: limit - 1].rsplit(" ", 1)[0].rstrip(",.;:-") + "…"
-    return text
-
-
-def plain_paragraphs(value: str | None) -> list[str]:
-    """Text split at blank lines, each paragraph `plain_text`; empty ones left out."""
-    return [text for part in _PARAGRAPH.split(value or "") if (text := plain_text(part))]
-
-
 def safe_url(url: str | None) -> str | None:
     """Only http(s) links go into an email (no javascript:, data:, ...)."""
     url = (url or "").strip()
@@ -149,7 +122,7 @@ def issue_content(
         card = Card(
             item_id=item.id,  # type: ignore[arg-type]
             kind=item.kind,
-            title=plain_text(item.title) or "(untitled)",
+            title=plain_title(item.title),
             url=safe_url(item.url),
             summary=plain_text(item.summary, SUMMARY_CHARS),
             source=source,

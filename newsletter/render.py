@@ -20,8 +20,9 @@ import jinja2
 
 from kil_feed.config import Settings
 from kil_feed.regions import regions_label
+from kil_feed.text import shorten
 from kil_feed.timeutil import day_label
-from newsletter.content import Card, IssueContent, shorten
+from newsletter.content import Card, IssueContent
 
 if TYPE_CHECKING:
     from newsletter.pulse import IssuePulses, Pulse

@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urljoin
 
 logger = logging.getLogger(__name__)
 
@@ -55,7 +56,12 @@ def parse_feed(
     version = parsed.get("version") or ""
     entries = [entry_to_item(e, url, jobs=jobs) for e in parsed.get("entries", [])]
     is_feed = bool(version) or bool(entries)
-    feed_title = " ".join(str((parsed.get("feed") or {}).get("title") or "").split()) or None
+    feed = parsed.get("feed") or {}
+    feed_title = " ".join(str(feed.get("title") or "").split()) or None
+    site = urljoin(url, str(feed.get("link") or "").strip())
+    for entry in entries:
+        if entry and not entry.get("url"):
+            entry["_site_url"] = site  # where its URL goes if it has an id (validate)
     return ParsedFeed(
         entries=[e for e in entries if e],
         version=version,
@@ -155,6 +161,8 @@ def entry_to_item(entry: Any, feed_url: str, *, jobs: bool = False) -> dict[str,
     if not link:
         links = [lk.get("href") for lk in get(entry, "links", []) if lk.get("href")]
         link = links[0] if links else ""
+    if get(entry, "guidislink") and not _GUID_ADDRESS.match(link):
+        link = ""  # an id feedparser took for the link: validate finds the entry its URL
     body_html = ""
     contents = get(entry, "content") or []
     summary_detail = get(entry, "summary_detail") or {}
@@ -210,6 +218,10 @@ def _with_job_fields(item: dict[str, Any], entry: Any) -> dict[str, Any]:
     if details:  # as a plain advert's labelled details (`crawler.extract.advert`)
         item["body_html"] = f"<ul>{details}</ul>" + item["body_html"]
     return {**item, **fields}
+
+
+# a permalink guid that can be an address: a web URL, or a path on the feed's site
+_GUID_ADDRESS = re.compile(r"(?i)https?://|/")
 
 
 def _text_of(detail: dict[str, Any], value: str) -> str:

@@ -11,6 +11,7 @@ from scrapy.crawler import Crawler
 from crawler.extract.text import clean_text, html_to_text, repair_mojibake, shorten
 from crawler.normal import canonical_link, parse_date, sanitise_html
 from crawler.pipelines.base import drop, is_status
+from crawler.pipelines.validate import FRAGMENT_KEY
 
 EARLIEST = datetime(1990, 1, 1, tzinfo=UTC)
 FUTURE_SLACK = timedelta(days=1)
@@ -50,6 +51,8 @@ class NormalisePipeline:
         url = canonical_link(base, str(item["url"]).strip())
         if url is None:
             raise drop(self.stats, "bad url", item)
+        if item.get(FRAGMENT_KEY):  # a linkless entry's own place on its site (validate)
+            url = f"{url}#{item[FRAGMENT_KEY]}"
         item["url"] = url
         _repair_text(item)
         item["title"] = clean_text(item.get("title"))[:500]

@@ -11,6 +11,7 @@ from markupsafe import Markup
 
 from kil_feed.models import Item
 from kil_feed.regions import is_uk_wide
+from kil_feed.text import plain_text, plain_title
 from kil_feed.timeutil import isoformat
 from kil_feed.web.templating import sanitize
 
@@ -42,7 +43,7 @@ def job_posting(item: Item, *, organisation: str, page_url: str) -> dict[str, An
     """The JobPosting object for `item`; `organisation` names the hirer when unknown."""
     description = str(sanitize(item.body_html)) if item.body_html else ""
     if not description:
-        description = f"<p>{Markup.escape(item.summary or item.title)}</p>"
+        description = f"<p>{Markup.escape(plain_text(item.summary) or plain_title(item.title))}</p>"
     address: dict[str, Any] = {"@type": "PostalAddress", "addressCountry": "GB"}
     if item.location:
         address["addressLocality"] = item.location
@@ -51,7 +52,7 @@ def job_posting(item: Item, *, organisation: str, page_url: str) -> dict[str, An
     data: dict[str, Any] = {
         "@context": "https://schema.org/",
         "@type": "JobPosting",
-        "title": item.title,
+        "title": plain_title(item.title),
         "description": description,
         "datePosted": isoformat(item.published_at or item.collected_at),
         "hiringOrganization": {"@type": "Organization", "name": item.employer or organisation},

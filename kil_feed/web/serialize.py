@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field
 
 from kil_feed.models import Issue, Item
 from kil_feed.serialize import item_to_dict
+from kil_feed.text import plain_text, plain_title
 from kil_feed.timeutil import isoformat
 
 
@@ -101,8 +102,11 @@ def item_link(item: Item, base_url: str) -> str:
 
 
 def api_item_dict(item: Item, base_url: str, source: str | None = None) -> dict[str, Any]:
-    """The shared item JSON with every job field and the item's page on this site."""
-    return item_to_dict(item, source, all_job_fields=True, web_url=item_link(item, base_url))
+    """The shared item JSON with every job field and the item's page on this site; the
+    title and summary as plain text, as the pages and the email show them."""
+    data = item_to_dict(item, source, all_job_fields=True, web_url=item_link(item, base_url))
+    data.update(title=plain_title(item.title), summary=plain_text(item.summary))
+    return data
 
 
 def issue_title(issue: Issue) -> str:

@@ -1,7 +1,8 @@
 """The web's Jinja2 environment (autoescape on) and the filters its templates use.
 
-Scraped HTML is only ever shown through `sanitize` (nh3, a short allow-list); everything
-else is escaped by autoescape.
+Scraped HTML is only ever shown through `sanitize` (nh3, a short allow-list); an item's
+title and summary through `title_text` and `summary_text` (`kil_feed.text.plain_text`, as
+the email shows them); everything is escaped by autoescape.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import templates as bundled_templates
 from kil_feed.config import Settings
 from kil_feed.money import amount, pay_range
 from kil_feed.storage.search import MARK_END, MARK_START
+from kil_feed.text import SUMMARY_CHARS, plain_text, plain_title
 from kil_feed.timeutil import as_utc, day_label
 from kil_feed.topics import topic_catalog
 from kil_feed.web.filters import slugify
@@ -51,11 +53,17 @@ def sanitize(html: str | None) -> Markup:
 
 
 def marked(text: str | None) -> Markup:
-    """Search-highlighted text: escaped, with the match markers turned into <mark>."""
-    safe = str(escape(text or ""))
+    """Search-highlighted text (a title, a summary's snippet) made plain text as the title
+    and summary are everywhere, escaped, with the match markers turned into <mark>."""
+    safe = str(escape(plain_text(text, keep=MARK_START + MARK_END)))
     return Markup(  # noqa: S704 - escaped above, only our own tags added
         safe.replace(MARK_START, "<mark>").replace(MARK_END, "</mark>")
     )
+
+
+def summary_text(value: str | None, limit: int = SUMMARY_CHARS) -> str:
+    """An item's summary as a card shows it: `plain_text`, cut at a word."""
+    return plain_text(value, limit)
 
 
 def pay(item: Any) -> str:
@@ -93,8 +101,8 @@ def make_environment(settings: Settings) -> Environment:
     )
     env.filters.update(
         sanitize=sanitize, marked=marked, pay=pay, iso=iso, money=amount, slug=slugify,
-        issue_title=issue_title, date=partial(day_label, tz=settings.timezone),
-        link=partial(item_link, base_url=""),
+        issue_title=issue_title, title_text=plain_title, summary_text=summary_text,
+        date=partial(day_label, tz=settings.timezone), link=partial(item_link, base_url=""),
     )  # fmt: skip
     catalog = topic_catalog(settings)
     env.filters["topic_label"] = catalog.label

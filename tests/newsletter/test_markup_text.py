@@ -1,7 +1,7 @@
 """Markup in an item's title or summary, or in an issue's intro, reads the same in every part
 of the email: the preheader, the HTML body, the plain-text part (and the web issue page).
 
-One formatter (`newsletter.content.plain_text`, nh3) makes each value plain text once; the
+One formatter (`kil_feed.text.plain_text`, nh3) makes each value plain text once; the
 templates escape it. The preheader used to strip the tags of text that the body showed
 escaped (`&lt;b&gt;`), so a reader saw "<b>ends</b>" under a preview line without them.
 """

@@ -10,8 +10,9 @@ import pytest
 from sqlalchemy.engine import Engine
 
 from kil_feed.config import Settings
+from kil_feed.text import plain_text
 from newsletter.build import build_issue
-from newsletter.content import load_issue_content, plain_text, safe_url
+from newsletter.content import load_issue_content, safe_url
 from newsletter.edit import edit_issue
 from newsletter.render import (
     PREFERENCES_PLACEHOLDER,

@@ -15,6 +15,7 @@ from kil_feed.models import Item, ItemKind
 from kil_feed.regions import ITL1_REGIONS
 from kil_feed.storage import items as item_store
 from kil_feed.storage import web as store
+from kil_feed.text import plain_text, plain_title
 from kil_feed.timeutil import isoformat, latest
 from kil_feed.web.atom import Entry, atom_feed
 from kil_feed.web.deps import reader, settings_of
@@ -41,10 +42,10 @@ def item_entries(items: Sequence[Item], base: str, sources: dict[int, str]) -> l
         entries.append(
             Entry(
                 id=f"{base}/items/{item.id}",
-                title=item.title,
+                title=plain_title(item.title),
                 link=link,
                 updated=item.published_at or item.collected_at,
-                summary=item.summary or "",
+                summary=plain_text(item.summary),
                 content_html=str(sanitize(item.body_html)) if item.body_html else "",
                 author=item.employer or sources.get(item.source_id),
                 categories=tuple(item.topics or []) + tuple(item.regions or []),

@@ -25,6 +25,7 @@ from kil_feed.storage import buyers as buyer_store
 from kil_feed.storage import items as item_store
 from kil_feed.storage import notices as store
 from kil_feed.storage import web as web_store
+from kil_feed.text import plain_text, plain_title
 from kil_feed.timeutil import day_end, isoformat, latest
 from kil_feed.web.deps import facets_of, invalid_listing, listing_pager, reader, render, settings_of
 from kil_feed.web.filters import (
@@ -357,10 +358,10 @@ def notice_dict(item: Item, base: str, slugs: dict[str, str]) -> dict[str, Any]:
     fields.pop("description", None)  # long: read it on the notice page
     return {
         "id": item.id,
-        "title": item.title,
+        "title": plain_title(item.title),
         "url": item.url,
         "web_url": f"{base}/notices/{item.id}",
-        "summary": item.summary,
+        "summary": plain_text(item.summary),
         "published_at": isoformat(item.published_at),
         "closes_at": isoformat(item.closes_at),
         "regions": list(item.regions or []),
