@@ -32,11 +32,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.feedserver import FeedHosts  # noqa: E402
-from bench.ingest import _children_cpu, _kil, corpus_entries, make_feed  # noqa: E402
+from bench.ingest import children_cpu, corpus_entries, kil_command, make_feed  # noqa: E402
 
 
 def _run(env: dict[str, str], cwd: Path, *args: str) -> str:
-    done = subprocess.run([*_kil(), *args], env=env, cwd=cwd, capture_output=True, text=True)
+    done = subprocess.run([*kil_command(), *args], env=env, cwd=cwd, capture_output=True, text=True)
     if done.returncode != 0:
         raise SystemExit(f"kil {' '.join(args)} failed ({done.returncode}): {done.stderr[-2000:]}")
     return done.stdout
@@ -69,14 +69,14 @@ def _mode(env: dict[str, str], tmp: Path, name: str, processes: int, sources: in
     for command in (["db", "upgrade"], ["sources", "import", "sources.toml"]):
         _run(env, tmp, *command)
     if name == "local":
-        cpu, started = _children_cpu(), time.perf_counter()
+        cpu, started = children_cpu(), time.perf_counter()
         _run(dict(env, KIL_CRAWL__BACKEND="local"), tmp, "crawl", "--json")
-        return time.perf_counter() - started, _children_cpu() - cpu, _closed_runs(database)[1]
+        return time.perf_counter() - started, children_cpu() - cpu, _closed_runs(database)[1]
     # a worker is a service: it is up, its crawl processes waiting on the queue, before
     # `kil crawl` queues the sources (its start-up is not a crawl's cost)
     logs = tmp / f"logs-{name}"
     worker = subprocess.Popen(
-        [*_kil(), "worker", "crawl", "--kind", "feed", "--processes", str(processes)],
+        [*kil_command(), "worker", "crawl", "--kind", "feed", "--processes", str(processes)],
         env=dict(env, KIL_CRAWL__LOG_DIR=str(logs)), cwd=tmp,
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )  # fmt: skip
@@ -85,14 +85,14 @@ def _mode(env: dict[str, str], tmp: Path, name: str, processes: int, sources: in
         if worker.poll() is not None:
             raise SystemExit(f"the worker stopped: {worker.stderr.read()[-2000:]}")  # type: ignore[union-attr]
         time.sleep(0.05)
-    cpu, worker_cpu, started = _children_cpu(), _tree_cpu(tree), time.perf_counter()
+    cpu, worker_cpu, started = children_cpu(), _tree_cpu(tree), time.perf_counter()
     _run(env, tmp, "crawl", "--json")  # queues and returns
     while _closed_runs(database)[0] < sources:
         if worker.poll() is not None:
             raise SystemExit(f"the worker stopped: {worker.stderr.read()[-2000:]}")  # type: ignore[union-attr]
         time.sleep(0.05)
     wall = time.perf_counter() - started
-    used = _children_cpu() - cpu + _tree_cpu(tree) - worker_cpu
+    used = children_cpu() - cpu + _tree_cpu(tree) - worker_cpu
     worker.send_signal(signal.SIGTERM)
     worker.communicate(timeout=120)
     return wall, used, _closed_runs(database)[1]

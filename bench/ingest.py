@@ -153,12 +153,14 @@ def _own_peak_mib() -> float:
     return 0.0
 
 
-def _children_cpu() -> float:
+def children_cpu() -> float:
+    """CPU seconds of the finished child processes (the `kil` runs a benchmark times)."""
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     return usage.ru_utime + usage.ru_stime
 
 
-def _kil() -> list[str]:
+def kil_command() -> list[str]:
+    """The `kil` command of this interpreter's environment (its script, else `-m`)."""
     script = Path(sys.executable).with_name("kil")
     return [str(script)] if script.exists() else [sys.executable, "-m", "kil_feed.cli"]
 
@@ -167,9 +169,9 @@ def timed_crawl(
     env: dict[str, str], cwd: Path
 ) -> tuple[float, float, list[dict], list[tuple[str, float, float]]]:
     """Run `kil crawl --json`: wall s, CPU s of it and its processes, rows, their usage."""
-    started, cpu = time.perf_counter(), _children_cpu()
+    started, cpu = time.perf_counter(), children_cpu()
     process = subprocess.Popen(
-        [*_kil(), "crawl", "--json"],
+        [*kil_command(), "crawl", "--json"],
         env=env,
         cwd=cwd,
         stdout=subprocess.PIPE,
@@ -177,7 +179,7 @@ def timed_crawl(
     )
     usage = TreeUsage(process.pid)
     out, err = process.communicate()
-    wall, cpu = time.perf_counter() - started, _children_cpu() - cpu
+    wall, cpu = time.perf_counter() - started, children_cpu() - cpu
     peaks = usage.stop()
     if process.returncode != 0:
         raise SystemExit(f"kil crawl failed ({process.returncode}): {err.decode()[-2000:]}")
@@ -252,7 +254,9 @@ def main() -> None:
     if args.profile:
         env["KIL_CRAWL_PROFILE"] = str(Path(args.profile).resolve())
     for command in (["db", "upgrade"], ["sources", "import", "sources.toml"]):
-        subprocess.run([*_kil(), *command], env=env, cwd=tmp, check=True, capture_output=True)
+        subprocess.run(
+            [*kil_command(), *command], env=env, cwd=tmp, check=True, capture_output=True
+        )
 
     crawl, crawl_cpu, first, peaks = timed_crawl(env, tmp)
     load = os.getloadavg()

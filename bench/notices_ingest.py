@@ -34,7 +34,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.ingest import _children_cpu, _kil  # noqa: E402
+from bench.ingest import children_cpu, kil_command  # noqa: E402
 
 CORPUS = Path(os.environ.get("KIL_CORPUS_DIR", ROOT.parent / "shared" / "corpus"))
 FILES = (
@@ -102,9 +102,9 @@ def serve(pages: list[bytes]) -> ThreadingHTTPServer:
 
 def kil(env: dict[str, str], cwd: Path, *args: str) -> tuple[float, float, str]:
     """Run `kil ARGS`: (wall s, CPU s of it and every process it started, stdout)."""
-    started, cpu = time.perf_counter(), _children_cpu()
-    done = subprocess.run([*_kil(), *args], env=env, cwd=cwd, capture_output=True, text=True)
-    wall, cpu = time.perf_counter() - started, _children_cpu() - cpu
+    started, cpu = time.perf_counter(), children_cpu()
+    done = subprocess.run([*kil_command(), *args], env=env, cwd=cwd, capture_output=True, text=True)
+    wall, cpu = time.perf_counter() - started, children_cpu() - cpu
     if done.returncode != 0:
         raise SystemExit(f"kil {' '.join(args)} failed ({done.returncode}): {done.stderr[-2000:]}")
     return wall, cpu, done.stdout

@@ -21,6 +21,7 @@ from kil_feed import tokens
 from kil_feed.config import Settings
 from kil_feed.errors import ValidationError
 from kil_feed.models import DeliveryStatus
+from kil_feed.storage.deliveries import PendingDelivery
 from kil_feed.timeutil import utcnow
 from newsletter.ledgerwriter import GroupCommitter, Result
 from newsletter.message import MessageFactory, Recipient
@@ -38,6 +39,12 @@ class Job:
     delivery_id: int
     recipient: Recipient
     audience: Audience
+
+
+def job_for(row: PendingDelivery) -> Job:
+    """The message to send for a ledger row: its subscriber and what they chose to read."""
+    recipient = Recipient(row.subscriber_id, row.email, row.name)
+    return Job(row.delivery_id, recipient, Audience.of(list(row.regions), list(row.topics)))
 
 
 class RateLimiter:

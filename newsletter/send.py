@@ -1,12 +1,12 @@
 """Deliver an approved issue exactly once per subscriber, resumably.
 
 The ledger (`Delivery`) gets one pending row per confirmed subscriber before the first
-message leaves. Worker threads (one SMTP connection each) build and send messages; after
-the server's 250 a worker records the outcome and sends its next message only once that
-record is committed (`ledgerwriter.GroupCommitter`: whoever commits takes every outcome
-queued so far, so the database sees few transactions). No row is ever marked sent before
-its 250, and a kill loses at most the one message each connection had in flight. Running
-the send again picks up exactly the rows not yet sent.
+message leaves. Worker threads (one SMTP connection each, `newsletter.connections`) build
+and send messages; after the server's 250 a worker records the outcome and sends its next
+message only once that record is committed (`ledgerwriter.GroupCommitter`: whoever commits
+takes every outcome queued so far, so the database sees few transactions). No row is ever
+marked sent before its 250, and a kill loses at most the one message each connection had in
+flight. Running the send again picks up exactly the rows not yet sent.
 
 Temporary failures (4xx, dropped connections) are retried with exponential backoff on a
 fresh connection; permanent ones (5xx) fail that delivery, and a 5.1.x address error marks
@@ -16,13 +16,10 @@ the subscriber bounced. Too many failures pause the send with a message saying s
 from __future__ import annotations
 
 import logging
-import queue
-import threading
 import time
-from collections.abc import Callable
 from dataclasses import replace
 
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Engine
 
 from kil_feed.config import Settings
 from kil_feed.db import read_session, write_session
@@ -33,9 +30,9 @@ from kil_feed.storage import issues as issues_db
 from kil_feed.storage.subscribers import find_subscriber, validate_email_address
 from kil_feed.timeutil import utcnow
 from kil_feed.topics import topic_catalog
-from newsletter.attempt import STOPPED, Job, RateLimiter, Run, deliver, prepare
+from newsletter.attempt import Job, RateLimiter, Run, deliver, job_for, prepare
+from newsletter.connections import Progress, pump
 from newsletter.content import IssueContent, load_issue_content
-from newsletter.ledgerwriter import GroupCommitter, Result
 from newsletter.message import MessageFactory, Recipient
 from newsletter.pulse import issue_pulses
 from newsletter.recheck import recheck_issue
@@ -46,82 +43,7 @@ from newsletter.transport import LOST_REPLY, check_transport, make_transport
 
 logger = logging.getLogger(__name__)
 
-Progress = Callable[[int, int], None]
 TEST_PREFIX = "[TEST]"
-MIN_FAILURES_TO_PAUSE = 5
-PREFETCH_PER_CONNECTION = 2  # messages built ahead: bytes in memory, not on the wire
-
-
-Prepared = tuple[Job, "tuple[bytes, str] | Result"]
-
-
-def _next_job(run: Run) -> Job | None:
-    if run.stop.is_set():
-        return None
-    try:
-        return run.jobs.get_nowait()
-    except queue.Empty:
-        pass
-    for job in run.refill() if run.refill is not None else []:
-        run.jobs.put(job)
-    try:
-        return run.jobs.get_nowait()
-    except queue.Empty:
-        return None
-
-
-def _builder(run: Run, ready: queue.Queue[Prepared], built: threading.Event) -> None:
-    """Builds the next few messages while the connections wait for the server's answers.
-
-    Building is not sending: a message only leaves when a connection takes it, so the
-    ledger guarantees are those of `_worker`; a stopped send simply leaves these pending.
-    """
-    try:
-        while (job := _next_job(run)) is not None:
-            item = (job, prepare(run, job))
-            while not run.stop.is_set():
-                try:
-                    ready.put(item, timeout=0.2)
-                    break
-                except queue.Full:
-                    continue
-    except BaseException as exc:  # recorded and re-raised by the sending thread
-        run.fatal = exc
-        run.stop.set()
-    finally:
-        built.set()
-
-
-def _next_ready(run: Run, ready: queue.Queue[Prepared], built: threading.Event) -> Prepared | None:
-    while not run.stop.is_set():
-        try:
-            return ready.get(timeout=0.1)
-        except queue.Empty:
-            if built.is_set() and ready.empty():
-                return None
-    return None
-
-
-def _worker(run: Run, ready: queue.Queue[Prepared], built: threading.Event) -> None:
-    """One SMTP connection: send a message, wait for its outcome to be committed, repeat."""
-    transport = make_transport(run.settings)
-    try:
-        while (item := _next_ready(run, ready, built)) is not None:
-            result = deliver(run, transport, *item)
-            if result is None:
-                return
-            run.committer.record(result)  # type: ignore[union-attr]
-    except BaseException as exc:  # recorded and re-raised by the sending thread
-        run.fatal = exc
-        run.stop.set()
-    finally:
-        transport.close()
-
-
-def _recipient_audience(row: ledger.PendingDelivery) -> tuple[Recipient, Audience]:
-    return Recipient(row.subscriber_id, row.email, row.name), Audience.of(
-        list(row.regions), list(row.topics)
-    )
 
 
 def check_test_address(to: str) -> str:
@@ -233,8 +155,7 @@ def _dry_run(engine: Engine, run: Run, content: IssueContent, limit: int | None)
             ]
     rows = [r for r in rows if r.status == SubscriberStatus.confirmed.value][:limit]
     for row in rows:
-        recipient, audience = _recipient_audience(row)
-        run.message_for(Job(row.delivery_id, recipient, audience))
+        run.message_for(job_for(row))
     report.recipients = len(rows)
     report.message = (
         f"dry run: issue {content.issue_id} would go to {len(rows)} subscribers "
@@ -287,13 +208,13 @@ def _send(
         if limit is not None:
             todo = todo[: max(0, limit)]
         report.resent_unconfirmed = resent_unconfirmed(todo)
-        jobs = [Job(row.delivery_id, *_recipient_audience(row)) for row in todo]
+        jobs = [job_for(row) for row in todo]
         run.renderer.prepare([job.audience for job in jobs])  # market figures: one write
         for job in jobs:
             run.jobs.put(job)
             run.renderer.render(job.audience)  # every variant up front, before the clock matters
         if todo:
-            _pump(engine, run, report, len(todo), progress)
+            pump(engine, run, report, len(todo), progress)
         with write_session(engine) as session:
             report.pending = ledger.count_pending(issue_id, session=session)
             issue = issues_db.get_issue(issue_id, session=session)
@@ -341,103 +262,3 @@ def skipped_outcomes(rows: list[ledger.PendingDelivery]) -> list[ledger.Outcome]
         )
         for r in rows
     ]
-
-
-def _pump(
-    engine: Engine,
-    run: Run,
-    report: SendReport,
-    total: int,
-    progress: Progress | None,
-    after_write: Callable[[Connection, list[Result]], None] | None = None,
-) -> None:
-    """Run the connections until the queue is empty or the send stops; outcomes are
-    committed by the connections themselves (`GroupCommitter`, which calls `after_write`
-    in each of its transactions)."""
-
-    def on_commit(batch: list[Result]) -> None:
-        _count(batch, report)
-        if progress is not None:
-            progress(report.attempted, total)
-        _check_error_rate(run, report)
-
-    wanted = run.settings.newsletter.smtp_connections if run.settings.smtp_url else 1
-    run.committer = GroupCommitter(engine, on_commit, after_write)
-    connections = min(wanted, total)
-    ready: queue.Queue[Prepared] = queue.Queue(maxsize=PREFETCH_PER_CONNECTION * connections)
-    built = threading.Event()
-    threads = [
-        threading.Thread(target=_builder, args=(run, ready, built), name="kil-build", daemon=True)
-    ] + [
-        threading.Thread(
-            target=_worker, args=(run, ready, built), name=f"kil-send-{n}", daemon=True
-        )
-        for n in range(connections)
-    ]
-    for thread in threads:
-        thread.start()
-    interrupted: BaseException | None = None
-    try:
-        for thread in threads:
-            while thread.is_alive():
-                try:
-                    thread.join(0.2)
-                except KeyboardInterrupt as exc:
-                    if interrupted is not None:
-                        raise
-                    # no new messages; those in flight finish and are recorded
-                    interrupted = exc
-                    run.stop.set()
-    finally:
-        run.stop.set()
-        for thread in threads:
-            thread.join(5)
-        run.committer.close()
-    if interrupted is not None:
-        raise interrupted
-
-
-def _count(batch: list[Result], report: SendReport) -> None:
-    for result in batch:
-        report.attempted += 1
-        if result.status == DeliveryStatus.sent.value:
-            report.sent += 1
-            report.maybe_twice += result.twice
-        elif result.status == DeliveryStatus.failed.value:
-            report.failed += 1
-            report.bounced += result.bounce
-        else:
-            report.deferred += 1
-            report.unconfirmed += result.unconfirmed
-            if not result.unconfirmed and result.reply != STOPPED:
-                report.deferred_reply = f"{result.code or ''} {result.reply}".strip()
-            if result.unreachable:
-                report.paused = True
-                report.message = f"paused: cannot reach the mail server ({result.reply})"
-
-
-def error_rate_pause(errors: int, attempted: int, limit: float) -> str | None:
-    """Why a send with these counts must pause, or None if it may go on. The counts are
-    those at the moment of the pause ("the first N"): messages already on their way still
-    come back, and the summary's counts (which add up) include them."""
-    if errors >= MIN_FAILURES_TO_PAUSE and errors / attempted > limit:
-        return (
-            f"paused: {errors} of the first {attempted} deliveries failed or were deferred "
-            f"({errors / attempted:.0%}, more than the {limit:.0%} allowed)"
-        )
-    return None
-
-
-def _check_error_rate(run: Run, report: SendReport) -> None:
-    if run.paused_reason is not None:  # decided on counts all the senders share
-        if not report.paused:
-            report.paused = True
-            report.message = run.paused_reason
-    elif run.refill is None and not report.paused:
-        errors = report.failed + report.deferred
-        reason = error_rate_pause(errors, report.attempted, run.settings.newsletter.max_error_rate)
-        if reason is not None:
-            report.paused = True
-            report.message = reason
-    if report.paused:
-        run.stop.set()

@@ -1,15 +1,16 @@
 """Several senders of one issue at once, on PostgreSQL: leased ledger rows, one rate, one pause.
 
-Each sender (`kil issue send ID` run again anywhere, or `kil worker send`) claims batches of
-pending rows with `FOR UPDATE SKIP LOCKED` under a lease it renews while it lives, and
-sends them exactly as a lone sender does (`newsletter.send`: one accepted-but-unrecorded
-message per connection at most). A sender killed mid-batch stops renewing; once its lease
-runs out the rows are free and a live sender takes them, so a kill can duplicate only the
-messages it had in flight. A sender that finds nothing free waits while others still hold
-rows (one of them may die), then ends; whoever commits last marks the issue `sent`, once.
-A row deferred (its tries ran out on temporary failures) waits for the next run of the send
-(`kil issue send ID` again, the scheduler's retry), however long this one lasts.
-The rate and the error-rate pause live in the issue's `send_state` row, shared by all.
+Each sender (`kil issue send ID` run again anywhere, or `kil worker send`) claims batches
+of pending rows with `FOR UPDATE SKIP LOCKED` under a lease it renews while it lives, and
+sends them exactly as a lone sender does (`newsletter.connections`: one
+accepted-but-unrecorded message per connection at most). A sender killed mid-batch stops
+renewing; once its lease runs out the rows are free and a live sender takes them, so a kill
+can duplicate only the messages it had in flight. A sender that finds nothing free waits
+while others still hold rows (one of them may die), then ends; whoever commits last marks
+the issue `sent`, once. A row deferred (its tries ran out on temporary failures) waits for
+the next run of the send (`kil issue send ID` again, the scheduler's retry), however long
+this one lasts. The rate and the error-rate pause live in the issue's `send_state` row,
+shared by all.
 """
 
 from __future__ import annotations
@@ -33,14 +34,11 @@ from kil_feed.storage import deliveries as ledger
 from kil_feed.storage import issues as issues_db
 from kil_feed.storage import leases
 from kil_feed.timeutil import utcnow
-from newsletter.attempt import Job, RateLimiter, Run
+from newsletter.attempt import Job, RateLimiter, Run, job_for
+from newsletter.connections import Progress, error_rate_pause, pump
 from newsletter.ledgerwriter import Result
 from newsletter.report import SendReport
 from newsletter.send import (
-    Progress,
-    _pump,
-    _recipient_audience,
-    error_rate_pause,
     finished,
     resent_unconfirmed,
     send_issue,
@@ -171,7 +169,7 @@ class _Claims:
             self.report.skipped += len(skipped)
             todo = [r for r in rows if r.status == SubscriberStatus.confirmed.value]
             self.report.resent_unconfirmed += resent_unconfirmed(todo)
-            jobs = [Job(r.delivery_id, *_recipient_audience(r)) for r in todo]
+            jobs = [job_for(r) for r in todo]
             if self.left is not None:
                 self.left -= len(jobs)
             if jobs:
@@ -311,7 +309,7 @@ def _run_claims(
     beat = threading.Thread(target=claims.heartbeat, args=(done,), name="kil-lease", daemon=True)
     beat.start()
     try:
-        _pump(engine, run, report, total, progress, claims.after_write)
+        pump(engine, run, report, total, progress, claims.after_write)
     finally:
         done.set()
         beat.join(5)

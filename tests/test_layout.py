@@ -5,6 +5,8 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -29,12 +31,14 @@ def test_production_code_and_benchmarks_never_import_the_tests() -> None:
     assert offenders == []
 
 
-def test_crawler_modules_import_no_private_names_of_another() -> None:
-    """A leading underscore keeps a name its module's own: what two crawler modules share is
-    public (`crawler.classify.regions` for `remote`), so either may change its insides."""
+@pytest.mark.parametrize("folder", ["crawler", "kil_feed", "newsletter", "bench"])
+def test_modules_import_no_private_names_of_another(folder: str) -> None:
+    """A leading underscore keeps a name its module's own: what two modules share is public
+    (`crawler.classify.regions` for `remote`, `newsletter.connections.pump` for the lone
+    sender and the send workers), so either may change its insides."""
     offenders = [
         f"{file.relative_to(ROOT)} imports {node.module}.{alias.name}"
-        for file in sorted((ROOT / "crawler").rglob("*.py"))
+        for file in sorted((ROOT / folder).rglob("*.py"))
         for node in ast.walk(ast.parse(file.read_text(encoding="utf-8"), str(file)))
         if isinstance(node, ast.ImportFrom) and node.module
         for alias in node.names

@@ -26,6 +26,7 @@ from kil_feed.timeutil import latest, utcnow
 
 SIGNAL_STAGES = ("award", "contract", "amendment", "termination")
 NEWS_DAYS = 90
+ITEMS_SHOWN = 50  # of each kind on a buyer's page, and so the most /buyers counts of its news
 
 
 def link_rows(rows: Sequence[dict[str, Any]], *, session: Session) -> None:
@@ -131,7 +132,7 @@ class BuyerSummary:
     notices: int
     jobs: int
     awards: int = 0  # notices at the award or contract stage
-    news: int = 0  # stories linked to the buyer by their employer
+    news: int = 0  # its recent stories, as its page lists them (`buyer_news`)
     last_activity: datetime | None = None  # its newest item's publication (or collection)
 
 
@@ -152,9 +153,11 @@ def buyer_listing(
     now: datetime | None = None,
 ) -> BuyerPage:
     """Buyers with their counts and last activity; one query for the CLI, the API and
-    `/buyers`. `public` counts approved items only (of jobs, the open ones, as the buyer's page) and
-    leaves out buyers with none (their page would be empty); otherwise every buyer,
-    counting all but rejected items. `query`
+    `/buyers`. `public` counts approved items only (of jobs, the open ones, as the buyer's
+    page) and leaves out buyers with none (their page would be empty); otherwise every
+    buyer, counting all but rejected items. A row's news are `buyer_news`, the stories its
+    page lists: counted from stories linked by their employer, the index said 0 for a
+    buyer whose page listed the stories naming it, and counted last year's. `query`
     is text the name contains, with "&" and "and" the same ("City and County" finds "City &
     County of Swansea")."""
     from kil_feed.storage.notices import notice_column
@@ -172,7 +175,6 @@ def buyer_listing(
             sa.func.sum(sa.case((is_notice, 1), else_=0)).label("notices"),
             sa.func.sum(sa.case((is_job, 1), else_=0)).label("jobs"),
             sa.func.sum(sa.case((sa.and_(is_notice, awarded), 1), else_=0)).label("awards"),
-            sa.func.sum(sa.case((col(Item.kind) == "news", 1), else_=0)).label("news"),
             sa.func.max(published).label("last"),
         )
         .where(
@@ -184,7 +186,7 @@ def buyer_listing(
     )
     c = counts.c
     stmt = sa.select(
-        Buyer, c.notices, c.jobs, c.awards, c.news, c.last, sa.func.count().over().label("total")
+        Buyer, c.notices, c.jobs, c.awards, c.last, sa.func.count().over().label("total")
     )
     on = c.buyer_key == col(Buyer.key)
     stmt = stmt.join(counts, on) if public else stmt.outerjoin(counts, on)
@@ -202,8 +204,9 @@ def buyer_listing(
     }[sort]
     rows = session.execute(stmt.order_by(*order, col(Buyer.id)).limit(limit).offset(offset)).all()
     summaries = [
-        BuyerSummary(b, int(n or 0), int(j or 0), int(a or 0), int(w or 0), last)
-        for b, n, j, a, w, last, _ in rows
+        BuyerSummary(b, int(n or 0), int(j or 0), int(a or 0), news, last)
+        for b, n, j, a, last, _ in rows
+        for news in [len(buyer_news(b, session=session, public=public, now=now))]
     ]
     return BuyerPage(summaries, int(rows[0].total) if rows else 0)
 
@@ -255,13 +258,28 @@ class BuyerItems:
     news: list[Item] = field(default_factory=list)  # recent stories naming the buyer
 
 
+def _shown(public: bool) -> Any:
+    """Items of a buyer: approved ones on the public site, else all but rejected ones."""
+    status = col(Item.status)
+    return select(Item).where(status == "approved" if public else status != "rejected")
+
+
+def _newest() -> Any:
+    return sa.func.coalesce(col(Item.published_at), col(Item.collected_at)).desc()
+
+
 def buyer_items(
-    buyer: Buyer, *, session: Session, now: datetime | None = None, limit: int = 50
+    buyer: Buyer,
+    *,
+    session: Session,
+    now: datetime | None = None,
+    limit: int = ITEMS_SHOWN,
+    public: bool = False,
 ) -> BuyerItems:
-    """The buyer's notices, open jobs and recent news (rejected items left out)."""
+    """The buyer's notices, open jobs and recent news; approved ones when `public`, else
+    all but rejected ones."""
     now = now or utcnow()
-    base = select(Item).where(col(Item.status) != "rejected")
-    newest = sa.func.coalesce(col(Item.published_at), col(Item.collected_at)).desc()
+    base, newest = _shown(public), _newest()
     notices = session.exec(
         base.where(Item.kind == "notice", Item.buyer_key == buyer.key).order_by(newest).limit(limit)
     ).all()
@@ -274,20 +292,28 @@ def buyer_items(
         .order_by(newest)
         .limit(limit)
     ).all()
-    return BuyerItems(
-        buyer, list(notices), list(jobs), _news(buyer, base, newest, now, limit, session)
-    )
+    news = buyer_news(buyer, session=session, public=public, now=now, limit=limit)
+    return BuyerItems(buyer, list(notices), list(jobs), news)
 
 
-def _news(
-    buyer: Buyer, base: Any, newest: Any, now: datetime, limit: int, session: Session
+def buyer_news(
+    buyer: Buyer,
+    *,
+    session: Session,
+    public: bool = False,
+    now: datetime | None = None,
+    limit: int = ITEMS_SHOWN,
 ) -> list[Item]:
-    """Recent stories naming the buyer: the query narrows to stories holding one of its
-    place's spellings, `mentions` keeps those naming it as a council ("Durham CC",
-    "City of Manchester"), never the place alone."""
+    """The buyer's news, newest first: stories of the last NEWS_DAYS linked to it by their
+    employer or naming it. The one definition its page lists and /buyers counts. The query
+    narrows to stories holding one of its place's spellings, `mentions` keeps those naming
+    it as a council ("Durham CC", "City of Manchester"), never the place alone."""
+    now = now or utcnow()
+    newest = _newest()
     words = search_words(buyer.name, buyer.la_code)
     candidates = session.exec(
-        base.where(
+        _shown(public)
+        .where(
             Item.kind == "news",
             col(Item.published_at) >= now - timedelta(days=NEWS_DAYS),
             sa.or_(

@@ -160,7 +160,7 @@ def notice(item_id: RowId, request: Request, session: Session = Depends(reader))
     item = web_store.get_public_item(item_id, session=session, kind="notice")
     fields = notice_fields(item)
     buyer = buyer_store.find_buyer(item.buyer_key, session=session)
-    found = buyer_store.buyer_items(buyer, session=session, limit=5) if buyer else None
+    found = buyer_store.buyer_items(buyer, session=session, limit=5, public=True) if buyer else None
     timeline = [
         {**entry, "stage": _stage_of_tags(entry.get("tag") or [])}
         for entry in (item.extra or {}).get("history") or []
@@ -243,20 +243,18 @@ def buyers(
 @router.get("/buyers/{slug}", response_class=HTMLResponse)
 def buyer_page(slug: str, request: Request, session: Session = Depends(reader)) -> HTMLResponse:
     buyer = buyer_store.get_buyer(slug, session=session)
-    found = buyer_store.buyer_items(buyer, session=session)
-    approved = [
-        [i for i in items if i.status == "approved"]
-        for items in (found.notices, found.jobs, found.news)
-    ]
+    # its published items, as /buyers counts them (approved ones in the query: filtered
+    # after it, a buyer's newest 50 held back the approved ones behind pending ones)
+    found = buyer_store.buyer_items(buyer, session=session, public=True)
     return render(
         request,
         "buyer.html",
         {
             "buyer": buyer,
-            "notices": approved[0],
-            "jobs": approved[1],
-            "news": approved[2],
-            "fields": {i.id: notice_fields(i) for i in approved[0]},
+            "notices": found.notices,
+            "jobs": found.jobs,
+            "news": found.news,
+            "fields": {i.id: notice_fields(i) for i in found.notices},
             "phrases": STAGE_PHRASES,
             "buyer_types": BUYER_TYPE_LABELS,
         },
@@ -332,7 +330,9 @@ class BuyerSummaryOut(BuyerOut):
     notices: int = Field(description="Published notices of the buyer")
     awards: int = Field(description="Of those, notices at the award or contract stage")
     jobs: int = Field(description="Open published jobs whose employer it is")
-    news: int = Field(description="Published stories whose employer field names it")
+    news: int = Field(
+        description="Its published stories of the last 90 days (at most 50), as its page lists them"
+    )
     last_activity: str | None = Field(None, description="Its newest item's publication")
 
 

@@ -1,0 +1,80 @@
+"""/buyers and a buyer's page count the same news, jobs and notices: one definition of
+each (`kil_feed.storage.buyers`). /buyers counted stories linked by their employer field,
+of any age, while the page lists the recent stories naming the buyer (a story saying
+"Durham County Council" with no employer was on the page and not counted; a story of last
+year was counted and not on the page)."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from fastapi.testclient import TestClient
+from sqlalchemy.engine import Engine
+
+from kil_feed.db import write_session
+from kil_feed.models import Item
+from kil_feed.storage.items import save_item
+from kil_feed.storage.sources import upsert_source
+from kil_feed.timeutil import utcnow
+from tests.web.test_notices_web import notices_client  # noqa: F401 - the shared fixture
+
+ROW = re.compile(r'<th scope="row"><a href="/buyers/([a-z0-9-]+)">[^<]+</a></th>(.*?)</tr>', re.S)
+CELL = re.compile(r'<td class="num">(\d+)</td>')
+HEADING = re.compile(r"<h2>(Notices|Open jobs|News) \((\d+)\)</h2>")
+
+
+def _story(engine: Engine, slug: str, title: str, *, days: float, **fields: object) -> None:
+    fields.setdefault("status", "approved")
+    with write_session(engine) as s:
+        source, _ = upsert_source("Council news", session=s, kind="feed", url="https://n.example/")
+        save_item(
+            Item(
+                source_id=source.id, kind="news", url=f"https://n.example/{slug}", title=title,
+                summary="A story.", published_at=utcnow() - timedelta(days=days), **fields,
+            ),  # type: ignore[arg-type]
+            session=s,
+        )  # fmt: skip
+
+
+def _news_of_every_kind(engine: Engine) -> None:
+    """Stories the two counts disagreed on, and ones both must leave out."""
+    _story(engine, "named", "Durham County Council ends its waste contract", days=2)
+    _story(engine, "linked-old", "Budget set", days=200, employer="Durham County Council",
+           buyer_key="durham")  # fmt: skip
+    _story(engine, "linked", "Peatland plan agreed", days=5, employer="Durham County Council",
+           buyer_key="durham")  # fmt: skip
+    _story(engine, "pending", "Durham County Council hires", days=1, status="pending")
+    _story(engine, "rejected", "Durham County Council spam", days=1, status="rejected")
+    _story(engine, "place-only", "Durham weather turns cold", days=1)  # names no council
+    _story(engine, "swansea", "City and County of Swansea awards a framework", days=3)
+
+
+def _listed(client: TestClient, path: str) -> dict[str, list[int]]:
+    """Each buyer's (notices, open jobs, news) as the /buyers rows show them, every page."""
+    rows: dict[str, list[int]] = {}
+    for number in range(1, 20):
+        page = client.get(path, params={"sort": "name", "page": number})
+        if page.status_code == 404:
+            break
+        for slug, cells in ROW.findall(page.text):
+            notices, _awards, jobs, news = (int(c) for c in CELL.findall(cells))
+            rows[slug] = [notices, jobs, news]
+    return rows
+
+
+def test_buyers_and_each_buyer_page_agree_on_a_real_dataset(
+    notices_client: TestClient,  # noqa: F811
+    engine: Engine,
+) -> None:
+    _news_of_every_kind(engine)
+    listed = _listed(notices_client, "/buyers")
+    assert len(listed) == 10
+    for slug, counts in listed.items():
+        page = notices_client.get(f"/buyers/{slug}").text
+        shown = {name: int(n) for name, n in HEADING.findall(page)}
+        assert counts == [shown["Notices"], shown["Open jobs"], shown["News"]], slug
+    assert listed["durham-county-council"][2] == 2  # the named story and the recent linked one
+    assert listed["city-and-county-of-swansea"][2] == 1
+    api = notices_client.get("/api/buyers", params={"limit": 100}).json()["buyers"]
+    assert {b["slug"]: [b["notices"], b["jobs"], b["news"]] for b in api} == listed
