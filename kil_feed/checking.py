@@ -34,7 +34,9 @@ def check_pipelines() -> dict[str, int]:
 
 def check_source(settings: Settings, source: Source, *, time_limit: float = 120) -> dict[str, Any]:
     """{'items': [...], 'error': str | None, 'problem': str | None, 'http_status': int | None,
-    'dropped': {reason: count}} (what the pipelines would not store, and why)."""
+    'dropped': {reason: count}, 'page_errors': [{'url', 'http_status', 'error'}, ...]}: what
+    the pipelines would not store, and why, and each linked page (an article, a job advert)
+    that could not be fetched or read, which does not fail the source."""
     if source.kind not in SPIDER_FOR_KIND:
         raise ValidationError(f"sources of kind {source.kind!r} cannot be checked")
     spec = crawl_source(source)
@@ -57,12 +59,12 @@ def check_source(settings: Settings, source: Source, *, time_limit: float = 120)
                            stdin=subprocess.DEVNULL, capture_output=True)  # fmt: skip
         except subprocess.TimeoutExpired:
             return {"items": [], "error": "check timed out", "problem": None, "http_status": None,
-                    "dropped": {}}  # fmt: skip
+                    "dropped": {}, "page_errors": []}  # fmt: skip
         records = []
         if output.exists():
             records = [json.loads(line) for line in output.read_text().splitlines() if line]
     result: dict[str, Any] = {"items": [], "error": None, "problem": None, "http_status": None,
-                              "dropped": {}}  # fmt: skip
+                              "dropped": {}, "page_errors": []}  # fmt: skip
     for record in records:
         if "item" in record:
             result["items"].append(record["item"])
@@ -73,6 +75,17 @@ def check_source(settings: Settings, source: Source, *, time_limit: float = 120)
             result["http_status"] = status.get("http_status") or result["http_status"]
             result["error"] = status.get("error") or result["error"]
             result["problem"] = status.get("problem") or result["problem"]
+        elif record["status"].get("error"):
+            result["page_errors"].append(_page_error(record["status"]))
     if not any("dropped" not in record for record in records):
         result["error"] = "the check crawl produced nothing (see logs)"
     return result
+
+
+def _page_error(status: dict[str, Any]) -> dict[str, Any]:
+    """A failed page's status record as {'url', 'http_status', 'error'}: the error without
+    the page's URL, which a crawl run's error text starts with."""
+    url, error = status.get("page_url"), str(status["error"])
+    if url and error.startswith(f"{url}: "):
+        error = error[len(url) + 2 :]
+    return {"url": url, "http_status": status.get("http_status"), "error": error}

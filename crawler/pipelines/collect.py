@@ -50,7 +50,9 @@ class CollectPipeline:
     def process_item(self, item: dict[str, Any]) -> dict[str, Any]:
         if is_status(item):
             record = {
-                "status": {k: item.get(k) for k in ("http_status", "error", "problem", "fatal")}
+                "status": {
+                    k: item.get(k) for k in ("http_status", "error", "problem", "fatal", "page_url")
+                }
             }
         else:
             record = {"item": {k: item.get(k) for k in KEEP}}

@@ -115,11 +115,13 @@ class SourceSpider(scrapy.Spider):
         response: Response | None = None,
         fatal: bool = True,
         site_title: str | None = None,
+        page_url: str | None = None,
     ) -> dict[str, Any]:
         """The outcome of fetching a source (or one of its pages when `fatal` is False).
 
         `site_title` (else an HTML page's own site name) becomes the source's display name
-        if it has none yet."""
+        if it has none yet. `page_url` names the linked page that failed, for `kil sources
+        check` (a crawl records the page in its error text: it is not a SourceStatus field)."""
         etag = last_modified = None
         if response is not None and response.status == 200:
             etag = _header(response, "ETag")
@@ -138,6 +140,7 @@ class SourceSpider(scrapy.Spider):
             "etag": etag,
             "last_modified": last_modified,
             "site_title": site_title,
+            "page_url": page_url,
         }
 
     def source_failed(self, failure: Failure) -> Iterable[dict[str, Any]]:
@@ -154,8 +157,11 @@ class SourceSpider(scrapy.Spider):
         """A linked page failed: recorded on the source, the other pages go on."""
         request = failure.request  # type: ignore[attr-defined]
         source = request.meta["kil_source"]
+        status = failure.value.response.status if failure.check(HttpError) else None
         message = f"{request.url}: {describe_failure(failure)}"
-        yield self.status_item(source, error=message, fatal=False)
+        yield self.status_item(
+            source, http_status=status, error=message, fatal=False, page_url=request.url
+        )
 
 
 def read_sources(path: Path) -> list[CrawlSource]:

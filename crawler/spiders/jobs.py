@@ -86,7 +86,8 @@ class JobsSpider(SourceSpider):
             jobs = [advert]
         if not jobs:
             yield self.status_item(
-                source, error=f"{response.url}: not a job advert", fatal=False
+                source, http_status=response.status, error=f"{response.url}: not a job advert",
+                fatal=False, page_url=response.url,
             )  # fmt: skip
         for job in jobs:
             yield self.content_item(source, job)

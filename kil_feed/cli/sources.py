@@ -297,6 +297,12 @@ def check_cmd(
         if result["dropped"]:
             reasons = ", ".join(f"{why} ({n})" for why, n in sorted(result["dropped"].items()))
             console.print(f"[yellow]not stored:[/yellow] {escape(reasons)}")
+        if result["page_errors"]:
+            console.print(f"[yellow]pages failed:[/yellow] {len(result['page_errors'])}")
+            for page in result["page_errors"]:
+                http, error = page["http_status"], page["error"]
+                said = f" (HTTP {http})" if http and not error.startswith("HTTP ") else ""
+                console.print(f"  {page['url']}: {error}{said}", markup=False)
         print_table(
             result["items"][:limit],
             ["kind", "published_at", "title", "topics", "regions", "url"],
