@@ -205,6 +205,17 @@ class BuyerRemoval(SQLModel, table=True):
     removed_at: datetime = _ts()
 
 
+class BuyerInsertion(SQLModel, table=True):
+    """When a buyer was last inserted: one row, written by a trigger on `buyer` (migration
+    0025) and read by `/buyers`' Last-Modified, since a buyer inserted with an `updated_at`
+    of its own (a script, SQL by hand) may be older than the newest."""
+
+    __tablename__ = "buyer_insertion"
+
+    id: int = Field(default=1, primary_key=True)
+    inserted_at: datetime = _ts()
+
+
 class Buyer(SQLModel, table=True):
     """One buyer; items join it on `Item.buyer_key == Buyer.key` (see kil_feed.buyers)."""
 

@@ -20,7 +20,7 @@ from sqlmodel import Session, col, select
 
 from kil_feed.buyers import local_authority, mentions, name_key, search_words, slug_for
 from kil_feed.errors import NotFoundError
-from kil_feed.models import Buyer, BuyerRemoval, Item
+from kil_feed.models import Buyer, BuyerInsertion, BuyerRemoval, Item
 from kil_feed.storage.bulk import chunks
 from kil_feed.timeutil import latest, utcnow
 
@@ -220,9 +220,13 @@ def list_buyers(
 
 def buyers_changed(*, session: Session) -> datetime | None:
     """When a buyer last changed: a rename moves it however it was made (migration 0018's
-    trigger), a delete too (0023's); an index lookup and a one-row read."""
+    trigger), a delete too (0023's), an insert with an old `updated_at` of its own too
+    (0025's); an index lookup and two one-row reads."""
     changed = session.exec(select(sa.func.max(Buyer.updated_at))).one()
-    return latest(changed, session.exec(select(sa.func.max(BuyerRemoval.removed_at))).one())
+    removed = session.exec(select(sa.func.max(BuyerRemoval.removed_at))).one()
+    return latest(
+        changed, removed, session.exec(select(sa.func.max(BuyerInsertion.inserted_at))).one()
+    )
 
 
 def buyers_version(*, session: Session) -> tuple[int, int]:
