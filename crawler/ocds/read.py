@@ -1,9 +1,11 @@
 """Read an OCDS document: a release package, record package, release or record, a list of
 releases, or JSON lines of any of these.
 
-Tolerant like feedparser: a document that is not UTF-8 is decoded as Windows-1252 and said
-so in `problem`; releases without an `ocid` are skipped and counted; a release without an
-`id` (a real Public Contracts Scotland capture has none) gets one from its ocid and date.
+Tolerant like feedparser: a byte-order mark or the response's charset names the encoding
+(UTF-16 and UTF-32 too), a document in none that is not UTF-8 is decoded as Windows-1252 and
+said so in `problem`, one whose bytes belie its mark or label is an `error`; releases
+without an `ocid` are skipped and counted; a release without an `id` (a real Public
+Contracts Scotland capture has none) gets one from its ocid and date.
 XML notices (TED R2.0.9, eForms) are recognised and refused with a clear `error`: only OCDS
 JSON is supported for now.
 """
@@ -13,6 +15,8 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from typing import Any
+
+from crawler.extract.jsontext import UndecodableJson, UnlabelledNotUtf8, json_text
 
 NOT_SUPPORTED_XML = "TED/eForms XML notices are not supported yet (OCDS JSON only)"
 NOT_OCDS = "not an OCDS release or record package"
@@ -40,34 +44,39 @@ class OcdsDocument:
         return list(seen)
 
 
-def decode_json(body: bytes) -> tuple[Any, str | None]:
-    """(parsed JSON, problem); raises ValueError when the bytes are not JSON at all."""
-    problem = None
+def decode_json(body: bytes, content_type: str | None = None) -> tuple[str, str | None]:
+    """(the document's text, problem); raises `UndecodableJson` with a one-line reason.
+
+    As a JSON feed is read (`crawler.extract.jsontext`): a byte-order mark (UTF-8, UTF-16,
+    UTF-32) decides, then the Content-Type's charset (UTF-16 servers), then the zero bytes
+    of unmarked UTF-16/32, then UTF-8. Bytes that nothing names and that are not UTF-8 are
+    Windows-1252, as real publishers saved them, said so in `problem`; bytes that belie
+    their mark, label or zeros are an error."""
     try:
-        text = body.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        # JSON must be UTF-8; real publishers have saved ISO-8859-1 / Windows-1252
-        text = body.decode("cp1252", errors="replace")
-        problem = "not UTF-8: read as Windows-1252"
-    return json.loads(text), problem
+        return json_text(body, content_type), None
+    except UnlabelledNotUtf8:
+        return body.decode("cp1252", errors="replace"), "not UTF-8: read as Windows-1252"
 
 
-def read_ocds(body: bytes) -> OcdsDocument:
-    """Parse one OCDS document; never raises for bad input (see `error` / `problems`)."""
+def read_ocds(body: bytes, content_type: str | None = None) -> OcdsDocument:
+    """Parse one OCDS document (`content_type`: the response's, for its charset); never
+    raises for bad input (see `error` / `problems`)."""
     head = body[:512].lstrip(b"\xef\xbb\xbf \t\r\n")
     if head.startswith(b"<"):
-        lowered = body[:2048].lower()
-        if b"<html" in lowered or b"<!doctype html" in lowered:
-            return OcdsDocument(error=HTML_PAGE)  # an error, login or moved-page answer
-        return OcdsDocument(error=NOT_SUPPORTED_XML)
+        return OcdsDocument(error=_markup_error(body[:2048]))
+    try:
+        text, problem = decode_json(body, content_type)
+    except UndecodableJson as exc:
+        return OcdsDocument(error=f"undecodable JSON: {exc}")
+    if text.lstrip("\ufeff \t\r\n")[:1] == "<":  # markup in UTF-16, say
+        return OcdsDocument(error=_markup_error(text[:2048].encode("utf-8", "replace")))
     doc = OcdsDocument()
     try:
-        data, problem = decode_json(body)
+        data = json.loads(text.removeprefix("\ufeff"))
     except (ValueError, RecursionError) as exc:
-        lines = _json_lines(body)
-        if lines is None:
+        values = _json_lines(text)
+        if values is None:
             return OcdsDocument(error=f"malformed JSON: {str(exc)[:200]}")
-        values, problem = lines
     else:
         if isinstance(data, dict) and _shape(data) is None:
             return OcdsDocument(error=NOT_OCDS, problems=[problem] if problem else [])
@@ -91,6 +100,13 @@ def read_ocds(body: bytes) -> OcdsDocument:
     return doc
 
 
+def _markup_error(head: bytes) -> str:
+    lowered = head.lower()
+    if b"<html" in lowered or b"<!doctype html" in lowered:
+        return HTML_PAGE  # an error, login or moved-page answer
+    return NOT_SUPPORTED_XML
+
+
 def _shape(data: dict[str, Any]) -> str | None:
     """Which OCDS document `data` is (a record has an ocid and releases, as a package has)."""
     if isinstance(data.get("records"), list):
@@ -102,23 +118,19 @@ def _shape(data: dict[str, Any]) -> str | None:
     return "release" if "ocid" in data else None
 
 
-def _json_lines(body: bytes) -> tuple[list[Any], str | None] | None:
+def _json_lines(text: str) -> list[Any] | None:
     """JSON lines: one release, record or package a line, as bulk downloads and Kingfisher
     Collect write them; None unless there are several lines and every one is JSON."""
-    lines = [line for line in body.splitlines() if line.strip()]
+    lines = [line for line in text.splitlines() if line.strip()]
     if len(lines) < 2:
         return None
     values: list[Any] = []
-    problems: set[str] = set()
     for line in lines:
         try:
-            value, problem = decode_json(line)
+            values.append(json.loads(line))
         except (ValueError, RecursionError):
             return None
-        values.append(value)
-        if problem:
-            problems.add(problem)
-    return values, "; ".join(sorted(problems)) or None
+    return values
 
 
 def _read_releases(raw: list[Any], doc: OcdsDocument) -> None:

@@ -101,7 +101,8 @@ class NoticesSpider(SourceSpider):
     def page_records(
         self, response: Response, source: dict[str, Any], window: tuple[str, str], page: int
     ) -> Iterator[Any]:
-        doc = read_ocds(response.body)
+        content_type = (response.headers.get("Content-Type") or b"").decode("latin-1")
+        doc = read_ocds(response.body, content_type)  # its charset: UTF-16 servers
         if doc.error:
             yield self.status_item(
                 source, http_status=response.status, error=f"page {page}: {doc.error}"
