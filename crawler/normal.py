@@ -12,6 +12,7 @@ import re
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from functools import lru_cache
+from typing import Any
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 from zoneinfo import ZoneInfo
 
@@ -180,18 +181,45 @@ def parse_date(value: object) -> datetime | None:
     return uk_time(parsed).astimezone(UTC)
 
 
+# Welsh month names (Sell2Wales, Welsh councils' bilingual pages: "5 Rhagfyr 2026"), as
+# written after a numeral (unmutated); "Mawrth" is also Tuesday, Welsh either way
+_WELSH_MONTH = re.compile(
+    r"\b(?:ionawr|chwefror|mawrth|ebrill|mai|mehefin|gorffennaf|awst|medi|hydref|tachwedd|"
+    r"rhagfyr)\b",
+    re.IGNORECASE,
+)
+# Welsh "am" before a time is "at" ("am 12:00"); dateparser's Welsh reads it as a.m.
+_WELSH_AT = re.compile(r"\bam\s+(?=\d{1,2}[:.]\d{2})", re.IGNORECASE)
+
+
+def date_languages(text: str) -> list[str]:
+    """The languages dateparser reads `text` in: English, or Welsh when it names a Welsh
+    month. An explicit list, never detection among every locale (that costs seconds), and
+    one language at a time: given ["en", "cy"], dateparser reads "20 Awst 2026" as the 20th
+    of this month in AWST (Australian Western Standard Time), not 20 August."""
+    return ["cy"] if _WELSH_MONTH.search(text) else ["en"]
+
+
+def parse_free_date(text: str, settings: dict[str, Any]) -> datetime | None:
+    """dateparser on free text in English or Welsh (`date_languages`), naive unless the
+    text names a zone and `settings` ask for it; the one place dateparser is called."""
+    import dateparser  # only free-text dates need it (~0.15 s to import)
+
+    languages = date_languages(text)
+    if languages != ["en"]:
+        text = _WELSH_AT.sub("", text)
+    parsed = dateparser.parse(text, languages=languages, settings=settings)
+    if parsed is None and languages != ["en"]:  # a Welsh word in an English date
+        parsed = dateparser.parse(text, languages=["en"], settings=settings)
+    return parsed
+
+
 @lru_cache(maxsize=2048)
 def _dateparser(text: str) -> datetime | None:
     """Free text; a zone it names is kept, else UK time applied with zoneinfo (dateparser's
     own TIMEZONE uses the zone's offset today, so in winter a July date lost BST)."""
-    import dateparser
-
     try:
-        parsed = dateparser.parse(
-            text,
-            languages=["en"],  # UK sources; detecting among all locales costs seconds
-            settings={"DATE_ORDER": "DMY"},
-        )
+        parsed = parse_free_date(text, {"DATE_ORDER": "DMY"})
     except (ValueError, OverflowError, TypeError):
         return None
     return uk_time(parsed).astimezone(UTC) if parsed else None

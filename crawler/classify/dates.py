@@ -1,5 +1,6 @@
 """Closing dates: schema.org `validThrough` values and phrases such as "Closing date: 12
-December 2026" or "Closes : 11:50 pm on Sunday 2nd July 2023", as aware UTC datetimes.
+December 2026" or "Closes : 11:50 pm on Sunday 2nd July 2023", as aware UTC datetimes; in Welsh too
+("Dyddiad cau: 5ed Rhagfyr 2026 am 12:00", `crawler.normal.date_languages`).
 
 A date without a time of day means the end of that day in UK local time (23:59:59
 Europe/London), which is how UK public-sector adverts mean "closing date". Parsing is
@@ -13,7 +14,7 @@ import re
 from datetime import UTC, date, datetime, time
 from typing import Any
 
-from crawler.normal import UK, iso_datetime, uk_time
+from crawler.normal import UK, iso_datetime, parse_free_date, uk_time
 
 logger = logging.getLogger(__name__)
 
@@ -38,7 +39,7 @@ _ZONE_IN_TEXT = re.compile(r"\b(?:GMT|UTC|BST|CET|Z)\b|[+-]\d{2}:?\d{2}\b")
 _LABEL = re.compile(
     r"\b(?:closing\s+date(?:\s+for\s+applications)?(?:\s+is)?|closes(?:\s+on)?|apply\s+(?:before|by)|"
     r"deadline(?:\s+for\s+applications)?(?:\s+is)?|expiry\s+date|expires(?:\s+on)?|valid\s+through|"
-    r"applications?\s+(?:close|by|must\s+be\s+received\s+by))\s*[:\-–]?\s*",
+    r"applications?\s+(?:close|by|must\s+be\s+received\s+by)|dyddiad\s+cau)\s*[:\-–]?\s*",
     re.IGNORECASE,
 )
 # "09.03.2021" is a date, so a dotted time needs am/pm; "midnight" on a closing date means the
@@ -50,7 +51,8 @@ _TIME_OF_DAY = re.compile(
 _WEEKDAY = re.compile(
     r"\b(?:mon|tues?|wed(?:nes)?|thu(?:rs?)?|fri|sat(?:ur)?|sun)(?:day)?\b,?", re.IGNORECASE
 )
-_ORDINAL = re.compile(r"\b(\d{1,2})\s*(?:st|nd|rd|th)\b", re.IGNORECASE)
+# English ordinals, and Welsh ones (1af, 2il, 3ydd, 5ed, 7fed, 11eg, 21ain)
+_ORDINAL = re.compile(r"\b(\d{1,2})\s*(?:st|nd|rd|th|af|il|ydd|ed|fed|eg|ain)\b", re.IGNORECASE)
 _PHRASE_END = re.compile(r"[;\n(]|\.\s|\s-\s|,\s*(?:or|and|previous|interviews?)\b", re.IGNORECASE)
 
 
@@ -94,9 +96,7 @@ def _from_phrase(phrase: str) -> datetime | None:
         return None
     zoned = bool(_ZONE_IN_TEXT.search(cleaned))
     settings = _ZONED_SETTINGS if zoned else _SETTINGS
-    import dateparser  # only free-text dates need it (~0.15 s to import)
-
-    parsed = dateparser.parse(cleaned, languages=["en"], settings=settings)
+    parsed = parse_free_date(cleaned, settings)
     if parsed is None:
         logger.debug("no closing date in %r", phrase)
         return None
