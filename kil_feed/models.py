@@ -271,6 +271,9 @@ class Issue(IssueBase, table=True):
     approved_at: datetime | None = _ts(default=None)
     sent_at: datetime | None = _ts(default=None)
     headline: str = ""  # the web page's title: the subject before it was cut to fit
+    # an editor set the subject (it stays); False: built, it follows the lead story until
+    # the send; None: an issue from before migration 0026 (its next build decides)
+    subject_set: bool | None = None
 
 
 class IssueItem(SQLModel, table=True):

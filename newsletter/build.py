@@ -4,7 +4,8 @@ Every approved item collected up to now (or the end of the week, for a past week
 sent issue carried goes in, however late it was approved, unless it is stale: news older
 than `max_news_age_days`, jobs whose closing date has passed. One card per cluster: the
 best-ranked member leads and the others become "also reported by". Rebuilding a draft
-keeps its subject, intro and every placement the editor made (`pinned`).
+keeps its intro, an editor's subject and every placement the editor made (`pinned`); a
+built subject follows the lead story (`newsletter.subject`).
 """
 
 from __future__ import annotations
@@ -23,9 +24,9 @@ from kil_feed.db import read_session, write_session
 from kil_feed.errors import ConflictError, ValidationError
 from kil_feed.models import Issue, IssueItem, IssueStatus, Item, ItemKind
 from kil_feed.storage import issues as issues_db
-from kil_feed.text import plain_text
 from kil_feed.timeutil import as_utc, iso_week, isoformat, utcnow, week_bounds
 from newsletter import sections as sec
+from newsletter.subject import decide_subject_set, refresh_subject
 
 logger = logging.getLogger(__name__)
 
@@ -138,14 +139,13 @@ def build_issue(
             logger.info("empty week week=%s candidates=%d", week, len(fresh))
             return None
         if issue is None:
-            issue = Issue(week=week)
+            issue = Issue(week=week, subject_set=False)
             session.add(issue)
             session.flush()
-        old_auto = _auto_subject(week, old_rows, settings, session=session)
+        decide_subject_set(issue, old_rows, settings, session=session)  # before 0026
         assert issue.id is not None
         issues_db.replace_placements(issue.id, rows, session=session)
-        if not issue.subject or issue.subject == old_auto[0]:
-            issue.subject, issue.headline = _auto_subject(week, rows, settings, session=session)
+        refresh_subject(issue, settings, session=session)  # a built one follows its lead
         issue.updated_at = utcnow()
         session.add(issue)
         logger.info(
@@ -238,50 +238,3 @@ def _cluster_leads(items: Iterable[Item]) -> list[Item]:
         if key not in best or sec.rank_key(item) < sec.rank_key(best[key]):
             best[key] = item
     return sorted(best.values(), key=sec.rank_key)
-
-
-SUBJECT_CHARS = 78  # RFC 5322's recommended line length: whole in every inbox list
-_SEPARATORS = " :;,-–—|·"
-
-
-def _cut_words(text: str, limit: int) -> str:
-    """`text` cut to at most `limit` characters at a word boundary, with an ellipsis."""
-    if len(text) <= limit:
-        return text
-    head = text[: limit - 1]
-    if " " in head and not text[limit - 1].isspace():
-        head = head.rsplit(" ", 1)[0]
-    return head.rstrip(_SEPARATORS) + "…"
-
-
-def subject_for(template: str, week: str, lead: str) -> tuple[str, str]:
-    """(subject, headline) from `newsletter.subject_template`: the subject fits in
-    SUBJECT_CHARS, cut in the lead's words; the headline (the web page's) is never cut."""
-    year, number = week.split("-W")
-    fields = {"week": int(number), "year": int(year)}
-    full = template.format(**fields, lead=lead).strip()
-    if not lead:
-        full = full.rstrip(_SEPARATORS)
-    if len(full) <= SUBJECT_CHARS:
-        return full, full
-    room = SUBJECT_CHARS - len(template.format(**fields, lead="").strip())
-    if room >= 12:
-        return template.format(**fields, lead=_cut_words(lead, room)).strip(), full
-    return _cut_words(full, SUBJECT_CHARS), full
-
-
-def _auto_subject(
-    week: str, rows: list[IssueItem], settings: Settings, *, session: Session
-) -> tuple[str, str]:
-    """(subject, headline) a build gives: the week and the lead story, which is the first
-    story with a real date (an editor's subject is kept)."""
-    shown = [r for r in rows if r.section != sec.DROPPED]
-    if not shown:
-        return "", ""
-    items = issues_db.items_by_ids([r.item_id for r in shown], session=session)
-    dated = [r for r in shown if r.item_id in items and not items[r.item_id].date_estimated]
-    title = ""
-    if dated:
-        lead = min(dated, key=lambda r: (*sec.section_order(r.section), r.position))
-        title = plain_text(items[lead.item_id].title)  # as the email's card shows it
-    return subject_for(settings.newsletter.subject_template, week, title)

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from kil_feed.config import Settings
 from kil_feed.db import write_session
 from kil_feed.errors import ConflictError, ValidationError
 from kil_feed.models import Issue, IssueItem, IssueStatus, ItemStatus
@@ -20,6 +21,7 @@ from kil_feed.storage import issues as issues_db
 from kil_feed.storage.items import get_item
 from kil_feed.timeutil import utcnow
 from newsletter import sections as sec
+from newsletter.subject import decide_subject_set, refresh_subject
 
 logger = logging.getLogger(__name__)
 
@@ -35,11 +37,13 @@ def edit_issue(
     move: tuple[int, int] | Sequence[tuple[int, int]] | None = None,
     drop: int | Sequence[int] | None = None,
     add: int | Sequence[int] | None = None,
+    settings: Settings | None = None,
 ) -> list[str]:
     """Apply the requested changes in one transaction; returns what changed, for the user.
 
     `move`, `drop` and `add` take one change or several (`--drop 3 --drop 5`: both, not
-    the last; `--move 3 1 --move 5 2`: in that order)."""
+    the last; `--move 3 1 --move 5 2`: in that order). A `subject` is the editor's: it
+    stays; else a built subject follows the lead story they leave (with `settings`)."""
     drops = [drop] if isinstance(drop, int) else list(drop or [])
     adds = [add] if isinstance(add, int) else list(add or [])
     moves = [move] if move and isinstance(move[0], int) else list(move or [])
@@ -53,11 +57,14 @@ def edit_issue(
             if not clean:
                 raise ValidationError("the subject cannot be empty")
             issue.subject = issue.headline = clean[:300]
+            issue.subject_set = True
             changes.append("subject set")
         if intro is not None:
             issue.intro = intro.strip()
             changes.append("intro set")
         rows = issues_db.placements(issue_id, session=session)
+        if settings is not None:  # a subject from before 0026: as the build left it
+            decide_subject_set(issue, rows, settings, session=session)
         for item_id in adds:
             rows = _add(rows, item_id, session=session)
             changes.append(f"item {item_id} added")
@@ -69,6 +76,8 @@ def edit_issue(
             changes.append(f"item {item_id} moved to {where}")
         if adds or drops or moves:
             issues_db.replace_placements(issue_id, rows, session=session)
+            if settings is not None and refresh_subject(issue, settings, session=session):
+                changes.append("subject follows the lead story")
         if issue.status == IssueStatus.approved.value and changes:
             issue.status = IssueStatus.draft.value
             issue.approved_at = None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from sqlalchemy.engine import Engine
 
 from kil_feed import tokens
@@ -15,6 +17,7 @@ from newsletter.content import load_issue_content
 from newsletter.message import MessageFactory, Recipient
 from newsletter.pulse import issue_pulses
 from newsletter.render import Audience, Renderer
+from newsletter.subject import current_subject
 
 FORMATS = ("html", "text", "eml")
 PREVIEW_ADDRESS = "preview@example.org"
@@ -32,6 +35,7 @@ def preview_issue(
     if fmt not in FORMATS:
         raise ValidationError(f"unknown format {fmt!r}", hint="use html, text or eml")
     content = load_issue_content(engine, issue_id, topic_catalog(settings))
+    content = replace(content, subject=current_subject(engine, settings, issue_id, store=False))
     recipient = Recipient(0, PREVIEW_ADDRESS, "Preview")
     audience = Audience()
     if subscriber:

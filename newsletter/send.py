@@ -39,6 +39,7 @@ from newsletter.recheck import recheck_issue
 from newsletter.render import Audience, Renderer
 from newsletter.report import SendReport, summary
 from newsletter.sendlock import check_not_busy, issue_send_lock
+from newsletter.subject import current_subject
 from newsletter.transport import LOST_REPLY, check_transport, make_transport
 
 logger = logging.getLogger(__name__)
@@ -90,10 +91,13 @@ def send_issue(
     content = load_issue_content(engine, issue_id, topic_catalog(settings))
     if content.is_empty:
         raise ConflictError(f"issue {issue_id} has no items", hint="rebuild it or add items")
-    if to is not None:  # a test copy says so where the reader looks first
-        content = replace(content, subject=f"{TEST_PREFIX} {content.subject}")
-    # a real send freezes the market figures it mails; a dry run or test copy does not
+    # a real send freezes the market figures and the subject it mails; a dry run or test
+    # copy does not
     keep = not dry_run and to is None
+    subject = current_subject(engine, settings, issue_id, store=keep and not join)
+    if to is not None:  # a test copy says so where the reader looks first
+        subject = f"{TEST_PREFIX} {subject}"
+    content = replace(content, subject=subject)
     pulses = issue_pulses(engine, settings, issue_id, content.week, keep=keep)
     renderer = Renderer(settings, content, pulses)
     factory = MessageFactory(settings, issue_id)

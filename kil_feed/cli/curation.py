@@ -278,10 +278,15 @@ def edit(
 
 
 def save_changes(item_id: int, changes: Changes) -> bool:
-    """Write an edit in its own transaction; True if anything changed."""
-    with write_session(state().engine) as session:
+    """Write an edit in its own transaction; True if anything changed. A built subject of
+    an unsent issue the item leads follows its new title (`newsletter.subject`)."""
+    from newsletter.subject import decide_subjects_with, refresh_subjects_with
+
+    st = state()
+    with write_session(st.engine) as session:
         item = get_item(item_id, session=session)
-        return curation.edit_item(
+        decide_subjects_with(item_id, st.settings, session=session)
+        changed = curation.edit_item(
             item,
             session=session,
             title=changes.title,
@@ -290,6 +295,9 @@ def save_changes(item_id: int, changes: Changes) -> bool:
             regions=changes.regions,
             notes=changes.notes,
         )
+        if changed:
+            refresh_subjects_with(item_id, st.settings, session=session)
+        return changed
 
 
 def register(app: typer.Typer) -> None:

@@ -117,9 +117,12 @@ def show(
 ) -> None:
     """Show an issue: subject, intro, items by section (in the email's order), deliveries."""
     from newsletter.sections import section_order
+    from newsletter.subject import issue_subject
 
-    with read_session(state().engine) as session:
+    st = state()
+    with read_session(st.engine) as session:
         issue = issues_db.get_issue(issue_id, session=session)
+        subject = issue_subject(issue, st.settings, session=session)[0]  # as it would go out
         rows = issues_db.issue_items(issue_id, session=session)
         names = source_names(session=session)
         counts = ledger.delivery_counts(issue_id, session=session)
@@ -139,12 +142,13 @@ def show(
         for p, i in sorted(rows, key=lambda r: (section_order(r[0].section), r[0].position))
     ]
     data = _issue_row(issue, sum(r["section"] != "dropped" for r in items), counts)
+    data |= {"subject": subject, "subject_set": issue.subject_set}
     data |= {"intro": issue.intro, "deliveries": counts, "items_by_section": items}
     if as_json:
         print_json(data)
         return
     console.print(f"[bold]Issue {issue.id}[/bold] · {issue.week} · {issue.status}")
-    console.print(f"Subject: {issue.subject}", markup=False)
+    console.print(f"Subject: {subject}", markup=False)
     if issue.intro:
         console.print(f"Intro: {issue.intro}", markup=False)
     if counts:
@@ -180,9 +184,11 @@ def edit(
         raise ValidationError(
             "nothing to change", hint="give --subject, --intro, --move, --drop or --add"
         )
+    st = state()
     changes = edit_issue(
-        state().engine, issue_id, subject=subject, intro=intro, move=move, drop=drop, add=add
-    )
+        st.engine, issue_id, subject=subject, intro=intro, move=move, drop=drop, add=add,
+        settings=st.settings,
+    )  # fmt: skip
     success(f"issue {issue_id}: " + "; ".join(changes))
 
 

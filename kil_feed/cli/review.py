@@ -226,9 +226,17 @@ class ReviewSession:
             return
         step = self.history.pop()
         if step.before:
+            from newsletter.subject import decide_subjects_with, refresh_subjects_with
+
+            settings = state().settings
             with write_session(self.engine) as session:
                 for item_id, before in step.before:
+                    edit = step.action == "edit"  # its old title may lead an issue again
+                    if edit:
+                        decide_subjects_with(item_id, settings, session=session)
                     curation.restore(item_id, before, session=session)
+                    if edit:
+                        refresh_subjects_with(item_id, settings, session=session)
         if step.action in DONE:
             self.tally[DONE[step.action]] -= len(step.before)
         elif step.action == "skip":

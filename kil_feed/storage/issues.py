@@ -125,6 +125,20 @@ def placements(issue_id: int, *, session: Session) -> list[IssueItem]:
     )
 
 
+def unsent_issues_with(item_id: int, *, session: Session) -> Sequence[Issue]:
+    """The issues not yet sending that show the item (not dropped): its edit may change
+    their built subject."""
+    return session.exec(
+        select(Issue)
+        .join(IssueItem, col(IssueItem.issue_id) == col(Issue.id))
+        .where(
+            IssueItem.item_id == item_id,
+            IssueItem.section != "dropped",
+            col(Issue.status).not_in(SENT_STATUSES),
+        )
+    ).all()
+
+
 def replace_placements(issue_id: int, rows: Iterable[IssueItem], *, session: Session) -> None:
     """Make `rows` the issue's placements (delete the rest)."""
     session.exec(delete(IssueItem).where(col(IssueItem.issue_id) == issue_id))

@@ -24,8 +24,9 @@ from kil_feed.storage.items import save_item
 from kil_feed.storage.sources import upsert_source
 from kil_feed.timeutil import iso_week, utcnow, week_bounds
 from kil_feed.web.app import create_app
-from newsletter.build import SUBJECT_CHARS, build_issue, subject_for, waiting_items
+from newsletter.build import build_issue, waiting_items
 from newsletter.content import load_issue_content
+from newsletter.subject import SUBJECT_CHARS, subject_for
 from tests.newsletter.conftest import tune
 from tests.newsletter.world import NOW, World, make_world
 

@@ -1,0 +1,135 @@
+"""An issue's subject line: built from the week and its lead story, or an editor's.
+
+A built subject (`Issue.subject_set` False) follows the lead story until the issue is
+being sent: the lead's title edited (`kil items edit`), another story moved to the top or
+the lead dropped (`kil issue edit`), a rebuild. So the email never carries a title the
+issue no longer shows. An editor's subject (`kil issue edit --subject`) stays. Every change
+that can move the lead stores what `issue_subject` gives (`refresh_subject`), and the send
+does before it freezes the subject; `kil issue show` reads it live (a re-crawl may have
+changed a title since).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from kil_feed.config import Settings
+from kil_feed.db import read_session, write_session
+from kil_feed.models import Issue, IssueItem, IssueStatus
+from kil_feed.storage import issues as issues_db
+from kil_feed.text import plain_text
+from newsletter import sections as sec
+
+FOLLOWING = (IssueStatus.draft.value, IssueStatus.approved.value)  # not yet being sent
+
+SUBJECT_CHARS = 78  # RFC 5322's recommended line length: whole in every inbox list
+_SEPARATORS = " :;,-–—|·"
+
+
+def _cut_words(text: str, limit: int) -> str:
+    """`text` cut to at most `limit` characters at a word boundary, with an ellipsis."""
+    if len(text) <= limit:
+        return text
+    head = text[: limit - 1]
+    if " " in head and not text[limit - 1].isspace():
+        head = head.rsplit(" ", 1)[0]
+    return head.rstrip(_SEPARATORS) + "…"
+
+
+def subject_for(template: str, week: str, lead: str) -> tuple[str, str]:
+    """(subject, headline) from `newsletter.subject_template`: the subject fits in
+    SUBJECT_CHARS, cut in the lead's words; the headline (the web page's) is never cut."""
+    year, number = week.split("-W")
+    fields = {"week": int(number), "year": int(year)}
+    full = template.format(**fields, lead=lead).strip()
+    if not lead:
+        full = full.rstrip(_SEPARATORS)
+    if len(full) <= SUBJECT_CHARS:
+        return full, full
+    room = SUBJECT_CHARS - len(template.format(**fields, lead="").strip())
+    if room >= 12:
+        return template.format(**fields, lead=_cut_words(lead, room)).strip(), full
+    return _cut_words(full, SUBJECT_CHARS), full
+
+
+def auto_subject(
+    week: str, rows: list[IssueItem], settings: Settings, *, session: Session
+) -> tuple[str, str]:
+    """(subject, headline) a build gives: the week and the lead story, which is the first
+    story with a real date (an editor's subject is kept)."""
+    shown = [r for r in rows if r.section != sec.DROPPED]
+    if not shown:
+        return "", ""
+    items = issues_db.items_by_ids([r.item_id for r in shown], session=session)
+    dated = [r for r in shown if r.item_id in items and not items[r.item_id].date_estimated]
+    title = ""
+    if dated:
+        lead = min(dated, key=lambda r: (*sec.section_order(r.section), r.position))
+        title = plain_text(items[lead.item_id].title)  # as the email's card shows it
+    return subject_for(settings.newsletter.subject_template, week, title)
+
+
+def issue_subject(issue: Issue, settings: Settings, *, session: Session) -> tuple[str, str]:
+    """(subject, headline) the issue has now: built from its lead story, unless an editor
+    set it or it is being sent (then as stored)."""
+    if issue.status not in FOLLOWING or issue.subject_set or issue.id is None:
+        return issue.subject, issue.headline
+    rows = issues_db.placements(issue.id, session=session)
+    built = auto_subject(issue.week, rows, settings, session=session)
+    if issue.subject_set is None and issue.subject and issue.subject != built[0]:
+        return issue.subject, issue.headline  # from before 0026: maybe an editor's, kept
+    return built
+
+
+def decide_subject_set(
+    issue: Issue, rows: list[IssueItem], settings: Settings, *, session: Session
+) -> None:
+    """An issue from before migration 0026 (`subject_set` None) is decided once, as builds
+    decided: its subject is an editor's unless it is empty or the one `rows` build."""
+    if issue.subject_set is None and issue.status in FOLLOWING:
+        built = auto_subject(issue.week, rows, settings, session=session)[0]
+        issue.subject_set = bool(issue.subject) and issue.subject != built
+
+
+def refresh_subject(issue: Issue, settings: Settings, *, session: Session) -> bool:
+    """Store `issue_subject` (in the caller's transaction); True if it changed."""
+    if issue.id is not None:
+        rows = issues_db.placements(issue.id, session=session)
+        decide_subject_set(issue, rows, settings, session=session)
+    subject, headline = issue_subject(issue, settings, session=session)
+    session.add(issue)
+    if (subject, headline) == (issue.subject, issue.headline):
+        return False
+    issue.subject, issue.headline = subject, headline
+    return True
+
+
+def decide_subjects_with(item_id: int, settings: Settings, *, session: Session) -> None:
+    """Before an item changes: decide the subjects from before 0026 of the unsent issues
+    showing it, while its title is still the one they were built from."""
+    for issue in issues_db.unsent_issues_with(item_id, session=session):
+        if issue.id is not None and issue.subject_set is None:
+            rows = issues_db.placements(issue.id, session=session)
+            decide_subject_set(issue, rows, settings, session=session)
+            session.add(issue)
+
+
+def refresh_subjects_with(item_id: int, settings: Settings, *, session: Session) -> int:
+    """After an item changed: refresh the subjects of the unsent issues showing it (it may
+    lead them); returns how many changed."""
+    issues = issues_db.unsent_issues_with(item_id, session=session)
+    return sum(refresh_subject(issue, settings, session=session) for issue in issues)
+
+
+def current_subject(engine: Engine, settings: Settings, issue_id: int, *, store: bool) -> str:
+    """The subject an email of the issue carries now; `store`: a real send, which keeps it
+    (once the issue is being sent it no longer follows)."""
+    if store:
+        with write_session(engine) as session:
+            issue = issues_db.get_issue(issue_id, session=session)
+            refresh_subject(issue, settings, session=session)
+            return issue.subject
+    with read_session(engine) as session:
+        issue = issues_db.get_issue(issue_id, session=session)
+        return issue_subject(issue, settings, session=session)[0]
