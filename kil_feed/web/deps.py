@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from fastapi import Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from kil_feed.config import Settings
 from kil_feed.db import read_session, write_session
 from kil_feed.errors import KilError, NotFoundError
+from kil_feed.storage.web import listing_changed
+from kil_feed.timeutil import latest
 from kil_feed.web.facets import Facets
 from kil_feed.web.figurecache import FigureCache
+from kil_feed.web.http import conditional
 from kil_feed.web.security import set_csrf_cookie
 
 
@@ -53,6 +57,23 @@ def render(
     ctx = {"request": request, "settings": settings_of(request), **(context or {})}
     html = env.get_template(f"web/{template}").render(ctx)
     return set_csrf_cookie(request, HTMLResponse(html, status_code=status))  # type: ignore[return-value]
+
+
+def listing_response(
+    request: Request,
+    page: HTMLResponse,
+    kinds: Sequence[str],
+    *,
+    session: Session,
+    also: Sequence[datetime | None] = (),
+) -> Response:
+    """A listing page (/news, /jobs, /notices) with the validators its feed has: an ETag of
+    the body (its filters and rows) and Last-Modified when a listing of `kinds` last
+    changed, or what else it shows (`also`: its filter menus, trend lines), with a 304 when
+    the client's copy is current. The pages had neither while their feeds did, so every
+    revisit of a listing was a full page."""
+    changed = latest(listing_changed(kinds, session=session), *also)
+    return conditional(request, page, changed)
 
 
 def invalid_listing(

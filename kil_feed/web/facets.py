@@ -2,19 +2,24 @@
 
 They change only when items are added, and computing them takes a scan (tens of ms at
 200,000 items), so every page sharing one snapshot per `ttl` seconds keeps pages fast.
+A snapshot carries when the menus last changed (`changed_at`): a listing's Last-Modified
+counts it, since a page shows a new menu entry or a renamed source only once the cache
+has read it, after the change that the items' stamp already holds.
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import datetime
 
 from sqlalchemy.engine import Engine
 
 from kil_feed.db import read_session
 from kil_feed.storage import items as item_store
 from kil_feed.storage import web as store
+from kil_feed.timeutil import utcnow
 from kil_feed.topics import TopicCatalog
 
 
@@ -25,6 +30,8 @@ class Facets:
     contract_types: list[str] = field(default_factory=list)
     source_list: list[str] = field(default_factory=list)
     sources: dict[int, str] = field(default_factory=dict)  # id -> name, for display
+    # when this process first read these menus (a reread of the same ones keeps it)
+    changed_at: datetime | None = field(default=None, compare=False)
 
 
 class FacetCache:
@@ -41,7 +48,9 @@ class FacetCache:
     def get(self) -> Facets:
         with self._lock:
             if self._value is None or time.monotonic() - self._at > self.ttl:
-                self._value = self._load()
+                fresh = self._load()
+                if fresh != self._value:
+                    self._value = replace(fresh, changed_at=utcnow())
                 self._at = time.monotonic()
             return self._value
 

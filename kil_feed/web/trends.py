@@ -4,14 +4,15 @@ kept `ttl` seconds: they are weekly figures, and counting the market takes secon
 
 The read starts with the app (in a thread, `warm`) and a page never waits for it: until it
 is done the page has no trend lines, and later stale figures are served while a thread
-reads fresh ones (a new day's too)."""
+reads fresh ones (a new day's too). `changed_at` is when the lines last changed, for the
+page's Last-Modified: read before the lines, it is never later than the lines shown."""
 
 from __future__ import annotations
 
 import logging
 import threading
 import time
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy.engine import Engine
 
@@ -35,6 +36,7 @@ class TrendCache:
         self.engine, self.ttl, self.weeks = engine, ttl, weeks
         self.tz = tz  # the configured zone's weeks and days, as on /market
         self._figures: tuple[date, float, dict[str, list[PeriodFigures]]] | None = None
+        self.changed_at: datetime | None = None  # when the figures last changed (wall clock)
         self._loading: threading.Thread | None = None
         self._lock = threading.Lock()
 
@@ -86,4 +88,7 @@ class TrendCache:
             for name, of_region in by_region.items()
         }
         with self._lock:
+            old = self._figures
+            if old is None or (old[0], old[2]) != (today, figures):
+                self.changed_at = utcnow()
             self._figures = (today, time.monotonic(), figures)

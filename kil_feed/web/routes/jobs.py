@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from datetime import datetime
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 from sqlmodel import Session
 
 from kil_feed.errors import ValidationError
@@ -13,7 +14,15 @@ from kil_feed.models import ItemKind
 from kil_feed.regions import ITL1_REGIONS
 from kil_feed.storage import web as store
 from kil_feed.timeutil import as_utc, latest, utcnow
-from kil_feed.web.deps import facets_of, invalid_listing, listing_pager, reader, render, settings_of
+from kil_feed.web.deps import (
+    facets_of,
+    invalid_listing,
+    listing_pager,
+    listing_response,
+    reader,
+    render,
+    settings_of,
+)
 from kil_feed.web.filters import (
     RowId,
     choice_param,
@@ -90,7 +99,7 @@ def jobs(
     sort: str | None = None,
     page: str | None = None,
     session: Session = Depends(reader),
-) -> HTMLResponse:
+) -> Response:
     size = settings_of(request).web.page_size
     facets = facets_of(request)
     context = {
@@ -108,11 +117,13 @@ def jobs(
     result = store.public_jobs(
         session=session, limit=size, offset=(number - 1) * size, **filters.storage()
     )
-    if filters.region:  # a region's jobs page: its trend lines
+    shown: list[datetime | None] = [facets.changed_at]  # its menus changed then
+    if filters.region:  # a region's jobs page: its trend lines (their stamp read first)
+        shown.append(request.app.state.trends.changed_at)
         context["sparklines"] = request.app.state.trends.lines(filters.region)
         context["spark_weeks"] = request.app.state.trends.weeks
     pager = listing_pager(number, size, result.total, result.capped, len(result.items))
-    return render(
+    page_ = render(
         request,
         "jobs.html",
         {
@@ -125,6 +136,8 @@ def jobs(
             "feed_url": "/feeds/jobs.xml" + query_string(filters.params()),
         },
     )
+    kinds = (ItemKind.job.value,)
+    return listing_response(request, page_, kinds, session=session, also=shown)
 
 
 @router.get("/jobs/{item_id}", response_class=HTMLResponse)

@@ -27,7 +27,15 @@ from kil_feed.storage import notices as store
 from kil_feed.storage import web as web_store
 from kil_feed.text import plain_text, plain_title
 from kil_feed.timeutil import day_end, isoformat, latest
-from kil_feed.web.deps import facets_of, invalid_listing, listing_pager, reader, render, settings_of
+from kil_feed.web.deps import (
+    facets_of,
+    invalid_listing,
+    listing_pager,
+    listing_response,
+    reader,
+    render,
+    settings_of,
+)
 from kil_feed.web.filters import (
     RowId,
     choice_param,
@@ -114,7 +122,7 @@ def notices(
     closing_before: str | None = None,
     page: str | None = None,
     session: Session = Depends(reader),
-) -> HTMLResponse:
+) -> Response:
     size = settings_of(request).web.page_size
     context = {
         "regions": ITL1_REGIONS,
@@ -141,7 +149,7 @@ def notices(
         "closing_before": closing_before if filters["closing_before"] else None,
     }
     pager = listing_pager(number, size, result.total, result.capped, len(result.items))
-    return render(
+    page_ = render(
         request,
         "notices.html",
         {
@@ -153,6 +161,7 @@ def notices(
             "fields": {i.id: notice_fields(i) for i in result.items},
         },
     )
+    return listing_response(request, page_, (ItemKind.notice.value,), session=session)
 
 
 @router.get("/notices/{item_id}", response_class=HTMLResponse)

@@ -5,14 +5,23 @@ from __future__ import annotations
 from datetime import timedelta
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 from sqlmodel import Session
 
 from kil_feed.errors import ValidationError
+from kil_feed.models import ItemKind
 from kil_feed.regions import ITL1_REGIONS
 from kil_feed.storage import web as store
 from kil_feed.timeutil import latest, utcnow
-from kil_feed.web.deps import facets_of, invalid_listing, listing_pager, reader, render, settings_of
+from kil_feed.web.deps import (
+    facets_of,
+    invalid_listing,
+    listing_pager,
+    listing_response,
+    reader,
+    render,
+    settings_of,
+)
 from kil_feed.web.filters import RowId, named_param, page_param, region_param, slugify
 from kil_feed.web.http import conditional
 from kil_feed.web.security import csrf_token
@@ -87,7 +96,7 @@ def news(
     source: str | None = None,
     page: str | None = None,
     session: Session = Depends(reader),
-) -> HTMLResponse:
+) -> Response:
     size = settings_of(request).web.page_size
     facets = facets_of(request)
     context = {
@@ -107,7 +116,7 @@ def news(
         return invalid_listing(request, "news.html", context, exc)
     result = store.public_news(session=session, limit=size, offset=(number - 1) * size, **filters)
     pager = listing_pager(number, size, result.total, result.capped, len(result.items))
-    return render(
+    shown = render(
         request,
         "news.html",
         {
@@ -118,3 +127,5 @@ def news(
             "params": {k: slugify(v) if v else None for k, v in filters.items()},
         },
     )
+    kinds = (ItemKind.news.value,)
+    return listing_response(request, shown, kinds, session=session, also=[facets.changed_at])
