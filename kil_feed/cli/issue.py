@@ -168,7 +168,15 @@ def show(
 @issue_app.command("edit")
 def edit(
     issue_id: int = typer.Argument(..., metavar="ID"),
-    subject: str | None = typer.Option(None, "--subject", help="New subject line."),
+    subject: str | None = typer.Option(
+        None, "--subject", help="New subject line (it stays, whatever the lead story does)."
+    ),
+    auto_subject: bool = typer.Option(
+        False,
+        "--auto-subject",
+        help="Build the subject from the lead story again, instead of an editor's "
+        "--subject: it follows the lead until the issue is sent.",
+    ),
     intro: str | None = typer.Option(None, "--intro", help="Editor's introduction."),
     move: list[Any] | None = typer.Option(  # (ITEM, POS) pairs: Typer has no list of
         None,  # tuples of its own, click has
@@ -189,14 +197,19 @@ def edit(
 
     # typer gives [] (or None) for a list option not given
     move, drop, add = move or None, drop or None, add or None
-    if all(v is None for v in (subject, intro, move, drop, add)):
+    if all(v is None for v in (subject, intro, move, drop, add)) and not auto_subject:
         raise ValidationError(
-            "nothing to change", hint="give --subject, --intro, --move, --drop or --add"
+            "nothing to change",
+            hint="give --subject, --auto-subject, --intro, --move, --drop or --add",
+        )
+    if subject is not None and auto_subject:
+        raise ValidationError(
+            "--subject and --auto-subject cannot be given together", hint="give one of them"
         )
     st = state()
     changes = edit_issue(
         st.engine, issue_id, subject=subject, intro=intro, move=move, drop=drop, add=add,
-        settings=st.settings,
+        settings=st.settings, auto_subject=auto_subject,
     )  # fmt: skip
     success(f"issue {issue_id}: " + "; ".join(changes))
 
