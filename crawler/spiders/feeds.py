@@ -34,8 +34,13 @@ class FeedsSpider(SourceSpider):
             error = f"not a feed ({ctype.split(';')[0]}): {reason}"
             yield self.status_item(source, http_status=response.status, error=parsed.error or error)
             return
+        if parsed.problem and not parsed.entries:  # malformed, and nothing could be read
+            error = f"malformed feed with no entries: {parsed.problem}"
+            yield self.status_item(source, http_status=response.status, error=error)
+            return
         for entry in parsed.entries:
             yield self.content_item(source, entry)
+        # malformed but it gave entries (feedparser's bozo): the source is ok, with a warning
         yield self.status_item(
             source, http_status=response.status, problem=parsed.problem, response=response,
             site_title=parsed.title,

@@ -71,6 +71,7 @@ def crawl_cmd(
             "duplicate": s.duplicate,
             "dropped": s.dropped,
             "errors": s.error or "",
+            "warnings": s.warning or "",
         }  # fmt: skip
         for s in summaries
     ]
@@ -84,6 +85,9 @@ def crawl_cmd(
             title="Crawl summary",
             empty="no sources to crawl: `kil sources add` or `kil sources import`",
         )
+        for s in summaries:
+            if s.warning:  # read and counted ok, but worth fixing at the source
+                console.print(f"warning: {s.name}: {s.warning}", markup=False)
         line = f"{len(summaries)} sources, {sum(s.new for s in summaries)} new items"
         end = f"{failed} failed (see the errors above)" if failed else "none failed"
         console.print(f"{line}; {end}", markup=False)

@@ -198,7 +198,7 @@ def _print_crawl(summaries: list[Any]) -> None:
     console.print(table)
     for summary in summaries:
         data = _as_dict(summary)
-        problem = data.get("error") or data.get("errors")
+        problem = data.get("error") or data.get("errors") or data.get("warning")
         if problem:
             name = data.get("source") or data.get("name")
             _note(f"[yellow]{escape(str(name))}[/yellow]: {escape(_short(str(problem), 160))}")

@@ -51,6 +51,10 @@ def source_to_dict(source: Source, items: int | None = None) -> dict[str, object
         "last_success_at": isoformat(source.last_success_at),
         "last_error": source.last_error,
         "consecutive_failures": source.consecutive_failures,
+        # a feed last read with a defect (malformed, yet it gave entries): ok, with this
+        "warning": source.last_error
+        if source.kind == "feed" and not source.consecutive_failures
+        else None,
     }
     data["health"] = _health(data)
     if items is not None:
@@ -105,7 +109,7 @@ def list_cmd(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) 
         return
     tz = st.settings.timezone
     table = [
-        {**d, "status": d["health"], "last_crawled": human_time(s.last_crawled_at, tz=tz)}
+        {**d, "status": _status(d), "last_crawled": human_time(s.last_crawled_at, tz=tz)}
         for s, d in zip(rows, data, strict=True)
     ]
     print_table(
@@ -117,10 +121,17 @@ def list_cmd(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) 
 
 
 def _health(source: dict[str, object]) -> str:
-    """`ok`, `never crawled` or `error: ...` (the last error, shortened)."""
-    if source["last_error"]:
+    """`ok`, `never crawled` or `error: ...` (the last error, shortened); a feed read
+    with a `warning` is ok."""
+    if source["last_error"] and not source["warning"]:
         return f"error: {str(source['last_error'])[:60]}"
     return "ok" if source["last_crawled_at"] else "never crawled"
+
+
+def _status(source: dict[str, object]) -> str:
+    """The health as the sources table shows it, with a feed's warning (shortened)."""
+    warning = source["warning"]
+    return f"ok (warning: {str(warning)[:50]})" if warning else str(source["health"])
 
 
 @sources_app.command("show")

@@ -57,12 +57,25 @@ class SourceState:
     answered: bool = False
 
     def error(self) -> str | None:
-        """The run's error: the fatal one, a malformed feed, then page errors."""
-        errors = [e for e in (self.fatal, _problem(self.problem, self.source)) if e]
+        """The source's error: the fatal one, defective notice data, then page errors. A
+        malformed feed that gave entries is no error (`warning`)."""
+        problem = None if self.warning() else _problem(self.problem, self.source)
+        errors = [e for e in (self.fatal, problem) if e]
         errors += self.errors[:MAX_PAGE_ERRORS]
         if len(self.errors) > MAX_PAGE_ERRORS:
             errors.append(f"... and {len(self.errors) - MAX_PAGE_ERRORS} more page errors")
         return "; ".join(errors) or None
+
+    def warning(self) -> str | None:
+        """Why a feed that was read is malformed (feedparser's bozo): it gave entries, so
+        the source is ok and this is said, not failed (one without entries has `fatal`)."""
+        if self.source.get("kind") == "notices" or not self.problem:
+            return None
+        return _problem(self.problem, self.source)
+
+    def run_error(self) -> str | None:
+        """What the source's crawl run records: its error, then any warning."""
+        return "; ".join(e for e in (self.error(), self.warning()) if e) or None
 
 
 class CrawlRecorder:
@@ -126,6 +139,9 @@ class CrawlRecorder:
             state.http_status = status["http_status"] or state.http_status
             state.etag, state.last_modified = status["etag"], status["last_modified"]
             state.problem = status["problem"]
+            if state.warning():  # INFO: `kil crawl` says it in its summary
+                logger.info("malformed feed read source=%s problem=%s",
+                            state.source["name"], state.problem)  # fmt: skip
             state.site_title = status.get("site_title") or state.site_title
             if status["error"]:
                 state.fatal = status["error"]
@@ -223,7 +239,7 @@ class CrawlRecorder:
                 duplicate=s.counts["duplicate"],
                 dropped=s.counts["dropped"],
                 http_status=s.http_status,
-                error=s.error(),
+                error=s.run_error(),
             )  # fmt: skip
             for s in self.states.values()
             if s.source.get("run_id")

@@ -59,6 +59,7 @@ class SourceSummary:
     error: str | None = None
     http_status: int | None = None
     run_id: int | None = None
+    warning: str | None = None  # read, but with a defect (a malformed feed that gave entries)
     log: str | None = None  # the crawl process's log file
     stopped: str | None = None  # TIME_LIMIT or SHUTDOWN when cut short; QUEUED (Redis)
 
@@ -267,6 +268,7 @@ def _summaries(
                 duplicate=state.counts["duplicate"],
                 dropped=state.counts["dropped"],
                 error=state.error(),
+                warning=state.warning(),
                 http_status=state.http_status,
                 run_id=source["run_id"],
                 log=logs.get(source["id"]),

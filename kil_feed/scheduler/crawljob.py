@@ -64,6 +64,7 @@ def describe(summaries: list[SourceSummary]) -> str:
                 ("duplicate", s.duplicate),
                 ("dropped", s.dropped),
                 ("error", s.error),
+                ("warning", s.warning),
                 ("stopped", s.stopped),
             )  # fmt: skip
             if value not in (None, 0, "")
