@@ -12,7 +12,6 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 
@@ -25,6 +24,7 @@ from kil_feed.storage.sources import upsert_source
 from kil_feed.timeutil import utcnow
 from kil_feed.web.app import create_app
 from tests.support.notices import store_notices
+from tests.support.queries import statements
 from tests.web.test_notices_web import FILES
 
 
@@ -103,19 +103,10 @@ def test_buyers_and_each_buyer_page_agree_on_a_real_dataset(
 
 def _statements(client: TestClient, path: str, **params: object) -> tuple[int, str]:
     """How many SQL statements a request runs, and its page."""
-    executed: list[str] = []
-
-    def count(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
-        executed.append(statement)
-
-    engine = client.app.state.engine  # type: ignore[attr-defined]
-    sa.event.listen(engine, "before_cursor_execute", count)
-    try:
+    with statements(client.app.state.engine) as sent:  # type: ignore[attr-defined]
         page = client.get(path, params=params)
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", count)
     assert page.status_code == 200, page.text
-    return len(executed), page.text
+    return len(sent), page.text
 
 
 def test_buyers_counts_news_in_as_many_queries_for_one_row_as_for_ten(
