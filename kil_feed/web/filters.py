@@ -93,6 +93,24 @@ def rate_param(name: str, value: str | None) -> float | None:
     return rate
 
 
+def amount_text(value: float | None) -> str | None:
+    """An amount as a query string writes it: `500`, not `500.0`."""
+    if value is None:
+        return None
+    return str(int(value)) if value == int(value) else str(value)
+
+
+def check_range(low_name: str, low: float | None, high_name: str, high: float | None) -> None:
+    """A minimum above the maximum matches nothing: a ValidationError saying so, not a
+    listing that looks as if nothing was in range."""
+    if low is not None and high is not None and low > high:
+        a, b = amount_text(low), amount_text(high)
+        raise ValidationError(
+            f"invalid {low_name}: {a} is above {high_name} {b}",
+            hint=f"swap them: {low_name}={b}&{high_name}={a}",
+        )
+
+
 def flag_param(name: str, value: str | None) -> bool:
     text = (value or "").strip().lower()
     if text in TRUE:

@@ -13,7 +13,14 @@ from kil_feed.storage import items as item_store
 from kil_feed.storage import web as store
 from kil_feed.storage.search import search_items
 from kil_feed.web.deps import facets_of, reader, settings_of
-from kil_feed.web.filters import MAX_RATE, RowId, named_param, region_param, region_values
+from kil_feed.web.filters import (
+    MAX_RATE,
+    RowId,
+    check_range,
+    named_param,
+    region_param,
+    region_values,
+)
 from kil_feed.web.serialize import (
     INVALID,
     NOT_FOUND,
@@ -85,8 +92,12 @@ def api_jobs(
     request: Request,
     region: str | None = REGION,
     contract_type: str | None = None,
-    rate_min: float | None = Query(None, ge=0, lt=MAX_RATE, description="Lowest day rate (GBP)"),
-    rate_max: float | None = Query(None, ge=0, lt=MAX_RATE, description="Highest day rate (GBP)"),
+    rate_min: float | None = Query(
+        None, ge=0, lt=MAX_RATE, description="Lowest day rate (GBP), at most rate_max"
+    ),
+    rate_max: float | None = Query(
+        None, ge=0, lt=MAX_RATE, description="Highest day rate (GBP), at least rate_min"
+    ),
     include_closed: bool = False,
     sort: Literal["newest", "pay", "closing"] = Query(
         "newest", description="newest first, highest pay first (as a day rate), closing soonest"
@@ -95,6 +106,8 @@ def api_jobs(
     offset: int = Query(0, ge=0, le=1_000_000),
     session: Session = Depends(reader),
 ) -> dict:
+    """A rate_min above rate_max is a 422 (it would match nothing)."""
+    check_range("rate_min", rate_min, "rate_max", rate_max)
     contract = named_param(contract_type, facets_of(request).contract_types)
     page = store.public_jobs(
         session=session, region=region_param(region), contract_type=contract,

@@ -25,6 +25,8 @@ from kil_feed.web.deps import (
 )
 from kil_feed.web.filters import (
     RowId,
+    amount_text,
+    check_range,
     choice_param,
     flag_param,
     named_param,
@@ -63,26 +65,24 @@ class JobFilters:
         return {
             "region": slugify(self.region) if self.region else None,
             "contract_type": slugify(self.contract_type) if self.contract_type else None,
-            "rate_min": _amount(self.rate_min),
-            "rate_max": _amount(self.rate_max),
+            "rate_min": amount_text(self.rate_min),
+            "rate_max": amount_text(self.rate_max),
             "closed": "1" if self.include_closed else None,
             "sort": None if self.sort == "newest" else self.sort,
         }
 
 
-def _amount(value: float | None) -> str | None:
-    if value is None:
-        return None
-    return str(int(value)) if value == int(value) else str(value)
-
-
 def job_filters(request: Request, args: dict[str, str | None]) -> JobFilters:
-    """Filters from the query string; a bad value raises ValidationError (422)."""
+    """Filters from the query string; a bad value raises ValidationError (422), as does a
+    rate_min above rate_max."""
+    rate_min = rate_param("rate_min", args.get("rate_min"))
+    rate_max = rate_param("rate_max", args.get("rate_max"))
+    check_range("rate_min", rate_min, "rate_max", rate_max)
     return JobFilters(
         region=region_param(args.get("region")),
         contract_type=named_param(args.get("contract_type"), facets_of(request).contract_types),
-        rate_min=rate_param("rate_min", args.get("rate_min")),
-        rate_max=rate_param("rate_max", args.get("rate_max")),
+        rate_min=rate_min,
+        rate_max=rate_max,
         include_closed=flag_param("closed", args.get("closed")),
         sort=choice_param("sort", args.get("sort"), JOB_SORTS) or "newest",
     )
