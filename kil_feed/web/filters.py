@@ -139,7 +139,7 @@ def page_param(value: str | None) -> int:
     if not text:
         return 1
     if not _PAGE.fullmatch(text) or not 1 <= int(text) <= 10_000:
-        raise ValidationError(f"invalid page: {text[:40]!r}", hint="use a number from 1")
+        raise ValidationError(f"invalid page: {text[:40]!r}", hint="use a number from 1 to 10,000")
     return int(text)
 
 
