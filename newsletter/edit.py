@@ -21,7 +21,7 @@ from kil_feed.storage import issues as issues_db
 from kil_feed.storage.items import get_item
 from kil_feed.timeutil import utcnow
 from newsletter import sections as sec
-from newsletter.subject import decide_subject_set, refresh_subject
+from newsletter.subject import decide_subject_set, issue_subject, refresh_subject
 
 logger = logging.getLogger(__name__)
 
@@ -38,16 +38,21 @@ def edit_issue(
     drop: int | Sequence[int] | None = None,
     add: int | Sequence[int] | None = None,
     settings: Settings | None = None,
+    auto_subject: bool = False,
 ) -> list[str]:
     """Apply the requested changes in one transaction; returns what changed, for the user.
 
     `move`, `drop` and `add` take one change or several (`--drop 3 --drop 5`: both, not
     the last; `--move 3 1 --move 5 2`: in that order). A `subject` is the editor's: it
-    stays; else a built subject follows the lead story they leave (with `settings`)."""
+    stays; else a built subject follows the lead story they leave (with `settings`).
+    `auto_subject` turns an editor's subject back into the built one (with `settings`)."""
+    if auto_subject and (subject is not None or settings is None):
+        raise ValueError("auto_subject takes settings and no subject")
     drops = [drop] if isinstance(drop, int) else list(drop or [])
     adds = [add] if isinstance(add, int) else list(add or [])
     moves = [move] if move and isinstance(move[0], int) else list(move or [])
     changes: list[str] = []
+    notes: list[str] = []  # said, but no change (an approved issue stays so)
     with write_session(engine) as session:
         issue = issues_db.get_issue(issue_id, session=session)
         if issue.status not in EDITABLE:
@@ -55,10 +60,16 @@ def edit_issue(
         if subject is not None:
             clean = " ".join(subject.split())
             if not clean:
-                raise ValidationError("the subject cannot be empty")
+                raise ValidationError(
+                    "the subject cannot be empty",
+                    hint="--auto-subject builds it from the lead story again",
+                )
             issue.subject = issue.headline = clean[:300]
             issue.subject_set = True
             changes.append("subject set")
+        if auto_subject and settings is not None:  # what it shows now, and whose it is
+            shown, was_set = issue_subject(issue, settings, session=session), issue.subject_set
+            issue.subject_set = False
         if intro is not None:
             issue.intro = intro.strip()
             changes.append("intro set")
@@ -76,15 +87,23 @@ def edit_issue(
             changes.append(f"item {item_id} moved to {where}")
         if adds or drops or moves:
             issues_db.replace_placements(issue_id, rows, session=session)
-            if settings is not None and refresh_subject(issue, settings, session=session):
+            following = settings is not None and not auto_subject  # else just below
+            if following and refresh_subject(issue, settings, session=session):  # type: ignore[arg-type]
                 changes.append("subject follows the lead story")
+        if auto_subject and settings is not None:
+            refresh_subject(issue, settings, session=session)
+            if was_set or (issue.subject, issue.headline) != shown:
+                changes.append(f"subject built from the lead story: {issue.subject}")
+            else:
+                notes.append(f"subject already built from the lead story: {issue.subject}")
         if issue.status == IssueStatus.approved.value and changes:
             issue.status = IssueStatus.draft.value
             issue.approved_at = None
             changes.append("back to draft: approve it again")
-        issue.updated_at = utcnow()
+        if changes:
+            issue.updated_at = utcnow()
         session.add(issue)
-    return changes
+    return changes + notes
 
 
 def approve_issue(engine: Engine, issue_id: int) -> Issue:

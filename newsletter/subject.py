@@ -5,18 +5,20 @@ being sent: the lead's title edited (`kil items edit`), another story moved to t
 the lead dropped (`kil issue edit`), a rebuild. So the email never carries a title the
 issue no longer shows. An editor's subject (`kil issue edit --subject`) stays. Every change
 that can move the lead stores what `issue_subject` gives (`refresh_subject`), and the send
-does before it freezes the subject; `kil issue show` reads it live (a re-crawl may have
-changed a title since).
+does before it freezes the subject; `kil issue show` and the listings (`issue_subjects`)
+read it live (a re-crawl may have changed a title since).
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from kil_feed.config import Settings
 from kil_feed.db import read_session, write_session
-from kil_feed.models import Issue, IssueItem, IssueStatus
+from kil_feed.models import Issue, IssueItem, IssueStatus, Item
 from kil_feed.storage import issues as issues_db
 from kil_feed.text import plain_text
 from newsletter import sections as sec
@@ -53,33 +55,56 @@ def subject_for(template: str, week: str, lead: str) -> tuple[str, str]:
     return _cut_words(full, SUBJECT_CHARS), full
 
 
+def _built(week: str, shown: list[tuple[IssueItem, Item]], settings: Settings) -> tuple[str, str]:
+    """(subject, headline) of the week and its shown placements: the lead is the first
+    story with a real date (none shown: no subject)."""
+    if not shown:
+        return "", ""
+    dated = [(row, item) for row, item in shown if not item.date_estimated]
+    title = ""
+    if dated:
+        lead = min(dated, key=lambda p: (*sec.section_order(p[0].section), p[0].position))
+        title = plain_text(lead[1].title)  # as the email's card shows it
+    return subject_for(settings.newsletter.subject_template, week, title)
+
+
 def auto_subject(
     week: str, rows: list[IssueItem], settings: Settings, *, session: Session
 ) -> tuple[str, str]:
     """(subject, headline) a build gives: the week and the lead story, which is the first
     story with a real date (an editor's subject is kept)."""
     shown = [r for r in rows if r.section != sec.DROPPED]
-    if not shown:
-        return "", ""
     items = issues_db.items_by_ids([r.item_id for r in shown], session=session)
-    dated = [r for r in shown if r.item_id in items and not items[r.item_id].date_estimated]
-    title = ""
-    if dated:
-        lead = min(dated, key=lambda r: (*sec.section_order(r.section), r.position))
-        title = plain_text(items[lead.item_id].title)  # as the email's card shows it
-    return subject_for(settings.newsletter.subject_template, week, title)
+    return _built(week, [(r, items[r.item_id]) for r in shown if r.item_id in items], settings)
+
+
+def _follows(issue: Issue) -> bool:
+    """Does the issue's subject follow its lead story now (built, not yet being sent)?"""
+    return issue.status in FOLLOWING and not issue.subject_set and issue.id is not None
+
+
+def issue_subjects(
+    issues: Sequence[Issue], settings: Settings, *, session: Session
+) -> dict[int, tuple[str, str]]:
+    """(subject, headline) each issue has now, by id: built from its lead story, unless an
+    editor set it or it is being sent (then as stored). One query for all the issues that
+    follow, so a listing shows what `kil issue show` and the send give."""
+    following = [i for i in issues if _follows(i)]
+    shown = issues_db.shown_placements([i.id for i in following], session=session)  # type: ignore[misc]
+    out = {i.id: (i.subject, i.headline) for i in issues if i.id is not None}
+    for issue in following:
+        built = _built(issue.week, shown.get(issue.id, []), settings)  # type: ignore[arg-type]
+        if issue.subject_set is None and issue.subject and issue.subject != built[0]:
+            continue  # from before 0026: maybe an editor's, kept
+        out[issue.id] = built  # type: ignore[index]
+    return out
 
 
 def issue_subject(issue: Issue, settings: Settings, *, session: Session) -> tuple[str, str]:
-    """(subject, headline) the issue has now: built from its lead story, unless an editor
-    set it or it is being sent (then as stored)."""
-    if issue.status not in FOLLOWING or issue.subject_set or issue.id is None:
+    """(subject, headline) the issue has now (`issue_subjects` of it alone)."""
+    if issue.id is None:
         return issue.subject, issue.headline
-    rows = issues_db.placements(issue.id, session=session)
-    built = auto_subject(issue.week, rows, settings, session=session)
-    if issue.subject_set is None and issue.subject and issue.subject != built[0]:
-        return issue.subject, issue.headline  # from before 0026: maybe an editor's, kept
-    return built
+    return issue_subjects([issue], settings, session=session)[issue.id]
 
 
 def decide_subject_set(

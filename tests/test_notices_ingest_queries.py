@@ -8,10 +8,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -20,24 +17,10 @@ from kil_feed.config import Settings
 from kil_feed.db import read_session
 from kil_feed.models import Buyer, Item
 from tests.support.notices import store_notices
+from tests.support.queries import statements
 
 # 100 real Contracts Finder releases: 100 procurements, dozens of distinct buyers
 MANY_BUYERS = "contractsfinder_2025-01-23_ocds_search_100_releases.json"
-
-
-@contextmanager
-def statements(engine: Engine) -> Iterator[list[str]]:
-    """Every SQL statement `engine` sends inside the block."""
-    sent: list[str] = []
-
-    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        sent.append(statement)
-
-    sa.event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield sent
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", record)
 
 
 def _buyer_selects(sent: list[str]) -> list[str]:

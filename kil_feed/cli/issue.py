@@ -39,12 +39,13 @@ def register(app: typer.Typer) -> None:
     app.add_typer(issue_app, name="issue", no_args_is_help=True)
 
 
-def _issue_row(issue: Any, items: int, counts: dict[str, int]) -> dict[str, Any]:
+def _issue_row(issue: Any, items: int, counts: dict[str, int], subject: str) -> dict[str, Any]:
+    """An issue as listed; `subject`: the one it has now (`newsletter.subject`)."""
     return {
         "id": issue.id,
         "week": issue.week,
         "status": issue.status,
-        "subject": issue.subject,
+        "subject": subject,
         "items": items,
         "sent": counts.get("sent", 0),
         "pending": counts.get("pending", 0) + counts.get("sending", 0),
@@ -74,7 +75,7 @@ def build(
         with read_session(st.engine) as session:
             count = issues_db.placement_counts(session=session).get(issue.id, 0)  # type: ignore[arg-type]
             counts = ledger.delivery_counts(issue.id, session=session)  # type: ignore[arg-type]
-        row = _issue_row(issue, count, counts)
+        row = _issue_row(issue, count, counts, issue.subject)  # just built: as stored
     if as_json:
         print_json({"week": week, "built": row is not None, "issue": row,
                     "waiting_items": waiting.as_json(now)})  # fmt: skip
@@ -94,12 +95,20 @@ def build(
 
 @issue_app.command("list")
 def list_(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
-    """List issues, newest week first, with their delivery counts."""
-    with read_session(state().engine) as session:
+    """List issues, newest week first, with their delivery counts and subjects (a draft's
+    as `kil issue show` gives it)."""
+    from newsletter.subject import issue_subjects
+
+    st = state()
+    with read_session(st.engine) as session:
         issues = issues_db.list_issues(session=session)
         counts = issues_db.placement_counts(session=session)
         deliveries = ledger.all_delivery_counts(session=session)
-    rows = [_issue_row(i, counts.get(i.id, 0), deliveries.get(i.id, {})) for i in issues]  # type: ignore[arg-type]
+        subjects = issue_subjects(issues, st.settings, session=session)
+    rows = [
+        _issue_row(i, counts.get(i.id, 0), deliveries.get(i.id, {}), subjects[i.id][0])  # type: ignore[arg-type,index]
+        for i in issues
+    ]
     if as_json:
         print_json(rows)
         return
@@ -141,8 +150,8 @@ def show(
         }
         for p, i in sorted(rows, key=lambda r: (section_order(r[0].section), r[0].position))
     ]
-    data = _issue_row(issue, sum(r["section"] != "dropped" for r in items), counts)
-    data |= {"subject": subject, "subject_set": issue.subject_set}
+    data = _issue_row(issue, sum(r["section"] != "dropped" for r in items), counts, subject)
+    data |= {"subject_set": issue.subject_set}
     data |= {"intro": issue.intro, "deliveries": counts, "items_by_section": items}
     if as_json:
         print_json(data)
@@ -159,7 +168,15 @@ def show(
 @issue_app.command("edit")
 def edit(
     issue_id: int = typer.Argument(..., metavar="ID"),
-    subject: str | None = typer.Option(None, "--subject", help="New subject line."),
+    subject: str | None = typer.Option(
+        None, "--subject", help="New subject line (it stays, whatever the lead story does)."
+    ),
+    auto_subject: bool = typer.Option(
+        False,
+        "--auto-subject",
+        help="Build the subject from the lead story again, instead of an editor's "
+        "--subject: it follows the lead until the issue is sent.",
+    ),
     intro: str | None = typer.Option(None, "--intro", help="Editor's introduction."),
     move: list[Any] | None = typer.Option(  # (ITEM, POS) pairs: Typer has no list of
         None,  # tuples of its own, click has
@@ -180,14 +197,19 @@ def edit(
 
     # typer gives [] (or None) for a list option not given
     move, drop, add = move or None, drop or None, add or None
-    if all(v is None for v in (subject, intro, move, drop, add)):
+    if all(v is None for v in (subject, intro, move, drop, add)) and not auto_subject:
         raise ValidationError(
-            "nothing to change", hint="give --subject, --intro, --move, --drop or --add"
+            "nothing to change",
+            hint="give --subject, --auto-subject, --intro, --move, --drop or --add",
+        )
+    if subject is not None and auto_subject:
+        raise ValidationError(
+            "--subject and --auto-subject cannot be given together", hint="give one of them"
         )
     st = state()
     changes = edit_issue(
         st.engine, issue_id, subject=subject, intro=intro, move=move, drop=drop, add=add,
-        settings=st.settings,
+        settings=st.settings, auto_subject=auto_subject,
     )  # fmt: skip
     success(f"issue {issue_id}: " + "; ".join(changes))
 

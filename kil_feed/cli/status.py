@@ -63,6 +63,8 @@ def upcoming_jobs(engine: Engine, settings: Settings) -> dict[str, Any]:
 
 def collect(engine: Engine, settings: Settings) -> dict[str, Any]:
     """Everything `kil status` shows, as plain data (the JSON output)."""
+    from newsletter.subject import issue_subject
+
     week = iso_week(tz=settings.timezone)
     start, end = week_bounds(week, settings.timezone)
     with read_session(engine) as session:
@@ -86,7 +88,7 @@ def collect(engine: Engine, settings: Settings) -> dict[str, Any]:
             draft_data = {
                 "id": draft.id,
                 "week": draft.week,
-                "subject": draft.subject,
+                "subject": issue_subject(draft, settings, session=session)[0],
                 "items": sum(sections.values()),
                 "sections": sections,
             }

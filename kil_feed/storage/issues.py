@@ -125,6 +125,25 @@ def placements(issue_id: int, *, session: Session) -> list[IssueItem]:
     )
 
 
+def shown_placements(
+    issue_ids: Iterable[int], *, session: Session
+) -> dict[int, list[tuple[IssueItem, Item]]]:
+    """The shown (not dropped) placements of the issues with their items, in one query:
+    what their built subjects are made of (a listing of drafts reads them all at once)."""
+    ids = sorted(set(issue_ids))
+    if not ids:
+        return {}
+    rows = session.exec(
+        select(IssueItem, Item)
+        .join(Item, col(Item.id) == col(IssueItem.item_id))
+        .where(col(IssueItem.issue_id).in_(ids), IssueItem.section != "dropped")
+    ).all()
+    out: dict[int, list[tuple[IssueItem, Item]]] = {}
+    for placement, item in rows:
+        out.setdefault(placement.issue_id, []).append((placement, item))
+    return out
+
+
 def unsent_issues_with(item_id: int, *, session: Session) -> Sequence[Issue]:
     """The issues not yet sending that show the item (not dropped): its edit may change
     their built subject."""

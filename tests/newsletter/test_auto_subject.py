@@ -102,3 +102,42 @@ def test_a_built_subject_from_before_the_flag_follows_an_editors_stays(
     cli("issue", "build")
     shown = _issue(cli)
     assert shown["subject"] == "Chosen by the editors" and shown["subject_set"] is True
+
+
+def test_auto_subject_turns_an_editors_subject_back_into_the_built_one(
+    cli: Any, engine: Engine
+) -> None:
+    w = make_world(engine, now=utcnow())
+    cli("issue", "build")
+    built = _issue(cli)["subject"]
+    cli("issue", "edit", "1", "--subject", "Our pick of the week")
+    cli("issue", "approve", "1")
+    back = cli("issue", "edit", "1", "--auto-subject")
+    assert "subject built from the lead story" in back.output
+    shown = _issue(cli)
+    assert (shown["subject"], shown["subject_set"], shown["status"]) == (built, False, "draft")
+    cli("issue", "approve", "1")
+    again = cli("issue", "edit", "1", "--auto-subject").output
+    assert "subject already built from the lead story" in again
+    assert _issue(cli)["status"] == "approved"  # nothing changed: still approved
+    # it follows the lead again
+    cli("items", "edit", str(w.items["insourcing"]), "--title", "Leeds brings bins back in house")
+    assert "Leeds brings bins back in house" in _issue(cli)["subject"]
+
+    both = cli("issue", "edit", "1", "--subject", "x", "--auto-subject", ok=False)
+    assert both.exit_code == 2 and "--subject and --auto-subject" in both.output
+    empty = cli("issue", "edit", "1", "--subject", "  ", ok=False)
+    assert empty.exit_code == 2 and "--auto-subject" in empty.output  # the hint says how
+
+    cli("issue", "send", "1")  # still approved
+    sent = _issue(cli)["subject"]
+    refused = cli("issue", "edit", "1", "--auto-subject", ok=False)
+    assert refused.exit_code == 5
+    assert refused.output.strip().splitlines() == [
+        "error: issue 1 is sent and can no longer be edited"
+    ]
+    assert _issue(cli)["subject"] == sent
+
+
+def test_auto_subject_is_in_the_help(cli: Any) -> None:
+    assert "--auto-subject" in cli("issue", "edit", "--help").output
