@@ -112,6 +112,19 @@ def build_news(engine: sa.Engine, count: int) -> None:
             conn.execute(sa.insert(Item), rows[start : start + 2000])
 
 
+def bench_env(name: str, database_url: str) -> Path:
+    """A temporary folder and the KIL_* settings of a benchmark's own (none of the caller's):
+    a SQLite file there unless `database_url`."""
+    tmp = Path(tempfile.mkdtemp(prefix=f"kil-bench-{name}-"))
+    for key in [k for k in os.environ if k.startswith("KIL_")]:
+        del os.environ[key]
+    url = database_url or f"sqlite:///{tmp / 'bench.db'}"
+    os.environ.update({"KIL_DATABASE_URL": url, "KIL_OUTBOX_DIR": str(tmp / "outbox"),
+                       "KIL_SECRET_KEY": "x" * 40,
+                       "KIL_BASE_URL": "https://kil.example"})  # fmt: skip
+    return tmp
+
+
 class Timing:
     """Median wall and CPU milliseconds of some runs (CPU: the steadier on a shared machine;
     it counts every thread of this process, the app's worker and SQLite's work too)."""
@@ -136,13 +149,7 @@ def main() -> None:
     parser.add_argument("--database-url", default="")
     parser.add_argument("--profile", action="store_true", help="cProfile the figures' counting")
     args = parser.parse_args()
-    tmp = Path(tempfile.mkdtemp(prefix="kil-bench-market-page-"))
-    for key in [k for k in os.environ if k.startswith("KIL_")]:
-        del os.environ[key]
-    url = args.database_url or f"sqlite:///{tmp / 'bench.db'}"
-    os.environ.update({"KIL_DATABASE_URL": url, "KIL_OUTBOX_DIR": str(tmp / "outbox"),
-                       "KIL_SECRET_KEY": "x" * 40,
-                       "KIL_BASE_URL": "https://kil.example"})  # fmt: skip
+    tmp = bench_env("market-page", args.database_url)
 
     from fastapi.testclient import TestClient
 

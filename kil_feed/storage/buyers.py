@@ -156,8 +156,9 @@ def buyer_listing(
     `/buyers`. `public` counts approved items only (of jobs, the open ones, as the buyer's
     page) and leaves out buyers with none (their page would be empty); otherwise every
     buyer, counting all but rejected items. A row's news are `buyer_news`, the stories its
-    page lists: counted from stories linked by their employer, the index said 0 for a
-    buyer whose page listed the stories naming it, and counted last year's. `query`
+    page lists (counted from stories linked by their employer, the index said 0 for a
+    buyer whose page listed the stories naming it, and counted last year's), read for the
+    whole page in one query by `news_of`. `query`
     is text the name contains, with "&" and "and" the same ("City and County" finds "City &
     County of Swansea")."""
     from kil_feed.storage.notices import notice_column
@@ -203,10 +204,10 @@ def buyer_listing(
         "activity": [c.last.desc().nulls_last(), col(Buyer.name)],
     }[sort]
     rows = session.execute(stmt.order_by(*order, col(Buyer.id)).limit(limit).offset(offset)).all()
+    news = news_of([b for b, *_ in rows], session=session, public=public, now=now)
     summaries = [
-        BuyerSummary(b, int(n or 0), int(j or 0), int(a or 0), news, last)
+        BuyerSummary(b, int(n or 0), int(j or 0), int(a or 0), len(news[b.key]), last)
         for b, n, j, a, last, _ in rows
-        for news in [len(buyer_news(b, session=session, public=public, now=now))]
     ]
     return BuyerPage(summaries, int(rows[0].total) if rows else 0)
 
@@ -262,10 +263,14 @@ class BuyerItems:
     news: list[Item] = field(default_factory=list)  # recent stories naming the buyer
 
 
-def _shown(public: bool) -> Any:
+def _visible(public: bool) -> Any:
     """Items of a buyer: approved ones on the public site, else all but rejected ones."""
     status = col(Item.status)
-    return select(Item).where(status == "approved" if public else status != "rejected")
+    return status == "approved" if public else status != "rejected"
+
+
+def _shown(public: bool) -> Any:
+    return select(Item).where(_visible(public))
 
 
 def _newest() -> Any:
@@ -308,34 +313,72 @@ def buyer_news(
     now: datetime | None = None,
     limit: int = ITEMS_SHOWN,
 ) -> list[Item]:
-    """The buyer's news, newest first: stories of the last NEWS_DAYS linked to it by their
-    employer or naming it. The one definition its page lists and /buyers counts. The query
-    narrows to stories holding one of its place's spellings, `mentions` keeps those naming
-    it as a council ("Durham CC", "City of Manchester"), never the place alone."""
+    """The buyer's news, newest first: `news_of` the buyer alone, the one definition its
+    page lists and /buyers counts."""
+    ids = news_of([buyer], session=session, public=public, now=now, limit=limit)[buyer.key]
+    items = {i.id: i for i in session.exec(select(Item).where(col(Item.id).in_(ids)))}
+    return [items[i] for i in ids]
+
+
+def news_of(
+    buyers: Sequence[Buyer],
+    *,
+    session: Session,
+    public: bool = False,
+    now: datetime | None = None,
+    limit: int = ITEMS_SHOWN,
+) -> dict[str, list[int]]:
+    """Each buyer's news (ids, newest first, at most `limit`): stories of the last
+    NEWS_DAYS linked to it by their employer or naming it. Its candidates are its newest
+    `limit` * 20 stories linked to it or holding one of its place's spellings (in any
+    case), which `mentions` keeps when they name it as a council ("Durham CC", "City of
+    Manchester"), never the place alone.
+
+    One read of the window's stories, newest first, serves every buyer of a page, its
+    spellings looked for here: a query per row of /buyers grew with the page, and one
+    query with a LIKE per spelling, row and buyer cost SQLite as much. The read stops
+    once every buyer has its `limit` or has seen its `limit` * 20 candidates."""
+    if not buyers:
+        return {}
     now = now or utcnow()
-    newest = _newest()
-    words = search_words(buyer.name, buyer.la_code)
-    candidates = session.exec(
-        _shown(public)
+    owners: dict[str, set[int]] = {}  # a spelling, lower-case -> the buyers it may name
+    for n, buyer in enumerate(buyers):
+        for word in search_words(buyer.name, buyer.la_code):
+            owners.setdefault(word.lower(), set()).add(n)
+    linked = {buyer.key: n for n, buyer in enumerate(buyers)}
+    found: list[list[int]] = [[] for _ in buyers]
+    looked = [0] * len(buyers)  # candidates seen of each buyer
+    open_ = set(range(len(buyers)))
+    query = (
+        sa.select(Item.id, Item.buyer_key, Item.title, Item.summary)
         .where(
             Item.kind == "news",
+            _visible(public),
             col(Item.published_at) >= now - timedelta(days=NEWS_DAYS),
-            sa.or_(
-                Item.buyer_key == buyer.key,
-                *[col(Item.title).icontains(w, autoescape=True) for w in words],
-                *[col(Item.summary).icontains(w, autoescape=True) for w in words],
-            ),
-        )
-        .order_by(newest)
-        .limit(limit * 20)
-    ).all()
-    found = [
-        item
-        for item in candidates
-        if item.buyer_key == buyer.key
-        or mentions(f"{item.title}\n{item.summary or ''}", name=buyer.name, la_code=buyer.la_code)
-    ]
-    return found[:limit]
+        )  # published in the window: its newest first as `_newest` orders them
+        .order_by(col(Item.published_at).desc(), col(Item.id).desc())
+        .execution_options(yield_per=1000)
+    )
+    result = session.execute(query)
+    try:
+        for item_id, key, title, summary in result:
+            text = f"{title}\n{summary or ''}"  # no spelling holds a line break
+            low = text.lower()
+            hits = {n for word, ns in owners.items() if word in low for n in ns}
+            if key in linked:
+                hits.add(linked[key])
+            for n in sorted(hits & open_):
+                buyer = buyers[n]
+                looked[n] += 1
+                if key == buyer.key or mentions(text, name=buyer.name, la_code=buyer.la_code):
+                    found[n].append(item_id)
+                if len(found[n]) >= limit or looked[n] >= limit * 20:
+                    open_.discard(n)
+            if not open_:
+                break
+    finally:
+        result.close()
+    return {buyer.key: ids for buyer, ids in zip(buyers, found, strict=True)}
 
 
 # --- signals -------------------------------------------------------------------------------

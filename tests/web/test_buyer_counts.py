@@ -7,17 +7,38 @@ year was counted and not on the page)."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from datetime import timedelta
+from pathlib import Path
 
+import pytest
+import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 
+from kil_feed.config import Settings
 from kil_feed.db import write_session
 from kil_feed.models import Item
+from kil_feed.storage.buyers import ITEMS_SHOWN
 from kil_feed.storage.items import save_item
 from kil_feed.storage.sources import upsert_source
 from kil_feed.timeutil import utcnow
-from tests.web.test_notices_web import notices_client  # noqa: F401 - the shared fixture
+from kil_feed.web.app import create_app
+from tests.support.notices import store_notices
+from tests.web.test_notices_web import FILES
+
+
+@pytest.fixture
+def notices_client(
+    any_settings: Settings, any_engine: Engine, corpus_dir: Path
+) -> Iterator[TestClient]:
+    """The notices of test_notices_web's client, on SQLite and PostgreSQL."""
+    store_notices(any_engine, any_settings, [corpus_dir / "ocds" / f for f in FILES])
+    app = create_app(any_settings)
+    with TestClient(app, base_url="http://testserver") as client:
+        yield client
+    app.state.engine.dispose()
+
 
 ROW = re.compile(r'<th scope="row"><a href="/buyers/([a-z0-9-]+)">[^<]+</a></th>(.*?)</tr>', re.S)
 CELL = re.compile(r'<td class="num">(\d+)</td>')
@@ -64,10 +85,10 @@ def _listed(client: TestClient, path: str) -> dict[str, list[int]]:
 
 
 def test_buyers_and_each_buyer_page_agree_on_a_real_dataset(
-    notices_client: TestClient,  # noqa: F811
-    engine: Engine,
+    notices_client: TestClient,
+    any_engine: Engine,
 ) -> None:
-    _news_of_every_kind(engine)
+    _news_of_every_kind(any_engine)
     listed = _listed(notices_client, "/buyers")
     assert len(listed) == 10
     for slug, counts in listed.items():
@@ -78,3 +99,48 @@ def test_buyers_and_each_buyer_page_agree_on_a_real_dataset(
     assert listed["city-and-county-of-swansea"][2] == 1
     api = notices_client.get("/api/buyers", params={"limit": 100}).json()["buyers"]
     assert {b["slug"]: [b["notices"], b["jobs"], b["news"]] for b in api} == listed
+
+
+def _statements(client: TestClient, path: str, **params: object) -> tuple[int, str]:
+    """How many SQL statements a request runs, and its page."""
+    executed: list[str] = []
+
+    def count(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        executed.append(statement)
+
+    engine = client.app.state.engine  # type: ignore[attr-defined]
+    sa.event.listen(engine, "before_cursor_execute", count)
+    try:
+        page = client.get(path, params=params)
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", count)
+    assert page.status_code == 200, page.text
+    return len(executed), page.text
+
+
+def test_buyers_counts_news_in_as_many_queries_for_one_row_as_for_ten(
+    notices_client: TestClient,
+    any_engine: Engine,
+) -> None:
+    """One query per listing: the news of every row of a page are counted together (a
+    query per row was an N+1 that grew with the page)."""
+    _news_of_every_kind(any_engine)
+    notices_client.get("/buyers")  # warm whatever the first request loads once
+    many, page = _statements(notices_client, "/buyers", sort="name")
+    one, single = _statements(notices_client, "/buyers", q="Durham County")
+    assert len(ROW.findall(page)) == 10
+    assert [slug for slug, _ in ROW.findall(single)] == ["durham-county-council"]
+    assert many == one
+
+
+def test_buyers_and_its_page_cap_news_alike(
+    notices_client: TestClient,
+    any_engine: Engine,
+) -> None:
+    """A buyer's page lists its newest ITEMS_SHOWN stories, and /buyers counts as many."""
+    for n in range(ITEMS_SHOWN + 3):
+        _story(any_engine, f"many-{n}", f"Durham County Council story {n}", days=1 + n / 10)
+    rows = _listed(notices_client, "/buyers")
+    page = notices_client.get("/buyers/durham-county-council").text
+    assert dict(HEADING.findall(page))["News"] == str(ITEMS_SHOWN)
+    assert rows["durham-county-council"][2] == ITEMS_SHOWN
