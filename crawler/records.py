@@ -98,6 +98,7 @@ class SourceStatus(TypedDict):
     last_modified: str | None
     checkpoint: dict[str, Any] | None  # notices: the window/cursor reached (not `fatal`)
     site_title: str | None  # the feed's or site's own name: a new source's display title
+    kind: str | None  # the source's kind: how a `problem` is named (`notice data: ...`)
 
 
 class RobotsAnswer(TypedDict):

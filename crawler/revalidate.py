@@ -240,7 +240,7 @@ def not_modified(source: CrawlSource) -> SourceStatus:
     """The status record the crawl's spider sends for a 304 (`SourceSpider.parse`)."""
     return source_status(
         {"source_id": source["id"], "run_id": source.get("run_id"), "http_status": 304,
-         "fatal": True}
+         "fatal": True, "kind": source.get("kind")}
     )  # fmt: skip
 
 

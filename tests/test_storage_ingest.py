@@ -121,7 +121,8 @@ def test_bulk_fetch_outcomes_and_run_results(any_engine) -> None:  # type: ignor
         finish_runs([RunResult(runs[1], new=1, error="a")], session=session)
     with write_session(any_engine) as session:
         record_fetches(
-            [FetchOutcome(ok.id, last_modified="Tue, 01 Sep 2026 08:00:00 GMT", problem="bozo"),
+            [FetchOutcome(ok.id, last_modified="Tue, 01 Sep 2026 08:00:00 GMT",
+                          warning="malformed feed: bozo"),
              FetchOutcome(bad.id, error="HTTP 500")],
             session=session,
         )  # fmt: skip

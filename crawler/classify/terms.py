@@ -47,6 +47,10 @@ _VALUE = {
     "secondment": "fixed-term",
     "permanent": "permanent",
     "perm": "permanent",
+    # Welsh labelled values: parhaol permanent, cyfnod penodol fixed term ("dros dro" is
+    # left out: temporary in a contract, interim in a title)
+    "parhaol": "permanent",
+    "cyfnod penodol": "fixed-term",
 }
 _EMPLOYMENT_TYPES = {
     "CONTRACTOR": "contract",

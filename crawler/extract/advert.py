@@ -28,9 +28,8 @@ from crawler.extract.titles import looks_like_job_title, strip_site_suffix
 
 logger = logging.getLogger(__name__)
 
-# label spellings (lower case, without the colon) -> field
-LABELS: dict[str, str] = {}
-for _field, _names in {
+# label spellings (lower case, without the colon) by field
+_ENGLISH_LABELS = {
     "employer": "employer|organisation|organization|client|school|council|trust|department|"
     "hiring organisation|hiring organization|company|academy|college|authority|"
     "recruiting organisation|employing organisation",
@@ -49,9 +48,29 @@ for _field, _names in {
     "vacancy reference|vacancy id|job id|vacancy ref|post reference",
     "ir35": "ir35|ir35 status|ir35 determination",
     "title": "job title|post title|vacancy title",
-}.items():
-    for _name in _names.split("|"):
-        LABELS[_name] = _field
+}
+# Welsh labels of bilingual and Welsh-only adverts (Welsh public bodies), each checked
+# against a dictionary: cyflogwr employer, sefydliad organisation, lleoliad location,
+# cyflog salary, graddfa gyflog salary scale, math o gontract / math o gytundeb type of
+# contract, oriau (gwaith) (working) hours, patrwm gwaith working pattern, dyddiad cau
+# closing date, cyfeirnod (swydd) (job) reference, teitl y swydd job title
+_WELSH_LABELS = {
+    "employer": "cyflogwr|sefydliad",
+    "location": "lleoliad",
+    "pay": "cyflog|graddfa gyflog",
+    "contract": "math o gontract|math o gytundeb",
+    "hours": "oriau|oriau gwaith|patrwm gwaith",
+    "closing": "dyddiad cau",
+    "reference": "cyfeirnod|cyfeirnod swydd",
+    "title": "teitl y swydd",
+}
+# label spelling (lower case, without the colon) -> field
+LABELS: dict[str, str] = {
+    name: key
+    for table in (_ENGLISH_LABELS, _WELSH_LABELS)
+    for key, names in table.items()
+    for name in names.split("|")
+}
 # Labels that stand alone on a line (a heading above their value) only when they cannot be
 # a menu entry or a category: "Salary", "Contract type"; never "School", "Academy", "Pay".
 _BARE_LABELS = (
@@ -60,10 +79,11 @@ _BARE_LABELS = (
     "contractual status|type of contract|working pattern|working hours|hours per week|"
     "length of employment|contract length|duration|employer|hiring organisation|"
     "day rate|hourly rate|rate of pay|apply by|apply before|application deadline|ir35 status|"
-    "job title"
+    "job title|cyflog|graddfa gyflog|lleoliad|dyddiad cau|math o gontract|math o gytundeb|"
+    "oriau gwaith|patrwm gwaith|cyfeirnod swydd|cyflogwr|teitl y swydd"
 )
 # Closing phrases read without a colon: "Apply before 10:00 pm on Sunday 2nd July 2023".
-_SPACED_LABELS = "apply before|apply by|closing date|closes"
+_SPACED_LABELS = "apply before|apply by|closing date|closes|dyddiad cau"
 
 
 def _alternation(names: Any) -> str:
@@ -72,15 +92,15 @@ def _alternation(names: Any) -> str:
 
 _LABEL_LINE = re.compile(
     rf"^(?P<label>{_alternation(LABELS)})\s*(?::|-\s|–|—|\s(?=£))\s*(?P<value>.*)$"
-    rf"|^(?P<spaced>{_SPACED_LABELS})\s+(?P<svalue>(?:on\s+)?(?:\d|mon|tue|wed|thu|fri|sat|sun).*)$"
+    rf"|^(?P<spaced>{_SPACED_LABELS})\s+(?P<svalue>(?:on\s+)?(?:\d|mon|tue|wed|thu|fri|sat|sun|dydd\s).*)$"
     rf"|^(?P<bare>{_BARE_LABELS})\s*:?$",
     re.IGNORECASE,
 )
-_APPLY = re.compile(r"\bapply\b|\bapplication form\b", re.IGNORECASE)
+_APPLY = re.compile(r"\bapply\b|\bapplication form\b|\bgwneud cais\b", re.IGNORECASE)  # cy: apply
 _NOT_APPLY = re.compile(r"\b(?:filter|filters|terms|conditions may)\b", re.IGNORECASE)
 _CLOSING_PROSE = re.compile(
     r"\b(?:closing\s+date|closes\s+on|apply\s+by|apply\s+before|deadline\s+for\s+applications|"
-    r"applications?\s+(?:close|must\s+be\s+received))\b",
+    r"applications?\s+(?:close|must\s+be\s+received)|dyddiad\s+cau)\b",
     re.IGNORECASE,
 )
 # prose is read for pay only where it says it is pay, not a fine, a grant or a price
@@ -294,7 +314,8 @@ def _apply_link(sel: Selector, url: str) -> str | None:
     candidates = sel.xpath(
         "//a[@href][contains(translate(., 'APLY', 'aply'), 'apply') or "
         "contains(translate(@title, 'APLY', 'aply'), 'apply') or "
-        "contains(translate(., 'APLICTONFRM', 'aplictonfrm'), 'application form')]"
+        "contains(translate(., 'APLICTONFRM', 'aplictonfrm'), 'application form') or "
+        "contains(translate(., 'GWNEUDCAIS', 'gwneudcais'), 'gwneud cais')]"
     )
     for link in candidates:
         text = clean_text(link.xpath("string(.)").get()) or link.attrib.get("title", "")

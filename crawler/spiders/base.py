@@ -141,6 +141,7 @@ class SourceSpider(scrapy.Spider):
             "last_modified": last_modified,
             "site_title": site_title,
             "page_url": page_url,
+            "kind": source.get("kind") or self.source_kind,
         }
 
     def source_failed(self, failure: Failure) -> Iterable[dict[str, Any]]:

@@ -61,8 +61,10 @@ class NoticesSpider(SourceSpider):
 
     def page_request(
         self, url: str, source: dict[str, Any], window: tuple[str, str], *, page: int,
-        attempt: int = 1,
+        attempt: int = 1, read: dict[str, Any] | None = None,
     ) -> scrapy.Request:  # fmt: skip
+        """`read`: what the window's earlier pages gave (`notices` read, `problems` as
+        [page, problem] pairs), said once the window is done."""
         return scrapy.Request(
             url,
             callback=self.parse_page,
@@ -74,6 +76,7 @@ class NoticesSpider(SourceSpider):
                 "kil_window": window,
                 "kil_page": page,
                 "kil_attempt": attempt,
+                "kil_read": read or {"notices": 0, "problems": []},
                 "dont_retry": True,  # 429 and 5xx are retried here, with their waits
                 "handle_httpstatus_list": list(RETRY_STATUSES),
             },
@@ -93,7 +96,8 @@ class NoticesSpider(SourceSpider):
                 )
                 return
             await asyncio.sleep(retry_wait(response, attempt))
-            yield self.page_request(response.url, source, window, page=page, attempt=attempt + 1)
+            yield self.page_request(response.url, source, window, page=page, attempt=attempt + 1,
+                                    read=response.meta.get("kil_read"))  # fmt: skip
             return
         for record in self.page_records(response, source, window, page):
             yield record
@@ -109,7 +113,13 @@ class NoticesSpider(SourceSpider):
             )
             return
         options = source.get("options") or {}
-        for notice in compile_document(doc):
+        notices = compile_document(doc)
+        read = response.meta.get("kil_read") or {"notices": 0, "problems": []}
+        read = {
+            "notices": read["notices"] + len(notices),
+            "problems": read["problems"] + ([[page, doc.problem]] if doc.problem else []),
+        }
+        for notice in notices:
             if not keep(notice["fields"], options):
                 continue
             item = notice_item(
@@ -120,17 +130,28 @@ class NoticesSpider(SourceSpider):
         if next_url and page < int(options.get("max_pages") or DEFAULT_MAX_PAGES):
             yield checkpoint_record(source, {"window_from": window[0], "window_to": window[1],
                                              "next": next_url, "page": page + 1})  # fmt: skip
-            yield self.page_request(next_url, source, window, page=page + 1)
-            if doc.problem:
-                yield self.status_item(source, problem=doc.problem, fatal=False)
+            yield self.page_request(next_url, source, window, page=page + 1, read=read)
             return
         done = {"done_until": window[1], "next": None}
         if next_url:
             done["stopped_at_max_pages"] = page
         yield checkpoint_record(source, done)
+        problem = window_problem(read["problems"], pages=page)
+        if problem and not read["notices"]:  # defective, and not one notice could be read
+            error = f"notice data with no notices: {problem}"
+            yield self.status_item(source, http_status=response.status, error=error)
+            return
+        # records skipped or repaired, yet notices were read: the source is ok, with a warning
         yield self.status_item(
-            source, http_status=response.status, problem=doc.problem, response=response
+            source, http_status=response.status, problem=problem, response=response
         )
+
+
+def window_problem(problems: list[list[Any]], *, pages: int) -> str | None:
+    """A window's tolerated defects in one line, each named by its page when it had several."""
+    if pages == 1:
+        return "; ".join(str(p) for _, p in problems) or None
+    return "; ".join(f"page {n}: {p}" for n, p in problems) or None
 
 
 def checkpoint_record(source: dict[str, Any], checkpoint: dict[str, Any]) -> dict[str, Any]:

@@ -19,7 +19,7 @@ from kil_feed.cli.editform import Changes, apply_deltas, edit_in_editor
 from kil_feed.cli.items import items_app
 from kil_feed.cli.itemview import item_json
 from kil_feed.cli.output import console, print_json, print_table, success
-from kil_feed.cli.selection import ask_yes_no, interactive, make_filter
+from kil_feed.cli.selection import SINCE_HELP, ask_yes_no, interactive, make_filter
 from kil_feed.db import read_session, write_session
 from kil_feed.errors import ValidationError
 from kil_feed.models import Item
@@ -47,7 +47,7 @@ def _opt_source() -> typer.models.OptionInfo:
 
 
 def _opt_since() -> typer.models.OptionInfo:
-    return typer.Option(None, "--since", help="Collected since: 7d, 12h, 2w or a date.")
+    return typer.Option(None, "--since", help=SINCE_HELP)
 
 
 def _opt_kind() -> typer.models.OptionInfo:

@@ -10,7 +10,7 @@ from kil_feed.cli.context import state
 from kil_feed.cli.help import command_group
 from kil_feed.cli.itemview import ESTIMATED
 from kil_feed.cli.output import at_most_count, console, print_json, print_table
-from kil_feed.cli.selection import parse_since
+from kil_feed.cli.selection import SINCE_HELP, parse_since
 from kil_feed.db import read_session
 from kil_feed.errors import ValidationError
 from kil_feed.serialize import item_to_dict
@@ -26,7 +26,7 @@ def list_cmd(
     kind: str | None = typer.Option(None, "--kind", help="news, job or notice."),
     status: str | None = typer.Option(None, "--status", help="pending, approved or rejected."),
     source: str | None = typer.Option(None, "--source", help="Only items of this source."),
-    since: str | None = typer.Option(None, "--since", help="Collected since: 7d, 24h or a date."),
+    since: str | None = typer.Option(None, "--since", help=SINCE_HELP),
     limit: int = typer.Option(
         100, "--limit", min=1, callback=at_most_count, help="At most this many items."
     ),

@@ -24,7 +24,7 @@ from kil_feed.cli.curation import save_changes
 from kil_feed.cli.editform import edit_in_editor
 from kil_feed.cli.itemview import item_card
 from kil_feed.cli.output import console, error_line
-from kil_feed.cli.selection import ask_line, ask_yes_no, interactive, make_filter
+from kil_feed.cli.selection import SINCE_HELP, ask_line, ask_yes_no, interactive, make_filter
 from kil_feed.db import read_session, write_session
 from kil_feed.errors import KilError
 from kil_feed.models import Item, ItemStatus
@@ -259,7 +259,7 @@ class ReviewSession:
 def review(
     kind: str | None = typer.Option(None, "--kind", help="Only news, job or notice items."),
     source: str | None = typer.Option(None, "--source", help="Only items from this source."),
-    since: str | None = typer.Option(None, "--since", help="Collected since: 7d, 12h or a date."),
+    since: str | None = typer.Option(None, "--since", help=SINCE_HELP),
     topic: list[str] | None = typer.Option(None, "--topic", help="Only items with this topic."),
     region: list[str] | None = typer.Option(None, "--region", help="Only items in this region."),
 ) -> None:

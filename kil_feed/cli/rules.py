@@ -12,7 +12,7 @@ import typer
 from kil_feed.cli.context import state
 from kil_feed.cli.help import command_group
 from kil_feed.cli.output import at_most_count, console, print_json, print_table
-from kil_feed.cli.selection import make_filter
+from kil_feed.cli.selection import SINCE_HELP, make_filter
 from kil_feed.db import read_session
 from kil_feed.rules import RULE_KINDS, compile_rules, decide
 from kil_feed.rules_suggest import suggest as make_suggestions
@@ -54,7 +54,7 @@ def list_rules(as_json: bool = typer.Option(False, "--json", help="Print JSON.")
 @rules_app.command("test")
 def test_rules(
     source: str | None = typer.Option(None, "--source", help="Only items from this source."),
-    since: str | None = typer.Option(None, "--since", help="Collected since: 7d, 12h or a date."),
+    since: str | None = typer.Option(None, "--since", help=SINCE_HELP),
     kind: str | None = typer.Option(None, "--kind", help="news, job or notice."),
     status: str | None = typer.Option(None, "--status", help="pending, approved, rejected, any."),
     show_all: bool = typer.Option(False, "--all", help="Also list items no rule fires for."),

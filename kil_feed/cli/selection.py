@@ -16,17 +16,44 @@ from kil_feed.errors import ValidationError
 from kil_feed.models import ItemKind, ItemStatus
 from kil_feed.regions import canonical_region
 from kil_feed.storage.curation import ItemFilter
-from kil_feed.timeutil import utcnow
+from kil_feed.timeutil import day_start, local_today, utcnow
 
 _AGO = re.compile(r"^\s*(\d+)\s*([mhdw])\s*$", re.IGNORECASE)
 _UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 STATUS_ANY = "any"
 
 
+# named days: an explicit table, so a typo is an error rather than a guess
+_DAYS_BACK = {"today": 0, "yesterday": 1}
+_WEEKDAYS = {
+    name: number
+    for number, day in enumerate(
+        ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+    )
+    for name in (day, day[:3])
+}
+SINCE_FORMS = "7d, 12h, 2w, a date like 2026-11-01, today, yesterday or a weekday (monday)"
+SINCE_HELP = f"Collected since: {SINCE_FORMS}; a day from its local midnight."
+
+
+def _named_day(word: str, today: date) -> date | None:
+    """The day `word` names (a weekday: its most recent one, today if it is today)."""
+    if word in _DAYS_BACK:
+        return today - timedelta(days=_DAYS_BACK[word])
+    if word in _WEEKDAYS:
+        return today - timedelta(days=(today.weekday() - _WEEKDAYS[word]) % 7)
+    return None
+
+
 def parse_since(value: str | None, tz: str = "Europe/London") -> datetime | None:
-    """`7d`, `12h`, `2w`, `30m`, or a date/time (`2026-11-01`, local time zone `tz`)."""
+    """`7d`, `12h`, `2w`, `30m`, a date/time (`2026-11-01`, local time zone `tz`), or a
+    named day (`today`, `yesterday`, `monday`/`mon`: its most recent one) from its local
+    midnight in `tz`."""
     if value is None or not value.strip():
         return None
+    day = _named_day(value.strip().lower(), local_today(tz))
+    if day is not None:
+        return day_start(day, tz)
     match = _AGO.match(value)
     if match:
         amount, unit = int(match.group(1)), match.group(2).lower()
@@ -42,9 +69,7 @@ def parse_since(value: str | None, tz: str = "Europe/London") -> datetime | None
         try:
             parsed = datetime.combine(date.fromisoformat(value.strip()), datetime.min.time())
         except ValueError:
-            raise ValidationError(
-                f"bad --since {value!r}", hint="use e.g. 7d, 12h, 2w or a date like 2026-11-01"
-            ) from None
+            raise ValidationError(f"bad --since {value!r}", hint=f"use {SINCE_FORMS}") from None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=ZoneInfo(tz))
     return parsed

@@ -51,9 +51,10 @@ def source_to_dict(source: Source, items: int | None = None) -> dict[str, object
         "last_success_at": isoformat(source.last_success_at),
         "last_error": source.last_error,
         "consecutive_failures": source.consecutive_failures,
-        # a feed last read with a defect (malformed, yet it gave entries): ok, with this
+        # a feed or notices source last read with a defect (a malformed feed that gave
+        # entries, notice data with releases skipped that gave notices): ok, with this
         "warning": source.last_error
-        if source.kind == "feed" and not source.consecutive_failures
+        if source.kind in ("feed", "notices") and not source.consecutive_failures
         else None,
     }
     data["health"] = _health(data)
@@ -121,7 +122,7 @@ def list_cmd(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) 
 
 
 def _health(source: dict[str, object]) -> str:
-    """`ok`, `never crawled` or `error: ...` (the last error, shortened); a feed read
+    """`ok`, `never crawled` or `error: ...` (the last error, shortened); a source read
     with a `warning` is ok."""
     if source["last_error"] and not source["warning"]:
         return f"error: {str(source['last_error'])[:60]}"
@@ -129,7 +130,7 @@ def _health(source: dict[str, object]) -> str:
 
 
 def _status(source: dict[str, object]) -> str:
-    """The health as the sources table shows it, with a feed's warning (shortened)."""
+    """The health as the sources table shows it, with a source's warning (shortened)."""
     warning = source["warning"]
     return f"ok (warning: {str(warning)[:50]})" if warning else str(source["health"])
 

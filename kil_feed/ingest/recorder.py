@@ -57,21 +57,19 @@ class SourceState:
     answered: bool = False
 
     def error(self) -> str | None:
-        """The source's error: the fatal one, defective notice data, then page errors. A
-        malformed feed that gave entries is no error (`warning`)."""
-        problem = None if self.warning() else _problem(self.problem, self.source)
-        errors = [e for e in (self.fatal, problem) if e]
+        """The source's error: the fatal one, then page errors. Defects tolerated in what
+        was read (a malformed feed's, a notice's) are no error (`warning`)."""
+        errors = [self.fatal] if self.fatal else []
         errors += self.errors[:MAX_PAGE_ERRORS]
         if len(self.errors) > MAX_PAGE_ERRORS:
             errors.append(f"... and {len(self.errors) - MAX_PAGE_ERRORS} more page errors")
         return "; ".join(errors) or None
 
     def warning(self) -> str | None:
-        """Why a feed that was read is malformed (feedparser's bozo): it gave entries, so
-        the source is ok and this is said, not failed (one without entries has `fatal`)."""
-        if self.source.get("kind") == "notices" or not self.problem:
-            return None
-        return _problem(self.problem, self.source)
+        """Why what was read is defective: a malformed feed that gave entries (feedparser's
+        bozo), notice data with releases skipped or repaired that gave notices. The source
+        is ok and this is said, not failed (one that gave nothing has `fatal`)."""
+        return warning_text(self.problem, self.source.get("kind"))
 
     def run_error(self) -> str | None:
         """What the source's crawl run records: its error, then any warning."""
@@ -140,8 +138,8 @@ class CrawlRecorder:
             state.etag, state.last_modified = status["etag"], status["last_modified"]
             state.problem = status["problem"]
             if state.warning():  # INFO: `kil crawl` says it in its summary
-                logger.info("malformed feed read source=%s problem=%s",
-                            state.source["name"], state.problem)  # fmt: skip
+                logger.info("defective source read source=%s warning=%s",
+                            state.source["name"], state.warning())  # fmt: skip
             state.site_title = status.get("site_title") or state.site_title
             if status["error"]:
                 state.fatal = status["error"]
@@ -212,7 +210,7 @@ class CrawlRecorder:
                 error=s.fatal,
                 etag=s.etag,
                 last_modified=s.last_modified,
-                problem=s.problem,
+                warning=s.warning(),
                 title=s.site_title,
             )
             for sid in sorted(pending)
@@ -261,8 +259,10 @@ def _failure(source_id: int, reason: str) -> SourceStatus:
     return source_status({"source_id": source_id, "error": reason, "fatal": True})
 
 
-def _problem(problem: str | None, source: CrawlSource) -> str | None:
+def warning_text(problem: str | None, kind: str | None) -> str | None:
+    """A source's tolerated defect as said to people: `notice data: ...` for notices, else
+    `malformed feed: ...`."""
     if not problem:
         return None
-    what = "notice data" if source.get("kind") == "notices" else "malformed feed"
+    what = "notice data" if kind == "notices" else "malformed feed"
     return f"{what}: {problem}"

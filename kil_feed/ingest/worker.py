@@ -50,6 +50,7 @@ from kil_feed.ingest.queue import (
     worker_spider,
     workers_key,
 )
+from kil_feed.ingest.recorder import warning_text
 from kil_feed.ingest.scrapy_settings import command_line, scrapy_settings
 from kil_feed.ingest.warm import crawl_environment, profiler
 from kil_feed.rules import decider
@@ -157,7 +158,8 @@ class WorkerRecorder:
             fatal = [s for s in statuses if s["fatal"]]
             record_fetches(
                 [FetchOutcome(s["source_id"], error=s["error"], etag=s["etag"],
-                              last_modified=s["last_modified"], problem=s["problem"],
+                              last_modified=s["last_modified"],
+                              warning=warning_text(s["problem"], s.get("kind")),
                               title=s.get("site_title"))
                  for s in fatal],
                 session=session,
@@ -187,7 +189,7 @@ def _run_results(counts: dict[int, Counter[str]], statuses: list[SourceStatus]) 
             answers[run_id] = status
         for text in (
             status["error"],
-            f"malformed feed: {status['problem']}" if status["problem"] else None,
+            warning_text(status["problem"], status.get("kind")),
         ):
             if text:
                 errors.setdefault(run_id, []).append(text)

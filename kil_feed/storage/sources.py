@@ -23,7 +23,7 @@ class FetchOutcome:
     error: str | None = None
     etag: str | None = None
     last_modified: str | None = None
-    problem: str | None = None  # a malformed feed that still gave entries
+    warning: str | None = None  # read with a defect, as said (`malformed feed: ...`)
     title: str | None = None  # the feed's or site's own title (kept only if none is set)
 
 
@@ -73,8 +73,9 @@ def record_fetches(outcomes: Sequence[FetchOutcome], *, session: Session) -> Non
 
     A success stamps the time, resets the failure count, keeps new HTTP validators, takes
     the source's own title when it has none (the first crawl names it), and
-    stores the source's `problem` (a malformed feed that still parsed) as its last error, or
-    clears it. A failure stamps the time, keeps why, and counts consecutive failures.
+    stores the source's `warning` (a malformed feed that still parsed, defective notice data
+    that still gave notices) as its last error, or clears it. A failure stamps the time,
+    keeps why, and counts consecutive failures.
     """
     now = utcnow()
     where = col(Source.id) == sa.bindparam("b_id")
@@ -89,11 +90,11 @@ def record_fetches(outcomes: Sequence[FetchOutcome], *, session: Session) -> Non
                 last_modified=sa.func.coalesce(
                     typed_param("b_modified", sa.String), Source.last_modified
                 ),
-                last_error=typed_param("b_problem", sa.String),
+                last_error=typed_param("b_warning", sa.String),
                 title=sa.func.coalesce(Source.title, typed_param("b_title", sa.String)),
             ),
             [{"b_id": o.source_id, "b_etag": o.etag, "b_modified": o.last_modified,
-              "b_problem": f"malformed feed: {o.problem}"[:2000] if o.problem else None,
+              "b_warning": o.warning[:2000] if o.warning else None,
               "b_title": o.title[:300] if o.title else None}
              for o in ok],
         )  # fmt: skip

@@ -70,7 +70,7 @@ def test_a_304_is_the_crawls_status_record_and_the_request_is_the_crawls(http_se
     assert answers.unchanged == [
         {"source_id": 1, "run_id": 101, "http_status": 304, "error": None, "problem": None,
          "fatal": True, "etag": None, "last_modified": None, "checkpoint": None,
-         "site_title": None}
+         "site_title": None, "kind": "feed"}
     ]  # fmt: skip
     assert answers.ready_at == {}
     (request,) = http_server.requests_to("/a.rss")
