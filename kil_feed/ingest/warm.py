@@ -11,6 +11,7 @@ Standard library only (and `crawler`): imported before SQLAlchemy and Scrapy.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
@@ -140,7 +141,9 @@ class WarmProcess:
             if self.writer is not None:
                 self.writer.join()  # its write fails once the process is gone
             if process.stdin is not None:
-                process.stdin.close()
+                # what a failed write left in its buffer has no reader any more
+                with contextlib.suppress(OSError):
+                    process.stdin.close()
         self.connection.close()
 
     def __enter__(self) -> WarmProcess:

@@ -133,6 +133,18 @@ def test_a_warm_process_that_dies_leaves_the_asking_to_the_launcher(
     assert len(http_server.requests_to("/leeds.rss")) == 2
 
 
+def test_a_warm_process_gone_with_its_request_half_written_closes_quietly() -> None:
+    # what the writer thread leaves when the process dies mid-request: bytes still in the
+    # stdin buffer, which closing flushes into a pipe nobody reads (BrokenPipeError)
+    warm = WarmProcess.start()
+    assert warm.process is not None and warm.process.stdin is not None
+    warm.process.kill()
+    warm.process.wait()
+    warm.process.stdin.write(b'{"sources": [')  # buffered, not yet written to the pipe
+    warm.close()
+    assert warm.process is None and warm.connection.closed
+
+
 def test_no_asking_ahead_without_a_readable_sqlite_file(
     tmp_path: Path, crawl_settings: Settings
 ) -> None:
