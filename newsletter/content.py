@@ -23,6 +23,8 @@ from kil_feed.text import SUMMARY_CHARS, one_line, plain_paragraphs, plain_text,
 from kil_feed.topics import TopicCatalog, topic_catalog
 from newsletter import sections as sec
 
+SIGNAL_COUNTED = 20  # a signal's line counts at most this many of its buyer's jobs and news
+
 
 @dataclass(frozen=True)
 class Card:
@@ -111,6 +113,7 @@ def issue_content(
         intro_paragraphs=plain_paragraphs(issue.intro),
     )
     news: dict[str, list[Card]] = {}
+    signal_items: list[Item] = []
     for placement, item in sorted(rows, key=lambda r: (r[0].section, r[0].position, r[1].id)):
         if placement.section == sec.DROPPED:
             continue
@@ -145,9 +148,14 @@ def issue_content(
         elif placement.section == sec.NOTICES:
             content.notices.append(card)
         elif placement.section == sec.SIGNALS:
-            content.signals.append(replace(card, signal=_signal_line(item, session=session)))
+            content.signals.append(card)
+            signal_items.append(item)
         else:
             news.setdefault(placement.section, []).append(card)
+    lines = _signal_lines(signal_items, session=session)
+    content.signals = [
+        replace(c, signal=line) for c, line in zip(content.signals, lines, strict=True)
+    ]
     content.labels = catalog.labels() | {
         t: catalog.label(t) for card in content.cards() for t in card.topics
     }
@@ -156,13 +164,19 @@ def issue_content(
     return content
 
 
-def _signal_line(item: Item, *, session: Session) -> str:
-    """The notice's line with what else its buyer has (open jobs, recent news)."""
+def _signal_lines(items: list[Item], *, session: Session) -> list[str]:
+    """Each notice's line with what else its buyer has (open jobs, recent news, at most
+    SIGNAL_COUNTED of each), for all the issue's signals at once: a fixed number of
+    queries however many signals the issue has."""
     from kil_feed.notice_view import signal_line
-    from kil_feed.storage.buyers import buyer_items, find_buyer
+    from kil_feed.storage.buyers import BuyerCounts, buyer_counts, find_buyers
 
-    buyer = find_buyer(item.buyer_key, session=session)
-    if buyer is None:
-        return signal_line(item, 0, 0)
-    found = buyer_items(buyer, session=session, limit=20)
-    return signal_line(item, len(found.jobs), len(found.news))
+    if not items:
+        return []
+    buyers = find_buyers([i.buyer_key for i in items], session=session)
+    counts = buyer_counts(list(buyers.values()), session=session, limit=SIGNAL_COUNTED)
+    lines = []
+    for item in items:
+        found = counts.get(item.buyer_key or "", BuyerCounts())
+        lines.append(signal_line(item, found.jobs, found.news))
+    return lines

@@ -25,6 +25,7 @@ from kil_feed.storage.bulk import chunks
 from kil_feed.timeutil import latest, utcnow
 
 SIGNAL_STAGES = ("award", "contract", "amendment", "termination")
+SIGNAL_ITEMS = 5  # of a buyer's jobs and news a signal carries (and its score counts)
 NEWS_DAYS = 90
 ITEMS_SHOWN = 50  # of each kind on a buyer's page, and so the most /buyers counts of its news
 
@@ -169,7 +170,7 @@ def buyer_listing(
     is_job = col(Item.kind) == "job"
     if public:  # the open jobs, as the buyer's page lists them
         now = now or utcnow()
-        is_job = sa.and_(is_job, sa.or_(col(Item.closes_at).is_(None), col(Item.closes_at) >= now))
+        is_job = _open_job(now)
     counts = (
         sa.select(
             col(Item.buyer_key),
@@ -277,6 +278,15 @@ def _newest() -> Any:
     return sa.func.coalesce(col(Item.published_at), col(Item.collected_at)).desc()
 
 
+def _open_job(now: datetime) -> Any:
+    """A job still open at `now` (no closing date, or not past it): the one definition of a
+    buyer's open jobs, which its page lists and its counts count."""
+    return sa.and_(
+        col(Item.kind) == "job",
+        sa.or_(col(Item.closes_at).is_(None), col(Item.closes_at) >= now),
+    )
+
+
 def buyer_items(
     buyer: Buyer,
     *,
@@ -293,13 +303,7 @@ def buyer_items(
         base.where(Item.kind == "notice", Item.buyer_key == buyer.key).order_by(newest).limit(limit)
     ).all()
     jobs = session.exec(
-        base.where(
-            Item.kind == "job",
-            Item.buyer_key == buyer.key,
-            sa.or_(col(Item.closes_at).is_(None), col(Item.closes_at) >= now),
-        )
-        .order_by(newest)
-        .limit(limit)
+        base.where(_open_job(now), Item.buyer_key == buyer.key).order_by(newest).limit(limit)
     ).all()
     news = buyer_news(buyer, session=session, public=public, now=now, limit=limit)
     return BuyerItems(buyer, list(notices), list(jobs), news)
@@ -381,6 +385,91 @@ def news_of(
     return {buyer.key: ids for buyer, ids in zip(buyers, found, strict=True)}
 
 
+def find_buyers(keys: Sequence[str | None], *, session: Session) -> dict[str, Buyer]:
+    """The buyers with these name keys, by key (`find_buyer` for a whole listing)."""
+    wanted = sorted({k for k in keys if k})
+    found: dict[str, Buyer] = {}
+    for chunk in chunks(wanted):
+        found.update(
+            (b.key, b) for b in session.exec(select(Buyer).where(col(Buyer.key).in_(chunk)))
+        )
+    return found
+
+
+@dataclass(frozen=True)
+class BuyerCounts:
+    """How many open jobs and recent news a buyer has, each at most the `limit` asked."""
+
+    jobs: int = 0
+    news: int = 0
+
+
+def buyer_counts(
+    buyers: Sequence[Buyer],
+    *,
+    session: Session,
+    now: datetime | None = None,
+    limit: int = ITEMS_SHOWN,
+    public: bool = False,
+) -> dict[str, BuyerCounts]:
+    """`len` of `buyer_items`' jobs and news for many buyers at once, by key: one grouped
+    count of open jobs per chunk of keys, and one `news_of` read for them all."""
+    now = now or utcnow()
+    jobs = _open_job_counts(buyers, session=session, now=now, limit=limit, public=public)
+    news = news_of(buyers, session=session, public=public, now=now, limit=limit)
+    return {key: BuyerCounts(n, len(news[key])) for key, n in jobs.items()}
+
+
+def _open_job_counts(
+    buyers: Sequence[Buyer], *, session: Session, now: datetime, limit: int, public: bool
+) -> dict[str, int]:
+    """Each buyer's open jobs, counted up to `limit` (as `buyer_items` lists them), by key."""
+    keys = sorted({b.key for b in buyers})
+    counts = dict.fromkeys(keys, 0)
+    for chunk in chunks(keys):
+        query = (
+            sa.select(col(Item.buyer_key), sa.func.count())
+            .where(_visible(public), _open_job(now), col(Item.buyer_key).in_(chunk))
+            .group_by(col(Item.buyer_key))
+        )
+        counts.update((key, min(int(n), limit)) for key, n in session.execute(query))
+    return counts
+
+
+def open_jobs_of(
+    keys: Sequence[str],
+    *,
+    session: Session,
+    now: datetime | None = None,
+    limit: int = ITEMS_SHOWN,
+    public: bool = False,
+) -> dict[str, list[Item]]:
+    """`buyer_items`' jobs (newest first, at most `limit`) of many buyers, in one query per
+    chunk of keys (a row number per buyer instead of a LIMIT per buyer)."""
+    now = now or utcnow()
+    found: dict[str, list[Item]] = {key: [] for key in keys}
+    for chunk in chunks(sorted(found)):
+        rank = (
+            sa.func.row_number()
+            .over(partition_by=col(Item.buyer_key), order_by=(_newest(), col(Item.id).desc()))
+            .label("rank")
+        )
+        ranked = (
+            sa.select(col(Item.id).label("id"), rank)
+            .where(_visible(public), _open_job(now), col(Item.buyer_key).in_(chunk))
+            .subquery()
+        )
+        query = (
+            select(Item)
+            .join(ranked, ranked.c.id == col(Item.id))
+            .where(ranked.c.rank <= limit)
+            .order_by(col(Item.buyer_key), ranked.c.rank)
+        )
+        for item in session.exec(query):
+            found[item.buyer_key or ""].append(item)
+    return found
+
+
 # --- signals -------------------------------------------------------------------------------
 
 
@@ -424,23 +513,38 @@ def signals(
         for n in session.exec(query).all()
         if (n.extra or {}).get("notice", {}).get("stage") in SIGNAL_STAGES
     ]
-    keys = sorted({n.buyer_key for n in candidates if n.buyer_key})
-    buyers = {b.key: b for b in session.exec(select(Buyer).where(col(Buyer.key).in_(keys))).all()}
-    out = []
+    buyers = find_buyers([n.buyer_key for n in candidates], session=session)
+    found = list(buyers.values())
+    job_counts = _open_job_counts(found, session=session, now=now, limit=SIGNAL_ITEMS, public=False)
+    news_ids = news_of(found, session=session, now=now, limit=SIGNAL_ITEMS)
+    counts = {key: BuyerCounts(job_counts[key], len(ids)) for key, ids in news_ids.items()}
+    scored = []
     for notice in candidates:
         buyer = buyers.get(notice.buyer_key or "")
-        found = (
-            buyer_items(buyer, session=session, now=now, limit=5)
-            if buyer
-            else BuyerItems(Buyer(key="", slug="", name=""))
+        score = _score(notice, counts.get(buyer.key if buyer else "", BuyerCounts()), regions, now)
+        scored.append((score, notice, buyer))
+    scored.sort(key=lambda s: (-s[0], -(s[1].id or 0)))
+    scored = scored[:limit]
+    # the items of the signals shown only: a fixed number of queries, however many
+    shown = {b.key for _, _, b in scored if b is not None}
+    jobs = open_jobs_of(sorted(shown), session=session, now=now, limit=SIGNAL_ITEMS)
+    wanted = sorted({i for key in shown for i in news_ids[key]})
+    news: dict[int | None, Item] = {}
+    for chunk in chunks(wanted):
+        news.update((i.id, i) for i in session.exec(select(Item).where(col(Item.id).in_(chunk))))
+    return [
+        Signal(
+            notice,
+            buyer,
+            jobs.get(buyer.key, []) if buyer else [],
+            [news[i] for i in news_ids[buyer.key]] if buyer else [],
+            score,
         )
-        score = _score(notice, found, regions, now)
-        out.append(Signal(notice, buyer, found.jobs, found.news, score))
-    out.sort(key=lambda s: (-s.score, -(s.notice.id or 0)))
-    return out[:limit]
+        for score, notice, buyer in scored
+    ]
 
 
-def _score(notice: Item, found: BuyerItems, regions: Sequence[str], now: datetime) -> float:
+def _score(notice: Item, found: BuyerCounts, regions: Sequence[str], now: datetime) -> float:
     """Topic, value, recency, region and what else the buyer has, added up."""
     fields = (notice.extra or {}).get("notice", {})
     value = fields.get("value_amount") or fields.get("value_gross") or 0
@@ -451,5 +555,5 @@ def _score(notice: Item, found: BuyerItems, regions: Sequence[str], now: datetim
         score += max(0.0, 3.0 - (now - published).days / 10)
     if regions and set(notice.regions or []) & set(regions):
         score += 3.0
-    score += 2.0 * min(len(found.jobs), 3) + min(len(found.news), 3)
+    score += 2.0 * min(found.jobs, 3) + min(found.news, 3)
     return round(score, 3)
