@@ -117,11 +117,17 @@ def decide_subject_set(
         issue.subject_set = bool(issue.subject) and issue.subject != built
 
 
-def refresh_subject(issue: Issue, settings: Settings, *, session: Session) -> bool:
-    """Store `issue_subject` (in the caller's transaction); True if it changed."""
-    if issue.id is not None:
+def _decide_from_stored(issue: Issue, settings: Settings, *, session: Session) -> None:
+    """`decide_subject_set` on the issue's stored placements; read only for an issue from
+    before 0026 (one already decided needs no placements)."""
+    if issue.id is not None and issue.subject_set is None:
         rows = issues_db.placements(issue.id, session=session)
         decide_subject_set(issue, rows, settings, session=session)
+
+
+def refresh_subject(issue: Issue, settings: Settings, *, session: Session) -> bool:
+    """Store `issue_subject` (in the caller's transaction); True if it changed."""
+    _decide_from_stored(issue, settings, session=session)
     subject, headline = issue_subject(issue, settings, session=session)
     session.add(issue)
     if (subject, headline) == (issue.subject, issue.headline):
@@ -134,10 +140,8 @@ def decide_subjects_with(item_id: int, settings: Settings, *, session: Session) 
     """Before an item changes: decide the subjects from before 0026 of the unsent issues
     showing it, while its title is still the one they were built from."""
     for issue in issues_db.unsent_issues_with(item_id, session=session):
-        if issue.id is not None and issue.subject_set is None:
-            rows = issues_db.placements(issue.id, session=session)
-            decide_subject_set(issue, rows, settings, session=session)
-            session.add(issue)
+        _decide_from_stored(issue, settings, session=session)
+        session.add(issue)
 
 
 def refresh_subjects_with(item_id: int, settings: Settings, *, session: Session) -> int:
