@@ -18,9 +18,10 @@ from sqlmodel import Session
 
 from kil_feed.config import Settings
 from kil_feed.db import read_session, write_session
+from kil_feed.errors import ConflictError
 from kil_feed.models import Issue, IssueItem, IssueStatus, Item
 from kil_feed.storage import issues as issues_db
-from kil_feed.text import plain_text
+from kil_feed.text import one_line, plain_text
 from newsletter import sections as sec
 
 FOLLOWING = (IssueStatus.draft.value, IssueStatus.approved.value)  # not yet being sent
@@ -136,6 +137,18 @@ def refresh_subject(issue: Issue, settings: Settings, *, session: Session) -> bo
     return True
 
 
+def check_subject(issue: Issue) -> str:
+    """The issue's stored subject, refused when its email's header would carry none (it is
+    empty once on one line): a built one whose lead story has no readable title with a
+    `{lead}`-only template. The approve and the send check it after `refresh_subject`."""
+    if not one_line(issue.subject):
+        raise ConflictError(
+            f"issue {issue.id} has no subject",
+            hint=f'its lead story gives none; set one: kil issue edit {issue.id} --subject "..."',
+        )
+    return issue.subject
+
+
 def decide_subjects_with(item_id: int, settings: Settings, *, session: Session) -> None:
     """Before an item changes: decide the subjects from before 0026 of the unsent issues
     showing it, while its title is still the one they were built from."""
@@ -153,11 +166,14 @@ def refresh_subjects_with(item_id: int, settings: Settings, *, session: Session)
 
 def current_subject(engine: Engine, settings: Settings, issue_id: int, *, store: bool) -> str:
     """The subject an email of the issue carries now; `store`: a real send, which keeps it
-    (once the issue is being sent it no longer follows)."""
+    (once the issue is being sent it no longer follows) and, as the approve did, refuses
+    none (`check_subject`) before the first email of the issue goes out."""
     if store:
         with write_session(engine) as session:
             issue = issues_db.get_issue(issue_id, session=session)
             refresh_subject(issue, settings, session=session)
+            if issue.status == IssueStatus.approved.value:  # not yet begun
+                check_subject(issue)
             return issue.subject
     with read_session(engine) as session:
         issue = issues_db.get_issue(issue_id, session=session)
