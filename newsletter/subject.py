@@ -21,23 +21,12 @@ from kil_feed.db import read_session, write_session
 from kil_feed.errors import ConflictError
 from kil_feed.models import Issue, IssueItem, IssueStatus, Item
 from kil_feed.storage import issues as issues_db
-from kil_feed.text import one_line, plain_text
+from kil_feed.text import SEPARATORS, one_line, plain_text, shorten
 from newsletter import sections as sec
 
 FOLLOWING = (IssueStatus.draft.value, IssueStatus.approved.value)  # not yet being sent
 
 SUBJECT_CHARS = 78  # RFC 5322's recommended line length: whole in every inbox list
-_SEPARATORS = " :;,-–—|·"
-
-
-def _cut_words(text: str, limit: int) -> str:
-    """`text` cut to at most `limit` characters at a word boundary, with an ellipsis."""
-    if len(text) <= limit:
-        return text
-    head = text[: limit - 1]
-    if " " in head and not text[limit - 1].isspace():
-        head = head.rsplit(" ", 1)[0]
-    return head.rstrip(_SEPARATORS) + "…"
 
 
 def subject_for(template: str, week: str, lead: str) -> tuple[str, str]:
@@ -47,13 +36,13 @@ def subject_for(template: str, week: str, lead: str) -> tuple[str, str]:
     fields = {"week": int(number), "year": int(year)}
     full = template.format(**fields, lead=lead).strip()
     if not lead:
-        full = full.rstrip(_SEPARATORS)
+        full = full.rstrip(SEPARATORS)
     if len(full) <= SUBJECT_CHARS:
         return full, full
     room = SUBJECT_CHARS - len(template.format(**fields, lead="").strip())
     if room >= 12:
-        return template.format(**fields, lead=_cut_words(lead, room)).strip(), full
-    return _cut_words(full, SUBJECT_CHARS), full
+        return template.format(**fields, lead=shorten(lead, room)).strip(), full
+    return shorten(full, SUBJECT_CHARS), full
 
 
 def _built(week: str, shown: list[tuple[IssueItem, Item]], settings: Settings) -> tuple[str, str]:
