@@ -117,7 +117,7 @@ def setup(subscribers: int, seed: int) -> tuple[object, object, int]:
             )
     issue = build_issue(engine, settings)
     assert issue is not None and issue.id is not None
-    approve_issue(engine, issue.id)
+    approve_issue(engine, issue.id, settings=settings)
     return engine, settings, issue.id
 
 

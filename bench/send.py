@@ -207,7 +207,7 @@ def setup(subscribers: int) -> int:
     issue = build_issue(engine, settings)
     assert issue is not None and issue.id is not None
     edit_issue(engine, issue.id, intro="This week in public-sector procurement.")
-    approve_issue(engine, issue.id)
+    approve_issue(engine, issue.id, settings=settings)
     engine.dispose()
     return issue.id
 

@@ -21,7 +21,7 @@ from kil_feed.storage import issues as issues_db
 from kil_feed.storage.items import get_item
 from kil_feed.timeutil import utcnow
 from newsletter import sections as sec
-from newsletter.subject import decide_subject_set, issue_subject, refresh_subject
+from newsletter.subject import check_subject, decide_subject_set, issue_subject, refresh_subject
 
 logger = logging.getLogger(__name__)
 
@@ -106,8 +106,11 @@ def edit_issue(
     return changes + notes
 
 
-def approve_issue(engine: Engine, issue_id: int) -> Issue:
-    """Mark a draft ready to send (an issue with no items cannot be approved)."""
+def approve_issue(engine: Engine, issue_id: int, *, settings: Settings) -> Issue:
+    """Mark a draft ready to send (an issue with no items or no subject cannot be
+    approved). The subject checked is the one the issue has now, as `kil issue list` and
+    the send give it (a re-crawl may have changed the lead's title since the build), and it
+    is stored, so the approved issue carries the subject that was checked."""
     with write_session(engine) as session:
         issue = issues_db.get_issue(issue_id, session=session)
         if issue.status != IssueStatus.draft.value:
@@ -117,8 +120,8 @@ def approve_issue(engine: Engine, issue_id: int) -> Issue:
         ]
         if not shown:
             raise ConflictError(f"issue {issue_id} has no items", hint="rebuild or add items first")
-        if not issue.subject.strip():
-            raise ConflictError(f"issue {issue_id} has no subject", hint="kil issue edit --subject")
+        refresh_subject(issue, settings, session=session)
+        check_subject(issue)
         issue.status = IssueStatus.approved.value
         issue.approved_at = utcnow()
         issue.updated_at = issue.approved_at

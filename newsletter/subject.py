@@ -18,25 +18,15 @@ from sqlmodel import Session
 
 from kil_feed.config import Settings
 from kil_feed.db import read_session, write_session
+from kil_feed.errors import ConflictError
 from kil_feed.models import Issue, IssueItem, IssueStatus, Item
 from kil_feed.storage import issues as issues_db
-from kil_feed.text import plain_text
+from kil_feed.text import SEPARATORS, one_line, plain_text, shorten
 from newsletter import sections as sec
 
 FOLLOWING = (IssueStatus.draft.value, IssueStatus.approved.value)  # not yet being sent
 
 SUBJECT_CHARS = 78  # RFC 5322's recommended line length: whole in every inbox list
-_SEPARATORS = " :;,-–—|·"
-
-
-def _cut_words(text: str, limit: int) -> str:
-    """`text` cut to at most `limit` characters at a word boundary, with an ellipsis."""
-    if len(text) <= limit:
-        return text
-    head = text[: limit - 1]
-    if " " in head and not text[limit - 1].isspace():
-        head = head.rsplit(" ", 1)[0]
-    return head.rstrip(_SEPARATORS) + "…"
 
 
 def subject_for(template: str, week: str, lead: str) -> tuple[str, str]:
@@ -46,13 +36,13 @@ def subject_for(template: str, week: str, lead: str) -> tuple[str, str]:
     fields = {"week": int(number), "year": int(year)}
     full = template.format(**fields, lead=lead).strip()
     if not lead:
-        full = full.rstrip(_SEPARATORS)
+        full = full.rstrip(SEPARATORS)
     if len(full) <= SUBJECT_CHARS:
         return full, full
     room = SUBJECT_CHARS - len(template.format(**fields, lead="").strip())
     if room >= 12:
-        return template.format(**fields, lead=_cut_words(lead, room)).strip(), full
-    return _cut_words(full, SUBJECT_CHARS), full
+        return template.format(**fields, lead=shorten(lead, room)).strip(), full
+    return shorten(full, SUBJECT_CHARS), full
 
 
 def _built(week: str, shown: list[tuple[IssueItem, Item]], settings: Settings) -> tuple[str, str]:
@@ -136,6 +126,18 @@ def refresh_subject(issue: Issue, settings: Settings, *, session: Session) -> bo
     return True
 
 
+def check_subject(issue: Issue) -> str:
+    """The issue's stored subject, refused when its email's header would carry none (it is
+    empty once on one line): a built one whose lead story has no readable title with a
+    `{lead}`-only template. The approve and the send check it after `refresh_subject`."""
+    if not one_line(issue.subject):
+        raise ConflictError(
+            f"issue {issue.id} has no subject",
+            hint=f'its lead story gives none; set one: kil issue edit {issue.id} --subject "..."',
+        )
+    return issue.subject
+
+
 def decide_subjects_with(item_id: int, settings: Settings, *, session: Session) -> None:
     """Before an item changes: decide the subjects from before 0026 of the unsent issues
     showing it, while its title is still the one they were built from."""
@@ -153,11 +155,14 @@ def refresh_subjects_with(item_id: int, settings: Settings, *, session: Session)
 
 def current_subject(engine: Engine, settings: Settings, issue_id: int, *, store: bool) -> str:
     """The subject an email of the issue carries now; `store`: a real send, which keeps it
-    (once the issue is being sent it no longer follows)."""
+    (once the issue is being sent it no longer follows) and, as the approve did, refuses
+    none (`check_subject`) before the first email of the issue goes out."""
     if store:
         with write_session(engine) as session:
             issue = issues_db.get_issue(issue_id, session=session)
             refresh_subject(issue, settings, session=session)
+            if issue.status == IssueStatus.approved.value:  # not yet begun
+                check_subject(issue)
             return issue.subject
     with read_session(engine) as session:
         issue = issues_db.get_issue(issue_id, session=session)

@@ -216,11 +216,15 @@ def edit(
 
 @issue_app.command("approve")
 def approve(issue_id: int = typer.Argument(..., metavar="ID")) -> None:
-    """Mark a draft ready to send."""
+    """Mark a draft ready to send, with the subject it has now (as `kil issue list` shows)."""
     from newsletter.edit import approve_issue
 
-    issue = approve_issue(state().engine, issue_id)
-    success(f"issue {issue.id} approved: send it with `kil issue send {issue.id}`")
+    st = state()
+    issue = approve_issue(st.engine, issue_id, settings=st.settings)
+    success(
+        f"issue {issue.id} approved (subject: {issue.subject}): "
+        f"send it with `kil issue send {issue.id}`"
+    )
 
 
 @issue_app.command("preview")

@@ -78,7 +78,8 @@ def build_and_approve(engine: Engine, settings: Settings) -> IssueOutcome:
     if existing.status == IssueStatus.draft.value:
         from newsletter.edit import approve_issue
 
-        existing = approve_issue(engine, existing.id)  # as an editor's `kil issue approve`
+        # as an editor's `kil issue approve`
+        existing = approve_issue(engine, existing.id, settings=settings)
     return IssueOutcome(existing, week)
 
 

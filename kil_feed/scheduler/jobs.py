@@ -104,7 +104,7 @@ def _send(rt: Runtime, run_id: int) -> tuple[str, str]:
         return "skipped", f"{week} was already sent{by} (once per ISO week)"
     if issue.status == IssueStatus.draft.value:  # auto_send: approve it as an editor would
         try:
-            issue = rt.functions.approve(rt.engine, int(issue.id))  # type: ignore[arg-type]
+            issue = rt.functions.approve(rt.engine, int(issue.id), settings=settings)  # type: ignore[arg-type]
         except BaseException:  # nothing was sent: give the week back
             with write_session(rt.engine) as session:
                 job_runs.release_claim("send", week, session=session)

@@ -43,6 +43,10 @@ class SendFunction(Protocol):
     ) -> SendReport: ...
 
 
+class ApproveFunction(Protocol):
+    def __call__(self, engine: Engine, issue_id: int, *, settings: Settings) -> Issue: ...
+
+
 @dataclass(frozen=True)
 class JobFunctions:
     """The library functions behind the jobs: `run_crawl`, `build_issue`, `send_issue`,
@@ -51,7 +55,7 @@ class JobFunctions:
     crawl: CrawlFunction
     build: Callable[[Engine, Settings], Issue | None]
     send: SendFunction
-    approve: Callable[[Engine, int], Issue]
+    approve: ApproveFunction
 
 
 def library_functions() -> JobFunctions:

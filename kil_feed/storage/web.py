@@ -236,32 +236,57 @@ def news_source_names(*, session: Session) -> list[str]:
     return list(session.exec(select(Source.name).order_by(Source.name)).all())
 
 
-def listing_changed(
+@dataclass(frozen=True)
+class ListingVersion:
+    """What a public listing of some kinds depends on in the database, for its validators:
+    `stamps` (each kind's newest `updated_at`, its newest deletion, for jobs the newest
+    closing time passed) and `newest_id`, the newest item of any kind (an item inserted
+    with an `updated_at` older than the newest, by a script or a restore, moves no stamp,
+    and ids only grow). Compared for equality in an ETag; `changed` is Last-Modified."""
+
+    stamps: tuple[datetime | None, ...]
+    newest_id: int
+
+    @property
+    def changed(self) -> datetime | None:
+        return latest(*self.stamps)
+
+
+def listing_version(
     kinds: Sequence[str], *, session: Session, now: datetime | None = None
-) -> datetime | None:
-    """When a public listing of these kinds last changed, for its Last-Modified: the newest
-    `updated_at` of any item of the kinds, listed or not, and for jobs the newest closing
-    time that has passed. A reject, a reset or an edit of its tags moves an item's
-    `updated_at` and takes it out of the listing; a job leaves the board when it closes,
-    with nothing written. The listed rows' newest `updated_at` stayed put then, and
-    If-Modified-Since was answered 304 with the stale listing. A deleted item leaves no
-    row at all: `item_removal` has when each kind last lost one (a trigger writes it). Each
-    value is one index lookup: (kind, updated_at), (kind, status, closes_at), the kind."""
+) -> ListingVersion:
+    """The listing's `ListingVersion`: one statement of index lookups, (kind, updated_at),
+    the kind of `item_removal`, (kind, status, closes_at) and the primary key.
+
+    A reject, a reset or an edit of its tags moves an item's `updated_at` and takes it out
+    of the listing; a job leaves the board when it closes, with nothing written; a deleted
+    item leaves no row at all: `item_removal` has when each kind last lost one (a trigger
+    writes it). The listed rows' newest `updated_at` alone stayed put then."""
     now = now or utcnow()
-    found = [
-        session.exec(select(func.max(Item.updated_at)).where(Item.kind == kind)).one()
+    parts: list[sa.ScalarSelect] = [
+        select(func.max(Item.updated_at)).where(Item.kind == kind).scalar_subquery()
         for kind in kinds
     ]
     removed = select(func.max(ItemRemoval.removed_at)).where(col(ItemRemoval.kind).in_(kinds))
-    found.append(session.exec(removed).one())
+    parts.append(removed.scalar_subquery())
     if ItemKind.job.value in kinds:
         closed = select(func.max(Item.closes_at)).where(
             Item.kind == ItemKind.job.value,
             Item.status == ItemStatus.approved.value,
             col(Item.closes_at) < now,
         )
-        found.append(session.exec(closed).one())
-    return latest(*found)
+        parts.append(closed.scalar_subquery())
+    parts.append(select(func.max(Item.id)).scalar_subquery())
+    *stamps, newest = session.execute(sa.select(*parts)).one()
+    return ListingVersion(tuple(stamps), int(newest or 0))
+
+
+def listing_changed(
+    kinds: Sequence[str], *, session: Session, now: datetime | None = None
+) -> datetime | None:
+    """When a public listing of these kinds last changed, for its Last-Modified: the newest
+    of `listing_version`'s stamps."""
+    return listing_version(kinds, session=session, now=now).changed
 
 
 def sitemap_items(*, session: Session, limit: int = 45_000) -> Sequence[tuple[int, str, datetime]]:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+import hashlib
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
+from pathlib import Path
 from typing import Any
 
 from fastapi import Request
@@ -15,12 +18,13 @@ from sqlmodel import Session
 from kil_feed.config import Settings
 from kil_feed.db import read_session, write_session
 from kil_feed.errors import KilError, NotFoundError
-from kil_feed.storage.web import listing_changed
-from kil_feed.timeutil import latest
+from kil_feed.storage.web import listing_version
+from kil_feed.timeutil import latest, local_today
 from kil_feed.web.facets import Facets
 from kil_feed.web.figurecache import FigureCache
-from kil_feed.web.http import conditional
+from kil_feed.web.http import conditional, key_etag
 from kil_feed.web.security import set_csrf_cookie
+from kil_feed.web.templating import templates_root
 
 
 def facets_of(request: Request) -> Facets:
@@ -59,21 +63,74 @@ def render(
     return set_csrf_cookie(request, HTMLResponse(html, status_code=status))  # type: ignore[return-value]
 
 
-def listing_response(
+@dataclass(frozen=True)
+class ListingStamp:
+    """A listing page's validators, known before its query runs or its page is rendered."""
+
+    etag: str
+    last_modified: datetime | None
+
+
+def listing_stamp(
     request: Request,
-    page: HTMLResponse,
     kinds: Sequence[str],
     *,
     session: Session,
+    key: Mapping[str, object],
+    now: datetime,
+    shown: Sequence[object] = (),
     also: Sequence[datetime | None] = (),
-) -> Response:
-    """A listing page (/news, /jobs, /notices) with the validators its feed has: an ETag of
-    the body (its filters and rows) and Last-Modified when a listing of `kinds` last
-    changed, or what else it shows (`also`: its filter menus, trend lines), with a 304 when
-    the client's copy is current. The pages had neither while their feeds did, so every
-    revisit of a listing was a full page."""
-    changed = latest(listing_changed(kinds, session=session), *also)
-    return conditional(request, page, changed)
+) -> ListingStamp:
+    """The validators of a listing page (/news, /jobs, /notices) of `kinds`, from what the
+    page is made of rather than from its body, so that a client's current copy is answered
+    304 with no listing query and no render (`unchanged`). The ETag covers the path and
+    `key` (the normalised filters and page, everything of the query string the page shows),
+    the listing's `listing_version` at `now` (an item added, approved, rejected, edited,
+    featured, deleted; a job closed), `shown` (the menus' digest, trend lines), the UK day,
+    the settings and the code and templates it is rendered with. Last-Modified is when the
+    listing or what else it shows (`also`: its menus, trend lines) last changed."""
+    version = listing_version(kinds, session=session, now=now)
+    settings = settings_of(request)
+    etag = key_etag(
+        request.url.path,
+        sorted(key.items()),
+        version,
+        *shown,
+        request.app.state.topics,  # its labels, read from the topics file at start
+        local_today(settings.timezone, now),
+        settings_digest(settings),
+        build_digest(str(templates_root(settings))),
+    )
+    return ListingStamp(etag, latest(version.changed, *also))
+
+
+def listing_response(request: Request, page: HTMLResponse, stamp: ListingStamp) -> Response:
+    """The rendered listing with its validators (a 304 for a copy current by date, or `*`)."""
+    return conditional(request, page, stamp.last_modified, etag=stamp.etag)
+
+
+def settings_digest(settings: Settings) -> str:
+    """A digest of the settings, keyed by the secret key: a database URL's password in
+    them cannot be guessed from an ETag offline."""
+    key = hashlib.blake2b(settings.require_secret_key().encode()).digest()
+    text = settings.model_dump_json().encode()
+    return hashlib.blake2b(text, key=key, digest_size=12).hexdigest()
+
+
+@cache
+def build_digest(templates: str) -> str:
+    """A digest of the code and templates pages are rendered with, read once per process: a
+    deploy that changes how a page looks changes its ETag, as a body digest did."""
+    import crawler
+    import kil_feed
+
+    digest = hashlib.blake2b(digest_size=12)
+    packages = [Path(str(module.__file__)).parent for module in (kil_feed, crawler)]
+    roots = [(Path(templates), "*"), *((folder, "*.py") for folder in packages)]
+    for root, pattern in roots:
+        for path in sorted(p for p in root.rglob(pattern) if p.is_file()):
+            digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
 
 
 def invalid_listing(

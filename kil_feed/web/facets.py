@@ -9,10 +9,12 @@ has read it, after the change that the items' stamp already holds.
 
 from __future__ import annotations
 
+import hashlib
 import threading
 import time
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from functools import cached_property
 
 from sqlalchemy.engine import Engine
 
@@ -32,6 +34,14 @@ class Facets:
     sources: dict[int, str] = field(default_factory=dict)  # id -> name, for display
     # when this process first read these menus (a reread of the same ones keeps it)
     changed_at: datetime | None = field(default=None, compare=False)
+
+    @cached_property
+    def digest(self) -> str:
+        """The menus' content, for a listing's ETag: the same in every process that read
+        the same menus (`changed_at` is when this one did)."""
+        shown = (self.regions, self.topics, self.contract_types, self.source_list)
+        text = repr((shown, sorted(self.sources.items())))
+        return hashlib.blake2b(text.encode(), digest_size=12).hexdigest()
 
 
 class FacetCache:

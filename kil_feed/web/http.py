@@ -98,12 +98,16 @@ def conditional(
     last_modified: datetime | None,
     *,
     now: datetime | None = None,
+    etag: str | None = None,
 ) -> Response:
-    """Add an ETag (of the body) and Last-Modified; a 304 when the client's copy is current.
+    """Add an ETag (of the body, unless given) and Last-Modified; a 304 when the client's
+    copy is current.
 
     If-None-Match wins over If-Modified-Since (RFC 9110 13.2.2). The ETag is weak: the body
-    is the same representation, but it may be compressed on the way. It is a digest of the
-    body, so it moves with every change the page shows, however close together.
+    is the same representation, but it may be compressed on the way. A digest of the body
+    moves with every change the page shows, however close together; a page that knows what
+    it depends on passes an `etag` of that instead (`key_etag`, checked before rendering by
+    `unchanged`).
 
     Last-Modified is whole seconds: a page sent at 12:00:00.3 with the change of 12:00:00.1
     and changed again at 12:00:00.8 kept the same date, and a client asking
@@ -112,17 +116,48 @@ def conditional(
     unless a second before Date): the page goes with its ETag only, and If-Modified-Since
     is not answered 304 until that second has passed.
     """
-    etag = 'W/"' + hashlib.blake2b(response.body, digest_size=12).hexdigest() + '"'
-    headers = {"etag": etag}
-    if not settled(last_modified, now or datetime.now(UTC)):
-        last_modified = None
-    if last_modified is not None:
-        headers["last-modified"] = http_date(last_modified)
+    etag = etag or 'W/"' + hashlib.blake2b(response.body, digest_size=12).hexdigest() + '"'
+    headers, last_modified = _validators(etag, last_modified, now)
     if _not_modified(request, etag, last_modified):
         keep = {k: v for k, v in response.headers.items() if k in ("cache-control", "vary")}
         return Response(status_code=304, headers={**keep, **headers})
     response.headers.update(headers)
     return response
+
+
+def key_etag(*parts: object) -> str:
+    """A weak ETag of what a page is made from (its filters, its data's version, the
+    settings and templates it is rendered with), known before it is rendered."""
+    return 'W/"' + hashlib.blake2b(repr(parts).encode(), digest_size=12).hexdigest() + '"'
+
+
+def unchanged(
+    request: Request, etag: str, last_modified: datetime | None, *, now: datetime | None = None
+) -> Response | None:
+    """The 304 for a request whose If-None-Match names `etag`, before the page is rendered;
+    else None (render it, then `conditional` with the same `etag`). `*` and
+    If-Modified-Since are left to `conditional`: they match any copy, and only the render
+    knows whether there is one (a page past the last is a 404)."""
+    if_none_match = request.headers.get("if-none-match")
+    if if_none_match is None or etag.removeprefix("W/") not in _tags(if_none_match):
+        return None
+    return Response(status_code=304, headers=_validators(etag, last_modified, now)[0])
+
+
+def _validators(
+    etag: str, last_modified: datetime | None, now: datetime | None
+) -> tuple[dict[str, str], datetime | None]:
+    """The ETag and Last-Modified headers, and the Last-Modified that is a validator yet."""
+    headers = {"etag": etag}
+    if not settled(last_modified, now or datetime.now(UTC)):
+        last_modified = None
+    if last_modified is not None:
+        headers["last-modified"] = http_date(last_modified)
+    return headers, last_modified
+
+
+def _tags(if_none_match: str) -> set[str]:
+    return {t.strip().removeprefix("W/") for t in if_none_match.split(",")}
 
 
 def settled(last_modified: datetime | None, now: datetime) -> bool:
@@ -136,7 +171,7 @@ def settled(last_modified: datetime | None, now: datetime) -> bool:
 def _not_modified(request: Request, etag: str, last_modified: datetime | None) -> bool:
     if_none_match = request.headers.get("if-none-match")
     if if_none_match is not None:
-        tags = {t.strip().removeprefix("W/") for t in if_none_match.split(",")}
+        tags = _tags(if_none_match)
         return "*" in tags or etag.removeprefix("W/") in tags
     since = request.headers.get("if-modified-since")
     if since and last_modified is not None:

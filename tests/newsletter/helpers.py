@@ -26,7 +26,7 @@ STARTED: list[subprocess.Popen[bytes]] = []  # every `kil_process`, ended after 
 def approved_issue(engine: Engine, settings: Settings) -> int:
     issue = build_issue(engine, settings, now=NOW)
     assert issue is not None and issue.id is not None
-    approve_issue(engine, issue.id)
+    approve_issue(engine, issue.id, settings=settings)
     return issue.id
 
 

@@ -111,14 +111,14 @@ def test_edit_add_and_approve_rules(engine: Engine, settings: Settings) -> None:
         edit_issue(engine, issue.id, add=w.items["rejected"])
     edit_issue(engine, issue.id, add=w.items["act-other"])
     assert w.items["act-other"] in _sections(engine, issue.id)["news:procurement-reform"]
-    approve_issue(engine, issue.id)
+    approve_issue(engine, issue.id, settings=settings)
     with pytest.raises(ConflictError, match="no longer be rebuilt"):
         build_issue(engine, settings, now=NOW)
     # editing an approved issue sends it back to draft
     changes = edit_issue(engine, issue.id, intro="Changed")
     assert "back to draft" in changes[-1]
     with pytest.raises(NotFoundError):
-        approve_issue(engine, 999)
+        approve_issue(engine, 999, settings=settings)
 
 
 def test_items_of_a_sent_issue_are_not_repeated(any_engine: Engine, any_settings: Settings) -> None:

@@ -11,24 +11,9 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from kil_feed.db import write_session
-from kil_feed.storage.items import upsert_items
 from kil_feed.timeutil import iso_week, utcnow
-from tests.newsletter.world import make_world
+from tests.newsletter.world import RECRAWLED, make_world, recrawl_lead
 from tests.support.queries import statements
-
-RECRAWLED = "Council insources its waste services after 15 years"
-
-
-def _recrawl_lead(engine: Engine, source_id: int) -> None:
-    """The lead story's feed entry comes back with a new title, as a crawl records it."""
-    row = {
-        "source_id": source_id, "kind": "news", "guid": None, "title": RECRAWLED,
-        "url": "https://news.example.org/council-brings-waste-back-in-house",
-        "summary": "The council ends a 15-year outsourcing deal.", "content_hash": "recrawled",
-    }  # fmt: skip
-    with write_session(engine) as session:
-        assert upsert_items([row], session=session) == ["updated"]
 
 
 def test_listings_show_the_subject_a_recrawled_lead_gives(
@@ -38,7 +23,7 @@ def test_listings_show_the_subject_a_recrawled_lead_gives(
     w = make_world(engine, now=utcnow())
     cli("issue", "build")
     before = json.loads(cli("issue", "list", "--json").output)[0]["subject"]
-    _recrawl_lead(engine, w.sources["lg"])
+    recrawl_lead(engine, w)
 
     shown = json.loads(cli("issue", "show", "1", "--json").output)["subject"]
     assert RECRAWLED in shown and shown != before
@@ -79,7 +64,7 @@ def test_issue_list_reads_every_drafts_subject_in_one_query(cli: Any, engine: En
         cli("issue", "list", "--json")
     for n in (1, 2, 3):
         _copy_draft(engine, f"2020-W{n:02d}")
-    _recrawl_lead(engine, w.sources["lg"])
+    recrawl_lead(engine, w)
     with statements(Engine) as four:
         rows = json.loads(cli("issue", "list", "--json").output)
     assert [r["week"] for r in rows] == [iso_week(utcnow()), "2020-W03", "2020-W02", "2020-W01"]

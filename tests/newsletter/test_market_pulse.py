@@ -57,7 +57,7 @@ def _issue(engine: Engine, settings: Settings) -> int:
             s.add(reader)
     issue = build_issue(engine, settings, now=BUILT)
     assert issue is not None and issue.id is not None
-    approve_issue(engine, issue.id)
+    approve_issue(engine, issue.id, settings=settings)
     return issue.id
 
 

@@ -130,7 +130,7 @@ def test_closed_jobs_never_reach_a_sent_email(  # type: ignore[no-untyped-def]
     away = _job(engine, jobs, "Unreachable Host Officer", "http://127.0.0.1:9/job")
     issue = build_issue(engine, smtp_settings, now=now)
     assert issue is not None and issue.id is not None
-    approve_issue(engine, issue.id)
+    approve_issue(engine, issue.id, settings=smtp_settings)
     with write_session(engine) as session:  # its closing date passes between build and send
         session.get(Item, late).closes_at = utcnow() - timedelta(seconds=1)  # type: ignore[union-attr]
 

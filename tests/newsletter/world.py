@@ -13,7 +13,7 @@ from sqlalchemy.engine import Engine
 
 from kil_feed.db import write_session
 from kil_feed.models import Item, Source, Subscriber
-from kil_feed.storage.items import save_item
+from kil_feed.storage.items import save_item, upsert_items
 from kil_feed.storage.sources import upsert_source
 
 NOW = datetime(2026, 11, 23, 7, 0, tzinfo=UTC)
@@ -167,6 +167,21 @@ def make_world(engine: Engine, *, subscribers: bool = True, now: datetime = NOW)
                 s.flush()
                 world.subscribers[key] = sub.id  # type: ignore[assignment]
     return world
+
+
+RECRAWLED = "Council insources its waste services after 15 years"
+
+
+def recrawl_lead(engine: Engine, world: World, title: str = RECRAWLED) -> None:
+    """The lead story's feed entry comes back with a new title, as a crawl records it (not
+    an editor: no issue's subject is refreshed)."""
+    row = {
+        "source_id": world.sources["lg"], "kind": "news", "guid": None, "title": title,
+        "url": "https://news.example.org/council-brings-waste-back-in-house",
+        "summary": "The council ends a 15-year outsourcing deal.", "content_hash": title,
+    }  # fmt: skip
+    with write_session(engine) as session:
+        assert upsert_items([row], session=session) == ["updated"]
 
 
 def add_subscribers(engine: Engine, n: int, *, prefix: str = "reader") -> list[int]:

@@ -138,7 +138,7 @@ def test_a_send_the_newsletter_pauses_is_failed_and_never_repeated_by_the_schedu
     )
     issue = build_issue(engine, dead)
     assert issue is not None
-    approve_issue(engine, int(issue.id))  # type: ignore[arg-type]
+    approve_issue(engine, int(issue.id), settings=settings)  # type: ignore[arg-type]
     rt = Runtime(settings=dead, engine=engine)
     first = execute(rt, "send")
     assert first.status == "failed" and "paused" in first.detail

@@ -37,7 +37,7 @@ def _approved(engine: Engine, settings: Settings) -> int:
     make_world(engine, now=utcnow())
     issue = build_issue(engine, settings)
     assert issue is not None
-    approve_issue(engine, int(issue.id))  # type: ignore[arg-type]
+    approve_issue(engine, int(issue.id), settings=settings)  # type: ignore[arg-type]
     return int(issue.id)  # type: ignore[arg-type]
 
 

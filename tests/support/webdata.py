@@ -249,7 +249,7 @@ def _seed_issues(engine: Engine, settings: Settings, out: Archive, now: datetime
         drop=out.items["xss"],
     )
     edit_issue(engine, issue.id, drop=out.items["commissioning"])
-    approve_issue(engine, issue.id)
+    approve_issue(engine, issue.id, settings=settings)
     with write_session(engine) as s:  # what the send does once every delivery is made
         sent = s.get(Issue, issue.id)
         assert sent is not None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from datetime import datetime
+from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
@@ -19,6 +20,7 @@ from kil_feed.web.deps import (
     invalid_listing,
     listing_pager,
     listing_response,
+    listing_stamp,
     reader,
     render,
     settings_of,
@@ -35,7 +37,7 @@ from kil_feed.web.filters import (
     region_param,
     slugify,
 )
-from kil_feed.web.http import conditional
+from kil_feed.web.http import conditional, unchanged
 from kil_feed.web.jsonld import job_posting, script_json
 from kil_feed.web.templating import query_string
 
@@ -102,26 +104,35 @@ def jobs(
 ) -> Response:
     size = settings_of(request).web.page_size
     facets = facets_of(request)
-    context = {
+    now = utcnow()  # one moment for the board, its "closed" marks and its validators
+    context: dict[str, Any] = {
         "regions": ITL1_REGIONS,
         "contract_types": facets.contract_types,
         "sources": facets.sources,
         "sorts": JOB_SORTS,
-        "now": utcnow(),
+        "now": now,
     }
     try:
         filters = job_filters(request, dict(request.query_params))
         number = page_param(page)
     except ValidationError as exc:
         return invalid_listing(request, "jobs.html", context, exc)
-    result = store.public_jobs(
-        session=session, limit=size, offset=(number - 1) * size, **filters.storage()
-    )
-    shown: list[datetime | None] = [facets.changed_at]  # its menus changed then
+    changed: list[datetime | None] = [facets.changed_at]  # its menus changed then
+    shown: list[object] = [facets.digest]
     if filters.region:  # a region's jobs page: its trend lines (their stamp read first)
-        shown.append(request.app.state.trends.changed_at)
+        changed.append(request.app.state.trends.changed_at)
         context["sparklines"] = request.app.state.trends.lines(filters.region)
         context["spark_weeks"] = request.app.state.trends.weeks
+        shown += [tuple(context["sparklines"]), context["spark_weeks"]]
+    stamp = listing_stamp(
+        request, (ItemKind.job.value,), session=session, key={**filters.storage(), "page": number},
+        now=now, shown=shown, also=changed,
+    )  # fmt: skip
+    if (cached := unchanged(request, stamp.etag, stamp.last_modified)) is not None:
+        return cached
+    result = store.public_jobs(
+        session=session, limit=size, offset=(number - 1) * size, now=now, **filters.storage()
+    )
     pager = listing_pager(number, size, result.total, result.capped, len(result.items))
     page_ = render(
         request,
@@ -136,8 +147,7 @@ def jobs(
             "feed_url": "/feeds/jobs.xml" + query_string(filters.params()),
         },
     )
-    kinds = (ItemKind.job.value,)
-    return listing_response(request, page_, kinds, session=session, also=shown)
+    return listing_response(request, page_, stamp)
 
 
 @router.get("/jobs/{item_id}", response_class=HTMLResponse)

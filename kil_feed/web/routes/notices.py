@@ -26,12 +26,13 @@ from kil_feed.storage import items as item_store
 from kil_feed.storage import notices as store
 from kil_feed.storage import web as web_store
 from kil_feed.text import plain_text, plain_title
-from kil_feed.timeutil import day_end, isoformat, latest
+from kil_feed.timeutil import day_end, isoformat, latest, utcnow
 from kil_feed.web.deps import (
     facets_of,
     invalid_listing,
     listing_pager,
     listing_response,
+    listing_stamp,
     reader,
     render,
     settings_of,
@@ -45,7 +46,7 @@ from kil_feed.web.filters import (
     region_param,
     slugify,
 )
-from kil_feed.web.http import conditional
+from kil_feed.web.http import conditional, unchanged
 from kil_feed.web.routes.api import REGION
 from kil_feed.web.serialize import INVALID, NOT_FOUND
 from kil_feed.web.templating import query_string
@@ -139,7 +140,6 @@ def notices(
         number = page_param(page)
     except ValidationError as exc:
         return invalid_listing(request, "notices.html", context, exc)
-    result = _page_of(session, filters, size, (number - 1) * size)
     params = {
         "region": filters["region"],
         "stage": filters["stage"],
@@ -148,6 +148,12 @@ def notices(
         "value": clean(value),
         "closing_before": closing_before if filters["closing_before"] else None,
     }
+    key = {**filters, **{f"param_{k}": v for k, v in params.items()}, "page": number}
+    kinds = (ItemKind.notice.value,)
+    stamp = listing_stamp(request, kinds, session=session, key=key, now=utcnow())
+    if (cached := unchanged(request, stamp.etag, stamp.last_modified)) is not None:
+        return cached
+    result = _page_of(session, filters, size, (number - 1) * size)
     pager = listing_pager(number, size, result.total, result.capped, len(result.items))
     page_ = render(
         request,
@@ -161,7 +167,7 @@ def notices(
             "fields": {i.id: notice_fields(i) for i in result.items},
         },
     )
-    return listing_response(request, page_, (ItemKind.notice.value,), session=session)
+    return listing_response(request, page_, stamp)
 
 
 @router.get("/notices/{item_id}", response_class=HTMLResponse)

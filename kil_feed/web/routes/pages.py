@@ -18,12 +18,13 @@ from kil_feed.web.deps import (
     invalid_listing,
     listing_pager,
     listing_response,
+    listing_stamp,
     reader,
     render,
     settings_of,
 )
 from kil_feed.web.filters import RowId, named_param, page_param, region_param, slugify
-from kil_feed.web.http import conditional
+from kil_feed.web.http import conditional, unchanged
 from kil_feed.web.security import csrf_token
 from newsletter.content import issue_content
 from newsletter.pulse import stored_pulse
@@ -114,18 +115,19 @@ def news(
         }
     except ValidationError as exc:
         return invalid_listing(request, "news.html", context, exc)
+    params = {k: slugify(v) if v else None for k, v in filters.items()}
+    kinds = (ItemKind.news.value,)
+    stamp = listing_stamp(
+        request, kinds, session=session, key={**filters, "page": number}, now=utcnow(),
+        shown=[facets.digest], also=[facets.changed_at],
+    )  # fmt: skip
+    if (cached := unchanged(request, stamp.etag, stamp.last_modified)) is not None:
+        return cached
     result = store.public_news(session=session, limit=size, offset=(number - 1) * size, **filters)
     pager = listing_pager(number, size, result.total, result.capped, len(result.items))
     shown = render(
         request,
         "news.html",
-        {
-            **context,
-            "items": result.items,
-            "pager": pager,
-            "filters": filters,
-            "params": {k: slugify(v) if v else None for k, v in filters.items()},
-        },
+        {**context, "items": result.items, "pager": pager, "filters": filters, "params": params},
     )
-    kinds = (ItemKind.news.value,)
-    return listing_response(request, shown, kinds, session=session, also=[facets.changed_at])
+    return listing_response(request, shown, stamp)
