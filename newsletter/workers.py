@@ -165,7 +165,9 @@ class _Claims:
                     self.report.held_unconfirmed += len(held)
                 if not rows and free_dead_leases(self.issue_id, session=conn):
                     continue
-                busy = 0 if rows else leases.held_elsewhere(self.issue_id, self.owner, session=conn)
+                busy = (
+                    0 if rows else leases.unsent_elsewhere(self.issue_id, self.owner, session=conn)
+                )
             self.report.skipped += len(skipped)
             todo = [r for r in rows if r.status == SubscriberStatus.confirmed.value]
             self.report.resent_unconfirmed += resent_unconfirmed(todo)

@@ -274,8 +274,13 @@ def _shown(public: bool) -> Any:
     return select(Item).where(_visible(public))
 
 
-def _newest() -> Any:
-    return sa.func.coalesce(col(Item.published_at), col(Item.collected_at)).desc()
+def _newest() -> tuple[Any, Any]:
+    """A buyer's items newest first (published, else collected), then the highest id: the
+    one order of its notices and jobs on every page, ties included (without the id a LIMIT
+    and a row number could break a tie differently, and a buyer's page and its signal
+    listed the same jobs in two orders)."""
+    published = sa.func.coalesce(col(Item.published_at), col(Item.collected_at))
+    return published.desc(), col(Item.id).desc()
 
 
 def _open_job(now: datetime) -> Any:
@@ -298,15 +303,15 @@ def buyer_items(
     """The buyer's notices, open jobs and recent news; approved ones when `public`, else
     all but rejected ones."""
     now = now or utcnow()
-    base, newest = _shown(public), _newest()
     notices = session.exec(
-        base.where(Item.kind == "notice", Item.buyer_key == buyer.key).order_by(newest).limit(limit)
+        _shown(public)
+        .where(Item.kind == "notice", Item.buyer_key == buyer.key)
+        .order_by(*_newest())
+        .limit(limit)
     ).all()
-    jobs = session.exec(
-        base.where(_open_job(now), Item.buyer_key == buyer.key).order_by(newest).limit(limit)
-    ).all()
+    jobs = open_jobs_of([buyer.key], session=session, now=now, limit=limit, public=public)
     news = buyer_news(buyer, session=session, public=public, now=now, limit=limit)
-    return BuyerItems(buyer, list(notices), list(jobs), news)
+    return BuyerItems(buyer, list(notices), jobs[buyer.key], news)
 
 
 def buyer_news(
@@ -398,10 +403,16 @@ def find_buyers(keys: Sequence[str | None], *, session: Session) -> dict[str, Bu
 
 @dataclass(frozen=True)
 class BuyerCounts:
-    """How many open jobs and recent news a buyer has, each at most the `limit` asked."""
+    """How many open jobs a buyer has and which recent news (ids, newest first), each at
+    most the `limit` asked: the news ids are what a signal shows, their number what a
+    signal line and the score count."""
 
     jobs: int = 0
-    news: int = 0
+    news_ids: tuple[int, ...] = ()
+
+    @property
+    def news(self) -> int:
+        return len(self.news_ids)
 
 
 def buyer_counts(
@@ -417,7 +428,7 @@ def buyer_counts(
     now = now or utcnow()
     jobs = _open_job_counts(buyers, session=session, now=now, limit=limit, public=public)
     news = news_of(buyers, session=session, public=public, now=now, limit=limit)
-    return {key: BuyerCounts(n, len(news[key])) for key, n in jobs.items()}
+    return {key: BuyerCounts(n, tuple(news[key])) for key, n in jobs.items()}
 
 
 def _open_job_counts(
@@ -444,14 +455,15 @@ def open_jobs_of(
     limit: int = ITEMS_SHOWN,
     public: bool = False,
 ) -> dict[str, list[Item]]:
-    """`buyer_items`' jobs (newest first, at most `limit`) of many buyers, in one query per
-    chunk of keys (a row number per buyer instead of a LIMIT per buyer)."""
+    """Buyers' open jobs (`_newest` first, at most `limit` each), in one query per chunk of
+    keys (a row number per buyer instead of a LIMIT per buyer): the one query of a buyer's
+    jobs, for its page (`buyer_items`) as for its signals."""
     now = now or utcnow()
     found: dict[str, list[Item]] = {key: [] for key in keys}
     for chunk in chunks(sorted(found)):
         rank = (
             sa.func.row_number()
-            .over(partition_by=col(Item.buyer_key), order_by=(_newest(), col(Item.id).desc()))
+            .over(partition_by=col(Item.buyer_key), order_by=_newest())
             .label("rank")
         )
         ranked = (
@@ -514,10 +526,7 @@ def signals(
         if (n.extra or {}).get("notice", {}).get("stage") in SIGNAL_STAGES
     ]
     buyers = find_buyers([n.buyer_key for n in candidates], session=session)
-    found = list(buyers.values())
-    job_counts = _open_job_counts(found, session=session, now=now, limit=SIGNAL_ITEMS, public=False)
-    news_ids = news_of(found, session=session, now=now, limit=SIGNAL_ITEMS)
-    counts = {key: BuyerCounts(job_counts[key], len(ids)) for key, ids in news_ids.items()}
+    counts = buyer_counts(list(buyers.values()), session=session, now=now, limit=SIGNAL_ITEMS)
     scored = []
     for notice in candidates:
         buyer = buyers.get(notice.buyer_key or "")
@@ -528,7 +537,7 @@ def signals(
     # the items of the signals shown only: a fixed number of queries, however many
     shown = {b.key for _, _, b in scored if b is not None}
     jobs = open_jobs_of(sorted(shown), session=session, now=now, limit=SIGNAL_ITEMS)
-    wanted = sorted({i for key in shown for i in news_ids[key]})
+    wanted = sorted({i for key in shown for i in counts[key].news_ids})
     news: dict[int | None, Item] = {}
     for chunk in chunks(wanted):
         news.update((i.id, i) for i in session.exec(select(Item).where(col(Item.id).in_(chunk))))
@@ -537,7 +546,7 @@ def signals(
             notice,
             buyer,
             jobs.get(buyer.key, []) if buyer else [],
-            [news[i] for i in news_ids[buyer.key]] if buyer else [],
+            [news[i] for i in counts[buyer.key].news_ids] if buyer else [],
             score,
         )
         for score, notice, buyer in scored

@@ -144,14 +144,18 @@ def free_deferred(issue_id: int, *, session: Db) -> int:
     )
 
 
-def held_elsewhere(issue_id: int, owner: str, *, session: Db) -> int:
-    """Unsent rows another live sender holds (their outcome is still to come)."""
+def unsent_elsewhere(issue_id: int, owner: str, *, session: Db) -> int:
+    """Unsent rows of this run that we do not hold: held by another sender, or free again.
+
+    A sender that claimed nothing waits while this is not 0. Free rows count: a holder
+    giving its rows back while our claim skipped them (locked) may commit before this
+    count, which then saw none held and none free, and the send ended with them pending."""
     return int(
         session.execute(
             sa.text(
                 f"SELECT count(*) FROM delivery d WHERE d.issue_id = :issue AND {_UNSENT} "
-                "AND d.lease_owner IS NOT NULL AND d.lease_owner <> :owner "
-                "AND d.lease_expires_at > clock_timestamp()"
+                "AND d.lease_owner IS DISTINCT FROM :owner "
+                f"AND d.lease_owner IS DISTINCT FROM '{DEFERRED}'"
             ),
             {"issue": issue_id, "owner": owner},
         ).scalar_one()

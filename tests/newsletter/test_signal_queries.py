@@ -160,3 +160,50 @@ def test_signals_read_their_buyers_jobs_and_news_in_a_fixed_number_of_queries(
             assert [i.id for i in signal.news] == [i.id for i in each.news]
     busy = next(f for f in found if f.notice.id == first)
     assert (len(busy.jobs), len(busy.news)) == (5, 1)
+
+
+def test_a_buyers_jobs_and_notices_keep_one_order_on_every_page_however_they_tie(
+    any_engine: Engine,
+) -> None:
+    """Jobs published at the same moment (an employer's feed stamps a batch at once) came in
+    one order on the buyer's page (a LIMIT with no tie-break) and maybe another on its signal
+    (newest, then the highest id): one order everywhere, newest first, then the highest id."""
+    engine = any_engine  # SQLite, and PostgreSQL where it runs
+    now = utcnow()
+    same = now - timedelta(days=2)  # every job and notice at one moment: ties only
+    name = "Durham County Council"
+    key = name_key(name)
+    with write_session(engine) as s:
+        src, _ = upsert_source("Ties test", session=s, url="https://ties.example.org/")
+        s.add(Buyer(key=key, slug=key, name=name))
+        items = [
+            Item(
+                source_id=src.id,  # type: ignore[arg-type]
+                url=f"https://ties.example.org/{kind}/{n}",
+                kind=kind,
+                title=f"{kind} {n}",
+                employer=name,
+                buyer_key=key,
+                status="approved",
+                published_at=None if n % 3 == 0 else same,
+                collected_at=same,  # the one without a date ties on its collection time
+                extra={"notice": {"stage": "award", "buyer": {"name": name}}}
+                if kind == "notice"
+                else None,
+            )
+            for n in range(8)
+            for kind in ("job", "notice")
+        ]
+        s.add_all(items)
+        s.flush()
+        jobs = sorted((i.id for i in items if i.kind == "job"), reverse=True)  # type: ignore[type-var]
+        notices = sorted((i.id for i in items if i.kind == "notice"), reverse=True)  # type: ignore[type-var]
+    with read_session(engine) as s:
+        buyer = find_buyer(key, session=s)
+        assert buyer is not None
+        page = buyer_items(buyer, session=s, limit=5)  # the buyer's and the notice's pages
+        assert [j.id for j in page.jobs] == jobs[:5]
+        assert [n.id for n in page.notices] == notices[:5]
+        found = signals(session=s, since=now - timedelta(days=3))
+        assert len(found) == 8 and {len(f.jobs) for f in found} == {5}
+        assert all([j.id for j in f.jobs] == jobs[:5] for f in found)
