@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -323,10 +323,16 @@ def buyer_news(
     limit: int = ITEMS_SHOWN,
 ) -> list[Item]:
     """The buyer's news, newest first: `news_of` the buyer alone, the one definition its
-    page lists and /buyers counts."""
-    ids = news_of([buyer], session=session, public=public, now=now, limit=limit)[buyer.key]
-    items = {i.id: i for i in session.exec(select(Item).where(col(Item.id).in_(ids)))}
-    return [items[i] for i in ids]
+    page lists and /buyers counts, read in one query of its candidates only (at most the
+    `limit` * 20 that `news_of` looks at, fetched a page at a time until `limit` are
+    found): it read the whole window of everyone's news to show fifty."""
+    query = _news_query([buyer], select(Item), public=public, now=now or utcnow())
+    result = session.exec(query.limit(limit * 20).execution_options(yield_per=limit))
+    try:
+        rows = ((item, item.buyer_key, item.title, item.summary) for item in result)
+        return _pick_news(rows, [buyer], limit)[0]
+    finally:
+        result.close()
 
 
 def news_of(
@@ -343,51 +349,83 @@ def news_of(
     case), which `mentions` keeps when they name it as a council ("Durham CC", "City of
     Manchester"), never the place alone.
 
-    One read of the window's stories, newest first, serves every buyer of a page, its
-    spellings looked for here: a query per row of /buyers grew with the page, and one
-    query with a LIKE per spelling, row and buyer cost SQLite as much. The read stops
-    once every buyer has its `limit` or has seen its `limit` * 20 candidates."""
+    One read of the window's candidates of any of the buyers, newest first, serves every
+    buyer of a page: a query per row of /buyers grew with the page. The read stops once
+    every buyer has its `limit` or has seen its `limit` * 20 candidates."""
     if not buyers:
         return {}
-    now = now or utcnow()
-    owners: dict[str, set[int]] = {}  # a spelling, lower-case -> the buyers it may name
-    for n, buyer in enumerate(buyers):
-        for word in search_words(buyer.name, buyer.la_code):
-            owners.setdefault(word.lower(), set()).add(n)
-    linked = {buyer.key: n for n, buyer in enumerate(buyers)}
-    found: list[list[int]] = [[] for _ in buyers]
-    looked = [0] * len(buyers)  # candidates seen of each buyer
-    open_ = set(range(len(buyers)))
-    query = (
-        sa.select(Item.id, Item.buyer_key, Item.title, Item.summary)
-        .where(
-            Item.kind == "news",
-            _visible(public),
-            col(Item.published_at) >= now - timedelta(days=NEWS_DAYS),
-        )  # published in the window: its newest first as `_newest` orders them
-        .order_by(col(Item.published_at).desc(), col(Item.id).desc())
-        .execution_options(yield_per=1000)
-    )
-    result = session.execute(query)
+    columns = sa.select(Item.id, Item.buyer_key, Item.title, Item.summary)
+    query = _news_query(buyers, columns, public=public, now=now or utcnow())
+    result = session.execute(query.execution_options(yield_per=1000))
     try:
-        for item_id, key, title, summary in result:
-            text = f"{title}\n{summary or ''}"  # no spelling holds a line break
-            low = text.lower()
-            hits = {n for word, ns in owners.items() if word in low for n in ns}
-            if key in linked:
-                hits.add(linked[key])
-            for n in sorted(hits & open_):
-                buyer = buyers[n]
-                looked[n] += 1
-                if key == buyer.key or mentions(text, name=buyer.name, la_code=buyer.la_code):
-                    found[n].append(item_id)
-                if len(found[n]) >= limit or looked[n] >= limit * 20:
-                    open_.discard(n)
-            if not open_:
-                break
+        found = _pick_news(result, buyers, limit)  # type: ignore[arg-type]
     finally:
         result.close()
     return {buyer.key: ids for buyer, ids in zip(buyers, found, strict=True)}
+
+
+def _spellings(buyers: Sequence[Buyer]) -> dict[str, set[int]]:
+    """Each spelling a story naming one of `buyers` holds, lower-case -> those buyers."""
+    owners: dict[str, set[int]] = {}
+    for n, buyer in enumerate(buyers):
+        for word in search_words(buyer.name, buyer.la_code):
+            owners.setdefault(word.lower(), set()).add(n)
+    return owners
+
+
+def _news_query(buyers: Sequence[Buyer], query: Any, *, public: bool, now: datetime) -> Any:
+    """`query` over the window's stories that are candidates of one of `buyers` (linked to
+    it, or holding a spelling of it in any case), newest first as `_newest` orders them.
+    The spellings are LIKEs in the database, so that what is read is only candidates: a
+    letter outside ASCII matches any one letter there (SQLite lower-cases ASCII only), and
+    `_pick_news` looks for the spelling itself."""
+    texts = (sa.func.lower(col(Item.title)), sa.func.lower(sa.func.coalesce(col(Item.summary), "")))
+    patterns = [_like_pattern(word) for word in _spellings(buyers)]
+    named = [text.like(pattern, escape="/") for pattern in patterns for text in texts]
+    linked = col(Item.buyer_key).in_(sorted({b.key for b in buyers}))
+    return query.where(
+        Item.kind == "news",
+        _visible(public),
+        col(Item.published_at) >= now - timedelta(days=NEWS_DAYS),
+        sa.or_(linked, *named),
+    ).order_by(  # published in the window: its newest first as `_newest` orders them
+        col(Item.published_at).desc(), col(Item.id).desc()
+    )
+
+
+def _like_pattern(word: str) -> str:
+    """`%word%` for LIKE: its own % and _ escaped, a letter outside ASCII any one letter."""
+    escaped = word.replace("/", "//").replace("%", "/%").replace("_", "/_")
+    return "%" + "".join(c if c.isascii() else "_" for c in escaped) + "%"
+
+
+def _pick_news(
+    rows: Iterable[tuple[Any, str | None, str, str | None]], buyers: Sequence[Buyer], limit: int
+) -> list[list[Any]]:
+    """Each buyer's news among `rows` ((story, buyer key, title, summary), newest first):
+    the stories linked to it or that `mentions` it, of its first `limit` * 20 candidates,
+    at most `limit`. Stops reading once every buyer is done."""
+    owners = _spellings(buyers)
+    linked = {buyer.key: n for n, buyer in enumerate(buyers)}
+    found: list[list[Any]] = [[] for _ in buyers]
+    looked = [0] * len(buyers)  # candidates seen of each buyer
+    open_ = set(range(len(buyers)))
+    for story, key, title, summary in rows:
+        text = f"{title}\n{summary or ''}"  # no spelling holds a line break
+        low = text.lower()
+        hits = {n for word, ns in owners.items() if word in low for n in ns}
+        if key in linked:
+            hits.add(linked[key])
+        for n in sorted(hits & open_):
+            buyer = buyers[n]
+            looked[n] += 1
+            if key == buyer.key or mentions(text, name=buyer.name, la_code=buyer.la_code):
+                found[n].append(story)
+            if len(found[n]) >= limit or looked[n] >= limit * 20:
+                open_.discard(n)
+        if not open_:
+            break
+    return found
 
 
 def find_buyers(keys: Sequence[str | None], *, session: Session) -> dict[str, Buyer]:

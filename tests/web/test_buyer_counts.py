@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
+from sqlmodel import col, select
 
 from kil_feed.config import Settings
 from kil_feed.db import write_session
@@ -135,3 +136,37 @@ def test_buyers_and_its_page_cap_news_alike(
     page = notices_client.get("/buyers/durham-county-council").text
     assert dict(HEADING.findall(page))["News"] == str(ITEMS_SHOWN)
     assert rows["durham-county-council"][2] == ITEMS_SHOWN
+
+
+def test_a_buyer_page_reads_only_the_news_it_shows(
+    notices_client: TestClient,
+    any_engine: Engine,
+) -> None:
+    """A buyer's page read the whole window of everyone's news (hundreds of stories to
+    show fifty): it reads the buyer's candidates only, at most ITEMS_SHOWN * 20 of them, in
+    one LIMIT query, and lists the same stories in the same order (newest first, ties by
+    the newest id), as /buyers counts them."""
+    for n in range(40):  # others' news in the window, newer than the buyer's
+        _story(any_engine, f"other-{n}", f"Leeds City Council story {n}", days=0.5)
+    for n in range(ITEMS_SHOWN + 10):  # ties: five stories a moment
+        title = f"Durham County Council story {n}" if n % 3 else f"Story {n} on waste"
+        extra = {} if n % 3 else {"employer": "Durham County Council", "buyer_key": "durham"}
+        _story(any_engine, f"durham-{n}", title, days=1 + (n // 5) / 10, **extra)
+    _story(any_engine, "durham-place", "Durham weather turns cold", days=0.6)  # not a council
+    with write_session(any_engine) as s:
+        rows = s.exec(
+            select(Item).where(Item.kind == "news", col(Item.url).like("%/durham-%"))
+        ).all()
+        rows = [r for r in rows if not r.url.endswith("durham-place")]
+        rows.sort(key=lambda r: (r.published_at, r.id), reverse=True)
+        expected = [r.url for r in rows][:ITEMS_SHOWN]
+    with statements(notices_client.app.state.engine) as sent:  # type: ignore[attr-defined]
+        page = notices_client.get("/buyers/durham-county-council")
+    assert page.status_code == 200, page.text
+    news = page.text.split("<h2>News (", 1)[1].split("</ul>", 1)[0]
+    assert re.findall(r'<li><a href="([^"]+)">', news) == expected
+    assert dict(HEADING.findall(page.text))["News"] == str(ITEMS_SHOWN)
+    window = [s for s in sent if "published_at >=" in s]
+    assert len(window) == 1, window  # one query for the listing
+    assert "LIMIT" in window[0].upper() and "LIKE" in window[0].upper(), window[0]
+    assert _listed(notices_client, "/buyers")["durham-county-council"][2] == ITEMS_SHOWN
