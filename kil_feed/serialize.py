@@ -1,10 +1,15 @@
-"""The one JSON shape of an item (CLI `--json`, web API, exports): a public contract."""
+"""The one JSON shape of an item (CLI `--json`, web API, exports): a public contract.
+
+Its `title` and `summary` are plain text (`kil_feed.text`), as every page, feed and email
+shows them; the CLI adds them as stored (`title_raw`, `summary_raw`: a feed's markup and
+entities), for scripts that compare with a feed or edit an item."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from kil_feed.models import Item
+from kil_feed.text import plain_text, plain_title
 from kil_feed.timeutil import isoformat
 
 JOB_FIELDS = (
@@ -19,6 +24,11 @@ JOB_FIELDS = (
 )
 
 
+def title_fields(title: str | None) -> dict[str, str]:
+    """A CLI row's `title` as shown (`plain_title`) and `title_raw` as stored."""
+    return {"title": plain_title(title), "title_raw": title or ""}
+
+
 def item_to_dict(
     item: Item,
     source_name: str | None = None,
@@ -26,21 +36,27 @@ def item_to_dict(
     full: bool = False,
     editorial: bool = False,
     all_job_fields: bool = False,
+    raw: bool = False,
     **extra: Any,
 ) -> dict[str, Any]:
     """An item as JSON-ready data, the one serializer every edge reuses.
 
     Job fields come for jobs (for every kind with `all_job_fields`, as the API's schema has
-    them); `editorial` adds the curation decision, `full` the body and bookkeeping; `extra`
-    fields (such as the API's `web_url`) go last.
+    them); `editorial` adds the curation decision, `full` the body and bookkeeping, `raw`
+    the title and summary as stored (the CLI's); `extra` fields (such as the API's
+    `web_url`) go last.
     """
     data: dict[str, Any] = {
         "id": item.id,
         "kind": item.kind,
         "source": source_name,
         "url": item.url,
-        "title": item.title,
-        "summary": item.summary,
+        "title": plain_title(item.title),
+        "summary": plain_text(item.summary),
+    }
+    if raw:
+        data.update(title_raw=item.title, summary_raw=item.summary)
+    data |= {
         "published_at": isoformat(item.published_at),
         "status": item.status,
         "featured": item.featured,

@@ -62,3 +62,9 @@ def shorten(text: str, limit: int | None) -> str:
 def plain_paragraphs(value: str | None) -> list[str]:
     """Text split at blank lines, each paragraph `plain_text`; empty ones left out."""
     return [text for part in _PARAGRAPH.split(value or "") if (text := plain_text(part))]
+
+
+def plain_intro(value: str | None) -> str:
+    """An issue's intro as one plain string (the API, the issues feed, `kil issue show
+    --json`): its `plain_paragraphs`, a blank line between them, as the email sets them."""
+    return "\n\n".join(plain_paragraphs(value))

@@ -4,7 +4,7 @@ a real HTTP server and a real SMTP server on loopback, and the shared real-world
 Per test: `kil_env` (an isolated SQLite setup in os.environ, cwd = tmp_path), `settings`,
 `engine`, `cli`, `http_server`, `smtp_server`; `any_settings`/`any_engine` run the test on
 SQLite and on PostgreSQL; `fresh_engine` is an empty, unmigrated database of each (for a
-migration's tests).
+migration's tests), `fresh_postgres_url` the URL of such a PostgreSQL database.
 
 Shared by a module (one crawl or one server for many tests, which keeps the suite fast):
 `kil_environment(folder, database_url)` is `kil_env` as a context manager for a module- or
@@ -189,27 +189,56 @@ def _truncate_postgres(url: str) -> None:
     engine.dispose()
 
 
+@pytest.fixture(scope="session")
+def _fresh_postgres_database(postgres_url: str) -> Iterator[str]:
+    """One more database for this test session, which `fresh_postgres_url` empties for each
+    test. A database per test cost a DROP DATABASE each, and PostgreSQL 15 takes an
+    immediate checkpoint for every DROP DATABASE, writing every dirty buffer of the whole
+    server first: on a machine running other suites, 2 to 18 s of teardown per test."""
+    name = f"kil_fresh_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    yield sa.make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    admin.dispose()
+
+
+@pytest.fixture
+def fresh_postgres_url(_fresh_postgres_database: str) -> str:
+    """The URL of an empty PostgreSQL database, not yet migrated: the session's spare
+    database with every schema of the test before it dropped (its connections ended
+    first, as DROP DATABASE ... WITH (FORCE) would) and an empty `public` made again."""
+    url = _fresh_postgres_database
+    engine = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.exec_driver_sql(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        schemas = conn.exec_driver_sql(
+            "SELECT nspname FROM pg_namespace WHERE left(nspname, 3) <> 'pg_' "
+            "AND nspname <> 'information_schema'"
+        ).scalars()
+        for schema in list(schemas):
+            conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
+        conn.exec_driver_sql("CREATE SCHEMA public AUTHORIZATION pg_database_owner")
+        conn.exec_driver_sql("GRANT USAGE ON SCHEMA public TO PUBLIC")
+    engine.dispose()
+    return url
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def fresh_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
     """An empty database of each backend, not yet migrated (for a migration's tests)."""
     if request.param == "sqlite":
-        engine = make_engine(f"sqlite:///{tmp_path / 'kil.db'}")
-        yield engine
-        engine.dispose()
-        return
-    request.getfixturevalue("postgres_url")  # skips (or fails in CI) without the server
-    name = f"kil_fresh_{os.getpid()}_{uuid.uuid4().hex[:8]}"
-    admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}"')
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    url = sa.make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+        url = f"sqlite:///{tmp_path / 'kil.db'}"
+    else:  # skips (or fails in CI) without the server
+        url = request.getfixturevalue("fresh_postgres_url")
     engine = make_engine(url)
     yield engine
     engine.dispose()
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    admin.dispose()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])

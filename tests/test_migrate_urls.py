@@ -3,11 +3,10 @@ once stopped `kil db upgrade` in Alembic's ini-style option parser."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine
 from sqlalchemy.engine import make_url
 
 from kil_feed.migrate import current_revision, head_revision
@@ -31,19 +30,12 @@ def test_db_upgrade_in_a_folder_with_a_percent_sign(cli, tmp_path: Path, monkeyp
 
 
 @pytest.mark.postgres
-def test_db_upgrade_with_a_percent_encoded_password(cli, postgres_url: str, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    admin = create_engine(postgres_url, isolation_level="AUTOCOMMIT")
-    name = f"kil_percent_url_{os.getpid()}"  # suites running side by side each have their own
-    with admin.connect() as conn:
-        conn.execute(text(f"DROP DATABASE IF EXISTS {name}"))
-        conn.execute(text(f"CREATE DATABASE {name}"))
-    try:  # trust auth: the password is not checked, only carried through the URL
-        url = make_url(postgres_url).set(database=name, password="p@ss%w0rd")
-        monkeypatch.setenv("KIL_DATABASE_URL", url.render_as_string(hide_password=False))
-        assert "%40" in url.render_as_string(hide_password=False)
-        cli("db", "upgrade")
-        assert _revision(url) == head_revision()
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        admin.dispose()
+def test_db_upgrade_with_a_percent_encoded_password(  # type: ignore[no-untyped-def]
+    cli, fresh_postgres_url: str, monkeypatch
+) -> None:
+    # trust auth: the password is not checked, only carried through the URL
+    url = make_url(fresh_postgres_url).set(password="p@ss%w0rd")
+    monkeypatch.setenv("KIL_DATABASE_URL", url.render_as_string(hide_password=False))
+    assert "%40" in url.render_as_string(hide_password=False)
+    cli("db", "upgrade")
+    assert _revision(url) == head_revision()

@@ -10,6 +10,7 @@ from kil_feed.cli.help import command_group
 from kil_feed.cli.output import console, print_json, print_table
 from kil_feed.db import read_session
 from kil_feed.notice_view import buyer_fields, notice_fields, signal_line
+from kil_feed.serialize import title_fields
 from kil_feed.storage import buyers as store
 
 buyers_app = command_group(help="Buyers: who publishes the notices.", no_args_is_help=True)
@@ -55,7 +56,7 @@ def show_cmd(
             "notices": [
                 {
                     "id": n.id,
-                    "title": n.title,
+                    **title_fields(n.title),
                     "url": n.url,
                     "stage": notice_fields(n).get("stage"),
                     "notice_type": notice_fields(n).get("notice_type"),
@@ -63,8 +64,8 @@ def show_cmd(
                 }
                 for n in found.notices
             ],  # fmt: skip
-            "jobs": [{"id": j.id, "title": j.title, "url": j.url} for j in found.jobs],
-            "news": [{"id": s.id, "title": s.title, "url": s.url} for s in found.news],
+            "jobs": [{"id": j.id, **title_fields(j.title), "url": j.url} for j in found.jobs],
+            "news": [{"id": s.id, **title_fields(s.title), "url": s.url} for s in found.news],
         }
     if as_json:
         print_json(data)

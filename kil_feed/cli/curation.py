@@ -25,6 +25,7 @@ from kil_feed.errors import ValidationError
 from kil_feed.models import Item
 from kil_feed.storage import curation
 from kil_feed.storage.items import get_item, source_names
+from kil_feed.text import plain_title
 
 logger = logging.getLogger(__name__)
 
@@ -153,7 +154,7 @@ def _act(action: str, ids: list[int] | None, *, reason: str | None = None, **opt
                 "id": i.id,
                 "source": names.get(i.source_id, "?"),
                 "status": i.status,
-                "title": i.title,
+                "title": plain_title(i.title),
             }
             for i in chosen
         ]

@@ -27,9 +27,11 @@ from kil_feed.cli.output import (
 )
 from kil_feed.db import read_session
 from kil_feed.errors import ValidationError
+from kil_feed.serialize import title_fields
 from kil_feed.storage import deliveries as ledger
 from kil_feed.storage import issues as issues_db
 from kil_feed.storage.items import source_names
+from kil_feed.text import plain_intro, plain_text
 
 issue_app = command_group(help="Weekly newsletter issues: build, edit, preview and send.")
 
@@ -142,7 +144,7 @@ def show(
             "pinned": p.pinned,
             "item_id": i.id,
             "kind": i.kind,
-            "title": i.title,
+            **title_fields(i.title),
             "url": i.url,
             "source": names.get(i.source_id, ""),
             "featured": i.featured,
@@ -152,14 +154,15 @@ def show(
     ]
     data = _issue_row(issue, sum(r["section"] != "dropped" for r in items), counts, subject)
     data |= {"subject_set": issue.subject_set}
-    data |= {"intro": issue.intro, "deliveries": counts, "items_by_section": items}
+    data |= {"intro": plain_intro(issue.intro), "intro_raw": issue.intro}
+    data |= {"deliveries": counts, "items_by_section": items}
     if as_json:
         print_json(data)
         return
     console.print(f"[bold]Issue {issue.id}[/bold] · {issue.week} · {issue.status}")
     console.print(f"Subject: {subject}", markup=False)
-    if issue.intro:
-        console.print(f"Intro: {issue.intro}", markup=False)
+    if intro := plain_text(issue.intro):
+        console.print(f"Intro: {intro}", markup=False)
     if counts:
         console.print("Deliveries: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
     print_table(items, ["section", "position", "item_id", "pinned", "kind", "title", "source"])

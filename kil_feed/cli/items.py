@@ -48,7 +48,7 @@ def list_cmd(
             since=parse_since(since, st.settings.timezone), limit=limit,
         )  # fmt: skip
         names = item_store.source_names(session=session)
-    data = [item_to_dict(item, names.get(item.source_id)) for item in rows]
+    data = [item_to_dict(item, names.get(item.source_id), raw=True) for item in rows]
     if as_json:
         print_json(data)
         return
@@ -72,13 +72,15 @@ def show_cmd(
     with read_session(st.engine) as session:
         item = item_store.get_item(item_id, session=session)
         names = item_store.source_names(session=session)
-    data = item_to_dict(item, names.get(item.source_id), full=True)
+    data = item_to_dict(item, names.get(item.source_id), full=True, raw=True)
     if as_json:
         print_json(data)
         return
     for key, value in data.items():
         if key == "body_html" or (not show_all and value in (None, "", [], {})):
             continue
+        if key.endswith("_raw") and value == data.get(key.removesuffix("_raw")):
+            continue  # stored as shown: said once
         shown = ", ".join(value) if isinstance(value, list) else value
         if key == "published_at" and item.date_estimated:
             shown = f"{shown} ({ESTIMATED})"

@@ -1,6 +1,7 @@
 """How an item looks: its JSON for scripts and its card for the review queue.
 
-The JSON is the shared `kil_feed.serialize.item_to_dict` with the editorial fields.
+The JSON is the shared `kil_feed.serialize.item_to_dict` with the editorial fields and the
+title and summary as stored; the card shows them as plain text, as the email does.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from kil_feed.models import Item
 from kil_feed.money import pay_range
 from kil_feed.regions import regions_label
 from kil_feed.serialize import item_to_dict
+from kil_feed.text import plain_text, plain_title
 
 JOB_FIELDS = ("employer", "location", "contract_type", "ir35")
 ESTIMATED = "date estimated: collection time"
@@ -23,7 +25,7 @@ ESTIMATED = "date estimated: collection time"
 
 def item_json(item: Item, source_name: str) -> dict[str, Any]:
     """The item as JSON: the shared serializer plus the editorial decision."""
-    return item_to_dict(item, source_name, editorial=True)
+    return item_to_dict(item, source_name, editorial=True, raw=True)
 
 
 def pay_text(item: Item) -> str | None:
@@ -42,8 +44,8 @@ def item_card(
     if item.date_estimated:
         lines.append(f" ({ESTIMATED})", style="yellow")
     lines.append(f"  ·  {item.kind}  ·  #{item.id}\n")
-    if item.summary:
-        lines.append(f"\n{item.summary}\n")
+    if summary := plain_text(item.summary):
+        lines.append(f"\n{summary}\n")
     lines.append("\n")
     lines.append("topics: ", style="dim")
     lines.append(", ".join(item.topics or []) or "-")
@@ -62,5 +64,5 @@ def item_card(
         plural = "source carries" if others == 1 else "sources carry"
         lines.append(f"\n{others} other {plural} this story", style="yellow")
     lines.append(f"\n{item.url}", style="dim underline")
-    title = f"[bold]{escape(item.title)}[/bold]"
+    title = f"[bold]{escape(plain_title(item.title))}[/bold]"
     return Panel(lines, title=title, title_align="left", subtitle=position or None)

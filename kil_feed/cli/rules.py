@@ -16,6 +16,7 @@ from kil_feed.cli.selection import SINCE_HELP, make_filter
 from kil_feed.db import read_session
 from kil_feed.rules import RULE_KINDS, compile_rules, decide
 from kil_feed.rules_suggest import suggest as make_suggestions
+from kil_feed.serialize import title_fields
 from kil_feed.storage import curation
 from kil_feed.storage.items import source_names
 
@@ -89,7 +90,7 @@ def test_rules(
                     {
                         "id": item.id,
                         "source": source_name,
-                        "title": item.title,
+                        **title_fields(item.title),
                         "status": item.status,
                         "decision": decision.status,
                         "rule": decision.rule,

@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 
 from kil_feed.models import Issue, Item
 from kil_feed.serialize import item_to_dict
-from kil_feed.text import plain_text, plain_title
+from kil_feed.text import plain_intro
 from kil_feed.timeutil import isoformat
 
 
@@ -102,11 +102,9 @@ def item_link(item: Item, base_url: str) -> str:
 
 
 def api_item_dict(item: Item, base_url: str, source: str | None = None) -> dict[str, Any]:
-    """The shared item JSON with every job field and the item's page on this site; the
-    title and summary as plain text, as the pages and the email show them."""
-    data = item_to_dict(item, source, all_job_fields=True, web_url=item_link(item, base_url))
-    data.update(title=plain_title(item.title), summary=plain_text(item.summary))
-    return data
+    """The shared item JSON with every job field and the item's page on this site (its
+    title and summary plain text, as the pages and the email show them)."""
+    return item_to_dict(item, source, all_job_fields=True, web_url=item_link(item, base_url))
 
 
 def issue_title(issue: Issue) -> str:
@@ -120,7 +118,7 @@ def issue_to_dict(issue: Issue, base_url: str) -> dict[str, Any]:
         "week": issue.week,
         "subject": issue.subject,
         "headline": issue_title(issue),
-        "intro": issue.intro,
+        "intro": plain_intro(issue.intro),
         "sent_at": isoformat(issue.sent_at),
         "web_url": f"{base_url.rstrip('/')}/issues/{issue.id}",
     }

@@ -16,7 +16,7 @@ from sqlmodel import select
 
 from kil_feed.config import Settings
 from kil_feed.db import write_session
-from kil_feed.models import Buyer, Item
+from kil_feed.models import Buyer, Issue, Item
 from tests.support.notices import store_notices
 from tests.support.webdata import Archive
 
@@ -109,3 +109,29 @@ def test_titles_and_summaries_are_plain_text_in_feeds_and_the_api(
     assert len(ours) == 9
     for answer in ours:
         assert (answer["title"], answer["summary"]) == (TITLE_TEXT, SUMMARY_TEXT), answer["id"]
+
+
+INTRO = "Hello <b>readers</b> &amp; friends.\n\nA <i>second</i> paragraph<script>alert(3)</script>."
+INTRO_TEXT = "Hello readers & friends.\n\nA second paragraph."  # its paragraphs kept
+
+
+def test_an_issues_intro_is_plain_text_in_the_feed_the_api_and_the_listings(
+    client: TestClient, engine: Engine, archive: Archive
+) -> None:
+    with write_session(engine) as s:
+        issues = list(s.exec(select(Issue)))
+        for issue in issues:
+            issue.intro = INTRO
+            s.add(issue)
+    assert issues
+    feed = ET.fromstring(client.get("/feeds/issues.xml").content)
+    summaries = [e.findtext(f"{ATOM}summary") for e in feed.iter(f"{ATOM}entry")]
+    assert summaries and set(summaries) == {INTRO_TEXT}
+    listed = client.get("/api/issues").json()["issues"]
+    one = client.get(f"/api/issues/{listed[0]['id']}").json()
+    assert {i["intro"] for i in listed} == {INTRO_TEXT} and one["intro"] == INTRO_TEXT
+    for path in ("/", "/issues"):
+        page = client.get(path).text
+        assert "alert(3)" not in page, path
+        shown = _shown(page, "//p[@class='summary']")
+        assert "Hello readers & friends. A second paragraph." in shown, (path, shown)

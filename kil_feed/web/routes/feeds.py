@@ -15,7 +15,7 @@ from kil_feed.models import Item, ItemKind
 from kil_feed.regions import ITL1_REGIONS
 from kil_feed.storage import items as item_store
 from kil_feed.storage import web as store
-from kil_feed.text import plain_text, plain_title
+from kil_feed.text import plain_intro, plain_text, plain_title
 from kil_feed.timeutil import isoformat, latest
 from kil_feed.web.atom import Entry, atom_feed
 from kil_feed.web.deps import reader, settings_of
@@ -84,7 +84,7 @@ def issues_feed(request: Request, session: Session = Depends(reader)) -> Respons
             title=issue_title(i),
             link=f"{base}/issues/{i.id}",
             updated=i.sent_at or i.updated_at,
-            summary=i.intro,
+            summary=plain_intro(i.intro),
         )
         for i in issues
     ]
