@@ -6,9 +6,9 @@ the words that vary between spellings of one council ("Manchester City Council",
 "Manchester CC", "City of Manchester" -> "manchester").
 
 The UK's local authorities are mySociety's register of every one of them, current and
-former (`data/uk_local_authorities.csv`, a byte copy; provenance in
-`data/uk_local_authorities.md`): counties, unitaries, metropolitan and non-metropolitan
-districts, London boroughs, Scottish, Welsh and Northern Irish councils, combined
+former (`data/uk_local_authorities.csv`, a copy with three garbled spellings repaired;
+provenance in `data/uk_local_authorities.md`): counties, unitaries, metropolitan and
+non-metropolitan districts, London boroughs, Scottish, Welsh and Northern Irish councils, combined
 authorities. Its names and alternative spellings give each council one key, so
 "Kingston upon Hull City Council" and "Hull City Council" are one buyer. News names a
 council in many ways and a place name alone never names one: `council_mentions` finds the
@@ -28,7 +28,7 @@ from importlib import resources
 
 _COUNCIL_MARK = re.compile(
     r"\b(?:council|cc|mbc|bc|dc|mdc|cbc|lb|rb|borough of|city of|county of|county borough|"
-    r"comhairle|corporation|combined (?:county )?authority|greater london authority)\b",
+    r"comhairle|cyngor|corporation|combined (?:county )?authority|greater london authority)\b",
     re.I,
 )
 _COUNCIL_WORDS = frozenset(
@@ -68,7 +68,7 @@ class LocalAuthority:
 
 _NAME_PREFIX = re.compile(
     r"^(?:the\s+)?(?:(?:city|county|city\s+(?:and|&)\s+county|(?:london|royal)\s+borough|borough)"
-    r"\s+of\s+|comhairle\s+(?:nan|na)\s+)",
+    r"\s+of\s+|comhairle\s+(?:nan|na)\s+|cyngor\s+)",
     re.I,
 )
 _NAME_SUFFIX = re.compile(

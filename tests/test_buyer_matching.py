@@ -3,6 +3,7 @@ buyer by the ways stories name a council, never by a place name alone."""
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import json
 import re
@@ -44,6 +45,44 @@ def test_the_register_is_the_cited_copy_and_covers_every_tier() -> None:
     assert current["Unitary authority"] == 63 and current["County"] == 21
     assert current["Scottish unitary authority"] == 32
     assert current["Welsh unitary authority"] == 22 and current["NI district"] == 11
+
+
+# Text decoded with the wrong codec: the replacement character, UTF-8 read as Latin-1 or
+# cp1252 (a lead byte's letter, "\u00c3", "\u00ef", before a continuation byte's), the
+# replacement character so misread ("\u00ef\u00bf\u00bd"), C1 control characters.
+_MOJIBAKE = re.compile("\ufffd|[\u00c2-\u00f4][\u0080-\u00bf]|\u00ef\u00bf\u00bd|[\u0080-\u009f]")
+
+
+def test_the_register_holds_no_mojibake() -> None:
+    rows = list(csv.reader(REGISTER.read_text(encoding="utf-8").splitlines()))
+    assert len(rows) == 471  # the header and 470 authorities
+    garbled = [
+        (row[0], value)
+        for row in rows
+        for field in row
+        for value in field.split(",")
+        if _MOJIBAKE.search(value)
+    ]
+    assert garbled == []
+    assert _MOJIBAKE.search("Sir Ynys M\u00ef\u00bf\u00bdn") and _MOJIBAKE.search("M\u00c3\u00b4n")
+    assert not _MOJIBAKE.search("Sir Ynys M\u00f4n, Sir G\u00e2r, Caf\u00e9 \u00a3")
+
+
+@pytest.mark.parametrize(
+    ("names", "code"),
+    [
+        (["Isle of Anglesey County Council", "Cyngor Sir Ynys M\u00f4n",
+          "Sir Ynys M\u00f4n Council", "Ynys M\u00f4n Council"], "GB-AGY"),
+        (["City and County of Swansea Council", "City and County of Swansea",
+          "Swansea Council"], "GB-SWA"),
+    ],
+)  # fmt: skip
+def test_a_repaired_spelling_names_the_council_it_did(names: list[str], code: str) -> None:
+    assert {local_authority_code(name) for name in names} == {code}
+    assert len({name_key(name) for name in names}) == 1
+    council = local_authority(names[0])
+    assert council is not None
+    assert not any(_MOJIBAKE.search(place) for place in council.places)
 
 
 @cache
