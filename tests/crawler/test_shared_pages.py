@@ -63,3 +63,23 @@ def test_same_pages_from_two_sources_in_one_crawl(http_server, crawl_settings, c
     assert len(http_server.requests_to("/news/2026/11/own-council-story")) == 1
     assert len(http_server.requests_to("/jobs/2001-contract-manager")) == 2
     assert len(http_server.requests_to("/sm-1.xml")) == 1
+
+
+def test_a_loopback_answer_a_busy_machine_delays_is_fetched_once(
+    http_server, crawl_settings, crawl_engine
+):  # type: ignore[no-untyped-def]
+    """On a loaded machine a loopback answer can take seconds: the test crawls' download
+    timeout outlasts it, else the page is timed out and fetched again by the retry (seen:
+    '/sm-1.xml' asked twice under a 3 s timeout). Tests of a time-out set a short one."""
+    job = http_server.add("/jobs/2002-slow-answer", _job_page("Buyer", "Leeds", "£400 per day"))
+    slow = http_server.add("/sm-slow.xml", _urlset(job), "application/xml")
+    index = http_server.add(
+        "/sitemap-slow.xml",
+        '<?xml version="1.0"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+        f"<sitemap><loc>{slow}?delay=4</loc></sitemap></sitemapindex>",
+        "application/xml",
+    )
+    add_source(crawl_engine, "sitemap", index, kind="jobs")
+    summary = crawl(crawl_settings)["sitemap"]
+    assert (summary.new, summary.error) == (1, None)
+    assert len(http_server.requests_to("/sm-slow.xml")) == 1
