@@ -3,7 +3,8 @@
 It can be scripted to misbehave, per recipient address:
 - `server.reject(addr, "550 5.1.1 No such user")` refuses RCPT TO permanently;
 - `server.defer(addr, times=2, reply="451 4.3.0 Try later")` refuses the first N attempts;
-- `server.fail_data(times=1, reply="421 4.7.0 Go away")` refuses DATA N times;
+- `server.fail_data(times=1, reply="421 4.7.0 Go away", to=None)` refuses DATA N times (for a
+  message to `to` only, when given: which message reaches DATA first is up to the threads);
 - `server.drop_after(n)` closes the connection after N accepted messages;
 - `server.drop_for(addr, times=None)` stores the message to addr and hangs up before its 250
   (the first N times, or always);
@@ -44,7 +45,7 @@ class Received:
 class _Script:
     rejected: dict[str, str] = field(default_factory=dict)
     deferred: dict[str, list[str]] = field(default_factory=dict)
-    data_failures: list[str] = field(default_factory=list)
+    data_failures: list[tuple[str | None, str]] = field(default_factory=list)  # (to, reply)
     drop_after: int | None = None
     mail_reply: str | None = None
     dropped_for: dict[str, int | None] = field(default_factory=dict)
@@ -84,8 +85,11 @@ class RecordingHandler:
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         with self.lock:
-            if self.script.data_failures:
-                return self.script.data_failures.pop(0)
+            rcpts = {rcpt.lower() for rcpt in envelope.rcpt_tos}
+            for n, (to, reply) in enumerate(self.script.data_failures):
+                if to is None or to in rcpts:
+                    del self.script.data_failures[n]
+                    return reply
             self.messages.append(
                 Received(
                     envelope.mail_from or "",
@@ -180,8 +184,11 @@ class SMTPServer:
     def defer(self, address: str, times: int = 1, reply: str = "451 4.3.0 Try again later") -> None:
         self.handler.script.deferred[address.lower()] = [reply] * times
 
-    def fail_data(self, times: int = 1, reply: str = "421 4.7.0 Too busy") -> None:
-        self.handler.script.data_failures.extend([reply] * times)
+    def fail_data(
+        self, times: int = 1, reply: str = "421 4.7.0 Too busy", to: str | None = None
+    ) -> None:
+        target = to.lower() if to is not None else None
+        self.handler.script.data_failures.extend([(target, reply)] * times)
 
     def drop_after(self, n: int | None) -> None:
         self.handler.script.drop_after = n
