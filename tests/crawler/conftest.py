@@ -12,7 +12,7 @@ from tests.support.crawl import FAST_CRAWL_ENV
 
 @pytest.fixture
 def crawl_settings(kil_env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> Settings:
-    """Settings for crawls against the loopback server: no delays, short timeouts."""
+    """Settings for crawls against the loopback server: no delays (`FAST_CRAWL_ENV`)."""
     for key, value in FAST_CRAWL_ENV.items():
         monkeypatch.setenv(key, value)
     return load_settings()
