@@ -9,11 +9,14 @@ import re
 
 import nh3
 
+# the one word cut lives in crawler/, which cannot import kil_feed
+from crawler.extract.text import SEPARATORS as SEPARATORS
+from crawler.extract.text import shorten as shorten
+
 SUMMARY_CHARS = 280  # a summary on a card (the email's, a web listing's)
 UNTITLED = "(untitled)"
 _SPACE = re.compile(r"\s+")
 _PARAGRAPH = re.compile(r"\n\s*\n")
-SEPARATORS = " :;,.-–—|·…"  # what a cut text never ends in before its ellipsis
 
 
 def one_line(value: str | None) -> str:
@@ -40,23 +43,6 @@ def plain_text(value: str | None, limit: int | None = None, *, keep: str = "") -
 def plain_title(value: str | None) -> str:
     """An item's title as `plain_text`, or "(untitled)" when nothing readable is left."""
     return plain_text(value) or UNTITLED
-
-
-def shorten(text: str, limit: int | None) -> str:
-    """Plain text cut to at most `limit` characters (None or 0: no limit) at a word, with an
-    ellipsis: a word that ends exactly where the ellipsis goes is kept, a head without a
-    space (one word longer than the limit) is cut in the word, and separators left at the
-    end (`SEPARATORS`: "Budget 2026 —", "£2m.") go before the ellipsis. The one cut of a
-    card's summary, the email's preheader and a built subject's lead. Never sanitised
-    again (a second pass would read text such as "a <b> c" as a tag)."""
-    if limit is not None and limit < 0:
-        raise ValueError(f"a limit cannot be negative: {limit}")
-    if not limit or len(text) <= limit:
-        return text
-    head = text[: limit - 1]
-    if not text[limit - 1].isspace() and (space := head.rfind(" ")) > 0:
-        head = head[:space]  # the word the limit falls in is left out whole
-    return head.rstrip(SEPARATORS) + "…"
 
 
 def plain_paragraphs(value: str | None) -> list[str]:

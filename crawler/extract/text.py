@@ -11,6 +11,7 @@ from w3lib.html import remove_tags_with_content, replace_entities
 _TAGS = re.compile(r"</?([^ >/]+).*?>", re.DOTALL | re.IGNORECASE)
 _HIDDEN = ("script", "style", "noscript", "template")
 _CUT_LABEL = re.compile(r"(?<=[.!?])\s+[A-Z][\w /&()-]{1,30}:\s[^.!?]*$")
+SEPARATORS = " :;,.-–—|·…"  # what a cut text never ends in before its ellipsis
 _BREAKS = re.compile(r"<(br|/p|/div|/li|/h\d)\b[^>]*>", re.IGNORECASE)
 # mojibake leaves these behind: "Â£" for "£", "â€™" for "’", "Ã‚Â£" for "£" twice over
 _MOJIBAKE = re.compile("[\u00c2\u00c3\u00e2][\u0080-\u00bf\u20ac\u201a-\u201e\u2020-\u2122]")
@@ -53,17 +54,25 @@ def html_to_text(html: str | None) -> str:
     return clean_text(_TAGS.sub("", html))
 
 
-def shorten(text: str, limit: int = 300) -> str:
-    """At most `limit` characters, cut at a word boundary with an ellipsis."""
-    if len(text) <= limit:
+def shorten(text: str, limit: int | None, *, whole_words: float = 0.0, labels: bool = False) -> str:
+    """Plain text cut to at most `limit` characters (None or 0: no limit) at a word, with an
+    ellipsis: a word that ends exactly where the ellipsis goes is kept, a head without a
+    space (one word longer than the limit) is cut in the word, and separators left at the
+    end (`SEPARATORS`: "Budget 2026 —", "£2m.") go before the ellipsis. The project's one
+    word cut: the crawler's summaries, a card's summary, the email's preheader, a built
+    subject's lead. Never sanitised again (a second pass would read "a <b> c" as a tag).
+    `whole_words`: the word is cut instead when the last space is in the first such
+    fraction of the limit (a summary keeps most of its room). `labels`: a labelled value
+    cut short ("... the team. Rate: £425 - £475 per…") reads as a glitch, so the text ends
+    at the sentence before the label, without an ellipsis."""
+    if limit is not None and limit < 0:
+        raise ValueError(f"a limit cannot be negative: {limit}")
+    if not limit or len(text) <= limit:
         return text
-    cut = text[: limit - 1]
-    space = cut.rfind(" ")
-    if space > limit * 0.6:
-        cut = cut[:space]
-    # a labelled value cut short ("... the team. Rate: £425 - £475 per…") reads as a glitch:
-    # end at the sentence before the label instead
-    fragment = _CUT_LABEL.search(cut)
-    if fragment and fragment.start() > limit * 0.4:
-        return cut[: fragment.start()].rstrip()
-    return cut.rstrip(" ,.;:-") + "…"
+    head = text[: limit - 1]
+    space = head.rfind(" ")
+    if not text[limit - 1].isspace() and space > max(0, limit * whole_words):
+        head = head[:space]  # the word the limit falls in is left out whole
+    if labels and (fragment := _CUT_LABEL.search(head)) and fragment.start() > limit * 0.4:
+        return head[: fragment.start()].rstrip()
+    return head.rstrip(SEPARATORS) + "…"

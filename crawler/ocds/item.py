@@ -35,7 +35,12 @@ def notice_item(
         "url": url,
         "guid": fields["ocid"],
         "title": fields["title"] or fields["ocid"],
-        "summary": shorten(" ".join(description.split()) or fields["title"], SUMMARY_CHARS),
+        "summary": shorten(
+            " ".join(description.split()) or fields["title"],
+            SUMMARY_CHARS,
+            whole_words=0.6,
+            labels=True,
+        ),
         "body_html": "".join(f"<p>{escape(p)}</p>" for p in paragraphs),
         "published": parse_date(fields["published"]),
         "employer": buyer["name"] if buyer else None,

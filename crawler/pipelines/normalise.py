@@ -81,7 +81,7 @@ class NormalisePipeline:
             summary = item["_text"] if summary_html is body else html_to_text(summary_html)
         if not summary:
             summary = item["_text"]
-        item["summary"] = shorten(summary, SUMMARY_CHARS)
+        item["summary"] = shorten(summary, SUMMARY_CHARS, whole_words=0.6, labels=True)
         item["author"] = clean_text(item.get("author"))[:200] or None
         image = item.get("image_url")
         item["image_url"] = canonical_link(url, image, strip_tracking=False) if image else None

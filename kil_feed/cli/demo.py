@@ -20,6 +20,7 @@ from rich.table import Table
 
 from kil_feed.cli.output import console, success
 from kil_feed.demo.workspace import Workspace
+from kil_feed.text import shorten
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -207,8 +208,7 @@ def _print_crawl(summaries: list[Any]) -> None:
 
 
 def _short(text: str, width: int = 40) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= width else text[: width - 1] + "…"
+    return shorten(" ".join(text.split()), width)
 
 
 def _as_dict(value: Any) -> dict[str, Any]:

@@ -81,7 +81,7 @@ def test_summary_never_ends_in_a_cut_labelled_value() -> None:
         "commissioners on the new notices and procedures. Deliver a handover pack to the "
         "permanent head of procurement. Rate: £600 per day (Outside IR35)."
     )
-    short = shorten(text, len(text) - 12)
+    short = shorten(text, len(text) - 12, whole_words=0.6, labels=True)  # as a summary is cut
     assert short.endswith("permanent head of procurement.")
     assert "Rate:" not in short
 

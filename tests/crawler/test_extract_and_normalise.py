@@ -143,6 +143,15 @@ def test_summary_is_short() -> None:
     assert len(shorten(text.strip(), 300)) <= 300
 
 
+def test_summary_cut_is_the_projects_one_cut() -> None:
+    """The crawler's summaries and kil_feed's cards cut with one function. The crawler's own
+    copy dropped a whole word that ended exactly where the ellipsis goes ("bb" below)."""
+    from kil_feed import text as kil_text
+
+    assert kil_text.shorten is shorten
+    assert shorten("aaaaaaa bb cccc", 11) == "aaaaaaa bb…"
+
+
 def test_dedupe_keys() -> None:
     assert title_key("Council Brings Repairs In-House!") == title_key(
         "council brings repairs in house"
