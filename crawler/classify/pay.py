@@ -78,8 +78,10 @@ _PREFIX_HINT = re.compile(
     r"(?:(?P<day>day\s+rate|daily\s+rate)|(?P<hour>hourly\s+rate|hourly\s+pay)|"
     r"(?P<year>per\s+annum))[^£\d;!?\n]{0,15}$"
 )
+# a figure that is a budget, bonus or allowance ("£5,000 relocation allowance"); not when a
+# joining word puts the thing on top of it ("£45,000 plus car allowance"): that is the salary
 _NOT_PAY_AFTER = re.compile(
-    r"\s*(?:\w+\s+){0,2}?(?:contract|budget|funding|fund|investment|bonus|grant|programme|project|"
+    r"\s*(?!(?:plus|with|and)\b)(?:\w+\s+){0,2}?(?:contract|budget|funding|fund|investment|bonus|grant|programme|project|"
     r"deal|turnover|relocation|allowance|golden\s+hello|sign[\s-]on|contribution|prize|fine|"
     r"savings?|spend|worth)\b"
 )

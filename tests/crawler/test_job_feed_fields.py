@@ -53,6 +53,9 @@ def _jobs(body: bytes) -> list[dict[str, Any]]:
             "permanent",
             "2044-06-14",
         ),
+        # <contractType>parental_leave_cover</contractType>: a fixed-term cover post; its
+        # "£50879 - £85262 per week" (£2.6m-£4.4m a year) is no salary a school pays
+        ("broadbean_feed_escaped_quotes_in_xml_decl.xml", None, [], "fixed-term", "2042-08-23"),
         # <Salary>PT/EPT + TLR 2B</Salary>: pay scales, no figure
         ("united_learning_current-vacancies_feed.xml", None, [], "permanent", "2042-05-15"),
     ],
