@@ -33,6 +33,7 @@ from kil_feed.web.deps import (
     listing_pager,
     listing_response,
     listing_stamp,
+    listing_unchanged,
     reader,
     render,
     settings_of,
@@ -46,7 +47,7 @@ from kil_feed.web.filters import (
     region_param,
     slugify,
 )
-from kil_feed.web.http import conditional, unchanged
+from kil_feed.web.http import conditional
 from kil_feed.web.routes.api import REGION
 from kil_feed.web.serialize import INVALID, NOT_FOUND
 from kil_feed.web.templating import query_string
@@ -151,10 +152,12 @@ def notices(
     key = {**filters, **{f"param_{k}": v for k, v in params.items()}, "page": number}
     kinds = (ItemKind.notice.value,)
     stamp = listing_stamp(request, kinds, session=session, key=key, now=utcnow())
-    if (cached := unchanged(request, stamp.etag, stamp.last_modified)) is not None:
+    if (cached := listing_unchanged(request, stamp, current=number == 1)) is not None:
         return cached
     result = _page_of(session, filters, size, (number - 1) * size)
     pager = listing_pager(number, size, result.total, result.capped, len(result.items))
+    if number > 1 and (cached := listing_unchanged(request, stamp)) is not None:
+        return cached  # the page exists: `*` and a date are answered now
     page_ = render(
         request,
         "notices.html",
