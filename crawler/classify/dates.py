@@ -37,7 +37,7 @@ _ZONED_SETTINGS: dict[str, Any] = {
 }
 _ZONE_IN_TEXT = re.compile(r"\b(?:GMT|UTC|BST|CET|Z)\b|[+-]\d{2}:?\d{2}\b")
 _LABEL = re.compile(
-    r"\b(?:closing\s+date(?:\s+for\s+applications)?(?:\s+is)?|closes(?:\s+on)?|apply\s+(?:before|by)|"
+    r"\b(?:closing\s+date(?:\s+for\s+applications)?(?:\s+is)?|closing(?=\s*[:\-–])|closes(?:\s+on)?|apply\s+(?:before|by)|"
     r"deadline(?:\s+for\s+applications)?(?:\s+is)?|expiry\s+date|expires(?:\s+on)?|valid\s+through|"
     r"applications?\s+(?:close|by|must\s+be\s+received\s+by)|dyddiad\s+cau)\s*[:\-–]?\s*",
     re.IGNORECASE,

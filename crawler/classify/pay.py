@@ -55,9 +55,12 @@ _FILLER = (
 _CUR = r"£|gbp|€|eur|\$|usd"
 # a currency written after the figure: "500 GBP per day", "500 pounds a day"
 _CUR_AFTER = r"\s?(?P<cur3>gbp|pounds?(?:\s+sterling)?|sterling|eur|euros?|usd)\b"
-# The lookahead lets the engine skip straight to a currency sign or a digit.
+# The lookahead lets the engine skip straight to a currency sign or a digit. A "+" against
+# the figure makes it a floor ("£500+ per day": 500 or more), unless it adds something
+# ("£500+VAT", "£45,000+ benefits").
 _AMOUNTS = re.compile(
     rf"(?=[£€$\dgeu])(?:(?P<cur1>{_CUR})\s?)?(?<![\d.,])(?P<a1>{_NUM})(?P<k1>{_MULT})?"
+    r"(?P<plus>\+(?!\s*(?:(?:vat|benefits?|bonus|car|pension|expenses|package)\b|[\d£€$])))?"
     rf"(?:\s*(?:-|–|—|‑|−|to)\s*(?P<cur2>{_CUR})?\s?(?P<a2>{_NUM})(?P<k2>{_MULT})?)?"
     rf"(?:{_CUR_AFTER})?(?P<tail>{_FILLER}\s*(?:{_PERIOD}))?"
 )
@@ -303,7 +306,7 @@ def _from_match(
     low, high = (a1, a2) if a2 is not None else (a1, a1)
     if a2 is None and qual in ("up to", "upto", "max", "maximum"):
         low = None
-    elif a2 is None and qual in ("from", "min", "minimum"):
+    elif a2 is None and (qual in ("from", "min", "minimum") or m.group("plus")):
         high = None
     pay = _make(
         low,

@@ -36,7 +36,7 @@ _KINDS: dict[str, str] = {
 _ANY_KIND = re.compile("|".join(f"(?P<{k.replace('-', '_')}>{v})" for k, v in _KINDS.items()))
 _LABEL = re.compile(
     r"\b(?:contract(?:ual)?\s+(?:type|status|basis)|employment\s+type|type\s+of\s+contract|"
-    r"job\s+type|tenure|contract)\s*(?:[:\-–]|\n)\s*(?P<value>[a-z][\w\s-]{0,40})",
+    r"(?:job|position|assignment|engagement|role|work)\s+type|tenure|contract)\s*(?:[:\-–]|\n)\s*(?P<value>[a-z][\w\s-]{0,40})",
 )
 _LABEL_WORDS = ("contract", "employment", "job type", "tenure")
 _VALUE = {

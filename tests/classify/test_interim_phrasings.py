@@ -5,9 +5,19 @@ Every string here is written for the test (synthetic), not taken from a real adv
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
-from crawler.classify import Pay, contract_type_for, ir35_for, parse_pay
+from crawler.classify import (
+    ITL1_REGIONS,
+    Pay,
+    contract_type_for,
+    ir35_for,
+    job_regions,
+    parse_closing_date,
+    parse_pay,
+)
 
 
 @pytest.mark.parametrize(
@@ -73,3 +83,63 @@ def test_contract_type_phrasings(text: str, expected: str | None) -> None:
 )
 def test_ir35_phrasings(text: str, expected: str | None) -> None:
     assert ir35_for(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # "£500+" is a floor: 500 or more
+        ("£500+ per day", Pay(500, None, "day")),
+        ("£60k+ plus benefits", Pay(60000, None, "year")),
+        # a space before "+" adds something else to the figure
+        ("£45,000 + benefits", Pay(45000, 45000, "year")),
+        ("£500 - £550+ per day", Pay(500, 550, "day")),
+    ],
+)
+def test_pay_floor(text: str, expected: Pay) -> None:
+    assert parse_pay(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Position type: Contract", "contract"),
+        ("Assignment type: Contract", "contract"),
+        ("Engagement type: Contract", "contract"),
+    ],
+)
+def test_contract_type_labels(text: str, expected: str) -> None:
+    assert contract_type_for(text) == expected
+
+
+ALL_UK = list(ITL1_REGIONS)
+
+
+@pytest.mark.parametrize(
+    ("location", "expected"),
+    [
+        # a place whose name starts with "Home" is no home-based role
+        ("Home Counties", []),
+        ("Home Office", []),
+        ("Home based", ALL_UK),
+        # Northern Ireland's counties and the Scottish Highlands
+        ("County Antrim", ["Northern Ireland"]),
+        ("Co. Antrim", ["Northern Ireland"]),
+        ("County Tyrone", ["Northern Ireland"]),
+        ("Scottish Highlands", ["Scotland"]),
+        ("Thames Valley", ["South East"]),
+    ],
+)
+def test_location_regions(location: str, expected: list[str]) -> None:
+    assert job_regions(f"Location: {location}", None, location=location) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Closing: 15 January 2027", datetime(2027, 1, 15, 23, 59, 59, tzinfo=UTC)),
+        ("Closing: 23:55 on 15 January 2027", datetime(2027, 1, 15, 23, 55, tzinfo=UTC)),
+    ],
+)
+def test_closing_label(text: str, expected: datetime) -> None:
+    assert parse_closing_date(text) == expected
