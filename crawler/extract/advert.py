@@ -41,7 +41,7 @@ _ENGLISH_LABELS = {
     "contract|tenure|position type|type of role|contract basis",
     "hours": "hours|working hours|working pattern|hours per week|working week",
     "duration": "duration|contract length|length of contract|length of employment|"
-    "assignment length|contract duration|length of assignment",
+    "assignment length|contract duration|length of assignment|length|assignment duration",
     "closing": "closing date|closes|closing|apply by|apply before|deadline|"
     "application deadline|closing date for applications|applications close",
     "reference": "reference|reference number|ref|ref no|job ref|job reference|"
@@ -248,8 +248,26 @@ def advert_item(reading: PageReading, url: str) -> dict[str, Any]:
 def _page_lines(sel: Selector) -> list[str]:
     import html_text  # only plain adverts need it
 
+    _colon_table_labels(sel)
     text = html_text.extract_text(sel.root, guess_layout=True)
     return [line for line in (clean_text(x) for x in text.split("\n")) if line]
+
+
+def _colon_table_labels(sel: Selector) -> None:
+    """A colon after the label cell of a two-cell table row ("<th>Location</th><td>Leeds</td>"):
+    the text joins a row's cells with a space, so "Location Leeds" would be read as no label."""
+    for row in sel.root.iter("tr"):
+        cells = [c for c in row if c.tag in ("th", "td")]
+        if len(cells) != 2:
+            continue
+        label = " ".join(cells[0].text_content().split()).lower()
+        if label not in LABELS:
+            continue  # not a label, or "Location:" with its colon already
+        last = cells[0][-1] if len(cells[0]) else None
+        if last is None:
+            cells[0].text = (cells[0].text or "") + ":"
+        else:
+            last.tail = (last.tail or "") + ":"
 
 
 def _read_labels(lines: list[str], reading: PageReading) -> None:
