@@ -7,7 +7,9 @@ domain) and the private-network guard (loopback is private), into a fresh SQLite
 The in-run baseline is bare `feedparser.parse` over the very same bytes in this process.
 A second `kil crawl`, where every feed answers 304, is timed as a share of the first; then
 the same 304 pass as the scheduler's crawl job runs it (`run_crawl` in a process that has
-already imported it), which shows what of the command's time is its start-up.
+already imported it), which shows what of the command's time is its start-up; and the
+start-up floor: a process that only loads the settings and reads the database with
+SQLAlchemy, the least any whole-command 304 pass can take with this storage layer.
 
     .venv/bin/python bench/ingest.py [--feeds 300] [--entries 50] [--hosts 250]
     .venv/bin/python bench/ingest.py --feeds 1000 --entries 50    # 50,000 items: memory
@@ -208,6 +210,28 @@ def in_process_crawl(env: dict[str, str], cwd: Path) -> tuple[float, float, int,
     return wall, cpu, not_modified, total
 
 
+FLOOR = """
+import sqlalchemy as sa
+from kil_feed.config import load_settings
+engine = sa.create_engine(load_settings().database_url)  # SQLAlchemy Core only
+with engine.connect() as connection:
+    connection.execute(sa.text("SELECT count(*) FROM source")).scalar_one()
+"""
+
+
+def start_up_floor(env: dict[str, str], cwd: Path, runs: int = 7) -> float:
+    """Median wall time of a process that only loads the settings and reads the database
+    with SQLAlchemy Core (not its ORM, SQLModel or the models), as any `kil crawl` must
+    before it can record a 304: less than a whole-command 304 pass can take with this
+    storage layer."""
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        subprocess.run([sys.executable, "-c", FLOOR], env=env, cwd=cwd, check=True)
+        times.append(time.perf_counter() - started)
+    return sorted(times)[runs // 2]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--feeds", type=int, default=300)
@@ -262,6 +286,7 @@ def main() -> None:
     load = os.getloadavg()
     again, again_cpu, second, again_peaks = timed_crawl(env, tmp)
     inside, inside_cpu, inside_304, inside_total = in_process_crawl(env, tmp)
+    floor = start_up_floor(env, tmp)
     server.stop()
 
     new = sum(row["new"] for row in first)
@@ -291,6 +316,8 @@ def main() -> None:
     print(f"the same 304 pass in a running process (the scheduler's crawl job, imports done): "
           f"{inside:.2f} s, {inside_304} of {inside_total} not modified, {inside / crawl:.1%} "
           f"of the first; CPU {inside_cpu:.2f} s")  # fmt: skip
+    print(f"start-up floor (load the settings, open the database with SQLAlchemy, one SELECT; "
+          f"median of 7): {floor:.2f} s, {floor / crawl:.1%} of the first crawl")  # fmt: skip
     if errors:
         print("first errors:", [(row["source"], row["errors"]) for row in errors[:3]])
 

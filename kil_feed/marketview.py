@@ -21,15 +21,16 @@ def market_filters(
 ) -> tuple[str | None, str | None, date | None]:
     """The region (name or slug, as on /jobs), role family and last day (the Sunday of an
     ISO week `YYYY-Www`) of a market query; a ValidationError for a value that cannot be."""
-    from kil_feed.web.filters import clean, region_param
+    from kil_feed.web.filters import region_param, restricted
 
-    role = clean(role)
+    role = restricted("role", role)
+    week = restricted("week", week)
     last_day = None
-    if clean(week):
-        match = re.fullmatch(WEEK_PATTERN, clean(week).upper())  # type: ignore[union-attr]
+    if week:
+        match = re.fullmatch(WEEK_PATTERN, week.upper())
         if not match:
             raise ValidationError(
-                f"invalid week: {clean(week)[:40]!r}", hint="use an ISO week such as 2026-W48"
+                f"invalid week: {week[:40]!r}", hint="use an ISO week such as 2026-W48"
             )
         # W53 of a year with 52 weeks is the next year's W01, as weeks are counted on
         first_monday = date.fromisocalendar(int(match[1]), 1, 1)

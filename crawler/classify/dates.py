@@ -37,7 +37,7 @@ _ZONED_SETTINGS: dict[str, Any] = {
 }
 _ZONE_IN_TEXT = re.compile(r"\b(?:GMT|UTC|BST|CET|Z)\b|[+-]\d{2}:?\d{2}\b")
 _LABEL = re.compile(
-    r"\b(?:closing\s+date(?:\s+for\s+applications)?(?:\s+is)?|closes(?:\s+on)?|apply\s+(?:before|by)|"
+    r"\b(?:closing\s+date(?:\s+for\s+applications)?(?:\s+is)?|closing(?=\s*[:\-–])|closes(?:\s+on)?|apply\s+(?:before|by)|"
     r"deadline(?:\s+for\s+applications)?(?:\s+is)?|expiry\s+date|expires(?:\s+on)?|valid\s+through|"
     r"applications?\s+(?:close|by|must\s+be\s+received\s+by)|dyddiad\s+cau)\s*[:\-–]?\s*",
     re.IGNORECASE,
@@ -54,6 +54,24 @@ _WEEKDAY = re.compile(
 # English ordinals, and Welsh ones (1af, 2il, 3ydd, 5ed, 7fed, 11eg, 21ain)
 _ORDINAL = re.compile(r"\b(\d{1,2})\s*(?:st|nd|rd|th|af|il|ydd|ed|fed|eg|ain)\b", re.IGNORECASE)
 _PHRASE_END = re.compile(r"[;\n(]|\.\s|\s-\s|,\s*(?:or|and|previous|interviews?)\b", re.IGNORECASE)
+
+
+# where prose states a closing date: "The closing date is 9.30am on Tuesday 27 th March 2018"
+_CLOSING_PROSE = re.compile(
+    r"\b(?:closing\s+date|closes\s+on|apply\s+by|apply\s+before|deadline\s+for\s+applications|"
+    r"applications?\s+(?:close|must\s+be\s+received)|dyddiad\s+cau)\b",
+    re.IGNORECASE,
+)
+
+
+def closing_phrase(text: str) -> str | None:
+    """The first phrase of `text` that states a closing date parse_closing_date reads: an
+    advert or feed entry that gives it only in its words, with no validThrough or field."""
+    for match in _CLOSING_PROSE.finditer(text or ""):
+        phrase = re.split(r"[\n;]|\.\s", text[match.start() : match.start() + 160])[0]
+        if parse_closing_date(phrase) is not None:
+            return phrase
+    return None
 
 
 def parse_closing_date(value: Any) -> datetime | None:

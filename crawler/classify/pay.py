@@ -55,9 +55,12 @@ _FILLER = (
 _CUR = r"£|gbp|€|eur|\$|usd"
 # a currency written after the figure: "500 GBP per day", "500 pounds a day"
 _CUR_AFTER = r"\s?(?P<cur3>gbp|pounds?(?:\s+sterling)?|sterling|eur|euros?|usd)\b"
-# The lookahead lets the engine skip straight to a currency sign or a digit.
+# The lookahead lets the engine skip straight to a currency sign or a digit. A "+" against
+# the figure makes it a floor ("£500+ per day": 500 or more), unless it adds something
+# ("£500+VAT", "£45,000+ benefits").
 _AMOUNTS = re.compile(
     rf"(?=[£€$\dgeu])(?:(?P<cur1>{_CUR})\s?)?(?<![\d.,])(?P<a1>{_NUM})(?P<k1>{_MULT})?"
+    r"(?P<plus>\+(?!\s*(?:(?:vat|benefits?|bonus|car|pension|expenses|package)\b|[\d£€$])))?"
     rf"(?:\s*(?:-|–|—|‑|−|to)\s*(?P<cur2>{_CUR})?\s?(?P<a2>{_NUM})(?P<k2>{_MULT})?)?"
     rf"(?:{_CUR_AFTER})?(?P<tail>{_FILLER}\s*(?:{_PERIOD}))?"
 )
@@ -78,8 +81,10 @@ _PREFIX_HINT = re.compile(
     r"(?:(?P<day>day\s+rate|daily\s+rate)|(?P<hour>hourly\s+rate|hourly\s+pay)|"
     r"(?P<year>per\s+annum))[^£\d;!?\n]{0,15}$"
 )
+# a figure that is a budget, bonus or allowance ("£5,000 relocation allowance"); not when a
+# joining word puts the thing on top of it ("£45,000 plus car allowance"): that is the salary
 _NOT_PAY_AFTER = re.compile(
-    r"\s*(?:\w+\s+){0,2}?(?:contract|budget|funding|fund|investment|bonus|grant|programme|project|"
+    r"\s*(?!(?:plus|with|and)\b)(?:\w+\s+){0,2}?(?:contract|budget|funding|fund|investment|bonus|grant|programme|project|"
     r"deal|turnover|relocation|allowance|golden\s+hello|sign[\s-]on|contribution|prize|fine|"
     r"savings?|spend|worth)\b"
 )
@@ -301,7 +306,7 @@ def _from_match(
     low, high = (a1, a2) if a2 is not None else (a1, a1)
     if a2 is None and qual in ("up to", "upto", "max", "maximum"):
         low = None
-    elif a2 is None and qual in ("from", "min", "minimum"):
+    elif a2 is None and (qual in ("from", "min", "minimum") or m.group("plus")):
         high = None
     pay = _make(
         low,

@@ -31,6 +31,8 @@ from crawler.classify.regions import (
 # "UK-wide" count only standing alone, not as an adjective ("a nationwide housing
 # association", "a UK-wide programme", "nationwide travel" from a base), and "home based" not
 # of a service ("home-based care").
+# places named "Home ...": the Home Counties, the Home Office (a department, not home working)
+_HOME_PLACE = r"[\s-]+(?:counties|office)\b"
 _ALONE = r"(?=\s*(?:$|[.,;:)(/\n|•·–—-]|(?:role|position|post|contract|basis|coverage|with|but)\b))"
 _REMOTE = re.compile(
     r"\b(?:fully|100%|entirely|completely|wholly|totally|permanently)\s+(?:home[\s-]based|remote(?:ly)?"
@@ -40,12 +42,12 @@ _REMOTE = re.compile(
     r"|\b(?:uk|united\s+kingdom)\s*[(,/–—-]?\s*remote\b"
     rf"|\bhome[\s-]based{_ALONE}|\bnationwide{_ALONE}|\b(?:uk|gb|britain|england)[\s-]wide{_ALONE}"
     r"|\b(?:location|based|workplace|work\s+location|job\s+location|place\s+of\s+work|working\s+location)"
-    r"\s*[:\-–]\s*(?:remote|home|nationwide|uk[\s-]wide|anywhere|working\s+from\s+home|wfh)\b"
+    rf"\s*[:\-–]\s*(?:remote|home(?!{_HOME_PLACE})|nationwide|uk[\s-]wide|anywhere|working\s+from\s+home|wfh)\b"
     r"|\banywhere\s+in\s+(?:the\s+)?(?:uk|united\s+kingdom|england|great\s+britain)\b"
 )
 # a location that is only a remote word ("Remote", "Home", "Nationwide", "WFH")
 _REMOTE_PLACE = re.compile(
-    r"^\W*(?:(?:fully|100%)\s+)?(?:remote(?:ly)?|home(?:[\s-]based)?|nationwide|uk[\s-]wide|"
+    rf"^\W*(?:(?:fully|100%)\s+)?(?:remote(?:ly)?|home(?!{_HOME_PLACE})(?:[\s-]based)?|nationwide|uk[\s-]wide|"
     r"working\s+from\s+home|work\s+from\s+home|wfh|anywhere)\b"
 )
 _NOT_BEFORE = re.compile(r"\b(?:not|no|non|never|isn't|isnt)\b[\s-]*(?:an?\s+|be\s+|the\s+)?$")

@@ -17,8 +17,14 @@ CONTRACT_TYPES = ("interim", "contract", "fixed-term", "permanent")
 
 # All patterns run on the lower-cased text (faster than re.IGNORECASE).
 _INTERIM = re.compile(r"\b(?:interim|locum)\b")
+# "not interim", "unlike agency or locum staff", "rather than an interim": the word names
+# what the role is not (a negation earlier in the same sentence)
+_NEGATED = re.compile(
+    r"(?:\b(?:not|no|unlike|never|rather\s+than|instead\s+of)\b|n't\b)[^.!?;\n]{0,60}$"
+)
 _KINDS: dict[str, str] = {
-    "fixed-term": r"\bfixed[\s_-]*term\b|\bftc\b|\bmaternity\s+(?:leave\s+)?cover\b"
+    "fixed-term": r"\bfixed[\s_-]*term\b|\bftc\b"
+    r"|\b(?:maternity|paternity|parental|adoption)[\s_]+(?:leave[\s_]+)?cover\b"
     r"|\bsecondment\b|\btemporary\b|\btemp\b",
     "contract": r"\bcontractor\b|\bfreelance\b|\bday[\s-]rate\b"
     r"|\b(?:inside|outside)\s+(?:of\s+)?ir35\b"
@@ -30,7 +36,7 @@ _KINDS: dict[str, str] = {
 _ANY_KIND = re.compile("|".join(f"(?P<{k.replace('-', '_')}>{v})" for k, v in _KINDS.items()))
 _LABEL = re.compile(
     r"\b(?:contract(?:ual)?\s+(?:type|status|basis)|employment\s+type|type\s+of\s+contract|"
-    r"job\s+type|tenure|contract)\s*(?:[:\-–]|\n)\s*(?P<value>[a-z][\w\s-]{0,40})",
+    r"(?:job|position|assignment|engagement|role|work)\s+type|tenure|contract)\s*(?:[:\-–]|\n)\s*(?P<value>[a-z][\w\s-]{0,40})",
 )
 _LABEL_WORDS = ("contract", "employment", "job type", "tenure")
 _VALUE = {
@@ -45,6 +51,12 @@ _VALUE = {
     "temporary": "fixed-term",
     "temp": "fixed-term",
     "secondment": "fixed-term",
+    "loan": "fixed-term",  # Civil Service Jobs: "Loan", "Loan/Secondment"
+    "maternity cover": "fixed-term",
+    "maternity leave cover": "fixed-term",
+    "paternity leave cover": "fixed-term",
+    "parental leave cover": "fixed-term",  # Teaching Vacancies' parental_leave_cover
+    "adoption leave cover": "fixed-term",
     "permanent": "permanent",
     "perm": "permanent",
     # Welsh labelled values: parhaol permanent, cyfnod penodol fixed term ("dros dro" is
@@ -72,8 +84,17 @@ _IR35 = re.compile(
     r"(?:the\s+)?ir[\s-]?35\b"
     r"|\b(?P<out>out\s+of)\s+(?:the\s+)?scope\s+of\s+(?:the\s+)?ir[\s-]?35\b"
     r"|\bir[\s-]?35(?:\s+(?:status|determination|position))?\s*(?:[:\-–]|is|=)?\s*"
-    r"(?:is\s+|deemed\s+|determined\s+)?(?P<b>inside|outside)\b"
+    r"(?:is\s+|deemed\s+|determined\s+)?(?P<b>inside|outside|out\s+of\s+scope)\b"
+    # the off-payroll rules' own term for inside: "This engagement is deemed employment",
+    # "not deemed employment" (`_SUPPOSED` drops "if it is deemed employment")
+    rf"|(?P<not_de>{_NOT}(?:be\s+)?)?\b(?P<de>deemed\s+employment)\b"
+    # a bare status right after a day or hourly rate: "£500 per day (Inside)", "£600 p/d
+    # Outside"; not "£500 per day (outside London)"
+    r"|(?:\bper\s+(?:day|hour)|\ba\s+day|\ban\s+hour|(?:(?<=\d)|\b)p\.?/?[dh]|\bdaily|\bhourly"
+    r"|/\s*(?:day|hr|hour|d|h))\b\s*[,(–-]?\s*(?P<c>inside|outside)(?=\s*(?:[),.;/|\n]|$))"
 )
+# a status only supposed: "if the role is deemed employment, ..."
+_SUPPOSED = re.compile(r"\b(?:if|whether|where|when|unless)\b[^.!?;\n]{0,50}$")
 _IR35_EITHER = re.compile(r"\b(?:inside|outside)\s*(?:or|/|and|&|and/or|\\)\s*(?:inside|outside)\b")
 # a status still to be settled: "Outside IR35 (TBC)", "IR35 status TBC", "IR35: to be
 # confirmed", "IR35 determination pending", "likely outside IR35": no determination yet
@@ -109,7 +130,12 @@ _LTD_ROUTE = re.compile(
     r"(?:umbrella|paye)\b"
     r"|\d[^£\n]{0,15}?\b(?:ltd|limited\s+company|psc)\b|\b(?:ltd|limited\s+company|psc)\s+rate\b"
 )
-_IR35_WORDS = {"inside": "inside", "outside": "outside", "outwith": "outside"}
+_IR35_WORDS = {
+    "inside": "inside",
+    "outside": "outside",
+    "outwith": "outside",
+    "out of scope": "outside",
+}
 _IR35_OPPOSITE = {"inside": "outside", "outside": "inside"}
 
 
@@ -121,7 +147,9 @@ def contract_type_for(text: str, employment_type: str | Iterable[str] | None = N
             kind = _value_kind(label.group("value"))
             if kind:
                 return kind
-    if ("interim" in low or "locum" in low) and _INTERIM.search(low):
+    if ("interim" in low or "locum" in low) and any(
+        not _NEGATED.search(low, max(0, m.start() - 80), m.start()) for m in _INTERIM.finditer(low)
+    ):
         return "interim"
     structured = _from_employment_type(employment_type)
     if structured:
@@ -134,15 +162,21 @@ def ir35_for(text: str) -> str | None:
     """ "inside" or "outside" when the text states one IR35 status; None if unsure.
 
     "within IR35" and "caught by IR35" are inside, "outwith" and "out of scope of IR35"
-    outside; "not" before a status is the other one ("not caught by IR35": outside). A
+    outside; "deemed employment" (the off-payroll rules' term) inside, and a bare status
+    right after a rate ("£500 per day (Inside)") counts; "not" before a status is the
+    other one ("not caught by IR35": outside). A
     status still to be confirmed ("Outside IR35 (TBC)") is None; with no status stated,
     pay through an umbrella company or PAYE only is inside.
     """
     low = (text or "").lower()
-    if "35" in low:
+    if "35" in low or "deemed" in low or "side" in low:
         if _IR35_EITHER.search(low) or _IR35_PENDING.search(low):
             return None
-        found = {_ir35_status(m) for m in _IR35.finditer(low)}
+        found = {
+            _ir35_status(m)
+            for m in _IR35.finditer(low)
+            if not (m.group("de") and _SUPPOSED.search(low, max(0, m.start() - 60), m.start()))
+        }
         if found:
             return found.pop() if len(found) == 1 else None
     if ("umbrella" in low or "paye" in low) and _INSIDE_ROUTE.search(low):
@@ -156,7 +190,11 @@ def _ir35_status(match: re.Match[str]) -> str:
         return "outside" if negated else "inside"
     if match.group("out"):
         return "outside"
-    status = _IR35_WORDS[match.group("a") or match.group("b")]
+    if match.group("c"):
+        return match.group("c")
+    if match.group("de"):
+        return "outside" if match.group("not_de") else "inside"
+    status = _IR35_WORDS[" ".join((match.group("a") or match.group("b")).split())]
     return _IR35_OPPOSITE[status] if match.group("not") else status
 
 

@@ -41,7 +41,7 @@ _ENGLISH_LABELS = {
     "contract|tenure|position type|type of role|contract basis",
     "hours": "hours|working hours|working pattern|hours per week|working week",
     "duration": "duration|contract length|length of contract|length of employment|"
-    "assignment length|contract duration|length of assignment",
+    "assignment length|contract duration|length of assignment|length|assignment duration",
     "closing": "closing date|closes|closing|apply by|apply before|deadline|"
     "application deadline|closing date for applications|applications close",
     "reference": "reference|reference number|ref|ref no|job ref|job reference|"
@@ -98,11 +98,6 @@ _LABEL_LINE = re.compile(
 )
 _APPLY = re.compile(r"\bapply\b|\bapplication form\b|\bgwneud cais\b", re.IGNORECASE)  # cy: apply
 _NOT_APPLY = re.compile(r"\b(?:filter|filters|terms|conditions may)\b", re.IGNORECASE)
-_CLOSING_PROSE = re.compile(
-    r"\b(?:closing\s+date|closes\s+on|apply\s+by|apply\s+before|deadline\s+for\s+applications|"
-    r"applications?\s+(?:close|must\s+be\s+received)|dyddiad\s+cau)\b",
-    re.IGNORECASE,
-)
 # prose is read for pay only where it says it is pay, not a fine, a grant or a price
 _PAY_WORDS = re.compile(
     r"\b(?:salary|pay|rate|per\s+(?:hour|day|annum|year|week|month)|p\.?a\b|ph\b|pd\b|"
@@ -248,8 +243,26 @@ def advert_item(reading: PageReading, url: str) -> dict[str, Any]:
 def _page_lines(sel: Selector) -> list[str]:
     import html_text  # only plain adverts need it
 
+    _colon_table_labels(sel)
     text = html_text.extract_text(sel.root, guess_layout=True)
     return [line for line in (clean_text(x) for x in text.split("\n")) if line]
+
+
+def _colon_table_labels(sel: Selector) -> None:
+    """A colon after the label cell of a two-cell table row ("<th>Location</th><td>Leeds</td>"):
+    the text joins a row's cells with a space, so "Location Leeds" would be read as no label."""
+    for row in sel.root.iter("tr"):
+        cells = [c for c in row if c.tag in ("th", "td")]
+        if len(cells) != 2:
+            continue
+        label = " ".join(cells[0].text_content().split()).lower()
+        if label not in LABELS:
+            continue  # not a label, or "Location:" with its colon already
+        last = cells[0][-1] if len(cells[0]) else None
+        if last is None:
+            cells[0].text = (cells[0].text or "") + ":"
+        else:
+            last.tail = (last.tail or "") + ":"
 
 
 def _read_labels(lines: list[str], reading: PageReading) -> None:
@@ -344,13 +357,9 @@ def _pay_text(reading: PageReading) -> str | None:
 
 
 def _closing_prose(text: str) -> str | None:
-    from crawler.classify.dates import parse_closing_date
+    from crawler.classify.dates import closing_phrase
 
-    for match in _CLOSING_PROSE.finditer(text):
-        phrase = re.split(r"[\n;]|\.\s", text[match.start() : match.start() + 160])[0]
-        if parse_closing_date(phrase) is not None:
-            return phrase
-    return None
+    return closing_phrase(text)
 
 
 def _logo_name(sel: Selector) -> str:

@@ -103,9 +103,16 @@ def _name(value: Any) -> str | None:
     return clean_text(html.unescape(value)) or None if isinstance(value, str) else None
 
 
-def _location(value: Any) -> tuple[dict[str, Any] | None, str | None]:
-    """(structured address, display location) of a jobLocation."""
+def _location(value: Any) -> tuple[Any, str | None]:
+    """(structured address, display location) of a jobLocation; several jobLocations give
+    the list of their addresses and "Cardiff / Belfast" (a role in two offices is in both
+    regions, not only the first one's)."""
     if isinstance(value, list):
+        read = [_location(v) for v in value]
+        addresses = [a or d for a, d in read if a or d]  # a plain "Leeds" is one too
+        shown = " / ".join(_once([d for _, d in read if d]))
+        if len(read) > 1:
+            return addresses or None, shown or None
         value = value[0] if value else None
     if isinstance(value, dict):
         address = value.get("address", value)

@@ -8,7 +8,7 @@ from contextlib import contextmanager
 import typer
 
 from kil_feed.cli.context import state
-from kil_feed.cli.output import console, err_console, print_json, print_table
+from kil_feed.cli.jsonout import print_json
 from kil_feed.errors import FetchError
 
 
@@ -16,7 +16,12 @@ from kil_feed.errors import FetchError
 def progress_bar(enabled: bool) -> Iterator[Callable[[int, int], None] | None]:
     """A Rich bar on stderr fed by the crawl's `on_progress(done, total)` callback; none
     when stderr is not a terminal (undrawn, it still left a blank line before an error)."""
-    if not enabled or not err_console.is_terminal:
+    if not enabled:
+        yield None
+        return
+    from kil_feed.cli.output import err_console
+
+    if not err_console.is_terminal:
         yield None
         return
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
@@ -76,9 +81,11 @@ def crawl_cmd(
         for s in summaries
     ]
     failed = sum(1 for s in summaries if s.error)
-    if as_json:
+    if as_json:  # for scripts: Rich, the tables' and the bar's, is never loaded
         print_json(rows)
     else:
+        from kil_feed.cli.output import console, print_table
+
         print_table(
             rows,
             ["source", "kind", "http", "new", "updated", "duplicate", "dropped", "errors"],
@@ -117,6 +124,8 @@ def enqueue_cmd(
         print_json({"queued": len(queued.run_ids), "by_kind": queued.by_kind,
                     "queue": queued.queue_url, "finished": finished})  # fmt: skip
         return
+    from kil_feed.cli.output import console
+
     console.print(f"queued {len(queued.run_ids)} sources ({kinds}) on {queued.queue_url}")
     if finished is not None:
         console.print(f"{finished} of {len(queued.run_ids)} sources answered")

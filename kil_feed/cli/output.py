@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import date, datetime
-from enum import Enum
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +13,8 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
+from kil_feed.cli.jsonout import dumps as dumps  # re-exported: every command prints with it
+from kil_feed.cli.jsonout import print_json as print_json
 from kil_feed.text import one_line
 
 
@@ -46,27 +46,6 @@ class _Console(Console):
 
 console = _Console(highlight=False, soft_wrap=False)
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)
-
-
-def _default(value: Any) -> Any:
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    if isinstance(value, Enum):
-        return value.value
-    if isinstance(value, Path):
-        return str(value)
-    if isinstance(value, set | frozenset):
-        return sorted(value)
-    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
-
-
-def dumps(data: Any) -> str:
-    return json.dumps(data, default=_default, ensure_ascii=False, indent=2)
-
-
-def print_json(data: Any) -> None:
-    """Machine-readable output on stdout, nothing else mixed in."""
-    print(dumps(data))
 
 
 COUNT_MAX = 2**31 - 1  # more rows than any listing has

@@ -22,7 +22,7 @@ from kil_feed.storage.web import listing_version
 from kil_feed.timeutil import latest, local_today
 from kil_feed.web.facets import Facets
 from kil_feed.web.figurecache import FigureCache
-from kil_feed.web.http import conditional, key_etag
+from kil_feed.web.http import conditional, key_etag, unchanged
 from kil_feed.web.security import set_csrf_cookie
 from kil_feed.web.templating import templates_root
 
@@ -69,6 +69,7 @@ class ListingStamp:
 
     etag: str
     last_modified: datetime | None
+    now: datetime  # the moment it was read at: the 304 and the 200 send the same validators
 
 
 def listing_stamp(
@@ -83,7 +84,7 @@ def listing_stamp(
 ) -> ListingStamp:
     """The validators of a listing page (/news, /jobs, /notices) of `kinds`, from what the
     page is made of rather than from its body, so that a client's current copy is answered
-    304 with no listing query and no render (`unchanged`). The ETag covers the path and
+    304 with no listing query and no render (`listing_unchanged`). The ETag covers the path and
     `key` (the normalised filters and page, everything of the query string the page shows),
     the listing's `listing_version` at `now` (an item added, approved, rejected, edited,
     featured, deleted; a job closed), `shown` (the menus' digest, trend lines), the UK day,
@@ -101,12 +102,21 @@ def listing_stamp(
         settings_digest(settings),
         build_digest(str(templates_root(settings))),
     )
-    return ListingStamp(etag, latest(version.changed, *also))
+    return ListingStamp(etag, latest(version.changed, *also), now)
+
+
+def listing_unchanged(
+    request: Request, stamp: ListingStamp, *, current: bool = True
+) -> Response | None:
+    """The 304 for a client's current copy of a listing page, before it is rendered, or
+    None. Page 1 always exists (`current`); a later one only once its rows are read, so
+    before that only a matching ETag is answered, then `*` and If-Modified-Since too."""
+    return unchanged(request, stamp.etag, stamp.last_modified, now=stamp.now, current=current)
 
 
 def listing_response(request: Request, page: HTMLResponse, stamp: ListingStamp) -> Response:
-    """The rendered listing with its validators (a 304 for a copy current by date, or `*`)."""
-    return conditional(request, page, stamp.last_modified, etag=stamp.etag)
+    """The rendered listing with its validators (those `listing_unchanged` answered with)."""
+    return conditional(request, page, stamp.last_modified, now=stamp.now, etag=stamp.etag)
 
 
 def settings_digest(settings: Settings) -> str:

@@ -45,6 +45,18 @@ def clean(value: str | None) -> str | None:
     return value or None
 
 
+def restricted(name: str, value: str | None) -> str | None:
+    """A parameter limited to a set or a pattern, stripped; None when not given. Spaces alone
+    are a ValidationError: only `name=` means no value (the middleware drops it, the OpenAPI
+    document's `allowEmptyValue` says so), and `region=%20` listed everything with a 200."""
+    if value is None:
+        return None
+    text = clean(value)
+    if text is None:
+        raise ValidationError(f"invalid {name}: only spaces", hint=f"leave {name} out or empty")
+    return text
+
+
 def pick(value: str | None, known: Iterable[str]) -> str | None:
     """The known value named by `value` (its name in any case, or its slug), else None."""
     value = clean(value)
@@ -59,12 +71,13 @@ def pick(value: str | None, known: Iterable[str]) -> str | None:
 
 def region_param(value: str | None) -> str | None:
     """An ITL1 region by name or slug; anything else is a ValidationError."""
-    if clean(value) is None:
+    text = restricted("region", value)
+    if text is None:
         return None
-    region = pick(value, ITL1_REGIONS)
+    region = pick(text, ITL1_REGIONS)
     if region is None:
         raise ValidationError(
-            f"unknown region {clean(value)[:80]!r}",  # type: ignore[index]
+            f"unknown region {text[:80]!r}",
             hint="use an ITL1 region name or its slug, e.g. north-west",
         )
     return region
@@ -121,7 +134,7 @@ def flag_param(name: str, value: str | None) -> bool:
 
 
 def choice_param(name: str, value: str | None, choices: Iterable[str]) -> str | None:
-    text = clean(value)
+    text = restricted(name, value)
     options = list(choices)
     if text is None:
         return None

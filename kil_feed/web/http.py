@@ -8,9 +8,10 @@ validators, type) are exactly those of the GET, as RFC 9110 asks.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Callable, MutableMapping
 from datetime import UTC, datetime
-from email.utils import format_datetime, parsedate_to_datetime
+from email.utils import format_datetime
 from typing import Any
 
 from fastapi import Request
@@ -101,13 +102,12 @@ def conditional(
     etag: str | None = None,
 ) -> Response:
     """Add an ETag (of the body, unless given) and Last-Modified; a 304 when the client's
-    copy is current.
+    copy is current (`not_modified`).
 
-    If-None-Match wins over If-Modified-Since (RFC 9110 13.2.2). The ETag is weak: the body
-    is the same representation, but it may be compressed on the way. A digest of the body
-    moves with every change the page shows, however close together; a page that knows what
-    it depends on passes an `etag` of that instead (`key_etag`, checked before rendering by
-    `unchanged`).
+    The ETag is weak: the body is the same representation, but it may be compressed on the
+    way. A digest of the body moves with every change the page shows, however close
+    together; a page that knows what it depends on passes an `etag` of that instead
+    (`key_etag`, checked before rendering by `unchanged`).
 
     Last-Modified is whole seconds: a page sent at 12:00:00.3 with the change of 12:00:00.1
     and changed again at 12:00:00.8 kept the same date, and a client asking
@@ -118,7 +118,7 @@ def conditional(
     """
     etag = etag or 'W/"' + hashlib.blake2b(response.body, digest_size=12).hexdigest() + '"'
     headers, last_modified = _validators(etag, last_modified, now)
-    if _not_modified(request, etag, last_modified):
+    if not_modified(request, etag, last_modified):
         keep = {k: v for k, v in response.headers.items() if k in ("cache-control", "vary")}
         return Response(status_code=304, headers={**keep, **headers})
     response.headers.update(headers)
@@ -132,16 +132,83 @@ def key_etag(*parts: object) -> str:
 
 
 def unchanged(
-    request: Request, etag: str, last_modified: datetime | None, *, now: datetime | None = None
+    request: Request,
+    etag: str,
+    last_modified: datetime | None,
+    *,
+    now: datetime | None = None,
+    current: bool = True,
 ) -> Response | None:
-    """The 304 for a request whose If-None-Match names `etag`, before the page is rendered;
-    else None (render it, then `conditional` with the same `etag`). `*` and
-    If-Modified-Since are left to `conditional`: they match any copy, and only the render
-    knows whether there is one (a page past the last is a 404)."""
-    if_none_match = request.headers.get("if-none-match")
-    if if_none_match is None or etag.removeprefix("W/") not in _tags(if_none_match):
+    """The 304 for a client's current copy, before the page is rendered; else None (render
+    it, then `conditional` with the same `etag`). `current`: the page is known to exist.
+    `*` and If-Modified-Since match only a page that exists (a page past the last is a
+    404), so while that is not known (a later page, its rows unread) only a matching ETag,
+    which only a page that existed at this version gave, is answered 304."""
+    headers, last_modified = _validators(etag, last_modified, now)
+    if not not_modified(request, etag, last_modified, current=current):
         return None
-    return Response(status_code=304, headers=_validators(etag, last_modified, now)[0])
+    return Response(status_code=304, headers=headers)
+
+
+def not_modified(
+    request: Request, etag: str, last_modified: datetime | None, *, current: bool = True
+) -> bool:
+    """Whether a GET or HEAD is answered 304, by RFC 9110 13.2.2: If-None-Match, when sent,
+    alone decides (`*` matches any current page, tags compare weakly, every header line
+    counts); only without it, one If-Modified-Since that is an HTTP-date no later than now
+    and no earlier than `last_modified` (whole seconds). Anything malformed is ignored."""
+    if request.method not in ("GET", "HEAD"):
+        return False
+    if lines := request.headers.getlist("if-none-match"):
+        tags = _tags(",".join(lines))
+        return current if "*" in tags else etag.removeprefix("W/") in tags
+    since = request.headers.getlist("if-modified-since")
+    if len(since) != 1 or last_modified is None or not current:
+        return False
+    client = parse_http_date(since[0])
+    if client is None or client > datetime.now(UTC):
+        return False  # a date later than ours is invalid and ignored (RFC 9110 13.1.3)
+    return as_utc(last_modified).replace(microsecond=0) <= client  # type: ignore[union-attr]
+
+
+_ENTITY_TAG = re.compile(r'[\s,]*(\*|(?:W/)?"[\x21\x23-\x7e\x80-\xff]*")\s*(?:,|$)')
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+_MONTH = "(?P<month>" + "|".join(_MONTHS) + ")"
+_TIME = r"(?P<hour>\d\d):(?P<minute>\d\d):(?P<second>\d\d)"
+_HTTP_DATES = (  # RFC 9110 5.6.7: IMF-fixdate, and the obsolete RFC 850 and asctime forms
+    re.compile(rf"[A-Z][a-z]{{2}}, (?P<day>\d\d) {_MONTH} (?P<year>\d{{4}}) {_TIME} GMT"),
+    re.compile(rf"[A-Z][a-z]{{5,8}}, (?P<day>\d\d)-{_MONTH}-(?P<year>\d\d) {_TIME} GMT"),
+    re.compile(rf"[A-Z][a-z]{{2}} {_MONTH} (?P<day>[ \d]\d) {_TIME} (?P<year>\d{{4}})"),
+)
+
+
+def _tags(if_none_match: str) -> set[str]:
+    """The entity tags of an If-None-Match (weak ones as their opaque tag), `*` as itself;
+    a member that is no entity tag ends the list (a quoted tag may hold a comma)."""
+    tags, at = set(), 0
+    while at < len(if_none_match) and (found := _ENTITY_TAG.match(if_none_match, at)):
+        tags.add(found.group(1).removeprefix("W/"))
+        at = found.end()
+    return tags
+
+
+def parse_http_date(value: str) -> datetime | None:
+    """An HTTP-date in any of its three forms as a UTC datetime; None for anything else (a
+    zone other than GMT, a 31 February, a year of twenty digits)."""
+    for form in _HTTP_DATES:
+        if found := form.fullmatch(value.strip()):
+            year = int(found["year"])
+            if len(found["year"]) == 2:  # RFC 850: at most 50 years ahead, else the century before
+                year += 100 * (datetime.now(UTC).year // 100)
+                year -= 100 if year > datetime.now(UTC).year + 50 else 0
+            try:
+                return datetime(
+                    year, _MONTHS.index(found["month"]) + 1, int(found["day"]),
+                    int(found["hour"]), int(found["minute"]), int(found["second"]), tzinfo=UTC,
+                )  # fmt: skip
+            except ValueError:
+                return None
+    return None
 
 
 def _validators(
@@ -156,33 +223,12 @@ def _validators(
     return headers, last_modified
 
 
-def _tags(if_none_match: str) -> set[str]:
-    return {t.strip().removeprefix("W/") for t in if_none_match.split(",")}
-
-
 def settled(last_modified: datetime | None, now: datetime) -> bool:
     """The change's second is over at `now`: no later change can carry the same HTTP-date."""
     if last_modified is None:
         return False
     whole = as_utc(last_modified).replace(microsecond=0)  # type: ignore[union-attr]
     return whole < as_utc(now).replace(microsecond=0)  # type: ignore[union-attr]
-
-
-def _not_modified(request: Request, etag: str, last_modified: datetime | None) -> bool:
-    if_none_match = request.headers.get("if-none-match")
-    if if_none_match is not None:
-        tags = _tags(if_none_match)
-        return "*" in tags or etag.removeprefix("W/") in tags
-    since = request.headers.get("if-modified-since")
-    if since and last_modified is not None:
-        try:
-            client = parsedate_to_datetime(since)
-        except (TypeError, ValueError):
-            return False
-        if client.tzinfo is None or client > datetime.now(UTC):
-            return False  # a date later than ours is invalid and ignored (RFC 9110 13.1.3)
-        return as_utc(last_modified).replace(microsecond=0) <= client  # type: ignore[union-attr]
-    return False
 
 
 class CachedStaticFiles(StaticFiles):

@@ -108,6 +108,8 @@ def test_nhs_titles_are_not_pay(nhs_postings: dict, vacancy: str) -> None:
 NHS_CONTRACT = {
     "915390428": None,  # Salaried GP, FULL_TIME
     "915857272": "fixed-term",  # Bank Physiotherapist, TEMPORARY
+    # OTHER; "You will not be working in silo as it is normal with agency or locum staff"
+    "915890207": None,
     "915891342": "permanent",  # "GP - Permanent or Salaried Vacancies"
     "915931156": "interim",  # "Locum Consultant Oncologist"
     "916234107": "interim",  # "Interim Clinical Manager", "*Interim position - 3 months*"

@@ -4,7 +4,8 @@ static files, 404 for ids no database can hold, 405 with `Allow`, and valid Atom
 from __future__ import annotations
 
 from datetime import timedelta
-from email.utils import format_datetime
+from email.utils import format_datetime, parsedate_to_datetime
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -71,6 +72,41 @@ def test_feeds_and_pages_answer_conditional_requests(client: TestClient, archive
         # a date later than the server's is invalid and ignored (RFC 9110 13.1.3)
         future = format_datetime(utcnow() + timedelta(days=1), usegmt=True)
         assert client.get(path, headers={"if-modified-since": future}).status_code == 200, path
+
+
+def test_every_conditional_page_reads_its_preconditions_alike(
+    client: TestClient, archive: Archive
+) -> None:
+    """The feeds, the sitemap, item pages and the buyers index (HTML and JSON) read
+    preconditions as the listings do, with one helper: every If-None-Match line counts, a
+    tag may hold a comma, the obsolete HTTP-date forms are dates, and a date no HTTP-date
+    is (a year of twenty digits, a zone other than GMT) is ignored. Before, only the first
+    If-None-Match line was read, an asctime date was a 200 and a huge year a 500."""
+    for template in [*CONDITIONAL, "/buyers", "/api/buyers"]:
+        path = _path(template, archive)
+        first = settled(client, path)
+        etag, modified = first.headers["etag"], first.headers["last-modified"]
+        date = parsedate_to_datetime(modified)
+        current: list[Any] = [
+            [("if-none-match", '"other"'), ("if-none-match", etag)],
+            {"if-none-match": f'W/"a,b", {etag.removeprefix("W/")}'},
+            {"if-none-match": "*"},
+            {"if-modified-since": date.strftime("%a %b %e %H:%M:%S %Y")},
+            {"if-modified-since": date.strftime("%A, %d-%b-%y %H:%M:%S GMT")},
+        ]
+        for headers in current:
+            cached = client.get(path, headers=headers)
+            assert cached.status_code == 304 and cached.content == b"", (path, headers)
+            assert cached.headers["etag"] == etag, (path, headers)
+            assert cached.headers["last-modified"] == modified, (path, headers)
+        ignored = [
+            {"if-modified-since": modified.replace(str(date.year), "1" * 20)},
+            {"if-modified-since": modified.replace("GMT", "+0000")},
+            [("if-modified-since", modified), ("if-modified-since", modified)],
+        ]
+        for headers in ignored:
+            got = client.get(path, headers=headers)
+            assert got.status_code == 200 and got.content == first.content, (path, headers)
 
 
 def test_a_new_item_changes_the_feed_validators(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from datetime import timedelta
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any
 
@@ -25,9 +26,10 @@ from kil_feed.storage.items import save_item
 from kil_feed.storage.sources import upsert_source
 from kil_feed.timeutil import utcnow
 from kil_feed.web.app import create_app
+from kil_feed.web.http import http_date
 from tests.support.notices import store_items, store_notices
 from tests.support.queries import statements
-from tests.support.waiting import wait_until
+from tests.support.waiting import settled_response, wait_until
 
 NOTICES = "findatender_record-package_ocds-h6vhtk-0525b3_durham_cc_uk7.json"
 CRAWLED = "contractsfinder_2017-01_release-package_metofc-9mgh-ghl8ty.json"
@@ -158,10 +160,8 @@ def test_a_change_by_hand_moves_the_etag(listings: TestClient, any_engine: Engin
         assert value in listings.get(path).text
 
 
-def test_a_304_runs_no_listing_query_and_no_render(
-    listings: TestClient, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    jinja = listings.app.state.jinja  # type: ignore[attr-defined]
+def _counted_renders(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    jinja = client.app.state.jinja  # type: ignore[attr-defined]
     rendered: list[str] = []
     original = jinja.get_template
 
@@ -170,6 +170,13 @@ def test_a_304_runs_no_listing_query_and_no_render(
         return original(name, *args, **kwargs)
 
     monkeypatch.setattr(jinja, "get_template", counted)
+    return rendered
+
+
+def test_a_304_runs_no_listing_query_and_no_render(
+    listings: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rendered = _counted_renders(listings, monkeypatch)
     engine = listings.app.state.engine  # type: ignore[attr-defined]
     for path in PATHS:
         with statements(engine) as full:
@@ -204,3 +211,86 @@ def test_a_page_past_the_last_is_a_404_for_any_copy(listings: TestClient) -> Non
     """`If-None-Match: *` matches any current copy; a page that does not exist has none."""
     for path in ("/news?page=50", "/jobs?page=50", "/notices?page=50"):
         assert listings.get(path, headers={"if-none-match": "*"}).status_code == 404, path
+
+
+VALIDATORS = ("etag", "last-modified", "cache-control", "vary")
+
+
+def test_any_precondition_a_copy_meets_is_answered_before_the_query_and_the_render(
+    listings: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`*`, a list of tags, a tag compared weakly, If-Modified-Since at Last-Modified (in
+    any of the three HTTP-date forms): each a 304 with the 200's validators and cache
+    headers, and no listing query and no render (they ran after the render, so a `*` or
+    date poller cost a full page)."""
+    rendered = _counted_renders(listings, monkeypatch)
+    engine = listings.app.state.engine  # type: ignore[attr-defined]
+    for path in PATHS:
+        page = settled_response(listings, path)
+        etag, modified = page.headers["etag"], page.headers["last-modified"]
+        date = parsedate_to_datetime(modified)
+        preconditions = [
+            {"if-none-match": "*"},
+            {"if-none-match": f'"other", W/"x,y", {etag}'},
+            {"if-none-match": etag.removeprefix("W/")},  # weak comparison
+            {"if-modified-since": modified},
+            {"if-modified-since": date.strftime("%A, %d-%b-%y %H:%M:%S GMT")},  # RFC 850
+            {"if-modified-since": date.strftime("%a %b %e %H:%M:%S %Y")},  # asctime
+            {"if-modified-since": http_date(date + timedelta(seconds=1))},
+        ]
+        for headers in preconditions:
+            rendered.clear()
+            with statements(engine) as sent:
+                cached = listings.get(path, headers=headers)
+            assert cached.status_code == 304 and cached.content == b"", (path, headers)
+            assert not _listing_reads(sent), (path, headers, sent)
+            assert rendered == [], (path, headers)
+            for name in VALIDATORS:
+                assert cached.headers.get(name) == page.headers.get(name), (path, headers, name)
+
+
+def test_if_none_match_alone_decides_and_bad_dates_are_ignored(listings: TestClient) -> None:
+    """RFC 9110 13.2.2: a present If-None-Match that names no current tag is a 200 however
+    recent the If-Modified-Since; a date that is no HTTP-date is a 200, never a 5xx."""
+    for path in PATHS:
+        page = settled_response(listings, path)
+        modified = parsedate_to_datetime(page.headers["last-modified"])
+        recent = http_date(modified + timedelta(seconds=1))
+        sent = [
+            {"if-none-match": '"other"', "if-modified-since": recent},
+            {"if-modified-since": http_date(modified - timedelta(seconds=1))},
+            {"if-modified-since": "yesterday"},
+            {"if-modified-since": "Sun, 06 Nov 10000000000000000000 08:49:37 GMT"},
+            {"if-modified-since": "Sun, 31 Feb 2026 08:49:37 GMT"},
+            {"if-modified-since": recent.replace("GMT", "+0100")},  # GMT only
+        ]
+        for headers in sent:
+            got = listings.get(path, headers=headers)
+            assert got.status_code == 200 and got.content == page.content, (path, headers)
+            assert got.headers["etag"] == page.headers["etag"], (path, headers)
+
+
+def test_a_later_page_meets_a_precondition_only_while_it_exists(
+    listings: TestClient,
+    monkeypatch: pytest.MonkeyPatch,
+    any_engine: Engine,
+    any_settings: Settings,
+    corpus_dir: Path,
+) -> None:
+    """Page 1 always exists; a later one only while it has rows: `*` and a date are 304
+    there once its rows are read, still with no render, and a page past the last is a 404
+    for them too (a 304 for a page there is not would tell a client its copy is current)."""
+    _crawl(any_engine, any_settings, "notice", corpus_dir)  # a second notice: a page 2
+    listings.app.state.settings.web.page_size = 1  # type: ignore[attr-defined]
+    rendered = _counted_renders(listings, monkeypatch)
+    for path in ("/news", "/jobs", "/notices"):
+        assert listings.get(f"{path}?page=2").status_code == 200, path
+        page = settled_response(listings, f"{path}?page=2")
+        modified = page.headers["last-modified"]
+        for headers in ({"if-none-match": "*"}, {"if-modified-since": modified}):
+            rendered.clear()
+            cached = listings.get(f"{path}?page=2", headers=headers)
+            assert cached.status_code == 304 and rendered == [], (path, headers)
+            assert cached.headers["etag"] == page.headers["etag"], (path, headers)
+            missing = listings.get(f"{path}?page=50", headers=headers)
+            assert missing.status_code == 404, (path, headers)

@@ -91,6 +91,24 @@ def test_a_cpv_prefix_is_ascii_digits_on_the_page_as_in_the_api(
         assert page.status_code == 422 and "invalid cpv" in page.text, cpv
 
 
+def test_closing_before_is_a_calendar_date_on_the_page_as_in_the_api(
+    notices_client: TestClient,
+) -> None:
+    """The API's pydantic date took `closing_before=0.0` (a Unix time: 1 January 1970) and
+    `2026-07-01T00:00:00` with a 200 that the page refused; the page's strptime took
+    `2026-7-1`, which the API refused. Both now take YYYY-MM-DD only, as documented."""
+    for day in ("0.0", "1767225600", "2026-07-01T00:00:00", "2026-07-01T00:00:00Z", "2026-7-1",
+                "20260701", "2026-W27-3", "２０２６-07-01"):  # fmt: skip
+        api = notices_client.get("/api/notices", params={"closing_before": day})
+        assert api.status_code == 422, (day, api.text)
+        assert api.json()["error"].startswith("invalid closing_before"), day
+        page = notices_client.get("/notices", params={"closing_before": day})
+        assert page.status_code == 422 and "invalid closing_before" in page.text, day
+    for day in ("2026-07-01", " 2026-07-01 "):
+        assert notices_client.get("/api/notices", params={"closing_before": day}).status_code == 200
+        assert notices_client.get("/notices", params={"closing_before": day}).status_code == 200
+
+
 def test_notice_page_timeline_and_buyer_page(notices_client: TestClient) -> None:
     listing = notices_client.get("/api/notices", params={"stage": "contract", "limit": 100})
     durham = next(n for n in listing.json()["items"] if n["buyer"] == "Durham County Council")

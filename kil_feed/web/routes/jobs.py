@@ -21,6 +21,7 @@ from kil_feed.web.deps import (
     listing_pager,
     listing_response,
     listing_stamp,
+    listing_unchanged,
     reader,
     render,
     settings_of,
@@ -37,7 +38,7 @@ from kil_feed.web.filters import (
     region_param,
     slugify,
 )
-from kil_feed.web.http import conditional, unchanged
+from kil_feed.web.http import conditional
 from kil_feed.web.jsonld import job_posting, script_json
 from kil_feed.web.templating import query_string
 
@@ -128,12 +129,14 @@ def jobs(
         request, (ItemKind.job.value,), session=session, key={**filters.storage(), "page": number},
         now=now, shown=shown, also=changed,
     )  # fmt: skip
-    if (cached := unchanged(request, stamp.etag, stamp.last_modified)) is not None:
+    if (cached := listing_unchanged(request, stamp, current=number == 1)) is not None:
         return cached
     result = store.public_jobs(
         session=session, limit=size, offset=(number - 1) * size, now=now, **filters.storage()
     )
     pager = listing_pager(number, size, result.total, result.capped, len(result.items))
+    if number > 1 and (cached := listing_unchanged(request, stamp)) is not None:
+        return cached  # the page exists: `*` and a date are answered now
     page_ = render(
         request,
         "jobs.html",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from typing import Any, Literal
 
@@ -33,6 +34,7 @@ from kil_feed.web.deps import (
     listing_pager,
     listing_response,
     listing_stamp,
+    listing_unchanged,
     reader,
     render,
     settings_of,
@@ -44,9 +46,10 @@ from kil_feed.web.filters import (
     named_param,
     page_param,
     region_param,
+    restricted,
     slugify,
 )
-from kil_feed.web.http import conditional, unchanged
+from kil_feed.web.http import conditional
 from kil_feed.web.routes.api import REGION
 from kil_feed.web.serialize import INVALID, NOT_FOUND
 from kil_feed.web.templating import query_string
@@ -54,6 +57,7 @@ from kil_feed.web.templating import query_string
 router = APIRouter(include_in_schema=False)
 api = APIRouter(prefix="/api", tags=["notices"], responses=INVALID)
 FEED_SIZE = 50
+ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 STAGES_LITERAL = tuple(STAGES)
 BUYER_TYPES_LITERAL = tuple(BUYER_TYPE_LABELS)
 # value bands of the /notices filter: (label, min, max) in GBP
@@ -66,13 +70,15 @@ VALUE_BANDS = {
 
 
 def _date(value: str | None, tz: str) -> datetime | None:
-    """The end of a YYYY-MM-DD day in `tz` (the configured zone), as UTC; None when left
-    out; else a ValidationError."""
-    text = clean(value)
+    """The end of a YYYY-MM-DD day (RFC 3339's full-date, as the OpenAPI document says) in
+    `tz` (the configured zone), as UTC; None when left out; else a ValidationError."""
+    text = restricted("closing_before", value)
     if text is None:
         return None
-    try:
-        day = datetime.strptime(text, "%Y-%m-%d").date()
+    try:  # the pattern first: strptime takes 2026-7-1, fromisoformat 20260701 and 2026-W27
+        if not ISO_DAY.fullmatch(text):
+            raise ValueError(text)
+        day = date.fromisoformat(text)
     except ValueError:
         raise ValidationError(
             f"invalid closing_before: {text[:40]!r}", hint="use a date as YYYY-MM-DD"
@@ -94,7 +100,7 @@ def notice_filters(
     (the page answers 422, as every listing does)."""
     band_key = choice_param("value", value, VALUE_BANDS)
     band = VALUE_BANDS[band_key] if band_key else None
-    code = (clean(cpv) or "").replace("-", "")
+    code = (restricted("cpv", cpv) or "").replace("-", "")
     if code and not (code.isascii() and code.isdigit() and len(code) <= 8):  # not "²"
         raise ValidationError(f"invalid cpv: {code[:40]!r}", hint="use a CPV code or its prefix")
     return {
@@ -151,10 +157,12 @@ def notices(
     key = {**filters, **{f"param_{k}": v for k, v in params.items()}, "page": number}
     kinds = (ItemKind.notice.value,)
     stamp = listing_stamp(request, kinds, session=session, key=key, now=utcnow())
-    if (cached := unchanged(request, stamp.etag, stamp.last_modified)) is not None:
+    if (cached := listing_unchanged(request, stamp, current=number == 1)) is not None:
         return cached
     result = _page_of(session, filters, size, (number - 1) * size)
     pager = listing_pager(number, size, result.total, result.capped, len(result.items))
+    if number > 1 and (cached := listing_unchanged(request, stamp)) is not None:
+        return cached  # the page exists: `*` and a date are answered now
     page_ = render(
         request,
         "notices.html",
@@ -408,8 +416,12 @@ def api_notices(
     value: Literal["under-100k", "100k-1m", "1m-10m", "over-10m"] | None = Query(
         None, description="Value band (GBP)"
     ),
-    closing_before: date | None = Query(
-        None, description="Closing by the end of this day, UK time"
+    # a string read as the page reads it: a pydantic date also took 0.0 (a Unix time) and
+    # 2026-07-01T00:00:00, where the page answers 422
+    closing_before: str | None = Query(
+        None,
+        description="Closing by the end of this day (YYYY-MM-DD), UK time",
+        json_schema_extra={"format": "date"},
     ),
     limit: int = Query(20, ge=1, le=100),
     offset: int = Query(0, ge=0, le=1_000_000),
@@ -421,7 +433,7 @@ def api_notices(
         buyer_type,
         cpv,
         value,
-        closing_before.isoformat() if closing_before else None,
+        closing_before,
         tz=settings_of(request).timezone,
     )
     page = _page_of(session, filters, limit, offset)

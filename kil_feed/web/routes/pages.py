@@ -19,12 +19,13 @@ from kil_feed.web.deps import (
     listing_pager,
     listing_response,
     listing_stamp,
+    listing_unchanged,
     reader,
     render,
     settings_of,
 )
 from kil_feed.web.filters import RowId, named_param, page_param, region_param, slugify
-from kil_feed.web.http import conditional, unchanged
+from kil_feed.web.http import conditional
 from kil_feed.web.security import csrf_token
 from newsletter.content import issue_content
 from newsletter.pulse import stored_pulse
@@ -121,10 +122,12 @@ def news(
         request, kinds, session=session, key={**filters, "page": number}, now=utcnow(),
         shown=[facets.digest], also=[facets.changed_at],
     )  # fmt: skip
-    if (cached := unchanged(request, stamp.etag, stamp.last_modified)) is not None:
+    if (cached := listing_unchanged(request, stamp, current=number == 1)) is not None:
         return cached
     result = store.public_news(session=session, limit=size, offset=(number - 1) * size, **filters)
     pager = listing_pager(number, size, result.total, result.capped, len(result.items))
+    if number > 1 and (cached := listing_unchanged(request, stamp)) is not None:
+        return cached  # the page exists: `*` and a date are answered now
     shown = render(
         request,
         "news.html",
