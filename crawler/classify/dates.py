@@ -56,6 +56,24 @@ _ORDINAL = re.compile(r"\b(\d{1,2})\s*(?:st|nd|rd|th|af|il|ydd|ed|fed|eg|ain)\b"
 _PHRASE_END = re.compile(r"[;\n(]|\.\s|\s-\s|,\s*(?:or|and|previous|interviews?)\b", re.IGNORECASE)
 
 
+# where prose states a closing date: "The closing date is 9.30am on Tuesday 27 th March 2018"
+_CLOSING_PROSE = re.compile(
+    r"\b(?:closing\s+date|closes\s+on|apply\s+by|apply\s+before|deadline\s+for\s+applications|"
+    r"applications?\s+(?:close|must\s+be\s+received)|dyddiad\s+cau)\b",
+    re.IGNORECASE,
+)
+
+
+def closing_phrase(text: str) -> str | None:
+    """The first phrase of `text` that states a closing date parse_closing_date reads: an
+    advert or feed entry that gives it only in its words, with no validThrough or field."""
+    for match in _CLOSING_PROSE.finditer(text or ""):
+        phrase = re.split(r"[\n;]|\.\s", text[match.start() : match.start() + 160])[0]
+        if parse_closing_date(phrase) is not None:
+            return phrase
+    return None
+
+
 def parse_closing_date(value: Any) -> datetime | None:
     """An aware UTC datetime, or None when the value holds no believable date."""
     if value is None or value == "":

@@ -98,11 +98,6 @@ _LABEL_LINE = re.compile(
 )
 _APPLY = re.compile(r"\bapply\b|\bapplication form\b|\bgwneud cais\b", re.IGNORECASE)  # cy: apply
 _NOT_APPLY = re.compile(r"\b(?:filter|filters|terms|conditions may)\b", re.IGNORECASE)
-_CLOSING_PROSE = re.compile(
-    r"\b(?:closing\s+date|closes\s+on|apply\s+by|apply\s+before|deadline\s+for\s+applications|"
-    r"applications?\s+(?:close|must\s+be\s+received)|dyddiad\s+cau)\b",
-    re.IGNORECASE,
-)
 # prose is read for pay only where it says it is pay, not a fine, a grant or a price
 _PAY_WORDS = re.compile(
     r"\b(?:salary|pay|rate|per\s+(?:hour|day|annum|year|week|month)|p\.?a\b|ph\b|pd\b|"
@@ -362,13 +357,9 @@ def _pay_text(reading: PageReading) -> str | None:
 
 
 def _closing_prose(text: str) -> str | None:
-    from crawler.classify.dates import parse_closing_date
+    from crawler.classify.dates import closing_phrase
 
-    for match in _CLOSING_PROSE.finditer(text):
-        phrase = re.split(r"[\n;]|\.\s", text[match.start() : match.start() + 160])[0]
-        if parse_closing_date(phrase) is not None:
-            return phrase
-    return None
+    return closing_phrase(text)
 
 
 def _logo_name(sel: Selector) -> str:

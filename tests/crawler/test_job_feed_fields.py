@@ -134,3 +134,29 @@ def test_agency_feed_fields() -> None:
 def test_news_feeds_get_no_job_fields() -> None:
     (entry, _) = parse_feed(AGENCY_FEED, "https://jobs.example/feed").entries
     assert not {"base_salary", "location", "valid_through"} & set(entry)
+
+
+# Closing dates stated only in an entry's description (test input, not a corpus document).
+PROSE_FEED = b"""<?xml version="1.0" encoding="utf-8"?>
+<rss version="2.0" xmlns:job="https://jobs.example/ns">
+  <channel><title>Agency roles</title><link>https://jobs.example/</link>
+    <item>
+      <title>Category Manager (Fixed Term)</title>
+      <link>https://jobs.example/roles/3</link>
+      <description>12 month FTC in Manchester. Closing date: 15/01/2027. Apply now.</description>
+    </item>
+    <item>
+      <title>Procurement Business Partner</title>
+      <link>https://jobs.example/roles/4</link>
+      <description>Permanent. Applications close at 23:55 on 15 January 2027.</description>
+      <job:closingDate>2027-02-01</job:closingDate>
+    </item>
+  </channel>
+</rss>"""
+
+
+def test_closing_date_in_the_description() -> None:
+    first, second = _jobs(PROSE_FEED)
+    assert first["closes_at"] == datetime(2027, 1, 15, 23, 59, 59, tzinfo=UTC)
+    # the entry's own closing-date element beats its prose
+    assert second["closes_at"].date().isoformat() == "2027-02-01"
