@@ -347,3 +347,18 @@ def test_a_tender_valued_as_a_range_passes_a_min_value_filter_on_its_range(
     assert keep(fields, {"min_value": 100000}) and not keep(fields, {"min_value": 300000})
     tender = _notices(ocds_dir / CF_2025)["ocds-b5fd17-6d755e24-2b61-40ff-80e4-4ae4f4214e49"]
     assert (tender["fields"]["value_min"], tender["fields"]["value_amount"]) == (5000, 22000)
+
+
+def test_html_character_references_in_published_text_are_read_as_characters(
+    ocds_dir: Path,
+) -> None:
+    """Contracts Finder writes an apostrophe in a title as `&apos;` (2022 and 2025 pages);
+    a recruiter must see "St Bede's", not the markup."""
+    titles = [n["fields"]["title"] for n in _notices(ocds_dir / CF_2025).values()]
+    bede = [t for t in titles if "St Bede" in t]
+    assert bede == [
+        "Our Lady of the Magnificat - Home to School Transport for St Bede's Catholic Middle School"
+    ]
+    norwich = [n["fields"]["title"] for n in _notices(ocds_dir / CF_2022).values()]
+    assert "HMPPS Norwich-A'Wing Refurbishment-BPRN No.580/20/6189" in norwich
+    assert not [t for t in titles + norwich if "&apos;" in t or "&amp;" in t]
