@@ -31,6 +31,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
+from kil_feed import preconditions
+
 Handler = Callable[["RequestInfo"], tuple[int, dict[str, str], bytes]]
 
 
@@ -261,17 +263,14 @@ class _RequestHandler(BaseHTTPRequestHandler):
         return route.status, headers, route.body
 
     def _not_modified(self, etag: str, last_modified: str) -> bool:
-        inm = self.headers.get("If-None-Match")
-        if inm is not None:
-            return etag in [t.strip() for t in inm.split(",")] or inm.strip() == "*"
-        ims = self.headers.get("If-Modified-Since")
-        if ims:
-            try:
-                since = email.utils.parsedate_to_datetime(ims)
-                return email.utils.parsedate_to_datetime(last_modified) <= since
-            except (TypeError, ValueError):
-                return False
-        return False
+        """RFC 9110 13.2.2, read as the web archive reads it (`kil_feed.preconditions`)."""
+        return preconditions.not_modified(
+            self.command,
+            self.headers.get_all("If-None-Match") or [],
+            self.headers.get_all("If-Modified-Since") or [],
+            etag,
+            email.utils.parsedate_to_datetime(last_modified),
+        )
 
 
 class _Hang(Exception):

@@ -26,6 +26,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from kil_feed import preconditions
 from kil_feed.timeutil import utcnow
 
 logger = logging.getLogger(__name__)
@@ -214,7 +215,7 @@ class _DemoHandler(BaseHTTPRequestHandler):
             return
         last_modified = email.utils.format_datetime(page.last_modified, usegmt=True)
         headers = {"ETag": page.etag, "Last-Modified": last_modified}
-        if _not_modified(self.headers, page):
+        if _not_modified(self, page):
             self._reply(304, b"", None, head=True, headers=headers)
             return
         self._reply(200, page.body, page.content_type, head=head, headers=headers)
@@ -240,20 +241,13 @@ class _DemoHandler(BaseHTTPRequestHandler):
             self.wfile.write(body)
 
 
-def _not_modified(headers: object, page: Page) -> bool:
-    """RFC 9110: If-None-Match wins; If-Modified-Since only when there is no If-None-Match."""
-    get = headers.get  # type: ignore[attr-defined]
-    inm = get("If-None-Match")
-    if inm is not None:
-        tags = {t.strip().removeprefix("W/") for t in inm.split(",")}
-        return "*" in tags or page.etag in tags
-    ims = get("If-Modified-Since")
-    if ims:
-        try:
-            since = email.utils.parsedate_to_datetime(ims)
-        except (TypeError, ValueError):
-            return False
-        if since.tzinfo is None:
-            return False
-        return page.last_modified <= since
-    return False
+def _not_modified(request: BaseHTTPRequestHandler, page: Page) -> bool:
+    """RFC 9110 13.2.2, read as the web archive reads it (`kil_feed.preconditions`)."""
+    headers = request.headers
+    return preconditions.not_modified(
+        request.command,
+        headers.get_all("If-None-Match") or [],
+        headers.get_all("If-Modified-Since") or [],
+        page.etag,
+        page.last_modified,
+    )

@@ -115,3 +115,17 @@ def test_same_start_same_documents_new_start_new_dates() -> None:
     assert a is not None and b is not None and c is not None
     assert a.etag == b.etag  # the same minute: the same document and validator
     assert a.etag != c.etag
+
+
+def test_conditional_dates_are_read_as_the_web_archive_reads_them(site: DemoSite) -> None:
+    """The demo publisher reads preconditions with the web archive's one helper (RFC 9110):
+    all three HTTP-date forms count, anything else is ignored (a 200), never an error."""
+    asctime = NOW.strftime("%a %b %d %H:%M:%S %Y")  # "Wed Nov 25 18:30:00 2026"
+    rfc850 = NOW.strftime("%A, %d-%b-%y %H:%M:%S GMT")
+    assert _get(site, "/feeds/insight.atom", {"If-Modified-Since": asctime})[0] == 304
+    assert _get(site, "/feeds/insight.atom", {"If-Modified-Since": rfc850})[0] == 304
+    for ignored in (
+        "Wed, 25 Nov 99999999999999999999 18:30:00 GMT",  # was an OverflowError, no answer
+        NOW.strftime("%a, %d %b %Y %H:%M:%S +0000"),  # not GMT: not an HTTP-date
+    ):
+        assert _get(site, "/feeds/insight.atom", {"If-Modified-Since": ignored})[0] == 200, ignored
