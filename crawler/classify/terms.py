@@ -93,6 +93,12 @@ _IR35 = re.compile(
     r"|(?:\bper\s+(?:day|hour)|\ba\s+day|\ban\s+hour|(?:(?<=\d)|\b)p\.?/?[dh]|\bdaily|\bhourly"
     r"|/\s*(?:day|hr|hour|d|h))\b\s*[,(–-]?\s*(?P<c>inside|outside)(?=\s*(?:[),.;/|\n]|$))"
 )
+# a status the advert rules out right after naming it: "Outside IR35 is not available for
+# this role", "inside IR35 isn't an option" (the other status is the one on offer)
+_RULED_OUT = re.compile(
+    r"\s*(?:status\s+)?(?:is\s+not|isn't|is\s+never|not)\s+(?:available|possible|an\s+option|"
+    r"offered|on\s+offer|permitted|allowed|accepted|considered)\b"
+)
 # a status only supposed: "if the role is deemed employment, ..."
 _SUPPOSED = re.compile(r"\b(?:if|whether|where|when|unless)\b[^.!?;\n]{0,50}$")
 _IR35_EITHER = re.compile(r"\b(?:inside|outside)\s*(?:or|/|and|&|and/or|\\)\s*(?:inside|outside)\b")
@@ -164,7 +170,8 @@ def ir35_for(text: str) -> str | None:
     "within IR35" and "caught by IR35" are inside, "outwith" and "out of scope of IR35"
     outside; "deemed employment" (the off-payroll rules' term) inside, and a bare status
     right after a rate ("£500 per day (Inside)") counts; "not" before a status is the
-    other one ("not caught by IR35": outside). A
+    other one ("not caught by IR35": outside), as is a status ruled out right after it
+    ("Outside IR35 is not available": inside). A
     status still to be confirmed ("Outside IR35 (TBC)") is None; with no status stated,
     pay through an umbrella company or PAYE only is inside.
     """
@@ -173,7 +180,7 @@ def ir35_for(text: str) -> str | None:
         if _IR35_EITHER.search(low) or _IR35_PENDING.search(low):
             return None
         found = {
-            _ir35_status(m)
+            _ir35_status(m, low)
             for m in _IR35.finditer(low)
             if not (m.group("de") and _SUPPOSED.search(low, max(0, m.start() - 60), m.start()))
         }
@@ -184,7 +191,7 @@ def ir35_for(text: str) -> str | None:
     return None
 
 
-def _ir35_status(match: re.Match[str]) -> str:
+def _ir35_status(match: re.Match[str], low: str) -> str:
     if match.group("caught"):
         negated = match.group("not_in") or match.group("not_verb") or match.group("nt")
         return "outside" if negated else "inside"
@@ -195,7 +202,8 @@ def _ir35_status(match: re.Match[str]) -> str:
     if match.group("de"):
         return "outside" if match.group("not_de") else "inside"
     status = _IR35_WORDS[" ".join((match.group("a") or match.group("b")).split())]
-    return _IR35_OPPOSITE[status] if match.group("not") else status
+    ruled_out = match.group("a") and _RULED_OUT.match(low, match.end())
+    return _IR35_OPPOSITE[status] if bool(match.group("not")) != bool(ruled_out) else status
 
 
 def _value_kind(value: str) -> str | None:

@@ -79,6 +79,11 @@ def test_contract_type_phrasings(text: str, expected: str | None) -> None:
         ("£500 per day (outside London)", None),
         ("£450 per day, inside the M25", None),
         ("IR35: out of scope", "outside"),
+        # a status the advert says is not on offer is the other one
+        ("Outside IR35 is not available for this role", "inside"),
+        ("Please note outside IR35 isn't an option: umbrella only", "inside"),
+        ("Inside IR35 is not possible here", "outside"),
+        ("Outside IR35 is not negotiable", "outside"),  # not on offer: no such words
     ],
 )
 def test_ir35_phrasings(text: str, expected: str | None) -> None:
