@@ -20,6 +20,7 @@ from kil_feed.ingest.scrapy_settings import command_line, scrapy_settings
 from kil_feed.ingest.sources import crawl_source
 from kil_feed.ingest.warm import crawl_environment
 from kil_feed.models import Source
+from kil_feed.notices_read import empty_answer
 
 STORE = "crawler.pipelines.store.StorePipeline"
 COLLECT = "crawler.pipelines.collect.CollectPipeline"
@@ -34,9 +35,10 @@ def check_pipelines() -> dict[str, int]:
 
 def check_source(settings: Settings, source: Source, *, time_limit: float = 120) -> dict[str, Any]:
     """{'items': [...], 'error': str | None, 'problem': str | None, 'http_status': int | None,
-    'dropped': {reason: count}, 'page_errors': [{'url', 'http_status', 'error'}, ...]}: what
-    the pipelines would not store, and why, and each linked page (an article, a job advert)
-    that could not be fetched or read, which does not fail the source."""
+    'dropped': {reason: count}, 'page_errors': [{'url', 'http_status', 'error'}, ...],
+    'read': NoticesRead | None}: what the pipelines would not store, and why, each linked
+    page (an article, a job advert) that could not be fetched or read, which does not fail
+    the source, and for a notices source what its answer was read as, held and kept."""
     if source.kind not in SPIDER_FOR_KIND:
         raise ValidationError(f"sources of kind {source.kind!r} cannot be checked")
     spec = crawl_source(source)
@@ -59,12 +61,12 @@ def check_source(settings: Settings, source: Source, *, time_limit: float = 120)
                            stdin=subprocess.DEVNULL, capture_output=True)  # fmt: skip
         except subprocess.TimeoutExpired:
             return {"items": [], "error": "check timed out", "problem": None, "http_status": None,
-                    "dropped": {}, "page_errors": []}  # fmt: skip
+                    "dropped": {}, "page_errors": [], "read": None}  # fmt: skip
         records = []
         if output.exists():
             records = [json.loads(line) for line in output.read_text().splitlines() if line]
     result: dict[str, Any] = {"items": [], "error": None, "problem": None, "http_status": None,
-                              "dropped": {}, "page_errors": []}  # fmt: skip
+                              "dropped": {}, "page_errors": [], "read": None}  # fmt: skip
     for record in records:
         if "item" in record:
             result["items"].append(record["item"])
@@ -75,10 +77,13 @@ def check_source(settings: Settings, source: Source, *, time_limit: float = 120)
             result["http_status"] = status.get("http_status") or result["http_status"]
             result["error"] = status.get("error") or result["error"]
             result["problem"] = status.get("problem") or result["problem"]
+            result["read"] = status.get("read") or result["read"]
         elif record["status"].get("error"):
             result["page_errors"].append(_page_error(record["status"]))
     if not any("dropped" not in record for record in records):
         result["error"] = "the check crawl produced nothing (see logs)"
+    if not result["error"]:
+        result["problem"] = result["problem"] or empty_answer(result["read"])
     return result
 
 

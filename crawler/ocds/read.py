@@ -7,7 +7,8 @@ said so in `problem`, one whose bytes belie its mark or label is an `error`; rel
 without an `ocid` are skipped and counted; a release without an `id` (a real Public
 Contracts Scotland capture has none) gets one from its ocid and date.
 XML notices (TED R2.0.9, eForms) are recognised and refused with a clear `error`: only OCDS
-JSON is supported for now.
+JSON is supported for now. `read_as` says in words what the document was, OCDS or not, for
+an editor checking a source.
 """
 
 from __future__ import annotations
@@ -32,10 +33,18 @@ class OcdsDocument:
     next_url: str | None = None  # the package's links.next (a cursor), when there is one
     problems: list[str] = field(default_factory=list)  # tolerated defects, for the source
     error: str | None = None  # set when nothing could be read
+    # what the document was, in words (`kil sources check`): "OCDS release package", "an
+    # OCDS release", "JSON lines of OCDS records", or when no OCDS "an HTML page" ...
+    read_as: str = ""
 
     @property
     def problem(self) -> str | None:
         return "; ".join(self.problems) or None
+
+    @property
+    def release_count(self) -> int:
+        """The releases read: those with an ocid, and those a record lists (embedded or linked)."""
+        return len(self.releases) + sum(len(r["releases"]) for r in self.records)
 
     @property
     def ocids(self) -> list[str]:
@@ -63,31 +72,37 @@ def read_ocds(body: bytes, content_type: str | None = None) -> OcdsDocument:
     raises for bad input (see `error` / `problems`)."""
     head = body[:512].lstrip(b"\xef\xbb\xbf \t\r\n")
     if head.startswith(b"<"):
-        return OcdsDocument(error=_markup_error(body[:2048]))
+        return _markup(body[:2048])
     try:
         text, problem = decode_json(body, content_type)
     except UndecodableJson as exc:
-        return OcdsDocument(error=f"undecodable JSON: {exc}")
+        return OcdsDocument(error=f"undecodable JSON: {exc}", read_as="undecodable JSON")
     if text.lstrip("\ufeff \t\r\n")[:1] == "<":  # markup in UTF-16, say
-        return OcdsDocument(error=_markup_error(text[:2048].encode("utf-8", "replace")))
+        return _markup(text[:2048].encode("utf-8", "replace"))
     doc = OcdsDocument()
     try:
         data = json.loads(text.removeprefix("\ufeff"))
     except (ValueError, RecursionError) as exc:
         values = _json_lines(text)
         if values is None:
-            return OcdsDocument(error=f"malformed JSON: {str(exc)[:200]}")
+            return OcdsDocument(error=f"malformed JSON: {str(exc)[:200]}", read_as="malformed JSON")
+        container = "JSON lines of"
     else:
-        if isinstance(data, dict) and _shape(data) is None:
-            return OcdsDocument(error=NOT_OCDS, problems=[problem] if problem else [])
+        not_ocds = _not_ocds(data)
+        if not_ocds:
+            return OcdsDocument(error=f"{NOT_OCDS}: {not_ocds}", read_as="JSON, not OCDS",
+                                problems=[problem] if problem else [])  # fmt: skip
         values = data if isinstance(data, list) else [data]
+        container = "a JSON list of" if isinstance(data, list) else ""
         if isinstance(data, dict):
             doc.next_url = _next_link(data.get("links"))
     if problem:
         doc.problems.append(problem)
     releases: list[Any] = []
+    shapes: dict[str, None] = {}
     for value in values:
         shape = _shape(value) if isinstance(value, dict) else None
+        shapes[shape or "release"] = None
         if shape == "record package":
             _read_records(value["records"], doc)
         elif shape == "record":
@@ -97,14 +112,47 @@ def read_ocds(body: bytes, content_type: str | None = None) -> OcdsDocument:
         else:  # a release (skipped and counted without an ocid)
             releases.append(value)
     _read_releases(releases, doc)
+    doc.read_as = _read_as(container, list(shapes))
     return doc
 
 
-def _markup_error(head: bytes) -> str:
+def _read_as(container: str, shapes: list[str]) -> str:
+    """What the document was: "OCDS release package", "a JSON list of OCDS releases" ..."""
+    if not container:
+        (shape,) = shapes
+        return f"OCDS {shape}" if shape.endswith("package") else f"an OCDS {shape}"
+    if not shapes:
+        return "an empty JSON list"
+    return f"{container} OCDS " + " and ".join(f"{s}s" for s in shapes)
+
+
+def _not_ocds(data: Any) -> str | None:
+    """What a JSON document that holds no OCDS is, in words; None for OCDS (or an empty
+    list, of releases say)."""
+    if isinstance(data, dict):
+        if _shape(data) is not None:
+            return None
+        keys = list(data)
+        if not keys:
+            return "an empty JSON object"
+        named = ", ".join(str(k) for k in keys[:5]) + (
+            f" and {len(keys) - 5} more" if len(keys) > 5 else ""
+        )
+        return f"a JSON object with keys {named}, but no releases or records"
+    if isinstance(data, list):
+        if not data or any(isinstance(v, dict) for v in data):
+            return None
+        return f"a JSON list of {len(data)} values, none of them an object"
+    kinds = {str: "string", bool: "true or false", int: "number", float: "number"}
+    return f"a lone JSON {kinds.get(type(data), 'null')}"
+
+
+def _markup(head: bytes) -> OcdsDocument:
     lowered = head.lower()
     if b"<html" in lowered or b"<!doctype html" in lowered:
-        return HTML_PAGE  # an error, login or moved-page answer
-    return NOT_SUPPORTED_XML
+        # an error, login or moved-page answer
+        return OcdsDocument(error=HTML_PAGE, read_as="an HTML page")
+    return OcdsDocument(error=NOT_SUPPORTED_XML, read_as="TED/eForms XML")
 
 
 def _shape(data: dict[str, Any]) -> str | None:

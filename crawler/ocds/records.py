@@ -43,3 +43,30 @@ class NoticeFields(TypedDict):
     published: str | None  # date of the newest release
     tags: list[str]  # the newest release's tags
     releases: int  # how many releases made it
+
+
+class PageRead(TypedDict):
+    """One page of a notices source's answer as it was read (`kil sources check`)."""
+
+    page: int
+    url: str
+    read_as: str  # "OCDS release package", "an HTML page" ... (`OcdsDocument.read_as`)
+    content_type: str | None
+    releases: int
+    records: int
+    next: str | None  # its links.next
+
+
+class NoticesRead(TypedDict):
+    """What a notices source's answer held, over its pages, and what its filters kept."""
+
+    read_as: str  # the pages' `read_as`, each named once
+    window: list[str] | None  # [from, to] asked of a dated API; None for a plain URL
+    pages: list[PageRead]
+    releases: int
+    records: int
+    notices: int  # one per ocid and page
+    kept: int  # passed the source's filters
+    # by each filter the source sets (stages, cpv, buyer_types, min_value, regions): the
+    # notices it left out, each counted by the first filter it failed
+    left_out: dict[str, int]

@@ -51,7 +51,8 @@ class CollectPipeline:
         if is_status(item):
             record = {
                 "status": {
-                    k: item.get(k) for k in ("http_status", "error", "problem", "fatal", "page_url")
+                    k: item.get(k)
+                    for k in ("http_status", "error", "problem", "fatal", "page_url", "read")
                 }
             }
         else:

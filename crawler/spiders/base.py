@@ -116,12 +116,15 @@ class SourceSpider(scrapy.Spider):
         fatal: bool = True,
         site_title: str | None = None,
         page_url: str | None = None,
+        read: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
         """The outcome of fetching a source (or one of its pages when `fatal` is False).
 
         `site_title` (else an HTML page's own site name) becomes the source's display name
         if it has none yet. `page_url` names the linked page that failed, for `kil sources
-        check` (a crawl records the page in its error text: it is not a SourceStatus field)."""
+        check` (a crawl records the page in its error text: it is not a SourceStatus field);
+        `read`, what a notices source's answer held and its filters kept, is for the check
+        alone too (`crawler.ocds.records.NoticesRead`)."""
         etag = last_modified = None
         if response is not None and response.status == 200:
             etag = _header(response, "ETag")
@@ -141,6 +144,7 @@ class SourceSpider(scrapy.Spider):
             "last_modified": last_modified,
             "site_title": site_title,
             "page_url": page_url,
+            "read": read,
             "kind": source.get("kind") or self.source_kind,
         }
 

@@ -23,8 +23,9 @@ from scrapy.http import Response
 
 from crawler.itemstream import STATUS_KEY
 from crawler.normal import UK
-from crawler.ocds import compile_document, read_ocds
+from crawler.ocds import OcdsDocument, compile_document, read_ocds
 from crawler.ocds.item import notice_item
+from crawler.ocds.records import NoticesRead, PageRead
 from crawler.records import CrawlSource
 from crawler.spiders.base import SourceSpider
 
@@ -35,6 +36,7 @@ DEFAULT_MAX_PAGES = 1000
 RETRY_STATUSES = (429, 500, 502, 503, 504)
 MAX_ATTEMPTS = 4  # per page
 MAX_WAIT_SECONDS = 120.0  # a longer Retry-After is capped (the crawl has a time limit)
+FILTERS = ("stages", "cpv", "buyer_types", "min_value", "regions")  # the order tried
 # the API's stage names, where they differ from ours (Find a Tender filters on OCDS tags)
 _FTS_STAGES = {"amendment": "contract", "termination": "contract"}
 
@@ -63,7 +65,7 @@ class NoticesSpider(SourceSpider):
         self, url: str, source: dict[str, Any], window: tuple[str, str], *, page: int,
         attempt: int = 1, read: dict[str, Any] | None = None,
     ) -> scrapy.Request:  # fmt: skip
-        """`read`: what the window's earlier pages gave (`notices` read, `problems` as
+        """`read`: what the window's earlier pages gave (a `NoticesRead`, and `problems` as
         [page, problem] pairs), said once the window is done."""
         return scrapy.Request(
             url,
@@ -76,7 +78,7 @@ class NoticesSpider(SourceSpider):
                 "kil_window": window,
                 "kil_page": page,
                 "kil_attempt": attempt,
-                "kil_read": read or {"notices": 0, "problems": []},
+                "kil_read": read or new_read(source, window),
                 "dont_retry": True,  # 429 and 5xx are retried here, with their waits
                 "handle_httpstatus_list": list(RETRY_STATUSES),
             },
@@ -107,21 +109,23 @@ class NoticesSpider(SourceSpider):
     ) -> Iterator[Any]:
         content_type = (response.headers.get("Content-Type") or b"").decode("latin-1")
         doc = read_ocds(response.body, content_type)  # its charset: UTF-16 servers
+        before = response.meta.get("kil_read") or new_read(source, window)
+        read = page_read(before, doc, page=page, url=response.url, content_type=content_type)
         if doc.error:
-            yield self.status_item(
-                source, http_status=response.status, error=f"page {page}: {doc.error}"
-            )
+            yield self.status_item(source, http_status=response.status,
+                                   error=f"page {page}: {doc.error}", read=said(read))  # fmt: skip
             return
         options = source.get("options") or {}
         notices = compile_document(doc)
-        read = response.meta.get("kil_read") or {"notices": 0, "problems": []}
-        read = {
-            "notices": read["notices"] + len(notices),
-            "problems": read["problems"] + ([[page, doc.problem]] if doc.problem else []),
-        }
+        read["notices"] += len(notices)
+        if doc.problem:
+            read["problems"].append([page, doc.problem])
         for notice in notices:
-            if not keep(notice["fields"], options):
+            reason = left_out_by(notice["fields"], options)
+            if reason:
+                read["left_out"][reason] += 1
                 continue
+            read["kept"] += 1
             item = notice_item(
                 notice["fields"], notice["compiled"], notice["history"], fallback_url=response.url
             )
@@ -139,12 +143,46 @@ class NoticesSpider(SourceSpider):
         problem = window_problem(read["problems"], pages=page)
         if problem and not read["notices"]:  # defective, and not one notice could be read
             error = f"notice data with no notices: {problem}"
-            yield self.status_item(source, http_status=response.status, error=error)
+            yield self.status_item(source, http_status=response.status, error=error,
+                                   read=said(read))  # fmt: skip
             return
         # records skipped or repaired, yet notices were read: the source is ok, with a warning
         yield self.status_item(
-            source, http_status=response.status, problem=problem, response=response
-        )
+            source, http_status=response.status, problem=problem, response=response,
+            read=said(read),
+        )  # fmt: skip
+
+
+def new_read(source: dict[str, Any], window: tuple[str, str]) -> dict[str, Any]:
+    """A window's `NoticesRead` before its first page, with `problems` (the pages' tolerated
+    defects, which a status item says as its `problem`)."""
+    options = source.get("options") or {}
+    dated = options.get("api", "ocds") != "ocds"  # a plain package URL is read as given
+    return {"read_as": "", "window": list(window) if dated else None, "pages": [],
+            "releases": 0, "records": 0, "notices": 0, "kept": 0,
+            "left_out": dict.fromkeys(filters_set(options), 0), "problems": []}  # fmt: skip
+
+
+def page_read(
+    read: dict[str, Any], doc: OcdsDocument, *, page: int, url: str, content_type: str
+) -> dict[str, Any]:
+    """`read` (a copy) with one more page: what it was read as and what it held."""
+    pages: list[PageRead] = [*read["pages"], {
+        "page": page, "url": url, "read_as": doc.read_as, "content_type": content_type or None,
+        "releases": doc.release_count, "records": len(doc.records), "next": doc.next_url,
+    }]  # fmt: skip
+    return {
+        **read, "pages": pages, "problems": list(read["problems"]),
+        "left_out": dict(read["left_out"]),
+        "read_as": "; ".join(dict.fromkeys(p["read_as"] for p in pages)),
+        "releases": read["releases"] + doc.release_count,
+        "records": read["records"] + len(doc.records),
+    }  # fmt: skip
+
+
+def said(read: dict[str, Any]) -> NoticesRead:
+    """What a status item tells of a window's reading (its problems are said apart)."""
+    return {k: v for k, v in read.items() if k != "problems"}  # type: ignore[return-value]
 
 
 def window_problem(problems: list[list[Any]], *, pages: int) -> str | None:
@@ -227,21 +265,34 @@ def retry_wait(response: Response, attempt: int) -> float:
     return min(float(2 ** (attempt - 1)), MAX_WAIT_SECONDS)
 
 
-def keep(fields: dict[str, Any], options: dict[str, Any]) -> bool:
-    """Whether a notice passes the source's filters (stages, cpv, buyer types, value, regions)."""
+def filters_set(options: dict[str, Any]) -> list[str]:
+    """The source's filters, in the order a notice is tried against them."""
+    return [f for f in FILTERS if options.get(f) not in (None, [], "")]
+
+
+def left_out_by(fields: dict[str, Any], options: dict[str, Any]) -> str | None:
+    """The first of the source's filters (stages, cpv, buyer types, value, regions) that a
+    notice fails, or None when it passes them all."""
     if options.get("stages") and fields["stage"] not in options["stages"]:
-        return False
+        return "stages"
     prefixes = options.get("cpv") or []
     if prefixes and not any(c["code"].startswith(tuple(prefixes)) for c in fields["cpv"]):
-        return False
+        return "cpv"
     if options.get("buyer_types") and fields["buyer_type"] not in options["buyer_types"]:
-        return False
+        return "buyer_types"
     minimum = options.get("min_value")
     if minimum is not None:
         value = fields["value_amount"] or fields["value_gross"] or fields["value_min"]
         if value is None or value < float(minimum):
-            return False
-    return not (options.get("regions") and fields["region"] not in options["regions"])
+            return "min_value"
+    if options.get("regions") and fields["region"] not in options["regions"]:
+        return "regions"
+    return None
+
+
+def keep(fields: dict[str, Any], options: dict[str, Any]) -> bool:
+    """Whether a notice passes the source's filters."""
+    return left_out_by(fields, options) is None
 
 
 def _iso(moment: datetime) -> str:

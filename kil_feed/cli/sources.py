@@ -307,6 +307,12 @@ def check_cmd(
     else:
         if result.get("problem"):
             console.print(f"[yellow]problem:[/yellow] {escape(str(result['problem']))}")
+        if result["read"]:  # a notices source: what its answer was, held and kept
+            from kil_feed.notices_read import read_lines
+
+            options = dict(source.options or {})
+            for line in read_lines(result["read"], options, failed=bool(result["error"])):
+                console.print(line, markup=False)
         if result["dropped"]:
             reasons = ", ".join(f"{why} ({n})" for why, n in sorted(result["dropped"].items()))
             console.print(f"[yellow]not stored:[/yellow] {escape(reasons)}")

@@ -362,3 +362,33 @@ def test_html_character_references_in_published_text_are_read_as_characters(
     norwich = [n["fields"]["title"] for n in _notices(ocds_dir / CF_2022).values()]
     assert "HMPPS Norwich-A'Wing Refurbishment-BPRN No.580/20/6189" in norwich
     assert not [t for t in titles + norwich if "&apos;" in t or "&amp;" in t]
+
+
+def test_what_a_document_was_read_as(ocds_dir: Path) -> None:
+    """`read_as` names the document for `kil sources check`: a package, a bare release or
+    record, a list or JSON lines of them, or what it was when it was no OCDS."""
+    page1 = json.loads((ocds_dir / FTS_PAGE1).read_text("utf-8"))
+    package = json.loads((ocds_dir / FTS_RECORD).read_text("utf-8"))
+    release, (record,) = page1["releases"][0], package["records"]
+    said = {
+        "OCDS release package": (ocds_dir / FTS_PAGE1).read_bytes(),
+        "OCDS record package": (ocds_dir / FTS_RECORD).read_bytes(),
+        "an OCDS release": json.dumps(release).encode(),
+        "an OCDS record": json.dumps(record).encode(),
+        "a JSON list of OCDS releases": json.dumps(page1["releases"]).encode(),
+        "JSON lines of OCDS release packages and records": _lines(page1, record),
+        "an HTML page": b"<!DOCTYPE html><html><body>Sign in</body></html>",
+        "TED/eForms XML": b'<?xml version="1.0"?><TED_EXPORT/>',
+        "malformed JSON": b'{"releases": [',
+        "JSON, not OCDS": b'{"error": "bad window"}',
+    }
+    assert {as_: read_ocds(body).read_as for as_, body in said.items()} == {a: a for a in said}
+    doc = read_ocds((ocds_dir / FTS_RECORD).read_bytes())
+    assert (doc.release_count, len(doc.records)) == (2, 1)  # the record's releases, listed
+    assert read_ocds(b'{"error": "bad window"}').error == (
+        "not an OCDS release or record package: a JSON object with keys error, "
+        "but no releases or records"
+    )
+    assert read_ocds(b"[1, 2]").error == (
+        "not an OCDS release or record package: a JSON list of 2 values, none of them an object"
+    )
