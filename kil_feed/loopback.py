@@ -258,19 +258,10 @@ class _RequestHandler(BaseHTTPRequestHandler):
         if route.conditional and route.status == 200:
             headers.setdefault("ETag", route.etag())
             headers.setdefault("Last-Modified", MockServer.LAST_MODIFIED)
-            if self._not_modified(headers["ETag"], headers["Last-Modified"]):
+            modified = email.utils.parsedate_to_datetime(headers["Last-Modified"])
+            if preconditions.handler_not_modified(self, headers["ETag"], modified):
                 return 304, {"ETag": headers["ETag"], "Content-Length": "0"}, b""
         return route.status, headers, route.body
-
-    def _not_modified(self, etag: str, last_modified: str) -> bool:
-        """RFC 9110 13.2.2, read as the web archive reads it (`kil_feed.preconditions`)."""
-        return preconditions.not_modified(
-            self.command,
-            self.headers.get_all("If-None-Match") or [],
-            self.headers.get_all("If-Modified-Since") or [],
-            etag,
-            email.utils.parsedate_to_datetime(last_modified),
-        )
 
 
 class _Hang(Exception):

@@ -98,6 +98,15 @@ _SERVICE_HOSTS = (
 # the same organisation in every publication. A bare party id ("org-12", a hash) is only
 # unique within its own release, so two publishers' "org-12" are not one buyer.
 _ORG_ID = re.compile(r"^[A-Z]{2}-[A-Z0-9]{2,}-\S+$")
+# names that stand in a notice's buyer place without being its buyer: Spend Network, a
+# data aggregator that republished councils' notices on Contracts Finder under its own name
+# (a real 2014 Gateshead Council notice), and EU Supply, an e-tendering service whose one
+# Contracts Finder account is the "buyer" of councils' notices (North East Lincolnshire,
+# Barnsley: each with the council's own address and e-mail)
+_INTERMEDIARY = re.compile(r"^\s*(?:Spend\s*Network|EU[\s-]*Supply)\b", re.I)
+_ON_BEHALF_OF = re.compile(
+    r"\bon behalf of ((?:the )?(?:[A-Z][\w'&-]*\s+){0,6}?(?:Council|Authority|Trust|Board))\b"
+)
 _CF_OCID = re.compile(r"^ocds-b5fd17-([0-9a-f-]{36})$")
 _FTS_OCID = re.compile(r"^ocds-h6vhtk-")
 
@@ -108,8 +117,8 @@ def notice_fields(compiled: dict[str, Any], history: list[dict[str, Any]]) -> No
     awards = _objs(compiled.get("awards"))
     contracts = _objs(compiled.get("contracts"))
     planning = _obj(compiled.get("planning"))
-    buyer_party = _buyer_party(compiled)
-    buyer = _organisation(buyer_party, _obj(compiled.get("buyer")))
+    buyer_party, buyer_ref = _buyer_party(compiled)
+    buyer = _organisation(buyer_party, buyer_ref) or _on_behalf_of(tender, buyer_ref)
     latest_tags = history[-1]["tag"] if history else list(compiled.get("tag") or [])
     documents = _documents(compiled)
     notice_type = _notice_type(documents, history)
@@ -139,6 +148,7 @@ def notice_fields(compiled: dict[str, Any], history: list[dict[str, Any]]) -> No
         title=title,
         description=description,
         buyer=buyer,
+        published_by=intermediary_of(compiled),
         buyer_type=buyer_type_for(buyer["name"] if buyer else "", buyer_party),
         buyer_address=_address_fields(address),
         region=region_for_address(address)
@@ -207,16 +217,55 @@ def _notice_type(documents: list[dict[str, Any]], history: list[dict[str, Any]])
 # --- buyer and suppliers ----------------------------------------------------------------
 
 
-def _buyer_party(compiled: dict[str, Any]) -> dict[str, Any]:
+def _buyer_party(compiled: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(the buyer's party, its reference): the party with the buyer role (the one
+    `buyer.id` names first), else the procuring entity; never an intermediary.
+
+    A party of an intermediary (`is_intermediary`) is skipped: its name and identifier are
+    the intermediary's account, not the buyer's. When the intermediary's party is all
+    there is, its address is still the buyer's (the account is used from the buyer's
+    office), so that party is kept with an empty reference and no name of its own.
+    """
     parties = _objs(compiled.get("parties"))
-    buyer_id = _obj(compiled.get("buyer")).get("id")
-    for party in parties:
-        if buyer_id and party.get("id") == buyer_id:
-            return party
-    for party in parties:
-        if "buyer" in (party.get("roles") or []):
-            return party
-    return {}
+    tender = _obj(compiled.get("tender"))
+    references = [_obj(compiled.get("buyer")), _obj(tender.get("procuringEntity"))]
+    candidates: list[tuple[dict[str, Any], dict[str, Any]]] = []
+    for role, reference in zip(("buyer", "procuringEntity"), references, strict=True):
+        ref_id = reference.get("id")
+        named = [p for p in parties if ref_id and p.get("id") == ref_id]
+        by_role = [p for p in parties if role in (p.get("roles") or []) and p not in named]
+        candidates += [(p, reference) for p in named + by_role] or [({}, reference)]
+    for party, reference in candidates:
+        name = _text(party.get("name")) or _text(reference.get("name"))
+        if name and not is_intermediary(name):
+            return party, reference
+    address_of = next((p for p, _ in candidates if p.get("address")), {})
+    return {"address": address_of["address"]} if address_of else {}, {}
+
+
+def is_intermediary(name: str) -> bool:
+    """Whether a name in the buyer's place is an intermediary that publishes for buyers
+    (a data aggregator, an e-tendering service's account) rather than a buyer itself."""
+    return bool(_INTERMEDIARY.search(name))
+
+
+def intermediary_of(compiled: dict[str, Any]) -> str | None:
+    """The intermediary named in the buyer's place, if any ("Spend Network")."""
+    tender = _obj(compiled.get("tender"))
+    refs = [_obj(compiled.get("buyer")), _obj(tender.get("procuringEntity"))]
+    refs += [p for p in _objs(compiled.get("parties"))
+             if {"buyer", "procuringEntity"} & set(p.get("roles") or [])]  # fmt: skip
+    return next((n for r in refs if (n := _text(r.get("name"))) and is_intermediary(n)), None)
+
+
+def _on_behalf_of(tender: dict[str, Any], reference: dict[str, Any]) -> Organisation | None:
+    """The buyer an intermediary's notice names ("... on behalf of North East Lincolnshire
+    Council, are seeking"), when no party is the buyer itself."""
+    if reference:
+        return None
+    text = " ".join(_text(tender.get(k)) for k in ("title", "description"))
+    match = _ON_BEHALF_OF.search(text)
+    return Organisation(name=match.group(1), scheme=None, identifier=None) if match else None
 
 
 def _organisation(party: dict[str, Any], reference: dict[str, Any]) -> Organisation | None:

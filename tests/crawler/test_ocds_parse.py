@@ -362,3 +362,33 @@ def test_html_character_references_in_published_text_are_read_as_characters(
     norwich = [n["fields"]["title"] for n in _notices(ocds_dir / CF_2022).values()]
     assert "HMPPS Norwich-A'Wing Refurbishment-BPRN No.580/20/6189" in norwich
     assert not [t for t in titles + norwich if "&apos;" in t or "&amp;" in t]
+
+
+def test_an_intermediary_in_the_buyers_place_is_never_the_buyer(ocds_dir: Path) -> None:
+    """Spend Network republished a Gateshead Council notice under its own name (package
+    publisher and release buyer alike); EU Supply's one Contracts Finder account stands as
+    the buyer of councils' notices. Neither is a buyer, and its account id joins nothing."""
+    gateshead = _notices(ocds_dir / "contractsfinder_2017-01_release-package_gcc-qtle-9hdehl.json")
+    fields = gateshead["ocds-b5fd17-2c3698c7-adc8-11e6-9901-0019b9f3037b"]["fields"]
+    assert fields["buyer"] is None and fields["published_by"] == "Spend Network"
+    metoffice = _notices(
+        ocds_dir / "contractsfinder_2017-01_release-package_metofc-9mgh-ghl8ty.json"
+    )
+    own = next(iter(metoffice.values()))["fields"]  # publisher "Met Office", its own notice
+    assert own["buyer"]["name"] == "Met Office" and own["published_by"] is None
+    cf = _notices(ocds_dir / CF_2025)
+    by_eu_supply = {o: n["fields"] for o, n in cf.items() if n["fields"]["published_by"]}
+    assert set(by_eu_supply) == {
+        "ocds-b5fd17-4770c143-1852-46ab-bc70-559e3a2817ad",
+        "ocds-b5fd17-cfc38479-88fa-41f2-808d-d1154776ded1",
+    }
+    lincs = by_eu_supply["ocds-b5fd17-4770c143-1852-46ab-bc70-559e3a2817ad"]
+    assert lincs["buyer"] == {  # "Equans ... on behalf of North East Lincolnshire Council"
+        "name": "North East Lincolnshire Council",
+        "scheme": None,
+        "identifier": None,
+    }
+    assert lincs["region"] == "Yorkshire and The Humber"  # the council's own address, DN31
+    barnsley = by_eu_supply["ocds-b5fd17-cfc38479-88fa-41f2-808d-d1154776ded1"]
+    assert barnsley["buyer"] is None and barnsley["published_by"] == "EU SUPPLY LIMITED"
+    assert not [f for f in cf.values() if "EU SUPPLY" in str(f["fields"]["buyer"])]
