@@ -107,6 +107,7 @@ _INTERMEDIARY = re.compile(r"^\s*(?:Spend\s*Network|EU[\s-]*Supply)\b", re.I)
 _ON_BEHALF_OF = re.compile(
     r"\bon behalf of ((?:the )?(?:[A-Z][\w'&-]*\s+){0,6}?(?:Council|Authority|Trust|Board))\b"
 )
+_DEAD_AWARD = frozenset({"cancelled", "unsuccessful"})
 _CF_OCID = re.compile(r"^ocds-b5fd17-([0-9a-f-]{36})$")
 _FTS_OCID = re.compile(r"^ocds-h6vhtk-")
 
@@ -179,20 +180,35 @@ def notice_fields(compiled: dict[str, Any], history: list[dict[str, Any]]) -> No
 
 
 def stage_for(tags: Iterable[str], notice_type: str | None, compiled: dict[str, Any]) -> str:
-    """The furthest lifecycle stage the newest release's tags (or notice type) name."""
+    """The furthest lifecycle stage the newest release's tags (or notice type) name, or
+    that the compiled release holds, whichever is further.
+
+    Tags lag behind content: Contracts Finder publishes a "tenderAmendment" after the
+    award, a publisher tags a release "tender" that carries its award. As OCDS says a tag
+    only hints at what a release holds, an award or contract in force (not cancelled or
+    unsuccessful) makes the stage at least award or contract. A planning notice's tender
+    section is its plan, so a tender section alone never moves a tagged notice on.
+    """
     stages = [_STAGE_OF_TAG[t] for t in tags if t in _STAGE_OF_TAG]
     if notice_type in _STAGE_OF_NOTICE_TYPE:
         stages.append(_STAGE_OF_NOTICE_TYPE[notice_type])
-    if not stages:  # a compiled release only: infer from what it holds
-        if compiled.get("contracts"):
-            stages.append("contract")
-        elif compiled.get("awards"):
-            stages.append("award")
-        elif compiled.get("tender"):
-            stages.append("tender")
-        else:
-            stages.append("planning")
+    if live_contracts(_objs(compiled.get("contracts"))):
+        stages.append("contract")
+    elif live_awards(_objs(compiled.get("awards"))):
+        stages.append("award")
+    elif not stages:  # a compiled release only: infer from what it holds
+        stages.append("tender" if compiled.get("tender") else "planning")
     return max(stages, key=STAGES.index)
+
+
+def live_awards(awards: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The awards that stand: not cancelled, not unsuccessful (no award made)."""
+    return [a for a in awards if str(a.get("status") or "") not in _DEAD_AWARD]
+
+
+def live_contracts(contracts: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The contracts that stand or stood (a terminated one was a contract): not cancelled."""
+    return [c for c in contracts if str(c.get("status") or "") != "cancelled"]
 
 
 def _status(stage: str, tender: dict, awards: list[dict], contracts: list[dict]) -> str | None:
@@ -335,6 +351,8 @@ def value_for(
     award's, else the tender's (an estimate). A tender's estimate may be a range: Contracts
     Finder gives its low end as `tender.minValue` beside `tender.value`, and minimum is
     that low end (with amount None when only minValue is given)."""
+    awards, contracts = live_awards(awards), live_contracts(contracts)  # a cancelled
+    # award's value was never awarded
     order: list[Any] = []
     if stage in ("contract", "amendment", "termination"):
         order += [c.get("value") for c in reversed(contracts)]

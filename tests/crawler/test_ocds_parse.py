@@ -392,3 +392,40 @@ def test_an_intermediary_in_the_buyers_place_is_never_the_buyer(ocds_dir: Path) 
     barnsley = by_eu_supply["ocds-b5fd17-cfc38479-88fa-41f2-808d-d1154776ded1"]
     assert barnsley["buyer"] is None and barnsley["published_by"] == "EU SUPPLY LIMITED"
     assert not [f for f in cf.values() if "EU SUPPLY" in str(f["fields"]["buyer"])]
+
+
+def test_the_stage_follows_what_a_release_holds_not_a_lagging_tag(ocds_dir: Path) -> None:
+    """Mexico City's real releases are all tagged "tender" yet carry the award and the
+    contract (193,817.35, beside the tender's estimate of 193,817.39): the stage is the
+    contract's, with the contract's value."""
+    doc = read_ocds((ocds_dir / "ocdskit_realdata_release-package_encoding-iso-8859-1.json")
+                    .read_bytes())  # fmt: skip
+    fields = compile_document(doc)[0]["fields"]
+    assert fields["tags"] == ["tender"]
+    assert (fields["stage"], fields["value_amount"]) == ("contract", 193817.35)
+    assert fields["status"] == "pending"  # the contract's, not the tender's "complete"
+
+
+def test_a_tender_amendment_after_the_award_keeps_the_award_stage(ocds_dir: Path) -> None:
+    """A real Contracts Finder tender and award of one ocid (Bath and North East Somerset
+    Council), then a tender amendment published after the award: built here, a copy of the
+    real tender release re-dated and re-tagged (synthetic). The award stands: the stage
+    stays "award", not "tender" beside an award value."""
+    releases = json.loads((ocds_dir / CF_2025).read_text(encoding="utf-8"))["releases"]
+    ocid = "ocds-b5fd17-0cb08240-82a6-4be3-b63a-1ba819a00d18"
+    tender, award = sorted((r for r in releases if r["ocid"] == ocid), key=lambda r: r["date"])
+    lagging = {**tender, "id": f"{tender['id']}-amended", "tag": ["tenderAmendment"],
+               "date": "2025-01-24T09:00:00Z"}  # fmt: skip
+    compiled = compile_releases([tender, award, lagging])
+    fields = notice_fields(compiled, merge_history([], [tender, award, lagging]))
+    assert fields["tags"] == ["tenderAmendment"]
+    assert (fields["stage"], fields["value_amount"]) == ("award", 75000.0)
+    assert fields["suppliers"] and fields["status"] == "active"
+
+    # the award withdrawn (its status set "cancelled" here: synthetic): back to the tender,
+    # with the tender's own estimate, not the value of an award that no longer stands
+    withdrawn = {**lagging, "awards": [{**award["awards"][0], "status": "cancelled"}]}
+    compiled = compile_releases([tender, award, withdrawn])
+    fields = notice_fields(compiled, merge_history([], [tender, award, withdrawn]))
+    assert fields["stage"] == "tender"
+    assert fields["value_amount"] == tender["tender"]["value"]["amount"] != 75000.0
