@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from functools import cache
 from typing import Any
 
+from crawler.ocds.cpv import cpv_code, cpv_label, is_cpv
 from crawler.ocds.place import region_for_address
 from crawler.ocds.records import NoticeFields, Organisation
 from crawler.ocds.text import fix_text
@@ -384,11 +385,13 @@ def cpv_codes(compiled: dict[str, Any]) -> list[dict[str, str]]:
 
     def add(cls: Any) -> None:
         cls = _obj(cls)
-        if str(cls.get("scheme") or "").upper() == "CPV" and cls.get("id"):
-            code = re.sub(r"-\d$", "", str(cls["id"]).strip())  # "79600000-0" check digit
-            found.setdefault(code, _text(cls.get("description")))
+        code = cpv_code(cls.get("id")) if is_cpv(cls.get("scheme")) else None
+        if code:  # the vocabulary's label, else the publisher's for a code it lacks
+            found.setdefault(code, cpv_label(code) or _text(cls.get("description")))
 
     add(tender.get("classification"))
+    for extra in _objs(tender.get("additionalClassifications")):
+        add(extra)
     items = _objs(tender.get("items"))
     for award in _objs(compiled.get("awards")):
         items += _objs(award.get("items"))

@@ -429,3 +429,68 @@ def test_a_tender_amendment_after_the_award_keeps_the_award_stage(ocds_dir: Path
     fields = notice_fields(compiled, merge_history([], [tender, award, withdrawn]))
     assert fields["stage"] == "tender"
     assert fields["value_amount"] == tender["tender"]["value"]["amount"] != 75000.0
+
+
+def test_cpv_labels_show_for_every_uk_publisher(ocds_dir: Path) -> None:
+    """Public Contracts Scotland and Sell2Wales publish bare codes, no description: the
+    labels come from the vocabulary. Contracts Finder's tender-level additional codes
+    count too (Sheffield's parking tender)."""
+    scotland = compile_document(read_ocds(
+        (ocds_dir / "publiccontractsscotland_2019-04-25_nhs_lothian_tender_ocds-r6ebe6.json")
+        .read_bytes()))[0]["fields"]  # fmt: skip
+    assert scotland["cpv"][:2] == [
+        {"code": "50532400",
+         "label": "Repair and maintenance services of electrical distribution equipment"},
+        {"code": "45311000", "label": "Electrical wiring and fitting work"},
+    ]  # fmt: skip
+    swansea = _notices(
+        ocds_dir / "sell2wales_2025-02-03_swansea_agency_social_workers_framework_ocds-kuma6s.json"
+    )["ocds-kuma6s-145895"]["fields"]
+    assert swansea["cpv"][0] == {"code": "79600000", "label": "Recruitment services"}
+    cwm_taf = _notices(
+        ocds_dir / "sell2wales_2025-02-20_cwm_taf_morgannwg_hb_tender_ocds-kuma6s.json"
+    )["ocds-kuma6s-148374"]["fields"]
+    assert cwm_taf["cpv"] == [{"code": "85100000", "label": "Health services"},
+                              {"code": "98334000", "label": "Wellness services"}]  # fmt: skip
+    for fields in (scotland, swansea, cwm_taf):
+        assert all(c["label"] for c in fields["cpv"])
+    sheffield = next(n["fields"] for n in _notices(ocds_dir / CF_2025).values()
+                     if n["ocid"].endswith("f40e2384eae7"))  # fmt: skip
+    assert [c["code"] for c in sheffield["cpv"]] == ["98351110", "72000000", "63712400"]
+
+
+@pytest.mark.parametrize(
+    ("scheme", "code"),
+    [("CPV", "50532400"), ("cpv", "50532400-7"), ("CPV2008", " 50532400 - 7 "),
+     ("CPV", 50532400)],
+)  # fmt: skip
+def test_each_way_of_writing_a_cpv_code_reads_one_code_and_label(
+    ocds_dir: Path, scheme: str, code: Any
+) -> None:
+    """The real Scotland release with its main code written as other publishers write it
+    (eForms' lower-case scheme, the check digit, a number): built here, synthetic."""
+    release = json.loads((ocds_dir / "publiccontractsscotland_2019-04-25_nhs_lothian_tender_"
+                          "ocds-r6ebe6.json").read_text(encoding="utf-8"))  # fmt: skip
+    release["tender"]["classification"] = {"scheme": scheme, "id": code}
+    release["id"] = "synthetic"
+    cpv = notice_fields(compile_releases([release]), [])["cpv"]
+    assert cpv[0]["code"] == "50532400" and cpv[0]["label"].startswith("Repair and maint")
+    assert len({c["code"] for c in cpv}) == len(cpv)
+
+
+def test_a_cpv_number_that_lost_its_leading_zero_is_read() -> None:
+    from crawler.ocds.cpv import cpv_code, cpv_label
+
+    assert cpv_code(3000000) == "03000000" and cpv_code("03000000-1") == "03000000"
+    assert cpv_label("03000000").startswith("Agricultural, farming")
+    assert cpv_code("TA02-4") is None and cpv_code(True) is None and cpv_label("99999999") == ""
+
+
+def test_the_cpv_vocabulary_is_the_cited_copy() -> None:
+    """crawler/ocds/cpv_en.json is byte for byte the file cpv_en.md cites."""
+    import hashlib
+    from importlib import resources
+
+    data = resources.files("crawler.ocds").joinpath("cpv_en.json").read_bytes()
+    cited = (Path(__file__).parents[2] / "crawler" / "ocds" / "cpv_en.md").read_text()
+    assert hashlib.sha256(data).hexdigest() in cited and f"{len(data):,} bytes" in cited
