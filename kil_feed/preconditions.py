@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler
 
 from kil_feed.timeutil import as_utc
 
@@ -38,6 +39,20 @@ def not_modified(
     return as_utc(last_modified).replace(microsecond=0) <= client  # type: ignore[union-attr]
 
 
+def handler_not_modified(
+    request: BaseHTTPRequestHandler, etag: str, last_modified: datetime | None
+) -> bool:
+    """`not_modified` for a request to a standard-library HTTP server (the demo publisher,
+    the test stand-in), from its header lines."""
+    return not_modified(
+        request.command,
+        request.headers.get_all("If-None-Match") or [],
+        request.headers.get_all("If-Modified-Since") or [],
+        etag,
+        last_modified,
+    )
+
+
 _ENTITY_TAG = re.compile(r'[\s,]*(\*|(?:W/)?"[\x21\x23-\x7e\x80-\xff]*")\s*(?:,|$)')
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _MONTH = "(?P<month>" + "|".join(_MONTHS) + ")"
@@ -66,8 +81,9 @@ def parse_http_date(value: str) -> datetime | None:
         if found := form.fullmatch(value.strip()):
             year = int(found["year"])
             if len(found["year"]) == 2:  # RFC 850: at most 50 years ahead, else the century before
-                year += 100 * (datetime.now(UTC).year // 100)
-                year -= 100 if year > datetime.now(UTC).year + 50 else 0
+                this_year = datetime.now(UTC).year
+                year += 100 * (this_year // 100)
+                year -= 100 if year > this_year + 50 else 0
             try:
                 return datetime(
                     year, _MONTHS.index(found["month"]) + 1, int(found["day"]),

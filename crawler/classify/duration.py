@@ -45,6 +45,12 @@ _DURATION = re.compile(
     rf"(?:{_MONTHS})\s+20\d\d)\b",
     re.IGNORECASE,
 )
+# a length opening a labelled value ("Contract: 6 months", "6-12 months", "initial 3 months")
+_LEADING_LENGTH = re.compile(
+    rf"(?:(?:an?|initial(?:ly)?|rolling|minimum(?:\s+of)?)\s+)*{_low('lo')}(?P<n>{_NUMBER})\+?"
+    rf"[\s-]*(?:{_UNIT})\b['’]?",
+    re.IGNORECASE,
+)
 _LENGTH = re.compile(rf"\b{_low('lo')}(?P<n>{_NUMBER})\+?[\s-]*(?P<unit>{_UNIT})\b", re.IGNORECASE)
 _WORDS = {
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
@@ -67,6 +73,12 @@ def duration_for(text: str) -> str | None:
         return f"{number}{plus} {unit}"
     plural = unit if unit.lower().endswith(("s", "mths")) else unit + "s"
     return f"{low}–{number} {plural}"  # "3–6 months", as a job board shows a range
+
+
+def leading_length(text: str) -> int | None:
+    """Where a length that opens `text` ends ("6 months fixed term" -> 8), else None."""
+    match = _LEADING_LENGTH.match(text or "")
+    return match.end() if match else None
 
 
 def duration_months(text: str | None) -> float | None:

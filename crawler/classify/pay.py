@@ -50,7 +50,7 @@ _PERIOD_WORDS = {
 _PERIOD = "|".join(f"(?P<{name}>{words})" for name, words in _PERIOD_WORDS.items())
 _FILLER = (
     r"(?:\s*\([^()\d£]{0,30}\)|\s*(?:gross|basic|pro[\s-]rata|fte|wte|doe|inc\.?|"
-    r"depending\s+on\s+experience|\+\s*benefits)\b)*"
+    r"depending\s+on\s+experience|\+\s*benefits|max(?:imum)?|min(?:imum)?)\b)*"
 )
 _CUR = r"£|gbp|€|eur|\$|usd"
 # a currency written after the figure: "500 GBP per day", "500 pounds a day"
@@ -75,6 +75,13 @@ _RANGE_WORDS = re.compile(
 _QUALIFIER = re.compile(
     r"\b(up\s+to|upto|from|circa|c\.|approx\.?|around|max(?:imum)?|min(?:imum)?)\s*$"
 )
+# the same limit written after the rate ("£650/day max", "£650 pd maximum", "£650 max per
+# day", "£500 per day (min)"); not a limit on something else ("£650 per day max 3 days a
+# week", "maximum of 2 days on site")
+_LIMIT_AFTER = re.compile(
+    r"\s*[(\[]?\s*(?P<limit>max|min)(?:imum)?\b\.?\s*[)\]]?(?!\s*(?:of\b|\d|[a-z]+\s+\d))"
+)
+_LIMIT_IN_TAIL = re.compile(r"\b(?P<limit>max|min)(?:imum)?\b")
 # a period named just before the figure ("Day rate: 550"); the words between are few and
 # cross no sentence, so "Day rate: negotiable. Established 1998" gives no day rate of 1998
 _PREFIX_HINT = re.compile(
@@ -303,6 +310,9 @@ def _from_match(
         return None, False
     qualifier = _QUALIFIER.search(text, max(0, m.start() - 16), m.start())
     qual = " ".join(qualifier.group(1).split()) if qualifier else ""
+    if not qual:
+        limit = _LIMIT_IN_TAIL.search(m.group("tail") or "") or _LIMIT_AFTER.match(text, m.end())
+        qual = limit.group("limit") if limit else ""
     low, high = (a1, a2) if a2 is not None else (a1, a1)
     if a2 is None and qual in ("up to", "upto", "max", "maximum"):
         low = None

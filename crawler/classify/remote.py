@@ -7,7 +7,10 @@ a London borough"). A remote or home-based job that is tied to a place ("Home-ba
 across the North West", "Remote with occasional travel to Manchester", "2 days in Leeds",
 "Remote - Scotland") is in that place's region: it is open to people within reach of it,
 not to everyone. So is one whose advert gives a place or region as its location ("Location:
-North West" beside "Home based"): the advert says where the role is. A JobPosting's
+North West" beside "Home based"): the advert says where the role is. A role at many sites
+across the country ("UK Sites", "Various UK sites", "Multiple locations across the UK") is
+national too, whatever postcode sits beside it (the employer's office); a located role
+that travels ("London (EC3R) with occasional UK travel") is not. A JobPosting's
 location is its jobLocation, the employer's office for a remote role, and does not narrow it.
 """
 
@@ -34,6 +37,16 @@ from crawler.classify.regions import (
 # places named "Home ...": the Home Counties, the Home Office (a department, not home working)
 _HOME_PLACE = r"[\s-]+(?:counties|office)\b"
 _ALONE = r"(?=\s*(?:$|[.,;:)(/\n|•·–—-]|(?:role|position|post|contract|basis|coverage|with|but)\b))"
+# a role at many sites across the country: "UK Sites", "Various UK sites", "Multiple
+# locations across the UK", "Sites throughout the United Kingdom"; not travel to them from
+# a base ("London (EC3R) with occasional UK travel", "travel to sites across the UK")
+_UK = r"(?:the\s+)?(?:uk|united\s+kingdom|gb|great\s+britain|britain|country)\b"
+_SITES = r"(?:sites|locations|offices|bases|hospitals|depots)\b"
+_MANY = r"(?:various|multiple|several|numerous|many|all|a\s+range\s+of)"
+_NATIONAL_SITES = (
+    rf"(?:{_MANY}\s+)?(?:uk|gb|united\s+kingdom|national)[\s-]+{_SITES}"
+    rf"|(?:{_MANY}\s+)?{_SITES}\s+(?:across|throughout|around|in)\s+{_UK}"
+)
 _REMOTE = re.compile(
     r"\b(?:fully|100%|entirely|completely|wholly|totally|permanently)\s+(?:home[\s-]based|remote(?:ly)?"
     r"|from\s+home)\b"
@@ -42,14 +55,18 @@ _REMOTE = re.compile(
     r"|\b(?:uk|united\s+kingdom)\s*[(,/–—-]?\s*remote\b"
     rf"|\bhome[\s-]based{_ALONE}|\bnationwide{_ALONE}|\b(?:uk|gb|britain|england)[\s-]wide{_ALONE}"
     r"|\b(?:location|based|workplace|work\s+location|job\s+location|place\s+of\s+work|working\s+location)"
-    rf"\s*[:\-–]\s*(?:remote|home(?!{_HOME_PLACE})|nationwide|uk[\s-]wide|anywhere|working\s+from\s+home|wfh)\b"
+    rf"\s*[:\-–]\s*(?:remote|home(?!{_HOME_PLACE})|nationwide|uk[\s-]wide|anywhere|working\s+from\s+home|wfh"
+    rf"|{_NATIONAL_SITES})\b"
     r"|\banywhere\s+in\s+(?:the\s+)?(?:uk|united\s+kingdom|england|great\s+britain)\b"
 )
 # a location that is only a remote word ("Remote", "Home", "Nationwide", "WFH")
 _REMOTE_PLACE = re.compile(
     rf"^\W*(?:(?:fully|100%)\s+)?(?:remote(?:ly)?|home(?!{_HOME_PLACE})(?:[\s-]based)?|nationwide|uk[\s-]wide|"
-    r"working\s+from\s+home|work\s+from\s+home|wfh|anywhere)\b"
+    rf"working\s+from\s+home|work\s+from\s+home|wfh|anywhere|{_NATIONAL_SITES})\b"
 )
+# a location that states many sites across the country: its postcode is the employer's
+# office, only the places it names narrow it ("Various UK sites: Leeds and Bristol")
+_NATIONAL_PLACE = re.compile(rf"^\W*(?:{_NATIONAL_SITES})")
 _NOT_BEFORE = re.compile(r"\b(?:not|no|non|never|isn't|isnt)\b[\s-]*(?:an?\s+|be\s+|the\s+)?$")
 # a role partly worked at a place: "Hybrid, 2 days in Leeds", "3 days a week in the office"
 _HYBRID = re.compile(r"\bhybrid\b|\b\d\s*(?:days?|x)\s+(?:a|per|each)\s+week\s+(?:in|at)\b")
@@ -96,7 +113,10 @@ def job_regions(
     if address and address_regions(address) == ([], True):
         return []  # a remote job abroad
     if location and (not posting or _REMOTE_PLACE.match(location.lower())):
-        named, _ = address_regions(location)  # the places it names, then its postcode's
+        if _NATIONAL_PLACE.match(location.lower()):  # its postcode is the head office's
+            named = list(dict.fromkeys(named_regions(location, address_mode=True)))
+        else:
+            named, _ = address_regions(location)  # the places it names, then its postcode's
         if named:
             return named
     if tied := _tied_places(text):

@@ -13,6 +13,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from crawler.classify.duration import leading_length
+
 CONTRACT_TYPES = ("interim", "contract", "fixed-term", "permanent")
 
 # All patterns run on the lower-cased text (faster than re.IGNORECASE).
@@ -36,9 +38,16 @@ _KINDS: dict[str, str] = {
 _ANY_KIND = re.compile("|".join(f"(?P<{k.replace('-', '_')}>{v})" for k, v in _KINDS.items()))
 _LABEL = re.compile(
     r"\b(?:contract(?:ual)?\s+(?:type|status|basis)|employment\s+type|type\s+of\s+contract|"
-    r"(?:job|position|assignment|engagement|role|work)\s+type|tenure|contract)\s*(?:[:\-–]|\n)\s*(?P<value>[a-z][\w\s-]{0,40})",
+    r"(?:job|position|assignment|engagement|role|work)\s+type|tenure|"
+    r"(?:contract|assignment)\s+(?:length|duration)|length\s+of\s+(?:contract|assignment)|contract)"
+    r"\s*(?:[:\-–]|\n)\s*(?P<value>[a-z0-9][\w\s-]{0,40})",
 )
-_LABEL_WORDS = ("contract", "employment", "job type", "tenure")
+_LABEL_WORDS = ("contract", "employment", "job type", "tenure", "assignment")
+# the kind a label itself names before a length: "Fixed-term contract: 12 months"
+_KIND_BEFORE_LABEL = re.compile(
+    r"\b(?:interim|locum|fixed[\s_-]*term|temporary|temp|ftc|secondment|freelance|permanent)"
+    r"[\s_-]*$"
+)
 _VALUE = {
     "interim": "interim",
     "locum": "interim",
@@ -50,6 +59,7 @@ _VALUE = {
     "fixed_term": "fixed-term",
     "temporary": "fixed-term",
     "temp": "fixed-term",
+    "ftc": "fixed-term",
     "secondment": "fixed-term",
     "loan": "fixed-term",  # Civil Service Jobs: "Loan", "Loan/Secondment"
     "maternity cover": "fixed-term",
@@ -150,7 +160,8 @@ def contract_type_for(text: str, employment_type: str | Iterable[str] | None = N
     low = (text or "").lower()
     if any(word in low for word in _LABEL_WORDS):
         for label in _LABEL.finditer(low):
-            kind = _value_kind(label.group("value"))
+            value = label.group("value")
+            kind = _value_kind(value) or _length_kind(low, label.start(), value)
             if kind:
                 return kind
     if ("interim" in low or "locum" in low) and any(
@@ -213,6 +224,19 @@ def _value_kind(value: str) -> str | None:
         if re.match(rf"{re.escape(key)}\b", words):
             return _VALUE[key]
     return None
+
+
+def _length_kind(low: str, start: int, value: str) -> str | None:
+    """The kind of a labelled length ("Contract: 6 months"): what follows it ("12 months
+    fixed term"), else what the label names ("Fixed-term contract: 12 months"), else a
+    contract, as "6 month contract" is; None when the value is not a length."""
+    value = value.strip()
+    end = leading_length(value)
+    if end is None:
+        return None
+    after = _value_kind(value[end:].lstrip(" ,-–"))
+    named = _KIND_BEFORE_LABEL.search(low, max(0, start - 30), start)
+    return after or (_value_kind(named.group(0)) if named else None) or "contract"
 
 
 def _from_employment_type(value: str | Iterable[str] | None) -> str | None:

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from functools import cache
 from typing import Any
 
+from crawler.ocds.cpv import cpv_code, cpv_label, is_cpv
 from crawler.ocds.place import region_for_address
 from crawler.ocds.records import NoticeFields, Organisation
 from crawler.ocds.text import fix_text
@@ -98,6 +99,16 @@ _SERVICE_HOSTS = (
 # the same organisation in every publication. A bare party id ("org-12", a hash) is only
 # unique within its own release, so two publishers' "org-12" are not one buyer.
 _ORG_ID = re.compile(r"^[A-Z]{2}-[A-Z0-9]{2,}-\S+$")
+# names that stand in a notice's buyer place without being its buyer: Spend Network, a
+# data aggregator that republished councils' notices on Contracts Finder under its own name
+# (a real 2014 Gateshead Council notice), and EU Supply, an e-tendering service whose one
+# Contracts Finder account is the "buyer" of councils' notices (North East Lincolnshire,
+# Barnsley: each with the council's own address and e-mail)
+_INTERMEDIARY = re.compile(r"^\s*(?:Spend\s*Network|EU[\s-]*Supply)\b", re.I)
+_ON_BEHALF_OF = re.compile(
+    r"\bon behalf of ((?:the )?(?:[A-Z][\w'&-]*\s+){0,6}?(?:Council|Authority|Trust|Board))\b"
+)
+_DEAD_AWARD = frozenset({"cancelled", "unsuccessful"})
 _CF_OCID = re.compile(r"^ocds-b5fd17-([0-9a-f-]{36})$")
 _FTS_OCID = re.compile(r"^ocds-h6vhtk-")
 
@@ -108,8 +119,8 @@ def notice_fields(compiled: dict[str, Any], history: list[dict[str, Any]]) -> No
     awards = _objs(compiled.get("awards"))
     contracts = _objs(compiled.get("contracts"))
     planning = _obj(compiled.get("planning"))
-    buyer_party = _buyer_party(compiled)
-    buyer = _organisation(buyer_party, _obj(compiled.get("buyer")))
+    buyer_party, buyer_ref = _buyer_party(compiled)
+    buyer = _organisation(buyer_party, buyer_ref) or _on_behalf_of(tender, buyer_ref)
     latest_tags = history[-1]["tag"] if history else list(compiled.get("tag") or [])
     documents = _documents(compiled)
     notice_type = _notice_type(documents, history)
@@ -139,6 +150,7 @@ def notice_fields(compiled: dict[str, Any], history: list[dict[str, Any]]) -> No
         title=title,
         description=description,
         buyer=buyer,
+        published_by=intermediary_of(compiled),
         buyer_type=buyer_type_for(buyer["name"] if buyer else "", buyer_party),
         buyer_address=_address_fields(address),
         region=region_for_address(address)
@@ -169,20 +181,35 @@ def notice_fields(compiled: dict[str, Any], history: list[dict[str, Any]]) -> No
 
 
 def stage_for(tags: Iterable[str], notice_type: str | None, compiled: dict[str, Any]) -> str:
-    """The furthest lifecycle stage the newest release's tags (or notice type) name."""
+    """The furthest lifecycle stage the newest release's tags (or notice type) name, or
+    that the compiled release holds, whichever is further.
+
+    Tags lag behind content: Contracts Finder publishes a "tenderAmendment" after the
+    award, a publisher tags a release "tender" that carries its award. As OCDS says a tag
+    only hints at what a release holds, an award or contract in force (not cancelled or
+    unsuccessful) makes the stage at least award or contract. A planning notice's tender
+    section is its plan, so a tender section alone never moves a tagged notice on.
+    """
     stages = [_STAGE_OF_TAG[t] for t in tags if t in _STAGE_OF_TAG]
     if notice_type in _STAGE_OF_NOTICE_TYPE:
         stages.append(_STAGE_OF_NOTICE_TYPE[notice_type])
-    if not stages:  # a compiled release only: infer from what it holds
-        if compiled.get("contracts"):
-            stages.append("contract")
-        elif compiled.get("awards"):
-            stages.append("award")
-        elif compiled.get("tender"):
-            stages.append("tender")
-        else:
-            stages.append("planning")
+    if live_contracts(_objs(compiled.get("contracts"))):
+        stages.append("contract")
+    elif live_awards(_objs(compiled.get("awards"))):
+        stages.append("award")
+    elif not stages:  # a compiled release only: infer from what it holds
+        stages.append("tender" if compiled.get("tender") else "planning")
     return max(stages, key=STAGES.index)
+
+
+def live_awards(awards: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The awards that stand: not cancelled, not unsuccessful (no award made)."""
+    return [a for a in awards if str(a.get("status") or "") not in _DEAD_AWARD]
+
+
+def live_contracts(contracts: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The contracts that stand or stood (a terminated one was a contract): not cancelled."""
+    return [c for c in contracts if str(c.get("status") or "") != "cancelled"]
 
 
 def _status(stage: str, tender: dict, awards: list[dict], contracts: list[dict]) -> str | None:
@@ -207,16 +234,55 @@ def _notice_type(documents: list[dict[str, Any]], history: list[dict[str, Any]])
 # --- buyer and suppliers ----------------------------------------------------------------
 
 
-def _buyer_party(compiled: dict[str, Any]) -> dict[str, Any]:
+def _buyer_party(compiled: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(the buyer's party, its reference): the party with the buyer role (the one
+    `buyer.id` names first), else the procuring entity; never an intermediary.
+
+    A party of an intermediary (`is_intermediary`) is skipped: its name and identifier are
+    the intermediary's account, not the buyer's. When the intermediary's party is all
+    there is, its address is still the buyer's (the account is used from the buyer's
+    office), so that party is kept with an empty reference and no name of its own.
+    """
     parties = _objs(compiled.get("parties"))
-    buyer_id = _obj(compiled.get("buyer")).get("id")
-    for party in parties:
-        if buyer_id and party.get("id") == buyer_id:
-            return party
-    for party in parties:
-        if "buyer" in (party.get("roles") or []):
-            return party
-    return {}
+    tender = _obj(compiled.get("tender"))
+    references = [_obj(compiled.get("buyer")), _obj(tender.get("procuringEntity"))]
+    candidates: list[tuple[dict[str, Any], dict[str, Any]]] = []
+    for role, reference in zip(("buyer", "procuringEntity"), references, strict=True):
+        ref_id = reference.get("id")
+        named = [p for p in parties if ref_id and p.get("id") == ref_id]
+        by_role = [p for p in parties if role in (p.get("roles") or []) and p not in named]
+        candidates += [(p, reference) for p in named + by_role] or [({}, reference)]
+    for party, reference in candidates:
+        name = _text(party.get("name")) or _text(reference.get("name"))
+        if name and not is_intermediary(name):
+            return party, reference
+    address_of = next((p for p, _ in candidates if p.get("address")), {})
+    return {"address": address_of["address"]} if address_of else {}, {}
+
+
+def is_intermediary(name: str) -> bool:
+    """Whether a name in the buyer's place is an intermediary that publishes for buyers
+    (a data aggregator, an e-tendering service's account) rather than a buyer itself."""
+    return bool(_INTERMEDIARY.search(name))
+
+
+def intermediary_of(compiled: dict[str, Any]) -> str | None:
+    """The intermediary named in the buyer's place, if any ("Spend Network")."""
+    tender = _obj(compiled.get("tender"))
+    refs = [_obj(compiled.get("buyer")), _obj(tender.get("procuringEntity"))]
+    refs += [p for p in _objs(compiled.get("parties"))
+             if {"buyer", "procuringEntity"} & set(p.get("roles") or [])]  # fmt: skip
+    return next((n for r in refs if (n := _text(r.get("name"))) and is_intermediary(n)), None)
+
+
+def _on_behalf_of(tender: dict[str, Any], reference: dict[str, Any]) -> Organisation | None:
+    """The buyer an intermediary's notice names ("... on behalf of North East Lincolnshire
+    Council, are seeking"), when no party is the buyer itself."""
+    if reference:
+        return None
+    text = " ".join(_text(tender.get(k)) for k in ("title", "description"))
+    match = _ON_BEHALF_OF.search(text)
+    return Organisation(name=match.group(1), scheme=None, identifier=None) if match else None
 
 
 def _organisation(party: dict[str, Any], reference: dict[str, Any]) -> Organisation | None:
@@ -286,6 +352,8 @@ def value_for(
     award's, else the tender's (an estimate). A tender's estimate may be a range: Contracts
     Finder gives its low end as `tender.minValue` beside `tender.value`, and minimum is
     that low end (with amount None when only minValue is given)."""
+    awards, contracts = live_awards(awards), live_contracts(contracts)  # a cancelled
+    # award's value was never awarded
     order: list[Any] = []
     if stage in ("contract", "amendment", "termination"):
         order += [c.get("value") for c in reversed(contracts)]
@@ -317,11 +385,13 @@ def cpv_codes(compiled: dict[str, Any]) -> list[dict[str, str]]:
 
     def add(cls: Any) -> None:
         cls = _obj(cls)
-        if str(cls.get("scheme") or "").upper() == "CPV" and cls.get("id"):
-            code = re.sub(r"-\d$", "", str(cls["id"]).strip())  # "79600000-0" check digit
-            found.setdefault(code, _text(cls.get("description")))
+        code = cpv_code(cls.get("id")) if is_cpv(cls.get("scheme")) else None
+        if code:  # the vocabulary's label, else the publisher's for a code it lacks
+            found.setdefault(code, cpv_label(code) or _text(cls.get("description")))
 
     add(tender.get("classification"))
+    for extra in _objs(tender.get("additionalClassifications")):
+        add(extra)
     items = _objs(tender.get("items"))
     for award in _objs(compiled.get("awards")):
         items += _objs(award.get("items"))

@@ -19,7 +19,8 @@ class NoticeFields(TypedDict):
     ocid: str
     title: str
     description: str
-    buyer: Organisation | None
+    buyer: Organisation | None  # never an intermediary (see published_by)
+    published_by: str | None  # an intermediary named in the buyer's place ("Spend Network")
     buyer_type: str | None  # a key of crawler.ocds.fields.BUYER_TYPES
     buyer_address: dict[str, str]
     region: str | None  # ITL1 name

@@ -215,7 +215,7 @@ class _DemoHandler(BaseHTTPRequestHandler):
             return
         last_modified = email.utils.format_datetime(page.last_modified, usegmt=True)
         headers = {"ETag": page.etag, "Last-Modified": last_modified}
-        if _not_modified(self, page):
+        if preconditions.handler_not_modified(self, page.etag, page.last_modified):
             self._reply(304, b"", None, head=True, headers=headers)
             return
         self._reply(200, page.body, page.content_type, head=head, headers=headers)
@@ -239,15 +239,3 @@ class _DemoHandler(BaseHTTPRequestHandler):
         self.end_headers()
         if not head and status != 304:
             self.wfile.write(body)
-
-
-def _not_modified(request: BaseHTTPRequestHandler, page: Page) -> bool:
-    """RFC 9110 13.2.2, read as the web archive reads it (`kil_feed.preconditions`)."""
-    headers = request.headers
-    return preconditions.not_modified(
-        request.command,
-        headers.get_all("If-None-Match") or [],
-        headers.get_all("If-Modified-Since") or [],
-        page.etag,
-        page.last_modified,
-    )

@@ -31,7 +31,7 @@ NHS_REGIONS = {
     "915809751": "Wales",
     "915857272": "East Midlands",  # Leicestershire, LE4 8PQ
     "915876706": "West Midlands",  # Birmingham, B7 4BN
-    "915890207": "London",  # "UK Sites", EC3R 5AR
+    "915890207": "London",  # "UK Sites", EC3R 5AR: the address alone (as a job, national)
     "915891342": "North West",  # West Cumbria, CA28 7QE
     "915931156": "North East",  # The James Cook University Hospital, Middlesbrough, TS4 3BW
     "916234107": "Yorkshire and The Humber",  # Harrogate, HG1 2JL
@@ -61,6 +61,22 @@ def test_nhs_localities_without_postcode(nhs_postings: dict, vacancy: str, regio
     del address["postalCode"]
     expected = [] if address["addressLocality"] == "UK Sites" else [region]
     assert regions_for(address=address) == expected
+
+
+def test_nhs_uk_sites_posting_is_national(nhs_postings: dict) -> None:
+    """915890207's jobLocation is "UK Sites" beside its office postcode (EC3R 5AR, London):
+    through the crawl's pipelines the role is in every region, not London's alone."""
+    from crawler.extract.jobs import posting_to_item
+    from crawler.pipelines.classify import ClassifyPipeline
+    from crawler.pipelines.normalise import NormalisePipeline
+
+    item = posting_to_item(
+        nhs_postings["915890207"], "https://www.jobs.nhs.uk/xi/vacancy/915890207"
+    )
+    for stage in (NormalisePipeline(), ClassifyPipeline(None)):
+        item = stage.process_item(item)
+    assert item["location"] == "UK Sites"
+    assert item["regions"] == list(ITL1_REGIONS)
 
 
 NHS_STRUCTURED_PAY = {

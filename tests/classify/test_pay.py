@@ -66,6 +66,23 @@ from crawler.classify import Pay, parse_pay
         ("Rate inc. VAT: £600 per day", Pay(600, 600, "day")),
         ("Consultancy fee £700 per day", Pay(700, 700, "day")),
         ("£550 + VAT per day", Pay(550, 550, "day")),
+        # a ceiling or floor named after the rate reads as "up to" / "from" before it
+        ("£650/day max", Pay(None, 650, "day")),
+        ("up to £650 per day", Pay(None, 650, "day")),
+        ("max £650 p/d", Pay(None, 650, "day")),
+        ("£650 pd maximum", Pay(None, 650, "day")),
+        ("£650 per day (max)", Pay(None, 650, "day")),
+        ("Rate: £650 per day max.", Pay(None, 650, "day")),
+        ("£650 max per day", Pay(None, 650, "day")),
+        ("£650 max, outside IR35", Pay(None, 650, "day")),
+        ("£55,000 per annum maximum", Pay(None, 55000, "year")),
+        ("£500/day min", Pay(500, None, "day")),
+        ("£500 per day minimum", Pay(500, None, "day")),
+        # a range stays a range; a limit on something else is not a ceiling on the rate
+        ("£600-£650/day max", Pay(600, 650, "day")),
+        ("£650 per day max 3 days a week", Pay(650, 650, "day")),
+        ("£650 per day, max 3 days a week", Pay(650, 650, "day")),
+        ("£650 per day maximum of 2 days on site", Pay(650, 650, "day")),
     ],
 )
 def test_pay_phrases(text: str, expected: Pay) -> None:

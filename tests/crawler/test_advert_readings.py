@@ -139,6 +139,22 @@ EVERY_REGION = [
         (None, "This is not a remote role: based in Leeds.", ["Yorkshire and The Humber"]),
         # travel around the country from a base is not a role worked from anywhere
         (None, "Nationwide travel required. Based in Leeds.", ["Yorkshire and The Humber"]),
+        # a national, many-site role is in every region, whatever postcode the advert gives
+        ("UK Sites", "Head office: EC3R 5AR.", EVERY_REGION),
+        ("Various UK sites", "Our client, a London trust (EC3R 5AR).", EVERY_REGION),
+        ("Multiple locations across the UK", "Head office: London EC3R 5AR.", EVERY_REGION),
+        ("Sites throughout the United Kingdom", "Our client, a Leeds council.", EVERY_REGION),
+        (None, "Location: Various UK sites. Head office EC3R 5AR.", EVERY_REGION),
+        # ... unless it names the sites
+        (
+            "Various UK sites: Leeds and Bristol",
+            "A council client.",
+            ["Yorkshire and The Humber", "South West"],
+        ),
+        # a located role that travels around the country stays where it is
+        ("London (EC3R) with occasional UK travel", "A council client.", ["London"]),
+        ("London EC3R 5AR", "Travel to sites across the UK.", ["London"]),
+        (None, "Our client has sites across the UK. The role is in London EC3R 5AR.", ["London"]),
     ],
 )
 def test_remote_and_nationwide_roles_are_in_every_region(
@@ -179,6 +195,16 @@ def test_a_remote_role_tied_to_a_place_is_in_its_region(
     open to people within reach of it, not to everyone (it read as every region)."""
     details = {"Rate": "£500 per day"} | ({"Location": location} if location else {})
     assert plain_advert(details, prose)["regions"] == regions
+
+
+def test_a_jobposting_at_uk_sites_with_a_london_postcode_is_national() -> None:
+    """NHS Jobs 915890207's jobLocation ("UK Sites", EC3R 5AR): the postcode is the
+    employer's office, the locality says the role is at sites across the country."""
+    place = {"address": {"addressLocality": "UK Sites", "postalCode": "EC3R 5AR"}}
+    assert posting("<p>ENT Consultant.</p>", jobLocation=place)["regions"] == EVERY_REGION
+    office = {"address": {"addressLocality": "London", "postalCode": "EC3R 5AR"}}
+    text = "<p>Occasional travel to UK sites.</p>"
+    assert posting(text, jobLocation=office)["regions"] == ["London"]
 
 
 def test_a_telecommute_jobposting_that_travels_is_in_the_region_it_travels_to() -> None:

@@ -364,6 +364,138 @@ def test_html_character_references_in_published_text_are_read_as_characters(
     assert not [t for t in titles + norwich if "&apos;" in t or "&amp;" in t]
 
 
+def test_an_intermediary_in_the_buyers_place_is_never_the_buyer(ocds_dir: Path) -> None:
+    """Spend Network republished a Gateshead Council notice under its own name (package
+    publisher and release buyer alike); EU Supply's one Contracts Finder account stands as
+    the buyer of councils' notices. Neither is a buyer, and its account id joins nothing."""
+    gateshead = _notices(ocds_dir / "contractsfinder_2017-01_release-package_gcc-qtle-9hdehl.json")
+    fields = gateshead["ocds-b5fd17-2c3698c7-adc8-11e6-9901-0019b9f3037b"]["fields"]
+    assert fields["buyer"] is None and fields["published_by"] == "Spend Network"
+    metoffice = _notices(
+        ocds_dir / "contractsfinder_2017-01_release-package_metofc-9mgh-ghl8ty.json"
+    )
+    own = next(iter(metoffice.values()))["fields"]  # publisher "Met Office", its own notice
+    assert own["buyer"]["name"] == "Met Office" and own["published_by"] is None
+    cf = _notices(ocds_dir / CF_2025)
+    by_eu_supply = {o: n["fields"] for o, n in cf.items() if n["fields"]["published_by"]}
+    assert set(by_eu_supply) == {
+        "ocds-b5fd17-4770c143-1852-46ab-bc70-559e3a2817ad",
+        "ocds-b5fd17-cfc38479-88fa-41f2-808d-d1154776ded1",
+    }
+    lincs = by_eu_supply["ocds-b5fd17-4770c143-1852-46ab-bc70-559e3a2817ad"]
+    assert lincs["buyer"] == {  # "Equans ... on behalf of North East Lincolnshire Council"
+        "name": "North East Lincolnshire Council",
+        "scheme": None,
+        "identifier": None,
+    }
+    assert lincs["region"] == "Yorkshire and The Humber"  # the council's own address, DN31
+    barnsley = by_eu_supply["ocds-b5fd17-cfc38479-88fa-41f2-808d-d1154776ded1"]
+    assert barnsley["buyer"] is None and barnsley["published_by"] == "EU SUPPLY LIMITED"
+    assert not [f for f in cf.values() if "EU SUPPLY" in str(f["fields"]["buyer"])]
+
+
+def test_the_stage_follows_what_a_release_holds_not_a_lagging_tag(ocds_dir: Path) -> None:
+    """Mexico City's real releases are all tagged "tender" yet carry the award and the
+    contract (193,817.35, beside the tender's estimate of 193,817.39): the stage is the
+    contract's, with the contract's value."""
+    doc = read_ocds((ocds_dir / "ocdskit_realdata_release-package_encoding-iso-8859-1.json")
+                    .read_bytes())  # fmt: skip
+    fields = compile_document(doc)[0]["fields"]
+    assert fields["tags"] == ["tender"]
+    assert (fields["stage"], fields["value_amount"]) == ("contract", 193817.35)
+    assert fields["status"] == "pending"  # the contract's, not the tender's "complete"
+
+
+def test_a_tender_amendment_after_the_award_keeps_the_award_stage(ocds_dir: Path) -> None:
+    """A real Contracts Finder tender and award of one ocid (Bath and North East Somerset
+    Council), then a tender amendment published after the award: built here, a copy of the
+    real tender release re-dated and re-tagged (synthetic). The award stands: the stage
+    stays "award", not "tender" beside an award value."""
+    releases = json.loads((ocds_dir / CF_2025).read_text(encoding="utf-8"))["releases"]
+    ocid = "ocds-b5fd17-0cb08240-82a6-4be3-b63a-1ba819a00d18"
+    tender, award = sorted((r for r in releases if r["ocid"] == ocid), key=lambda r: r["date"])
+    lagging = {**tender, "id": f"{tender['id']}-amended", "tag": ["tenderAmendment"],
+               "date": "2025-01-24T09:00:00Z"}  # fmt: skip
+    compiled = compile_releases([tender, award, lagging])
+    fields = notice_fields(compiled, merge_history([], [tender, award, lagging]))
+    assert fields["tags"] == ["tenderAmendment"]
+    assert (fields["stage"], fields["value_amount"]) == ("award", 75000.0)
+    assert fields["suppliers"] and fields["status"] == "active"
+
+    # the award withdrawn (its status set "cancelled" here: synthetic): back to the tender,
+    # with the tender's own estimate, not the value of an award that no longer stands
+    withdrawn = {**lagging, "awards": [{**award["awards"][0], "status": "cancelled"}]}
+    compiled = compile_releases([tender, award, withdrawn])
+    fields = notice_fields(compiled, merge_history([], [tender, award, withdrawn]))
+    assert fields["stage"] == "tender"
+    assert fields["value_amount"] == tender["tender"]["value"]["amount"] != 75000.0
+
+
+def test_cpv_labels_show_for_every_uk_publisher(ocds_dir: Path) -> None:
+    """Public Contracts Scotland and Sell2Wales publish bare codes, no description: the
+    labels come from the vocabulary. Contracts Finder's tender-level additional codes
+    count too (Sheffield's parking tender)."""
+    scotland = compile_document(read_ocds(
+        (ocds_dir / "publiccontractsscotland_2019-04-25_nhs_lothian_tender_ocds-r6ebe6.json")
+        .read_bytes()))[0]["fields"]  # fmt: skip
+    assert scotland["cpv"][:2] == [
+        {"code": "50532400",
+         "label": "Repair and maintenance services of electrical distribution equipment"},
+        {"code": "45311000", "label": "Electrical wiring and fitting work"},
+    ]  # fmt: skip
+    swansea = _notices(
+        ocds_dir / "sell2wales_2025-02-03_swansea_agency_social_workers_framework_ocds-kuma6s.json"
+    )["ocds-kuma6s-145895"]["fields"]
+    assert swansea["cpv"][0] == {"code": "79600000", "label": "Recruitment services"}
+    cwm_taf = _notices(
+        ocds_dir / "sell2wales_2025-02-20_cwm_taf_morgannwg_hb_tender_ocds-kuma6s.json"
+    )["ocds-kuma6s-148374"]["fields"]
+    assert cwm_taf["cpv"] == [{"code": "85100000", "label": "Health services"},
+                              {"code": "98334000", "label": "Wellness services"}]  # fmt: skip
+    for fields in (scotland, swansea, cwm_taf):
+        assert all(c["label"] for c in fields["cpv"])
+    sheffield = next(n["fields"] for n in _notices(ocds_dir / CF_2025).values()
+                     if n["ocid"].endswith("f40e2384eae7"))  # fmt: skip
+    assert [c["code"] for c in sheffield["cpv"]] == ["98351110", "72000000", "63712400"]
+
+
+@pytest.mark.parametrize(
+    ("scheme", "code"),
+    [("CPV", "50532400"), ("cpv", "50532400-7"), ("CPV2008", " 50532400 - 7 "),
+     ("CPV", 50532400)],
+)  # fmt: skip
+def test_each_way_of_writing_a_cpv_code_reads_one_code_and_label(
+    ocds_dir: Path, scheme: str, code: Any
+) -> None:
+    """The real Scotland release with its main code written as other publishers write it
+    (eForms' lower-case scheme, the check digit, a number): built here, synthetic."""
+    release = json.loads((ocds_dir / "publiccontractsscotland_2019-04-25_nhs_lothian_tender_"
+                          "ocds-r6ebe6.json").read_text(encoding="utf-8"))  # fmt: skip
+    release["tender"]["classification"] = {"scheme": scheme, "id": code}
+    release["id"] = "synthetic"
+    cpv = notice_fields(compile_releases([release]), [])["cpv"]
+    assert cpv[0]["code"] == "50532400" and cpv[0]["label"].startswith("Repair and maint")
+    assert len({c["code"] for c in cpv}) == len(cpv)
+
+
+def test_a_cpv_number_that_lost_its_leading_zero_is_read() -> None:
+    from crawler.ocds.cpv import cpv_code, cpv_label
+
+    assert cpv_code(3000000) == "03000000" and cpv_code("03000000-1") == "03000000"
+    assert cpv_label("03000000").startswith("Agricultural, farming")
+    assert cpv_code("TA02-4") is None and cpv_code(True) is None and cpv_label("99999999") == ""
+
+
+def test_the_cpv_vocabulary_is_the_cited_copy() -> None:
+    """crawler/ocds/cpv_en.json is byte for byte the file cpv_en.md cites."""
+    import hashlib
+    from importlib import resources
+
+    data = resources.files("crawler.ocds").joinpath("cpv_en.json").read_bytes()
+    cited = (Path(__file__).parents[2] / "crawler" / "ocds" / "cpv_en.md").read_text()
+    assert hashlib.sha256(data).hexdigest() in cited and f"{len(data):,} bytes" in cited
+
+
 def test_what_a_document_was_read_as(ocds_dir: Path) -> None:
     """`read_as` names the document for `kil sources check`: a package, a bare release or
     record, a list or JSON lines of them, or what it was when it was no OCDS."""
