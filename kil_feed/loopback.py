@@ -142,8 +142,9 @@ class MockServer:
         self, path: str, file: Path | str, content_type: str | None = None, **kw: object
     ) -> str:
         file = Path(file)
-        ctype = content_type or _guess_type(file)
-        return self.add(path, file.read_bytes(), content_type=ctype, **kw)
+        body = file.read_bytes()
+        ctype = content_type or _guess_type(file, body)
+        return self.add(path, body, content_type=ctype, **kw)
 
     def add_dir(self, prefix: str, folder: Path | str) -> dict[str, str]:
         """Serve every file below `folder` under `prefix`; returns {relative path: url}."""
@@ -162,15 +163,32 @@ class MockServer:
         return [r for r in self.requests if r.path == path]
 
 
-def _guess_type(file: Path) -> str:
+def _guess_type(file: Path, body: bytes) -> str:
     suffix = file.suffix.lower()
     if suffix in {".rss", ".xml", ".atom", ".rdf"}:
         return "application/xml"
     if suffix == ".json":
         return "application/json"
     if suffix in {".html", ".htm"}:
-        return "text/html; charset=utf-8"
+        return _html_type(body)
     return mimetypes.guess_type(file.name)[0] or "application/octet-stream"
+
+
+def _html_type(body: bytes) -> str:
+    """text/html with the charset the page declares in its <meta> (Civil Service Jobs'
+    pages say ISO-8859-1), else UTF-8 when the bytes are UTF-8, else no charset: the
+    crawler then sniffs it, as from a real server that sends none. Declaring UTF-8 for
+    every page turned a Latin-1 "£" into U+FFFD."""
+    from w3lib.encoding import html_body_declared_encoding
+
+    declared = html_body_declared_encoding(body)
+    if declared:
+        return f"text/html; charset={declared}"
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        return "text/html"
+    return "text/html; charset=utf-8"
 
 
 class _RequestHandler(BaseHTTPRequestHandler):

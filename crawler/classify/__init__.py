@@ -4,7 +4,7 @@ The classify pipeline (and anything else) calls these; every table and regex the
 built on first use and cached, so calling them for each of many items is cheap.
 """
 
-from crawler.classify.dates import closing_phrase, parse_closing_date
+from crawler.classify.dates import closing_date_in, closing_phrase, parse_closing_date
 from crawler.classify.duration import duration_extra, duration_for, duration_months
 from crawler.classify.gazetteer import ITL1_REGIONS
 from crawler.classify.pay import Pay, parse_pay, parse_pay_text, prefer_stated, text_band
@@ -27,6 +27,7 @@ __all__ = [
     "is_remote",
     "job_regions",
     "load_topic_rules",
+    "closing_date_in",
     "closing_phrase",
     "parse_closing_date",
     "parse_pay",

@@ -67,10 +67,22 @@ _CLOSING_PROSE = re.compile(
 def closing_phrase(text: str) -> str | None:
     """The first phrase of `text` that states a closing date parse_closing_date reads: an
     advert or feed entry that gives it only in its words, with no validThrough or field."""
+    found = _closing_in(text)
+    return found[0] if found else None
+
+
+def closing_date_in(text: str) -> datetime | None:
+    """The date `closing_phrase` finds, as parse_closing_date reads it: read once, where
+    parsing the phrase it returns would run dateparser a second time."""
+    found = _closing_in(text)
+    return found[1] if found else None
+
+
+def _closing_in(text: str) -> tuple[str, datetime] | None:
     for match in _CLOSING_PROSE.finditer(text or ""):
         phrase = re.split(r"[\n;]|\.\s", text[match.start() : match.start() + 160])[0]
-        if parse_closing_date(phrase) is not None:
-            return phrase
+        if (closes := parse_closing_date(phrase)) is not None:
+            return phrase, closes
     return None
 
 

@@ -116,5 +116,5 @@ class ClassifyPipeline:
             extra.update(classify.duration_extra(extra["duration"]))
         if item.get("valid_through"):
             item["closes_at"] = classify.parse_closing_date(item["valid_through"])
-        elif phrase := classify.closing_phrase(text):  # "Closing date: 15/01/2027." only
-            item["closes_at"] = classify.parse_closing_date(phrase)
+        elif closes := classify.closing_date_in(text):  # "Closing date: 15/01/2027." only
+            item["closes_at"] = closes

@@ -11,7 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from pydantic import BaseModel
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
@@ -25,6 +26,8 @@ from kil_feed.web.figurecache import FigureCache
 from kil_feed.web.http import conditional, key_etag, unchanged
 from kil_feed.web.security import set_csrf_cookie
 from kil_feed.web.templating import templates_root
+
+API_CACHE_CONTROL = "no-cache"  # JSON listings: kept by caches, revalidated on every use
 
 
 def facets_of(request: Request) -> Facets:
@@ -81,15 +84,20 @@ def listing_stamp(
     now: datetime,
     shown: Sequence[object] = (),
     also: Sequence[datetime | None] = (),
+    per_day: bool = True,
 ) -> ListingStamp:
-    """The validators of a listing page (/news, /jobs, /notices) of `kinds`, from what the
-    page is made of rather than from its body, so that a client's current copy is answered
-    304 with no listing query and no render (`listing_unchanged`). The ETag covers the path and
-    `key` (the normalised filters and page, everything of the query string the page shows),
-    the listing's `listing_version` at `now` (an item added, approved, rejected, edited,
-    featured, deleted; a job closed), `shown` (the menus' digest, trend lines), the UK day,
-    the settings and the code and templates it is rendered with. Last-Modified is when the
-    listing or what else it shows (`also`: its menus, trend lines) last changed."""
+    """The validators of a listing (/news, /jobs, /notices, their JSON twins under /api) of
+    `kinds`, from what the page is made of rather than from its body, so that a client's
+    current copy is answered 304 with no listing query and no render (`listing_unchanged`).
+    The ETag covers the path and `key` (the normalised filters and page, everything of the
+    query string the page shows), the listing's `listing_version` at `now` (an item added,
+    approved, rejected, edited, featured, deleted; a job closed), `shown` (the menus'
+    digest, trend lines), the UK day, the settings and the code and templates it is
+    rendered with. Last-Modified is when the listing or what else it shows (`also`: its
+    menus, trend lines) last changed.
+
+    `per_day`: an HTML page, whose dates read relative to the UK day; a JSON listing
+    (`api_unchanged`) gives absolute times only, so a new day does not change its ETag."""
     version = listing_version(kinds, session=session, now=now)
     settings = settings_of(request)
     etag = key_etag(
@@ -98,7 +106,7 @@ def listing_stamp(
         version,
         *shown,
         request.app.state.topics,  # its labels, read from the topics file at start
-        local_today(settings.timezone, now),
+        local_today(settings.timezone, now) if per_day else None,
         settings_digest(settings),
         build_digest(str(templates_root(settings))),
     )
@@ -117,6 +125,28 @@ def listing_unchanged(
 def listing_response(request: Request, page: HTMLResponse, stamp: ListingStamp) -> Response:
     """The rendered listing with its validators (those `listing_unchanged` answered with)."""
     return conditional(request, page, stamp.last_modified, now=stamp.now, etag=stamp.etag)
+
+
+def api_unchanged(request: Request, stamp: ListingStamp) -> Response | None:
+    """The 304 for a script's current copy of a JSON listing, before its query, or None.
+    Any offset of a JSON listing exists (past the last it is an empty page): `*` and a date
+    are answered at once."""
+    cached = listing_unchanged(request, stamp)
+    if cached is not None:
+        cached.headers["cache-control"] = API_CACHE_CONTROL  # as its 200 says
+    return cached
+
+
+def api_response(
+    request: Request, model: type[BaseModel], body: Mapping[str, Any], stamp: ListingStamp
+) -> Response:
+    """A JSON listing as `model` documents (and filters) it, with the validators that
+    `api_unchanged` answered with. `no-cache`: a cache keeps it but asks each time (with
+    Last-Modified and no Cache-Control, caches would reuse it unasked for a tenth of its
+    age), and the answer is a 304 that costs a few index lookups."""
+    content = model.model_validate(body).model_dump(mode="json")
+    response = JSONResponse(content, headers={"cache-control": API_CACHE_CONTROL})
+    return conditional(request, response, stamp.last_modified, now=stamp.now, etag=stamp.etag)
 
 
 def settings_digest(settings: Settings) -> str:

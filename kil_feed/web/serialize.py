@@ -65,6 +65,54 @@ class ErrorOut(BaseModel):
 NOT_FOUND = {404: {"model": ErrorOut, "description": "No published item or issue has this id"}}
 INVALID = {422: {"model": ErrorOut, "description": "A parameter has an invalid value"}}
 
+_VALIDATORS = {
+    "ETag": {
+        "description": "A weak entity tag of what the listing is made of (its filters, its "
+        "items, the site's settings and code): send it back in If-None-Match",
+        "required": True,
+        "schema": {"type": "string"},
+    },
+    "Last-Modified": {
+        "description": "When the listing last changed (an HTTP-date), for If-Modified-Since; "
+        "left out while that is within the current second",
+        "schema": {"type": "string"},
+    },
+    "Cache-Control": {
+        "description": "`no-cache`: a cache may keep the listing but revalidates it each time",
+        "schema": {"type": "string"},
+    },
+}
+# a listing answering conditional requests (`web.deps.api_unchanged`): its 200's
+# validators and the 304, for `responses=`; the request headers, for `openapi_extra=`
+VALIDATED: dict[int | str, dict[str, Any]] = {
+    200: {"headers": _VALIDATORS},
+    304: {
+        "description": "Not Modified: the copy If-None-Match names (or, without it, the one "
+        "If-Modified-Since dates) is current; no body",
+        "headers": _VALIDATORS,
+    },
+}
+CONDITIONAL_REQUEST = {
+    "parameters": [
+        {
+            "name": "If-None-Match",
+            "in": "header",
+            "required": False,
+            "description": "ETags of copies held (or `*`): a 304 if one is current; "
+            "anything malformed is ignored",
+            "schema": {"type": "string"},
+        },
+        {
+            "name": "If-Modified-Since",
+            "in": "header",
+            "required": False,
+            "description": "An HTTP-date: a 304 if the listing is unchanged since then "
+            "(read only without If-None-Match); anything else is ignored",
+            "schema": {"type": "string"},
+        },
+    ]
+}
+
 
 class PageOut(BaseModel):
     total: int

@@ -59,3 +59,18 @@ def test_plain_adverts_and_listings(corpus_dir: Path, http_server, crawl_setting
 
     assert items_of(crawl_engine, "news-as-jobs") == []
     assert summaries["news-as-jobs"].error == "no job postings or job links found"
+
+
+def test_a_latin1_advert_served_as_a_file_keeps_its_pound_sign(  # type: ignore[no-untyped-def]
+    corpus_dir: Path, http_server, crawl_settings, crawl_engine
+):
+    """The Civil Service Jobs page is ISO-8859-1 (its <meta> says so): served as the test
+    server serves any file, its "£53,730" is still read as the salary."""
+    url = http_server.add_file("/csj/advert.html", corpus_dir / CSJ_DETAIL)
+    add_source(crawl_engine, "csj-file", url, kind="jobs")
+
+    crawl(crawl_settings)
+
+    (job,) = items_of(crawl_engine, "csj-file")
+    assert (job.pay_min, job.pay_max, job.pay_period) == (53730, 53730, "year")
+    assert "£53,730" in job.body_html and "\ufffd" not in job.body_html

@@ -160,3 +160,21 @@ def test_closing_date_in_the_description() -> None:
     assert first["closes_at"] == datetime(2027, 1, 15, 23, 59, 59, tzinfo=UTC)
     # the entry's own closing-date element beats its prose
     assert second["closes_at"].date().isoformat() == "2027-02-01"
+
+
+def test_a_closing_phrase_is_parsed_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The classify pipeline finds the phrase and keeps the date it read: the date parser
+    (the costly part, dateparser) runs once for it, not again on the phrase it returned."""
+    import crawler.classify.dates as dates
+
+    calls: list[str] = []
+    real = dates.parse_free_date
+
+    def counting(text: str, settings: dict[str, Any]) -> datetime | None:
+        calls.append(text)
+        return real(text, settings)
+
+    monkeypatch.setattr(dates, "parse_free_date", counting)
+    first, _ = _jobs(PROSE_FEED)
+    assert first["closes_at"] == datetime(2027, 1, 15, 23, 59, 59, tzinfo=UTC)
+    assert len(calls) == 1, calls

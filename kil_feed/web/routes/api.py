@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Literal
 
 from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import Response
 from sqlmodel import Session
 
 from kil_feed.models import Item, ItemKind
@@ -12,7 +14,16 @@ from kil_feed.storage import issues as issue_store
 from kil_feed.storage import items as item_store
 from kil_feed.storage import web as store
 from kil_feed.storage.search import search_items
-from kil_feed.web.deps import facets_of, reader, settings_of
+from kil_feed.timeutil import utcnow
+from kil_feed.web.deps import (
+    ListingStamp,
+    api_response,
+    api_unchanged,
+    facets_of,
+    listing_stamp,
+    reader,
+    settings_of,
+)
 from kil_feed.web.filters import (
     MAX_RATE,
     RowId,
@@ -22,8 +33,10 @@ from kil_feed.web.filters import (
     region_values,
 )
 from kil_feed.web.serialize import (
+    CONDITIONAL_REQUEST,
     INVALID,
     NOT_FOUND,
+    VALIDATED,
     IssueDetailOut,
     IssueListOut,
     ItemListOut,
@@ -56,12 +69,36 @@ def _item_page(
     return {"total": page.total, "limit": limit, "offset": offset, "items": items}
 
 
+def _stamp(
+    request: Request,
+    kind: str,
+    filters: dict[str, object],
+    limit: int,
+    offset: int,
+    *,
+    session: Session,
+    now: datetime | None = None,
+) -> ListingStamp:
+    """A JSON listing's validators (`listing_stamp`): its normalised filters and page, its
+    kind's listing version. The source names it shows are the sources' fixed handles."""
+    key = {**filters, "limit": limit, "offset": offset}
+    return listing_stamp(
+        request, (kind,), session=session, key=key, now=now or utcnow(), per_day=False
+    )
+
+
 def _one_item(request: Request, item: Item, *, session: Session) -> dict:
     names = item_store.source_names(session=session)
     return api_item_dict(item, _base(request), names.get(item.source_id))
 
 
-@router.get("/items", response_model=ItemListOut, summary="Approved news items")
+@router.get(
+    "/items",
+    response_model=ItemListOut,
+    responses=VALIDATED,
+    openapi_extra=CONDITIONAL_REQUEST,
+    summary="Approved news items",
+)
 def api_items(
     request: Request,
     topic: str | None = None,
@@ -70,13 +107,20 @@ def api_items(
     limit: int = Query(20, ge=1, le=100),
     offset: int = Query(0, ge=0, le=1_000_000),
     session: Session = Depends(reader),
-) -> dict:
+) -> Response:
+    """A current copy (If-None-Match, If-Modified-Since) is a 304, with no listing query."""
     facets = facets_of(request)
-    page = store.public_news(
-        session=session, topic=named_param(topic, facets.topics), region=region_param(region),
-        source=named_param(source, facets.source_list), limit=limit, offset=offset,
-    )  # fmt: skip
-    return _item_page(request, page, limit, offset, session=session)
+    filters = {
+        "topic": named_param(topic, facets.topics),
+        "region": region_param(region),
+        "source": named_param(source, facets.source_list),
+    }
+    stamp = _stamp(request, ItemKind.news.value, filters, limit, offset, session=session)
+    if (cached := api_unchanged(request, stamp)) is not None:
+        return cached
+    page = store.public_news(session=session, limit=limit, offset=offset, **filters)
+    body = _item_page(request, page, limit, offset, session=session)
+    return api_response(request, ItemListOut, body, stamp)
 
 
 @router.get(
@@ -87,7 +131,13 @@ def api_item(item_id: RowId, request: Request, session: Session = Depends(reader
     return _one_item(request, item, session=session)
 
 
-@router.get("/jobs", response_model=ItemListOut, summary="Approved jobs (open ones by default)")
+@router.get(
+    "/jobs",
+    response_model=ItemListOut,
+    responses=VALIDATED,
+    openapi_extra=CONDITIONAL_REQUEST,
+    summary="Approved jobs (open ones by default)",
+)
 def api_jobs(
     request: Request,
     region: str | None = REGION,
@@ -105,16 +155,23 @@ def api_jobs(
     limit: int = Query(20, ge=1, le=100),
     offset: int = Query(0, ge=0, le=1_000_000),
     session: Session = Depends(reader),
-) -> dict:
-    """A rate_min above rate_max is a 422 (it would match nothing)."""
+) -> Response:
+    """A rate_min above rate_max is a 422 (it would match nothing). A current copy
+    (If-None-Match, If-Modified-Since) is a 304, with no listing query."""
     check_range("rate_min", rate_min, "rate_max", rate_max)
-    contract = named_param(contract_type, facets_of(request).contract_types)
-    page = store.public_jobs(
-        session=session, region=region_param(region), contract_type=contract,
-        rate_min=rate_min, rate_max=rate_max, include_closed=include_closed, sort=sort,
-        limit=limit, offset=offset,
-    )  # fmt: skip
-    return _item_page(request, page, limit, offset, session=session)
+    filters = {
+        "region": region_param(region),
+        "contract_type": named_param(contract_type, facets_of(request).contract_types),
+        "rate_min": rate_min, "rate_max": rate_max, "include_closed": include_closed,
+        "sort": sort,
+    }  # fmt: skip
+    now = utcnow()  # one moment for the board's closed jobs and its validators
+    stamp = _stamp(request, ItemKind.job.value, filters, limit, offset, session=session, now=now)
+    if (cached := api_unchanged(request, stamp)) is not None:
+        return cached
+    page = store.public_jobs(session=session, limit=limit, offset=offset, now=now, **filters)
+    body = _item_page(request, page, limit, offset, session=session)
+    return api_response(request, ItemListOut, body, stamp)
 
 
 @router.get(

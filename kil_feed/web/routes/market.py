@@ -3,6 +3,8 @@ SVG, no script), each with a text summary and its data table; `/api/market` its 
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlmodel import Session
@@ -11,14 +13,26 @@ from kil_feed.charts import CHARTS, inline_svg, render_chart
 from kil_feed.db import read_session
 from kil_feed.errors import NotFoundError, ValidationError
 from kil_feed.marketview import WEEK_PATTERN, figures_json, market_filters, pay_text, pulse_sentence
-from kil_feed.models import ItemKind
+from kil_feed.models import Issue, ItemKind
 from kil_feed.regions import ITL1_REGIONS
 from kil_feed.roles import ROLE_FAMILIES, ROLE_LABELS
 from kil_feed.storage.market import MarketFigures
-from kil_feed.storage.web import storable_id
-from kil_feed.web.deps import figures_of, reader, render
+from kil_feed.storage.web import listing_version, storable_id
+from kil_feed.timeutil import day_start, latest, local_today, utcnow
+from kil_feed.web.deps import (
+    ListingStamp,
+    build_digest,
+    engine_of,
+    figures_of,
+    reader,
+    render,
+    settings_digest,
+    settings_of,
+)
 from kil_feed.web.filters import RowId, region_values, slugify
+from kil_feed.web.http import conditional, key_etag, unchanged
 from kil_feed.web.routes.market_notices import notice_context
+from kil_feed.web.templating import templates_root
 
 router = APIRouter(include_in_schema=False)
 api_router = APIRouter(prefix="/api", tags=["market"])
@@ -116,11 +130,11 @@ def chart_png(
 @router.get("/issues/{issue_id}/market/{key}.png")
 def issue_chart_png(issue_id: RowId, key: str, request: Request) -> Response:
     """An issue's market-pulse chart (the email's image): the stored PNG once the send has
-    begun, so it never changes; drawn from today's figures for a preview of an unsent one."""
-    from kil_feed.models import Issue
+    begun, so it never changes; drawn from today's figures for a preview of an unsent one,
+    with validators of what it is drawn from, so that a copy with a current ETag is a 304
+    before the figures are counted and drawn (`_preview_stamp`)."""
     from kil_feed.storage.issues import SENT_STATUSES
     from kil_feed.storage.snapshots import find_snapshot
-    from kil_feed.web.deps import engine_of, settings_of
     from newsletter.pulse import IssuePulses, key_regions
 
     missing = NotFoundError(f"no market chart {key!r} for issue {issue_id}")
@@ -129,18 +143,53 @@ def issue_chart_png(issue_id: RowId, key: str, request: Request) -> Response:
     except ValidationError:
         raise missing from None
     engine = engine_of(request)
+    settings, now = settings_of(request), utcnow()
     with read_session(engine) as session:
         stored = find_snapshot(issue_id, key, session=session) if storable_id(issue_id) else None
         issue = session.get(Issue, issue_id) if stored is None and storable_id(issue_id) else None
+        preview = issue is not None and issue.status not in SENT_STATUSES and stored is None
+        stamp = _preview_stamp(request, issue, key, now, session=session) if preview else None
     if stored is not None and stored.png:
         immutable = "public, max-age=31536000, immutable"
         return Response(stored.png, media_type="image/png", headers={"Cache-Control": immutable})
-    if issue is None or issue.status in SENT_STATUSES:
+    if issue is None or stamp is None:
         raise missing
-    _, png = IssuePulses(engine, settings_of(request), issue_id, issue.week).entry(key)
+    revalidate = {"cache-control": "no-cache"}
+    # only a tag a 200 gave at this version is answered before drawing: with no adverts to
+    # chart it is a 404, which `*` or a date must not be told is current
+    cached = unchanged(request, stamp.etag, stamp.last_modified, now=now, current=False)
+    if cached is not None:
+        cached.headers.update(revalidate)
+        return cached
+    today = local_today(settings.timezone, now)
+    _, png = IssuePulses(engine, settings, issue_id, issue.week, today=today).entry(key)
     if not png:
-        raise missing
-    return Response(png, media_type="image/png", headers={"Cache-Control": "no-cache"})
+        raise missing  # no adverts to chart: a 404 whatever the client holds
+    response = Response(png, media_type="image/png", headers=revalidate)
+    return conditional(request, response, stamp.last_modified, now=now, etag=stamp.etag)
+
+
+def _preview_stamp(
+    request: Request, issue: Issue, key: str, now: datetime, *, session: Session
+) -> ListingStamp:
+    """An unsent issue's live chart is drawn from the approved jobs up to its week's last
+    day (today, for the week in progress): its ETag is of those (the jobs' listing version,
+    the issue's week, the day, the region set) and the settings and code; Last-Modified is
+    when the jobs last changed, or the day began while it is the chart's last day. Weak,
+    like every ETag made before the body is: the same figures drawn by another matplotlib
+    or font are other bytes."""
+    from newsletter.pulse import issue_last_day
+
+    settings = settings_of(request)
+    today = local_today(settings.timezone, now)
+    last_day = issue_last_day(issue.week, today, settings.timezone)
+    version = listing_version((ItemKind.job.value,), session=session, now=now)
+    etag = key_etag(
+        request.url.path, key, issue.week, last_day, version,
+        settings_digest(settings), build_digest(str(templates_root(settings))),
+    )  # fmt: skip
+    began = day_start(today, settings.timezone) if last_day == today else None
+    return ListingStamp(etag, latest(version.changed, began), now)
 
 
 @api_router.get("/market", summary="Market figures: day rates, roles, IR35 by week and quarter")

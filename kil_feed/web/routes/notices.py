@@ -29,6 +29,8 @@ from kil_feed.storage import web as web_store
 from kil_feed.text import plain_text, plain_title
 from kil_feed.timeutil import day_end, isoformat, latest, utcnow
 from kil_feed.web.deps import (
+    api_response,
+    api_unchanged,
     facets_of,
     invalid_listing,
     listing_pager,
@@ -51,7 +53,7 @@ from kil_feed.web.filters import (
 )
 from kil_feed.web.http import conditional
 from kil_feed.web.routes.api import REGION
-from kil_feed.web.serialize import INVALID, NOT_FOUND
+from kil_feed.web.serialize import CONDITIONAL_REQUEST, INVALID, NOT_FOUND, VALIDATED
 from kil_feed.web.templating import query_string
 
 router = APIRouter(include_in_schema=False)
@@ -406,7 +408,13 @@ def _slugs(items: list[Item], session: Session) -> dict[str, str]:
     return out
 
 
-@api.get("/notices", response_model=NoticeListOut, summary="Approved procurement notices")
+@api.get(
+    "/notices",
+    response_model=NoticeListOut,
+    responses=VALIDATED,
+    openapi_extra=CONDITIONAL_REQUEST,
+    summary="Approved procurement notices",
+)
 def api_notices(
     request: Request,
     region: str | None = REGION,
@@ -426,7 +434,9 @@ def api_notices(
     limit: int = Query(20, ge=1, le=100),
     offset: int = Query(0, ge=0, le=1_000_000),
     session: Session = Depends(reader),
-) -> dict:
+) -> Response:
+    """A current copy (If-None-Match, If-Modified-Since) is a 304, with no listing query.
+    Its buyers' slugs are the buyers table's: a buyer added, renamed or deleted moves it."""
     filters = notice_filters(
         region,
         stage,
@@ -436,11 +446,20 @@ def api_notices(
         closing_before,
         tz=settings_of(request).timezone,
     )
+    buyers = buyer_store.buyers_changed(session=session)  # inserts and deletes move it too
+    stamp = listing_stamp(
+        request, (ItemKind.notice.value,), session=session,
+        key={**filters, "limit": limit, "offset": offset}, now=utcnow(), shown=[buyers],
+        also=[buyers], per_day=False,
+    )  # fmt: skip
+    if (cached := api_unchanged(request, stamp)) is not None:
+        return cached
     page = _page_of(session, filters, limit, offset)
     base = settings_of(request).base_url.rstrip("/")
     slugs = _slugs(list(page.items), session)
     items = [notice_dict(i, base, slugs) for i in page.items]
-    return {"total": page.total, "limit": limit, "offset": offset, "items": items}
+    body = {"total": page.total, "limit": limit, "offset": offset, "items": items}
+    return api_response(request, NoticeListOut, body, stamp)
 
 
 @api.get(
