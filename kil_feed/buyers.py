@@ -41,10 +41,24 @@ _SPACE = re.compile(r"\s+")
 REGISTER = "uk_local_authorities.csv"
 
 
+# the shortened county names councils go by ("East Herts Council" is East Hertfordshire
+# District Council, "NE Lincs" North East Lincolnshire), read as the names they shorten
+_COUNTY_SHORT = {
+    "beds": "bedfordshire", "berks": "berkshire", "bucks": "buckinghamshire",
+    "cambs": "cambridgeshire", "glos": "gloucestershire", "hants": "hampshire",
+    "herts": "hertfordshire", "lancs": "lancashire", "leics": "leicestershire",
+    "lincs": "lincolnshire", "northants": "northamptonshire", "notts": "nottinghamshire",
+    "oxon": "oxfordshire", "staffs": "staffordshire", "warks": "warwickshire",
+    "wilts": "wiltshire", "worcs": "worcestershire", "yorks": "yorkshire",
+}  # fmt: skip
+_SHORT_WORD = re.compile(r"\b(?:" + "|".join(_COUNTY_SHORT) + r")\b")
+
+
 def _fold(name: str) -> str:
     text = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().casefold()
     text = text.replace("&", " and ").replace("'", "").replace("\u2019", "")
-    return _SPACE.sub(" ", _NON_WORD.sub(" ", text)).strip()
+    text = _SPACE.sub(" ", _NON_WORD.sub(" ", text)).strip()
+    return _SHORT_WORD.sub(lambda m: _COUNTY_SHORT[m.group(0)], text)
 
 
 def _core(name: str) -> str:
@@ -181,6 +195,8 @@ def name_key(name: str | None) -> str:
     core = " ".join(w for w in words if w not in _COUNCIL_WORDS)
     if core and re.search(r"\bcouncil\b", name, re.I):
         return core  # "Arts Council England", "Arts Council of England"
+    if "trust" in words:  # "X NHS Foundation Trust" is also written "X Foundation Trust"
+        words = [w for w in words if w != "nhs"]
     return " ".join("ltd" if w == "limited" else w for w in words)
 
 

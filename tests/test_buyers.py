@@ -26,10 +26,14 @@ from tests.support.crawl import FAST_CRAWL_ENV, add_source, crawl
          "swansea"),
         (["Solihull Metropolitan Borough Council", "Solihull MBC"], "solihull"),
         (["MET OFFICE", "Met Office"], "met office"),
-        # NHS Jobs employers (corpus job pages) keep their words
+        # NHS Jobs employers (corpus job pages) keep their words, but a trust's "NHS",
+        # which one publisher writes and another leaves out
         (["Birmingham Community Healthcare NHS Foundation Trust",
-          "Birmingham Community Healthcare NHS Foundation Trust "],
-         "birmingham community healthcare nhs foundation trust"),
+          "Birmingham Community Healthcare NHS Foundation Trust ",
+          "Birmingham Community Healthcare Foundation Trust"],
+         "birmingham community healthcare foundation trust"),
+        # "Herts" is Hertfordshire
+        (["East Herts Council", "East Hertfordshire District Council"], "east hertfordshire"),
     ],
 )  # fmt: skip
 def test_name_variants_share_a_key(names: list[str], key: str) -> None:

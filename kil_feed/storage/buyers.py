@@ -112,7 +112,9 @@ def _create(key: str, ref: dict[str, Any], notice: dict[str, Any], *, session: S
         scheme=ref.get("scheme"),
         identifier=ref.get("identifier"),
         buyer_type="local-authority" if council else notice.get("buyer_type"),
-        region=notice.get("region") or (council.region if council else None) or None,
+        # a council's region is the register's: a notice's address may be an office
+        # across a postcode area's border (Enfield's EN, Northallerton's DL)
+        region=(council.region if council else None) or notice.get("region") or None,
         la_code=council.code if council else None,
     )
     session.add(buyer)

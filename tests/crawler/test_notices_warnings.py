@@ -6,29 +6,18 @@ runs against the loopback Find a Tender / Contracts Finder emulation."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from tests.support.crawl import FAST_CRAWL_ENV, items_of
-from tests.support.ocds_api import cf_api, fts_api
+from tests.support.ocds_api import cf_api, fts_api, recent_releases
 
 FTS_PAGE1 = "findatender_2026-09-03_release-package_page1_5_releases_links-next.json"
 FTS_FINAL = "findatender_2026-09-03_release-package_final_page_3_releases.json"
 CF_2025 = "contractsfinder_2025-01-23_ocds_search_100_releases.json"
 PCS = "publiccontractsscotland_2019-04-25_nhs_lothian_tender_ocds-r6ebe6.json"
 NO_ID = "1 release(s) without an id (named from ocid and date)"
-
-
-def _recent(ocds: Path, *names: str) -> list[dict[str, Any]]:
-    """The real releases of `names`, re-dated into the last day (their order kept)."""
-    releases = [r for n in names for r in json.loads((ocds / n).read_text("utf-8"))["releases"]]
-    base = datetime.now(UTC) - timedelta(days=1)
-    return [
-        {**r, "date": (base + timedelta(seconds=i)).isoformat()} for i, r in enumerate(releases)
-    ]
 
 
 def test_notices_with_defective_releases_warn_and_without_notices_fail(  # type: ignore[no-untyped-def]
@@ -39,14 +28,14 @@ def test_notices_with_defective_releases_warn_and_without_notices_fail(  # type:
     ocds = corpus_dir / "ocds"
     # altered: the 8 real Find a Tender releases re-dated, and the first (page 1 of 3) and
     # the last (page 3) stripped of their `id`; served 3 a page
-    fts = _recent(ocds, FTS_PAGE1, FTS_FINAL)
+    fts = recent_releases(ocds, FTS_PAGE1, FTS_FINAL)
     for i in (0, -1):
         fts[i] = {k: v for k, v in fts[i].items() if k != "id"}
     api = fts_api(http_server, fts)
     cli("sources", "add", "fts", api.url, "--kind", "notices", "--option", "api=fts",
         "--option", "page_size=3")  # fmt: skip
     # altered: the first 5 real Contracts Finder releases re-dated, each without its `ocid`
-    cf = [{k: v for k, v in r.items() if k != "ocid"} for r in _recent(ocds, CF_2025)[:5]]
+    cf = [{k: v for k, v in r.items() if k != "ocid"} for r in recent_releases(ocds, CF_2025)[:5]]
     cf_url = cf_api(http_server, cf).url
     cli("sources", "add", "cf", cf_url, "--kind", "notices", "--option", "api=contracts-finder")
     # not altered: the real Public Contracts Scotland capture, whose release has no id

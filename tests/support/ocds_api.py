@@ -16,7 +16,8 @@ import json
 import threading
 import time
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
@@ -105,3 +106,13 @@ def cf_api(server: MockServer, releases: list[dict[str, Any]]) -> OcdsApi:
 def _uk_time(value: str) -> datetime:
     parsed = datetime.fromisoformat(value)
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UK)
+
+
+def recent_releases(ocds_dir: Path, *names: str) -> list[dict[str, Any]]:
+    """The real releases of the release packages `names`, re-dated into the last day
+    (their order kept), so that an API emulation serves them in a crawl's window."""
+    releases = [r for n in names for r in json.loads((ocds_dir / n).read_text("utf-8"))["releases"]]
+    base = datetime.now(UTC) - timedelta(days=1)
+    return [
+        {**r, "date": (base + timedelta(seconds=i)).isoformat()} for i, r in enumerate(releases)
+    ]
