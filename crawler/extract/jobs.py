@@ -32,7 +32,7 @@ def jobs_from_html(body: str, url: str) -> list[dict[str, Any]]:
         logger.info("structured data unreadable url=%s error=%s", url, exc)
         return []
     blocks = jsonld_blocks(root) + list(microdata)
-    return [posting_to_item(node, url) for node in iter_typed(blocks, JOB_TYPES)]
+    return merge_same_postings([posting_to_item(n, url) for n in iter_typed(blocks, JOB_TYPES)])
 
 
 def jobs_from_json(body: bytes | str, url: str) -> list[dict[str, Any]]:
@@ -42,6 +42,52 @@ def jobs_from_json(body: bytes | str, url: str) -> list[dict[str, Any]]:
     except ValueError:
         return []
     return [posting_to_item(node, url) for node in iter_typed([data], JOB_TYPES)]
+
+
+# what tells one posting from another: two readings that disagree on one of these are two
+# postings (a posting's own url counts only where it is not the page's)
+_IDENTIFYING = ("guid", "url", "employer", "location", "published_raw", "valid_through")
+
+
+def merge_same_postings(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One item per posting: a page that gives one JobPosting in two syntaxes (microdata and
+    JSON-LD, as schema.org's own examples do) has one job, the richer reading with what
+    only the other states filled in. Readings are the same posting when their titles match
+    and no identifying field (`_IDENTIFYING`) stated in both differs."""
+    merged: list[dict[str, Any]] = []
+    for item in items:
+        for i, seen in enumerate(merged):
+            if _same_posting(seen, item):
+                rich, poor = (item, seen) if _richness(item) > _richness(seen) else (seen, item)
+                merged[i] = {k: v if _stated(v) else poor.get(k, v) for k, v in rich.items()}
+                break
+        else:
+            merged.append(item)
+    return merged
+
+
+def _same_posting(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    if not a["title"] or _fold(a["title"]) != _fold(b["title"]):
+        return False
+    for key in _IDENTIFYING:
+        x, y = a.get(key), b.get(key)
+        if key == "url":  # the page's own url is where a posting without one was read
+            x, y = (None if u == a["base_url"] else u for u in (x, y))
+        if _stated(x) and _stated(y) and _fold(str(x)) != _fold(str(y)):
+            return False
+    return True
+
+
+def _richness(item: dict[str, Any]) -> int:
+    return sum(_stated(v) for v in item.values())
+
+
+def _stated(value: Any) -> bool:
+    return value is not None and value != "" and value != [] and value != {}
+
+
+def _fold(text: str) -> str:
+    return " ".join(text.split()).casefold()
 
 
 def posting_to_item(node: dict[str, Any], page_url: str) -> dict[str, Any]:
