@@ -23,11 +23,9 @@ from kil_feed.storage.web import listing_version
 from kil_feed.timeutil import latest, local_today
 from kil_feed.web.facets import Facets
 from kil_feed.web.figurecache import FigureCache
-from kil_feed.web.http import conditional, key_etag, unchanged
+from kil_feed.web.http import REVALIDATE, conditional, key_etag, unchanged
 from kil_feed.web.security import set_csrf_cookie
 from kil_feed.web.templating import templates_root
-
-API_CACHE_CONTROL = "no-cache"  # JSON listings: kept by caches, revalidated on every use
 
 
 def facets_of(request: Request) -> Facets:
@@ -118,35 +116,35 @@ def listing_unchanged(
 ) -> Response | None:
     """The 304 for a client's current copy of a listing page, before it is rendered, or
     None. Page 1 always exists (`current`); a later one only once its rows are read, so
-    before that only a matching ETag is answered, then `*` and If-Modified-Since too."""
-    return unchanged(request, stamp.etag, stamp.last_modified, now=stamp.now, current=current)
+    before that only a matching ETag is answered, then `*` and If-Modified-Since too. It
+    says `no-cache`, as the page does (`web.http.REVALIDATE`)."""
+    cached = unchanged(request, stamp.etag, stamp.last_modified, now=stamp.now, current=current)
+    if cached is not None:
+        cached.headers["cache-control"] = REVALIDATE
+    return cached
 
 
-def listing_response(request: Request, page: HTMLResponse, stamp: ListingStamp) -> Response:
+def listing_response(request: Request, page: Response, stamp: ListingStamp) -> Response:
     """The rendered listing with its validators (those `listing_unchanged` answered with)."""
-    return conditional(request, page, stamp.last_modified, now=stamp.now, etag=stamp.etag)
+    return conditional(
+        request, page, stamp.last_modified, now=stamp.now, etag=stamp.etag, cache_control=REVALIDATE
+    )
 
 
 def api_unchanged(request: Request, stamp: ListingStamp) -> Response | None:
     """The 304 for a script's current copy of a JSON listing, before its query, or None.
     Any offset of a JSON listing exists (past the last it is an empty page): `*` and a date
     are answered at once."""
-    cached = listing_unchanged(request, stamp)
-    if cached is not None:
-        cached.headers["cache-control"] = API_CACHE_CONTROL  # as its 200 says
-    return cached
+    return listing_unchanged(request, stamp)
 
 
 def api_response(
     request: Request, model: type[BaseModel], body: Mapping[str, Any], stamp: ListingStamp
 ) -> Response:
-    """A JSON listing as `model` documents (and filters) it, with the validators that
-    `api_unchanged` answered with. `no-cache`: a cache keeps it but asks each time (with
-    Last-Modified and no Cache-Control, caches would reuse it unasked for a tenth of its
-    age), and the answer is a 304 that costs a few index lookups."""
+    """A JSON listing as `model` documents (and filters) it, with the validators and the
+    `no-cache` that `api_unchanged` answered with."""
     content = model.model_validate(body).model_dump(mode="json")
-    response = JSONResponse(content, headers={"cache-control": API_CACHE_CONTROL})
-    return conditional(request, response, stamp.last_modified, now=stamp.now, etag=stamp.etag)
+    return listing_response(request, JSONResponse(content), stamp)
 
 
 def settings_digest(settings: Settings) -> str:

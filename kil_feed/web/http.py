@@ -24,6 +24,9 @@ from kil_feed.timeutil import as_utc
 Scope = MutableMapping[str, Any]
 _METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 STATIC_CACHE_CONTROL = "public, max-age=3600"  # not fingerprinted: an hour, then revalidate
+# a page with validators: a cache keeps it but asks each time (with Last-Modified and no
+# Cache-Control, a cache would reuse it unasked for a tenth of its age, RFC 9111 4.2.2)
+REVALIDATE = "no-cache"
 
 
 class HeadAsGet:
@@ -100,9 +103,11 @@ def conditional(
     *,
     now: datetime | None = None,
     etag: str | None = None,
+    cache_control: str | None = None,
 ) -> Response:
     """Add an ETag (of the body, unless given) and Last-Modified; a 304 when the client's
-    copy is current (`not_modified`).
+    copy is current (`not_modified`). `cache_control` (a page of the site: `REVALIDATE`) is
+    sent on the 200 and the 304 alike.
 
     The ETag is weak: the body is the same representation, but it may be compressed on the
     way. A digest of the body moves with every change the page shows, however close
@@ -116,6 +121,8 @@ def conditional(
     unless a second before Date): the page goes with its ETag only, and If-Modified-Since
     is not answered 304 until that second has passed.
     """
+    if cache_control is not None:
+        response.headers["cache-control"] = cache_control
     etag = etag or 'W/"' + hashlib.blake2b(response.body, digest_size=12).hexdigest() + '"'
     headers, last_modified = _validators(etag, last_modified, now)
     if not_modified(request, etag, last_modified):

@@ -109,6 +109,23 @@ def test_every_conditional_page_reads_its_preconditions_alike(
             assert got.status_code == 200 and got.content == first.content, (path, headers)
 
 
+def test_no_html_page_sends_validators_without_cache_control(
+    client: TestClient, archive: Archive
+) -> None:
+    """A page with Last-Modified and no Cache-Control is heuristically fresh in a shared
+    cache for a tenth of its age (RFC 9111 4.2.2): it is served unasked, old. Every HTML page
+    that sends a validator says how it is cached (`no-cache`: ask each time)."""
+    checked = []
+    for template in [*PAGES, "/notices", "/buyers"]:
+        page = client.get(_path(template, archive))
+        if "text/html" not in page.headers.get("content-type", ""):
+            continue
+        if "etag" in page.headers or "last-modified" in page.headers:
+            checked.append(template)
+            assert page.headers.get("cache-control") == "no-cache", template
+    assert {"/news", "/jobs/{head}", "/issues/{sent}", "/buyers"} <= set(checked), checked
+
+
 def test_a_new_item_changes_the_feed_validators(
     client: TestClient, archive: Archive, engine: Engine
 ) -> None:

@@ -294,3 +294,21 @@ def test_a_later_page_meets_a_precondition_only_while_it_exists(
             assert cached.headers["etag"] == page.headers["etag"], (path, headers)
             missing = listings.get(f"{path}?page=50", headers=headers)
             assert missing.status_code == 404, (path, headers)
+
+
+def test_a_page_with_validators_is_revalidated_by_a_cache(listings: TestClient) -> None:
+    """With Last-Modified and no Cache-Control a shared cache may reuse a page unasked for a
+    tenth of its age (RFC 9111 4.2.2): a /news last changed a day ago, for over two hours.
+    The listings, the buyers index and a job's page say `no-cache`, on their 304s too."""
+    job = listings.get("/api/jobs").json()["items"][0]["id"]
+    for path in (*PATHS, "/buyers", f"/jobs/{job}"):
+        page = settled_response(listings, path)
+        assert page.status_code == 200 and "text/html" in page.headers["content-type"], path
+        assert page.headers.get("cache-control") == "no-cache", path
+        for headers in (
+            {"if-none-match": page.headers["etag"]},
+            {"if-modified-since": page.headers["last-modified"]},
+        ):
+            cached = listings.get(path, headers=headers)
+            assert cached.status_code == 304, (path, headers)
+            assert cached.headers.get("cache-control") == "no-cache", (path, headers)

@@ -38,7 +38,7 @@ from kil_feed.web.filters import (
     region_param,
     slugify,
 )
-from kil_feed.web.http import conditional
+from kil_feed.web.http import REVALIDATE, conditional
 from kil_feed.web.jsonld import job_posting, script_json
 from kil_feed.web.templating import query_string
 
@@ -168,4 +168,4 @@ def job(item_id: RowId, request: Request, session: Session = Depends(reader)) ->
     )
     # a job page also changes when it closes
     changed = latest(item.updated_at, item.closes_at if closed else None)
-    return conditional(request, page, changed)  # type: ignore[return-value]
+    return conditional(request, page, changed, cache_control=REVALIDATE)  # type: ignore[return-value]

@@ -30,7 +30,7 @@ from kil_feed.web.deps import (
     settings_of,
 )
 from kil_feed.web.filters import RowId, region_values, slugify
-from kil_feed.web.http import conditional, key_etag, unchanged
+from kil_feed.web.http import REVALIDATE, conditional, key_etag, unchanged
 from kil_feed.web.routes.market_notices import notice_context
 from kil_feed.web.templating import templates_root
 
@@ -154,7 +154,7 @@ def issue_chart_png(issue_id: RowId, key: str, request: Request) -> Response:
         return Response(stored.png, media_type="image/png", headers={"Cache-Control": immutable})
     if issue is None or stamp is None:
         raise missing
-    revalidate = {"cache-control": "no-cache"}
+    revalidate = {"cache-control": REVALIDATE}
     # only a tag a 200 gave at this version is answered before drawing: with no adverts to
     # chart it is a 404, which `*` or a date must not be told is current
     cached = unchanged(request, stamp.etag, stamp.last_modified, now=now, current=False)

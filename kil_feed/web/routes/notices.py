@@ -51,7 +51,7 @@ from kil_feed.web.filters import (
     restricted,
     slugify,
 )
-from kil_feed.web.http import conditional
+from kil_feed.web.http import REVALIDATE, conditional
 from kil_feed.web.routes.api import REGION
 from kil_feed.web.serialize import CONDITIONAL_REQUEST, INVALID, NOT_FOUND, VALIDATED
 from kil_feed.web.templating import query_string
@@ -262,7 +262,7 @@ def buyers(
             "by_date": order == "activity",
         },
     )
-    return conditional(request, page_, buyers_stamp(session))
+    return conditional(request, page_, buyers_stamp(session), cache_control=REVALIDATE)
 
 
 @router.get("/buyers/{slug}", response_class=HTMLResponse)

@@ -25,7 +25,7 @@ from kil_feed.web.deps import (
     settings_of,
 )
 from kil_feed.web.filters import RowId, named_param, page_param, region_param, slugify
-from kil_feed.web.http import conditional
+from kil_feed.web.http import REVALIDATE, conditional
 from kil_feed.web.security import csrf_token
 from newsletter.content import issue_content
 from newsletter.pulse import stored_pulse
@@ -87,7 +87,8 @@ def issue(issue_id: RowId, request: Request, session: Session = Depends(reader))
             "sections": sections_for(content, Audience(), pulse),
         },
     )
-    return conditional(request, page, latest(found.sent_at, found.updated_at))  # type: ignore[return-value]
+    changed = latest(found.sent_at, found.updated_at)
+    return conditional(request, page, changed, cache_control=REVALIDATE)  # type: ignore[return-value]
 
 
 @router.get("/news", response_class=HTMLResponse)
