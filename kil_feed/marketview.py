@@ -12,6 +12,7 @@ from kil_feed.errors import ValidationError
 from kil_feed.money import amount as pounds
 from kil_feed.roles import ROLE_LABELS, canonical_role
 from kil_feed.storage.market import MIN_ADVERTS, NOT_ENOUGH, MarketFigures, PayFigure, PeriodFigures
+from kil_feed.text import counted
 
 WEEK_PATTERN = r"^((?:19|20)\d\d)-W(0[1-9]|[1-4]\d|5[0-3])$"
 
@@ -38,13 +39,9 @@ def market_filters(
     return region_param(region), canonical_role(role) if role else None, last_day
 
 
-def _roles(count: int) -> str:
-    return f"{count} role{'s' if count != 1 else ''}"
-
-
 def pay_text(fig: PayFigure) -> str:
     """'median £450 (IQR £450–£550), 5 roles' or 'not enough data (2 roles)'."""
-    roles = _roles(fig.count)
+    roles = counted(fig.count, "role")
     if not fig.enough:
         return f"{NOT_ENOUGH} ({roles})"
     return f"median {pounds(fig.median)} (IQR {pounds(fig.q1)}–{pounds(fig.q3)}), {roles}"
@@ -70,12 +67,13 @@ def pulse_sentence(region: str | None, figs: MarketFigures) -> str:
     where = region or "UK"
     now = figs.quarters[-1].day_rate
     before = figs.quarters[-2].day_rate if len(figs.quarters) > 1 else None
+    roles = counted(now.count, "role")
     if not now.enough:
-        return f"{where} interim day rates: {NOT_ENOUGH} this quarter ({_roles(now.count)})."
+        return f"{where} interim day rates: {NOT_ENOUGH} this quarter ({roles})."
     change = change_text(now.median, before.median if before else None)
     return (
         f"{where} interim day rates: median {pounds(now.median)}"
-        f"{f' ({change})' if change else ''}, {_roles(now.count)}."
+        f"{f' ({change})' if change else ''}, {roles}."
     )
 
 

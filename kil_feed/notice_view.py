@@ -6,7 +6,7 @@ from typing import Any
 
 from kil_feed.models import Buyer, Item
 from kil_feed.money import amount, pay_range
-from kil_feed.text import plain_title
+from kil_feed.text import counted, plain_title
 
 STAGE_PHRASES = {
     "planning": "planned procurement",
@@ -56,7 +56,7 @@ def signal_line(notice: Item, jobs: int, news: int) -> str:
     parts = [notice_line(notice)]
     buyer = notice.employer or "this buyer"
     if jobs:
-        parts.append(f"{jobs} interim job{'s' if jobs != 1 else ''} at {buyer}")
+        parts.append(f"{counted(jobs, 'interim job')} at {buyer}")
     if news:
         parts.append(f"{news} stor{'ies' if news != 1 else 'y'}")
     return " · ".join(parts)

@@ -17,6 +17,7 @@ from kil_feed.storage.market_notices import (
     NoticeSeries,
     Totals,
 )
+from kil_feed.text import counted
 
 RULES = (
     "Approved notices; one procurement (ocid) counts once. A tender counts in the week its "
@@ -37,13 +38,9 @@ def region_label(name: str | None) -> str:
     return "Region not known" if not name or name == UNKNOWN else name
 
 
-def _notices(count: int, noun: str) -> str:
-    return f"{count} {noun}{'s' if count != 1 else ''}"
-
-
 def totals_text(totals: Totals, noun: str) -> str:
     """'3 tenders worth £100,000 (1 valued in GBP; 1 in another currency)'."""
-    text = _notices(totals.count, noun)
+    text = counted(totals.count, noun)
     if not totals.count:
         return text
     if totals.valued:

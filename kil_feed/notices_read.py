@@ -10,6 +10,7 @@ from typing import Any
 
 from crawler.ocds.records import NoticesRead
 from kil_feed.money import amount
+from kil_feed.text import counted
 
 
 def empty_answer(read: NoticesRead | None) -> str | None:
@@ -36,10 +37,10 @@ def read_lines(read: NoticesRead, options: dict[str, Any], *, failed: bool) -> l
     lines = [f"read as: {read['read_as']} ({types}), {_paging(read)}"]
     if failed and not (read["releases"] or read["records"]):
         return lines
-    held = [_count(read["records"], "record")] if read["records"] else []
-    held += [_count(read["releases"], "release"), _count(read["notices"], "notice")]
+    held = [counted(read["records"], "record")] if read["records"] else []
+    held += [counted(read["releases"], "release"), counted(read["notices"], "notice")]
     lines.append("read: " + ", ".join(held))
-    kept = f"kept by the source's filters: {read['kept']} of {_count(read['notices'], 'notice')}"
+    kept = f"kept by the source's filters: {read['kept']} of {counted(read['notices'], 'notice')}"
     lines.append(kept + ("" if read["left_out"] else " (the source has no filters)"))
     if read["left_out"]:
         lines.append("left out: " + ", ".join(
@@ -51,7 +52,7 @@ def read_lines(read: NoticesRead, options: dict[str, Any], *, failed: bool) -> l
 
 def _paging(read: NoticesRead) -> str:
     pages = read["pages"]
-    said = _count(len(pages), "page")
+    said = counted(len(pages), "page")
     last_next = pages[-1]["next"]
     if last_next:  # the last page read had a next link: max_pages, or a page failed
         return f"{said}; next link not read: {last_next}"
@@ -64,7 +65,3 @@ def _option(name: str, value: Any) -> str:
     if name == "min_value":
         return amount(float(value))
     return ", ".join(str(v) for v in value) if isinstance(value, list) else str(value)
-
-
-def _count(n: int, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"

@@ -19,6 +19,11 @@ _SPACE = re.compile(r"\s+")
 _PARAGRAPH = re.compile(r"\n\s*\n")
 
 
+def counted(count: int, noun: str) -> str:
+    """'1 notice', '3 notices': a count with its noun, the one way every view says one."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
 def one_line(value: str | None) -> str:
     """`value` on one printable line: every control character (CR and LF above all, NUL,
     escapes, U+2028) a space, each run of whitespace one space, none at the ends. A name or

@@ -25,7 +25,7 @@ from kil_feed.errors import ValidationError
 from kil_feed.models import Item
 from kil_feed.storage import curation
 from kil_feed.storage.items import get_item, source_names
-from kil_feed.text import plain_title
+from kil_feed.text import counted, plain_title
 
 logger = logging.getLogger(__name__)
 
@@ -175,7 +175,7 @@ def _act(action: str, ids: list[int] | None, *, reason: str | None = None, **opt
         console.print("[dim]no items match[/dim]")
     else:
         shown = ", ".join(str(i.id) for i in done[:20]) + (", ..." if len(done) > 20 else "")
-        success(f"{PAST[action]} {len(done)} item{'s' if len(done) != 1 else ''} ({shown})")
+        success(f"{PAST[action]} {counted(len(done), 'item')} ({shown})")
 
 
 REASON = typer.Option(None, "--reason", help="Why (helps `kil rules suggest`).")

@@ -20,7 +20,7 @@ from kil_feed.config import Settings
 from kil_feed.db import read_session, write_session
 from kil_feed.errors import KilError, NotFoundError
 from kil_feed.storage.web import listing_version
-from kil_feed.timeutil import latest, local_today
+from kil_feed.timeutil import latest, local_today, utcnow
 from kil_feed.web.facets import Facets
 from kil_feed.web.figurecache import FigureCache
 from kil_feed.web.http import REVALIDATE, conditional, key_etag, unchanged
@@ -95,7 +95,7 @@ def listing_stamp(
     menus, trend lines) last changed.
 
     `per_day`: an HTML page, whose dates read relative to the UK day; a JSON listing
-    (`api_unchanged`) gives absolute times only, so a new day does not change its ETag."""
+    (`api_stamp`) gives absolute times only, so a new day does not change its ETag."""
     version = listing_version(kinds, session=session, now=now)
     settings = settings_of(request)
     etag = key_etag(
@@ -114,10 +114,11 @@ def listing_stamp(
 def listing_unchanged(
     request: Request, stamp: ListingStamp, *, current: bool = True
 ) -> Response | None:
-    """The 304 for a client's current copy of a listing page, before it is rendered, or
-    None. Page 1 always exists (`current`); a later one only once its rows are read, so
-    before that only a matching ETag is answered, then `*` and If-Modified-Since too. It
-    says `no-cache`, as the page does (`web.http.REVALIDATE`)."""
+    """The 304 for a client's current copy of a listing (or another page made from a
+    `ListingStamp`), before it is rendered, or None. Page 1 always exists (`current`); a
+    later one only once its rows are read, so before that only a matching ETag is
+    answered, then `*` and If-Modified-Since too. It says `no-cache`, as the page does
+    (`web.http.REVALIDATE`)."""
     cached = unchanged(request, stamp.etag, stamp.last_modified, now=stamp.now, current=current)
     if cached is not None:
         cached.headers["cache-control"] = REVALIDATE
@@ -125,24 +126,41 @@ def listing_unchanged(
 
 
 def listing_response(request: Request, page: Response, stamp: ListingStamp) -> Response:
-    """The rendered listing with its validators (those `listing_unchanged` answered with)."""
+    """The rendered listing (or stamped page) with its validators (those
+    `listing_unchanged` answered with)."""
     return conditional(
         request, page, stamp.last_modified, now=stamp.now, etag=stamp.etag, cache_control=REVALIDATE
     )
 
 
-def api_unchanged(request: Request, stamp: ListingStamp) -> Response | None:
-    """The 304 for a script's current copy of a JSON listing, before its query, or None.
-    Any offset of a JSON listing exists (past the last it is an empty page): `*` and a date
-    are answered at once."""
-    return listing_unchanged(request, stamp)
+def api_stamp(
+    request: Request,
+    kind: str,
+    filters: Mapping[str, object],
+    limit: int,
+    offset: int,
+    *,
+    session: Session,
+    now: datetime | None = None,
+    shown: Sequence[object] = (),
+    also: Sequence[datetime | None] = (),
+) -> ListingStamp:
+    """A JSON listing's validators (`listing_stamp`, per_day False): its normalised filters
+    and page, its kind's listing version, and what else it `shows`. Any offset of a JSON
+    listing exists (past the last it is an empty page), so `listing_unchanged` answers `*`
+    and a date at once."""
+    key = {**filters, "limit": limit, "offset": offset}
+    return listing_stamp(
+        request, (kind,), session=session, key=key, now=now or utcnow(), shown=shown,
+        also=also, per_day=False,
+    )  # fmt: skip
 
 
 def api_response(
     request: Request, model: type[BaseModel], body: Mapping[str, Any], stamp: ListingStamp
 ) -> Response:
     """A JSON listing as `model` documents (and filters) it, with the validators and the
-    `no-cache` that `api_unchanged` answered with."""
+    `no-cache` that `listing_unchanged` answered with."""
     content = model.model_validate(body).model_dump(mode="json")
     return listing_response(request, JSONResponse(content), stamp)
 

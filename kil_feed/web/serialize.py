@@ -82,7 +82,7 @@ _VALIDATORS = {
         "schema": {"type": "string"},
     },
 }
-# a listing answering conditional requests (`web.deps.api_unchanged`): its 200's
+# a listing answering conditional requests (`web.deps.api_stamp`): its 200's
 # validators and the 304, for `responses=`; the request headers, for `openapi_extra=`
 VALIDATED: dict[int | str, dict[str, Any]] = {
     200: {"headers": _VALIDATORS},

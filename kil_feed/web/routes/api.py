@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Literal
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -16,11 +15,10 @@ from kil_feed.storage import web as store
 from kil_feed.storage.search import search_items
 from kil_feed.timeutil import utcnow
 from kil_feed.web.deps import (
-    ListingStamp,
     api_response,
-    api_unchanged,
+    api_stamp,
     facets_of,
-    listing_stamp,
+    listing_unchanged,
     reader,
     settings_of,
 )
@@ -69,24 +67,6 @@ def _item_page(
     return {"total": page.total, "limit": limit, "offset": offset, "items": items}
 
 
-def _stamp(
-    request: Request,
-    kind: str,
-    filters: dict[str, object],
-    limit: int,
-    offset: int,
-    *,
-    session: Session,
-    now: datetime | None = None,
-) -> ListingStamp:
-    """A JSON listing's validators (`listing_stamp`): its normalised filters and page, its
-    kind's listing version. The source names it shows are the sources' fixed handles."""
-    key = {**filters, "limit": limit, "offset": offset}
-    return listing_stamp(
-        request, (kind,), session=session, key=key, now=now or utcnow(), per_day=False
-    )
-
-
 def _one_item(request: Request, item: Item, *, session: Session) -> dict:
     names = item_store.source_names(session=session)
     return api_item_dict(item, _base(request), names.get(item.source_id))
@@ -115,8 +95,8 @@ def api_items(
         "region": region_param(region),
         "source": named_param(source, facets.source_list),
     }
-    stamp = _stamp(request, ItemKind.news.value, filters, limit, offset, session=session)
-    if (cached := api_unchanged(request, stamp)) is not None:
+    stamp = api_stamp(request, ItemKind.news.value, filters, limit, offset, session=session)
+    if (cached := listing_unchanged(request, stamp)) is not None:
         return cached
     page = store.public_news(session=session, limit=limit, offset=offset, **filters)
     body = _item_page(request, page, limit, offset, session=session)
@@ -166,8 +146,8 @@ def api_jobs(
         "sort": sort,
     }  # fmt: skip
     now = utcnow()  # one moment for the board's closed jobs and its validators
-    stamp = _stamp(request, ItemKind.job.value, filters, limit, offset, session=session, now=now)
-    if (cached := api_unchanged(request, stamp)) is not None:
+    stamp = api_stamp(request, ItemKind.job.value, filters, limit, offset, session=session, now=now)
+    if (cached := listing_unchanged(request, stamp)) is not None:
         return cached
     page = store.public_jobs(session=session, limit=limit, offset=offset, now=now, **filters)
     body = _item_page(request, page, limit, offset, session=session)

@@ -24,13 +24,15 @@ from kil_feed.web.deps import (
     build_digest,
     engine_of,
     figures_of,
+    listing_response,
+    listing_unchanged,
     reader,
     render,
     settings_digest,
     settings_of,
 )
 from kil_feed.web.filters import RowId, region_values, slugify
-from kil_feed.web.http import REVALIDATE, conditional, key_etag, unchanged
+from kil_feed.web.http import key_etag
 from kil_feed.web.routes.market_notices import notice_context
 from kil_feed.web.templating import templates_root
 
@@ -154,19 +156,15 @@ def issue_chart_png(issue_id: RowId, key: str, request: Request) -> Response:
         return Response(stored.png, media_type="image/png", headers={"Cache-Control": immutable})
     if issue is None or stamp is None:
         raise missing
-    revalidate = {"cache-control": REVALIDATE}
     # only a tag a 200 gave at this version is answered before drawing: with no adverts to
     # chart it is a 404, which `*` or a date must not be told is current
-    cached = unchanged(request, stamp.etag, stamp.last_modified, now=now, current=False)
-    if cached is not None:
-        cached.headers.update(revalidate)
+    if (cached := listing_unchanged(request, stamp, current=False)) is not None:
         return cached
     today = local_today(settings.timezone, now)
     _, png = IssuePulses(engine, settings, issue_id, issue.week, today=today).entry(key)
     if not png:
         raise missing  # no adverts to chart: a 404 whatever the client holds
-    response = Response(png, media_type="image/png", headers=revalidate)
-    return conditional(request, response, stamp.last_modified, now=now, etag=stamp.etag)
+    return listing_response(request, Response(png, media_type="image/png"), stamp)
 
 
 def _preview_stamp(

@@ -30,7 +30,7 @@ from kil_feed.text import plain_text, plain_title
 from kil_feed.timeutil import day_end, isoformat, latest, utcnow
 from kil_feed.web.deps import (
     api_response,
-    api_unchanged,
+    api_stamp,
     facets_of,
     invalid_listing,
     listing_pager,
@@ -447,12 +447,11 @@ def api_notices(
         tz=settings_of(request).timezone,
     )
     buyers = buyer_store.buyers_changed(session=session)  # inserts and deletes move it too
-    stamp = listing_stamp(
-        request, (ItemKind.notice.value,), session=session,
-        key={**filters, "limit": limit, "offset": offset}, now=utcnow(), shown=[buyers],
-        also=[buyers], per_day=False,
+    stamp = api_stamp(
+        request, ItemKind.notice.value, filters, limit, offset, session=session,
+        shown=[buyers], also=[buyers],
     )  # fmt: skip
-    if (cached := api_unchanged(request, stamp)) is not None:
+    if (cached := listing_unchanged(request, stamp)) is not None:
         return cached
     page = _page_of(session, filters, limit, offset)
     base = settings_of(request).base_url.rstrip("/")
