@@ -22,11 +22,15 @@ from typing import Any
 
 from crawler.classify.gazetteer import ITL1_REGIONS
 from crawler.classify.regions import (
+    RIGHT_BEFORE_PLACE,
+    TOWARDS,
+    TRAVEL_WORDS,
     address_regions,
     named_regions,
     places_in,
     regions_for,
     schema_text,
+    tied_places,
 )
 
 # Where a role is worked from anywhere: "Fully remote", "Remote (UK)", "home based",
@@ -140,19 +144,15 @@ def job_regions(
 # being home-based there ("home-based in", "working from home within"), being based there
 # ("the role is based in"), or a remote word with the place beside it ("Home based (").
 _TIED_BEFORE = re.compile(
-    r"(?:\b(?:travel\w*|visit\w*|trips?|days?|meetings?|attend\w*|commut\w*|liv(?:e|ing)"
-    r"|resid\w*)(?:\s+[\w'-]+){0,4}?\s+(?:to|in|across|around|within|throughout|at|near|into|of)"
+    rf"(?:\b(?:{TRAVEL_WORDS}|days?|commut\w*|liv(?:e|ing)|resid\w*){TOWARDS}"
     r"|\bcover(?:ing|s)?|\b(?:home|remote(?:ly)?)[\s-]based\s+(?:in|within|across|around|near|from)"
     r"|\bfrom\s+home\s+(?:in|within|across|around|near)"
     r"|\b(?:role|post|position|job|you)\s+(?:is|are|will\s+be|would\s+be)\s+(?:\w+\s+)?based"
     r"\s+(?:in|at|near|from|around|within)"
-    r"|\b(?:remote(?:ly)?|home[\s-]based|wfh)\s*[(,/|\u2013\u2014:-])"
-    r"\s*(?:(?:the|our|their|its|a|an|your)\s+)?$"
+    rf"|\b(?:remote(?:ly)?|home[\s-]based|wfh)\s*[(,/|\u2013\u2014:-]){RIGHT_BEFORE_PLACE}"
 )
 # ... unless it is ruled out: "no travel to", "without the need to travel to"
 _TIE_DENIED = re.compile(r"\b(?:no|not|without|never|nor)\s+(?:[\w'-]+\s+){0,3}$")
-_LIST_JOIN = re.compile(r"\s*(?:,\s*(?:and\s+|or\s+)?|\s(?:and|or)\s+|\s*[/&]\s*)(?:the\s+)?")
-_TIE_REACH = 60  # characters before a place that may tie a role to it
 
 
 def _tied_places(text: str) -> list[str]:
@@ -160,16 +160,5 @@ def _tied_places(text: str) -> list[str]:
     West", "visits to Leeds, Bradford and York"), in order; [] when it names none so."""
     if " & " in text:
         text = text.replace(" & ", " and ")
-    found: list[str] = []
-    last_end = -1
-    for region, match in places_in(text):
-        start = match.start()
-        joined = last_end >= 0 and _LIST_JOIN.fullmatch(text, last_end, start) is not None
-        if not joined:
-            window = text[max(0, start - _TIE_REACH) : start].lower()
-            tie = _TIED_BEFORE.search(window)
-            if tie is None or _TIE_DENIED.search(window, 0, tie.start()):
-                continue
-        found.append(region)
-        last_end = match.end()
-    return list(dict.fromkeys(found))
+    tied = tied_places(text, places_in(text), _TIED_BEFORE, _TIE_DENIED)
+    return list(dict.fromkeys(region for region, _ in tied))
