@@ -322,3 +322,50 @@ def test_init_writes_the_config_where_kil_config_names_it(
     assert named.is_file() and not (tmp_path / "kil.toml").exists()
     head = head_revision()
     assert cli("db", "current").stdout.split() == ["current:", head, "head:", head]
+
+
+HUGE = str(10**20)  # past SQLite's and PostgreSQL's 64-bit integers
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["items", "show", HUGE],
+        ["items", "approve", HUGE],
+        ["items", "edit", HUGE, "--title", "x"],
+        ["issue", "show", HUGE],
+        ["issue", "approve", HUGE],
+        ["issue", "edit", "1", "--drop", HUGE],
+        ["issue", "edit", "1", "--move", HUGE, "1"],
+    ],
+)
+def test_an_id_past_any_row_is_bad_input(cli, engine, command) -> None:  # type: ignore[no-untyped-def]
+    """It reached SQLite and came back as "unexpected OverflowError", exit 1."""
+    with write_session(engine) as s:
+        s.add(Issue(week="2026-W49", subject="Week 49"))
+    result = cli(*command, ok=False)
+    assert result.exit_code == 2, result.output
+    (line,) = result.stderr.splitlines()
+    assert line.startswith("error: invalid value for ") and f"{HUGE} is larger than any id" in line
+
+
+def test_an_interval_past_a_year_is_refused_by_add_and_import(cli, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """`--interval 10**20` and `interval = 10**20` in a file were "unexpected OverflowError"
+    (exit 1): the whole import stopped, the valid sources with it."""
+    result = cli(
+        "sources", "add", "big", "https://example.org/feed.xml", "--interval", HUGE, ok=False
+    )
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [
+        "error: source 'big': interval must be at most 527,040 minutes (366 days)"
+    ]
+    file = tmp_path / "sources.toml"
+    file.write_text(
+        '[[sources]]\nname = "fine"\nurl = "https://example.org/a.xml"\n\n'
+        f'[[sources]]\nname = "big"\nurl = "https://example.org/b.xml"\ninterval = {HUGE}\n'
+    )
+    result = cli("sources", "import", str(file), ok=False)
+    assert result.exit_code == 2
+    assert "line 5: source 'big': interval must be at most 527,040 minutes" in result.stdout
+    names = [s["name"] for s in json.loads(cli("sources", "list", "--json").stdout)]
+    assert names == ["fine"]
