@@ -236,6 +236,24 @@ def test_a_section_variable_that_is_not_json_is_named(cli, monkeypatch: pytest.M
     assert "kil.toml" not in line and line.endswith("KIL_CRAWL__<NAME>)")
 
 
+@pytest.mark.parametrize(
+    ("variable", "value", "kind"),
+    [
+        ("KIL_WEB__TRUSTED_PROXIES", "10.0.0.5", "list"),
+        ("KIL_RULES__BLOCK", "source=spam", "list of tables"),
+    ],
+)
+def test_a_list_variable_that_is_not_json_is_named(cli, monkeypatch, variable, value, kind) -> None:  # type: ignore[no-untyped-def]
+    """`KIL_WEB__TRUSTED_PROXIES=10.0.0.5` said "KIL_WEB is not valid JSON ... set its keys
+    one by one: KIL_WEB__<NAME>", a variable that was not set and the advice already taken."""
+    monkeypatch.setenv(variable, value)
+    result = cli("items", "list", ok=False)
+    assert result.exit_code == 3
+    (line,) = result.stderr.splitlines()
+    assert line.startswith(f"error: {variable} is not valid JSON: "), line
+    assert f"a {kind} setting is written in JSON" in line and "__<NAME>" not in line
+
+
 def test_a_source_topic_must_be_a_known_topic(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     """`--topic procurment` was stored and given to every item of the source, a topic no
     subscriber, filter or feed can choose (an editor's `items edit --topic` refuses it)."""
