@@ -294,22 +294,27 @@ def check_cmd(
     name: str = typer.Argument(...),
     limit: int = typer.Option(10, "--limit", min=0, callback=at_most_count, help="Items to show."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    days: int | None = typer.Option(
+        None, "--days", min=1, max=3650, help="Notices: ask the last N days (else backfill_days)."
+    ),
 ) -> None:
-    """Fetch a source once and show what would be stored (stores nothing)."""
+    """Fetch a source once and show what would be stored (stores nothing; a notices source
+    is asked a recent window, never from its checkpoint, which stays where it is)."""
     from kil_feed.checking import check_source
 
     st = state()
     with read_session(st.engine) as session:
         source = store.get_source(name, session=session)
-    result = check_source(st.settings, source)
+    result = check_source(st.settings, source, days=days)
     if as_json:
         print_json(result)
     else:
         if result.get("problem"):
             console.print(f"[yellow]problem:[/yellow] {escape(str(result['problem']))}")
         if result["read"]:  # a notices source: what its answer was, held and kept
-            from kil_feed.notices_read import read_lines
+            from kil_feed.notices_read import read_lines, window_line
 
+            console.print(window_line(result["window"], tz=st.settings.timezone), markup=False)
             options = dict(source.options or {})
             for line in read_lines(result["read"], options, failed=bool(result["error"])):
                 console.print(line, markup=False)
