@@ -73,6 +73,15 @@ from crawler.classify import ITL1_REGIONS, regions_for
         ("Hybrid - Kensington, two days a week", ["London"]),
         ("Offices in Hammersmith and Barking", ["London"]),
         ("Chelsea won at home", []),
+        # a place named "... Gardens" or "... Park" is a place, "Gardens" after another
+        # name is not (synthetic phrasings)
+        ("Procurement Manager, Royal Botanic Gardens, Kew Gardens", ["London"]),
+        ("Based at Kew, Richmond", ["London"]),
+        ("Office near Kensington Gardens", ["London"]),
+        ("Kensington Gardens Square, Leeds", ["Yorkshire and The Humber"]),
+        ("Events team based at Hyde Park", ["London"]),
+        ("Council Gardens team", []),
+        ("Join the Parks and Gardens team at Leeds City Council", ["Yorkshire and The Humber"]),
         # a place only travelled to is not where the job is; where it is based is
         # (synthetic advert phrasings)
         ("Primarily based in Andover with some travel required to London", ["South East"]),
@@ -139,6 +148,7 @@ def test_several_regions_in_order_of_mention() -> None:
         ("Barnstaple,_Devon", ["South West"]),
         ("Dagenham", ["London"]),
         ("Andover, with travel to London", ["South East"]),
+        ({"addressLocality": "KEW GARDENS"}, ["London"]),
         ("Fulham", ["London"]),
         ({"addressLocality": "Nowhere Special"}, []),
     ],
