@@ -20,6 +20,7 @@ from kil_feed.ingest.scrapy_settings import command_line, scrapy_settings
 from kil_feed.ingest.sources import crawl_source
 from kil_feed.ingest.warm import crawl_environment
 from kil_feed.models import Source
+from kil_feed.notice_options import DEFAULT_BACKFILL_DAYS
 from kil_feed.notices_read import empty_answer
 
 STORE = "crawler.pipelines.store.StorePipeline"
@@ -33,16 +34,25 @@ def check_pipelines() -> dict[str, int]:
     return {COLLECT if path == STORE else path: order for path, order in ITEM_PIPELINES.items()}
 
 
-def check_source(settings: Settings, source: Source, *, time_limit: float = 120) -> dict[str, Any]:
+def check_source(
+    settings: Settings, source: Source, *, time_limit: float = 120, days: int | None = None
+) -> dict[str, Any]:
     """{'items': [...], 'error': str | None, 'problem': str | None, 'http_status': int | None,
     'dropped': {reason: count}, 'page_errors': [{'url', 'http_status', 'error'}, ...],
-    'read': NoticesRead | None}: what the pipelines would not store, and why, each linked
-    page (an article, a job advert) that could not be fetched or read, which does not fail
-    the source, and for a notices source what its answer was read as, held and kept."""
+    'read': NoticesRead | None, 'window': {'from', 'to', 'days'} | None}: what the pipelines
+    would not store, and why, each linked page (an article, a job advert) that could not be
+    fetched or read, which does not fail the source, and for a notices source what its
+    answer was read as, held and kept, and the date window asked (`days` back, else as a
+    first crawl asks: never from the checkpoint, which a crawl has just moved to now)."""
     if source.kind not in SPIDER_FOR_KIND:
         raise ValidationError(f"sources of kind {source.kind!r} cannot be checked")
     spec = crawl_source(source)
     spec["etag"] = spec["last_modified"] = None  # fetch it whole, as if new
+    asked = check_window_days(source, days)
+    if source.kind == "notices":
+        spec["checkpoint"] = None  # a first crawl's window, not the one after the last crawl
+    if asked is not None:
+        spec["options"] = {**spec["options"], "backfill_days": asked}
     with tempfile.TemporaryDirectory(prefix="kil-check-") as tmp:
         sources_file = Path(tmp) / "sources.json"
         sources_file.write_text(json.dumps([spec]), encoding="utf-8")
@@ -61,12 +71,13 @@ def check_source(settings: Settings, source: Source, *, time_limit: float = 120)
                            stdin=subprocess.DEVNULL, capture_output=True)  # fmt: skip
         except subprocess.TimeoutExpired:
             return {"items": [], "error": "check timed out", "problem": None, "http_status": None,
-                    "dropped": {}, "page_errors": [], "read": None}  # fmt: skip
+                    "dropped": {}, "page_errors": [], "read": None, "window": None}  # fmt: skip
         records = []
         if output.exists():
             records = [json.loads(line) for line in output.read_text().splitlines() if line]
     result: dict[str, Any] = {"items": [], "error": None, "problem": None, "http_status": None,
-                              "dropped": {}, "page_errors": [], "read": None}  # fmt: skip
+                              "dropped": {}, "page_errors": [], "read": None,
+                              "window": None}  # fmt: skip
     for record in records:
         if "item" in record:
             result["items"].append(record["item"])
@@ -84,7 +95,27 @@ def check_source(settings: Settings, source: Source, *, time_limit: float = 120)
         result["error"] = "the check crawl produced nothing (see logs)"
     if not result["error"]:
         result["problem"] = result["problem"] or empty_answer(result["read"])
+    window = (result["read"] or {}).get("window")
+    if window:
+        result["window"] = {"from": window[0], "to": window[1], "days": asked}
     return result
+
+
+def check_window_days(source: Source, days: int | None) -> int | None:
+    """The days back a check of `source` asks its API: `days`, else its `backfill_days`
+    (what a first crawl asks); None for a source asked no date window (not notices, or a
+    package URL read as given), which a `days` given for is an error."""
+    options = dict(source.options or {})
+    dated = source.kind == "notices" and options.get("api", "ocds") != "ocds"
+    if not dated:
+        if days is not None:
+            raise ValidationError(
+                f"{source.name} is not asked for a date window (only a notices source of "
+                "api fts or contracts-finder is)",
+                hint="check it without --days",
+            )
+        return None
+    return days or int(options.get("backfill_days", DEFAULT_BACKFILL_DAYS))
 
 
 def _page_error(status: dict[str, Any]) -> dict[str, Any]:

@@ -33,7 +33,12 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
-from kil_feed.config_keys import unknown_env_variables, unknown_key_message
+from kil_feed.config_keys import (
+    JSON_EXAMPLES,
+    undecodable_variable,
+    unknown_env_variables,
+    unknown_key_message,
+)
 from kil_feed.errors import ConfigError
 from kil_feed.rules import RulesSettings
 
@@ -548,6 +553,13 @@ def load_settings(config_file: str | Path | None = None, **overrides: Any) -> Se
         field = re.search(r'field "([^"]+)" from source "EnvSettingsSource"', str(exc))
         if field is None:
             raise ConfigError(f"cannot read the settings: {exc}") from None
+        nested = undecodable_variable(os.environ, Settings, field.group(1))
+        if nested is not None:  # KIL_WEB__TRUSTED_PROXIES=10.0.0.5, not KIL_WEB
+            variable, kind = nested
+            raise ConfigError(
+                f"{variable} is not valid JSON: {exc.__cause__ or exc}",
+                hint=f"a {kind} setting is written in JSON: {variable}='{JSON_EXAMPLES[kind]}'",
+            ) from None
         raise ConfigError(
             f"KIL_{field.group(1).upper()} is not valid JSON: {exc.__cause__ or exc}",
             hint="a section is a JSON object, or set its keys one by one: "

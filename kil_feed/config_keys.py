@@ -6,6 +6,8 @@
 from __future__ import annotations
 
 import difflib
+import json
+import typing
 from collections.abc import Iterable, Mapping
 
 from pydantic import BaseModel
@@ -103,3 +105,47 @@ def unknown_env_variables(environ: Mapping[str, str], settings_cls: type[BaseMod
         hint = f" (did you mean {guess}?)" if guess else ""
         messages.append(f"unknown setting {variable}{hint}")
     return messages
+
+
+def undecodable_variable(
+    environ: Mapping[str, str], settings_cls: type[BaseModel], section: str
+) -> tuple[str, str] | None:
+    """The `KIL_<SECTION>__<NAME>` variable of a list or table setting whose value is not
+    JSON, and which of the two it is (`KIL_WEB__TRUSTED_PROXIES=10.0.0.5`: "list"): the
+    settings library blames the whole section for it, a variable that may not be set."""
+    field = settings_cls.model_fields.get(section)
+    model = _section(field.annotation) if field is not None else None
+    if model is None:
+        return None
+    prefix = f"{ENV_PREFIX}{section.upper()}__"
+    for variable in sorted(environ):
+        sub = model.model_fields.get(variable.upper().removeprefix(prefix).lower())
+        if not variable.upper().startswith(prefix) or sub is None:
+            continue
+        kind = _json_kind(sub.annotation)
+        if kind is None:
+            continue
+        try:
+            json.loads(environ[variable])
+        except ValueError:
+            return variable, kind
+    return None
+
+
+def _json_kind(annotation: object) -> str | None:
+    """ "list", "list of tables" or "table" for a setting a variable gives as JSON, else None."""
+    for part in (annotation, *typing.get_args(annotation)):
+        origin = typing.get_origin(part) or part
+        if origin in (list, tuple, set, frozenset):
+            inner = [_json_kind(a) for a in typing.get_args(part)]
+            return "list of tables" if "table" in inner else "list"
+        if origin is dict or _section(origin) is not None:
+            return "table"
+    return None
+
+
+JSON_EXAMPLES = {
+    "list": '["…", "…"]',
+    "list of tables": '[{"name": "…"}]',
+    "table": '{"name": "…"}',
+}

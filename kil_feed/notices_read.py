@@ -6,11 +6,13 @@ window; an editor checking a source needs to know nothing was there).
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from crawler.ocds.records import NoticesRead
 from kil_feed.money import amount
 from kil_feed.text import counted
+from kil_feed.timeutil import human_time
 
 
 def empty_answer(read: NoticesRead | None) -> str | None:
@@ -26,6 +28,16 @@ def empty_answer(read: NoticesRead | None) -> str | None:
     window = read["window"]
     asked = f" from {window[0]} to {window[1]} (the window asked for)" if window else ""
     return f"{label}: no releases{asked}"
+
+
+def window_line(window: dict[str, Any] | None, *, tz: str) -> str:
+    """The window a check asked, in the editor's zone (`check_source`'s `window`), or that
+    a package URL is read as it is."""
+    if not window:
+        return "asked: the package URL as given (no date window)"
+    start, end = (human_time(datetime.fromisoformat(window[k]), tz=tz) for k in ("from", "to"))
+    days = counted(window["days"], "day")
+    return f"asked: the last {days}, from {start} to {end} ({tz}), not the source's checkpoint"
 
 
 def read_lines(read: NoticesRead, options: dict[str, Any], *, failed: bool) -> list[str]:

@@ -35,6 +35,7 @@ CRAWLABLE_KINDS = ("feed", "page", "jobs", "notices")
 KIND_ALIASES = {"notice": "notices"}  # the model's item kind, accepted for the source kind
 _KEYS = {"name", "title", "url", "kind", "topics", "regions", "enabled", "interval", "options"}
 TITLE_CHARS = 300
+INTERVAL_MAX = 366 * 24 * 60  # minutes: a source crawled less than yearly is best disabled
 
 
 @dataclass
@@ -98,6 +99,10 @@ def validate_spec(
         raise ValidationError(f"source {spec.name!r}: {exc}") from None
     if spec.interval_minutes is not None and spec.interval_minutes < 1:
         raise ValidationError(f"source {spec.name!r}: interval must be at least 1 minute")
+    if spec.interval_minutes is not None and spec.interval_minutes > INTERVAL_MAX:
+        raise ValidationError(  # past 64 bits it was an OverflowError from the database
+            f"source {spec.name!r}: interval must be at most {INTERVAL_MAX:,} minutes (366 days)"
+        )
     if spec.kind == "notices":
         from kil_feed.notice_options import validate_notice_options
 

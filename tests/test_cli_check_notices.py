@@ -101,6 +101,10 @@ def test_check_of_a_record_package_and_of_answers_that_are_no_ocds(  # type: ign
     assert "read as: OCDS record package (application/json), 1 page (no next link)" in shown
     assert "read: 1 record, 2 releases, 1 notice" in shown
     assert "kept by the source's filters: 1 of 1 notice (the source has no filters)" in shown
+    # one notice is "1 item", and its time is the cell `kil items list` shows, not raw ISO
+    assert "durham: 1 item would be stored" in shown
+    assert "10:59:50" in checked["items"][0]["published_at"]  # --json has it whole
+    assert "2026-09-30 10:59 " in shown and "10:59:50" not in shown
 
     article = corpus_dir / "html" / "bbc_com_news_article_52241221.html"
     page = http_server.add_file("/ocds/html", article, "text/html; charset=utf-8")
@@ -144,3 +148,50 @@ def test_check_of_an_empty_package_says_so_with_the_window(  # type: ignore[no-u
     shown = cli("sources", "check", "fts").output
     assert "problem: an empty OCDS release package: no releases from " in shown
     assert "(the window asked for)\n" in shown and "nothing would be stored" in shown
+
+
+def _checkpoint(engine, name: str) -> dict[str, Any] | None:  # type: ignore[no-untyped-def]
+    from kil_feed.db import read_session
+    from kil_feed.storage.sources import get_source
+
+    with read_session(engine) as session:
+        return get_source(name, session=session).checkpoint
+
+
+def test_check_after_a_crawl_asks_a_recent_window_not_the_checkpoints(  # type: ignore[no-untyped-def]
+    cli, http_server, corpus_dir: Path, engine
+) -> None:
+    """Right after a crawl the checkpoint's window is an hour long and empty: the check used
+    to ask it and report an empty package. It asks the last `backfill_days` (a first crawl's
+    window), or `--days`, says so, and leaves the checkpoint where the crawl put it."""
+    api = fts_api(http_server, _dated(corpus_dir / "ocds", days_ago=3))
+    cli("sources", "add", "fts", api.url, "--kind", "notices", "--option", "api=fts",
+        "--option", "backfill_days=7")  # fmt: skip
+    cli("crawl", "--source", "fts")
+    crawled = _checkpoint(engine, "fts")
+    assert crawled is not None and crawled["done_until"]
+
+    checked = json.loads(cli("sources", "check", "fts", "--json").output)
+    assert checked["error"] is None and checked["problem"] is None
+    assert (checked["read"]["releases"], checked["read"]["notices"]) == (8, 8)
+    start, end = checked["read"]["window"]
+    assert checked["window"] == {"from": start, "to": end, "days": 7}
+    assert datetime.fromisoformat(end) - datetime.fromisoformat(start) == timedelta(days=7)
+    assert datetime.fromisoformat(end) > datetime.fromisoformat(crawled["done_until"])
+    assert _checkpoint(engine, "fts") == crawled
+
+    shown = cli("sources", "check", "fts", "--days", "2").output
+    asked = [line for line in shown.splitlines() if line.startswith("asked: ")]
+    assert asked and asked[0].startswith("asked: the last 2 days, from ")
+    assert asked[0].endswith(" (Europe/London), not the source's checkpoint")
+    assert "no releases from " in shown and "nothing would be stored" in shown
+    assert _checkpoint(engine, "fts") == crawled
+
+    records = http_server.add_file("/ocds/durham.json", corpus_dir / "ocds" / DURHAM)
+    cli("sources", "add", "durham", records, "--kind", "notices", "--option", "api=ocds")
+    checked = json.loads(cli("sources", "check", "durham", "--json").output)
+    assert checked["window"] is None
+    assert "asked: the package URL as given (no date window)" in cli(
+        "sources", "check", "durham").output  # fmt: skip
+    refused = cli("sources", "check", "durham", "--days", "2", ok=False)
+    assert refused.exit_code == 2 and "asked for a date window" in refused.stderr

@@ -236,6 +236,24 @@ def test_a_section_variable_that_is_not_json_is_named(cli, monkeypatch: pytest.M
     assert "kil.toml" not in line and line.endswith("KIL_CRAWL__<NAME>)")
 
 
+@pytest.mark.parametrize(
+    ("variable", "value", "kind"),
+    [
+        ("KIL_WEB__TRUSTED_PROXIES", "10.0.0.5", "list"),
+        ("KIL_RULES__BLOCK", "source=spam", "list of tables"),
+    ],
+)
+def test_a_list_variable_that_is_not_json_is_named(cli, monkeypatch, variable, value, kind) -> None:  # type: ignore[no-untyped-def]
+    """`KIL_WEB__TRUSTED_PROXIES=10.0.0.5` said "KIL_WEB is not valid JSON ... set its keys
+    one by one: KIL_WEB__<NAME>", a variable that was not set and the advice already taken."""
+    monkeypatch.setenv(variable, value)
+    result = cli("items", "list", ok=False)
+    assert result.exit_code == 3
+    (line,) = result.stderr.splitlines()
+    assert line.startswith(f"error: {variable} is not valid JSON: "), line
+    assert f"a {kind} setting is written in JSON" in line and "__<NAME>" not in line
+
+
 def test_a_source_topic_must_be_a_known_topic(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     """`--topic procurment` was stored and given to every item of the source, a topic no
     subscriber, filter or feed can choose (an editor's `items edit --topic` refuses it)."""
@@ -322,3 +340,50 @@ def test_init_writes_the_config_where_kil_config_names_it(
     assert named.is_file() and not (tmp_path / "kil.toml").exists()
     head = head_revision()
     assert cli("db", "current").stdout.split() == ["current:", head, "head:", head]
+
+
+HUGE = str(10**20)  # past SQLite's and PostgreSQL's 64-bit integers
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["items", "show", HUGE],
+        ["items", "approve", HUGE],
+        ["items", "edit", HUGE, "--title", "x"],
+        ["issue", "show", HUGE],
+        ["issue", "approve", HUGE],
+        ["issue", "edit", "1", "--drop", HUGE],
+        ["issue", "edit", "1", "--move", HUGE, "1"],
+    ],
+)
+def test_an_id_past_any_row_is_bad_input(cli, engine, command) -> None:  # type: ignore[no-untyped-def]
+    """It reached SQLite and came back as "unexpected OverflowError", exit 1."""
+    with write_session(engine) as s:
+        s.add(Issue(week="2026-W49", subject="Week 49"))
+    result = cli(*command, ok=False)
+    assert result.exit_code == 2, result.output
+    (line,) = result.stderr.splitlines()
+    assert line.startswith("error: invalid value for ") and f"{HUGE} is larger than any id" in line
+
+
+def test_an_interval_past_a_year_is_refused_by_add_and_import(cli, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """`--interval 10**20` and `interval = 10**20` in a file were "unexpected OverflowError"
+    (exit 1): the whole import stopped, the valid sources with it."""
+    result = cli(
+        "sources", "add", "big", "https://example.org/feed.xml", "--interval", HUGE, ok=False
+    )
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [
+        "error: source 'big': interval must be at most 527,040 minutes (366 days)"
+    ]
+    file = tmp_path / "sources.toml"
+    file.write_text(
+        '[[sources]]\nname = "fine"\nurl = "https://example.org/a.xml"\n\n'
+        f'[[sources]]\nname = "big"\nurl = "https://example.org/b.xml"\ninterval = {HUGE}\n'
+    )
+    result = cli("sources", "import", str(file), ok=False)
+    assert result.exit_code == 2
+    assert "line 5: source 'big': interval must be at most 527,040 minutes" in result.stdout
+    names = [s["name"] for s in json.loads(cli("sources", "list", "--json").stdout)]
+    assert names == ["fine"]

@@ -98,7 +98,8 @@ def regions_for(
 
     `address` may be a schema.org PostalAddress dict, a Place (with `address`), a list of
     them, or a plain location string ("Dstl Porton Down, Salisbury - SP4 0JQ"). When it
-    resolves, free text is not consulted; an address in another country gives [].
+    resolves, free text is not consulted; an address in another country gives []. A place
+    only travelled to is not where the job is (`located_regions`).
     """
     if address:
         regions, foreign = address_regions(address)
@@ -110,7 +111,7 @@ def regions_for(
         return []
     if " & " in text:  # "Hammersmith & Fulham", "Redcar & Cleveland": the gazetteer says "and"
         text = text.replace(" & ", " and ")
-    return _dedupe(named_regions(text, address_mode=False) + _postcodes_in(text, free_text=True))
+    return _dedupe(located_regions(text, address_mode=False) + _postcodes_in(text, free_text=True))
 
 
 # An advertiser's legal footer names its own address, not the job's: "Registered office: 1
@@ -179,7 +180,7 @@ def address_regions(address: Any) -> tuple[list[str], bool]:
     if isinstance(address, str):
         # as in a PostalAddress: the place it names first, its postcode's region after
         # ("Andover, South East England, SP11 8HJ": SP is mostly Wiltshire)
-        named = named_regions(address, address_mode=True)
+        named = located_regions(address, address_mode=True)
         return _dedupe(named + _postcodes_in(address, free_text=False)), False
     if isinstance(address, Iterable) and not isinstance(address, Mapping):
         regions: list[str] = []
@@ -218,6 +219,57 @@ def named_regions(text: str, *, address_mode: bool) -> list[str]:
     """Regions of the place names `text` uses, left to right (repeats kept); `address_mode`
     reads an address field, without regard to case or context (see `places_in`)."""
     return [region for region, _ in places_in(text, address_mode=address_mode)]
+
+
+# What sends a job's holder to a place named soon after it ("travel to", "some travel
+# required to", "visits to our", "occasional trips to", "with travel across the", "meetings
+# in"): TRAVEL_WORDS, then TOWARDS. `crawler.classify.remote` reads the same words as tying a
+# remote role to that place; here they say the place is not where the job is.
+TRAVEL_WORDS = r"travel\w*|visit(?:s|ing)?|trips?|meetings?|attend(?:s|ing|ance)?"
+TOWARDS = r"(?:\s+[\w'-]+){0,4}?\s+(?:to|in|across|around|within|throughout|at|near|into|of)"
+RIGHT_BEFORE_PLACE = r"\s*(?:(?:the|our|their|its|a|an|your)\s+)?$"  # ends a tying phrase
+_TRAVEL_TO = re.compile(rf"\b(?:{TRAVEL_WORDS}){TOWARDS}{RIGHT_BEFORE_PLACE}")
+# between places in a list that one phrase ties together: "Leeds, Bradford and York"
+_LIST_JOIN = re.compile(r"\s*(?:,\s*(?:and\s+|or\s+)?|\s(?:and|or)\s+|\s*[/&]\s*)(?:the\s+)?")
+_TIE_REACH = 60  # characters before a place that may tie it to a phrase
+
+
+def located_regions(text: str, *, address_mode: bool) -> list[str]:
+    """Regions of the places `text` names as where a job is, left to right (repeats kept):
+    one only named as somewhere to travel to ("based in Andover with some travel required
+    to London") is left out, unless `text` names nowhere else (the job is then within reach
+    of it, as a remote role tied to it is)."""
+    found = list(places_in(text, address_mode=address_mode))
+    if len(found) > 1:
+        away = {m.start() for _, m in tied_places(text, found, _TRAVEL_TO)}
+        located = [region for region, match in found if match.start() not in away]
+        if located:
+            return located
+    return [region for region, _ in found]
+
+
+def tied_places(
+    text: str,
+    places: Iterable[tuple[str, re.Match[str]]],
+    before: re.Pattern[str],
+    denied: re.Pattern[str] | None = None,
+) -> Iterator[tuple[str, re.Match[str]]]:
+    """Those of `places` (from `places_in(text)`) that a phrase `before` finds in the
+    lower-cased characters before them ties `text` to ("travel across the North West"), and
+    those listed right after one ("visits to Leeds, Bradford and York"); a phrase `denied`
+    finds before it ("no travel to") ties nothing."""
+    low = text.lower()
+    last_end = -1
+    for region, match in places:
+        start = match.start()
+        joined = last_end >= 0 and _LIST_JOIN.fullmatch(low, last_end, start) is not None
+        if not joined:
+            window = low[max(0, start - _TIE_REACH) : start]
+            tie = before.search(window)
+            if tie is None or (denied is not None and denied.search(window, 0, tie.start())):
+                continue
+        yield region, match
+        last_end = match.end()
 
 
 def places_in(text: str, *, address_mode: bool = False) -> Iterator[tuple[str, re.Match[str]]]:

@@ -234,29 +234,39 @@ def _notice_type(documents: list[dict[str, Any]], history: list[dict[str, Any]])
 # --- buyer and suppliers ----------------------------------------------------------------
 
 
+def _buyer_places(compiled: dict[str, Any]) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+    """(party, reference) pairs in the buyer's place, in the order they are tried: for
+    `buyer` then `tender.procuringEntity`, the party its id names, then the parties with
+    that role; a reference with no party is there with an empty party. The one walk that
+    both the buyer (`_buyer_party`) and the intermediary (`intermediary_of`) are read from,
+    so a party only `buyer.id` names is never skipped as an intermediary yet unnamed."""
+    parties = _objs(compiled.get("parties"))
+    tender = _obj(compiled.get("tender"))
+    references = [_obj(compiled.get("buyer")), _obj(tender.get("procuringEntity"))]
+    places: list[tuple[dict[str, Any], dict[str, Any]]] = []
+    for role, reference in zip(("buyer", "procuringEntity"), references, strict=True):
+        ref_id = reference.get("id")
+        named = [p for p in parties if ref_id and p.get("id") == ref_id]
+        by_role = [p for p in parties if role in (p.get("roles") or []) and p not in named]
+        places += [(p, reference) for p in named + by_role] or [({}, reference)]
+    return places
+
+
 def _buyer_party(compiled: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
-    """(the buyer's party, its reference): the party with the buyer role (the one
-    `buyer.id` names first), else the procuring entity; never an intermediary.
+    """(the buyer's party, its reference): the first of `_buyer_places` whose name (the
+    party's, else the reference's) is no intermediary's.
 
     A party of an intermediary (`is_intermediary`) is skipped: its name and identifier are
     the intermediary's account, not the buyer's. When the intermediary's party is all
     there is, its address is still the buyer's (the account is used from the buyer's
     office), so that party is kept with an empty reference and no name of its own.
     """
-    parties = _objs(compiled.get("parties"))
-    tender = _obj(compiled.get("tender"))
-    references = [_obj(compiled.get("buyer")), _obj(tender.get("procuringEntity"))]
-    candidates: list[tuple[dict[str, Any], dict[str, Any]]] = []
-    for role, reference in zip(("buyer", "procuringEntity"), references, strict=True):
-        ref_id = reference.get("id")
-        named = [p for p in parties if ref_id and p.get("id") == ref_id]
-        by_role = [p for p in parties if role in (p.get("roles") or []) and p not in named]
-        candidates += [(p, reference) for p in named + by_role] or [({}, reference)]
-    for party, reference in candidates:
+    places = _buyer_places(compiled)
+    for party, reference in places:
         name = _text(party.get("name")) or _text(reference.get("name"))
         if name and not is_intermediary(name):
             return party, reference
-    address_of = next((p for p, _ in candidates if p.get("address")), {})
+    address_of = next((p for p, _ in places if p.get("address")), {})
     return {"address": address_of["address"]} if address_of else {}, {}
 
 
@@ -267,12 +277,11 @@ def is_intermediary(name: str) -> bool:
 
 
 def intermediary_of(compiled: dict[str, Any]) -> str | None:
-    """The intermediary named in the buyer's place, if any ("Spend Network")."""
-    tender = _obj(compiled.get("tender"))
-    refs = [_obj(compiled.get("buyer")), _obj(tender.get("procuringEntity"))]
-    refs += [p for p in _objs(compiled.get("parties"))
-             if {"buyer", "procuringEntity"} & set(p.get("roles") or [])]  # fmt: skip
-    return next((n for r in refs if (n := _text(r.get("name"))) and is_intermediary(n)), None)
+    """The intermediary named in the buyer's place, if any ("Spend Network"): the first
+    intermediary's name of `_buyer_places`, the party's or the reference's (a reference
+    may name the account whose party is renamed for the buyer, or the other way round)."""
+    names = (_text(n) for p, r in _buyer_places(compiled) for n in (p.get("name"), r.get("name")))
+    return next((n for n in names if n and is_intermediary(n)), None)
 
 
 def _on_behalf_of(tender: dict[str, Any], reference: dict[str, Any]) -> Organisation | None:

@@ -18,7 +18,7 @@ from kil_feed.cli.context import state
 from kil_feed.cli.editform import Changes, apply_deltas, edit_in_editor
 from kil_feed.cli.items import items_app
 from kil_feed.cli.itemview import item_json
-from kil_feed.cli.output import console, print_json, print_table, success
+from kil_feed.cli.output import ROW_ID, console, print_json, print_table, success
 from kil_feed.cli.selection import SINCE_HELP, ask_yes_no, interactive, make_filter
 from kil_feed.db import read_session, write_session
 from kil_feed.errors import ValidationError
@@ -40,7 +40,9 @@ PAST = {
 # items alone unless asked with --status).
 DEFAULT_STATUS = {"approve": "pending", "reject": "pending"}
 
-IDS = typer.Argument(None, help="Item IDs (or use filters instead).", show_default=False)
+IDS = typer.Argument(
+    None, help="Item IDs (or use filters instead).", show_default=False, click_type=ROW_ID
+)
 
 
 def _opt_source() -> typer.models.OptionInfo:
@@ -230,7 +232,7 @@ reset = _action_command(
 
 @items_app.command("edit")
 def edit(
-    item_id: int = typer.Argument(..., metavar="ID", help="The item to edit."),
+    item_id: int = typer.Argument(..., metavar="ID", help="The item to edit.", click_type=ROW_ID),
     title: str | None = typer.Option(None, "--title", help="New title."),
     summary: str | None = typer.Option(None, "--summary", help="New summary."),
     topic: list[str] | None = typer.Option(

@@ -16,6 +16,7 @@ import typer
 from kil_feed.cli.context import state
 from kil_feed.cli.help import command_group
 from kil_feed.cli.output import (
+    ROW_ID,
     at_most_count,
     console,
     error_line,
@@ -123,7 +124,7 @@ def list_(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> 
 
 @issue_app.command("show")
 def show(
-    issue_id: int = typer.Argument(..., metavar="ID"),
+    issue_id: int = typer.Argument(..., metavar="ID", click_type=ROW_ID),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Show an issue: subject, intro, items by section (in the email's order), deliveries."""
@@ -170,7 +171,7 @@ def show(
 
 @issue_app.command("edit")
 def edit(
-    issue_id: int = typer.Argument(..., metavar="ID"),
+    issue_id: int = typer.Argument(..., metavar="ID", click_type=ROW_ID),
     subject: str | None = typer.Option(
         None, "--subject", help="New subject line (it stays, whatever the lead story does)."
     ),
@@ -185,14 +186,22 @@ def edit(
         None,  # tuples of its own, click has
         "--move",
         metavar="ITEM POS",
-        click_type=click.Tuple([int, int]),
+        click_type=click.Tuple([ROW_ID, int]),
         help="Move an item to a position in its section (repeat for more, applied in order).",
     ),
     drop: list[int] | None = typer.Option(
-        None, "--drop", metavar="ITEM", help="Take an item out (repeat for more)."
+        None,
+        "--drop",
+        metavar="ITEM",
+        click_type=ROW_ID,
+        help="Take an item out (repeat for more).",
     ),
     add: list[int] | None = typer.Option(
-        None, "--add", metavar="ITEM", help="Add an approved item (repeat for more)."
+        None,
+        "--add",
+        metavar="ITEM",
+        click_type=ROW_ID,
+        help="Add an approved item (repeat for more).",
     ),
 ) -> None:
     """Change an issue's subject, intro or items (kept when the draft is rebuilt)."""
@@ -218,7 +227,7 @@ def edit(
 
 
 @issue_app.command("approve")
-def approve(issue_id: int = typer.Argument(..., metavar="ID")) -> None:
+def approve(issue_id: int = typer.Argument(..., metavar="ID", click_type=ROW_ID)) -> None:
     """Mark a draft ready to send, with the subject it has now (as `kil issue list` shows)."""
     from newsletter.edit import approve_issue
 
@@ -232,7 +241,7 @@ def approve(issue_id: int = typer.Argument(..., metavar="ID")) -> None:
 
 @issue_app.command("preview")
 def preview(
-    issue_id: int = typer.Argument(..., metavar="ID"),
+    issue_id: int = typer.Argument(..., metavar="ID", click_type=ROW_ID),
     subscriber: str | None = typer.Option(
         None, "--subscriber", help="Render as this subscriber (default: the national view)."
     ),
@@ -270,7 +279,7 @@ def parse_rate(value: str | None) -> float | None:
 
 @issue_app.command("send")
 def send(
-    issue_id: int = typer.Argument(..., metavar="ID"),
+    issue_id: int = typer.Argument(..., metavar="ID", click_type=ROW_ID),
     dry_run: bool = typer.Option(False, "--dry-run", help="Render everything, send nothing."),
     limit: int | None = typer.Option(
         None, "--limit", min=0, callback=at_most_count, help="Send at most N this run."

@@ -7,6 +7,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import click
 from rich.cells import cell_len
 from rich.console import Console
 from rich.markup import escape
@@ -55,6 +56,23 @@ def at_most_count(value: int | None) -> int | None:
     """A --limit's callback: a count past any listing's size means all of it, and is not
     passed on to the database (whose LIMIT takes 64 bits: 10**20 was an OverflowError)."""
     return None if value is None else min(value, COUNT_MAX)
+
+
+ID_MAX = 2**63 - 1  # the largest id SQLite's and PostgreSQL's 64-bit integers hold
+
+
+class RowId(click.types.IntParamType):
+    """An id argument (`kil items show ID`): a number past any stored row is bad input (exit
+    2), said so, rather than passed to the database (10**20 was an OverflowError, exit 1)."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
+        number = super().convert(value, param, ctx)
+        if abs(number) > ID_MAX:
+            self.fail(f"{number} is larger than any id", param, ctx)
+        return number
+
+
+ROW_ID = RowId()
 
 
 # columns whose values people type back into a command (`--source NAME`, `--move ...`,
@@ -133,6 +151,12 @@ def fit_widths(
         for i in wide:
             widths[i] = max(3, int(share * weight[i]))
     return widths
+
+
+def published_cell(value: str | None) -> str:
+    """An item's ISO published time as a table shows it, `2026-09-03 07:15` (UTC, as
+    stored); `--json` has it whole."""
+    return (value or "")[:16].replace("T", " ")
 
 
 def _cell(value: Any) -> str:

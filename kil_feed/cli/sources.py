@@ -16,6 +16,7 @@ from kil_feed.cli.output import (
     error_line,
     print_json,
     print_table,
+    published_cell,
     success,
     write_file,
 )
@@ -30,7 +31,7 @@ from kil_feed.sources_file import (
 )
 from kil_feed.storage import crawl_runs
 from kil_feed.storage import sources as store
-from kil_feed.text import plain_title
+from kil_feed.text import counted, plain_title
 from kil_feed.timeutil import human_time, isoformat
 
 sources_app = command_group(help="Where news and jobs come from.", no_args_is_help=True)
@@ -294,22 +295,27 @@ def check_cmd(
     name: str = typer.Argument(...),
     limit: int = typer.Option(10, "--limit", min=0, callback=at_most_count, help="Items to show."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    days: int | None = typer.Option(
+        None, "--days", min=1, max=3650, help="Notices: ask the last N days (else backfill_days)."
+    ),
 ) -> None:
-    """Fetch a source once and show what would be stored (stores nothing)."""
+    """Fetch a source once and show what would be stored (stores nothing; a notices source
+    is asked a recent window, never from its checkpoint, which stays where it is)."""
     from kil_feed.checking import check_source
 
     st = state()
     with read_session(st.engine) as session:
         source = store.get_source(name, session=session)
-    result = check_source(st.settings, source)
+    result = check_source(st.settings, source, days=days)
     if as_json:
         print_json(result)
     else:
         if result.get("problem"):
             console.print(f"[yellow]problem:[/yellow] {escape(str(result['problem']))}")
         if result["read"]:  # a notices source: what its answer was, held and kept
-            from kil_feed.notices_read import read_lines
+            from kil_feed.notices_read import read_lines, window_line
 
+            console.print(window_line(result["window"], tz=st.settings.timezone), markup=False)
             options = dict(source.options or {})
             for line in read_lines(result["read"], options, failed=bool(result["error"])):
                 console.print(line, markup=False)
@@ -322,11 +328,14 @@ def check_cmd(
                 http, error = page["http_status"], page["error"]
                 said = f" (HTTP {http})" if http and not error.startswith("HTTP ") else ""
                 console.print(f"  {page['url']}: {error}{said}", markup=False)
-        shown = [{**i, "title": plain_title(i["title"])} for i in result["items"][:limit]]
+        shown = [
+            {**i, "title": plain_title(i["title"]), "published": published_cell(i["published_at"])}
+            for i in result["items"][:limit]
+        ]
         print_table(  # titles as the pages show them; --json has the records as stored
             shown,
-            ["kind", "published_at", "title", "topics", "regions", "url"],
-            title=f"{name}: {len(result['items'])} items would be stored",
+            ["kind", "published", "title", "topics", "regions", "url"],
+            title=f"{name}: {counted(len(result['items']), 'item')} would be stored",
             empty="nothing would be stored",
         )
     if result["error"]:  # a check that could not fetch is a failed check

@@ -22,7 +22,7 @@ from kil_feed.buyers import local_authority, mentions, name_key, search_words, s
 from kil_feed.errors import NotFoundError
 from kil_feed.models import Buyer, BuyerInsertion, BuyerRemoval, Item
 from kil_feed.storage.bulk import chunks
-from kil_feed.timeutil import latest, utcnow
+from kil_feed.timeutil import as_utc, latest, utcnow
 
 SIGNAL_STAGES = ("award", "contract", "amendment", "termination")
 SIGNAL_ITEMS = 5  # of a buyer's jobs and news a signal carries (and its score counts)
@@ -231,6 +231,19 @@ def buyers_changed(*, session: Session) -> datetime | None:
     return latest(
         changed, removed, session.exec(select(sa.func.max(BuyerInsertion.inserted_at))).one()
     )
+
+
+def news_left_window(*, session: Session, now: datetime) -> datetime | None:
+    """When the latest published story left the buyers' news window (NEWS_DAYS) before
+    `now`: nothing is written when a story turns that old, and a buyer's news count drops.
+    One lookup on the (status, kind, published_at) index, as the jobs' closing time is."""
+    cutoff = now - timedelta(days=NEWS_DAYS)
+    oldest = session.exec(
+        select(sa.func.max(Item.published_at)).where(
+            Item.kind == "news", _visible(True), col(Item.published_at) < cutoff
+        )
+    ).one()
+    return None if oldest is None else as_utc(oldest) + timedelta(days=NEWS_DAYS)
 
 
 def buyers_version(*, session: Session) -> tuple[int, int]:

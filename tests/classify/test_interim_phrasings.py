@@ -148,3 +148,36 @@ def test_location_regions(location: str, expected: list[str]) -> None:
 )
 def test_closing_label(text: str, expected: datetime) -> None:
     assert parse_closing_date(text) == expected
+
+
+GREAT_BRITAIN = [r for r in ALL_UK if r != "Northern Ireland"]
+ENGLAND = [r for r in ALL_UK if r not in ("Wales", "Scotland", "Northern Ireland")]
+
+
+@pytest.mark.parametrize(
+    ("location", "text", "expected"),
+    [
+        # Great Britain is England, Scotland and Wales: no Northern Ireland
+        ("Across GB", "Our client, a housing association, needs a category lead.", GREAT_BRITAIN),
+        (None, "Location: across Great Britain. A council client.", GREAT_BRITAIN),
+        (None, "This is a GB-wide role for a utilities client.", GREAT_BRITAIN),
+        ("Remote (GB)", "Our client, a London borough.", GREAT_BRITAIN),
+        (None, "Remote, across GB. Our client is a water company.", GREAT_BRITAIN),
+        (None, "Remote - anywhere in Great Britain and Northern Ireland.", ALL_UK),
+        ("Home based", "Applicants can be based anywhere in Great Britain.", GREAT_BRITAIN),
+        ("Various sites across GB", "Head office: London EC3R 5AR.", GREAT_BRITAIN),
+        # England is its nine regions
+        (None, "An England-wide role: our client is a national health body.", ENGLAND),
+        ("Across England", "Our client, an arm's-length body.", ENGLAND),
+        ("Remote - England", "Our client, a Leeds council.", ENGLAND),
+        ("Multiple locations across England", "Head office: Leeds LS1 4DY.", ENGLAND),
+        # the UK, and nationwide, are every region
+        (None, "UK-wide role. Our client is a London borough.", ALL_UK),
+        ("Nationwide", "Our client, a Leeds council.", ALL_UK),
+        ("Fully remote", "Our client covers Great Britain and Northern Ireland.", ALL_UK),
+    ],
+)
+def test_national_roles_are_in_the_nations_they_name(
+    location: str | None, text: str, expected: list[str]
+) -> None:
+    assert job_regions(text, None, location=location) == expected

@@ -73,6 +73,32 @@ from crawler.classify import ITL1_REGIONS, regions_for
         ("Hybrid - Kensington, two days a week", ["London"]),
         ("Offices in Hammersmith and Barking", ["London"]),
         ("Chelsea won at home", []),
+        # a place named "... Gardens" or "... Park" is a place, "Gardens" after another
+        # name is not (synthetic phrasings)
+        ("Procurement Manager, Royal Botanic Gardens, Kew Gardens", ["London"]),
+        ("Based at Kew, Richmond", ["London"]),
+        ("Office near Kensington Gardens", ["London"]),
+        ("Kensington Gardens Square, Leeds", ["Yorkshire and The Humber"]),
+        ("Events team based at Hyde Park", ["London"]),
+        ("Council Gardens team", []),
+        ("Join the Parks and Gardens team at Leeds City Council", ["Yorkshire and The Humber"]),
+        # a place only travelled to is not where the job is; where it is based is
+        # (synthetic advert phrasings)
+        ("Primarily based in Andover with some travel required to London", ["South East"]),
+        ("Based in Leeds with travel across the North West", ["Yorkshire and The Humber"]),
+        (
+            "The post is based in Bristol, with occasional trips to Cardiff and Swansea",
+            ["South West"],
+        ),
+        (
+            "Office based in Exeter; regular visits to our Worcester and Hereford sites",
+            ["South West"],
+        ),
+        ("Travel to London is occasional; the role is based in Reading", ["South East"]),
+        ("Based in Leeds. No travel to London is needed", ["Yorkshire and The Humber"]),
+        ("Based in London or Manchester", ["London", "North West"]),
+        # ... unless it names nowhere else: the role is within reach of it
+        ("Regular travel to Leeds and Bradford", ["Yorkshire and The Humber"]),
         ("", []),
     ],
 )
@@ -121,6 +147,8 @@ def test_several_regions_in_order_of_mention() -> None:
         ("Andover, South East England, SP11 8HJ", ["South East", "South West"]),
         ("Barnstaple,_Devon", ["South West"]),
         ("Dagenham", ["London"]),
+        ("Andover, with travel to London", ["South East"]),
+        ({"addressLocality": "KEW GARDENS"}, ["London"]),
         ("Fulham", ["London"]),
         ({"addressLocality": "Nowhere Special"}, []),
     ],

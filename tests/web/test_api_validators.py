@@ -123,7 +123,7 @@ def test_a_malformed_precondition_is_ignored(listings: TestClient) -> None:  # n
 
 def test_the_openapi_document_names_the_validators(listings: TestClient) -> None:  # noqa: F811
     document = listings.get("/api/openapi.json").json()
-    for path in ("/api/items", "/api/jobs", "/api/notices"):
+    for path in ("/api/items", "/api/jobs", "/api/notices", "/api/buyers"):
         operation = document["paths"][path]["get"]
         sent = {p["name"] for p in operation["parameters"] if p["in"] == "header"}
         assert {"If-None-Match", "If-Modified-Since"} <= sent, path

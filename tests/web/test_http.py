@@ -126,6 +126,24 @@ def test_no_html_page_sends_validators_without_cache_control(
     assert {"/news", "/jobs/{head}", "/issues/{sent}", "/buyers"} <= set(checked), checked
 
 
+def test_feeds_and_the_sitemap_are_revalidated(client: TestClient, archive: Archive) -> None:
+    """The Atom feeds and the sitemap sent Last-Modified and no Cache-Control, so a shared
+    cache served them unasked for a tenth of their age (RFC 9111 4.2.2): a feed reader
+    behind it missed new items. They say `no-cache`, as the pages do, on the 200 and the 304."""
+    for template in CONDITIONAL:
+        path = _path(template, archive)
+        first = settled(client, path)
+        assert first.headers.get("cache-control") == "no-cache", path
+        assert first.headers["etag"].startswith('W/"'), path
+        for headers in (
+            {"if-none-match": first.headers["etag"]},
+            {"if-modified-since": first.headers["last-modified"]},
+        ):
+            cached = client.get(path, headers=headers)
+            assert cached.status_code == 304, (path, headers)
+            assert cached.headers.get("cache-control") == "no-cache", (path, headers)
+
+
 def test_a_new_item_changes_the_feed_validators(
     client: TestClient, archive: Archive, engine: Engine
 ) -> None:

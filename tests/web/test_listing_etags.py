@@ -224,7 +224,6 @@ def test_any_precondition_a_copy_meets_is_answered_before_the_query_and_the_rend
     headers, and no listing query and no render (they ran after the render, so a `*` or
     date poller cost a full page)."""
     rendered = _counted_renders(listings, monkeypatch)
-    engine = listings.app.state.engine  # type: ignore[attr-defined]
     for path in PATHS:
         page = settled_response(listings, path)
         etag, modified = page.headers["etag"], page.headers["last-modified"]
@@ -238,15 +237,24 @@ def test_any_precondition_a_copy_meets_is_answered_before_the_query_and_the_rend
             {"if-modified-since": date.strftime("%a %b %e %H:%M:%S %Y")},  # asctime
             {"if-modified-since": http_date(date + timedelta(seconds=1))},
         ]
-        for headers in preconditions:
-            rendered.clear()
-            with statements(engine) as sent:
-                cached = listings.get(path, headers=headers)
-            assert cached.status_code == 304 and cached.content == b"", (path, headers)
-            assert not _listing_reads(sent), (path, headers, sent)
-            assert rendered == [], (path, headers)
-            for name in VALIDATORS:
-                assert cached.headers.get(name) == page.headers.get(name), (path, headers, name)
+        cached_unread(listings, path, page, preconditions, rendered)
+
+
+def cached_unread(
+    client: TestClient, path: str, page: Any, preconditions: list[Any], rendered: list[str]
+) -> None:
+    """Each of `preconditions` is a 304 with `page`'s validators and cache headers, with
+    no listing query and no render (`rendered`: `_counted_renders`)."""
+    engine = client.app.state.engine  # type: ignore[attr-defined]
+    for headers in preconditions:
+        rendered.clear()
+        with statements(engine) as sent:
+            cached = client.get(path, headers=headers)
+        assert cached.status_code == 304 and cached.content == b"", (path, headers)
+        assert not _listing_reads(sent), (path, headers, sent)
+        assert rendered == [], (path, headers)
+        for name in VALIDATORS:
+            assert cached.headers.get(name) == page.headers.get(name), (path, headers, name)
 
 
 def test_if_none_match_alone_decides_and_bad_dates_are_ignored(listings: TestClient) -> None:

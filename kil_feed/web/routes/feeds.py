@@ -20,7 +20,7 @@ from kil_feed.timeutil import isoformat, latest
 from kil_feed.web.atom import Entry, atom_feed
 from kil_feed.web.deps import reader, settings_of
 from kil_feed.web.filters import pick, slugify
-from kil_feed.web.http import conditional
+from kil_feed.web.http import REVALIDATE, conditional
 from kil_feed.web.routes.jobs import job_filters
 from kil_feed.web.serialize import issue_title, item_link, page_path
 from kil_feed.web.templating import query_string, sanitize
@@ -71,7 +71,8 @@ def atom_response(
         entries=entries,
         empty_updated=changed,
     )
-    return conditional(request, Response(body, media_type=ATOM), changed)
+    # `no-cache`: with Last-Modified alone a cache served a feed unasked, missing new items
+    return conditional(request, Response(body, media_type=ATOM), changed, cache_control=REVALIDATE)
 
 
 @router.get("/feeds/issues.xml")
@@ -191,7 +192,8 @@ def sitemap(request: Request, session: Session = Depends(reader)) -> Response:
         if path:  # news is read at its source
             add(base + path, isoformat(updated))
     body = ET.tostring(urlset, encoding="utf-8", xml_declaration=True)
-    return conditional(request, Response(body, media_type="application/xml"), latest(*changes))
+    page = Response(body, media_type="application/xml")
+    return conditional(request, page, latest(*changes), cache_control=REVALIDATE)
 
 
 @router.get("/robots.txt", response_class=PlainTextResponse)

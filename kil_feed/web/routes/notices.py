@@ -7,7 +7,7 @@ from datetime import date, datetime
 from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, Field
 from sqlmodel import Session
 
@@ -27,8 +27,9 @@ from kil_feed.storage import items as item_store
 from kil_feed.storage import notices as store
 from kil_feed.storage import web as web_store
 from kil_feed.text import plain_text, plain_title
-from kil_feed.timeutil import day_end, isoformat, latest, utcnow
+from kil_feed.timeutil import day_end, isoformat, utcnow
 from kil_feed.web.deps import (
+    ListingStamp,
     api_response,
     api_stamp,
     facets_of,
@@ -51,7 +52,6 @@ from kil_feed.web.filters import (
     restricted,
     slugify,
 )
-from kil_feed.web.http import REVALIDATE, conditional
 from kil_feed.web.routes.api import REGION
 from kil_feed.web.serialize import CONDITIONAL_REQUEST, INVALID, NOT_FOUND, VALIDATED
 from kil_feed.web.templating import query_string
@@ -216,11 +216,21 @@ def _stage_of_tags(tags: list[str]) -> str:
 BUYER_SORTS = {"activity": "Latest activity", "name": "Name (A to Z)", "busiest": "Most notices"}
 
 
-def buyers_stamp(session: Session) -> datetime | None:
-    """When the buyers index last changed: a buyer, or an item of any kind it counts."""
+def buyers_stamp(
+    request: Request, key: dict[str, Any], *, session: Session, per_day: bool = True
+) -> ListingStamp:
+    """The buyers index's validators, known before its query (`listing_stamp`): the
+    listing version of every kind it counts (a job closing too), the buyers table
+    (`buyers_changed`: a rename, a delete, an insert by hand too), as /api/notices stamps
+    it, and when the last story left its news window. `per_day` False for /api/buyers."""
+    now = utcnow()
     kinds = (ItemKind.notice.value, ItemKind.job.value, ItemKind.news.value)
-    changed = web_store.listing_changed(kinds, session=session)
-    return latest(changed, buyer_store.buyers_changed(session=session))
+    buyers = buyer_store.buyers_changed(session=session)
+    aged = buyer_store.news_left_window(session=session, now=now)
+    return listing_stamp(
+        request, kinds, session=session, key=key, now=now, shown=[buyers, aged],
+        also=[buyers, aged], per_day=per_day,
+    )  # fmt: skip
 
 
 @router.get("/buyers", response_class=HTMLResponse)
@@ -244,12 +254,17 @@ def buyers(
             raise ValidationError("invalid q: longer than 200 characters", hint="use fewer words")
     except ValidationError as exc:
         return invalid_listing(request, "buyers.html", context, exc)
+    params = {"q": query, "sort": None if order == "activity" else order}
+    stamp = buyers_stamp(request, {**params, "page": number}, session=session)
+    if (cached := listing_unchanged(request, stamp, current=number == 1)) is not None:
+        return cached
     found = buyer_store.buyer_listing(
         session=session, query=query, sort=order, public=True, limit=size,
-        offset=(number - 1) * size,
+        offset=(number - 1) * size, now=stamp.now,
     )  # fmt: skip
     pager = listing_pager(number, size, found.total, False, len(found.rows))
-    params = {"q": query, "sort": None if order == "activity" else order}
+    if number > 1 and (cached := listing_unchanged(request, stamp)) is not None:
+        return cached  # the page exists: `*` and a date are answered now
     page_ = render(
         request,
         "buyers.html",
@@ -262,7 +277,7 @@ def buyers(
             "by_date": order == "activity",
         },
     )
-    return conditional(request, page_, buyers_stamp(session), cache_control=REVALIDATE)
+    return listing_response(request, page_, stamp)
 
 
 @router.get("/buyers/{slug}", response_class=HTMLResponse)
@@ -473,7 +488,13 @@ def api_notice(item_id: RowId, request: Request, session: Session = Depends(read
     return notice_dict(item, base, _slugs([item], session))
 
 
-@api.get("/buyers", response_model=BuyerListOut, summary="Buyers with published items, with counts")
+@api.get(
+    "/buyers",
+    response_model=BuyerListOut,
+    responses=VALIDATED,
+    openapi_extra=CONDITIONAL_REQUEST,
+    summary="Buyers with published items, with counts",
+)
 def api_buyers(
     request: Request,
     q: str | None = Query(None, max_length=200, description="Only names containing this"),
@@ -484,17 +505,23 @@ def api_buyers(
     offset: int = Query(0, ge=0, le=1_000_000),
     session: Session = Depends(reader),
 ) -> Response:
-    """The JSON twin of `/buyers` (its counts, its search), with the same validators."""
+    """The JSON twin of `/buyers` (its counts, its search). A current copy (If-None-Match,
+    If-Modified-Since) is a 304, with no buyers query."""
+    query = clean(q)
+    key = {"q": query, "sort": sort, "limit": limit, "offset": offset}
+    stamp = buyers_stamp(request, key, session=session, per_day=False)
+    if (cached := listing_unchanged(request, stamp)) is not None:
+        return cached
     base = settings_of(request).base_url.rstrip("/")
     found = buyer_store.buyer_listing(
-        session=session, query=clean(q), sort=sort, public=True, limit=limit, offset=offset
-    )
+        session=session, query=query, sort=sort, public=True, limit=limit, offset=offset,
+        now=stamp.now,
+    )  # fmt: skip
     body = {
         "total": found.total, "limit": limit, "offset": offset, "sort": sort,
         "buyers": [buyer_summary_dict(r, base) for r in found.rows],
     }  # fmt: skip
-    response = JSONResponse(BuyerListOut.model_validate(body).model_dump(mode="json"))
-    return conditional(request, response, buyers_stamp(session))
+    return api_response(request, BuyerListOut, body, stamp)
 
 
 @api.get("/buyers/{slug}", response_model=BuyerOut, responses=NOT_FOUND, summary="One buyer")
