@@ -14,16 +14,18 @@ from __future__ import annotations
 import json
 import logging
 import os
+import pickle
 import secrets
 import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from multiprocessing.connection import Connection
+from multiprocessing.connection import Connection, wait
 from pathlib import Path
 
-from crawler.records import ROBOTS_CACHE_SETTING, CrawlSource, RobotsAnswer
+from crawler.records import ROBOTS_CACHE_SETTING, CrawlSource, Record, RobotsAnswer
 from kil_feed.config import Settings
 from kil_feed.ingest.logs import last_error, log_dir, prune_logs
 from kil_feed.ingest.policy import SPIDER_FOR_KIND, origin_of
@@ -103,6 +105,18 @@ class CrawlProcess:
             self.stopped = reason
             self.process.terminate()
 
+    def receive(self) -> list[Record]:
+        """One batch of records from its pipe; none, and the pipe closed, at its end."""
+        assert self.connection is not None
+        try:
+            return self.connection.recv()  # type: ignore[no-any-return]
+        except (EOFError, OSError, pickle.UnpicklingError) as exc:
+            if not isinstance(exc, EOFError):
+                logger.warning("crawl pipe broken kind=%s error=%s", self.kind, exc)
+            self.connection.close()
+            self.connection = None
+            return []
+
     def kill(self) -> None:
         if self.process.poll() is None:
             self.process.kill()
@@ -110,6 +124,15 @@ class CrawlProcess:
         if self.connection is not None:
             self.connection.close()
             self.connection = None
+
+
+def receive_all(
+    crawls: list[CrawlProcess], take: Callable[[list[Record]], None], *, timeout: float
+) -> None:
+    """Hand `take` each batch the crawl processes send within `timeout` seconds."""
+    pipes = {c.connection: c for c in crawls if c.connection is not None}
+    for ready in wait(list(pipes), timeout=timeout):
+        take(pipes[ready].receive())  # type: ignore[index]
 
 
 def launch(
