@@ -59,6 +59,10 @@ def run_crawl(
     `warm`, a crawl process started ahead (`kil crawl` starts one first thing), takes the
     first share of the sources; the caller closes it if the crawl did not use it.
     """
+    if settings.crawl.topics_file:  # else every crawl process fails on it, each source too
+        from kil_feed.topics import topic_catalog
+
+        topic_catalog(settings)
     if settings.crawl.backend == "redis":
         return _enqueue(settings, sources)
     deadline = Deadline.after(
