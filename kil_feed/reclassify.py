@@ -80,6 +80,10 @@ def _pipeline(settings: Settings) -> Any:
     from crawler.pipelines.classify import ClassifyPipeline
 
     topics_file = settings.crawl.topics_file
+    if topics_file:
+        from kil_feed.topics import topic_catalog
+
+        topic_catalog(settings)  # a file that cannot be read: one line, exit 3
     return ClassifyPipeline(load_topic_rules(topics_file) if topics_file else None)
 
 

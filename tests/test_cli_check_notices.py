@@ -101,6 +101,10 @@ def test_check_of_a_record_package_and_of_answers_that_are_no_ocds(  # type: ign
     assert "read as: OCDS record package (application/json), 1 page (no next link)" in shown
     assert "read: 1 record, 2 releases, 1 notice" in shown
     assert "kept by the source's filters: 1 of 1 notice (the source has no filters)" in shown
+    # one notice is "1 item", and its time is the cell `kil items list` shows, not raw ISO
+    assert "durham: 1 item would be stored" in shown
+    assert "10:59:50" in checked["items"][0]["published_at"]  # --json has it whole
+    assert "2026-09-30 10:59 " in shown and "10:59:50" not in shown
 
     article = corpus_dir / "html" / "bbc_com_news_article_52241221.html"
     page = http_server.add_file("/ocds/html", article, "text/html; charset=utf-8")

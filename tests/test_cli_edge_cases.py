@@ -387,3 +387,22 @@ def test_an_interval_past_a_year_is_refused_by_add_and_import(cli, tmp_path) -> 
     assert "line 5: source 'big': interval must be at most 527,040 minutes" in result.stdout
     names = [s["name"] for s in json.loads(cli("sources", "list", "--json").stdout)]
     assert names == ["fine"]
+
+
+def test_an_unreadable_topics_file_stops_crawl_and_reclassify(cli, monkeypatch, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """`kil crawl` failed every source with "crawl process exited with 1: ... Task exception
+    was never retrieved", each counted on the source's health; `kil items reclassify` was
+    "unexpected TopicRulesError", exit 1."""
+    cli("sources", "add", "one", "http://127.0.0.1:9/feed")
+    missing = tmp_path / "topics.toml"
+    monkeypatch.setenv("KIL_CRAWL__TOPICS_FILE", str(missing))
+    for command in (["crawl"], ["items", "reclassify", "--dry-run"]):
+        result = cli(*command, ok=False)
+        assert result.exit_code == 3, (command, result.output)
+        assert result.stderr.splitlines() == [
+            f"error: cannot read topics file {missing}: No such file or directory "
+            "(check crawl.topics_file)"
+        ], command
+    monkeypatch.delenv("KIL_CRAWL__TOPICS_FILE")
+    (source,) = json.loads(cli("sources", "list", "--json").stdout)
+    assert source["health"] == "never crawled"

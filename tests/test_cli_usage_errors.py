@@ -15,6 +15,8 @@ import pytest
     [
         (["nosuch"], "error: no such command 'nosuch' (see `kil --help`)"),
         (["itmes"], "error: no such command 'itmes'. Did you mean 'items'? (see `kil --help`)"),
+        (["items", "lst"],  # click and Typer both suggested it: "Did you mean 'list'?" twice
+         "error: no such command 'lst'. Did you mean 'list'? (see `kil items --help`)"),
         (["--bogus"], "error: no such option '--bogus' (see `kil --help`)"),
         (["items", "list", "--limit", "0"],
          "error: invalid value for '--limit': 0 is not in the range x>=1 "

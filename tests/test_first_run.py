@@ -61,6 +61,7 @@ def test_an_empty_folder_gets_one_line_and_no_kil_db(tmp_path: Path) -> None:
         ["db", "current"],
         ["rules", "test"],
         ["serve"],
+        ["worker", "crawl", "--exit-when-idle", "1"],  # it crawled, with nowhere to store
     ],
 )
 def test_every_command_refuses_a_database_never_set_up(

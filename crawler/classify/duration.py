@@ -70,9 +70,15 @@ def duration_for(text: str) -> str | None:
     number, unit, low = match.group("n" + key), match.group("unit" + key), match.group("lo" + key)
     if low is None:
         plus = "+" if match.group("plus" + key) else ""  # "6+ months": at least six
-        return f"{number}{plus} {unit}"
-    plural = unit if unit.lower().endswith(("s", "mths")) else unit + "s"
-    return f"{low}–{number} {plural}"  # "3–6 months", as a job board shows a range
+        return f"{number}{plus} {_unit(unit, number)}"
+    return f"{low}–{number} {_unit(unit, number)}"  # "3–6 months", as a job board shows a range
+
+
+def _unit(unit: str, number: str) -> str:
+    """A unit as a job board writes it after `number`: "6 months" for "6 month period" or
+    "6 mths", "12 weeks" for "12 Week", singular only for one."""
+    word = {"m": "month", "w": "week", "y": "year"}[unit[0].lower()]
+    return word if number.lower() in ("1", "one") else word + "s"
 
 
 def leading_length(text: str) -> int | None:

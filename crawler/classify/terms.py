@@ -4,7 +4,8 @@ A labelled field ("Contract type: Fixed Term", "Contractual Status: Permanent") 
 "interim"/"locum" anywhere (the niche's own word, usually in the title); then schema.org
 `employmentType` when it names a tenure (TEMPORARY -> "fixed-term", CONTRACTOR/PER_DIEM ->
 "contract"): structured data beats loose words, so a CONTRACTOR role that mentions "the
-permanent head of procurement" stays a contract; then the earliest of the other phrasings.
+permanent head of procurement" stays a contract; then the earliest of the other phrasings;
+last, a labelled duration in months or weeks ("Duration: 6 months") is a contract.
 FULL_TIME and PART_TIME describe hours, not tenure, so they give None and the prose decides.
 """
 
@@ -43,6 +44,13 @@ _LABEL = re.compile(
     r"\s*(?:[:\-–]|\n)\s*(?P<value>[a-z0-9][\w\s-]{0,40})",
 )
 _LABEL_WORDS = ("contract", "employment", "job type", "tenure", "assignment")
+# a length under a label that names no contract ("Duration: 6 months", "Project duration -
+# 12 weeks"): a contract, as "6 month contract" is, when nothing else says what the role is;
+# not the length of a probation, course or apprenticeship
+_DURATION_LABEL = re.compile(
+    r"(?<!probation )(?<!probationary )(?<!course )(?<!training )(?<!apprenticeship )"
+    r"(?<!programme )\bduration\s*(?:[:\-–]|\n)\s*(?P<value>[a-z0-9][\w\s-]{0,40})",
+)
 # the kind a label itself names before a length: "Fixed-term contract: 12 months"
 _KIND_BEFORE_LABEL = re.compile(
     r"\b(?:interim|locum|fixed[\s_-]*term|temporary|temp|ftc|secondment|freelance|permanent)"
@@ -172,7 +180,9 @@ def contract_type_for(text: str, employment_type: str | Iterable[str] | None = N
     if structured:
         return structured
     match = _ANY_KIND.search(low)
-    return match.lastgroup.replace("_", "-") if match and match.lastgroup else None
+    if match and match.lastgroup:
+        return match.lastgroup.replace("_", "-")
+    return _duration_kind(low) if "duration" in low else None
 
 
 def ir35_for(text: str) -> str | None:
@@ -237,6 +247,18 @@ def _length_kind(low: str, start: int, value: str) -> str | None:
     after = _value_kind(value[end:].lstrip(" ,-–"))
     named = _KIND_BEFORE_LABEL.search(low, max(0, start - 30), start)
     return after or (_value_kind(named.group(0)) if named else None) or "contract"
+
+
+def _duration_kind(low: str) -> str | None:
+    """The kind of the first labelled duration in months or weeks ("Duration: 6 months"),
+    read as a contract label's length is (`_length_kind`); a length in years ("Duration: 2
+    years") may as well be a fixed term, so says nothing."""
+    for label in _DURATION_LABEL.finditer(low):
+        value = label.group("value").strip()
+        end = leading_length(value)
+        if end is not None and "year" not in value[:end]:
+            return _length_kind(low, label.start(), value)
+    return None
 
 
 def _from_employment_type(value: str | Iterable[str] | None) -> str | None:

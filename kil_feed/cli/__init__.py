@@ -186,6 +186,8 @@ def usage_line(exc: click.UsageError) -> str:
     usage block, pointing to the help of the command that was meant."""
     path = exc.ctx.command_path if exc.ctx is not None else "kil"
     message = exc.format_message().rstrip(".")
+    if "Did you mean" in exc.message:  # Typer's suggestion already: not click's again
+        message = exc.message.rstrip(".")
     return f"{message[:1].lower()}{message[1:]} (see `{path} --help`)"
 
 

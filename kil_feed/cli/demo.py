@@ -63,20 +63,18 @@ def demo(
     reset: bool = typer.Option(False, "--reset", help="Delete the demo folder and start over."),
 ) -> None:
     """Run the whole pipeline on a bundled demo site: crawl, curate, send, serve."""
+    from kil_feed.cli.serve import require_free_port
     from kil_feed.db import make_engine
     from kil_feed.demo.server import DemoSite
     from kil_feed.demo.workspace import environment, port_is_free, site_clock
-    from kil_feed.errors import ConflictError
 
     ws = Workspace(folder)
     if reset and ws.reset():
         success(f"removed the previous demo in {folder}")
     first_run = not ws.exists()
     ws.create()
-    if not no_serve and not port_is_free(port):
-        raise ConflictError(
-            f"port {port} on 127.0.0.1 is in use", hint="choose another with --port"
-        )
+    if not no_serve:
+        require_free_port(port, "127.0.0.1")
     base_url = f"http://127.0.0.1:{port}"
 
     console.print(

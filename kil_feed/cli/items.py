@@ -9,7 +9,14 @@ from rich.markup import escape
 from kil_feed.cli.context import state
 from kil_feed.cli.help import command_group
 from kil_feed.cli.itemview import ESTIMATED
-from kil_feed.cli.output import ROW_ID, at_most_count, console, print_json, print_table
+from kil_feed.cli.output import (
+    ROW_ID,
+    at_most_count,
+    console,
+    print_json,
+    print_table,
+    published_cell,
+)
 from kil_feed.cli.selection import SINCE_HELP, parse_since
 from kil_feed.db import read_session
 from kil_feed.errors import ValidationError
@@ -52,7 +59,7 @@ def list_cmd(
     if as_json:
         print_json(data)
         return
-    table = [{**d, "published": (d["published_at"] or "")[:16].replace("T", " ")} for d in data]
+    table = [{**d, "published": published_cell(d["published_at"])} for d in data]
     print_table(
         table,
         ["id", "kind", "status", "published", "source", "title", "regions"],

@@ -153,6 +153,12 @@ def fit_widths(
     return widths
 
 
+def published_cell(value: str | None) -> str:
+    """An item's ISO published time as a table shows it, `2026-09-03 07:15` (UTC, as
+    stored); `--json` has it whole."""
+    return (value or "")[:16].replace("T", " ")
+
+
 def _cell(value: Any) -> str:
     """A value as its table cell, always on one line: a name stored with CR/LF (before
     names were cleaned) would otherwise take two rows' lines."""

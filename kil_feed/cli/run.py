@@ -14,6 +14,7 @@ import typer
 
 from kil_feed.cli.context import state
 from kil_feed.cli.schedule import announce
+from kil_feed.cli.serve import require_free_port
 
 logger = logging.getLogger(__name__)
 
@@ -47,13 +48,16 @@ def run(
     from kil_feed.web.app import create_app
 
     require_current_schema(st.engine)
+    host = host or settings.web.host
+    port = port if port is not None else settings.web.port
+    require_free_port(port, host)
     service = None if no_scheduler else SchedulerService(settings, st.engine, announce=announce)
     app = create_app(settings)
     server = uvicorn.Server(
         uvicorn.Config(
             app,
-            host=host or settings.web.host,
-            port=port if port is not None else settings.web.port,
+            host=host,
+            port=port,
             log_level=settings.log_level.lower(),
             **settings.web.uvicorn_proxy_options(),  # type: ignore[arg-type]
         )

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
+import socket
 
 import typer
 
@@ -40,6 +42,7 @@ def serve(
         "log_level": settings.log_level.lower(),
         **settings.web.uvicorn_proxy_options(),
     }
+    require_free_port(options["port"], options["host"])
     if workers == 1:
         uvicorn.run(create_app(settings), **options)
         return
@@ -48,6 +51,32 @@ def serve(
     if st.config_file:
         os.environ["KIL_CONFIG"] = str(st.config_file)
     uvicorn.run("kil_feed.web.asgi:app_from_environment", factory=True, workers=workers, **options)
+
+
+def require_free_port(port: int, host: str) -> None:
+    """One line before any server starts when `host:port` cannot be listened on (uvicorn's
+    start-up logs and `ERROR: [Errno 98] ...`, exit 3, otherwise): in use (exit 5), or an
+    address that is not this machine's (exit 3). Port 0 (any free one) always can."""
+    from kil_feed.errors import ConfigError, ConflictError
+
+    if port == 0:
+        return
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )[0]
+        with socket.socket(family, kind, proto) as sock:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+            sock.bind(address)
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            raise ConflictError(
+                f"port {port} on {host} is in use", hint="choose another with --port"
+            ) from None
+        raise ConfigError(
+            f"cannot listen on {host} port {port}: {exc.strerror or exc}",
+            hint="check --host and --port, or web.host and web.port",
+        ) from None
 
 
 def _warn_without_mail(settings: Settings) -> None:

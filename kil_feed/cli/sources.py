@@ -16,6 +16,7 @@ from kil_feed.cli.output import (
     error_line,
     print_json,
     print_table,
+    published_cell,
     success,
     write_file,
 )
@@ -30,7 +31,7 @@ from kil_feed.sources_file import (
 )
 from kil_feed.storage import crawl_runs
 from kil_feed.storage import sources as store
-from kil_feed.text import plain_title
+from kil_feed.text import counted, plain_title
 from kil_feed.timeutil import human_time, isoformat
 
 sources_app = command_group(help="Where news and jobs come from.", no_args_is_help=True)
@@ -327,11 +328,14 @@ def check_cmd(
                 http, error = page["http_status"], page["error"]
                 said = f" (HTTP {http})" if http and not error.startswith("HTTP ") else ""
                 console.print(f"  {page['url']}: {error}{said}", markup=False)
-        shown = [{**i, "title": plain_title(i["title"])} for i in result["items"][:limit]]
+        shown = [
+            {**i, "title": plain_title(i["title"]), "published": published_cell(i["published_at"])}
+            for i in result["items"][:limit]
+        ]
         print_table(  # titles as the pages show them; --json has the records as stored
             shown,
-            ["kind", "published_at", "title", "topics", "regions", "url"],
-            title=f"{name}: {len(result['items'])} items would be stored",
+            ["kind", "published", "title", "topics", "regions", "url"],
+            title=f"{name}: {counted(len(result['items']), 'item')} would be stored",
             empty="nothing would be stored",
         )
     if result["error"]:  # a check that could not fetch is a failed check

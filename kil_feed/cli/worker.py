@@ -131,6 +131,7 @@ def crawl(
     from kil_feed.ingest.worker import run_worker
 
     st = state()
+    st.require_database()  # before taking work from Redis that it would have nowhere to store
     bad = [k for k in kind if k not in WORKER_KINDS]
     if bad:
         raise ValidationError(f"unknown source kind {bad[0]!r}: one of feed, page, jobs, notices")

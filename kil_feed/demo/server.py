@@ -38,6 +38,7 @@ CONTENT_TYPES = {
     ".rss": "application/rss+xml; charset=utf-8",
     ".atom": "application/atom+xml; charset=utf-8",
     ".xml": "application/xml; charset=utf-8",
+    ".json": "application/json",  # the real OCDS documents, as the APIs answer
     ".txt": "text/plain; charset=utf-8",
     ".css": "text/css; charset=utf-8",
 }

@@ -2,9 +2,9 @@
 
 Records from every crawl process of a crawl arrive here (`take`); items are buffered and
 written `batch_size` at a time, or every FLUSH_SECONDS, each batch in its own write
-transaction (SQLite `BEGIN IMMEDIATE`) by one background thread, so reading the pipes goes
-on while the database works and a crawl killed part-way keeps every batch committed before
-(the rerun finds them by their natural key). New items get their status from
+transaction (SQLite `BEGIN IMMEDIATE`) by one background thread (`batches.BatchWriter`), so
+reading the pipes goes on while the database works and a crawl killed part-way keeps every
+batch committed before (the rerun finds them by their natural key). New items get their status from
 `kil_feed.rules.decide`. Status records update the source's health; `close` gives each
 source's run its counts and errors.
 """
@@ -13,11 +13,7 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
-from collections import Counter
 from collections.abc import Iterable
-from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy.engine import Engine
@@ -31,49 +27,13 @@ from crawler.records import (
     source_status,
 )
 from kil_feed.db import write_session
+from kil_feed.ingest.batches import BatchWriter
+from kil_feed.ingest.source_state import SourceState
 from kil_feed.rules import RulesSettings, decider
 from kil_feed.storage.crawl_runs import RunResult, finish_runs
 from kil_feed.storage.sources import FetchOutcome, record_fetches
 
 logger = logging.getLogger(__name__)
-FLUSH_SECONDS = 0.5
-MAX_PENDING_BATCHES = 2
-MAX_PAGE_ERRORS = 20
-
-
-@dataclass
-class SourceState:
-    """What happened to one source in this crawl."""
-
-    source: CrawlSource
-    counts: Counter[str] = field(default_factory=Counter)
-    http_status: int | None = None
-    fatal: str | None = None
-    errors: list[str] = field(default_factory=list)
-    problem: str | None = None
-    etag: str | None = None
-    last_modified: str | None = None
-    site_title: str | None = None
-    answered: bool = False
-
-    def error(self) -> str | None:
-        """The source's error: the fatal one, then page errors. Defects tolerated in what
-        was read (a malformed feed's, a notice's) are no error (`warning`)."""
-        errors = [self.fatal] if self.fatal else []
-        errors += self.errors[:MAX_PAGE_ERRORS]
-        if len(self.errors) > MAX_PAGE_ERRORS:
-            errors.append(f"... and {len(self.errors) - MAX_PAGE_ERRORS} more page errors")
-        return "; ".join(errors) or None
-
-    def warning(self) -> str | None:
-        """Why what was read is defective: a malformed feed that gave entries (feedparser's
-        bozo), notice data with releases skipped or repaired that gave notices. The source
-        is ok and this is said, not failed (one that gave nothing has `fatal`)."""
-        return warning_text(self.problem, self.source.get("kind"))
-
-    def run_error(self) -> str | None:
-        """What the source's crawl run records: its error, then any warning."""
-        return "; ".join(e for e in (self.error(), self.warning()) if e) or None
 
 
 class CrawlRecorder:
@@ -90,9 +50,7 @@ class CrawlRecorder:
         self.buffer: list[CrawledItem] = []
         self.health_pending: set[int] = set()  # sources whose answer is not written yet
         self.checkpoints: dict[int, dict[str, Any]] = {}  # written after the items before them
-        self.last_flush = time.monotonic()
-        self.writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kil-store")
-        self.pending: list[Future[None]] = []
+        self.writer = BatchWriter("kil-store")
         self.lock = threading.Lock()  # counts are updated by the writer thread too
         self.answered = 0  # sources that have answered so far (for progress)
         self.robots: list[RobotsAnswer] = []  # robots.txt fetched in this crawl, to keep
@@ -115,9 +73,8 @@ class CrawlRecorder:
 
     def tick(self) -> None:
         """Write what is due: a full batch, or anything older than FLUSH_SECONDS."""
-        due = time.monotonic() - self.last_flush > FLUSH_SECONDS
         waiting = self.buffer or self.health_pending or self.checkpoints
-        if len(self.buffer) >= self.batch_size or (due and waiting):
+        if len(self.buffer) >= self.batch_size or (waiting and self.writer.due()):
             self.flush()
 
     def dropped(self, source_id: Any, *, duplicate: bool) -> None:
@@ -164,16 +121,11 @@ class CrawlRecorder:
     def flush(self) -> None:
         """Hand the buffered items and new source health to the writer thread."""
         rows, self.buffer = self.buffer, []
-        self.last_flush = time.monotonic()
+        self.writer.flushed()
         health = self._health_snapshot()
         checkpoints, self.checkpoints = self.checkpoints, {}
-        if not rows and not health and not checkpoints:
-            return
-        while len(self.pending) >= MAX_PENDING_BATCHES:  # back-pressure: bounded memory
-            self.pending.pop(0).result()
-        # drop finished batches (result() re-raises a failed write here, in the caller)
-        self.pending = [f for f in self.pending if not f.done() or f.result()]
-        self.pending.append(self.writer.submit(self._write, rows, health, checkpoints))
+        if rows or health or checkpoints:
+            self.writer.submit(self._write, rows, health, checkpoints)
 
     def _write(
         self,
@@ -223,11 +175,9 @@ class CrawlRecorder:
         """Write what is left, then close every source's run (a silent source failed)."""
         try:
             self.flush()
-            for future in self.pending:
-                future.result()
-            self.pending = []
+            self.writer.wait()
         finally:
-            self.writer.shutdown(wait=True)
+            self.writer.shutdown()
         self.fail_silent(list(self.states), unanswered)
         results = [
             RunResult(
@@ -257,12 +207,3 @@ class CrawlRecorder:
 
 def _failure(source_id: int, reason: str) -> SourceStatus:
     return source_status({"source_id": source_id, "error": reason, "fatal": True})
-
-
-def warning_text(problem: str | None, kind: str | None) -> str | None:
-    """A source's tolerated defect as said to people: `notice data: ...` for notices, else
-    `malformed feed: ...`."""
-    if not problem:
-        return None
-    what = "notice data" if kind == "notices" else "malformed feed"
-    return f"{what}: {problem}"

@@ -1,10 +1,9 @@
 """`run_crawl`: the one orchestrator of a crawl, from the sources to the rows.
 
 prepare the sources (`sources`) -> ask the feeds that most likely did not change whether
-they did (`crawler.revalidate`: a 304 needs no crawl process; `kil crawl`'s warm process
-has asked most of them already, `ingest.ahead`) -> start the crawl processes
-for the rest (`launcher`) -> read their pipes and record every batch (`recorder`) -> close
-each source's run -> typed summaries.
+they did (`revalidating`: a 304 needs no crawl process) -> start the crawl processes for
+the rest (`launcher`) -> read their pipes and record every batch (`recorder`) -> close
+each source's run -> typed summaries (`summary`).
 One `Deadline` bounds all of it; `stop` (a scheduler shutting down) ends it early.
 """
 
@@ -13,28 +12,26 @@ from __future__ import annotations
 import functools
 import gc
 import logging
-import pickle
 import tempfile
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import timedelta
-from multiprocessing.connection import wait
 from pathlib import Path
 
 from sqlalchemy.engine import Engine
 
 from crawler.records import CrawlSource, RobotsAnswer
-from crawler.revalidate import host_of, not_modified, revalidate
 from kil_feed.config import Settings
 from kil_feed.db import make_engine, read_session, write_session
-from kil_feed.ingest.launcher import SHUTDOWN, TIME_LIMIT, CrawlProcess, Deadline, enforce, finish
+from kil_feed.ingest.deadline import SHUTDOWN, TIME_LIMIT, Deadline
+from kil_feed.ingest.launcher import CrawlProcess, enforce, finish, receive_all
 from kil_feed.ingest.launcher import launch as launch_processes
-from kil_feed.ingest.policy import likely_unchanged, origin_of, revalidation_budget
+from kil_feed.ingest.policy import origin_of
 from kil_feed.ingest.recorder import CrawlRecorder
-from kil_feed.ingest.scrapy_settings import politeness
+from kil_feed.ingest.revalidating import revalidate_first
 from kil_feed.ingest.sources import prepare_sources
+from kil_feed.ingest.summary import SourceSummary, summaries
 from kil_feed.ingest.warm import WarmProcess
 from kil_feed.storage.robots import fresh_robots, save_robots
 
@@ -42,30 +39,7 @@ logger = logging.getLogger(__name__)
 
 ProgressCallback = Callable[[int, int], None]
 REPORT_SECONDS = 0.25
-AHEAD_MARGIN = 2.0  # seconds past its budget for the warm process's answers
 QUEUED = "queued for the crawl workers"
-
-
-@dataclass
-class SourceSummary:
-    """What one source's crawl run recorded."""
-
-    name: str
-    kind: str
-    new: int = 0
-    updated: int = 0
-    duplicate: int = 0
-    dropped: int = 0
-    error: str | None = None
-    http_status: int | None = None
-    run_id: int | None = None
-    warning: str | None = None  # read, but with a defect (a malformed feed that gave entries)
-    log: str | None = None  # the crawl process's log file
-    stopped: str | None = None  # TIME_LIMIT or SHUTDOWN when cut short; QUEUED (Redis)
-
-    @property
-    def ok(self) -> bool:
-        return self.error is None
 
 
 def run_crawl(
@@ -85,6 +59,10 @@ def run_crawl(
     `warm`, a crawl process started ahead (`kil crawl` starts one first thing), takes the
     first share of the sources; the caller closes it if the crawl did not use it.
     """
+    if settings.crawl.topics_file:  # else every crawl process fails on it, each source too
+        from kil_feed.topics import topic_catalog
+
+        topic_catalog(settings)
     if settings.crawl.backend == "redis":
         return _enqueue(settings, sources)
     deadline = Deadline.after(
@@ -105,7 +83,7 @@ def run_crawl(
         kept = functools.cache(
             lambda: _kept_robots(engine, settings, prepared) if keep_robots else []
         )
-        remaining = _revalidate(settings, prepared, kept, recorder, deadline, warm)
+        remaining = revalidate_first(settings, prepared, kept, recorder, deadline, warm)
         with tempfile.TemporaryDirectory(prefix="kil-crawl-") as tmp:
             crawls = (
                 launch_processes(settings, remaining, Path(tmp), deadline, kept(), warm)
@@ -131,7 +109,7 @@ def run_crawl(
             finally:
                 gc.unfreeze()
                 finish(crawls, deadline)
-        return _summaries(recorder, prepared, crawls)
+        return summaries(recorder, prepared, crawls)
     finally:
         engine.dispose()
 
@@ -143,58 +121,6 @@ def _kept_robots(
     lifetime = timedelta(hours=settings.crawl.robots_cache_hours)
     with read_session(engine) as session:
         return fresh_robots({origin_of(s["url"]) for s in sources}, lifetime, session=session)
-
-
-def _revalidate(
-    settings: Settings,
-    sources: list[CrawlSource],
-    robots: Callable[[], list[RobotsAnswer]],
-    recorder: CrawlRecorder,
-    deadline: Deadline,
-    warm: WarmProcess | None,
-) -> list[CrawlSource]:
-    """Record the 304s of the feeds that most likely did not change, asked without a crawl
-    process (`crawler.revalidate`); the sources left for the crawl processes. Those are
-    started once the hosts asked here may be asked again (the download delay).
-
-    An answer the warm process got ahead is taken for a source asked with the URL and
-    validators prepared here; any other such source is asked here."""
-    asked = [s for s in sources if likely_unchanged(s)]
-    if not asked or not settings.crawl.revalidate_first:
-        return sources
-    started = time.monotonic()
-    budget = revalidation_budget(deadline.close_spider_after())
-    unchanged: set[int] = set()
-    taken: set[int] = set()
-    ready_at: dict[str, float] = {}
-    ahead = warm.ahead(timeout=budget + AHEAD_MARGIN) if warm is not None else None
-    if ahead is not None:
-        taken = {s["id"] for s in asked if ahead.answered(s)}
-        unchanged = ahead.answers.unchanged_ids & taken
-        ready_at.update(ahead.answers.ready_at)
-        asked = [s for s in asked if s["id"] not in taken]
-    if asked:
-        answers = revalidate(
-            asked,
-            politeness(settings),
-            {answer["origin"]: answer for answer in robots()},
-            budget=budget,
-            stop=deadline.stop,
-        )
-        unchanged |= answers.unchanged_ids
-        for host, at in answers.ready_at.items():
-            ready_at[host] = max(at, ready_at.get(host, 0.0))
-    recorder.take([("status", not_modified(s)) for s in sources if s["id"] in unchanged])
-    logger.info(
-        "revalidated sources=%d not_modified=%d ahead=%d seconds=%.2f",
-        len(asked) + len(taken), len(unchanged), len(taken), time.monotonic() - started,
-    )  # fmt: skip
-    remaining = [s for s in sources if s["id"] not in unchanged]
-    hosts = {host_of(s["url"]) for s in remaining}
-    ready = max((ready_at.get(h, 0.0) for h in hosts), default=0.0)
-    if ready > time.monotonic():
-        deadline.stop.wait(ready - time.monotonic())
-    return remaining
 
 
 def _enqueue(settings: Settings, sources: list[str] | None) -> list[SourceSummary]:
@@ -226,56 +152,13 @@ def _collect(
     next_report = 0.0
     while any(c.connection is not None for c in crawls):
         enforce(crawls, deadline)
-        pipes = {c.connection: c for c in crawls if c.connection is not None}
-        for ready in wait(list(pipes), timeout=0.05):
-            _receive(recorder, pipes[ready])  # type: ignore[index]
+        receive_all(crawls, recorder.take, timeout=0.05)
         recorder.tick()
         if on_progress is not None and time.monotonic() >= next_report:
             on_progress(recorder.answered, total)
             next_report = time.monotonic() + REPORT_SECONDS
     if on_progress is not None:
         on_progress(total, total)
-
-
-def _receive(recorder: CrawlRecorder, crawl: CrawlProcess) -> None:
-    """One batch of records from a crawl process; its pipe is closed at end of file."""
-    assert crawl.connection is not None
-    try:
-        batch = crawl.connection.recv()
-    except (EOFError, OSError, pickle.UnpicklingError) as exc:
-        if not isinstance(exc, EOFError):
-            logger.warning("crawl pipe broken kind=%s error=%s", crawl.kind, exc)
-        crawl.connection.close()
-        crawl.connection = None
-        return
-    recorder.take(batch)
-
-
-def _summaries(
-    recorder: CrawlRecorder, prepared: list[CrawlSource], crawls: list[CrawlProcess]
-) -> list[SourceSummary]:
-    logs = {sid: str(c.log_path) for c in crawls for sid in c.source_ids}
-    stopped = {sid: c.stopped for c in crawls for sid in c.source_ids}
-    summaries = []
-    for source in prepared:
-        state = recorder.states[source["id"]]
-        summaries.append(
-            SourceSummary(
-                name=source["name"],
-                kind=source["kind"],
-                new=state.counts["new"],
-                updated=state.counts["updated"],
-                duplicate=state.counts["duplicate"],
-                dropped=state.counts["dropped"],
-                error=state.error(),
-                warning=state.warning(),
-                http_status=state.http_status,
-                run_id=source["run_id"],
-                log=logs.get(source["id"]),
-                stopped=stopped.get(source["id"]),
-            )  # fmt: skip
-        )
-    return summaries
 
 
 __all__ = ["QUEUED", "SHUTDOWN", "TIME_LIMIT", "SourceSummary", "run_crawl"]

@@ -21,7 +21,7 @@ from sqlalchemy.engine import Engine
 from kil_feed.config import Settings
 
 if TYPE_CHECKING:
-    from kil_feed.ingest.run import SourceSummary
+    from kil_feed.ingest.summary import SourceSummary
     from kil_feed.models import Issue
     from newsletter.report import SendReport
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -118,6 +119,30 @@ def _error(
     return response
 
 
+# what to send instead of a value that is not of a parameter's documented form (its pattern)
+FORM_HINTS = {
+    "week": "use an ISO week such as 2026-W48",
+    "cpv": "use a CPV code or its prefix",
+}
+MISSING_HINTS = {"q": "give the words to search for: q=..."}
+
+
+def invalid_parameter(error: Mapping[str, Any]) -> tuple[str, str | None]:
+    """The line and hint of a parameter FastAPI refused: the value sent (`invalid week:
+    'garbage'`) and what to send, not the validator's regular expression; `missing q` for
+    a required one left out or blank."""
+    where = ".".join(str(p) for p in error.get("loc", ()) if p not in ("query", "body"))
+    where = where or "input"
+    kind, value = error.get("type"), error.get("input")
+    if kind == "missing":
+        return f"missing {where}", MISSING_HINTS.get(where)
+    shown = f"{value[:40]!r}" if isinstance(value, str) else None
+    if kind == "string_pattern_mismatch" and shown:
+        return f"invalid {where}: {shown}", FORM_HINTS.get(where, "see /api/docs")
+    message = error.get("msg", "not accepted")
+    return f"invalid {where}: {shown + ': ' if shown else ''}{message}", None
+
+
 def _error_handlers(app: FastAPI) -> None:
     titles = {400: "Bad request", 403: "Forbidden", 404: "Not found", 405: "Not allowed",
               409: "Conflict", 422: "Invalid input", 429: "Too many requests"}  # fmt: skip
@@ -144,9 +169,8 @@ def _error_handlers(app: FastAPI) -> None:
         first = exc.errors()[0] if exc.errors() else {}
         if tuple(first.get("loc", ()))[:1] == ("path",):  # /jobs/54.0, /issues/abc: no page
             return _error(request, 404, titles[404], NOTHING_HERE, None)
-        where = ".".join(str(p) for p in first.get("loc", ()) if p not in ("query", "body"))
-        message = f"invalid {where or 'input'}: {first.get('msg', 'not accepted')}"
-        return _error(request, 422, titles[422], message, None)
+        message, hint = invalid_parameter(first)
+        return _error(request, 422, titles[422], message, hint)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:

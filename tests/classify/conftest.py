@@ -35,8 +35,17 @@ def nhs_postings(jobs_dir: Path) -> dict[str, dict[str, Any]]:
 @pytest.fixture(scope="session")
 def csj_results(jobs_dir: Path) -> list[dict[str, str]]:
     """The Civil Service Jobs search-results page, one dict per advert."""
-    raw = (jobs_dir / "civilservicejobs_search_results_page1.html").read_bytes()
-    sel = Selector(text=raw.decode("iso-8859-1"))
+    return _csj_rows(jobs_dir / "civilservicejobs_search_results_page1.html")
+
+
+@pytest.fixture(scope="session")
+def csj_results_page2(jobs_dir: Path) -> list[dict[str, str]]:
+    """The second Civil Service Jobs search-results page, one dict per advert."""
+    return _csj_rows(jobs_dir / "civilservicejobs_search_results_page2.html")
+
+
+def _csj_rows(path: Path) -> list[dict[str, str]]:
+    sel = Selector(text=path.read_bytes().decode("iso-8859-1"))
     rows = []
     for box in sel.css("li.search-results-job-box"):
 

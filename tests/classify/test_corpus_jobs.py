@@ -227,6 +227,19 @@ def test_csj_locations_written_as_sentences(csj_results: list[dict]) -> None:
     ]
 
 
+def test_csj_locations_travelled_to_and_named_gardens(csj_results_page2: list[dict]) -> None:
+    """Page 2's "Primarily based in Andover with some travel required to London or other
+    locations ..." is Andover's region alone, and "Kew Gardens" is London's."""
+    by_title = {row["title"]: row for row in csj_results_page2}
+    andover = by_title["Army - Creative Content Team Leader"]["location"]
+    assert andover.startswith("Primarily based in Andover with some travel required to London")
+    assert regions_for(address=andover) == ["South East"]
+    assert regions_for(andover) == ["South East"]
+    kew = by_title["Membership Retention Manager"]["location"]
+    assert kew == "Kew Gardens"
+    assert regions_for(address=kew) == ["London"]
+
+
 def test_csj_interim_title(csj_results: list[dict]) -> None:
     titles = [row["title"] for row in csj_results]
     interim = [t for t in titles if contract_type_for(t) == "interim"]

@@ -132,7 +132,12 @@ def test_news_region_from_a_council_in_the_url(url: str, expected: list[str]) ->
     ("text", "duration", "months"),
     [
         ("*Interim position - 3 months*", "3 months", 3),  # NHS Jobs 916234107
-        ("appoint a locum Consultant in GI oncology for an initial 6 month period", "6 month", 6),
+        # shown as a job board writes a length, in the plural (NHS Jobs 915931156)
+        ("appoint a locum Consultant in GI oncology for an initial 6 month period", "6 months", 6),
+        ("Interim Buyer, 6 mths contract", "6 months", 6),
+        ("A 12 Week assignment", "12 weeks", 2.8),
+        ("Cover for a one month assignment", "one month", 1),
+        ("3-6 mth contract", "3–6 months", 3),
         ("Two years, with the possibility of extension or permanence", None, None),  # no tie
         ("30 days annual leave (increasing to 35 after one years’ service)", None, None),
         # labelled lengths and "initial N months", whatever word follows

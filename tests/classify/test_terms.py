@@ -63,6 +63,19 @@ from crawler.classify import CONTRACT_TYPES, contract_type_for, ir35_for
         # a labelled value that is neither a length nor a kind says nothing
         ("Contract: Full time, 37 hours", None, None),
         ("Contract: 37 hours per week", None, None),
+        # a labelled duration in months or weeks is a contract too, unless the advert says
+        # what else it is (synthetic phrasings)
+        ("Duration: 6 months", None, "contract"),
+        ("Duration: 12 weeks", None, "contract"),
+        ("Duration - 3-6 months\nRate: £450 per day", None, "contract"),
+        ("Project duration: initial 6 months, likely to extend", None, "contract"),
+        ("Duration: 6 months", "FULL_TIME", "contract"),
+        ("Duration: 6 months", "PERMANENT", "permanent"),
+        ("Duration: 6 months, temporary", None, "fixed-term"),
+        ("Permanent, full time. Probation duration: 6 months", None, "permanent"),
+        ("Duration: 37 hours per week", None, None),
+        ("Full time. Probationary duration: 6 months", None, None),
+        ("Apprenticeship duration: 18 months", None, None),
         ("", "Full-time", None),
         ("", None, None),
     ],

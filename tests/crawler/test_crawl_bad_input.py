@@ -14,7 +14,7 @@ from sqlalchemy.engine import Engine
 
 from kil_feed.config import Settings, load_settings
 from kil_feed.db import make_engine, read_session
-from kil_feed.ingest.run import SourceSummary
+from kil_feed.ingest.summary import SourceSummary
 from kil_feed.loopback import MockServer
 from kil_feed.storage.sources import get_source
 from tests.conftest import kil_environment, sqlite_copy

@@ -14,7 +14,7 @@ from sqlalchemy.engine import Engine
 
 from kil_feed.config import load_settings
 from kil_feed.db import make_engine
-from kil_feed.ingest.run import SourceSummary
+from kil_feed.ingest.summary import SourceSummary
 from kil_feed.loopback import MockServer
 from tests.conftest import kil_environment, sqlite_copy
 from tests.support.crawl import FAST_CRAWL_ENV, add_source, crawl, items_of

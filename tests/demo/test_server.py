@@ -129,3 +129,12 @@ def test_conditional_dates_are_read_as_the_web_archive_reads_them(site: DemoSite
         NOW.strftime("%a, %d %b %Y %H:%M:%S +0000"),  # not GMT: not an HTTP-date
     ):
         assert _get(site, "/feeds/insight.atom", {"If-Modified-Since": ignored})[0] == 200, ignored
+
+
+def test_ocds_files_are_served_as_json_byte_for_byte(site: DemoSite) -> None:
+    """The real Find a Tender documents answer as the API does, `application/json` (they
+    were `application/octet-stream`, which `kil sources check` showed), and unchanged."""
+    for name in ("fts-release-package.json", "durham-record-package.json"):
+        status, headers, body = _get(site, f"/ocds/{name}")
+        assert status == 200 and headers["Content-Type"] == "application/json"
+        assert body == (site.root / "ocds" / name).read_bytes()

@@ -8,7 +8,8 @@ from sqlalchemy.engine import Engine
 
 from kil_feed.config import Settings
 from kil_feed.db import read_session, write_session
-from kil_feed.ingest.run import SourceSummary, run_crawl
+from kil_feed.ingest.run import run_crawl
+from kil_feed.ingest.summary import SourceSummary
 from kil_feed.models import Item
 from kil_feed.storage import sources as source_store
 
