@@ -15,9 +15,10 @@ from kil_feed.text import counted
 from kil_feed.timeutil import human_time
 
 
-def empty_answer(read: NoticesRead | None) -> str | None:
+def empty_answer(read: NoticesRead | None, tz: str | None = None) -> str | None:
     """The problem of an answer that was OCDS but held no release, with the window asked
-    for when the API was asked for one; None otherwise."""
+    for when the API was asked for one (ISO UTC, as `--json` has it; for people, `tz`
+    given, in that zone); None otherwise."""
     if not read or not read["pages"] or read["releases"] or read["records"]:
         return None
     label = read["read_as"]
@@ -26,8 +27,27 @@ def empty_answer(read: NoticesRead | None) -> str | None:
     elif not label.startswith("an empty"):
         label = f"empty {label}"
     window = read["window"]
-    asked = f" from {window[0]} to {window[1]} (the window asked for)" if window else ""
-    return f"{label}: no releases{asked}"
+    if not window:
+        return f"{label}: no releases"
+    if tz is None:
+        return f"{label}: no releases from {window[0]} to {window[1]} (the window asked for)"
+    return f"{label}: no releases {_span(*window, tz)} ({tz}, the window asked for)"
+
+
+def problem_line(result: dict[str, Any], *, tz: str) -> str | None:
+    """A check's `problem` for people: an empty package's window in the editor's zone
+    (`--json` keeps the problem as it is, its window in ISO UTC)."""
+    problem = result.get("problem")
+    if problem and problem == empty_answer(result.get("read")):
+        return empty_answer(result["read"], tz)
+    return problem
+
+
+def _span(start: str, end: str, tz: str) -> str:
+    """`from 20 Nov 2026 08:14 to today 08:14`: a window's ISO UTC ends as people read
+    them in `tz`."""
+    first, last = (human_time(datetime.fromisoformat(t), tz=tz) for t in (start, end))
+    return f"from {first} to {last}"
 
 
 def window_line(window: dict[str, Any] | None, *, tz: str) -> str:
@@ -35,9 +55,9 @@ def window_line(window: dict[str, Any] | None, *, tz: str) -> str:
     a package URL is read as it is."""
     if not window:
         return "asked: the package URL as given (no date window)"
-    start, end = (human_time(datetime.fromisoformat(window[k]), tz=tz) for k in ("from", "to"))
     days = counted(window["days"], "day")
-    return f"asked: the last {days}, from {start} to {end} ({tz}), not the source's checkpoint"
+    span = _span(window["from"], window["to"], tz)
+    return f"asked: the last {days}, {span} ({tz}), not the source's checkpoint"
 
 
 def read_lines(read: NoticesRead, options: dict[str, Any], *, failed: bool) -> list[str]:

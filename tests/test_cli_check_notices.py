@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from kil_feed.timeutil import human_time
 from tests.support.crawl import FAST_CRAWL_ENV
 from tests.support.ocds_api import fts_api
 
@@ -101,10 +102,10 @@ def test_check_of_a_record_package_and_of_answers_that_are_no_ocds(  # type: ign
     assert "read as: OCDS record package (application/json), 1 page (no next link)" in shown
     assert "read: 1 record, 2 releases, 1 notice" in shown
     assert "kept by the source's filters: 1 of 1 notice (the source has no filters)" in shown
-    # one notice is "1 item", and its time is the cell `kil items list` shows, not raw ISO
+    # one notice is "1 item", and its time as `kil items list` shows it (London), not ISO
     assert "durham: 1 item would be stored" in shown
     assert "10:59:50" in checked["items"][0]["published_at"]  # --json has it whole
-    assert "2026-09-30 10:59 " in shown and "10:59:50" not in shown
+    assert "30 Sep 2026 11:59 " in shown and "10:59:50" not in shown
 
     article = corpus_dir / "html" / "bbc_com_news_article_52241221.html"
     page = http_server.add_file("/ocds/html", article, "text/html; charset=utf-8")
@@ -146,8 +147,13 @@ def test_check_of_an_empty_package_says_so_with_the_window(  # type: ignore[no-u
     )
     assert (checked["read"]["releases"], checked["read"]["notices"]) == (0, 0)
     shown = cli("sources", "check", "fts").output
-    assert "problem: an empty OCDS release package: no releases from " in shown
-    assert "(the window asked for)\n" in shown and "nothing would be stored" in shown
+    # for people, the window in the configured zone, as the `asked:` line gives it
+    local = [human_time(datetime.fromisoformat(t), tz="Europe/London") for t in (start, end)]
+    assert (
+        "problem: an empty OCDS release package: no releases "
+        f"from {local[0]} to {local[1]} (Europe/London, the window asked for)\n"
+    ) in shown
+    assert start not in shown and "nothing would be stored" in shown
 
 
 def _checkpoint(engine, name: str) -> dict[str, Any] | None:  # type: ignore[no-untyped-def]

@@ -15,7 +15,8 @@ from kil_feed.cli.output import (
     console,
     print_json,
     print_table,
-    published_cell,
+    shown_field,
+    time_cell,
 )
 from kil_feed.cli.selection import SINCE_HELP, parse_since
 from kil_feed.db import read_session
@@ -59,7 +60,8 @@ def list_cmd(
     if as_json:
         print_json(data)
         return
-    table = [{**d, "published": published_cell(d["published_at"])} for d in data]
+    tz = st.settings.timezone
+    table = [{**d, "published": time_cell(d["published_at"], tz)} for d in data]
     print_table(
         table,
         ["id", "kind", "status", "published", "source", "title", "regions"],
@@ -89,6 +91,7 @@ def show_cmd(
         if key.endswith("_raw") and value == data.get(key.removesuffix("_raw")):
             continue  # stored as shown: said once
         shown = ", ".join(value) if isinstance(value, list) else value
+        shown = shown_field(key, shown, st.settings.timezone)
         if key == "published_at" and item.date_estimated:
             shown = f"{shown} ({ESTIMATED})"
         console.print(f"[bold]{key}[/bold]: {escape('' if shown is None else str(shown))}")

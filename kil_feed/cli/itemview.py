@@ -7,7 +7,6 @@ title and summary as stored; the card shows them as plain text, as the email doe
 from __future__ import annotations
 
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from rich.markup import escape
 from rich.panel import Panel
@@ -18,6 +17,7 @@ from kil_feed.money import pay_range
 from kil_feed.regions import regions_label
 from kil_feed.serialize import item_to_dict
 from kil_feed.text import plain_text, plain_title
+from kil_feed.timeutil import day_label, human_time
 
 JOB_FIELDS = ("employer", "location", "contract_type", "ir35")
 ESTIMATED = "date estimated: collection time"
@@ -37,10 +37,10 @@ def item_card(
     item: Item, source_name: str, others: int, position: str = "", tz: str = "Europe/London"
 ) -> Panel:
     """The review queue's view of one item (times in the configured time zone)."""
-    when = (item.published_at or item.collected_at).astimezone(ZoneInfo(tz))
+    when = human_time(item.published_at or item.collected_at, tz=tz)
     lines = Text()
     lines.append(f"{source_name}", style="bold cyan")
-    lines.append(f"  ·  {when:%a %d %b %Y %H:%M}")
+    lines.append(f"  ·  {when}")
     if item.date_estimated:
         lines.append(f" ({ESTIMATED})", style="yellow")
     lines.append(f"  ·  {item.kind}  ·  #{item.id}\n")
@@ -57,7 +57,7 @@ def item_card(
         if pay:
             terms.append(pay)
         if item.closes_at:
-            terms.append(f"closes {item.closes_at.astimezone(ZoneInfo(tz)):%d %b %Y}")
+            terms.append(f"closes {day_label(item.closes_at, tz)}")
         lines.append("\njob: ", style="dim")
         lines.append(" · ".join(terms) or "-")
     if others:

@@ -80,6 +80,11 @@ ROW_ID = RowId()
 IDENTIFIERS = frozenset(
     {"id", "name", "item_id", "section", "email", "slug", "url", "source", "rule", "job"}
 )
+# columns of times (`time_cell`): `01 Jul 2026 11:30` is past the 16 cells a short column
+# keeps whole, and a time cut to `01 Ju…` says nothing
+TIMES = frozenset(
+    {"published", "last_crawled", "last_success_at", "started_at", "next_run", "last_run"}
+)
 
 
 def print_table(
@@ -108,7 +113,7 @@ def print_table(
             for i, h in enumerate(headers)
         ]
         main = columns.index("title") if "title" in columns else None
-        keep = [i for i, column in enumerate(columns) if column in IDENTIFIERS]
+        keep = [i for i, column in enumerate(columns) if column in IDENTIFIERS | TIMES]
         borders = 3 * len(columns) + 1
         fitted = fit_widths(natural, console.width - borders, main, keep)
         widths = list(fitted)
@@ -153,10 +158,21 @@ def fit_widths(
     return widths
 
 
-def published_cell(value: str | None) -> str:
-    """An item's ISO published time as a table shows it, `2026-09-03 07:15` (UTC, as
-    stored); `--json` has it whole."""
-    return (value or "")[:16].replace("T", " ")
+def time_cell(value: str | datetime | None, tz: str, missing: str = "") -> str:
+    """A time (aware, or ISO as `--json` gives it) as people read it in a table or a `show`
+    line: `human_time` in the configured zone, as `kil sources list` and `kil status` show
+    theirs (`kil items list` showed UTC); `missing` for None. `--json` keeps ISO UTC."""
+    from kil_feed.timeutil import human_time  # not at import: timeutil loads SQLAlchemy
+
+    if value is None or value == "":
+        return missing
+    return human_time(datetime.fromisoformat(value) if isinstance(value, str) else value, tz=tz)
+
+
+def shown_field(key: str, value: Any, tz: str) -> Any:
+    """A `show` command's field for people: a time (`*_at`) through `time_cell`, the rest
+    as it is."""
+    return time_cell(value, tz) if key.endswith("_at") else value
 
 
 def _cell(value: Any) -> str:
@@ -164,8 +180,6 @@ def _cell(value: Any) -> str:
     names were cleaned) would otherwise take two rows' lines."""
     if value is None:
         return ""
-    if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%d %H:%M")
     if isinstance(value, list | tuple):
         return one_line(", ".join(str(v) for v in value))
     if isinstance(value, bool):

@@ -10,7 +10,7 @@ import typer
 from rich.markup import escape
 
 from kil_feed.cli.context import state
-from kil_feed.cli.output import console, print_json, print_table
+from kil_feed.cli.output import console, print_json, print_table, time_cell
 from kil_feed.errors import ValidationError
 
 
@@ -67,8 +67,8 @@ def show_jobs(as_json: bool) -> None:
         {
             "job": i.name,
             "cron": i.cron or "(off)",
-            "next_run": _local(i.next_run, st.settings.timezone),
-            "last_run": _local(i.last_started, st.settings.timezone),
+            "next_run": time_cell(i.next_run, st.settings.timezone),
+            "last_run": time_cell(i.last_started, st.settings.timezone),
             "last_status": i.last_status,
         }
         for i in infos
@@ -78,12 +78,6 @@ def show_jobs(as_json: bool) -> None:
         ["job", "cron", "next_run", "last_run", "last_status"],
         title=f"Scheduled jobs ({st.settings.timezone})",
     )
-
-
-def _local(value, tz: str):  # type: ignore[no-untyped-def]
-    from zoneinfo import ZoneInfo
-
-    return value.astimezone(ZoneInfo(tz)) if value is not None else None
 
 
 def run_one(name: str) -> None:

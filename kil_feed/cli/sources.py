@@ -16,8 +16,9 @@ from kil_feed.cli.output import (
     error_line,
     print_json,
     print_table,
-    published_cell,
+    shown_field,
     success,
+    time_cell,
     write_file,
 )
 from kil_feed.db import read_session, write_session
@@ -32,7 +33,7 @@ from kil_feed.sources_file import (
 from kil_feed.storage import crawl_runs
 from kil_feed.storage import sources as store
 from kil_feed.text import counted, plain_title
-from kil_feed.timeutil import human_time, isoformat
+from kil_feed.timeutil import isoformat
 
 sources_app = command_group(help="Where news and jobs come from.", no_args_is_help=True)
 
@@ -112,7 +113,7 @@ def list_cmd(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) 
         return
     tz = st.settings.timezone
     table = [
-        {**d, "status": _status(d), "last_crawled": human_time(s.last_crawled_at, tz=tz)}
+        {**d, "status": _status(d), "last_crawled": time_cell(s.last_crawled_at, tz, "never")}
         for s, d in zip(rows, data, strict=True)
     ]
     print_table(
@@ -166,11 +167,13 @@ def show_cmd(
         return
     from rich.markup import escape
 
+    tz = st.settings.timezone
     for key, value in data.items():
         if key != "runs":
+            value = shown_field(key, value, tz)
             console.print(f"[bold]{key}[/bold]: {escape(str(value if value is not None else ''))}")
     print_table(
-        data["runs"],  # type: ignore[arg-type]
+        [{**r, "started_at": time_cell(r["started_at"], tz)} for r in data["runs"]],  # type: ignore[attr-defined]
         ["started_at", "http_status", "new", "updated", "duplicate", "dropped", "error"],
         title="Latest crawls",
         empty="never crawled",
@@ -307,15 +310,16 @@ def check_cmd(
     with read_session(st.engine) as session:
         source = store.get_source(name, session=session)
     result = check_source(st.settings, source, days=days)
+    tz = st.settings.timezone
     if as_json:
         print_json(result)
     else:
-        if result.get("problem"):
-            console.print(f"[yellow]problem:[/yellow] {escape(str(result['problem']))}")
-        if result["read"]:  # a notices source: what its answer was, held and kept
-            from kil_feed.notices_read import read_lines, window_line
+        from kil_feed.notices_read import problem_line, read_lines, window_line
 
-            console.print(window_line(result["window"], tz=st.settings.timezone), markup=False)
+        if problem := problem_line(result, tz=tz):
+            console.print(f"[yellow]problem:[/yellow] {escape(problem)}")
+        if result["read"]:  # a notices source: what its answer was, held and kept
+            console.print(window_line(result["window"], tz=tz), markup=False)
             options = dict(source.options or {})
             for line in read_lines(result["read"], options, failed=bool(result["error"])):
                 console.print(line, markup=False)
@@ -329,7 +333,7 @@ def check_cmd(
                 said = f" (HTTP {http})" if http and not error.startswith("HTTP ") else ""
                 console.print(f"  {page['url']}: {error}{said}", markup=False)
         shown = [
-            {**i, "title": plain_title(i["title"]), "published": published_cell(i["published_at"])}
+            {**i, "title": plain_title(i["title"]), "published": time_cell(i["published_at"], tz)}
             for i in result["items"][:limit]
         ]
         print_table(  # titles as the pages show them; --json has the records as stored

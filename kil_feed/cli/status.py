@@ -5,7 +5,6 @@ scheduled jobs, the draft issue and its size, and subscribers by status."""
 from __future__ import annotations
 
 import logging
-from datetime import datetime
 from typing import Any
 
 import typer
@@ -13,7 +12,7 @@ from rich.markup import escape
 from sqlalchemy.engine import Engine
 
 from kil_feed.cli.context import state
-from kil_feed.cli.output import console, print_json, print_table
+from kil_feed.cli.output import console, print_json, print_table, time_cell
 from kil_feed.config import Settings
 from kil_feed.db import read_session
 from kil_feed.errors import KilError
@@ -21,7 +20,7 @@ from kil_feed.models import ItemKind, ItemStatus, Source, SubscriberStatus
 from kil_feed.storage import status as status_store
 from kil_feed.storage.sources import list_sources
 from kil_feed.storage.subscribers import status_counts
-from kil_feed.timeutil import human_time, iso_week, isoformat, utcnow, week_bounds
+from kil_feed.timeutil import iso_week, isoformat, utcnow, week_bounds
 
 logger = logging.getLogger(__name__)
 
@@ -139,7 +138,7 @@ def show(data: dict[str, Any], tz: str = "UTC") -> None:
         f"{sum(s['health'] == 'healthy' for s in sources)} healthy, {len(failing)} failing"
     )
     print_table(
-        [{**s, "last_success_at": _when(s["last_success_at"], tz, "never")} for s in sources],
+        [{**s, "last_success_at": time_cell(s["last_success_at"], tz, "never")} for s in sources],
         ["name", "health", "consecutive_failures", "last_success_at", "last_error"],
         empty="no sources yet: `kil sources import sources.toml`",
     )
@@ -162,14 +161,20 @@ def show(data: dict[str, Any], tz: str = "UTC") -> None:
         console.print(f"[red]{escape(str(schedule['error']))}[/red]")
     else:
         print_table(
-            [{"job": j["job"], "next_run": _when(j["next_run"], tz)} for j in schedule["jobs"]],
+            [
+                {"job": j["job"], "next_run": time_cell(j["next_run"], tz, "paused")}
+                for j in schedule["jobs"]
+            ],
             ["job", "next_run"],
             empty="no jobs scheduled",
         )
     if schedule.get("recent_runs"):
         console.print("\n[bold]Recent scheduler runs[/bold]")
         print_table(
-            [{**r, "started_at": _when(r["started_at"], tz)} for r in schedule["recent_runs"]],
+            [
+                {**r, "started_at": time_cell(r["started_at"], tz, "paused")}
+                for r in schedule["recent_runs"]
+            ],
             ["job", "status", "started_at", "detail"],
         )
     draft = data["draft_issue"]
@@ -182,12 +187,6 @@ def show(data: dict[str, Any], tz: str = "UTC") -> None:
     console.print(f"[bold]Waiting[/bold]: {escape(data['waiting_items']['summary'])}")
     subs = data["subscribers"]
     console.print("\n[bold]Subscribers[/bold]: " + ", ".join(f"{k} {v}" for k, v in subs.items()))
-
-
-def _when(value: str | None, tz: str, missing: str = "paused") -> str:
-    if value is None:
-        return missing
-    return human_time(datetime.fromisoformat(value), tz=tz)
 
 
 def register(app: typer.Typer) -> None:

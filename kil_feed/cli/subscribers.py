@@ -17,7 +17,7 @@ from rich.markup import escape
 from kil_feed.cli.context import state
 from kil_feed.cli.editform import apply_deltas
 from kil_feed.cli.help import command_group
-from kil_feed.cli.output import console, print_json, print_table, success
+from kil_feed.cli.output import console, print_json, print_table, shown_field, success
 from kil_feed.cli.selection import ask_yes_no, interactive
 from kil_feed.db import read_session, write_session
 from kil_feed.errors import ConflictError, ValidationError
@@ -123,8 +123,10 @@ def show(
     if as_json:
         print_json(data)
         return
+    tz = state().settings.timezone
     for key, value in data.items():
         shown = ", ".join(value) if isinstance(value, list) else ("" if value is None else value)
+        shown = shown_field(key, shown, tz)
         console.print(f"[dim]{key:>16}[/dim]  {escape(one_line(str(shown)))}")
 
 
