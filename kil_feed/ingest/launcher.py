@@ -3,8 +3,8 @@
 Scrapy's reactor cannot restart inside a process, so each crawl process is
 `python -m scrapy crawl SPIDER -a sources_file=...` with the Scrapy settings of
 `scrapy_settings` and the write end of its own pipe (`crawler.itemstream`); the first may be
-a process `kil crawl` started ahead (`warm`), which is handed that command line. A `Deadline`
-is the one time limit of a crawl: the spiders close themselves a little before it, at it
+a process `kil crawl` started ahead (`warm`), which is handed that command line. The one
+`deadline.Deadline` of a crawl: the spiders close themselves a little before it, at it
 every process still running is sent SIGTERM (Scrapy closes its spider, the records still
 flow), and `grace` seconds later SIGKILL; a `stop` event does the same at once.
 """
@@ -18,15 +18,15 @@ import pickle
 import secrets
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
 
 from crawler.records import ROBOTS_CACHE_SETTING, CrawlSource, Record, RobotsAnswer
 from kil_feed.config import Settings
+from kil_feed.ingest.deadline import SHUTDOWN, Deadline
 from kil_feed.ingest.logs import last_error, log_dir, prune_logs
 from kil_feed.ingest.policy import SPIDER_FOR_KIND, origin_of
 from kil_feed.ingest.scrapy_settings import (
@@ -38,43 +38,6 @@ from kil_feed.ingest.sources import crawl_work, split_by_host
 from kil_feed.ingest.warm import WarmProcess, crawl_environment, profiler, spawn
 
 logger = logging.getLogger(__name__)
-
-TIME_LIMIT = "crawl stopped at the time limit"
-SHUTDOWN = "crawl stopped by shutdown"
-
-
-@dataclass
-class Deadline:
-    """When a crawl must end (monotonic seconds), and how long a stopped process may take."""
-
-    at: float
-    grace: float
-    stop: threading.Event = field(default_factory=threading.Event)
-    close_at: float = 0.0  # when the spiders close themselves, a little before `at`
-
-    @classmethod
-    def after(
-        cls, seconds: float, *, grace: float, stop: threading.Event | None = None
-    ) -> Deadline:
-        at = time.monotonic() + seconds
-        return cls(at, grace, stop or threading.Event(), at - min(10, seconds * 0.2))
-
-    def remaining(self) -> float:
-        return self.at - time.monotonic()
-
-    def reason(self) -> str | None:
-        """Why the crawl must stop now, if it must."""
-        if self.stop.is_set():
-            return SHUTDOWN
-        return TIME_LIMIT if self.remaining() <= 0 else None
-
-    def close_spider_after(self) -> float:
-        """Seconds from now until the spiders close themselves (CLOSESPIDER_TIMEOUT)."""
-        return self.close_at - time.monotonic()
-
-    def closing(self) -> bool:
-        """Whether the spiders have reached their own closing time."""
-        return time.monotonic() >= self.close_at
 
 
 @dataclass

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from crawler.records import CrawlSource, RobotsAnswer
 from crawler.revalidate import host_of, not_modified, revalidate
 from kil_feed.config import Settings
-from kil_feed.ingest.launcher import Deadline
+from kil_feed.ingest.deadline import Deadline
 from kil_feed.ingest.policy import likely_unchanged, revalidation_budget
 from kil_feed.ingest.recorder import CrawlRecorder
 from kil_feed.ingest.scrapy_settings import politeness

@@ -24,15 +24,8 @@ from sqlalchemy.engine import Engine
 from crawler.records import CrawlSource, RobotsAnswer
 from kil_feed.config import Settings
 from kil_feed.db import make_engine, read_session, write_session
-from kil_feed.ingest.launcher import (
-    SHUTDOWN,
-    TIME_LIMIT,
-    CrawlProcess,
-    Deadline,
-    enforce,
-    finish,
-    receive_all,
-)
+from kil_feed.ingest.deadline import SHUTDOWN, TIME_LIMIT, Deadline
+from kil_feed.ingest.launcher import CrawlProcess, enforce, finish, receive_all
 from kil_feed.ingest.launcher import launch as launch_processes
 from kil_feed.ingest.policy import origin_of
 from kil_feed.ingest.recorder import CrawlRecorder

@@ -18,7 +18,7 @@ from crawler.records import CrawledItem, Record, SourceStatus
 from kil_feed.config import Settings
 from kil_feed.db import write_session
 from kil_feed.ingest.batches import BatchWriter
-from kil_feed.ingest.recorder import warning_text
+from kil_feed.ingest.source_state import warning_text
 from kil_feed.rules import decider
 from kil_feed.storage.crawl_runs import RunResult, finish_runs
 from kil_feed.storage.crawled import store_crawled

@@ -11,7 +11,7 @@ import logging
 import time
 
 from kil_feed.db import read_session
-from kil_feed.ingest.launcher import SHUTDOWN, TIME_LIMIT
+from kil_feed.ingest.deadline import SHUTDOWN, TIME_LIMIT
 from kil_feed.ingest.summary import SourceSummary
 from kil_feed.scheduler.runtime import Runtime
 from kil_feed.storage.housekeeping import due_sources

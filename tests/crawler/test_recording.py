@@ -16,7 +16,7 @@ from sqlmodel import select
 from crawler.itemstream import BATCH_RECORDS, STATUS_KEY, RecordSender
 from crawler.records import ITEM_FIELDS, CrawlSource, crawled_item
 from kil_feed.db import read_session
-from kil_feed.ingest.launcher import SHUTDOWN, TIME_LIMIT
+from kil_feed.ingest.deadline import SHUTDOWN, TIME_LIMIT
 from kil_feed.ingest.run import run_crawl
 from kil_feed.models import CrawlRun
 from tests.support.crawl import add_source, count_items, crawl, items_of

@@ -15,7 +15,7 @@ from typing import Any
 
 from kil_feed.config import Settings
 from kil_feed.db import make_engine, write_session
-from kil_feed.ingest.launcher import SHUTDOWN
+from kil_feed.ingest.deadline import SHUTDOWN
 from kil_feed.ingest.summary import SourceSummary
 from kil_feed.models import Issue
 from kil_feed.scheduler.runtime import JobFunctions, library_functions
