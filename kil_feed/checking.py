@@ -13,6 +13,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from crawler.ocds.records import DEFAULT_BACKFILL_DAYS
 from kil_feed.config import Settings
 from kil_feed.errors import ValidationError
 from kil_feed.ingest.policy import SPIDER_FOR_KIND
@@ -20,7 +21,6 @@ from kil_feed.ingest.scrapy_settings import command_line, scrapy_settings
 from kil_feed.ingest.sources import crawl_source
 from kil_feed.ingest.warm import crawl_environment
 from kil_feed.models import Source
-from kil_feed.notice_options import DEFAULT_BACKFILL_DAYS
 from kil_feed.notices_read import empty_answer
 
 STORE = "crawler.pipelines.store.StorePipeline"

@@ -14,7 +14,6 @@ from kil_feed.errors import ValidationError
 from kil_feed.regions import canonical_region
 
 APIS = ("fts", "contracts-finder", "ocds")
-DEFAULT_BACKFILL_DAYS = 14
 _KNOWN = {"api", "stages", "cpv", "buyer_types", "min_value", "regions", "backfill_days",
           "overlap_minutes", "page_size", "max_pages"}  # fmt: skip
 _BUYER_TYPE_BY_NAME = {

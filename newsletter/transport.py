@@ -372,8 +372,14 @@ class OutboxTransport:
 
     def __init__(self, folder: Path) -> None:
         self.folder = Path(folder)
-        for sub in ("tmp", "new", "cur"):
-            (self.folder / sub).mkdir(parents=True, exist_ok=True)
+        try:
+            for sub in ("tmp", "new", "cur"):
+                (self.folder / sub).mkdir(parents=True, exist_ok=True)
+        except OSError as exc:  # under a file, read-only, full: nothing can be delivered
+            raise DeliveryError(
+                f"cannot write into the file outbox {self.folder}: {exc.strerror or exc}",
+                hint="check outbox_dir",
+            ) from None
 
     def send(self, message: bytes | EmailMessage, mail_from: str, to: str) -> SendResult:
         # Maildir delivery: write under tmp/, then rename into new/ (atomic on one filesystem)

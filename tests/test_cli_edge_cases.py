@@ -406,3 +406,17 @@ def test_an_unreadable_topics_file_stops_crawl_and_reclassify(cli, monkeypatch, 
     monkeypatch.delenv("KIL_CRAWL__TOPICS_FILE")
     (source,) = json.loads(cli("sources", "list", "--json").stdout)
     assert source["health"] == "never crawled"
+
+
+def test_an_unusable_crawl_log_dir_stops_the_crawl_first(cli, monkeypatch, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """It was "unexpected FileNotFoundError", exit 1, with the source's crawl run left open."""
+    cli("sources", "add", "one", "http://127.0.0.1:9/feed")
+    (tmp_path / "a-file").write_text("")
+    logs = tmp_path / "a-file" / "logs"
+    monkeypatch.setenv("KIL_CRAWL__LOG_DIR", str(logs))
+    result = cli("crawl", ok=False)
+    assert result.exit_code == 3, result.output
+    assert result.stderr.splitlines() == [
+        f"error: cannot use the crawl log folder {logs}: Not a directory (check crawl.log_dir)"
+    ]
+    assert json.loads(cli("sources", "show", "one", "--json").stdout)["runs"] == []

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TypedDict
 
+DEFAULT_BACKFILL_DAYS = 14  # a first crawl's window: a notices source's `backfill_days`
+
 
 class Organisation(TypedDict):
     """A buyer or supplier: its name and, when published, its identifier."""

@@ -25,11 +25,10 @@ from crawler.itemstream import STATUS_KEY
 from crawler.normal import UK
 from crawler.ocds import OcdsDocument, compile_document, read_ocds
 from crawler.ocds.item import notice_item
-from crawler.ocds.records import NoticesRead, PageRead
+from crawler.ocds.records import DEFAULT_BACKFILL_DAYS, NoticesRead, PageRead
 from crawler.records import CrawlSource
 from crawler.spiders.base import SourceSpider
 
-DEFAULT_BACKFILL_DAYS = 14
 DEFAULT_OVERLAP_MINUTES = 60
 DEFAULT_PAGE_SIZE = 100
 DEFAULT_MAX_PAGES = 1000

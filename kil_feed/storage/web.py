@@ -57,6 +57,18 @@ def storable_id(value: int) -> bool:
     return -(2**63) <= value < 2**63
 
 
+def issues_version(*, session: Session) -> tuple[int, int, datetime | None, datetime | None]:
+    """The sent issues' count, newest id, newest `updated_at` and newest `sent_at` (one
+    statement), for the validators of a list of them: an issue sent, edited (the
+    application moves `updated_at`) or deleted moves it."""
+    sent = Issue.status == IssueStatus.sent.value
+    row = session.execute(
+        sa.select(func.count(), func.max(Issue.id), func.max(Issue.updated_at),
+                  func.max(Issue.sent_at)).where(sent)
+    ).one()  # fmt: skip
+    return int(row[0] or 0), int(row[1] or 0), row[2], row[3]
+
+
 def get_sent_issue(issue_id: int, *, session: Session) -> Issue:
     issue = session.get(Issue, issue_id) if storable_id(issue_id) else None
     if issue is None or issue.status != IssueStatus.sent.value:

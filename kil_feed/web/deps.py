@@ -95,8 +95,9 @@ def listing_stamp(
     menus, trend lines) last changed.
 
     `per_day`: an HTML page, whose dates read relative to the UK day; a JSON listing
-    (`api_stamp`) gives absolute times only, so a new day does not change its ETag."""
-    version = listing_version(kinds, session=session, now=now)
+    (`api_stamp`) gives absolute times only, so a new day does not change its ETag. No
+    `kinds`: a page of no items (/api/issues), stamped by what it `shows` alone."""
+    version = listing_version(kinds, session=session, now=now) if kinds else None
     settings = settings_of(request)
     etag = key_etag(
         request.url.path,
@@ -108,7 +109,7 @@ def listing_stamp(
         settings_digest(settings),
         build_digest(str(templates_root(settings))),
     )
-    return ListingStamp(etag, latest(version.changed, *also), now)
+    return ListingStamp(etag, latest(version.changed if version else None, *also), now)
 
 
 def listing_unchanged(
@@ -135,7 +136,7 @@ def listing_response(request: Request, page: Response, stamp: ListingStamp) -> R
 
 def api_stamp(
     request: Request,
-    kind: str,
+    kind: str | Sequence[str],
     filters: Mapping[str, object],
     limit: int,
     offset: int,
@@ -146,12 +147,13 @@ def api_stamp(
     also: Sequence[datetime | None] = (),
 ) -> ListingStamp:
     """A JSON listing's validators (`listing_stamp`, per_day False): its normalised filters
-    and page, its kind's listing version, and what else it `shows`. Any offset of a JSON
-    listing exists (past the last it is an empty page), so `listing_unchanged` answers `*`
-    and a date at once."""
+    and page, its kind's (or kinds') listing version, and what else it `shows`. Any offset
+    of a JSON listing exists (past the last it is an empty page), so `listing_unchanged`
+    answers `*` and a date at once."""
     key = {**filters, "limit": limit, "offset": offset}
+    kinds = (kind,) if isinstance(kind, str) else tuple(kind)
     return listing_stamp(
-        request, (kind,), session=session, key=key, now=now or utcnow(), shown=shown,
+        request, kinds, session=session, key=key, now=now or utcnow(), shown=shown,
         also=also, per_day=False,
     )  # fmt: skip
 

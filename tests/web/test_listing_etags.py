@@ -241,17 +241,24 @@ def test_any_precondition_a_copy_meets_is_answered_before_the_query_and_the_rend
 
 
 def cached_unread(
-    client: TestClient, path: str, page: Any, preconditions: list[Any], rendered: list[str]
+    client: TestClient,
+    path: str,
+    page: Any,
+    preconditions: list[Any],
+    rendered: list[str],
+    reads: Callable[[list[str]], list[str]] | None = None,
 ) -> None:
     """Each of `preconditions` is a 304 with `page`'s validators and cache headers, with
-    no listing query and no render (`rendered`: `_counted_renders`)."""
+    no listing query (`reads`: `_listing_reads`) and no render (`rendered`:
+    `_counted_renders`)."""
+    reads = reads or _listing_reads
     engine = client.app.state.engine  # type: ignore[attr-defined]
     for headers in preconditions:
         rendered.clear()
         with statements(engine) as sent:
             cached = client.get(path, headers=headers)
         assert cached.status_code == 304 and cached.content == b"", (path, headers)
-        assert not _listing_reads(sent), (path, headers, sent)
+        assert not reads(sent), (path, headers, sent)
         assert rendered == [], (path, headers)
         for name in VALIDATORS:
             assert cached.headers.get(name) == page.headers.get(name), (path, headers, name)

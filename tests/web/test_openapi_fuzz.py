@@ -34,7 +34,9 @@ def test_api_answers_as_documented(api_schema, capsys) -> None:  # type: ignore[
     assert len(operations) >= 6
     for operation in operations:
         modes = [GenerationMode.POSITIVE]
-        if list(operation.iter_parameters()):  # nothing to make invalid otherwise
+        # nothing to make invalid otherwise: a conditional request's headers (If-None-Match,
+        # If-Modified-Since) take any string, and anything malformed is ignored
+        if any(p.location != "header" for p in operation.iter_parameters()):
             modes.append(GenerationMode.NEGATIVE)
         for mode in modes:
             cases = operation.as_strategy(generation_mode=mode)

@@ -18,6 +18,7 @@ from kil_feed.web.deps import (
     api_response,
     api_stamp,
     facets_of,
+    listing_stamp,
     listing_unchanged,
     reader,
     settings_of,
@@ -162,7 +163,13 @@ def api_job(item_id: RowId, request: Request, session: Session = Depends(reader)
     return _one_item(request, item, session=session)
 
 
-@router.get("/search", response_model=SearchOut, summary="Full-text search over approved items")
+@router.get(
+    "/search",
+    response_model=SearchOut,
+    responses=VALIDATED,
+    openapi_extra=CONDITIONAL_REQUEST,
+    summary="Full-text search over approved items",
+)
 def api_search(
     request: Request,
     q: str = Query(..., min_length=1, max_length=500, description="Words to find"),
@@ -173,26 +180,51 @@ def api_search(
     limit: int = Query(20, ge=1, le=100),
     offset: int = Query(0, ge=0, le=1_000_000),
     session: Session = Depends(reader),
-) -> dict:
+) -> Response:
     """Titles weigh most, then employer and location, then summaries; a place name also
-    finds items tagged with its region."""
+    finds items tagged with its region. A current copy (If-None-Match, If-Modified-Since)
+    is a 304, with no search: its stamp is the listing version of the kinds it searches."""
+    filters = {
+        "q": q, "kind": kind, "region": region_param(region),
+        "topic": named_param(topic, facets_of(request).topics), "sort": sort,
+    }  # fmt: skip
+    kinds = (kind,) if kind else tuple(k.value for k in ItemKind)
+    stamp = api_stamp(request, kinds, filters, limit, offset, session=session)
+    if (cached := listing_unchanged(request, stamp)) is not None:
+        return cached
     result = search_items(
-        q, session=session, kind=kind, region=region_param(region),
-        topic=named_param(topic, facets_of(request).topics), sort=sort,
-        limit=limit, offset=offset,
+        q, session=session, kind=kind, region=filters["region"], topic=filters["topic"],
+        sort=sort, limit=limit, offset=offset,
     )  # fmt: skip
     names = item_store.source_names(session=session)
     items = [
         api_item_dict(h.item, _base(request), names.get(h.item.source_id)) for h in result.hits
     ]
-    return {"query": result.query, "total": result.total, "limit": limit, "offset": offset,
+    body = {"query": result.query, "total": result.total, "limit": limit, "offset": offset,
             "sort": sort, "ignored": result.ignored, "items": items}  # fmt: skip
+    return api_response(request, SearchOut, body, stamp)
 
 
-@router.get("/issues", response_model=IssueListOut, summary="Sent issues, newest first")
-def api_issues(request: Request, session: Session = Depends(reader)) -> dict:
+@router.get(
+    "/issues",
+    response_model=IssueListOut,
+    responses=VALIDATED,
+    openapi_extra=CONDITIONAL_REQUEST,
+    summary="Sent issues, newest first",
+)
+def api_issues(request: Request, session: Session = Depends(reader)) -> Response:
+    """A current copy (If-None-Match, If-Modified-Since) is a 304, with no issues query:
+    its stamp is the sent issues' count, newest id and last change."""
+    version = store.issues_version(session=session)
+    stamp = listing_stamp(
+        request, (), session=session, key={}, now=utcnow(), shown=[version],
+        also=list(version[2:]), per_day=False,
+    )  # fmt: skip
+    if (cached := listing_unchanged(request, stamp)) is not None:
+        return cached
     issues = store.sent_issues(session=session)
-    return {"issues": [issue_to_dict(i, _base(request)) for i in issues]}
+    body = {"issues": [issue_to_dict(i, _base(request)) for i in issues]}
+    return api_response(request, IssueListOut, body, stamp)
 
 
 @router.get(

@@ -3,10 +3,11 @@ SVG, no script), each with a text summary and its data table; `/api/market` its 
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
+from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from sqlmodel import Session
 
 from kil_feed.charts import CHARTS, inline_svg, render_chart
@@ -25,6 +26,7 @@ from kil_feed.web.deps import (
     engine_of,
     figures_of,
     listing_response,
+    listing_stamp,
     listing_unchanged,
     reader,
     render,
@@ -34,6 +36,7 @@ from kil_feed.web.deps import (
 from kil_feed.web.filters import RowId, region_values, slugify
 from kil_feed.web.http import key_etag
 from kil_feed.web.routes.market_notices import notice_context
+from kil_feed.web.serialize import CONDITIONAL_REQUEST, VALIDATED
 from kil_feed.web.templating import templates_root
 
 router = APIRouter(include_in_schema=False)
@@ -111,6 +114,9 @@ def market(
     )
 
 
+CHART_CACHE = "public, max-age=86400"  # a chart in an email: kept a day, then revalidated
+
+
 @router.get("/market/charts/{name}.png")
 def chart_png(
     name: str,
@@ -120,13 +126,40 @@ def chart_png(
     week: str | None = None,
     session: Session = Depends(reader),
 ) -> Response:
-    """A small PNG of one chart, for email (Gmail shows no SVG); cached for a day."""
+    """A small PNG of one chart, for email (Gmail shows no SVG); cached for a day, then a
+    current copy is a 304 before the figures are counted and drawn (`market_stamp`)."""
     if name not in CHARTS:
         raise NotFoundError(f"no chart {name!r}", hint="charts: " + ", ".join(CHARTS))
     region, role, last_day = market_filters(region, role, week)
-    figs = figures_of(request).market(session=session, region=region, role=role, today=last_day)
-    png = render_chart(name, figs.weeks, fmt="png", small=True)
-    return Response(png, media_type="image/png", headers={"Cache-Control": "public, max-age=86400"})
+    stamp = market_stamp(request, region, role, last_day, session=session)
+    if (cached := listing_unchanged(request, stamp)) is None:
+        figs = figures_of(request).market(session=session, region=region, role=role, today=last_day)
+        png = render_chart(name, figs.weeks, fmt="png", small=True)
+        cached = listing_response(request, Response(png, media_type="image/png"), stamp)
+    cached.headers["cache-control"] = CHART_CACHE
+    return cached
+
+
+def market_stamp(
+    request: Request,
+    region: str | None,
+    role: str | None,
+    last_day: date | None,
+    *,
+    session: Session,
+) -> ListingStamp:
+    """The validators of market figures (/api/market, the charts), known before they are
+    counted: the jobs' listing version and the filters (`listing_stamp`). The weeks up to
+    today (no `week`) are counted to the UK day, so a new day is new figures: the day is
+    in the ETag and its start in Last-Modified."""
+    settings, now = settings_of(request), utcnow()
+    current = last_day is None
+    began = day_start(local_today(settings.timezone, now), settings.timezone) if current else None
+    key = {"region": region, "role": role, "last_day": last_day}
+    return listing_stamp(
+        request, (ItemKind.job.value,), session=session, key=key, now=now, also=[began],
+        per_day=current,
+    )  # fmt: skip
 
 
 @router.get("/issues/{issue_id}/market/{key}.png")
@@ -190,7 +223,13 @@ def _preview_stamp(
     return ListingStamp(etag, latest(version.changed, began), now)
 
 
-@api_router.get("/market", summary="Market figures: day rates, roles, IR35 by week and quarter")
+@api_router.get(
+    "/market",
+    response_model=dict[str, Any],
+    responses=VALIDATED,
+    openapi_extra=CONDITIONAL_REQUEST,
+    summary="Market figures: day rates, roles, IR35 by week and quarter",
+)
 def api_market(
     request: Request,
     region: str | None = Query(
@@ -203,8 +242,12 @@ def api_market(
         None, description="Up to this ISO week, e.g. 2026-W48", pattern=WEEK_PATTERN
     ),
     session: Session = Depends(reader),
-) -> dict:
-    """The figures behind every chart on /market (each with its role count and weeks)."""
+) -> Response:
+    """The figures behind every chart on /market (each with its role count and weeks). A
+    current copy (If-None-Match, If-Modified-Since) is a 304, before they are counted."""
     region, role, last_day = market_filters(region, role, week)
+    stamp = market_stamp(request, region, role, last_day, session=session)
+    if (cached := listing_unchanged(request, stamp)) is not None:
+        return cached
     figs = figures_of(request).market(session=session, region=region, role=role, today=last_day)
-    return figures_json(figs)
+    return listing_response(request, JSONResponse(figures_json(figs)), stamp)
