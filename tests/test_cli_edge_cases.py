@@ -435,3 +435,14 @@ def test_a_templates_dir_without_templates_is_refused(cli, engine, monkeypatch, 
         assert line.startswith(f"error: invalid setting templates_dir: {folder} {why}"), line
     monkeypatch.setenv("KIL_TEMPLATES_DIR", "")  # empty: the bundled ones (it was ./)
     assert "KEEP IT LOCAL" in cli("issue", "preview", "1", "--format", "text").stdout
+
+
+@pytest.mark.parametrize("value", ["inf", "nan"])
+def test_a_time_limit_that_is_no_number_of_seconds_is_bad_input(cli, value) -> None:  # type: ignore[no-untyped-def]
+    """`kil crawl --time-limit inf` was "unexpected OverflowError", `nan` a ValueError: exit 1."""
+    result = cli("crawl", "--time-limit", value, ok=False)
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [
+        f"error: invalid value for '--time-limit': {value} is not a number of seconds "
+        "(see `kil crawl --help`)"
+    ]
