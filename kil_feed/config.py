@@ -420,6 +420,24 @@ class Settings(BaseSettings):
         default_factory=ScheduleSettings, description="[schedule] section."
     )
 
+    @field_validator("templates_dir", mode="before")
+    @classmethod
+    def _templates_folder(cls, value: object) -> Path | None:
+        """Checked here, else a preview or a send fails on TemplateNotFound at its first
+        render, and the web app serves 500s. Empty (`KIL_TEMPLATES_DIR=`) is the bundled
+        templates, not the current folder."""
+        if value is None or value == "":
+            return None
+        value = Path(str(value))
+        if not value.is_dir():
+            raise ValueError(f"{value} is not a folder")
+        if not ((value / "email").is_dir() and (value / "web").is_dir()):
+            raise ValueError(
+                f"{value} has no email/ and web/ folders (start from a copy of the bundled "
+                "templates/)"
+            )
+        return value
+
     @field_validator("timezone")
     @classmethod
     def _known_timezone(cls, value: str) -> str:

@@ -174,6 +174,10 @@ def _table_spec(table: dict[str, Any]) -> SourceSpec:
     extra = set(table) - _KEYS
     if extra:
         raise ValidationError(f"unknown key {sorted(extra)[0]!r}")
+    if "name" not in table:
+        raise ValidationError("a source needs a name")
+    if "url" not in table and isinstance(table["name"], str):
+        raise ValidationError(f"source {table['name']!r} has no url")
     for key in ("name", "url"):
         if not isinstance(table.get(key), str):
             raise ValidationError(f"{key!r} must be a string")

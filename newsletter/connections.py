@@ -78,8 +78,9 @@ def _next_ready(run: Run, ready: queue.Queue[Prepared], built: threading.Event) 
 
 def _worker(run: Run, ready: queue.Queue[Prepared], built: threading.Event) -> None:
     """One SMTP connection: send a message, wait for its outcome to be committed, repeat."""
-    transport = make_transport(run.settings)
-    try:
+    transport = None
+    try:  # a transport that cannot be made stops the send too (the others waited for it)
+        transport = make_transport(run.settings)
         while (item := _next_ready(run, ready, built)) is not None:
             result = deliver(run, transport, *item)
             if result is None:
@@ -89,7 +90,8 @@ def _worker(run: Run, ready: queue.Queue[Prepared], built: threading.Event) -> N
         run.fatal = exc
         run.stop.set()
     finally:
-        transport.close()
+        if transport is not None:
+            transport.close()
 
 
 def pump(

@@ -25,6 +25,7 @@ from pathlib import Path
 from kil_feed.config import Settings
 from kil_feed.errors import ConfigError, ValidationError
 from kil_feed.text import one_line
+from newsletter.addresses import wire_address
 from newsletter.render import PREFERENCES_PLACEHOLDER, UNSUBSCRIBE_PLACEHOLDER, RenderedEmail
 
 logger = logging.getLogger(__name__)
@@ -55,10 +56,17 @@ def encode_header(name: str, value: str) -> str:
 
 
 def address_header(name: str, display: str, address: str) -> str:
-    clean_addr = one_line(address)
+    """`Name: display <address>`, the domain in IDNA; a mailbox name that is not ASCII stays
+    UTF-8 (RFC 6532: only an SMTPUTF8 relay takes that message), its display still encoded."""
+    clean_addr = wire_address(one_line(address))
     if not clean_addr or " " in clean_addr or "<" in clean_addr or ">" in clean_addr:
         raise ValidationError(f"not a usable email address: {address!r}")
-    return f"{name}: {formataddr((one_line(display), clean_addr), charset='utf-8')}"
+    if clean_addr.isascii():
+        return f"{name}: {formataddr((one_line(display), clean_addr), charset='utf-8')}"
+    if not one_line(display):
+        return f"{name}: {clean_addr}"
+    shown = formataddr((one_line(display), "x@x.invalid"), charset="utf-8").rsplit(" <", 1)[0]
+    return f"{name}: {shown} <{clean_addr}>"
 
 
 def _list_unsubscribe(https: str, mailto: str) -> str:

@@ -104,12 +104,19 @@ def make_environment(settings: Settings) -> jinja2.Environment:
 
 
 def _wrap(text: str, width: int = 76, indent: str = "") -> str:
+    """Lines of at most `width` at spaces only: a word or URL longer than that keeps its own
+    line whole, and a hyphen never breaks one, so every link in the text part still works."""
     import textwrap
 
-    return (
-        "\n".join(textwrap.wrap(text, width, initial_indent=indent, subsequent_indent=indent))
-        or indent.rstrip()
+    lines = textwrap.wrap(
+        text,
+        width,
+        initial_indent=indent,
+        subsequent_indent=indent,
+        break_long_words=False,
+        break_on_hyphens=False,
     )
+    return "\n".join(lines) or indent.rstrip()
 
 
 def sections_for(

@@ -25,8 +25,13 @@ from urllib.parse import unquote, urlsplit
 from kil_feed.config import Settings
 from kil_feed.errors import ConfigError, DeliveryError
 from kil_feed.smtp_url import smtp_options
+from newsletter.addresses import needs_smtputf8, wire_address
 
 logger = logging.getLogger(__name__)
+NO_SMTPUTF8 = (
+    "the mail server does not offer SMTPUTF8, which an address with a non-ASCII mailbox"
+    " name needs (RFC 6531): not sent"
+)
 _counter = itertools.count()
 
 
@@ -180,11 +185,21 @@ def _sendmail(smtp: smtplib.SMTP, mail_from: str, to: str, data: bytes) -> None:
         smtp.ehlo_or_helo_if_needed()
     except smtplib.SMTPHeloError as exc:
         raise _Refused(exc.smtp_code, exc.smtp_error, "ehlo") from None
+    mail_from, to = wire_address(mail_from), wire_address(to)
     options = f" size={len(data)}" if smtp.does_esmtp and smtp.has_extn("size") else ""
-    smtp.putcmd("mail", f"FROM:{_quote_address(mail_from)}{options}")
-    _check(smtp.getreply(), "mail", 250)
-    smtp.putcmd("rcpt", f"TO:{_quote_address(to)}")
-    _check(smtp.getreply(), "rcpt", 250, 251)
+    utf8 = needs_smtputf8(mail_from, to)
+    if utf8:
+        if not smtp.has_extn("smtputf8"):
+            raise PermanentFailure(553, f"5.6.7 {NO_SMTPUTF8}")
+        options += " SMTPUTF8" + (" BODY=8BITMIME" if smtp.has_extn("8bitmime") else "")
+        smtp.command_encoding = "utf-8"
+    try:
+        smtp.putcmd("mail", f"FROM:{_quote_address(mail_from)}{options}")
+        _check(smtp.getreply(), "mail", 250)
+        smtp.putcmd("rcpt", f"TO:{_quote_address(to)}")
+        _check(smtp.getreply(), "rcpt", 250, 251)
+    finally:
+        smtp.command_encoding = "ascii"
     smtp.putcmd("data")
     _check(smtp.getreply(), "data", 354)
     smtp.send(_dot_stuffed(data))
@@ -357,8 +372,14 @@ class OutboxTransport:
 
     def __init__(self, folder: Path) -> None:
         self.folder = Path(folder)
-        for sub in ("tmp", "new", "cur"):
-            (self.folder / sub).mkdir(parents=True, exist_ok=True)
+        try:
+            for sub in ("tmp", "new", "cur"):
+                (self.folder / sub).mkdir(parents=True, exist_ok=True)
+        except OSError as exc:  # under a file, read-only, full: nothing can be delivered
+            raise DeliveryError(
+                f"cannot write into the file outbox {self.folder}: {exc.strerror or exc}",
+                hint="check outbox_dir",
+            ) from None
 
     def send(self, message: bytes | EmailMessage, mail_from: str, to: str) -> SendResult:
         # Maildir delivery: write under tmp/, then rename into new/ (atomic on one filesystem)

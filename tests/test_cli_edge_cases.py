@@ -406,3 +406,43 @@ def test_an_unreadable_topics_file_stops_crawl_and_reclassify(cli, monkeypatch, 
     monkeypatch.delenv("KIL_CRAWL__TOPICS_FILE")
     (source,) = json.loads(cli("sources", "list", "--json").stdout)
     assert source["health"] == "never crawled"
+
+
+def test_an_unusable_crawl_log_dir_stops_the_crawl_first(cli, monkeypatch, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """It was "unexpected FileNotFoundError", exit 1, with the source's crawl run left open."""
+    cli("sources", "add", "one", "http://127.0.0.1:9/feed")
+    (tmp_path / "a-file").write_text("")
+    logs = tmp_path / "a-file" / "logs"
+    monkeypatch.setenv("KIL_CRAWL__LOG_DIR", str(logs))
+    result = cli("crawl", ok=False)
+    assert result.exit_code == 3, result.output
+    assert result.stderr.splitlines() == [
+        f"error: cannot use the crawl log folder {logs}: Not a directory (check crawl.log_dir)"
+    ]
+    assert json.loads(cli("sources", "show", "one", "--json").stdout)["runs"] == []
+
+
+def test_a_templates_dir_without_templates_is_refused(cli, engine, monkeypatch, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """`kil issue preview` said "unexpected TemplateNotFound", exit 1; `kil serve` started."""
+    with write_session(engine) as s:
+        s.add(Issue(week="2026-W49", subject="Week 49"))
+    for folder, why in ((tmp_path / "nope", "is not a folder"),
+                        (tmp_path, "has no email/ and web/ folders")):  # fmt: skip
+        monkeypatch.setenv("KIL_TEMPLATES_DIR", str(folder))
+        result = cli("status", ok=False)
+        assert result.exit_code == 3
+        (line,) = result.stderr.splitlines()
+        assert line.startswith(f"error: invalid setting templates_dir: {folder} {why}"), line
+    monkeypatch.setenv("KIL_TEMPLATES_DIR", "")  # empty: the bundled ones (it was ./)
+    assert "KEEP IT LOCAL" in cli("issue", "preview", "1", "--format", "text").stdout
+
+
+@pytest.mark.parametrize("value", ["inf", "nan"])
+def test_a_time_limit_that_is_no_number_of_seconds_is_bad_input(cli, value) -> None:  # type: ignore[no-untyped-def]
+    """`kil crawl --time-limit inf` was "unexpected OverflowError", `nan` a ValueError: exit 1."""
+    result = cli("crawl", "--time-limit", value, ok=False)
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [
+        f"error: invalid value for '--time-limit': {value} is not a number of seconds "
+        "(see `kil crawl --help`)"
+    ]

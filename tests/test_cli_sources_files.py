@@ -175,3 +175,22 @@ def test_a_billion_laughs_opml_is_refused_without_expanding(
     assert result.exit_code == 2
     assert "billion-laughs.opml is refused: EntitiesForbidden" in result.stderr
     assert result.stderr.count("\n") == 1 and _names(kil_env) == {}
+
+
+def test_a_source_without_a_name_or_url_says_which_is_missing(
+    cli: Any, kil_env: dict[str, str], tmp_path: Path
+) -> None:
+    """A table without `name` was "'name' must be a string", as if one had been given."""
+    file = tmp_path / "sources.toml"
+    file.write_text(
+        '[[sources]]\nurl = "https://example.org/a.xml"\n\n'
+        '[[sources]]\nname = "no-url"\n\n'
+        '[[sources]]\nname = 5\nurl = "https://example.org/b.xml"\n',
+        encoding="utf-8",
+    )
+    lines = cli("sources", "import", str(file), ok=False).output.splitlines()
+    assert lines[1:] == [
+        "  line 1: a source needs a name",
+        "  line 4: source 'no-url' has no url",
+        "  line 7: 'name' must be a string",
+    ]

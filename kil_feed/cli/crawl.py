@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
@@ -35,10 +36,18 @@ def progress_bar(enabled: bool) -> Iterator[Callable[[int, int], None] | None]:
         yield lambda done, total: bar.update(task, completed=done, total=total)
 
 
+def _finite_seconds(value: float | None) -> float | None:
+    """`--time-limit inf` or `nan` passes `min=1` (nan compares false) and reached the
+    deadline's arithmetic as an OverflowError: refused as bad input instead."""
+    if value is not None and not math.isfinite(value):
+        raise typer.BadParameter(f"{value} is not a number of seconds")
+    return value
+
+
 def crawl_cmd(
     source: list[str] = typer.Option([], "--source", "-s", help="Only this source (repeat)."),
     time_limit: float | None = typer.Option(
-        None, "--time-limit", min=1, help="Seconds before stopping."
+        None, "--time-limit", min=1, callback=_finite_seconds, help="Seconds before stopping."
     ),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
     wait: bool = typer.Option(

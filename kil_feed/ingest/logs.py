@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 from kil_feed.config import Settings
+from kil_feed.errors import ConfigError
 
 logger = logging.getLogger(__name__)
 
@@ -20,7 +21,13 @@ def log_dir(settings: Settings | None = None) -> Path:
         if configured
         else Path(tempfile.gettempdir()) / "kil-feed-logs"
     )
-    path.mkdir(parents=True, exist_ok=True)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:  # under a file, read-only: no crawl process could log
+        raise ConfigError(
+            f"cannot use the crawl log folder {path}: {exc.strerror or exc}",
+            hint="check crawl.log_dir",
+        ) from None
     return path
 
 

@@ -27,6 +27,7 @@ from kil_feed.db import make_engine, read_session, write_session
 from kil_feed.ingest.deadline import SHUTDOWN, TIME_LIMIT, Deadline
 from kil_feed.ingest.launcher import CrawlProcess, enforce, finish, receive_all
 from kil_feed.ingest.launcher import launch as launch_processes
+from kil_feed.ingest.logs import log_dir
 from kil_feed.ingest.policy import origin_of
 from kil_feed.ingest.recorder import CrawlRecorder
 from kil_feed.ingest.revalidating import revalidate_first
@@ -65,6 +66,7 @@ def run_crawl(
         topic_catalog(settings)
     if settings.crawl.backend == "redis":
         return _enqueue(settings, sources)
+    log_dir(settings)  # one line now, not a crawl run left open when its process starts
     deadline = Deadline.after(
         float(time_limit or settings.crawl.time_limit),
         grace=settings.schedule.crawl_kill_margin_seconds,

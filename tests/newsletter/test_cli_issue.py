@@ -146,3 +146,29 @@ def test_repeated_moves_all_apply_in_order(cli: Any, engine: Engine) -> None:
     assert section(name)[:3] == [second, third, first]  # both moves, the second last
     bad = cli("issue", "edit", "1", "--move", str(first), "x", ok=False)
     assert bad.exit_code == 2 and "Traceback" not in bad.output
+
+
+@pytest.mark.timeout(120)
+def test_an_outbox_that_cannot_be_written_stops_the_send_in_one_line(
+    cli: Any, engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`outbox_dir` under a file: each sending thread died on NotADirectoryError with its
+    traceback, and `kil issue send` waited for them forever."""
+    make_world(engine, now=utcnow())
+    cli("issue", "build")
+    cli("issue", "approve", "1")
+    (tmp_path / "a-file").write_text("")
+    outbox = tmp_path / "a-file" / "outbox"
+    monkeypatch.setenv("KIL_OUTBOX_DIR", str(outbox))
+    expected = (
+        f"error: cannot write into the file outbox {outbox}: Not a directory (check outbox_dir)"
+    )
+    for command in (["issue", "send", "1", "--to", "me@example.org"], ["issue", "send", "1"]):
+        result = cli(*command, ok=False)
+        assert result.exit_code == 7, (command, result.output)
+        assert result.stderr.splitlines() == [expected], command
+    listed = json.loads(cli("issue", "list", "--json").output)
+    assert listed[0]["sent"] == 0
+    monkeypatch.setenv("KIL_OUTBOX_DIR", str(tmp_path / "outbox"))
+    sent = json.loads(cli("issue", "send", "1", "--json").output)  # the same command, later
+    assert (sent["sent"], sent["status"]) == (4, "sent")

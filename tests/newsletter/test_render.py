@@ -180,3 +180,17 @@ def test_a_remote_job_is_near_every_subscriber_and_shown_uk_wide(
     assert title in _section_titles(renderer, Audience())["Interim jobs"]
     text = renderer.render(LONDON).text
     assert "Acme Interim, UK-wide" in text and "North East, North West" not in text
+
+
+def test_a_link_in_a_summary_stays_whole_in_the_text_part(
+    with_item: Callable[..., Renderer],
+) -> None:
+    # a plain-text reader clicks what its client finds as a URL: a URL cut across two lines
+    # (at its length or at a hyphen) leads to a page that does not exist
+    link = "https://www.contractsfinder.service.gov.uk/notice/" + "a1b2c3d4-" * 8 + "end"
+    word = "Supercalifragilisticexpialidociousprocurementframeworkagreementrenewal"
+    summary = f"Apply by Friday: the full specification is at {link} for all bidders"
+    renderer = with_item("job", f"Interim Lead {word} programme", summary=summary)
+    text = renderer.render(NW).text
+    assert f"  {link}\n" in text, text
+    assert word in text

@@ -10,6 +10,7 @@ It can be scripted to misbehave, per recipient address:
   (the first N times, or always);
 - `server.refuse_mail("530 5.7.0 Must issue a STARTTLS command first")` answers MAIL FROM so;
 - `server.greet("554 5.7.1 No service")` greets new connections with that instead of 220.
+`SMTPServer(smtputf8=True)` offers SMTPUTF8 (RFC 6531: internationalised addresses).
 `SMTPServer(login=("user", "password"))` wants AUTH (PLAIN/LOGIN, over plain text on
 loopback) before MAIL FROM, as a submission server does.
 """
@@ -35,6 +36,7 @@ class Received:
     mail_from: str
     rcpt_tos: list[str]
     data: bytes
+    mail_options: list[str] = field(default_factory=list)  # MAIL FROM's (SMTPUTF8, BODY=...)
 
     @property
     def message(self) -> EmailMessage:
@@ -95,6 +97,7 @@ class RecordingHandler:
                     envelope.mail_from or "",
                     list(envelope.rcpt_tos),
                     bytes(envelope.content or b""),
+                    list(envelope.mail_options),
                 )
             )
             count = len(self.messages)
@@ -143,13 +146,19 @@ class _Controller(Controller):
 class SMTPServer:
     """`start()` on a free loopback port; `messages` holds what was accepted."""
 
-    def __init__(self, host: str = "127.0.0.1", login: tuple[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        login: tuple[str, str] | None = None,
+        *,
+        smtputf8: bool = False,
+    ) -> None:
         self.host = host
         self.port = _free_port(host)
         self.handler = RecordingHandler()
-        options: dict[str, Any] = {}
+        options: dict[str, Any] = {"enable_SMTPUTF8": smtputf8}
         if login is not None:
-            options = {
+            options |= {
                 "authenticator": _Authenticator(*login),
                 "auth_required": True,
                 "auth_require_tls": False,  # loopback: no certificate to make

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from fastapi.testclient import TestClient
 
 from kil_feed.config import Settings
 from kil_feed.errors import ConfigError
-from kil_feed.web.security import RateLimiter
+from kil_feed.web.security import CSRF_COOKIE, CSRF_FIELD, RateLimiter
 from kil_feed.web.templating import sanitize
+from tests.support.waiting import settled_response
 from tests.support.webdata import XSS_BODY, Archive
 
 PAGES = [
@@ -133,3 +136,41 @@ def test_the_trailing_slash_redirect_never_names_a_host(
     assert client.get("/news/", follow_redirects=True).url.path == "/news"
     missing = client.get("/no-such-page/", headers={"host": "evil.example"})
     assert missing.status_code == 404 and "location" not in missing.headers
+
+
+REVALIDATED = ["/news", "/jobs", "/buyers", "/jobs/{head}", "/issues/{sent}"]
+FORMS = ["/", "/subscribe"]
+
+
+def test_a_304_never_pairs_a_cached_form_with_another_cookie(
+    client: TestClient, archive: Archive
+) -> None:
+    """A 304 tells the browser to show its copy: had that copy a form, its token would have
+    to match the cookie the 304 leaves. So a page with validators (`no-cache`) holds no
+    CSRF token and sets no cookie, on the 200 or the 304, for a visitor with no cookie or
+    a stale one; a page with a form sends no validator (each view is a 200 with its token
+    and the cookie that matches it)."""
+    for template in REVALIDATED:
+        path = template.format(head=archive.items["head"], sent=archive.issues["sent"])
+        for cookie in (None, "stale-token"):
+            client.cookies.clear()
+            if cookie:
+                client.cookies.set(CSRF_COOKIE, cookie)
+            page = settled_response(client, path)
+            assert page.headers["cache-control"] == "no-cache", path
+            assert "set-cookie" not in page.headers and CSRF_FIELD not in page.text, path
+            for headers in (
+                {"if-none-match": page.headers["etag"]},
+                {"if-modified-since": page.headers["last-modified"]},
+            ):
+                cached = client.get(path, headers=headers)
+                assert cached.status_code == 304 and "set-cookie" not in cached.headers, path
+    for path in FORMS:
+        client.cookies.clear()
+        page = client.get(path)
+        assert "etag" not in page.headers and "last-modified" not in page.headers, path
+        token = re.search(rf'name="{CSRF_FIELD}" value="([^"]+)"', page.text)
+        assert token and page.cookies[CSRF_COOKIE] == token[1], path
+        again = client.get(path, headers={"if-none-match": "*"})
+        assert again.status_code == 200 and "set-cookie" not in again.headers, path
+        assert f'value="{token[1]}"' in again.text, path  # the cookie's token, kept
