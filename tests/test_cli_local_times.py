@@ -92,3 +92,22 @@ def test_time_cell_is_human_time_of_an_iso_value() -> None:
         SUMMER, tz="Europe/London"
     )
     assert time_cell(None, "UTC") == ""
+
+
+def test_the_stand_by_scheduler_says_since_when_in_the_configured_zone(
+    engine: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from kil_feed.config import load_settings
+    from kil_feed.db import write_session
+    from kil_feed.models import SchedulerLock
+    from kil_feed.scheduler.lock import LOCK_NAME
+    from kil_feed.scheduler.service import SchedulerService
+
+    monkeypatch.setenv("KIL_TIMEZONE", "Europe/London")
+    with write_session(engine) as session:
+        session.add(SchedulerLock(name=LOCK_NAME, owner="relay-1 pid 42", acquired_at=SUMMER))
+    message = SchedulerService(load_settings(), engine)._standby_message()
+    assert message == (
+        "stand-by: another scheduler is active (relay-1 pid 42, since 01 Jul 2026 11:30); "
+        "waiting to take over"
+    )

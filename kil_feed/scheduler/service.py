@@ -29,7 +29,7 @@ from kil_feed.scheduler.lock import current_holder, make_leader_lock
 from kil_feed.scheduler.runtime import JobFunctions, Runtime, library_functions
 from kil_feed.scheduler.triggers import configured_jobs
 from kil_feed.storage import job_runs
-from kil_feed.timeutil import as_utc
+from kil_feed.timeutil import as_utc, human_time
 
 logger = logging.getLogger(__name__)
 
@@ -91,7 +91,8 @@ class SchedulerService:
         holder = current_holder(self.engine)
         who = ""
         if holder is not None:
-            who = f" ({holder.owner}, since {holder.acquired_at:%Y-%m-%d %H:%M:%S} UTC)"
+            since = human_time(holder.acquired_at, tz=self.settings.timezone)
+            who = f" ({holder.owner}, since {since})"
         return f"stand-by: another scheduler is active{who}; waiting to take over"
 
     def _lead(self, stop: threading.Event) -> None:
