@@ -396,7 +396,10 @@ class Settings(BaseSettings):
     )
     timezone: str = Field(
         "Europe/London",
-        description="Time zone for schedules and ISO weeks.",
+        description=(
+            "Time zone for schedules, ISO weeks and every time the CLI shows people "
+            "(`--json` keeps ISO 8601 in UTC)."
+        ),
         json_schema_extra={"limits": "an IANA zone name"},
     )
     allow_private_networks: bool = Field(
