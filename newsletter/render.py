@@ -103,16 +103,17 @@ def make_environment(settings: Settings) -> jinja2.Environment:
     return env
 
 
-def _wrap(text: str, width: int = 76, indent: str = "") -> str:
+def _wrap(text: str, width: int = 76, indent: str = "", hang: str | None = None) -> str:
     """Lines of at most `width` at spaces only: a word or URL longer than that keeps its own
-    line whole, and a hyphen never breaks one, so every link in the text part still works."""
+    line whole, and a hyphen never breaks one, so every link in the text part still works.
+    `hang` indents the lines after the first (a bulleted title's, under its text)."""
     import textwrap
 
     lines = textwrap.wrap(
         text,
         width,
         initial_indent=indent,
-        subsequent_indent=indent,
+        subsequent_indent=indent if hang is None else hang,
         break_long_words=False,
         break_on_hyphens=False,
     )
