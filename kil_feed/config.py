@@ -423,6 +423,15 @@ class Settings(BaseSettings):
         default_factory=ScheduleSettings, description="[schedule] section."
     )
 
+    def templates_folder(self) -> Path:
+        """The folder of the `email/` and `web/` templates: `templates_dir`, else the
+        bundled `templates/` package (the one lookup, for the web app and the email)."""
+        if self.templates_dir:
+            return Path(self.templates_dir)
+        import templates
+
+        return Path(templates.__file__).resolve().parent
+
     @field_validator("templates_dir", mode="before")
     @classmethod
     def _templates_folder(cls, value: object) -> Path | None:

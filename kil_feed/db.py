@@ -102,6 +102,8 @@ def require_database(settings: Settings) -> None:
     path = Path(name).expanduser()
     if not path.is_file():
         raise DatabaseError(f"no database here ({path}): {NO_DATABASE_HINT}")
+    if path.stat().st_size == 0:  # SQLite would write its header into it on connecting
+        raise DatabaseError(f"no database here ({path} has no tables): {NO_DATABASE_HINT}")
 
 
 def require_schema(engine: Engine) -> None:

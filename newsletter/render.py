@@ -12,7 +12,6 @@ import logging
 import threading
 from dataclasses import dataclass
 from functools import partial
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import css_inline
@@ -78,19 +77,10 @@ class RenderedEmail:
         return out[0], out[1]
 
 
-def templates_dir(settings: Settings) -> Path:
-    """`KIL_TEMPLATES_DIR`, or the bundled `templates/` package."""
-    if settings.templates_dir:
-        return Path(settings.templates_dir)
-    import templates
-
-    return Path(templates.__file__).resolve().parent
-
-
 def make_environment(settings: Settings) -> jinja2.Environment:
     """The email Jinja2 environment: autoescape for .html, strict undefined, helpers."""
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(templates_dir(settings) / "email"),
+        loader=jinja2.FileSystemLoader(settings.templates_folder() / "email"),
         autoescape=jinja2.select_autoescape(enabled_extensions=("html",), default=False),
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
@@ -103,16 +93,17 @@ def make_environment(settings: Settings) -> jinja2.Environment:
     return env
 
 
-def _wrap(text: str, width: int = 76, indent: str = "") -> str:
+def _wrap(text: str, width: int = 76, indent: str = "", hang: str | None = None) -> str:
     """Lines of at most `width` at spaces only: a word or URL longer than that keeps its own
-    line whole, and a hyphen never breaks one, so every link in the text part still works."""
+    line whole, and a hyphen never breaks one, so every link in the text part still works.
+    `hang` indents the lines after the first (a bulleted title's, under its text)."""
     import textwrap
 
     lines = textwrap.wrap(
         text,
         width,
         initial_indent=indent,
-        subsequent_indent=indent,
+        subsequent_indent=indent if hang is None else hang,
         break_long_words=False,
         break_on_hyphens=False,
     )

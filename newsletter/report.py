@@ -10,6 +10,9 @@ from kil_feed.models import IssueStatus
 # sysexits.h EX_TEMPFAIL, the code sendmail and msmtp exit with when a message is queued
 # for a later try: the send ended with deferred deliveries that a later run retries
 DEFERRED_EXIT_CODE = 75
+# sysexits.h EX_NOUSER, sendmail's "addressee unknown": this run's deliveries include some
+# refused for good (a 5xx), so someone did not get the issue; the rest were delivered
+FAILED_EXIT_CODE = 67
 
 
 @dataclass
@@ -50,10 +53,14 @@ class SendReport:
     @property
     def exit_code(self) -> int:
         """0 when done; 7 (paused) when something must be fixed first; 75 when deliveries
-        were deferred by temporary failures and the same command, run later, retries them."""
+        were deferred by temporary failures and the same command, run later, retries them;
+        67 when this run's deliveries were refused for good (nothing to retry, but someone
+        did not get the issue)."""
         if self.paused:
             return DeliveryError.exit_code
-        return DEFERRED_EXIT_CODE if self.deferred else 0
+        if self.deferred:
+            return DEFERRED_EXIT_CODE
+        return FAILED_EXIT_CODE if self.failed else 0
 
     @property
     def not_tried(self) -> int:

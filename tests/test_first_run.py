@@ -81,9 +81,13 @@ def test_an_empty_database_file_is_not_a_database(
     empty = tmp_path / "empty.db"
     sqlite3.connect(empty).close()
     monkeypatch.setenv("KIL_DATABASE_URL", f"sqlite:///{empty}")
-    result = cli("sources", "list", ok=False)
-    assert result.exit_code == 8
-    assert "has no tables" in _one_line(result.stderr)
+    for command in (["sources", "list"], ["status"]):
+        result = cli(*command, ok=False)
+        assert result.exit_code == 8
+        assert "has no tables" in _one_line(result.stderr)
+        # refused, it wrote nothing: no SQLite header, no -wal or -shm beside it
+        assert empty.stat().st_size == 0
+        assert not [p.name for p in tmp_path.iterdir() if p.name.startswith("empty.db-")]
     # kil db upgrade sets it up; then the same command works
     cli("db", "upgrade")
     assert "no sources yet" in cli("sources", "list").output

@@ -341,7 +341,7 @@ def send(
             progress=progress,
         )
     print_send_report(report, as_json=as_json)
-    if report.exit_code:  # 7 paused, like every DeliveryError; 75 deferred, to retry later
+    if report.exit_code:  # 7 paused, like every DeliveryError; 75 deferred; 67 some refused
         raise typer.Exit(report.exit_code)
 
 
@@ -381,10 +381,10 @@ def _busy_as_json(issue_id: int, *, as_json: bool) -> Iterator[None]:
 
 def print_send_report(report: Any, *, as_json: bool) -> None:
     """A send's report: JSON for scripts, a sentence for people (ticked only when nothing
-    was left deferred); a pause's reason goes to stderr in one line."""
+    was left deferred or refused); a pause's reason goes to stderr in one line."""
     if as_json:
         print_json(report.as_dict())
-    elif report.deferred and not report.paused:
+    elif (report.deferred or report.failed) and not report.paused:
         console.print(report.message, markup=False)
     elif not report.paused:
         success(report.message)

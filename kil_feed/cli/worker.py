@@ -96,17 +96,17 @@ def send(
     if not as_json and joined == 0:
         success("no issue is being sent: nothing to do")
     code = worst_exit_code(codes)
-    if code:  # as `kil issue send`: 7 a send paused, 75 rows deferred for a later run
+    if code:  # as `kil issue send`: 7 a send paused, 75 rows deferred, 67 some refused
         raise typer.Exit(code)
 
 
 def worst_exit_code(codes: list[int]) -> int:
     """The exit code of several sends: a pause (7, a person must act) before deferred
-    deliveries (75, a later run retries them) before 0."""
+    deliveries (75, a later run retries them) before failed ones (67) before 0."""
     from kil_feed.errors import DeliveryError
-    from newsletter.report import DEFERRED_EXIT_CODE
+    from newsletter.report import DEFERRED_EXIT_CODE, FAILED_EXIT_CODE
 
-    for code in (DeliveryError.exit_code, DEFERRED_EXIT_CODE):
+    for code in (DeliveryError.exit_code, DEFERRED_EXIT_CODE, FAILED_EXIT_CODE):
         if code in codes:
             return code
     return 0

@@ -34,7 +34,7 @@ from kil_feed.web.routes import (
     subscriptions,
 )
 from kil_feed.web.security import RateLimiter, SecurityHeaders
-from kil_feed.web.templating import make_environment, templates_root
+from kil_feed.web.templating import make_environment
 from kil_feed.web.trends import TrendCache
 
 logger = logging.getLogger(__name__)
@@ -76,7 +76,7 @@ def create_app(settings: Settings) -> FastAPI:
     )
     app.mount(
         "/static",
-        CachedStaticFiles(directory=templates_root(settings) / "web" / "static"),
+        CachedStaticFiles(directory=settings.templates_folder() / "web" / "static"),
         name="static",
     )
     for module in (pages, jobs, notices, market, search, feeds, subscriptions, api, docs):

@@ -17,6 +17,7 @@ from jinja2 import Environment
 from kil_feed.config import Settings
 from kil_feed.errors import ConfigError, DeliveryError
 from kil_feed.tokens import confirm_url, preferences_url, unsubscribe_url
+from newsletter.addresses import wire_address
 from newsletter.transport import check_transport, make_transport
 
 logger = logging.getLogger(__name__)
@@ -38,7 +39,9 @@ def _message(
 ) -> EmailMessage:
     """Text and HTML from `web/<template>.txt|.html`, with the headers every one carries."""
     ctx = {"base_url": settings.base_url.rstrip("/"), **ctx}
-    msg = EmailMessage(policy=SMTP_POLICY)  # CRLF line ends: smtplib sends bytes as-is
+    to = wire_address(to)  # an IDN domain as punycode; a UTF-8 mailbox needs RFC 6532 headers
+    policy = SMTP_POLICY if to.isascii() else SMTP_POLICY.clone(utf8=True)
+    msg = EmailMessage(policy=policy)  # CRLF line ends: smtplib sends bytes as-is
     msg["Subject"] = subject
     msg["From"] = settings.newsletter.from_address
     msg["To"] = to

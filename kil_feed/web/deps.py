@@ -25,7 +25,6 @@ from kil_feed.web.facets import Facets
 from kil_feed.web.figurecache import FigureCache
 from kil_feed.web.http import REVALIDATE, conditional, key_etag, unchanged
 from kil_feed.web.security import set_csrf_cookie
-from kil_feed.web.templating import templates_root
 
 
 def facets_of(request: Request) -> Facets:
@@ -107,7 +106,7 @@ def listing_stamp(
         request.app.state.topics,  # its labels, read from the topics file at start
         local_today(settings.timezone, now) if per_day else None,
         settings_digest(settings),
-        build_digest(str(templates_root(settings))),
+        build_digest(str(settings.templates_folder())),
     )
     return ListingStamp(etag, latest(version.changed if version else None, *also), now)
 

@@ -27,6 +27,9 @@ STATIC_CACHE_CONTROL = "public, max-age=3600"  # not fingerprinted: an hour, the
 # a page with validators: a cache keeps it but asks each time (with Last-Modified and no
 # Cache-Control, a cache would reuse it unasked for a tenth of its age, RFC 9111 4.2.2)
 REVALIDATE = "no-cache"
+# a page that holds the visitor's own CSRF token (a form): never from a shared cache, and
+# asked again each time (it has no validators: a browser's back button may still show it)
+PRIVATE_PAGE = "private, no-cache"
 
 
 class HeadAsGet:

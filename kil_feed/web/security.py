@@ -21,6 +21,7 @@ from kil_feed.db import write_session
 from kil_feed.errors import KilError, NotFoundError
 from kil_feed.storage.ratelimit import count_attempt
 from kil_feed.tokens import make_token, read_token
+from kil_feed.web.http import PRIVATE_PAGE
 
 CSRF_COOKIE = "kil_csrf"
 CSRF_FIELD = "csrf_token"
@@ -98,7 +99,10 @@ def csrf_token(request: Request, settings: Settings) -> str:
 
 
 def set_csrf_cookie(request: Request, response: Response) -> Response:
-    """Store a newly minted token in the cookie (call on responses that render a form)."""
+    """Store a newly minted token in the cookie (call on responses that render a form), and
+    keep any page that holds the visitor's token out of shared caches."""
+    if getattr(request.state, "csrf_token", None) and "cache-control" not in response.headers:
+        response.headers["cache-control"] = PRIVATE_PAGE
     if getattr(request.state, "csrf_new", False):
         response.set_cookie(
             CSRF_COOKIE,

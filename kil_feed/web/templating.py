@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from datetime import datetime
 from functools import partial
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
@@ -17,7 +16,6 @@ import nh3
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup, escape
 
-import templates as bundled_templates
 from kil_feed.config import Settings
 from kil_feed.money import amount, pay_range
 from kil_feed.storage.search import MARK_END, MARK_START
@@ -31,13 +29,6 @@ ALLOWED_TAGS = {
     "p", "br", "a", "strong", "em", "b", "i", "ul", "ol", "li", "blockquote",
     "h3", "h4", "h5", "code", "pre",
 }  # fmt: skip
-
-
-def templates_root(settings: Settings) -> Path:
-    """The folder holding `web/` templates: the configured one or the bundled package."""
-    if settings.templates_dir:
-        return Path(settings.templates_dir)
-    return Path(bundled_templates.__file__).resolve().parent
 
 
 def sanitize(html: str | None) -> Markup:
@@ -94,7 +85,7 @@ def make_environment(settings: Settings) -> Environment:
     from kil_feed.regions import is_uk_wide, regions_label
 
     env = Environment(
-        loader=FileSystemLoader(str(templates_root(settings))),
+        loader=FileSystemLoader(str(settings.templates_folder())),
         autoescape=select_autoescape(["html", "xml"], default_for_string=True),
         trim_blocks=True,
         lstrip_blocks=True,

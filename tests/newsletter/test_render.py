@@ -194,3 +194,18 @@ def test_a_link_in_a_summary_stays_whole_in_the_text_part(
     text = renderer.render(NW).text
     assert f"  {link}\n" in text, text
     assert word in text
+
+
+def test_a_long_title_hangs_under_its_bullet_in_the_text_part(
+    with_item: Callable[..., Renderer],
+) -> None:
+    # a title's second line at the left margin reads as a line of its own, not the title's
+    title = (
+        "Interim Commissioning Manager for adult social care, learning disabilities"
+        " and mental health services across three boroughs"
+    )
+    text = with_item("job", title, employer="Acme Interim").render(NW).text
+    start = text.index("* Interim Commissioning Manager")
+    first, second = text[start:].splitlines()[:2]
+    assert len(first) <= 76 and second.startswith("  ") and second.strip() in title, text
+    assert f"{first[2:]} {second.strip()}" == title

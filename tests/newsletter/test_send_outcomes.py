@@ -1,6 +1,7 @@
 """How `kil issue send` ends, for scripts and cron: 0 when everyone due got it, 75
 (EX_TEMPFAIL) when deliveries were deferred by temporary failures and a later run retries
-them, with the summary saying how many, why and what to run."""
+them, with the summary saying how many, why and what to run, 67 (EX_NOUSER) when some were
+refused for good."""
 
 from __future__ import annotations
 
@@ -58,3 +59,26 @@ def test_a_limited_send_with_nothing_deferred_exits_0(
     report = json.loads(result.stdout)
     assert (report["sent"], report["deferred"], report["pending"]) == (1, 0, 3)
     assert report["deferred_reply"] == ""
+
+
+def test_a_send_with_a_refused_recipient_delivers_the_rest_and_exits_67(
+    cli: Any, engine: Engine, issue_id: int, smtp_server: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # a cron job must be able to tell that someone did not get the issue: a 550 for one
+    # address is not "done" (exit 0, ticked) but sendmail's EX_NOUSER, as sendmail exits
+    monkeypatch.setenv("KIL_SMTP_URL", smtp_server.url)
+    smtp_server.reject("london@example.org", "550 5.1.1 No such user")
+    result = cli("issue", "send", str(issue_id), ok=False)
+    assert result.exit_code == 67, result.output
+    line = result.stdout.strip().splitlines()[-1]
+    assert line.startswith(f"issue {issue_id}: 3 sent, 1 failed (1 bounced)"), line
+    assert "✓" not in result.stdout and "Traceback" not in result.output
+    assert sorted(smtp_server.recipients()) == [
+        "eve@example.org",
+        "national@example.org",
+        "nw@example.org",
+    ]
+    assert sorted(r.status for r in ledger(engine, issue_id)) == ["failed", "sent", "sent", "sent"]
+    again = cli("issue", "send", str(issue_id), "--json")  # nothing new failed: exit 0
+    assert json.loads(again.stdout)["failed"] == 0
+    assert len(smtp_server.recipients()) == 3  # and nobody got it twice

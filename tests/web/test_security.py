@@ -174,3 +174,15 @@ def test_a_304_never_pairs_a_cached_form_with_another_cookie(
         again = client.get(path, headers={"if-none-match": "*"})
         assert again.status_code == 200 and "set-cookie" not in again.headers, path
         assert f'value="{token[1]}"' in again.text, path  # the cookie's token, kept
+
+
+def test_a_form_page_stays_out_of_shared_caches(client: TestClient) -> None:
+    """A page with a form holds the visitor's own CSRF token (and sets its cookie the first
+    time): a shared cache must not hand it to the next visitor, nor a browser reuse it
+    unasked, whether the token is new or the cookie's."""
+    for path in FORMS:
+        client.cookies.clear()
+        for _ in range(2):  # a new token, then the cookie's
+            page = client.get(path)
+            assert page.status_code == 200, path
+            assert page.headers["cache-control"] == "private, no-cache", path

@@ -285,3 +285,21 @@ def test_smtp_transport_delivers_confirmation(
     app.state.engine.dispose()
     assert smtp_server.recipients() == ["smtp@example.org"]
     assert "/confirm/" in smtp_server.messages[0].message.get_body(("plain",)).get_content()
+
+
+@pytest.mark.parametrize(
+    "address,wire",
+    [("pat@bücher.example", "pat@xn--bcher-kva.example"), ("zoë@example.org", "zoë@example.org")],
+)
+def test_a_signup_with_an_internationalised_address_gets_a_readable_to(
+    client: TestClient, settings: Settings, address: str, wire: str
+) -> None:
+    # the stdlib RFC 2047-encodes the parts of an address ("pat@=?utf-8?q?b=C3=BCcher?=...",
+    # which no client reads); an IDN domain goes as punycode, a UTF-8 mailbox as RFC 6532
+    assert signup(client, address).status_code == 200
+    (mail,) = outbox(settings)
+    raw = next((Path(settings.outbox_dir) / "new").glob("*.eml")).read_bytes()
+    assert b"=?utf-8?" not in raw.split(b"\r\n\r\n")[0].split(b"\nTo:")[1].split(b"\n")[0]
+    text = email.message_from_string(raw.decode(), policy=email.policy.default)
+    assert text["To"].addresses[0].addr_spec == wire  # type: ignore[attr-defined]
+    assert confirm_link(mail)

@@ -37,7 +37,6 @@ from kil_feed.web.filters import RowId, region_values, slugify
 from kil_feed.web.http import key_etag
 from kil_feed.web.routes.market_notices import notice_context
 from kil_feed.web.serialize import CONDITIONAL_REQUEST, VALIDATED
-from kil_feed.web.templating import templates_root
 
 router = APIRouter(include_in_schema=False)
 api_router = APIRouter(prefix="/api", tags=["market"])
@@ -217,7 +216,7 @@ def _preview_stamp(
     version = listing_version((ItemKind.job.value,), session=session, now=now)
     etag = key_etag(
         request.url.path, key, issue.week, last_day, version,
-        settings_digest(settings), build_digest(str(templates_root(settings))),
+        settings_digest(settings), build_digest(str(settings.templates_folder())),
     )  # fmt: skip
     began = day_start(today, settings.timezone) if last_day == today else None
     return ListingStamp(etag, latest(version.changed, began), now)
