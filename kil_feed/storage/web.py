@@ -252,7 +252,8 @@ def news_source_names(*, session: Session) -> list[str]:
 class ListingVersion:
     """What a public listing of some kinds depends on in the database, for its validators:
     `stamps` (each kind's newest `updated_at`, its newest deletion, for jobs the newest
-    closing time passed) and `newest_id`, the newest item of any kind (an item inserted
+    closing time passed, the sources' newest `updated_at`: a listing shows each item's
+    source name) and `newest_id`, the newest item of any kind (an item inserted
     with an `updated_at` older than the newest, by a script or a restore, moves no stamp,
     and ids only grow). Compared for equality in an ETag; `changed` is Last-Modified."""
 
@@ -268,12 +269,14 @@ def listing_version(
     kinds: Sequence[str], *, session: Session, now: datetime | None = None
 ) -> ListingVersion:
     """The listing's `ListingVersion`: one statement of index lookups, (kind, updated_at),
-    the kind of `item_removal`, (kind, status, closes_at) and the primary key.
+    the kind of `item_removal`, (kind, status, closes_at), the sources' `updated_at` and
+    the primary key.
 
     A reject, a reset or an edit of its tags moves an item's `updated_at` and takes it out
     of the listing; a job leaves the board when it closes, with nothing written; a deleted
     item leaves no row at all: `item_removal` has when each kind last lost one (a trigger
-    writes it). The listed rows' newest `updated_at` alone stayed put then."""
+    writes it). The listed rows' newest `updated_at` alone stayed put then, as it does
+    when a source is renamed (migration 0028's trigger moves the source's)."""
     now = now or utcnow()
     parts: list[sa.ScalarSelect] = [
         select(func.max(Item.updated_at)).where(Item.kind == kind).scalar_subquery()
@@ -288,6 +291,7 @@ def listing_version(
             col(Item.closes_at) < now,
         )
         parts.append(closed.scalar_subquery())
+    parts.append(select(func.max(Source.updated_at)).scalar_subquery())
     parts.append(select(func.max(Item.id)).scalar_subquery())
     *stamps, newest = session.execute(sa.select(*parts)).one()
     return ListingVersion(tuple(stamps), int(newest or 0))

@@ -88,10 +88,10 @@ def listing_stamp(
     current copy is answered 304 with no listing query and no render (`listing_unchanged`).
     The ETag covers the path and `key` (the normalised filters and page, everything of the
     query string the page shows), the listing's `listing_version` at `now` (an item added,
-    approved, rejected, edited, featured, deleted; a job closed), `shown` (the menus'
-    digest, trend lines), the UK day, the settings and the code and templates it is
-    rendered with. Last-Modified is when the listing or what else it shows (`also`: its
-    menus, trend lines) last changed.
+    approved, rejected, edited, featured, deleted; a job closed; a source renamed),
+    `shown` (the menus' digest, trend lines), the UK day, the settings and the code and
+    templates it is rendered with. Last-Modified is when the listing or what else it
+    shows (`also`: its menus, trend lines) last changed.
 
     `per_day`: an HTML page, whose dates read relative to the UK day; a JSON listing
     (`api_stamp`) gives absolute times only, so a new day does not change its ETag. No

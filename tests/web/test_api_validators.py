@@ -11,13 +11,14 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from kil_feed.config import Settings
 from kil_feed.db import write_session
-from kil_feed.models import Buyer
+from kil_feed.models import Buyer, Source
 from kil_feed.storage.sources import upsert_source
 from kil_feed.timeutil import utcnow
 from kil_feed.web.app import create_app
@@ -198,6 +199,38 @@ def test_a_buyer_changed_moves_the_notices_etag(
         s.add(buyer)
     body = _moved(listings, "/api/notices", etag)
     assert "renamed-buyer" in [item["buyer_slug"] for item in body["items"]]
+
+
+SOURCED = ("/api/items", "/api/jobs", "/api/search?q=standing", "/api/search?q=standing&kind=job")
+
+
+def test_a_source_renamed_moves_the_etag_of_the_listings_that_show_it(
+    listings: TestClient,  # noqa: F811
+    any_engine: Engine,
+) -> None:
+    """The JSON listings show each item's source name, from the sources table: a rename
+    (the ORM, or SQL by hand, leaving `updated_at` alone) moves their ETag though no item
+    changed, so a client revalidating sees the new name (migration 0028's trigger)."""
+    renames = [
+        ("the ORM", lambda s: _rename_orm(s, "Listing wire", "Renamed wire")),
+        ("SQL by hand", lambda s: s.execute(
+            sa.update(Source).where(Source.name == "Renamed wire").values(name="Wire by hand")
+        )),
+    ]  # fmt: skip
+    for how, rename in renames:
+        current = {path: _current(listings, path) for path in SOURCED}
+        with write_session(any_engine) as s:
+            rename(s)
+        new = "Renamed wire" if how == "the ORM" else "Wire by hand"
+        for path, (etag, _) in current.items():
+            body = _moved(listings, path, etag)
+            assert new in {item["source"] for item in body["items"]}, (how, path)
+
+
+def _rename_orm(session: Session, old: str, new: str) -> None:
+    source = session.exec(select(Source).where(Source.name == old)).one()
+    source.name = new
+    session.add(source)
 
 
 def test_a_chart_with_no_adverts_is_a_404_for_any_copy(

@@ -3,7 +3,7 @@ static files, 404 for ids no database can hold, 405 with `Allow`, and valid Atom
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from email.utils import format_datetime, parsedate_to_datetime
 from typing import Any
 
@@ -14,7 +14,7 @@ from sqlalchemy.engine import Engine
 
 from kil_feed.config import Settings
 from kil_feed.db import write_session
-from kil_feed.models import Item, ItemRemoval
+from kil_feed.models import Item, ItemRemoval, Source
 from kil_feed.storage.curation import apply_action
 from kil_feed.storage.items import save_item
 from kil_feed.timeutil import utcnow
@@ -162,14 +162,21 @@ def test_a_new_item_changes_the_feed_validators(
     assert client.get("/feeds/news.xml", headers={"if-modified-since": old}).status_code == 200
 
 
+def _curated(engine: Engine, at: datetime) -> None:
+    """The archive was curated, and its sources named, `at` (a listing's stamp counts both):
+    a Last-Modified of the seeding's second is no validator yet (`web.http.settled`)."""
+    with write_session(engine) as s:
+        s.execute(sa.update(Item).values(updated_at=at))
+        s.execute(sa.update(Source).values(updated_at=at))
+
+
 def test_an_older_story_approved_later_changes_last_modified(
     client: TestClient, archive: Archive, engine: Engine
 ) -> None:
     """Last-Modified is when the feed changed, not its newest published date: a story
     published last week and approved now was answered 304 to the poller's If-Modified-Since."""
     feeds = ("/feeds/news.xml", "/feeds/region/north-west.xml", "/feeds/topic/outsourcing.xml")
-    with write_session(engine) as s:  # the archive was curated an hour ago
-        s.execute(sa.update(Item).values(updated_at=utcnow() - timedelta(hours=1)))
+    _curated(engine, utcnow() - timedelta(hours=1))
     before = {path: client.get(path).headers["last-modified"] for path in feeds}
     with write_session(engine) as s:
         late = Item(
@@ -191,8 +198,7 @@ def test_an_item_leaving_a_feed_changes_last_modified(
     retagged out of a topic) left the feed and that date as it was, and If-Modified-Since
     was answered 304 with the feed that still held it."""
     feeds = ("/feeds/news.xml", "/feeds/topic/outsourcing.xml", "/feeds/region/north-west.xml")
-    with write_session(engine) as s:  # the archive was curated an hour ago
-        s.execute(sa.update(Item).values(updated_at=utcnow() - timedelta(hours=1)))
+    _curated(engine, utcnow() - timedelta(hours=1))
     before = {path: client.get(path) for path in feeds}
     title = "Council brings waste collection back in-house"
     assert all(title in r.text for r in before.values())
@@ -218,7 +224,7 @@ def test_a_job_closing_changes_the_jobs_feed_last_modified(
         # changed two hours ago (an UPDATE of closes_at alone moves updated_at: migration 0023)
         head = sa.update(Item).where(Item.id == archive.items["head"])
         s.execute(head.values(closes_at=now - timedelta(minutes=30)))
-        s.execute(sa.update(Item).values(updated_at=now - timedelta(hours=2)))
+    _curated(engine, now - timedelta(hours=2))
     fetched_before_the_close = format_datetime(now - timedelta(hours=1), usegmt=True)
     response = client.get(
         "/feeds/jobs.xml", headers={"if-modified-since": fetched_before_the_close}
@@ -359,8 +365,7 @@ def test_items_deleted_with_their_source_change_last_modified(
     could move, so a feed's Last-Modified stayed where it was and a poller's
     If-Modified-Since was answered 304 with the stories that had gone. On both backends."""
     archive = seed_archive(any_engine, any_settings)
-    with write_session(any_engine) as s:  # the archive was curated an hour ago
-        s.execute(sa.update(Item).values(updated_at=utcnow() - timedelta(hours=1)))
+    _curated(any_engine, utcnow() - timedelta(hours=1))
     feeds = (
         "/feeds/news.xml",
         "/feeds/topic/social-value.xml",
