@@ -79,7 +79,7 @@ def import_sources(
                 valid.append(spec)
                 continue
             except ValidationError as exc:
-                row.error = exc.message
+                row.error = str(exc)  # with its hint, as `sources add` says it
         report.invalid.append({"line": row.line, "reason": row.error})
     with write_session(engine) as session:
         for spec in valid:

@@ -153,7 +153,7 @@ def read_sources(text: str, *, origin: str = "sources file") -> list[SourceRow]:
             if spec.name in seen:
                 raise ValidationError(f"duplicate name {spec.name!r} (line {seen[spec.name]})")
         except ValidationError as exc:
-            rows.append(SourceRow(line, error=exc.message))
+            rows.append(SourceRow(line, error=str(exc)))  # with its hint, as `sources add` says it
             continue
         seen[spec.name] = line
         rows.append(SourceRow(line, spec=spec))

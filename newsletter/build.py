@@ -42,6 +42,21 @@ def normalise_week(week: str) -> str:
     return f"{int(year):04d}-W{int(num):02d}"
 
 
+WEEKS_AHEAD = 52  # a draft further ahead is a typo (`9999-W01`), never a planned issue
+
+
+def issue_week(week: str, now: datetime, tz: str) -> str:
+    """`normalise_week`, refusing a week more than a year after `now`; any past week stays
+    buildable, as the archive may need it."""
+    label = normalise_week(week)
+    latest = iso_week(now + timedelta(weeks=WEEKS_AHEAD), tz)
+    if week_bounds(label, tz)[0] > week_bounds(latest, tz)[0]:
+        raise ValidationError(
+            f"week {label} is more than a year ahead", hint=f"give a week up to {latest}"
+        )
+    return label
+
+
 @dataclass(frozen=True)
 class Waiting:
     """Approved items no sent issue carried that are still fresh enough to go out, as the
@@ -121,7 +136,7 @@ def build_issue(
 ) -> Issue | None:
     """Create or refresh the draft for `week` (default: this week); None when nothing to send."""
     now = as_utc(now) or utcnow()
-    week = normalise_week(week) if week else iso_week(now, settings.timezone)
+    week = issue_week(week, now, settings.timezone) if week else iso_week(now, settings.timezone)
     until = _until(week, settings, now)
     with write_session(engine) as session:
         issue = issues_db.find_issue_for_week(week, session=session)

@@ -194,3 +194,22 @@ def test_a_source_without_a_name_or_url_says_which_is_missing(
         "  line 4: source 'no-url' has no url",
         "  line 7: 'name' must be a string",
     ]
+
+
+def test_an_import_row_says_what_sources_add_says(cli: Any, tmp_path: Path) -> None:
+    """The import row had only 'unknown kind ...', without the hint `sources add` gives."""
+    added = cli(
+        "sources", "add", "bad-kind", "https://example.org/feed.xml", "--kind", "rss", ok=False
+    )
+    assert added.exit_code == 2
+    [refusal] = added.stderr.splitlines()
+    assert "(use one of " in refusal
+    file = tmp_path / "sources.toml"
+    file.write_text(
+        '[[sources]]\nname = "bad-kind"\nurl = "https://example.org/feed.xml"\nkind = "rss"\n',
+        encoding="utf-8",
+    )
+    imported = cli("sources", "import", str(file), ok=False)
+    assert imported.output.splitlines()[1] == "  line 1: " + refusal.removeprefix("error: ")
+    report = json.loads(cli("sources", "import", str(file), "--json", ok=False).stdout)
+    assert report["invalid"] == [{"line": 1, "reason": refusal.removeprefix("error: ")}]

@@ -68,13 +68,13 @@ def demo(
     from kil_feed.demo.server import DemoSite
     from kil_feed.demo.workspace import environment, port_is_free, site_clock
 
+    if not no_serve:  # before the folder is made or reset: a refused start leaves nothing
+        require_free_port(port, "127.0.0.1")
     ws = Workspace(folder)
     if reset and ws.reset():
         success(f"removed the previous demo in {folder}")
     first_run = not ws.exists()
     ws.create()
-    if not no_serve:
-        require_free_port(port, "127.0.0.1")
     base_url = f"http://127.0.0.1:{port}"
 
     console.print(

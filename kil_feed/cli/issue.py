@@ -66,11 +66,12 @@ def build(
 ) -> None:
     """Create or refresh the draft issue of a week from approved items."""
     from kil_feed.timeutil import iso_week, utcnow
-    from newsletter.build import build_issue, normalise_week, waiting_items
+    from newsletter.build import build_issue, issue_week, waiting_items
 
     st = state()
     now = utcnow()
-    week = normalise_week(week) if week else iso_week(now, st.settings.timezone)
+    tz = st.settings.timezone
+    week = issue_week(week, now, tz) if week else iso_week(now, tz)
     waiting = waiting_items(st.engine, st.settings, now=now, week=week)
     issue = build_issue(st.engine, st.settings, week, now=now)
     row = None

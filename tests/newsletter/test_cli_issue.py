@@ -5,6 +5,7 @@ from __future__ import annotations
 import email
 import email.policy
 import json
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,25 @@ def test_build_on_an_empty_week_says_so(cli: Any, engine: Engine) -> None:
     with read_session(engine) as s:
         assert list_issues(session=s) == []
     assert "ISO week" in cli("issue", "build", "--week", "48", ok=False).output
+
+
+def test_a_week_more_than_a_year_ahead_is_refused(cli: Any, engine: Engine) -> None:
+    """`--week 9999-W01` built a draft for the year 9999 and exited 0."""
+    make_world(engine, now=utcnow())
+    today = utcnow()
+    latest = iso_week(today + timedelta(weeks=52))
+    result = cli("issue", "build", "--week", "9999-w01", ok=False)
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [
+        f"error: week 9999-W01 is more than a year ahead (give a week up to {latest})"
+    ]
+    beyond = iso_week(today + timedelta(weeks=53))
+    assert f"week {beyond} is more than" in cli("issue", "build", "--week", beyond, ok=False).stderr
+    with read_session(engine) as s:
+        assert list_issues(session=s) == []
+    assert json.loads(cli("issue", "build", "--week", latest, "--json").stdout)["week"] == latest
+    old = json.loads(cli("issue", "build", "--week", "2020-W01", "--json").stdout)
+    assert old["week"] == "2020-W01" and old["built"] is False  # the archive's past weeks
 
 
 def test_issue_workflow(cli: Any, engine: Engine, tmp_path: Path) -> None:
