@@ -18,11 +18,10 @@ from kil_feed.models import Issue, ItemKind
 from kil_feed.regions import ITL1_REGIONS
 from kil_feed.roles import ROLE_FAMILIES, ROLE_LABELS
 from kil_feed.storage.market import MarketFigures
-from kil_feed.storage.web import listing_version, storable_id
-from kil_feed.timeutil import day_start, latest, local_today, utcnow
+from kil_feed.storage.web import storable_id
+from kil_feed.timeutil import day_start, local_today, utcnow
 from kil_feed.web.deps import (
     ListingStamp,
-    build_digest,
     engine_of,
     figures_of,
     listing_response,
@@ -30,11 +29,9 @@ from kil_feed.web.deps import (
     listing_unchanged,
     reader,
     render,
-    settings_digest,
     settings_of,
 )
 from kil_feed.web.filters import RowId, region_values, slugify
-from kil_feed.web.http import key_etag
 from kil_feed.web.routes.market_notices import notice_context
 from kil_feed.web.serialize import CONDITIONAL_REQUEST, VALIDATED
 
@@ -203,23 +200,22 @@ def _preview_stamp(
     request: Request, issue: Issue, key: str, now: datetime, *, session: Session
 ) -> ListingStamp:
     """An unsent issue's live chart is drawn from the approved jobs up to its week's last
-    day (today, for the week in progress): its ETag is of those (the jobs' listing version,
-    the issue's week, the day, the region set) and the settings and code; Last-Modified is
-    when the jobs last changed, or the day began while it is the chart's last day. Weak,
-    like every ETag made before the body is: the same figures drawn by another matplotlib
-    or font are other bytes."""
+    day (today, for the week in progress): its validators (`listing_stamp`) are of those
+    (the jobs' listing version, the issue's week, the day, the region set) and the
+    settings and code; Last-Modified is when the jobs last changed, or the day began while
+    it is the chart's last day. Weak, like every ETag made before the body is: the same
+    figures drawn by another matplotlib or font are other bytes."""
     from newsletter.pulse import issue_last_day
 
     settings = settings_of(request)
     today = local_today(settings.timezone, now)
     last_day = issue_last_day(issue.week, today, settings.timezone)
-    version = listing_version((ItemKind.job.value,), session=session, now=now)
-    etag = key_etag(
-        request.url.path, key, issue.week, last_day, version,
-        settings_digest(settings), build_digest(str(settings.templates_folder())),
-    )  # fmt: skip
     began = day_start(today, settings.timezone) if last_day == today else None
-    return ListingStamp(etag, latest(version.changed, began), now)
+    return listing_stamp(
+        request, (ItemKind.job.value,), session=session,
+        key={"key": key, "week": issue.week, "last_day": last_day}, now=now, also=[began],
+        per_day=False,
+    )  # fmt: skip
 
 
 @api_router.get(
