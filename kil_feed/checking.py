@@ -70,14 +70,11 @@ def check_source(
             subprocess.run(cmd, env=env, timeout=time_limit + 30, check=False,
                            stdin=subprocess.DEVNULL, capture_output=True)  # fmt: skip
         except subprocess.TimeoutExpired:
-            return {"items": [], "error": "check timed out", "problem": None, "http_status": None,
-                    "dropped": {}, "page_errors": [], "read": None, "window": None}  # fmt: skip
+            return {**_no_result(), "error": "check timed out"}
         records = []
         if output.exists():
             records = [json.loads(line) for line in output.read_text().splitlines() if line]
-    result: dict[str, Any] = {"items": [], "error": None, "problem": None, "http_status": None,
-                              "dropped": {}, "page_errors": [], "read": None,
-                              "window": None}  # fmt: skip
+    result = _no_result()
     for record in records:
         if "item" in record:
             result["items"].append(record["item"])
@@ -99,6 +96,12 @@ def check_source(
     if window:
         result["window"] = {"from": window[0], "to": window[1], "days": asked}
     return result
+
+
+def _no_result() -> dict[str, Any]:
+    """A check's result before anything is read (`check_source` lists its keys)."""
+    return {"items": [], "error": None, "problem": None, "http_status": None, "dropped": {},
+            "page_errors": [], "read": None, "window": None}  # fmt: skip
 
 
 def check_window_days(source: Source, days: int | None) -> int | None:
