@@ -63,10 +63,10 @@ def demo(
     reset: bool = typer.Option(False, "--reset", help="Delete the demo folder and start over."),
 ) -> None:
     """Run the whole pipeline on a bundled demo site: crawl, curate, send, serve."""
-    from kil_feed.cli.serve import require_free_port
+    from kil_feed.cli.serve import bind_error, require_free_port
     from kil_feed.db import make_engine
     from kil_feed.demo.server import DemoSite
-    from kil_feed.demo.workspace import environment, port_is_free, site_clock
+    from kil_feed.demo.workspace import environment, site_clock
 
     if not no_serve:  # before the folder is made or reset: a refused start leaves nothing
         require_free_port(port, "127.0.0.1")
@@ -84,7 +84,8 @@ def demo(
     )
     saved = ws.load_state()
     saved_port = saved.get("site_port")
-    site_port = saved_port if isinstance(saved_port, int) and port_is_free(saved_port) else 0
+    reusable = isinstance(saved_port, int) and bind_error(saved_port, "127.0.0.1") is None
+    site_port = saved_port if reusable else 0
     site = DemoSite(port=site_port, now=site_clock(saved.get("site_now"))).start()
     engine = None
     try:

@@ -53,14 +53,8 @@ def serve(
     uvicorn.run("kil_feed.web.asgi:app_from_environment", factory=True, workers=workers, **options)
 
 
-def require_free_port(port: int, host: str) -> None:
-    """One line before any server starts when `host:port` cannot be listened on (uvicorn's
-    start-up logs and `ERROR: [Errno 98] ...`, exit 3, otherwise): in use (exit 5), or an
-    address that is not this machine's (exit 3). Port 0 (any free one) always can."""
-    from kil_feed.errors import ConfigError, ConflictError
-
-    if port == 0:
-        return
+def bind_error(port: int, host: str) -> OSError | None:
+    """Why `host:port` cannot be listened on, bound as uvicorn binds it; None if it can."""
     try:
         family, kind, proto, _, address = socket.getaddrinfo(
             host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
@@ -69,14 +63,25 @@ def require_free_port(port: int, host: str) -> None:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
             sock.bind(address)
     except OSError as exc:
-        if exc.errno == errno.EADDRINUSE:
-            raise ConflictError(
-                f"port {port} on {host} is in use", hint="choose another with --port"
-            ) from None
-        raise ConfigError(
-            f"cannot listen on {host} port {port}: {exc.strerror or exc}",
-            hint="check --host and --port, or web.host and web.port",
-        ) from None
+        return exc
+    return None
+
+
+def require_free_port(port: int, host: str) -> None:
+    """One line before any server starts when `host:port` cannot be listened on (uvicorn's
+    start-up logs and `ERROR: [Errno 98] ...`, exit 3, otherwise): in use (exit 5), or an
+    address that is not this machine's (exit 3). Port 0 (any free one) always can."""
+    from kil_feed.errors import ConfigError, ConflictError
+
+    exc = bind_error(port, host) if port != 0 else None
+    if exc is None:
+        return
+    if exc.errno == errno.EADDRINUSE:
+        raise ConflictError(f"port {port} on {host} is in use", hint="choose another with --port")
+    raise ConfigError(
+        f"cannot listen on {host} port {port}: {exc.strerror or exc}",
+        hint="check --host and --port, or web.host and web.port",
+    )
 
 
 def _warn_without_mail(settings: Settings) -> None:

@@ -12,7 +12,6 @@ import json
 import logging
 import os
 import shutil
-import socket
 import tomllib
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -220,13 +219,3 @@ def site_clock(saved: object, *, max_age: timedelta = SITE_CLOCK_MAX_AGE) -> dat
         if when is not None and timedelta(0) <= now - when <= max_age:
             return when
     return now
-
-
-def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            sock.bind((host, port))
-        except OSError:
-            return False
-    return True
