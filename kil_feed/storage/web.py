@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, func, select
@@ -57,7 +58,16 @@ def storable_id(value: int) -> bool:
     return -(2**63) <= value < 2**63
 
 
-def issues_version(*, session: Session) -> tuple[int, int, datetime | None, datetime | None]:
+class IssuesVersion(NamedTuple):
+    """What a list of the sent issues depends on, for its validators."""
+
+    count: int
+    newest_id: int
+    updated: datetime | None
+    sent: datetime | None
+
+
+def issues_version(*, session: Session) -> IssuesVersion:
     """The sent issues' count, newest id, newest `updated_at` and newest `sent_at` (one
     statement), for the validators of a list of them: an issue sent, edited (the
     application moves `updated_at`) or deleted moves it."""
@@ -66,7 +76,7 @@ def issues_version(*, session: Session) -> tuple[int, int, datetime | None, date
         sa.select(func.count(), func.max(Issue.id), func.max(Issue.updated_at),
                   func.max(Issue.sent_at)).where(sent)
     ).one()  # fmt: skip
-    return int(row[0] or 0), int(row[1] or 0), row[2], row[3]
+    return IssuesVersion(int(row[0] or 0), int(row[1] or 0), row[2], row[3])
 
 
 def get_sent_issue(issue_id: int, *, session: Session) -> Issue:

@@ -218,7 +218,7 @@ def api_issues(request: Request, session: Session = Depends(reader)) -> Response
     version = store.issues_version(session=session)
     stamp = listing_stamp(
         request, (), session=session, key={}, now=utcnow(), shown=[version],
-        also=list(version[2:]), per_day=False,
+        also=[version.updated, version.sent], per_day=False,
     )  # fmt: skip
     if (cached := listing_unchanged(request, stamp)) is not None:
         return cached
